@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the agent and its tests use, then CRIU (hack/install-criu.sh).
+# Idempotent and quick when everything is present.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+# command -> package: the agent runs CRIU under nsenter/unshare (util-linux), the tests build
+# container-shaped workloads from busybox-static and bring up loopback with iproute2.
+declare -A need=([patchelf]=patchelf [busybox]=busybox-static [nsenter]=util-linux [unshare]=util-linux [ip]=iproute2 [openssl]=openssl)
+missing=()
+for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null || missing+=("${need[$cmd]}"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "install-deps: run as root to install: ${missing[*]}" >&2; exit 1; }
+  echo "install-deps: installing ${missing[*]}"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null
+fi
+"$here/install-criu.sh"

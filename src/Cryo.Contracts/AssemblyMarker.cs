@@ -1,0 +1,2 @@
+namespace Cryo.Contracts;
+internal static class AssemblyMarker { }

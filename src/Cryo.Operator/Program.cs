@@ -1,0 +1,3 @@
+// The node agent's entry point; the service is assembled in later steps.
+Console.Error.WriteLine("cryo-operator: not yet serving; see README.md");
+return 2;
