@@ -1,0 +1,55 @@
+using System.ComponentModel;
+using System.Text.Json.Serialization;
+
+namespace Cryo.Api;
+
+/// <summary>What to checkpoint and how. Unset optional fields take the defaults the CRD declares.</summary>
+public sealed class CheckpointSpec
+{
+    /// <summary>The default of <see cref="TimeoutSeconds"/>.</summary>
+    public const int DefaultTimeoutSeconds = 300;
+
+    /// <summary>Name of the pod to checkpoint.</summary>
+    [JsonPropertyName("podName")]
+    public string PodName { get; set; } = "";
+
+    /// <summary>Namespace of the pod; when set it must be the Checkpoint's own namespace.</summary>
+    [JsonPropertyName("podNamespace")]
+    public string? PodNamespace { get; set; }
+
+    /// <summary>Name of the container; required when the pod has several.</summary>
+    [JsonPropertyName("containerName")]
+    public string? ContainerName { get; set; }
+
+    /// <summary>Keep the workload running after the dump (CRIU --leave-running).</summary>
+    [JsonPropertyName("leaveRunning")]
+    [DefaultValue(true)]
+    public bool? LeaveRunning { get; set; }
+
+    /// <summary>Checkpoint established TCP connections (CRIU --tcp-established).</summary>
+    [JsonPropertyName("tcpEstablished")]
+    [DefaultValue(false)]
+    public bool? TcpEstablished { get; set; }
+
+    /// <summary>Checkpoint file locks (CRIU --file-locks).</summary>
+    [JsonPropertyName("fileLocks")]
+    [DefaultValue(false)]
+    public bool? FileLocks { get; set; }
+
+    /// <summary>How long the agent may take for the whole checkpoint.</summary>
+    [JsonPropertyName("timeoutSeconds")]
+    [DefaultValue(DefaultTimeoutSeconds)]
+    public int? TimeoutSeconds { get; set; }
+
+    /// <summary>Name of the parent Checkpoint of an incremental chain.</summary>
+    [JsonPropertyName("parentCheckpoint")]
+    public string? ParentCheckpoint { get; set; }
+
+    /// <summary><see cref="LeaveRunning"/> with its default applied.</summary>
+    [JsonIgnore]
+    public bool EffectiveLeaveRunning => LeaveRunning ?? true;
+
+    /// <summary><see cref="TimeoutSeconds"/> with its default applied.</summary>
+    [JsonIgnore]
+    public int EffectiveTimeoutSeconds => TimeoutSeconds ?? DefaultTimeoutSeconds;
+}

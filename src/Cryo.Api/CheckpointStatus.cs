@@ -1,0 +1,65 @@
+using System.Text.Json.Serialization;
+using k8s.Models;
+
+namespace Cryo.Api;
+
+/// <summary>What the operator observed and did for a Checkpoint.</summary>
+public sealed class CheckpointStatus
+{
+    /// <summary>Lifecycle phase, one of <see cref="Api.Phase"/>.</summary>
+    [JsonPropertyName("phase")]
+    [ApiEnum(typeof(Phase))]
+    public string? Phase { get; set; }
+
+    /// <summary>The node the pod ran on.</summary>
+    [JsonPropertyName("nodeName")]
+    public string? NodeName { get; set; }
+
+    /// <summary>UID of the checkpointed pod.</summary>
+    [JsonPropertyName("podUID")]
+    public string? PodUid { get; set; }
+
+    /// <summary>Runtime ID of the checkpointed container.</summary>
+    [JsonPropertyName("containerID")]
+    public string? ContainerId { get; set; }
+
+    /// <summary>Directory of the committed checkpoint relative to the volume root.</summary>
+    [JsonPropertyName("location")]
+    public string? Location { get; set; }
+
+    /// <summary>Bytes on the volume.</summary>
+    [JsonPropertyName("sizeBytes")]
+    public long? SizeBytes { get; set; }
+
+    /// <summary>CRIU version that wrote the images.</summary>
+    [JsonPropertyName("criuVersion")]
+    public string? CriuVersion { get; set; }
+
+    /// <summary>How long the phases took on the node.</summary>
+    [JsonPropertyName("timings")]
+    public CheckpointTimings? Timings { get; set; }
+
+    /// <summary>When the checkpoint was first dispatched.</summary>
+    [JsonPropertyName("startTime")]
+    public DateTime? StartTime { get; set; }
+
+    /// <summary>When it reached Succeeded or Failed.</summary>
+    [JsonPropertyName("completionTime")]
+    public DateTime? CompletionTime { get; set; }
+
+    /// <summary>The checkpointed pod's spec, for Restores with a newPod target.</summary>
+    [JsonPropertyName("podSpec")]
+    public V1PodSpec? PodSpec { get; set; }
+
+    /// <summary>The generation this status describes.</summary>
+    [JsonPropertyName("observedGeneration")]
+    public long? ObservedGeneration { get; set; }
+
+    /// <summary>Human-readable summary of the latest state.</summary>
+    [JsonPropertyName("message")]
+    public string? Message { get; set; }
+
+    /// <summary>Observations of the state; types in <see cref="ConditionTypes"/>.</summary>
+    [JsonPropertyName("conditions")]
+    public IList<V1Condition>? Conditions { get; set; }
+}

@@ -1,0 +1,107 @@
+namespace Cryo.Api;
+
+/// <summary>
+/// Every reason Cryo writes into conditions and Events, in PascalCase, kept in one place so that
+/// clients can branch on them.
+/// </summary>
+public static class ConditionReasons
+{
+    // Progress and success.
+
+    /// <summary>Accepted; waiting to be processed.</summary>
+    public const string Pending = "Pending";
+
+    /// <summary>The spec was checked and names something that can be acted on.</summary>
+    public const string Valid = "Valid";
+
+    /// <summary>The agent answered.</summary>
+    public const string AgentAnswered = "AgentAnswered";
+
+    /// <summary>The checkpoint was sent to the agent.</summary>
+    public const string CheckpointStarted = "CheckpointStarted";
+
+    /// <summary>The checkpoint was committed on the volume.</summary>
+    public const string CheckpointSucceeded = "CheckpointSucceeded";
+
+    /// <summary>The agent reported that the checkpoint failed (the message carries CRIU's log lines).</summary>
+    public const string CheckpointFailed = "CheckpointFailed";
+
+    /// <summary>The restore was sent to the agent.</summary>
+    public const string RestoreStarted = "RestoreStarted";
+
+    /// <summary>The processes run again in the target container.</summary>
+    public const string RestoreSucceeded = "RestoreSucceeded";
+
+    /// <summary>The agent reported that the restore failed.</summary>
+    public const string RestoreFailed = "RestoreFailed";
+
+    /// <summary>A new pod was created for the restore.</summary>
+    public const string PodCreated = "PodCreated";
+
+    /// <summary>The target container is not running the placeholder yet.</summary>
+    public const string WaitingForPlaceholder = "WaitingForPlaceholder";
+
+    /// <summary>The target container runs the placeholder.</summary>
+    public const string PlaceholderRunning = "PlaceholderRunning";
+
+    /// <summary>The checkpoint's images were deleted from the volume.</summary>
+    public const string ImagesDeleted = "ImagesDeleted";
+
+    // Validation failures (terminal).
+
+    /// <summary>The named pod does not exist.</summary>
+    public const string PodNotFound = "PodNotFound";
+
+    /// <summary>The spec names a pod in another namespace.</summary>
+    public const string PodInOtherNamespace = "PodInOtherNamespace";
+
+    /// <summary>The pod is not in phase Running.</summary>
+    public const string PodNotRunning = "PodNotRunning";
+
+    /// <summary>The pod has several containers and the spec names none.</summary>
+    public const string ContainerNameRequired = "ContainerNameRequired";
+
+    /// <summary>The pod has no container of that name.</summary>
+    public const string ContainerNotFound = "ContainerNotFound";
+
+    /// <summary>The container is not running.</summary>
+    public const string ContainerNotRunning = "ContainerNotRunning";
+
+    /// <summary>The pod was deleted or replaced (other UID) while the operation was in flight.</summary>
+    public const string PodChanged = "PodChanged";
+
+    /// <summary>The parent Checkpoint does not exist or has not Succeeded.</summary>
+    public const string ParentNotReady = "ParentNotReady";
+
+    /// <summary>The node cannot build incremental chains (no memory tracking).</summary>
+    public const string IncrementalNotSupported = "IncrementalNotSupported";
+
+    /// <summary>The pod shares one PID namespace between its containers.</summary>
+    public const string SharedProcessNamespace = "SharedProcessNamespace";
+
+    /// <summary>The Restore's Checkpoint does not exist.</summary>
+    public const string CheckpointNotFound = "CheckpointNotFound";
+
+    /// <summary>The Restore's Checkpoint has not Succeeded (yet).</summary>
+    public const string CheckpointNotSucceeded = "CheckpointNotSucceeded";
+
+    /// <summary>The Checkpoint carries no pod spec to build a new pod from.</summary>
+    public const string PodSpecMissing = "PodSpecMissing";
+
+    /// <summary>A pod with the requested name exists and was not created by this Restore.</summary>
+    public const string PodNameTaken = "PodNameTaken";
+
+    /// <summary>The target pod ended before the restore was done.</summary>
+    public const string PodFailed = "PodFailed";
+
+    // Transient failures (retried with backoff).
+
+    /// <summary>No ready agent pod runs on the node.</summary>
+    public const string AgentNotFound = "AgentNotFound";
+
+    /// <summary>The agent could not be reached or did not answer in time.</summary>
+    public const string AgentUnavailable = "AgentUnavailable";
+
+    /// <summary>The agent refused the call (for example, invalid arguments); not retried.</summary>
+    public const string AgentRejected = "AgentRejected";
+}

@@ -1,0 +1,20 @@
+namespace Cryo.Api;
+
+/// <summary>The condition types Cryo writes into <c>status.conditions</c>.</summary>
+public static class ConditionTypes
+{
+    /// <summary>Checkpoint: the spec names a running container of a pod in the same namespace.</summary>
+    public const string Validated = "Validated";
+
+    /// <summary>The agent on the relevant node answered (False while it cannot be reached).</summary>
+    public const string AgentReachable = "AgentReachable";
+
+    /// <summary>Restore: the named Checkpoint exists and has Succeeded.</summary>
+    public const string CheckpointReady = "CheckpointReady";
+
+    /// <summary>Restore: the target pod exists and its container runs the placeholder.</summary>
+    public const string PodReady = "PodReady";
+
+    /// <summary>The operation finished successfully (True), is in progress (Unknown) or failed (False).</summary>
+    public const string Ready = "Ready";
+}

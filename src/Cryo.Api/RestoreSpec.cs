@@ -1,0 +1,19 @@
+using System.Text.Json.Serialization;
+
+namespace Cryo.Api;
+
+/// <summary>What to restore and where: exactly one of <see cref="NewPod"/> and <see cref="ExistingPod"/>.</summary>
+public sealed class RestoreSpec
+{
+    /// <summary>Name of the Checkpoint to restore, in the same namespace.</summary>
+    [JsonPropertyName("checkpointName")]
+    public string CheckpointName { get; set; } = "";
+
+    /// <summary>Restore into a new pod built from the checkpointed pod's spec.</summary>
+    [JsonPropertyName("newPod")]
+    public NewPodTarget? NewPod { get; set; }
+
+    /// <summary>Restore into a container of an existing pod.</summary>
+    [JsonPropertyName("existingPod")]
+    public ExistingPodTarget? ExistingPod { get; set; }
+}
