@@ -1,0 +1,79 @@
+namespace Cryo.Criu;
+
+/// <summary>Names of the files CRIU writes into an images directory (and the logs Cryo puts beside them).</summary>
+public static class CriuImageFiles
+{
+    /// <summary>Image set header: CRIU version, image format, root IDs. Present in every complete dump.</summary>
+    public const string Inventory = "inventory.img";
+
+    /// <summary>The process tree: PIDs, sessions, process groups.</summary>
+    public const string ProcessTree = "pstree.img";
+
+    /// <summary>Prefix of per-task core images (<c>core-PID.img</c>): registers, signals, task state.</summary>
+    public const string CorePrefix = "core-";
+
+    /// <summary>Prefix of memory page images (<c>pages-N.img</c>): the raw page contents.</summary>
+    public const string PagesPrefix = "pages-";
+
+    /// <summary>Prefix of page-map images (<c>pagemap-PID.img</c>): which virtual addresses the pages belong to.</summary>
+    public const string PageMapPrefix = "pagemap-";
+
+    /// <summary>Suffix of every CRIU image file.</summary>
+    public const string ImageSuffix = ".img";
+
+    /// <summary>Default log of <c>criu dump</c> (see <see cref="DumpOptions.LogFile"/>).</summary>
+    public const string DumpLog = "dump.log";
+
+    /// <summary>Default log of <c>criu restore</c> (see <see cref="RestoreOptions.LogFile"/>).</summary>
+    public const string RestoreLog = "restore.log";
+
+    /// <summary>Dump statistics (protobuf <c>StatsEntry</c>: freezing, frozen, memdump and memwrite times, page counts).</summary>
+    public const string DumpStats = "stats-dump";
+
+    /// <summary>Restore statistics (protobuf <c>StatsEntry</c>).</summary>
+    public const string RestoreStats = "stats-restore";
+
+    /// <summary>Whether <paramref name="fileName"/> is a memory page image (<c>pages-N.img</c>), the bulk of a dump.</summary>
+    public static bool IsPagesImage(string fileName) => HasNumberedForm(fileName, PagesPrefix);
+
+    /// <summary>Whether <paramref name="fileName"/> is a page-map image (<c>pagemap-PID.img</c>).</summary>
+    public static bool IsPageMapImage(string fileName) => HasNumberedForm(fileName, PageMapPrefix);
+
+    /// <summary>Whether <paramref name="fileName"/> is a per-task core image (<c>core-PID.img</c>).</summary>
+    public static bool IsCoreImage(string fileName) => HasNumberedForm(fileName, CorePrefix);
+
+    /// <summary>Whether <paramref name="fileName"/> is one of CRIU's <c>*.img</c> files.</summary>
+    public static bool IsImage(string fileName) =>
+        Path.GetFileName(fileName).EndsWith(ImageSuffix, StringComparison.Ordinal);
+
+    /// <summary>Whether <paramref name="fileName"/> is a log or statistics file rather than state needed to restore.</summary>
+    public static bool IsLogOrStats(string fileName) =>
+        Path.GetFileName(fileName) is DumpLog or RestoreLog or DumpStats or RestoreStats
+        || Path.GetFileName(fileName).EndsWith(".log", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Whether a directory holds what a restore needs at the least (<see cref="Inventory"/>, <see cref="ProcessTree"/>
+    /// and a core image); a cheap completeness check, not a verification.
+    /// </summary>
+    public static bool LooksComplete(string imagesDirectory)
+    {
+        if (!Directory.Exists(imagesDirectory))
+        {
+            return false;
+        }
+        return File.Exists(Path.Combine(imagesDirectory, Inventory))
+               && File.Exists(Path.Combine(imagesDirectory, ProcessTree))
+               && Directory.EnumerateFiles(imagesDirectory, CorePrefix + "*" + ImageSuffix).Any();
+    }
+
+    private static bool HasNumberedForm(string fileName, string prefix)
+    {
+        var name = Path.GetFileName(fileName);
+        if (!name.StartsWith(prefix, StringComparison.Ordinal) || !name.EndsWith(ImageSuffix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var middle = name.AsSpan(prefix.Length, name.Length - prefix.Length - ImageSuffix.Length);
+        return !middle.IsEmpty && !middle.ContainsAnyExceptInRange('0', '9');
+    }
+}

@@ -1,0 +1,116 @@
+namespace Cryo.Criu;
+
+/// <summary>
+/// The flags of one <c>criu restore</c>. Paths are as CRIU sees them (it may run in another mount
+/// namespace through <see cref="CriuLaunch.Prefix"/>); pass absolute paths.
+/// </summary>
+public sealed record RestoreOptions
+{
+    /// <summary><c>-D DIR</c>: the images to restore from.</summary>
+    public required string ImagesDirectory { get; init; }
+
+    /// <summary><c>-d</c> (<c>--restore-detached</c>): CRIU exits once the tree runs, instead of waiting for it.</summary>
+    public bool Detached { get; init; } = true;
+
+    /// <summary><c>-S</c> (<c>--restore-sibling</c>): the restored root becomes a child of CRIU's parent, which can then wait for it.</summary>
+    public bool RestoreSibling { get; init; }
+
+    /// <summary>
+    /// <c>--pidfile FILE</c>: absolute path where CRIU writes the restored root's PID (numbered in the PID namespace CRIU
+    /// runs in). Must not exist yet.
+    /// </summary>
+    public string? PidFile { get; init; }
+
+    /// <summary><c>--root PATH</c>: host path of the root filesystem to restore the tree's mount namespace onto.</summary>
+    public string? Root { get; init; }
+
+    /// <summary><c>--external RES</c>, one per entry, e.g. <c>mnt[vol]:/host/path</c> for a mount dumped as <c>mnt[/data]:vol</c>.</summary>
+    public IReadOnlyList<string> External { get; init; } = [];
+
+    /// <summary><c>--inherit-fd fd[N]:KEY</c>, one per entry: hand descriptors open in CRIU to the restored tree.</summary>
+    public IReadOnlyList<InheritFd> InheritFds { get; init; } = [];
+
+    /// <summary>
+    /// <c>--cgroup-root [CONTROLLER:]/PATH</c>, one per entry. Give one per controller: a bare <c>/PATH</c> applies to
+    /// every hierarchy and copies cpuset's exclusive flags (see criu.md).
+    /// </summary>
+    public IReadOnlyList<string> CgroupRoots { get; init; } = [];
+
+    /// <summary><c>--manage-cgroups</c>: restore the cgroups recorded in the images.</summary>
+    public bool ManageCgroups { get; init; }
+
+    /// <summary><c>--manage-cgroups=MODE</c>; implies <see cref="ManageCgroups"/> when set.</summary>
+    public string? ManageCgroupsMode { get; init; }
+
+    /// <summary><c>--tcp-established</c>: restore established TCP connections (the dump must have used it too).</summary>
+    public bool TcpEstablished { get; init; }
+
+    /// <summary><c>--file-locks</c>: restore file locks. A restore whose lock is still held elsewhere hangs.</summary>
+    public bool FileLocks { get; init; }
+
+    /// <summary><c>--shell-job</c>: restore a tree dumped with <see cref="DumpOptions.ShellJob"/>.</summary>
+    public bool ShellJob { get; init; }
+
+    /// <summary><c>--ext-unix-sk</c>: restore unix sockets connected to peers outside the tree.</summary>
+    public bool ExtUnixSk { get; init; }
+
+    /// <summary><c>--action-script FILE</c>: a script CRIU calls at each stage (pre-restore, post-restore, setup-namespaces…).</summary>
+    public string? ActionScript { get; init; }
+
+    /// <summary><c>--lazy-pages</c>: let a running <c>criu lazy-pages</c> fill memory on demand.</summary>
+    public bool LazyPages { get; init; }
+
+    /// <summary><c>-o FILE</c>: CRIU's log, relative to <see cref="ImagesDirectory"/> (or <see cref="WorkDirectory"/>) unless absolute.</summary>
+    public string LogFile { get; init; } = CriuImageFiles.RestoreLog;
+
+    /// <summary><c>-vN</c>: log verbosity, 0–4.</summary>
+    public int LogLevel { get; init; } = 4;
+
+    /// <summary><c>--display-stats</c>: print restore statistics (CRIU writes <c>stats-restore</c> regardless).</summary>
+    public bool DisplayStats { get; init; }
+
+    /// <summary><c>-W DIR</c>: directory for logs and stats instead of <see cref="ImagesDirectory"/>.</summary>
+    public string? WorkDirectory { get; init; }
+
+    /// <summary>Further CRIU arguments appended verbatim, for flags this record does not model yet.</summary>
+    public IReadOnlyList<string> AdditionalArguments { get; init; } = [];
+
+    /// <summary>Where CRIU writes its log for these options, as CRIU resolves <c>-o</c>.</summary>
+    public string LogPath => CriuLogLocation.Resolve(LogFile, WorkDirectory ?? ImagesDirectory);
+
+    /// <summary>The arguments after the CRIU executable, starting with <c>restore</c>.</summary>
+    /// <exception cref="ArgumentException">A required value is missing or out of range, or <see cref="PidFile"/> is relative.</exception>
+    public IReadOnlyList<string> ToArguments()
+    {
+        CriuArgumentList.RequireDirectory(nameof(ImagesDirectory), ImagesDirectory);
+        CriuArgumentList.RequireLogSettings(LogFile, LogLevel);
+        if (PidFile is not null && !Path.IsPathRooted(PidFile))
+        {
+            // CRIU would resolve it against its work directory, where the caller would not look for it.
+            throw new ArgumentException($"PidFile must be an absolute path, not '{PidFile}'", nameof(PidFile));
+        }
+
+        var args = new CriuArgumentList("restore")
+            .Value("-D", ImagesDirectory)
+            .Value("-W", WorkDirectory)
+            .Value("-o", LogFile)
+            .Flag(true, $"-v{LogLevel}")
+            .Flag(Detached, "--restore-detached")
+            .Flag(RestoreSibling, "--restore-sibling")
+            .Value("--pidfile", PidFile)
+            .Value("--root", Root)
+            .Each("--external", External)
+            .Each("--inherit-fd", InheritFds.Select(f => f.ToArgument()))
+            .Each("--cgroup-root", CgroupRoots)
+            .OptionalValue(ManageCgroups, "--manage-cgroups", ManageCgroupsMode)
+            .Flag(TcpEstablished, "--tcp-established")
+            .Flag(FileLocks, "--file-locks")
+            .Flag(ShellJob, "--shell-job")
+            .Flag(ExtUnixSk, "--ext-unix-sk")
+            .Value("--action-script", ActionScript)
+            .Flag(LazyPages, "--lazy-pages")
+            .Flag(DisplayStats, "--display-stats")
+            .Verbatim(AdditionalArguments);
+        return args.ToList();
+    }
+}

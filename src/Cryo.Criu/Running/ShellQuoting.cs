@@ -1,0 +1,7 @@
+namespace Cryo.Criu;
+
+/// <summary>POSIX shell quoting: a single-quoted word is taken literally, except that it cannot contain a quote.</summary>
+internal static class ShellQuoting
+{
+    public static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}
