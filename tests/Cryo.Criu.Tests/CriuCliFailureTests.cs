@@ -71,6 +71,33 @@ public class CriuCliFailureTests
             TimeSpan.FromSeconds(10)), "a process of the cancelled run survived");
     }
 
+    [Fact]
+    public async Task Restore_Should_KillTheHalfRestoredTree_When_ItBlocksOnAHeldLockPastTheDeadline()
+    {
+        using var timeout = TestTimeout.Start();
+        using var dir = new TempDirectory();
+        var images = dir.Combine("images");
+        var criu = CriuForTests.Create();
+        using var original = await NamespacedCounter.StartAsync(dir.Combine("counter"), dir.Combine("lock"));
+        await criu.DumpAsync(new DumpOptions { ImagesDirectory = images, Pid = original.RootPid, LeaveRunning = true, FileLocks = true },
+            null, CriuForTests.Deadline, timeout.Token);
+        // The original's processes name the temporary directory; so does the restored root (CRIU forks it with its own argv).
+        var before = ProcessTable.WithCommandLineContaining(dir.Path).Order().ToList();
+
+        // The original still holds the lock: CRIU's restore of it waits forever.
+        var error = await Assert.ThrowsAsync<CriuTimeoutException>(() => criu.RestoreAsync(
+            new RestoreOptions { ImagesDirectory = images, FileLocks = true, PidFile = dir.Combine("restored.pid") }, null,
+            TimeSpan.FromSeconds(5), timeout.Token));
+
+        Assert.Equal("restore", error.Operation);
+        Assert.Contains("killed after 5 s", error.Message);
+        Assert.Equal(Path.Combine(images, "restore.log"), error.LogPath);
+        Assert.True(await ProcessTable.WaitUntilAsync(
+                () => ProcessTable.WithCommandLineContaining(dir.Path).Order().SequenceEqual(before), TimeSpan.FromSeconds(10)),
+            $"processes of the half-restored tree survived: {string.Join(", ", ProcessTable.WithCommandLineContaining(dir.Path).Except(before))}");
+        Assert.True(ProcessTable.IsRunning(original.RootPid), "the original lost its lock holder");
+    }
+
     // A sleep long enough to outlive any deadline here, with a unique fraction to find its process by.
     private static string SleepMarker() =>
         "300." + Random.Shared.Next(100_000, 999_999).ToString(CultureInfo.InvariantCulture);

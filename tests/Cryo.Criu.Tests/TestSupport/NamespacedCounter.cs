@@ -27,15 +27,18 @@ internal sealed class NamespacedCounter : IDisposable
     /// <summary>One number per line, counting from 1.</summary>
     public string CounterFile { get; }
 
-    public static async Task<NamespacedCounter> StartAsync(string counterFile)
+    /// <summary>Starts the counter; with <paramref name="lockFile"/>, its PID 1 is <c>flock</c> holding that file locked.</summary>
+    public static async Task<NamespacedCounter> StartAsync(string counterFile, string? lockFile = null)
     {
         // Only 0–2 reach the child (.NET opens everything else close-on-exec); point them at /dev/null so the tree holds
         // no pipe to this test process. setsid inside the namespace: a session leader outside it cannot be dumped.
         var startInfo = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         foreach (var argument in new[]
                  {
-                     "-c", "exec unshare -p -f setsid sh -c \"$1\" \"$2\" </dev/null >/dev/null 2>&1", "sh",
-                     CounterScript, counterFile,
+                     "-c", lockFile is null
+                         ? "exec unshare -p -f setsid sh -c \"$1\" \"$2\" </dev/null >/dev/null 2>&1"
+                         : "exec unshare -p -f setsid flock \"$3\" sh -c \"$1\" \"$2\" </dev/null >/dev/null 2>&1",
+                     "sh", CounterScript, counterFile, lockFile ?? string.Empty,
                  })
         {
             startInfo.ArgumentList.Add(argument);
