@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Cryo.Agent.Tests.Placeholder;
+
+/// <summary>
+/// Builds the placeholder with its Makefile (as the image build does) and the test launcher, once for all
+/// placeholder tests.
+/// </summary>
+public sealed class PlaceholderBuild : IDisposable
+{
+    private readonly DirectoryInfo _scratch = Directory.CreateTempSubdirectory("cryo-placeholder-build-");
+
+    public PlaceholderBuild()
+    {
+        var testDir = Path.GetDirectoryName(SourcePath())!;
+        var repoRoot = Path.GetFullPath(Path.Join(testDir, "..", "..", ".."));
+        var sourceDir = Path.Join(repoRoot, "src", "cryo-placeholder");
+        Run("make", "-s", "-C", sourceDir);
+        PlaceholderPath = Path.Join(sourceDir, "cryo-placeholder");
+        LauncherPath = Path.Join(_scratch.FullName, "pidns-run");
+        Run("gcc", "-O2", "-Wall", "-Werror", "-o", LauncherPath, Path.Join(testDir, "pidns-run.c"));
+    }
+
+    /// <summary>The built placeholder binary.</summary>
+    public string PlaceholderPath { get; }
+
+    /// <summary>The launcher that runs a program as the init of a new PID namespace.</summary>
+    public string LauncherPath { get; }
+
+    public void Dispose() => _scratch.Delete(recursive: true);
+
+    private static string SourcePath([CallerFilePath] string path = "") => path;
+
+    private static void Run(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEnd();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill();
+            throw new TimeoutException($"{program} did not finish in 2 minutes");
+        }
+
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}): {output.Result}{errors}");
+        }
+    }
+}
