@@ -1,0 +1,454 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace Cryo.Agent.Store;
+
+/// <summary>
+/// The checkpoint images on the checkpoint volume:
+/// <c>&lt;root&gt;/&lt;namespace&gt;/&lt;name&gt;-&lt;uid&gt;/{manifest.json,images/,logs/}</c>, directories 0700
+/// and files 0600 (the images hold every memory page of the workload, secrets included).
+/// A checkpoint is written into <c>&lt;root&gt;/.tmp/…</c> and appears under its name only through one
+/// atomic rename, after its manifest is on disk: a checkpoint that is not committed does not exist.
+/// </summary>
+/// <example>
+/// <code>
+/// using var pending = store.Begin(new CheckpointKey("default", "warm-jvm", uid));
+/// await using var hasher = pending.StartHashingImages(ct);
+/// await criu.DumpAsync(imagesDirectory: pending.ImagesDirectory, …, ct);
+/// manifest.Files = [.. await hasher.CompleteAsync(ct)];
+/// var stored = await store.CommitAsync(pending, manifest, ct); // disposing `pending` uncommitted removes it
+/// </code>
+/// </example>
+public sealed class ImageStore
+{
+    private const UnixFileMode PrivateDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode PrivateFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    private readonly StorePaths paths;
+    private readonly ImageStoreOptions options;
+
+    // Temporary directories of this process's checkpoints in progress, which RecoverAbandoned must spare.
+    private readonly ConcurrentDictionary<string, PendingCheckpoint> inProgress = new(StringComparer.Ordinal);
+
+    /// <summary>Opens (and if missing creates, mode 0700) the store at <see cref="ImageStoreOptions.RootDirectory"/>.</summary>
+    /// <exception cref="ArgumentException">The root is not an absolute path.</exception>
+    public ImageStore(ImageStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.HashParallelism, 1);
+        this.options = options;
+        paths = new StorePaths(options.RootDirectory);
+        if (!Directory.Exists(paths.Root))
+        {
+            CreatePrivateDirectory(paths.Root);
+        }
+
+        CreatePrivateDirectory(paths.Temporary);
+    }
+
+    /// <summary>Opens the store from configuration.</summary>
+    public ImageStore(IOptions<ImageStoreOptions> options)
+        : this(options.Value)
+    {
+    }
+
+    /// <summary>The store root, absolute.</summary>
+    public string RootDirectory => paths.Root;
+
+    /// <summary>
+    /// Starts a checkpoint: creates its private temporary directory with <c>images/</c> and <c>logs/</c>.
+    /// </summary>
+    /// <exception cref="CheckpointAlreadyExistsException">A committed checkpoint with this key exists.</exception>
+    public PendingCheckpoint Begin(CheckpointKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var final = paths.Checkpoint(key);
+        if (Directory.Exists(final))
+        {
+            throw new CheckpointAlreadyExistsException(key, final);
+        }
+
+        CreatePrivateDirectory(paths.Temporary);
+        var directory = paths.NewTemporary(key);
+        var pending = new PendingCheckpoint(this, key, directory);
+        inProgress[directory] = pending;
+        try
+        {
+            CreatePrivateDirectory(directory);
+            CreatePrivateDirectory(pending.ImagesDirectory);
+            CreatePrivateDirectory(pending.LogsDirectory);
+        }
+        catch
+        {
+            Abandon(pending);
+            throw;
+        }
+
+        return pending;
+    }
+
+    /// <summary>
+    /// Commits a pending checkpoint: sets every file to 0600 and every directory to 0700; completes
+    /// <see cref="CheckpointManifest.Files"/> (entries the caller supplied are kept when their size still
+    /// matches, every other file is hashed now) and <see cref="CheckpointManifest.MemoryPagesBytes"/>;
+    /// writes and fsyncs <c>manifest.json</c> and the directories; renames the temporary directory to its
+    /// final name in one atomic rename(2). On failure (or cancellation before the rename) nothing is
+    /// committed and the pending checkpoint may be committed again or abandoned.
+    /// </summary>
+    /// <param name="pending">From <see cref="Begin"/> on this store.</param>
+    /// <param name="manifest">The manifest; its key must be the pending key. Updated in place.</param>
+    /// <param name="cancellationToken">Cancels hashing; ignored once the rename happened.</param>
+    /// <exception cref="CheckpointAlreadyExistsException">Another checkpoint with this key was committed meanwhile.</exception>
+    /// <exception cref="CheckpointStoreException">The directory holds something other than files and directories.</exception>
+    public async Task<StoredCheckpoint> CommitAsync(PendingCheckpoint pending, CheckpointManifest manifest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pending);
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (!pending.BelongsTo(this))
+        {
+            throw new ArgumentException("the pending checkpoint was begun on another store", nameof(pending));
+        }
+
+        if (manifest.Key != pending.Key)
+        {
+            throw new ArgumentException($"the manifest's key {manifest.Key} is not the pending checkpoint's {pending.Key}", nameof(manifest));
+        }
+
+        if (pending.State != PendingCheckpoint.PendingState.Open)
+        {
+            throw new InvalidOperationException($"checkpoint {pending.Key} cannot be committed: it is {pending.State}");
+        }
+
+        pending.State = PendingCheckpoint.PendingState.Committing;
+        var final = paths.Checkpoint(pending.Key);
+        try
+        {
+            if (Directory.Exists(final))
+            {
+                throw new CheckpointAlreadyExistsException(pending.Key, final);
+            }
+
+            var files = SecureTree(pending);
+            manifest.Files = await DigestAsync(files, manifest.Files, cancellationToken);
+            manifest.MemoryPagesBytes = files
+                .Where(file => IsMemoryPagesFile(file.RelativePath))
+                .Sum(file => file.Length);
+            if (options.SyncImageFiles)
+            {
+                SyncFiles(files, cancellationToken);
+            }
+
+            await manifest.SaveAsync(Path.Combine(pending.Directory, CheckpointManifest.FileName), cancellationToken);
+            SyncDirectories(pending.Directory);
+            cancellationToken.ThrowIfCancellationRequested();
+
+            var namespaceDirectory = paths.Namespace(pending.Key.Namespace);
+            if (!Directory.Exists(namespaceDirectory))
+            {
+                CreatePrivateDirectory(namespaceDirectory);
+                NativeMethods.FsyncDirectory(paths.Root);
+            }
+
+            if (!NativeMethods.RenameNoReplace(pending.Directory, final))
+            {
+                throw new CheckpointAlreadyExistsException(pending.Key, final);
+            }
+        }
+        catch
+        {
+            pending.State = PendingCheckpoint.PendingState.Open;
+            throw;
+        }
+
+        pending.State = PendingCheckpoint.PendingState.Committed;
+        inProgress.TryRemove(pending.Directory, out _);
+        NativeMethods.FsyncDirectory(Path.GetDirectoryName(final)!);
+        NativeMethods.FsyncDirectory(paths.Temporary);
+        return new StoredCheckpoint(pending.Key, final, manifest);
+    }
+
+    /// <summary>Removes a pending checkpoint's temporary directory. Harmless when already abandoned.</summary>
+    /// <exception cref="InvalidOperationException">It was committed (use <see cref="Delete"/>) or is being committed.</exception>
+    public void Abandon(PendingCheckpoint pending)
+    {
+        ArgumentNullException.ThrowIfNull(pending);
+        if (!pending.BelongsTo(this))
+        {
+            throw new ArgumentException("the pending checkpoint was begun on another store", nameof(pending));
+        }
+
+        switch (pending.State)
+        {
+            case PendingCheckpoint.PendingState.Abandoned:
+                return;
+            case PendingCheckpoint.PendingState.Committed or PendingCheckpoint.PendingState.Committing:
+                throw new InvalidOperationException($"checkpoint {pending.Key} cannot be abandoned: it is {pending.State}");
+        }
+
+        DeleteEntry(pending.Directory);
+        pending.State = PendingCheckpoint.PendingState.Abandoned;
+        inProgress.TryRemove(pending.Directory, out _);
+    }
+
+    /// <summary>
+    /// Removes every leftover of <c>&lt;root&gt;/.tmp</c> (dumps interrupted by an agent killed mid-way,
+    /// half-finished deletes), except checkpoints this store instance has in progress. Call at start.
+    /// </summary>
+    /// <returns>How many entries were removed.</returns>
+    public int RecoverAbandoned()
+    {
+        if (!Directory.Exists(paths.Temporary))
+        {
+            return 0;
+        }
+
+        var removed = 0;
+        foreach (var entry in Directory.EnumerateFileSystemEntries(paths.Temporary, "*", new EnumerationOptions { AttributesToSkip = 0 }))
+        {
+            if (!inProgress.ContainsKey(entry))
+            {
+                DeleteEntry(paths.Inside(paths.Temporary, Path.GetFileName(entry)));
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>
+    /// The committed checkpoints of one namespace, or of all when <paramref name="namespace"/> is null,
+    /// sorted by namespace, name and UID. Temporary directories are never listed; nor are directories
+    /// whose manifest names no valid key or another key than their location.
+    /// </summary>
+    /// <exception cref="InvalidCheckpointNameException"><paramref name="namespace"/> is not a valid namespace.</exception>
+    public IReadOnlyList<StoredCheckpoint> List(string? @namespace = null)
+    {
+        IEnumerable<string> namespaceDirectories = @namespace is null
+            ? Directory.EnumerateDirectories(paths.Root).Where(directory => StoreNames.IsValidNamespace(Path.GetFileName(directory)))
+            : [paths.Namespace(@namespace)];
+
+        var found = new List<StoredCheckpoint>();
+        foreach (var namespaceDirectory in namespaceDirectories.Where(Directory.Exists))
+        {
+            foreach (var directory in Directory.EnumerateDirectories(namespaceDirectory))
+            {
+                if (TryIdentify(Path.GetFileName(namespaceDirectory), directory) is { } key)
+                {
+                    found.Add(new StoredCheckpoint(key, directory));
+                }
+            }
+        }
+
+        return [.. found
+            .OrderBy(checkpoint => checkpoint.Key.Namespace, StringComparer.Ordinal)
+            .ThenBy(checkpoint => checkpoint.Key.Name, StringComparer.Ordinal)
+            .ThenBy(checkpoint => checkpoint.Key.Uid, StringComparer.Ordinal)];
+    }
+
+    /// <summary>The committed checkpoint with this key, or null.</summary>
+    public StoredCheckpoint? Find(CheckpointKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var directory = paths.Checkpoint(key);
+        return File.Exists(Path.Combine(directory, CheckpointManifest.FileName))
+            ? new StoredCheckpoint(key, directory)
+            : null;
+    }
+
+    /// <summary>
+    /// The committed checkpoints with this namespace and name, whatever their UID (normally at most one:
+    /// the UID tells a recreated Checkpoint object from a deleted one of the same name).
+    /// </summary>
+    /// <exception cref="InvalidCheckpointNameException">A part is not valid.</exception>
+    public IReadOnlyList<StoredCheckpoint> FindByName(string @namespace, string name)
+    {
+        StoreNames.ValidateNamespace(@namespace);
+        StoreNames.ValidateName(name);
+        return [.. List(@namespace).Where(checkpoint => checkpoint.Key.Name == name)];
+    }
+
+    /// <summary>
+    /// Deletes a committed checkpoint. It first leaves its listed location by one atomic rename into
+    /// <c>.tmp</c>, so a delete interrupted half-way never leaves a half-deleted checkpoint listed
+    /// (<see cref="RecoverAbandoned"/> finishes it).
+    /// </summary>
+    /// <returns>False when there was no such checkpoint.</returns>
+    public bool Delete(CheckpointKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var directory = paths.Checkpoint(key);
+        if (!Directory.Exists(directory))
+        {
+            return false;
+        }
+
+        CreatePrivateDirectory(paths.Temporary);
+        var doomed = paths.NewTemporary(key, ".deleting");
+        try
+        {
+            if (!NativeMethods.RenameNoReplace(directory, doomed))
+            {
+                throw new IOException($"cannot move {directory} aside for deletion: {doomed} exists");
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Deleted concurrently by someone else between the check and the rename.
+            return false;
+        }
+
+        NativeMethods.FsyncDirectory(Path.GetDirectoryName(directory)!);
+        DeleteEntry(doomed);
+        return true;
+    }
+
+    /// <summary>Size and free space of the file system holding the store.</summary>
+    public StoreSpace GetSpace()
+    {
+        var drive = new DriveInfo(paths.Root);
+        return new StoreSpace(drive.TotalSize, drive.AvailableFreeSpace);
+    }
+
+    private static bool IsMemoryPagesFile(string relativePath) =>
+        relativePath.StartsWith(StorePaths.ImagesDirectoryName + "/", StringComparison.Ordinal)
+        && GrowingFileHasherOptions.IsPagesImage(Path.GetFileName(relativePath));
+
+    private static void CreatePrivateDirectory(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("the checkpoint store runs on Linux only");
+        }
+
+        Directory.CreateDirectory(path, PrivateDirectoryMode);
+
+        // The mode given at creation goes through the umask: set it explicitly.
+        File.SetUnixFileMode(path, PrivateDirectoryMode);
+    }
+
+    private static void DeleteEntry(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        else if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static void SyncFiles(IReadOnlyList<TreeFile> files, CancellationToken cancellationToken)
+    {
+        foreach (var file in files)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var stream = new FileStream(file.FullPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            stream.Flush(flushToDisk: true);
+        }
+    }
+
+    private static void SyncDirectories(string root)
+    {
+        foreach (var directory in Directory.EnumerateDirectories(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        {
+            NativeMethods.FsyncDirectory(directory);
+        }
+
+        NativeMethods.FsyncDirectory(root);
+    }
+
+    // The checkpoint's key from its manifest, if it matches where the directory is; null for anything else.
+    private static CheckpointKey? TryIdentify(string namespaceName, string directory)
+    {
+        var manifestPath = Path.Combine(directory, CheckpointManifest.FileName);
+        if (!File.Exists(manifestPath))
+        {
+            return null;
+        }
+
+        try
+        {
+            var key = ManifestSerializer.ReadKey(manifestPath);
+            return key.Namespace == namespaceName && key.DirectoryName == Path.GetFileName(directory) ? key : null;
+        }
+        catch (CheckpointStoreException)
+        {
+            // Not identifiable as a checkpoint (no key, or an invalid one): it is not listed; it can still
+            // be found and deleted by its key.
+            return null;
+        }
+    }
+
+    // Applies 0700/0600 over the pending tree (CRIU writes with its own umask) and lists its files,
+    // refusing anything that could make chmod or hashing act outside the tree.
+    private List<TreeFile> SecureTree(PendingCheckpoint pending)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("the checkpoint store runs on Linux only");
+        }
+
+        var files = new List<TreeFile>();
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 };
+        foreach (var entry in new DirectoryInfo(pending.Directory).EnumerateFileSystemInfos("*", options))
+        {
+            if (entry.LinkTarget is not null)
+            {
+                throw new CheckpointStoreException($"checkpoint {pending.Key} cannot be committed: {entry.FullName} is a symbolic link");
+            }
+
+            var relative = Path.GetRelativePath(pending.Directory, entry.FullName);
+            if (entry is DirectoryInfo)
+            {
+                File.SetUnixFileMode(entry.FullName, PrivateDirectoryMode);
+            }
+            else if (relative != CheckpointManifest.FileName)
+            {
+                File.SetUnixFileMode(entry.FullName, PrivateFileMode);
+                files.Add(new TreeFile(paths.Inside(pending.Directory, relative), relative, ((FileInfo)entry).Length));
+            }
+        }
+
+        File.SetUnixFileMode(pending.Directory, PrivateDirectoryMode);
+        return files;
+    }
+
+    private async Task<List<ManifestFile>> DigestAsync(IReadOnlyList<TreeFile> files, IEnumerable<ManifestFile> supplied, CancellationToken cancellationToken)
+    {
+        var known = new Dictionary<string, ManifestFile>(StringComparer.Ordinal);
+        foreach (var entry in supplied)
+        {
+            known[entry.Path] = entry;
+        }
+
+        var results = new ManifestFile[files.Count];
+        var missing = new List<int>();
+        for (var i = 0; i < files.Count; i++)
+        {
+            // A supplied digest is trusted only while the file still has the size it was hashed at.
+            if (known.TryGetValue(files[i].RelativePath, out var entry) && entry.Size == files[i].Length && IsSha256Hex(entry.Sha256))
+            {
+                results[i] = entry;
+            }
+            else
+            {
+                missing.Add(i);
+            }
+        }
+
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.HashParallelism, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(missing.OrderByDescending(i => files[i].Length), parallel, async (i, token) =>
+        {
+            var digest = await FileDigest.ComputeAsync(files[i].FullPath, token);
+            results[i] = new ManifestFile { Path = files[i].RelativePath, Size = digest.Size, Sha256 = digest.Sha256 };
+        });
+
+        return [.. results.OrderBy(file => file.Path, StringComparer.Ordinal)];
+    }
+
+    private static bool IsSha256Hex(string? value) =>
+        value is { Length: 64 } && value.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+
+    private sealed record TreeFile(string FullPath, string RelativePath, long Length);
+}

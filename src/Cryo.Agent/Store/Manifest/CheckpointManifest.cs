@@ -1,0 +1,57 @@
+namespace Cryo.Agent.Store;
+
+/// <summary>
+/// The <c>manifest.json</c> of a checkpoint: what was checkpointed, how, with which CRIU, and every file
+/// with its size and SHA-256. Serialized as camelCase JSON by <see cref="ManifestSerializer"/>; the
+/// schema is versioned and a reader refuses versions it does not know.
+/// </summary>
+public sealed class CheckpointManifest
+{
+    /// <summary>The schema version this code writes and the only one it reads.</summary>
+    public const int CurrentSchemaVersion = 1;
+
+    /// <summary>The manifest's file name inside a checkpoint directory.</summary>
+    public const string FileName = "manifest.json";
+
+    /// <summary>Schema version of this document.</summary>
+    public int SchemaVersion { get; set; } = CurrentSchemaVersion;
+
+    /// <summary>Which checkpoint this is.</summary>
+    public required CheckpointKey Key { get; set; }
+
+    /// <summary>When the checkpoint was taken.</summary>
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The process tree that was checkpointed.</summary>
+    public ManifestSource Source { get; set; } = new();
+
+    /// <summary>The CRIU and kernel that wrote the images.</summary>
+    public ManifestCriu Criu { get; set; } = new();
+
+    /// <summary>The options the dump ran with (restore must apply the matching ones).</summary>
+    public ManifestOptions Options { get; set; } = new();
+
+    /// <summary>Every file of the checkpoint except the manifest itself, sorted by path.</summary>
+    public List<ManifestFile> Files { get; set; } = [];
+
+    /// <summary>How long the checkpoint took.</summary>
+    public ManifestTimings Timings { get; set; } = new();
+
+    /// <summary>Number of processes in the dumped tree.</summary>
+    public int ProcessCount { get; set; }
+
+    /// <summary>Sum of the sizes of <c>images/pages-*.img</c>: the memory the tree held. Filled at commit.</summary>
+    public long MemoryPagesBytes { get; set; }
+
+    /// <summary>Free-form additions that do not deserve a schema change (e.g. pod metadata).</summary>
+    public Dictionary<string, string> Extra { get; set; } = [];
+
+    /// <summary>Writes this manifest to <paramref name="path"/> (mode 0600, fsynced).</summary>
+    public Task SaveAsync(string path, CancellationToken cancellationToken) =>
+        ManifestSerializer.SaveAsync(this, path, cancellationToken);
+
+    /// <summary>Reads a manifest, refusing unknown schema versions.</summary>
+    /// <exception cref="InvalidManifestException">Missing, unreadable, not a manifest, or an unsupported version.</exception>
+    public static Task<CheckpointManifest> LoadAsync(string path, CancellationToken cancellationToken) =>
+        ManifestSerializer.LoadAsync(path, cancellationToken);
+}

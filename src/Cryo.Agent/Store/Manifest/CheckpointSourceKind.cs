@@ -1,0 +1,11 @@
+namespace Cryo.Agent.Store;
+
+/// <summary>What kind of process tree was checkpointed.</summary>
+public enum CheckpointSourceKind
+{
+    /// <summary>A container: its own PID, mount, network, IPC and UTS namespaces, cgroup and root filesystem.</summary>
+    Container,
+
+    /// <summary>A plain process tree, e.g. in its own PID namespace but sharing the host's mount and network namespaces.</summary>
+    Process,
+}

@@ -1,0 +1,26 @@
+namespace Cryo.Agent.Store;
+
+/// <summary>One mount of the checkpointed tree (a line of <c>/proc/PID/mountinfo</c>).</summary>
+public sealed class ManifestMount
+{
+    /// <summary>Mount ID.</summary>
+    public int MountId { get; set; }
+
+    /// <summary>Parent mount ID.</summary>
+    public int ParentId { get; set; }
+
+    /// <summary>Root of the mount within its file system.</summary>
+    public string Root { get; set; } = string.Empty;
+
+    /// <summary>Mount point, relative to the tree's root.</summary>
+    public string MountPoint { get; set; } = string.Empty;
+
+    /// <summary>File system type.</summary>
+    public string FsType { get; set; } = string.Empty;
+
+    /// <summary>Mount source.</summary>
+    public string Source { get; set; } = string.Empty;
+
+    /// <summary>Per-mount options.</summary>
+    public string Options { get; set; } = string.Empty;
+}

@@ -1,0 +1,20 @@
+namespace Cryo.Agent.Store;
+
+/// <summary>The options a checkpoint was dumped with.</summary>
+public sealed class ManifestOptions
+{
+    /// <summary>The tree was left running after the dump.</summary>
+    public bool LeaveRunning { get; set; }
+
+    /// <summary>Established TCP connections were dumped (<c>--tcp-established</c>).</summary>
+    public bool TcpEstablished { get; set; }
+
+    /// <summary>File locks were dumped (<c>--file-locks</c>).</summary>
+    public bool FileLocks { get; set; }
+
+    /// <summary>Dumped as a shell job (<c>--shell-job</c>); restore must pass it too.</summary>
+    public bool ShellJob { get; set; }
+
+    /// <summary>The <c>--external</c> values passed to the dump.</summary>
+    public List<string> Externals { get; set; } = [];
+}

@@ -1,0 +1,44 @@
+namespace Cryo.Agent.Store;
+
+/// <summary>The process tree a checkpoint was taken from, as the agent resolved it.</summary>
+public sealed class ManifestSource
+{
+    /// <summary>What kind of tree this was.</summary>
+    public CheckpointSourceKind Kind { get; set; }
+
+    /// <summary>Host PID of the tree's root.</summary>
+    public int HostPid { get; set; }
+
+    /// <summary>PID of the tree's root inside its own PID namespace.</summary>
+    public int InNamespacePid { get; set; }
+
+    /// <summary>Container ID (containerd/CRI-O), when the tree was a container.</summary>
+    public string? ContainerId { get; set; }
+
+    /// <summary>Namespace identities of the root, keyed by type (<c>net</c> → <c>net:[4026531993]</c>).</summary>
+    public Dictionary<string, string> Namespaces { get; set; } = [];
+
+    /// <summary>The root's cgroups, one per hierarchy (<c>/proc/PID/cgroup</c>).</summary>
+    public List<ManifestCgroup> Cgroups { get; set; } = [];
+
+    /// <summary>The root's mounts (<c>/proc/PID/mountinfo</c>).</summary>
+    public List<ManifestMount> Mounts { get; set; } = [];
+
+    /// <summary>Mounts declared external to CRIU: key given to <c>--external mnt[…]:KEY</c> → mount point.</summary>
+    public Dictionary<string, string> ExternalMounts { get; set; } = [];
+
+    /// <summary>Host name inside the tree's UTS namespace.</summary>
+    public string? Hostname { get; set; }
+
+    /// <summary>Every process of the tree.</summary>
+    public List<ManifestProcess> Processes { get; set; } = [];
+
+    /// <summary>Identity of the root's standard output (e.g. <c>pipe:[123]</c>), so restore can reconnect it.</summary>
+    public string? StdoutIdentity { get; set; }
+
+    /// <summary>Identity of the root's standard error.</summary>
+    public string? StderrIdentity { get; set; }
+
+    /// <summary>Whether the tree had a controlling terminal (dumped and restored as a shell job).</summary>
+    public bool HasControllingTerminal { get; set; }
+}

@@ -1,0 +1,113 @@
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+
+namespace Cryo.Agent.Store;
+
+/// <summary>
+/// The few system calls .NET does not expose: fsync of a directory (needed for a durable rename) and
+/// rename without replacing (so two agents committing one key cannot overwrite each other).
+/// </summary>
+internal static class NativeMethods
+{
+    private const int AtFdCwd = -100;
+    private const uint RenameNoReplaceFlag = 1;
+    private const int ReadOnlyCloseOnExec = 0x80000; // O_RDONLY | O_CLOEXEC, the same on x86-64 and arm64
+    private const int ErrorNoEntry = 2;
+    private const int ErrorExists = 17;
+    private const int ErrorInvalid = 22;
+    private const int ErrorNotSupported = 38;
+    private const int ErrorNotEmpty = 39;
+
+    /// <summary>Flushes a directory's entries to disk (after creating or renaming something in it).</summary>
+    public static void FsyncDirectory(string path)
+    {
+        var fd = Open(path, ReadOnlyCloseOnExec);
+        if (fd < 0)
+        {
+            throw new IOException($"open({path}) for fsync failed", new Win32Exception(Marshal.GetLastPInvokeError()));
+        }
+
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"fsync({path}) failed", new Win32Exception(Marshal.GetLastPInvokeError()));
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    /// <summary>
+    /// Renames <paramref name="source"/> to <paramref name="destination"/> atomically, failing if the
+    /// destination exists. Returns false if it exists. Falls back to a checked rename(2) on file systems
+    /// without RENAME_NOREPLACE (the destination of a commit is never an empty directory, and rename(2)
+    /// refuses a non-empty one, so the fallback cannot overwrite a checkpoint either).
+    /// </summary>
+    public static bool RenameNoReplace(string source, string destination)
+    {
+        if (RenameAt2(AtFdCwd, source, AtFdCwd, destination, RenameNoReplaceFlag) == 0)
+        {
+            return true;
+        }
+
+        var error = Marshal.GetLastPInvokeError();
+        if (error == ErrorExists)
+        {
+            return false;
+        }
+
+        if (error is ErrorInvalid or ErrorNotSupported)
+        {
+            if (Directory.Exists(destination) || File.Exists(destination))
+            {
+                return false;
+            }
+
+            if (Rename(source, destination) == 0)
+            {
+                return true;
+            }
+
+            error = Marshal.GetLastPInvokeError();
+            if (error is ErrorExists or ErrorNotEmpty)
+            {
+                return false;
+            }
+        }
+
+        var inner = new Win32Exception(error);
+        throw error == ErrorNoEntry
+            ? new DirectoryNotFoundException($"rename({source}, {destination}) failed: {inner.Message}", inner)
+            : new IOException($"rename({source}, {destination}) failed: {inner.Message}", inner);
+    }
+
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Fsync(int fd);
+
+    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Close(int fd);
+
+    [DllImport("libc", EntryPoint = "renameat2", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int RenameAt2(
+        int oldDirectoryFd,
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string oldPath,
+        int newDirectoryFd,
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string newPath,
+        uint flags);
+
+    [DllImport("libc", EntryPoint = "rename", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Rename(
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string oldPath,
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string newPath);
+}

@@ -1,0 +1,64 @@
+namespace Cryo.Agent.Store;
+
+/// <summary>
+/// A checkpoint being written: a private temporary directory under <c>&lt;root&gt;/.tmp</c> with the
+/// final layout (<c>images/</c>, <c>logs/</c>). It becomes a checkpoint only through
+/// <see cref="ImageStore.CommitAsync"/>; disposing it uncommitted removes it.
+/// </summary>
+public sealed class PendingCheckpoint : IDisposable
+{
+    private readonly ImageStore store;
+
+    internal PendingCheckpoint(ImageStore store, CheckpointKey key, string directory)
+    {
+        this.store = store;
+        Key = key;
+        Directory = directory;
+        ImagesDirectory = Path.Combine(directory, StorePaths.ImagesDirectoryName);
+        LogsDirectory = Path.Combine(directory, StorePaths.LogsDirectoryName);
+    }
+
+    /// <summary>The checkpoint's key.</summary>
+    public CheckpointKey Key { get; }
+
+    /// <summary>The temporary directory (mode 0700).</summary>
+    public string Directory { get; }
+
+    /// <summary>Where CRIU writes its images (<c>-D</c>); mode 0700.</summary>
+    public string ImagesDirectory { get; }
+
+    /// <summary>Where logs go; mode 0700.</summary>
+    public string LogsDirectory { get; }
+
+    /// <summary>Whether <see cref="ImageStore.CommitAsync"/> succeeded.</summary>
+    public bool IsCommitted => State == PendingState.Committed;
+
+    internal PendingState State { get; set; }
+
+    /// <summary>
+    /// Starts hashing <see cref="ImagesDirectory"/> while CRIU writes it; the result's paths are relative to
+    /// the checkpoint directory (<c>images/pages-1.img</c>), ready for <see cref="CheckpointManifest.Files"/>.
+    /// </summary>
+    public GrowingFileHasher StartHashingImages(CancellationToken cancellationToken, GrowingFileHasherOptions? options = null) =>
+        GrowingFileHasher.Start(ImagesDirectory, Directory, cancellationToken, options);
+
+    /// <summary>Removes the temporary directory unless the checkpoint was committed.</summary>
+    public void Dispose()
+    {
+        if (State == PendingState.Open)
+        {
+            store.Abandon(this);
+        }
+    }
+
+    internal bool BelongsTo(ImageStore candidate) => ReferenceEquals(store, candidate);
+
+    /// <summary>Lifecycle of a pending checkpoint.</summary>
+    internal enum PendingState
+    {
+        Open,
+        Committing,
+        Committed,
+        Abandoned,
+    }
+}

@@ -1,0 +1,123 @@
+using System.Runtime.Versioning;
+using Cryo.Agent.Store;
+using Xunit;
+
+namespace Cryo.Agent.Tests.Store;
+
+[SupportedOSPlatform("linux")]
+public sealed class ChecksumVerifierTests : IDisposable
+{
+    private readonly TemporaryDirectory scratch = new();
+    private readonly ImageStore store;
+
+    public ChecksumVerifierTests()
+    {
+        store = new ImageStore(new ImageStoreOptions { RootDirectory = Path.Combine(scratch.Path, "store") });
+    }
+
+    public void Dispose() => scratch.Dispose();
+
+    [Fact]
+    public async Task VerifyAsync_Should_Pass_When_CheckpointIsIntact()
+    {
+        var stored = await StoreTestData.CommitFakeAsync(store, StoreTestData.Key());
+
+        await ChecksumVerifier.VerifyAsync(store.Find(stored.Key)!, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task VerifyContentAsync_Should_NameThePageImage_When_OneByteIsFlipped()
+    {
+        var stored = await StoreTestData.CommitFakeAsync(store, StoreTestData.Key());
+        var pages = Path.Combine(stored.ImagesDirectory, "pages-1.img");
+        await using (var stream = new FileStream(pages, FileMode.Open, FileAccess.ReadWrite))
+        {
+            stream.Position = 2 * 1024 * 1024 + 5;
+            var original = stream.ReadByte();
+            stream.Position--;
+            stream.WriteByte((byte)(original ^ 0x01));
+        }
+
+        var reopened = store.Find(stored.Key)!;
+        ChecksumVerifier.VerifyStructure(reopened);
+        var error = await Assert.ThrowsAsync<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyContentAsync(reopened, CancellationToken.None));
+
+        Assert.Equal("images/pages-1.img", error.RelativePath);
+        Assert.Equal(CorruptionKind.Sha256Differs, error.Kind);
+        Assert.Contains("images/pages-1.img", error.Message);
+        Assert.Contains("SHA-256 differs", error.Message);
+    }
+
+    [Fact]
+    public async Task VerifyStructure_Should_NameTheFile_When_ImageIsMissing()
+    {
+        var stored = await StoreTestData.CommitFakeAsync(store, StoreTestData.Key());
+        File.Delete(Path.Combine(stored.ImagesDirectory, "inventory.img"));
+
+        var error = Assert.Throws<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyStructure(store.Find(stored.Key)!));
+
+        Assert.Equal("images/inventory.img", error.RelativePath);
+        Assert.Equal(CorruptionKind.Missing, error.Kind);
+        Assert.Contains("missing", error.Message);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_Should_NameTheFile_When_ImageIsTruncated()
+    {
+        var stored = await StoreTestData.CommitFakeAsync(store, StoreTestData.Key());
+        await using (var stream = new FileStream(Path.Combine(stored.ImagesDirectory, "pages-2.img"), FileMode.Open, FileAccess.Write))
+        {
+            stream.SetLength(4096);
+        }
+
+        var error = await Assert.ThrowsAsync<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyAsync(store.Find(stored.Key)!, CancellationToken.None));
+
+        Assert.Equal("images/pages-2.img", error.RelativePath);
+        Assert.Equal(CorruptionKind.SizeDiffers, error.Kind);
+        Assert.Contains("8192", error.Detail);
+        Assert.Contains("4096", error.Detail);
+    }
+
+    [Fact]
+    public async Task VerifyContentAsync_Should_NameTheFile_When_RemovedAfterStructureCheck()
+    {
+        var stored = await StoreTestData.CommitFakeAsync(store, StoreTestData.Key());
+        var reopened = store.Find(stored.Key)!;
+        ChecksumVerifier.VerifyStructure(reopened);
+        File.Delete(Path.Combine(stored.LogsDirectory, "dump.log"));
+
+        var error = await Assert.ThrowsAsync<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyContentAsync(reopened, CancellationToken.None));
+
+        Assert.Equal("logs/dump.log", error.RelativePath);
+        Assert.Equal(CorruptionKind.Missing, error.Kind);
+    }
+
+    [Theory]
+    [InlineData("../../../../etc/passwd")]
+    [InlineData("/etc/passwd")]
+    public async Task VerifyStructure_Should_RefuseEntry_When_PathLeavesTheCheckpoint(string path)
+    {
+        var stored = await StoreTestData.CommitFakeAsync(store, StoreTestData.Key());
+        var manifest = stored.Manifest;
+        manifest.Files.Add(new ManifestFile { Path = path, Size = 1, Sha256 = new string('0', 64) });
+        await manifest.SaveAsync(stored.ManifestPath, CancellationToken.None);
+
+        var error = Assert.Throws<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyStructure(store.Find(stored.Key)!));
+
+        Assert.Equal(path, error.RelativePath);
+        Assert.Equal(CorruptionKind.InvalidEntry, error.Kind);
+    }
+
+    [Fact]
+    public async Task VerifyStructure_Should_Refuse_When_ManifestListsNoFiles()
+    {
+        var stored = await StoreTestData.CommitFakeAsync(store, StoreTestData.Key());
+        var manifest = stored.Manifest;
+        manifest.Files.Clear();
+        await manifest.SaveAsync(stored.ManifestPath, CancellationToken.None);
+
+        var error = Assert.Throws<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyStructure(store.Find(stored.Key)!));
+
+        Assert.Equal(CorruptionKind.InvalidEntry, error.Kind);
+    }
+}

@@ -1,0 +1,143 @@
+using System.Runtime.Versioning;
+using Cryo.Agent.Store;
+using Xunit;
+
+namespace Cryo.Agent.Tests.Store;
+
+[SupportedOSPlatform("linux")]
+public sealed class GrowingFileHasherTests : IDisposable
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    // Small batches and fast polls so the follower really hashes while the writer is writing.
+    private static readonly GrowingFileHasherOptions Eager = new() { PollInterval = TimeSpan.FromMilliseconds(1), MinimumBatchBytes = 1, BufferSize = 64 * 1024 };
+
+    private readonly TemporaryDirectory scratch = new();
+    private readonly string images;
+
+    public GrowingFileHasherTests()
+    {
+        images = Path.Combine(scratch.Path, "images");
+    }
+
+    public void Dispose() => scratch.Dispose();
+
+    [Fact]
+    public async Task CompleteAsync_Should_EqualFinalDigests_When_WriterAppendsConcurrently()
+    {
+        await using var hasher = GrowingFileHasher.Start(images, scratch.Path, CancellationToken.None, Eager);
+        Directory.CreateDirectory(images);
+
+        // Two page images appended in uneven chunks, and a small image rewritten in place (not append-only).
+        var writer = Task.Run(async () =>
+        {
+            await using var pages1 = new FileStream(Path.Combine(images, "pages-1.img"), FileMode.CreateNew);
+            await using var pages2 = new FileStream(Path.Combine(images, "pages-2.img"), FileMode.CreateNew);
+            var random = new Random(7);
+            for (var i = 0; i < 200; i++)
+            {
+                var chunk = new byte[random.Next(1, 96 * 1024)];
+                random.NextBytes(chunk);
+                await (i % 3 == 0 ? pages2 : pages1).WriteAsync(chunk);
+                await (i % 3 == 0 ? pages2 : pages1).FlushAsync();
+                if (i == 100)
+                {
+                    await WaitUntilAsync(() => hasher.BytesHashedWhileWriting > 0);
+                }
+            }
+        });
+        StoreTestData.WriteRandomFile(Path.Combine(images, "core-1.img"), 5000, seed: 1);
+        await writer;
+        StoreTestData.WriteRandomFile(Path.Combine(images, "core-1.img"), 3000, seed: 2);
+
+        var digests = await hasher.CompleteAsync(CancellationToken.None);
+
+        Assert.True(hasher.BytesHashedWhileWriting > 0);
+        Assert.Equal(["images/core-1.img", "images/pages-1.img", "images/pages-2.img"], digests.Select(d => d.Path));
+        await AssertEqualsFinalDigestsAsync(digests);
+    }
+
+    [Fact]
+    public async Task CompleteAsync_Should_EqualFinalDigest_When_AppendOnlyFileIsTruncatedAndRewritten()
+    {
+        Directory.CreateDirectory(images);
+        var pages = Path.Combine(images, "pages-1.img");
+        StoreTestData.WriteRandomFile(pages, 1024 * 1024, seed: 1);
+        await using var hasher = GrowingFileHasher.Start(images, scratch.Path, CancellationToken.None, Eager);
+        await WaitUntilAsync(() => hasher.BytesHashedWhileWriting >= 1024 * 1024);
+
+        StoreTestData.WriteRandomFile(pages, 1000, seed: 2);
+        var digests = await hasher.CompleteAsync(CancellationToken.None);
+
+        await AssertEqualsFinalDigestsAsync(digests);
+    }
+
+    [Fact]
+    public async Task CompleteAsync_Should_EqualFinalDigest_When_AppendOnlyFileIsReplacedBySameName()
+    {
+        Directory.CreateDirectory(images);
+        var pages = Path.Combine(images, "pages-1.img");
+        StoreTestData.WriteRandomFile(pages, 300 * 1024, seed: 1);
+        await using var hasher = GrowingFileHasher.Start(images, scratch.Path, CancellationToken.None, Eager);
+        await WaitUntilAsync(() => hasher.BytesHashedWhileWriting >= 300 * 1024);
+
+        File.Delete(pages);
+        StoreTestData.WriteRandomFile(pages, 200 * 1024, seed: 2);
+        var digests = await hasher.CompleteAsync(CancellationToken.None);
+
+        await AssertEqualsFinalDigestsAsync(digests);
+    }
+
+    [Fact]
+    public async Task CompleteAsync_Should_ReturnNothing_When_DirectoryNeverAppeared()
+    {
+        await using var hasher = GrowingFileHasher.Start(images, scratch.Path, CancellationToken.None);
+
+        var digests = await hasher.CompleteAsync(CancellationToken.None);
+
+        Assert.Empty(digests);
+    }
+
+    [Fact]
+    public async Task CompleteAsync_Should_Throw_When_CalledTwice()
+    {
+        await using var hasher = GrowingFileHasher.Start(images, scratch.Path, CancellationToken.None);
+        await hasher.CompleteAsync(CancellationToken.None);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => hasher.CompleteAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task CompleteAsync_Should_ThrowCancelled_When_StartTokenWasCancelled()
+    {
+        using var cancellation = new CancellationTokenSource();
+        Directory.CreateDirectory(images);
+        await using var hasher = GrowingFileHasher.Start(images, scratch.Path, cancellation.Token, Eager);
+
+        await cancellation.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => hasher.CompleteAsync(CancellationToken.None));
+    }
+
+    private async Task AssertEqualsFinalDigestsAsync(IReadOnlyList<ManifestFile> digests)
+    {
+        var expected = Directory.GetFiles(images).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expected.Select(p => Path.GetRelativePath(scratch.Path, p)), digests.Select(d => d.Path));
+        foreach (var digest in digests)
+        {
+            var actual = await FileDigest.ComputeAsync(Path.Combine(scratch.Path, digest.Path), CancellationToken.None);
+            Assert.Equal(actual.Size, digest.Size);
+            Assert.Equal(actual.Sha256, digest.Sha256);
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met before the deadline");
+            await Task.Delay(5);
+        }
+    }
+}

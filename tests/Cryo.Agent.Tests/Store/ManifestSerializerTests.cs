@@ -1,0 +1,146 @@
+using System.Runtime.Versioning;
+using System.Text.Json;
+using System.Text;
+using Cryo.Agent.Store;
+using Xunit;
+
+namespace Cryo.Agent.Tests.Store;
+
+[SupportedOSPlatform("linux")]
+public sealed class ManifestSerializerTests : IDisposable
+{
+    private readonly TemporaryDirectory scratch = new();
+
+    public void Dispose() => scratch.Dispose();
+
+    [Fact]
+    public async Task Manifest_Should_RoundTripEveryField_When_SavedAndLoaded()
+    {
+        var manifest = FullManifest();
+        var path = Path.Combine(scratch.Path, "manifest.json");
+
+        await manifest.SaveAsync(path, CancellationToken.None);
+        var loaded = await CheckpointManifest.LoadAsync(path, CancellationToken.None);
+
+        Assert.Equal(Encoding.UTF8.GetString(ManifestSerializer.Serialize(manifest)), Encoding.UTF8.GetString(ManifestSerializer.Serialize(loaded)));
+        Assert.Equal(manifest.Key, loaded.Key);
+        Assert.Equal(manifest.CreatedAt, loaded.CreatedAt);
+        Assert.Equal(CheckpointSourceKind.Container, loaded.Source.Kind);
+        Assert.Equal(["/bin/sh", "-c", "sleep 1"], loaded.Source.Processes[1].CommandLine);
+        Assert.Equal("/data", loaded.Source.ExternalMounts["data"]);
+        Assert.Equal(manifest.Files, loaded.Files);
+        Assert.Equal(0.5, loaded.Timings.FreezeMs);
+        Assert.Equal("pod-1", loaded.Extra["pod"]);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+    }
+
+    [Fact]
+    public void Serialize_Should_WriteCamelCaseWithSchemaVersion_When_Called()
+    {
+        var json = Encoding.UTF8.GetString(ManifestSerializer.Serialize(FullManifest()));
+
+        using var document = JsonDocument.Parse(json);
+        var rootElement = document.RootElement;
+        Assert.Equal(1, rootElement.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal("default", rootElement.GetProperty("key").GetProperty("namespace").GetString());
+        Assert.Equal("container", rootElement.GetProperty("source").GetProperty("kind").GetString());
+        Assert.Equal(4242, rootElement.GetProperty("source").GetProperty("hostPid").GetInt32());
+        Assert.True(rootElement.GetProperty("source").GetProperty("hasControllingTerminal").GetBoolean());
+        Assert.Equal("net:[4026531993]", rootElement.GetProperty("source").GetProperty("namespaces").GetProperty("net").GetString());
+        Assert.Equal(64, rootElement.GetProperty("files")[0].GetProperty("sha256").GetString()!.Length);
+        Assert.Equal(12.5, rootElement.GetProperty("timings").GetProperty("dumpMs").GetDouble());
+        Assert.Equal(4096, rootElement.GetProperty("memoryPagesBytes").GetInt64());
+        Assert.Equal("4.2.1", rootElement.GetProperty("criu").GetProperty("version").GetString());
+        Assert.True(rootElement.GetProperty("options").GetProperty("leaveRunning").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(0)]
+    public void Deserialize_Should_RefuseSchemaVersion_When_NotOne(int version)
+    {
+        var json = Encoding.UTF8.GetString(ManifestSerializer.Serialize(FullManifest()))
+            .Replace("\"schemaVersion\": 1", $"\"schemaVersion\": {version}");
+
+        var error = Assert.Throws<UnsupportedManifestVersionException>(() => ManifestSerializer.Deserialize(Encoding.UTF8.GetBytes(json), "test"));
+
+        Assert.Equal(version, error.FoundVersion);
+        Assert.Contains($"schemaVersion {version} is not supported", error.Message);
+    }
+
+    [Fact]
+    public void Deserialize_Should_ExplainNewerAgent_When_VersionIsNewer()
+    {
+        var json = "{\"schemaVersion\": 7, \"someFutureField\": {}}"u8.ToArray();
+
+        var error = Assert.Throws<UnsupportedManifestVersionException>(() => ManifestSerializer.Deserialize(json, "test"));
+
+        Assert.Contains("newer agent", error.Message);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("[]")]
+    [InlineData("{}")]
+    [InlineData("{\"schemaVersion\": \"1\"}")]
+    [InlineData("{\"schemaVersion\": 1}")]
+    [InlineData("{\"schemaVersion\": 1, \"key\": {\"namespace\": \"default\", \"name\": \"a\"}}")]
+    [InlineData("not json")]
+    public void Deserialize_Should_RefuseWithInvalidManifest_When_NotAManifest(string json)
+    {
+        Assert.Throws<InvalidManifestException>(() => ManifestSerializer.Deserialize(Encoding.UTF8.GetBytes(json), "test"));
+    }
+
+    [Fact]
+    public void Deserialize_Should_RejectKey_When_NameLeavesTheStore()
+    {
+        var json = "{\"schemaVersion\": 1, \"key\": {\"namespace\": \"default\", \"name\": \"../x\", \"uid\": \"1\"}}"u8.ToArray();
+
+        var error = Assert.Throws<InvalidCheckpointNameException>(() => ManifestSerializer.Deserialize(json, "test"));
+
+        Assert.Equal("name", error.Field);
+    }
+
+    [Fact]
+    public async Task Load_Should_NameTheFile_When_Missing()
+    {
+        var path = Path.Combine(scratch.Path, "absent.json");
+
+        var error = await Assert.ThrowsAsync<InvalidManifestException>(() => CheckpointManifest.LoadAsync(path, CancellationToken.None));
+
+        Assert.Equal(path, error.ManifestPath);
+    }
+
+    private static CheckpointManifest FullManifest() => new()
+    {
+        Key = StoreTestData.Key(),
+        CreatedAt = new DateTimeOffset(2026, 11, 26, 20, 0, 0, 123, TimeSpan.Zero),
+        Source = new ManifestSource
+        {
+            Kind = CheckpointSourceKind.Container,
+            HostPid = 4242,
+            InNamespacePid = 1,
+            ContainerId = "containerd://abc",
+            Namespaces = { ["net"] = "net:[4026531993]", ["pid"] = "pid:[4026531836]" },
+            Cgroups = [new ManifestCgroup { Hierarchy = 3, Controllers = "memory", Path = "/kubepods/pod1/abc" }],
+            Mounts = [new ManifestMount { MountId = 30, ParentId = 29, Root = "/", MountPoint = "/data", FsType = "ext4", Source = "/dev/vda", Options = "rw" }],
+            ExternalMounts = { ["data"] = "/data" },
+            Hostname = "pod-1",
+            Processes =
+            [
+                new ManifestProcess { Pid = 1, HostPid = 4242, Ppid = 0, CommandLine = ["/init"] },
+                new ManifestProcess { Pid = 2, HostPid = 4243, Ppid = 1, CommandLine = ["/bin/sh", "-c", "sleep 1"] },
+            ],
+            StdoutIdentity = "pipe:[100]",
+            StderrIdentity = "pipe:[101]",
+            HasControllingTerminal = true,
+        },
+        Criu = new ManifestCriu { Version = "4.2.1", KernelRelease = "6.18.0" },
+        Options = new ManifestOptions { LeaveRunning = true, TcpEstablished = true, FileLocks = true, ShellJob = true, Externals = ["mnt[/data]:data"] },
+        Files = [new ManifestFile { Path = "images/pages-1.img", Size = 4096, Sha256 = new string('0', 64) }],
+        Timings = new ManifestTimings { FreezeMs = 0.5, DumpMs = 12.5, TotalMs = 20 },
+        ProcessCount = 2,
+        MemoryPagesBytes = 4096,
+        Extra = { ["pod"] = "pod-1" },
+    };
+}
