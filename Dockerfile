@@ -1,0 +1,110 @@
+# syntax=docker/dockerfile:1
+#
+# Cryo's container images, one build target each:
+#   docker build --target operator -t cryo/operator:0.1.0 .
+#   docker build --target agent    -t cryo/agent:0.1.0 .
+# Build arguments VERSION, REVISION, CREATED and SOURCE fill the OCI labels, e.g.
+#   --build-arg REVISION=$(git rev-parse HEAD) --build-arg CREATED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+#
+# Build stages hold the SDK and the C toolchain; the final images receive only what they run.
+
+ARG DOTNET_VERSION=10.0
+# The agent needs CRIU >= 4.2: Debian 12's 3.17 fails `criu check` on current kernels and Debian 13's
+# 4.1.1 cannot dump TCP/UDP sockets on kernels >= 6.16. Debian testing packages 4.2.x.
+ARG AGENT_BASE=debian:testing-slim
+
+# ---------------------------------------------------------------------------------------------------
+# .NET build: operator, agent and CLI, published framework-dependent.
+FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS dotnet-build
+WORKDIR /src
+ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+COPY Directory.Build.props Directory.Packages.props ./
+COPY protos/ protos/
+COPY src/ src/
+RUN dotnet publish src/Cryo.Operator/Cryo.Operator.csproj -c Release -o /out/operator \
+ && dotnet publish src/Cryo.Agent/Cryo.Agent.csproj -c Release -o /out/agent \
+ && dotnet publish src/Cryo.Cli/Cryo.Cli.csproj -c Release -o /out/cli \
+ && find /out -name '*.pdb' -delete
+
+# ---------------------------------------------------------------------------------------------------
+# The placeholder init: a static C program (it runs as PID 1 inside workload images that may have no
+# libc), so it is built on the same base the agent runs on.
+FROM ${AGENT_BASE} AS placeholder-build
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gcc libc6-dev make binutils \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY src/cryo-placeholder/Makefile src/cryo-placeholder/cryo-placeholder.c ./
+# -Werror stays for developers; a newer compiler's new warnings must not break an image build.
+RUN make cryo-placeholder CFLAGS="-Os -Wall -Wextra -std=gnu11" \
+ && if ldd cryo-placeholder >/dev/null 2>&1; then echo "cryo-placeholder is not static" >&2; exit 1; fi
+
+# The ASP.NET Core runtime, copied whole into the agent image (the agent serves gRPC over Kestrel).
+FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS aspnet-runtime
+
+# ---------------------------------------------------------------------------------------------------
+# The node agent: CRIU from Debian testing, the tools CRIU runs (nsenter/unshare from util-linux, ip
+# from iproute2; nftables through libnftables for --network-lock nftables), the agent, the `cryo` CLI
+# and the placeholder program the operator copies into restore pods. It runs privileged, as root.
+FROM ${AGENT_BASE} AS agent
+ARG AGENT_BASE
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG CREATED=unknown
+ARG SOURCE=""
+LABEL org.opencontainers.image.title="cryo-agent" \
+      org.opencontainers.image.description="Cryo node agent: checkpoints and restores containers with CRIU" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.vendor="Cryo" \
+      org.opencontainers.image.base.name="${AGENT_BASE}"
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      criu util-linux iproute2 libnftables1 tar ca-certificates libssl3t64 libstdc++6 tzdata \
+ && rm -rf /var/lib/apt/lists/* \
+ && criu_version=$(dpkg-query -W -f='${Version}' criu) \
+ && if ! dpkg --compare-versions "$criu_version" ge 4.2; then \
+      echo "criu $criu_version is older than 4.2: it cannot dump sockets on kernels >= 6.16" >&2; exit 1; \
+    fi \
+ && /usr/sbin/criu --version
+COPY --from=aspnet-runtime /usr/share/dotnet /usr/share/dotnet
+RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet
+ENV DOTNET_ROOT=/usr/share/dotnet \
+    DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+    DOTNET_NOLOGO=1 \
+    Agent__CriuPath=/usr/sbin/criu \
+    Store__RootDirectory=/var/lib/cryo/checkpoints \
+    Agent__SocketPath=/run/cryo/agent.sock
+COPY --from=dotnet-build /out/agent /opt/cryo/agent
+COPY --from=dotnet-build /out/cli /opt/cryo/cli
+COPY --from=placeholder-build /src/cryo-placeholder /usr/local/bin/cryo-placeholder
+RUN ln -s /opt/cryo/cli/Cryo.Cli /usr/local/bin/cryo \
+ && mkdir -p /var/lib/cryo/checkpoints /run/cryo \
+ && chmod 0700 /var/lib/cryo/checkpoints
+USER 0:0
+EXPOSE 9443 9090
+ENTRYPOINT ["dotnet", "/opt/cryo/agent/Cryo.Agent.dll"]
+
+# ---------------------------------------------------------------------------------------------------
+# The operator: the ASP.NET Core runtime image, as its non-root `app` user (UID 1654).
+FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS operator
+ARG DOTNET_VERSION
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG CREATED=unknown
+ARG SOURCE=""
+LABEL org.opencontainers.image.title="cryo-operator" \
+      org.opencontainers.image.description="Cryo operator: reconciles Checkpoint and Restore resources" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.vendor="Cryo" \
+      org.opencontainers.image.base.name="mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION}"
+ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+COPY --from=dotnet-build /out/operator /opt/cryo/operator
+USER 1654:1654
+EXPOSE 8080
+ENTRYPOINT ["dotnet", "/opt/cryo/operator/Cryo.Operator.dll"]

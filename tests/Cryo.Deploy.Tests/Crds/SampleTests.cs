@@ -1,0 +1,185 @@
+using System.Text.Json.Nodes;
+using Cryo.Deploy.Tests.Crds.Cel;
+using Cryo.Deploy.Tests.Kustomize;
+using Cryo.Deploy.Tests.Support;
+
+namespace Cryo.Deploy.Tests.Crds;
+
+/// <summary>config/samples/ works as written: valid against the CRDs, and naming each other consistently.</summary>
+public sealed class SampleTests
+{
+    private static readonly CrdValidator Checkpoints = CrdValidator.Load(RepoRoot.Combine("crds/checkpoints.cryo.io.yaml"));
+    private static readonly CrdValidator Restores = CrdValidator.Load(RepoRoot.Combine("crds/restores.cryo.io.yaml"));
+
+    private static JsonNode Sample(string file) => YamlDocuments.ParseSingleFile(RepoRoot.Combine($"config/samples/{file}"));
+
+    [Fact]
+    public void CheckpointSample_Should_ValidateAgainstCrd_WithDefaultsApplied()
+    {
+        // Act
+        var result = Checkpoints.Validate(Sample("checkpoint.yaml"));
+
+        // Assert
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.True(result.Defaulted.At("spec.leaveRunning")!.GetValue<bool>());
+        Assert.Equal(300, result.Defaulted.IntegerAt("spec.timeoutSeconds"));
+    }
+
+    [Fact]
+    public void RestoreSample_Should_ValidateAgainstCrd()
+    {
+        // Act
+        var result = Restores.Validate(Sample("restore.yaml"));
+
+        // Assert
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+    }
+
+    [Fact]
+    public void Samples_Should_NameEachOther_When_AppliedInOrder()
+    {
+        // Arrange
+        var workload = Sample("workload.yaml");
+        var checkpoint = Sample("checkpoint.yaml");
+        var restore = Sample("restore.yaml");
+
+        // Assert: the Checkpoint names the workload pod and its container; the Restore names the Checkpoint.
+        Assert.Equal(workload.StringAt("metadata.name"), checkpoint.StringAt("spec.podName"));
+        var containers = workload.ObjectsAt("spec.containers").Select(c => c.StringAt("name")).ToList();
+        Assert.Contains(checkpoint.StringAt("spec.containerName") ?? containers.Single(), containers);
+        Assert.Equal(checkpoint.StringAt("metadata.name"), restore.StringAt("spec.checkpointName"));
+        Assert.All(new[] { workload, checkpoint, restore }, o => Assert.Null(o.StringAt("metadata.namespace")));
+    }
+
+    [Fact]
+    public void WorkloadSample_Should_BeAPodTheApiServerAccepts()
+    {
+        // Arrange: samples go to the namespace kubectl is pointed at.
+        var pod = Sample("workload.yaml");
+        pod["metadata"]!["namespace"] = "default";
+
+        // Act
+        var problems = ApiObjectChecker.Check(pod);
+
+        // Assert
+        Assert.Empty(problems);
+        Assert.NotNull(pod.At("spec.containers")![0]!.At("readinessProbe"));
+    }
+
+    [Fact]
+    public void Validator_Should_RejectRestore_When_BothTargetsAreSet()
+    {
+        // Arrange
+        var restore = Sample("restore.yaml");
+        restore["spec"]!["existingPod"] = new JsonObject { ["name"] = "some-pod" };
+
+        // Act
+        var result = Restores.Validate(restore);
+
+        // Assert
+        Assert.Contains(result.Errors, e => e.Contains("exactly one of newPod and existingPod", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validator_Should_RejectRestore_When_NoTargetIsSet()
+    {
+        // Arrange
+        var restore = Sample("restore.yaml");
+        ((JsonObject)restore["spec"]!).Remove("newPod");
+
+        // Act
+        var result = Restores.Validate(restore);
+
+        // Assert
+        Assert.False(result.IsValid);
+    }
+
+    [Fact]
+    public void Validator_Should_RejectRestore_When_NewPodHasNodeNameAndNodeSelector()
+    {
+        // Arrange
+        var restore = Sample("restore.yaml");
+        restore["spec"]!["newPod"]!["nodeName"] = "node-1";
+        restore["spec"]!["newPod"]!["nodeSelector"] = new JsonObject { ["zone"] = "a" };
+
+        // Act
+        var result = Restores.Validate(restore);
+
+        // Assert
+        Assert.Contains(result.Errors, e => e.StartsWith("$.spec.newPod:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validator_Should_RejectUpdate_When_CheckpointSpecChanges()
+    {
+        // Arrange
+        var before = Sample("checkpoint.yaml");
+        var after = before.DeepClone();
+        after["spec"]!["podName"] = "another-pod";
+
+        // Act
+        var changed = Checkpoints.Validate(after, before);
+        var unchanged = Checkpoints.Validate(before.DeepClone(), before);
+
+        // Assert
+        Assert.Contains(changed.Errors, e => e.Contains("immutable", StringComparison.Ordinal));
+        Assert.True(unchanged.IsValid, string.Join("\n", unchanged.Errors));
+    }
+
+    [Theory]
+    [InlineData("timeoutSeconds", "0")]
+    [InlineData("timeoutSeconds", "3601")]
+    [InlineData("podName", "\"Not_A_Name\"")]
+    [InlineData("leaveRunning", "\"yes\"")]
+    [InlineData("unknownField", "true")]
+    public void Validator_Should_RejectCheckpoint_When_SpecFieldIsInvalid(string field, string json)
+    {
+        // Arrange
+        var checkpoint = Sample("checkpoint.yaml");
+        checkpoint["spec"]![field] = JsonNode.Parse(json);
+
+        // Act
+        var result = Checkpoints.Validate(checkpoint);
+
+        // Assert: rejected, and for that field.
+        Assert.False(result.IsValid, $"spec.{field}={json} was accepted");
+        Assert.Contains(result.Errors, e => e.Contains($"/spec/{field}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Crds_Should_HaveOnlyRulesTheTestsEvaluate()
+    {
+        // Loading compiles every rule; a rule outside the CEL subset throws CelUnsupportedException.
+        var rules = Checkpoints.Rules.Concat(Restores.Rules).ToList();
+
+        Assert.NotEmpty(rules);
+        Assert.All(rules, r => Assert.False(string.IsNullOrWhiteSpace(r.Message)));
+    }
+
+    [Theory]
+    [InlineData("has(self.a) && self.a.size() > 2", """{"a":"abc"}""", true)]
+    [InlineData("has(self.a) && self.a.size() > 2", """{}""", false)]
+    [InlineData("self.a.size() > 2 || true", """{}""", true)]
+    [InlineData("self.list.all(x, x < 3) && 2 in self.list", """{"list":[1,2]}""", true)]
+    [InlineData("self.list.exists(x, x == 5)", """{"list":[1,2]}""", false)]
+    [InlineData("self.s.startsWith('ab') ? self.n + 1 == 3 : false", """{"s":"abc","n":2}""", true)]
+    [InlineData("!(self.m['k'] == 'v')", """{"m":{"k":"v"}}""", false)]
+    public void CelParser_Should_EvaluateTheSubset(string rule, string self, bool expected)
+    {
+        // Arrange
+        var compiled = CelParser.Compile(rule);
+
+        // Act
+        var result = compiled(new CelEnvironment().With("self", CelValues.FromJson(JsonNode.Parse(self))));
+
+        // Assert
+        Assert.Equal(expected, result);
+    }
+
+    [Fact]
+    public void CelParser_Should_Refuse_When_RuleLeavesTheSubset()
+    {
+        Assert.Throws<CelUnsupportedException>(() => CelParser.Compile("self.map(x, x * 2) == [2]"));
+        Assert.Throws<CelUnsupportedException>(() => CelParser.Compile("quantity(self.q).isLessThan(quantity('1Gi'))"));
+    }
+}
