@@ -1,0 +1,112 @@
+using Cryo.Agent.Engine;
+using Cryo.Agent.Hosting;
+using Cryo.Agent.Metrics;
+using Cryo.Contracts.Agent.V1;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Cryo.Agent.Grpc;
+
+/// <summary>
+/// The agent's gRPC API: validate, call the engine (through the idempotent registry), map the result.
+/// Errors are translated in one place, <see cref="ErrorMappingInterceptor"/>.
+/// </summary>
+public sealed class AgentGrpcService(
+    RequestValidator validator,
+    OperationRegistry registry,
+    OperationRunner runner,
+    ICheckpointCatalog catalog,
+    INodeInfoProvider nodeInfo,
+    OperationGate gate,
+    AgentMetrics metrics,
+    IOptions<AgentOptions> options) : AgentService.AgentServiceBase
+{
+    private string NodeName => options.Value.NodeName;
+
+    /// <inheritdoc />
+    public override async Task<NodeInfo> GetNodeInfo(GetNodeInfoRequest request, ServerCallContext context)
+    {
+        var facts = await nodeInfo.GetNodeFactsAsync(context.CancellationToken);
+        var space = catalog.GetSpace();
+        var info = new NodeInfo
+        {
+            NodeName = NodeName,
+            AgentVersion = AgentVersion.Current,
+            CriuVersion = facts.CriuVersion,
+            KernelRelease = facts.KernelRelease,
+            StoreCapacityBytes = space.CapacityBytes,
+            StoreFreeBytes = space.FreeBytes,
+            StorePath = catalog.RootPath,
+            MaxParallelOperations = gate.Limit,
+            OperationsInFlight = registry.InFlight,
+        };
+        foreach (var (name, status) in facts.Capabilities)
+        {
+            info.Capabilities[name] = new Capability { Available = status.Available, Reason = status.Reason };
+        }
+
+        return info;
+    }
+
+    /// <inheritdoc />
+    public override async Task Checkpoint(CheckpointRequest request, IServerStreamWriter<CheckpointEvent> responseStream, ServerCallContext context)
+    {
+        var command = validator.ToCommand(request);
+        var operation = registry.GetOrStart<CheckpointOutcome>(OperationKind.Checkpoint, command.OperationId,
+            RequestValidator.Fingerprint(command), op => runner.CheckpointAsync(command, op));
+        await foreach (var stage in operation.WatchStages().ReadAllAsync(context.CancellationToken))
+        {
+            await responseStream.WriteAsync(ProtoMapper.ToEvent(stage), context.CancellationToken);
+        }
+
+        var outcome = await operation.Completion.WaitAsync(context.CancellationToken);
+        await responseStream.WriteAsync(ProtoMapper.ToEvent(outcome, command.OperationId, NodeName), context.CancellationToken);
+    }
+
+    /// <inheritdoc />
+    public override async Task<RestoreResponse> Restore(RestoreRequest request, ServerCallContext context)
+    {
+        var command = validator.ToCommand(request);
+        var operation = registry.GetOrStart<RestoreOutcome>(OperationKind.Restore, command.OperationId,
+            RequestValidator.Fingerprint(command), _ => runner.RestoreAsync(command));
+        var outcome = await operation.Completion.WaitAsync(context.CancellationToken);
+        return ProtoMapper.ToResponse(outcome, command, NodeName);
+    }
+
+    /// <inheritdoc />
+    public override async Task<CheckpointDetails> InspectCheckpoint(InspectCheckpointRequest request, ServerCallContext context)
+    {
+        var (ns, name) = validator.Ref(request.Checkpoint, "checkpoint");
+        var record = await catalog.FindAsync(ns, name, context.CancellationToken)
+                     ?? throw new CheckpointNotFoundException(ns, name);
+        return ProtoMapper.ToDetails(record);
+    }
+
+    /// <inheritdoc />
+    public override async Task<ListCheckpointsResponse> ListCheckpoints(ListCheckpointsRequest request, ServerCallContext context)
+    {
+        var ns = validator.NamespaceFilter(request.Namespace, "namespace");
+        var records = await catalog.ListAsync(ns, context.CancellationToken);
+        var response = new ListCheckpointsResponse();
+        response.Checkpoints.AddRange(records.Select(ProtoMapper.ToSummary));
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override async Task<DeleteCheckpointResponse> DeleteCheckpoint(DeleteCheckpointRequest request, ServerCallContext context)
+    {
+        var (ns, name) = validator.Ref(request.Checkpoint, "checkpoint");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            var outcome = await catalog.DeleteAsync(ns, name, context.CancellationToken);
+            metrics.OperationFinished("delete", StatusCode.OK, clock.Elapsed);
+            return new DeleteCheckpointResponse { Deleted = outcome.Deleted, FreedBytes = outcome.FreedBytes };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            metrics.OperationFinished("delete", StatusMapper.Classify(ex), clock.Elapsed);
+            throw;
+        }
+    }
+}

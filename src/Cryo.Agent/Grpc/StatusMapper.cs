@@ -1,0 +1,103 @@
+using System.Reflection;
+using Cryo.Agent.Engine;
+using Cryo.Agent.Store;
+using Cryo.Contracts.Agent.V1;
+using Cryo.Criu;
+using Google.Protobuf.Reflection;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using RpcStatus = Google.Rpc.Status;
+
+namespace Cryo.Agent.Grpc;
+
+/// <summary>
+/// The one place that turns the agent's typed exceptions into gRPC statuses with google.rpc details
+/// (ErrorInfo always; BadRequest, PreconditionFailure, ResourceInfo or RetryInfo as the code calls for),
+/// as documented at the top of <c>agent.proto</c>.
+/// </summary>
+public static class StatusMapper
+{
+    /// <summary>The ErrorInfo domain of every Cryo error.</summary>
+    public const string Domain = "cryo.io";
+
+    private const int Enospc = 28;
+
+    /// <summary>The status code an exception maps to (also the <c>result</c> label of the metrics).</summary>
+    public static StatusCode Classify(Exception exception) => Map(exception).Code;
+
+    /// <summary>Builds the <see cref="RpcException"/> (with details in <c>grpc-status-details-bin</c>) for an exception.</summary>
+    public static RpcException ToRpcException(Exception exception)
+    {
+        if (exception is RpcException rpc)
+        {
+            return rpc;
+        }
+
+        var mapped = Map(exception);
+        var info = new ErrorInfo { Domain = Domain, Reason = ReasonName(mapped.Reason) };
+        foreach (var (key, value) in mapped.Metadata)
+        {
+            info.Metadata[key] = value;
+        }
+
+        var status = new RpcStatus { Code = (int)mapped.Code, Message = exception.Message };
+        status.Details.Add(Any.Pack(info));
+        if (mapped.Detail is not null)
+        {
+            status.Details.Add(Any.Pack(mapped.Detail));
+        }
+
+        return status.ToRpcException();
+    }
+
+    private static Mapped Map(Exception exception) => exception switch
+    {
+        InvalidRequestException e => Invalid(e.Field, e.Problem, ErrorReason.InvalidField),
+        OperationIdReusedException e => Invalid("operation_id", e.Message, ErrorReason.OperationIdReused),
+        InvalidCheckpointNameException e => Invalid(e.Field == "uid" ? "operation_id" : e.Field, e.Message, ErrorReason.InvalidField),
+        FeatureUnavailableException e => new(StatusCode.FailedPrecondition, ErrorReason.FeatureUnavailable,
+            [new("feature", e.Feature), new("reason", e.Reason)],
+            new PreconditionFailure { Violations = { new PreconditionFailure.Types.Violation { Type = "FEATURE", Subject = e.Feature, Description = e.Reason } } }),
+        CheckpointNotFoundException e => new(StatusCode.NotFound, ErrorReason.CheckpointNotFound,
+            [new("namespace", e.Namespace), new("name", e.Name)], Resource("checkpoint", $"{e.Namespace}/{e.Name}", e.Message)),
+        ProcessTreeNotFoundException e when e.Tree.ContainerId is { } id => new(StatusCode.NotFound, ErrorReason.ContainerNotFound,
+            [new("container_id", id)], Resource("container", id, e.Message)),
+        ProcessTreeNotFoundException e => new(StatusCode.NotFound, ErrorReason.ProcessNotFound,
+            [new("pid", $"{e.Tree.Pid}")], Resource("process", $"{e.Tree.Pid}", e.Message)),
+        CheckpointNameTakenException e => new(StatusCode.AlreadyExists, ErrorReason.CheckpointExists,
+            [new("namespace", e.Namespace), new("name", e.Name), new("operation_id", e.ExistingOperationId)],
+            Resource("checkpoint", $"{e.Namespace}/{e.Name}", e.Message)),
+        CheckpointAlreadyExistsException e => new(StatusCode.AlreadyExists, ErrorReason.CheckpointExists,
+            [new("namespace", e.Key.Namespace), new("name", e.Key.Name), new("operation_id", e.Key.Uid)],
+            Resource("checkpoint", $"{e.Key.Namespace}/{e.Key.Name}", e.Message)),
+        CheckpointCorruptedException e => new(StatusCode.FailedPrecondition, ErrorReason.CheckpointCorrupted,
+            [new("file", e.RelativePath)], null),
+        InvalidManifestException or UnsupportedManifestVersionException or StorePathEscapeException =>
+            new(StatusCode.FailedPrecondition, ErrorReason.CheckpointCorrupted, [new("file", CheckpointManifest.FileName)], null),
+        OperationTimedOutException e => new(StatusCode.DeadlineExceeded, ErrorReason.TimedOut,
+            [new("timeout_seconds", $"{e.Timeout.TotalSeconds:0}")], null),
+        CriuTimeoutException e => new(StatusCode.DeadlineExceeded, ErrorReason.TimedOut,
+            [new("timeout_seconds", $"{e.Deadline.TotalSeconds:0}"), new("log", e.LogExcerpt)], null),
+        CriuException e => new(StatusCode.FailedPrecondition, ErrorReason.CriuFailed,
+            [new("exit_code", $"{e.ExitCode}"), new("log", e.LogExcerpt)], null),
+        TransientAgentException e => new(StatusCode.Unavailable, ErrorReason.Transient, [],
+            new RetryInfo { RetryDelay = Duration.FromTimeSpan(e.RetryAfter) }),
+        IOException { HResult: Enospc } => new(StatusCode.ResourceExhausted, ErrorReason.StoreFull, [], null),
+        OperationCanceledException => new(StatusCode.Cancelled, ErrorReason.Unspecified, [], null),
+        _ => new(StatusCode.Internal, ErrorReason.InternalError, [new("exception", exception.GetType().FullName ?? "unknown")], null),
+    };
+
+    /// <summary>The proto name of a reason, as sent in ErrorInfo.reason (e.g. <c>FEATURE_UNAVAILABLE</c>).</summary>
+    public static string ReasonName(ErrorReason reason) =>
+        typeof(ErrorReason).GetField(reason.ToString())?.GetCustomAttribute<OriginalNameAttribute>()?.Name ?? reason.ToString();
+
+    private static Mapped Invalid(string field, string description, ErrorReason reason) =>
+        new(StatusCode.InvalidArgument, reason, [new("field", field)],
+            new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = description } } });
+
+    private static ResourceInfo Resource(string type, string name, string description) =>
+        new() { ResourceType = type, ResourceName = name, Description = description };
+
+    private sealed record Mapped(StatusCode Code, ErrorReason Reason, KeyValuePair<string, string>[] Metadata, Google.Protobuf.IMessage? Detail);
+}

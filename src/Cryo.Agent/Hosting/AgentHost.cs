@@ -1,0 +1,161 @@
+using System.Net;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Cryo.Agent.Engine;
+using Cryo.Agent.Grpc;
+using Cryo.Agent.Metrics;
+using Cryo.Agent.Security;
+using Cryo.Agent.Store;
+using Cryo.Criu;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Prometheus;
+
+namespace Cryo.Agent.Hosting;
+
+/// <summary>
+/// Assembles the agent: configuration (files, environment, command-line switches), the gRPC service on a
+/// Unix socket and optionally a mutual-TLS TCP port, probes and metrics. <c>Program.cs</c> and the
+/// tests build the agent the same way; they differ only in the engines they register.
+/// </summary>
+public static class AgentHost
+{
+    /// <summary>Builds the agent.</summary>
+    /// <param name="args">Command-line arguments (see <see cref="AgentCommandLine"/>).</param>
+    /// <param name="customize">
+    /// Registers the engines (<see cref="ICheckpointEngine"/>, <see cref="IRestoreEngine"/>) and may add
+    /// configuration or replace defaults (catalog, node info, CRIU) before the agent's own registrations,
+    /// which only fill what is missing.
+    /// </param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder> customize)
+    {
+        ArgumentNullException.ThrowIfNull(customize);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+        builder.Configuration.AddCommandLine(args, new Dictionary<string, string>(AgentCommandLine.SwitchMappings));
+        customize(builder);
+        AddAgentServices(builder.Services, builder.Configuration);
+        builder.WebHost.ConfigureKestrel((_, kestrel) => ConfigureListeners(kestrel));
+
+        var app = builder.Build();
+        app.UseRouting();
+        app.UseMiddleware<CallerAuthorizationMiddleware>();
+        app.MapGrpcService<AgentGrpcService>();
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapGet("/readyz", async (ReadinessProbe probe, CancellationToken cancellationToken) =>
+        {
+            var (ready, problems) = await probe.CheckAsync(cancellationToken);
+            return ready
+                ? Results.Text("ready\n")
+                : Results.Text("not ready:\n" + string.Concat(problems.Select(p => $"- {p}\n")), statusCode: StatusCodes.Status503ServiceUnavailable);
+        });
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<CollectorRegistry>());
+
+        var socket = app.Services.GetRequiredService<IOptions<AgentOptions>>().Value.SocketPath;
+        if (!string.IsNullOrEmpty(socket))
+        {
+            // Kestrel creates the socket with the process umask; narrow it to the owner as soon as it exists.
+            app.Lifetime.ApplicationStarted.Register(() => UnixSocketFile.Restrict(socket));
+        }
+
+        return app;
+    }
+
+    private static void AddAgentServices(IServiceCollection services, IConfiguration configuration)
+    {
+        if (!services.Any(s => s.ServiceType == typeof(ICheckpointEngine)) || !services.Any(s => s.ServiceType == typeof(IRestoreEngine)))
+        {
+            throw new InvalidOperationException("register an ICheckpointEngine and an IRestoreEngine before building the agent");
+        }
+
+        services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+
+        if (!services.Any(s => s.ServiceType == typeof(ICheckpointCatalog)))
+        {
+            services.AddOptions<ImageStoreOptions>().Bind(configuration.GetSection(ImageStoreOptions.SectionName)).ValidateOnStart();
+            services.AddSingleton<IValidateOptions<ImageStoreOptions>, StoreOptionsValidator>();
+            services.TryAddSingleton<ImageStore>();
+            services.AddSingleton<ICheckpointCatalog, ImageStoreCatalog>();
+            services.AddHostedService<StoreRecovery>();
+        }
+
+        services.TryAddSingleton<ICriu>(sp => new CriuCli(sp.GetRequiredService<IOptions<AgentOptions>>().Value.CriuPath, sp.GetRequiredService<ILogger<CriuCli>>()));
+        services.TryAddSingleton<CriuMonitor>();
+        services.TryAddSingleton<INodeInfoProvider>(sp => sp.GetRequiredService<CriuMonitor>());
+        services.AddHostedService<CriuStartupCheck>();
+        services.TryAddSingleton<ReadinessProbe>();
+
+        services.TryAddSingleton(_ => Prometheus.Metrics.NewCustomRegistry());
+        services.TryAddSingleton(sp => CreateMetrics(sp));
+        services.TryAddSingleton(sp => new OperationGate(sp.GetRequiredService<IOptions<AgentOptions>>().Value.MaxParallelOperations));
+        services.TryAddSingleton(sp => new OperationRegistry(
+            sp.GetRequiredService<TimeProvider>(),
+            TimeSpan.FromMinutes(sp.GetRequiredService<IOptions<AgentOptions>>().Value.ResultRetentionMinutes)));
+        services.TryAddSingleton<OperationRunner>();
+        services.TryAddSingleton<RequestValidator>();
+        services.TryAddSingleton<ClientCertificateValidator>();
+        services.AddGrpc(grpc => grpc.Interceptors.Add<ErrorMappingInterceptor>());
+    }
+
+    private static AgentMetrics CreateMetrics(IServiceProvider services)
+    {
+        var registry = services.GetRequiredService<CollectorRegistry>();
+        var metrics = new AgentMetrics(registry);
+        var catalog = services.GetRequiredService<ICheckpointCatalog>();
+        var operations = services.GetRequiredService<OperationRegistry>();
+        registry.AddBeforeCollectCallback(async cancellationToken =>
+        {
+            metrics.SetOperationsInFlight(operations.InFlight);
+            metrics.SetCheckpointsStored((await catalog.ListAsync(null, cancellationToken)).Count);
+        });
+        return metrics;
+    }
+
+    private static void ConfigureListeners(KestrelServerOptions kestrel)
+    {
+        var services = kestrel.ApplicationServices;
+        var options = services.GetRequiredService<IOptions<AgentOptions>>().Value;
+        var address = string.IsNullOrEmpty(options.ListenAddress) ? IPAddress.Any : IPAddress.Parse(options.ListenAddress);
+        if (!string.IsNullOrEmpty(options.SocketPath))
+        {
+            UnixSocketFile.PrepareForBind(options.SocketPath);
+            kestrel.ListenUnixSocket(options.SocketPath, listen => listen.Protocols = HttpProtocols.Http2);
+        }
+
+        if (options.TcpPort is { } tcpPort)
+        {
+            var validator = services.GetRequiredService<ClientCertificateValidator>();
+            var logger = services.GetRequiredService<ILogger<ClientCertificateValidator>>();
+            var certificate = X509Certificate2.CreateFromPemFile(options.TlsCertificatePath!, options.TlsKeyPath);
+            kestrel.Listen(address, tcpPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listen.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = certificate,
+                    SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    ClientCertificateMode = ClientCertificateMode.RequireCertificate,
+                    CheckCertificateRevocation = false,
+                    ClientCertificateValidation = (client, chain, _) =>
+                    {
+                        var (allowed, reason) = validator.Validate(client, chain?.ChainElements.Select(e => e.Certificate));
+                        if (!allowed)
+                        {
+                            logger.LogWarning("refused TLS client: {Reason}", reason);
+                        }
+
+                        return allowed;
+                    },
+                });
+            });
+        }
+
+        if (options.HttpPort is { } httpPort)
+        {
+            kestrel.Listen(address, httpPort, listen => listen.Protocols = HttpProtocols.Http1);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+namespace Cryo.Agent.Hosting;
+
+/// <summary>
+/// The agent's settings, section <c>Agent</c> (environment <c>Agent__SocketPath</c> etc., or command-line
+/// switches, see <see cref="AgentCommandLine"/>). The image store's root is <c>Store:RootDirectory</c>.
+/// </summary>
+public sealed class AgentOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Agent";
+
+    /// <summary>The default Unix socket, shared with the CLI's default.</summary>
+    public const string DefaultSocketPath = "/run/cryo/agent.sock";
+
+    /// <summary>Where <c>hack/install-criu.sh</c> puts CRIU.</summary>
+    public const string BundledCriuPath = "/opt/cryo/criu/bin/criu";
+
+    /// <summary>Debian's CRIU package.</summary>
+    public const string SystemCriuPath = "/usr/sbin/criu";
+
+    /// <summary>The Unix socket for local callers (mode 0600); empty disables it.</summary>
+    public string SocketPath { get; set; } = DefaultSocketPath;
+
+    /// <summary>TCP port of the mutual-TLS gRPC listener for the operator; unset disables it; 0 picks a free port.</summary>
+    public int? TcpPort { get; set; }
+
+    /// <summary>Address the TCP listeners bind to (default: all).</summary>
+    public string? ListenAddress { get; set; }
+
+    /// <summary>PEM certificate the TLS listener presents (required with <see cref="TcpPort"/>).</summary>
+    public string? TlsCertificatePath { get; set; }
+
+    /// <summary>PEM private key of <see cref="TlsCertificatePath"/>.</summary>
+    public string? TlsKeyPath { get; set; }
+
+    /// <summary>PEM CA certificate client certificates must chain to (only this CA, not the system store).</summary>
+    public string? ClientCaPath { get; set; }
+
+    /// <summary>
+    /// Identities a client certificate may carry (a DNS SAN, or the subject CN when it has no DNS SAN).
+    /// </summary>
+    public List<string> AllowedClientIdentities { get; set; } = ["cryo-operator"];
+
+    /// <summary>Plain-HTTP port for /healthz, /readyz and /metrics only (no gRPC); unset disables it.</summary>
+    public int? HttpPort { get; set; }
+
+    /// <summary>The CRIU binary (never one from PATH).</summary>
+    public string CriuPath { get; set; } = File.Exists(BundledCriuPath) ? BundledCriuPath : SystemCriuPath;
+
+    /// <summary>How many checkpoints and restores run at once; more wait in arrival order.</summary>
+    public int MaxParallelOperations { get; set; } = 2;
+
+    /// <summary>This node's name (default: the NODE_NAME environment variable, else the host name).</summary>
+    public string NodeName { get; set; } = Environment.GetEnvironmentVariable("NODE_NAME") is { Length: > 0 } node ? node : Environment.MachineName;
+
+    /// <summary>Timeout of an operation whose request gives none.</summary>
+    public int DefaultTimeoutSeconds { get; set; } = 600;
+
+    /// <summary>Largest timeout a request may ask for.</summary>
+    public int MaxTimeoutSeconds { get; set; } = 3600;
+
+    /// <summary>How long a successful result is kept for calls repeating its operation ID.</summary>
+    public int ResultRetentionMinutes { get; set; } = 60;
+
+    /// <summary>Refuse to start with a CRIU older than <c>CriuVersion.Minimum</c> (turned off only by tests without CRIU).</summary>
+    public bool RequireCriuAtStart { get; set; } = true;
+}

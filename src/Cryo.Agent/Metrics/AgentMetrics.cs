@@ -1,0 +1,85 @@
+using Grpc.Core;
+using Prometheus;
+
+namespace Cryo.Agent.Metrics;
+
+/// <summary>
+/// The agent's Prometheus instruments, created from the registry this app instance owns (never the
+/// static default, so tests running several agents see only their own). Labels stay low-cardinality:
+/// operation kind and result code, never a pod or checkpoint name.
+/// </summary>
+public sealed class AgentMetrics
+{
+    private static readonly double[] StageBuckets = Histogram.ExponentialBuckets(0.005, 2, 16);
+
+    private readonly Counter operations;
+    private readonly Histogram operationSeconds;
+    private readonly Histogram freezeSeconds;
+    private readonly Histogram dumpSeconds;
+    private readonly Histogram restoreSeconds;
+    private readonly Counter bytesWritten;
+    private readonly Gauge checkpointsStored;
+    private readonly Gauge operationsInFlight;
+
+    /// <summary>Creates the instruments in <paramref name="registry"/>.</summary>
+    public AgentMetrics(CollectorRegistry registry)
+    {
+        Registry = registry;
+        var factory = Prometheus.Metrics.WithCustomRegistry(registry);
+        operations = factory.CreateCounter("cryo_agent_operations_total",
+            "Checkpoint, restore and delete operations run by the agent, by kind and result (a gRPC status code name, ok on success).",
+            new CounterConfiguration { LabelNames = ["kind", "result"] });
+        operationSeconds = factory.CreateHistogram("cryo_agent_operation_duration_seconds",
+            "Wall-clock time of operations, queueing excluded, by kind.",
+            new HistogramConfiguration { LabelNames = ["kind"], Buckets = StageBuckets });
+        freezeSeconds = factory.CreateHistogram("cryo_agent_checkpoint_freeze_seconds",
+            "Time a checkpointed tree was frozen.", new HistogramConfiguration { Buckets = StageBuckets });
+        dumpSeconds = factory.CreateHistogram("cryo_agent_checkpoint_dump_seconds",
+            "Time CRIU's dump took.", new HistogramConfiguration { Buckets = StageBuckets });
+        restoreSeconds = factory.CreateHistogram("cryo_agent_restore_seconds",
+            "Time CRIU's restore took.", new HistogramConfiguration { Buckets = StageBuckets });
+        bytesWritten = factory.CreateCounter("cryo_agent_checkpoint_bytes_written_total",
+            "Bytes of committed checkpoints written to the store.");
+        checkpointsStored = factory.CreateGauge("cryo_agent_checkpoints_stored",
+            "Committed checkpoints in the store (counted at scrape time).");
+        operationsInFlight = factory.CreateGauge("cryo_agent_operations_in_flight",
+            "Operations running or waiting for a slot.");
+    }
+
+    /// <summary>The registry the instruments live in (served at /metrics).</summary>
+    public CollectorRegistry Registry { get; }
+
+    /// <summary>Counts one finished operation.</summary>
+    /// <param name="kind">checkpoint, restore or delete.</param>
+    /// <param name="result">The status code it ended with.</param>
+    /// <param name="elapsed">How long it ran.</param>
+    public void OperationFinished(string kind, StatusCode result, TimeSpan elapsed)
+    {
+        operations.WithLabels(kind, ResultLabel(result)).Inc();
+        operationSeconds.WithLabels(kind).Observe(elapsed.TotalSeconds);
+    }
+
+    /// <summary>Records a committed checkpoint's stage times and size.</summary>
+    public void CheckpointCommitted(TimeSpan freeze, TimeSpan dump, long sizeBytes)
+    {
+        freezeSeconds.Observe(freeze.TotalSeconds);
+        dumpSeconds.Observe(dump.TotalSeconds);
+        bytesWritten.Inc(sizeBytes);
+    }
+
+    /// <summary>Records a restore's CRIU time.</summary>
+    public void RestoreCompleted(TimeSpan restore) => restoreSeconds.Observe(restore.TotalSeconds);
+
+    /// <summary>Sets the number of committed checkpoints in the store.</summary>
+    public void SetCheckpointsStored(int count) => checkpointsStored.Set(count);
+
+    /// <summary>Sets the number of operations running or queued.</summary>
+    public void SetOperationsInFlight(int count) => operationsInFlight.Set(count);
+
+    /// <summary>The <c>result</c> label for a status code: <c>ok</c>, <c>invalid_argument</c>, <c>deadline_exceeded</c>, …</summary>
+    public static string ResultLabel(StatusCode code) => code switch
+    {
+        StatusCode.OK => "ok",
+        _ => string.Concat(code.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString())),
+    };
+}

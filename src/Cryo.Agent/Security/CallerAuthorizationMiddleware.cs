@@ -1,0 +1,52 @@
+using Grpc.AspNetCore.Server;
+
+namespace Cryo.Agent.Security;
+
+/// <summary>
+/// Lets a gRPC call through only on the Unix socket (whose file mode admits root alone) or on the mutual-TLS
+/// listener with an accepted client certificate. The TLS handshake already refuses other certificates;
+/// this is the second lock, and it keeps gRPC off the plain-HTTP probe port. Runs before any service code.
+/// </summary>
+public sealed class CallerAuthorizationMiddleware(RequestDelegate next, ILogger<CallerAuthorizationMiddleware> logger)
+{
+    /// <summary>Checks the caller of a gRPC endpoint; other endpoints (probes, metrics) pass.</summary>
+    public async Task InvokeAsync(HttpContext context, IServiceProvider services)
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is null)
+        {
+            await next(context);
+            return;
+        }
+
+        var (allowed, reason) = Authorize(context, services);
+        if (!allowed)
+        {
+            logger.LogWarning("refused gRPC call {Path} from {Remote}: {Reason}", context.Request.Path, context.Connection.RemoteIpAddress, reason);
+
+            // gRPC clients turn HTTP 403 into PERMISSION_DENIED.
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+
+        await next(context);
+    }
+
+    private static (bool Allowed, string Reason) Authorize(HttpContext context, IServiceProvider services)
+    {
+        // Kestrel leaves the IP address empty for a Unix-domain-socket connection.
+        if (context.Connection.LocalIpAddress is null)
+        {
+            return PeerCredentials.Authorize(context);
+        }
+
+        if (!context.Request.IsHttps)
+        {
+            return (false, "gRPC is served only on the Unix socket and the mutual-TLS port");
+        }
+
+        var validator = services.GetService<ClientCertificateValidator>();
+        return validator is null
+            ? (false, "no client CA configured")
+            : validator.Validate(context.Connection.ClientCertificate);
+    }
+}

@@ -1,0 +1,95 @@
+using System.Security.Cryptography.X509Certificates;
+using Cryo.Agent.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Cryo.Agent.Security;
+
+/// <summary>
+/// Decides whether a TLS client may call the agent: its certificate must chain to the configured CA
+/// (that CA only, never the system store), be valid now, allow client authentication, and carry one of
+/// the allowed identities (a DNS SAN, or the subject CN when the certificate has no DNS SAN).
+/// </summary>
+public sealed class ClientCertificateValidator
+{
+    private const string ClientAuthenticationOid = "1.3.6.1.5.5.7.3.2";
+
+    private readonly X509Certificate2 authority;
+    private readonly HashSet<string> identities;
+    private readonly TimeProvider time;
+
+    /// <summary>Loads the CA named by <see cref="AgentOptions.ClientCaPath"/>.</summary>
+    public ClientCertificateValidator(IOptions<AgentOptions> options, TimeProvider time)
+    {
+        var settings = options.Value;
+        var path = settings.ClientCaPath ?? throw new InvalidOperationException("Agent:ClientCaPath is required for the TLS listener");
+        authority = X509CertificateLoader.LoadCertificateFromFile(path);
+        identities = new HashSet<string>(settings.AllowedClientIdentities, StringComparer.OrdinalIgnoreCase);
+        this.time = time;
+    }
+
+    /// <summary>Checks one client certificate.</summary>
+    /// <param name="certificate">The client's leaf certificate.</param>
+    /// <param name="presented">Intermediates the client sent, if any.</param>
+    /// <returns>Whether the client is allowed, and why not.</returns>
+    public (bool Allowed, string Reason) Validate(X509Certificate2? certificate, IEnumerable<X509Certificate2>? presented = null)
+    {
+        if (certificate is null)
+        {
+            return (false, "no client certificate");
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(authority);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.VerificationTime = time.GetUtcNow().UtcDateTime;
+        chain.ChainPolicy.VerificationTimeIgnored = false;
+        foreach (var extra in presented ?? [])
+        {
+            if (!extra.RawDataMemory.Span.SequenceEqual(certificate.RawDataMemory.Span))
+            {
+                chain.ChainPolicy.ExtraStore.Add(extra);
+            }
+        }
+
+        if (!chain.Build(certificate))
+        {
+            var problems = string.Join(", ", chain.ChainStatus.Select(s => s.Status.ToString()).Distinct());
+            return (false, $"certificate '{certificate.Subject}' does not chain to the configured CA or is not valid now ({problems})");
+        }
+
+        // Build() with a custom root still accepts a chain ending in any self-signed root it was given;
+        // insist that the root is exactly the configured CA.
+        var root = chain.ChainElements[^1].Certificate;
+        if (!root.RawDataMemory.Span.SequenceEqual(authority.RawDataMemory.Span))
+        {
+            return (false, $"certificate '{certificate.Subject}' chains to '{root.Subject}', not the configured CA");
+        }
+
+        var usages = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
+        if (usages is not null && !usages.EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>().Any(o => o.Value == ClientAuthenticationOid))
+        {
+            return (false, $"certificate '{certificate.Subject}' is not for client authentication");
+        }
+
+        var names = IdentitiesOf(certificate);
+        return names.Any(identities.Contains)
+            ? (true, string.Empty)
+            : (false, $"certificate identity {string.Join(", ", names.Select(n => $"'{n}'"))} is not allowed (allowed: {string.Join(", ", identities)})");
+    }
+
+    /// <summary>The identities a certificate carries: its DNS SANs, or its subject CN when it has none.</summary>
+    public static IReadOnlyList<string> IdentitiesOf(X509Certificate2 certificate)
+    {
+        var dns = certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>()
+            .SelectMany(san => san.EnumerateDnsNames())
+            .ToList();
+        if (dns.Count > 0)
+        {
+            return dns;
+        }
+
+        var cn = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
+        return string.IsNullOrEmpty(cn) ? [] : [cn];
+    }
+}
