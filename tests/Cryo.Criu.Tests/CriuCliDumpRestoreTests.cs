@@ -20,25 +20,27 @@ public class CriuCliDumpRestoreTests
             using (var counter = await NamespacedCounter.StartAsync(dir.Combine("counter")))
             {
                 // Act: dump (the original dies with it), then restore from the images.
-                var dump = await criu.DumpAsync(new DumpOptions { ImagesDirectory = images, Pid = counter.RootPid }, null,
-                    CriuForTests.Deadline, timeout.Token);
+                var dumpOptions = new DumpOptions { ImagesDirectory = images, Pid = counter.RootPid };
+                var dump = await criu.DumpAsync(dumpOptions, null, CriuForTests.Deadline, timeout.Token);
                 Assert.True(await ProcessTable.WaitUntilAsync(() => !ProcessTable.IsRunning(counter.RootPid), TimeSpan.FromSeconds(30)),
                     "the dumped tree kept running without --leave-running");
                 Assert.Equal(Path.Combine(images, "dump.log"), dump.LogPath);
                 Assert.True(File.Exists(dump.LogPath));
                 Assert.True(CriuImageFiles.LooksComplete(images));
                 Assert.Contains(Directory.EnumerateFiles(images), f => CriuImageFiles.IsPagesImage(f));
+                Assert.True(CriuStats.ReadDump(dumpOptions.StatsPath).PagesWritten > 0);
             }
             var countsAtDump = NamespacedCounter.ReadCounts(dir.Combine("counter"));
 
-            var restore = await criu.RestoreAsync(new RestoreOptions { ImagesDirectory = images, PidFile = pidFile }, null,
-                CriuForTests.Deadline, timeout.Token);
+            var restoreOptions = new RestoreOptions { ImagesDirectory = images, PidFile = pidFile };
+            var restore = await criu.RestoreAsync(restoreOptions, null, CriuForTests.Deadline, timeout.Token);
             restoredPid = restore.RestoredPid ?? 0;
 
             // Assert: the kernel shows the restored root as PID 1 of its own namespace, counting on from the dump.
             Assert.True(restoredPid > 0);
             Assert.Equal(Path.Combine(images, "restore.log"), restore.LogPath);
             Assert.True(File.Exists(restore.LogPath));
+            Assert.True(CriuStats.ReadRestore(restoreOptions.StatsPath).PagesRestored > 0);
             Assert.Equal([restoredPid, 1], ProcessTable.NamespacePids(restoredPid));
             var target = countsAtDump[^1] + 3;
             Assert.True(await ProcessTable.WaitUntilAsync(

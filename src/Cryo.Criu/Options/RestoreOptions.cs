@@ -69,11 +69,17 @@ public sealed record RestoreOptions
     /// <summary><c>--display-stats</c>: print restore statistics (CRIU writes <c>stats-restore</c> regardless).</summary>
     public bool DisplayStats { get; init; }
 
-    /// <summary><c>-W DIR</c>: directory for logs and stats instead of <see cref="ImagesDirectory"/>.</summary>
+    /// <summary>
+    /// <c>-W DIR</c>: directory for logs and stats instead of <see cref="ImagesDirectory"/>. Give each restore its own when
+    /// several run from the same images at once, or they overwrite each other's <c>restore.log</c> and <c>stats-restore</c>.
+    /// </summary>
     public string? WorkDirectory { get; init; }
 
     /// <summary>Further CRIU arguments appended verbatim, for flags this record does not model yet.</summary>
     public IReadOnlyList<string> AdditionalArguments { get; init; } = [];
+
+    /// <summary>Where CRIU writes its <c>stats-restore</c> for these options (read it with <see cref="CriuStats"/>).</summary>
+    public string StatsPath => Path.Combine(WorkDirectory ?? ImagesDirectory, CriuImageFiles.RestoreStats);
 
     /// <summary>Where CRIU writes its log for these options, as CRIU resolves <c>-o</c>.</summary>
     public string LogPath => CriuLogLocation.Resolve(LogFile, WorkDirectory ?? ImagesDirectory);
