@@ -1,0 +1,4 @@
+namespace Cryo.Operator.Tests.ApiServer;
+
+/// <summary>A JSON patch that cannot be applied to the object as it is.</summary>
+internal sealed class PatchFailedException(string message) : Exception(message);

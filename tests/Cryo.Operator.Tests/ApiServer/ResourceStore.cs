@@ -1,0 +1,413 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace Cryo.Operator.Tests.ApiServer;
+
+/// <summary>
+/// The objects the test API server holds and the semantics of changing them, after the real API server:
+/// one global resourceVersion counter, optimistic concurrency, generation bumped on spec changes only,
+/// the status subresource split, finalizers and deletionTimestamp, no-op writes that change nothing,
+/// and a bounded event history that watches resume from (older resourceVersions get 410 Gone).
+/// </summary>
+internal sealed class ResourceStore(int historyLimit)
+{
+    private readonly Lock gate = new();
+    private readonly Dictionary<(ResourceType Type, string Namespace, string Name), JsonObject> objects = [];
+    private readonly LinkedList<HistoryEntry> history = new();
+    private readonly List<Watcher> watchers = [];
+    private long resourceVersion = 1000;
+    private long historyFloor = 1000;
+
+    /// <summary>Raised after an object is really gone (not merely marked for deletion), outside the lock.</summary>
+    public event Action<ResourceType, JsonObject>? Removed;
+
+    public long CurrentVersion
+    {
+        get
+        {
+            lock (gate)
+            {
+                return resourceVersion;
+            }
+        }
+    }
+
+    public JsonObject Create(ResourceType type, string ns, JsonObject body)
+    {
+        var meta = Meta(body);
+        if (meta["namespace"]?.GetValue<string>() is { Length: > 0 } bodyNs && bodyNs != ns)
+        {
+            throw ApiError.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
+        }
+
+        var name = meta["name"]?.GetValue<string>();
+        if (string.IsNullOrEmpty(name))
+        {
+            var prefix = meta["generateName"]?.GetValue<string>();
+            if (string.IsNullOrEmpty(prefix))
+            {
+                throw ApiError.Invalid(type, "", "metadata.name: Required value: name or generateName is required");
+            }
+
+            name = prefix + Guid.NewGuid().ToString("N")[..5];
+        }
+
+        var obj = (JsonObject)body.DeepClone();
+        obj["kind"] = type.Kind;
+        obj["apiVersion"] = type.ApiVersion;
+        meta = Meta(obj);
+        meta["name"] = name;
+        meta["namespace"] = ns;
+        meta["uid"] = Guid.NewGuid().ToString();
+        meta["creationTimestamp"] = Now();
+        meta.Remove("deletionTimestamp");
+        meta.Remove("deletionGracePeriodSeconds");
+        if (type.HasGeneration)
+        {
+            meta["generation"] = 1;
+        }
+        else
+        {
+            meta.Remove("generation");
+        }
+
+        if (type == ResourceType.Pods)
+        {
+            obj["status"] = new JsonObject { ["phase"] = "Pending" };
+        }
+        else if (type.HasStatusSubresource)
+        {
+            obj.Remove("status");
+        }
+
+        lock (gate)
+        {
+            if (objects.ContainsKey((type, ns, name)))
+            {
+                throw ApiError.AlreadyExists(type, name);
+            }
+
+            return Commit(type, ns, name, null, obj)!;
+        }
+    }
+
+    public JsonObject Get(ResourceType type, string ns, string name)
+    {
+        lock (gate)
+        {
+            return (JsonObject)Find(type, ns, name).DeepClone();
+        }
+    }
+
+    public (long ResourceVersion, List<JsonObject> Items) List(ResourceType type, string? ns, LabelSelector labels, FieldSelector fields)
+    {
+        var probe = new Watcher(type, ns, labels, fields);
+        lock (gate)
+        {
+            var items = objects.Where(kv => probe.Selects(kv.Key.Type, kv.Key.Namespace, kv.Value))
+                .OrderBy(kv => kv.Key.Namespace, StringComparer.Ordinal).ThenBy(kv => kv.Key.Name, StringComparer.Ordinal)
+                .Select(kv => (JsonObject)kv.Value.DeepClone()).ToList();
+            return (resourceVersion, items);
+        }
+    }
+
+    /// <summary>PUT on the main resource (<paramref name="status"/> false) or on /status.</summary>
+    public JsonObject Update(ResourceType type, string ns, string name, JsonObject body, bool status)
+    {
+        lock (gate)
+        {
+            return Write(type, ns, name, Find(type, ns, name), body, status);
+        }
+    }
+
+    /// <summary>PATCH: the patch is applied to the current object, then written as an update.</summary>
+    public JsonObject Patch(ResourceType type, string ns, string name, Func<JsonObject, JsonNode> patch, bool status)
+    {
+        lock (gate)
+        {
+            var current = Find(type, ns, name);
+            JsonNode patched;
+            try
+            {
+                patched = patch((JsonObject)current.DeepClone());
+            }
+            catch (PatchFailedException e)
+            {
+                throw new ApiError(422, "Invalid", e.Message, type, name);
+            }
+
+            if (patched is not JsonObject patchedObject)
+            {
+                throw ApiError.BadRequest("the patch did not produce an object");
+            }
+
+            return Write(type, ns, name, current, patchedObject, status);
+        }
+    }
+
+    public (JsonObject Object, bool Gone) Delete(ResourceType type, string ns, string name, JsonObject? options)
+    {
+        JsonObject result;
+        bool gone;
+        lock (gate)
+        {
+            var current = Find(type, ns, name);
+            CheckPreconditions(type, name, current, options?["preconditions"] as JsonObject);
+            var finalizers = Meta(current)["finalizers"] as JsonArray;
+            if (finalizers is { Count: > 0 })
+            {
+                if (Meta(current)["deletionTimestamp"] is not null)
+                {
+                    return ((JsonObject)current.DeepClone(), false);
+                }
+
+                var marked = (JsonObject)current.DeepClone();
+                Meta(marked)["deletionTimestamp"] = Now();
+                Meta(marked)["deletionGracePeriodSeconds"] = 0;
+                result = Commit(type, ns, name, current, marked)!;
+                gone = false;
+            }
+            else
+            {
+                result = Remove(type, ns, name, current);
+                gone = true;
+            }
+        }
+
+        if (gone)
+        {
+            Removed?.Invoke(type, result);
+        }
+
+        return (result, gone);
+    }
+
+    /// <summary>Opens a watch; from "now" (with the current objects as ADDED) when no resourceVersion is given.</summary>
+    public Watcher Watch(ResourceType type, string? ns, LabelSelector labels, FieldSelector fields, string? fromVersion)
+    {
+        var watcher = new Watcher(type, ns, labels, fields);
+        lock (gate)
+        {
+            if (string.IsNullOrEmpty(fromVersion) || fromVersion == "0")
+            {
+                foreach (var ((t, objectNs, _), obj) in objects)
+                {
+                    if (watcher.Selects(t, objectNs, obj))
+                    {
+                        watcher.Send("ADDED", obj);
+                    }
+                }
+            }
+            else
+            {
+                if (!long.TryParse(fromVersion, NumberStyles.None, CultureInfo.InvariantCulture, out var from))
+                {
+                    throw ApiError.BadRequest($"invalid resource version: {fromVersion}");
+                }
+
+                if (from < historyFloor)
+                {
+                    watcher.Fail(ApiError.Gone($"too old resource version: {from} ({historyFloor + 1})"));
+                    return watcher;
+                }
+
+                foreach (var entry in history.Where(e => e.ResourceVersion > from))
+                {
+                    watcher.Offer(entry);
+                }
+            }
+
+            watchers.Add(watcher);
+        }
+
+        return watcher;
+    }
+
+    public void Unwatch(Watcher watcher)
+    {
+        lock (gate)
+        {
+            watchers.Remove(watcher);
+        }
+    }
+
+    /// <summary>Enqueues a bookmark in order with the watcher's events, so its resourceVersion covers all of them.</summary>
+    public void Bookmark(Watcher watcher)
+    {
+        lock (gate)
+        {
+            watcher.SendBookmark(resourceVersion);
+        }
+    }
+
+    /// <summary>Forgets all history, as an etcd compaction would: any watch from an older version gets 410.</summary>
+    public void Compact()
+    {
+        lock (gate)
+        {
+            history.Clear();
+            historyFloor = resourceVersion;
+        }
+    }
+
+    /// <summary>Ends every open watch, as an API server restart or a load balancer timeout would.</summary>
+    public void CloseAllWatches()
+    {
+        lock (gate)
+        {
+            foreach (var w in watchers)
+            {
+                w.Lines.Writer.TryComplete();
+            }
+
+            watchers.Clear();
+        }
+    }
+
+    public List<(ResourceType Type, string Namespace, string Name)> FindOwnedBy(string ownerUid)
+    {
+        lock (gate)
+        {
+            return objects.Where(kv => kv.Value["metadata"]?["ownerReferences"] is JsonArray refs &&
+                                       refs.Any(r => r?["uid"]?.GetValue<string>() == ownerUid))
+                .Select(kv => kv.Key).ToList();
+        }
+    }
+
+    private JsonObject Write(ResourceType type, string ns, string name, JsonObject current, JsonObject body, bool status)
+    {
+        var currentMeta = Meta(current);
+        var bodyVersion = Meta(body)["resourceVersion"]?.GetValue<string>();
+        if (!string.IsNullOrEmpty(bodyVersion) && bodyVersion != currentMeta["resourceVersion"]!.GetValue<string>())
+        {
+            throw ApiError.Conflict(type, name);
+        }
+
+        if (Meta(body)["uid"]?.GetValue<string>() is { Length: > 0 } uid && uid != currentMeta["uid"]!.GetValue<string>())
+        {
+            throw ApiError.Conflict(type, name);
+        }
+
+        JsonObject next;
+        if (status)
+        {
+            // /status ignores everything but the status stanza.
+            next = (JsonObject)current.DeepClone();
+            next["status"] = body["status"]?.DeepClone();
+        }
+        else
+        {
+            next = (JsonObject)body.DeepClone();
+            next["kind"] = type.Kind;
+            next["apiVersion"] = type.ApiVersion;
+            var meta = Meta(next);
+            foreach (var managed in new[] { "name", "namespace", "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation" })
+            {
+                meta[managed] = currentMeta[managed]?.DeepClone();
+                if (meta[managed] is null)
+                {
+                    meta.Remove(managed);
+                }
+            }
+
+            if (type.HasStatusSubresource)
+            {
+                // The main resource ignores status changes.
+                next["status"] = current["status"]?.DeepClone();
+            }
+
+            if (currentMeta["deletionTimestamp"] is not null && AddsFinalizer(currentMeta, meta))
+            {
+                throw new ApiError(422, "Forbidden", $"{type.Kind} \"{name}\" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted", type, name);
+            }
+
+            if (type.HasGeneration && !JsonNode.DeepEquals(current["spec"], next["spec"]))
+            {
+                meta["generation"] = long.Parse(currentMeta["generation"]?.ToString() ?? "0", CultureInfo.InvariantCulture) + 1;
+            }
+        }
+
+        if (next["status"] is null)
+        {
+            next.Remove("status");
+        }
+
+        Meta(next)["resourceVersion"] = currentMeta["resourceVersion"]!.DeepClone();
+        if (JsonNode.DeepEquals(current, next))
+        {
+            return (JsonObject)current.DeepClone(); // a no-op write changes nothing, not even the resourceVersion
+        }
+
+        if (Meta(next)["deletionTimestamp"] is not null && Meta(next)["finalizers"] is not JsonArray { Count: > 0 })
+        {
+            var removed = Remove(type, ns, name, next);
+            ThreadPool.QueueUserWorkItem(_ => Removed?.Invoke(type, removed));
+            return removed;
+        }
+
+        return Commit(type, ns, name, current, next)!;
+    }
+
+    private static bool AddsFinalizer(JsonObject currentMeta, JsonObject nextMeta)
+    {
+        var before = (currentMeta["finalizers"] as JsonArray)?.Select(f => f!.GetValue<string>()).ToHashSet() ?? [];
+        var after = (nextMeta["finalizers"] as JsonArray)?.Select(f => f!.GetValue<string>()) ?? [];
+        return after.Any(f => !before.Contains(f));
+    }
+
+    private static void CheckPreconditions(ResourceType type, string name, JsonObject current, JsonObject? preconditions)
+    {
+        var meta = Meta(current);
+        if (preconditions?["uid"]?.GetValue<string>() is { } uid && uid != meta["uid"]!.GetValue<string>())
+        {
+            throw new ApiError(409, "Conflict",
+                $"Operation cannot be fulfilled on {type.Describe()} \"{name}\": Precondition failed: UID in precondition: {uid}, UID in object meta: {meta["uid"]}", type, name);
+        }
+
+        if (preconditions?["resourceVersion"]?.GetValue<string>() is { } rv && rv != meta["resourceVersion"]!.GetValue<string>())
+        {
+            throw new ApiError(409, "Conflict",
+                $"Operation cannot be fulfilled on {type.Describe()} \"{name}\": Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {meta["resourceVersion"]}", type, name);
+        }
+    }
+
+    private JsonObject Find(ResourceType type, string ns, string name) =>
+        objects.TryGetValue((type, ns, name), out var obj) ? obj : throw ApiError.NotFound(type, name);
+
+    private JsonObject Remove(ResourceType type, string ns, string name, JsonObject last)
+    {
+        var final = (JsonObject)last.DeepClone();
+        Meta(final)["resourceVersion"] = (++resourceVersion).ToString(CultureInfo.InvariantCulture);
+        objects.Remove((type, ns, name));
+        Record(new HistoryEntry(resourceVersion, type, ns, final, null));
+        return (JsonObject)final.DeepClone();
+    }
+
+    private JsonObject? Commit(ResourceType type, string ns, string name, JsonObject? old, JsonObject next)
+    {
+        Meta(next)["resourceVersion"] = (++resourceVersion).ToString(CultureInfo.InvariantCulture);
+        objects[(type, ns, name)] = next;
+        Record(new HistoryEntry(resourceVersion, type, ns, old, next));
+        return (JsonObject)next.DeepClone();
+    }
+
+    private void Record(HistoryEntry entry)
+    {
+        history.AddLast(entry);
+        while (history.Count > historyLimit)
+        {
+            historyFloor = history.First!.Value.ResourceVersion;
+            history.RemoveFirst();
+        }
+
+        foreach (var watcher in watchers)
+        {
+            watcher.Offer(entry);
+        }
+    }
+
+    private static JsonObject Meta(JsonObject obj) =>
+        obj["metadata"] as JsonObject ?? (JsonObject)(obj["metadata"] = new JsonObject());
+
+    private static string Now() => DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,373 @@
+using System.Net;
+using Cryo.Api;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+// WatchAsync over a list call is the client's only watch for custom resources; its replacement covers built-in kinds only.
+#pragma warning disable CS0618
+
+namespace Cryo.Operator.Tests.ApiServer;
+
+/// <summary>The test API server behaves like the real one, seen through the real KubernetesClient.</summary>
+public sealed class TestApiServerTests : IAsyncLifetime
+{
+    private const string Ns = "default";
+    private TestApiServer server = null!;
+    private Kubernetes client = null!;
+
+    public async Task InitializeAsync()
+    {
+        server = await TestApiServer.StartAsync(new TestApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(100) });
+        client = server.CreateClient();
+    }
+
+    public async Task DisposeAsync()
+    {
+        client.Dispose();
+        await server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Create_Should_SetServerManagedMetadata_And_DropStatus()
+    {
+        // Arrange
+        var ckpt = NewCheckpoint("a");
+        ckpt.Status = new CheckpointStatus { Phase = Phase.Succeeded };
+
+        // Act
+        var created = await CreateAsync(ckpt);
+
+        // Assert
+        Assert.False(string.IsNullOrEmpty(created.Metadata.Uid));
+        Assert.False(string.IsNullOrEmpty(created.Metadata.ResourceVersion));
+        Assert.Equal(1, created.Metadata.Generation);
+        Assert.NotNull(created.Metadata.CreationTimestamp);
+        Assert.Null(created.Status);
+    }
+
+    [Fact]
+    public async Task Get_Should_AnswerNotFoundStatus_When_ObjectIsMissing()
+    {
+        // Act
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => GetAsync("missing"));
+
+        // Assert
+        Assert.Equal(HttpStatusCode.NotFound, error.Response.StatusCode);
+        Assert.Contains("\"kind\":\"Status\"", error.Response.Content);
+        Assert.Contains("\"reason\":\"NotFound\"", error.Response.Content);
+        Assert.Contains("checkpoints.cryo.io \\u0022missing\\u0022 not found", error.Response.Content.Replace("\\\"", "\\u0022"));
+    }
+
+    [Fact]
+    public async Task Create_Should_Conflict_When_NameExists()
+    {
+        // Arrange
+        await CreateAsync(NewCheckpoint("a"));
+
+        // Act
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => CreateAsync(NewCheckpoint("a")));
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Conflict, error.Response.StatusCode);
+        Assert.Contains("AlreadyExists", error.Response.Content);
+    }
+
+    [Fact]
+    public async Task Replace_Should_Conflict_When_ResourceVersionIsStale()
+    {
+        // Arrange
+        var created = await CreateAsync(NewCheckpoint("a"));
+        var first = await GetAsync("a");
+        first.Metadata.Labels = new Dictionary<string, string> { ["x"] = "1" };
+        await ReplaceAsync(first);
+
+        // Act
+        created.Metadata.Labels = new Dictionary<string, string> { ["x"] = "2" };
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => ReplaceAsync(created));
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Conflict, error.Response.StatusCode);
+        Assert.Contains("\"reason\":\"Conflict\"", error.Response.Content);
+        Assert.Equal("1", (await GetAsync("a")).Metadata.Labels["x"]);
+    }
+
+    [Fact]
+    public async Task Generation_Should_Bump_OnSpecChangesOnly()
+    {
+        // Arrange
+        var created = await CreateAsync(NewCheckpoint("a"));
+
+        // Act
+        created.Metadata.Labels = new Dictionary<string, string> { ["x"] = "1" };
+        var relabelled = await ReplaceAsync(created);
+        relabelled.Spec.ContainerName = "app";
+        var respecced = await ReplaceAsync(relabelled);
+
+        // Assert
+        Assert.Equal(1, relabelled.Metadata.Generation);
+        Assert.NotEqual(created.Metadata.ResourceVersion, relabelled.Metadata.ResourceVersion);
+        Assert.Equal(2, respecced.Metadata.Generation);
+    }
+
+    [Fact]
+    public async Task MainResource_Should_IgnoreStatus_And_StatusSubresource_Should_IgnoreSpec()
+    {
+        // Arrange
+        var created = await CreateAsync(NewCheckpoint("a"));
+
+        // Act
+        created.Status = new CheckpointStatus { Phase = Phase.Failed };
+        var viaMain = await ReplaceAsync(created);
+        var statusAfterMainWrite = viaMain.Status;
+        viaMain.Status = new CheckpointStatus { Phase = Phase.Running };
+        viaMain.Spec.PodName = "other";
+        var viaStatus = await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<Checkpoint>(
+            viaMain, CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, "a");
+
+        // Assert
+        Assert.Null(statusAfterMainWrite);
+        Assert.Equal(Phase.Running, viaStatus.Status!.Phase);
+        Assert.Equal("pod", viaStatus.Spec.PodName);
+        Assert.Equal(1, viaStatus.Metadata.Generation);
+    }
+
+    [Fact]
+    public async Task Patch_Should_ApplyMergeAndJsonPatches()
+    {
+        // Arrange
+        await CreateAsync(NewCheckpoint("a"));
+
+        // Act
+        var merged = await PatchAsync("a", new V1Patch("""{"metadata":{"labels":{"a":"1","b":"2"}}}""", V1Patch.PatchType.MergePatch));
+        var removed = await PatchAsync("a", new V1Patch("""{"metadata":{"labels":{"a":null}}}""", V1Patch.PatchType.MergePatch));
+        var jsonPatched = await PatchAsync("a", new V1Patch(
+            """[{"op":"test","path":"/metadata/labels/b","value":"2"},{"op":"add","path":"/metadata/finalizers","value":["x/y"]}]""",
+            V1Patch.PatchType.JsonPatch));
+        var failedTest = await Assert.ThrowsAsync<HttpOperationException>(() => PatchAsync("a", new V1Patch(
+            """[{"op":"test","path":"/metadata/labels/b","value":"3"}]""", V1Patch.PatchType.JsonPatch)));
+
+        // Assert
+        Assert.Equal(2, merged.Metadata.Labels.Count);
+        Assert.Equal(["b"], removed.Metadata.Labels.Keys);
+        Assert.Equal(["x/y"], jsonPatched.Metadata.Finalizers);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, failedTest.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Patch_Should_Conflict_When_PatchCarriesAStaleResourceVersion()
+    {
+        // Arrange
+        var created = await CreateAsync(NewCheckpoint("a"));
+        await PatchAsync("a", new V1Patch("""{"metadata":{"labels":{"a":"1"}}}""", V1Patch.PatchType.MergePatch));
+
+        // Act
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => PatchAsync("a", new V1Patch(
+            "{\"metadata\":{\"resourceVersion\":\"" + created.Metadata.ResourceVersion + "\",\"labels\":{\"a\":\"2\"}}}", V1Patch.PatchType.MergePatch)));
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Conflict, error.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Delete_Should_KeepObject_Until_FinalizersAreRemoved()
+    {
+        // Arrange
+        var ckpt = NewCheckpoint("a");
+        ckpt.Metadata.Finalizers = [CryoNames.CheckpointImagesFinalizer];
+        await CreateAsync(ckpt);
+
+        // Act
+        await client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, "a");
+        var marked = await GetAsync("a");
+        marked.Metadata.Finalizers.Add("other/finalizer");
+        var addWhileDeleting = await Assert.ThrowsAsync<HttpOperationException>(() => ReplaceAsync(marked));
+        marked = await GetAsync("a");
+        marked.Metadata.Finalizers = [];
+        await ReplaceAsync(marked);
+        var afterwards = await Assert.ThrowsAsync<HttpOperationException>(() => GetAsync("a"));
+
+        // Assert
+        Assert.NotNull(marked.Metadata.DeletionTimestamp);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, addWhileDeleting.Response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, afterwards.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Watch_Should_ResumeFromResourceVersion_And_SendBookmarks()
+    {
+        // Arrange
+        await CreateAsync(NewCheckpoint("a"));
+        var list = await client.CustomObjects.ListNamespacedCustomObjectAsync<CheckpointList>(
+            CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural);
+        await CreateAsync(NewCheckpoint("b"));
+        await PatchAsync("a", new V1Patch("""{"metadata":{"labels":{"a":"1"}}}""", V1Patch.PatchType.MergePatch));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+
+        // Act
+        var seen = new List<(WatchEventType, string)>();
+        var response = client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync<CheckpointList>(
+            CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, watch: true, allowWatchBookmarks: true,
+            resourceVersion: list.Metadata.ResourceVersion, cancellationToken: cts.Token);
+        await foreach (var (type, obj) in response.WatchAsync<Checkpoint, CheckpointList>(cancellationToken: cts.Token))
+        {
+            seen.Add((type, obj.Metadata.Name ?? obj.Metadata.ResourceVersion));
+            if (type == WatchEventType.Bookmark)
+            {
+                break;
+            }
+        }
+
+        // Assert
+        Assert.Equal([(WatchEventType.Added, "b"), (WatchEventType.Modified, "a"), (WatchEventType.Bookmark, server.CurrentResourceVersion)], seen);
+    }
+
+    [Fact]
+    public async Task Watch_Should_FailWithGone_When_ResourceVersionIsCompacted()
+    {
+        // Arrange
+        var created = await CreateAsync(NewCheckpoint("a"));
+        await CreateAsync(NewCheckpoint("b"));
+        server.CompactHistory();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+
+        // Act
+        var response = client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync<CheckpointList>(
+            CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, watch: true,
+            resourceVersion: created.Metadata.ResourceVersion, cancellationToken: cts.Token);
+        var errors = new List<Exception>();
+        var events = 0;
+        await foreach (var _ in response.WatchAsync<Checkpoint, CheckpointList>(errors.Add, cts.Token))
+        {
+            events++;
+        }
+
+        // Assert: the client reports the ERROR event through its error callback and ends the watch.
+        Assert.Equal(0, events);
+        var error = Assert.IsType<KubernetesException>(Assert.Single(errors));
+        Assert.Equal(410, error.Status.Code);
+        Assert.Equal("Expired", error.Status.Reason);
+    }
+
+    [Fact]
+    public async Task Pods_Should_FilterByLabelSelector_And_NodeName()
+    {
+        // Arrange
+        await client.CoreV1.CreateNamespacedPodAsync(NewPod("agent-1", "node-1", "cryo-agent"), Ns);
+        await client.CoreV1.CreateNamespacedPodAsync(NewPod("agent-2", "node-2", "cryo-agent"), Ns);
+        await client.CoreV1.CreateNamespacedPodAsync(NewPod("web", "node-1", "web"), Ns);
+
+        // Act
+        var onNode1 = await client.CoreV1.ListNamespacedPodAsync(Ns, labelSelector: "app in (cryo-agent),tier!=x", fieldSelector: "spec.nodeName=node-1");
+        var agents = await client.CoreV1.ListPodForAllNamespacesAsync(labelSelector: "app=cryo-agent");
+        var notAgents = await client.CoreV1.ListNamespacedPodAsync(Ns, labelSelector: "app!=cryo-agent");
+        var badField = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ListNamespacedPodAsync(Ns, fieldSelector: "spec.bogus=1"));
+
+        // Assert
+        Assert.Equal(["agent-1"], onNode1.Items.Select(p => p.Metadata.Name));
+        Assert.Equal(["agent-1", "agent-2"], agents.Items.Select(p => p.Metadata.Name));
+        Assert.Equal(["web"], notAgents.Items.Select(p => p.Metadata.Name));
+        Assert.Equal(HttpStatusCode.BadRequest, badField.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task PodStatus_Should_BeSettable_ThroughStatusSubresource_LikeAKubelet()
+    {
+        // Arrange
+        var pod = await client.CoreV1.CreateNamespacedPodAsync(NewPod("web", "node-1", "web"), Ns);
+
+        var pending = pod.Status.Phase;
+
+        // Act
+        pod.Status = new V1PodStatus
+        {
+            Phase = "Running",
+            PodIP = "10.0.0.5",
+            ContainerStatuses = [new V1ContainerStatus { Name = "app", ContainerID = "containerd://abc", Ready = true, Image = "img", ImageID = "img", State = new V1ContainerState { Running = new V1ContainerStateRunning() } }],
+        };
+        var running = await client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, "web", Ns);
+
+        // Assert
+        Assert.Equal("Pending", pending);
+        Assert.Equal("Running", running.Status.Phase);
+        Assert.Equal("containerd://abc", (await client.CoreV1.ReadNamespacedPodAsync("web", Ns)).Status.ContainerStatuses[0].ContainerID);
+    }
+
+    [Fact]
+    public async Task Leases_Should_ConflictOnStaleUpdates()
+    {
+        // Arrange
+        var lease = await client.CoordinationV1.CreateNamespacedLeaseAsync(
+            new V1Lease { Metadata = new V1ObjectMeta { Name = "cryo-operator" }, Spec = new V1LeaseSpec { HolderIdentity = "a" } }, Ns);
+        var stale = await client.CoordinationV1.ReadNamespacedLeaseAsync("cryo-operator", Ns);
+        lease.Spec.HolderIdentity = "b";
+        await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, "cryo-operator", Ns);
+
+        // Act
+        stale.Spec.HolderIdentity = "c";
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoordinationV1.ReplaceNamespacedLeaseAsync(stale, "cryo-operator", Ns));
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Conflict, error.Response.StatusCode);
+        Assert.Equal("b", (await client.CoordinationV1.ReadNamespacedLeaseAsync("cryo-operator", Ns)).Spec.HolderIdentity);
+    }
+
+    [Fact]
+    public async Task Events_Should_BeCreatedAndListedByField()
+    {
+        // Arrange
+        var ev = new Corev1Event
+        {
+            Metadata = new V1ObjectMeta { GenerateName = "a." },
+            InvolvedObject = new V1ObjectReference { Kind = "Checkpoint", Name = "a", NamespaceProperty = Ns },
+            Reason = "CheckpointStarted",
+            Type = "Normal",
+            Message = "m",
+        };
+
+        // Act
+        var created = await client.CoreV1.CreateNamespacedEventAsync(ev, Ns);
+        var listed = await client.CoreV1.ListNamespacedEventAsync(Ns, fieldSelector: "involvedObject.name=a,reason=CheckpointStarted");
+
+        // Assert
+        Assert.StartsWith("a.", created.Metadata.Name);
+        Assert.Single(listed.Items);
+    }
+
+    [Fact]
+    public async Task DeletingAnOwner_Should_DeleteItsDependents()
+    {
+        // Arrange
+        var owner = await CreateAsync(NewCheckpoint("owner"));
+        var pod = NewPod("owned", "node-1", "web");
+        pod.Metadata.OwnerReferences = [new V1OwnerReference { ApiVersion = CryoNames.ApiVersion, Kind = Checkpoint.KindName, Name = "owner", Uid = owner.Metadata.Uid, Controller = true }];
+        await client.CoreV1.CreateNamespacedPodAsync(pod, Ns);
+
+        // Act
+        await client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, "owner");
+
+        // Assert
+        await Eventually.TrueAsync(async () => (await client.CoreV1.ListNamespacedPodAsync(Ns)).Items.Count == 0);
+    }
+
+    private static Checkpoint NewCheckpoint(string name) =>
+        new() { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns }, Spec = new CheckpointSpec { PodName = "pod" } };
+
+    private static V1Pod NewPod(string name, string node, string app) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["app"] = app } },
+        Spec = new V1PodSpec { NodeName = node, Containers = [new V1Container { Name = "app", Image = "img" }] },
+    };
+
+    private Task<Checkpoint> CreateAsync(Checkpoint c) =>
+        client.CustomObjects.CreateNamespacedCustomObjectAsync<Checkpoint>(c, CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural);
+
+    private Task<Checkpoint> GetAsync(string name) =>
+        client.CustomObjects.GetNamespacedCustomObjectAsync<Checkpoint>(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, name);
+
+    private Task<Checkpoint> ReplaceAsync(Checkpoint c) =>
+        client.CustomObjects.ReplaceNamespacedCustomObjectAsync<Checkpoint>(c, CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, c.Metadata.Name);
+
+    private Task<Checkpoint> PatchAsync(string name, V1Patch patch) =>
+        client.CustomObjects.PatchNamespacedCustomObjectAsync<Checkpoint>(patch, CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, name);
+}
