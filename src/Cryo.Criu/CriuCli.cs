@@ -158,21 +158,25 @@ public sealed class CriuCli : ICriu
         return pid;
     }
 
-    private Task<ProcessOutcome> RunQueryAsync(string operation, IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
-        StartAsync(operation, CriuLaunch.Direct.BuildCommandLine(ExecutablePath, arguments), CheckDeadline, cancellationToken);
+    private async Task<ProcessOutcome> RunQueryAsync(string operation, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var outcome = await StartAsync(operation, CriuLaunch.Direct.BuildCommandLine(ExecutablePath, arguments), CheckDeadline,
+            cancellationToken).ConfigureAwait(false);
+        if (outcome.TimedOut)
+        {
+            var seconds = CheckDeadline.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+            throw new CriuTimeoutException(operation, CheckDeadline, outcome.ExitCode, null, string.Empty, Tail(outcome.StandardError),
+                $"criu {operation} was killed after {seconds} s (its deadline)");
+        }
+        return outcome;
+    }
 
     private async Task<ProcessOutcome> StartAsync(string operation, IReadOnlyList<string> commandLine, TimeSpan deadline,
         CancellationToken cancellationToken)
     {
         try
         {
-            var outcome = await ProcessRunner.RunAsync(commandLine, deadline, _logger, cancellationToken).ConfigureAwait(false);
-            if (outcome.TimedOut && operation is "version" or "check")
-            {
-                throw new CriuTimeoutException(operation, deadline, outcome.ExitCode, null, string.Empty, Tail(outcome.StandardError),
-                    $"criu {operation} was killed after {deadline.TotalSeconds:0.###} s (its deadline)");
-            }
-            return outcome;
+            return await ProcessRunner.RunAsync(commandLine, deadline, _logger, cancellationToken).ConfigureAwait(false);
         }
         catch (Win32Exception e)
         {

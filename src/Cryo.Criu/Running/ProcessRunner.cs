@@ -50,6 +50,10 @@ internal static class ProcessRunner
         {
             await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (linked.IsCancellationRequested && process.HasExited && !cancellationToken.IsCancellationRequested)
+        {
+            // It finished as the deadline struck: report what it did rather than a timeout for work that is done.
+        }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
             KillTree(process, logger);
