@@ -1,0 +1,302 @@
+using System.ComponentModel;
+using System.Formats.Tar;
+using System.Runtime.Versioning;
+
+namespace Cryo.Agent.Filesystem;
+
+/// <summary>
+/// Applies an archive written by <see cref="TreeArchiveWriter"/> to a root directory: creates and replaces
+/// entries, carries out deletion markers, and restores owners, modes, extended attributes and times.
+/// Every path is resolved inside the root (<see cref="RootedPath"/>); names are all checked before anything
+/// is written, so an archive with an unsafe name changes nothing.
+/// </summary>
+[SupportedOSPlatform("linux")]
+internal sealed class TreeArchiveApplier
+{
+    private static readonly EnumerationOptions AllChildren = new() { AttributesToSkip = 0, IgnoreInaccessible = false };
+
+    private readonly string _root;
+    private readonly string _archivePath;
+    private readonly bool _deletionMarkers;
+    private readonly IReadOnlyList<string> _mountPoints;
+    private readonly RootedPath _paths;
+    private readonly List<SkippedEntry> _skipped = [];
+    private readonly List<(string Path, TarEntry Entry)> _directories = [];
+    private int _written;
+    private int _deleted;
+    private int _opaque;
+
+    private TreeArchiveApplier(string root, string archivePath, bool deletionMarkers, IEnumerable<string> mountPoints)
+    {
+        _root = root;
+        _archivePath = archivePath;
+        _deletionMarkers = deletionMarkers;
+        _mountPoints = mountPoints.Select(m => "/" + m.Trim('/')).Where(m => m != "/").Distinct(StringComparer.Ordinal).ToList();
+        _paths = new RootedPath(root, archivePath);
+    }
+
+    /// <summary>
+    /// Applies <paramref name="archivePath"/> under <paramref name="root"/>. With <paramref name="deletionMarkers"/>
+    /// ".wh." entries delete paths; <paramref name="mountPoints"/> (paths inside the root) are left alone with
+    /// everything below them.
+    /// </summary>
+    public static async Task<FileTreeApplyResult> ApplyAsync(
+        string archivePath, string root, bool deletionMarkers, IEnumerable<string> mountPoints, CancellationToken cancellationToken)
+    {
+        var fullRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+        var status = NativeMethods.TryLStat(fullRoot);
+        if (status is null || !status.IsDirectory)
+        {
+            throw new DirectoryNotFoundException($"cannot apply {archivePath}: target root {fullRoot} is not a directory");
+        }
+
+        var applier = new TreeArchiveApplier(fullRoot, archivePath, deletionMarkers, mountPoints);
+        await applier.CheckNamesAsync(cancellationToken);
+        await applier.ApplyEntriesAsync(cancellationToken);
+        return new FileTreeApplyResult(applier._written, applier._deleted, applier._opaque, applier._skipped);
+    }
+
+    private async Task CheckNamesAsync(CancellationToken cancellationToken)
+    {
+        await using var stream = OpenArchive();
+        await using var reader = new TarReader(stream);
+        while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
+        {
+            _paths.Split(entry.Name);
+            if (entry.EntryType == TarEntryType.HardLink)
+            {
+                _paths.Split(entry.LinkName);
+            }
+        }
+    }
+
+    private async Task ApplyEntriesAsync(CancellationToken cancellationToken)
+    {
+        await using var stream = OpenArchive();
+        await using var reader = new TarReader(stream);
+        while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
+        {
+            await ApplyEntryAsync(entry, cancellationToken);
+        }
+
+        // Directory times last, deepest first: writing their children moved them.
+        for (var i = _directories.Count - 1; i >= 0; i--)
+        {
+            SetMetadata(_directories[i].Path, _directories[i].Entry, isSymlink: false);
+        }
+    }
+
+    private FileStream OpenArchive() =>
+        new(_archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+
+    private async Task ApplyEntryAsync(TarEntry entry, CancellationToken cancellationToken)
+    {
+        var components = _paths.Split(entry.Name);
+        if (components.Length == 0)
+        {
+            return; // the root itself: its metadata belongs to the target
+        }
+
+        var relative = string.Join('/', components);
+        var name = components[^1];
+        // Checked before resolving (which creates missing parents) and after (symlinks may lead under one).
+        if (UnderMountPoint("/" + relative) is { } literalMountPoint)
+        {
+            _skipped.Add(new SkippedEntry(relative, $"the target has a mount at {literalMountPoint}"));
+            return;
+        }
+
+        var parent = _paths.ResolveParent(entry.Name, components, createMissing: true)!.Value;
+        var containerPath = parent.ContainerPath.TrimEnd('/') + "/" + name;
+        if (UnderMountPoint(containerPath) is { } mountPoint)
+        {
+            _skipped.Add(new SkippedEntry(relative, $"the target has a mount at {mountPoint}"));
+            return;
+        }
+
+        if (_deletionMarkers && name == LayerArchiveFormat.OpaqueMarker)
+        {
+            EmptyOpaqueDirectory(relative, parent);
+            return;
+        }
+
+        if (_deletionMarkers && name.StartsWith(LayerArchiveFormat.WhiteoutPrefix, StringComparison.Ordinal))
+        {
+            var deleted = name[LayerArchiveFormat.WhiteoutPrefix.Length..];
+            if (deleted is "" or "." or "..")
+            {
+                throw new UnsafeArchiveEntryException(_archivePath, entry.Name, "whiteout of an invalid name");
+            }
+
+            if (DeleteTree(Path.Join(parent.HostPath, deleted)))
+            {
+                _deleted++;
+            }
+
+            return;
+        }
+
+        var target = Path.Join(parent.HostPath, name);
+        switch (entry.EntryType)
+        {
+            case TarEntryType.Directory:
+                var existing = NativeMethods.TryLStat(target);
+                if (existing is not null && !existing.IsDirectory)
+                {
+                    DeleteTree(target);
+                    existing = null;
+                }
+
+                if (existing is null)
+                {
+                    Directory.CreateDirectory(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                }
+
+                _directories.Add((target, entry));
+                break;
+            case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+                DeleteTree(target);
+                await WriteFileAsync(target, entry, cancellationToken);
+                SetMetadata(target, entry, isSymlink: false);
+                break;
+            case TarEntryType.SymbolicLink:
+                DeleteTree(target);
+                File.CreateSymbolicLink(target, entry.LinkName);
+                SetMetadata(target, entry, isSymlink: true);
+                break;
+            case TarEntryType.HardLink:
+                DeleteTree(target);
+                NativeMethods.HardLink(ResolveLinkTarget(entry), target);
+                break;
+            case TarEntryType.Fifo:
+                DeleteTree(target);
+                NativeMethods.MakeFifo(target, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                SetMetadata(target, entry, isSymlink: false);
+                break;
+            default:
+                _skipped.Add(new SkippedEntry(relative, $"entry type {entry.EntryType} is not applied"));
+                return;
+        }
+
+        _written++;
+    }
+
+    private void EmptyOpaqueDirectory(string relative, (string HostPath, string ContainerPath) parent)
+    {
+        if (parent.ContainerPath == "/")
+        {
+            _skipped.Add(new SkippedEntry(relative, "an opaque root directory would empty the whole target"));
+            return;
+        }
+
+        foreach (var child in Directory.EnumerateFileSystemEntries(parent.HostPath, "*", AllChildren).ToList())
+        {
+            DeleteTree(child);
+        }
+
+        _opaque++;
+    }
+
+    private string ResolveLinkTarget(TarEntry entry)
+    {
+        var components = _paths.Split(entry.LinkName);
+        var parent = _paths.ResolveParent(entry.Name, components, createMissing: false);
+        var existing = parent is null ? null : Path.Join(parent.Value.HostPath, components[^1]);
+        if (existing is null || NativeMethods.TryLStat(existing) is not { IsDirectory: false })
+        {
+            throw new IOException($"archive {_archivePath}: hard link '{entry.Name}' names '{entry.LinkName}', which is not a file in the target");
+        }
+
+        return existing;
+    }
+
+    private static async Task WriteFileAsync(string target, TarEntry entry, CancellationToken cancellationToken)
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            Options = FileOptions.Asynchronous,
+        };
+        await using var output = new FileStream(target, options);
+        if (entry.DataStream is { } data)
+        {
+            await data.CopyToAsync(output, cancellationToken);
+        }
+    }
+
+    private void SetMetadata(string path, TarEntry entry, bool isSymlink)
+    {
+        NativeMethods.LChown(path, entry.Uid, entry.Gid);
+        if (!isSymlink)
+        {
+            // After chown, which clears setuid/setgid.
+            File.SetUnixFileMode(path, entry.Mode);
+        }
+
+        if (entry is PaxTarEntry pax)
+        {
+            SetAttributes(path, pax);
+        }
+
+        var attributes = (entry as PaxTarEntry)?.ExtendedAttributes;
+        var modified = FileTimestamp.TryParsePax(attributes?.GetValueOrDefault(LayerArchiveFormat.PreciseModificationTimeKey))
+            ?? FileTimestamp.TryParsePax(attributes?.GetValueOrDefault(LayerArchiveFormat.ModificationTimeKey))
+            ?? new FileTimestamp(entry.ModificationTime.ToUnixTimeSeconds(), entry.ModificationTime.Ticks % TimeSpan.TicksPerSecond * 100);
+        var accessed = FileTimestamp.TryParsePax(attributes?.GetValueOrDefault(LayerArchiveFormat.AccessTimeKey)) ?? modified;
+        NativeMethods.SetTimes(path, accessed, modified);
+    }
+
+    private void SetAttributes(string path, PaxTarEntry entry)
+    {
+        foreach (var (key, value) in entry.ExtendedAttributes)
+        {
+            var name = LayerArchiveFormat.AttributeName(key);
+            if (name is null || LayerArchiveFormat.IsOverlayAttribute(name))
+            {
+                continue;
+            }
+
+            try
+            {
+                NativeMethods.SetAttribute(path, name, Convert.FromBase64String(value));
+            }
+            catch (IOException e) when (e.InnerException is Win32Exception { NativeErrorCode: 1 or 13 or 95 })
+            {
+                // EPERM/EACCES/EOPNOTSUPP: e.g. user.* on a symlink, or a file system without xattrs.
+                _skipped.Add(new SkippedEntry(entry.Name, $"extended attribute {name} not set: {e.InnerException.Message}"));
+            }
+        }
+    }
+
+    private string? UnderMountPoint(string containerPath) =>
+        _mountPoints.FirstOrDefault(m =>
+            containerPath == m || containerPath.StartsWith(m + "/", StringComparison.Ordinal));
+
+    /// <summary>Removes whatever is at <paramref name="path"/> (never following symlinks); false if nothing was there.</summary>
+    private static bool DeleteTree(string path)
+    {
+        var status = NativeMethods.TryLStat(path);
+        if (status is null)
+        {
+            return false;
+        }
+
+        if (status.IsDirectory)
+        {
+            foreach (var child in Directory.EnumerateFileSystemEntries(path, "*", AllChildren).ToList())
+            {
+                DeleteTree(child);
+            }
+
+            Directory.Delete(path);
+        }
+        else
+        {
+            File.Delete(path);
+        }
+
+        return true;
+    }
+}

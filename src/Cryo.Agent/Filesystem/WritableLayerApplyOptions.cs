@@ -1,0 +1,12 @@
+namespace Cryo.Agent.Filesystem;
+
+/// <summary>Options for <see cref="WritableLayer.ApplyAsync(string, string, WritableLayerApplyOptions, CancellationToken)"/>.</summary>
+public sealed record WritableLayerApplyOptions
+{
+    /// <summary>
+    /// Mount points of the target container (paths inside it, e.g. "/etc/hosts", "/data"). runc leaves empty
+    /// files and directories in the source's upper layer for its bind mounts; entries at or below these
+    /// paths are skipped (with a note) instead of replacing the target's own mount points. "/" is ignored.
+    /// </summary>
+    public IReadOnlyCollection<string> TargetMountPoints { get; init; } = [];
+}
