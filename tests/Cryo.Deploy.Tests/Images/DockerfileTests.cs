@@ -1,0 +1,106 @@
+using Cryo.Deploy.Tests.Support;
+
+namespace Cryo.Deploy.Tests.Images;
+
+/// <summary>The Dockerfile, checked without a container engine.</summary>
+public sealed class DockerfileTests
+{
+    private static readonly Dockerfile File = Dockerfile.Parse(System.IO.File.ReadAllText(RepoRoot.Combine("Dockerfile")));
+
+    [Fact]
+    public void Dockerfile_Should_CopyOnlySourcesThatExistAndAreNotIgnored()
+    {
+        // Arrange
+        var ignored = System.IO.File.ReadAllLines(RepoRoot.Combine(".dockerignore"))
+            .Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .ToList();
+        var sources = File.ContextSources().ToList();
+
+        // Act
+        var missing = sources
+            .Where(s => !System.IO.File.Exists(RepoRoot.Combine(s.Source)) && !Directory.Exists(RepoRoot.Combine(s.Source)))
+            .Select(s => $"line {s.Line}: {s.Source} does not exist")
+            .ToList();
+        var excluded = sources
+            .Where(s => ignored.Any(pattern => s.Source.TrimEnd('/') == pattern.TrimEnd('/') || s.Source.TrimEnd('/').StartsWith(pattern.TrimEnd('/') + "/", StringComparison.Ordinal)))
+            .Select(s => $"line {s.Line}: {s.Source} is excluded by .dockerignore")
+            .ToList();
+
+        // Assert
+        Assert.NotEmpty(sources);
+        Assert.True(missing.Count + excluded.Count == 0, string.Join("\n", missing.Concat(excluded)));
+    }
+
+    [Fact]
+    public void Dockerfile_Should_HaveOneTargetPerImage()
+    {
+        Assert.Contains("operator", File.StageNames);
+        Assert.Contains("agent", File.StageNames);
+        Assert.Equal(File.StageNames.Count(), File.StageNames.Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData("operator")]
+    [InlineData("agent")]
+    public void FinalImage_Should_CarryOciLabelsAndNoBuildTools(string target)
+    {
+        // Arrange
+        var stage = Stage(target);
+
+        // Act
+        var labels = string.Join(" ", stage.Where(i => i.Keyword == "LABEL").Select(i => i.Arguments));
+        var installs = string.Join(" ", stage.Where(i => i.Keyword == "RUN").Select(i => i.Arguments));
+        var from = stage[0].Arguments;
+
+        // Assert
+        foreach (var label in new[] { "title", "description", "version", "revision", "created", "source" })
+        {
+            Assert.Contains($"org.opencontainers.image.{label}=", labels, StringComparison.Ordinal);
+        }
+
+        foreach (var tool in new[] { " gcc", " make", "libc6-dev", "dotnet publish", "dotnet build" })
+        {
+            Assert.DoesNotContain(tool, installs, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("/sdk", from, StringComparison.Ordinal);
+        Assert.Contains(stage, i => i.Keyword == "ENTRYPOINT");
+    }
+
+    [Fact]
+    public void AgentImage_Should_InstallCriuOfAtLeast42AndCarryCliAndPlaceholder()
+    {
+        // Arrange
+        var stage = Stage("agent");
+        var runs = string.Join("\n", stage.Where(i => i.Keyword == "RUN").Select(i => i.Arguments));
+        var copies = string.Join("\n", stage.Where(i => i.Keyword == "COPY").Select(i => i.Arguments));
+
+        // Assert
+        Assert.Contains("apt-get install", runs, StringComparison.Ordinal);
+        foreach (var package in new[] { " criu ", "util-linux", "iproute2", "libnftables1" })
+        {
+            Assert.Contains(package, runs, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("--compare-versions \"$criu_version\" ge 4.2", runs, StringComparison.Ordinal);
+        Assert.Contains("/usr/local/bin/cryo-placeholder", copies, StringComparison.Ordinal);
+        Assert.Contains("/usr/local/bin/cryo", runs, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OperatorImage_Should_RunAsNonRoot()
+    {
+        var user = Stage("operator").Last(i => i.Keyword == "USER").Arguments;
+
+        Assert.NotEqual("0", user.Split(':')[0]);
+        Assert.NotEqual("root", user.Split(':')[0]);
+    }
+
+    private static List<DockerfileInstruction> Stage(string name)
+    {
+        var start = File.Instructions.ToList().FindIndex(i => i.Keyword == "FROM" && i.Arguments.EndsWith($" AS {name}", StringComparison.Ordinal));
+        Assert.True(start >= 0, $"no stage {name}");
+        return File.Instructions.Skip(start).TakeWhile((i, n) => n == 0 || i.Keyword != "FROM").ToList();
+    }
+}
