@@ -231,5 +231,92 @@ public sealed class ContainerResolverTests
         Assert.Equal(ContainerKind.FullContainer, resolved.Kind);
     }
 
+    [Fact]
+    public async Task ResolveByPid_Should_MapOverlayRootToItsHostMount_When_RootIsAnOverlay()
+    {
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = true }, CancellationToken.None);
+
+        var resolved = await _resolver.ResolveByPidAsync(workload.InitPid, CancellationToken.None);
+
+        Assert.Equal(workload.RootfsPath, resolved.RootPath);
+        Assert.True(resolved.RootPathIsHostPath);
+        Assert.Equal("overlay", resolved.Mounts.Last(m => m.MountPoint == "/").FilesystemType);
+        Assert.Equal("/data", Assert.Single(resolved.ExternalMounts).MountPoint);
+    }
+
+    [Fact]
+    public async Task ResolveByPid_Should_NumberNestedProcessesInContainerNamespace_When_TreeHasNestedPidNamespace()
+    {
+        await using var workload = await ContainerWorkload.StartAsync(
+            new ContainerSpec { Script = "unshare -p -f sleep 100000 &\necho up\nwait\n" }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => o.Contains("up", StringComparison.Ordinal), Timeout, CancellationToken.None);
+        var nested = await WaitForProcessAsync(workload, "sleep");
+
+        var container = await _resolver.ResolveByPidAsync(workload.InitPid, CancellationToken.None);
+        var inner = await _resolver.ResolveByPidAsync(nested, CancellationToken.None);
+
+        var sleep = container.Processes.Single(p => p.HostPid == nested);
+        Assert.NotEqual(1, sleep.InNamespacePid);
+        Assert.Equal(nested, inner.InitPid);
+        Assert.Equal(1, inner.InNamespacePid);
+        Assert.NotEqual(container.Namespaces[NamespaceKind.Pid].Inode, inner.Namespaces[NamespaceKind.Pid].Inode);
+        Assert.Equal(container.Namespaces[NamespaceKind.Net].Inode, inner.Namespaces[NamespaceKind.Net].Inode);
+    }
+
+    [Fact]
+    public async Task ResolveByContainerId_Should_PickNamespaceInit_When_AnExecJoinedTheCgroupFromOutside()
+    {
+        var id = NewContainerId();
+        await using var workload = await ContainerWorkload.StartAsync(
+            new ContainerSpec { CgroupParent = $"kubepods/besteffort/pod{Guid.NewGuid()}", CgroupName = id, CgroupControllers = ["pids"] },
+            CancellationToken.None);
+        using var exec = System.Diagnostics.Process.Start("sleep", "100000");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(workload.CgroupDirectory("pids"), "cgroup.procs"), exec.Id.ToString(CultureInfo.InvariantCulture));
+
+            var resolved = await _resolver.ResolveByContainerIdAsync(id, CancellationToken.None);
+
+            Assert.Equal(workload.InitPid, resolved.InitPid);
+        }
+        finally
+        {
+            await ProcessKiller.KillAsync([exec.Id], CancellationToken.None);
+            await exec.WaitForExitAsync();
+        }
+    }
+
+    private static async Task<int> WaitForProcessAsync(ContainerWorkload workload, string command)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            foreach (var pid in workload.HostPidsInTree())
+            {
+                var cmdline = await ReadCmdlineAsync(pid);
+                if (cmdline.StartsWith(command, StringComparison.Ordinal))
+                {
+                    return pid;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"no '{command}' in the workload's tree");
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task<string> ReadCmdlineAsync(int pid)
+    {
+        try
+        {
+            return (await File.ReadAllTextAsync($"/proc/{pid}/cmdline")).Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            // Exited meanwhile (e.g. unshare's short-lived helpers): not the one we look for.
+            return "";
+        }
+    }
+
     private static string NewContainerId() => (Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N")).ToLowerInvariant();
 }

@@ -54,6 +54,14 @@ public sealed record ContainerSpec
     /// <summary>Host files copied into the root filesystem before start: container path → host path (modes kept).</summary>
     public IReadOnlyDictionary<string, string> HostFiles { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Make the root an overlay mounted on the host, as containerd does: the shared busybox template as the
+    /// read-only lower layer, a per-workload upper layer (<see cref="ContainerWorkload.UpperDirPath"/>) that
+    /// collects everything the workload writes, and the merged view at <see cref="ContainerWorkload.RootfsPath"/>.
+    /// Without it the root is a plain per-workload copy bound onto itself.
+    /// </summary>
+    public bool OverlayRoot { get; init; }
+
     /// <summary>How long to wait for the workload to be running its init command.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

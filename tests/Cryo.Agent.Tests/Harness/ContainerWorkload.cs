@@ -41,6 +41,9 @@ public sealed partial class ContainerWorkload : IAsyncDisposable
     /// <summary>Host path of the container's root filesystem (the workload's own copy).</summary>
     public string RootfsPath { get; }
 
+    /// <summary>The overlay's upper (writable) layer with <see cref="ContainerSpec.OverlayRoot"/>, else <see langword="null"/>.</summary>
+    public string? UpperDirPath => _spec.OverlayRoot ? Path.Combine(WorkDirectory, "upper") : null;
+
     /// <summary>Host directory bound at <c>/data</c>.</summary>
     public string VolumePath { get; }
 
@@ -232,7 +235,23 @@ public sealed partial class ContainerWorkload : IAsyncDisposable
 
     private async Task LaunchAsync(CancellationToken cancellationToken)
     {
-        await Rootfs.CreateAsync(RootfsPath, cancellationToken);
+        if (_spec.OverlayRoot)
+        {
+            var lower = await Rootfs.GetTemplateAsync(cancellationToken);
+            var work = Path.Combine(WorkDirectory, "overlay-work");
+            Directory.CreateDirectory(UpperDirPath!);
+            Directory.CreateDirectory(work);
+            Directory.CreateDirectory(RootfsPath);
+            // Mounted in the harness's (the host's) mount namespace, like a runtime's bundle rootfs; disposal
+            // unmounts it (TempDirectories.DeleteAsync detaches every mount below the work directory).
+            await Rootfs.RunAsync(cancellationToken, "mount", "-t", "overlay", "overlay", "-o",
+                $"lowerdir={lower},upperdir={UpperDirPath},workdir={work}", RootfsPath);
+        }
+        else
+        {
+            await Rootfs.CreateAsync(RootfsPath, cancellationToken);
+        }
+
         Directory.CreateDirectory(VolumePath);
         var script = _spec.Script.StartsWith("#!", StringComparison.Ordinal) ? _spec.Script : "#!/bin/sh\n" + _spec.Script;
         var initPath = Path.Combine(RootfsPath, "app", "init.sh");

@@ -133,4 +133,27 @@ public sealed class ContainerWorkloadTests
         await sleeper.WaitForExitAsync();
         Assert.True(sleeper.HasExited);
     }
+
+    [Fact]
+    public async Task Start_Should_CollectWritesInUpperLayer_When_OverlayRoot()
+    {
+        var workload = await ContainerWorkload.StartAsync(
+            new ContainerSpec { OverlayRoot = true, Script = "echo layer > /tmp/written\necho done\nexec sleep 100000\n" },
+            CancellationToken.None);
+        try
+        {
+            await workload.WaitForOutputAsync(o => o.Contains("done", StringComparison.Ordinal), Timeout, CancellationToken.None);
+
+            Assert.Equal("layer\n", await File.ReadAllTextAsync(Path.Combine(workload.UpperDirPath!, "tmp", "written")));
+            Assert.Equal("layer\n", await File.ReadAllTextAsync(Path.Combine(workload.RootfsPath, "tmp", "written")));
+            Assert.False(File.Exists(Path.Combine(await Rootfs.GetTemplateAsync(CancellationToken.None), "tmp", "written")));
+        }
+        finally
+        {
+            await workload.DisposeAsync();
+        }
+
+        Assert.DoesNotContain(workload.RootfsPath, await File.ReadAllTextAsync("/proc/self/mountinfo"));
+        Assert.False(Directory.Exists(workload.WorkDirectory));
+    }
 }

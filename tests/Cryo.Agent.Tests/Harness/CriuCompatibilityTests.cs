@@ -13,11 +13,13 @@ public sealed class CriuCompatibilityTests
     private const string Criu = "/opt/cryo/criu/bin/criu";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    [Fact]
-    public async Task Workload_Should_ContinueCounting_When_DumpedKilledAndRestoredWithPlainCriu()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Workload_Should_ContinueCounting_When_DumpedKilledAndRestoredWithPlainCriu(bool overlayRoot)
     {
         await using var workload = await ContainerWorkload.StartAsync(
-            new ContainerSpec { Script = "i=0\nwhile :; do i=$((i+1)); echo $i > /data/count.tmp; mv /data/count.tmp /data/count; sleep 0.05; done\n" },
+            new ContainerSpec { OverlayRoot = overlayRoot, Script = "i=0\nwhile :; do i=$((i+1)); echo $i > /data/count.tmp; mv /data/count.tmp /data/count; sleep 0.05; done\n" },
             CancellationToken.None);
         var images = Path.Combine(workload.WorkDirectory, "images");
         Directory.CreateDirectory(images);
