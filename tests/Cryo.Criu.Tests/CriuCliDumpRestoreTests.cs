@@ -1,3 +1,4 @@
+using Cryo.Criu.Stats;
 using Cryo.Criu.Tests.TestSupport;
 using Xunit;
 
@@ -28,7 +29,7 @@ public class CriuCliDumpRestoreTests
                 Assert.True(File.Exists(dump.LogPath));
                 Assert.True(CriuImageFiles.LooksComplete(images));
                 Assert.Contains(Directory.EnumerateFiles(images), f => CriuImageFiles.IsPagesImage(f));
-                Assert.True(CriuStats.ReadDump(dumpOptions.StatsPath).PagesWritten > 0);
+                Assert.True(CriuStatisticsReader.ReadDump(dumpOptions.StatsDirectory)?.PagesWritten > 0);
             }
             var countsAtDump = NamespacedCounter.ReadCounts(dir.Combine("counter"));
 
@@ -40,7 +41,7 @@ public class CriuCliDumpRestoreTests
             Assert.True(restoredPid > 0);
             Assert.Equal(Path.Combine(images, "restore.log"), restore.LogPath);
             Assert.True(File.Exists(restore.LogPath));
-            Assert.True(CriuStats.ReadRestore(restoreOptions.StatsPath).PagesRestored > 0);
+            Assert.True(CriuStatisticsReader.ReadRestore(restoreOptions.StatsDirectory)?.PagesRestored > 0);
             Assert.Equal([restoredPid, 1], ProcessTable.NamespacePids(restoredPid));
             var target = countsAtDump[^1] + 3;
             Assert.True(await ProcessTable.WaitUntilAsync(

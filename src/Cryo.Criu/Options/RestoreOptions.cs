@@ -78,8 +78,8 @@ public sealed record RestoreOptions
     /// <summary>Further CRIU arguments appended verbatim, for flags this record does not model yet.</summary>
     public IReadOnlyList<string> AdditionalArguments { get; init; } = [];
 
-    /// <summary>Where CRIU writes its <c>stats-restore</c> for these options (read it with <see cref="CriuStats"/>).</summary>
-    public string StatsPath => Path.Combine(WorkDirectory ?? ImagesDirectory, CriuImageFiles.RestoreStats);
+    /// <summary>Where CRIU writes <c>stats-restore</c> for these options (read it with <see cref="Stats.CriuStatisticsReader"/>).</summary>
+    public string StatsDirectory => WorkDirectory ?? ImagesDirectory;
 
     /// <summary>Where CRIU writes its log for these options, as CRIU resolves <c>-o</c>.</summary>
     public string LogPath => CriuLogLocation.Resolve(LogFile, WorkDirectory ?? ImagesDirectory);
