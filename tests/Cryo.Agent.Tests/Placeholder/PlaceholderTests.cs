@@ -11,6 +11,13 @@ public sealed class PlaceholderTests(PlaceholderBuild build) : IDisposable
 {
     private const int SigKill = 9;
 
+    /// <summary>
+    /// A process that ends at once may be reaped by the shell that started it, never reaching the
+    /// placeholder: this prefix waits until it has been reparented to the placeholder (parent PID 1).
+    /// </summary>
+    private const string WaitUntilOrphaned =
+        "me=$(sh -c 'echo $PPID'); while [ \"$(cut -d' ' -f4 /proc/$me/stat)\" != 1 ]; do sleep 0.02; done; ";
+
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(2));
 
     private CancellationToken Token => _timeout.Token;
@@ -88,12 +95,12 @@ public sealed class PlaceholderTests(PlaceholderBuild build) : IDisposable
         await using var placeholder = await PlaceholderProcess.StartAsync(build, timeoutSeconds: 600, Token);
         var go = Path.Join(placeholder.SharedDir, "go");
 
-        await placeholder.StartOrphanAsync("exit 3", Token);
+        await placeholder.StartOrphanAsync(WaitUntilOrphaned + "exit 3", Token);
         await placeholder.WaitUntilAsync(() => placeholder.Children().Count == 0, "reaping the stray before the handoff", Token);
         var app = await placeholder.StartOrphanAsync($"while [ ! -e {go} ]; do sleep 0.02; done; exit 7", Token);
         placeholder.HandOff(app);
         await placeholder.WaitForLogAsync($"adopted restored process {app}", Token);
-        await placeholder.StartOrphanAsync("exit 4", Token);
+        await placeholder.StartOrphanAsync(WaitUntilOrphaned + "exit 4", Token);
         await placeholder.WaitUntilAsync(() => placeholder.Children().Count == 1, "reaping the stray after the handoff", Token);
         var endedByStrays = placeholder.HasEnded;
         await File.WriteAllTextAsync(go, string.Empty, Token);
@@ -128,7 +135,7 @@ public sealed class PlaceholderTests(PlaceholderBuild build) : IDisposable
     {
         await using var placeholder = await PlaceholderProcess.StartAsync(build, timeoutSeconds: 600, Token);
 
-        var app = await placeholder.StartOrphanAsync("exit 5", Token);
+        var app = await placeholder.StartOrphanAsync(WaitUntilOrphaned + "exit 5", Token);
         await placeholder.WaitUntilAsync(() => placeholder.Children().Count == 0, "reaping the app", Token);
         placeholder.HandOff(app);
         var outcome = await placeholder.WaitForOutcomeAsync(Token);
