@@ -10,11 +10,19 @@ namespace Cryo.Agent.Containers;
 public sealed class ContainerResolver
 {
     private readonly ProcFs _proc;
+    private readonly int? _hostMountsPid;
 
-    /// <summary>Creates a resolver reading <paramref name="procFs"/> (default: <c>/proc</c>).</summary>
-    public ContainerResolver(ProcFs? procFs = null)
+    /// <summary>Creates a resolver.</summary>
+    /// <param name="procFs">The procfs to read (default: <c>/proc</c>; with <c>hostPID</c> it lists the node's processes).</param>
+    /// <param name="hostMountsPid">
+    /// A process whose mount namespace defines "host paths" (root paths, external mounts' sources): default the
+    /// agent itself, so paths are usable by the agent as they are. Namespace sharing is always judged against
+    /// the agent's own namespaces.
+    /// </param>
+    public ContainerResolver(ProcFs? procFs = null, int? hostMountsPid = null)
     {
         _proc = procFs ?? new ProcFs();
+        _hostMountsPid = hostMountsPid;
     }
 
     /// <summary>
@@ -204,7 +212,7 @@ public sealed class ContainerResolver
                 n => new NamespaceInfo(n.Key, n.Value, agentNamespaces.TryGetValue(n.Key, out var own) && own == n.Value));
             var cgroups = await _proc.ReadCgroupsAsync(root, cancellationToken);
             var mounts = await _proc.ReadMountInfoAsync(root, cancellationToken);
-            var hostMounts = await _proc.ReadMountInfoAsync(selfPid, cancellationToken);
+            var hostMounts = await _proc.ReadMountInfoAsync(_hostMountsPid ?? selfPid, cancellationToken);
             var processes = await ReadTreeAsync(root, status.NamespacePids.Count - 1, cancellationToken);
 
             var sharesMnt = namespaces.TryGetValue(NamespaceKind.Mnt, out var mnt) && mnt.SharedWithAgent;
@@ -222,6 +230,7 @@ public sealed class ContainerResolver
                 RootPath = rootPath,
                 RootPathIsHostPath = isHostPath,
                 ExternalMounts = sharesMnt ? [] : MountAnalysis.FindExternalMounts(mounts, hostMounts),
+                StdioTargets = ReadStdio(root),
                 HasControllingTerminal = processes.Any(p => p.TtyNumber != 0),
                 Processes = processes,
                 IsPidNamespaceInit = status.InnermostPid == 1 && !sharesPid,
@@ -234,6 +243,20 @@ public sealed class ContainerResolver
         {
             throw new ContainerNotFoundException(subject, $"its root process {root} exited while being resolved", e);
         }
+    }
+
+    private Dictionary<int, string> ReadStdio(int pid)
+    {
+        var targets = new Dictionary<int, string>();
+        foreach (var fd in new[] { 0, 1, 2 })
+        {
+            if (File.Exists(Path.Combine(_proc.Root, pid.ToString(CultureInfo.InvariantCulture), "fd", fd.ToString(CultureInfo.InvariantCulture))))
+            {
+                targets[fd] = _proc.ReadLink(pid, "fd/" + fd.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+
+        return targets;
     }
 
     private (string Path, bool IsHostPath) FindRootPath(int pid, bool sharesMountNamespace, IReadOnlyList<MountInfo> mounts,

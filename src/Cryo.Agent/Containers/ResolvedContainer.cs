@@ -34,6 +34,12 @@ public sealed record ResolvedContainer
     /// <summary>The mounts to declare external to CRIU (empty when the tree shares the agent's mount namespace).</summary>
     public required IReadOnlyList<ExternalMount> ExternalMounts { get; init; }
 
+    /// <summary>
+    /// Where the root's fds 0, 1 and 2 point (<c>pipe:[N]</c>, <c>/dev/null</c>, <c>/dev/pts/N</c>…), for
+    /// connecting a restored tree's output to the target's (CRIU <c>--inherit-fd</c>); closed fds are absent.
+    /// </summary>
+    public required IReadOnlyDictionary<int, string> StdioTargets { get; init; }
+
     /// <summary><see langword="true"/> when any process of the tree has a controlling terminal (CRIU then needs <c>--shell-job</c>).</summary>
     public required bool HasControllingTerminal { get; init; }
 

@@ -35,6 +35,8 @@ public sealed class ContainerResolverTests
         Assert.Equal(workload.RootfsPath, resolved.RootPath);
         Assert.True(resolved.RootPathIsHostPath);
         Assert.False(resolved.HasControllingTerminal);
+        Assert.Equal(workload.StdoutIdentity, resolved.StdioTargets[1]);
+        Assert.Equal(workload.StderrIdentity, resolved.StdioTargets[2]);
         var data = Assert.Single(resolved.ExternalMounts);
         Assert.Equal("/data", data.MountPoint);
         Assert.Equal(workload.VolumePath, data.HostPath);

@@ -13,6 +13,8 @@ public static class Rootfs
     /// <summary>Where busybox-static is installed.</summary>
     public const string BusyboxPath = "/usr/bin/busybox";
 
+    private const string TemplatePrefix = "cryo-rootfs-template-";
+
     private static readonly SemaphoreSlim TemplateLock = new(1, 1);
     private static string? _template;
 
@@ -40,7 +42,8 @@ public static class Rootfs
                 throw new WorkloadStartException($"{BusyboxPath} is missing: run hack/install-deps.sh (package busybox-static)");
             }
 
-            var root = Path.Combine(Path.GetTempPath(), $"cryo-rootfs-template-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
+            RemoveStaleTemplates();
+            var root = Path.Combine(Path.GetTempPath(), $"{TemplatePrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
             await BuildAsync(root, cancellationToken);
             AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteQuietly(root);
             _template = root;
@@ -109,6 +112,20 @@ public static class Rootfs
         return await stdout;
     }
 
+    // A test host that is killed never runs its exit handler: remove templates whose process is gone.
+    private static void RemoveStaleTemplates()
+    {
+        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), TemplatePrefix + "*"))
+        {
+            var owner = Path.GetFileName(dir)[TemplatePrefix.Length..].Split('-')[0];
+            if (int.TryParse(owner, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)
+                && !Directory.Exists($"/proc/{pid}"))
+            {
+                DeleteQuietly(dir);
+            }
+        }
+    }
+
     private static void DeleteQuietly(string root)
     {
         try
@@ -117,7 +134,7 @@ public static class Rootfs
         }
         catch (IOException)
         {
-            // Process exit: a leftover template in /tmp is harmless and nothing can report it any more.
+            // Best effort at exit or for a dead owner: a leftover template in /tmp is harmless, and nothing can report it then.
             return;
         }
     }
