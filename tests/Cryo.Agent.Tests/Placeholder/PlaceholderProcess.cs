@@ -43,10 +43,20 @@ internal sealed class PlaceholderProcess : IAsyncDisposable
 
     private string HandoffFile => Path.Join(_scratch.FullName, "handoff", "restored.pid");
 
-    public static async Task<PlaceholderProcess> StartAsync(PlaceholderBuild build, int timeoutSeconds, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the placeholder and waits until it is ready. <paramref name="timeoutSeconds"/> goes into
+    /// CRYO_PLACEHOLDER_TIMEOUT_SECONDS as given; without <paramref name="createHandoffDirectory"/> the handoff
+    /// directory does not exist yet (<see cref="CreateHandoffDirectory"/> makes it later).
+    /// </summary>
+    public static async Task<PlaceholderProcess> StartAsync(
+        PlaceholderBuild build, string timeoutSeconds, CancellationToken cancellationToken, bool createHandoffDirectory = true, bool waitUntilReady = true)
     {
         var scratch = Directory.CreateTempSubdirectory("cryo-placeholder-test-");
-        scratch.CreateSubdirectory("handoff");
+        if (createHandoffDirectory)
+        {
+            scratch.CreateSubdirectory("handoff");
+        }
+
         var start = new ProcessStartInfo(build.LauncherPath)
         {
             RedirectStandardOutput = true,
@@ -54,7 +64,7 @@ internal sealed class PlaceholderProcess : IAsyncDisposable
         };
         start.ArgumentList.Add(build.PlaceholderPath);
         start.Environment["CRYO_HANDOFF_FILE"] = Path.Join(scratch.FullName, "handoff", "restored.pid");
-        start.Environment["CRYO_PLACEHOLDER_TIMEOUT_SECONDS"] = timeoutSeconds.ToString(CultureInfo.InvariantCulture);
+        start.Environment["CRYO_PLACEHOLDER_TIMEOUT_SECONDS"] = timeoutSeconds;
         var placeholder = new PlaceholderProcess(Process.Start(start)!, scratch);
         placeholder._launcher.OutputDataReceived += (_, e) => Append(placeholder._stdout, e.Data);
         placeholder._launcher.ErrorDataReceived += (_, e) => Append(placeholder._stderr, e.Data);
@@ -63,10 +73,20 @@ internal sealed class PlaceholderProcess : IAsyncDisposable
 
         var pidLine = await placeholder.WaitForLineAsync(placeholder._stdout, l => l.StartsWith("pid ", StringComparison.Ordinal), cancellationToken);
         placeholder.HostPid = int.Parse(pidLine["pid ".Length..], CultureInfo.InvariantCulture);
-        // Until it says so its signal handling is not set up, and a namespace init ignores SIGTERM.
-        await placeholder.WaitForLogAsync("waiting for a restore", cancellationToken);
+        if (waitUntilReady)
+        {
+            // Until it says so its signal handling is not set up, and a namespace init ignores SIGTERM.
+            await placeholder.WaitForLogAsync("waiting for a restore", cancellationToken);
+        }
+
         return placeholder;
     }
+
+    public static Task<PlaceholderProcess> StartAsync(PlaceholderBuild build, int timeoutSeconds, CancellationToken cancellationToken) =>
+        StartAsync(build, timeoutSeconds.ToString(CultureInfo.InvariantCulture), cancellationToken);
+
+    /// <summary>Creates the handoff directory, for placeholders started without it.</summary>
+    public void CreateHandoffDirectory() => _scratch.CreateSubdirectory("handoff");
 
     /// <summary>
     /// Starts <paramref name="script"/> (sh) inside the namespace as an orphan, so it is reparented to the

@@ -144,6 +144,33 @@ public sealed class PlaceholderTests(PlaceholderBuild build) : IDisposable
     }
 
     [Fact]
+    public async Task Placeholder_Should_FindTheHandoff_When_ItsDirectoryAppearsOnlyLater()
+    {
+        await using var placeholder = await PlaceholderProcess.StartAsync(build, "600", Token, createHandoffDirectory: false);
+        var go = Path.Join(placeholder.SharedDir, "go");
+        var app = await placeholder.StartOrphanAsync($"while [ ! -e {go} ]; do sleep 0.02; done; exit 7", Token);
+
+        placeholder.CreateHandoffDirectory();
+        placeholder.HandOff(app);
+        await placeholder.WaitForLogAsync($"adopted restored process {app}", Token);
+        await File.WriteAllTextAsync(go, string.Empty, Token);
+        var outcome = await placeholder.WaitForOutcomeAsync(Token);
+
+        Assert.Equal(PlaceholderOutcome.Exited(7), outcome);
+    }
+
+    [Fact]
+    public async Task Placeholder_Should_RefuseToStart_When_TimeoutSettingIsNotANumber()
+    {
+        await using var placeholder = await PlaceholderProcess.StartAsync(build, "ten", Token, waitUntilReady: false);
+
+        var outcome = await placeholder.WaitForOutcomeAsync(Token);
+
+        Assert.Equal(PlaceholderOutcome.Exited(2), outcome);
+        Assert.Contains("CRYO_PLACEHOLDER_TIMEOUT_SECONDS", placeholder.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Placeholder_Should_GiveUpWithMessage_When_NoRestoreArrivesInTime()
     {
         await using var placeholder = await PlaceholderProcess.StartAsync(build, timeoutSeconds: 1, Token);
