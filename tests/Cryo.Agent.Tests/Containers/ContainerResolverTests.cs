@@ -137,6 +137,27 @@ public sealed class ContainerResolverTests
     }
 
     [Fact]
+    public async Task ResolveByContainerId_Should_FindInit_When_OnlyTheCgroupV2LineNamesIt()
+    {
+        // This node is cgroup v1 with an empty cgroup2 hierarchy at /sys/fs/cgroup/unified: placing the workload
+        // only there makes "0::/…/cri-containerd-ID.scope" the one line that carries the ID.
+        var id = NewContainerId();
+        await using var workload = await ContainerWorkload.StartAsync(
+            new ContainerSpec
+            {
+                CgroupParent = $"kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{Guid.NewGuid():N}.slice",
+                CgroupName = $"cri-containerd-{id}.scope",
+                CgroupControllers = ["unified"],
+            },
+            CancellationToken.None);
+
+        var resolved = await _resolver.ResolveByContainerIdAsync(id, CancellationToken.None);
+
+        Assert.Equal(workload.InitPid, resolved.InitPid);
+        Assert.Contains(resolved.Cgroups, c => c.IsUnified && c.Path.EndsWith($"cri-containerd-{id}.scope", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ResolveByContainerId_Should_RefuseAmbiguousPrefix_When_TwoContainersShareIt()
     {
         var shared = NewContainerId()[..20];
