@@ -8,8 +8,13 @@ namespace Cryo.Agent.Store;
 /// checksums of a multi-GiB dump are ready moments after the dump ends instead of a second later.
 /// Append-only files (page images) are hashed as they grow: the bytes below the current end of file are
 /// final because the writer only appends. Other files may be rewritten and are hashed once
-/// <see cref="CompleteAsync"/> says the writer is done.
+/// <see cref="CompleteAsync"/> says the writer is done. If an append-only file shrinks it is re-hashed from
+/// the start; if its name ends up on another file of another size it is hashed again from scratch.
 /// </summary>
+/// <remarks>
+/// .NET takes a shared flock(2) on every file it opens (FileShare emulation): a .NET writer opening with
+/// <see cref="FileShare.None"/> would fail while the file is followed. CRIU takes no flock on its images.
+/// </remarks>
 /// <example>
 /// <code>
 /// await using var hasher = GrowingFileHasher.Start(pending.ImagesDirectory, pending.Directory, ct);
@@ -71,12 +76,16 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         writerDone.Set();
         await follower.WaitAsync(cancellationToken);
 
+        // The follower may have seen "writer done" before the start token's cancellation: honour it anyway.
+        stopping.Token.ThrowIfCancellationRequested();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping.Token);
+
         var files = EnumerateFiles();
         var results = new ManifestFile[files.Count];
         var work = files
             .Select((path, index) => (path, index))
             .OrderByDescending(item => RemainingBytes(item.path));
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.CompletionParallelism, CancellationToken = cancellationToken };
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.CompletionParallelism, CancellationToken = linked.Token };
         await Parallel.ForEachAsync(work, parallel, (item, token) =>
         {
             var digest = Finish(item.path, token);
@@ -102,14 +111,10 @@ public sealed class GrowingFileHasher : IAsyncDisposable
 
         disposed = true;
         await stopping.CancelAsync();
-        try
-        {
-            await follower;
-        }
-        catch (OperationCanceledException)
-        {
-            // Expected: we just cancelled it.
-        }
+
+        // The follower's outcome was CompleteAsync's to report; disposing (often on an error path) must
+        // not replace the caller's exception with a follower failure or our own cancellation.
+        await follower.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
         foreach (var file in tracked.Values)
         {

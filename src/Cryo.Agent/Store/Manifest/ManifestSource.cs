@@ -27,6 +27,22 @@ public sealed class ManifestSource
     /// <summary>Mounts declared external to CRIU: key given to <c>--external mnt[…]:KEY</c> → mount point.</summary>
     public Dictionary<string, string> ExternalMounts { get; set; } = [];
 
+    /// <summary>
+    /// Host paths the external mounts came from (key → host path), so a restore without a target
+    /// container can bind the same sources back.
+    /// </summary>
+    public Dictionary<string, string> ExternalSources { get; set; } = [];
+
+    /// <summary>Host path of the tree's root filesystem when it had its own mount namespace.</summary>
+    public string? RootPath { get; set; }
+
+    /// <summary>
+    /// Namespaces the tree did not share with the agent (<c>net</c>, <c>uts</c>, <c>ipc</c>, …). Net,
+    /// UTS and IPC are left out of the images (CRIU runs inside them), so a restore without a target
+    /// container has to give the tree fresh ones of exactly these kinds.
+    /// </summary>
+    public List<string> OwnNamespaces { get; set; } = [];
+
     /// <summary>Host name inside the tree's UTS namespace.</summary>
     public string? Hostname { get; set; }
 
