@@ -21,7 +21,9 @@ internal static class LayerArchiveFormat
     /// </summary>
     public const string PreciseModificationTimeKey = "CRYO.mtime";
 
-    private static readonly string[] OverlayPrefixes = ["trusted.overlay.", "user.overlay."];
+    // Rootful overlays (containerd, CRI-O) keep their bookkeeping in trusted.overlay.*. Only rootless mounts
+    // with "userxattr" use user.overlay.*, and there those names are overlay's; elsewhere they are user data.
+    private const string OverlayPrefix = "trusted.overlay.";
 
     /// <summary>
     /// The extended attributes that travel: user.*, trusted.* and file capabilities, but never overlayfs's
@@ -33,24 +35,13 @@ internal static class LayerArchiveFormat
          attributeName.StartsWith("trusted.", StringComparison.Ordinal) ||
          attributeName == "security.capability");
 
-    /// <summary>Whether an attribute is overlayfs's own (trusted.overlay.* or, with userxattr, user.overlay.*).</summary>
+    /// <summary>Whether an attribute is overlayfs's own (trusted.overlay.*).</summary>
     public static bool IsOverlayAttribute(string attributeName) =>
-        OverlayPrefixes.Any(p => attributeName.StartsWith(p, StringComparison.Ordinal));
+        attributeName.StartsWith(OverlayPrefix, StringComparison.Ordinal);
 
-    /// <summary>The overlay attribute <paramref name="suffix"/> (e.g. "opaque") under whichever prefix is set.</summary>
-    public static byte[]? GetOverlayAttribute(string path, string suffix)
-    {
-        foreach (var prefix in OverlayPrefixes)
-        {
-            var value = NativeMethods.GetAttribute(path, prefix + suffix);
-            if (value is not null)
-            {
-                return value;
-            }
-        }
-
-        return null;
-    }
+    /// <summary>The overlay attribute trusted.overlay.<paramref name="suffix"/> (e.g. "opaque"), or null.</summary>
+    public static byte[]? GetOverlayAttribute(string path, string suffix) =>
+        NativeMethods.GetAttribute(path, OverlayPrefix + suffix);
 
     public static string AttributeKey(string attributeName) => AttributeKeyPrefix + Uri.EscapeDataString(attributeName);
 

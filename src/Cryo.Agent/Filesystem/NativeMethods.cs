@@ -19,6 +19,8 @@ internal static class NativeMethods
     private const int ErrorNotSupported = 95; // EOPNOTSUPP: the file system has no extended attributes
     private const int ErrorPermission = 1; // EPERM
     private const int ErrorAccess = 13; // EACCES
+    private const int ErrorNoEntry = 2; // ENOENT
+    private const int ErrorNotDirectory = 20; // ENOTDIR: a component on the way is a file
 
     /// <summary>lstat(2) through statx: the status of <paramref name="path"/> itself, never a symlink's target.</summary>
     public static FileStatus LStat(string path)
@@ -42,9 +44,9 @@ internal static class NativeMethods
         }
 
         var error = Marshal.GetLastPInvokeError();
-        if (error is 2 or 20)
+        if (error is ErrorNoEntry or ErrorNotDirectory)
         {
-            return null; // ENOENT, ENOTDIR
+            return null;
         }
 
         throw Failure("statx", path, error);
@@ -60,9 +62,9 @@ internal static class NativeMethods
         }
 
         var error = Marshal.GetLastPInvokeError();
-        if (error is 2 or 20)
+        if (error is ErrorNoEntry or ErrorNotDirectory)
         {
-            return null; // ENOENT, ENOTDIR
+            return null;
         }
 
         throw Failure("statx", path, error);

@@ -173,6 +173,28 @@ public sealed class WritableLayerTests : IDisposable
         Assert.Contains(applied.Skipped, s => s.Path == "data/under-mount");
     }
 
+    [Fact]
+    public async Task Capture_Should_ThrowUnsupported_When_UpperHoldsMetacopyFiles()
+    {
+        // With metacopy=on a copied-up file's data stays in the lower layer: the upper alone would lose it.
+        var upper = Directory.CreateDirectory(_scratch.Combine("upper")).FullName;
+        var file = Path.Join(upper, "big.bin");
+        File.WriteAllText(file, string.Empty);
+        ExtendedAttribute.Set(file, "trusted.overlay.metacopy", string.Empty);
+
+        var error = await Assert.ThrowsAsync<WritableLayerUnsupportedException>(
+            () => WritableLayer.CaptureAsync(upper, _scratch.Combine("layer.tar"), Token));
+
+        Assert.Contains("big.bin", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Capture_Should_ThrowDirectoryNotFound_When_UpperDirIsMissing()
+    {
+        await Assert.ThrowsAsync<DirectoryNotFoundException>(
+            () => WritableLayer.CaptureAsync(_scratch.Combine("no-such-upper"), _scratch.Combine("layer.tar"), Token));
+    }
+
     private OverlayMount Mount(string lower, string name)
     {
         var mount = new OverlayMount(lower, Directory.CreateDirectory(_scratch.Combine(name)).FullName);
