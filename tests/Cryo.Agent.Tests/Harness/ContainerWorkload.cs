@@ -16,6 +16,7 @@ public sealed partial class ContainerWorkload : IAsyncDisposable
     private readonly ContainerSpec _spec;
     private readonly Pty? _pty;
     private LaunchedInit? _launched;
+    private TemplateLease? _template;
     private IReadOnlyDictionary<string, string> _cgroups = new Dictionary<string, string>();
     private bool _disposed;
 
@@ -159,7 +160,7 @@ public sealed partial class ContainerWorkload : IAsyncDisposable
         var errors = new List<Exception>();
         await Try(errors, async () =>
         {
-            if (InitPid != 0)
+            if (_launched is { InitIsOurs: true })
             {
                 await ProcessKiller.KillTreeAsync(InitPid, timeout.Token);
             }
@@ -183,6 +184,7 @@ public sealed partial class ContainerWorkload : IAsyncDisposable
         _pty?.Dispose();
         // A volume given by the spec lives outside the work directory and is the caller's to remove.
         await Try(errors, () => TempDirectories.DeleteAsync(WorkDirectory, timeout.Token));
+        _template?.Dispose();
         if (errors.Count > 0)
         {
             throw new AggregateException($"cleanup of workload {CgroupName} was incomplete", errors);
@@ -235,9 +237,10 @@ public sealed partial class ContainerWorkload : IAsyncDisposable
 
     private async Task LaunchAsync(CancellationToken cancellationToken)
     {
+        _template = await Rootfs.AcquireTemplateAsync(cancellationToken);
         if (_spec.OverlayRoot)
         {
-            var lower = await Rootfs.GetTemplateAsync(cancellationToken);
+            var lower = _template.Path;
             var work = Path.Combine(WorkDirectory, "overlay-work");
             Directory.CreateDirectory(UpperDirPath!);
             Directory.CreateDirectory(work);
@@ -249,7 +252,7 @@ public sealed partial class ContainerWorkload : IAsyncDisposable
         }
         else
         {
-            await Rootfs.CreateAsync(RootfsPath, cancellationToken);
+            await Rootfs.RunAsync(cancellationToken, "cp", "-a", _template.Path, RootfsPath);
         }
 
         Directory.CreateDirectory(VolumePath);

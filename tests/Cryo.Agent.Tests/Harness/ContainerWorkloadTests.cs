@@ -146,7 +146,8 @@ public sealed class ContainerWorkloadTests
 
             Assert.Equal("layer\n", await File.ReadAllTextAsync(Path.Combine(workload.UpperDirPath!, "tmp", "written")));
             Assert.Equal("layer\n", await File.ReadAllTextAsync(Path.Combine(workload.RootfsPath, "tmp", "written")));
-            Assert.False(File.Exists(Path.Combine(await Rootfs.GetTemplateAsync(CancellationToken.None), "tmp", "written")));
+            using var template = await Rootfs.AcquireTemplateAsync(CancellationToken.None);
+            Assert.False(File.Exists(Path.Combine(template.Path, "tmp", "written")));
         }
         finally
         {

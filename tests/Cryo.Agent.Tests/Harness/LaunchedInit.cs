@@ -26,6 +26,12 @@ internal sealed class LaunchedInit
 
     public int InitPid { get; private set; }
 
+    /// <summary>The init's start time, to recognise it later despite PID reuse.</summary>
+    public ulong? InitStartTime { get; private set; }
+
+    /// <summary><see langword="true"/> while <see cref="InitPid"/> still names the init this launcher started.</summary>
+    public bool InitIsOurs => InitPid != 0 && InitStartTime is not null && ProcessKiller.StartTimeOf(InitPid) == InitStartTime;
+
     public OutputCollector Stdout { get; }
 
     public OutputCollector Stderr { get; }
@@ -69,6 +75,7 @@ internal sealed class LaunchedInit
                 && int.TryParse((await File.ReadAllTextAsync(pidFile, cancellationToken)).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
             {
                 InitPid = pid;
+                InitStartTime = ProcessKiller.StartTimeOf(pid);
             }
 
             if (InitPid != 0 && (IsPastLauncher(InitPid) || !ProcessKiller.IsAlive(InitPid)))

@@ -72,7 +72,7 @@ public sealed class PlainWorkload : IAsyncDisposable
 
         _disposed = true;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        if (RootPid != 0)
+        if (_launched is { InitIsOurs: true })
         {
             await ProcessKiller.KillTreeAsync(RootPid, timeout.Token);
         }

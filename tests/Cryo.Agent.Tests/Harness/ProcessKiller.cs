@@ -115,6 +115,24 @@ public static class ProcessKiller
         }
     }
 
+    /// <summary>
+    /// The process's start time (clock ticks after boot), or <see langword="null"/> when it does not exist;
+    /// with the PID it identifies a process, so cleanup never kills an unrelated process that reused a PID.
+    /// </summary>
+    public static ulong? StartTimeOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return ulong.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            // No such process.
+            return null;
+        }
+    }
+
     /// <summary>The parent PID of every live process (one scan of /proc).</summary>
     internal static Dictionary<int, int> ParentMap()
     {

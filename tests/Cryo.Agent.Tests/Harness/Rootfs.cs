@@ -5,8 +5,8 @@ namespace Cryo.Agent.Tests.Harness;
 /// <summary>
 /// Tiny root filesystems built from busybox-static (<c>/usr/bin/busybox</c>, installed by
 /// <c>hack/install-deps.sh</c>): <c>bin/</c> with busybox and a symlink per applet, device nodes in
-/// <c>dev/</c>, and empty <c>proc/ sys/ tmp/ data/ app/ etc/</c>. One template is built per test run; each
-/// workload gets its own copy (about 2 MB), so restored copies never share a writable root.
+/// <c>dev/</c>, and empty <c>proc/ sys/ tmp/ data/ app/ etc/</c>. One template is shared while workloads use it; each
+/// workload gets its own copy (about 2 MB) or overlay, so restored copies never share a writable root.
 /// </summary>
 public static class Rootfs
 {
@@ -17,37 +17,66 @@ public static class Rootfs
 
     private static readonly SemaphoreSlim TemplateLock = new(1, 1);
     private static string? _template;
+    private static int _leases;
 
-    /// <summary>Copies the (cached) template into <paramref name="destination"/>, which must not exist yet.</summary>
+    /// <summary>Copies the template into <paramref name="destination"/>, which must not exist yet.</summary>
     public static async Task CreateAsync(string destination, CancellationToken cancellationToken)
     {
-        var template = await GetTemplateAsync(cancellationToken);
+        using var lease = await AcquireTemplateAsync(cancellationToken);
         Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-        await RunAsync(cancellationToken, "cp", "-a", template, destination);
+        await RunAsync(cancellationToken, "cp", "-a", lease.Path, destination);
     }
 
-    /// <summary>The template root, built on first use and removed when the test process exits.</summary>
-    public static async Task<string> GetTemplateAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The shared template root (never write into it), built on first use; it lives while any lease is held
+    /// and the last lease released deletes it, so a test run leaves nothing behind.
+    /// </summary>
+    public static async Task<TemplateLease> AcquireTemplateAsync(CancellationToken cancellationToken)
     {
         await TemplateLock.WaitAsync(cancellationToken);
         try
         {
-            if (_template is not null)
+            if (_template is null)
             {
-                return _template;
+                if (!File.Exists(BusyboxPath))
+                {
+                    throw new WorkloadStartException($"{BusyboxPath} is missing: run hack/install-deps.sh (package busybox-static)");
+                }
+
+                RemoveStaleTemplates();
+                var root = Path.Combine(Path.GetTempPath(), $"{TemplatePrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
+                try
+                {
+                    await BuildAsync(root, cancellationToken);
+                }
+                catch
+                {
+                    DeleteQuietly(root);
+                    throw;
+                }
+
+                _template = root;
             }
 
-            if (!File.Exists(BusyboxPath))
-            {
-                throw new WorkloadStartException($"{BusyboxPath} is missing: run hack/install-deps.sh (package busybox-static)");
-            }
+            _leases++;
+            return new TemplateLease(_template);
+        }
+        finally
+        {
+            TemplateLock.Release();
+        }
+    }
 
-            RemoveStaleTemplates();
-            var root = Path.Combine(Path.GetTempPath(), $"{TemplatePrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
-            await BuildAsync(root, cancellationToken);
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteQuietly(root);
-            _template = root;
-            return root;
+    internal static void Release()
+    {
+        TemplateLock.Wait();
+        try
+        {
+            if (--_leases == 0 && _template is not null)
+            {
+                DeleteQuietly(_template);
+                _template = null;
+            }
         }
         finally
         {
@@ -66,6 +95,7 @@ public static class Rootfs
         {
             File.SetUnixFileMode(Path.Combine(root, "tmp"), (UnixFileMode)Convert.ToInt32("1777", 8));
         }
+
         File.Copy(BusyboxPath, Path.Combine(root, "bin", "busybox"));
         var applets = (await RunAsync(cancellationToken, BusyboxPath, "--list")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         foreach (var applet in applets.Where(a => a != "busybox" && !a.Contains('/', StringComparison.Ordinal)))
@@ -134,7 +164,7 @@ public static class Rootfs
         }
         catch (IOException)
         {
-            // Best effort at exit or for a dead owner: a leftover template in /tmp is harmless, and nothing can report it then.
+            // Best effort: a leftover template in /tmp is harmless, and the next run's sweep removes it.
             return;
         }
     }
