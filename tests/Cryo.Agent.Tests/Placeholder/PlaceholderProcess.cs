@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Cryo.Agent.Filesystem;
 using Xunit;
 
 namespace Cryo.Agent.Tests.Placeholder;
@@ -63,8 +64,8 @@ internal sealed class PlaceholderProcess : IAsyncDisposable
             RedirectStandardError = true,
         };
         start.ArgumentList.Add(build.PlaceholderPath);
-        start.Environment["CRYO_HANDOFF_FILE"] = Path.Join(scratch.FullName, "handoff", "restored.pid");
-        start.Environment["CRYO_PLACEHOLDER_TIMEOUT_SECONDS"] = timeoutSeconds;
+        start.Environment[PlaceholderHandoff.HandoffFileVariable] = Path.Join(scratch.FullName, "handoff", "restored.pid");
+        start.Environment[PlaceholderHandoff.TimeoutVariable] = timeoutSeconds;
         var placeholder = new PlaceholderProcess(Process.Start(start)!, scratch);
         placeholder._launcher.OutputDataReceived += (_, e) => Append(placeholder._stdout, e.Data);
         placeholder._launcher.ErrorDataReceived += (_, e) => Append(placeholder._stderr, e.Data);
@@ -112,7 +113,7 @@ internal sealed class PlaceholderProcess : IAsyncDisposable
         return pid;
     }
 
-    /// <summary>Hands a PID over as the agent does: a temp file in the same directory, renamed into place.</summary>
+    /// <summary>Hands something that is not a PID over (a temp file renamed into place, as the agent does).</summary>
     public void HandOff(string content)
     {
         var temporary = HandoffFile + ".tmp";
@@ -120,7 +121,9 @@ internal sealed class PlaceholderProcess : IAsyncDisposable
         File.Move(temporary, HandoffFile, overwrite: true);
     }
 
-    public void HandOff(int pid) => HandOff(pid.ToString(CultureInfo.InvariantCulture));
+    /// <summary>Hands a PID over with the agent's own code.</summary>
+    public Task HandOffAsync(int pid, CancellationToken cancellationToken) =>
+        PlaceholderHandoff.WriteAsync(HandoffFile, pid, cancellationToken);
 
     /// <summary>Sends a signal to the placeholder from outside its namespace, as the container runtime does.</summary>
     public async Task SignalAsync(string signal, CancellationToken cancellationToken)

@@ -31,7 +31,7 @@ public sealed class PlaceholderTests(PlaceholderBuild build) : IDisposable
         var go = Path.Join(placeholder.SharedDir, "go");
         var app = await placeholder.StartOrphanAsync($"while [ ! -e {go} ]; do sleep 0.02; done; exit 7", Token);
 
-        placeholder.HandOff(app);
+        await placeholder.HandOffAsync(app, Token);
         await placeholder.WaitForLogAsync($"adopted restored process {app}", Token);
         await File.WriteAllTextAsync(go, string.Empty, Token);
         var outcome = await placeholder.WaitForOutcomeAsync(Token);
@@ -47,7 +47,7 @@ public sealed class PlaceholderTests(PlaceholderBuild build) : IDisposable
         // The subshell kills itself: "sh -c 'echo $PPID'" prints the subshell's own PID.
         var app = await placeholder.StartOrphanAsync($"while [ ! -e {go} ]; do sleep 0.02; done; kill -KILL $(sh -c 'echo $PPID')", Token);
 
-        placeholder.HandOff(app);
+        await placeholder.HandOffAsync(app, Token);
         await placeholder.WaitForLogAsync($"adopted restored process {app}", Token);
         await File.WriteAllTextAsync(go, string.Empty, Token);
         var outcome = await placeholder.WaitForOutcomeAsync(Token);
@@ -65,7 +65,7 @@ public sealed class PlaceholderTests(PlaceholderBuild build) : IDisposable
         var go = Path.Join(placeholder.SharedDir, "go");
         var app = await placeholder.StartOrphanAsync($"while [ ! -e {go} ]; do sleep 0.02; done; kill -TERM $(sh -c 'echo $PPID')", Token);
 
-        placeholder.HandOff(app);
+        await placeholder.HandOffAsync(app, Token);
         await placeholder.WaitForLogAsync($"adopted restored process {app}", Token);
         await File.WriteAllTextAsync(go, string.Empty, Token);
         var outcome = await placeholder.WaitForOutcomeAsync(Token);
@@ -79,7 +79,7 @@ public sealed class PlaceholderTests(PlaceholderBuild build) : IDisposable
         await using var placeholder = await PlaceholderProcess.StartAsync(build, timeoutSeconds: 600, Token);
         var ready = Path.Join(placeholder.SharedDir, "ready");
         var app = await placeholder.StartOrphanAsync($"trap 'exit 42' TERM; touch {ready}; while :; do sleep 0.02; done", Token);
-        placeholder.HandOff(app);
+        await placeholder.HandOffAsync(app, Token);
         await placeholder.WaitForLogAsync($"adopted restored process {app}", Token);
         await placeholder.WaitUntilAsync(() => File.Exists(ready), "the app's TERM trap", Token);
 
@@ -98,7 +98,7 @@ public sealed class PlaceholderTests(PlaceholderBuild build) : IDisposable
         await placeholder.StartOrphanAsync(WaitUntilOrphaned + "exit 3", Token);
         await placeholder.WaitUntilAsync(() => placeholder.Children().Count == 0, "reaping the stray before the handoff", Token);
         var app = await placeholder.StartOrphanAsync($"while [ ! -e {go} ]; do sleep 0.02; done; exit 7", Token);
-        placeholder.HandOff(app);
+        await placeholder.HandOffAsync(app, Token);
         await placeholder.WaitForLogAsync($"adopted restored process {app}", Token);
         await placeholder.StartOrphanAsync(WaitUntilOrphaned + "exit 4", Token);
         await placeholder.WaitUntilAsync(() => placeholder.Children().Count == 1, "reaping the stray after the handoff", Token);
@@ -116,12 +116,12 @@ public sealed class PlaceholderTests(PlaceholderBuild build) : IDisposable
         await using var placeholder = await PlaceholderProcess.StartAsync(build, timeoutSeconds: 600, Token);
         var go = Path.Join(placeholder.SharedDir, "go");
 
-        placeholder.HandOff(4242);
+        await placeholder.HandOffAsync(4242, Token);
         await placeholder.WaitForLogAsync("PID 4242", Token);
         placeholder.HandOff("not a pid");
         await placeholder.WaitForLogAsync("does not hold a PID", Token);
         var app = await placeholder.StartOrphanAsync($"while [ ! -e {go} ]; do sleep 0.02; done; exit 7", Token);
-        placeholder.HandOff(app);
+        await placeholder.HandOffAsync(app, Token);
         await placeholder.WaitForLogAsync($"adopted restored process {app}", Token);
         await File.WriteAllTextAsync(go, string.Empty, Token);
         var outcome = await placeholder.WaitForOutcomeAsync(Token);
@@ -137,7 +137,7 @@ public sealed class PlaceholderTests(PlaceholderBuild build) : IDisposable
 
         var app = await placeholder.StartOrphanAsync(WaitUntilOrphaned + "exit 5", Token);
         await placeholder.WaitUntilAsync(() => placeholder.Children().Count == 0, "reaping the app", Token);
-        placeholder.HandOff(app);
+        await placeholder.HandOffAsync(app, Token);
         var outcome = await placeholder.WaitForOutcomeAsync(Token);
 
         Assert.Equal(PlaceholderOutcome.Exited(5), outcome);
@@ -151,7 +151,7 @@ public sealed class PlaceholderTests(PlaceholderBuild build) : IDisposable
         var app = await placeholder.StartOrphanAsync($"while [ ! -e {go} ]; do sleep 0.02; done; exit 7", Token);
 
         placeholder.CreateHandoffDirectory();
-        placeholder.HandOff(app);
+        await placeholder.HandOffAsync(app, Token);
         await placeholder.WaitForLogAsync($"adopted restored process {app}", Token);
         await File.WriteAllTextAsync(go, string.Empty, Token);
         var outcome = await placeholder.WaitForOutcomeAsync(Token);
