@@ -21,9 +21,13 @@
  * Before a restore arrives, SIGTERM/SIGINT/SIGHUP/SIGQUIT end us with 128+N so pods terminate
  * normally, and after CRYO_PLACEHOLDER_TIMEOUT_SECONDS without a restore we give up (exit 124).
  *
- * Environment:
+ * Environment (arguments are ignored: a pod spec's args may still be passed to the placeholder):
  *   CRYO_HANDOFF_FILE                 default /.cryo/handoff/restored.pid
  *   CRYO_PLACEHOLDER_TIMEOUT_SECONDS  default 600; 0 waits forever
+ *
+ * A PID that is not our child (a failed restore's, a stale file) is logged and ignored; a new handoff
+ * (a new rename) is read again. An app that ended before its PID arrived is recognised from the last
+ * statuses reaped, so its status is not lost.
  *
  * Exit statuses of its own: 2 bad configuration, 124 no restore in time, 128+N signal N before the
  * handoff, 1 internal error.
