@@ -111,6 +111,54 @@ public sealed class ImageStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Commit_Should_ProduceAVerifiableCheckpoint_When_DigestsComeFromTheGrowingHasher()
+    {
+        var store = NewStore();
+        var key = StoreTestData.Key();
+        using var pending = store.Begin(key);
+        var manifest = StoreTestData.Manifest(key);
+        await using (var hasher = pending.StartHashingImages(CancellationToken.None))
+        {
+            StoreTestData.WriteFakeDump(pending);
+            manifest.Files = [.. await hasher.CompleteAsync(CancellationToken.None)];
+        }
+
+        var stored = await store.CommitAsync(pending, manifest, CancellationToken.None);
+
+        Assert.Equal(
+            ["images/inventory.img", "images/pages-1.img", "images/pages-2.img", "logs/dump.log"],
+            stored.Manifest.Files.Select(f => f.Path));
+        await ChecksumVerifier.VerifyAsync(store.Find(key)!, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task List_Should_OnlyEverShowCompleteCheckpoints_When_CommitsRunConcurrently()
+    {
+        var store = NewStore();
+        var keys = Enumerable.Range(0, 8).Select(i => StoreTestData.Key($"c{i}")).ToList();
+        var committing = Task.Run(async () =>
+        {
+            foreach (var key in keys)
+            {
+                await StoreTestData.CommitFakeAsync(store, key);
+            }
+        });
+
+        var observations = 0;
+        while (!committing.IsCompleted || observations == 0)
+        {
+            foreach (var listed in store.List())
+            {
+                ChecksumVerifier.VerifyStructure(listed);
+                observations++;
+            }
+        }
+
+        await committing;
+        Assert.Equal(keys.Select(k => k.Name).Order(StringComparer.Ordinal), store.List().Select(c => c.Key.Name));
+    }
+
+    [Fact]
     public async Task Commit_Should_KeepSuppliedDigests_When_SizesStillMatch()
     {
         var store = NewStore();
