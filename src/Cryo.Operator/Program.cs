@@ -1,3 +1,4 @@
-// The node agent's entry point; the service is assembled in later steps.
-Console.Error.WriteLine("cryo-operator: not yet serving; see README.md");
-return 2;
+using Cryo.Operator.Hosting;
+
+// The operator: watches Checkpoints and Restores and drives the node agents (see Hosting/OperatorApp.cs).
+await OperatorApp.Build(args).RunAsync();

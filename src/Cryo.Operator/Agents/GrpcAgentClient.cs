@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Cryo.Contracts.Agent.V1;
+using Cryo.Operator.Configuration;
+using Cryo.Operator.Metrics;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Options;
+using StatusCode = Grpc.Core.StatusCode;
+
+namespace Cryo.Operator.Agents;
+
+/// <summary>
+/// The agent client over gRPC: one channel per agent address, mutual TLS (the operator's client
+/// certificate; the agent's certificate must chain to the configured CA and carry the agent server name),
+/// a deadline on every call, and gRPC failures mapped to typed exceptions by status code.
+/// </summary>
+public sealed class GrpcAgentClient : IAgentClient, IDisposable
+{
+    private readonly ConcurrentDictionary<Uri, GrpcChannel> channels = new();
+    private readonly AgentTlsOptions tls;
+    private readonly OperatorMetrics metrics;
+    private readonly Lazy<X509Certificate2?> clientCertificate;
+    private readonly Lazy<X509Certificate2?> trustedCa;
+
+    /// <summary>Creates the client; certificates are read on first use.</summary>
+    public GrpcAgentClient(IOptions<OperatorOptions> options, OperatorMetrics metrics)
+    {
+        tls = options.Value.Tls;
+        this.metrics = metrics;
+        clientCertificate = new Lazy<X509Certificate2?>(() => tls.Enabled ? X509Certificate2.CreateFromPemFile(tls.CertFile, tls.KeyFile) : null);
+        trustedCa = new Lazy<X509Certificate2?>(() => tls.Enabled ? X509CertificateLoader.LoadCertificateFromFile(tls.CaFile) : null);
+    }
+
+    /// <inheritdoc/>
+    public Task<CheckpointResult> CheckpointAsync(AgentEndpoint agent, CheckpointRequest request, TimeSpan timeout, CancellationToken cancellationToken) =>
+        CallAsync(agent, "Checkpoint", async client =>
+        {
+            using var call = client.Checkpoint(request, deadline: Deadline(timeout), cancellationToken: cancellationToken);
+            await foreach (var ev in call.ResponseStream.ReadAllAsync(cancellationToken))
+            {
+                if (ev.Result is not null)
+                {
+                    return ev.Result;
+                }
+            }
+
+            throw new AgentOperationFailedException(agent, "Checkpoint", StatusCode.Internal, null, "the stream ended without a result", null);
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<RestoreResponse> RestoreAsync(AgentEndpoint agent, RestoreRequest request, TimeSpan timeout, CancellationToken cancellationToken) =>
+        CallAsync(agent, "Restore", async client =>
+            await client.RestoreAsync(request, deadline: Deadline(timeout), cancellationToken: cancellationToken), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<DeleteCheckpointResponse> DeleteCheckpointAsync(AgentEndpoint agent, DeleteCheckpointRequest request, TimeSpan timeout, CancellationToken cancellationToken) =>
+        CallAsync(agent, "DeleteCheckpoint", async client =>
+            await client.DeleteCheckpointAsync(request, deadline: Deadline(timeout), cancellationToken: cancellationToken), cancellationToken);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var channel in channels.Values)
+        {
+            channel.Dispose();
+        }
+
+        channels.Clear();
+    }
+
+    private static DateTime Deadline(TimeSpan timeout) => DateTime.UtcNow + timeout;
+
+    private async Task<T> CallAsync<T>(AgentEndpoint agent, string method, Func<AgentService.AgentServiceClient, Task<T>> call, CancellationToken cancellationToken)
+    {
+        var client = new AgentService.AgentServiceClient(channels.GetOrAdd(agent.Address, CreateChannel));
+        try
+        {
+            var result = await call(client);
+            metrics.AgentCalls.WithLabels(method, nameof(StatusCode.OK)).Inc();
+            return result;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            metrics.AgentCalls.WithLabels(method, e.StatusCode.ToString()).Inc();
+            throw new OperationCanceledException($"{method} on node {agent.NodeName} cancelled", e, cancellationToken);
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Aborted)
+        {
+            metrics.AgentCalls.WithLabels(method, e.StatusCode.ToString()).Inc();
+            throw new AgentUnavailableException(agent, method, e);
+        }
+        catch (RpcException e)
+        {
+            metrics.AgentCalls.WithLabels(method, e.StatusCode.ToString()).Inc();
+            var info = e.GetRpcStatus()?.GetDetail<ErrorInfo>();
+            var log = info?.Metadata.TryGetValue("log", out var l) == true ? l : null;
+            throw new AgentOperationFailedException(agent, method, e.StatusCode, info?.Reason, e.Status.Detail, log);
+        }
+        catch (HttpRequestException e)
+        {
+            metrics.AgentCalls.WithLabels(method, nameof(StatusCode.Unavailable)).Inc();
+            throw new AgentUnavailableException(agent, method, e);
+        }
+    }
+
+    private GrpcChannel CreateChannel(Uri address)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            EnableMultipleHttp2Connections = true,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+        };
+        if (tls.Enabled)
+        {
+            handler.SslOptions = new SslClientAuthenticationOptions
+            {
+                TargetHost = tls.AgentServerName,
+                ClientCertificates = [clientCertificate.Value!],
+                RemoteCertificateValidationCallback = ValidateAgentCertificate,
+            };
+        }
+
+        return GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+    }
+
+    /// <summary>Agents are trusted when their certificate chains to Cryo's CA (not the system roots) and names the agent.</summary>
+    private bool ValidateAgentCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNotAvailable | SslPolicyErrors.RemoteCertificateNameMismatch)) != 0)
+        {
+            return false;
+        }
+
+        using var custom = new X509Chain();
+        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        custom.ChainPolicy.CustomTrustStore.Add(trustedCa.Value!);
+        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return custom.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+    }
+}

@@ -1,0 +1,20 @@
+using Cryo.Contracts.Agent.V1;
+
+namespace Cryo.Operator.Agents;
+
+/// <summary>
+/// Calls an agent's gRPC API. Failures are typed: <see cref="AgentUnavailableException"/> for trouble worth
+/// retrying (the agent cannot be reached or asks for a retry), <see cref="AgentOperationFailedException"/>
+/// for an answer that retrying unchanged will not change.
+/// </summary>
+public interface IAgentClient
+{
+    /// <summary>Checkpoints and returns the committed result.</summary>
+    Task<CheckpointResult> CheckpointAsync(AgentEndpoint agent, CheckpointRequest request, TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>Restores and returns the restored tree.</summary>
+    Task<RestoreResponse> RestoreAsync(AgentEndpoint agent, RestoreRequest request, TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a checkpoint's images.</summary>
+    Task<DeleteCheckpointResponse> DeleteCheckpointAsync(AgentEndpoint agent, DeleteCheckpointRequest request, TimeSpan timeout, CancellationToken cancellationToken);
+}

@@ -1,0 +1,56 @@
+namespace Cryo.Operator.Configuration;
+
+/// <summary>
+/// The operator's settings, bound from the <c>Operator</c> configuration section (environment variables
+/// <c>Operator__AgentPort</c>, <c>Operator__Tls__CertFile</c>, ...). Validated at start-up.
+/// </summary>
+public sealed class OperatorOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Operator";
+
+    /// <summary>The agent's gRPC port, used when the agent pod declares no container port named <c>grpc</c>.</summary>
+    public int AgentPort { get; set; } = 9443;
+
+    /// <summary>Label selector of the agent pods (one per node).</summary>
+    public string AgentLabelSelector { get; set; } = "app.kubernetes.io/component=agent";
+
+    /// <summary>Namespace the agent DaemonSet runs in.</summary>
+    public string AgentNamespace { get; set; } = "cryo-system";
+
+    /// <summary>Image of the init container that delivers the placeholder program (the agent image).</summary>
+    public string PlaceholderImage { get; set; } = "cryo/agent:latest";
+
+    /// <summary>Parallel reconcile passes per kind (each key has at most one at a time).</summary>
+    public int Workers { get; set; } = 8;
+
+    /// <summary>Every object is reconciled again at least this often.</summary>
+    public TimeSpan ResyncPeriod { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>First retry delay after a failed pass; doubles per failure.</summary>
+    public TimeSpan BackoffBase { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest retry delay.</summary>
+    public TimeSpan BackoffMax { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Server-side timeout of each watch request; the watch is reopened from its resourceVersion after it.</summary>
+    public TimeSpan WatchTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Added to a Checkpoint's timeoutSeconds to form the deadline of the agent call.</summary>
+    public TimeSpan AgentDeadlineMargin { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Deadline of a Restore call to the agent.</summary>
+    public TimeSpan RestoreTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Deadline of short agent calls (delete, node info).</summary>
+    public TimeSpan ShortCallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often a Restore waiting for its placeholder is looked at again without a pod event.</summary>
+    public TimeSpan PlaceholderRecheckInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Leader election on a coordination.k8s.io Lease.</summary>
+    public LeaderElectionOptions LeaderElection { get; set; } = new();
+
+    /// <summary>Mutual TLS towards the agents.</summary>
+    public AgentTlsOptions Tls { get; set; } = new();
+}

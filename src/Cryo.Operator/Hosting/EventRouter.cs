@@ -1,0 +1,82 @@
+using Cryo.Api;
+using Cryo.Operator.Queue;
+using Cryo.Operator.Watching;
+using k8s;
+using k8s.Models;
+
+namespace Cryo.Operator.Hosting;
+
+/// <summary>
+/// Turns watch events into queue keys: a Checkpoint or Restore whose spec or deletion state changed (not
+/// its status, which only the operator writes), the unfinished Checkpoints and Restores that name a pod
+/// that changed, and the Restores of a Checkpoint whose phase changed.
+/// </summary>
+public sealed class EventRouter(
+    ResourceWatcher<Checkpoint, CheckpointList> checkpoints,
+    ResourceWatcher<Restore, RestoreList> restores,
+    WorkQueue checkpointQueue,
+    WorkQueue restoreQueue)
+{
+    /// <summary>A Checkpoint changed.</summary>
+    public void OnCheckpoint(WatchEventType type, Checkpoint checkpoint, Checkpoint? previous)
+    {
+        if (MetadataChanged(type, checkpoint.Metadata, previous?.Metadata))
+        {
+            checkpointQueue.Add(Key(checkpoint.Metadata));
+        }
+
+        if (checkpoint.Status?.Phase != previous?.Status?.Phase || type is WatchEventType.Deleted)
+        {
+            foreach (var (key, restore) in restores.Cache)
+            {
+                if (key.Namespace == checkpoint.Metadata.NamespaceProperty && restore.Spec.CheckpointName == checkpoint.Metadata.Name && !Finished(restore.Status?.Phase))
+                {
+                    restoreQueue.Add(key);
+                }
+            }
+        }
+    }
+
+    /// <summary>A Restore changed.</summary>
+    public void OnRestore(WatchEventType type, Restore restore, Restore? previous)
+    {
+        if (MetadataChanged(type, restore.Metadata, previous?.Metadata))
+        {
+            restoreQueue.Add(Key(restore.Metadata));
+        }
+    }
+
+    /// <summary>A pod changed: wake whatever names it.</summary>
+    public void OnPod(WatchEventType type, V1Pod pod, V1Pod? previous)
+    {
+        var ns = pod.Metadata.NamespaceProperty;
+        var name = pod.Metadata.Name;
+        foreach (var (key, checkpoint) in checkpoints.Cache)
+        {
+            if (key.Namespace == ns && checkpoint.Spec.PodName == name && !Finished(checkpoint.Status?.Phase))
+            {
+                checkpointQueue.Add(key);
+            }
+        }
+
+        var owner = pod.Metadata.Labels is { } labels && labels.TryGetValue(CryoNames.RestoreLabel, out var restoreName) ? restoreName : null;
+        foreach (var (key, restore) in restores.Cache)
+        {
+            if (key.Namespace == ns && !Finished(restore.Status?.Phase) &&
+                (key.Name == owner || restore.Status?.PodName == name || restore.Spec.ExistingPod?.Name == name))
+            {
+                restoreQueue.Add(key);
+            }
+        }
+    }
+
+    private static bool MetadataChanged(WatchEventType type, V1ObjectMeta current, V1ObjectMeta? previous) =>
+        type is not WatchEventType.Modified || previous is null ||
+        current.Generation != previous.Generation ||
+        (current.DeletionTimestamp is null) != (previous.DeletionTimestamp is null) ||
+        !(current.Finalizers ?? []).SequenceEqual(previous.Finalizers ?? []);
+
+    private static bool Finished(string? phase) => phase is Phase.Succeeded or Phase.Failed;
+
+    private static ObjectKey Key(V1ObjectMeta meta) => new(meta.NamespaceProperty, meta.Name);
+}

@@ -1,0 +1,60 @@
+using Cryo.Operator.Agents;
+using Cryo.Operator.Checkpoints;
+using Cryo.Operator.Configuration;
+using Cryo.Operator.Kubernetes;
+using Cryo.Operator.Leadership;
+using Cryo.Operator.Metrics;
+using Cryo.Operator.Restores;
+using k8s;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Prometheus;
+
+namespace Cryo.Operator.Hosting;
+
+/// <summary>Assembles the operator: services, options (validated at start-up), and /metrics, /healthz, /readyz.</summary>
+public static class OperatorApp
+{
+    /// <summary>
+    /// Builds the application. <paramref name="customize"/> runs after the defaults are registered, so tests
+    /// can replace the Kubernetes client or the agent seam and add configuration.
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = true;
+            o.UseUtcTimestamp = true;
+        });
+        var services = builder.Services;
+        services.AddOptions<OperatorOptions>().Bind(builder.Configuration.GetSection(OperatorOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OperatorOptions>, OperatorOptionsValidator>();
+        services.AddSingleton<IKubernetes>(_ => new k8s.Kubernetes(KubernetesClientConfiguration.IsInCluster()
+            ? KubernetesClientConfiguration.InClusterConfig()
+            : KubernetesClientConfiguration.BuildConfigFromConfigFile()));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => Prometheus.Metrics.NewCustomRegistry());
+        services.AddSingleton<OperatorMetrics>();
+        services.AddSingleton<CryoResources>();
+        services.AddSingleton<EventRecorder>();
+        services.AddSingleton<IAgentLocator, PodAgentLocator>();
+        services.AddSingleton<IAgentClient, GrpcAgentClient>();
+        services.AddSingleton<CheckpointReconciler>();
+        services.AddSingleton<RestoreReconciler>();
+        services.AddSingleton<LeaseElection>();
+        services.AddSingleton<OperatorState>();
+        services.AddHostedService<OperatorService>();
+        customize?.Invoke(builder);
+
+        var app = builder.Build();
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapGet("/readyz", (OperatorState state) => state.Ready ? Results.Text("ok") : Results.Text("watches not synced", statusCode: 503));
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<CollectorRegistry>());
+        return app;
+    }
+}

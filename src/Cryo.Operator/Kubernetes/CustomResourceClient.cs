@@ -1,0 +1,45 @@
+using Cryo.Api;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace Cryo.Operator.Kubernetes;
+
+/// <summary>Typed calls on one of Cryo's custom resources (the generated client is untyped for them).</summary>
+/// <typeparam name="T">Checkpoint or Restore.</typeparam>
+/// <typeparam name="TList">Its list type.</typeparam>
+public sealed class CustomResourceClient<T, TList>(IKubernetes client, string plural)
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    /// <summary>The object, or null when it does not exist.</summary>
+    public async Task<T?> GetAsync(string ns, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.CustomObjects.GetNamespacedCustomObjectAsync<T>(CryoNames.Group, CryoNames.Version, ns, plural, name, cancellationToken);
+        }
+        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Replaces the status through the status subresource; 409 when <paramref name="obj"/> is stale.</summary>
+    public Task<T> ReplaceStatusAsync(T obj, CancellationToken cancellationToken) =>
+        client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<T>(
+            obj, CryoNames.Group, CryoNames.Version, obj.Metadata.NamespaceProperty, plural, obj.Metadata.Name,
+            fieldManager: CryoNames.FieldManager, cancellationToken: cancellationToken);
+
+    /// <summary>Applies a patch to the main resource.</summary>
+    public Task<T> PatchAsync(string ns, string name, V1Patch patch, CancellationToken cancellationToken) =>
+        client.CustomObjects.PatchNamespacedCustomObjectAsync<T>(
+            patch, CryoNames.Group, CryoNames.Version, ns, plural, name, fieldManager: CryoNames.FieldManager,
+            cancellationToken: cancellationToken);
+
+    /// <summary>A list or watch request over all namespaces.</summary>
+    public Task<HttpOperationResponse<TList>> ListAsync(ListRequest request, CancellationToken cancellationToken) =>
+        client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync<TList>(
+            CryoNames.Group, CryoNames.Version, plural, allowWatchBookmarks: request.Watch ? true : null,
+            resourceVersion: request.ResourceVersion, timeoutSeconds: request.TimeoutSeconds, watch: request.Watch,
+            cancellationToken: cancellationToken);
+}

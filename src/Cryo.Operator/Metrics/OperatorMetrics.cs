@@ -1,0 +1,49 @@
+using Prometheus;
+
+namespace Cryo.Operator.Metrics;
+
+/// <summary>
+/// The operator's instruments, created in an injected registry so that each test (and each replica in a
+/// test) has its own. Labels stay low-cardinality: kinds, results, phases, gRPC codes; never names.
+/// </summary>
+public sealed class OperatorMetrics
+{
+    /// <summary>Creates the instruments in <paramref name="registry"/>.</summary>
+    public OperatorMetrics(CollectorRegistry registry)
+    {
+        Registry = registry;
+        var factory = Prometheus.Metrics.WithCustomRegistry(registry);
+        Reconciles = factory.CreateCounter("cryo_operator_reconciles_total", "Reconcile passes by kind and result.", "kind", "result");
+        ReconcileDuration = factory.CreateHistogram("cryo_operator_reconcile_duration_seconds", "Duration of reconcile passes.",
+            new HistogramConfiguration { LabelNames = ["kind"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
+        QueueDepth = factory.CreateGauge("cryo_operator_queue_depth", "Keys waiting in the work queue.", "kind");
+        Objects = factory.CreateGauge("cryo_operator_objects", "Objects known to the operator by kind and phase.", "kind", "phase");
+        AgentCalls = factory.CreateCounter("cryo_operator_agent_calls_total", "Calls to node agents by method and gRPC status code.", "method", "code");
+        IsLeader = factory.CreateGauge("cryo_operator_is_leader", "1 while this replica holds the leader Lease.");
+        WatchRestarts = factory.CreateCounter("cryo_operator_watch_restarts_total", "Watches reopened, by kind and cause (timeout, gone, error).", "kind", "cause");
+    }
+
+    /// <summary>The registry the instruments live in (served on /metrics).</summary>
+    public CollectorRegistry Registry { get; }
+
+    /// <summary>Reconcile passes by kind and result.</summary>
+    public Counter Reconciles { get; }
+
+    /// <summary>Reconcile pass durations by kind.</summary>
+    public Histogram ReconcileDuration { get; }
+
+    /// <summary>Work queue depth by kind.</summary>
+    public Gauge QueueDepth { get; }
+
+    /// <summary>Known objects by kind and phase.</summary>
+    public Gauge Objects { get; }
+
+    /// <summary>Agent calls by method and code.</summary>
+    public Counter AgentCalls { get; }
+
+    /// <summary>1 on the leader.</summary>
+    public Gauge IsLeader { get; }
+
+    /// <summary>Reopened watches by kind and cause.</summary>
+    public Counter WatchRestarts { get; }
+}

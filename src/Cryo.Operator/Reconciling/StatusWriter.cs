@@ -1,0 +1,52 @@
+using Cryo.Operator.Kubernetes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace Cryo.Operator.Reconciling;
+
+/// <summary>
+/// Writes a pass's status through the status subresource with the resourceVersion the pass read, so a
+/// concurrent change is noticed (409). On a conflict it reads the object afresh and writes the same
+/// status onto it: the operator is the only writer of status and the spec is immutable, so what the pass
+/// concluded still holds; an object that is gone or was replaced (other UID) is left alone.
+/// </summary>
+public static class StatusWriter
+{
+    private const int Attempts = 5;
+
+    /// <summary>Writes <paramref name="status"/>; returns the stored object, or null when it is gone.</summary>
+    public static async Task<T?> WriteAsync<T, TList, TStatus>(
+        CustomResourceClient<T, TList> client, T obj, TStatus status, ILogger logger, CancellationToken cancellationToken)
+        where T : class, IKubernetesObject<V1ObjectMeta>, IStatus<TStatus?>
+        where TStatus : class
+    {
+        var current = obj;
+        for (var attempt = 1; ; attempt++)
+        {
+            current.Status = status;
+            try
+            {
+                return await client.ReplaceStatusAsync(current, cancellationToken);
+            }
+            catch (HttpOperationException e) when ((ApiErrors.IsConflict(e) && attempt < Attempts) || ApiErrors.IsNotFound(e))
+            {
+                if (ApiErrors.IsNotFound(e))
+                {
+                    return null;
+                }
+
+                logger.LogDebug("status write of {Namespace}/{Name} conflicted (attempt {Attempt}); reading it afresh",
+                    obj.Metadata.NamespaceProperty, obj.Metadata.Name, attempt);
+                var fresh = await client.GetAsync(obj.Metadata.NamespaceProperty, obj.Metadata.Name, cancellationToken);
+                if (fresh is null || fresh.Metadata.Uid != obj.Metadata.Uid)
+                {
+                    return null;
+                }
+
+                current = fresh;
+            }
+        }
+    }
+}

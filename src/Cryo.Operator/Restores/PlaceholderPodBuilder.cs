@@ -1,0 +1,91 @@
+using Cryo.Api;
+using k8s;
+using k8s.Models;
+
+namespace Cryo.Operator.Restores;
+
+/// <summary>
+/// Builds the pod a newPod Restore creates: the checkpointed pod's spec (same image, volumes, env), whose
+/// restored container runs the placeholder instead of its command. An init container copies the static
+/// placeholder program out of the agent image into an emptyDir mounted into that container, so workload
+/// images need nothing of Cryo. The pod is owned by the Restore (deleted with it).
+/// </summary>
+public static class PlaceholderPodBuilder
+{
+    /// <summary>The placeholder program's path inside the restored container.</summary>
+    public const string PlaceholderCommand = CryoNames.PlaceholderMountPath + "/cryo-placeholder";
+
+    /// <summary>Builds the pod.</summary>
+    /// <param name="restore">The Restore (owner, target options).</param>
+    /// <param name="checkpointedSpec">The pod spec recorded by the Checkpoint.</param>
+    /// <param name="containerName">The container that receives the restored processes.</param>
+    /// <param name="checkpointName">The Checkpoint's name, for a label.</param>
+    /// <param name="placeholderImage">The image carrying the placeholder program (the agent image).</param>
+    public static V1Pod Build(Restore restore, V1PodSpec checkpointedSpec, string containerName, string checkpointName, string placeholderImage)
+    {
+        var target = restore.Spec.NewPod ?? new NewPodTarget();
+        var spec = KubernetesJson.Deserialize<V1PodSpec>(KubernetesJson.Serialize(checkpointedSpec));
+        spec.NodeName = target.NodeName;
+        if (target.NodeSelector is not null)
+        {
+            spec.NodeSelector = new Dictionary<string, string>(target.NodeSelector);
+        }
+
+        spec.EphemeralContainers = null;
+        var mount = new V1VolumeMount { Name = CryoNames.PlaceholderVolumeName, MountPath = CryoNames.PlaceholderMountPath };
+        spec.Volumes = [.. spec.Volumes ?? [], new V1Volume { Name = CryoNames.PlaceholderVolumeName, EmptyDir = new V1EmptyDirVolumeSource() }];
+        spec.InitContainers =
+        [
+            new V1Container
+            {
+                Name = CryoNames.PlaceholderInitContainerName,
+                Image = placeholderImage,
+                Command = ["cp", CryoNames.PlaceholderProgramPath, PlaceholderCommand],
+                VolumeMounts = [mount],
+            },
+            .. spec.InitContainers ?? [],
+        ];
+        var container = spec.Containers.First(c => c.Name == containerName);
+        container.Command = [PlaceholderCommand];
+        container.Args = null;
+
+        // Probes would judge the placeholder before the application is back; readiness alone is harmless.
+        container.LivenessProbe = null;
+        container.StartupProbe = null;
+        container.VolumeMounts = [.. container.VolumeMounts ?? [], mount];
+
+        var labels = new Dictionary<string, string>(target.Labels ?? new Dictionary<string, string>())
+        {
+            [CryoNames.RestoreLabel] = restore.Metadata.Name,
+            [CryoNames.CheckpointLabel] = checkpointName,
+        };
+        return new V1Pod
+        {
+            ApiVersion = "v1",
+            Kind = "Pod",
+            Metadata = new V1ObjectMeta
+            {
+                Name = PodName(restore),
+                NamespaceProperty = restore.Metadata.NamespaceProperty,
+                Labels = labels,
+                Annotations = new Dictionary<string, string> { [CryoNames.PlaceholderContainerAnnotation] = containerName },
+                OwnerReferences =
+                [
+                    new V1OwnerReference
+                    {
+                        ApiVersion = CryoNames.ApiVersion,
+                        Kind = Restore.KindName,
+                        Name = restore.Metadata.Name,
+                        Uid = restore.Metadata.Uid,
+                        Controller = true,
+                        BlockOwnerDeletion = true,
+                    },
+                ],
+            },
+            Spec = spec,
+        };
+    }
+
+    /// <summary>The new pod's name: the one asked for, else the Restore's.</summary>
+    public static string PodName(Restore restore) => restore.Spec.NewPod?.Name ?? restore.Metadata.Name;
+}

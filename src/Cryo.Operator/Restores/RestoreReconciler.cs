@@ -1,0 +1,287 @@
+using Cryo.Api;
+using Cryo.Contracts.Agent.V1;
+using Cryo.Operator.Agents;
+using Cryo.Operator.Configuration;
+using Cryo.Operator.Kubernetes;
+using Cryo.Operator.Queue;
+using Cryo.Operator.Reconciling;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ApiRestore = Cryo.Api.Restore;
+
+namespace Cryo.Operator.Restores;
+
+/// <summary>
+/// Drives a Restore: the Checkpoint must be Succeeded; the target pod is created (newPod, from the
+/// checkpointed spec with the placeholder) or read (existingPod); once its container runs, the node's agent
+/// restores into it, with the Restore's UID as operation ID. Each pass writes status at most once. The pod
+/// a Restore created carries an owner reference, so deleting the Restore deletes it.
+/// </summary>
+public sealed class RestoreReconciler(
+    CryoResources resources,
+    IKubernetes client,
+    IAgentLocator locator,
+    IAgentClient agents,
+    EventRecorder events,
+    IOptions<OperatorOptions> options,
+    TimeProvider clock,
+    ILogger<RestoreReconciler> logger) : IReconciler
+{
+    private readonly CustomResourceClient<ApiRestore, RestoreList> restores = resources.Restores;
+    private readonly OperatorOptions settings = options.Value;
+
+    /// <inheritdoc/>
+    public string Kind => ApiRestore.KindName;
+
+    /// <inheritdoc/>
+    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
+    {
+        var restore = await restores.GetAsync(key.Namespace, key.Name, cancellationToken);
+        if (restore is null || restore.Metadata.DeletionTimestamp is not null || restore.Status?.Phase is Phase.Succeeded or Phase.Failed)
+        {
+            return ReconcileResult.Done; // the pod it created goes with it through its owner reference
+        }
+
+        var (checkpoint, checkpointProblem) = await ReadCheckpointAsync(restore, cancellationToken);
+        if (checkpointProblem is not null)
+        {
+            return await NotReadyAsync(restore, checkpointProblem, ConditionTypes.CheckpointReady, cancellationToken);
+        }
+
+        var (pod, podProblem) = restore.Spec.NewPod is not null
+            ? await EnsurePodAsync(restore, checkpoint!, cancellationToken)
+            : await ReadExistingPodAsync(restore, cancellationToken);
+        if (podProblem is not null)
+        {
+            return await NotReadyAsync(restore, podProblem, ConditionTypes.PodReady, cancellationToken, pod);
+        }
+
+        var (target, containerProblem) = PlaceholderContainer(restore, checkpoint!, pod!);
+        if (containerProblem is not null)
+        {
+            return await NotReadyAsync(restore, containerProblem, ConditionTypes.PodReady, cancellationToken, pod);
+        }
+
+        return await DispatchToAgentAsync(restore, target!, cancellationToken);
+    }
+
+    /// <summary>The Checkpoint must exist in the Restore's namespace and have Succeeded.</summary>
+    private async Task<(Checkpoint? Checkpoint, Failure? Failure)> ReadCheckpointAsync(ApiRestore restore, CancellationToken cancellationToken)
+    {
+        var ns = restore.Metadata.NamespaceProperty;
+        var name = restore.Spec.CheckpointName;
+        var checkpoint = await resources.Checkpoints.GetAsync(ns, name, cancellationToken);
+        return checkpoint?.Status?.Phase switch
+        {
+            null when checkpoint is null => (null, new Failure(ConditionReasons.CheckpointNotFound, $"Checkpoint {ns}/{name} does not exist")),
+            Phase.Succeeded when checkpoint.Status.PodSpec is null && restore.Spec.NewPod is not null =>
+                (null, new Failure(ConditionReasons.PodSpecMissing, $"Checkpoint {ns}/{name} recorded no pod spec to build a pod from")),
+            Phase.Succeeded => (checkpoint, null),
+            Phase.Failed => (null, new Failure(ConditionReasons.CheckpointNotSucceeded, $"Checkpoint {ns}/{name} failed: {checkpoint.Status.Message}")),
+            _ => (null, new Failure(ConditionReasons.CheckpointNotSucceeded, $"Checkpoint {ns}/{name} has not succeeded yet", Terminal: false)),
+        };
+    }
+
+    /// <summary>newPod: creates the placeholder pod unless it exists; a pod of that name we do not own is an error.</summary>
+    private async Task<(V1Pod? Pod, Failure? Failure)> EnsurePodAsync(ApiRestore restore, Checkpoint checkpoint, CancellationToken cancellationToken)
+    {
+        var ns = restore.Metadata.NamespaceProperty;
+        var name = PlaceholderPodBuilder.PodName(restore);
+        var pod = await ReadPodAsync(ns, name, cancellationToken);
+        if (pod is null)
+        {
+            var containerName = checkpoint.Spec.ContainerName ?? checkpoint.Status!.PodSpec!.Containers[0].Name;
+            var built = PlaceholderPodBuilder.Build(restore, checkpoint.Status!.PodSpec!, containerName, checkpoint.Metadata.Name, settings.PlaceholderImage);
+            try
+            {
+                pod = await client.CoreV1.CreateNamespacedPodAsync(built, ns, fieldManager: CryoNames.FieldManager, cancellationToken: cancellationToken);
+                await events.NormalAsync(restore, ConditionReasons.PodCreated, $"created pod {name} with the placeholder in container {containerName}", cancellationToken);
+            }
+            catch (HttpOperationException e) when (ApiErrors.IsConflict(e))
+            {
+                pod = await ReadPodAsync(ns, name, cancellationToken); // created meanwhile; check whose it is below
+            }
+        }
+
+        if (pod is null || pod.Metadata.OwnerReferences?.Any(o => o.Uid == restore.Metadata.Uid) != true)
+        {
+            return (pod, new Failure(ConditionReasons.PodNameTaken, $"pod {ns}/{name} exists and was not created by this Restore"));
+        }
+
+        return (pod, null);
+    }
+
+    private async Task<(V1Pod? Pod, Failure? Failure)> ReadExistingPodAsync(ApiRestore restore, CancellationToken cancellationToken)
+    {
+        var ns = restore.Metadata.NamespaceProperty;
+        var name = restore.Spec.ExistingPod!.Name;
+        var pod = await ReadPodAsync(ns, name, cancellationToken);
+        return pod is null ? (null, new Failure(ConditionReasons.PodNotFound, $"pod {ns}/{name} does not exist")) : (pod, null);
+    }
+
+    /// <summary>The container receiving the restore must run (the placeholder holds its place); a finished pod cannot receive it.</summary>
+    private static (RunningContainer? Target, Failure? Failure) PlaceholderContainer(ApiRestore restore, Checkpoint checkpoint, V1Pod pod)
+    {
+        var podRef = $"{pod.Metadata.NamespaceProperty}/{pod.Metadata.Name}";
+        if (pod.Spec.ShareProcessNamespace == true)
+        {
+            return (null, new Failure(ConditionReasons.SharedProcessNamespace,
+                $"pod {podRef} shares one PID namespace between its containers; its pause process would adopt the restored application"));
+        }
+
+        if (pod.Status?.Phase is "Succeeded" or "Failed" || pod.Metadata.DeletionTimestamp is not null)
+        {
+            return (null, new Failure(ConditionReasons.PodFailed, $"pod {podRef} ended ({pod.Status?.Phase}) before the restore"));
+        }
+
+        var containerName = restore.Spec.ExistingPod is { } existing
+            ? existing.ContainerName
+            : (pod.Metadata.Annotations is { } annotations && annotations.TryGetValue(CryoNames.PlaceholderContainerAnnotation, out var annotated) ? annotated : null) ?? checkpoint.Spec.ContainerName;
+        var (target, failure) = PodInspector.FindRunningContainer(pod, containerName);
+        return failure?.Reason is ConditionReasons.PodNotRunning or ConditionReasons.ContainerNotRunning
+            ? (null, new Failure(ConditionReasons.WaitingForPlaceholder, failure.Message, Terminal: false))
+            : (target, failure);
+    }
+
+    /// <summary>Calls Restore on the agent of the pod's node, into the running placeholder container.</summary>
+    private async Task<ReconcileResult> DispatchToAgentAsync(ApiRestore restore, RunningContainer target, CancellationToken cancellationToken)
+    {
+        var request = new RestoreRequest
+        {
+            OperationId = restore.Metadata.Uid,
+            Checkpoint = new CheckpointRef { Namespace = restore.Metadata.NamespaceProperty, Name = restore.Spec.CheckpointName },
+            Container = new Cryo.Contracts.Agent.V1.ContainerTarget { ContainerId = target.RuntimeId },
+            TimeoutSeconds = (uint)settings.RestoreTimeout.TotalSeconds,
+        };
+        RestoreResponse response;
+        try
+        {
+            var agent = await locator.LocateAsync(target.NodeName, cancellationToken);
+            await events.NormalAsync(restore, ConditionReasons.RestoreStarted,
+                $"restoring Checkpoint {restore.Spec.CheckpointName} into container {target.ContainerName} of pod {target.Pod.Metadata.Name} on node {target.NodeName}", cancellationToken);
+            response = await agents.RestoreAsync(agent, request, settings.RestoreTimeout + settings.AgentDeadlineMargin, cancellationToken);
+        }
+        catch (Exception e) when (e is AgentNotFoundException or AgentUnavailableException)
+        {
+            var reason = e is AgentNotFoundException ? ConditionReasons.AgentNotFound : ConditionReasons.AgentUnavailable;
+            return await AgentUnreachableAsync(restore, target, reason, e.Message, cancellationToken);
+        }
+        catch (AgentOperationFailedException e)
+        {
+            return await NotReadyAsync(restore, new Failure(ConditionReasons.RestoreFailed, e.Message), ConditionTypes.Ready, cancellationToken, target.Pod);
+        }
+
+        return await SucceedAsync(restore, target, response, cancellationToken);
+    }
+
+    private async Task<ReconcileResult> SucceedAsync(ApiRestore restore, RunningContainer target, RestoreResponse response, CancellationToken cancellationToken)
+    {
+        var status = StatusFor(restore, target.Pod);
+        status.Phase = Phase.Succeeded;
+        status.NodeName = string.IsNullOrEmpty(response.NodeName) ? target.NodeName : response.NodeName;
+        status.ContainerId = target.ContainerId;
+        status.Pids = new RestoredPids { Host = response.HostPid, InNamespace = response.NamespacePid };
+        status.Timings = new Cryo.Api.RestoreTimings
+        {
+            VerifyMilliseconds = response.Timings?.VerifyMs,
+            RestoreMilliseconds = response.Timings?.RestoreMs,
+            TotalMilliseconds = response.Timings?.TotalMs,
+        };
+        status.CompletionTime = Now();
+        status.Message = $"restored into container {target.ContainerName} of pod {target.Pod.Metadata.Name} on node {status.NodeName} (host PID {response.HostPid}, PID {response.NamespacePid} inside)";
+        SetCondition(status, restore, ConditionTypes.PodReady, "True", ConditionReasons.PlaceholderRunning, $"container {target.ContainerName} runs");
+        SetCondition(status, restore, ConditionTypes.AgentReachable, "True", ConditionReasons.AgentAnswered, $"the agent on node {status.NodeName} answered");
+        SetCondition(status, restore, ConditionTypes.Ready, "True", ConditionReasons.RestoreSucceeded, status.Message);
+        if (await StatusWriter.WriteAsync(restores, restore, status, logger, cancellationToken) is not null)
+        {
+            await events.NormalAsync(restore, ConditionReasons.RestoreSucceeded, status.Message, cancellationToken);
+        }
+
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>
+    /// Something is not there yet (wait, requeue) or never will be (Failed). Sets the condition of
+    /// <paramref name="conditionType"/> and Ready accordingly.
+    /// </summary>
+    private async Task<ReconcileResult> NotReadyAsync(ApiRestore restore, Failure failure, string conditionType, CancellationToken cancellationToken, V1Pod? pod = null)
+    {
+        var status = StatusFor(restore, pod);
+        status.Message = failure.Message;
+        if (conditionType != ConditionTypes.CheckpointReady)
+        {
+            SetCondition(status, restore, ConditionTypes.CheckpointReady, "True", ConditionReasons.CheckpointSucceeded, $"Checkpoint {restore.Spec.CheckpointName} has succeeded");
+        }
+
+        if (conditionType != ConditionTypes.Ready)
+        {
+            SetCondition(status, restore, conditionType, "False", failure.Reason, failure.Message);
+        }
+
+        if (failure.Terminal)
+        {
+            status.Phase = Phase.Failed;
+            status.CompletionTime = Now();
+            SetCondition(status, restore, ConditionTypes.Ready, "False", failure.Reason, failure.Message);
+        }
+        else
+        {
+            status.Phase = pod is null ? Phase.Pending : Phase.Running;
+            SetCondition(status, restore, ConditionTypes.Ready, "Unknown", failure.Reason, failure.Message);
+        }
+
+        var written = await StatusWriter.WriteAsync(restores, restore, status, logger, cancellationToken);
+        if (written is not null && failure.Terminal)
+        {
+            await events.WarningAsync(restore, ConditionReasons.RestoreFailed, $"{failure.Reason}: {failure.Message}", cancellationToken);
+        }
+
+        return failure.Terminal ? ReconcileResult.Done
+            : failure.Reason == ConditionReasons.WaitingForPlaceholder ? ReconcileResult.After(settings.PlaceholderRecheckInterval)
+            : ReconcileResult.Retry;
+    }
+
+    private async Task<ReconcileResult> AgentUnreachableAsync(ApiRestore restore, RunningContainer target, string reason, string message, CancellationToken cancellationToken)
+    {
+        var status = StatusFor(restore, target.Pod);
+        status.Phase = Phase.Running;
+        status.Message = $"{message}; retrying with backoff";
+        SetCondition(status, restore, ConditionTypes.AgentReachable, "False", reason, message);
+        await StatusWriter.WriteAsync(restores, restore, status, logger, cancellationToken);
+        return ReconcileResult.Retry;
+    }
+
+    private RestoreStatus StatusFor(ApiRestore restore, V1Pod? pod)
+    {
+        var status = restore.Status ?? new RestoreStatus();
+        status.ObservedGeneration = restore.Metadata.Generation;
+        status.StartTime ??= Now();
+        if (pod is not null)
+        {
+            status.PodName = pod.Metadata.Name;
+            status.NodeName = pod.Spec.NodeName ?? status.NodeName;
+        }
+
+        return status;
+    }
+
+    private async Task<V1Pod?> ReadPodAsync(string ns, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.CoreV1.ReadNamespacedPodAsync(name, ns, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
+        {
+            return null;
+        }
+    }
+
+    private void SetCondition(RestoreStatus status, ApiRestore restore, string type, string value, string reason, string message) =>
+        status.Conditions = Conditions.Set(status.Conditions, type, value, reason, message, restore.Metadata.Generation, Now());
+
+    private DateTime Now() => clock.GetUtcNow().UtcDateTime;
+}
