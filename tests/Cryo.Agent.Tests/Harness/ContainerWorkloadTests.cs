@@ -157,4 +157,19 @@ public sealed class ContainerWorkloadTests
         Assert.DoesNotContain(workload.RootfsPath, await File.ReadAllTextAsync("/proc/self/mountinfo"));
         Assert.False(Directory.Exists(workload.WorkDirectory));
     }
+
+    [Fact]
+    public async Task Dispose_Should_KillEverything_When_FreezerCgroupIsFrozen()
+    {
+        var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = "sleep 100000 &\nwait\n" }, CancellationToken.None);
+        var freezer = workload.CgroupDirectory("freezer");
+        await File.WriteAllTextAsync(Path.Combine(freezer, "freezer.state"), "FROZEN");
+        var pids = workload.HostPidsInCgroups();
+
+        await workload.DisposeAsync();
+
+        Assert.NotEmpty(pids);
+        Assert.All(pids, pid => Assert.False(ProcessKiller.IsAlive(pid), $"process {pid} survived"));
+        Assert.False(Directory.Exists(freezer));
+    }
 }

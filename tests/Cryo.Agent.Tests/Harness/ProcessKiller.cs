@@ -14,6 +14,7 @@ public static class ProcessKiller
     public static async Task KillTreeAsync(int rootPid, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         var tree = Collect(rootPid, stop: true);
+        ThawFreezersOf(tree);
         foreach (var pid in tree)
         {
             Signal(pid, NativeMethods.SIGKILL);
@@ -26,6 +27,7 @@ public static class ProcessKiller
     public static async Task KillAsync(IEnumerable<int> pids, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         var list = pids.ToList();
+        ThawFreezersOf(list);
         foreach (var pid in list)
         {
             Signal(pid, NativeMethods.SIGKILL);
@@ -43,6 +45,7 @@ public static class ProcessKiller
     public static async Task KillCgroupAsync(string cgroupDirectory, bool remove, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
+        Thaw(cgroupDirectory);
         while (Directory.Exists(cgroupDirectory))
         {
             var pids = CgroupPidsRecursive(cgroupDirectory);
@@ -51,6 +54,7 @@ public static class ProcessKiller
                 break;
             }
 
+            ThawFreezersOf(pids);
             foreach (var pid in pids)
             {
                 Signal(pid, NativeMethods.SIGKILL);
@@ -74,6 +78,65 @@ public static class ProcessKiller
         foreach (var directory in directories)
         {
             await RemoveCgroupDirectoryAsync(directory, deadline, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Thaws the cgroup and its descendants (v1 <c>freezer.state</c>, v2 <c>cgroup.freeze</c>): a frozen task
+    /// does not die of SIGKILL until thawed, e.g. after a dump that failed while the tree was frozen.
+    /// </summary>
+    public static void Thaw(string cgroupDirectory)
+    {
+        if (!Directory.Exists(cgroupDirectory))
+        {
+            return;
+        }
+
+        foreach (var directory in Directory.GetDirectories(cgroupDirectory, "*", SearchOption.AllDirectories).Append(cgroupDirectory))
+        {
+            var v1 = Path.Combine(directory, "freezer.state");
+            var v2 = Path.Combine(directory, "cgroup.freeze");
+            if (File.Exists(v1) && File.ReadAllText(v1).Trim() != "THAWED")
+            {
+                File.WriteAllText(v1, "THAWED");
+            }
+            else if (File.Exists(v2) && File.ReadAllText(v2).Trim() != "0")
+            {
+                File.WriteAllText(v2, "0");
+            }
+        }
+    }
+
+    /// <summary>Thaws the v1 freezer cgroup of each process (it may live in another hierarchy than the one being emptied).</summary>
+    public static void ThawFreezersOf(IEnumerable<int> pids)
+    {
+        var freezers = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var pid in pids)
+        {
+            string[] lines;
+            try
+            {
+                lines = File.ReadAllLines($"/proc/{pid}/cgroup");
+            }
+            catch (IOException)
+            {
+                // Gone already: nothing to thaw for it.
+                continue;
+            }
+
+            foreach (var line in lines)
+            {
+                var parts = line.Split(':', 3);
+                if (parts.Length == 3 && parts[1].Split(',').Contains("freezer") && parts[2] != "/")
+                {
+                    freezers.Add(HarnessCgroups.Root + "/freezer" + parts[2]);
+                }
+            }
+        }
+
+        foreach (var freezer in freezers)
+        {
+            Thaw(freezer);
         }
     }
 
