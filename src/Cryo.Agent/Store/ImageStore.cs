@@ -37,13 +37,22 @@ public sealed class ImageStore
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.HashParallelism, 1);
         this.options = options;
-        paths = new StorePaths(options.RootDirectory);
+        var owner = string.IsNullOrEmpty(options.OwnerId) ? Environment.MachineName.ToLowerInvariant() : options.OwnerId;
+        if (!StoreNames.IsValidName(owner))
+        {
+            throw new ArgumentException(
+                $"{ImageStoreOptions.SectionName}:{nameof(ImageStoreOptions.OwnerId)} \"{owner}\" is invalid: lowercase letters, digits, '-' and '.', 1-253 characters (use the node name)",
+                nameof(options));
+        }
+
+        paths = new StorePaths(options.RootDirectory, owner);
         if (!Directory.Exists(paths.Root))
         {
             CreatePrivateDirectory(paths.Root);
         }
 
         CreatePrivateDirectory(paths.Temporary);
+        CreatePrivateDirectory(paths.OwnTemporary);
     }
 
     /// <summary>Opens the store from configuration.</summary>
@@ -68,7 +77,7 @@ public sealed class ImageStore
             throw new CheckpointAlreadyExistsException(key, final);
         }
 
-        CreatePrivateDirectory(paths.Temporary);
+        CreatePrivateDirectory(paths.OwnTemporary);
         var directory = paths.NewTemporary(key);
         var pending = new PendingCheckpoint(this, key, directory);
         inProgress[directory] = pending;
@@ -163,7 +172,7 @@ public sealed class ImageStore
         pending.State = PendingCheckpoint.PendingState.Committed;
         inProgress.TryRemove(pending.Directory, out _);
         NativeMethods.FsyncDirectory(Path.GetDirectoryName(final)!);
-        NativeMethods.FsyncDirectory(paths.Temporary);
+        NativeMethods.FsyncDirectory(paths.OwnTemporary);
         return new StoredCheckpoint(pending.Key, final, manifest);
     }
 
@@ -191,8 +200,10 @@ public sealed class ImageStore
     }
 
     /// <summary>
-    /// Removes every leftover of <c>&lt;root&gt;/.tmp</c> (dumps interrupted by an agent killed mid-way,
-    /// half-finished deletes), except checkpoints this store instance has in progress. Call at start.
+    /// Call at start: removes this agent's leftovers in <c>&lt;root&gt;/.tmp/&lt;owner&gt;</c> (dumps interrupted by
+    /// an agent killed mid-way, half-finished deletes), except checkpoints this store instance has in
+    /// progress; and other owners' entries untouched for <see cref="ImageStoreOptions.OthersAbandonedAfter"/>
+    /// (their node is gone). Other agents sharing the volume keep their work in progress.
     /// </summary>
     /// <returns>How many entries were removed.</returns>
     public int RecoverAbandoned()
@@ -203,11 +214,26 @@ public sealed class ImageStore
         }
 
         var removed = 0;
-        foreach (var entry in Directory.EnumerateFileSystemEntries(paths.Temporary, "*", new EnumerationOptions { AttributesToSkip = 0 }))
+        var staleBefore = DateTime.UtcNow - options.OthersAbandonedAfter;
+        foreach (var owner in Directory.EnumerateFileSystemEntries(paths.Temporary, "*", new EnumerationOptions { AttributesToSkip = 0 }))
         {
-            if (!inProgress.ContainsKey(entry))
+            var ownerPath = paths.Inside(paths.Temporary, Path.GetFileName(owner));
+            if (ownerPath == paths.OwnTemporary)
             {
-                DeleteEntry(paths.Inside(paths.Temporary, Path.GetFileName(entry)));
+                removed += RemoveEntries(ownerPath, entry => !inProgress.ContainsKey(entry));
+            }
+            else if (Directory.Exists(ownerPath) && (File.GetAttributes(ownerPath) & FileAttributes.ReparsePoint) == 0)
+            {
+                removed += RemoveEntries(ownerPath, entry => IsStale(entry, staleBefore));
+                if (IsStale(ownerPath, staleBefore) && !Directory.EnumerateFileSystemEntries(ownerPath).Any())
+                {
+                    Directory.Delete(ownerPath);
+                }
+            }
+            else if (IsStale(ownerPath, staleBefore))
+            {
+                // Not an owner directory (a stray file or link): nothing creates these, remove once old.
+                DeleteEntry(ownerPath);
                 removed++;
             }
         }
@@ -282,7 +308,7 @@ public sealed class ImageStore
             return false;
         }
 
-        CreatePrivateDirectory(paths.Temporary);
+        CreatePrivateDirectory(paths.OwnTemporary);
         var doomed = paths.NewTemporary(key, ".deleting");
         try
         {
@@ -326,9 +352,32 @@ public sealed class ImageStore
         File.SetUnixFileMode(path, PrivateDirectoryMode);
     }
 
+    private static bool IsStale(string path, DateTime staleBefore) =>
+        File.GetLastWriteTimeUtc(path) < staleBefore;
+
+    private int RemoveEntries(string directory, Func<string, bool> shouldRemove)
+    {
+        var removed = 0;
+        foreach (var entry in Directory.EnumerateFileSystemEntries(directory, "*", new EnumerationOptions { AttributesToSkip = 0 }))
+        {
+            if (shouldRemove(entry))
+            {
+                DeleteEntry(paths.Inside(directory, Path.GetFileName(entry)));
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
     private static void DeleteEntry(string path)
     {
-        if (Directory.Exists(path))
+        if (new FileInfo(path).LinkTarget is not null)
+        {
+            // Unlink a symbolic link itself, never what it points at.
+            File.Delete(path);
+        }
+        else if (Directory.Exists(path))
         {
             Directory.Delete(path, recursive: true);
         }

@@ -12,6 +12,20 @@ public sealed class ImageStoreOptions
     [Required]
     public string RootDirectory { get; set; } = string.Empty;
 
+    /// <summary>
+    /// Who owns this agent's temporary entries under <c>.tmp/</c>: set it to the node name. The checkpoint
+    /// volume may be shared by every node's agent, and <see cref="ImageStore.RecoverAbandoned"/> must only sweep
+    /// the entries of the agent that is starting (a restarted agent keeps its node name, not its pod name).
+    /// Lowercase letters, digits, '-' and '.', 1-253 characters. Default: the host name, lowercased.
+    /// </summary>
+    public string OwnerId { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Temporary entries of other owners untouched for this long are considered abandoned too (their node
+    /// is gone). No dump or delete runs that long.
+    /// </summary>
+    public TimeSpan OthersAbandonedAfter { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>How many files are hashed at once (commit and verification).</summary>
     [Range(1, 64)]
     public int HashParallelism { get; set; } = 2;

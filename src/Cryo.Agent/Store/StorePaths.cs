@@ -15,7 +15,7 @@ internal sealed class StorePaths
     /// <summary>A checkpoint's log directory.</summary>
     public const string LogsDirectoryName = "logs";
 
-    public StorePaths(string root)
+    public StorePaths(string root, string owner = "checkpoint")
     {
         if (string.IsNullOrWhiteSpace(root) || !Path.IsPathFullyQualified(root))
         {
@@ -24,6 +24,7 @@ internal sealed class StorePaths
 
         Root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
         Temporary = Inside(Root, TemporaryDirectoryName);
+        OwnTemporary = Inside(Temporary, owner);
     }
 
     /// <summary>The store root, absolute and normalized.</summary>
@@ -31,6 +32,12 @@ internal sealed class StorePaths
 
     /// <summary><c>&lt;root&gt;/.tmp</c>.</summary>
     public string Temporary { get; }
+
+    /// <summary>
+    /// <c>&lt;root&gt;/.tmp/&lt;owner&gt;</c>: this agent's temporary entries. The volume may be shared by the
+    /// agents of every node; each only ever sweeps its own.
+    /// </summary>
+    public string OwnTemporary { get; }
 
     public string Namespace(string @namespace)
     {
@@ -49,7 +56,7 @@ internal sealed class StorePaths
 
         // The name only helps a person reading .tmp; shorten it rather than exceed NAME_MAX.
         var room = StoreNames.MaxDirectoryEntryLength - tail.Length;
-        return Inside(Temporary, (head.Length > room ? head[..room] : head) + tail);
+        return Inside(OwnTemporary, (head.Length > room ? head[..room] : head) + tail);
     }
 
     /// <summary>Joins <paramref name="parts"/> under <paramref name="baseDirectory"/> and checks the result stays inside the root.</summary>

@@ -11,6 +11,8 @@ public sealed class ImageStoreTests : IDisposable
     private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
+    private const string Owner = "node-a";
+
     private readonly TemporaryDirectory scratch = new();
     private readonly string root;
 
@@ -28,6 +30,7 @@ public sealed class ImageStoreTests : IDisposable
 
         Assert.Equal(DirectoryMode, File.GetUnixFileMode(root));
         Assert.Equal(DirectoryMode, File.GetUnixFileMode(Path.Combine(root, ".tmp")));
+        Assert.Equal(DirectoryMode, File.GetUnixFileMode(Path.Combine(root, ".tmp", Owner)));
     }
 
     [Fact]
@@ -37,7 +40,7 @@ public sealed class ImageStoreTests : IDisposable
 
         using var pending = store.Begin(StoreTestData.Key());
 
-        Assert.StartsWith(Path.Combine(root, ".tmp", "default.warm-jvm-6f1c2a9e-0b7d-4c3e-9a51-2f0d8e7c1b44."), pending.Directory);
+        Assert.StartsWith(Path.Combine(root, ".tmp", Owner, "default.warm-jvm-6f1c2a9e-0b7d-4c3e-9a51-2f0d8e7c1b44."), pending.Directory);
         Assert.Equal(Path.Combine(pending.Directory, "images"), pending.ImagesDirectory);
         Assert.Equal(Path.Combine(pending.Directory, "logs"), pending.LogsDirectory);
         foreach (var directory in new[] { pending.Directory, pending.ImagesDirectory, pending.LogsDirectory })
@@ -80,7 +83,7 @@ public sealed class ImageStoreTests : IDisposable
         Assert.True(pending.IsCommitted);
         Assert.False(Directory.Exists(pending.Directory));
         Assert.Equal(Path.Combine(root, "default", key.DirectoryName), stored.Directory);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(root, ".tmp")));
+        Assert.Empty(TemporaryEntries());
         Assert.True(File.Exists(Path.Combine(stored.ImagesDirectory, "pages-1.img")));
         Assert.True(File.Exists(Path.Combine(stored.LogsDirectory, "dump.log")));
         Assert.Equal(stored.Directory, store.Find(key)?.Directory);
@@ -287,7 +290,7 @@ public sealed class ImageStoreTests : IDisposable
         store.Abandon(pending);
 
         Assert.False(Directory.Exists(pending.Directory));
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(root, ".tmp")));
+        Assert.Empty(TemporaryEntries());
     }
 
     [Fact]
@@ -310,13 +313,13 @@ public sealed class ImageStoreTests : IDisposable
         var second = killedAgent.Begin(StoreTestData.Key("second"));
         StoreTestData.WriteFakeDump(first);
         StoreTestData.WriteFakeDump(second);
-        File.WriteAllText(Path.Combine(root, ".tmp", "stray-file"), "x");
+        File.WriteAllText(Path.Combine(root, ".tmp", Owner, "stray-file"), "x");
         var restarted = NewStore();
 
         var removed = restarted.RecoverAbandoned();
 
         Assert.Equal(3, removed);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(root, ".tmp")));
+        Assert.Empty(TemporaryEntries());
         Assert.Empty(restarted.List());
     }
 
@@ -330,6 +333,34 @@ public sealed class ImageStoreTests : IDisposable
 
         Assert.Equal(0, removed);
         Assert.True(Directory.Exists(pending.ImagesDirectory));
+    }
+
+    [Fact]
+    public void RecoverAbandoned_Should_SpareAnotherNodesWorkInProgress_When_VolumeIsShared()
+    {
+        var nodeA = NewStore("node-a");
+        using var pending = nodeA.Begin(StoreTestData.Key());
+        StoreTestData.WriteFakeDump(pending);
+        var nodeB = NewStore("node-b.example");
+
+        var removedWhileFresh = nodeB.RecoverAbandoned();
+        Directory.SetLastWriteTimeUtc(pending.Directory, DateTime.UtcNow - TimeSpan.FromDays(2));
+        var removedOnceStale = nodeB.RecoverAbandoned();
+
+        Assert.Equal(0, removedWhileFresh);
+        Assert.Equal(1, removedOnceStale);
+        Assert.False(Directory.Exists(pending.Directory));
+    }
+
+    [Theory]
+    [InlineData("Node-A")]
+    [InlineData("../x")]
+    [InlineData("a/b")]
+    public void Constructor_Should_Refuse_When_OwnerIdIsNotAPathSafeName(string owner)
+    {
+        var error = Assert.Throws<ArgumentException>(() => NewStore(owner));
+
+        Assert.Contains("OwnerId", error.Message);
     }
 
     [Fact]
@@ -349,7 +380,7 @@ public sealed class ImageStoreTests : IDisposable
         Assert.False(Directory.Exists(stored.Directory));
         Assert.Null(store.Find(key));
         Assert.Equal([other], store.List().Select(c => c.Key));
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(root, ".tmp")));
+        Assert.Empty(TemporaryEntries());
     }
 
     [Fact]
@@ -371,7 +402,7 @@ public sealed class ImageStoreTests : IDisposable
             var leftover = Assert.Single(Directory.GetFiles(Path.Combine(root, ".tmp"), stuckName, SearchOption.AllDirectories));
             await RunAsync("chattr", "-i", leftover);
             Assert.Equal(1, NewStore().RecoverAbandoned());
-            Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(root, ".tmp")));
+            Assert.Empty(TemporaryEntries());
         }
         finally
         {
@@ -440,7 +471,9 @@ public sealed class ImageStoreTests : IDisposable
         Assert.Throws<ArgumentException>(() => new ImageStore(new ImageStoreOptions { RootDirectory = "relative/store" }));
     }
 
-    private ImageStore NewStore() => new(new ImageStoreOptions { RootDirectory = root });
+    private ImageStore NewStore(string owner = Owner) => new(new ImageStoreOptions { RootDirectory = root, OwnerId = owner });
+
+    private IEnumerable<string> TemporaryEntries() => Directory.EnumerateFileSystemEntries(Path.Combine(root, ".tmp", Owner));
 
     private static async Task<string> StatAsync(params string[] arguments) => (await RunAsync("stat", arguments)).Trim();
 
