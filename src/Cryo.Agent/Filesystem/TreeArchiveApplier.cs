@@ -15,7 +15,6 @@ internal sealed class TreeArchiveApplier
 {
     private static readonly EnumerationOptions AllChildren = new() { AttributesToSkip = 0, IgnoreInaccessible = false };
 
-    private readonly string _root;
     private readonly string _archivePath;
     private readonly bool _deletionMarkers;
     private readonly IReadOnlyList<string> _mountPoints;
@@ -28,7 +27,6 @@ internal sealed class TreeArchiveApplier
 
     private TreeArchiveApplier(string root, string archivePath, bool deletionMarkers, IEnumerable<string> mountPoints)
     {
-        _root = root;
         _archivePath = archivePath;
         _deletionMarkers = deletionMarkers;
         _mountPoints = mountPoints.Select(m => "/" + m.Trim('/')).Where(m => m != "/").Distinct(StringComparer.Ordinal).ToList();

@@ -60,10 +60,23 @@ internal sealed class TreeArchiveWriter
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
             BufferSize = 1 << 16,
         };
-        using (var stream = new FileStream(archivePath, options))
+        var complete = false;
+        try
         {
-            using var tar = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true);
-            writer.WriteChildren(tar, root, string.Empty, cancellationToken);
+            using (var stream = new FileStream(archivePath, options))
+            {
+                using var tar = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true);
+                writer.WriteChildren(tar, root, string.Empty, cancellationToken);
+            }
+
+            complete = true;
+        }
+        finally
+        {
+            if (!complete)
+            {
+                File.Delete(archivePath); // a partial archive must never be mistaken for a layer
+            }
         }
 
         return new TreeArchiveStats(writer._entries, writer._whiteouts, writer._opaque, writer._skipped);

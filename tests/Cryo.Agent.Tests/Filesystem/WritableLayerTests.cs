@@ -186,6 +186,7 @@ public sealed class WritableLayerTests : IDisposable
             () => WritableLayer.CaptureAsync(upper, _scratch.Combine("layer.tar"), Token));
 
         Assert.Contains("big.bin", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(_scratch.Combine("layer.tar")));
     }
 
     [Fact]
