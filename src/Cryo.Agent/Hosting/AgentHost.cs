@@ -51,14 +51,6 @@ public static class AgentHost
                 : Results.Text("not ready:\n" + string.Concat(problems.Select(p => $"- {p}\n")), statusCode: StatusCodes.Status503ServiceUnavailable);
         });
         app.MapMetrics("/metrics", app.Services.GetRequiredService<CollectorRegistry>());
-
-        var socket = app.Services.GetRequiredService<IOptions<AgentOptions>>().Value.SocketPath;
-        if (!string.IsNullOrEmpty(socket))
-        {
-            // Kestrel creates the socket with the process umask; narrow it to the owner as soon as it exists.
-            app.Lifetime.ApplicationStarted.Register(() => UnixSocketFile.Restrict(socket));
-        }
-
         return app;
     }
 
@@ -86,6 +78,7 @@ public static class AgentHost
         services.TryAddSingleton<CriuMonitor>();
         services.TryAddSingleton<INodeInfoProvider>(sp => sp.GetRequiredService<CriuMonitor>());
         services.AddHostedService<CriuStartupCheck>();
+        services.AddHostedService<UnixSocketLifecycle>();
         services.TryAddSingleton<ReadinessProbe>();
 
         services.TryAddSingleton(_ => Prometheus.Metrics.NewCustomRegistry());
@@ -121,7 +114,6 @@ public static class AgentHost
         var address = string.IsNullOrEmpty(options.ListenAddress) ? IPAddress.Any : IPAddress.Parse(options.ListenAddress);
         if (!string.IsNullOrEmpty(options.SocketPath))
         {
-            UnixSocketFile.PrepareForBind(options.SocketPath);
             kestrel.ListenUnixSocket(options.SocketPath, listen => listen.Protocols = HttpProtocols.Http2);
         }
 

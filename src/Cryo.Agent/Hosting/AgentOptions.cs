@@ -36,10 +36,19 @@ public sealed class AgentOptions
     /// <summary>PEM CA certificate client certificates must chain to (only this CA, not the system store).</summary>
     public string? ClientCaPath { get; set; }
 
+    /// <summary>The client identity allowed when none is configured.</summary>
+    public const string DefaultClientIdentity = "cryo-operator";
+
     /// <summary>
-    /// Identities a client certificate may carry (a DNS SAN, or the subject CN when it has no DNS SAN).
+    /// Identities a client certificate may carry (a DNS SAN, or the subject CN when it has no DNS SAN);
+    /// empty means <see cref="DefaultClientIdentity"/>. (Not defaulted in the list itself: configuration
+    /// binding appends to a list, and a configured list must replace the default, not extend it.)
     /// </summary>
-    public List<string> AllowedClientIdentities { get; set; } = ["cryo-operator"];
+    public List<string> AllowedClientIdentities { get; set; } = [];
+
+    /// <summary>The identities in force.</summary>
+    public IReadOnlyList<string> EffectiveClientIdentities =>
+        AllowedClientIdentities.Count > 0 ? AllowedClientIdentities : [DefaultClientIdentity];
 
     /// <summary>Plain-HTTP port for /healthz, /readyz and /metrics only (no gRPC); unset disables it.</summary>
     public int? HttpPort { get; set; }

@@ -28,9 +28,9 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             RequireFile(failures, nameof(AgentOptions.TlsCertificatePath), options.TlsCertificatePath);
             RequireFile(failures, nameof(AgentOptions.TlsKeyPath), options.TlsKeyPath);
             RequireFile(failures, nameof(AgentOptions.ClientCaPath), options.ClientCaPath);
-            if (options.AllowedClientIdentities.Count == 0 || options.AllowedClientIdentities.Any(string.IsNullOrWhiteSpace))
+            if (options.AllowedClientIdentities.Any(string.IsNullOrWhiteSpace))
             {
-                failures.Add($"{Prefix}AllowedClientIdentities must list at least one non-empty identity when {Prefix}TcpPort is set");
+                failures.Add($"{Prefix}AllowedClientIdentities must not contain empty identities");
             }
         }
 

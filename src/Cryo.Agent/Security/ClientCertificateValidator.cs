@@ -23,7 +23,7 @@ public sealed class ClientCertificateValidator
         var settings = options.Value;
         var path = settings.ClientCaPath ?? throw new InvalidOperationException("Agent:ClientCaPath is required for the TLS listener");
         authority = X509CertificateLoader.LoadCertificateFromFile(path);
-        identities = new HashSet<string>(settings.AllowedClientIdentities, StringComparer.OrdinalIgnoreCase);
+        identities = new HashSet<string>(settings.EffectiveClientIdentities, StringComparer.OrdinalIgnoreCase);
         this.time = time;
     }
 

@@ -1,0 +1,53 @@
+using System.Net.Sockets;
+using Cryo.Contracts.Agent.V1;
+using Grpc.Net.Client;
+
+namespace Cryo.Cli;
+
+/// <summary>A gRPC channel to the agent over its Unix socket.</summary>
+public sealed class AgentConnection : IDisposable
+{
+    /// <summary>Where the agent listens unless told otherwise (the agent's own default).</summary>
+    public const string DefaultSocketPath = "/run/cryo/agent.sock";
+
+    /// <summary>The environment variable that overrides <see cref="DefaultSocketPath"/>.</summary>
+    public const string SocketEnvironmentVariable = "CRYO_SOCKET";
+
+    private readonly GrpcChannel channel;
+
+    /// <summary>Opens a channel to the socket at <paramref name="socketPath"/> (connects lazily).</summary>
+    public AgentConnection(string socketPath)
+    {
+        SocketPath = socketPath;
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+
+        // The authority is not used for routing over a Unix socket; "localhost" keeps HTTP/2 happy.
+        channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        Client = new AgentService.AgentServiceClient(channel);
+    }
+
+    /// <summary>The socket's path.</summary>
+    public string SocketPath { get; }
+
+    /// <summary>The agent's API.</summary>
+    public AgentService.AgentServiceClient Client { get; }
+
+    /// <inheritdoc />
+    public void Dispose() => channel.Dispose();
+}

@@ -1,0 +1,47 @@
+using Cryo.Contracts.Agent.V1;
+
+namespace Cryo.Cli;
+
+/// <summary><c>cryo inspect NAME</c>: the manifest, as <c>checkpointctl show</c> would print it.</summary>
+public static class InspectVerb
+{
+    /// <summary>One line of help.</summary>
+    public const string Usage = "cryo inspect NAME [--namespace NS]";
+
+    /// <summary>Fetches and prints the checkpoint's details.</summary>
+    public static async Task<int> RunAsync(ParsedArguments args, CliContext context)
+    {
+        var reference = new CheckpointRef { Namespace = context.Namespace, Name = args.SinglePositional("checkpoint name") };
+        var details = await context.Agent.InspectCheckpointAsync(new InspectCheckpointRequest { Checkpoint = reference },
+            deadline: CliContext.Quick(), cancellationToken: context.CancellationToken);
+        context.Print(details, o => WriteText(o, details));
+        return 0;
+    }
+
+    private static void WriteText(TextWriter o, CheckpointDetails details)
+    {
+        var s = details.Summary;
+        o.WriteLine($"Checkpoint:    {s.Checkpoint.Namespace}/{s.Checkpoint.Name}");
+        o.WriteLine($"Location:      {s.Location}");
+        o.WriteLine($"Operation:     {s.OperationId}");
+        o.WriteLine($"Created:       {s.CreatedAt?.ToDateTimeOffset():u} on node {s.NodeName}");
+        o.WriteLine($"Size:          {Units.Bytes(s.SizeBytes)} ({Units.Bytes(s.MemoryPagesBytes)} of memory pages)");
+        o.WriteLine($"CRIU:          {s.CriuVersion}, kernel {s.KernelRelease}");
+        o.WriteLine($"Pod:           {s.Pod.PodName} (uid {s.Pod.PodUid}), container {s.Pod.ContainerName}, image {s.Pod.Image}");
+        o.WriteLine($"Options:       leave running {s.Options.LeaveRunning}, TCP established {s.Options.TcpEstablished}, file locks {s.Options.FileLocks}, shell job {s.ShellJob}");
+        o.WriteLine($"Timings:       frozen {Units.Millis(s.Timings.FreezeMs)}, dump {Units.Millis(s.Timings.DumpMs)}, total {Units.Millis(s.Timings.TotalMs)}");
+        if (s.ParentCheckpoint.Length > 0)
+        {
+            o.WriteLine($"Parent:        {s.ParentCheckpoint}");
+        }
+
+        var source = details.Source.ContainerId.Length > 0 ? $"container {details.Source.ContainerId}, " : string.Empty;
+        o.WriteLine($"Source:        {source}host PID {details.Source.Pid}");
+        o.WriteLine($"Processes ({details.Processes.Count}):");
+        Table.Write(o, ["  PID", "PPID", "HOST PID", "COMMAND"],
+            [.. details.Processes.Select(p => new[] { $"  {p.Pid}", $"{p.Ppid}", $"{p.HostPid}", string.Join(" ", p.Args) })]);
+        o.WriteLine($"Files ({details.Files.Count}):");
+        Table.Write(o, ["  PATH", "SIZE", "SHA-256"],
+            [.. details.Files.Select(f => new[] { $"  {f.Path}", Units.Bytes(f.SizeBytes), f.Sha256 })]);
+    }
+}

@@ -1,0 +1,57 @@
+using Cryo.Contracts.Agent.V1;
+
+namespace Cryo.Cli;
+
+/// <summary><c>cryo restore NAME [--into-pid N | --into-container ID]</c>.</summary>
+public static class RestoreVerb
+{
+    /// <summary>Options taking a value.</summary>
+    public static readonly string[] Options = ["--into-pid", "--into-container", "--timeout", "--operation-id"];
+
+    /// <summary>One line of help.</summary>
+    public const string Usage = "cryo restore NAME [--namespace NS] [--into-pid N | --into-container ID] [--timeout SECONDS]";
+
+    /// <summary>Builds the request from the command line.</summary>
+    public static RestoreRequest ToRequest(ParsedArguments args, string @namespace)
+    {
+        var request = new RestoreRequest
+        {
+            OperationId = args.Value("--operation-id") ?? Guid.NewGuid().ToString(),
+            Checkpoint = new CheckpointRef { Namespace = @namespace, Name = args.SinglePositional("checkpoint name") },
+            TimeoutSeconds = (uint)(args.PositiveInt("--timeout") ?? 0),
+        };
+        switch (args.PositiveInt("--into-pid"), args.Value("--into-container"))
+        {
+            case (null, null):
+                request.NewPidNamespace = new NewPidNamespaceTarget();
+                break;
+            case ({ } pid, null):
+                request.Container = new ContainerTarget { Pid = pid };
+                break;
+            case (null, { } container):
+                request.Container = new ContainerTarget { ContainerId = container };
+                break;
+            default:
+                throw new UsageException("give --into-pid or --into-container, not both");
+        }
+
+        return request;
+    }
+
+    /// <summary>Restores and prints the restored tree's PIDs.</summary>
+    public static async Task<int> RunAsync(ParsedArguments args, CliContext context)
+    {
+        var request = ToRequest(args, context.Namespace);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(request.TimeoutSeconds == 0 ? 3600 : request.TimeoutSeconds + 30);
+        RestoreResponse response;
+        using (new ProgressLine(context.Error, $"restore {request.Checkpoint.Namespace}/{request.Checkpoint.Name}", "restoring"))
+        {
+            response = await context.Agent.RestoreAsync(request, deadline: deadline, cancellationToken: context.CancellationToken);
+        }
+
+        context.Print(response, o => o.WriteLine(
+            $"restored {response.Checkpoint.Namespace}/{response.Checkpoint.Name}: host PID {response.HostPid}, PID {response.NamespacePid} in its namespace " +
+            $"(verify {Units.Millis(response.Timings.VerifyMs)}, restore {Units.Millis(response.Timings.RestoreMs)}, total {Units.Millis(response.Timings.TotalMs)}; node {response.NodeName})"));
+        return 0;
+    }
+}

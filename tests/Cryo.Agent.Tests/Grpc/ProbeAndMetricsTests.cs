@@ -1,0 +1,72 @@
+using Xunit;
+using Cryo.Contracts.Agent.V1;
+
+namespace Cryo.Agent.Tests.Grpc;
+
+public sealed class ProbeAndMetricsTests
+{
+    [Fact]
+    public async Task Readyz_Should_Fail_When_CriuIsMissing()
+    {
+        await using var agent = await TestAgent.StartAsync(s => s["Agent:CriuPath"] = "/nonexistent/criu");
+
+        var (status, body) = await agent.HttpGetAsync("/readyz");
+        var (healthStatus, _) = await agent.HttpGetAsync("/healthz");
+
+        Assert.Equal(503, status);
+        Assert.Contains("CRIU not found at /nonexistent/criu", body, StringComparison.Ordinal);
+        Assert.Equal(200, healthStatus);
+    }
+
+    [Fact]
+    public async Task Readyz_Should_Succeed_When_CriuPassesItsCheckAndStoreIsWritable()
+    {
+        await using var agent = await TestAgent.StartAsync();
+
+        var (status, body) = await agent.HttpGetAsync("/readyz");
+
+        Assert.True(status == 200, body);
+    }
+
+    [Fact]
+    public async Task Metrics_Should_ShowTheOperation_When_ACheckpointWasTaken()
+    {
+        await using var agent = await TestAgent.StartAsync();
+        await agent.UnixClient().CheckpointAsync(AgentCalls.Request("web-1", "uid-1"));
+
+        var (status, body) = await agent.HttpGetAsync("/metrics");
+
+        Assert.Equal(200, status);
+        Assert.Contains("cryo_agent_operations_total{kind=\"checkpoint\",result=\"ok\"} 1", body, StringComparison.Ordinal);
+        Assert.Contains("cryo_agent_checkpoints_stored 1", body, StringComparison.Ordinal);
+        Assert.Contains("cryo_agent_checkpoint_dump_seconds_count 1", body, StringComparison.Ordinal);
+        Assert.Contains("cryo_agent_checkpoint_bytes_written_total 12288", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_Should_BeSeparatePerAgent_When_TwoAgentsRunInOneProcess()
+    {
+        await using var busy = await TestAgent.StartAsync();
+        await using var idle = await TestAgent.StartAsync();
+        await busy.UnixClient().CheckpointAsync(AgentCalls.Request("web-1", "uid-1"));
+
+        var (_, body) = await idle.HttpGetAsync("/metrics");
+
+        Assert.DoesNotContain("result=\"ok\"} 1", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetNodeInfo_Should_ReportCriuVersionCapabilitiesAndSpace_When_Asked()
+    {
+        await using var agent = await TestAgent.StartAsync();
+
+        var info = await agent.UnixClient().GetNodeInfoAsync(new GetNodeInfoRequest(), deadline: DateTime.UtcNow + AgentCalls.Deadline);
+
+        Assert.Equal("4.2.1", info.CriuVersion);
+        Assert.True(info.Capabilities["mem_dirty_track"].Available);
+        Assert.False(info.Capabilities["timens"].Available);
+        Assert.NotEmpty(info.Capabilities["timens"].Reason);
+        Assert.Equal(4L << 30, info.StoreFreeBytes);
+        Assert.Equal(2, info.MaxParallelOperations);
+    }
+}

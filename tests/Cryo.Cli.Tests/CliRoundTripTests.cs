@@ -1,0 +1,75 @@
+using Cryo.Agent.Tests.Grpc;
+using Xunit;
+
+namespace Cryo.Cli.Tests;
+
+public sealed class CliRoundTripTests
+{
+    [Fact]
+    public async Task Cli_Should_CheckpointListInspectRestoreAndRemove_When_TalkingToAnAgentWithJsonOutput()
+    {
+        await using var agent = await TestAgent.StartAsync();
+
+        var checkpoint = await CliRun.JsonAsync(agent, "checkpoint", "--pid", "4242", "--name", "web-1", "--tcp-established");
+        var list = await CliRun.JsonAsync(agent, "ls");
+        var inspect = await CliRun.JsonAsync(agent, "inspect", "web-1");
+        var restore = await CliRun.JsonAsync(agent, "restore", "web-1");
+        var node = await CliRun.JsonAsync(agent, "node");
+        var removed = await CliRun.JsonAsync(agent, "rm", "web-1");
+        var removedAgain = await CliRun.JsonAsync(agent, "rm", "web-1");
+        var listAfter = await CliRun.JsonAsync(agent, "ls");
+
+        Assert.Equal("web-1", checkpoint.GetProperty("checkpoint").GetProperty("name").GetString());
+        Assert.Equal("default", checkpoint.GetProperty("checkpoint").GetProperty("namespace").GetString());
+        Assert.Equal("12288", checkpoint.GetProperty("sizeBytes").GetString());
+        Assert.Equal("web-1", list.GetProperty("checkpoints")[0].GetProperty("checkpoint").GetProperty("name").GetString());
+        Assert.True(inspect.GetProperty("summary").GetProperty("options").GetProperty("tcpEstablished").GetBoolean());
+        Assert.True(inspect.GetProperty("summary").GetProperty("options").GetProperty("leaveRunning").GetBoolean());
+        Assert.Equal("/bin/sleep", inspect.GetProperty("processes")[0].GetProperty("args")[0].GetString());
+        Assert.True(restore.GetProperty("hostPid").GetInt32() > 0);
+        Assert.Equal(1, restore.GetProperty("namespacePid").GetInt32());
+        Assert.Equal("4.2.1", node.GetProperty("criuVersion").GetString());
+        Assert.True(removed.GetProperty("deleted").GetBoolean());
+        Assert.False(removedAgain.GetProperty("deleted").GetBoolean());
+        Assert.Equal(0, listAfter.GetProperty("checkpoints").GetArrayLength());
+        Assert.Equal(1, agent.Checkpoints.Calls);
+        Assert.Equal(1, agent.Restores.Calls);
+    }
+
+    [Fact]
+    public async Task Checkpoint_Should_StopTheTreeAndUseTheContainer_When_StopAndContainerAreGiven()
+    {
+        await using var agent = await TestAgent.StartAsync();
+
+        await CliRun.JsonAsync(agent, "checkpoint", "--container", "abc123", "--name", "db", "--namespace", "team-a", "--stop", "--file-locks");
+        var record = await agent.Catalog.FindAsync("team-a", "db", CancellationToken.None);
+
+        Assert.NotNull(record);
+        Assert.Equal("abc123", record.Source.ContainerId);
+        Assert.False(record.Options.LeaveRunning);
+        Assert.True(record.Options.FileLocks);
+    }
+
+    [Fact]
+    public async Task Restore_Should_TargetTheContainer_When_IntoPidIsGiven()
+    {
+        await using var agent = await TestAgent.StartAsync();
+        await CliRun.JsonAsync(agent, "checkpoint", "--pid", "4242", "--name", "web-1");
+
+        await CliRun.JsonAsync(agent, "restore", "web-1", "--into-pid", "777");
+
+        Assert.Equal(777, agent.Restores.Last!.TargetContainer!.Pid);
+    }
+
+    [Fact]
+    public async Task Cli_Should_UseTheSocketFromTheEnvironment_When_NoSocketOptionIsGiven()
+    {
+        await using var agent = await TestAgent.StartAsync();
+
+        var (code, output, _) = await CliRun.RunAsync(["node"], new Dictionary<string, string> { ["CRYO_SOCKET"] = agent.SocketPath });
+
+        Assert.Equal(0, code);
+        Assert.Contains("Node:          test-node", output, StringComparison.Ordinal);
+        Assert.Contains("CRIU:          4.2.1", output, StringComparison.Ordinal);
+    }
+}
