@@ -6,4 +6,5 @@ namespace Cryo.Operator.Tests.ApiServer;
 /// <param name="Query">Query string, with its leading '?'.</param>
 /// <param name="StatusCode">The response's status code.</param>
 /// <param name="Client">The X-Test-Client header, which test clients set to tell operator replicas apart.</param>
-public sealed record RecordedRequest(string Method, string Path, string Query, int StatusCode, string? Client);
+/// <param name="At">When the request arrived.</param>
+public sealed record RecordedRequest(string Method, string Path, string Query, int StatusCode, string? Client, DateTime At);

@@ -89,6 +89,7 @@ public sealed class TestApiServer : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
+        var arrived = DateTime.UtcNow;
         try
         {
             var route = ApiRoute.Parse(request.Path.Value ?? "")
@@ -116,7 +117,7 @@ public sealed class TestApiServer : IAsyncDisposable
         finally
         {
             requests.Enqueue(new RecordedRequest(request.Method, request.Path.Value ?? "", request.QueryString.Value ?? "",
-                context.Response.StatusCode, request.Headers["X-Test-Client"].FirstOrDefault()));
+                context.Response.StatusCode, request.Headers["X-Test-Client"].FirstOrDefault(), arrived));
         }
     }
 

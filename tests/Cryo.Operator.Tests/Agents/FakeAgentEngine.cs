@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using Cryo.Contracts.Agent.V1;
+using Grpc.Core;
+
+namespace Cryo.Operator.Tests.Agents;
+
+/// <summary>
+/// The agent's behaviour without CRIU: it honours the API's idempotency contract (a call repeated with the
+/// same operation_id joins the operation in flight or returns its first successful result; a failed
+/// operation is forgotten) and counts what it really did, so tests can assert "dumped exactly once".
+/// </summary>
+public sealed class FakeAgentEngine(string nodeName)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<CheckpointResult>>> checkpoints = new();
+    private readonly ConcurrentDictionary<string, Lazy<Task<RestoreResponse>>> restores = new();
+    private int dumps;
+    private int restoresRun;
+
+    /// <summary>The node this agent serves.</summary>
+    public string NodeName { get; } = nodeName;
+
+    /// <summary>Every Checkpoint request received (also the joined ones).</summary>
+    public ConcurrentQueue<CheckpointRequest> CheckpointCalls { get; } = new();
+
+    /// <summary>Every Restore request received.</summary>
+    public ConcurrentQueue<RestoreRequest> RestoreCalls { get; } = new();
+
+    /// <summary>Every DeleteCheckpoint request received.</summary>
+    public ConcurrentQueue<DeleteCheckpointRequest> DeleteCalls { get; } = new();
+
+    /// <summary>Checkpoints actually taken (one per successful operation).</summary>
+    public int Dumps => Volatile.Read(ref dumps);
+
+    /// <summary>Restores actually run.</summary>
+    public int RestoresRun => Volatile.Read(ref restoresRun);
+
+    /// <summary>When set, dumps wait for it (to hold an operation in flight).</summary>
+    public TaskCompletionSource? Hold { get; set; }
+
+    /// <summary>When set, the next new checkpoint operation fails with it.</summary>
+    public RpcException? FailNextCheckpoint { get; set; }
+
+    /// <summary>Size reported for each checkpoint.</summary>
+    public long SizeBytes { get; set; } = 4096;
+
+    /// <summary>Runs (or joins) a checkpoint operation.</summary>
+    public Task<CheckpointResult> CheckpointAsync(CheckpointRequest request)
+    {
+        CheckpointCalls.Enqueue(request);
+        var operation = checkpoints.GetOrAdd(request.OperationId, _ => new Lazy<Task<CheckpointResult>>(() => DumpAsync(request)));
+        return ForgetOnFailure(checkpoints, request.OperationId, operation);
+    }
+
+    /// <summary>Runs (or joins) a restore operation.</summary>
+    public Task<RestoreResponse> RestoreAsync(RestoreRequest request)
+    {
+        RestoreCalls.Enqueue(request);
+        var operation = restores.GetOrAdd(request.OperationId, _ => new Lazy<Task<RestoreResponse>>(() => RunRestoreAsync(request)));
+        return ForgetOnFailure(restores, request.OperationId, operation);
+    }
+
+    /// <summary>Deletes a checkpoint (idempotent).</summary>
+    public DeleteCheckpointResponse Delete(DeleteCheckpointRequest request)
+    {
+        DeleteCalls.Enqueue(request);
+        var existed = checkpoints.Values.Any(c => c.Value.IsCompletedSuccessfully &&
+                                                  c.Value.Result.Checkpoint.Namespace == request.Checkpoint.Namespace &&
+                                                  c.Value.Result.Checkpoint.Name == request.Checkpoint.Name);
+        return new DeleteCheckpointResponse { Deleted = existed, FreedBytes = existed ? SizeBytes : 0 };
+    }
+
+    private async Task<CheckpointResult> DumpAsync(CheckpointRequest request)
+    {
+        if (FailNextCheckpoint is { } failure)
+        {
+            FailNextCheckpoint = null;
+            throw failure;
+        }
+
+        if (Hold is { } hold)
+        {
+            await hold.Task;
+        }
+
+        Interlocked.Increment(ref dumps);
+        return new CheckpointResult
+        {
+            Checkpoint = new CheckpointRef { Namespace = request.Namespace, Name = request.Name },
+            Location = $"{request.Namespace}/{request.Name}-{request.OperationId}",
+            SizeBytes = SizeBytes,
+            CriuVersion = "4.2.1",
+            NodeName = NodeName,
+            OperationId = request.OperationId,
+            ProcessCount = 1,
+            Timings = new CheckpointTimings { FreezeMs = 3, DumpMs = 20, TotalMs = 30 },
+        };
+    }
+
+    private Task<RestoreResponse> RunRestoreAsync(RestoreRequest request)
+    {
+        var n = Interlocked.Increment(ref restoresRun);
+        return Task.FromResult(new RestoreResponse
+        {
+            HostPid = 40000 + n,
+            NamespacePid = 1,
+            NodeName = NodeName,
+            Checkpoint = request.Checkpoint,
+            OperationId = request.OperationId,
+            Timings = new RestoreTimings { VerifyMs = 1, RestoreMs = 10, TotalMs = 12 },
+        });
+    }
+
+    private static async Task<T> ForgetOnFailure<T>(ConcurrentDictionary<string, Lazy<Task<T>>> operations, string id, Lazy<Task<T>> operation)
+    {
+        try
+        {
+            return await operation.Value;
+        }
+        catch
+        {
+            operations.TryRemove(new KeyValuePair<string, Lazy<Task<T>>>(id, operation));
+            throw;
+        }
+    }
+}

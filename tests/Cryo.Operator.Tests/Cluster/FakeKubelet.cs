@@ -1,0 +1,100 @@
+using Cryo.Api;
+using k8s;
+using k8s.Models;
+
+namespace Cryo.Operator.Tests.Cluster;
+
+/// <summary>
+/// What kubelets (and the DaemonSet controller) would do in the test cluster, through the real client:
+/// create running workload pods and agent pods, and start pods created for Restores on their node.
+/// </summary>
+public sealed class FakeKubelet(IKubernetes client)
+{
+    /// <summary>The agents' namespace in tests.</summary>
+    public const string AgentNamespace = "cryo-system";
+
+    /// <summary>The agents' label selector in tests.</summary>
+    public const string AgentSelector = "app.kubernetes.io/component=agent";
+
+    private int containerCounter;
+
+    /// <summary>Creates a pod on <paramref name="node"/> and reports its containers running.</summary>
+    public async Task<V1Pod> RunPodAsync(string ns, string name, string node, params string[] containers)
+    {
+        var pod = new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns, Labels = new Dictionary<string, string> { ["app"] = name } },
+            Spec = new V1PodSpec
+            {
+                NodeName = node,
+                Containers = (containers.Length == 0 ? ["app"] : containers)
+                    .Select(c => new V1Container { Name = c, Image = $"registry.example/{c}:1", Command = ["/bin/app"] }).ToList(),
+            },
+        };
+        pod = await client.CoreV1.CreateNamespacedPodAsync(pod, ns);
+        return await StartAsync(pod);
+    }
+
+    /// <summary>Creates a pod that stays Pending (not scheduled).</summary>
+    public Task<V1Pod> PendingPodAsync(string ns, string name) =>
+        client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
+            Spec = new V1PodSpec { Containers = [new V1Container { Name = "app", Image = "img" }] },
+        }, ns);
+
+    /// <summary>Creates the ready agent pod of <paramref name="node"/>, dialled at 127.0.0.1:<paramref name="port"/>.</summary>
+    public async Task AgentPodAsync(string node, int port)
+    {
+        var pod = new V1Pod
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = $"cryo-agent-{node}",
+                NamespaceProperty = AgentNamespace,
+                Labels = new Dictionary<string, string> { ["app.kubernetes.io/component"] = "agent" },
+            },
+            Spec = new V1PodSpec
+            {
+                NodeName = node,
+                Containers = [new V1Container { Name = "agent", Image = "cryo/agent", Ports = [new V1ContainerPort { Name = "grpc", ContainerPort = port }] }],
+            },
+        };
+        pod = await client.CoreV1.CreateNamespacedPodAsync(pod, AgentNamespace);
+        await StartAsync(pod, "127.0.0.1");
+    }
+
+    /// <summary>Reports every container of <paramref name="pod"/> running, as its node's kubelet would.</summary>
+    public async Task<V1Pod> StartAsync(V1Pod pod, string podIp = "10.0.0.10")
+    {
+        pod.Status = new V1PodStatus
+        {
+            Phase = "Running",
+            PodIP = podIp,
+            Conditions = [new V1PodCondition { Type = "Ready", Status = "True" }],
+            ContainerStatuses = pod.Spec.Containers.Select(c => new V1ContainerStatus
+            {
+                Name = c.Name,
+                Image = c.Image,
+                ImageID = c.Image,
+                Ready = true,
+                ContainerID = $"containerd://{Interlocked.Increment(ref containerCounter):x64}",
+                State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = DateTime.UtcNow } },
+            }).ToList(),
+        };
+        return await client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, pod.Metadata.Name, pod.Metadata.NamespaceProperty);
+    }
+
+    /// <summary>Starts the pod a Restore created, once it exists.</summary>
+    public async Task<V1Pod> StartRestorePodAsync(string ns, string restoreName, TimeSpan timeout)
+    {
+        V1Pod? pod = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            var pods = await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"{CryoNames.RestoreLabel}={restoreName}");
+            pod = pods.Items.SingleOrDefault();
+            return pod is not null;
+        }, $"the pod of Restore {restoreName} is created", timeout);
+        return await StartAsync(pod!);
+    }
+}

@@ -1,0 +1,149 @@
+using Cryo.Api;
+using Cryo.Operator.Hosting;
+using Cryo.Operator.Tests.Agents;
+using Cryo.Operator.Tests.ApiServer;
+using Cryo.Operator.Tests.Cluster;
+using k8s;
+using k8s.Models;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Cryo.Operator.Tests;
+
+/// <summary>
+/// A test cluster: the loopback API server, one in-process gRPC agent per node (with its agent pod), a
+/// fake kubelet, and operator replicas built by the real <see cref="OperatorApp"/> with short timings.
+/// Everything started is stopped on dispose.
+/// </summary>
+public sealed class OperatorHarness : IAsyncDisposable
+{
+    public const string Ns = "apps";
+
+    private readonly List<WebApplication> operators = [];
+
+    private OperatorHarness(TestApiServer api, Kubernetes client)
+    {
+        Api = api;
+        Client = client;
+        Kubelet = new FakeKubelet(client);
+    }
+
+    public TestApiServer Api { get; }
+
+    public Kubernetes Client { get; }
+
+    public FakeKubelet Kubelet { get; }
+
+    public Dictionary<string, InProcessAgent> Agents { get; } = [];
+
+    public static async Task<OperatorHarness> StartAsync(params string[] nodes)
+    {
+        var api = await TestApiServer.StartAsync(new TestApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(500) });
+        var harness = new OperatorHarness(api, api.CreateClient("test"));
+        foreach (var node in nodes)
+        {
+            var agent = await InProcessAgent.StartAsync(node);
+            harness.Agents[node] = agent;
+            await harness.Kubelet.AgentPodAsync(node, agent.Port);
+        }
+
+        return harness;
+    }
+
+    /// <summary>Starts an operator replica; <paramref name="identity"/> also tags its API requests.</summary>
+    public async Task<WebApplication> StartOperatorAsync(string identity = "operator-1", bool leaderElection = false, IDictionary<string, string?>? settings = null)
+    {
+        var config = new Dictionary<string, string?>
+        {
+            ["Operator:Tls:Enabled"] = "false",
+            ["Operator:AgentNamespace"] = FakeKubelet.AgentNamespace,
+            ["Operator:AgentLabelSelector"] = FakeKubelet.AgentSelector,
+            ["Operator:PlaceholderImage"] = "cryo/agent:test",
+            ["Operator:Workers"] = "4",
+            ["Operator:ResyncPeriod"] = "00:00:03",
+            ["Operator:BackoffBase"] = "00:00:00.100",
+            ["Operator:BackoffMax"] = "00:00:01",
+            ["Operator:WatchTimeout"] = "00:00:30",
+            ["Operator:PlaceholderRecheckInterval"] = "00:00:00.500",
+            ["Operator:LeaderElection:Enabled"] = leaderElection ? "true" : "false",
+            ["Operator:LeaderElection:LeaseNamespace"] = FakeKubelet.AgentNamespace,
+            ["Operator:LeaderElection:LeaseName"] = "cryo-operator",
+            ["Operator:LeaderElection:Identity"] = identity,
+            ["Operator:LeaderElection:LeaseDuration"] = "00:00:02",
+            ["Operator:LeaderElection:RenewDeadline"] = "00:00:01.500",
+            ["Operator:LeaderElection:RetryPeriod"] = "00:00:00.200",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
+        {
+            config[k] = v;
+        }
+
+        var app = OperatorApp.Build(["--urls", "http://127.0.0.1:0"], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(config);
+            builder.Logging.ClearProviders();
+            builder.Services.AddSingleton<IKubernetes>(Api.CreateClient(identity));
+        });
+        await app.StartAsync();
+        operators.Add(app);
+        return app;
+    }
+
+    public async Task StopOperatorAsync(WebApplication app)
+    {
+        operators.Remove(app);
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+
+    public Task<Checkpoint> CreateCheckpointAsync(string name, CheckpointSpec spec, string ns = Ns) =>
+        Client.CustomObjects.CreateNamespacedCustomObjectAsync<Checkpoint>(
+            new Checkpoint { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns }, Spec = spec },
+            CryoNames.Group, CryoNames.Version, ns, Checkpoint.Plural);
+
+    public Task<Restore> CreateRestoreAsync(string name, RestoreSpec spec, string ns = Ns) =>
+        Client.CustomObjects.CreateNamespacedCustomObjectAsync<Restore>(
+            new Restore { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns }, Spec = spec },
+            CryoNames.Group, CryoNames.Version, ns, Restore.Plural);
+
+    public Task<Checkpoint> GetCheckpointAsync(string name, string ns = Ns) =>
+        Client.CustomObjects.GetNamespacedCustomObjectAsync<Checkpoint>(CryoNames.Group, CryoNames.Version, ns, Checkpoint.Plural, name);
+
+    public Task<Restore> GetRestoreAsync(string name, string ns = Ns) =>
+        Client.CustomObjects.GetNamespacedCustomObjectAsync<Restore>(CryoNames.Group, CryoNames.Version, ns, Restore.Plural, name);
+
+    public async Task<Checkpoint> WaitForCheckpointAsync(string name, Func<Checkpoint, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        Checkpoint? last = null;
+        await Eventually.TrueAsync(async () => condition(last = await GetCheckpointAsync(name)), $"Checkpoint {name}: {what}", timeout);
+        return last!;
+    }
+
+    public async Task<Restore> WaitForRestoreAsync(string name, Func<Restore, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        Restore? last = null;
+        await Eventually.TrueAsync(async () => condition(last = await GetRestoreAsync(name)), $"Restore {name}: {what}", timeout);
+        return last!;
+    }
+
+    public async Task<List<Corev1Event>> EventsAsync(string objectName, string ns = Ns) =>
+        (await Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: $"involvedObject.name={objectName}")).Items.ToList();
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in operators.ToList())
+        {
+            await StopOperatorAsync(app);
+        }
+
+        foreach (var agent in Agents.Values)
+        {
+            await agent.DisposeAsync();
+        }
+
+        Client.Dispose();
+        await Api.DisposeAsync();
+    }
+}
