@@ -7,7 +7,8 @@ namespace Cryo.Agent.Store;
 /// The checkpoint images on the checkpoint volume:
 /// <c>&lt;root&gt;/&lt;namespace&gt;/&lt;name&gt;-&lt;uid&gt;/{manifest.json,images/,logs/}</c>, directories 0700
 /// and files 0600 (the images hold every memory page of the workload, secrets included).
-/// A checkpoint is written into <c>&lt;root&gt;/.tmp/…</c> and appears under its name only through one
+/// A checkpoint is written into <c>&lt;root&gt;/.tmp/&lt;owner&gt;/&lt;namespace&gt;.&lt;name&gt;-&lt;uid&gt;.&lt;random&gt;/</c>
+/// (owner: the node, see <see cref="ImageStoreOptions.OwnerId"/>) and appears under its name only through one
 /// atomic rename, after its manifest is on disk: a checkpoint that is not committed does not exist.
 /// </summary>
 /// <example>

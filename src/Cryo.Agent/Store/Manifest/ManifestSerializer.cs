@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Cryo.Agent.Store;
 
@@ -10,11 +9,9 @@ namespace Cryo.Agent.Store;
 /// </summary>
 public static class ManifestSerializer
 {
-    private static readonly JsonSerializerOptions Options = CreateOptions();
-
     /// <summary>Serializes a manifest to UTF-8 JSON.</summary>
     public static byte[] Serialize(CheckpointManifest manifest) =>
-        JsonSerializer.SerializeToUtf8Bytes(manifest, Options);
+        JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJsonContext.Default.CheckpointManifest);
 
     /// <summary>Parses a manifest, refusing unknown schema versions.</summary>
     /// <param name="json">UTF-8 JSON.</param>
@@ -32,7 +29,7 @@ public static class ManifestSerializer
 
         try
         {
-            return JsonSerializer.Deserialize<CheckpointManifest>(json, Options)
+            return JsonSerializer.Deserialize(json, ManifestJsonContext.Default.CheckpointManifest)
                 ?? throw new InvalidManifestException(source, "the document is null");
         }
         catch (JsonException e)
@@ -167,20 +164,5 @@ public static class ManifestSerializer
         {
             throw new InvalidManifestException(source, e.Message, e);
         }
-    }
-
-    private static JsonSerializerOptions CreateOptions()
-    {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
-        {
-            WriteIndented = true,
-            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-            RespectNullableAnnotations = true,
-            RespectRequiredConstructorParameters = true,
-            NumberHandling = JsonNumberHandling.Strict,
-        };
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
-        options.MakeReadOnly(populateMissingResolver: true);
-        return options;
     }
 }
