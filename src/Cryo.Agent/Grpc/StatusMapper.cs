@@ -1,5 +1,7 @@
 using System.Reflection;
+using Cryo.Agent.Containers;
 using Cryo.Agent.Engine;
+using Cryo.Agent.Filesystem;
 using Cryo.Agent.Store;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Criu;
@@ -65,6 +67,21 @@ public static class StatusMapper
             [new("container_id", id)], Resource("container", id, e.Message)),
         ProcessTreeNotFoundException e => new(StatusCode.NotFound, ErrorReason.ProcessNotFound,
             [new("pid", $"{e.Tree.Pid}")], Resource("process", $"{e.Tree.Pid}", e.Message)),
+        // Subject is documented as "container …" or "PID …": which kind of thing was not found.
+        ContainerResolutionException { Reason: ResolutionFailure.NotFound } e when e.Subject.StartsWith("PID ", StringComparison.Ordinal) =>
+            new(StatusCode.NotFound, ErrorReason.ProcessNotFound, [new("pid", e.Subject["PID ".Length..])], Resource("process", e.Subject["PID ".Length..], e.Message)),
+        ContainerResolutionException { Reason: ResolutionFailure.NotFound } e => new(StatusCode.NotFound, ErrorReason.ContainerNotFound,
+            [new("container_id", e.Subject.Replace("container ", string.Empty, StringComparison.Ordinal))], Resource("container", e.Subject, e.Message)),
+        ContainerResolutionException { Reason: ResolutionFailure.InvalidContainerId } e => Invalid("container_id", e.Message, ErrorReason.InvalidField),
+        ContainerResolutionException { Reason: ResolutionFailure.AmbiguousContainerId } e => new(StatusCode.InvalidArgument, ErrorReason.AmbiguousContainer,
+            [new("container_id", e.Subject)],
+            new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = "container_id", Description = e.Message } } }),
+        ContainerResolutionException => new(StatusCode.FailedPrecondition, ErrorReason.UnsupportedWorkload, [], null),
+        ProcessGoneException e => new(StatusCode.NotFound, ErrorReason.ProcessNotFound,
+            [new("pid", $"{e.Pid}")], Resource("process", $"{e.Pid}", e.Message)),
+        VolumeMismatchException => new(StatusCode.FailedPrecondition, ErrorReason.TargetMismatch, [], null),
+        WritableLayerUnsupportedException => new(StatusCode.FailedPrecondition, ErrorReason.UnsupportedWorkload, [], null),
+        UnsafeArchiveEntryException e => new(StatusCode.FailedPrecondition, ErrorReason.CheckpointCorrupted, [new("file", e.ArchivePath)], null),
         CheckpointNameTakenException e => new(StatusCode.AlreadyExists, ErrorReason.CheckpointExists,
             [new("namespace", e.Namespace), new("name", e.Name), new("operation_id", e.ExistingOperationId)],
             Resource("checkpoint", $"{e.Namespace}/{e.Name}", e.Message)),
@@ -83,6 +100,8 @@ public static class StatusMapper
             [new("exit_code", $"{e.ExitCode}"), new("log", e.LogExcerpt)], null),
         TransientAgentException e => new(StatusCode.Unavailable, ErrorReason.Transient, [],
             new RetryInfo { RetryDelay = Duration.FromTimeSpan(e.RetryAfter) }),
+        // A deliberate refusal the engines added without a mapping of its own (e.g. a target mismatch).
+        AgentException => new(StatusCode.FailedPrecondition, ErrorReason.Unspecified, [], null),
         IOException { HResult: Enospc } => new(StatusCode.ResourceExhausted, ErrorReason.StoreFull, [], null),
         OperationCanceledException => new(StatusCode.Cancelled, ErrorReason.Unspecified, [], null),
         _ => new(StatusCode.Internal, ErrorReason.InternalError, [new("exception", exception.GetType().FullName ?? "unknown")], null),

@@ -69,6 +69,15 @@ public static class AgentHost
         {
             services.AddOptions<ImageStoreOptions>().Bind(configuration.GetSection(ImageStoreOptions.SectionName)).ValidateOnStart();
             services.AddSingleton<IValidateOptions<ImageStoreOptions>, StoreOptionsValidator>();
+
+            // The store tells its own temporary entries from other nodes' by owner: the node, unless set.
+            services.AddOptions<ImageStoreOptions>().PostConfigure<IOptions<AgentOptions>>((store, agent) =>
+            {
+                if (string.IsNullOrEmpty(store.OwnerId))
+                {
+                    store.OwnerId = agent.Value.NodeName.ToLowerInvariant();
+                }
+            });
             services.TryAddSingleton<ImageStore>();
             services.AddSingleton<ICheckpointCatalog, ImageStoreCatalog>();
             services.AddHostedService<StoreRecovery>();

@@ -47,6 +47,19 @@ public sealed class MutualTlsTests(TestPkiFixture fixture) : IClassFixture<TestP
     }
 
     [Fact]
+    public async Task Call_Should_BeRefused_When_ConfiguredIdentitiesReplaceTheDefault()
+    {
+        await using var agent = await TestAgent.StartAsync(TestAgent.WithTls(Pki, s => s["Agent:AllowedClientIdentities:0"] = "cryo-intruder"));
+
+        var intruder = await agent.TlsClient(Pki.Ca, Pki.WrongIdentity).ListCheckpointsAsync(new ListCheckpointsRequest(), deadline: DateTime.UtcNow + AgentCalls.Deadline);
+        var refused = await Assert.ThrowsAsync<RpcException>(async () =>
+            await agent.TlsClient(Pki.Ca, Pki.Operator).ListCheckpointsAsync(new ListCheckpointsRequest(), deadline: DateTime.UtcNow + AgentCalls.Deadline));
+
+        Assert.Empty(intruder.Checkpoints);
+        Assert.NotEqual(StatusCode.OK, refused.StatusCode);
+    }
+
+    [Fact]
     public async Task ProbePort_Should_RefuseGrpc_When_CalledWithoutTls()
     {
         await using var agent = await TestAgent.StartAsync(TestAgent.WithTls(Pki));

@@ -165,17 +165,12 @@ public sealed class TestAgent : IAsyncDisposable
         {
             SslOptions = new SslClientAuthenticationOptions
             {
-                // Present the certificate whatever CA names the server asks for.
-                LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate!,
+                // Only ClientCertificates, as the operator's client does: the agent must get the certificate
+                // without a selection callback forcing it.
                 ClientCertificates = certificate is null ? null : new X509CertificateCollection { certificate },
                 RemoteCertificateValidationCallback = (_, server, _, _) => server is not null && ChainsTo(X509CertificateLoader.LoadCertificate(server.GetRawCertData()), trustedCa),
             },
         };
-        if (certificate is null)
-        {
-            handler.SslOptions.LocalCertificateSelectionCallback = null;
-        }
-
         return Track(GrpcChannel.ForAddress($"https://localhost:{TlsPort}", new GrpcChannelOptions { HttpHandler = handler }));
     }
 
