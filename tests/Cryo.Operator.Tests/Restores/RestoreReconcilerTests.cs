@@ -1,0 +1,124 @@
+using Cryo.Api;
+using Cryo.Operator.Restores;
+using k8s;
+
+namespace Cryo.Operator.Tests.Restores;
+
+public sealed class RestoreReconcilerTests : IAsyncLifetime
+{
+    private OperatorHarness cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        cluster = await OperatorHarness.StartAsync("node-1", "node-2");
+        await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "web", "node-1");
+        await cluster.StartOperatorAsync();
+        await cluster.CreateCheckpointAsync("web-1", new CheckpointSpec { PodName = "web" });
+        await cluster.WaitForCheckpointAsync("web-1", c => c.Status?.Phase == Phase.Succeeded, "succeeded");
+    }
+
+    public async Task DisposeAsync() => await cluster.DisposeAsync();
+
+    [Fact]
+    public async Task Restore_Should_CreatePod_WaitForPlaceholder_RestoreOnItsNode_And_CleanUpOnDelete()
+    {
+        // Arrange
+        var spec = new RestoreSpec
+        {
+            CheckpointName = "web-1",
+            NewPod = new NewPodTarget { Name = "web-copy", NodeName = "node-2", Labels = new Dictionary<string, string> { ["copy"] = "1" } },
+        };
+
+        // Act
+        var restore = await cluster.CreateRestoreAsync("copy-1", spec);
+        var waiting = await cluster.WaitForRestoreAsync("copy-1",
+            r => r.Status?.Conditions?.Any(c => c is { Type: ConditionTypes.PodReady, Reason: ConditionReasons.WaitingForPlaceholder }) == true,
+            "waiting for the placeholder");
+        var callsWhileWaiting = cluster.Agents.Values.Sum(a => a.Engine.RestoreCalls.Count);
+        var pod = await cluster.Kubelet.StartRestorePodAsync(OperatorHarness.Ns, "copy-1", Eventually.DefaultTimeout);
+        var done = await cluster.WaitForRestoreAsync("copy-1", r => r.Status?.Phase is Phase.Succeeded or Phase.Failed, "finished");
+
+        // Assert: the pod is the checkpointed one, with the placeholder, pinned and owned.
+        Assert.Equal(0, callsWhileWaiting);
+        Assert.Equal(Phase.Running, waiting.Status!.Phase);
+        Assert.Equal("web-copy", pod.Metadata.Name);
+        Assert.Equal("node-2", pod.Spec.NodeName);
+        Assert.Equal(["/.cryo/cryo-placeholder"], pod.Spec.Containers[0].Command);
+        Assert.Equal("registry.example/app:1", pod.Spec.Containers[0].Image);
+        Assert.Equal(["cp", CryoNames.PlaceholderProgramPath, "/.cryo/cryo-placeholder"], pod.Spec.InitContainers[0].Command);
+        Assert.Equal("cryo/agent:test", pod.Spec.InitContainers[0].Image);
+        Assert.Equal(restore.Metadata.Uid, Assert.Single(pod.Metadata.OwnerReferences).Uid);
+        Assert.Equal("1", pod.Metadata.Labels["copy"]);
+
+        // Assert: the agent of node-2 restored into the placeholder container.
+        Assert.Empty(cluster.Agents["node-1"].Engine.RestoreCalls);
+        var call = Assert.Single(cluster.Agents["node-2"].Engine.RestoreCalls);
+        Assert.Equal(restore.Metadata.Uid, call.OperationId);
+        Assert.Equal(("apps", "web-1"), (call.Checkpoint.Namespace, call.Checkpoint.Name));
+        Assert.Equal(pod.Status.ContainerStatuses[0].ContainerID["containerd://".Length..], call.Container.ContainerId);
+        Assert.Equal(Phase.Succeeded, done.Status!.Phase);
+        Assert.Equal(("web-copy", "node-2"), (done.Status.PodName, done.Status.NodeName));
+        Assert.Equal(1, done.Status.Pids!.InNamespace);
+        Assert.True(done.Status.Pids.Host > 1);
+        var reasons = (await cluster.EventsAsync("copy-1")).Select(e => e.Reason).ToList();
+        Assert.Contains(ConditionReasons.PodCreated, reasons);
+        Assert.Contains(ConditionReasons.RestoreSucceeded, reasons);
+
+        // Act + Assert: deleting the Restore deletes its pod.
+        await cluster.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Restore.Plural, "copy-1");
+        await Eventually.TrueAsync(async () => (await cluster.Client.CoreV1.ListNamespacedPodAsync(OperatorHarness.Ns, labelSelector: $"{CryoNames.RestoreLabel}=copy-1")).Items.Count == 0,
+            "the restored pod is deleted with its Restore");
+    }
+
+    [Fact]
+    public async Task Restore_Should_RestoreIntoExistingPodContainer()
+    {
+        // Arrange
+        var target = await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "receiver", "node-2", "main", "sidecar");
+
+        // Act
+        await cluster.CreateRestoreAsync("into-receiver", new RestoreSpec
+        {
+            CheckpointName = "web-1",
+            ExistingPod = new ExistingPodTarget { Name = "receiver", ContainerName = "main" },
+        });
+        var done = await cluster.WaitForRestoreAsync("into-receiver", r => r.Status?.Phase is Phase.Succeeded or Phase.Failed, "finished");
+
+        // Assert
+        Assert.Equal(Phase.Succeeded, done.Status!.Phase);
+        var call = Assert.Single(cluster.Agents["node-2"].Engine.RestoreCalls);
+        Assert.Equal(target.Status.ContainerStatuses.Single(c => c.Name == "main").ContainerID["containerd://".Length..], call.Container.ContainerId);
+    }
+
+    [Theory]
+    [InlineData("no-such-checkpoint", ConditionReasons.CheckpointNotFound)]
+    public async Task Restore_Should_Fail_When_CheckpointIsMissing(string checkpoint, string reason)
+    {
+        // Act
+        await cluster.CreateRestoreAsync("orphan", new RestoreSpec { CheckpointName = checkpoint, NewPod = new NewPodTarget() });
+        var done = await cluster.WaitForRestoreAsync("orphan", r => r.Status?.Phase is Phase.Succeeded or Phase.Failed, "finished");
+
+        // Assert
+        Assert.Equal(Phase.Failed, done.Status!.Phase);
+        Assert.Equal(reason, done.Status.Conditions!.Single(c => c.Type == ConditionTypes.Ready).Reason);
+        Assert.Empty((await cluster.Client.CoreV1.ListNamespacedPodAsync(OperatorHarness.Ns, labelSelector: $"{CryoNames.RestoreLabel}=orphan")).Items);
+        Assert.All(cluster.Agents.Values, a => Assert.Empty(a.Engine.RestoreCalls));
+    }
+
+    [Fact]
+    public async Task Restore_Should_Refuse_PodsSharingOnePidNamespace()
+    {
+        // Arrange
+        var pod = await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "shared", "node-1");
+        pod.Spec.ShareProcessNamespace = true;
+        await cluster.Client.CoreV1.ReplaceNamespacedPodAsync(pod, "shared", OperatorHarness.Ns);
+
+        // Act
+        await cluster.CreateRestoreAsync("into-shared", new RestoreSpec { CheckpointName = "web-1", ExistingPod = new ExistingPodTarget { Name = "shared" } });
+        var done = await cluster.WaitForRestoreAsync("into-shared", r => r.Status?.Phase is Phase.Succeeded or Phase.Failed, "finished");
+
+        // Assert
+        Assert.Equal(ConditionReasons.SharedProcessNamespace, done.Status!.Conditions!.Single(c => c.Type == ConditionTypes.Ready).Reason);
+        Assert.All(cluster.Agents.Values, a => Assert.Empty(a.Engine.RestoreCalls));
+    }
+}
