@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using Cryo.Agent.Containers;
+using Cryo.Agent.Engine;
+using Cryo.Agent.Processes;
+using Cryo.Agent.Store;
+using Cryo.Criu;
+using Cryo.Criu.Stats;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Cryo.Agent.Checkpointing;
+
+/// <summary>
+/// Takes a checkpoint: resolves the tree, dumps it with CRIU into a temporary directory of the store
+/// while hashing the images as they are written, writes the manifest, and commits by one atomic rename.
+/// On any failure the tree is left running (thawed) and the temporary directory is removed.
+/// </summary>
+public sealed class CheckpointEngine(
+    ImageStore store,
+    ContainerResolver resolver,
+    ICriu criu,
+    CriuFacts facts,
+    IOptions<EngineOptions> options,
+    ILogger<CheckpointEngine> logger) : ICheckpointEngine
+{
+    private readonly EngineOptions settings = options.Value;
+
+    /// <inheritdoc />
+    public async Task<CheckpointOutcome> CheckpointAsync(CheckpointCommand command, IProgress<CheckpointStage> progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(progress);
+        var started = Stopwatch.GetTimestamp();
+        var key = new CheckpointKey(command.Namespace, command.Name, command.OperationId);
+        RefuseIncremental(command);
+
+        progress.Report(CheckpointStage.Resolving);
+        var tree = await ResolveAsync(command.Source, cancellationToken).ConfigureAwait(false);
+        var version = await facts.GetVersionAsync(cancellationToken).ConfigureAwait(false);
+
+        using var pending = store.Begin(key);
+        var hostname = await HostnameReader.ReadAsync(tree, cancellationToken).ConfigureAwait(false);
+        var sessionOutside = await SessionOutsideTreeAsync(tree, cancellationToken).ConfigureAwait(false);
+        var plan = DumpPlan.For(tree, command, pending.ImagesDirectory, sessionOutside);
+
+        progress.Report(plan.Freezer is null ? CheckpointStage.Dumping : CheckpointStage.Freezing);
+        var (files, dump) = await DumpAsync(plan, pending, command, progress, cancellationToken).ConfigureAwait(false);
+
+        progress.Report(CheckpointStage.Committing);
+        var manifest = ManifestFactory.Create(key, tree, plan, command, files, dump, version, settings.NodeName, hostname, started);
+        var stored = await store.CommitAsync(pending, manifest, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("checkpoint {Namespace}/{Name} of {Source} committed at {Directory}: {Processes} processes, {Bytes} bytes, frozen {FrozenMs} ms",
+            command.Namespace, command.Name, command.Source, stored.Directory, manifest.ProcessCount, stored.SizeBytes, manifest.Timings.FreezeMs);
+
+        return new CheckpointOutcome(
+            command.Namespace, command.Name,
+            Path.GetRelativePath(store.RootDirectory, stored.Directory),
+            stored.SizeBytes,
+            TimeSpan.FromMilliseconds(manifest.Timings.FreezeMs),
+            TimeSpan.FromMilliseconds(manifest.Timings.DumpMs),
+            Stopwatch.GetElapsedTime(started),
+            manifest.ProcessCount,
+            version.ToString(),
+            manifest.MemoryPagesBytes,
+            manifest.CreatedAt);
+    }
+
+    /// <summary>
+    /// Incremental chains need the kernel's soft-dirty memory tracking; this kernel family often lacks
+    /// it (CONFIG_MEM_SOFT_DIRTY), and CRIU then fails late. Refuse early, saying why.
+    /// </summary>
+    private static void RefuseIncremental(CheckpointCommand command)
+    {
+        if (command.ParentCheckpoint is not null)
+        {
+            throw new FeatureUnavailableException("mem_dirty_track",
+                $"checkpoint {command.Namespace}/{command.Name} names parent {command.ParentCheckpoint}, but incremental checkpoints are not supported by this agent yet: " +
+                "they need CRIU's memory tracking (criu check --feature mem_dirty_track); take a full checkpoint instead");
+        }
+    }
+
+    private async Task<ResolvedContainer> ResolveAsync(ProcessTreeRef source, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return source.ContainerId is { } id
+                ? await resolver.ResolveByContainerIdAsync(id, cancellationToken).ConfigureAwait(false)
+                : await resolver.ResolveByPidAsync(source.Pid ?? 0, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ContainerNotFoundException e)
+        {
+            throw new ProcessTreeNotFoundException(source, e.Message);
+        }
+        catch (ProcessGoneException e)
+        {
+            throw new ProcessTreeNotFoundException(source, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// A root whose session leader lives outside the tree (a process started without setsid) can only be
+    /// dumped as a shell job: CRIU cannot recreate a session it does not own.
+    /// </summary>
+    private static async Task<bool> SessionOutsideTreeAsync(ResolvedContainer tree, CancellationToken cancellationToken)
+    {
+        var stat = await new ProcFs().ReadStatAsync(tree.InitPid, cancellationToken).ConfigureAwait(false);
+        return stat.Session == 0 || tree.Processes.All(p => p.HostPid != stat.Session);
+    }
+
+    private async Task<(IReadOnlyList<ManifestFile> Files, DumpResult Dump)> DumpAsync(
+        DumpPlan plan, PendingCheckpoint pending, CheckpointCommand command, IProgress<CheckpointStage> progress, CancellationToken cancellationToken)
+    {
+        // Hash the images while CRIU writes them: hashing after the dump would add a second full pass
+        // over every page to the checkpoint's duration.
+        var hasher = pending.StartHashingImages(cancellationToken);
+        await using (hasher.ConfigureAwait(false))
+        {
+            var deadline = command.Timeout > TimeSpan.Zero ? command.Timeout : settings.DefaultTimeout;
+            CriuRunResult run;
+            try
+            {
+                progress.Report(CheckpointStage.Dumping);
+                run = await criu.DumpAsync(plan.Options, plan.Launch, deadline, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is CriuException or OperationCanceledException)
+            {
+                LeaveRunning(plan, command, e);
+                throw;
+            }
+            var files = await hasher.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            var stats = CriuStatisticsReader.ReadDump(plan.Options.ImagesDirectory);
+            return (files, new DumpResult(run.Duration, stats));
+        }
+    }
+
+    /// <summary>A failed or killed dump must not leave the workload frozen.</summary>
+    private void LeaveRunning(DumpPlan plan, CheckpointCommand command, Exception failure)
+    {
+        if (plan.Freezer is null)
+        {
+            return;
+        }
+        try
+        {
+            if (plan.Freezer.IsFrozen())
+            {
+                plan.Freezer.Thaw();
+                logger.LogWarning("checkpoint {Namespace}/{Name}: CRIU left {Freezer} frozen ({Reason}); thawed it",
+                    command.Namespace, command.Name, plan.Freezer.Directory, failure.Message);
+            }
+        }
+        catch (IOException e)
+        {
+            logger.LogError(e, "checkpoint {Namespace}/{Name}: could not thaw {Freezer}", command.Namespace, command.Name, plan.Freezer.Directory);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using Cryo.Agent.Cgroups;
+using Cryo.Agent.Processes;
+
+namespace Cryo.Agent.Restoring;
+
+/// <summary>
+/// The fresh cgroups a standalone restored copy lives in, one per v1 controller
+/// (<c>/sys/fs/cgroup/CONTROLLER/cryo/restore-ID</c>), so copies of one checkpoint never share limits
+/// and a failed restore can be swept by killing whatever is in them.
+/// </summary>
+public sealed class RestoreCgroups
+{
+    private readonly IReadOnlyList<string> directories;
+
+    private RestoreCgroups(IReadOnlyDictionary<string, string> paths, IReadOnlyList<string> directories)
+    {
+        Paths = paths;
+        this.directories = directories;
+    }
+
+    /// <summary>Controller → cgroup path (for <c>--cgroup-root CONTROLLER:PATH</c>).</summary>
+    public IReadOnlyDictionary<string, string> Paths { get; }
+
+    /// <summary>Makes the cgroups for one restore, and removes empty ones earlier copies left.</summary>
+    public static RestoreCgroups Create(EngineOptions options, string operationId, string cgroupRoot = CgroupLayout.Root)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var name = "restore-" + operationId + "-" + Guid.NewGuid().ToString("N")[..6];
+        var cgroupPath = "/" + options.RestoreCgroupParent.Trim('/') + "/" + name;
+        var paths = new Dictionary<string, string>();
+        var directories = new List<string>();
+        if (CgroupLayout.IsUnified(cgroupRoot))
+        {
+            var directory = CgroupLayout.Join(cgroupRoot, cgroupPath);
+            SweepEmpty(Path.GetDirectoryName(directory)!);
+            Directory.CreateDirectory(directory);
+            return new RestoreCgroups(new Dictionary<string, string>(), [directory]) { UnifiedPath = cgroupPath };
+        }
+        foreach (var controller in options.RestoreCgroupControllers)
+        {
+            var hierarchy = Path.Combine(cgroupRoot, controller);
+            if (!Directory.Exists(hierarchy))
+            {
+                continue;
+            }
+            var directory = CgroupLayout.Join(hierarchy, cgroupPath);
+            SweepEmpty(Path.GetDirectoryName(directory)!);
+            Directory.CreateDirectory(directory);
+            paths[controller] = cgroupPath;
+            directories.Add(directory);
+        }
+        return new RestoreCgroups(paths, directories);
+    }
+
+    /// <summary>On a cgroup v2 host: the single cgroup path for <c>--cgroup-root</c>.</summary>
+    public string? UnifiedPath { get; private init; }
+
+    /// <summary>SIGKILLs every process in the cgroups and waits (briefly) until they are empty.</summary>
+    public async Task KillAllAsync()
+    {
+        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 5;
+        while (true)
+        {
+            var pids = directories.SelectMany(Procs).Distinct().ToList();
+            if (pids.Count == 0 || Stopwatch.GetTimestamp() > deadline)
+            {
+                return;
+            }
+            foreach (var pid in pids)
+            {
+                ProcessKiller.Kill(pid);
+            }
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Removes the cgroups (they must be empty).</summary>
+    public void Remove()
+    {
+        foreach (var directory in directories.Where(Directory.Exists))
+        {
+            Directory.Delete(directory);
+        }
+    }
+
+    private static IEnumerable<int> Procs(string directory)
+    {
+        var file = Path.Combine(directory, "cgroup.procs");
+        if (!File.Exists(file))
+        {
+            return [];
+        }
+        return File.ReadAllLines(file).Where(l => l.Length > 0).Select(int.Parse);
+    }
+
+    /// <summary>Copies that have ended leave empty cgroups behind; remove them as new ones are made.</summary>
+    private static void SweepEmpty(string parent)
+    {
+        if (!Directory.Exists(parent))
+        {
+            return;
+        }
+        foreach (var child in Directory.EnumerateDirectories(parent, "restore-*"))
+        {
+            try
+            {
+                if (!Procs(child).Any())
+                {
+                    Directory.Delete(child);
+                }
+            }
+            catch (IOException)
+            {
+                // A cgroup that gained a process between the read and the rmdir is busy: it stays.
+            }
+        }
+    }
+}

@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using System.Globalization;
+using Cryo.Agent.Containers;
+using Cryo.Agent.Engine;
+using Cryo.Agent.Processes;
+using Cryo.Agent.Store;
+using Cryo.Criu;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Cryo.Agent.Restoring;
+
+/// <summary>
+/// Restores a committed checkpoint: a standalone copy in fresh namespaces and cgroups, or into a running
+/// target container whose init (the placeholder) adopts the restored root. The checkpoint is only read;
+/// a failed restore leaves it intact and kills whatever CRIU half-restored.
+/// </summary>
+public sealed class RestoreEngine(
+    ImageStore store,
+    ContainerResolver resolver,
+    ICriu criu,
+    IOptions<EngineOptions> options,
+    ILogger<RestoreEngine> logger) : IRestoreEngine
+{
+    private readonly EngineOptions settings = options.Value;
+    private readonly ProcFs procFs = new();
+
+    /// <inheritdoc />
+    public async Task<RestoreOutcome> RestoreAsync(RestoreCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var started = Stopwatch.GetTimestamp();
+        var checkpoint = FindCheckpoint(command);
+        // Cheap checks first: every listed file present with its size. Contents are hashed beside CRIU.
+        ChecksumVerifier.VerifyStructure(checkpoint);
+
+        var container = command.TargetContainer is { } target ? await ResolveTargetAsync(target, cancellationToken).ConfigureAwait(false) : null;
+        var workDirectory = CreateWorkDirectory(command.OperationId);
+        var cgroups = container is null ? RestoreCgroups.Create(settings, command.OperationId) : null;
+        var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>());
+        var deadline = command.Timeout > TimeSpan.Zero ? command.Timeout : settings.DefaultTimeout;
+        var gate = VerificationGate.Create(workDirectory, deadline);
+        var (criuOptions, launch) = RestorePlanner.Plan(checkpoint, restoreTarget, gate.ScriptPath);
+
+        using var verifyCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var verification = VerifyAsync(checkpoint, gate, verifyCancel.Token);
+        try
+        {
+            var run = await criu.RestoreAsync(criuOptions, launch, deadline, cancellationToken).ConfigureAwait(false);
+            var verified = await verification.ConfigureAwait(false);
+            var pid = run.RestoredPid ?? throw new InvalidOperationException($"CRIU restored {command.Namespace}/{command.Name} but wrote no pidfile");
+            var (hostPid, namespacePid) = await LocateRootAsync(container, pid, cancellationToken).ConfigureAwait(false);
+            if (container is not null)
+            {
+                HandOff(container, pid);
+            }
+            logger.LogInformation("restore {Namespace}/{Name} ({Operation}) into {Target}: root host PID {HostPid}, in-namespace PID {NamespacePid}",
+                command.Namespace, command.Name, command.OperationId, container is null ? "a new PID namespace" : $"container PID {container.InitPid}", hostPid, namespacePid);
+            return new RestoreOutcome(hostPid, namespacePid, verified, run.Duration, Stopwatch.GetElapsedTime(started));
+        }
+        catch (Exception failure) when (failure is CriuException or OperationCanceledException)
+        {
+            await verifyCancel.CancelAsync().ConfigureAwait(false);
+            await KillHalfRestoredAsync(container, cgroups).ConfigureAwait(false);
+            // A restore that failed because the images are corrupt says so, not CRIU's echo of it.
+            var corruption = await CorruptionOf(verification).ConfigureAwait(false);
+            Cleanup(workDirectory, cgroups);
+            if (corruption is not null)
+            {
+                throw corruption;
+            }
+            throw;
+        }
+        catch
+        {
+            await verifyCancel.CancelAsync().ConfigureAwait(false);
+            Cleanup(workDirectory, cgroups);
+            throw;
+        }
+    }
+
+    private StoredCheckpoint FindCheckpoint(RestoreCommand command) =>
+        store.FindByName(command.Namespace, command.Name).OrderByDescending(c => c.Manifest.CreatedAt).FirstOrDefault()
+            ?? throw new CheckpointNotFoundException(command.Namespace, command.Name);
+
+    private async Task<ResolvedContainer> ResolveTargetAsync(ProcessTreeRef target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return target.ContainerId is { } id
+                ? await resolver.ResolveByContainerIdAsync(id, cancellationToken).ConfigureAwait(false)
+                : await resolver.ResolveByPidAsync(target.Pid ?? 0, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ContainerNotFoundException e)
+        {
+            throw new ProcessTreeNotFoundException(target, e.Message);
+        }
+        catch (ProcessGoneException e)
+        {
+            throw new ProcessTreeNotFoundException(target, e.Message);
+        }
+    }
+
+    private string CreateWorkDirectory(string operationId)
+    {
+        var restores = Path.Combine(settings.RunDirectory, "restores");
+        Directory.CreateDirectory(restores, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // The operation ID was validated by the service (and names no path); each attempt gets its own directory.
+        var directory = Path.Combine(restores, operationId + "." + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return directory;
+    }
+
+    private static async Task<TimeSpan> VerifyAsync(StoredCheckpoint checkpoint, VerificationGate gate, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await ChecksumVerifier.VerifyContentAsync(checkpoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CheckpointCorruptedException)
+        {
+            gate.Refuse();
+            throw;
+        }
+        gate.Open();
+        return Stopwatch.GetElapsedTime(started);
+    }
+
+    private static async Task<CheckpointCorruptedException?> CorruptionOf(Task<TimeSpan> verification)
+    {
+        try
+        {
+            await verification.ConfigureAwait(false);
+            return null;
+        }
+        catch (CheckpointCorruptedException e)
+        {
+            return e;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Finds the restored root's host PID and its PID inside its own namespace. CRIU's pidfile holds the
+    /// PID in the numbering of the namespace CRIU ran in: the host's for a standalone copy, the target
+    /// container's otherwise.
+    /// </summary>
+    private async Task<(int HostPid, int NamespacePid)> LocateRootAsync(ResolvedContainer? container, int pid, CancellationToken cancellationToken)
+    {
+        if (container is null)
+        {
+            var status = await procFs.ReadStatusAsync(pid, cancellationToken).ConfigureAwait(false);
+            return (pid, status.InnermostPid);
+        }
+        foreach (var child in await procFs.ReadChildrenAsync(container.InitPid, cancellationToken).ConfigureAwait(false))
+        {
+            var status = await procFs.ReadStatusAsync(child, cancellationToken).ConfigureAwait(false);
+            // NSpid: host, target container's, restored tree's own.
+            if (status.NamespacePids.Count >= 2 && status.NamespacePids[1] == pid)
+            {
+                return (child, status.InnermostPid);
+            }
+        }
+        throw new InvalidOperationException($"the restored root (PID {pid} in container PID {container.InitPid}'s namespace) is not a child of the container's init");
+    }
+
+    /// <summary>
+    /// Tells the placeholder init which child is the application: written to a temporary file and renamed,
+    /// so the placeholder never reads half a PID. A target without the handoff directory has another init.
+    /// </summary>
+    private void HandOff(ResolvedContainer container, int pid)
+    {
+        var directory = Path.Combine($"/proc/{container.InitPid}/root", settings.PlaceholderHandoffDirectory);
+        if (!Directory.Exists(directory))
+        {
+            logger.LogInformation("target container PID {Pid} has no {Directory}: its init is not Cryo's placeholder, so nothing is handed off",
+                container.InitPid, settings.PlaceholderHandoffDirectory);
+            return;
+        }
+        var final = Path.Combine(directory, settings.PlaceholderHandoffFile);
+        var temporary = final + ".tmp";
+        File.WriteAllText(temporary, pid.ToString(CultureInfo.InvariantCulture) + "\n");
+        File.Move(temporary, final, overwrite: true);
+    }
+
+    /// <summary>
+    /// CRIU kills its tree when it fails by itself, but not when it is killed at its deadline: end every
+    /// process the restore left behind.
+    /// </summary>
+    private async Task KillHalfRestoredAsync(ResolvedContainer? container, RestoreCgroups? cgroups)
+    {
+        if (cgroups is not null)
+        {
+            await cgroups.KillAllAsync().ConfigureAwait(false);
+            return;
+        }
+        if (container is null)
+        {
+            return;
+        }
+        var parents = await procFs.ReadParentsAsync(CancellationToken.None).ConfigureAwait(false);
+        foreach (var (pid, _) in parents.Where(p => IsDescendant(parents, p.Key, container.InitPid)))
+        {
+            ProcessKiller.Kill(pid);
+        }
+    }
+
+    private static bool IsDescendant(IReadOnlyDictionary<int, int> parents, int pid, int ancestor)
+    {
+        for (var current = pid; parents.TryGetValue(current, out var parent) && parent > 1; current = parent)
+        {
+            if (parent == ancestor)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void Cleanup(string workDirectory, RestoreCgroups? cgroups)
+    {
+        try
+        {
+            Directory.Delete(workDirectory, recursive: true);
+            cgroups?.Remove();
+        }
+        catch (IOException e)
+        {
+            logger.LogWarning(e, "could not remove {Directory} after a failed restore", workDirectory);
+        }
+    }
+}

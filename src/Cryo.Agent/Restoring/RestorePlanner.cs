@@ -1,0 +1,152 @@
+using System.Globalization;
+using Cryo.Agent.Cgroups;
+using Cryo.Agent.Containers;
+using Cryo.Agent.Processes;
+using Cryo.Agent.Store;
+using Cryo.Criu;
+
+namespace Cryo.Agent.Restoring;
+
+/// <summary>
+/// Turns a checkpoint's manifest and a target into CRIU's restore options and launch. The dump left the
+/// network, UTS and IPC namespaces out of the images (CRIU ran inside them), so the tree lands in
+/// whichever of those CRIU runs in: the target's, or fresh ones for a standalone copy.
+/// </summary>
+public static class RestorePlanner
+{
+    private const int StdoutFd = 3;
+    private const int StderrFd = 4;
+
+    /// <summary>Plans the restore.</summary>
+    /// <exception cref="RestoreTargetMismatchException">The target lacks a mount or root the checkpoint needs.</exception>
+    public static (RestoreOptions Options, CriuLaunch Launch) Plan(StoredCheckpoint checkpoint, RestoreTarget target, string? actionScript)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(target);
+        var manifest = checkpoint.Manifest;
+        var options = new RestoreOptions
+        {
+            ImagesDirectory = checkpoint.ImagesDirectory,
+            Detached = true,
+            PidFile = target.PidFile,
+            ShellJob = manifest.Options.ShellJob,
+            TcpEstablished = manifest.Options.TcpEstablished,
+            FileLocks = manifest.Options.FileLocks,
+            ManageCgroups = true,
+            ActionScript = actionScript,
+            // The checkpoint directory is committed and read-only to restores (and several may run from it
+            // at once): CRIU's log and statistics go to this restore's own directory.
+            LogFile = Path.Combine(target.WorkDirectory, CriuImageFiles.RestoreLog),
+            WorkDirectory = target.WorkDirectory,
+        };
+        return target.Target is { } container
+            ? IntoContainer(options, manifest, container)
+            : Standalone(options, manifest, target);
+    }
+
+    private static (RestoreOptions, CriuLaunch) Standalone(RestoreOptions options, CheckpointManifest manifest, RestoreTarget target)
+    {
+        var externals = manifest.Source.ExternalMounts.Select(e =>
+            manifest.Source.ExternalSources.TryGetValue(e.Key, out var source)
+                ? $"mnt[{e.Key}]:{source}"
+                : throw new RestoreTargetMismatchException(e.Value, $"the checkpoint's mount {e.Value} has no recorded host source; restore it into a container that has that mount"))
+            .ToList();
+        var (inherit, redirects) = Stdio(manifest, target.OutputPath, target.ErrorPath);
+        options = options with
+        {
+            Root = manifest.Source.RootPath,
+            External = externals,
+            CgroupRoots = [.. target.CgroupPaths.Select(c => $"{c.Key}:{c.Value}")],
+            InheritFds = inherit,
+        };
+        var prefix = new List<string>();
+        var fresh = NamespaceEntry.SandboxKinds.Where(k => manifest.Source.OwnNamespaces.Contains(NamespaceKinds.FileName(k))).ToList();
+        if (fresh.Count > 0)
+        {
+            // The source had its own network/UTS/IPC namespaces, and the images do not carry them: give
+            // the copy fresh ones, with loopback up and the recorded host name, as a pod sandbox would.
+            prefix.Add("unshare");
+            prefix.AddRange(fresh.Select(NamespaceEntry.Flag));
+            prefix.AddRange(["--", "/bin/sh", "-c", SandboxSetup(fresh.Contains(NamespaceKind.Net), fresh.Contains(NamespaceKind.Uts) ? manifest.Source.Hostname : null), "sh"]);
+        }
+        return (options, new CriuLaunch { Prefix = prefix, FdRedirects = redirects });
+    }
+
+    private static (RestoreOptions, CriuLaunch) IntoContainer(RestoreOptions options, CheckpointManifest manifest, ResolvedContainer container)
+    {
+        if (!container.RootPathIsHostPath)
+        {
+            throw new RestoreTargetMismatchException("/", $"the host path of the target container's root (PID {container.InitPid}) is unknown; CRIU needs it as --root");
+        }
+        var externals = manifest.Source.ExternalMounts.Select(e =>
+        {
+            var mount = container.ExternalMounts.FirstOrDefault(m => m.MountPoint == e.Value && m.HostPath is not null)
+                ?? throw new RestoreTargetMismatchException(e.Value, $"the target container (PID {container.InitPid}) has no mount at {e.Value}, which the checkpointed processes use");
+            return $"mnt[{e.Key}]:{mount.HostPath}";
+        }).ToList();
+        var init = container.InitPid.ToString(CultureInfo.InvariantCulture);
+        var (inherit, redirects) = Stdio(manifest, $"/proc/{init}/fd/1", $"/proc/{init}/fd/2");
+        options = options with
+        {
+            Root = container.RootPath,
+            External = externals,
+            CgroupRoots = CgroupRootsOf(container),
+            InheritFds = inherit,
+        };
+        // Run CRIU in the target's PID namespace (so the restored root becomes a child of the target's
+        // init, dies with it and is reaped by it) and in its network, IPC and UTS namespaces, inside a
+        // private mount namespace with a /proc of that PID namespace: CRIU reads /proc to find its tasks.
+        var prefix = new List<string>(NamespaceEntry.Nsenter(container.InitPid, [NamespaceKind.Pid, NamespaceKind.Net, NamespaceKind.Ipc, NamespaceKind.Uts]))
+        {
+            "unshare", "--mount", "--propagation", "private", "--",
+            "/bin/sh", "-c", "mount -t proc proc /proc && exec \"$@\"", "sh",
+        };
+        return (options, new CriuLaunch { Prefix = prefix, FdRedirects = redirects });
+    }
+
+    /// <summary>
+    /// One <c>--cgroup-root</c> per hierarchy of the target, its root included: CRIU maps each dumped
+    /// hierarchy onto the target's cgroup there. No global root: it would also apply to hierarchies the
+    /// target leaves at "/" (cpuset here), where CRIU would create cgroups and copy cpuset settings.
+    /// </summary>
+    private static List<string> CgroupRootsOf(ResolvedContainer container) =>
+        container.Cgroups
+            .Where(c => c.Controllers.Count > 0)
+            .Select(c => $"{string.Join(',', c.Controllers)}:{c.Path}")
+            .ToList();
+
+    /// <summary>
+    /// The root's standard output and error were pipes to the old container's runtime, which are gone:
+    /// hand CRIU the new destinations for those pipe identities (<c>--inherit-fd</c>), so the app's
+    /// output goes where the target's goes (<c>kubectl logs</c>) instead of into pipes nobody reads.
+    /// </summary>
+    private static (List<InheritFd>, Dictionary<int, string>) Stdio(CheckpointManifest manifest, string stdoutPath, string stderrPath)
+    {
+        var inherit = new List<InheritFd>();
+        var redirects = new Dictionary<int, string>();
+        if (IsPipe(manifest.Source.StdoutIdentity))
+        {
+            inherit.Add(new InheritFd(StdoutFd, manifest.Source.StdoutIdentity!));
+            redirects[StdoutFd] = stdoutPath;
+        }
+        if (IsPipe(manifest.Source.StderrIdentity) && manifest.Source.StderrIdentity != manifest.Source.StdoutIdentity)
+        {
+            inherit.Add(new InheritFd(StderrFd, manifest.Source.StderrIdentity!));
+            redirects[StderrFd] = stderrPath;
+        }
+        return (inherit, redirects);
+    }
+
+    private static bool IsPipe(string? identity) => identity is not null && identity.StartsWith("pipe:[", StringComparison.Ordinal);
+
+    private static string SandboxSetup(bool network, string? hostname)
+    {
+        var steps = new List<string>();
+        if (network) steps.Add("ip link set lo up");
+        if (hostname is not null) steps.Add($"echo {ShellWord(hostname)} > /proc/sys/kernel/hostname");
+        steps.Add("exec \"$@\"");
+        return string.Join(" && ", steps);
+    }
+
+    private static string ShellWord(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}

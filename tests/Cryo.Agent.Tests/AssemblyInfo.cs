@@ -1,0 +1,2 @@
+// The agent tests run real processes in Linux namespaces and cgroups.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]

@@ -1,0 +1,197 @@
+using Cryo.Agent.Store;
+using Cryo.Agent.Tests.Harness;
+using Cryo.Agent.Tests.Support;
+using Xunit;
+
+namespace Cryo.Agent.Tests.Restoring;
+
+/// <summary>Restores real checkpoints of container-shaped trees with real CRIU, and checks what the kernel shows.</summary>
+public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly TestEngines engines = new();
+    private RestoredCopies copies = null!;
+
+    public Task InitializeAsync()
+    {
+        copies = new RestoredCopies(engines);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await copies.DisposeAsync();
+
+    public void Dispose() => engines.Dispose();
+
+    [Fact]
+    public async Task Restore_Should_ContinueTheCounter_When_TheOriginalWasKilled()
+    {
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 5, Patience, CancellationToken.None);
+        var before = Counter.Last(workload.Stdout);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "counter"), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+        await ProcessKiller.KillTreeAsync(workload.InitPid, CancellationToken.None);
+        var atKill = Counter.Last(workload.Stdout);
+
+        var command = TestEngines.RestoreOf("counter");
+        var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
+        copies.Track(outcome.HostPid);
+
+        var restored = await Counter.WaitForFileAsync(engines.OutputOf(command), v => v.Count >= 3, Patience);
+        Assert.InRange(restored[0], before + 1, atKill + 1);
+        Assert.Equal(1, outcome.NamespacePid);
+        Assert.Equal([outcome.HostPid, 1], Procs.NamespacePids(outcome.HostPid));
+        Assert.Equal(workload.Hostname, await HostnameOfAsync(outcome.HostPid));
+    }
+
+    [Fact]
+    public async Task Restore_Should_KeepInNamespacePids_When_TwoCopiesRunTogether()
+    {
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "twins", leaveRunning: false), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+
+        var first = TestEngines.RestoreOf("twins");
+        var second = TestEngines.RestoreOf("twins");
+        var outcomes = await Task.WhenAll(engines.Restores.RestoreAsync(first, CancellationToken.None), engines.Restores.RestoreAsync(second, CancellationToken.None));
+        foreach (var outcome in outcomes)
+        {
+            copies.Track(outcome.HostPid);
+        }
+
+        Assert.NotEqual(outcomes[0].HostPid, outcomes[1].HostPid);
+        Assert.Equal(outcomes[0].NamespacePid, outcomes[1].NamespacePid);
+        Assert.Equal(InNamespacePids(outcomes[0].HostPid), InNamespacePids(outcomes[1].HostPid));
+        Assert.NotEqual(Procs.Namespace(outcomes[0].HostPid, "pid"), Procs.Namespace(outcomes[1].HostPid, "pid"));
+        Assert.NotEqual(Procs.Cgroup(outcomes[0].HostPid, "memory"), Procs.Cgroup(outcomes[1].HostPid, "memory"));
+        var a = await Counter.WaitForFileAsync(engines.OutputOf(first), v => v.Count >= 3, Patience);
+        var b = await Counter.WaitForFileAsync(engines.OutputOf(second), v => v.Count >= 3, Patience);
+        Assert.Equal(a[0], b[0]);
+    }
+
+    [Fact]
+    public async Task Restore_Should_LiveInThePlaceholdersNamespacesAndCgroup_When_RestoredIntoAContainer()
+    {
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script, Hostname = "source" }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "moving"), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+        await ProcessKiller.KillTreeAsync(workload.InitPid, CancellationToken.None);
+        await using var placeholder = await ContainerWorkload.StartPlaceholderAsync(SameImagePlaceholder("target"), CancellationToken.None);
+
+        var outcome = await engines.Restores.RestoreAsync(TestEngines.RestoreOf("moving", placeholder.InitPid), CancellationToken.None);
+
+        var nspid = Procs.NamespacePids(outcome.HostPid);
+        Assert.Equal(3, nspid.Count);
+        Assert.Equal(1, nspid[^1]);
+        Assert.Equal(placeholder.InitPid, ParentOf(outcome.HostPid));
+        foreach (var kind in new[] { "net", "ipc", "uts" })
+        {
+            Assert.Equal(Procs.Namespace(placeholder.InitPid, kind), Procs.Namespace(outcome.HostPid, kind));
+        }
+        Assert.Equal(Procs.Cgroup(placeholder.InitPid, "memory"), Procs.Cgroup(outcome.HostPid, "memory"));
+        Assert.Equal("target", await HostnameOfAsync(outcome.HostPid));
+        // Its output goes to the placeholder's stdout, which the harness reads like a runtime's shim.
+        var restoredStart = placeholder.Stdout.Length;
+        await placeholder.WaitForOutputAsync(o => Counter.Values(o[restoredStart..]).Count >= 3, Patience, CancellationToken.None);
+
+        var tree = Procs.Tree(outcome.HostPid);
+        Harness.ProcessKiller.IsAlive(placeholder.InitPid);
+        await ProcessKiller.KillAsync([placeholder.InitPid], CancellationToken.None);
+        await WaitUntilAsync(() => tree.All(p => !Procs.IsAlive(p)), "every restored process to end with the placeholder's init");
+    }
+
+    [Fact]
+    public async Task Restore_Should_KeepAnEstablishedTcpConnection_When_CheckpointedWithTcpEstablished()
+    {
+        // A server and a client in the workload's own network namespace, talking over loopback: the
+        // client streams numbers through the connection and the server prints what it receives.
+        const string script = "sleep 100000 | nc -l -p 7000 &\nsleep 0.3\ni=0\nwhile :; do i=$((i+1)); echo $i; sleep 0.05; done | nc 127.0.0.1 7000\n";
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = script }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 5, Patience, CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "tcp", leaveRunning: false, tcpEstablished: true), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+        var atDump = Counter.Last(workload.Stdout);
+
+        var command = TestEngines.RestoreOf("tcp");
+        var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
+        copies.Track(outcome.HostPid);
+
+        var received = await Counter.WaitForFileAsync(engines.OutputOf(command), v => v.Count >= 5, Patience);
+        Assert.Equal(atDump + 1, received[0]);
+    }
+
+    [Theory]
+    [InlineData("flip")]
+    [InlineData("missing")]
+    public async Task Restore_Should_RefuseAndNameTheFile_When_AnImageIsCorruptedOrMissing(string damage)
+    {
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "damaged"), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+        var checkpoint = Assert.Single(engines.Store.List());
+        var pages = Directory.EnumerateFiles(checkpoint.ImagesDirectory, "pages-*.img").OrderByDescending(f => new FileInfo(f).Length).First();
+        var relative = Path.GetRelativePath(checkpoint.Directory, pages);
+        if (damage == "flip")
+        {
+            await using var stream = new FileStream(pages, FileMode.Open, FileAccess.ReadWrite);
+            stream.Position = stream.Length / 2;
+            var b = stream.ReadByte();
+            stream.Position = stream.Length / 2;
+            stream.WriteByte((byte)(b ^ 0x01));
+        }
+        else
+        {
+            File.Delete(pages);
+        }
+        var before = Procs.Tree(1).Count;
+
+        var error = await Assert.ThrowsAsync<CheckpointCorruptedException>(() => engines.Restores.RestoreAsync(TestEngines.RestoreOf("damaged"), CancellationToken.None));
+
+        Assert.Equal(relative, error.RelativePath);
+        Assert.Contains(relative, error.Message, StringComparison.Ordinal);
+        Assert.Single(engines.Store.List());
+        Assert.Empty(RestoredCgroupsWithProcesses());
+        Assert.InRange(Procs.Tree(1).Count, 0, before + 5);
+    }
+
+    /// <summary>
+    /// A placeholder started from the workload's image (same /app/init.sh) but running the placeholder
+    /// loop as its init, as a restore pod runs the placeholder in place of the image's command.
+    /// </summary>
+    private static ContainerSpec SameImagePlaceholder(string hostname) =>
+        new() { Script = Counter.Script, Hostname = hostname, InitCommand = ["/bin/sh", "-c", ContainerSpec.PlaceholderScript] };
+
+    private IEnumerable<string> RestoredCgroupsWithProcesses()
+    {
+        var parent = Path.Combine(HarnessCgroups.Root, "pids", engines.Options.RestoreCgroupParent);
+        return Directory.Exists(parent)
+            ? Directory.EnumerateDirectories(parent).Where(d => File.ReadAllText(Path.Combine(d, "cgroup.procs")).Trim().Length > 0)
+            : [];
+    }
+
+    /// <summary>The in-namespace PIDs of the root and its long-lived children (the counter's sleeps come and go).</summary>
+    private static IReadOnlyList<int> InNamespacePids(int root) =>
+        Procs.Tree(root).Where(p => Procs.IsAlive(p) && !IsSleep(p)).Select(p => Procs.NamespacePids(p)[^1]).Order().ToList();
+
+    private static bool IsSleep(int pid) =>
+        !File.Exists($"/proc/{pid}/cmdline") || File.ReadAllText($"/proc/{pid}/cmdline").StartsWith("sleep", StringComparison.Ordinal);
+
+    private static int ParentOf(int pid) =>
+        int.Parse(File.ReadAllLines($"/proc/{pid}/status").Single(l => l.StartsWith("PPid:", StringComparison.Ordinal))[5..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task<string> HostnameOfAsync(int pid)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("nsenter", ["-t", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--uts", "cat", "/proc/sys/kernel/hostname"]) { RedirectStandardOutput = true })!;
+        var name = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return name.Trim();
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(50);
+        }
+    }
+}

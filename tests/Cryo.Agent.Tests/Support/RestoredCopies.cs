@@ -1,0 +1,40 @@
+using Cryo.Agent.Tests.Harness;
+
+namespace Cryo.Agent.Tests.Support;
+
+/// <summary>
+/// Restored trees a test started: on disposal each is SIGKILLed with its descendants, and the cgroups
+/// the engine made for standalone copies are removed.
+/// </summary>
+public sealed class RestoredCopies(TestEngines engines) : IAsyncDisposable
+{
+    private readonly List<int> roots = [];
+
+    public void Track(int hostPid)
+    {
+        lock (roots)
+        {
+            roots.Add(hostPid);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var root in roots)
+        {
+            await ProcessKiller.KillTreeAsync(root, CancellationToken.None);
+        }
+        foreach (var controller in engines.Options.RestoreCgroupControllers)
+        {
+            var parent = Path.Combine(HarnessCgroups.Root, controller, engines.Options.RestoreCgroupParent);
+            if (!Directory.Exists(parent))
+            {
+                continue;
+            }
+            foreach (var cgroup in Directory.EnumerateDirectories(parent))
+            {
+                await ProcessKiller.KillCgroupAsync(cgroup, remove: true, CancellationToken.None);
+            }
+        }
+    }
+}

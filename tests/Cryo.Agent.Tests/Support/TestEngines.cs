@@ -1,0 +1,86 @@
+using Cryo.Agent.Checkpointing;
+using Cryo.Agent.Containers;
+using Cryo.Agent.Engine;
+using Cryo.Agent.Processes;
+using Cryo.Agent.Restoring;
+using Cryo.Agent.Store;
+using Cryo.Criu;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Cryo.Agent.Tests.Support;
+
+/// <summary>
+/// The real checkpoint and restore engines over a temporary store and run directory, driving the real
+/// CRIU. Disposal removes the store and every restore's leftovers; tests kill the trees they restore.
+/// </summary>
+public sealed class TestEngines : IDisposable
+{
+    /// <summary>CRIU as hack/install-criu.sh installs it (override with CRYO_CRIU).</summary>
+    public static readonly string CriuPath = Environment.GetEnvironmentVariable("CRYO_CRIU") ?? "/opt/cryo/criu/bin/criu";
+
+    private static int sequence;
+
+    public TestEngines(Func<ICriu, ICriu>? wrapCriu = null)
+    {
+        Directory = System.IO.Directory.CreateTempSubdirectory("cryo-engines-").FullName;
+        StoreRoot = Path.Combine(Directory, "store");
+        Options = new EngineOptions
+        {
+            RunDirectory = Path.Combine(Directory, "run"),
+            NodeName = "test-node",
+            DefaultTimeout = TimeSpan.FromSeconds(60),
+            RestoreCgroupParent = "cryo-test-restores",
+        };
+        Store = new ImageStore(new ImageStoreOptions { RootDirectory = StoreRoot });
+        var criu = new CriuCli(CriuPath, NullLogger<CriuCli>.Instance);
+        Criu = wrapCriu?.Invoke(criu) ?? criu;
+        var resolver = new ContainerResolver();
+        Checkpoints = new CheckpointEngine(Store, resolver, Criu, new CriuFacts(Criu), Microsoft.Extensions.Options.Options.Create(Options), NullLogger<CheckpointEngine>.Instance);
+        Restores = new RestoreEngine(Store, resolver, Criu, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<RestoreEngine>.Instance);
+    }
+
+    public string Directory { get; }
+
+    public string StoreRoot { get; }
+
+    public EngineOptions Options { get; }
+
+    public ImageStore Store { get; }
+
+    public ICriu Criu { get; }
+
+    public CheckpointEngine Checkpoints { get; }
+
+    public RestoreEngine Restores { get; }
+
+    /// <summary>A unique, valid operation ID.</summary>
+    public static string NewOperationId() => $"op-{Environment.ProcessId}-{Interlocked.Increment(ref sequence)}-{Guid.NewGuid():N}"[..40];
+
+    /// <summary>A checkpoint command for a PID with the engine's defaults (leave running).</summary>
+    public static CheckpointCommand CheckpointOf(int pid, string name, bool leaveRunning = true, bool tcpEstablished = false, bool fileLocks = false, TimeSpan? timeout = null) =>
+        new(NewOperationId(), "default", name, ProcessTreeRef.ForPid(pid), WorkloadMetadata.None, leaveRunning, tcpEstablished, fileLocks, null, timeout ?? TimeSpan.FromSeconds(60));
+
+    /// <summary>A restore command into a new PID namespace, or into the container whose init is <paramref name="targetPid"/>.</summary>
+    public static RestoreCommand RestoreOf(string name, int? targetPid = null, TimeSpan? timeout = null) =>
+        new(NewOperationId(), "default", name, targetPid is { } pid ? ProcessTreeRef.ForPid(pid) : null, timeout ?? TimeSpan.FromSeconds(60));
+
+    /// <summary>The standard output file of a standalone restore (its run directory holds one per attempt).</summary>
+    public string OutputOf(RestoreCommand command) =>
+        System.IO.Directory.EnumerateDirectories(Path.Combine(Options.RunDirectory, "restores"), command.OperationId + ".*")
+            .Select(d => Path.Combine(d, "stdout.log")).Single(File.Exists);
+
+    public void Dispose()
+    {
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A restored copy still writing its output keeps nothing open we own; retry once.
+            Thread.Sleep(200);
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+    }
+}
