@@ -207,6 +207,7 @@ public sealed class ImageStore
     /// (their node is gone). Other agents sharing the volume keep their work in progress.
     /// </summary>
     /// <returns>How many entries were removed.</returns>
+    /// <exception cref="AbandonedEntriesRemainException">Some entries could not be removed; all others were.</exception>
     public int RecoverAbandoned()
     {
         if (!Directory.Exists(paths.Temporary))
@@ -214,18 +215,18 @@ public sealed class ImageStore
             return 0;
         }
 
-        var removed = 0;
+        var sweep = new Sweep();
         var staleBefore = DateTime.UtcNow - options.OthersAbandonedAfter;
         foreach (var owner in Directory.EnumerateFileSystemEntries(paths.Temporary, "*", new EnumerationOptions { AttributesToSkip = 0 }))
         {
             var ownerPath = paths.Inside(paths.Temporary, Path.GetFileName(owner));
             if (ownerPath == paths.OwnTemporary)
             {
-                removed += RemoveEntries(ownerPath, entry => !inProgress.ContainsKey(entry));
+                RemoveEntries(ownerPath, entry => !inProgress.ContainsKey(entry), sweep);
             }
             else if (Directory.Exists(ownerPath) && (File.GetAttributes(ownerPath) & FileAttributes.ReparsePoint) == 0)
             {
-                removed += RemoveEntries(ownerPath, entry => IsStale(entry, staleBefore));
+                RemoveEntries(ownerPath, entry => IsStale(entry, staleBefore), sweep);
                 if (IsStale(ownerPath, staleBefore) && !Directory.EnumerateFileSystemEntries(ownerPath).Any())
                 {
                     Directory.Delete(ownerPath);
@@ -234,12 +235,13 @@ public sealed class ImageStore
             else if (IsStale(ownerPath, staleBefore))
             {
                 // Not an owner directory (a stray file or link): nothing creates these, remove once old.
-                DeleteEntry(ownerPath);
-                removed++;
+                sweep.Remove(ownerPath);
             }
         }
 
-        return removed;
+        return sweep.Remaining.Count == 0
+            ? sweep.Removed
+            : throw new AbandonedEntriesRemainException(sweep.Removed, sweep.Remaining, sweep.FirstError!);
     }
 
     /// <summary>
@@ -356,19 +358,15 @@ public sealed class ImageStore
     private static bool IsStale(string path, DateTime staleBefore) =>
         File.GetLastWriteTimeUtc(path) < staleBefore;
 
-    private int RemoveEntries(string directory, Func<string, bool> shouldRemove)
+    private void RemoveEntries(string directory, Func<string, bool> shouldRemove, Sweep sweep)
     {
-        var removed = 0;
         foreach (var entry in Directory.EnumerateFileSystemEntries(directory, "*", new EnumerationOptions { AttributesToSkip = 0 }))
         {
             if (shouldRemove(entry))
             {
-                DeleteEntry(paths.Inside(directory, Path.GetFileName(entry)));
-                removed++;
+                sweep.Remove(paths.Inside(directory, Path.GetFileName(entry)));
             }
         }
-
-        return removed;
     }
 
     private static void DeleteEntry(string path)
@@ -499,6 +497,30 @@ public sealed class ImageStore
 
     private static bool IsSha256Hex(string? value) =>
         value is { Length: 64 } && value.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+
+    /// <summary>Removes entries one by one, so one that cannot be removed does not stop the others.</summary>
+    private sealed class Sweep
+    {
+        public int Removed { get; private set; }
+
+        public List<string> Remaining { get; } = [];
+
+        public Exception? FirstError { get; private set; }
+
+        public void Remove(string path)
+        {
+            try
+            {
+                DeleteEntry(path);
+                Removed++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Remaining.Add(path);
+                FirstError ??= e;
+            }
+        }
+    }
 
     private sealed record TreeFile(string FullPath, string RelativePath, long Length);
 }

@@ -400,6 +400,14 @@ public sealed class ImageStoreTests : IDisposable
             Assert.Empty(store.List());
             Assert.Null(store.Find(key));
             var leftover = Assert.Single(Directory.GetFiles(Path.Combine(root, ".tmp"), stuckName, SearchOption.AllDirectories));
+
+            // A restarted agent removes what it can and reports what it cannot.
+            var abandoned = NewStore().Begin(StoreTestData.Key("abandoned"));
+            var stuck = Assert.Throws<AbandonedEntriesRemainException>(() => NewStore().RecoverAbandoned());
+            Assert.Equal(1, stuck.Removed);
+            Assert.False(Directory.Exists(abandoned.Directory));
+            Assert.Equal(leftover, Path.Combine(Assert.Single(stuck.Remaining), "images", stuckName));
+
             await RunAsync("chattr", "-i", leftover);
             Assert.Equal(1, NewStore().RecoverAbandoned());
             Assert.Empty(TemporaryEntries());
