@@ -1,3 +1,5 @@
+using Cryo.Agent.Containers;
+
 namespace Cryo.Agent.Filesystem;
 
 /// <summary>Options for <see cref="WritableLayer.ApplyAsync(string, string, WritableLayerApplyOptions, CancellationToken)"/>.</summary>
@@ -9,4 +11,11 @@ public sealed record WritableLayerApplyOptions
     /// paths are skipped (with a note) instead of replacing the target's own mount points. "/" is ignored.
     /// </summary>
     public IReadOnlyCollection<string> TargetMountPoints { get; init; } = [];
+
+    /// <summary>
+    /// Options that leave alone every mount point of the target container, from its init's mounts (as
+    /// /proc/INIT/mountinfo lists them, relative to the container's root).
+    /// </summary>
+    public static WritableLayerApplyOptions ForTargetMounts(IEnumerable<MountInfo> targetMounts) =>
+        new() { TargetMountPoints = targetMounts.Select(m => m.MountPoint).Where(p => p != "/").Distinct(StringComparer.Ordinal).ToList() };
 }

@@ -46,7 +46,9 @@ public sealed class ContainerFidelityTests
         await WritableLayer.CaptureAsync(upper, layer, token);
         await ShmSnapshot.CaptureAsync(sourceShm.Path, shm, token);
         var openFiles = await OpenVolumeFiles.ListAsync([new VolumeMount("/data", source.VolumePath)], source.HostPidsInTree(), token);
-        await WritableLayer.ApplyAsync(layer, target.RootfsPath, new WritableLayerApplyOptions { TargetMountPoints = ["/data", "/dev/shm"] }, token);
+        var targetMounts = Cryo.Agent.Containers.MountInfo.ParseAll(await File.ReadAllTextAsync($"/proc/{target.InitPid}/mountinfo", token));
+        var options = WritableLayerApplyOptions.ForTargetMounts(targetMounts);
+        await WritableLayer.ApplyAsync(layer, target.RootfsPath, options, token);
         await ShmSnapshot.RestoreAsync(shm, targetShm.Path, token);
 
         Assert.Equal(source.UpperDirPath, upper);
@@ -54,6 +56,8 @@ public sealed class ContainerFidelityTests
         Assert.EndsWith("10.0.0.1 changed\n", target.ReadFileInRoot("etc/hosts"), StringComparison.Ordinal);
         Assert.False(File.Exists($"/proc/{target.InitPid}/root/etc/group"));
         Assert.Equal("segment\n", target.ReadFileInRoot("dev/shm/seg"));
+        Assert.Contains("/data", options.TargetMountPoints);
+        Assert.Contains("/dev/shm", options.TargetMountPoints);
         Assert.True(File.Exists(Path.Join(lower, "etc", "group")));
         Assert.Equal(lowerHosts, await File.ReadAllTextAsync(Path.Join(lower, "etc", "hosts"), token));
         var open = Assert.Single(openFiles);

@@ -56,7 +56,8 @@ public sealed class PlaceholderCriuTests(PlaceholderBuild build)
         // own /app/init.sh ("File app/init.sh has bad size").
         var layer = Path.Join(source.WorkDirectory, "layer.tar");
         await WritableLayer.CaptureAsync(upper, layer, token);
-        await WritableLayer.ApplyAsync(layer, target.RootfsPath, new WritableLayerApplyOptions { TargetMountPoints = ["/data"] }, token);
+        var targetMounts = Cryo.Agent.Containers.MountInfo.ParseAll(await File.ReadAllTextAsync($"/proc/{target.InitPid}/mountinfo", token));
+        await WritableLayer.ApplyAsync(layer, target.RootfsPath, WritableLayerApplyOptions.ForTargetMounts(targetMounts), token);
         var cgroupRoots = target.CgroupPaths.SelectMany(c => new[] { "--cgroup-root", $"{c.Key}:{c.Value}" });
         var restore = string.Join(' ', new[]
         {
