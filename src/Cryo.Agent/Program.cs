@@ -1,11 +1,21 @@
 // The node agent: serves the gRPC API on its Unix socket (and on a mutual-TLS port when configured).
 // Run locally: dotnet run --project src/Cryo.Agent -- --store DIR --socket PATH
+using Cryo.Agent.Checkpointing;
+using Cryo.Agent.Containers;
+using Cryo.Agent.Engine;
 using Cryo.Agent.Hosting;
+using Cryo.Agent.Processes;
+using Cryo.Agent.Restoring;
+using Microsoft.Extensions.Options;
 
 var app = AgentHost.Build(args, builder =>
 {
-    // TODO(lead): register the real engines here, e.g.
-    // builder.Services.AddSingleton<ICheckpointEngine, CheckpointEngine>();
-    // builder.Services.AddSingleton<IRestoreEngine, RestoreEngine>();
+    builder.Services.AddOptions<EngineOptions>()
+        .Bind(builder.Configuration.GetSection(EngineOptions.Section))
+        .PostConfigure<IOptions<AgentOptions>>((engine, agent) => engine.NodeName = agent.Value.NodeName); // one node name: Agent:NodeName
+    builder.Services.AddSingleton(_ => new ContainerResolver());
+    builder.Services.AddSingleton<CriuFacts>();
+    builder.Services.AddSingleton<ICheckpointEngine, CheckpointEngine>();
+    builder.Services.AddSingleton<IRestoreEngine, RestoreEngine>();
 });
 await app.RunAsync();

@@ -27,7 +27,11 @@ public static class InspectVerb
         o.WriteLine($"Created:       {s.CreatedAt?.ToDateTimeOffset():u} on node {s.NodeName}");
         o.WriteLine($"Size:          {Units.Bytes(s.SizeBytes)} ({Units.Bytes(s.MemoryPagesBytes)} of memory pages)");
         o.WriteLine($"CRIU:          {s.CriuVersion}, kernel {s.KernelRelease}");
-        o.WriteLine($"Pod:           {s.Pod.PodName} (uid {s.Pod.PodUid}), container {s.Pod.ContainerName}, image {s.Pod.Image}");
+        if (s.Pod.PodName.Length > 0)
+        {
+            o.WriteLine($"Pod:           {s.Pod.PodName} (uid {s.Pod.PodUid}), container {s.Pod.ContainerName}, image {s.Pod.Image}");
+        }
+
         o.WriteLine($"Options:       leave running {s.Options.LeaveRunning}, TCP established {s.Options.TcpEstablished}, file locks {s.Options.FileLocks}, shell job {s.ShellJob}");
         o.WriteLine($"Timings:       frozen {Units.Millis(s.Timings.FreezeMs)}, dump {Units.Millis(s.Timings.DumpMs)}, total {Units.Millis(s.Timings.TotalMs)}");
         if (s.ParentCheckpoint.Length > 0)

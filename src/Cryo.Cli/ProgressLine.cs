@@ -17,6 +17,7 @@ public sealed class ProgressLine : IDisposable
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private readonly Timer timer;
     private string current;
+    private string? printed;
     private bool shown;
     private bool done;
 
@@ -68,5 +69,13 @@ public sealed class ProgressLine : IDisposable
         }
     }
 
-    private void WriteLine() => error.WriteLine($"{subject}: {current} ({clock.Elapsed.TotalSeconds:0.0} s)");
+    private void WriteLine()
+    {
+        // A stage reported twice is shown once.
+        if (current != printed)
+        {
+            printed = current;
+            error.WriteLine($"{subject}: {current} ({clock.Elapsed.TotalSeconds:0.0} s)");
+        }
+    }
 }

@@ -32,7 +32,8 @@ public static class AgentHost
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder> customize)
     {
         ArgumentNullException.ThrowIfNull(customize);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+        // appsettings.json sits beside the binary, wherever the agent is started from.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddCommandLine(args, new Dictionary<string, string>(AgentCommandLine.SwitchMappings));
         customize(builder);
         AddAgentServices(builder.Services, builder.Configuration);

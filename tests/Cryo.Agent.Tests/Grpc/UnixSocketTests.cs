@@ -4,7 +4,6 @@ using Cryo.Contracts.Agent.V1;
 
 namespace Cryo.Agent.Tests.Grpc;
 
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class UnixSocketTests
 {
     [Fact]
