@@ -128,6 +128,14 @@ public sealed class OperatorHarness : IAsyncDisposable
         return last!;
     }
 
+    /// <summary>Waits for an Event about <paramref name="objectName"/> (Events are written after status, so they may lag).</summary>
+    public async Task<Corev1Event> WaitForEventAsync(string objectName, Func<Corev1Event, bool> match, string what)
+    {
+        Corev1Event? found = null;
+        await Eventually.TrueAsync(async () => (found = (await EventsAsync(objectName)).FirstOrDefault(match)) is not null, $"event about {objectName}: {what}");
+        return found!;
+    }
+
     public async Task<List<Corev1Event>> EventsAsync(string objectName, string ns = Ns) =>
         (await Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: $"involvedObject.name={objectName}")).Items.ToList();
 

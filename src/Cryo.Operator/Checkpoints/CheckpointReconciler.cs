@@ -2,7 +2,7 @@ using Cryo.Api;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Operator.Agents;
 using Cryo.Operator.Configuration;
-using Cryo.Operator.Kubernetes;
+using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Reconciling;
 using k8s;

@@ -1,7 +1,7 @@
 using Cryo.Api;
 using Cryo.Operator.Checkpoints;
 using Cryo.Operator.Configuration;
-using Cryo.Operator.Kubernetes;
+using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Leadership;
 using Cryo.Operator.Metrics;
 using Cryo.Operator.Queue;

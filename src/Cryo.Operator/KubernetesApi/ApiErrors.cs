@@ -1,7 +1,7 @@
 using System.Net;
 using k8s.Autorest;
 
-namespace Cryo.Operator.Kubernetes;
+namespace Cryo.Operator.KubernetesApi;
 
 /// <summary>Classifies API server errors by status code (never by message text).</summary>
 public static class ApiErrors

@@ -1,7 +1,7 @@
 using Cryo.Api;
 using k8s;
 
-namespace Cryo.Operator.Kubernetes;
+namespace Cryo.Operator.KubernetesApi;
 
 /// <summary>Clients of the two custom resources, built once over the shared Kubernetes client.</summary>
 public sealed class CryoResources(IKubernetes client)

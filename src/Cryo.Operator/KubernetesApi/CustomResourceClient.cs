@@ -3,7 +3,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 
-namespace Cryo.Operator.Kubernetes;
+namespace Cryo.Operator.KubernetesApi;
 
 /// <summary>Typed calls on one of Cryo's custom resources (the generated client is untyped for them).</summary>
 /// <typeparam name="T">Checkpoint or Restore.</typeparam>

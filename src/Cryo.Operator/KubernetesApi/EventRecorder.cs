@@ -2,7 +2,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 
-namespace Cryo.Operator.Kubernetes;
+namespace Cryo.Operator.KubernetesApi;
 
 /// <summary>
 /// Writes core/v1 Events about Cryo's objects (what <c>kubectl describe</c> shows). Best effort: an Event

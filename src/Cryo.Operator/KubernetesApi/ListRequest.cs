@@ -1,4 +1,4 @@
-namespace Cryo.Operator.Kubernetes;
+namespace Cryo.Operator.KubernetesApi;
 
 /// <summary>Parameters of one list or watch call.</summary>
 /// <param name="Watch">Watch instead of list.</param>

@@ -1,5 +1,5 @@
 using Cryo.Operator.Configuration;
-using Cryo.Operator.Kubernetes;
+using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Metrics;
 using k8s;
 using k8s.Autorest;

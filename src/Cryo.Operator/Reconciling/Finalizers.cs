@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Cryo.Operator.Kubernetes;
+using Cryo.Operator.KubernetesApi;
 using k8s;
 using k8s.Models;
 

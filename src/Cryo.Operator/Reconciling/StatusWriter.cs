@@ -1,4 +1,4 @@
-using Cryo.Operator.Kubernetes;
+using Cryo.Operator.KubernetesApi;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;

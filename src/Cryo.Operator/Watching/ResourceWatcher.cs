@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Cryo.Operator.Kubernetes;
+using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Metrics;
 using Cryo.Operator.Queue;
 using k8s;

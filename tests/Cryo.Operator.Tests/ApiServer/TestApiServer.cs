@@ -47,6 +47,14 @@ public sealed class TestApiServer : IAsyncDisposable
 
     internal ResourceStore Store { get; }
 
+    private volatile TaskCompletionSource? watchGate;
+
+    /// <summary>Makes new watch requests wait (as behind a slow network) until <see cref="ReleaseWatches"/>.</summary>
+    public void HoldWatches() => watchGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Lets held watch requests proceed.</summary>
+    public void ReleaseWatches() => Interlocked.Exchange(ref watchGate, null)?.TrySetResult();
+
     /// <summary>Starts a server on a free loopback port.</summary>
     public static async Task<TestApiServer> StartAsync(TestApiServerOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -170,6 +178,11 @@ public sealed class TestApiServer : IAsyncDisposable
 
     private async Task WatchAsync(HttpContext context, ApiRoute route)
     {
+        if (watchGate is { } gate)
+        {
+            await gate.Task.WaitAsync(context.RequestAborted);
+        }
+
         var query = context.Request.Query;
         var watcher = Store.Watch(route.Type, route.Namespace, LabelSelector.Parse(query["labelSelector"]),
             FieldSelector.Parse(query["fieldSelector"], route.Type), query["resourceVersion"]);

@@ -45,9 +45,8 @@ public sealed class CheckpointReconcilerTests : IAsyncLifetime
         Assert.Equal(pod.Status.ContainerStatuses[0].ContainerID["containerd://".Length..], call.ContainerId);
         Assert.True(call.Options.LeaveRunning);
         Assert.Equal(1, Agent.Dumps);
-        var reasons = (await cluster.EventsAsync("web-1")).Select(e => e.Reason).ToList();
-        Assert.Contains(ConditionReasons.CheckpointStarted, reasons);
-        Assert.Contains(ConditionReasons.CheckpointSucceeded, reasons);
+        await cluster.WaitForEventAsync("web-1", e => e.Reason == ConditionReasons.CheckpointStarted && e.Type == "Normal", "started");
+        await cluster.WaitForEventAsync("web-1", e => e.Reason == ConditionReasons.CheckpointSucceeded && e.Type == "Normal", "succeeded");
     }
 
     [Fact]
@@ -109,8 +108,9 @@ public sealed class CheckpointReconcilerTests : IAsyncLifetime
         Assert.Equal(("False", reason), (ready.Status, ready.Reason));
         Assert.Contains(podName, done.Status.Message);
         Assert.Empty(Agent.CheckpointCalls);
-        var warning = Assert.Single(await cluster.EventsAsync(name), e => e.Type == "Warning");
+        var warning = await cluster.WaitForEventAsync(name, e => e.Type == "Warning", "warning");
         Assert.Equal(ConditionReasons.CheckpointFailed, warning.Reason);
+        Assert.Contains(reason, warning.Message);
     }
 
     [Fact]
@@ -164,7 +164,8 @@ public sealed class CheckpointReconcilerTests : IAsyncLifetime
         Assert.Equal(Phase.Failed, done.Status!.Phase);
         Assert.Equal(ConditionReasons.CheckpointFailed, done.Status.Conditions!.Single(c => c.Type == ConditionTypes.Ready).Reason);
         Assert.Contains("--tcp-established", done.Status.Message);
-        var warning = Assert.Single(await cluster.EventsAsync("web-1"), e => e.Type == "Warning");
+        var warning = await cluster.WaitForEventAsync("web-1", e => e.Type == "Warning", "warning");
+        Assert.Equal(ConditionReasons.CheckpointFailed, warning.Reason);
         Assert.Contains("consider using --tcp-established", warning.Message);
     }
 
@@ -220,7 +221,7 @@ public sealed class CheckpointReconcilerTests : IAsyncLifetime
         // Assert
         var delete = Assert.Single(Agent.DeleteCalls);
         Assert.Equal((OperatorHarness.Ns, "web-1"), (delete.Checkpoint.Namespace, delete.Checkpoint.Name));
-        Assert.Contains(await cluster.EventsAsync("web-1"), e => e.Reason == ConditionReasons.ImagesDeleted);
+        await cluster.WaitForEventAsync("web-1", e => e.Reason == ConditionReasons.ImagesDeleted, "images deleted");
     }
 
     private static IEnumerable<V1Condition> Conditions(Checkpoint c) => c.Status?.Conditions ?? [];

@@ -60,9 +60,8 @@ public sealed class RestoreReconcilerTests : IAsyncLifetime
         Assert.Equal(("web-copy", "node-2"), (done.Status.PodName, done.Status.NodeName));
         Assert.Equal(1, done.Status.Pids!.InNamespace);
         Assert.True(done.Status.Pids.Host > 1);
-        var reasons = (await cluster.EventsAsync("copy-1")).Select(e => e.Reason).ToList();
-        Assert.Contains(ConditionReasons.PodCreated, reasons);
-        Assert.Contains(ConditionReasons.RestoreSucceeded, reasons);
+        await cluster.WaitForEventAsync("copy-1", e => e.Reason == ConditionReasons.PodCreated, "pod created");
+        await cluster.WaitForEventAsync("copy-1", e => e.Reason == ConditionReasons.RestoreSucceeded, "restored");
 
         // Act + Assert: deleting the Restore deletes its pod.
         await cluster.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Restore.Plural, "copy-1");

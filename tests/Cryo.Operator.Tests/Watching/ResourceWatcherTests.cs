@@ -1,0 +1,99 @@
+using Cryo.Api;
+using Cryo.Operator.KubernetesApi;
+using Cryo.Operator.Metrics;
+using Cryo.Operator.Tests.ApiServer;
+using Cryo.Operator.Watching;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cryo.Operator.Tests.Watching;
+
+public sealed class ResourceWatcherTests : IAsyncLifetime
+{
+    private TestApiServer server = null!;
+    private Kubernetes client = null!;
+
+    public async Task InitializeAsync()
+    {
+        server = await TestApiServer.StartAsync(new TestApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(100) });
+        client = server.CreateClient();
+    }
+
+    public async Task DisposeAsync()
+    {
+        client.Dispose();
+        await server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Watcher_Should_FollowBookmarks_And_ResumeFromLastVersion_When_TheWatchEnds()
+    {
+        // Arrange
+        var (watcher, events, run, stop) = StartWatcher();
+        await watcher.Synced;
+        await CreateAsync("a");
+        await Eventually.TrueAsync(() => events.Contains((WatchEventType.Added, "a")), "a seen");
+
+        // Act
+        await CreateAsync("b");
+        await Eventually.TrueAsync(() => watcher.ResourceVersion == server.CurrentResourceVersion, "bookmarks carry the version forward");
+        server.CloseAllWatches();
+        await CreateAsync("c");
+        await Eventually.TrueAsync(() => events.Contains((WatchEventType.Added, "c")), "c seen after the watch was reopened");
+        await stop();
+
+        // Assert: nothing was seen twice, so the watch resumed instead of listing again.
+        Assert.Equal(events.Distinct().Count(), events.Count);
+        Assert.Single(server.Requests, r => r.Method == "GET" && r.Path.EndsWith("/checkpoints") && !r.Query.Contains("watch=true"));
+        await run;
+    }
+
+    [Fact]
+    public async Task Watcher_Should_ListAfresh_And_ReportDeletions_When_TheServerAnswersGone()
+    {
+        // Arrange
+        await CreateAsync("a");
+        await CreateAsync("b");
+        var (watcher, events, run, stop) = StartWatcher();
+        await watcher.Synced;
+
+        // Act: delete "a" and forget the history while no watch is open, so the resumed watch gets 410.
+        server.HoldWatches();
+        server.CloseAllWatches();
+        await client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, "ns", Checkpoint.Plural, "a");
+        await CreateAsync("c");
+        server.CompactHistory();
+        server.ReleaseWatches();
+        await Eventually.TrueAsync(() => events.Contains((WatchEventType.Deleted, "a")) && watcher.Cache.ContainsKey(new("ns", "c")), "relisted");
+        await stop();
+
+        // Assert
+        Assert.Equal(2, server.Requests.Count(r => r.Method == "GET" && r.Path.EndsWith("/checkpoints") && !r.Query.Contains("watch=true")));
+        Assert.Equal(["b", "c"], watcher.Cache.Keys.Select(k => k.Name).Order());
+        await run;
+    }
+
+    private (ResourceWatcher<Checkpoint, CheckpointList> Watcher, List<(WatchEventType, string)> Events, Task Run, Func<Task> Stop) StartWatcher()
+    {
+        var resources = new CryoResources(client);
+        var watcher = new ResourceWatcher<Checkpoint, CheckpointList>(
+            "Checkpoint", resources.Checkpoints.ListAsync, keepCache: true, TimeSpan.FromSeconds(30),
+            new OperatorMetrics(Prometheus.Metrics.NewCustomRegistry()), NullLogger.Instance);
+        var events = new List<(WatchEventType, string)>();
+        var cts = new CancellationTokenSource();
+        var run = watcher.RunAsync((type, obj, _) =>
+        {
+            lock (events)
+            {
+                events.Add((type, obj.Metadata.Name));
+            }
+        }, cts.Token);
+        return (watcher, events, run.ContinueWith(_ => cts.Dispose(), TaskScheduler.Default), async () => await cts.CancelAsync());
+    }
+
+    private Task<Checkpoint> CreateAsync(string name) =>
+        client.CustomObjects.CreateNamespacedCustomObjectAsync<Checkpoint>(
+            new Checkpoint { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "ns" }, Spec = new CheckpointSpec { PodName = "p" } },
+            CryoNames.Group, CryoNames.Version, "ns", Checkpoint.Plural);
+}
