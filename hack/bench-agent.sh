@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Agent benchmark: checkpoint and restore through the real engines vs raw CRIU with the same options,
+# for memhog workloads of 64, 512 and 2048 MiB. Figures: one JSON object per line on stdout; notes on stderr.
+# Usage: hack/bench-agent.sh [--sizes 64,512] [--repeats N]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+[ "$(id -u)" -eq 0 ] || { echo "bench-agent: needs root (CRIU, namespaces, cgroups)" >&2; exit 1; }
+"$here/install-deps.sh" >&2
+
+artifacts=${CRYO_BENCH_ARTIFACTS:-/tmp/cryo-bench-artifacts}
+mkdir -p "$artifacts"
+memhog="$artifacts/memhog"
+gcc -static -O2 -o "$memhog" "$here/bench/agent/memhog.c" >&2
+
+echo "bench-agent: building hack/bench/agent (Release, artifacts in $artifacts)" >&2
+dotnet build "$here/bench/agent/AgentBench.csproj" -c Release --artifacts-path "$artifacts" -nologo -v q >&2
+
+# The program cleans up after itself (processes, cgroups, temp dirs) in finally blocks; this trap only
+# covers a program killed outright: sweep what its workloads and restored copies leave behind.
+cleanup() {
+  for parent in cryo-bench cryo-bench-restores; do
+    for dir in /sys/fs/cgroup/*/"$parent"/*/; do
+      [ -d "$dir" ] || continue
+      [ -f "$dir/freezer.state" ] && echo THAWED > "$dir/freezer.state" 2>/dev/null || true
+      while read -r pid; do kill -9 "$pid" 2>/dev/null || true; done < "$dir/cgroup.procs"
+      rmdir "$dir" 2>/dev/null || true
+    done
+  done
+}
+trap cleanup EXIT
+dotnet "$artifacts/bin/AgentBench/release/AgentBench.dll" --memhog "$memhog" "$@"

@@ -1,0 +1,46 @@
+using Cryo.Agent.Checkpointing;
+using Cryo.Agent.Containers;
+using Cryo.Agent.Processes;
+using Cryo.Agent.Restoring;
+using Cryo.Agent.Store;
+using Cryo.Criu;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Cryo.Bench.Agent;
+
+/// <summary>
+/// The real engines over a store and run directory under the bench's own directory, built as the agent
+/// and its tests build them, with CRIU behind <see cref="TimingCriu"/>. Restored copies get cgroups under
+/// their own parent, so a concurrently running test suite's sweep never kills them (nor ours theirs).
+/// </summary>
+public sealed class BenchEngines
+{
+    public const string CgroupParent = "cryo-bench-restores";
+
+    public BenchEngines(string directory, string criuPath)
+    {
+        Options = new EngineOptions
+        {
+            RunDirectory = Path.Combine(directory, "run"),
+            NodeName = "bench-node",
+            DefaultTimeout = TimeSpan.FromMinutes(10),
+            RestoreCgroupParent = CgroupParent,
+        };
+        Store = new ImageStore(new ImageStoreOptions { RootDirectory = Path.Combine(directory, "store") });
+        Criu = new TimingCriu(new CriuCli(criuPath, NullLogger<CriuCli>.Instance));
+        var resolver = new ContainerResolver();
+        Checkpoints = new CheckpointEngine(Store, resolver, Criu, new CriuFacts(Criu), Microsoft.Extensions.Options.Options.Create(Options), NullLogger<CheckpointEngine>.Instance);
+        Restores = new RestoreEngine(Store, resolver, Criu, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<RestoreEngine>.Instance);
+    }
+
+    public EngineOptions Options { get; }
+
+    public ImageStore Store { get; }
+
+    public TimingCriu Criu { get; }
+
+    public CheckpointEngine Checkpoints { get; }
+
+    public RestoreEngine Restores { get; }
+}

@@ -1,0 +1,31 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Cryo.Bench.Agent;
+
+/// <summary>Figures to stdout (one JSON object a line), notes to stderr.</summary>
+public static class Emit
+{
+    public static void Metric(string metric, double value, string unit, int sizeMib, int runs)
+    {
+        var line = JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["metric"] = metric,
+            ["value"] = Math.Round(value, 4),
+            ["unit"] = unit,
+            ["size_mib"] = sizeMib,
+            ["runs"] = runs,
+        });
+        Console.Out.WriteLine(line);
+        Console.Out.Flush();
+    }
+
+    public static void Note(string text) =>
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[bench {DateTime.UtcNow:HH:mm:ss}] {text}"));
+
+    public static double Median(IReadOnlyList<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}

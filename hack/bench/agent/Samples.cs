@@ -1,0 +1,18 @@
+namespace Cryo.Bench.Agent;
+
+/// <summary>Named series of measurements of one size.</summary>
+public sealed class Samples
+{
+    private readonly Dictionary<string, List<double>> series = [];
+
+    public void Add(string name, double value)
+    {
+        if (!series.TryGetValue(name, out var list))
+        {
+            series[name] = list = [];
+        }
+        list.Add(value);
+    }
+
+    public double Median(string name) => Emit.Median(series[name]);
+}

@@ -1,0 +1,283 @@
+using System.Diagnostics;
+using System.Globalization;
+using Cryo.Agent.Engine;
+using Cryo.Agent.Restoring;
+using Cryo.Agent.Store;
+using Cryo.Agent.Tests.Harness;
+using Cryo.Criu;
+
+namespace Cryo.Bench.Agent;
+
+/// <summary>
+/// One workload size: a container-shaped tree running memhog; agent checkpoints alternated with raw
+/// <c>criu dump</c> runs replaying the engine's exact command line, then agent restores of the last
+/// checkpoint alternated with raw <c>criu restore</c> runs of the same images with the engine's plan.
+/// Every restored copy must answer SIGUSR1 with the original's checksum, and is killed before the next run.
+/// </summary>
+public static class SizeBench
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(10);
+
+    public static async Task RunAsync(int sizeMib, int runs, string memhog, string criuPath, CancellationToken cancellationToken)
+    {
+        var directory = Directory.CreateTempSubdirectory("cryo-bench-").FullName;
+        var engines = new BenchEngines(directory, criuPath);
+        ContainerWorkload? workload = null;
+        try
+        {
+            Emit.Note($"size {sizeMib} MiB: starting memhog in a container-shaped tree ({runs} runs of each kind, work in {directory})");
+            workload = await ContainerWorkload.StartAsync(new ContainerSpec
+            {
+                Script = $"exec /app/memhog {sizeMib}\n",
+                HostFiles = new Dictionary<string, string> { ["/app/memhog"] = memhog },
+                Hostname = "bench",
+                CgroupParent = "cryo-bench",
+                StartTimeout = Patience,
+            }, cancellationToken);
+            var ready = await workload.WaitForOutputAsync(o => o.Contains('\n', StringComparison.Ordinal), Patience, cancellationToken);
+            var checksum = ParseChecksum(ready, "ready");
+            Emit.Note($"size {sizeMib} MiB: memhog PID {workload.InitPid} ready, checksum {checksum}");
+
+            var name = $"memhog-{sizeMib}";
+            var dumps = await DumpsAsync(engines, workload, name, sizeMib, runs, directory, criuPath, cancellationToken);
+            await SignalAsync(workload.InitPid, cancellationToken);
+            var after = await workload.WaitForOutputAsync(o => o.Contains("check ", StringComparison.Ordinal), Patience, cancellationToken);
+            Require(ParseChecksum(after, "check") == checksum, $"the original (left running) answered {ParseChecksum(after, "check")}, not {checksum}");
+
+            var restores = await RestoresAsync(engines, name, checksum, runs, directory, criuPath, cancellationToken);
+            Report(sizeMib, runs, dumps, restores);
+        }
+        finally
+        {
+            await SweepRestoreCgroupsAsync(engines);
+            if (workload is not null)
+            {
+                await workload.DisposeAsync();
+            }
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task<Samples> DumpsAsync(BenchEngines engines, ContainerWorkload workload, string name, int sizeMib, int runs,
+        string directory, string criuPath, CancellationToken cancellationToken)
+    {
+        var s = new Samples();
+        CheckpointKey? previous = null;
+        for (var run = 0; run < runs; run++)
+        {
+            Sync();
+            var clock = new StageClock<CheckpointStage>();
+            var command = Commands.CheckpointOf(workload.InitPid, name, Deadline);
+            var started = Stopwatch.GetTimestamp();
+            var outcome = await engines.Checkpoints.CheckpointAsync(command, clock, cancellationToken);
+            var ended = Stopwatch.GetTimestamp();
+            var criu = engines.Criu;
+            var committing = clock.When(CheckpointStage.Committing) ?? ended;
+            s.Add("agent", Seconds(started, ended));
+            s.Add("freeze_ms", outcome.Freeze.TotalMilliseconds);
+            s.Add("image_bytes", outcome.SizeBytes);
+            s.Add("before_criu_ms", Ms(started, criu.LastStarted));
+            s.Add("criu_in_agent_ms", Ms(criu.LastStarted, criu.LastEnded));
+            s.Add("hash_tail_ms", Ms(criu.LastEnded, committing));
+            s.Add("commit_ms", Ms(committing, ended));
+            if (previous is not null)
+            {
+                engines.Store.Delete(previous);
+            }
+            previous = new CheckpointKey(command.Namespace, command.Name, command.OperationId);
+
+            var options = criu.LastDumpOptions! with { ImagesDirectory = Path.Combine(directory, $"raw-dump-{run}") };
+            var argv = criu.LastLaunch!.BuildCommandLine(criuPath, options.ToArguments());
+            Directory.CreateDirectory(options.ImagesDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            if (run == 0)
+            {
+                Emit.Note($"size {sizeMib} MiB: raw dump replays: {string.Join(' ', argv)}");
+            }
+            Sync();
+            var raw = await RawCriu.RunAsync(argv, options.LogPath, cancellationToken);
+            s.Add("raw", raw.TotalSeconds);
+            s.Add("raw_image_bytes", DirectoryBytes(options.ImagesDirectory));
+            Directory.Delete(options.ImagesDirectory, recursive: true);
+            Emit.Note(string.Create(CultureInfo.InvariantCulture,
+                $"size {sizeMib} MiB dump {run + 1}/{runs}: agent {Seconds(started, ended):0.000} s (before CRIU {Ms(started, criu.LastStarted):0} ms, CRIU {Ms(criu.LastStarted, criu.LastEnded):0} ms, hash tail {Ms(criu.LastEnded, committing):0} ms, commit {Ms(committing, ended):0} ms; freeze {outcome.Freeze.TotalMilliseconds:0} ms), raw criu {raw.TotalSeconds:0.000} s"));
+        }
+        return s;
+    }
+
+    private static async Task<Samples> RestoresAsync(BenchEngines engines, string name, string checksum, int runs,
+        string directory, string criuPath, CancellationToken cancellationToken)
+    {
+        var s = new Samples();
+        for (var run = 0; run < runs; run++)
+        {
+            Sync();
+            var command = Commands.RestoreOf(name, Deadline);
+            var started = Stopwatch.GetTimestamp();
+            var outcome = await engines.Restores.RestoreAsync(command, cancellationToken);
+            var ended = Stopwatch.GetTimestamp();
+            var criu = engines.Criu;
+            s.Add("agent", Seconds(started, ended));
+            s.Add("before_criu_ms", Ms(started, criu.LastStarted));
+            s.Add("criu_in_agent_ms", Ms(criu.LastStarted, criu.LastEnded));
+            s.Add("after_criu_ms", Ms(criu.LastEnded, ended));
+            s.Add("verify_ms", outcome.Verify.TotalMilliseconds);
+            var agentOptions = criu.LastRestoreOptions!;
+            var agentLaunch = criu.LastLaunch!;
+            try
+            {
+                var output = Directory.EnumerateDirectories(Path.Combine(engines.Options.RunDirectory, "restores"), command.OperationId + ".*")
+                    .Select(d => Path.Combine(d, "stdout.log")).Single(File.Exists);
+                await VerifyCopyAsync(outcome.HostPid, output, checksum, "agent", cancellationToken);
+            }
+            finally
+            {
+                await ProcessKiller.KillTreeAsync(outcome.HostPid, CancellationToken.None);
+                await SweepRestoreCgroupsAsync(engines);
+            }
+
+            var work = Path.Combine(directory, $"raw-restore-{run}");
+            Directory.CreateDirectory(work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var cgroups = RestoreCgroups.Create(engines.Options, $"raw-{run}");
+            var options = agentOptions with
+            {
+                PidFile = Path.Combine(work, "restore.pid"),
+                LogFile = Path.Combine(work, CriuImageFiles.RestoreLog),
+                WorkDirectory = work,
+                // The verification gate is the agent's own addition: raw CRIU runs without it.
+                ActionScript = null,
+                CgroupRoots = [.. cgroups.Paths.Select(c => $"{c.Key}:{c.Value}")],
+            };
+            var launch = agentLaunch with
+            {
+                FdRedirects = agentLaunch.FdRedirects.ToDictionary(r => r.Key, r => Path.Combine(work, Path.GetFileName(r.Value))),
+            };
+            var argv = launch.BuildCommandLine(criuPath, options.ToArguments());
+            if (run == 0)
+            {
+                Emit.Note($"raw restore replays: {string.Join(' ', argv)}");
+                Emit.Note($"agent restore ran:   {string.Join(' ', agentLaunch.BuildCommandLine(criuPath, agentOptions.ToArguments()))}");
+            }
+            var pid = 0;
+            try
+            {
+                Sync();
+                var raw = await RawCriu.RunAsync(argv, options.LogPath, cancellationToken);
+                s.Add("raw", raw.TotalSeconds);
+                pid = int.Parse(File.ReadAllText(options.PidFile).Trim(), CultureInfo.InvariantCulture);
+                var stdout = launch.FdRedirects.Count > 0 ? launch.FdRedirects.OrderBy(r => r.Key).First().Value
+                    : throw new InvalidOperationException("the restore plan redirected no stdout: cannot read the copy's checksum");
+                await VerifyCopyAsync(pid, stdout, checksum, "raw", cancellationToken);
+                Emit.Note(string.Create(CultureInfo.InvariantCulture,
+                    $"{name} restore {run + 1}/{runs}: agent {Seconds(started, ended):0.000} s (before CRIU {Ms(started, criu.LastStarted):0} ms, CRIU {Ms(criu.LastStarted, criu.LastEnded):0} ms, after CRIU {Ms(criu.LastEnded, ended):0} ms, verify {outcome.Verify.TotalMilliseconds:0} ms in parallel), raw criu {raw.TotalSeconds:0.000} s"));
+            }
+            finally
+            {
+                if (pid > 0)
+                {
+                    await ProcessKiller.KillTreeAsync(pid, CancellationToken.None);
+                }
+                await cgroups.KillAllAsync();
+                cgroups.Remove();
+                Directory.Delete(work, recursive: true);
+            }
+        }
+        return s;
+    }
+
+    private static void Report(int sizeMib, int runs, Samples dumps, Samples restores)
+    {
+        var agentDump = dumps.Median("agent");
+        var rawDump = dumps.Median("raw");
+        Emit.Metric("agent_checkpoint_seconds", agentDump, "s", sizeMib, runs);
+        Emit.Metric("criu_dump_seconds", rawDump, "s", sizeMib, runs);
+        Emit.Metric("agent_vs_criu_dump_ratio", agentDump / rawDump, "ratio", sizeMib, runs);
+        Emit.Metric("image_bytes", dumps.Median("image_bytes"), "bytes", sizeMib, runs);
+        Emit.Metric("criu_image_bytes", dumps.Median("raw_image_bytes"), "bytes", sizeMib, runs);
+        Emit.Metric("freeze_ms", dumps.Median("freeze_ms"), "ms", sizeMib, runs);
+        Emit.Metric("agent_checkpoint_before_criu_ms", dumps.Median("before_criu_ms"), "ms", sizeMib, runs);
+        Emit.Metric("agent_checkpoint_criu_ms", dumps.Median("criu_in_agent_ms"), "ms", sizeMib, runs);
+        Emit.Metric("agent_checkpoint_hash_tail_ms", dumps.Median("hash_tail_ms"), "ms", sizeMib, runs);
+        Emit.Metric("agent_checkpoint_commit_ms", dumps.Median("commit_ms"), "ms", sizeMib, runs);
+        var agentRestore = restores.Median("agent");
+        var rawRestore = restores.Median("raw");
+        Emit.Metric("agent_restore_seconds", agentRestore, "s", sizeMib, runs);
+        Emit.Metric("criu_restore_seconds", rawRestore, "s", sizeMib, runs);
+        Emit.Metric("agent_vs_criu_restore_ratio", agentRestore / rawRestore, "ratio", sizeMib, runs);
+        Emit.Metric("agent_restore_before_criu_ms", restores.Median("before_criu_ms"), "ms", sizeMib, runs);
+        Emit.Metric("agent_restore_criu_ms", restores.Median("criu_in_agent_ms"), "ms", sizeMib, runs);
+        Emit.Metric("agent_restore_after_criu_ms", restores.Median("after_criu_ms"), "ms", sizeMib, runs);
+        Emit.Metric("agent_restore_verify_ms", restores.Median("verify_ms"), "ms", sizeMib, runs);
+    }
+
+    /// <summary>SIGUSR1 makes memhog recompute its checksum; the copy's output file must show the original's.</summary>
+    private static async Task VerifyCopyAsync(int pid, string outputPath, string checksum, string kind, CancellationToken cancellationToken)
+    {
+        await SignalAsync(pid, cancellationToken);
+        var deadline = Stopwatch.GetTimestamp() + (long)(Patience.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            var text = File.Exists(outputPath) ? await File.ReadAllTextAsync(outputPath, cancellationToken) : "";
+            var at = text.IndexOf("check ", StringComparison.Ordinal);
+            if (at >= 0 && text.IndexOf('\n', at) > at)
+            {
+                var got = ParseChecksum(text, "check");
+                Require(got == checksum, $"the {kind} restored copy (PID {pid}) answered checksum {got}, the original {checksum}");
+                return;
+            }
+            Require(Stopwatch.GetTimestamp() < deadline, $"the {kind} restored copy (PID {pid}) did not answer SIGUSR1 within {Patience} ({outputPath}: '{text}')");
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    private static async Task SignalAsync(int pid, CancellationToken cancellationToken)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-USR1", pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        await kill.WaitForExitAsync(cancellationToken);
+        Require(kill.ExitCode == 0, $"kill -USR1 {pid} failed");
+    }
+
+    private static string ParseChecksum(string output, string word)
+    {
+        var line = output.Split('\n').LastOrDefault(l => l.StartsWith(word + " ", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"no '{word} ' line in '{output}'");
+        return line[(word.Length + 1)..].Trim();
+    }
+
+    private static async Task SweepRestoreCgroupsAsync(BenchEngines engines)
+    {
+        foreach (var controller in engines.Options.RestoreCgroupControllers)
+        {
+            var parent = Path.Combine(HarnessCgroups.Root, controller, BenchEngines.CgroupParent);
+            if (!Directory.Exists(parent))
+            {
+                continue;
+            }
+            foreach (var cgroup in Directory.EnumerateDirectories(parent))
+            {
+                await ProcessKiller.KillCgroupAsync(cgroup, remove: true, CancellationToken.None);
+            }
+        }
+    }
+
+    private static void Sync()
+    {
+        using var sync = Process.Start(new ProcessStartInfo("sync") { UseShellExecute = false })!;
+        sync.WaitForExit();
+    }
+
+    private static long DirectoryBytes(string directory) =>
+        new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException(message);
+        }
+    }
+
+    private static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;
+
+    private static double Ms(long from, long to) => Seconds(from, to) * 1000;
+}

@@ -1,0 +1,34 @@
+/* memhog MIB: holds MIB mebibytes of dirtied, incompressible memory, then idles.
+ * The agent benchmark checkpoints and restores a container-shaped tree running this.
+ * It prints "ready <checksum>" once every page is written, and on SIGUSR1 recomputes and
+ * prints the checksum, so a restored copy can prove its memory came back intact. */
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t check;
+static void on_usr1(int sig) { (void)sig; check = 1; }
+
+static uint64_t sum(const uint64_t *p, size_t n) {
+    uint64_t s = 0;
+    for (size_t i = 0; i < n; i++) s = s * 31 + p[i];
+    return s;
+}
+
+int main(int argc, char **argv) {
+    size_t mib = argc > 1 ? strtoul(argv[1], NULL, 10) : 64;
+    size_t n = mib * 1024 * 1024 / sizeof(uint64_t);
+    uint64_t *p = malloc(n * sizeof(uint64_t));
+    if (!p) { perror("malloc"); return 1; }
+    uint64_t x = 88172645463325252ULL ^ (uint64_t)getpid();
+    for (size_t i = 0; i < n; i++) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; p[i] = x; }
+    signal(SIGUSR1, on_usr1);
+    printf("ready %016llx\n", (unsigned long long)sum(p, n));
+    fflush(stdout);
+    for (;;) {
+        pause();
+        if (check) { check = 0; printf("check %016llx\n", (unsigned long long)sum(p, n)); fflush(stdout); }
+    }
+}
