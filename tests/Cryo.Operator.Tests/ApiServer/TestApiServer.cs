@@ -98,6 +98,14 @@ public sealed class TestApiServer : IAsyncDisposable
     {
         var request = context.Request;
         var arrived = DateTime.UtcNow;
+        var isWatch = request.Query["watch"] is ["true"] or ["1"];
+        if (isWatch)
+        {
+            // Watches run long: record them as they open, so tests see open watches too.
+            requests.Enqueue(new RecordedRequest(request.Method, request.Path.Value ?? "", request.QueryString.Value ?? "",
+                200, request.Headers["X-Test-Client"].FirstOrDefault(), arrived));
+        }
+
         try
         {
             var route = ApiRoute.Parse(request.Path.Value ?? "")
@@ -124,8 +132,11 @@ public sealed class TestApiServer : IAsyncDisposable
         }
         finally
         {
-            requests.Enqueue(new RecordedRequest(request.Method, request.Path.Value ?? "", request.QueryString.Value ?? "",
-                context.Response.StatusCode, request.Headers["X-Test-Client"].FirstOrDefault(), arrived));
+            if (!isWatch)
+            {
+                requests.Enqueue(new RecordedRequest(request.Method, request.Path.Value ?? "", request.QueryString.Value ?? "",
+                    context.Response.StatusCode, request.Headers["X-Test-Client"].FirstOrDefault(), arrived));
+            }
         }
     }
 

@@ -1,0 +1,86 @@
+using System.Runtime.CompilerServices;
+using Cryo.Api;
+using k8s;
+using YamlDotNet.Serialization;
+
+namespace Cryo.Operator.Tests.Rbac;
+
+/// <summary>config/rbac grants exactly the verbs the operator uses, judged from the requests of a full run.</summary>
+public sealed class RbacCoverageTests
+{
+    /// <summary>Granted but not observable here: needed by admission for blockOwnerDeletion owner references.</summary>
+    private static readonly HashSet<string> UnobservableButRequired = ["cryo.io/restores/finalizers update"];
+
+    [Fact]
+    public async Task Rbac_Should_GrantExactlyTheVerbsTheOperatorUses()
+    {
+        // Arrange: a run that exercises every path: election, checkpoint, restore into a new pod, deletion.
+        await using var cluster = await OperatorHarness.StartAsync("node-1");
+        await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "web", "node-1");
+        await cluster.StartOperatorAsync("operator-1", leaderElection: true);
+        await cluster.CreateCheckpointAsync("web-1", new CheckpointSpec { PodName = "web" });
+        await cluster.WaitForCheckpointAsync("web-1", c => c.Status?.Phase == Phase.Succeeded, "succeeded");
+        await cluster.CreateRestoreAsync("copy", new RestoreSpec { CheckpointName = "web-1", NewPod = new NewPodTarget { NodeName = "node-1" } });
+        await cluster.Kubelet.StartRestorePodAsync(OperatorHarness.Ns, "copy", Eventually.DefaultTimeout);
+        await cluster.WaitForRestoreAsync("copy", r => r.Status?.Phase == Phase.Succeeded, "succeeded");
+        await cluster.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Checkpoint.Plural, "web-1");
+        await Eventually.TrueAsync(() => cluster.Agents["node-1"].Engine.DeleteCalls.Count == 1, "images deleted");
+        await Eventually.TrueAsync(() => cluster.Api.Requests.Any(r => r.Client == "operator-1" && r.Method == "PATCH" && r.Path.EndsWith("/checkpoints/web-1")), "finalizer removed");
+
+        // Act
+        var used = cluster.Api.Requests.Where(r => r.Client == "operator-1").Select(Permission).ToHashSet();
+        var granted = GrantedPermissions();
+
+        // Assert
+        Assert.Empty(used.Except(granted));
+        Assert.Equal(UnobservableButRequired, granted.Except(used).ToHashSet());
+    }
+
+    private static string Permission(ApiServer.RecordedRequest r)
+    {
+        var s = r.Path.Trim('/').Split('/');
+        var (group, rest) = s[0] == "api" ? ("", s[2..]) : (s[1], s[3..]);
+        if (rest.Length >= 2 && rest[0] == "namespaces")
+        {
+            rest = rest[2..];
+        }
+
+        var resource = rest.Length == 3 ? $"{rest[0]}/{rest[2]}" : rest[0];
+        var verb = r.Method switch
+        {
+            "GET" when rest.Length == 1 => r.Query.Contains("watch=true") ? "watch" : "list",
+            "GET" => "get",
+            "POST" => "create",
+            "PUT" => "update",
+            "PATCH" => "patch",
+            "DELETE" => "delete",
+            _ => r.Method,
+        };
+        return $"{group}/{resource} {verb}";
+    }
+
+    private static HashSet<string> GrantedPermissions([CallerFilePath] string here = "")
+    {
+        var root = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "../../.."));
+        var permissions = new HashSet<string>();
+        foreach (var file in new[] { "role.yaml", "leader_election_role.yaml" })
+        {
+            var doc = new DeserializerBuilder().Build().Deserialize<Dictionary<string, object>>(File.ReadAllText(Path.Combine(root, "config/rbac", file)));
+            foreach (Dictionary<object, object> rule in (List<object>)doc["rules"])
+            {
+                foreach (string group in (List<object>)rule["apiGroups"])
+                {
+                    foreach (string resource in (List<object>)rule["resources"])
+                    {
+                        foreach (string verb in (List<object>)rule["verbs"])
+                        {
+                            permissions.Add($"{group}/{resource} {verb}");
+                        }
+                    }
+                }
+            }
+        }
+
+        return permissions;
+    }
+}
