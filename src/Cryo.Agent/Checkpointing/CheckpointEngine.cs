@@ -99,12 +99,20 @@ public sealed class CheckpointEngine(
 
     /// <summary>
     /// A root whose session leader lives outside the tree (a process started without setsid) can only be
-    /// dumped as a shell job: CRIU cannot recreate a session it does not own.
+    /// dumped as a shell job — and not at all when the tree has its own PID namespace, since CRIU cannot
+    /// recreate a session whose leader it cannot number: say so, with the fix, before CRIU fails.
     /// </summary>
     private static async Task<bool> SessionOutsideTreeAsync(ResolvedContainer tree, CancellationToken cancellationToken)
     {
         var stat = await new ProcFs().ReadStatAsync(tree.InitPid, cancellationToken).ConfigureAwait(false);
-        return stat.Session == 0 || tree.Processes.All(p => p.HostPid != stat.Session);
+        var outside = stat.Session == 0 || tree.Processes.All(p => p.HostPid != stat.Session);
+        if (outside && tree.IsPidNamespaceInit && tree.InNamespacePid == 1)
+        {
+            throw new TreeNotCheckpointableException(tree.InitPid,
+                $"the session leader of PID {tree.InitPid} (host PID {stat.Session}) is outside the tree's PID namespace, which CRIU cannot restore; " +
+                "start the process with setsid inside its namespace (e.g. unshare -p -f setsid CMD)");
+        }
+        return outside;
     }
 
     private async Task<(IReadOnlyList<ManifestFile> Files, DumpResult Dump)> DumpAsync(

@@ -118,6 +118,42 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
         Assert.Equal(atDump + 1, received[0]);
     }
 
+    [Fact]
+    public async Task Restore_Should_ContinueAPlainProcess_When_ItSharedTheHostsMountAndNetworkNamespaces()
+    {
+        // setsid inside the PID namespace: CRIU needs the session leader in the tree.
+        await using var workload = await PlainWorkload.StartAsync(new PlainSpec { Script = "exec setsid /bin/sh -c '" + Counter.Script + "'" }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.RootPid, "plain", leaveRunning: false), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+        var atDump = Counter.Last(workload.Stdout);
+        Assert.Null(Assert.Single(engines.Store.List()).Manifest.Source.RootPath);
+
+        var command = TestEngines.RestoreOf("plain");
+        var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
+        copies.Track(outcome.HostPid);
+
+        var restored = await Counter.WaitForFileAsync(engines.OutputOf(command), v => v.Count >= 3, Patience);
+        Assert.Equal(atDump + 1, restored[0]);
+        Assert.Equal(1, outcome.NamespacePid);
+        Assert.Equal(Procs.Namespace(Environment.ProcessId, "mnt"), Procs.Namespace(outcome.HostPid, "mnt"));
+        Assert.Equal(Procs.Namespace(Environment.ProcessId, "net"), Procs.Namespace(outcome.HostPid, "net"));
+    }
+
+    [Fact]
+    public async Task Restore_Should_RoundTripAShellJob_When_TheTreeHadAControllingTerminal()
+    {
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script, Tty = true }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "tty", leaveRunning: false), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+        Assert.True(Assert.Single(engines.Store.List()).Manifest.Options.ShellJob);
+
+        var outcome = await engines.Restores.RestoreAsync(TestEngines.RestoreOf("tty"), CancellationToken.None);
+        copies.Track(outcome.HostPid);
+
+        Assert.Equal(1, outcome.NamespacePid);
+        Assert.True(Procs.IsAlive(outcome.HostPid));
+    }
+
     [Theory]
     [InlineData("flip")]
     [InlineData("missing")]

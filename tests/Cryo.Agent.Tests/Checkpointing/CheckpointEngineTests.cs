@@ -1,0 +1,162 @@
+using Cryo.Agent.Engine;
+using Cryo.Agent.Store;
+using Cryo.Agent.Tests.Harness;
+using Cryo.Agent.Tests.Support;
+using Cryo.Criu;
+using Xunit;
+
+namespace Cryo.Agent.Tests.Checkpointing;
+
+/// <summary>Checkpoints real container-shaped trees with real CRIU.</summary>
+public sealed class CheckpointEngineTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly TestEngines engines = new();
+
+    public void Dispose() => engines.Dispose();
+
+    [Fact]
+    public async Task Checkpoint_Should_CommitAManifestWithEveryFileChecksummed_When_TheTreeKeepsRunning()
+    {
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script, Hostname = "warm" }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        var progress = new RecordingProgress<CheckpointStage>();
+
+        var outcome = await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "web"), progress, CancellationToken.None);
+
+        var stored = Assert.Single(engines.Store.List());
+        var manifest = stored.Manifest;
+        Assert.Equal(Path.GetRelativePath(engines.StoreRoot, stored.Directory), outcome.Location);
+        Assert.Equal(stored.SizeBytes, outcome.SizeBytes);
+        Assert.True(outcome.MemoryPagesBytes > 0);
+        Assert.Equal(workload.HostPidsInTree().Count, manifest.ProcessCount, tolerance: 1);
+        Assert.Equal(1, manifest.Source.InNamespacePid);
+        Assert.Equal("warm", manifest.Source.Hostname);
+        Assert.Contains("/data", manifest.Source.ExternalMounts.Values);
+        Assert.Equal(workload.StdoutIdentity, manifest.Source.StdoutIdentity);
+        Assert.Contains(manifest.Files, f => f.Path == "images/pstree.img" && f.Sha256.Length == 64);
+        Assert.All(Directory.EnumerateFiles(stored.Directory, "*", SearchOption.AllDirectories),
+            f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(stored.Directory));
+        Assert.True(outcome.Freeze > TimeSpan.Zero && outcome.Freeze <= outcome.Total);
+        Assert.Equal([CheckpointStage.Resolving, CheckpointStage.Freezing, CheckpointStage.Dumping, CheckpointStage.Committing], progress.Reports.Distinct());
+        // leaveRunning: the workload goes on, thawed.
+        Assert.Equal("THAWED", File.ReadAllText(Path.Combine(workload.CgroupDirectory("freezer"), "freezer.state")).Trim());
+        var after = Counter.Last(workload.Stdout);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) > after + 2, Patience, CancellationToken.None);
+        await ChecksumVerifier.VerifyAsync(stored, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Checkpoint_Should_LeaveTheWorkloadRunningAndTheStoreEmpty_When_CriuFails()
+    {
+        // An established TCP connection without tcpEstablished: CRIU refuses to dump it.
+        const string script = "sleep 100000 | nc -l -p 7000 &\nsleep 0.3\ni=0\nwhile :; do i=$((i+1)); echo $i; sleep 0.05; done | nc 127.0.0.1 7000\n";
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = script }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<CriuException>(() =>
+            engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "refused"), new RecordingProgress<CheckpointStage>(), CancellationToken.None));
+
+        Assert.Equal("dump", error.Operation);
+        Assert.Contains("TCP", error.LogExcerpt, StringComparison.OrdinalIgnoreCase);
+        AssertStoreHoldsNothing();
+        var after = Counter.Last(workload.Stdout);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) > after + 2, Patience, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Checkpoint_Should_ThawTheWorkloadAndLeaveNothing_When_CriuIsKilledMidDump()
+    {
+        var interrupting = (InterruptingCriu)null!;
+        using var killing = new TestEngines(criu => interrupting = new InterruptingCriu(criu));
+        // 32 MB of random data on a tmpfs of the container's own: CRIU archives it while the tree is
+        // frozen, which keeps the tree frozen long enough to be caught there.
+        const string script = "mount -t tmpfs tmpfs /tmp && head -c 32000000 /dev/urandom > /tmp/blob\n" + Counter.Script;
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = script }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            killing.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "interrupted"), new RecordingProgress<CheckpointStage>(), CancellationToken.None));
+
+        Assert.True(interrupting.Interrupted, "the dump finished before the tree was seen frozen");
+        Assert.Equal("THAWED", File.ReadAllText(Path.Combine(workload.CgroupDirectory("freezer"), "freezer.state")).Trim());
+        Assert.Empty(killing.Store.List());
+        Assert.Empty(LeftoverTemporaryEntries(killing.StoreRoot));
+        var after = Counter.Last(workload.Stdout);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) > after + 2, Patience, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Checkpoint_Should_SayHowToFixIt_When_TheSessionLeaderIsOutsideTheTreesPidNamespace()
+    {
+        await using var workload = await PlainWorkload.StartAsync(new PlainSpec { Script = Counter.Script }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 2, Patience, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<Cryo.Agent.Checkpointing.TreeNotCheckpointableException>(() =>
+            engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.RootPid, "sessionless"), new RecordingProgress<CheckpointStage>(), CancellationToken.None));
+
+        Assert.Contains("setsid", error.Message, StringComparison.Ordinal);
+        AssertStoreHoldsNothing();
+    }
+
+    [Theory]
+    [InlineData("../x")]
+    [InlineData("/etc")]
+    [InlineData("")]
+    [InlineData("a/b")]
+    [InlineData("Upper")]
+    public async Task Checkpoint_Should_RejectTheName_When_ItIsNotAValidCheckpointName(string name)
+    {
+        var error = await Assert.ThrowsAsync<InvalidCheckpointNameException>(() =>
+            engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(Environment.ProcessId, name), new RecordingProgress<CheckpointStage>(), CancellationToken.None));
+
+        Assert.Equal("name", error.Field);
+        AssertStoreHoldsNothing();
+    }
+
+    [Fact]
+    public async Task Checkpoint_Should_RejectTheName_When_ItIsTooLong()
+    {
+        await Assert.ThrowsAsync<InvalidCheckpointNameException>(() =>
+            engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(Environment.ProcessId, new string('a', 254)), new RecordingProgress<CheckpointStage>(), CancellationToken.None));
+        AssertStoreHoldsNothing();
+    }
+
+    [Fact]
+    public async Task Checkpoint_Should_RefuseAParent_When_IncrementalCheckpointsAreUnavailable()
+    {
+        var command = TestEngines.CheckpointOf(Environment.ProcessId, "child") with { ParentCheckpoint = "parent" };
+
+        var error = await Assert.ThrowsAsync<FeatureUnavailableException>(() =>
+            engines.Checkpoints.CheckpointAsync(command, new RecordingProgress<CheckpointStage>(), CancellationToken.None));
+
+        Assert.Equal("mem_dirty_track", error.Feature);
+        AssertStoreHoldsNothing();
+    }
+
+    [Fact]
+    public async Task Checkpoint_Should_SayTheTreeIsGone_When_ThePidDoesNotExist()
+    {
+        var error = await Assert.ThrowsAsync<ProcessTreeNotFoundException>(() =>
+            engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(int.MaxValue - 1, "ghost"), new RecordingProgress<CheckpointStage>(), CancellationToken.None));
+
+        Assert.Equal(int.MaxValue - 1, error.Tree.Pid);
+        AssertStoreHoldsNothing();
+    }
+
+    private void AssertStoreHoldsNothing()
+    {
+        Assert.Empty(engines.Store.List());
+        Assert.Empty(LeftoverTemporaryEntries(engines.StoreRoot));
+    }
+
+    /// <summary>What lies in the store's temporary area below the agent's own (empty) owner directory.</summary>
+    private static IReadOnlyList<string> LeftoverTemporaryEntries(string storeRoot)
+    {
+        var temporary = Path.Combine(storeRoot, ".tmp");
+        return Directory.Exists(temporary)
+            ? Directory.EnumerateDirectories(temporary).SelectMany(owner => Directory.EnumerateFileSystemEntries(owner)).ToList()
+            : [];
+    }
+}
