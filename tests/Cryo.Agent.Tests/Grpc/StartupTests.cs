@@ -1,5 +1,9 @@
 using Xunit;
+using Cryo.Agent.Engine;
+using Cryo.Agent.Hosting;
+using Cryo.Agent.Store;
 using Cryo.Criu;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Cryo.Agent.Tests.Grpc;
@@ -32,5 +36,35 @@ public sealed class StartupTests
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TestAgent.StartAsync(s => s["Agent:TcpPort"] = "0"));
 
         Assert.Contains("Agent:TlsCertificatePath", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Agent_Should_TakeStoreSocketAndNodeFromTheCommandLine_When_RunWithSwitches()
+    {
+        var directory = Directory.CreateTempSubdirectory("cryo-switches-").FullName;
+        try
+        {
+            var store = Path.Combine(directory, "store");
+            var socket = Path.Combine(directory, "agent.sock");
+            var catalog = new FakeCatalog(directory);
+            await using var app = AgentHost.Build(["--store", store, "--socket", socket, "--node-name", "Node-7", "--max-parallel", "3"], builder =>
+            {
+                builder.Services.AddSingleton<ICheckpointEngine>(new FakeCheckpointEngine(catalog));
+                builder.Services.AddSingleton<IRestoreEngine>(new FakeRestoreEngine(catalog));
+            });
+
+            var agent = app.Services.GetRequiredService<IOptions<AgentOptions>>().Value;
+            var images = app.Services.GetRequiredService<IOptions<ImageStoreOptions>>().Value;
+
+            Assert.Equal(socket, agent.SocketPath);
+            Assert.Equal("Node-7", agent.NodeName);
+            Assert.Equal(3, agent.MaxParallelOperations);
+            Assert.Equal(store, images.RootDirectory);
+            Assert.Equal("node-7", images.OwnerId);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 }

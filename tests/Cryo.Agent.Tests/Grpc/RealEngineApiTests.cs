@@ -1,0 +1,106 @@
+using System.Net.Sockets;
+using Cryo.Agent.Engine;
+using Cryo.Agent.Hosting;
+using Cryo.Agent.Tests.Harness;
+using Cryo.Agent.Tests.Support;
+using Cryo.Contracts.Agent.V1;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace Cryo.Agent.Tests.Grpc;
+
+/// <summary>The API over the real engines, image store and CRIU: what the operator and the CLI get.</summary>
+public sealed class RealEngineApiTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Restore_Should_ContinueTheCounterInANewPidNamespace_When_CheckpointedAndRestoredThroughTheApi()
+    {
+        using var engines = new TestEngines();
+        await using var copies = new RestoredCopies(engines);
+        var socket = Path.Combine(engines.Directory, "agent.sock");
+        await using var app = AgentHost.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Agent:SocketPath"] = socket,
+                ["Agent:CriuPath"] = TestEngines.CriuPath,
+                ["Agent:NodeName"] = "test-node",
+                ["Store:RootDirectory"] = engines.StoreRoot,
+                ["Logging:LogLevel:Default"] = "Warning",
+            });
+            builder.Services.AddSingleton<ICheckpointEngine>(engines.Checkpoints);
+            builder.Services.AddSingleton<IRestoreEngine>(engines.Restores);
+            builder.Services.AddSingleton(engines.Store);
+            builder.Services.AddSingleton(engines.Criu);
+        });
+        using var startTimeout = new CancellationTokenSource(Patience);
+        await app.StartAsync(startTimeout.Token);
+        try
+        {
+            await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
+            await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+            var before = Counter.Last(workload.Stdout);
+            using var channel = UnixChannel(socket);
+            var client = new AgentService.AgentServiceClient(channel);
+
+            var checkpoint = await client.CheckpointAsync(new CheckpointRequest
+            {
+                OperationId = "uid-real-1",
+                Namespace = "default",
+                Name = "counter",
+                Pid = workload.InitPid,
+                Pod = new PodMetadata { PodName = "counter-0", PodUid = "pod-uid", ContainerName = "counter", Image = "busybox" },
+            });
+            await ProcessKiller.KillTreeAsync(workload.InitPid, CancellationToken.None);
+            var atKill = Counter.Last(workload.Stdout);
+            var reference = new CheckpointRef { Namespace = "default", Name = "counter" };
+            var details = await client.InspectCheckpointAsync(new InspectCheckpointRequest { Checkpoint = reference }, deadline: DateTime.UtcNow + Patience);
+            var restored = await client.RestoreAsync(new RestoreRequest { OperationId = "restore-real-1", Checkpoint = reference, NewPidNamespace = new NewPidNamespaceTarget() },
+                deadline: DateTime.UtcNow + Patience);
+            copies.Track(restored.HostPid);
+            var output = engines.OutputOf(new RestoreCommand("restore-real-1", "default", "counter", null, Patience));
+            var values = await Counter.WaitForFileAsync(output, v => v.Count >= 3, Patience);
+
+            Assert.Contains(checkpoint, e => e.Progress?.Stage == Contracts.Agent.V1.CheckpointStage.Dumping);
+            Assert.True(checkpoint[^1].Result.SizeBytes > 0);
+            Assert.Equal("uid-real-1", details.Summary.OperationId);
+            Assert.True(details.Summary.Options.LeaveRunning);
+            Assert.Equal("counter-0", details.Summary.Pod.PodName);
+            Assert.Equal(workload.InitPid, details.Source.Pid);
+            Assert.Contains(details.Files, f => f.Path.EndsWith(".img", StringComparison.Ordinal) && f.Sha256.Length == 64);
+            Assert.Equal(1, restored.NamespacePid);
+            Assert.InRange(values[0], before + 1, atKill + 1);
+        }
+        finally
+        {
+            using var stopTimeout = new CancellationTokenSource(Patience);
+            await app.StopAsync(stopTimeout.Token);
+        }
+    }
+
+    private static GrpcChannel UnixChannel(string socket) => GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var connection = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await connection.ConnectAsync(new UnixDomainSocketEndPoint(socket), cancellationToken);
+                    return new NetworkStream(connection, ownsSocket: true);
+                }
+                catch
+                {
+                    connection.Dispose();
+                    throw;
+                }
+            },
+        },
+    });
+}
