@@ -33,9 +33,9 @@ public sealed class InterruptingCriu(ICriu inner) : ICriu
                     await interrupt.CancelAsync();
                     return;
                 }
-                await Task.Delay(1);
+                await Task.Delay(1, CancellationToken.None);
             }
-        });
+        }, CancellationToken.None);
         try
         {
             return await inner.DumpAsync(options, launch, deadline, interrupt.Token);
