@@ -80,7 +80,7 @@ ENV DOTNET_ROOT=/usr/share/dotnet \
 COPY --from=dotnet-build /out/agent /opt/cryo/agent
 COPY --from=dotnet-build /out/cli /opt/cryo/cli
 COPY --from=placeholder-build /src/cryo-placeholder /usr/local/bin/cryo-placeholder
-RUN ln -s /opt/cryo/cli/Cryo.Cli /usr/local/bin/cryo \
+RUN ln -s /opt/cryo/cli/cryo /usr/local/bin/cryo \
  && mkdir -p /var/lib/cryo/checkpoints /run/cryo \
  && chmod 0700 /var/lib/cryo/checkpoints
 USER 0:0

@@ -97,6 +97,21 @@ public sealed class DockerfileTests
         Assert.NotEqual("root", user.Split(':')[0]);
     }
 
+    [Theory]
+    [InlineData("Cryo.Operator", "/opt/cryo/operator/{0}.dll")]
+    [InlineData("Cryo.Agent", "/opt/cryo/agent/{0}.dll")]
+    [InlineData("Cryo.Cli", "/opt/cryo/cli/{0} /usr/local/bin/cryo")]
+    public void Dockerfile_Should_RunTheAssembliesTheProjectsBuild(string project, string expected)
+    {
+        // Arrange: a project may rename its assembly (the CLI builds "cryo").
+        var csproj = System.Xml.Linq.XDocument.Load(RepoRoot.Combine($"src/{project}/{project}.csproj"));
+        var assembly = csproj.Descendants("AssemblyName").Select(e => e.Value).FirstOrDefault() ?? project;
+        var text = string.Join("\n", File.Instructions.Select(i => i.Arguments));
+
+        // Assert
+        Assert.Contains(string.Format(System.Globalization.CultureInfo.InvariantCulture, expected, assembly), text, StringComparison.Ordinal);
+    }
+
     private static List<DockerfileInstruction> Stage(string name)
     {
         var start = File.Instructions.ToList().FindIndex(i => i.Keyword == "FROM" && i.Arguments.EndsWith($" AS {name}", StringComparison.Ordinal));
