@@ -13,8 +13,18 @@ mkdir -p "$artifacts"
 memhog="$artifacts/memhog"
 gcc -static -O2 -o "$memhog" "$here/bench/agent/memhog.c" >&2
 
-echo "bench-agent: building hack/bench/agent (Release, artifacts in $artifacts)" >&2
-dotnet build "$here/bench/agent/AgentBench.csproj" -c Release --artifacts-path "$artifacts" -nologo -v q >&2
+dll="$artifacts/bin/AgentBench/release/AgentBench.dll"
+# On a busy 2-core machine even a no-op MSBuild run takes a minute or two: skip it when no input of the
+# program (its sources, the harness, the agent and what it references, the repo's props) is newer than it.
+inputs=("$here/bench/agent" "$repo/tests/Cryo.Agent.Tests/Harness" "$repo/src/Cryo.Agent" "$repo/src/Cryo.Criu" "$repo/src/Cryo.Contracts"
+        "$repo/Directory.Build.props" "$repo/Directory.Packages.props")
+if [ -f "$dll" ] && [ -z "$(find "${inputs[@]}" \( -path '*/bin' -o -path '*/obj' \) -prune -o -type f -newer "$dll" -print -quit)" ]; then
+  echo "bench-agent: $dll is up to date" >&2
+else
+  echo "bench-agent: building hack/bench/agent (Release, artifacts in $artifacts)" >&2
+  dotnet build "$here/bench/agent/AgentBench.csproj" -c Release --artifacts-path "$artifacts" -nologo -v q >&2
+  touch "$dll"
+fi
 
 # The program cleans up after itself (processes, cgroups, temp dirs) in finally blocks; this trap only
 # covers a program killed outright: sweep what its workloads and restored copies leave behind.
@@ -26,7 +36,8 @@ cleanup() {
       while read -r pid; do kill -9 "$pid" 2>/dev/null || true; done < "$dir/cgroup.procs"
       rmdir "$dir" 2>/dev/null || true
     done
+    rmdir /sys/fs/cgroup/*/"$parent" 2>/dev/null || true
   done
 }
 trap cleanup EXIT
-dotnet "$artifacts/bin/AgentBench/release/AgentBench.dll" --memhog "$memhog" "$@"
+dotnet "$dll" --memhog "$memhog" "$@"

@@ -69,9 +69,13 @@ public static class SizeBench
             Sync();
             var clock = new StageClock<CheckpointStage>();
             var command = Commands.CheckpointOf(workload.InitPid, name, Deadline);
+            var cpu = CpuTimes.Now();
             var started = Stopwatch.GetTimestamp();
             var outcome = await engines.Checkpoints.CheckpointAsync(command, clock, cancellationToken);
             var ended = Stopwatch.GetTimestamp();
+            var cpuAfter = CpuTimes.Now();
+            s.Add("agent_self_cpu", cpuAfter.Self - cpu.Self);
+            s.Add("agent_criu_cpu", cpuAfter.Children - cpu.Children);
             var criu = engines.Criu;
             var committing = clock.When(CheckpointStage.Committing) ?? ended;
             s.Add("agent", Seconds(started, ended));
@@ -87,7 +91,8 @@ public static class SizeBench
             }
             previous = new CheckpointKey(command.Namespace, command.Name, command.OperationId);
 
-            var options = criu.LastDumpOptions! with { ImagesDirectory = Path.Combine(directory, $"raw-dump-{run}") };
+            // An action script the engine adds (its own gates) is not CRIU's work: the baseline runs without it.
+            var options = criu.LastDumpOptions! with { ImagesDirectory = Path.Combine(directory, $"raw-dump-{run}"), ActionScript = null };
             var argv = criu.LastLaunch!.BuildCommandLine(criuPath, options.ToArguments());
             Directory.CreateDirectory(options.ImagesDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             if (run == 0)
@@ -95,8 +100,10 @@ public static class SizeBench
                 Emit.Note($"size {sizeMib} MiB: raw dump replays: {string.Join(' ', argv)}");
             }
             Sync();
+            var rawCpu = CpuTimes.Now();
             var raw = await RawCriu.RunAsync(argv, options.LogPath, cancellationToken);
             s.Add("raw", raw.TotalSeconds);
+            s.Add("raw_criu_cpu", CpuTimes.Now().Children - rawCpu.Children);
             s.Add("raw_image_bytes", DirectoryBytes(options.ImagesDirectory));
             Directory.Delete(options.ImagesDirectory, recursive: true);
             Emit.Note(string.Create(CultureInfo.InvariantCulture,
@@ -113,9 +120,13 @@ public static class SizeBench
         {
             Sync();
             var command = Commands.RestoreOf(name, Deadline);
+            var cpu = CpuTimes.Now();
             var started = Stopwatch.GetTimestamp();
             var outcome = await engines.Restores.RestoreAsync(command, cancellationToken);
             var ended = Stopwatch.GetTimestamp();
+            var cpuAfter = CpuTimes.Now();
+            s.Add("agent_self_cpu", cpuAfter.Self - cpu.Self);
+            s.Add("agent_criu_cpu", cpuAfter.Children - cpu.Children);
             var criu = engines.Criu;
             s.Add("agent", Seconds(started, ended));
             s.Add("before_criu_ms", Ms(started, criu.LastStarted));
@@ -162,8 +173,10 @@ public static class SizeBench
             try
             {
                 Sync();
+                var rawCpu = CpuTimes.Now();
                 var raw = await RawCriu.RunAsync(argv, options.LogPath, cancellationToken);
                 s.Add("raw", raw.TotalSeconds);
+                s.Add("raw_criu_cpu", CpuTimes.Now().Children - rawCpu.Children);
                 pid = int.Parse(File.ReadAllText(options.PidFile).Trim(), CultureInfo.InvariantCulture);
                 var stdout = launch.FdRedirects.Count > 0 ? launch.FdRedirects.OrderBy(r => r.Key).First().Value
                     : throw new InvalidOperationException("the restore plan redirected no stdout: cannot read the copy's checksum");
@@ -199,6 +212,9 @@ public static class SizeBench
         Emit.Metric("agent_checkpoint_criu_ms", dumps.Median("criu_in_agent_ms"), "ms", sizeMib, runs);
         Emit.Metric("agent_checkpoint_hash_tail_ms", dumps.Median("hash_tail_ms"), "ms", sizeMib, runs);
         Emit.Metric("agent_checkpoint_commit_ms", dumps.Median("commit_ms"), "ms", sizeMib, runs);
+        Emit.Metric("agent_checkpoint_criu_cpu_seconds", dumps.Median("agent_criu_cpu"), "s", sizeMib, runs);
+        Emit.Metric("agent_checkpoint_own_cpu_seconds", dumps.Median("agent_self_cpu"), "s", sizeMib, runs);
+        Emit.Metric("criu_dump_cpu_seconds", dumps.Median("raw_criu_cpu"), "s", sizeMib, runs);
         var agentRestore = restores.Median("agent");
         var rawRestore = restores.Median("raw");
         Emit.Metric("agent_restore_seconds", agentRestore, "s", sizeMib, runs);
@@ -208,6 +224,9 @@ public static class SizeBench
         Emit.Metric("agent_restore_criu_ms", restores.Median("criu_in_agent_ms"), "ms", sizeMib, runs);
         Emit.Metric("agent_restore_after_criu_ms", restores.Median("after_criu_ms"), "ms", sizeMib, runs);
         Emit.Metric("agent_restore_verify_ms", restores.Median("verify_ms"), "ms", sizeMib, runs);
+        Emit.Metric("agent_restore_criu_cpu_seconds", restores.Median("agent_criu_cpu"), "s", sizeMib, runs);
+        Emit.Metric("agent_restore_own_cpu_seconds", restores.Median("agent_self_cpu"), "s", sizeMib, runs);
+        Emit.Metric("criu_restore_cpu_seconds", restores.Median("raw_criu_cpu"), "s", sizeMib, runs);
     }
 
     /// <summary>SIGUSR1 makes memhog recompute its checksum; the copy's output file must show the original's.</summary>
