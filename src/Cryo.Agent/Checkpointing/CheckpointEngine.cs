@@ -44,10 +44,11 @@ public sealed class CheckpointEngine(
         var plan = DumpPlan.For(tree, command, pending.ImagesDirectory, sessionOutside);
 
         progress.Report(plan.Freezer is null ? CheckpointStage.Dumping : CheckpointStage.Freezing);
-        var (files, dump) = await DumpAsync(plan, pending, command, progress, cancellationToken).ConfigureAwait(false);
+        var (files, dump, filesystem) = await DumpAsync(plan, pending, tree, command, progress, cancellationToken).ConfigureAwait(false);
 
         progress.Report(CheckpointStage.Committing);
         var manifest = ManifestFactory.Create(key, tree, plan, command, files, dump, version, settings.NodeName, hostname, started);
+        manifest.Filesystem = filesystem;
         var stored = await store.CommitAsync(pending, manifest, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("checkpoint {Namespace}/{Name} of {Source} committed at {Directory}: {Processes} processes, {Bytes} bytes, frozen {FrozenMs} ms",
             command.Namespace, command.Name, command.Source, stored.Directory, manifest.ProcessCount, stored.SizeBytes, manifest.Timings.FreezeMs);
@@ -115,30 +116,99 @@ public sealed class CheckpointEngine(
         return outside;
     }
 
-    private async Task<(IReadOnlyList<ManifestFile> Files, DumpResult Dump)> DumpAsync(
-        DumpPlan plan, PendingCheckpoint pending, CheckpointCommand command, IProgress<CheckpointStage> progress, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<ManifestFile> Files, DumpResult Dump, ManifestFilesystem Filesystem)> DumpAsync(
+        DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, CheckpointCommand command, IProgress<CheckpointStage> progress, CancellationToken cancellationToken)
     {
-        // Hash the images while CRIU writes them: hashing after the dump would add a second full pass
-        // over every page to the checkpoint's duration.
-        var hasher = pending.StartHashingImages(cancellationToken);
-        await using (hasher.ConfigureAwait(false))
+        var deadline = command.Timeout > TimeSpan.Zero ? command.Timeout : settings.DefaultTimeout;
+        var capture = FilesystemCapture.For(tree);
+        var workDirectory = capture is null ? null : CreateWorkDirectory(command.OperationId);
+        var gate = workDirectory is null ? null : ActionScriptGate.Create(workDirectory, "post-dump", deadline);
+        var options = gate is null ? plan.Options : plan.Options with { ActionScript = gate.ScriptPath };
+        using var stopCapture = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var captured = capture is null || gate is null
+            ? Task.FromResult<(ManifestFilesystem, IReadOnlyList<ManifestFile>)>((new ManifestFilesystem(), []))
+            : CaptureWhileFrozenAsync(capture, gate, pending.Directory, stopCapture.Token);
+        try
         {
-            var deadline = command.Timeout > TimeSpan.Zero ? command.Timeout : settings.DefaultTimeout;
-            CriuRunResult run;
-            try
+            // Hash the images while CRIU writes them: hashing after the dump would add a second full pass
+            // over every page to the checkpoint's duration.
+            var hasher = pending.StartHashingImages(cancellationToken);
+            await using (hasher.ConfigureAwait(false))
             {
-                progress.Report(CheckpointStage.Dumping);
-                run = await criu.DumpAsync(plan.Options, plan.Launch, deadline, cancellationToken).ConfigureAwait(false);
+                CriuRunResult run;
+                try
+                {
+                    progress.Report(CheckpointStage.Dumping);
+                    run = await criu.DumpAsync(options, plan.Launch, deadline, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is CriuException or OperationCanceledException)
+                {
+                    LeaveRunning(plan, command, e);
+                    await stopCapture.CancelAsync().ConfigureAwait(false);
+                    // A capture that failed is why CRIU's post-dump action failed: report that cause.
+                    if (await FailureOf(captured).ConfigureAwait(false) is { } cause)
+                    {
+                        throw cause;
+                    }
+                    throw;
+                }
+                var (filesystem, archives) = await captured.ConfigureAwait(false);
+                var files = await hasher.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                var stats = CriuStatisticsReader.ReadDump(plan.Options.ImagesDirectory);
+                return ([.. files, .. archives], new DumpResult(run.Duration, stats), filesystem);
             }
-            catch (Exception e) when (e is CriuException or OperationCanceledException)
-            {
-                LeaveRunning(plan, command, e);
-                throw;
-            }
-            var files = await hasher.CompleteAsync(cancellationToken).ConfigureAwait(false);
-            var stats = CriuStatisticsReader.ReadDump(plan.Options.ImagesDirectory);
-            return (files, new DumpResult(run.Duration, stats));
         }
+        finally
+        {
+            if (workDirectory is not null)
+            {
+                Directory.Delete(workDirectory, recursive: true);
+            }
+        }
+    }
+
+    private static async Task<(ManifestFilesystem, IReadOnlyList<ManifestFile>)> CaptureWhileFrozenAsync(
+        FilesystemCapture capture, ActionScriptGate gate, string checkpointDirectory, CancellationToken cancellationToken)
+    {
+        await gate.WaitUntilReachedAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = await capture.CaptureAsync(checkpointDirectory, cancellationToken).ConfigureAwait(false);
+            gate.Open();
+            return result;
+        }
+        catch
+        {
+            gate.Refuse();
+            throw;
+        }
+    }
+
+    private static async Task<Exception?> FailureOf(Task captured)
+    {
+        try
+        {
+            await captured.ConfigureAwait(false);
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
+    }
+
+    private string CreateWorkDirectory(string operationId)
+    {
+        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        var parent = Path.Combine(settings.RunDirectory, "checkpoints");
+        Directory.CreateDirectory(parent, Private);
+        var directory = Path.Combine(parent, operationId + "." + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(directory, Private);
+        return directory;
     }
 
     /// <summary>A failed or killed dump must not leave the workload frozen.</summary>

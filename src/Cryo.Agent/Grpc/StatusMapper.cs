@@ -1,6 +1,8 @@
 using System.Reflection;
 using Cryo.Agent.Containers;
+using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Engine;
+using Cryo.Agent.Restoring;
 using Cryo.Agent.Filesystem;
 using Cryo.Agent.Store;
 using Cryo.Contracts.Agent.V1;
@@ -80,6 +82,8 @@ public static class StatusMapper
         ProcessGoneException e => new(StatusCode.NotFound, ErrorReason.ProcessNotFound,
             [new("pid", $"{e.Pid}")], Resource("process", $"{e.Pid}", e.Message)),
         VolumeMismatchException => new(StatusCode.FailedPrecondition, ErrorReason.TargetMismatch, [], null),
+        RestoreTargetMismatchException e => new(StatusCode.FailedPrecondition, ErrorReason.TargetMismatch, [new("path", e.Path)], null),
+        TreeNotCheckpointableException e => new(StatusCode.FailedPrecondition, ErrorReason.UnsupportedWorkload, [new("pid", $"{e.Pid}")], null),
         WritableLayerUnsupportedException => new(StatusCode.FailedPrecondition, ErrorReason.UnsupportedWorkload, [], null),
         UnsafeArchiveEntryException e => new(StatusCode.FailedPrecondition, ErrorReason.CheckpointCorrupted, [new("file", e.ArchivePath)], null),
         CheckpointNameTakenException e => new(StatusCode.AlreadyExists, ErrorReason.CheckpointExists,

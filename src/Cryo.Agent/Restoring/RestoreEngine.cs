@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Cryo.Agent.Containers;
 using Cryo.Agent.Engine;
+using Cryo.Agent.Filesystem;
 using Cryo.Agent.Processes;
 using Cryo.Agent.Store;
 using Cryo.Criu;
@@ -35,11 +36,12 @@ public sealed class RestoreEngine(
         ChecksumVerifier.VerifyStructure(checkpoint);
 
         var container = command.TargetContainer is { } target ? await ResolveTargetAsync(target, cancellationToken).ConfigureAwait(false) : null;
+        await FilesystemRestore.PrepareAsync(checkpoint, container, cancellationToken).ConfigureAwait(false);
         var workDirectory = CreateWorkDirectory(command.OperationId);
         var cgroups = container is null ? RestoreCgroups.Create(settings, command.OperationId) : null;
         var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>());
         var deadline = command.Timeout > TimeSpan.Zero ? command.Timeout : settings.DefaultTimeout;
-        var gate = VerificationGate.Create(workDirectory, deadline);
+        var gate = ActionScriptGate.Create(workDirectory, "post-restore", deadline);
         var (criuOptions, launch) = RestorePlanner.Plan(checkpoint, restoreTarget, gate.ScriptPath);
 
         using var verifyCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -52,7 +54,7 @@ public sealed class RestoreEngine(
             var (hostPid, namespacePid) = await LocateRootAsync(container, pid, cancellationToken).ConfigureAwait(false);
             if (container is not null)
             {
-                HandOff(container, pid);
+                await HandOffAsync(container, pid, cancellationToken).ConfigureAwait(false);
             }
             logger.LogInformation("restore {Namespace}/{Name} ({Operation}) into {Target}: root host PID {HostPid}, in-namespace PID {NamespacePid}",
                 command.Namespace, command.Name, command.OperationId, container is null ? "a new PID namespace" : $"container PID {container.InitPid}", hostPid, namespacePid);
@@ -111,7 +113,7 @@ public sealed class RestoreEngine(
         return directory;
     }
 
-    private static async Task<TimeSpan> VerifyAsync(StoredCheckpoint checkpoint, VerificationGate gate, CancellationToken cancellationToken)
+    private static async Task<TimeSpan> VerifyAsync(StoredCheckpoint checkpoint, ActionScriptGate gate, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         try
@@ -172,7 +174,7 @@ public sealed class RestoreEngine(
     /// Tells the placeholder init which child is the application: written to a temporary file and renamed,
     /// so the placeholder never reads half a PID. A target without the handoff directory has another init.
     /// </summary>
-    private void HandOff(ResolvedContainer container, int pid)
+    private async Task HandOffAsync(ResolvedContainer container, int pid, CancellationToken cancellationToken)
     {
         var directory = Path.Combine($"/proc/{container.InitPid}/root", settings.PlaceholderHandoffDirectory);
         if (!Directory.Exists(directory))
@@ -181,10 +183,7 @@ public sealed class RestoreEngine(
                 container.InitPid, settings.PlaceholderHandoffDirectory);
             return;
         }
-        var final = Path.Combine(directory, settings.PlaceholderHandoffFile);
-        var temporary = final + ".tmp";
-        File.WriteAllText(temporary, pid.ToString(CultureInfo.InvariantCulture) + "\n");
-        File.Move(temporary, final, overwrite: true);
+        await PlaceholderHandoff.WriteAsync(Path.Combine(directory, settings.PlaceholderHandoffFile), pid, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -88,6 +88,21 @@ public sealed class CheckpointEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Checkpoint_Should_DumpAndRecordAShellJob_When_TheTreeHasAControllingTerminal()
+    {
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script, Tty = true }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "tty"), new RecordingProgress<CheckpointStage>(), CancellationToken.None);
+
+        var manifest = Assert.Single(engines.Store.List()).Manifest;
+        Assert.True(manifest.Options.ShellJob);
+        Assert.True(manifest.Source.HasControllingTerminal);
+        var after = Counter.Last(workload.Stdout);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) > after + 2, Patience, CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Checkpoint_Should_SayHowToFixIt_When_TheSessionLeaderIsOutsideTheTreesPidNamespace()
     {
         await using var workload = await PlainWorkload.StartAsync(new PlainSpec { Script = Counter.Script }, CancellationToken.None);

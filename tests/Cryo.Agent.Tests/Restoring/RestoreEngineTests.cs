@@ -139,21 +139,6 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
         Assert.Equal(Procs.Namespace(Environment.ProcessId, "net"), Procs.Namespace(outcome.HostPid, "net"));
     }
 
-    [Fact]
-    public async Task Restore_Should_RoundTripAShellJob_When_TheTreeHadAControllingTerminal()
-    {
-        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script, Tty = true }, CancellationToken.None);
-        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
-        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "tty", leaveRunning: false), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
-        Assert.True(Assert.Single(engines.Store.List()).Manifest.Options.ShellJob);
-
-        var outcome = await engines.Restores.RestoreAsync(TestEngines.RestoreOf("tty"), CancellationToken.None);
-        copies.Track(outcome.HostPid);
-
-        Assert.Equal(1, outcome.NamespacePid);
-        Assert.True(Procs.IsAlive(outcome.HostPid));
-    }
-
     [Theory]
     [InlineData("flip")]
     [InlineData("missing")]

@@ -43,6 +43,9 @@ public sealed class CheckpointManifest
     /// <summary>Sum of the sizes of <c>images/pages-*.img</c>: the memory the tree held. Filled at commit.</summary>
     public long MemoryPagesBytes { get; set; }
 
+    /// <summary>Filesystem state captured beside the images (writable layer, /dev/shm, open volume files).</summary>
+    public ManifestFilesystem Filesystem { get; set; } = new();
+
     /// <summary>Free-form additions that do not deserve a schema change (e.g. pod metadata).</summary>
     public Dictionary<string, string> Extra { get; set; } = [];
 
