@@ -15,13 +15,13 @@
 # Progress goes to standard error. Exits non-zero if any step fails; removes everything it started.
 #
 # Options: --json  --copies N (3)  --mib N (table size, 32)  --passes N (work: passes over the table, 5)
-#          --min-seconds S (warm-up lasts at least this long even on a fast machine, 10)  --keep (keep temp dir)
+#          --min-seconds S (warm-up lasts at least this long even on a fast machine, 12)  --keep (keep temp dir)
 # Environment: CRYO_DEMO_ARTIFACTS (build output, default /tmp/cryo-demo-artifacts), CRYO_DEMO_SKIP_BUILD=1.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
-json=0 copies=3 mib=32 passes=5 min_seconds=10 keep=0
+json=0 copies=3 mib=32 passes=5 min_seconds=12 keep=0
 while [ $# -gt 0 ]; do
   case $1 in
     --json) json=1 ;;
@@ -61,7 +61,9 @@ mkdir -p "$artifacts/demo"
 gcc -static -O2 -o "$artifacts/demo/warmapp" "$here/demo/warmapp.c" >&2
 gcc -static -O2 -o "$artifacts/demo/probe" "$here/demo/probe.c" >&2
 probe=$artifacts/demo/probe
-agent_dll=$artifacts/bin/Cryo.Agent/release/Cryo.Agent.dll
+# The agent is published ReadyToRun (precompiled) where the SDK can: the first restores must not wait for the JIT.
+agent_r2r=$artifacts/agent/publish/Cryo.Agent/release_linux-x64/Cryo.Agent.dll
+agent_jit=$artifacts/agent/bin/Cryo.Agent/release/Cryo.Agent.dll
 # The CLI is started once per call, and its start-up counts in every restored copy's time-to-ready: a JIT-ed
 # .NET start costs ~0.5 s of CPU, seconds on a busy machine. So the demo builds it as a native executable
 # (Native AOT: needs clang and lld, installed here), falling back to ReadyToRun, then to the plain build.
@@ -92,14 +94,19 @@ build_cli() {
 }
 if [ "${CRYO_DEMO_SKIP_BUILD:-0}" != 1 ]; then
   say "building the agent and the CLI (Release, output in $artifacts; the first build takes a few minutes)"
-  dotnet build "$repo/src/Cryo.Agent" -c Release --artifacts-path "$artifacts" -nologo -v q >&2 || die "building src/Cryo.Agent"
+  if ! dotnet publish "$repo/src/Cryo.Agent" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+        --artifacts-path "$artifacts/agent" -nologo -v q >&2; then
+    say "ReadyToRun publish of the agent failed; using the plain build"; rm -f "$agent_r2r"
+    dotnet build "$repo/src/Cryo.Agent" -c Release --artifacts-path "$artifacts/agent" -nologo -v q >&2 || die "building src/Cryo.Agent"
+  fi
   build_cli || die "building src/Cryo.Cli"
 fi
 if [ -x "$cli_aot" ] && [ "$cli_kind" = aot ]; then cli=("$cli_aot")
 elif [ -f "$cli_r2r" ] && [ "$cli_kind" != jit ]; then cli=(dotnet "$cli_r2r")
 elif [ -f "$cli_jit" ]; then cli=(dotnet "$cli_jit")
 else die "no build of the CLI in $artifacts"; fi
-[ -f "$agent_dll" ] || die "build output missing: $agent_dll"
+agent_dll=$agent_r2r; [ -f "$agent_dll" ] || agent_dll=$agent_jit
+[ -f "$agent_dll" ] || die "no build of the agent in $artifacts/agent"
 say "CLI: ${cli[*]}"
 
 # ---------------------------------------------------------------------------------------------- cleanup
@@ -125,23 +132,29 @@ kill_cgroup() { # kill_cgroup DIR...: SIGKILL everything in them until empty (a 
   for dir in "$@"; do [ -d "$dir" ] && rmdir "$dir" 2>/dev/null || true; done
 }
 cleanup() {
-  local status=$? dirs=()
+  local status=$?
   set +e
   trap - EXIT INT TERM
   # The restored copies live in the cgroups the agent made for them (cryo/restore-<operation>-*), the
   # original in ours (cryo-demo/<id>); kill them first so nothing is left writing into the work directory.
-  for c in "${controllers[@]}"; do
-    for d in /sys/fs/cgroup/$c/cryo/restore-$id-* /sys/fs/cgroup/$c/cryo-demo/$id; do [ -d "$d" ] && dirs+=("$d"); done
-  done
-  [ ${#dirs[@]} -gt 0 ] && kill_cgroup "${dirs[@]}"
+  sweep() {
+    local c d dirs=()
+    for c in "${controllers[@]}"; do
+      for d in /sys/fs/cgroup/$c/cryo/restore-$id-* /sys/fs/cgroup/$c/cryo-demo/$id; do [ -d "$d" ] && dirs+=("$d"); done
+    done
+    [ ${#dirs[@]} -gt 0 ] && kill_cgroup "${dirs[@]}"
+  }
+  sweep
   [ -n "$init_pid" ] && kill -9 "$init_pid" 2>/dev/null
-  for c in "${controllers[@]}"; do rmdir "/sys/fs/cgroup/$c/cryo-demo" 2>/dev/null; done
   if [ -n "$agent_pid" ] && kill -0 "$agent_pid" 2>/dev/null; then
     kill -TERM "$agent_pid" 2>/dev/null
     for _ in $(seq 100); do kill -0 "$agent_pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$agent_pid" 2>/dev/null
   fi
   [ -n "$agent_pid" ] && wait "$agent_pid" 2>/dev/null
+  # A restore still in flight when the agent stopped may have placed processes since the first sweep.
+  sweep
+  for c in "${controllers[@]}"; do rmdir "/sys/fs/cgroup/$c/cryo-demo" 2>/dev/null; done
   [ -n "$log_pid" ] && { kill "$log_pid" 2>/dev/null; wait "$log_pid" 2>/dev/null; }
   if [ $status -ne 0 ] && [ -f "$work/agent.log" ]; then
     echo "demo: last lines of the agent's log:" >&2; tail -n 30 "$work/agent.log" >&2
@@ -223,7 +236,7 @@ say "cold start ready in $(secs $cold_us) s: $(cat "$work/cold.body")"
 
 # ---------------------------------------------------------------------------------------------- checkpoint
 say "checkpointing the warm workload (host PID $init_pid) and stopping it"
-cryo checkpoint --pid "$init_pid" --name warmapp --stop --operation-id "$id-checkpoint" --output json >"$work/checkpoint.json" \
+cryo checkpoint --pid "$init_pid" --name warmapp --stop --timeout 120 --operation-id "$id-checkpoint" --output json >"$work/checkpoint.json" \
   || die "cryo checkpoint: $(cat "$work/checkpoint.json")"
 checkpoint_bytes=$(json_num sizeBytes "$work/checkpoint.json")
 checkpoint_freeze_ms=$(json_num freezeMs "$work/checkpoint.json"); checkpoint_freeze_ms=${checkpoint_freeze_ms:-0}
@@ -235,7 +248,6 @@ kill -0 "$init_pid" 2>/dev/null && die "the workload (PID $init_pid) still runs 
 old_dirs=(); for c in "${controllers[@]}"; do old_dirs+=("/sys/fs/cgroup/$c/cryo-demo/$id"); done
 kill_cgroup "${old_dirs[@]}"
 init_pid=""
-wait "$log_pid" 2>/dev/null || true; log_pid=""
 say "checkpoint committed: $checkpoint_bytes bytes in ${checkpoint_total_ms} ms; the original is gone"
 
 # ---------------------------------------------------------------------------------------------- restore copies
@@ -243,7 +255,7 @@ say "restoring $copies copies side by side"
 restore_copy() { # restore_copy N: restore, then wait until it answers; writes copy-N.{json,body,times}
   local n=$1 start end called host
   start=$(now_us)
-  cryo restore warmapp --operation-id "$id-copy-$n" --output json >"$work/copy-$n.json" 2>"$work/copy-$n.err" || return 1
+  cryo restore warmapp --timeout 120 --operation-id "$id-copy-$n" --output json >"$work/copy-$n.json" 2>"$work/copy-$n.err" || return 1
   called=$(now_us)
   host=$(json_num hostPid "$work/copy-$n.json")
   [ -n "$host" ] || return 1
@@ -273,7 +285,7 @@ for n in $(seq "$copies"); do
   for other in "${host_pids[@]}"; do [ "$other" != "$host" ] || die "two copies report the same host PID $host"; done
   host_pids+=("$host")
   [ "$ready_us" -gt "$slowest_us" ] && slowest_us=$ready_us
-  rows+=("$(printf '%-10s %9s s %9s s %8.1fx %8s %9s  %s' "copy $n" "$(secs "$ready_us")" "$(secs "$call_us")" \
+  rows+=("$(printf '%-10s %10s s %10s s %8.1fx %8s %9s  %s' "copy $n" "$(secs "$ready_us")" "$(secs "$call_us")" \
     "$(awk -v c="$cold_us" -v r="$ready_us" 'BEGIN { print c / r }')" "$nspid" "$host" "$checksum (request $requests)")")
   copies_json+=("{\"copy\":$n,\"time_to_ready_s\":$(secs "$ready_us"),\"restore_call_s\":$(secs "$call_us"),\"criu_restore_ms\":${restore_ms:-0},\"namespace_pid\":$nspid,\"host_pid\":$host,\"checksum\":\"$checksum\",\"request_counter\":$requests}")
 done
@@ -285,8 +297,8 @@ report() {
   echo
   echo "Cryo demo: a ${mib} MiB warm table, checkpointed once, restored $copies times side by side (CRIU $criu_version)"
   echo
-  printf '%-10s %11s %11s %9s %8s %9s  %s\n' "" "to ready" "restore call" "speed-up" "ns PID" "host PID" "answer: table checksum"
-  printf '%-10s %9s s %11s %9s %8s %9s  %s\n' "cold start" "$(secs "$cold_us")" "-" "1.0x" "$cold_nspid" "$cold_host_pid" "$cold_checksum (request $cold_requests)"
+  printf '%-10s %12s %12s %9s %8s %9s  %s\n' "" "to ready" "restore call" "speed-up" "ns PID" "host PID" "answer: table checksum"
+  printf '%-10s %10s s %12s %9s %8s %9s  %s\n' "cold start" "$(secs "$cold_us")" "-" "1.0x" "$cold_nspid" "$cold_host_pid" "$cold_checksum (request $cold_requests)"
   printf '%s\n' "${rows[@]}"
   echo
   echo "checkpoint: $size_mib MiB ($checkpoint_bytes bytes), frozen ${checkpoint_freeze_ms} ms, ${checkpoint_total_ms} ms in all"
