@@ -87,9 +87,10 @@ public sealed class GrpcAgentClient : IAgentClient, IDisposable
             metrics.AgentCalls.WithLabels(method, e.StatusCode.ToString()).Inc();
             throw new OperationCanceledException($"{method} on node {agent.NodeName} cancelled", e, cancellationToken);
         }
-        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Aborted)
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Aborted || e.Status.DebugException is HttpRequestException)
         {
-            metrics.AgentCalls.WithLabels(method, e.StatusCode.ToString()).Inc();
+            // A call that never reached the agent (refused connection, failed TLS handshake) is worth retrying.
+            metrics.AgentCalls.WithLabels(method, nameof(StatusCode.Unavailable)).Inc();
             throw new AgentUnavailableException(agent, method, e);
         }
         catch (RpcException e)
@@ -120,6 +121,7 @@ public sealed class GrpcAgentClient : IAgentClient, IDisposable
         {
             handler.SslOptions = new SslClientAuthenticationOptions
             {
+                // SNI only: SocketsHttpHandler checks names against the URL's host (a pod IP); see ValidateAgentCertificate.
                 TargetHost = tls.AgentServerName,
                 ClientCertificates = [clientCertificate.Value!],
                 RemoteCertificateValidationCallback = ValidateAgentCertificate,
@@ -129,10 +131,20 @@ public sealed class GrpcAgentClient : IAgentClient, IDisposable
         return GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
     }
 
-    /// <summary>Agents are trusted when their certificate chains to Cryo's CA (not the system roots) and names the agent.</summary>
+    /// <summary>
+    /// Agents are trusted when their certificate chains to Cryo's CA (not the system roots) and carries the
+    /// agent server name. The platform's name check cannot be used: SocketsHttpHandler checks the host of the
+    /// URL, and agents are dialled by pod IP, so the name is checked here instead.
+    /// </summary>
     private bool ValidateAgentCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
-        if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNotAvailable | SslPolicyErrors.RemoteCertificateNameMismatch)) != 0)
+        if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
+        {
+            return false;
+        }
+
+        var presented = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        if (!presented.MatchesHostname(tls.AgentServerName, allowWildcards: false, allowCommonName: false))
         {
             return false;
         }
@@ -141,6 +153,6 @@ public sealed class GrpcAgentClient : IAgentClient, IDisposable
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         custom.ChainPolicy.CustomTrustStore.Add(trustedCa.Value!);
         custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return custom.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+        return custom.Build(presented);
     }
 }

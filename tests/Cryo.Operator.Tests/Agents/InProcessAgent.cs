@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -15,9 +17,14 @@ namespace Cryo.Operator.Tests.Agents;
 /// </summary>
 public sealed class InProcessAgent : IAsyncDisposable
 {
+    private readonly TestCertificates? tls;
     private WebApplication? app;
 
-    private InProcessAgent(FakeAgentEngine engine) => Engine = engine;
+    private InProcessAgent(FakeAgentEngine engine, TestCertificates? tls)
+    {
+        Engine = engine;
+        this.tls = tls;
+    }
 
     /// <summary>The engine behind the server.</summary>
     public FakeAgentEngine Engine { get; }
@@ -25,10 +32,13 @@ public sealed class InProcessAgent : IAsyncDisposable
     /// <summary>The TCP port (kept across restarts).</summary>
     public int Port { get; private set; }
 
-    /// <summary>Starts an agent for <paramref name="nodeName"/> on a free port.</summary>
-    public static async Task<InProcessAgent> StartAsync(string nodeName)
+    /// <summary>
+    /// Starts an agent for <paramref name="nodeName"/> on a free port; with <paramref name="tls"/> it serves
+    /// its certificate and requires a client certificate from the same CA (mutual TLS, like the real agent).
+    /// </summary>
+    public static async Task<InProcessAgent> StartAsync(string nodeName, TestCertificates? tls = null)
     {
-        var agent = new InProcessAgent(new FakeAgentEngine(nodeName));
+        var agent = new InProcessAgent(new FakeAgentEngine(nodeName), tls);
         await agent.StartAsync(0);
         return agent;
     }
@@ -54,7 +64,26 @@ public sealed class InProcessAgent : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, o =>
+        {
+            o.Protocols = HttpProtocols.Http2;
+            if (tls is not null)
+            {
+                o.UseHttps(https =>
+                {
+                    https.ServerCertificate = tls.Agent;
+                    https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+                    https.ClientCertificateValidation = (certificate, _, _) =>
+                    {
+                        using var chain = new X509Chain();
+                        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                        chain.ChainPolicy.CustomTrustStore.Add(tls.Ca);
+                        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                        return chain.Build(certificate);
+                    };
+                });
+            }
+        }));
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(Engine);
         app = builder.Build();
