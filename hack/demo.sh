@@ -15,13 +15,13 @@
 # Progress goes to standard error. Exits non-zero if any step fails; removes everything it started.
 #
 # Options: --json  --copies N (3)  --mib N (table size, 32)  --passes N (work: passes over the table, 5)
-#          --min-seconds S (warm-up lasts at least this long even on a fast machine, 12)  --keep (keep temp dir)
+#          --min-seconds S (warm-up lasts at least this long even on a fast machine, 14)  --keep (keep temp dir)
 # Environment: CRYO_DEMO_ARTIFACTS (build output, default /tmp/cryo-demo-artifacts), CRYO_DEMO_SKIP_BUILD=1.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
-json=0 copies=3 mib=32 passes=5 min_seconds=12 keep=0
+json=0 copies=3 mib=32 passes=5 min_seconds=14 keep=0
 while [ $# -gt 0 ]; do
   case $1 in
     --json) json=1 ;;
@@ -117,6 +117,7 @@ controllers=(memory freezer pids cpu)
 agent_pid=""
 log_pid=""
 init_pid=""
+restore_pids=()
 
 cgroup_pids() { cat "$@" 2>/dev/null || true; }
 kill_cgroup() { # kill_cgroup DIR...: SIGKILL everything in them until empty (a frozen cgroup is thawed first), then remove them
@@ -144,6 +145,7 @@ cleanup() {
     done
     [ ${#dirs[@]} -gt 0 ] && kill_cgroup "${dirs[@]}"
   }
+  [ ${#restore_pids[@]} -gt 0 ] && kill "${restore_pids[@]}" 2>/dev/null
   sweep
   [ -n "$init_pid" ] && kill -9 "$init_pid" 2>/dev/null
   if [ -n "$agent_pid" ] && kill -0 "$agent_pid" 2>/dev/null; then
@@ -229,15 +231,17 @@ log_pid=$!
 for _ in $(seq 1500); do [ -s "$pidfile" ] && break; sleep 0.02; done
 [ -s "$pidfile" ] || die "the workload did not start: $(cat "$work/workload.log")"
 init_pid=$(cat "$pidfile")
-"$probe" "$init_pid" 8080 600 20 >"$work/cold.body" || die "the workload never answered: $(tail -n 5 "$work/workload.log")"
+# In the background and waited for: a signal to the demo then ends it at once (bash defers traps while a
+# foreground command runs). The probe itself ends when the process it watches is gone.
+"$probe" "$init_pid" 8080 600 20 >"$work/cold.body" & wait $! || die "the workload never answered: $(tail -n 5 "$work/workload.log")"
 cold_us=$(( $(now_us) - cold_start ))
 read -r cold_checksum cold_nspid cold_requests _ < <(sed 's/[a-z]*=//g' "$work/cold.body")
 say "cold start ready in $(secs $cold_us) s: $(cat "$work/cold.body")"
 
 # ---------------------------------------------------------------------------------------------- checkpoint
 say "checkpointing the warm workload (host PID $init_pid) and stopping it"
-cryo checkpoint --pid "$init_pid" --name warmapp --stop --timeout 120 --operation-id "$id-checkpoint" --output json >"$work/checkpoint.json" \
-  || die "cryo checkpoint: $(cat "$work/checkpoint.json")"
+cryo checkpoint --pid "$init_pid" --name warmapp --stop --timeout 120 --operation-id "$id-checkpoint" --output json >"$work/checkpoint.json" &
+wait $! || die "cryo checkpoint: $(cat "$work/checkpoint.json")"
 checkpoint_bytes=$(json_num sizeBytes "$work/checkpoint.json")
 checkpoint_freeze_ms=$(json_num freezeMs "$work/checkpoint.json"); checkpoint_freeze_ms=${checkpoint_freeze_ms:-0}
 checkpoint_total_ms=$(json_num totalMs "$work/checkpoint.json")
@@ -263,7 +267,6 @@ restore_copy() { # restore_copy N: restore, then wait until it answers; writes c
   end=$(now_us)
   echo "$((called - start)) $((end - start))" >"$work/copy-$n.times"
 }
-restore_pids=()
 for n in $(seq "$copies"); do restore_copy "$n" & restore_pids+=($!); done
 failed=0
 for n in $(seq "$copies"); do

@@ -2,7 +2,7 @@
  * warmapp: the demo's slow-starting sample workload.
  *
  * It "warms up" by computing a large table in memory (a pseudo-random hash chain over MIB mebibytes,
- * ROUNDS passes of dependent random reads, so it is bound by memory latency and takes seconds), then
+ * at least PASSES passes of dependent random reads, so it is bound by memory latency and takes seconds), then
  * listens on 127.0.0.1:PORT (inside its own network namespace) and answers every HTTP request with
  *
  *   checksum=<the table's checksum, recomputed from memory for this request> pid=<getpid()> requests=<n> host=<hostname>
@@ -11,7 +11,7 @@
  * proves the table came back with it. It prints "ready ..." on stdout and writes /tmp/ready when it
  * starts serving.
  *
- * Usage: warmapp [-m MIB] [-r ROUNDS] [-t SECONDS] [-p PORT]
+ * Usage: warmapp [-m MIB] [-r PASSES] [-t SECONDS] [-p PORT]
  *   -m  table size in MiB (default 64)
  *   -r  at least this many passes over the table (default 1)
  *   -t  and keep going until at least SECONDS have passed (default 0): the warm-up then lasts about as
@@ -170,7 +170,7 @@ int main(int argc, char **argv)
         case 't': min_seconds = strtod(optarg, NULL); break;
         case 'p': port = atoi(optarg); break;
         default:
-            fprintf(stderr, "usage: warmapp [-m MIB] [-r ROUNDS] [-t SECONDS] [-p PORT]\n");
+            fprintf(stderr, "usage: warmapp [-m MIB] [-r PASSES] [-t SECONDS] [-p PORT]\n");
             return 2;
         }
     }
@@ -181,7 +181,7 @@ int main(int argc, char **argv)
     /* PID 1 of its namespace: nothing else reaps for it, and the host's signals are ignored unless handled. */
     signal(SIGPIPE, SIG_IGN);
     signal(SIGCHLD, SIG_IGN);
-    printf("warming: %zu MiB table, at least %u rounds and %.1f s\n", mib, rounds, min_seconds);
+    printf("warming: %zu MiB table, at least %u passes and %.1f s\n", mib, rounds, min_seconds);
     fflush(stdout);
     warm_up(mib, rounds, min_seconds);
     serve(port);
