@@ -40,6 +40,8 @@ public sealed class CheckpointEngine(
 
         using var pending = store.Begin(key);
         var hostname = await HostnameReader.ReadAsync(tree, cancellationToken).ConfigureAwait(false);
+        // Read before the dump: a dump without leaveRunning ends the tree.
+        var terminalKey = tree.HasControllingTerminal ? TerminalKey.Of($"/proc/{tree.InitPid}/fd/0") : null;
         var sessionOutside = await SessionOutsideTreeAsync(tree, cancellationToken).ConfigureAwait(false);
         var plan = DumpPlan.For(tree, command, pending.ImagesDirectory, sessionOutside);
 
@@ -47,7 +49,7 @@ public sealed class CheckpointEngine(
         var (files, dump, filesystem) = await DumpAsync(plan, pending, tree, command, progress, cancellationToken).ConfigureAwait(false);
 
         progress.Report(CheckpointStage.Committing);
-        var manifest = ManifestFactory.Create(key, tree, plan, command, files, dump, version, settings.NodeName, hostname, started);
+        var manifest = ManifestFactory.Create(key, tree, plan, command, files, dump, version, settings.NodeName, hostname, terminalKey, started);
         manifest.Filesystem = filesystem;
         var stored = await store.CommitAsync(pending, manifest, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("checkpoint {Namespace}/{Name} of {Source} committed at {Directory}: {Processes} processes, {Bytes} bytes, frozen {FrozenMs} ms",

@@ -14,13 +14,13 @@ public static class ManifestFactory
     /// <summary>Builds the manifest of a finished dump.</summary>
     public static CheckpointManifest Create(
         CheckpointKey key, ResolvedContainer tree, DumpPlan plan, CheckpointCommand command,
-        IReadOnlyList<ManifestFile> files, DumpResult dump, CriuVersion criuVersion, string nodeName, string? hostname, long startedTimestamp)
+        IReadOnlyList<ManifestFile> files, DumpResult dump, CriuVersion criuVersion, string nodeName, string? hostname, string? terminalKey, long startedTimestamp)
     {
         var manifest = new CheckpointManifest
         {
             Key = key,
             CreatedAt = DateTimeOffset.UtcNow,
-            Source = Source(tree, plan, hostname),
+            Source = Source(tree, plan, hostname, terminalKey),
             Criu = new ManifestCriu { Version = criuVersion.ToString(), KernelRelease = CriuFacts.KernelRelease },
             Options = new ManifestOptions
             {
@@ -46,7 +46,7 @@ public static class ManifestFactory
         return manifest;
     }
 
-    private static ManifestSource Source(ResolvedContainer tree, DumpPlan plan, string? hostname)
+    private static ManifestSource Source(ResolvedContainer tree, DumpPlan plan, string? hostname, string? terminalKey)
     {
         var root = tree.Processes.FirstOrDefault(p => p.HostPid == tree.InitPid);
         return new ManifestSource
@@ -78,6 +78,7 @@ public static class ManifestFactory
             StdoutIdentity = tree.StdioTargets.GetValueOrDefault(1),
             StderrIdentity = tree.StdioTargets.GetValueOrDefault(2),
             HasControllingTerminal = tree.HasControllingTerminal || (root?.TtyNumber ?? 0) != 0,
+            TerminalKey = terminalKey,
         };
     }
 }

@@ -25,6 +25,7 @@ public sealed class RestoreEngine(
 {
     private readonly EngineOptions settings = options.Value;
     private readonly ProcFs procFs = new();
+    private readonly List<TerminalHolder> terminals = [];
 
     /// <inheritdoc />
     public async Task<RestoreOutcome> RestoreAsync(RestoreCommand command, CancellationToken cancellationToken)
@@ -39,7 +40,8 @@ public sealed class RestoreEngine(
         await FilesystemRestore.PrepareAsync(checkpoint, container, cancellationToken).ConfigureAwait(false);
         var workDirectory = CreateWorkDirectory(command.OperationId);
         var cgroups = container is null ? RestoreCgroups.Create(settings, command.OperationId) : null;
-        var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>());
+        var terminal = OpenTerminal(checkpoint, container, workDirectory);
+        var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>(), terminal?.Path);
         var deadline = command.Timeout > TimeSpan.Zero ? command.Timeout : settings.DefaultTimeout;
         var gate = ActionScriptGate.Create(workDirectory, "post-restore", deadline);
         var (criuOptions, launch) = RestorePlanner.Plan(checkpoint, restoreTarget, gate.ScriptPath);
@@ -62,6 +64,7 @@ public sealed class RestoreEngine(
         }
         catch (Exception failure) when (failure is CriuException or OperationCanceledException)
         {
+            terminal?.Holder?.Dispose();
             await verifyCancel.CancelAsync().ConfigureAwait(false);
             await KillHalfRestoredAsync(container, cgroups).ConfigureAwait(false);
             // A restore that failed because the images are corrupt says so, not CRIU's echo of it.
@@ -75,9 +78,35 @@ public sealed class RestoreEngine(
         }
         catch
         {
+            terminal?.Holder?.Dispose();
             await verifyCancel.CancelAsync().ConfigureAwait(false);
             Cleanup(workDirectory, cgroups);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The terminal a restored shell job gets: the target container's own (its init's standard input),
+    /// or for a standalone copy a new pseudo-terminal whose master the engine keeps reading into the
+    /// copy's output file for as long as the copy runs.
+    /// </summary>
+    private (string Path, TerminalHolder? Holder)? OpenTerminal(StoredCheckpoint checkpoint, ResolvedContainer? container, string workDirectory)
+    {
+        if (checkpoint.Manifest.Source.TerminalKey is null)
+        {
+            return null;
+        }
+        if (container is not null)
+        {
+            var own = $"/proc/{container.InitPid}/fd/0";
+            return TerminalKey.Of(own) is null ? null : (own, null);
+        }
+        lock (terminals)
+        {
+            terminals.RemoveAll(t => t.Ended);
+            var holder = TerminalHolder.Open(Path.Combine(workDirectory, "stdout.log"));
+            terminals.Add(holder);
+            return (holder.SlavePath, holder);
         }
     }
 

@@ -16,6 +16,7 @@ public static class RestorePlanner
 {
     private const int StdoutFd = 3;
     private const int StderrFd = 4;
+    private const int TerminalFd = 5;
 
     /// <summary>Plans the restore.</summary>
     /// <exception cref="RestoreTargetMismatchException">The target lacks a mount or root the checkpoint needs.</exception>
@@ -39,9 +40,27 @@ public static class RestorePlanner
             LogFile = Path.Combine(target.WorkDirectory, CriuImageFiles.RestoreLog),
             WorkDirectory = target.WorkDirectory,
         };
-        return target.Target is { } container
+        var (planned, launch) = target.Target is { } container
             ? IntoContainer(options, manifest, container)
             : Standalone(options, manifest, target);
+        return WithTerminal(planned, launch, manifest, target);
+    }
+
+    /// <summary>
+    /// A tree checkpointed with a terminal gets a new one under the old one's name
+    /// (<c>--inherit-fd fd[5]:tty[RDEV:DEV]</c>), opened read-write so CRIU can set its attributes.
+    /// </summary>
+    private static (RestoreOptions, CriuLaunch) WithTerminal(RestoreOptions options, CriuLaunch launch, CheckpointManifest manifest, RestoreTarget target)
+    {
+        if (manifest.Source.TerminalKey is not { } key)
+        {
+            return (options, launch);
+        }
+        var terminal = target.TerminalPath
+            ?? throw new RestoreTargetMismatchException("/dev/tty", "the checkpointed tree had a terminal and the target container has none: give the target container a tty");
+        return (
+            options with { InheritFds = [.. options.InheritFds, new InheritFd(TerminalFd, key)] },
+            launch with { FdReadWrites = new Dictionary<int, string> { [TerminalFd] = terminal } });
     }
 
     private static (RestoreOptions, CriuLaunch) Standalone(RestoreOptions options, CheckpointManifest manifest, RestoreTarget target)

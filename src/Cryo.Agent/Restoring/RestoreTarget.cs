@@ -9,7 +9,8 @@ namespace Cryo.Agent.Restoring;
 /// <param name="Target">The resolved target container, or null for a standalone restore.</param>
 /// <param name="WorkDirectory">This restore's private directory on the node (pidfile, gate, output).</param>
 /// <param name="CgroupPaths">For a standalone restore: the fresh cgroup made for this copy, per controller.</param>
-public sealed record RestoreTarget(ResolvedContainer? Target, string WorkDirectory, IReadOnlyDictionary<string, string> CgroupPaths)
+/// <param name="TerminalPath">The terminal a restored shell job gets (a new pseudo-terminal, or the target's), or null.</param>
+public sealed record RestoreTarget(ResolvedContainer? Target, string WorkDirectory, IReadOnlyDictionary<string, string> CgroupPaths, string? TerminalPath = null)
 {
     /// <summary>Where a standalone restore's standard output goes.</summary>
     public string OutputPath => Path.Combine(WorkDirectory, "stdout.log");

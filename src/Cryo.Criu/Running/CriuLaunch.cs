@@ -34,6 +34,12 @@ public sealed record CriuLaunch
     public IReadOnlyDictionary<int, string> FdInputs { get; init; } = new Dictionary<int, string>();
 
     /// <summary>
+    /// Descriptors opened for reading and writing in CRIU's process (<c>N&lt;&gt;path</c>): a terminal
+    /// handed to <c>--inherit-fd</c> must be one CRIU can set terminal attributes on.
+    /// </summary>
+    public IReadOnlyDictionary<int, string> FdReadWrites { get; init; } = new Dictionary<int, string>();
+
+    /// <summary>
     /// The full argv that starts CRIU with <paramref name="criuArguments"/>. .NET cannot hand extra descriptors
     /// to a child, so redirects go through <c>/bin/sh -c 'exec "$@" 3&gt;PATH' sh PREFIX… CRIU ARGS…</c>:
     /// only the paths are spliced into the script (single-quoted), everything else stays a separate argument.
@@ -57,18 +63,19 @@ public sealed record CriuLaunch
 
     private string? RedirectScript()
     {
-        if (FdRedirects.Count == 0 && FdInputs.Count == 0)
+        if (FdRedirects.Count == 0 && FdInputs.Count == 0 && FdReadWrites.Count == 0)
         {
             return null;
         }
-        var duplicate = FdRedirects.Keys.Intersect(FdInputs.Keys).ToList();
+        var duplicate = FdRedirects.Keys.Concat(FdInputs.Keys).Concat(FdReadWrites.Keys).GroupBy(k => k).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (duplicate.Count > 0)
         {
-            throw new ArgumentException($"descriptor {duplicate[0]} is both in FdRedirects and FdInputs");
+            throw new ArgumentException($"descriptor {duplicate[0]} is named twice among FdRedirects, FdInputs and FdReadWrites");
         }
         var script = new StringBuilder("exec \"$@\"");
-        foreach (var (fd, path, op) in FdRedirects.Select(r => (r.Key, r.Value, '>'))
-                     .Concat(FdInputs.Select(r => (r.Key, r.Value, '<')))
+        foreach (var (fd, path, op) in FdRedirects.Select(r => (r.Key, r.Value, ">"))
+                     .Concat(FdInputs.Select(r => (r.Key, r.Value, "<")))
+                     .Concat(FdReadWrites.Select(r => (r.Key, r.Value, "<>")))
                      .OrderBy(r => r.Key))
         {
             if (fd is < LowestRedirectFd or > HighestRedirectFd)

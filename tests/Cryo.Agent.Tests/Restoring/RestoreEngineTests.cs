@@ -139,6 +139,28 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
         Assert.Equal(Procs.Namespace(Environment.ProcessId, "net"), Procs.Namespace(outcome.HostPid, "net"));
     }
 
+    [Fact]
+    public async Task Restore_Should_ContinueAShellJobOnANewTerminal_When_TheTreeHadAControllingTerminal()
+    {
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script, Tty = true }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "tty", leaveRunning: false), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+        var atDump = Counter.Last(workload.Stdout);
+        var manifest = Assert.Single(engines.Store.List()).Manifest;
+        Assert.True(manifest.Options.ShellJob);
+        Assert.StartsWith("tty[", manifest.Source.TerminalKey, StringComparison.Ordinal);
+
+        var command = TestEngines.RestoreOf("tty");
+        var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
+        copies.Track(outcome.HostPid);
+
+        // The copy writes to a new terminal, whose output the engine copies into the copy's output file.
+        var restored = await Counter.WaitForFileAsync(engines.OutputOf(command), v => v.Count >= 3, Patience);
+        Assert.InRange(restored[0], atDump, atDump + 1);
+        Assert.Equal(1, outcome.NamespacePid);
+        Assert.StartsWith("/dev/pts/", new FileInfo($"/proc/{outcome.HostPid}/fd/1").LinkTarget, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("flip")]
     [InlineData("missing")]

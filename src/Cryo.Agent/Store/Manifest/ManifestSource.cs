@@ -55,6 +55,12 @@ public sealed class ManifestSource
     /// <summary>Identity of the root's standard error.</summary>
     public string? StderrIdentity { get; set; }
 
+    /// <summary>
+    /// CRIU's name of the root's terminal (<c>tty[RDEV:DEV]</c>) when its standard input was one: a restore
+    /// hands CRIU a new terminal under this name.
+    /// </summary>
+    public string? TerminalKey { get; set; }
+
     /// <summary>Whether the tree had a controlling terminal (dumped and restored as a shell job).</summary>
     public bool HasControllingTerminal { get; set; }
 }
