@@ -27,6 +27,10 @@ public static class FilesystemRestore
             // A standalone copy runs on the checkpointed container's own root, which holds its files already.
             return;
         }
+        // The archives are applied before CRIU runs, so they are verified before anything else is: a
+        // corrupted one must not touch the target's root.
+        var archives = new[] { section.WritableLayerArchive, section.ShmArchive }.OfType<string>().ToHashSet(StringComparer.Ordinal);
+        await ChecksumVerifier.VerifyContentAsync(checkpoint, f => archives.Contains(f.Path), cancellationToken).ConfigureAwait(false);
         if (section.WritableLayerArchive is { } layer)
         {
             // Through the target's merged root, so its own writable layer records the changes.

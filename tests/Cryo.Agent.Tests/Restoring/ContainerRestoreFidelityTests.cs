@@ -72,6 +72,31 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
     }
 
     [Fact]
+    public async Task Restore_Should_RefuseBeforeTouchingTheTarget_When_TheWritableLayerArchiveIsCorrupted()
+    {
+        const string script = "echo made > /created.txt\n" + Counter.Script;
+        await using var source = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = true, Script = script }, CancellationToken.None);
+        await source.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(source.InitPid, "layer", leaveRunning: false), new RecordingProgress<CheckpointStage>(), CancellationToken.None);
+        var checkpoint = Assert.Single(engines.Store.List());
+        var archive = Assert.IsType<string>(checkpoint.Manifest.Filesystem.WritableLayerArchive);
+        await using (var stream = new FileStream(checkpoint.ResolveFile(archive), FileMode.Open, FileAccess.ReadWrite))
+        {
+            stream.Position = 700; // inside the first entry's content, past its header
+            var b = stream.ReadByte();
+            stream.Position = 700;
+            stream.WriteByte((byte)(b ^ 0x20));
+        }
+        await using var target = await ContainerWorkload.StartPlaceholderAsync(ContainerSpec.Placeholder("target") with { OverlayRoot = true, Script = script, InitCommand = ["/bin/sh", "-c", ContainerSpec.PlaceholderScript] }, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<Cryo.Agent.Store.CheckpointCorruptedException>(() =>
+            engines.Restores.RestoreAsync(TestEngines.RestoreOf("layer", target.InitPid), CancellationToken.None));
+
+        Assert.Equal(archive, error.RelativePath);
+        Assert.False(File.Exists(Path.Join(target.RootfsPath, "created.txt")));
+    }
+
+    [Fact]
     public async Task Restore_Should_RefuseNamingTheFile_When_AnOpenVolumeFileChangedSize()
     {
         // The app holds /data/journal open and appends to it.

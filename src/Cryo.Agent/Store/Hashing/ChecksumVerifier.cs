@@ -55,13 +55,19 @@ public static class ChecksumVerifier
     /// sizes and SHA-256 with the manifest. Stops at the first mismatch.
     /// </summary>
     /// <exception cref="CheckpointCorruptedException">A file's content differs, naming the file.</exception>
-    public static async Task VerifyContentAsync(StoredCheckpoint checkpoint, CancellationToken cancellationToken, int parallelism = DefaultParallelism)
+    public static Task VerifyContentAsync(StoredCheckpoint checkpoint, CancellationToken cancellationToken, int parallelism = DefaultParallelism) =>
+        VerifyContentAsync(checkpoint, _ => true, cancellationToken, parallelism);
+
+    /// <summary>Like <see cref="VerifyContentAsync(StoredCheckpoint, CancellationToken, int)"/>, for the listed files <paramref name="include"/> selects.</summary>
+    /// <exception cref="CheckpointCorruptedException">A file's content differs, naming the file.</exception>
+    public static async Task VerifyContentAsync(StoredCheckpoint checkpoint, Func<ManifestFile, bool> include, CancellationToken cancellationToken, int parallelism = DefaultParallelism)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(include);
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
         var manifest = checkpoint.Manifest;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(manifest.Files.OrderByDescending(entry => entry.Size), parallel, async (entry, token) =>
+        await Parallel.ForEachAsync(manifest.Files.Where(include).OrderByDescending(entry => entry.Size), parallel, async (entry, token) =>
         {
             var path = Resolve(checkpoint, entry);
             FileDigest actual;
