@@ -2,7 +2,7 @@ namespace Cryo.Agent.Store;
 
 /// <summary>
 /// Checks a stored checkpoint against its manifest before it is restored. <see cref="VerifyStructure"/>
-/// (every listed file present with its size) is instant and runs first; <see cref="VerifyContentAsync"/>
+/// (every listed file present with its size) is instant and runs first; <see cref="VerifyContentAsync(StoredCheckpoint, CancellationToken, int)"/>
 /// hashes every file and can run beside a CRIU restore, gating the restored tree's resumption.
 /// Files present but not listed are ignored: restore runs may add logs.
 /// </summary>
