@@ -3,8 +3,9 @@ using Cryo.Criu;
 namespace Cryo.Agent.Tests.Support;
 
 /// <summary>
-/// The real CRIU, but a dump is cancelled — and so CRIU SIGKILLed — the moment the tree's freezer
-/// cgroup reports it frozen: the worst time for CRIU to die, with the workload stopped mid-dump.
+/// The real CRIU, but a dump is cancelled — and so CRIU SIGKILLed — while the tree is frozen: the worst
+/// time for CRIU to die, with the workload stopped mid-dump. To make that moment certain on a loaded
+/// machine, the dump's action script is wrapped so CRIU lingers at post-dump, tasks still stopped.
 /// </summary>
 public sealed class InterruptingCriu(ICriu inner) : ICriu
 {
@@ -21,13 +22,23 @@ public sealed class InterruptingCriu(ICriu inner) : ICriu
     public async Task<CriuRunResult> DumpAsync(DumpOptions options, CriuLaunch? launch, TimeSpan deadline, CancellationToken cancellationToken)
     {
         var state = Path.Combine(options.FreezeCgroup ?? throw new InvalidOperationException("the dump does not freeze through a cgroup"), "freezer.state");
+        var linger = Path.Combine(Path.GetTempPath(), $"cryo-linger-{Guid.NewGuid():N}.sh");
+        var lingering = linger + ".reached";
+        await File.WriteAllTextAsync(linger,
+            "#!/bin/sh\n" +
+            (options.ActionScript is { } original ? $"'{original}' || exit $?\n" : "") +
+            $"[ \"$CRTOOLS_SCRIPT_ACTION\" = post-dump ] && {{ : > '{lingering}'; sleep 60; }}\nexit 0\n", CancellationToken.None);
+        File.SetUnixFileMode(linger, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        options = options with { ActionScript = linger };
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var watching = new CancellationTokenSource();
         var watcher = Task.Run(async () =>
         {
             while (!watching.IsCancellationRequested)
             {
-                if (File.ReadAllText(state).Trim() == "FROZEN")
+                // CRIU may thaw the cgroup once it holds every task by ptrace; the tasks stay stopped
+                // until CRIU lets go, so lingering at post-dump is mid-dump too.
+                if (File.ReadAllText(state).Trim() == "FROZEN" || File.Exists(lingering))
                 {
                     Interrupted = true;
                     await interrupt.CancelAsync();
@@ -44,6 +55,8 @@ public sealed class InterruptingCriu(ICriu inner) : ICriu
         {
             await watching.CancelAsync();
             await watcher;
+            File.Delete(linger);
+            File.Delete(lingering);
         }
     }
 }

@@ -27,6 +27,9 @@ public sealed class RbacCoverageTests
         await Eventually.TrueAsync(() => cluster.Agents["node-1"].Engine.DeleteCalls.Count == 1, "images deleted");
         await Eventually.TrueAsync(() => cluster.Api.Requests.Any(r => r.Client == "operator-1" && r.Method == "PATCH" && r.Path.EndsWith("/checkpoints/web-1")), "finalizer removed");
 
+        // The leader renews its lease periodically: wait for one renewal so the run always shows it.
+        await Eventually.TrueAsync(() => cluster.Api.Requests.Any(r => r.Client == "operator-1" && r.Method == "PUT" && r.Path.Contains("/leases/", StringComparison.Ordinal)), "lease renewed");
+
         // Act
         var used = cluster.Api.Requests.Where(r => r.Client == "operator-1").Select(Permission).ToHashSet();
         var granted = GrantedPermissions();
