@@ -35,7 +35,7 @@ public sealed class CheckpointEngine(
         RefuseIncremental(command);
 
         progress.Report(CheckpointStage.Resolving);
-        var tree = await ResolveAsync(command.Source, cancellationToken).ConfigureAwait(false);
+        var tree = await resolver.ResolveAsync(command.Source, cancellationToken).ConfigureAwait(false);
         var version = await facts.GetVersionAsync(cancellationToken).ConfigureAwait(false);
 
         using var pending = store.Begin(key);
@@ -82,24 +82,6 @@ public sealed class CheckpointEngine(
         }
     }
 
-    private async Task<ResolvedContainer> ResolveAsync(ProcessTreeRef source, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return source.ContainerId is { } id
-                ? await resolver.ResolveByContainerIdAsync(id, cancellationToken).ConfigureAwait(false)
-                : await resolver.ResolveByPidAsync(source.Pid ?? 0, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ContainerNotFoundException e)
-        {
-            throw new ProcessTreeNotFoundException(source, e.Message);
-        }
-        catch (ProcessGoneException e)
-        {
-            throw new ProcessTreeNotFoundException(source, e.Message);
-        }
-    }
-
     /// <summary>
     /// A root whose session leader lives outside the tree (a process started without setsid) can only be
     /// dumped as a shell job — and not at all when the tree has its own PID namespace, since CRIU cannot
@@ -123,7 +105,7 @@ public sealed class CheckpointEngine(
     {
         var deadline = command.Timeout > TimeSpan.Zero ? command.Timeout : settings.DefaultTimeout;
         var capture = FilesystemCapture.For(tree);
-        var workDirectory = capture is null ? null : CreateWorkDirectory(command.OperationId);
+        var workDirectory = capture is null ? null : OperationDirectory.Create(settings, "checkpoints", command.OperationId);
         var gate = workDirectory is null ? null : ActionScriptGate.Create(workDirectory, "post-dump", deadline);
         var options = gate is null ? plan.Options : plan.Options with { ActionScript = gate.ScriptPath };
         using var stopCapture = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -201,16 +183,6 @@ public sealed class CheckpointEngine(
         {
             return e;
         }
-    }
-
-    private string CreateWorkDirectory(string operationId)
-    {
-        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        var parent = Path.Combine(settings.RunDirectory, "checkpoints");
-        Directory.CreateDirectory(parent, Private);
-        var directory = Path.Combine(parent, operationId + "." + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(directory, Private);
-        return directory;
     }
 
     /// <summary>A failed or killed dump must not leave the workload frozen.</summary>

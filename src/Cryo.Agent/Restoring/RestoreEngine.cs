@@ -36,9 +36,9 @@ public sealed class RestoreEngine(
         // Cheap checks first: every listed file present with its size. Contents are hashed beside CRIU.
         ChecksumVerifier.VerifyStructure(checkpoint);
 
-        var container = command.TargetContainer is { } target ? await ResolveTargetAsync(target, cancellationToken).ConfigureAwait(false) : null;
+        var container = command.TargetContainer is { } target ? await resolver.ResolveAsync(target, cancellationToken).ConfigureAwait(false) : null;
         await FilesystemRestore.PrepareAsync(checkpoint, container, cancellationToken).ConfigureAwait(false);
-        var workDirectory = CreateWorkDirectory(command.OperationId);
+        var workDirectory = OperationDirectory.Create(settings, "restores", command.OperationId);
         var cgroups = container is null ? RestoreCgroups.Create(settings, command.OperationId) : null;
         var terminal = OpenTerminal(checkpoint, container, workDirectory);
         var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>(), terminal?.Path);
@@ -113,34 +113,6 @@ public sealed class RestoreEngine(
     private StoredCheckpoint FindCheckpoint(RestoreCommand command) =>
         store.FindByName(command.Namespace, command.Name).OrderByDescending(c => c.Manifest.CreatedAt).FirstOrDefault()
             ?? throw new CheckpointNotFoundException(command.Namespace, command.Name);
-
-    private async Task<ResolvedContainer> ResolveTargetAsync(ProcessTreeRef target, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return target.ContainerId is { } id
-                ? await resolver.ResolveByContainerIdAsync(id, cancellationToken).ConfigureAwait(false)
-                : await resolver.ResolveByPidAsync(target.Pid ?? 0, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ContainerNotFoundException e)
-        {
-            throw new ProcessTreeNotFoundException(target, e.Message);
-        }
-        catch (ProcessGoneException e)
-        {
-            throw new ProcessTreeNotFoundException(target, e.Message);
-        }
-    }
-
-    private string CreateWorkDirectory(string operationId)
-    {
-        var restores = Path.Combine(settings.RunDirectory, "restores");
-        Directory.CreateDirectory(restores, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        // The operation ID was validated by the service (and names no path); each attempt gets its own directory.
-        var directory = Path.Combine(restores, operationId + "." + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return directory;
-    }
 
     private static async Task<TimeSpan> VerifyAsync(StoredCheckpoint checkpoint, ActionScriptGate gate, CancellationToken cancellationToken)
     {
