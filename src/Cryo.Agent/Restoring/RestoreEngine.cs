@@ -38,18 +38,24 @@ public sealed class RestoreEngine(
 
         var container = command.TargetContainer is { } target ? await resolver.ResolveAsync(target, cancellationToken).ConfigureAwait(false) : null;
         await FilesystemRestore.PrepareAsync(checkpoint, container, cancellationToken).ConfigureAwait(false);
-        var workDirectory = OperationDirectory.Create(settings, "restores", command.OperationId);
-        var cgroups = container is null ? RestoreCgroups.Create(settings, command.OperationId) : null;
-        var terminal = OpenTerminal(checkpoint, container, workDirectory);
-        var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>(), terminal?.Path);
         var deadline = command.Timeout > TimeSpan.Zero ? command.Timeout : settings.DefaultTimeout;
-        var gate = ActionScriptGate.Create(workDirectory, "post-restore", deadline);
-        var (criuOptions, launch) = RestorePlanner.Plan(checkpoint, restoreTarget, gate.ScriptPath);
-
         using var verifyCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var verification = VerifyAsync(checkpoint, gate, verifyCancel.Token);
+        string? workDirectory = null;
+        RestoreCgroups? cgroups = null;
+        (string Path, TerminalHolder? Holder)? terminal = null;
+        Task<TimeSpan>? verification = null;
         try
         {
+            // Everything made for this attempt is made inside the try, so any failure — a target that
+            // lacks a mount the plan needs as much as CRIU failing — removes it again.
+            workDirectory = OperationDirectory.Create(settings, "restores", command.OperationId);
+            cgroups = container is null ? RestoreCgroups.Create(settings, command.OperationId) : null;
+            terminal = OpenTerminal(checkpoint, container, workDirectory);
+            var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>(), terminal?.Path);
+            var gate = ActionScriptGate.Create(workDirectory, "post-restore", deadline);
+            var (criuOptions, launch) = RestorePlanner.Plan(checkpoint, restoreTarget, gate.ScriptPath);
+            verification = VerifyAsync(checkpoint, gate, verifyCancel.Token);
+
             var run = await criu.RestoreAsync(criuOptions, launch, deadline, cancellationToken).ConfigureAwait(false);
             var verified = await verification.ConfigureAwait(false);
             var pid = run.RestoredPid ?? throw new InvalidOperationException($"CRIU restored {command.Namespace}/{command.Name} but wrote no pidfile");
@@ -62,25 +68,21 @@ public sealed class RestoreEngine(
                 command.Namespace, command.Name, command.OperationId, container is null ? "a new PID namespace" : $"container PID {container.InitPid}", hostPid, namespacePid);
             return new RestoreOutcome(hostPid, namespacePid, verified, run.Duration, Stopwatch.GetElapsedTime(started));
         }
-        catch (Exception failure) when (failure is CriuException or OperationCanceledException)
+        catch (Exception failure)
         {
             terminal?.Holder?.Dispose();
             await verifyCancel.CancelAsync().ConfigureAwait(false);
-            await KillHalfRestoredAsync(container, cgroups).ConfigureAwait(false);
+            if (failure is CriuException or OperationCanceledException)
+            {
+                await KillHalfRestoredAsync(container, cgroups).ConfigureAwait(false);
+            }
             // A restore that failed because the images are corrupt says so, not CRIU's echo of it.
-            var corruption = await CorruptionOf(verification).ConfigureAwait(false);
+            var corruption = verification is null ? null : await CorruptionOf(verification).ConfigureAwait(false);
             Cleanup(workDirectory, cgroups);
             if (corruption is not null)
             {
                 throw corruption;
             }
-            throw;
-        }
-        catch
-        {
-            terminal?.Holder?.Dispose();
-            await verifyCancel.CancelAsync().ConfigureAwait(false);
-            Cleanup(workDirectory, cgroups);
             throw;
         }
     }
@@ -221,16 +223,26 @@ public sealed class RestoreEngine(
         return false;
     }
 
-    private void Cleanup(string workDirectory, RestoreCgroups? cgroups)
+    private void Cleanup(string? workDirectory, RestoreCgroups? cgroups)
     {
         try
         {
-            Directory.Delete(workDirectory, recursive: true);
-            cgroups?.Remove();
+            if (workDirectory is not null)
+            {
+                Directory.Delete(workDirectory, recursive: true);
+            }
         }
         catch (IOException e)
         {
             logger.LogWarning(e, "could not remove {Directory} after a failed restore", workDirectory);
+        }
+        try
+        {
+            cgroups?.Remove();
+        }
+        catch (IOException e)
+        {
+            logger.LogWarning(e, "could not remove the cgroups of a failed restore");
         }
     }
 }
