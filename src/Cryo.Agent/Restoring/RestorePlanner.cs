@@ -80,12 +80,20 @@ public static class RestorePlanner
         };
         var prefix = new List<string>();
         var fresh = NamespaceEntry.SandboxKinds.Where(k => manifest.Source.OwnNamespaces.Contains(NamespaceKinds.FileName(k))).ToList();
-        if (fresh.Count > 0)
+        // A tree with its own mount namespace gets a new one from its images anyway; CRIU itself then runs
+        // in a private copy of the agent's, so what it mounts while working (its cgroup yard, under the
+        // restore's directory) goes away with it even when it is killed at its deadline.
+        var privateMounts = manifest.Source.OwnNamespaces.Contains(NamespaceKinds.FileName(NamespaceKind.Mnt));
+        if (fresh.Count > 0 || privateMounts)
         {
             // The source had its own network/UTS/IPC namespaces, and the images do not carry them: give
             // the copy fresh ones, with loopback up and the recorded host name, as a pod sandbox would.
             prefix.Add("unshare");
             prefix.AddRange(fresh.Select(NamespaceEntry.Flag));
+            if (privateMounts)
+            {
+                prefix.AddRange(["--mount", "--propagation", "private"]);
+            }
             prefix.AddRange(["--", "/bin/sh", "-c", SandboxSetup(fresh.Contains(NamespaceKind.Net), fresh.Contains(NamespaceKind.Uts) ? manifest.Source.Hostname : null), "sh"]);
         }
         return (options, new CriuLaunch { Prefix = prefix, FdRedirects = redirects });
