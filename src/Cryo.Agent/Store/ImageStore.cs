@@ -475,7 +475,7 @@ public sealed class ImageStore
         for (var i = 0; i < files.Count; i++)
         {
             // A supplied digest is trusted only while the file still has the size it was hashed at.
-            if (known.TryGetValue(files[i].RelativePath, out var entry) && entry.Size == files[i].Length && IsSha256Hex(entry.Sha256))
+            if (known.TryGetValue(files[i].RelativePath, out var entry) && entry.Size == files[i].Length && IsWellFormed(entry))
             {
                 results[i] = entry;
             }
@@ -485,15 +485,16 @@ public sealed class ImageStore
             }
         }
 
+        // Files in parallel, and a large file's chunks in parallel too.
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.HashParallelism, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(missing.OrderByDescending(i => files[i].Length), parallel, async (i, token) =>
-        {
-            var digest = await FileDigest.ComputeAsync(files[i].FullPath, token);
-            results[i] = new ManifestFile { Path = files[i].RelativePath, Size = digest.Size, Sha256 = digest.Sha256 };
-        });
+            results[i] = await ChunkedSha256.ComputeAsync(files[i].FullPath, files[i].RelativePath, ChunkedSha256.DefaultChunkSize, options.HashParallelism, token));
 
         return [.. results.OrderBy(file => file.Path, StringComparer.Ordinal)];
     }
+
+    private static bool IsWellFormed(ManifestFile entry) =>
+        entry.Problem() is null && (entry.Sha256 is { } whole ? IsSha256Hex(whole) : entry.ChunkSha256!.All(IsSha256Hex));
 
     private static bool IsSha256Hex(string? value) =>
         value is { Length: 64 } && value.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));

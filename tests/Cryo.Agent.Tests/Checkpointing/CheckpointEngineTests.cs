@@ -34,7 +34,7 @@ public sealed class CheckpointEngineTests : IDisposable
         Assert.Equal("warm", manifest.Source.Hostname);
         Assert.Contains("/data", manifest.Source.ExternalMounts.Values);
         Assert.Equal(workload.StdoutIdentity, manifest.Source.StdoutIdentity);
-        Assert.Contains(manifest.Files, f => f.Path == "images/pstree.img" && f.Sha256.Length == 64);
+        Assert.Contains(manifest.Files, f => f.Path == "images/pstree.img" && f.Sha256?.Length == 64);
         Assert.All(Directory.EnumerateFiles(stored.Directory, "*", SearchOption.AllDirectories),
             f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(stored.Directory));
