@@ -90,7 +90,7 @@ public sealed class RestoreReconciler(
         if (pod is null || pod.Metadata.DeletionTimestamp is not null || pod.Metadata.OwnerReferences?.Any(o => o.Uid == restore.Metadata.Uid) != true)
         {
             return await TargetEndedAsync(restore, new Failure(ConditionReasons.PodNotFound,
-                $"pod {ns}/{name} was deleted; the Restore does not create it again (create another Restore for another copy)"), cancellationToken);
+                $"pod {ns}/{name} is gone (deleted, or replaced by a pod this Restore did not create); the Restore does not create it again"), cancellationToken);
         }
 
         var containerName = pod.Metadata.Annotations?.TryGetValue(CryoNames.PlaceholderContainerAnnotation, out var annotated) == true
