@@ -9,8 +9,8 @@ namespace Cryo.Operator.Hosting;
 /// <summary>
 /// Turns watch events into queue keys: a Checkpoint or Restore whose spec or deletion state changed (not
 /// its status, which only the operator writes), the unfinished Checkpoints and Restores that name a pod
-/// that changed, the Succeeded newPod Restore whose pod's containers restarted or ended (it restores again
-/// into a restarted container), and the Restores of a Checkpoint whose phase changed.
+/// that changed, the Succeeded newPod Restore whose pod changed (it restores again into a restarted
+/// container), and the Restores of a Checkpoint whose phase changed.
 /// </summary>
 public sealed class EventRouter(
     ResourceWatcher<Checkpoint, CheckpointList> checkpoints,
@@ -70,8 +70,9 @@ public sealed class EventRouter(
 
             var unfinished = !Finished(restore.Status?.Phase) &&
                              (key.Name == owner || restore.Status?.PodName == name || restore.Spec.ExistingPod?.Name == name);
-            var followed = restore.Status?.Phase == Phase.Succeeded && restore.Spec.NewPod is not null && key.Name == owner &&
-                           (type is not WatchEventType.Modified || ContainersRestartedOrEnded(pod, previous));
+            // The pod watch keeps no cache, so there is no previous pod to tell a restart from another status
+            // change; a pass with nothing to do costs two reads, and restored pods change rarely.
+            var followed = restore.Status?.Phase == Phase.Succeeded && restore.Spec.NewPod is not null && key.Name == owner;
             if (unfinished || followed)
             {
                 restoreQueue.Add(key);
@@ -84,14 +85,6 @@ public sealed class EventRouter(
         current.Generation != previous.Generation ||
         (current.DeletionTimestamp is null) != (previous.DeletionTimestamp is null) ||
         !(current.Finalizers ?? []).SequenceEqual(previous.Finalizers ?? []);
-
-    /// <summary>The pod's phase, or a container's restart count or running/terminated state, changed.</summary>
-    private static bool ContainersRestartedOrEnded(V1Pod pod, V1Pod? previous) =>
-        previous is null || pod.Status?.Phase != previous.Status?.Phase ||
-        !Lifecycle(pod).SequenceEqual(Lifecycle(previous));
-
-    private static IEnumerable<(string Name, int Restarts, bool Running, bool Terminated)> Lifecycle(V1Pod pod) =>
-        (pod.Status?.ContainerStatuses ?? []).Select(c => (c.Name, c.RestartCount, c.State?.Running is not null, c.State?.Terminated is not null));
 
     private static bool Finished(string? phase) => phase is Phase.Succeeded or Phase.Failed;
 
