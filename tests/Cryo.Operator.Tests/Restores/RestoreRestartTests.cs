@@ -166,6 +166,28 @@ public sealed class RestoreRestartTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Restore_Should_Fail_When_TheContainerRestartsAfterItsCheckpointWasDeleted()
+    {
+        // Arrange: the restored copy runs on; its Checkpoint (and images) are deleted meanwhile.
+        await RestoredCopyAsync("copy-1", "web-1");
+        await cluster.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Checkpoint.Plural, "web-1");
+        await Eventually.TrueAsync(async () => (await cluster.Client.CustomObjects.ListNamespacedCustomObjectAsync<CheckpointList>(
+            CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Checkpoint.Plural)).Items.All(c => c.Metadata.Name != "web-1"), "the Checkpoint is gone");
+        await ResyncedAsync("copy-1");
+        var stillRunning = await cluster.GetRestoreAsync("copy-1");
+
+        // Act
+        await cluster.Kubelet.RestartContainerAsync(OperatorHarness.Ns, "copy-1", "app", 2, "Error");
+        var done = await cluster.WaitForRestoreAsync("copy-1", r => r.Status?.Phase == Phase.Failed, "failed");
+
+        // Assert: the running copy did not care; the restart cannot be restored into.
+        Assert.Equal(Phase.Succeeded, stillRunning.Status!.Phase);
+        Assert.Single(Agent.RestoreCalls);
+        Assert.Equal(ConditionReasons.CheckpointNotFound, done.Status!.Conditions!.Single(c => c.Type == ConditionTypes.Ready).Reason);
+        await cluster.WaitForEventAsync("copy-1", e => e.Type == "Warning" && e.Message.Contains("does not exist"), "warning");
+    }
+
+    [Fact]
     public async Task Restore_Should_NotRestoreAgain_When_AnExistingPodsContainerRestarts()
     {
         // Arrange
