@@ -53,7 +53,7 @@ public static class ConditionReasons
     /// <summary>A restore into the restarted container failed; it is retried with backoff.</summary>
     public const string RerestoreFailed = "RerestoreFailed";
 
-    /// <summary>The target container restarted while a restore into it was in flight; its next run is restored into.</summary>
+    /// <summary>The target container ended or restarted while a restore into it was in flight; its next run is restored into.</summary>
     public const string ContainerRestarted = "ContainerRestarted";
 
     /// <summary>

@@ -257,11 +257,11 @@ public sealed class RestoreReconciler(
         }
         catch (AgentOperationFailedException e)
         {
-            if (await RestartedSinceAsync(target, cancellationToken))
+            if (await RunIsOverAsync(target, cancellationToken))
             {
                 // The placeholder went away under the restore; its next run gets a restore of its own.
                 return await NotReadyAsync(restore, new Failure(ConditionReasons.ContainerRestarted,
-                    $"container {target.ContainerName} of pod {target.Pod.Metadata.Name} restarted while it was being restored ({e.Message}); restoring into its new run",
+                    $"container {target.ContainerName} of pod {target.Pod.Metadata.Name} ended or restarted while it was being restored ({e.Message}); restoring into its next run",
                     Terminal: false), ConditionTypes.PodReady, cancellationToken, target.Pod);
             }
 
@@ -273,12 +273,16 @@ public sealed class RestoreReconciler(
         return await SucceedAsync(restore, target, response, again, cancellationToken);
     }
 
-    /// <summary>Whether the target container has another run than the one a restore was sent into.</summary>
-    private async Task<bool> RestartedSinceAsync(RunningContainer target, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether the run of the target container a restore was sent into is over: it stopped running, or the
+    /// kubelet already replaced it. (The kubelet may report the end before the restart, or only the restart.)
+    /// </summary>
+    private async Task<bool> RunIsOverAsync(RunningContainer target, CancellationToken cancellationToken)
     {
         var pod = await ReadPodAsync(target.Pod.Metadata.NamespaceProperty, target.Pod.Metadata.Name, cancellationToken);
         var now = pod?.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == target.ContainerName);
-        return pod?.Metadata.Uid == target.Pod.Metadata.Uid && now is not null && (now.RestartCount > RestartCount(target) || now.ContainerID != target.ContainerId);
+        return pod?.Metadata.Uid == target.Pod.Metadata.Uid && now is not null &&
+               (now.RestartCount > RestartCount(target) || now.ContainerID != target.ContainerId || now.State?.Running is null);
     }
 
     /// <summary>
