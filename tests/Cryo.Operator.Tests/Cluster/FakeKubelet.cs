@@ -107,13 +107,24 @@ public sealed class FakeKubelet(IKubernetes client)
                 ExitCode = exitCode,
                 Reason = reason,
                 ContainerID = status.ContainerID,
-                StartedAt = status.State?.Running?.StartedAt,
-                FinishedAt = now,
+                StartedAt = status.State?.Running?.StartedAt ?? status.State?.Terminated?.StartedAt,
+                FinishedAt = status.State?.Terminated?.FinishedAt ?? now,
             },
         };
         status.RestartCount++;
         status.ContainerID = $"containerd://{Interlocked.Increment(ref containerCounter):x64}";
         status.State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = now } };
+        return await client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, podName, ns);
+    }
+
+    /// <summary>
+    /// Plays the kubelet reporting that container <paramref name="container"/> ended, before it restarts it
+    /// (or for good): the container is terminated, the pod still Running.
+    /// </summary>
+    public async Task<V1Pod> StopContainerAsync(string ns, string podName, string container, int exitCode, string reason)
+    {
+        var pod = await client.CoreV1.ReadNamespacedPodAsync(podName, ns);
+        Terminate(pod, container, exitCode, reason);
         return await client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, podName, ns);
     }
 
@@ -124,6 +135,14 @@ public sealed class FakeKubelet(IKubernetes client)
     public async Task<V1Pod> EndContainerAsync(string ns, string podName, string container, int exitCode, string reason)
     {
         var pod = await client.CoreV1.ReadNamespacedPodAsync(podName, ns);
+        Terminate(pod, container, exitCode, reason);
+        pod.Status.Phase = exitCode == 0 ? "Succeeded" : "Failed";
+        pod.Status.Conditions = [new V1PodCondition { Type = "Ready", Status = "False" }];
+        return await client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, podName, ns);
+    }
+
+    private static void Terminate(V1Pod pod, string container, int exitCode, string reason)
+    {
         var status = pod.Status.ContainerStatuses.Single(c => c.Name == container);
         status.Ready = false;
         status.State = new V1ContainerState
@@ -137,9 +156,6 @@ public sealed class FakeKubelet(IKubernetes client)
                 FinishedAt = DateTime.UtcNow,
             },
         };
-        pod.Status.Phase = exitCode == 0 ? "Succeeded" : "Failed";
-        pod.Status.Conditions = [new V1PodCondition { Type = "Ready", Status = "False" }];
-        return await client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, podName, ns);
     }
 
     /// <summary>Starts the pod a Restore created, once it exists.</summary>

@@ -82,8 +82,10 @@ public sealed class RestoreRestartTests : IAsyncLifetime
         Assert.Equal(2, done.Status!.RestoreCount);
     }
 
-    [Fact]
-    public async Task Restore_Should_RestoreIntoTheNewRun_When_TheFirstRestoreFailsBecauseThePlaceholderRestarted()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Restore_Should_RestoreIntoTheNewRun_When_TheFirstRestoreFailsBecauseThePlaceholderRestarted(bool endReportedBeforeRestart)
     {
         // Arrange: the agent holds the first restore; it fails once the container it was sent into is gone.
         Agent.RestoreHold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -95,8 +97,18 @@ public sealed class RestoreRestartTests : IAsyncLifetime
         await Eventually.TrueAsync(() => !Agent.RestoreCalls.IsEmpty, "the first restore is in flight");
 
         // Act
+        if (endReportedBeforeRestart)
+        {
+            // The kubelet reports the end first; the failed restore's pass sees no new run yet.
+            int StatusWrites() => cluster.Api.Requests.Count(r => r.Method == "PUT" && r.Path.EndsWith("/restores/copy-1/status") && r.Client == "operator-1");
+            await cluster.Kubelet.StopContainerAsync(OperatorHarness.Ns, "copy-1", "app", 124, "Error");
+            var writes = StatusWrites();
+            Agent.RestoreHold.SetResult();
+            await Eventually.TrueAsync(() => StatusWrites() > writes, "the failed restore's pass wrote status");
+        }
+
         await cluster.Kubelet.RestartContainerAsync(OperatorHarness.Ns, "copy-1", "app", 124, "Error");
-        Agent.RestoreHold.SetResult();
+        Agent.RestoreHold.TrySetResult();
         var done = await cluster.WaitForRestoreAsync("copy-1", r => r.Status?.Phase is Phase.Succeeded or Phase.Failed, "finished");
 
         // Assert: not Failed; the new run was restored, under its own operation ID, with no Warning.
