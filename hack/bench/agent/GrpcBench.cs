@@ -73,7 +73,7 @@ public static class GrpcBench
                 if (kind == "engine")
                 {
                     var command = Commands.CheckpointOf(pid, engineName, BenchSteps.Deadline);
-                    await engines.Checkpoints.CheckpointAsync(command, IgnoredProgress.Instance, cancellationToken);
+                    await engines.Timed.CheckpointAsync(command, IgnoredProgress.Instance, cancellationToken);
                     engine = BenchSteps.Seconds(started, Stopwatch.GetTimestamp());
                 }
                 else
@@ -90,7 +90,7 @@ public static class GrpcBench
                     grpc = BenchSteps.Seconds(started, Stopwatch.GetTimestamp());
                     BenchSteps.Require(result.SizeBytes > 0, $"the checkpoint through the API reported {result.SizeBytes} bytes");
                 }
-                AddSplits(s, kind, engines.Criu, started, Stopwatch.GetTimestamp(), cpu);
+                AddSplits(s, kind, engines, started, Stopwatch.GetTimestamp(), cpu);
             }
             s.Add("engine", engine);
             s.Add("grpc", grpc);
@@ -128,7 +128,7 @@ public static class GrpcBench
                     if (kind == "engine")
                     {
                         var command = new RestoreCommand(operationId, Namespace, name, null, BenchSteps.Deadline);
-                        var outcome = await engines.Restores.RestoreAsync(command, cancellationToken);
+                        var outcome = await engines.Timed.RestoreAsync(command, cancellationToken);
                         engine = BenchSteps.Seconds(started, Stopwatch.GetTimestamp());
                         pid = outcome.HostPid;
                         s.Add("engine_verify_ms", outcome.Verify.TotalMilliseconds);
@@ -147,7 +147,7 @@ public static class GrpcBench
                         pid = response.HostPid;
                         s.Add("grpc_verify_ms", response.Timings.VerifyMs);
                     }
-                    AddSplits(s, kind, engines.Criu, started, Stopwatch.GetTimestamp(), cpu);
+                    AddSplits(s, kind, engines, started, Stopwatch.GetTimestamp(), cpu);
                     await Memhog.VerifyCopyAsync(pid, BenchSteps.RestoreOutput(engines.Options, operationId), checksum, kind, cancellationToken);
                 }
                 finally
@@ -185,13 +185,15 @@ public static class GrpcBench
     }
 
     /// <summary>
-    /// Splits one call's time at CRIU's start and end: whatever the service adds lies before or after CRIU
-    /// (transport, registry, gate, progress stream, result); CRIU's own time is the same work both ways.
+    /// Splits one call's time at the engine's entry and exit (what lies outside is what the service added:
+    /// transport, validation, registry, gate, progress stream, result) and at CRIU's start and end.
     /// The CPU the bench process (agent, client, engines' hashing) and its children (CRIU) burned tells
     /// extra work in the service from mere waiting.
     /// </summary>
-    private static void AddSplits(Samples s, string kind, TimingCriu criu, long started, long ended, (double Self, double Children) cpu)
+    private static void AddSplits(Samples s, string kind, BenchEngines engines, long started, long ended, (double Self, double Children) cpu)
     {
+        var criu = engines.Criu;
+        s.Add($"{kind}_outside_engine_ms", BenchSteps.Ms(started, engines.Timed.LastEntered) + BenchSteps.Ms(engines.Timed.LastExited, ended));
         var cpuAfter = CpuTimes.Now();
         s.Add($"{kind}_self_cpu_ms", (cpuAfter.Self - cpu.Self) * 1000);
         s.Add($"{kind}_criu_cpu_ms", (cpuAfter.Children - cpu.Children) * 1000);
@@ -201,7 +203,7 @@ public static class GrpcBench
     }
 
     private static string Splits(Samples s) => string.Create(CultureInfo.InvariantCulture,
-        $"before/CRIU/after ms: engine {s.Last("engine_before_criu_ms"):0}/{s.Last("engine_criu_ms"):0}/{s.Last("engine_after_criu_ms"):0}, gRPC {s.Last("grpc_before_criu_ms"):0}/{s.Last("grpc_criu_ms"):0}/{s.Last("grpc_after_criu_ms"):0}; own/CRIU CPU ms: engine {s.Last("engine_self_cpu_ms"):0}/{s.Last("engine_criu_cpu_ms"):0}, gRPC {s.Last("grpc_self_cpu_ms"):0}/{s.Last("grpc_criu_cpu_ms"):0}");
+        $"outside the engine ms: engine {s.Last("engine_outside_engine_ms"):0.0}, gRPC {s.Last("grpc_outside_engine_ms"):0.0}; before/CRIU/after ms: engine {s.Last("engine_before_criu_ms"):0}/{s.Last("engine_criu_ms"):0}/{s.Last("engine_after_criu_ms"):0}, gRPC {s.Last("grpc_before_criu_ms"):0}/{s.Last("grpc_criu_ms"):0}/{s.Last("grpc_after_criu_ms"):0}; own/CRIU CPU ms: engine {s.Last("engine_self_cpu_ms"):0}/{s.Last("engine_criu_cpu_ms"):0}, gRPC {s.Last("grpc_self_cpu_ms"):0}/{s.Last("grpc_criu_cpu_ms"):0}");
 
     private static string[] Order(int run) => run % 2 == 0 ? ["engine", "grpc"] : ["grpc", "engine"];
 
@@ -223,6 +225,10 @@ public static class GrpcBench
             ["engine_seconds"] = engine,
             // The median of each run's own ratio: the two kinds of one run ran back to back, under the same load.
             ["paired_ratio_median"] = samples.Median("ratio"),
+            // What the service itself adds (median of each call's time outside the engine), and its share of the engine's time.
+            ["grpc_outside_engine_ms"] = samples.Median("grpc_outside_engine_ms"),
+            ["engine_outside_engine_ms"] = samples.Median("engine_outside_engine_ms"),
+            ["service_share"] = samples.Median("grpc_outside_engine_ms") / 1000 / engine,
             ["engine_before_criu_ms"] = samples.Median("engine_before_criu_ms"),
             ["engine_criu_ms"] = samples.Median("engine_criu_ms"),
             ["engine_after_criu_ms"] = samples.Median("engine_after_criu_ms"),

@@ -62,8 +62,8 @@ public sealed class InProcessAgent : IAsyncDisposable
                 ["Store:RootDirectory"] = engines.Store.RootDirectory,
                 ["Logging:LogLevel:Default"] = "Warning",
             });
-            builder.Services.AddSingleton<ICheckpointEngine>(engines.Checkpoints);
-            builder.Services.AddSingleton<IRestoreEngine>(engines.Restores);
+            builder.Services.AddSingleton<ICheckpointEngine>(engines.Timed);
+            builder.Services.AddSingleton<IRestoreEngine>(engines.Timed);
             builder.Services.AddSingleton(engines.Store);
             builder.Services.AddSingleton<ICriu>(engines.Criu);
         });
