@@ -112,6 +112,7 @@ public sealed class CheckpointEngine(
         var captured = capture is null || gate is null
             ? Task.FromResult<(ManifestFilesystem, IReadOnlyList<ManifestFile>)>((new ManifestFilesystem(), []))
             : CaptureWhileFrozenAsync(capture, gate, pending.Directory, stopCapture.Token);
+        var networkLock = await RecordNetworkLockAsync(plan, pending, tree, cancellationToken).ConfigureAwait(false);
         try
         {
             // Hash the images while CRIU writes them: hashing after the dump would add a second full pass
@@ -130,11 +131,18 @@ public sealed class CheckpointEngine(
                     LeaveRunning(plan, command, e);
                     await stopCapture.CancelAsync().ConfigureAwait(false);
                     // A capture that failed is why CRIU's post-dump action failed: report that cause.
-                    if (await FailureOf(captured).ConfigureAwait(false) is { } cause)
+                    var cause = await FailureOf(captured).ConfigureAwait(false);
+                    await ReleaseNetworkLockAsync(networkLock, command, cause ?? e).ConfigureAwait(false);
+                    if (cause is not null)
                     {
                         throw cause;
                     }
                     throw;
+                }
+                if (networkLock is not null)
+                {
+                    // Nothing to undo any more, and the record is no part of the checkpoint.
+                    NetworkLockRecord.Delete(pending.Directory);
                 }
                 var (filesystem, archives) = await captured.ConfigureAwait(false);
                 var files = await hasher.CompleteAsync(cancellationToken).ConfigureAwait(false);
@@ -182,6 +190,41 @@ public sealed class CheckpointEngine(
         catch (Exception e)
         {
             return e;
+        }
+    }
+
+    /// <summary>
+    /// With tcpEstablished, CRIU blocks the tree's connections while it dumps; a CRIU that is killed cannot
+    /// unblock them. Record where the lock will be before CRIU starts, so that a failed dump, or the next
+    /// agent after a crash, can remove it.
+    /// </summary>
+    private static async Task<NetworkLockRecord?> RecordNetworkLockAsync(DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, CancellationToken cancellationToken)
+    {
+        if (!plan.Options.TcpEstablished)
+        {
+            return null;
+        }
+        var record = NetworkLockRecord.For(tree, plan.Options);
+        await record.WriteAsync(pending.Directory, cancellationToken).ConfigureAwait(false);
+        return record;
+    }
+
+    /// <summary>
+    /// A failed or killed dump must not leave the workload's connections blocked. When the lock cannot be
+    /// removed the operation fails saying so (and how to remove it), with the dump's failure inside.
+    /// </summary>
+    private async Task ReleaseNetworkLockAsync(NetworkLockRecord? record, CheckpointCommand command, Exception failure)
+    {
+        if (record is null)
+        {
+            return;
+        }
+        // The operation's token may be what ended the dump: the release gets its own deadline instead.
+        var what = $"checkpoint {command.Namespace}/{command.Name}";
+        var result = await new NetworkLockRelease(logger).ReleaseAsync(record, what, CancellationToken.None).ConfigureAwait(false);
+        if (result.Status == NetworkLockReleaseStatus.Failed)
+        {
+            throw new NetworkLockLeftException($"{what} failed: {failure.Message}; and {result.Detail}", result, failure);
         }
     }
 
