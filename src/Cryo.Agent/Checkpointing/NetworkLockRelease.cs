@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using Cryo.Agent.Containers;
@@ -31,10 +32,21 @@ public sealed class NetworkLockRelease(ILogger logger)
     public async Task<NetworkLockReleaseResult> ReleaseAsync(NetworkLockRecord record, string what, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var result = await TryReleaseAsync(record, cancellationToken).ConfigureAwait(false);
-        if (result.Status != NetworkLockReleaseStatus.NamespaceGone && result.Table is not null)
+        NetworkLockReleaseResult result;
+        try
         {
-            result = await ResumeSocketsAsync(record, result, cancellationToken).ConfigureAwait(false);
+            result = await TryReleaseAsync(record, cancellationToken).ConfigureAwait(false);
+            if (result.Status != NetworkLockReleaseStatus.NamespaceGone && result.Table is not null)
+            {
+                result = await ResumeSocketsAsync(record, result, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is Win32Exception or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            // Called on a dump's failure path: report this, never hide the dump's own failure behind it.
+            result = new(NetworkLockReleaseStatus.Failed, null,
+                $"could not undo CRIU's network lock in network namespace net:[{record.NetNamespaceInode}] (of PID {record.Pid}): {e.Message}. " +
+                $"The TCP connections CRIU was dumping may stay blocked: remove the nftables table CRIU-… listed by 'nsenter --net=/proc/{record.Pid}/ns/net nft list tables inet'");
         }
         switch (result.Status)
         {
