@@ -14,7 +14,9 @@ namespace Cryo.Agent.Checkpointing;
 /// else: another CRIU run in the same namespace (a sibling container of the pod) keeps its lock. Until
 /// both are undone, the workload runs but its dumped connections carry nothing.
 /// </summary>
-public sealed class NetworkLockRelease(ILogger logger)
+/// <param name="logger">Where outcomes are logged: removals as warnings, failures as errors.</param>
+/// <param name="nftPath">The <c>nft</c> to run; null finds it on PATH or in the sbin directories.</param>
+public sealed class NetworkLockRelease(ILogger logger, string? nftPath = null)
 {
     /// <summary>Deadline of each <c>nft</c> run.</summary>
     public static readonly TimeSpan CommandDeadline = TimeSpan.FromSeconds(10);
@@ -64,7 +66,7 @@ public sealed class NetworkLockRelease(ILogger logger)
         return result;
     }
 
-    private static async Task<NetworkLockReleaseResult> TryReleaseAsync(NetworkLockRecord record, CancellationToken cancellationToken)
+    private async Task<NetworkLockReleaseResult> TryReleaseAsync(NetworkLockRecord record, CancellationToken cancellationToken)
     {
         // CRIU logs its run ID before it does anything; a log without one means nothing was locked.
         if (CriuLog.ReadRunId(record.CriuLogPath) is not { } runId)
@@ -78,7 +80,7 @@ public sealed class NetworkLockRelease(ILogger logger)
                 $"no process is left in network namespace net:[{record.NetNamespaceInode}]: the namespace, and the lock with it, is gone");
         }
         var manual = $"nsenter --net={netns} nft list tables {NetworkLockTable.Family}, then nft delete table {NetworkLockTable.Family} <the CRIU-{runId[..Math.Min(8, runId.Length)]}… table>";
-        if (FindNft() is not { } nft)
+        if ((nftPath ?? FindNft()) is not { } nft)
         {
             return Failed($"nft is not installed (Debian package nftables; hack/install-deps.sh installs it)");
         }
