@@ -104,6 +104,7 @@ public sealed class CheckpointEngine(
         DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, CheckpointCommand command, IProgress<CheckpointStage> progress, CancellationToken cancellationToken)
     {
         var deadline = command.Timeout > TimeSpan.Zero ? command.Timeout : settings.DefaultTimeout;
+        var networkLock = await RecordNetworkLockAsync(plan, pending, tree, cancellationToken).ConfigureAwait(false);
         var capture = FilesystemCapture.For(tree);
         var workDirectory = capture is null ? null : OperationDirectory.Create(settings, "checkpoints", command.OperationId);
         var gate = workDirectory is null ? null : ActionScriptGate.Create(workDirectory, "post-dump", deadline);
@@ -112,7 +113,6 @@ public sealed class CheckpointEngine(
         var captured = capture is null || gate is null
             ? Task.FromResult<(ManifestFilesystem, IReadOnlyList<ManifestFile>)>((new ManifestFilesystem(), []))
             : CaptureWhileFrozenAsync(capture, gate, pending.Directory, stopCapture.Token);
-        var networkLock = await RecordNetworkLockAsync(plan, pending, tree, cancellationToken).ConfigureAwait(false);
         try
         {
             // Hash the images while CRIU writes them: hashing after the dump would add a second full pass
