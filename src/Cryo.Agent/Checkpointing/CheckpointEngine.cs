@@ -128,11 +128,17 @@ public sealed class CheckpointEngine(
                 }
                 catch (Exception e) when (e is CriuException or OperationCanceledException)
                 {
+                    // Before the thaw: a tree that CRIU left frozen cannot touch its sockets while they are repaired.
+                    var released = await ReleaseNetworkLockAsync(networkLock, command).ConfigureAwait(false);
                     LeaveRunning(plan, command, e);
                     await stopCapture.CancelAsync().ConfigureAwait(false);
                     // A capture that failed is why CRIU's post-dump action failed: report that cause.
                     var cause = await FailureOf(captured).ConfigureAwait(false);
-                    await ReleaseNetworkLockAsync(networkLock, command, cause ?? e).ConfigureAwait(false);
+                    if (released is { Status: NetworkLockReleaseStatus.Failed } failed)
+                    {
+                        var failure = cause ?? e;
+                        throw new NetworkLockLeftException($"checkpoint {command.Namespace}/{command.Name} failed: {failure.Message}; and {failed.Detail}", failed, failure);
+                    }
                     if (cause is not null)
                     {
                         throw cause;
@@ -213,19 +219,14 @@ public sealed class CheckpointEngine(
     /// A failed or killed dump must not leave the workload's connections blocked. When the lock cannot be
     /// removed the operation fails saying so (and how to remove it), with the dump's failure inside.
     /// </summary>
-    private async Task ReleaseNetworkLockAsync(NetworkLockRecord? record, CheckpointCommand command, Exception failure)
+    private async Task<NetworkLockReleaseResult?> ReleaseNetworkLockAsync(NetworkLockRecord? record, CheckpointCommand command)
     {
         if (record is null)
         {
-            return;
+            return null;
         }
-        // The operation's token may be what ended the dump: the release gets its own deadline instead.
-        var what = $"checkpoint {command.Namespace}/{command.Name}";
-        var result = await new NetworkLockRelease(logger).ReleaseAsync(record, what, CancellationToken.None).ConfigureAwait(false);
-        if (result.Status == NetworkLockReleaseStatus.Failed)
-        {
-            throw new NetworkLockLeftException($"{what} failed: {failure.Message}; and {result.Detail}", result, failure);
-        }
+        // The operation's token may be what ended the dump: the release runs under its own deadlines instead.
+        return await new NetworkLockRelease(logger).ReleaseAsync(record, $"checkpoint {command.Namespace}/{command.Name}", CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>A failed or killed dump must not leave the workload frozen.</summary>

@@ -37,10 +37,18 @@ public sealed class NetworkLockRelease(ILogger logger, string? nftPath = null)
         NetworkLockReleaseResult result;
         try
         {
-            result = await TryReleaseAsync(record, cancellationToken).ConfigureAwait(false);
-            if (result.Status != NetworkLockReleaseStatus.NamespaceGone && result.Table is not null)
+            // CRIU logs its run ID before it does anything; a log without one means nothing was locked.
+            if (CriuLog.ReadRunId(record.CriuLogPath) is not { } runId)
             {
-                result = await ResumeSocketsAsync(record, result, cancellationToken).ConfigureAwait(false);
+                result = new(NetworkLockReleaseStatus.NotLocked, null, $"CRIU logged no run ID in {record.CriuLogPath}: it stopped before locking anything");
+            }
+            else
+            {
+                // CRIU's own order: the sockets leave repair mode while the table still drops their packets,
+                // then the table goes. The other way round, a retransmission reaches a socket still in repair
+                // mode, the application's read fails (EPERM) and it drops the connection (seen in tests).
+                var sockets = await ResumeSocketsAsync(record, cancellationToken).ConfigureAwait(false);
+                result = Combine(await RemoveTableAsync(record, new NetworkLockTable(runId), cancellationToken).ConfigureAwait(false), sockets, record);
             }
         }
         catch (Exception e) when (e is Win32Exception or IOException or UnauthorizedAccessException or InvalidOperationException)
@@ -66,14 +74,9 @@ public sealed class NetworkLockRelease(ILogger logger, string? nftPath = null)
         return result;
     }
 
-    private async Task<NetworkLockReleaseResult> TryReleaseAsync(NetworkLockRecord record, CancellationToken cancellationToken)
+    private async Task<NetworkLockReleaseResult> RemoveTableAsync(NetworkLockRecord record, NetworkLockTable table, CancellationToken cancellationToken)
     {
-        // CRIU logs its run ID before it does anything; a log without one means nothing was locked.
-        if (CriuLog.ReadRunId(record.CriuLogPath) is not { } runId)
-        {
-            return new(NetworkLockReleaseStatus.NotLocked, null, $"CRIU logged no run ID in {record.CriuLogPath}: it stopped before locking anything");
-        }
-        var table = new NetworkLockTable(runId);
+        var runId = table.RunId;
         if (FindNamespace(record) is not { } netns)
         {
             return new(NetworkLockReleaseStatus.NamespaceGone, table,
@@ -119,14 +122,14 @@ public sealed class NetworkLockRelease(ILogger logger, string? nftPath = null)
             $"The workload runs, but the TCP connections CRIU was dumping stay blocked until the table is removed: {manual}");
     }
 
-    /// <summary>Takes the tree's sockets out of repair mode (after the table is gone, so the window probes get through).</summary>
-    private static async Task<NetworkLockReleaseResult> ResumeSocketsAsync(NetworkLockRecord record, NetworkLockReleaseResult table, CancellationToken cancellationToken)
+    /// <summary>Takes the TCP sockets of the recorded tree out of repair mode; nothing when its root is gone.</summary>
+    private static async Task<(int Resumed, IReadOnlyList<string> Problems)> ResumeSocketsAsync(NetworkLockRecord record, CancellationToken cancellationToken)
     {
         var proc = new ProcFs();
         if (InodeOrNull(proc, record.Pid) != record.NetNamespaceInode)
         {
             // The root is gone (or its PID is another process's now): its sockets closed with it.
-            return table;
+            return (0, []);
         }
         var parents = await proc.ReadParentsAsync(cancellationToken).ConfigureAwait(false);
         var tree = new List<int> { record.Pid };
@@ -134,7 +137,12 @@ public sealed class NetworkLockRelease(ILogger logger, string? nftPath = null)
         {
             tree.AddRange(parents.Where(p => p.Value == tree[i]).Select(p => p.Key));
         }
-        var (resumed, problems) = TcpRepairMode.TurnOff(tree);
+        return TcpRepairMode.TurnOff(tree);
+    }
+
+    private static NetworkLockReleaseResult Combine(NetworkLockReleaseResult table, (int Resumed, IReadOnlyList<string> Problems) sockets, NetworkLockRecord record)
+    {
+        var (resumed, problems) = sockets;
         if (problems.Count > 0)
         {
             var detail = $"could not take every TCP socket of PID {record.Pid}'s tree out of repair mode ({string.Join("; ", problems)}): " +
@@ -151,7 +159,7 @@ public sealed class NetworkLockRelease(ILogger logger, string? nftPath = null)
             : table with
             {
                 Status = NetworkLockReleaseStatus.Released,
-                Detail = (table.Status == NetworkLockReleaseStatus.Released ? table.Detail + "; " : string.Empty) + $"took {resumed} TCP socket(s) out of repair mode",
+                Detail = $"took {resumed} TCP socket(s) out of repair mode" + (table.Status == NetworkLockReleaseStatus.Released ? "; " + table.Detail : string.Empty),
                 SocketsResumed = resumed,
             };
     }

@@ -8,8 +8,9 @@ namespace Cryo.Agent.Checkpointing;
 /// into repair mode (<c>TCP_REPAIR</c>: the kernel then neither sends nor acknowledges anything on it)
 /// and takes it out only at the end of the dump; a CRIU that is killed leaves the sockets frozen that
 /// way, and the connections stay dead even once its nftables lock is gone. The agent reaches each
-/// socket with <c>pidfd_getfd</c> and does what CRIU would have done: <c>TCP_REPAIR_OFF</c>, which also
-/// sends a window probe so the peer retransmits at once. Sockets not in repair mode are left untouched.
+/// socket with <c>pidfd_getfd</c> and does what CRIU would have done: <c>TCP_REPAIR_OFF</c>. Sockets not
+/// in repair mode are left untouched. While a socket is in repair mode the application's reads fail with
+/// EPERM, so this must happen before anything can reach it: before CRIU's nftables lock is removed.
 /// </summary>
 public static class TcpRepairMode
 {
