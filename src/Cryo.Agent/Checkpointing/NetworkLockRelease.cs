@@ -25,8 +25,9 @@ public sealed class NetworkLockRelease(ILogger logger, string? nftPath = null)
     private static readonly string[] NftFallbackDirectories = ["/usr/sbin", "/sbin", "/usr/local/sbin"];
 
     /// <summary>
-    /// Removes the lock table of the dump described by <paramref name="record"/>, if it is still there.
-    /// Never throws for what it finds: the outcome says what happened, and failures are logged as errors.
+    /// Undoes the lock of the dump described by <paramref name="record"/>, as far as it is still there: takes
+    /// the tree's TCP sockets out of repair mode, then removes CRIU's table. Never throws for what it finds:
+    /// the outcome says what happened, and failures are logged as errors.
     /// </summary>
     /// <param name="record">The dump's record.</param>
     /// <param name="what">Whose dump, for the log (<c>checkpoint ns/name</c>).</param>
