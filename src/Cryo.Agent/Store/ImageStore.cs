@@ -201,6 +201,18 @@ public sealed class ImageStore
     }
 
     /// <summary>
+    /// This agent's leftover temporary directories that <see cref="RecoverAbandoned"/> would remove
+    /// (checkpoints in progress in this instance excepted): what an interrupted dump left, to be looked at
+    /// before the sweep (e.g. for a network lock to undo).
+    /// </summary>
+    public IReadOnlyList<string> ListAbandoned() =>
+        Directory.Exists(paths.OwnTemporary)
+            ? Directory.EnumerateDirectories(paths.OwnTemporary, "*", new EnumerationOptions { AttributesToSkip = 0 })
+                .Where(entry => !inProgress.ContainsKey(entry) && new FileInfo(entry).LinkTarget is null)
+                .ToList()
+            : [];
+
+    /// <summary>
     /// Call at start: removes this agent's leftovers in <c>&lt;root&gt;/.tmp/&lt;owner&gt;</c> (dumps interrupted by
     /// an agent killed mid-way, half-finished deletes), except checkpoints this store instance has in
     /// progress; and other owners' entries untouched for <see cref="ImageStoreOptions.OthersAbandonedAfter"/>
