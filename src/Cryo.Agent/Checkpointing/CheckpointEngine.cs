@@ -36,6 +36,8 @@ public sealed class CheckpointEngine(
 
         progress.Report(CheckpointStage.Resolving);
         var tree = await resolver.ResolveAsync(command.Source, cancellationToken).ConfigureAwait(false);
+        // Before the store or the freezer is touched: a root that cannot be captured leaves nothing behind.
+        var capture = FilesystemCapture.For(tree, command.SkipRootFilesystem);
         var version = await facts.GetVersionAsync(cancellationToken).ConfigureAwait(false);
 
         using var pending = store.Begin(key);
@@ -46,7 +48,7 @@ public sealed class CheckpointEngine(
         var plan = DumpPlan.For(tree, command, pending.ImagesDirectory, sessionOutside);
 
         progress.Report(plan.Freezer is null ? CheckpointStage.Dumping : CheckpointStage.Freezing);
-        var (files, dump, filesystem) = await DumpAsync(plan, pending, tree, command, progress, cancellationToken).ConfigureAwait(false);
+        var (files, dump, filesystem) = await DumpAsync(plan, pending, tree, capture, command, progress, cancellationToken).ConfigureAwait(false);
 
         progress.Report(CheckpointStage.Committing);
         var manifest = ManifestFactory.Create(key, tree, plan, command, files, dump, version, settings.NodeName, hostname, terminalKey, started);
@@ -101,11 +103,11 @@ public sealed class CheckpointEngine(
     }
 
     private async Task<(IReadOnlyList<ManifestFile> Files, DumpResult Dump, ManifestFilesystem Filesystem)> DumpAsync(
-        DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, CheckpointCommand command, IProgress<CheckpointStage> progress, CancellationToken cancellationToken)
+        DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, FilesystemCapture? capture, CheckpointCommand command, IProgress<CheckpointStage> progress,
+        CancellationToken cancellationToken)
     {
         var deadline = command.Timeout > TimeSpan.Zero ? command.Timeout : settings.DefaultTimeout;
         var networkLock = await RecordNetworkLockAsync(plan, pending, tree, cancellationToken).ConfigureAwait(false);
-        var capture = FilesystemCapture.For(tree);
         var workDirectory = capture is null ? null : OperationDirectory.Create(settings, "checkpoints", command.OperationId);
         var gate = workDirectory is null ? null : ActionScriptGate.Create(workDirectory, "post-dump", deadline);
         var options = gate is null ? plan.Options : plan.Options with { ActionScript = gate.ScriptPath };

@@ -18,17 +18,49 @@ public sealed class FilesystemCapture
     /// <summary>Archive of /dev/shm, in the checkpoint directory.</summary>
     public const string ShmArchive = "devshm.tar";
 
+    /// <summary>What the manifest says when the caller opted out of the writable layer.</summary>
+    public const string SkippedByRequestNote =
+        "the writable layer was skipped by request (skip_root_filesystem): files the workload created, changed or deleted in its " +
+        "root filesystem are not in this checkpoint; restore into a container whose root already holds them";
+
     private const string ShmMountPoint = "/dev/shm";
 
     private readonly ResolvedContainer tree;
+    private readonly OverlayRoot? overlay;
 
-    private FilesystemCapture(ResolvedContainer tree) => this.tree = tree;
+    private FilesystemCapture(ResolvedContainer tree, OverlayRoot? overlay)
+    {
+        this.tree = tree;
+        this.overlay = overlay;
+    }
 
-    /// <summary>The capture for a tree with its own mount namespace; null for one sharing the host's.</summary>
-    public static FilesystemCapture? For(ResolvedContainer tree)
+    /// <summary>
+    /// The capture for a tree with its own mount namespace; null for one sharing the host's (a plain
+    /// process has no container root to capture). Called before anything is frozen or written, so a root
+    /// that cannot be captured fails the checkpoint while the workload is untouched.
+    /// </summary>
+    /// <param name="tree">The resolved tree.</param>
+    /// <param name="skipWritableLayer">The caller opted out of the writable layer: capture everything else.</param>
+    /// <exception cref="RootFilesystemNotCapturableException">The root is not an overlay with an upper layer and the caller did not opt out.</exception>
+    public static FilesystemCapture? For(ResolvedContainer tree, bool skipWritableLayer)
     {
         ArgumentNullException.ThrowIfNull(tree);
-        return tree.SharesHostMountNamespace ? null : new FilesystemCapture(tree);
+        if (tree.SharesHostMountNamespace)
+        {
+            return null;
+        }
+        if (skipWritableLayer)
+        {
+            return new FilesystemCapture(tree, overlay: null);
+        }
+        if (OverlayRoot.TryFind(tree.Mounts, out var root))
+        {
+            return new FilesystemCapture(tree, root);
+        }
+        // The root's files would silently go missing at restore: refuse unless the caller said so.
+        var mount = tree.Mounts.LastOrDefault(m => m.MountPoint == "/");
+        throw new RootFilesystemNotCapturableException(tree.InitPid,
+            mount?.FilesystemType ?? "unknown", mount?.Source ?? "unknown", mount?.Root ?? tree.RootPath);
     }
 
     /// <summary>The volumes of the tree: mounts from the host other than /dev/shm.</summary>
@@ -54,7 +86,7 @@ public sealed class FilesystemCapture
         var open = await OpenVolumeFiles.ListAsync(VolumesOf(tree), tree.Processes.Select(p => p.HostPid), cancellationToken).ConfigureAwait(false);
         section.VolumeFiles = [.. open.Select(f => new ManifestVolumeFile { ContainerPath = f.ContainerPath, VolumePath = f.VolumePath, Size = f.Size, Sha256 = f.Sha256 })];
 
-        if (OverlayRoot.TryFind(tree.Mounts, out var overlay))
+        if (overlay is not null)
         {
             var layer = await WritableLayer.CaptureAsync(overlay.UpperDir, Path.Combine(checkpointDirectory, WritableLayerArchive), cancellationToken).ConfigureAwait(false);
             section.WritableLayerArchive = WritableLayerArchive;
@@ -63,9 +95,8 @@ public sealed class FilesystemCapture
         }
         else
         {
-            // Not an error: a root that is not an overlay (a bind-mounted directory) has no separable
-            // writable layer. The restore target's root must already hold the files, which is said here.
-            section.WritableLayerNote = "the container's root is not an overlay, so its files were not captured: restore into a container whose root holds the same files";
+            section.WritableLayerSkipped = true;
+            section.WritableLayerNote = SkippedByRequestNote;
         }
 
         if (SharedMemoryOf(tree) is { } shm)

@@ -28,6 +28,7 @@ public static class ManifestFactory
                 TcpEstablished = plan.Options.TcpEstablished,
                 FileLocks = plan.Options.FileLocks,
                 ShellJob = plan.Options.ShellJob,
+                SkipRootFilesystem = command.SkipRootFilesystem,
                 Externals = [.. plan.Options.External],
             },
             Files = [.. files],

@@ -17,6 +17,10 @@ namespace Cryo.Agent.Engine;
 /// How long the whole operation may take. The service also cancels the token passed with the command at
 /// this deadline; the engine may use the value for CRIU's own deadline.
 /// </param>
+/// <param name="SkipRootFilesystem">
+/// Checkpoint a tree with its own mount namespace without its writable layer. Without it, such a tree must
+/// have an overlay root, whose upper layer is captured; any other root fails the checkpoint up front.
+/// </param>
 public sealed record CheckpointCommand(
     string OperationId,
     string Namespace,
@@ -27,4 +31,5 @@ public sealed record CheckpointCommand(
     bool TcpEstablished,
     bool FileLocks,
     string? ParentCheckpoint,
-    TimeSpan Timeout);
+    TimeSpan Timeout,
+    bool SkipRootFilesystem = false);

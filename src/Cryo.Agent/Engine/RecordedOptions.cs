@@ -5,4 +5,5 @@ namespace Cryo.Agent.Engine;
 /// <param name="TcpEstablished">Established TCP connections were dumped.</param>
 /// <param name="FileLocks">File locks were dumped.</param>
 /// <param name="ShellJob">The tree had a controlling terminal (restore needs <c>--shell-job</c>).</param>
-public sealed record RecordedOptions(bool LeaveRunning, bool TcpEstablished, bool FileLocks, bool ShellJob);
+/// <param name="SkipRootFilesystem">The caller opted out of the container's writable layer.</param>
+public sealed record RecordedOptions(bool LeaveRunning, bool TcpEstablished, bool FileLocks, bool ShellJob, bool SkipRootFilesystem = false);

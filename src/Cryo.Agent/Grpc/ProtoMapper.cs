@@ -91,6 +91,7 @@ public static class ProtoMapper
             LeaveRunning = record.Options.LeaveRunning,
             TcpEstablished = record.Options.TcpEstablished,
             FileLocks = record.Options.FileLocks,
+            SkipRootFilesystem = record.Options.SkipRootFilesystem,
         },
         Timings = Timings(record.Freeze, record.Dump, record.Total),
         ProcessCount = record.ProcessCount,

@@ -49,7 +49,8 @@ public sealed class RequestValidator(IOptions<AgentOptions> options)
             TcpEstablished: opts.TcpEstablished,
             FileLocks: opts.FileLocks,
             ParentCheckpoint: parent,
-            Timeout: Timeout(request.TimeoutSeconds));
+            Timeout: Timeout(request.TimeoutSeconds),
+            SkipRootFilesystem: opts.SkipRootFilesystem);
     }
 
     /// <summary>Validates a restore request.</summary>
@@ -88,7 +89,7 @@ public sealed class RequestValidator(IOptions<AgentOptions> options)
 
     /// <summary>The fingerprint of a checkpoint command: what must match when its operation ID repeats.</summary>
     public static string Fingerprint(CheckpointCommand c) =>
-        $"checkpoint {c.Namespace}/{c.Name} of {c.Source}, leave_running={c.LeaveRunning}, tcp_established={c.TcpEstablished}, file_locks={c.FileLocks}, parent={c.ParentCheckpoint ?? "none"}";
+        $"checkpoint {c.Namespace}/{c.Name} of {c.Source}, leave_running={c.LeaveRunning}, tcp_established={c.TcpEstablished}, file_locks={c.FileLocks}, skip_root_filesystem={c.SkipRootFilesystem}, parent={c.ParentCheckpoint ?? "none"}";
 
     /// <summary>The fingerprint of a restore command.</summary>
     public static string Fingerprint(RestoreCommand c) =>

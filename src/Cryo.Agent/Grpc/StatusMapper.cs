@@ -84,7 +84,15 @@ public static class StatusMapper
         VolumeMismatchException => new(StatusCode.FailedPrecondition, ErrorReason.TargetMismatch, [], null),
         RestoreTargetMismatchException e => new(StatusCode.FailedPrecondition, ErrorReason.TargetMismatch, [new("path", e.Path)], null),
         TreeNotCheckpointableException e => new(StatusCode.FailedPrecondition, ErrorReason.UnsupportedWorkload, [new("pid", $"{e.Pid}")], null),
-        WritableLayerUnsupportedException => new(StatusCode.FailedPrecondition, ErrorReason.UnsupportedWorkload, [], null),
+        RootFilesystemNotCapturableException e => new(StatusCode.FailedPrecondition, ErrorReason.UnsupportedWorkload,
+            [new("field", RootFilesystemNotCapturableException.OptOutField), new("fs_type", e.FilesystemType), new("source", e.MountSource), new("pid", $"{e.Pid}")],
+            new PreconditionFailure { Violations = { new PreconditionFailure.Types.Violation
+            {
+                Type = "ROOT_FILESYSTEM", Subject = RootFilesystemNotCapturableException.OptOutField,
+                Description = $"the root is a {e.FilesystemType} mount, not an overlay: set {RootFilesystemNotCapturableException.OptOutField} to checkpoint without its writable layer",
+            } } }),
+        WritableLayerUnsupportedException => new(StatusCode.FailedPrecondition, ErrorReason.UnsupportedWorkload,
+            [new("field", RootFilesystemNotCapturableException.OptOutField)], null),
         UnsafeArchiveEntryException e => new(StatusCode.FailedPrecondition, ErrorReason.CheckpointCorrupted, [new("file", e.ArchivePath)], null),
         CheckpointNameTakenException e => new(StatusCode.AlreadyExists, ErrorReason.CheckpointExists,
             [new("namespace", e.Namespace), new("name", e.Name), new("operation_id", e.ExistingOperationId)],

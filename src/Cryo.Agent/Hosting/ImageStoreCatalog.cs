@@ -96,7 +96,8 @@ public sealed class ImageStoreCatalog(ImageStore store, ILogger<ImageStoreCatalo
             Workload: new WorkloadMetadata(
                 Extra(extra, ManifestExtraKeys.PodName), Extra(extra, ManifestExtraKeys.PodUid),
                 Extra(extra, ManifestExtraKeys.ContainerName), Extra(extra, ManifestExtraKeys.Image)),
-            Options: new RecordedOptions(manifest.Options.LeaveRunning, manifest.Options.TcpEstablished, manifest.Options.FileLocks, manifest.Options.ShellJob),
+            Options: new RecordedOptions(manifest.Options.LeaveRunning, manifest.Options.TcpEstablished, manifest.Options.FileLocks, manifest.Options.ShellJob,
+                manifest.Options.SkipRootFilesystem),
             Freeze: TimeSpan.FromMilliseconds(manifest.Timings.FreezeMs),
             Dump: TimeSpan.FromMilliseconds(manifest.Timings.DumpMs),
             Total: TimeSpan.FromMilliseconds(manifest.Timings.TotalMs),

@@ -38,6 +38,13 @@ public sealed class RestoreEngine(
 
         var container = command.TargetContainer is { } target ? await resolver.ResolveAsync(target, cancellationToken).ConfigureAwait(false) : null;
         await FilesystemRestore.PrepareAsync(checkpoint, container, cancellationToken).ConfigureAwait(false);
+        if (container is not null && checkpoint.Manifest.Filesystem.WritableLayerSkipped)
+        {
+            // Not an error: the caller chose it at checkpoint time. But a CRIU failure to open a file that
+            // follows is explained by it, so say it first.
+            logger.LogWarning("restore {Namespace}/{Name} into container PID {Pid} without the checkpointed writable layer: {Note}",
+                command.Namespace, command.Name, container.InitPid, checkpoint.Manifest.Filesystem.WritableLayerNote);
+        }
         var deadline = command.Timeout > TimeSpan.Zero ? command.Timeout : settings.DefaultTimeout;
         using var verifyCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         string? workDirectory = null;

@@ -1,3 +1,4 @@
+using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Engine;
 using Cryo.Agent.Store;
 using Cryo.Agent.Tests.Harness;
@@ -18,7 +19,7 @@ public sealed class CheckpointEngineTests : IDisposable
     [Fact]
     public async Task Checkpoint_Should_CommitAManifestWithEveryFileChecksummed_When_TheTreeKeepsRunning()
     {
-        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script, Hostname = "warm" }, CancellationToken.None);
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = true, Script = Counter.Script, Hostname = "warm" }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
         var progress = new RecordingProgress<CheckpointStage>();
 
@@ -35,6 +36,9 @@ public sealed class CheckpointEngineTests : IDisposable
         Assert.Contains("/data", manifest.Source.ExternalMounts.Values);
         Assert.Equal(workload.StdoutIdentity, manifest.Source.StdoutIdentity);
         Assert.Contains(manifest.Files, f => f.Path == "images/pstree.img" && f.Sha256?.Length == 64);
+        Assert.Equal(FilesystemCapture.WritableLayerArchive, manifest.Filesystem.WritableLayerArchive);
+        Assert.Contains(manifest.Files, f => f.Path == FilesystemCapture.WritableLayerArchive && f.Sha256?.Length == 64);
+        Assert.False(manifest.Filesystem.WritableLayerSkipped);
         Assert.All(Directory.EnumerateFiles(stored.Directory, "*", SearchOption.AllDirectories),
             f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(stored.Directory));
@@ -52,7 +56,7 @@ public sealed class CheckpointEngineTests : IDisposable
     {
         // An established TCP connection without tcpEstablished: CRIU refuses to dump it.
         const string script = "sleep 100000 | nc -l -p 7000 &\nsleep 0.3\ni=0\nwhile :; do i=$((i+1)); echo $i; sleep 0.05; done | nc 127.0.0.1 7000\n";
-        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = script }, CancellationToken.None);
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = true, Script = script }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
 
         var error = await Assert.ThrowsAsync<CriuException>(() =>
@@ -70,7 +74,7 @@ public sealed class CheckpointEngineTests : IDisposable
     {
         var interrupting = (InterruptingCriu)null!;
         using var killing = new TestEngines(criu => interrupting = new InterruptingCriu(criu));
-        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = true, Script = Counter.Script }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
@@ -115,7 +119,7 @@ public sealed class CheckpointEngineTests : IDisposable
     [Fact]
     public async Task Checkpoint_Should_DumpAndRecordAShellJob_When_TheTreeHasAControllingTerminal()
     {
-        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script, Tty = true }, CancellationToken.None);
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = true, Script = Counter.Script, Tty = true }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
 
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "tty"), new RecordingProgress<CheckpointStage>(), CancellationToken.None);
@@ -125,6 +129,67 @@ public sealed class CheckpointEngineTests : IDisposable
         Assert.True(manifest.Source.HasControllingTerminal);
         var after = Counter.Last(workload.Stdout);
         await workload.WaitForOutputAsync(o => Counter.Last(o) > after + 2, Patience, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Checkpoint_Should_RefuseBeforeFreezingAndNameTheRootAndTheOptOut_When_TheRootIsNotAnOverlay()
+    {
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = false, Script = Counter.Script }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        var root = RootMountOf(workload.InitPid);
+        var progress = new RecordingProgress<CheckpointStage>();
+
+        var error = await Assert.ThrowsAsync<RootFilesystemNotCapturableException>(() =>
+            engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "bound-root"), progress, CancellationToken.None));
+
+        Assert.Equal(root.FsType, error.FilesystemType);
+        Assert.Equal(root.Source, error.MountSource);
+        Assert.Contains($"a {root.FsType} mount (source {root.Source}", error.Message, StringComparison.Ordinal);
+        Assert.Contains(RootFilesystemNotCapturableException.OptOutField, error.Message, StringComparison.Ordinal);
+        Assert.Contains("spec.skipRootFilesystem", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--skip-rootfs", error.Message, StringComparison.Ordinal);
+        // Refused while resolving: never frozen, nothing begun in the store, the workload goes on.
+        Assert.Equal([CheckpointStage.Resolving], progress.Reports.Distinct());
+        AssertStoreHoldsNothing();
+        Assert.Equal("THAWED", File.ReadAllText(Path.Combine(workload.CgroupDirectory("freezer"), "freezer.state")).Trim());
+        var after = Counter.Last(workload.Stdout);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) > after + 2, Patience, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Checkpoint_Should_CommitWithoutTheWritableLayerAndSaySo_When_TheCallerOptsOutOnANonOverlayRoot()
+    {
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = false, Script = Counter.Script }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "skipped", skipRootFilesystem: true), new RecordingProgress<CheckpointStage>(), CancellationToken.None);
+
+        var stored = Assert.Single(engines.Store.List());
+        var manifest = stored.Manifest;
+        Assert.True(manifest.Options.SkipRootFilesystem);
+        Assert.True(manifest.Filesystem.WritableLayerSkipped);
+        Assert.Null(manifest.Filesystem.WritableLayerArchive);
+        Assert.Contains("skipped by request", manifest.Filesystem.WritableLayerNote, StringComparison.Ordinal);
+        Assert.DoesNotContain(manifest.Files, f => f.Path == FilesystemCapture.WritableLayerArchive);
+        Assert.False(File.Exists(Path.Combine(stored.Directory, FilesystemCapture.WritableLayerArchive)));
+        await ChecksumVerifier.VerifyAsync(stored, CancellationToken.None);
+        var after = Counter.Last(workload.Stdout);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) > after + 2, Patience, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Checkpoint_Should_NotAskForTheOptOut_When_TheTreeSharesTheHostsMountNamespace()
+    {
+        // setsid inside the PID namespace: CRIU needs the session leader in the tree.
+        await using var workload = await PlainWorkload.StartAsync(new PlainSpec { Script = "exec setsid /bin/sh -c '" + Counter.Script + "'" }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 2, Patience, CancellationToken.None);
+
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.RootPid, "plain"), new RecordingProgress<CheckpointStage>(), CancellationToken.None);
+
+        var manifest = Assert.Single(engines.Store.List()).Manifest;
+        Assert.False(manifest.Options.SkipRootFilesystem);
+        Assert.False(manifest.Filesystem.WritableLayerSkipped);
+        Assert.Null(manifest.Filesystem.WritableLayerArchive);
     }
 
     [Fact]
@@ -183,6 +248,14 @@ public sealed class CheckpointEngineTests : IDisposable
 
         Assert.Equal(int.MaxValue - 1, error.Tree.Pid);
         AssertStoreHoldsNothing();
+    }
+
+    /// <summary>The root mount as the workload's init sees it: filesystem type and source (the kernel's view, not the agent's).</summary>
+    private static (string FsType, string Source) RootMountOf(int pid)
+    {
+        var line = File.ReadAllLines($"/proc/{pid}/mountinfo").Last(l => l.Split(' ')[4] == "/");
+        var afterSeparator = line[(line.IndexOf(" - ", StringComparison.Ordinal) + 3)..].Split(' ');
+        return (afterSeparator[0], afterSeparator[1]);
     }
 
     private void AssertStoreHoldsNothing()

@@ -30,7 +30,7 @@ public sealed class FakeCatalog(string root) : ICheckpointCatalog
     public static CheckpointRecord RecordFor(CheckpointCommand command, CheckpointOutcome outcome) => new(
         command.Namespace, command.Name, command.OperationId, outcome.Location, outcome.SizeBytes, outcome.CreatedAt,
         "test-node", outcome.CriuVersion, "6.18.0", command.Workload,
-        new RecordedOptions(command.LeaveRunning, command.TcpEstablished, command.FileLocks, ShellJob: false),
+        new RecordedOptions(command.LeaveRunning, command.TcpEstablished, command.FileLocks, ShellJob: false, command.SkipRootFilesystem),
         outcome.Freeze, outcome.Dump, outcome.Total, outcome.ProcessCount, outcome.MemoryPagesBytes, command.ParentCheckpoint,
         new RecordedSource(command.Source.ContainerId, command.Source.Pid ?? 4242, ["1:memory:/test"],
             new Dictionary<string, string> { ["pid"] = "pid:[4026532290]" }, []),

@@ -4,6 +4,8 @@ using Cryo.Agent.Hosting;
 using Cryo.Agent.Tests.Harness;
 using Cryo.Agent.Tests.Support;
 using Cryo.Contracts.Agent.V1;
+using Google.Rpc;
+using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -23,26 +25,10 @@ public sealed class RealEngineApiTests
         using var engines = new TestEngines();
         await using var copies = new RestoredCopies(engines);
         var socket = Path.Combine(engines.Directory, "agent.sock");
-        await using var app = AgentHost.Build([], builder =>
-        {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Agent:SocketPath"] = socket,
-                ["Agent:CriuPath"] = TestEngines.CriuPath,
-                ["Agent:NodeName"] = "test-node",
-                ["Store:RootDirectory"] = engines.StoreRoot,
-                ["Logging:LogLevel:Default"] = "Warning",
-            });
-            builder.Services.AddSingleton<ICheckpointEngine>(engines.Checkpoints);
-            builder.Services.AddSingleton<IRestoreEngine>(engines.Restores);
-            builder.Services.AddSingleton(engines.Store);
-            builder.Services.AddSingleton(engines.Criu);
-        });
-        using var startTimeout = new CancellationTokenSource(Patience);
-        await app.StartAsync(startTimeout.Token);
+        await using var app = await StartAgentAsync(engines, socket);
         try
         {
-            await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
+            await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = true, Script = Counter.Script }, CancellationToken.None);
             await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
             var before = Counter.Last(workload.Stdout);
             using var channel = UnixChannel(socket);
@@ -81,6 +67,79 @@ public sealed class RealEngineApiTests
             using var stopTimeout = new CancellationTokenSource(Patience);
             await app.StopAsync(stopTimeout.Token);
         }
+    }
+
+    [Fact]
+    public async Task Checkpoint_Should_FailWithFailedPreconditionNamingTheOptOut_When_TheRootIsNotAnOverlay_And_SucceedWithIt()
+    {
+        using var engines = new TestEngines();
+        var socket = Path.Combine(engines.Directory, "agent.sock");
+        await using var app = await StartAgentAsync(engines, socket);
+        try
+        {
+            await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = false, Script = Counter.Script }, CancellationToken.None);
+            await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+            using var channel = UnixChannel(socket);
+            var client = new AgentService.AgentServiceClient(channel);
+            CheckpointRequest Request(string operationId, bool skip) => new()
+            {
+                OperationId = operationId,
+                Namespace = "default",
+                Name = "bound-root",
+                Pid = workload.InitPid,
+                Options = new CheckpointOptions { SkipRootFilesystem = skip },
+            };
+
+            var error = await Assert.ThrowsAsync<RpcException>(() => client.CheckpointAsync(Request("uid-refused", skip: false)));
+            var status = error.GetRpcStatus()!;
+            var info = status.GetDetail<ErrorInfo>();
+            var precondition = status.GetDetail<PreconditionFailure>();
+            var before = Counter.Last(workload.Stdout);
+            await workload.WaitForOutputAsync(o => Counter.Last(o) > before + 2, Patience, CancellationToken.None);
+            var storeWasEmpty = engines.Store.List().Count == 0;
+            var events = await client.CheckpointAsync(Request("uid-skipped", skip: true));
+            var details = await client.InspectCheckpointAsync(new InspectCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "bound-root" } },
+                deadline: DateTime.UtcNow + Patience);
+
+            Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+            Assert.Equal("UNSUPPORTED_WORKLOAD", info.Reason);
+            Assert.Equal("options.skip_root_filesystem", info.Metadata["field"]);
+            Assert.NotEqual("overlay", info.Metadata["fs_type"]);
+            Assert.Contains("options.skip_root_filesystem", error.Status.Detail, StringComparison.Ordinal);
+            var violation = Assert.Single(precondition.Violations);
+            Assert.Equal("ROOT_FILESYSTEM", violation.Type);
+            Assert.Equal("options.skip_root_filesystem", violation.Subject);
+            Assert.True(storeWasEmpty, "the refused checkpoint left something in the store");
+            Assert.NotNull(events[^1].Result);
+            Assert.True(details.Summary.Options.SkipRootFilesystem);
+        }
+        finally
+        {
+            using var stopTimeout = new CancellationTokenSource(Patience);
+            await app.StopAsync(stopTimeout.Token);
+        }
+    }
+
+    private static async Task<WebApplication> StartAgentAsync(TestEngines engines, string socket)
+    {
+        var app = AgentHost.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Agent:SocketPath"] = socket,
+                ["Agent:CriuPath"] = TestEngines.CriuPath,
+                ["Agent:NodeName"] = "test-node",
+                ["Store:RootDirectory"] = engines.StoreRoot,
+                ["Logging:LogLevel:Default"] = "Warning",
+            });
+            builder.Services.AddSingleton<ICheckpointEngine>(engines.Checkpoints);
+            builder.Services.AddSingleton<IRestoreEngine>(engines.Restores);
+            builder.Services.AddSingleton(engines.Store);
+            builder.Services.AddSingleton(engines.Criu);
+        });
+        using var startTimeout = new CancellationTokenSource(Patience);
+        await app.StartAsync(startTimeout.Token);
+        return app;
     }
 
     private static GrpcChannel UnixChannel(string socket) => GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions

@@ -1,3 +1,4 @@
+using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Containers;
 using Cryo.Agent.Engine;
 using Cryo.Agent.Grpc;
@@ -23,6 +24,7 @@ public sealed class StatusMapperTests
         { new CriuException("dump", 1, "/x/dump.log", "Error (criu/cr-dump.c:1): boom", string.Empty, "criu dump failed"), StatusCode.FailedPrecondition, "CRIU_FAILED" },
         { new CriuTimeoutException("restore", TimeSpan.FromSeconds(5), -9, null, string.Empty, string.Empty, "criu restore timed out"), StatusCode.DeadlineExceeded, "TIMED_OUT" },
         { new TransientAgentException("shutting down", TimeSpan.FromSeconds(5)), StatusCode.Unavailable, "TRANSIENT" },
+        { new RootFilesystemNotCapturableException(4242, "ext4", "/dev/vda", "/var/lib/app/rootfs"), StatusCode.FailedPrecondition, "UNSUPPORTED_WORKLOAD" },
         { new InvalidOperationException("a bug"), StatusCode.Internal, "INTERNAL_ERROR" },
     };
 
@@ -47,5 +49,21 @@ public sealed class StatusMapperTests
 
         Assert.Equal("images/pages-1.img", corrupted.GetRpcStatus()!.GetDetail<ErrorInfo>().Metadata["file"]);
         Assert.Equal("operation_id", invalid.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations[0].Field);
+    }
+
+    [Fact]
+    public void ToRpcException_Should_NameTheOptOutFieldAndTheRoot_When_TheRootFilesystemCannotBeCaptured()
+    {
+        var mapped = StatusMapper.ToRpcException(new RootFilesystemNotCapturableException(4242, "ext4", "/dev/vda", "/var/lib/app/rootfs"));
+
+        var status = mapped.GetRpcStatus()!;
+        var info = status.GetDetail<ErrorInfo>();
+        var violation = Assert.Single(status.GetDetail<PreconditionFailure>().Violations);
+        Assert.Equal("options.skip_root_filesystem", info.Metadata["field"]);
+        Assert.Equal("ext4", info.Metadata["fs_type"]);
+        Assert.Equal("/dev/vda", info.Metadata["source"]);
+        Assert.Equal("ROOT_FILESYSTEM", violation.Type);
+        Assert.Equal("options.skip_root_filesystem", violation.Subject);
+        Assert.Contains("ext4", mapped.Status.Detail, StringComparison.Ordinal);
     }
 }

@@ -58,7 +58,8 @@ public sealed record ContainerSpec
     /// Make the root an overlay mounted on the host, as containerd does: the shared busybox template as the
     /// read-only lower layer, a per-workload upper layer (<see cref="ContainerWorkload.UpperDirPath"/>) that
     /// collects everything the workload writes, and the merged view at <see cref="ContainerWorkload.RootfsPath"/>.
-    /// Without it the root is a plain per-workload copy bound onto itself.
+    /// Without it the root is a plain per-workload copy bound onto itself, which the agent refuses to
+    /// checkpoint unless the command opts out of the writable layer (<c>SkipRootFilesystem</c>).
     /// </summary>
     public bool OverlayRoot { get; init; }
 

@@ -57,9 +57,14 @@ public sealed class TestEngines : IDisposable
     /// <summary>A unique, valid operation ID.</summary>
     public static string NewOperationId() => $"op-{Environment.ProcessId}-{Interlocked.Increment(ref sequence)}-{Guid.NewGuid():N}"[..40];
 
-    /// <summary>A checkpoint command for a PID with the engine's defaults (leave running).</summary>
-    public static CheckpointCommand CheckpointOf(int pid, string name, bool leaveRunning = true, bool tcpEstablished = false, bool fileLocks = false, TimeSpan? timeout = null) =>
-        new(NewOperationId(), "default", name, ProcessTreeRef.ForPid(pid), WorkloadMetadata.None, leaveRunning, tcpEstablished, fileLocks, null, timeout ?? TimeSpan.FromSeconds(60));
+    /// <summary>
+    /// A checkpoint command for a PID with the engine's defaults (leave running, writable layer captured:
+    /// a container-shaped workload then needs <see cref="Harness.ContainerSpec.OverlayRoot"/>, or the opt-out).
+    /// </summary>
+    public static CheckpointCommand CheckpointOf(int pid, string name, bool leaveRunning = true, bool tcpEstablished = false, bool fileLocks = false,
+        TimeSpan? timeout = null, bool skipRootFilesystem = false) =>
+        new(NewOperationId(), "default", name, ProcessTreeRef.ForPid(pid), WorkloadMetadata.None, leaveRunning, tcpEstablished, fileLocks, null,
+            timeout ?? TimeSpan.FromSeconds(60), skipRootFilesystem);
 
     /// <summary>A restore command into a new PID namespace, or into the container whose init is <paramref name="targetPid"/>.</summary>
     public static RestoreCommand RestoreOf(string name, int? targetPid = null, TimeSpan? timeout = null) =>

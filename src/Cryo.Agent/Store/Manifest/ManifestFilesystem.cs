@@ -9,7 +9,13 @@ public sealed class ManifestFilesystem
     /// <summary>The writable layer's changes (a PAX tar in the checkpoint directory), or null when none was captured.</summary>
     public string? WritableLayerArchive { get; set; }
 
-    /// <summary>Why the writable layer was not captured (e.g. the root is not an overlay), when it was not.</summary>
+    /// <summary>
+    /// The caller opted out of the writable layer (<c>skip_root_filesystem</c>): it was not captured, and a
+    /// restore into a fresh container finds only what that container's root already holds.
+    /// </summary>
+    public bool WritableLayerSkipped { get; set; }
+
+    /// <summary>Why the writable layer was not captured, when it was not.</summary>
     public string? WritableLayerNote { get; set; }
 
     /// <summary>The contents of the container's /dev/shm when it came from outside (a pod sandbox's), or null.</summary>

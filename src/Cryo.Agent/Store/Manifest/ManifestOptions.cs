@@ -15,6 +15,12 @@ public sealed class ManifestOptions
     /// <summary>Dumped as a shell job (<c>--shell-job</c>); restore must pass it too.</summary>
     public bool ShellJob { get; set; }
 
+    /// <summary>
+    /// The caller opted out of the container's writable layer (<c>skip_root_filesystem</c>); what that
+    /// skipped, if anything, is in <see cref="ManifestFilesystem.WritableLayerSkipped"/>.
+    /// </summary>
+    public bool SkipRootFilesystem { get; set; }
+
     /// <summary>The <c>--external</c> values passed to the dump.</summary>
     public List<string> Externals { get; set; } = [];
 }
