@@ -36,6 +36,14 @@ public sealed class CheckpointSpec
     [DefaultValue(false)]
     public bool? FileLocks { get; set; }
 
+    /// <summary>
+    /// Checkpoint without the container's writable layer (the files it created, changed or deleted in its
+    /// root filesystem). Needed for a container whose root is not an overlay, which the agent otherwise refuses.
+    /// </summary>
+    [JsonPropertyName("skipRootFilesystem")]
+    [DefaultValue(false)]
+    public bool? SkipRootFilesystem { get; set; }
+
     /// <summary>How long the agent may take for the whole checkpoint.</summary>
     [JsonPropertyName("timeoutSeconds")]
     [DefaultValue(DefaultTimeoutSeconds)]

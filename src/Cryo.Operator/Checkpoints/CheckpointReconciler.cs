@@ -196,6 +196,7 @@ public sealed class CheckpointReconciler(
                 LeaveRunning = spec.EffectiveLeaveRunning,
                 TcpEstablished = spec.TcpEstablished ?? false,
                 FileLocks = spec.FileLocks ?? false,
+                SkipRootFilesystem = spec.SkipRootFilesystem ?? false,
             },
             TimeoutSeconds = (uint)spec.EffectiveTimeoutSeconds,
             ParentCheckpoint = spec.ParentCheckpoint ?? "",

@@ -44,9 +44,26 @@ public sealed class CheckpointReconcilerTests : IAsyncLifetime
         Assert.Equal(created.Metadata.Uid, call.OperationId);
         Assert.Equal(pod.Status.ContainerStatuses[0].ContainerID["containerd://".Length..], call.ContainerId);
         Assert.True(call.Options.LeaveRunning);
+        Assert.False(call.Options.SkipRootFilesystem);
         Assert.Equal(1, Agent.Dumps);
         await cluster.WaitForEventAsync("web-1", e => e.Reason == ConditionReasons.CheckpointStarted && e.Type == "Normal", "started");
         await cluster.WaitForEventAsync("web-1", e => e.Reason == ConditionReasons.CheckpointSucceeded && e.Type == "Normal", "succeeded");
+    }
+
+    [Fact]
+    public async Task Checkpoint_Should_AskTheAgentToSkipTheWritableLayer_When_TheSpecOptsOut()
+    {
+        // Arrange
+        await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "web", Node);
+        await cluster.StartOperatorAsync();
+
+        // Act
+        await cluster.CreateCheckpointAsync("web-1", new CheckpointSpec { PodName = "web", SkipRootFilesystem = true });
+        var done = await cluster.WaitForCheckpointAsync("web-1", c => c.Status?.Phase is Phase.Succeeded or Phase.Failed, "finished");
+
+        // Assert
+        Assert.Equal(Phase.Succeeded, done.Status!.Phase);
+        Assert.True(Assert.Single(Agent.CheckpointCalls).Options.SkipRootFilesystem);
     }
 
     [Fact]
