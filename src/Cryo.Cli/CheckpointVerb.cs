@@ -3,17 +3,22 @@ using Grpc.Core;
 
 namespace Cryo.Cli;
 
-/// <summary><c>cryo checkpoint (--pid N | --container ID) --name X [--stop] [--tcp-established] [--file-locks]</c>.</summary>
+/// <summary><c>cryo checkpoint (--pid N | --container ID) --name X [--stop] [--tcp-established] [--file-locks] [--skip-rootfs]</c>.</summary>
 public static class CheckpointVerb
 {
     /// <summary>Options taking a value.</summary>
     public static readonly string[] Options = ["--pid", "--container", "--name", "--timeout", "--parent", "--operation-id"];
 
     /// <summary>Flags.</summary>
-    public static readonly string[] Flags = ["--stop", "--tcp-established", "--file-locks"];
+    public static readonly string[] Flags = ["--stop", "--tcp-established", "--file-locks", "--skip-rootfs"];
 
     /// <summary>One line of help.</summary>
-    public const string Usage = "cryo checkpoint (--pid N | --container ID) --name NAME [--namespace NS] [--stop] [--tcp-established] [--file-locks] [--timeout SECONDS] [--parent NAME]";
+    public const string Usage = "cryo checkpoint (--pid N | --container ID) --name NAME [--namespace NS] [--stop] [--tcp-established] [--file-locks] [--skip-rootfs] [--timeout SECONDS] [--parent NAME]";
+
+    /// <summary>Help for the flags that are not CRIU's own (<c>--tcp-established</c> and <c>--file-locks</c> are).</summary>
+    public const string FlagHelp =
+        "    --skip-rootfs  checkpoint without the container's writable layer (the files it created or changed in its root);\n" +
+        "                   needed when its root is not an overlay; a restore then needs a target whose root holds those files";
 
     /// <summary>Builds the request from the command line.</summary>
     public static CheckpointRequest ToRequest(ParsedArguments args, string @namespace)
@@ -30,6 +35,7 @@ public static class CheckpointVerb
                 LeaveRunning = !args.Flag("--stop"),
                 TcpEstablished = args.Flag("--tcp-established"),
                 FileLocks = args.Flag("--file-locks"),
+                SkipRootFilesystem = args.Flag("--skip-rootfs"),
             },
             TimeoutSeconds = (uint)(args.PositiveInt("--timeout") ?? 0),
             ParentCheckpoint = args.Value("--parent") ?? string.Empty,

@@ -7,6 +7,7 @@ public static class CryoCli
     public static readonly string UsageText = string.Join('\n',
         "usage:",
         $"  {CheckpointVerb.Usage}",
+        CheckpointVerb.FlagHelp,
         $"  {RestoreVerb.Usage}",
         $"  {ListVerb.Usage}",
         $"  {InspectVerb.Usage}",

@@ -32,7 +32,8 @@ public static class InspectVerb
             o.WriteLine($"Pod:           {s.Pod.PodName} (uid {s.Pod.PodUid}), container {s.Pod.ContainerName}, image {s.Pod.Image}");
         }
 
-        o.WriteLine($"Options:       leave running {s.Options.LeaveRunning}, TCP established {s.Options.TcpEstablished}, file locks {s.Options.FileLocks}, shell job {s.ShellJob}");
+        o.WriteLine($"Options:       leave running {s.Options.LeaveRunning}, TCP established {s.Options.TcpEstablished}, file locks {s.Options.FileLocks}, shell job {s.ShellJob}" +
+            (s.Options.SkipRootFilesystem ? ", writable layer skipped by request" : ""));
         o.WriteLine($"Timings:       frozen {Units.Millis(s.Timings.FreezeMs)}, dump {Units.Millis(s.Timings.DumpMs)}, total {Units.Millis(s.Timings.TotalMs)}");
         if (s.ParentCheckpoint.Length > 0)
         {

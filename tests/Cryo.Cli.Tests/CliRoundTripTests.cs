@@ -51,6 +51,24 @@ public sealed class CliRoundTripTests
     }
 
     [Fact]
+    public async Task Checkpoint_Should_AskTheAgentToSkipTheWritableLayer_Only_When_SkipRootfsIsGiven()
+    {
+        await using var agent = await TestAgent.StartAsync();
+
+        await CliRun.JsonAsync(agent, "checkpoint", "--pid", "4242", "--name", "bound-root", "--skip-rootfs");
+        await CliRun.JsonAsync(agent, "checkpoint", "--pid", "4242", "--name", "overlay-root");
+        var skipped = await CliRun.JsonAsync(agent, "inspect", "bound-root");
+        var captured = await CliRun.JsonAsync(agent, "inspect", "overlay-root");
+        var (_, text, _) = await CliRun.RunAsync(["inspect", "bound-root", "--socket", agent.SocketPath]);
+        var (_, help, _) = await CliRun.RunAsync(["--help"]);
+
+        Assert.True(skipped.GetProperty("summary").GetProperty("options").GetProperty("skipRootFilesystem").GetBoolean());
+        Assert.False(captured.GetProperty("summary").GetProperty("options").GetProperty("skipRootFilesystem").GetBoolean());
+        Assert.Contains("writable layer skipped by request", text, StringComparison.Ordinal);
+        Assert.Contains("--skip-rootfs", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Restore_Should_TargetTheContainer_When_IntoPidIsGiven()
     {
         await using var agent = await TestAgent.StartAsync();
