@@ -19,7 +19,7 @@ public sealed class CheckpointEngineTests : IDisposable
     [Fact]
     public async Task Checkpoint_Should_CommitAManifestWithEveryFileChecksummed_When_TheTreeKeepsRunning()
     {
-        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = true, Script = Counter.Script, Hostname = "warm" }, CancellationToken.None);
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script, Hostname = "warm" }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
         var progress = new RecordingProgress<CheckpointStage>();
 
@@ -56,7 +56,7 @@ public sealed class CheckpointEngineTests : IDisposable
     {
         // An established TCP connection without tcpEstablished: CRIU refuses to dump it.
         const string script = "sleep 100000 | nc -l -p 7000 &\nsleep 0.3\ni=0\nwhile :; do i=$((i+1)); echo $i; sleep 0.05; done | nc 127.0.0.1 7000\n";
-        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = true, Script = script }, CancellationToken.None);
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = script }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
 
         var error = await Assert.ThrowsAsync<CriuException>(() =>
@@ -74,7 +74,7 @@ public sealed class CheckpointEngineTests : IDisposable
     {
         var interrupting = (InterruptingCriu)null!;
         using var killing = new TestEngines(criu => interrupting = new InterruptingCriu(criu));
-        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = true, Script = Counter.Script }, CancellationToken.None);
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
@@ -119,7 +119,7 @@ public sealed class CheckpointEngineTests : IDisposable
     [Fact]
     public async Task Checkpoint_Should_DumpAndRecordAShellJob_When_TheTreeHasAControllingTerminal()
     {
-        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = true, Script = Counter.Script, Tty = true }, CancellationToken.None);
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script, Tty = true }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
 
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "tty"), new RecordingProgress<CheckpointStage>(), CancellationToken.None);

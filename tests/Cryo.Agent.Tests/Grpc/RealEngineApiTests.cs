@@ -28,7 +28,7 @@ public sealed class RealEngineApiTests
         await using var app = await StartAgentAsync(engines, socket);
         try
         {
-            await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = true, Script = Counter.Script }, CancellationToken.None);
+            await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
             await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
             var before = Counter.Last(workload.Stdout);
             using var channel = UnixChannel(socket);
@@ -137,9 +137,17 @@ public sealed class RealEngineApiTests
             builder.Services.AddSingleton(engines.Store);
             builder.Services.AddSingleton(engines.Criu);
         });
-        using var startTimeout = new CancellationTokenSource(Patience);
-        await app.StartAsync(startTimeout.Token);
-        return app;
+        try
+        {
+            using var startTimeout = new CancellationTokenSource(Patience);
+            await app.StartAsync(startTimeout.Token);
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
     }
 
     private static GrpcChannel UnixChannel(string socket) => GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions

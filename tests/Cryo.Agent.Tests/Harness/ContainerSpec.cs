@@ -55,13 +55,13 @@ public sealed record ContainerSpec
     public IReadOnlyDictionary<string, string> HostFiles { get; init; } = new Dictionary<string, string>();
 
     /// <summary>
-    /// Make the root an overlay mounted on the host, as containerd does: the shared busybox template as the
-    /// read-only lower layer, a per-workload upper layer (<see cref="ContainerWorkload.UpperDirPath"/>) that
-    /// collects everything the workload writes, and the merged view at <see cref="ContainerWorkload.RootfsPath"/>.
-    /// Without it the root is a plain per-workload copy bound onto itself, which the agent refuses to
-    /// checkpoint unless the command opts out of the writable layer (<c>SkipRootFilesystem</c>).
+    /// Make the root an overlay mounted on the host, as containerd does (the default): the shared busybox
+    /// template as the read-only lower layer, a per-workload upper layer (<see cref="ContainerWorkload.UpperDirPath"/>)
+    /// that collects everything the workload writes, and the merged view at <see cref="ContainerWorkload.RootfsPath"/>.
+    /// Set false for a plain per-workload copy bound onto itself, a root the agent refuses to checkpoint
+    /// unless the command opts out of the writable layer (<c>SkipRootFilesystem</c>).
     /// </summary>
-    public bool OverlayRoot { get; init; }
+    public bool OverlayRoot { get; init; } = true;
 
     /// <summary>How long to wait for the workload to be running its init command.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);

@@ -101,7 +101,7 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
     {
         // The app holds /data/journal open and appends to it.
         const string script = "exec 5>>/data/journal\ni=0\nwhile :; do i=$((i+1)); echo $i >&5; echo $i; sleep 0.05; done\n";
-        await using var source = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = true, Script = script }, CancellationToken.None);
+        await using var source = await ContainerWorkload.StartAsync(new ContainerSpec { Script = script }, CancellationToken.None);
         await source.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(source.InitPid, "journal", leaveRunning: false), new RecordingProgress<CheckpointStage>(), CancellationToken.None);
         Assert.Contains(Assert.Single(engines.Store.List()).Manifest.Filesystem.VolumeFiles, f => f.ContainerPath == "/data/journal");

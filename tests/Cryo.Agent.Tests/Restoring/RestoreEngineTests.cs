@@ -25,7 +25,7 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Restore_Should_ContinueTheCounter_When_TheOriginalWasKilled()
     {
-        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = true, Script = Counter.Script }, CancellationToken.None);
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 5, Patience, CancellationToken.None);
         var before = Counter.Last(workload.Stdout);
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "counter"), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
@@ -46,7 +46,7 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Restore_Should_KeepInNamespacePids_When_TwoCopiesRunTogether()
     {
-        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = true, Script = Counter.Script }, CancellationToken.None);
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "twins", leaveRunning: false), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
 
@@ -108,7 +108,7 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
         // A server and a client in the workload's own network namespace, talking over loopback: the
         // client streams numbers through the connection and the server prints what it receives.
         const string script = "sleep 100000 | nc -l -p 7000 &\nsleep 0.3\ni=0\nwhile :; do i=$((i+1)); echo $i; sleep 0.05; done | nc 127.0.0.1 7000\n";
-        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = true, Script = script }, CancellationToken.None);
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = script }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 5, Patience, CancellationToken.None);
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "tcp", leaveRunning: false, tcpEstablished: true), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
         var atDump = Counter.Last(workload.Stdout);
@@ -145,7 +145,7 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Restore_Should_ContinueAShellJobOnANewTerminal_When_TheTreeHadAControllingTerminal()
     {
-        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = true, Script = Counter.Script, Tty = true }, CancellationToken.None);
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script, Tty = true }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "tty", leaveRunning: false), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
         var atDump = Counter.Last(workload.Stdout);
@@ -169,7 +169,7 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
     [InlineData("missing")]
     public async Task Restore_Should_RefuseAndNameTheFile_When_AnImageIsCorruptedOrMissing(string damage)
     {
-        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = true, Script = Counter.Script }, CancellationToken.None);
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "damaged"), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
         var checkpoint = Assert.Single(engines.Store.List());

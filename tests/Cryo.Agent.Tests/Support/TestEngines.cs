@@ -59,7 +59,7 @@ public sealed class TestEngines : IDisposable
 
     /// <summary>
     /// A checkpoint command for a PID with the engine's defaults (leave running, writable layer captured:
-    /// a container-shaped workload then needs <see cref="Harness.ContainerSpec.OverlayRoot"/>, or the opt-out).
+    /// a container-shaped workload needs its default overlay root, <see cref="Harness.ContainerSpec.OverlayRoot"/>, or the opt-out).
     /// </summary>
     public static CheckpointCommand CheckpointOf(int pid, string name, bool leaveRunning = true, bool tcpEstablished = false, bool fileLocks = false,
         TimeSpan? timeout = null, bool skipRootFilesystem = false) =>
