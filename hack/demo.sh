@@ -6,7 +6,8 @@
 #
 # What it does: installs what it needs (hack/install-deps.sh), builds the agent and the CLI (Release), starts
 # the agent with a temporary store and socket, starts hack/demo/warmapp.c as a container-shaped process tree
-# (own PID, mount, UTS, IPC and network namespaces, its own cgroups and busybox root, a volume at /data). The
+# (own PID, mount, UTS, IPC and network namespaces, its own cgroups, a busybox root mounted as an overlay the
+# way containerd mounts one, a volume at /data). The
 # app computes a large table in memory (>= 10 s) and then answers HTTP on 127.0.0.1:8080 inside its network
 # namespace with the table's checksum (recomputed per request), its PID and a request counter. The demo times
 # that cold start, checkpoints the warm app with `cryo checkpoint --stop`, restores three copies in parallel
@@ -163,7 +164,7 @@ cleanup() {
     echo "demo: last lines of the agent's log:" >&2; tail -n 30 "$work/agent.log" >&2
     [ -f "$work/workload.log" ] && { echo "demo: the workload's output:" >&2; tail -n 20 "$work/workload.log" >&2; }
   fi
-  # Nothing should be mounted below the work directory (the tree's mounts were in its own namespace).
+  # Only the overlay root should be mounted below the work directory (the tree's mounts were in its own namespace).
   grep -o " $work[^ ]*" /proc/self/mountinfo 2>/dev/null | sort -r | while read -r m; do umount -l "$m"; done
   if [ $keep = 1 ]; then say "kept $work"; else rm -rf "$work"; fi
   exit $status
@@ -189,20 +190,26 @@ criu_version=$(grep -o '"criuVersion": *"[^"]*"' "$work/node.json" | cut -d'"' -
 say "agent ready (CRIU $criu_version)"
 
 # ---------------------------------------------------------------------------------------------- the workload
+image=$work/image
 rootfs=$work/rootfs
 volume=$work/volume
-mkdir -p "$rootfs"/{bin,proc,sys,dev,tmp,data,app,etc,root} "$volume"
-chmod 1777 "$rootfs/tmp"
-cp /usr/bin/busybox "$rootfs/bin/busybox"
+mkdir -p "$image"/{bin,proc,sys,dev,tmp,data,app,etc,root} "$volume"
+chmod 1777 "$image/tmp"
+cp /usr/bin/busybox "$image/bin/busybox"
 for applet in $(/usr/bin/busybox --list); do
-  [ "$applet" = busybox ] || ln -s busybox "$rootfs/bin/$applet"
+  [ "$applet" = busybox ] || ln -s busybox "$image/bin/$applet"
 done
-ln -s bin "$rootfs/sbin"
-mknod -m 666 "$rootfs/dev/null" c 1 3; mknod -m 666 "$rootfs/dev/zero" c 1 5; mknod -m 666 "$rootfs/dev/urandom" c 1 9
-echo "root:x:0:0:root:/root:/bin/sh" > "$rootfs/etc/passwd"
-echo "127.0.0.1 localhost" > "$rootfs/etc/hosts"
-cp "$artifacts/demo/warmapp" "$rootfs/app/warmapp"
+ln -s bin "$image/sbin"
+mknod -m 666 "$image/dev/null" c 1 3; mknod -m 666 "$image/dev/zero" c 1 5; mknod -m 666 "$image/dev/urandom" c 1 9
+echo "root:x:0:0:root:/root:/bin/sh" > "$image/etc/passwd"
+echo "127.0.0.1 localhost" > "$image/etc/hosts"
+cp "$artifacts/demo/warmapp" "$image/app/warmapp"
 echo "the demo's volume" > "$volume/README"
+# The root is an overlay, as containerd mounts a container's: the image as the read-only lower layer and an
+# upper layer that collects what the app writes there, which the agent stores with the checkpoint (a root of
+# another kind is refused unless the checkpoint opts out with --skip-rootfs). Cleanup unmounts it.
+mkdir -p "$rootfs" "$work/upper" "$work/overlay-work"
+mount -t overlay overlay -o "lowerdir=$image,upperdir=$work/upper,workdir=$work/overlay-work" "$rootfs"
 
 for c in "${controllers[@]}"; do mkdir -p "/sys/fs/cgroup/$c/cryo-demo/$id"; done
 hostname_in=warmapp
