@@ -54,6 +54,8 @@ var start = new ProcessStartInfo("dotnet", [operatorDll, "--urls", "http://127.0
         ["Operator__LeaderElection__Enabled"] = "false",
         ["Operator__Workers"] = "16",
         ["Logging__LogLevel__Default"] = "Warning",
+        // As the operator image sets it (Dockerfile, operator stage): the figure is the deployed operator's.
+        ["MALLOC_ARENA_MAX"] = "2",
     },
 };
 using var operatorProcess = Process.Start(start)!;
