@@ -68,4 +68,39 @@ public sealed class ParentCheckpointTests : IAsyncLifetime
         Assert.Equal(ConditionReasons.ParentNotReady, done.Status.Conditions!.Single(c => c.Type == ConditionTypes.Validated).Reason);
         Assert.Empty(Agent.CheckpointCalls);
     }
+
+    [Fact]
+    public async Task Checkpoint_Should_WaitForAParentStillRunning_And_GoOnAsSoonAsItSucceeds()
+    {
+        // Arrange: the parent's dump is held in flight; backoff and resync are far longer than the test may take,
+        // so only the parent's change of phase can wake the child.
+        Agent.MemoryTracking = true;
+        Agent.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await cluster.StartOperatorAsync(settings: new Dictionary<string, string?>
+        {
+            ["Operator:BackoffBase"] = "00:02:00",
+            ["Operator:BackoffMax"] = "00:05:00",
+            ["Operator:ResyncPeriod"] = "00:10:00",
+        });
+        await cluster.CreateCheckpointAsync("web-1", new CheckpointSpec { PodName = "web" });
+        await cluster.WaitForCheckpointAsync("web-1", c => c.Status?.Phase == Phase.Running, "the parent is being dumped");
+
+        // Act
+        var child = await cluster.CreateCheckpointAsync("web-2", new CheckpointSpec { PodName = "web", ParentCheckpoint = "web-1" });
+        var waiting = await cluster.WaitForCheckpointAsync("web-2",
+            c => c.Status?.Conditions?.Any(x => x is { Type: ConditionTypes.Validated, Reason: ConditionReasons.ParentNotReady }) == true, "waiting for its parent");
+        // Its second pass (woken by its own finalizer) has written status too: from here it sits in backoff.
+        await Eventually.TrueAsync(() => cluster.Api.Requests.Count(r => r.Client == "operator-1" && r.Method == "PUT" && r.Path.EndsWith("/checkpoints/web-2/status")) >= 2,
+            "the child has written its status twice");
+        var callsWhileWaiting = Agent.CheckpointCalls.Count(c => c.OperationId == child.Metadata.Uid);
+        Agent.Hold.SetResult();
+        var done = await cluster.WaitForCheckpointAsync("web-2", c => c.Status?.Phase is Phase.Succeeded or Phase.Failed, "finished");
+
+        // Assert
+        Assert.Equal(Phase.Pending, waiting.Status!.Phase);
+        Assert.Equal("parent Checkpoint apps/web-1 has not succeeded yet", waiting.Status.Message);
+        Assert.Equal(0, callsWhileWaiting);
+        Assert.Equal(Phase.Succeeded, done.Status!.Phase);
+        Assert.Equal("web-1", Assert.Single(Agent.CheckpointCalls, c => c.OperationId == child.Metadata.Uid).ParentCheckpoint);
+    }
 }
