@@ -54,10 +54,17 @@ var start = new ProcessStartInfo("dotnet", [operatorDll, "--urls", "http://127.0
         ["Operator__LeaderElection__Enabled"] = "false",
         ["Operator__Workers"] = "16",
         ["Logging__LogLevel__Default"] = "Warning",
-        // As the operator image sets it (Dockerfile, operator stage): the figure is the deployed operator's.
-        ["MALLOC_ARENA_MAX"] = "2",
     },
 };
+
+// The environment the operator image sets (hack/bench-operator.sh reads it from the Dockerfile), so the figure is
+// the deployed operator's; the benchmark's own process keeps the defaults.
+foreach (var setting in (Environment.GetEnvironmentVariable("CRYO_BENCH_OPERATOR_ENV") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+{
+    var (name, value) = (setting[..setting.IndexOf('=', StringComparison.Ordinal)], setting[(setting.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+    start.Environment[name] = value;
+}
+
 using var operatorProcess = Process.Start(start)!;
 var log = new System.Text.StringBuilder();
 operatorProcess.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
