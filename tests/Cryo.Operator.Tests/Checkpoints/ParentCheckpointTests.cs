@@ -70,6 +70,29 @@ public sealed class ParentCheckpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Checkpoint_Should_FailWithParentMismatch_And_NoAgentCall_When_ParentIsOfAnotherPod()
+    {
+        // Arrange
+        Agent.MemoryTracking = true;
+        await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "db", Node);
+        await cluster.StartOperatorAsync();
+        await cluster.CreateCheckpointAsync("web-1", new CheckpointSpec { PodName = "web" });
+        await cluster.WaitForCheckpointAsync("web-1", c => c.Status?.Phase == Phase.Succeeded, "the would-be parent succeeded");
+
+        // Act
+        var child = await cluster.CreateCheckpointAsync("db-2", new CheckpointSpec { PodName = "db", ParentCheckpoint = "web-1" });
+        var done = await cluster.WaitForCheckpointAsync("db-2", c => c.Status?.Phase is Phase.Succeeded or Phase.Failed, "finished");
+
+        // Assert
+        Assert.Equal(Phase.Failed, done.Status!.Phase);
+        var ready = done.Status.Conditions!.Single(c => c.Type == ConditionTypes.Ready);
+        Assert.Equal(("False", ConditionReasons.ParentMismatch), (ready.Status, ready.Reason));
+        Assert.StartsWith("parent Checkpoint apps/web-1 is of pod apps/web", done.Status.Message);
+        Assert.Contains("not of container app of pod apps/db", done.Status.Message);
+        Assert.DoesNotContain(Agent.CheckpointCalls, c => c.OperationId == child.Metadata.Uid);
+    }
+
+    [Fact]
     public async Task Checkpoint_Should_WaitForAParentStillRunning_And_GoOnAsSoonAsItSucceeds()
     {
         // Arrange: the parent's dump is held in flight; backoff and resync are far longer than the test may take,
