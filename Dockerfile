@@ -44,8 +44,9 @@ FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS aspnet-runtime
 
 # ---------------------------------------------------------------------------------------------------
 # The node agent: CRIU from Debian testing, the tools CRIU runs (nsenter/unshare from util-linux, ip
-# from iproute2; nftables through libnftables for --network-lock nftables), the agent, the `cryo` CLI
-# and the placeholder program the operator copies into restore pods. It runs privileged, as root.
+# from iproute2; nftables through libnftables for --network-lock nftables, and `nft`, with which the
+# agent removes the lock table of a dump that was killed), the agent, the `cryo` CLI and the
+# placeholder program the operator copies into restore pods. It runs privileged, as root.
 FROM ${AGENT_BASE} AS agent
 ARG AGENT_BASE
 ARG VERSION=0.1.0
@@ -62,7 +63,7 @@ LABEL org.opencontainers.image.title="cryo-agent" \
       org.opencontainers.image.base.name="${AGENT_BASE}"
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      criu util-linux iproute2 libnftables1 tar ca-certificates libssl3t64 libstdc++6 tzdata \
+      criu util-linux iproute2 libnftables1 nftables tar ca-certificates libssl3t64 libstdc++6 tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && criu_version=$(dpkg-query -W -f='${Version}' criu) \
  && if ! dpkg --compare-versions "$criu_version" ge 4.2; then \

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Agent benchmark: checkpoint and restore through the real engines vs raw CRIU with the same options,
-# for memhog workloads of 64, 512 and 2048 MiB. Figures: one JSON object per line on stdout; notes on stderr.
-# Usage: hack/bench-agent.sh [--sizes 64,512] [--repeats N]
+# Agent benchmark, two parts. "engine": checkpoint and restore through the real engines vs raw CRIU with the
+# same options, for memhog workloads of 64, 512 and 2048 MiB. "grpc": the same engines called through the
+# agent's gRPC service (hosted in-process, a real client on its Unix socket) vs called directly, at 512 MiB:
+# grpc_vs_engine_checkpoint_ratio and grpc_vs_engine_restore_ratio. Figures: one JSON object per line on
+# stdout; notes on stderr.
+# Usage: hack/bench-agent.sh [--sizes 64,512] [--repeats N] [--only engine|grpc]
+#   (--only grpc runs the gRPC part alone, at 512 MiB or at the --sizes given)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)

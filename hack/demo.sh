@@ -79,9 +79,10 @@ build_cli() {
         say "installing clang and lld (Native AOT links with them)"
         { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang lld; } >/dev/null 2>&1 || true
       fi
-      # The CLI's error report serializes with reflection: keep that enabled; its trim warnings are not errors here.
-      dotnet publish "$repo/src/Cryo.Cli" -c Release -r linux-x64 -p:PublishAot=true -p:JsonSerializerIsReflectionEnabledByDefault=true \
-        -p:TreatWarningsAsErrors=false --artifacts-path "$artifacts" -nologo -v q -clp:ErrorsOnly >&2 && return 0
+      # Release treats trim and AOT warnings as errors: the CLI's JSON is source-generated (CliJsonContext),
+      # so a warning here means new code that would misbehave in the native binary.
+      dotnet publish "$repo/src/Cryo.Cli" -c Release -r linux-x64 -p:PublishAot=true \
+        --artifacts-path "$artifacts" -nologo -v q -clp:ErrorsOnly >&2 && return 0
       say "Native AOT publish of the CLI failed; trying ReadyToRun"; rm -f "$cli_aot"; cli_kind=r2r ;;
   esac
   case $cli_kind in

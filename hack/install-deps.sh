@@ -4,9 +4,10 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
-# command -> package: the agent runs CRIU under nsenter/unshare (util-linux), the tests build
-# container-shaped workloads from busybox-static and bring up loopback with iproute2.
-declare -A need=([patchelf]=patchelf [busybox]=busybox-static [nsenter]=util-linux [unshare]=util-linux [ip]=iproute2 [openssl]=openssl)
+# command -> package: the agent runs CRIU under nsenter/unshare (util-linux) and removes the network
+# lock of a killed --tcp-established dump with nft (nftables), the tests build container-shaped
+# workloads from busybox-static and bring up loopback with iproute2.
+declare -A need=([patchelf]=patchelf [busybox]=busybox-static [nsenter]=util-linux [unshare]=util-linux [ip]=iproute2 [openssl]=openssl [nft]=nftables)
 missing=()
 for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null || missing+=("${need[$cmd]}"); done
 if [ ${#missing[@]} -gt 0 ]; then

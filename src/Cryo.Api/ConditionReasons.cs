@@ -44,6 +44,24 @@ public static class ConditionReasons
     /// <summary>The target container runs the placeholder.</summary>
     public const string PlaceholderRunning = "PlaceholderRunning";
 
+    /// <summary>
+    /// The target container of a newPod Restore restarted (the restored application ended and the kubelet
+    /// brought the placeholder back) and the checkpoint was restored into it again.
+    /// </summary>
+    public const string Rerestored = "Rerestored";
+
+    /// <summary>A restore into the restarted container failed; it is retried with backoff.</summary>
+    public const string RerestoreFailed = "RerestoreFailed";
+
+    /// <summary>The target container ended or restarted while a restore into it was in flight; its next run is restored into.</summary>
+    public const string ContainerRestarted = "ContainerRestarted";
+
+    /// <summary>
+    /// The restored application ended and its container will not run again (the pod ended, or its
+    /// restartPolicy does not restart the container): there is nothing more to restore into.
+    /// </summary>
+    public const string ContainerEnded = "ContainerEnded";
+
     /// <summary>The checkpoint's images were deleted from the volume.</summary>
     public const string ImagesDeleted = "ImagesDeleted";
 

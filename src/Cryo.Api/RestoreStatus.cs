@@ -19,11 +19,11 @@ public sealed class RestoreStatus
     [JsonPropertyName("nodeName")]
     public string? NodeName { get; set; }
 
-    /// <summary>Runtime ID of the container restored into.</summary>
+    /// <summary>Runtime ID of the container restored into (the latest one, after restarts).</summary>
     [JsonPropertyName("containerID")]
     public string? ContainerId { get; set; }
 
-    /// <summary>PIDs of the restored root process.</summary>
+    /// <summary>PIDs of the restored root process (of the latest restore).</summary>
     [JsonPropertyName("pids")]
     public RestoredPids? Pids { get; set; }
 
@@ -31,11 +31,29 @@ public sealed class RestoreStatus
     [JsonPropertyName("timings")]
     public RestoreTimings? Timings { get; set; }
 
+    /// <summary>
+    /// How many times the Checkpoint was restored into the target: 1 after the first restore, one more for
+    /// each restore into the restarted container of a newPod target.
+    /// </summary>
+    [JsonPropertyName("restoreCount")]
+    public int? RestoreCount { get; set; }
+
+    /// <summary>When the latest restore (the first or a later one) completed.</summary>
+    [JsonPropertyName("lastRestoreTime")]
+    public DateTime? LastRestoreTime { get; set; }
+
+    /// <summary>
+    /// The target container's restartCount (from the pod's containerStatuses) when the latest restore went
+    /// into it; a running container with a higher count is a fresh placeholder to restore into again.
+    /// </summary>
+    [JsonPropertyName("containerRestartCount")]
+    public int? ContainerRestartCount { get; set; }
+
     /// <summary>When the restore was first dispatched.</summary>
     [JsonPropertyName("startTime")]
     public DateTime? StartTime { get; set; }
 
-    /// <summary>When it reached Succeeded or Failed.</summary>
+    /// <summary>When the first restore reached Succeeded, or the Restore Failed.</summary>
     [JsonPropertyName("completionTime")]
     public DateTime? CompletionTime { get; set; }
 

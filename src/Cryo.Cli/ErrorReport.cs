@@ -15,10 +15,7 @@ public static class ErrorReport
         error.WriteLine($"cryo: {message}");
         if (format == OutputFormat.Json)
         {
-            output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
-            {
-                ["error"] = new Dictionary<string, object?> { ["code"] = kind, ["reason"] = reason, ["message"] = message },
-            }));
+            output.WriteLine(JsonSerializer.Serialize(new ErrorDocument(new ErrorBody(kind, reason, message)), CliJsonContext.Default.ErrorDocument));
         }
 
         return code;

@@ -46,6 +46,13 @@ public static class InspectVerb
             [.. details.Processes.Select(p => new[] { $"  {p.Pid}", $"{p.Ppid}", $"{p.HostPid}", string.Join(" ", p.Args) })]);
         o.WriteLine($"Files ({details.Files.Count}):");
         Table.Write(o, ["  PATH", "SIZE", "SHA-256"],
-            [.. details.Files.Select(f => new[] { $"  {f.Path}", Units.Bytes(f.SizeBytes), f.Sha256 })]);
+            [.. details.Files.Select(f => new[] { $"  {f.Path}", Units.Bytes(f.SizeBytes), Digest(f) })]);
     }
+
+    // A whole-file digest as sha256sum prints it; for a large file hashed in chunks, the count and size
+    // (the digests themselves are in --output json).
+    private static string Digest(FileEntry file) =>
+        file.ChunkSha256.Count == 0
+            ? file.Sha256
+            : $"SHA-256 of {file.ChunkSha256.Count} chunks of {Units.Bytes(file.ChunkSizeBytes)}";
 }

@@ -36,6 +36,21 @@ public sealed class CliErrorTests
     }
 
     [Fact]
+    public async Task Cli_Should_PrintTheErrorObjectWithEveryKey_When_NoAgentListensInJsonMode()
+    {
+        var socket = Path.Combine(Path.GetTempPath(), $"cryo-missing-{Guid.NewGuid():N}.sock");
+
+        var (code, output, _) = await CliRun.RunAsync(["ls", "--socket", socket, "--output", "json"]);
+        using var json = JsonDocument.Parse(output);
+        var error = json.RootElement.GetProperty("error");
+
+        Assert.Equal(ExitCodes.AgentUnreachable, code);
+        Assert.Equal("unreachable", error.GetProperty("code").GetString());
+        Assert.Equal(JsonValueKind.Null, error.GetProperty("reason").ValueKind);
+        Assert.Contains(socket, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cli_Should_ExitNonZeroWithTheReasonAsJson_When_CheckpointDoesNotExist()
     {
         await using var agent = await TestAgent.StartAsync();

@@ -32,6 +32,7 @@ public sealed class BenchEngines
         var resolver = new ContainerResolver();
         Checkpoints = new CheckpointEngine(Store, resolver, Criu, new CriuFacts(Criu), Microsoft.Extensions.Options.Options.Create(Options), NullLogger<CheckpointEngine>.Instance);
         Restores = new RestoreEngine(Store, resolver, Criu, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<RestoreEngine>.Instance);
+        Timed = new TimingEngines(Checkpoints, Restores);
     }
 
     public EngineOptions Options { get; }
@@ -43,4 +44,7 @@ public sealed class BenchEngines
     public CheckpointEngine Checkpoints { get; }
 
     public RestoreEngine Restores { get; }
+
+    /// <summary>Both engines behind one clock (what the in-process agent is given, and what the bench calls directly).</summary>
+    public TimingEngines Timed { get; }
 }

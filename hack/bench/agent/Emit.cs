@@ -6,16 +6,22 @@ namespace Cryo.Bench.Agent;
 /// <summary>Figures to stdout (one JSON object a line), notes to stderr.</summary>
 public static class Emit
 {
-    public static void Metric(string metric, double value, string unit, int sizeMib, int runs)
+    /// <summary>One figure; <paramref name="parts"/> adds the figures it was computed from, as keys of their own.</summary>
+    public static void Metric(string metric, double value, string unit, int sizeMib, int runs, IReadOnlyDictionary<string, double>? parts = null)
     {
-        var line = JsonSerializer.Serialize(new Dictionary<string, object>
+        var fields = new Dictionary<string, object>
         {
             ["metric"] = metric,
             ["value"] = Math.Round(value, 4),
             ["unit"] = unit,
             ["size_mib"] = sizeMib,
             ["runs"] = runs,
-        });
+        };
+        foreach (var (key, part) in parts ?? new Dictionary<string, double>())
+        {
+            fields[key] = Math.Round(part, 4);
+        }
+        var line = JsonSerializer.Serialize(fields);
         Console.Out.WriteLine(line);
         Console.Out.Flush();
     }

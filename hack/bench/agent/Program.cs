@@ -3,8 +3,12 @@ using Cryo.Agent.Tests.Harness;
 using Cryo.Bench.Agent;
 using Cryo.Criu;
 
-// hack/bench-agent.sh: agent checkpoint/restore against raw CRIU with the same options, per workload size.
+// hack/bench-agent.sh: agent checkpoint/restore against raw CRIU with the same options, per workload size
+// ("engine"), and the same engines called through the agent's gRPC service against directly ("grpc", at
+// 512 MiB unless --only grpc is given other --sizes).
 var sizes = new List<int> { 64, 512, 2048 };
+var sizesGiven = false;
+string? only = null;
 string? memhog = null;
 var criuPath = CriuCli.DefaultExecutablePath;
 int? repeats = null;
@@ -14,6 +18,10 @@ for (var i = 0; i < args.Length; i++)
     {
         case "--sizes":
             sizes = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
+            sizesGiven = true;
+            break;
+        case "--only" when i + 1 < args.Length && args[i + 1] is "engine" or "grpc":
+            only = args[++i];
             break;
         case "--memhog":
             memhog = Path.GetFullPath(args[++i]);
@@ -25,7 +33,7 @@ for (var i = 0; i < args.Length; i++)
             repeats = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
         default:
-            Console.Error.WriteLine($"unknown argument {args[i]}; usage: AgentBench --memhog PATH [--sizes 64,512,2048] [--repeats N] [--criu PATH]");
+            Console.Error.WriteLine($"unknown argument {args[i]}; usage: AgentBench --memhog PATH [--sizes 64,512,2048] [--repeats N] [--only engine|grpc] [--criu PATH]");
             return 2;
     }
 }
@@ -34,22 +42,39 @@ if (memhog is null || !File.Exists(memhog))
     Console.Error.WriteLine("--memhog PATH (a static memhog binary) is required");
     return 2;
 }
+var memhogPath = memhog;
 
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 Emit.Note("page cache is NOT dropped (images stay cached, as on a node that just wrote them); `sync` runs before every timed run so no run pays for the previous run's writeback");
 var failed = false;
-foreach (var size in sizes)
+int Runs(int size) => repeats ?? (size >= 2048 ? 3 : 5);
+async Task RunPartAsync(string part, int size, Func<int, int, string, string, CancellationToken, Task> bench)
 {
-    var n = repeats ?? (size >= 2048 ? 3 : 5);
     try
     {
-        await SizeBench.RunAsync(size, n, memhog, criuPath, stop.Token);
+        await bench(size, Runs(size), memhogPath, criuPath, stop.Token);
     }
     catch (Exception e) when (e is not OperationCanceledException)
     {
-        Emit.Note($"size {size} MiB failed: {e}");
+        Emit.Note($"{part} {size} MiB failed: {e}");
         failed = true;
+    }
+}
+
+if (only is null or "engine")
+{
+    foreach (var size in sizes)
+    {
+        await RunPartAsync("size", size, SizeBench.RunAsync);
+    }
+}
+if (only is null or "grpc")
+{
+    var grpcSizes = only == "grpc" && sizesGiven ? sizes : [GrpcBench.DefaultSizeMib];
+    foreach (var size in grpcSizes)
+    {
+        await RunPartAsync("grpc", size, GrpcBench.RunAsync);
     }
 }
 return failed ? 1 : 0;

@@ -15,4 +15,6 @@ public sealed class Samples
     }
 
     public double Median(string name) => Emit.Median(series[name]);
+
+    public double Last(string name) => series[name][^1];
 }

@@ -16,9 +16,6 @@ namespace Cryo.Bench.Agent;
 /// </summary>
 public static class SizeBench
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
-    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(10);
-
     public static async Task RunAsync(int sizeMib, int runs, string memhog, string criuPath, CancellationToken cancellationToken)
     {
         var directory = Directory.CreateTempSubdirectory("cryo-bench-").FullName;
@@ -27,30 +24,19 @@ public static class SizeBench
         try
         {
             Emit.Note($"size {sizeMib} MiB: starting memhog in a container-shaped tree ({runs} runs of each kind, work in {directory})");
-            workload = await ContainerWorkload.StartAsync(new ContainerSpec
-            {
-                Script = $"exec /app/memhog {sizeMib}\n",
-                HostFiles = new Dictionary<string, string> { ["/app/memhog"] = memhog },
-                Hostname = "bench",
-                CgroupParent = "cryo-bench",
-                StartTimeout = Patience,
-            }, cancellationToken);
-            var ready = await workload.WaitForOutputAsync(o => o.Contains('\n', StringComparison.Ordinal), Patience, cancellationToken);
-            var checksum = ParseChecksum(ready, "ready");
+            (workload, var checksum) = await Memhog.StartAsync(sizeMib, memhog, cancellationToken);
             Emit.Note($"size {sizeMib} MiB: memhog PID {workload.InitPid} ready, checksum {checksum}");
 
             var name = $"memhog-{sizeMib}";
             var dumps = await DumpsAsync(engines, workload, name, sizeMib, runs, directory, criuPath, cancellationToken);
-            await SignalAsync(workload.InitPid, cancellationToken);
-            var after = await workload.WaitForOutputAsync(o => o.Contains("check ", StringComparison.Ordinal), Patience, cancellationToken);
-            Require(ParseChecksum(after, "check") == checksum, $"the original (left running) answered {ParseChecksum(after, "check")}, not {checksum}");
+            await Memhog.VerifyOriginalAsync(workload, checksum, cancellationToken);
 
             var restores = await RestoresAsync(engines, name, checksum, runs, directory, criuPath, cancellationToken);
             Report(sizeMib, runs, dumps, restores);
         }
         finally
         {
-            await SweepRestoreCgroupsAsync(engines);
+            await BenchSteps.SweepRestoreCgroupsAsync(engines.Options);
             if (workload is not null)
             {
                 await workload.DisposeAsync();
@@ -66,9 +52,9 @@ public static class SizeBench
         CheckpointKey? previous = null;
         for (var run = 0; run < runs; run++)
         {
-            Sync();
+            BenchSteps.Sync();
             var clock = new StageClock<CheckpointStage>();
-            var command = Commands.CheckpointOf(workload.InitPid, name, Deadline);
+            var command = Commands.CheckpointOf(workload.InitPid, name, BenchSteps.Deadline);
             var cpu = CpuTimes.Now();
             var started = Stopwatch.GetTimestamp();
             var outcome = await engines.Checkpoints.CheckpointAsync(command, clock, cancellationToken);
@@ -78,13 +64,13 @@ public static class SizeBench
             s.Add("agent_criu_cpu", cpuAfter.Children - cpu.Children);
             var criu = engines.Criu;
             var committing = clock.When(CheckpointStage.Committing) ?? ended;
-            s.Add("agent", Seconds(started, ended));
+            s.Add("agent", BenchSteps.Seconds(started, ended));
             s.Add("freeze_ms", outcome.Freeze.TotalMilliseconds);
             s.Add("image_bytes", outcome.SizeBytes);
-            s.Add("before_criu_ms", Ms(started, criu.LastStarted));
-            s.Add("criu_in_agent_ms", Ms(criu.LastStarted, criu.LastEnded));
-            s.Add("hash_tail_ms", Ms(criu.LastEnded, committing));
-            s.Add("commit_ms", Ms(committing, ended));
+            s.Add("before_criu_ms", BenchSteps.Ms(started, criu.LastStarted));
+            s.Add("criu_in_agent_ms", BenchSteps.Ms(criu.LastStarted, criu.LastEnded));
+            s.Add("hash_tail_ms", BenchSteps.Ms(criu.LastEnded, committing));
+            s.Add("commit_ms", BenchSteps.Ms(committing, ended));
             if (previous is not null)
             {
                 engines.Store.Delete(previous);
@@ -99,7 +85,7 @@ public static class SizeBench
             {
                 Emit.Note($"size {sizeMib} MiB: raw dump replays: {string.Join(' ', argv)}");
             }
-            Sync();
+            BenchSteps.Sync();
             var rawCpu = CpuTimes.Now();
             var raw = await RawCriu.RunAsync(argv, options.LogPath, cancellationToken);
             s.Add("raw", raw.TotalSeconds);
@@ -107,7 +93,7 @@ public static class SizeBench
             s.Add("raw_image_bytes", DirectoryBytes(options.ImagesDirectory));
             Directory.Delete(options.ImagesDirectory, recursive: true);
             Emit.Note(string.Create(CultureInfo.InvariantCulture,
-                $"size {sizeMib} MiB dump {run + 1}/{runs}: agent {Seconds(started, ended):0.000} s (before CRIU {Ms(started, criu.LastStarted):0} ms, CRIU {Ms(criu.LastStarted, criu.LastEnded):0} ms, hash tail {Ms(criu.LastEnded, committing):0} ms, commit {Ms(committing, ended):0} ms; freeze {outcome.Freeze.TotalMilliseconds:0} ms), raw criu {raw.TotalSeconds:0.000} s"));
+                $"size {sizeMib} MiB dump {run + 1}/{runs}: agent {BenchSteps.Seconds(started, ended):0.000} s (before CRIU {BenchSteps.Ms(started, criu.LastStarted):0} ms, CRIU {BenchSteps.Ms(criu.LastStarted, criu.LastEnded):0} ms, hash tail {BenchSteps.Ms(criu.LastEnded, committing):0} ms, commit {BenchSteps.Ms(committing, ended):0} ms; freeze {outcome.Freeze.TotalMilliseconds:0} ms), raw criu {raw.TotalSeconds:0.000} s"));
         }
         return s;
     }
@@ -118,8 +104,8 @@ public static class SizeBench
         var s = new Samples();
         for (var run = 0; run < runs; run++)
         {
-            Sync();
-            var command = Commands.RestoreOf(name, Deadline);
+            BenchSteps.Sync();
+            var command = Commands.RestoreOf(name, BenchSteps.Deadline);
             var cpu = CpuTimes.Now();
             var started = Stopwatch.GetTimestamp();
             var outcome = await engines.Restores.RestoreAsync(command, cancellationToken);
@@ -128,23 +114,22 @@ public static class SizeBench
             s.Add("agent_self_cpu", cpuAfter.Self - cpu.Self);
             s.Add("agent_criu_cpu", cpuAfter.Children - cpu.Children);
             var criu = engines.Criu;
-            s.Add("agent", Seconds(started, ended));
-            s.Add("before_criu_ms", Ms(started, criu.LastStarted));
-            s.Add("criu_in_agent_ms", Ms(criu.LastStarted, criu.LastEnded));
-            s.Add("after_criu_ms", Ms(criu.LastEnded, ended));
+            s.Add("agent", BenchSteps.Seconds(started, ended));
+            s.Add("before_criu_ms", BenchSteps.Ms(started, criu.LastStarted));
+            s.Add("criu_in_agent_ms", BenchSteps.Ms(criu.LastStarted, criu.LastEnded));
+            s.Add("after_criu_ms", BenchSteps.Ms(criu.LastEnded, ended));
             s.Add("verify_ms", outcome.Verify.TotalMilliseconds);
             var agentOptions = criu.LastRestoreOptions!;
             var agentLaunch = criu.LastLaunch!;
             try
             {
-                var output = Directory.EnumerateDirectories(Path.Combine(engines.Options.RunDirectory, "restores"), command.OperationId + ".*")
-                    .Select(d => Path.Combine(d, "stdout.log")).Single(File.Exists);
-                await VerifyCopyAsync(outcome.HostPid, output, checksum, "agent", cancellationToken);
+                var output = BenchSteps.RestoreOutput(engines.Options, command.OperationId);
+                await Memhog.VerifyCopyAsync(outcome.HostPid, output, checksum, "agent", cancellationToken);
             }
             finally
             {
                 await ProcessKiller.KillTreeAsync(outcome.HostPid, CancellationToken.None);
-                await SweepRestoreCgroupsAsync(engines);
+                await BenchSteps.SweepRestoreCgroupsAsync(engines.Options);
             }
 
             var work = Path.Combine(directory, $"raw-restore-{run}");
@@ -172,7 +157,7 @@ public static class SizeBench
             var pid = 0;
             try
             {
-                Sync();
+                BenchSteps.Sync();
                 var rawCpu = CpuTimes.Now();
                 var raw = await RawCriu.RunAsync(argv, options.LogPath, cancellationToken);
                 s.Add("raw", raw.TotalSeconds);
@@ -180,9 +165,9 @@ public static class SizeBench
                 pid = int.Parse(File.ReadAllText(options.PidFile).Trim(), CultureInfo.InvariantCulture);
                 var stdout = launch.FdRedirects.Count > 0 ? launch.FdRedirects.OrderBy(r => r.Key).First().Value
                     : throw new InvalidOperationException("the restore plan redirected no stdout: cannot read the copy's checksum");
-                await VerifyCopyAsync(pid, stdout, checksum, "raw", cancellationToken);
+                await Memhog.VerifyCopyAsync(pid, stdout, checksum, "raw", cancellationToken);
                 Emit.Note(string.Create(CultureInfo.InvariantCulture,
-                    $"{name} restore {run + 1}/{runs}: agent {Seconds(started, ended):0.000} s (before CRIU {Ms(started, criu.LastStarted):0} ms, CRIU {Ms(criu.LastStarted, criu.LastEnded):0} ms, after CRIU {Ms(criu.LastEnded, ended):0} ms, verify {outcome.Verify.TotalMilliseconds:0} ms in parallel), raw criu {raw.TotalSeconds:0.000} s"));
+                    $"{name} restore {run + 1}/{runs}: agent {BenchSteps.Seconds(started, ended):0.000} s (before CRIU {BenchSteps.Ms(started, criu.LastStarted):0} ms, CRIU {BenchSteps.Ms(criu.LastStarted, criu.LastEnded):0} ms, after CRIU {BenchSteps.Ms(criu.LastEnded, ended):0} ms, verify {outcome.Verify.TotalMilliseconds:0} ms in parallel), raw criu {raw.TotalSeconds:0.000} s"));
             }
             finally
             {
@@ -229,74 +214,6 @@ public static class SizeBench
         Emit.Metric("criu_restore_cpu_seconds", restores.Median("raw_criu_cpu"), "s", sizeMib, runs);
     }
 
-    /// <summary>SIGUSR1 makes memhog recompute its checksum; the copy's output file must show the original's.</summary>
-    private static async Task VerifyCopyAsync(int pid, string outputPath, string checksum, string kind, CancellationToken cancellationToken)
-    {
-        await SignalAsync(pid, cancellationToken);
-        var deadline = Stopwatch.GetTimestamp() + (long)(Patience.TotalSeconds * Stopwatch.Frequency);
-        while (true)
-        {
-            var text = File.Exists(outputPath) ? await File.ReadAllTextAsync(outputPath, cancellationToken) : "";
-            var at = text.IndexOf("check ", StringComparison.Ordinal);
-            if (at >= 0 && text.IndexOf('\n', at) > at)
-            {
-                var got = ParseChecksum(text, "check");
-                Require(got == checksum, $"the {kind} restored copy (PID {pid}) answered checksum {got}, the original {checksum}");
-                return;
-            }
-            Require(Stopwatch.GetTimestamp() < deadline, $"the {kind} restored copy (PID {pid}) did not answer SIGUSR1 within {Patience} ({outputPath}: '{text}')");
-            await Task.Delay(100, cancellationToken);
-        }
-    }
-
-    private static async Task SignalAsync(int pid, CancellationToken cancellationToken)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-USR1", pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
-        await kill.WaitForExitAsync(cancellationToken);
-        Require(kill.ExitCode == 0, $"kill -USR1 {pid} failed");
-    }
-
-    private static string ParseChecksum(string output, string word)
-    {
-        var line = output.Split('\n').LastOrDefault(l => l.StartsWith(word + " ", StringComparison.Ordinal))
-            ?? throw new InvalidOperationException($"no '{word} ' line in '{output}'");
-        return line[(word.Length + 1)..].Trim();
-    }
-
-    private static async Task SweepRestoreCgroupsAsync(BenchEngines engines)
-    {
-        foreach (var controller in engines.Options.RestoreCgroupControllers)
-        {
-            var parent = Path.Combine(HarnessCgroups.Root, controller, BenchEngines.CgroupParent);
-            if (!Directory.Exists(parent))
-            {
-                continue;
-            }
-            foreach (var cgroup in Directory.EnumerateDirectories(parent))
-            {
-                await ProcessKiller.KillCgroupAsync(cgroup, remove: true, CancellationToken.None);
-            }
-        }
-    }
-
-    private static void Sync()
-    {
-        using var sync = Process.Start(new ProcessStartInfo("sync") { UseShellExecute = false })!;
-        sync.WaitForExit();
-    }
-
     private static long DirectoryBytes(string directory) =>
         new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
-
-    private static void Require(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new InvalidOperationException(message);
-        }
-    }
-
-    private static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;
-
-    private static double Ms(long from, long to) => Seconds(from, to) * 1000;
 }

@@ -104,6 +104,7 @@ public sealed class CheckpointEngine(
         DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, CheckpointCommand command, IProgress<CheckpointStage> progress, CancellationToken cancellationToken)
     {
         var deadline = command.Timeout > TimeSpan.Zero ? command.Timeout : settings.DefaultTimeout;
+        var networkLock = await RecordNetworkLockAsync(plan, pending, tree, cancellationToken).ConfigureAwait(false);
         var capture = FilesystemCapture.For(tree);
         var workDirectory = capture is null ? null : OperationDirectory.Create(settings, "checkpoints", command.OperationId);
         var gate = workDirectory is null ? null : ActionScriptGate.Create(workDirectory, "post-dump", deadline);
@@ -127,14 +128,27 @@ public sealed class CheckpointEngine(
                 }
                 catch (Exception e) when (e is CriuException or OperationCanceledException)
                 {
+                    // Before the thaw: a tree that CRIU left frozen cannot touch its sockets while they are repaired.
+                    var released = await ReleaseNetworkLockAsync(networkLock, command).ConfigureAwait(false);
                     LeaveRunning(plan, command, e);
                     await stopCapture.CancelAsync().ConfigureAwait(false);
                     // A capture that failed is why CRIU's post-dump action failed: report that cause.
-                    if (await FailureOf(captured).ConfigureAwait(false) is { } cause)
+                    var cause = await FailureOf(captured).ConfigureAwait(false);
+                    if (released is { Status: NetworkLockReleaseStatus.Failed } failed)
+                    {
+                        var failure = cause ?? e;
+                        throw new NetworkLockLeftException($"checkpoint {command.Namespace}/{command.Name} failed: {failure.Message}; and {failed.Detail}", failed, failure);
+                    }
+                    if (cause is not null)
                     {
                         throw cause;
                     }
                     throw;
+                }
+                if (networkLock is not null)
+                {
+                    // Nothing to undo any more, and the record is no part of the checkpoint.
+                    NetworkLockRecord.Delete(pending.Directory);
                 }
                 var (filesystem, archives) = await captured.ConfigureAwait(false);
                 var files = await hasher.CompleteAsync(cancellationToken).ConfigureAwait(false);
@@ -183,6 +197,36 @@ public sealed class CheckpointEngine(
         {
             return e;
         }
+    }
+
+    /// <summary>
+    /// With tcpEstablished, CRIU blocks the tree's connections while it dumps; a CRIU that is killed cannot
+    /// unblock them. Record where the lock will be before CRIU starts, so that a failed dump, or the next
+    /// agent after a crash, can remove it.
+    /// </summary>
+    private static async Task<NetworkLockRecord?> RecordNetworkLockAsync(DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, CancellationToken cancellationToken)
+    {
+        if (!plan.Options.TcpEstablished)
+        {
+            return null;
+        }
+        var record = NetworkLockRecord.For(tree, plan.Options);
+        await record.WriteAsync(pending.Directory, cancellationToken).ConfigureAwait(false);
+        return record;
+    }
+
+    /// <summary>
+    /// A failed or killed dump must not leave the workload's connections blocked. When the lock cannot be
+    /// removed the operation fails saying so (and how to remove it), with the dump's failure inside.
+    /// </summary>
+    private async Task<NetworkLockReleaseResult?> ReleaseNetworkLockAsync(NetworkLockRecord? record, CheckpointCommand command)
+    {
+        if (record is null)
+        {
+            return null;
+        }
+        // The operation's token may be what ended the dump: the release runs under its own deadlines instead.
+        return await new NetworkLockRelease(logger).ReleaseAsync(record, $"checkpoint {command.Namespace}/{command.Name}", CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>A failed or killed dump must not leave the workload frozen.</summary>

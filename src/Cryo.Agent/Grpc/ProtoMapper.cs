@@ -128,7 +128,7 @@ public static class ProtoMapper
             Args = { p.CommandLine },
             Command = p.CommandLine.Count > 0 ? Path.GetFileName(p.CommandLine[0]) : string.Empty,
         }));
-        details.Files.AddRange(record.Files.Select(f => new FileEntry { Path = f.Path, SizeBytes = f.SizeBytes, Sha256 = f.Sha256 }));
+        details.Files.AddRange(record.Files.Select(f => new FileEntry { Path = f.Path, SizeBytes = f.SizeBytes, Sha256 = f.Sha256 ?? string.Empty, ChunkSizeBytes = f.ChunkSizeBytes, ChunkSha256 = { f.ChunkSha256 } }));
         return details;
     }
 

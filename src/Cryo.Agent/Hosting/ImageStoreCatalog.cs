@@ -110,7 +110,7 @@ public sealed class ImageStoreCatalog(ImageStore store, ILogger<ImageStoreCatalo
                 new Dictionary<string, string>(source.Namespaces),
                 [.. source.ExternalMounts.Values]),
             Processes: [.. source.Processes.Select(p => new RecordedProcess(p.Pid, p.Ppid, p.HostPid, [.. p.CommandLine]))],
-            Files: [.. manifest.Files.Select(f => new RecordedFile(f.Path, f.Size, f.Sha256))],
+            Files: [.. manifest.Files.Select(f => new RecordedFile(f.Path, f.Size, f.Sha256, f.ChunkSize ?? 0, f.ChunkSha256 ?? []))],
             ManifestVersion: manifest.SchemaVersion);
     }
 

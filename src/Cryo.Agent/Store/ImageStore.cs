@@ -201,6 +201,18 @@ public sealed class ImageStore
     }
 
     /// <summary>
+    /// This agent's leftover temporary directories that <see cref="RecoverAbandoned"/> would remove
+    /// (checkpoints in progress in this instance excepted): what an interrupted dump left, to be looked at
+    /// before the sweep (e.g. for a network lock to undo).
+    /// </summary>
+    public IReadOnlyList<string> ListAbandoned() =>
+        Directory.Exists(paths.OwnTemporary)
+            ? Directory.EnumerateDirectories(paths.OwnTemporary, "*", new EnumerationOptions { AttributesToSkip = 0 })
+                .Where(entry => !inProgress.ContainsKey(entry) && new FileInfo(entry).LinkTarget is null)
+                .ToList()
+            : [];
+
+    /// <summary>
     /// Call at start: removes this agent's leftovers in <c>&lt;root&gt;/.tmp/&lt;owner&gt;</c> (dumps interrupted by
     /// an agent killed mid-way, half-finished deletes), except checkpoints this store instance has in
     /// progress; and other owners' entries untouched for <see cref="ImageStoreOptions.OthersAbandonedAfter"/>
@@ -475,7 +487,7 @@ public sealed class ImageStore
         for (var i = 0; i < files.Count; i++)
         {
             // A supplied digest is trusted only while the file still has the size it was hashed at.
-            if (known.TryGetValue(files[i].RelativePath, out var entry) && entry.Size == files[i].Length && IsSha256Hex(entry.Sha256))
+            if (known.TryGetValue(files[i].RelativePath, out var entry) && entry.Size == files[i].Length && IsWellFormed(entry))
             {
                 results[i] = entry;
             }
@@ -485,15 +497,16 @@ public sealed class ImageStore
             }
         }
 
+        // Files in parallel, and a large file's chunks in parallel too.
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.HashParallelism, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(missing.OrderByDescending(i => files[i].Length), parallel, async (i, token) =>
-        {
-            var digest = await FileDigest.ComputeAsync(files[i].FullPath, token);
-            results[i] = new ManifestFile { Path = files[i].RelativePath, Size = digest.Size, Sha256 = digest.Sha256 };
-        });
+            results[i] = await ChunkedSha256.ComputeAsync(files[i].FullPath, files[i].RelativePath, ChunkedSha256.DefaultChunkSize, options.HashParallelism, token));
 
         return [.. results.OrderBy(file => file.Path, StringComparer.Ordinal)];
     }
+
+    private static bool IsWellFormed(ManifestFile entry) =>
+        entry.Problem() is null && (entry.Sha256 is { } whole ? IsSha256Hex(whole) : entry.ChunkSha256!.All(IsSha256Hex));
 
     private static bool IsSha256Hex(string? value) =>
         value is { Length: 64 } && value.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));

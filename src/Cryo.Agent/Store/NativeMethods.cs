@@ -10,6 +10,7 @@ namespace Cryo.Agent.Store;
 internal static class NativeMethods
 {
     private const int AtFdCwd = -100;
+    private const int PriorityProcess = 0; // PRIO_PROCESS: with a thread ID, that one thread
     private const uint RenameNoReplaceFlag = 1;
     private const int ReadOnlyCloseOnExec = 0x80000; // O_RDONLY | O_CLOEXEC, the same on x86-64 and arm64
     private const int ErrorNoEntry = 2;
@@ -17,6 +18,21 @@ internal static class NativeMethods
     private const int ErrorInvalid = 22;
     private const int ErrorNotSupported = 38;
     private const int ErrorNotEmpty = 39;
+
+    /// <summary>
+    /// Sets the nice value of the calling thread only (Linux threads have their own). Best effort: returns
+    /// false when the kernel refuses (raising priority back needs CAP_SYS_NICE, which the agent has).
+    /// </summary>
+    public static bool TrySetCurrentThreadNice(int nice) => SetPriority(PriorityProcess, GetTid(), nice) == 0;
+
+    /// <summary>The nice value of the calling thread.</summary>
+    public static int CurrentThreadNice()
+    {
+        // getpriority(2) may legitimately return -1: only errno tells a failure apart.
+        Marshal.SetLastPInvokeError(0);
+        var nice = GetPriority(PriorityProcess, GetTid());
+        return nice == -1 && Marshal.GetLastPInvokeError() != 0 ? 0 : nice;
+    }
 
     /// <summary>Flushes a directory's entries to disk (after creating or renaming something in it).</summary>
     public static void FsyncDirectory(string path)
@@ -83,6 +99,18 @@ internal static class NativeMethods
             ? new DirectoryNotFoundException($"rename({source}, {destination}) failed: {inner.Message}", inner)
             : new IOException($"rename({source}, {destination}) failed: {inner.Message}", inner);
     }
+
+    [DllImport("libc", EntryPoint = "gettid")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int GetTid();
+
+    [DllImport("libc", EntryPoint = "getpriority", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int GetPriority(int which, int who);
+
+    [DllImport("libc", EntryPoint = "setpriority", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int SetPriority(int which, int who, int priority);
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]

@@ -10,7 +10,7 @@ public sealed class UnsupportedManifestVersionException : InvalidManifestExcepti
     public UnsupportedManifestVersionException(string path, int foundVersion)
         : base(
             path,
-            $"schemaVersion {foundVersion} is not supported: this agent reads schemaVersion {CheckpointManifest.CurrentSchemaVersion} only"
+            $"schemaVersion {foundVersion} is not supported: this agent reads schemaVersion {CheckpointManifest.OldestReadableSchemaVersion} to {CheckpointManifest.CurrentSchemaVersion}"
             + (foundVersion > CheckpointManifest.CurrentSchemaVersion ? " (the checkpoint was written by a newer agent; upgrade this one)" : string.Empty))
     {
         FoundVersion = foundVersion;

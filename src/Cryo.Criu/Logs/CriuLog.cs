@@ -43,6 +43,32 @@ public static partial class CriuLog
         return Extract(ReadLines(reader), context);
     }
 
+    /// <summary>
+    /// The run ID CRIU logs on its first line (<c>CRIU run id = 0f0ba1b1-…</c>), or null when the log is
+    /// missing or CRIU died before writing it. It names what this run leaves in the kernel, such as the
+    /// <see cref="NetworkLockTable"/> of a <c>--tcp-established</c> dump.
+    /// </summary>
+    public static string? ReadRunId(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        // CRIU writes it before anything else; a few lines of slack cover a changed preamble.
+        for (var i = 0; i < 16 && reader.ReadLine() is { } line; i++)
+        {
+            var match = RunIdLine().Match(line);
+            if (match.Success)
+            {
+                return match.Groups[1].Value;
+            }
+        }
+        return null;
+    }
+
     /// <summary>Whether a log line reports an error that matters (CRIU's <c>Error (file:line): …</c> form).</summary>
     public static bool IsRealError(string line)
     {
@@ -116,6 +142,9 @@ public static partial class CriuLog
             yield return line;
         }
     }
+
+    [GeneratedRegex(@"CRIU run id = ([0-9A-Za-z-]{1,64})\s*$")]
+    private static partial Regex RunIdLine();
 
     [GeneratedRegex(@"^\(\s*\d+\.\d+\)\s*")]
     private static partial Regex TimestampPrefix();

@@ -9,7 +9,8 @@ namespace Cryo.Operator.Hosting;
 /// <summary>
 /// Turns watch events into queue keys: a Checkpoint or Restore whose spec or deletion state changed (not
 /// its status, which only the operator writes), the unfinished Checkpoints and Restores that name a pod
-/// that changed, and the Restores and child Checkpoints (parentCheckpoint) of a Checkpoint whose phase changed.
+/// that changed, the Succeeded newPod Restore whose pod changed (it restores again into a restarted
+/// container), and the Restores and child Checkpoints (parentCheckpoint) of a Checkpoint whose phase changed.
 /// </summary>
 public sealed class EventRouter(
     ResourceWatcher<Checkpoint, CheckpointList> checkpoints,
@@ -73,8 +74,17 @@ public sealed class EventRouter(
         var owner = pod.Metadata.Labels is { } labels && labels.TryGetValue(CryoNames.RestoreLabel, out var restoreName) ? restoreName : null;
         foreach (var (key, restore) in restores.Cache)
         {
-            if (key.Namespace == ns && !Finished(restore.Status?.Phase) &&
-                (key.Name == owner || restore.Status?.PodName == name || restore.Spec.ExistingPod?.Name == name))
+            if (key.Namespace != ns)
+            {
+                continue;
+            }
+
+            var unfinished = !Finished(restore.Status?.Phase) &&
+                             (key.Name == owner || restore.Status?.PodName == name || restore.Spec.ExistingPod?.Name == name);
+            // The pod watch keeps no cache, so there is no previous pod to tell a restart from another status
+            // change; a pass with nothing to do costs two reads, and restored pods change rarely.
+            var followed = restore.Status?.Phase == Phase.Succeeded && restore.Spec.NewPod is not null && key.Name == owner;
+            if (unfinished || followed)
             {
                 restoreQueue.Add(key);
             }

@@ -19,6 +19,9 @@ namespace Cryo.Operator.Restores;
 /// checkpointed spec with the placeholder) or read (existingPod); once its container runs, the node's agent
 /// restores into it, with the Restore's UID as operation ID. Each pass writes status at most once. The pod
 /// a Restore created carries an owner reference, so deleting the Restore deletes it.
+/// After that, a newPod target is followed: when the restored application ends and the kubelet restarts
+/// the container, the new run is a bare placeholder, and the checkpoint is restored into it again (one agent
+/// operation per run, see <see cref="RestoreOperationId"/>). An existingPod target is restored into once.
 /// </summary>
 public sealed class RestoreReconciler(
     CryoResources resources,
@@ -40,9 +43,16 @@ public sealed class RestoreReconciler(
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
         var restore = await restores.GetAsync(key.Namespace, key.Name, cancellationToken);
-        if (restore is null || restore.Metadata.DeletionTimestamp is not null || restore.Status?.Phase is Phase.Succeeded or Phase.Failed)
+        if (restore is null || restore.Metadata.DeletionTimestamp is not null || restore.Status?.Phase is Phase.Failed)
         {
             return ReconcileResult.Done; // the pod it created goes with it through its owner reference
+        }
+
+        if (HasRestored(restore))
+        {
+            // existingPod: the container is the user's, not the Restore's; restoring into it again unasked could
+            // compete with another Restore into the same pod. One restore, as asked.
+            return restore.Spec.NewPod is null ? ReconcileResult.Done : await FollowRestartsAsync(restore, cancellationToken);
         }
 
         var (checkpoint, checkpointProblem) = await ReadCheckpointAsync(restore, cancellationToken);
@@ -65,7 +75,76 @@ public sealed class RestoreReconciler(
             return await NotReadyAsync(restore, containerProblem, ConditionTypes.PodReady, cancellationToken, pod);
         }
 
-        return await DispatchToAgentAsync(restore, target!, cancellationToken);
+        return await DispatchToAgentAsync(restore, target!, again: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// After a restore into a newPod target: restores again into a restarted container's fresh placeholder,
+    /// says so when the container ended for good, and otherwise has nothing to do.
+    /// </summary>
+    private async Task<ReconcileResult> FollowRestartsAsync(ApiRestore restore, CancellationToken cancellationToken)
+    {
+        var ns = restore.Metadata.NamespaceProperty;
+        var name = restore.Status?.PodName ?? PlaceholderPodBuilder.PodName(restore);
+        var pod = await ReadPodAsync(ns, name, cancellationToken);
+        if (pod is null || pod.Metadata.DeletionTimestamp is not null || pod.Metadata.OwnerReferences?.Any(o => o.Uid == restore.Metadata.Uid) != true)
+        {
+            return await TargetEndedAsync(restore, new Failure(ConditionReasons.PodNotFound,
+                $"pod {ns}/{name} is gone (deleted, or replaced by a pod this Restore did not create); the Restore does not create it again"), cancellationToken);
+        }
+
+        var containerName = pod.Metadata.Annotations?.TryGetValue(CryoNames.PlaceholderContainerAnnotation, out var annotated) == true
+            ? annotated
+            : pod.Spec.Containers[0].Name;
+        var observed = RestartObservation.Of(pod, containerName, restore.Status!);
+        return observed.State switch
+        {
+            RestoredContainerState.Ended => await TargetEndedAsync(restore, new Failure(ConditionReasons.ContainerEnded, observed.Message), cancellationToken),
+            RestoredContainerState.Restarted => await RestoreAgainAsync(restore, new RunningContainer(pod, containerName, observed.Container!.ContainerID), cancellationToken),
+            _ => ReconcileResult.Done,
+        };
+    }
+
+    /// <summary>The kubelet restarted the container: restore the Checkpoint (which must still be there) into its new run.</summary>
+    private async Task<ReconcileResult> RestoreAgainAsync(ApiRestore restore, RunningContainer target, CancellationToken cancellationToken)
+    {
+        var (_, checkpointProblem) = await ReadCheckpointAsync(restore, cancellationToken);
+        if (checkpointProblem is not null)
+        {
+            return await NotReadyAsync(restore, checkpointProblem, ConditionTypes.CheckpointReady, cancellationToken, target.Pod);
+        }
+
+        return await DispatchToAgentAsync(restore, target, again: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// The restored pod or container ended for good: PodReady says so (written once, not on every resync).
+    /// A Restore still retrying a restore into the restarted container cannot succeed any more: it Fails.
+    /// </summary>
+    private async Task<ReconcileResult> TargetEndedAsync(ApiRestore restore, Failure ended, CancellationToken cancellationToken)
+    {
+        var current = Conditions.Find(restore.Status?.Conditions, ConditionTypes.PodReady);
+        if (current is { Status: "False" } && current.Reason == ended.Reason && current.Message == ended.Message && restore.Status?.Phase is Phase.Succeeded or Phase.Failed)
+        {
+            return ReconcileResult.Done;
+        }
+
+        var status = StatusFor(restore, null);
+        SetCondition(status, restore, ConditionTypes.PodReady, "False", ended.Reason, ended.Message);
+        if (status.Phase != Phase.Succeeded)
+        {
+            status.Phase = Phase.Failed;
+            status.CompletionTime = Now();
+            status.Message = $"{ended.Message}; the restore into the restarted container never succeeded";
+            SetCondition(status, restore, ConditionTypes.Ready, "False", ended.Reason, status.Message);
+        }
+
+        if (await StatusWriter.WriteAsync(restores, restore, status, logger, cancellationToken) is not null)
+        {
+            await events.NormalAsync(restore, ended.Reason, ended.Message, cancellationToken);
+        }
+
+        return ReconcileResult.Done;
     }
 
     /// <summary>The Checkpoint must exist in the Restore's namespace and have Succeeded.</summary>
@@ -146,12 +225,16 @@ public sealed class RestoreReconciler(
             : (target, failure);
     }
 
-    /// <summary>Calls Restore on the agent of the pod's node, into the running placeholder container.</summary>
-    private async Task<ReconcileResult> DispatchToAgentAsync(ApiRestore restore, RunningContainer target, CancellationToken cancellationToken)
+    /// <summary>
+    /// Calls Restore on the agent of the pod's node, into the running placeholder container; <paramref name="again"/>
+    /// when the container restarted after an earlier restore. The operation ID names the container's run.
+    /// </summary>
+    private async Task<ReconcileResult> DispatchToAgentAsync(ApiRestore restore, RunningContainer target, bool again, CancellationToken cancellationToken)
     {
+        var restartCount = RestartCount(target);
         var request = new RestoreRequest
         {
-            OperationId = restore.Metadata.Uid,
+            OperationId = RestoreOperationId.For(restore, restartCount),
             Checkpoint = new CheckpointRef { Namespace = restore.Metadata.NamespaceProperty, Name = restore.Spec.CheckpointName },
             Container = new Cryo.Contracts.Agent.V1.ContainerTarget { ContainerId = target.RuntimeId },
             TimeoutSeconds = (uint)settings.RestoreTimeout.TotalSeconds,
@@ -161,26 +244,84 @@ public sealed class RestoreReconciler(
         {
             var agent = await locator.LocateAsync(target.NodeName, cancellationToken);
             await events.NormalAsync(restore, ConditionReasons.RestoreStarted,
-                $"restoring Checkpoint {restore.Spec.CheckpointName} into container {target.ContainerName} of pod {target.Pod.Metadata.Name} on node {target.NodeName}", cancellationToken);
+                $"restoring Checkpoint {restore.Spec.CheckpointName}{(again ? " again" : "")} into container {target.ContainerName} of pod {target.Pod.Metadata.Name} on node {target.NodeName}" +
+                (restartCount > 0 ? $" (restart {restartCount})" : ""), cancellationToken);
             response = await agents.RestoreAsync(agent, request, settings.RestoreTimeout + settings.AgentDeadlineMargin, cancellationToken);
         }
         catch (Exception e) when (e is AgentNotFoundException or AgentUnavailableException)
         {
             var reason = e is AgentNotFoundException ? ConditionReasons.AgentNotFound : ConditionReasons.AgentUnavailable;
-            return await AgentUnreachableAsync(restore, target, reason, e.Message, cancellationToken);
+            return again
+                ? await RestoreAgainFailedAsync(restore, target, e.Message, reason, cancellationToken)
+                : await AgentUnreachableAsync(restore, target, reason, e.Message, cancellationToken);
         }
         catch (AgentOperationFailedException e)
         {
-            return await NotReadyAsync(restore, new Failure(ConditionReasons.RestoreFailed, e.Message), ConditionTypes.Ready, cancellationToken, target.Pod);
+            if (await RunIsOverAsync(target, cancellationToken))
+            {
+                // The placeholder went away under the restore; its next run gets a restore of its own.
+                return await NotReadyAsync(restore, new Failure(ConditionReasons.ContainerRestarted,
+                    $"container {target.ContainerName} of pod {target.Pod.Metadata.Name} ended or restarted while it was being restored ({e.Message}); restoring into its next run",
+                    Terminal: false), ConditionTypes.PodReady, cancellationToken, target.Pod);
+            }
+
+            return again
+                ? await RestoreAgainFailedAsync(restore, target, e.Message, agentReason: null, cancellationToken)
+                : await NotReadyAsync(restore, new Failure(ConditionReasons.RestoreFailed, e.Message), ConditionTypes.Ready, cancellationToken, target.Pod);
         }
 
-        return await SucceedAsync(restore, target, response, cancellationToken);
+        return await SucceedAsync(restore, target, response, again, cancellationToken);
     }
 
-    private async Task<ReconcileResult> SucceedAsync(ApiRestore restore, RunningContainer target, RestoreResponse response, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether the run of the target container a restore was sent into is over: it stopped running, or the
+    /// kubelet already replaced it. (The kubelet may report the end before the restart, or only the restart.)
+    /// </summary>
+    private async Task<bool> RunIsOverAsync(RunningContainer target, CancellationToken cancellationToken)
+    {
+        var pod = await ReadPodAsync(target.Pod.Metadata.NamespaceProperty, target.Pod.Metadata.Name, cancellationToken);
+        var now = pod?.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == target.ContainerName);
+        return pod?.Metadata.Uid == target.Pod.Metadata.Uid && now is not null &&
+               (now.RestartCount > RestartCount(target) || now.ContainerID != target.ContainerId || now.State?.Running is null);
+    }
+
+    /// <summary>
+    /// A restore into the restarted container failed. The same checkpoint ran in this pod before, so this is
+    /// retried with backoff rather than ending the Restore (also the kubelet keeps restarting the placeholder
+    /// when it gives up waiting); phase Running and Ready False say that the application is not running.
+    /// </summary>
+    private async Task<ReconcileResult> RestoreAgainFailedAsync(ApiRestore restore, RunningContainer target, string message, string? agentReason, CancellationToken cancellationToken)
     {
         var status = StatusFor(restore, target.Pod);
+        status.Phase = Phase.Running;
+        status.Message = $"restoring Checkpoint {restore.Spec.CheckpointName} again into restarted container {target.ContainerName} of pod {target.Pod.Metadata.Name} failed; retrying with backoff: {message}";
+        if (agentReason is not null)
+        {
+            SetCondition(status, restore, ConditionTypes.AgentReachable, "False", agentReason, message);
+        }
+        else
+        {
+            SetCondition(status, restore, ConditionTypes.AgentReachable, "True", ConditionReasons.AgentAnswered, $"the agent on node {target.NodeName} answered");
+        }
+
+        SetCondition(status, restore, ConditionTypes.PodReady, "True", ConditionReasons.PlaceholderRunning, $"container {target.ContainerName} runs the placeholder again");
+        SetCondition(status, restore, ConditionTypes.Ready, "False", ConditionReasons.RerestoreFailed, status.Message);
+        if (await StatusWriter.WriteAsync(restores, restore, status, logger, cancellationToken) is not null)
+        {
+            await events.WarningAsync(restore, ConditionReasons.RerestoreFailed, status.Message, cancellationToken);
+        }
+
+        return ReconcileResult.Retry;
+    }
+
+    private async Task<ReconcileResult> SucceedAsync(ApiRestore restore, RunningContainer target, RestoreResponse response, bool again, CancellationToken cancellationToken)
+    {
+        var status = StatusFor(restore, target.Pod);
+        var previousExit = target.Pod.Status.ContainerStatuses.First(c => c.Name == target.ContainerName).LastState?.Terminated;
         status.Phase = Phase.Succeeded;
+        status.RestoreCount = again ? (status.RestoreCount ?? 1) + 1 : 1;
+        status.ContainerRestartCount = RestartCount(target);
+        status.LastRestoreTime = Now();
         status.NodeName = string.IsNullOrEmpty(response.NodeName) ? target.NodeName : response.NodeName;
         status.ContainerId = target.ContainerId;
         status.Pids = new RestoredPids { Host = response.HostPid, InNamespace = response.NamespacePid };
@@ -190,14 +331,19 @@ public sealed class RestoreReconciler(
             RestoreMilliseconds = response.Timings?.RestoreMs,
             TotalMilliseconds = response.Timings?.TotalMs,
         };
-        status.CompletionTime = Now();
-        status.Message = $"restored into container {target.ContainerName} of pod {target.Pod.Metadata.Name} on node {status.NodeName} (host PID {response.HostPid}, PID {response.NamespacePid} inside)";
+        status.CompletionTime = again ? status.CompletionTime ?? Now() : Now();
+        var pids = $"host PID {response.HostPid}, PID {response.NamespacePid} inside";
+        status.Message = again
+            ? $"restored again (restore {status.RestoreCount}) into container {target.ContainerName} of pod {target.Pod.Metadata.Name} on node {status.NodeName}: " +
+              $"it restarted (restart {status.ContainerRestartCount}) after the application {(previousExit is null ? "ended" : RestartObservation.Describe(previousExit))} ({pids})"
+            : $"restored into container {target.ContainerName} of pod {target.Pod.Metadata.Name} on node {status.NodeName} ({pids})";
+        var reason = again ? ConditionReasons.Rerestored : ConditionReasons.RestoreSucceeded;
         SetCondition(status, restore, ConditionTypes.PodReady, "True", ConditionReasons.PlaceholderRunning, $"container {target.ContainerName} runs");
         SetCondition(status, restore, ConditionTypes.AgentReachable, "True", ConditionReasons.AgentAnswered, $"the agent on node {status.NodeName} answered");
-        SetCondition(status, restore, ConditionTypes.Ready, "True", ConditionReasons.RestoreSucceeded, status.Message);
+        SetCondition(status, restore, ConditionTypes.Ready, "True", reason, status.Message);
         if (await StatusWriter.WriteAsync(restores, restore, status, logger, cancellationToken) is not null)
         {
-            await events.NormalAsync(restore, ConditionReasons.RestoreSucceeded, status.Message, cancellationToken);
+            await events.NormalAsync(restore, reason, status.Message, cancellationToken);
         }
 
         return ReconcileResult.Done;
@@ -254,9 +400,21 @@ public sealed class RestoreReconciler(
         return ReconcileResult.Retry;
     }
 
+    /// <summary>A Restore that restored at least once (statuses written before restoreCount existed have only the phase).</summary>
+    private static bool HasRestored(ApiRestore restore) => restore.Status?.RestoreCount > 0 || restore.Status?.Phase == Phase.Succeeded;
+
+    /// <summary>The restartCount of the target container's run, as read with the pod.</summary>
+    private static int RestartCount(RunningContainer target) =>
+        target.Pod.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == target.ContainerName)?.RestartCount ?? 0;
+
     private RestoreStatus StatusFor(ApiRestore restore, V1Pod? pod)
     {
         var status = restore.Status ?? new RestoreStatus();
+        if (status.Phase == Phase.Succeeded)
+        {
+            status.RestoreCount ??= 1; // written before restoreCount existed
+        }
+
         status.ObservedGeneration = restore.Metadata.Generation;
         status.StartTime ??= Now();
         if (pod is not null)

@@ -34,7 +34,7 @@ public sealed class CheckpointEngineTests : IDisposable
         Assert.Equal("warm", manifest.Source.Hostname);
         Assert.Contains("/data", manifest.Source.ExternalMounts.Values);
         Assert.Equal(workload.StdoutIdentity, manifest.Source.StdoutIdentity);
-        Assert.Contains(manifest.Files, f => f.Path == "images/pstree.img" && f.Sha256.Length == 64);
+        Assert.Contains(manifest.Files, f => f.Path == "images/pstree.img" && f.Sha256?.Length == 64);
         Assert.All(Directory.EnumerateFiles(stored.Directory, "*", SearchOption.AllDirectories),
             f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(stored.Directory));
@@ -82,6 +82,34 @@ public sealed class CheckpointEngineTests : IDisposable
         Assert.Empty(LeftoverTemporaryEntries(killing.StoreRoot));
         var after = Counter.Last(workload.Stdout);
         await workload.WaitForOutputAsync(o => Counter.Last(o) > after + 2, Patience, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Checkpoint_Should_UnblockTheTcpConnection_When_CriuIsKilledMidDumpWithTcpEstablished()
+    {
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = EchoingConnection.Script }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => EchoingConnection.LastAck(o) >= 5, Patience, CancellationToken.None);
+        IReadOnlyList<string> tablesMidDump = [];
+        var interrupting = (InterruptingCriu)null!;
+        using var killing = new TestEngines(criu => interrupting = new InterruptingCriu(criu)
+        {
+            OnlyAtPostDump = true,
+            WhileLingering = async () => tablesMidDump = await NftTables.InetTablesOfAsync(workload.InitPid),
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            killing.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "tcp-interrupted", tcpEstablished: true), new RecordingProgress<CheckpointStage>(), CancellationToken.None));
+
+        Assert.True(interrupting.Interrupted, "the dump finished before CRIU reached post-dump");
+        // CRIU had locked the connection when it was killed: the test would pass without any lock otherwise.
+        Assert.Contains(tablesMidDump, t => t.StartsWith(NetworkLockTable.NamePrefix, StringComparison.Ordinal));
+        Assert.DoesNotContain(await NftTables.InetTablesOfAsync(workload.InitPid), t => t.StartsWith(NetworkLockTable.NamePrefix, StringComparison.Ordinal));
+        Assert.Equal("THAWED", File.ReadAllText(Path.Combine(workload.CgroupDirectory("freezer"), "freezer.state")).Trim());
+        Assert.Empty(killing.Store.List());
+        Assert.Empty(LeftoverTemporaryEntries(killing.StoreRoot));
+        // Numbers still go to the server and its acks come back: the connection carries data both ways.
+        var after = EchoingConnection.LastAck(workload.Stdout);
+        await workload.WaitForOutputAsync(o => EchoingConnection.LastAck(o) > after + 5, Patience, CancellationToken.None);
     }
 
     [Fact]

@@ -35,6 +35,6 @@ public sealed class FakeCatalog(string root) : ICheckpointCatalog
         new RecordedSource(command.Source.ContainerId, command.Source.Pid ?? 4242, ["1:memory:/test"],
             new Dictionary<string, string> { ["pid"] = "pid:[4026532290]" }, []),
         [new RecordedProcess(1, 0, command.Source.Pid ?? 4242, ["/bin/sleep", "1000"])],
-        [new RecordedFile("images/pages-1.img", outcome.SizeBytes, new string('0', 64))],
+        [new RecordedFile("images/pages-1.img", outcome.SizeBytes, new string('0', 64), 0, [])],
         ManifestVersion: 1);
 }

@@ -49,6 +49,51 @@ public sealed class ChecksumVerifierTests : IDisposable
     }
 
     [Fact]
+    public async Task VerifyContentAsync_Should_NameTheChunk_When_FileIsListedInChunksAndOneByteIsFlipped()
+    {
+        const long chunk = 256 * 1024;
+        var key = StoreTestData.Key();
+        StoredCheckpoint stored;
+        using (var pending = store.Begin(key))
+        {
+            StoreTestData.WriteFakeDump(pending);
+            var pagesPath = Path.Combine(pending.ImagesDirectory, "pages-1.img");
+            var pagesEntry = await ChunkedSha256.ComputeAsync(pagesPath, "images/pages-1.img", chunk, parallelism: 2, CancellationToken.None);
+            var manifest = StoreTestData.Manifest(key);
+            manifest.Files = [pagesEntry];
+            stored = await store.CommitAsync(pending, manifest, CancellationToken.None);
+        }
+
+        var listed = store.Find(stored.Key)!.Manifest.Files.Single(f => f.Path == "images/pages-1.img");
+        Assert.Equal(13, listed.ChunkSha256!.Count);
+        await ChecksumVerifier.VerifyAsync(store.Find(stored.Key)!, CancellationToken.None);
+        await FlipByteAsync(Path.Combine(stored.ImagesDirectory, "pages-1.img"), (5 * chunk) + 17);
+
+        var error = await Assert.ThrowsAsync<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyAsync(store.Find(stored.Key)!, CancellationToken.None));
+
+        Assert.Equal("images/pages-1.img", error.RelativePath);
+        Assert.Equal(CorruptionKind.Sha256Differs, error.Kind);
+        Assert.Contains($"in bytes {5 * chunk}-{(6 * chunk) - 1} (chunk 6 of 13)", error.Message);
+    }
+
+    [Fact]
+    public async Task VerifyStructure_Should_RefuseEntry_When_ChunkDigestsDoNotCoverTheFile()
+    {
+        var key = StoreTestData.Key();
+        var stored = await StoreTestData.CommitFakeAsync(store, key);
+        var manifest = stored.Manifest;
+        var index = manifest.Files.FindIndex(f => f.Path == "images/pages-2.img");
+        manifest.Files[index] = manifest.Files[index] with { Sha256 = null, ChunkSize = 4096, ChunkSha256 = [new string('0', 64)] };
+        await manifest.SaveAsync(stored.ManifestPath, CancellationToken.None);
+
+        var error = Assert.Throws<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyStructure(store.Find(key)!));
+
+        Assert.Equal("images/pages-2.img", error.RelativePath);
+        Assert.Equal(CorruptionKind.InvalidEntry, error.Kind);
+        Assert.Contains("1 chunk digests for 8192 bytes in chunks of 4096 (expected 2)", error.Message);
+    }
+
+    [Fact]
     public async Task VerifyStructure_Should_NameTheFile_When_ImageIsMissing()
     {
         var stored = await StoreTestData.CommitFakeAsync(store, StoreTestData.Key());
@@ -119,5 +164,14 @@ public sealed class ChecksumVerifierTests : IDisposable
         var error = Assert.Throws<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyStructure(store.Find(stored.Key)!));
 
         Assert.Equal(CorruptionKind.InvalidEntry, error.Kind);
+    }
+
+    private static async Task FlipByteAsync(string path, long position)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        stream.Position = position;
+        var original = stream.ReadByte();
+        stream.Position--;
+        stream.WriteByte((byte)(original ^ 0x01));
     }
 }

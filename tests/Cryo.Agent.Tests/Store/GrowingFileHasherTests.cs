@@ -1,4 +1,5 @@
 using System.Runtime.Versioning;
+using System.Security.Cryptography;
 using Cryo.Agent.Store;
 using Xunit;
 
@@ -9,8 +10,8 @@ public sealed class GrowingFileHasherTests : IDisposable
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
-    // Small batches and fast polls so the follower really hashes while the writer is writing.
-    private static readonly GrowingFileHasherOptions Eager = new() { PollInterval = TimeSpan.FromMilliseconds(1), MinimumBatchBytes = 1, BufferSize = 64 * 1024 };
+    // Small chunks, small batches and fast polls so the follower really hashes while the writer is writing.
+    private static readonly GrowingFileHasherOptions Eager = new() { PollInterval = TimeSpan.FromMilliseconds(1), MinimumBatchBytes = 1, ChunkSize = 64 * 1024 };
 
     private readonly TemporaryDirectory scratch = new();
     private readonly string images;
@@ -79,7 +80,8 @@ public sealed class GrowingFileHasherTests : IDisposable
         var pages = Path.Combine(images, "pages-1.img");
         StoreTestData.WriteRandomFile(pages, 300 * 1024, seed: 1);
         await using var hasher = GrowingFileHasher.Start(images, scratch.Path, CancellationToken.None, Eager);
-        await WaitUntilAsync(() => hasher.BytesHashedWhileWriting >= 300 * 1024);
+        // Only whole chunks are hashed while the writer may still append: 4 of the 4.7.
+        await WaitUntilAsync(() => hasher.BytesHashedWhileWriting >= 4 * 64 * 1024);
 
         File.Delete(pages);
         StoreTestData.WriteRandomFile(pages, 200 * 1024, seed: 2);
@@ -119,15 +121,44 @@ public sealed class GrowingFileHasherTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => hasher.CompleteAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task CompleteAsync_Should_ListChunkDigests_When_FileIsLargerThanOneChunk()
+    {
+        Directory.CreateDirectory(images);
+        StoreTestData.WriteRandomFile(Path.Combine(images, "pages-1.img"), (3 * 64 * 1024) + 100, seed: 3);
+        StoreTestData.WriteRandomFile(Path.Combine(images, "pages-2.img"), 64 * 1024, seed: 4);
+        StoreTestData.WriteRandomFile(Path.Combine(images, "core-1.img"), 0, seed: 5);
+        await using var hasher = GrowingFileHasher.Start(images, scratch.Path, CancellationToken.None, Eager);
+
+        var digests = await hasher.CompleteAsync(CancellationToken.None);
+
+        Assert.Equal([null, 64 * 1024, null], digests.Select(d => d.ChunkSize));
+        Assert.Equal(4, digests[1].ChunkSha256!.Count);
+        Assert.Equal("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", digests[0].Sha256);
+        await AssertEqualsFinalDigestsAsync(digests);
+    }
+
+    // Independent of the code under test: every range's SHA-256 from the file's bytes, and the ranges
+    // cover the file exactly (one whole-file digest up to one chunk, chunks of Eager.ChunkSize beyond).
     private async Task AssertEqualsFinalDigestsAsync(IReadOnlyList<ManifestFile> digests)
     {
         var expected = Directory.GetFiles(images).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(expected.Select(p => Path.GetRelativePath(scratch.Path, p)), digests.Select(d => d.Path));
         foreach (var digest in digests)
         {
-            var actual = await FileDigest.ComputeAsync(Path.Combine(scratch.Path, digest.Path), CancellationToken.None);
-            Assert.Equal(actual.Size, digest.Size);
-            Assert.Equal(actual.Sha256, digest.Sha256);
+            var bytes = await File.ReadAllBytesAsync(Path.Combine(scratch.Path, digest.Path));
+            Assert.Equal(bytes.Length, digest.Size);
+            Assert.Null(digest.Problem());
+            Assert.Equal(bytes.Length > Eager.ChunkSize, digest.ChunkSha256 is not null);
+            long covered = 0;
+            foreach (var range in digest.Ranges())
+            {
+                Assert.Equal(covered, range.Offset);
+                Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes.AsSpan((int)range.Offset, (int)range.Length))), range.Sha256);
+                covered += range.Length;
+            }
+
+            Assert.Equal(bytes.Length, covered);
         }
     }
 

@@ -41,7 +41,7 @@ public sealed class ManifestSerializerTests : IDisposable
 
         using var document = JsonDocument.Parse(json);
         var rootElement = document.RootElement;
-        Assert.Equal(1, rootElement.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal(2, rootElement.GetProperty("schemaVersion").GetInt32());
         Assert.Equal("default", rootElement.GetProperty("key").GetProperty("namespace").GetString());
         Assert.Equal("container", rootElement.GetProperty("source").GetProperty("kind").GetString());
         Assert.Equal(4242, rootElement.GetProperty("source").GetProperty("hostPid").GetInt32());
@@ -55,17 +55,63 @@ public sealed class ManifestSerializerTests : IDisposable
     }
 
     [Theory]
-    [InlineData(2)]
+    [InlineData(3)]
     [InlineData(0)]
-    public void Deserialize_Should_RefuseSchemaVersion_When_NotOne(int version)
+    public void Deserialize_Should_RefuseSchemaVersion_When_NotOneOrTwo(int version)
     {
         var json = Encoding.UTF8.GetString(ManifestSerializer.Serialize(FullManifest()))
-            .Replace("\"schemaVersion\": 1", $"\"schemaVersion\": {version}");
+            .Replace("\"schemaVersion\": 2", $"\"schemaVersion\": {version}");
 
         var error = Assert.Throws<UnsupportedManifestVersionException>(() => ManifestSerializer.Deserialize(Encoding.UTF8.GetBytes(json), "test"));
 
         Assert.Equal(version, error.FoundVersion);
         Assert.Contains($"schemaVersion {version} is not supported", error.Message);
+    }
+
+    [Fact]
+    public void Deserialize_Should_ReadChunkDigests_When_FileIsListedInChunks()
+    {
+        var manifest = FullManifest();
+        manifest.Files.Add(new ManifestFile { Path = "images/pages-2.img", Size = 40, ChunkSize = 16, ChunkSha256 = [new string('1', 64), new string('2', 64), new string('3', 64)] });
+
+        var json = ManifestSerializer.Serialize(manifest);
+        var loaded = ManifestSerializer.Deserialize(json, "test").Files[^1];
+
+        Assert.DoesNotContain("\"sha256\": null", Encoding.UTF8.GetString(json), StringComparison.Ordinal);
+        Assert.Null(loaded.Sha256);
+        Assert.Equal(16, loaded.ChunkSize);
+        Assert.Equal([new DigestRange(0, 16, new string('1', 64)), new DigestRange(16, 16, new string('2', 64)), new DigestRange(32, 8, new string('3', 64))], loaded.Ranges());
+    }
+
+    [Fact]
+    public void Deserialize_Should_ReadVersionOne_When_WrittenByAnOlderAgent()
+    {
+        var json = Encoding.UTF8.GetString(ManifestSerializer.Serialize(FullManifest()))
+            .Replace("\"schemaVersion\": 2", "\"schemaVersion\": 1");
+
+        var loaded = ManifestSerializer.Deserialize(Encoding.UTF8.GetBytes(json), "test");
+
+        Assert.Equal(1, loaded.SchemaVersion);
+        Assert.Equal([new DigestRange(0, 4096, new string('0', 64))], loaded.Files[0].Ranges());
+    }
+
+    [Theory]
+    [InlineData(10, null, 4L, null, "neither")]
+    [InlineData(10, "s", 4L, null, "both")]
+    [InlineData(10, null, 0L, 1, "positive chunkSize")]
+    [InlineData(10, null, 4L, 2, "2 chunk digests for 10 bytes in chunks of 4 (expected 3)")]
+    public void Problem_Should_DescribeMalformedEntry_When_DigestsDoNotFitTheSize(long size, string? whole, long chunkSize, int? chunks, string expected)
+    {
+        var entry = new ManifestFile
+        {
+            Path = "images/pages-1.img",
+            Size = size,
+            Sha256 = whole,
+            ChunkSize = chunks is null && whole is null ? null : chunkSize,
+            ChunkSha256 = chunks is null ? null : [.. Enumerable.Repeat(new string('0', 64), chunks.Value)],
+        };
+
+        Assert.Contains(expected, entry.Problem(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -12,6 +12,15 @@ public sealed class InterruptingCriu(ICriu inner) : ICriu
     /// <summary>Whether a dump was caught frozen and interrupted.</summary>
     public bool Interrupted { get; private set; }
 
+    /// <summary>
+    /// Interrupt only once CRIU lingers at post-dump, when every resource is dumped (and, with
+    /// tcpEstablished, the tree's connections are locked), not as soon as the tree is frozen.
+    /// </summary>
+    public bool OnlyAtPostDump { get; init; }
+
+    /// <summary>Runs while CRIU lingers at post-dump, before it is killed: a look at the tree mid-dump.</summary>
+    public Func<Task>? WhileLingering { get; init; }
+
     public Task<CriuVersion> GetVersionAsync(CancellationToken cancellationToken) => inner.GetVersionAsync(cancellationToken);
 
     public Task<CriuCapabilities> DetectCapabilitiesAsync(CancellationToken cancellationToken) => inner.DetectCapabilitiesAsync(cancellationToken);
@@ -38,9 +47,14 @@ public sealed class InterruptingCriu(ICriu inner) : ICriu
             {
                 // CRIU may thaw the cgroup once it holds every task by ptrace; the tasks stay stopped
                 // until CRIU lets go, so lingering at post-dump is mid-dump too.
-                if (File.ReadAllText(state).Trim() == "FROZEN" || File.Exists(lingering))
+                var reached = File.Exists(lingering);
+                if (reached || (!OnlyAtPostDump && File.ReadAllText(state).Trim() == "FROZEN"))
                 {
                     Interrupted = true;
+                    if (reached && WhileLingering is { } look)
+                    {
+                        await look();
+                    }
                     await interrupt.CancelAsync();
                     return;
                 }

@@ -93,4 +93,43 @@ public class CriuLogTests
 
         Assert.Same(CriuLogExcerpt.Empty, excerpt);
     }
+
+    [Fact]
+    public void ReadRunId_Should_ReturnTheIdOfTheFirstLine_When_CriuStartedLogging()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Combine("dump.log");
+        File.WriteAllText(path, "(00.000000) CRIU run id = cb7094b2-ac2f-48b1-8818-740d342076ab\n" + FailedDumpLog);
+
+        var runId = CriuLog.ReadRunId(path);
+
+        Assert.Equal("cb7094b2-ac2f-48b1-8818-740d342076ab", runId);
+        Assert.Equal("inet CRIU-cb7094b2-ac2f-48b1-8818-740d342076ab", new NetworkLockTable(runId!).ToString());
+    }
+
+    [Fact]
+    public void ReadRunId_Should_ReturnNull_When_TheLogIsMissingOrHasNoId()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Combine("dump.log");
+        Assert.Null(CriuLog.ReadRunId(path));
+
+        File.WriteAllText(path, FailedDumpLog);
+
+        Assert.Null(CriuLog.ReadRunId(path));
+    }
+
+    [Theory]
+    [InlineData("CRIU-cb7094b2-ac2f-48b1-8818-740d342076ab", true)]
+    [InlineData("CRIU-cb7094b2-ac2f-48b1-88", true)]
+    [InlineData("CRIU-cb7094b2", false)]
+    [InlineData("CRIU-dc3353c1-17f7-474d-98", false)]
+    [InlineData("filter", false)]
+    public void NetworkLockTable_Should_KnowItsName_When_CriuCutsItShort(string tableName, bool isThisRuns)
+    {
+        // CRIU 4.2.1 names the table into a 32-byte buffer: "inet " + 26 characters.
+        var table = new NetworkLockTable("cb7094b2-ac2f-48b1-8818-740d342076ab");
+
+        Assert.Equal(isThisRuns, table.IsNamed(tableName));
+    }
 }

@@ -13,6 +13,7 @@ public sealed class FakeAgentEngine(string nodeName)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<CheckpointResult>>> checkpoints = new();
     private readonly ConcurrentDictionary<string, Lazy<Task<RestoreResponse>>> restores = new();
+    private readonly ConcurrentDictionary<Lazy<Task<RestoreResponse>>, ContainerTarget> restoreTargets = new();
     private int dumps;
     private int restoresRun;
 
@@ -47,6 +48,12 @@ public sealed class FakeAgentEngine(string nodeName)
     /// </summary>
     public bool MemoryTracking { get; set; }
 
+    /// <summary>While set, new restore operations fail with the exception it returns for them (none: they run); cleared, the agent "recovers".</summary>
+    public Func<RestoreRequest, RpcException?>? RestoreFailure { get; set; }
+
+    /// <summary>When set, restores wait for it (to hold an operation in flight).</summary>
+    public TaskCompletionSource? RestoreHold { get; set; }
+
     /// <summary>Size reported for each checkpoint.</summary>
     public long SizeBytes { get; set; } = 4096;
 
@@ -62,7 +69,20 @@ public sealed class FakeAgentEngine(string nodeName)
     public Task<RestoreResponse> RestoreAsync(RestoreRequest request)
     {
         RestoreCalls.Enqueue(request);
-        var operation = restores.GetOrAdd(request.OperationId, _ => new Lazy<Task<RestoreResponse>>(() => RunRestoreAsync(request)));
+        var created = new Lazy<Task<RestoreResponse>>(() => RunRestoreAsync(request));
+        restoreTargets[created] = request.Container;
+        var operation = restores.GetOrAdd(request.OperationId, created);
+        if (!ReferenceEquals(operation, created))
+        {
+            restoreTargets.TryRemove(created, out _);
+            if (restoreTargets.TryGetValue(operation, out var first) && !first.Equals(request.Container))
+            {
+                // As the real agent's registry: an operation ID known with another request is refused.
+                return Task.FromException<RestoreResponse>(new RpcException(new Status(StatusCode.InvalidArgument,
+                    $"operation_id {request.OperationId} was already used to restore into {first}")));
+            }
+        }
+
         return ForgetOnFailure(restores, request.OperationId, operation);
     }
 
@@ -126,10 +146,20 @@ public sealed class FakeAgentEngine(string nodeName)
         return status.ToRpcException();
     }
 
-    private Task<RestoreResponse> RunRestoreAsync(RestoreRequest request)
+    private async Task<RestoreResponse> RunRestoreAsync(RestoreRequest request)
     {
+        if (RestoreHold is { } hold)
+        {
+            await hold.Task;
+        }
+
+        if (RestoreFailure?.Invoke(request) is { } failure)
+        {
+            throw failure;
+        }
+
         var n = Interlocked.Increment(ref restoresRun);
-        return Task.FromResult(new RestoreResponse
+        return new RestoreResponse
         {
             HostPid = 40000 + n,
             NamespacePid = 1,
@@ -137,7 +167,7 @@ public sealed class FakeAgentEngine(string nodeName)
             Checkpoint = request.Checkpoint,
             OperationId = request.OperationId,
             Timings = new RestoreTimings { VerifyMs = 1, RestoreMs = 10, TotalMs = 12 },
-        });
+        };
     }
 
     private static async Task<T> ForgetOnFailure<T>(ConcurrentDictionary<string, Lazy<Task<T>>> operations, string id, Lazy<Task<T>> operation)

@@ -20,7 +20,11 @@ public sealed class FakeKubelet(IKubernetes client)
     private int containerCounter;
 
     /// <summary>Creates a pod on <paramref name="node"/> and reports its containers running.</summary>
-    public async Task<V1Pod> RunPodAsync(string ns, string name, string node, params string[] containers)
+    public Task<V1Pod> RunPodAsync(string ns, string name, string node, params string[] containers) =>
+        RunPodAsync(ns, name, node, _ => { }, containers);
+
+    /// <summary>Creates a pod on <paramref name="node"/>, its spec adjusted by <paramref name="configure"/>, and reports its containers running.</summary>
+    public async Task<V1Pod> RunPodAsync(string ns, string name, string node, Action<V1PodSpec> configure, params string[] containers)
     {
         var pod = new V1Pod
         {
@@ -32,6 +36,7 @@ public sealed class FakeKubelet(IKubernetes client)
                     .Select(c => new V1Container { Name = c, Image = $"registry.example/{c}:1", Command = ["/bin/app"] }).ToList(),
             },
         };
+        configure(pod.Spec);
         pod = await client.CoreV1.CreateNamespacedPodAsync(pod, ns);
         return await StartAsync(pod);
     }
@@ -101,6 +106,74 @@ public sealed class FakeKubelet(IKubernetes client)
             }).ToList(),
         };
         return await client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, pod.Metadata.Name, pod.Metadata.NamespaceProperty);
+    }
+
+    /// <summary>
+    /// Plays the kubelet restarting container <paramref name="container"/> after its run ended with
+    /// <paramref name="exitCode"/>: the ended run becomes lastState, restartCount grows, and the new run (a new
+    /// container ID) is running, as the placeholder again.
+    /// </summary>
+    public async Task<V1Pod> RestartContainerAsync(string ns, string podName, string container, int exitCode, string reason)
+    {
+        var pod = await client.CoreV1.ReadNamespacedPodAsync(podName, ns);
+        var status = pod.Status.ContainerStatuses.Single(c => c.Name == container);
+        var now = DateTime.UtcNow;
+        status.LastState = new V1ContainerState
+        {
+            Terminated = new V1ContainerStateTerminated
+            {
+                ExitCode = exitCode,
+                Reason = reason,
+                ContainerID = status.ContainerID,
+                StartedAt = status.State?.Running?.StartedAt ?? status.State?.Terminated?.StartedAt,
+                FinishedAt = status.State?.Terminated?.FinishedAt ?? now,
+            },
+        };
+        status.RestartCount++;
+        status.ContainerID = $"containerd://{Interlocked.Increment(ref containerCounter):x64}";
+        status.State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = now } };
+        return await client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, podName, ns);
+    }
+
+    /// <summary>
+    /// Plays the kubelet reporting that container <paramref name="container"/> ended, before it restarts it
+    /// (or for good): the container is terminated, the pod still Running.
+    /// </summary>
+    public async Task<V1Pod> StopContainerAsync(string ns, string podName, string container, int exitCode, string reason)
+    {
+        var pod = await client.CoreV1.ReadNamespacedPodAsync(podName, ns);
+        Terminate(pod, container, exitCode, reason);
+        return await client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, podName, ns);
+    }
+
+    /// <summary>
+    /// Plays the kubelet when container <paramref name="container"/> ends and the pod's restartPolicy keeps it
+    /// down: the container is terminated, and the pod (of one container) ends Succeeded or Failed by its exit code.
+    /// </summary>
+    public async Task<V1Pod> EndContainerAsync(string ns, string podName, string container, int exitCode, string reason)
+    {
+        var pod = await client.CoreV1.ReadNamespacedPodAsync(podName, ns);
+        Terminate(pod, container, exitCode, reason);
+        pod.Status.Phase = exitCode == 0 ? "Succeeded" : "Failed";
+        pod.Status.Conditions = [new V1PodCondition { Type = "Ready", Status = "False" }];
+        return await client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, podName, ns);
+    }
+
+    private static void Terminate(V1Pod pod, string container, int exitCode, string reason)
+    {
+        var status = pod.Status.ContainerStatuses.Single(c => c.Name == container);
+        status.Ready = false;
+        status.State = new V1ContainerState
+        {
+            Terminated = new V1ContainerStateTerminated
+            {
+                ExitCode = exitCode,
+                Reason = reason,
+                ContainerID = status.ContainerID,
+                StartedAt = status.State?.Running?.StartedAt,
+                FinishedAt = DateTime.UtcNow,
+            },
+        };
     }
 
     /// <summary>Starts the pod a Restore created, once it exists.</summary>

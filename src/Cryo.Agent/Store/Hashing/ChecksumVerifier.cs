@@ -1,9 +1,12 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace Cryo.Agent.Store;
 
 /// <summary>
 /// Checks a stored checkpoint against its manifest before it is restored. <see cref="VerifyStructure"/>
 /// (every listed file present with its size) is instant and runs first; <see cref="VerifyContentAsync(StoredCheckpoint, CancellationToken, int)"/>
-/// hashes every file and can run beside a CRIU restore, gating the restored tree's resumption.
+/// hashes every file (large ones chunk by chunk, on two cores) and can run beside a CRIU restore, gating
+/// the restored tree's resumption.
 /// Files present but not listed are ignored: restore runs may add logs.
 /// </summary>
 public static class ChecksumVerifier
@@ -37,6 +40,7 @@ public static class ChecksumVerifier
 
         foreach (var entry in manifest.Files)
         {
+            _ = Ranges(checkpoint, entry);
             var info = new FileInfo(Resolve(checkpoint, entry));
             if (!info.Exists)
             {
@@ -51,8 +55,9 @@ public static class ChecksumVerifier
     }
 
     /// <summary>
-    /// Hashes every listed file (largest first, <paramref name="parallelism"/> at a time) and compares
-    /// sizes and SHA-256 with the manifest. Stops at the first mismatch.
+    /// Hashes every listed file, chunk by chunk for files listed in chunks (largest pieces first,
+    /// <paramref name="parallelism"/> at a time), and compares sizes and SHA-256 with the manifest. Stops at
+    /// the first mismatch.
     /// </summary>
     /// <exception cref="CheckpointCorruptedException">A file's content differs, naming the file.</exception>
     public static Task VerifyContentAsync(StoredCheckpoint checkpoint, CancellationToken cancellationToken, int parallelism = DefaultParallelism) =>
@@ -65,32 +70,68 @@ public static class ChecksumVerifier
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(include);
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
-        var manifest = checkpoint.Manifest;
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(manifest.Files.Where(include).OrderByDescending(entry => entry.Size), parallel, async (entry, token) =>
+        var entries = checkpoint.Manifest.Files.Where(include).ToList();
+        var handles = new Dictionary<string, SafeFileHandle>(StringComparer.Ordinal);
+        try
         {
-            var path = Resolve(checkpoint, entry);
-            FileDigest actual;
-            try
+            var pieces = new List<(ManifestFile Entry, SafeFileHandle Handle, DigestRange Range, int Count)>();
+            foreach (var entry in entries)
             {
-                actual = await FileDigest.ComputeAsync(path, token);
-            }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-            {
-                throw new CheckpointCorruptedException(checkpoint.Key, entry.Path, CorruptionKind.Missing, "listed in the manifest but not found");
+                var handle = Open(checkpoint, entry);
+                handles[entry.Path] = handle;
+                var length = RandomAccess.GetLength(handle);
+                if (length != entry.Size)
+                {
+                    throw new CheckpointCorruptedException(checkpoint.Key, entry.Path, CorruptionKind.SizeDiffers, $"manifest says {entry.Size} bytes, file has {length}");
+                }
+
+                var ranges = Ranges(checkpoint, entry);
+                pieces.AddRange(ranges.Select(range => (entry, handle, range, ranges.Count)));
             }
 
-            if (actual.Size != entry.Size)
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken };
+            await Parallel.ForEachAsync(pieces.OrderByDescending(piece => piece.Range.Length), parallel, (piece, token) =>
             {
-                throw new CheckpointCorruptedException(checkpoint.Key, entry.Path, CorruptionKind.SizeDiffers, $"manifest says {entry.Size} bytes, file has {actual.Size}");
-            }
+                var actual = ChunkedSha256.Hash(piece.Handle, piece.Range.Offset, piece.Range.Length, token, out var hashed);
+                var where = piece.Count == 1 ? string.Empty : $" in bytes {piece.Range.Offset}-{piece.Range.Offset + piece.Range.Length - 1} (chunk {(piece.Range.Offset / piece.Entry.ChunkSize!.Value) + 1} of {piece.Count})";
+                if (hashed != piece.Range.Length)
+                {
+                    throw new CheckpointCorruptedException(checkpoint.Key, piece.Entry.Path, CorruptionKind.SizeDiffers, $"manifest says {piece.Entry.Size} bytes, the file ended early{where}");
+                }
 
-            if (!string.Equals(actual.Sha256, entry.Sha256, StringComparison.OrdinalIgnoreCase))
+                if (!string.Equals(actual, piece.Range.Sha256, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new CheckpointCorruptedException(checkpoint.Key, piece.Entry.Path, CorruptionKind.Sha256Differs, $"manifest says {piece.Range.Sha256}, file has {actual}{where}");
+                }
+
+                return ValueTask.CompletedTask;
+            });
+        }
+        finally
+        {
+            foreach (var handle in handles.Values)
             {
-                throw new CheckpointCorruptedException(checkpoint.Key, entry.Path, CorruptionKind.Sha256Differs, $"manifest says {entry.Sha256}, file has {actual.Sha256}");
+                handle.Dispose();
             }
-        });
+        }
     }
+
+    private static SafeFileHandle Open(StoredCheckpoint checkpoint, ManifestFile entry)
+    {
+        try
+        {
+            return File.OpenHandle(Resolve(checkpoint, entry), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new CheckpointCorruptedException(checkpoint.Key, entry.Path, CorruptionKind.Missing, "listed in the manifest but not found");
+        }
+    }
+
+    private static IReadOnlyList<DigestRange> Ranges(StoredCheckpoint checkpoint, ManifestFile entry) =>
+        entry.Problem() is { } problem
+            ? throw new CheckpointCorruptedException(checkpoint.Key, entry.Path, CorruptionKind.InvalidEntry, $"the manifest entry is malformed: {problem}")
+            : entry.Ranges();
 
     private static string Resolve(StoredCheckpoint checkpoint, ManifestFile entry)
     {

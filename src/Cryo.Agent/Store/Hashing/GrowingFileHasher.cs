@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.Collections.Concurrent;
 using Microsoft.Win32.SafeHandles;
 
 namespace Cryo.Agent.Store;
@@ -6,10 +6,11 @@ namespace Cryo.Agent.Store;
 /// <summary>
 /// Hashes the files of a directory while another process (CRIU) is still writing them, so that the
 /// checksums of a multi-GiB dump are ready moments after the dump ends instead of a second later.
-/// Append-only files (page images) are hashed as they grow: the bytes below the current end of file are
+/// Append-only files (page images) are hashed as they grow, chunk by chunk (<see cref="ChunkedSha256"/>),
+/// on <see cref="GrowingFileHasherOptions.Parallelism"/> threads: a chunk below the current end of file is
 /// final because the writer only appends. Other files may be rewritten and are hashed once
-/// <see cref="CompleteAsync"/> says the writer is done. If an append-only file shrinks it is re-hashed from
-/// the start; if its name ends up on another file of another size it is hashed again from scratch.
+/// <see cref="CompleteAsync"/> says the writer is done. A followed file that shrinks, or whose name ends up
+/// on a file of another size, is hashed again from scratch.
 /// </summary>
 /// <remarks>
 /// .NET takes a shared flock(2) on every file it opens (FileShare emulation): a .NET writer opening with
@@ -28,9 +29,11 @@ public sealed class GrowingFileHasher : IAsyncDisposable
     private readonly string relativeTo;
     private readonly GrowingFileHasherOptions options;
     private readonly Dictionary<string, TrackedFile> tracked = new(StringComparer.Ordinal);
+    private readonly BlockingCollection<Chunk> chunks = [];
     private readonly ManualResetEventSlim writerDone = new(false);
     private readonly CancellationTokenSource stopping;
     private readonly Task follower;
+    private readonly Task[] workers;
     private long bytesHashedWhileWriting;
     private int completed;
     private bool disposed;
@@ -42,6 +45,7 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         this.options = options;
         stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = stopping.Token;
+        workers = [.. Enumerable.Range(0, options.Parallelism).Select(_ => Task.Factory.StartNew(() => Work(token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default))];
         follower = Task.Factory.StartNew(() => Follow(token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
@@ -56,14 +60,14 @@ public sealed class GrowingFileHasher : IAsyncDisposable
     public static GrowingFileHasher Start(string directory, string relativeTo, CancellationToken cancellationToken, GrowingFileHasherOptions? options = null)
     {
         options ??= new GrowingFileHasherOptions();
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.CompletionParallelism, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.BufferSize, 4096);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Parallelism, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ChunkSize, 4096);
         return new GrowingFileHasher(directory, relativeTo, options, cancellationToken);
     }
 
     /// <summary>
-    /// Call once the writer has finished: hashes what is left and returns the size and SHA-256 of every
-    /// file in the directory, sorted by path. Equal to hashing the final files from scratch.
+    /// Call once the writer has finished: hashes what is left and returns the size and SHA-256 (whole, or
+    /// per chunk) of every file in the directory, sorted by path. Equal to hashing the final files from scratch.
     /// </summary>
     public async Task<IReadOnlyList<ManifestFile>> CompleteAsync(CancellationToken cancellationToken)
     {
@@ -80,23 +84,38 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         stopping.Token.ThrowIfCancellationRequested();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping.Token);
 
+        // Decide each file's fate first (followed files that changed under us start over), then queue the
+        // rest of every file and let the workers drain the queue.
         var files = EnumerateFiles();
-        var results = new ManifestFile[files.Count];
-        var work = files
-            .Select((path, index) => (path, index))
-            .OrderByDescending(item => RemainingBytes(item.path));
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.CompletionParallelism, CancellationToken = linked.Token };
-        await Parallel.ForEachAsync(work, parallel, (item, token) =>
+        var states = new TrackedFile[files.Count];
+        for (var i = 0; i < files.Count; i++)
         {
-            var digest = Finish(item.path, token);
-            results[item.index] = new ManifestFile
+            var path = files[i];
+            if (!tracked.TryGetValue(path, out var file) || !file.FitsFinal(path))
             {
-                Path = Path.GetRelativePath(relativeTo, item.path),
-                Size = digest.Size,
-                Sha256 = digest.Sha256,
-            };
-            return ValueTask.CompletedTask;
-        });
+                file?.Dispose();
+                file = TrackedFile.Open(path) ?? throw new FileNotFoundException($"{path} disappeared while the checkpoint was hashed", path);
+                tracked[path] = file;
+            }
+
+            states[i] = file;
+        }
+
+        foreach (var file in states)
+        {
+            file.Dispatch(chunks, options.ChunkSize, final: true);
+        }
+
+        chunks.CompleteAdding();
+        await Task.WhenAll(workers).WaitAsync(linked.Token);
+
+        var results = new ManifestFile[files.Count];
+        for (var i = 0; i < files.Count; i++)
+        {
+            var relative = Path.GetRelativePath(relativeTo, files[i]);
+            results[i] = states[i].Result(relative, options.ChunkSize)
+                ?? await ChunkedSha256.ComputeAsync(files[i], relative, options.ChunkSize, options.Parallelism, linked.Token);
+        }
 
         return [.. results.OrderBy(file => file.Path, StringComparer.Ordinal)];
     }
@@ -112,9 +131,10 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         disposed = true;
         await stopping.CancelAsync();
 
-        // The follower's outcome was CompleteAsync's to report; disposing (often on an error path) must
-        // not replace the caller's exception with a follower failure or our own cancellation.
+        // The outcome was CompleteAsync's to report; disposing (often on an error path) must not replace
+        // the caller's exception with a follower or worker failure or our own cancellation.
         await follower.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(workers).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
         foreach (var file in tracked.Values)
         {
@@ -122,42 +142,68 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         }
 
         tracked.Clear();
+        chunks.Dispose();
         stopping.Dispose();
         writerDone.Dispose();
     }
 
     private void Follow(CancellationToken cancellationToken)
     {
-        var buffer = GC.AllocateUninitializedArray<byte>(options.BufferSize);
         while (!writerDone.IsSet)
         {
-            var hashed = Pass(buffer, cancellationToken);
-            Interlocked.Add(ref bytesHashedWhileWriting, hashed);
-            if (hashed < options.MinimumBatchBytes)
+            var queued = Pass();
+            if (queued < options.MinimumBatchBytes)
             {
                 writerDone.Wait(options.PollInterval, cancellationToken);
             }
         }
     }
 
-    // One sweep: pick up new append-only files, hash whatever each has grown by. Returns bytes hashed.
-    private long Pass(byte[] buffer, CancellationToken cancellationToken)
+    // One sweep: pick up new append-only files, queue every chunk each has completed. Returns bytes queued.
+    private long Pass()
     {
-        long hashed = 0;
         foreach (var path in EnumerateFiles())
         {
-            if (!tracked.ContainsKey(path) && options.IsAppendOnly(Path.GetFileName(path)))
+            if (!tracked.ContainsKey(path) && options.IsAppendOnly(Path.GetFileName(path)) && TrackedFile.Open(path) is { } file)
             {
-                tracked[path] = TrackedFile.Open(path);
+                tracked[path] = file;
             }
         }
 
-        foreach (var file in tracked.Values)
-        {
-            hashed += file.CatchUp(buffer, cancellationToken);
-        }
+        return tracked.Values.Sum(file => file.Dispatch(chunks, options.ChunkSize, final: false));
+    }
 
-        return hashed;
+    // While the writer writes, a worker yields to it (CRIU's dump is the critical path, and two workers
+    // beside it would take a third of its core); once the writer is done, what is left is the critical path.
+    private void Work(CancellationToken cancellationToken)
+    {
+        var nice = NativeMethods.CurrentThreadNice();
+        var yielding = options.WhileWritingNice != 0 && NativeMethods.TrySetCurrentThreadNice(Math.Min(19, nice + options.WhileWritingNice));
+        try
+        {
+            foreach (var chunk in chunks.GetConsumingEnumerable(cancellationToken))
+            {
+                var writing = !writerDone.IsSet;
+                if (yielding && !writing)
+                {
+                    yielding = !NativeMethods.TrySetCurrentThreadNice(nice);
+                }
+
+                var hashed = chunk.File.Hash(chunk, cancellationToken);
+                if (writing)
+                {
+                    Interlocked.Add(ref bytesHashedWhileWriting, hashed);
+                }
+            }
+        }
+        finally
+        {
+            // A pool-owned thread (LongRunning threads are not reused, but be safe) must not stay demoted.
+            if (yielding)
+            {
+                NativeMethods.TrySetCurrentThreadNice(nice);
+            }
+        }
     }
 
     private List<string> EnumerateFiles()
@@ -172,47 +218,79 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         }
     }
 
-    private long RemainingBytes(string path)
-    {
-        var length = new FileInfo(path) is { Exists: true } info ? info.Length : 0;
-        return tracked.TryGetValue(path, out var file) ? length - file.Offset : length;
-    }
+    /// <summary>One chunk of a file to hash.</summary>
+    private readonly record struct Chunk(TrackedFile File, int Index, long Offset, long Length);
 
-    private FileDigest Finish(string path, CancellationToken cancellationToken)
-    {
-        if (tracked.TryGetValue(path, out var file) && file.TryFinish(path, options.BufferSize, cancellationToken) is { } digest)
-        {
-            return digest;
-        }
-
-        return FileDigest.Compute(path, options.BufferSize, cancellationToken);
-    }
-
-    /// <summary>An append-only file being followed: an open handle, the hash so far and how far it got.</summary>
+    /// <summary>
+    /// A file being hashed: an open handle, the digests of its chunks so far, and how much of it has been
+    /// queued. Written by the follower (queueing) and the workers (digests); read after both are done.
+    /// </summary>
     private sealed class TrackedFile : IDisposable
     {
         private readonly SafeFileHandle handle;
-        private IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        private bool failed;
+        private readonly ConcurrentDictionary<int, string> digests = new();
+        private volatile bool failed;
+        private int queuedChunks;
 
         private TrackedFile(SafeFileHandle handle) => this.handle = handle;
 
-        public long Offset { get; private set; }
+        /// <summary>Bytes queued so far: whole chunks, plus the final partial one once queued.</summary>
+        private long Queued { get; set; }
 
-        public static TrackedFile Open(string path)
+        /// <summary>Opens a file to hash, or returns null when it is already gone.</summary>
+        public static TrackedFile? Open(string path)
         {
             try
             {
                 return new TrackedFile(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan));
             }
-            catch (FileNotFoundException)
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
-                // Gone between listing and opening: an invalid handle marks it failed, the final pass decides.
-                return new TrackedFile(new SafeFileHandle()) { failed = true };
+                return null;
             }
         }
 
-        public long CatchUp(byte[] buffer, CancellationToken cancellationToken)
+        /// <summary>
+        /// Queues every chunk completed since the last call; with <paramref name="final"/>, the last, partial
+        /// chunk too. A file shorter than what was queued is marked failed (it was not append-only).
+        /// </summary>
+        public long Dispatch(BlockingCollection<Chunk> queue, long chunkSize, bool final)
+        {
+            if (failed)
+            {
+                return 0;
+            }
+
+            long length;
+            try
+            {
+                length = RandomAccess.GetLength(handle);
+            }
+            catch (IOException)
+            {
+                failed = true;
+                return 0;
+            }
+
+            if (length < Queued)
+            {
+                failed = true;
+                return 0;
+            }
+
+            var start = Queued;
+            while (length - Queued >= chunkSize || (final && (length > Queued || queuedChunks == 0)))
+            {
+                var size = Math.Min(chunkSize, length - Queued);
+                queue.Add(new Chunk(this, queuedChunks++, Queued, size));
+                Queued += size;
+            }
+
+            return Queued - start;
+        }
+
+        /// <summary>Hashes one queued chunk; returns the bytes hashed.</summary>
+        public long Hash(Chunk chunk, CancellationToken cancellationToken)
         {
             if (failed)
             {
@@ -221,18 +299,17 @@ public sealed class GrowingFileHasher : IAsyncDisposable
 
             try
             {
-                var length = RandomAccess.GetLength(handle);
-                if (length < Offset)
+                var digest = ChunkedSha256.Hash(handle, chunk.Offset, chunk.Length, cancellationToken, out var hashed);
+                if (hashed == chunk.Length)
                 {
-                    // Not append-only after all (truncated): start over.
-                    hash.Dispose();
-                    hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                    Offset = 0;
+                    digests[chunk.Index] = digest;
+                }
+                else
+                {
+                    failed = true;
                 }
 
-                var start = Offset;
-                Offset = FileDigest.HashFrom(handle, hash, Offset, length, buffer, cancellationToken);
-                return Offset - start;
+                return hashed;
             }
             catch (IOException)
             {
@@ -242,23 +319,21 @@ public sealed class GrowingFileHasher : IAsyncDisposable
             }
         }
 
-        // Hashes the rest and returns the digest, or null when the file must be hashed from scratch
-        // (following failed, or the name now points at a different or changed file).
-        public FileDigest? TryFinish(string path, int bufferSize, CancellationToken cancellationToken)
+        /// <summary>Whether what was followed can be finished as is: not failed, and the name still shows a file of at least the queued size.</summary>
+        public bool FitsFinal(string path) =>
+            !failed && new FileInfo(path) is { Exists: true } info && info.Length >= Queued && RandomAccess.GetLength(handle) == info.Length;
+
+        /// <summary>The entry once every queued chunk is hashed, or null when the file must be hashed again from scratch.</summary>
+        public ManifestFile? Result(string relativePath, long chunkSize)
         {
-            CatchUp(GC.AllocateUninitializedArray<byte>(bufferSize), cancellationToken);
-            if (failed || new FileInfo(path) is not { Exists: true } info || info.Length != Offset)
+            if (failed || digests.Count != queuedChunks)
             {
                 return null;
             }
 
-            return new FileDigest(Offset, Convert.ToHexStringLower(hash.GetHashAndReset()));
+            return ChunkedSha256.Entry(relativePath, Queued, chunkSize, [.. Enumerable.Range(0, queuedChunks).Select(i => digests[i])]);
         }
 
-        public void Dispose()
-        {
-            handle.Dispose();
-            hash.Dispose();
-        }
+        public void Dispose() => handle.Dispose();
     }
 }

@@ -2,13 +2,19 @@ namespace Cryo.Agent.Store;
 
 /// <summary>
 /// The <c>manifest.json</c> of a checkpoint: what was checkpointed, how, with which CRIU, and every file
-/// with its size and SHA-256. Serialized as camelCase JSON by <see cref="ManifestSerializer"/>; the
+/// with its size and SHA-256 (whole, or per chunk for large files). Serialized as camelCase JSON by <see cref="ManifestSerializer"/>; the
 /// schema is versioned and a reader refuses versions it does not know.
 /// </summary>
 public sealed class CheckpointManifest
 {
-    /// <summary>The schema version this code writes and the only one it reads.</summary>
-    public const int CurrentSchemaVersion = 1;
+    /// <summary>
+    /// The schema version this code writes. 2 added per-chunk digests for large files
+    /// (<see cref="ManifestFile.ChunkSha256"/>); version 1 manifests are read too.
+    /// </summary>
+    public const int CurrentSchemaVersion = 2;
+
+    /// <summary>The oldest schema version this code reads.</summary>
+    public const int OldestReadableSchemaVersion = 1;
 
     /// <summary>The manifest's file name inside a checkpoint directory.</summary>
     public const string FileName = "manifest.json";

@@ -16,13 +16,13 @@ public static class ManifestSerializer
     /// <summary>Parses a manifest, refusing unknown schema versions.</summary>
     /// <param name="json">UTF-8 JSON.</param>
     /// <param name="source">Where it came from, for error messages.</param>
-    /// <exception cref="UnsupportedManifestVersionException">The schema version is not <see cref="CheckpointManifest.CurrentSchemaVersion"/>.</exception>
+    /// <exception cref="UnsupportedManifestVersionException">The schema version is not between <see cref="CheckpointManifest.OldestReadableSchemaVersion"/> and <see cref="CheckpointManifest.CurrentSchemaVersion"/>.</exception>
     /// <exception cref="InvalidManifestException">Not JSON, not an object, or missing required fields.</exception>
     /// <exception cref="InvalidCheckpointNameException">The key inside is not a valid key.</exception>
     public static CheckpointManifest Deserialize(ReadOnlySpan<byte> json, string source)
     {
         var version = ReadSchemaVersion(json, source);
-        if (version != CheckpointManifest.CurrentSchemaVersion)
+        if (version is < CheckpointManifest.OldestReadableSchemaVersion or > CheckpointManifest.CurrentSchemaVersion)
         {
             throw new UnsupportedManifestVersionException(source, version);
         }

@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using Cryo.Agent.Processes;
+using Cryo.Agent.Tests.Harness;
+using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
+
+namespace Cryo.Bench.Agent;
+
+/// <summary>Steps every part of the benchmark takes between and around timed runs.</summary>
+public static class BenchSteps
+{
+    /// <summary>How long one checkpoint or restore may take.</summary>
+    public static readonly TimeSpan Deadline = TimeSpan.FromMinutes(10);
+
+    /// <summary>Flushes dirty pages, so no timed run pays for the previous run's writeback.</summary>
+    public static void Sync()
+    {
+        using var sync = Process.Start(new ProcessStartInfo("sync") { UseShellExecute = false })!;
+        sync.WaitForExit();
+    }
+
+    /// <summary>Kills whatever restored copies are left in the engines' restore cgroups, and removes the cgroups.</summary>
+    public static async Task SweepRestoreCgroupsAsync(EngineOptions options)
+    {
+        foreach (var controller in options.RestoreCgroupControllers)
+        {
+            var parent = Path.Combine(HarnessCgroups.Root, controller, BenchEngines.CgroupParent);
+            if (!Directory.Exists(parent))
+            {
+                continue;
+            }
+            foreach (var cgroup in Directory.EnumerateDirectories(parent))
+            {
+                await ProcessKiller.KillCgroupAsync(cgroup, remove: true, CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>The standard output file of a standalone restore (its run directory holds one per attempt).</summary>
+    public static string RestoreOutput(EngineOptions options, string operationId) =>
+        Directory.EnumerateDirectories(Path.Combine(options.RunDirectory, "restores"), operationId + ".*")
+            .Select(d => Path.Combine(d, "stdout.log")).Single(File.Exists);
+
+    public static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException(message);
+        }
+    }
+
+    public static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;
+
+    public static double Ms(long from, long to) => Seconds(from, to) * 1000;
+}
