@@ -91,6 +91,9 @@ public static class ConditionReasons
     /// <summary>The parent Checkpoint does not exist or has not Succeeded.</summary>
     public const string ParentNotReady = "ParentNotReady";
 
+    /// <summary>The parent Checkpoint is of another pod or container (or an earlier run of it).</summary>
+    public const string ParentMismatch = "ParentMismatch";
+
     /// <summary>The node cannot build incremental chains (no memory tracking).</summary>
     public const string IncrementalNotSupported = "IncrementalNotSupported";
 

@@ -56,6 +56,15 @@ var start = new ProcessStartInfo("dotnet", [operatorDll, "--urls", "http://127.0
         ["Logging__LogLevel__Default"] = "Warning",
     },
 };
+
+// The environment the operator image sets (hack/bench-operator.sh reads it from the Dockerfile), so the figure is
+// the deployed operator's; the benchmark's own process keeps the defaults.
+foreach (var setting in (Environment.GetEnvironmentVariable("CRYO_BENCH_OPERATOR_ENV") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+{
+    var (name, value) = (setting[..setting.IndexOf('=', StringComparison.Ordinal)], setting[(setting.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+    start.Environment[name] = value;
+}
+
 using var operatorProcess = Process.Start(start)!;
 var log = new System.Text.StringBuilder();
 operatorProcess.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };

@@ -107,19 +107,35 @@ public sealed class CheckpointReconciler(
                 $"container {target.ContainerName} of pod {ns}/{spec.PodName} restarted ({recordedContainer} became {target.ContainerId})"));
         }
 
-        return spec.ParentCheckpoint is { } parent ? (target, await ValidateParentAsync(ns, parent, cancellationToken)) : (target, null);
+        return spec.ParentCheckpoint is { } parent ? (target, await ValidateParentAsync(ns, parent, target!, cancellationToken)) : (target, null);
     }
 
-    private async Task<Failure?> ValidateParentAsync(string ns, string parentName, CancellationToken cancellationToken)
+    /// <summary>
+    /// The parent must have Succeeded, and be of the same processes: the container being checkpointed, as it
+    /// runs now (same pod UID, same container ID). A chain stores only the memory changed since the parent.
+    /// </summary>
+    private async Task<Failure?> ValidateParentAsync(string ns, string parentName, RunningContainer target, CancellationToken cancellationToken)
     {
         var parent = await checkpoints.GetAsync(ns, parentName, cancellationToken);
-        return parent?.Status?.Phase switch
+        var notReady = parent?.Status?.Phase switch
         {
             null when parent is null => new Failure(ConditionReasons.ParentNotReady, $"parent Checkpoint {ns}/{parentName} does not exist"),
             Phase.Succeeded => null,
             Phase.Failed => new Failure(ConditionReasons.ParentNotReady, $"parent Checkpoint {ns}/{parentName} failed"),
             _ => new Failure(ConditionReasons.ParentNotReady, $"parent Checkpoint {ns}/{parentName} has not succeeded yet", Terminal: false),
         };
+        if (notReady is not null)
+        {
+            return notReady;
+        }
+
+        var recorded = parent!.Status!;
+        return recorded.PodUid == target.Pod.Metadata.Uid && recorded.ContainerId == target.ContainerId
+            ? null
+            : new Failure(ConditionReasons.ParentMismatch,
+                $"parent Checkpoint {ns}/{parentName} is of pod {ns}/{parent.Spec.PodName} (UID {recorded.PodUid}, container {recorded.ContainerId}), " +
+                $"not of container {target.ContainerName} of pod {ns}/{target.Pod.Metadata.Name} as it runs now (UID {target.Pod.Metadata.Uid}, container {target.ContainerId}): " +
+                "an incremental checkpoint builds on a checkpoint of the same processes");
     }
 
     /// <summary>Records the pod, node, container and pod spec being checkpointed (phase Running) before any agent call.</summary>

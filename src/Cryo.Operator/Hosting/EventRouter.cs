@@ -10,7 +10,7 @@ namespace Cryo.Operator.Hosting;
 /// Turns watch events into queue keys: a Checkpoint or Restore whose spec or deletion state changed (not
 /// its status, which only the operator writes), the unfinished Checkpoints and Restores that name a pod
 /// that changed, the Succeeded newPod Restore whose pod changed (it restores again into a restarted
-/// container), and the Restores of a Checkpoint whose phase changed.
+/// container), and the Restores and child Checkpoints (parentCheckpoint) of a Checkpoint whose phase changed.
 /// </summary>
 public sealed class EventRouter(
     ResourceWatcher<Checkpoint, CheckpointList> checkpoints,
@@ -28,11 +28,22 @@ public sealed class EventRouter(
 
         if (checkpoint.Status?.Phase != previous?.Status?.Phase || type is WatchEventType.Deleted)
         {
+            var ns = checkpoint.Metadata.NamespaceProperty;
+            var name = checkpoint.Metadata.Name;
             foreach (var (key, restore) in restores.Cache)
             {
-                if (key.Namespace == checkpoint.Metadata.NamespaceProperty && restore.Spec.CheckpointName == checkpoint.Metadata.Name && !Finished(restore.Status?.Phase))
+                if (key.Namespace == ns && restore.Spec.CheckpointName == name && !Finished(restore.Status?.Phase))
                 {
                     restoreQueue.Add(key);
+                }
+            }
+
+            // Checkpoints waiting for this one as their parent go on when it finishes, not after their backoff.
+            foreach (var (key, child) in checkpoints.Cache)
+            {
+                if (key.Namespace == ns && child.Spec.ParentCheckpoint == name && !Finished(child.Status?.Phase))
+                {
+                    checkpointQueue.Add(key);
                 }
             }
         }

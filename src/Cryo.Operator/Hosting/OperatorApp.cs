@@ -24,7 +24,10 @@ public static class OperatorApp
     /// </summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The slim builder: Kestrel over plain HTTP and configuration, logging, DI, without what an operator serving
+        // /metrics and probes never uses (HTTPS/QUIC endpoints, IIS integration, host filtering): fewer assemblies
+        // loaded, a few MiB less resident (hack/bench.sh operator).
+        var builder = WebApplication.CreateSlimBuilder(args);
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o =>
         {

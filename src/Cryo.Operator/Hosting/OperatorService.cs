@@ -44,9 +44,15 @@ public sealed class OperatorService(
         using var checkpointQueue = new WorkQueue();
         using var restoreQueue = new WorkQueue();
         var checkpoints = new ResourceWatcher<Checkpoint, CheckpointList>(
-            Checkpoint.KindName, resources.Checkpoints.ListAsync, keepCache: true, settings.WatchTimeout, metrics, logger);
+            Checkpoint.KindName, resources.Checkpoints.ListAsync, keepCache: true, settings.WatchTimeout, metrics, logger)
+        {
+            Keep = CachedFields.Checkpoint,
+        };
         var restores = new ResourceWatcher<Restore, RestoreList>(
-            Restore.KindName, resources.Restores.ListAsync, keepCache: true, settings.WatchTimeout, metrics, logger);
+            Restore.KindName, resources.Restores.ListAsync, keepCache: true, settings.WatchTimeout, metrics, logger)
+        {
+            Keep = CachedFields.Restore,
+        };
         var pods = new ResourceWatcher<V1Pod, V1PodList>("Pod", (request, token) => client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(
                 allowWatchBookmarks: request.Watch ? true : null, resourceVersion: request.ResourceVersion,
                 timeoutSeconds: request.TimeoutSeconds, watch: request.Watch, cancellationToken: token),

@@ -31,6 +31,12 @@ public sealed class ResourceWatcher<T, TList>(
     private readonly HashSet<ObjectKey> known = [];
     private readonly TaskCompletionSource synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>
+    /// Applied to every object as it arrives, before the cache and the change callback see it: what of it is
+    /// worth keeping (see <see cref="CachedFields"/>). Keeps everything by default.
+    /// </summary>
+    public Func<T, T> Keep { get; init; } = obj => obj;
+
     /// <summary>The latest copy of every object (empty unless the cache is kept).</summary>
     public IReadOnlyDictionary<ObjectKey, T> Cache => cache;
 
@@ -88,7 +94,7 @@ public sealed class ResourceWatcher<T, TList>(
         using var response = await list(new ListRequest(false, null, null), cancellationToken);
         var body = response.Body;
         var listed = new HashSet<ObjectKey>();
-        foreach (var item in body.Items)
+        foreach (var item in body.Items.Select(Keep))
         {
             var key = KeyOf(item);
             listed.Add(key);
@@ -118,15 +124,16 @@ public sealed class ResourceWatcher<T, TList>(
 
         // WatchAsync over a list call is the client's only watch for custom resources.
 #pragma warning disable CS0618
-        await foreach (var (type, obj) in response.WatchAsync<T, TList>(errors.Add, cancellationToken))
+        await foreach (var (type, received) in response.WatchAsync<T, TList>(errors.Add, cancellationToken))
 #pragma warning restore CS0618
         {
-            ResourceVersion = obj.Metadata.ResourceVersion ?? ResourceVersion;
+            ResourceVersion = received.Metadata.ResourceVersion ?? ResourceVersion;
             if (type is WatchEventType.Bookmark)
             {
                 continue;
             }
 
+            var obj = Keep(received);
             var previous = Apply(type, obj);
             onChange(type, obj, previous);
         }

@@ -41,6 +41,13 @@ public sealed class FakeAgentEngine(string nodeName)
     /// <summary>When set, the next new checkpoint operation fails with it.</summary>
     public RpcException? FailNextCheckpoint { get; set; }
 
+    /// <summary>
+    /// Whether the node's kernel tracks dirty memory (soft-dirty, CRIU's <c>mem_dirty_track</c>), which incremental
+    /// checkpoints need. False by default, like this machine's kernel: a checkpoint naming a parent is then refused
+    /// as the real agent refuses it (FAILED_PRECONDITION, FEATURE_UNAVAILABLE, a PreconditionFailure naming the feature).
+    /// </summary>
+    public bool MemoryTracking { get; set; }
+
     /// <summary>While set, new restore operations fail with the exception it returns for them (none: they run); cleared, the agent "recovers".</summary>
     public Func<RestoreRequest, RpcException?>? RestoreFailure { get; set; }
 
@@ -102,6 +109,11 @@ public sealed class FakeAgentEngine(string nodeName)
             await hold.Task;
         }
 
+        if (request.ParentCheckpoint.Length > 0 && !MemoryTracking)
+        {
+            throw FeatureUnavailable("mem_dirty_track", "kernel lacks CONFIG_MEM_SOFT_DIRTY: incremental (pre-dump/track-mem) checkpoints are unavailable");
+        }
+
         Interlocked.Increment(ref dumps);
         return new CheckpointResult
         {
@@ -114,6 +126,24 @@ public sealed class FakeAgentEngine(string nodeName)
             ProcessCount = 1,
             Timings = new CheckpointTimings { FreezeMs = 3, DumpMs = 20, TotalMs = 30 },
         };
+    }
+
+    /// <summary>The status the agent's StatusMapper sends for a FeatureUnavailableException.</summary>
+    private static RpcException FeatureUnavailable(string feature, string reason)
+    {
+        var status = new Google.Rpc.Status
+        {
+            Code = (int)StatusCode.FailedPrecondition,
+            Message = $"feature {feature} is not available on this node: {reason}",
+        };
+        var info = new Google.Rpc.ErrorInfo { Domain = "cryo.io", Reason = "FEATURE_UNAVAILABLE" };
+        info.Metadata.Add("feature", feature);
+        info.Metadata.Add("reason", reason);
+        status.Details.Add(Google.Protobuf.WellKnownTypes.Any.Pack(info));
+        var precondition = new Google.Rpc.PreconditionFailure();
+        precondition.Violations.Add(new Google.Rpc.PreconditionFailure.Types.Violation { Type = "FEATURE", Subject = feature, Description = reason });
+        status.Details.Add(Google.Protobuf.WellKnownTypes.Any.Pack(precondition));
+        return status.ToRpcException();
     }
 
     private async Task<RestoreResponse> RunRestoreAsync(RestoreRequest request)

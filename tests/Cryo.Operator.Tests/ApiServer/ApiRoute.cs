@@ -39,6 +39,6 @@ internal sealed record ApiRoute(ResourceType Type, string? Namespace, string? Na
 
         var name = s.Length > i + 1 ? Uri.UnescapeDataString(s[i + 1]) : null;
         var sub = s.Length > i + 2 ? s[i + 2] : null;
-        return sub is null or "status" ? new ApiRoute(type, ns, name, sub) : null;
+        return sub is null or "status" || (sub == "binding" && type == ResourceType.Pods) ? new ApiRoute(type, ns, name, sub) : null;
     }
 }

@@ -120,6 +120,36 @@ internal sealed class ResourceStore(int historyLimit)
         }
     }
 
+    /// <summary>
+    /// POST pods/{name}/binding, as the scheduler binds a pod: sets <c>spec.nodeName</c> of a pod that has none;
+    /// a pod already bound answers 409, as the real API server does.
+    /// </summary>
+    public JsonObject Bind(string ns, string name, JsonObject binding)
+    {
+        var node = binding["target"]?["name"]?.GetValue<string>();
+        if (string.IsNullOrEmpty(node))
+        {
+            throw new ApiError(422, "Invalid", $"Binding \"{name}\" is invalid: target.name: Required value", ResourceType.Pods, name);
+        }
+
+        lock (gate)
+        {
+            var current = Find(ResourceType.Pods, ns, name);
+            if (current["spec"]?["nodeName"]?.GetValue<string>() is { Length: > 0 } assigned)
+            {
+                throw new ApiError(409, "Conflict",
+                    $"Operation cannot be fulfilled on pods/binding \"{name}\": pod {name} is already assigned to node \"{assigned}\"", ResourceType.Pods, name);
+            }
+
+            var next = (JsonObject)current.DeepClone();
+            var spec = next["spec"] as JsonObject ?? (JsonObject)(next["spec"] = new JsonObject());
+            spec["nodeName"] = node;
+            Commit(ResourceType.Pods, ns, name, current, next);
+        }
+
+        return new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success", ["code"] = 201 };
+    }
+
     /// <summary>PATCH: the patch is applied to the current object, then written as an update.</summary>
     public JsonObject Patch(ResourceType type, string ns, string name, Func<JsonObject, JsonNode> patch, bool status)
     {

@@ -147,6 +147,11 @@ public sealed class TestApiServer : IAsyncDisposable
         var ns = route.Namespace;
         switch (request.Method)
         {
+            case "POST" when route.Subresource == "binding" && route.Name is not null:
+                await WriteJsonAsync(context, 201, Store.Bind(Require(ns), route.Name, await ReadObjectAsync(request)));
+                break;
+            case not "POST" when route.Subresource == "binding":
+                throw new ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
             case "GET" when route.Name is null && query["watch"] is ["true"] or ["1"]:
                 await WatchAsync(context, route);
                 break;

@@ -294,6 +294,25 @@ public sealed class TestApiServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Binding_Should_AssignAnUnscheduledPodToANode_Once_LikeTheScheduler()
+    {
+        // Arrange
+        await client.CoreV1.CreateNamespacedPodAsync(NewPod("free", null, "free"), Ns);
+        var binding = new V1Binding { Metadata = new V1ObjectMeta { Name = "free" }, Target = new V1ObjectReference { Kind = "Node", Name = "node-2" } };
+
+        // Act
+        await client.CoreV1.CreateNamespacedPodBindingAsync(binding, "free", Ns);
+        var bound = await client.CoreV1.ReadNamespacedPodAsync("free", Ns);
+        binding.Target.Name = "node-3";
+        var again = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.CreateNamespacedPodBindingAsync(binding, "free", Ns));
+
+        // Assert
+        Assert.Equal("node-2", bound.Spec.NodeName);
+        Assert.Equal(HttpStatusCode.Conflict, again.Response.StatusCode);
+        Assert.Equal("node-2", (await client.CoreV1.ReadNamespacedPodAsync("free", Ns)).Spec.NodeName);
+    }
+
+    [Fact]
     public async Task Leases_Should_ConflictOnStaleUpdates()
     {
         // Arrange
@@ -353,7 +372,7 @@ public sealed class TestApiServerTests : IAsyncLifetime
     private static Checkpoint NewCheckpoint(string name) =>
         new() { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns }, Spec = new CheckpointSpec { PodName = "pod" } };
 
-    private static V1Pod NewPod(string name, string node, string app) => new()
+    private static V1Pod NewPod(string name, string? node, string app) => new()
     {
         Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["app"] = app } },
         Spec = new V1PodSpec { NodeName = node, Containers = [new V1Container { Name = "app", Image = "img" }] },

@@ -5,8 +5,9 @@ using k8s.Models;
 namespace Cryo.Operator.Tests.Cluster;
 
 /// <summary>
-/// What kubelets (and the DaemonSet controller) would do in the test cluster, through the real client:
-/// create running workload pods and agent pods, and start pods created for Restores on their node.
+/// What kubelets, the scheduler and the DaemonSet controller would do in the test cluster, through the real
+/// client: create running workload pods and agent pods, bind unscheduled pods to a node, and start pods
+/// created for Restores on their node.
 /// </summary>
 public sealed class FakeKubelet(IKubernetes client)
 {
@@ -69,9 +70,26 @@ public sealed class FakeKubelet(IKubernetes client)
         await StartAsync(pod, "127.0.0.1");
     }
 
+    /// <summary>Binds an unscheduled pod to <paramref name="node"/> through pods/binding, as the scheduler does.</summary>
+    public async Task<V1Pod> ScheduleAsync(V1Pod pod, string node)
+    {
+        var binding = new V1Binding
+        {
+            Metadata = new V1ObjectMeta { Name = pod.Metadata.Name, NamespaceProperty = pod.Metadata.NamespaceProperty },
+            Target = new V1ObjectReference { ApiVersion = "v1", Kind = "Node", Name = node },
+        };
+        await client.CoreV1.CreateNamespacedPodBindingAsync(binding, pod.Metadata.Name, pod.Metadata.NamespaceProperty);
+        return await client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty);
+    }
+
     /// <summary>Reports every container of <paramref name="pod"/> running, as its node's kubelet would.</summary>
     public async Task<V1Pod> StartAsync(V1Pod pod, string podIp = "10.0.0.10")
     {
+        if (string.IsNullOrEmpty(pod.Spec.NodeName))
+        {
+            throw new InvalidOperationException($"pod {pod.Metadata.Name} is not bound to a node: no kubelet would start it");
+        }
+
         pod.Status = new V1PodStatus
         {
             Phase = "Running",
@@ -159,7 +177,11 @@ public sealed class FakeKubelet(IKubernetes client)
     }
 
     /// <summary>Starts the pod a Restore created, once it exists.</summary>
-    public async Task<V1Pod> StartRestorePodAsync(string ns, string restoreName, TimeSpan timeout)
+    public async Task<V1Pod> StartRestorePodAsync(string ns, string restoreName, TimeSpan timeout) =>
+        await StartAsync(await RestorePodAsync(ns, restoreName, timeout));
+
+    /// <summary>The pod a Restore created, once it exists.</summary>
+    public async Task<V1Pod> RestorePodAsync(string ns, string restoreName, TimeSpan timeout)
     {
         V1Pod? pod = null;
         await Eventually.TrueAsync(async () =>
@@ -168,6 +190,6 @@ public sealed class FakeKubelet(IKubernetes client)
             pod = pods.Items.SingleOrDefault();
             return pod is not null;
         }, $"the pod of Restore {restoreName} is created", timeout);
-        return await StartAsync(pod!);
+        return pod!;
     }
 }

@@ -70,6 +70,57 @@ public sealed class RestoreReconcilerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Restore_Should_LeaveThePodToTheScheduler_And_RestoreOnTheNodeItChose_When_NoNodeIsAsked()
+    {
+        // Arrange: the checkpoint was taken on node-1; nothing in the Restore names a node.
+        var spec = new RestoreSpec { CheckpointName = "web-1", NewPod = new NewPodTarget { Name = "web-free" } };
+
+        // Act: the operator creates the pod; the test schedules it onto node-2 and its kubelet starts it.
+        await cluster.CreateRestoreAsync("free-1", spec);
+        var created = await cluster.Kubelet.RestorePodAsync(OperatorHarness.Ns, "free-1", Eventually.DefaultTimeout);
+        var unscheduled = await cluster.WaitForRestoreAsync("free-1",
+            r => r.Status?.Conditions?.Any(c => c is { Type: ConditionTypes.PodReady, Reason: ConditionReasons.WaitingForPlaceholder }) == true,
+            "waiting for the placeholder");
+        var bound = await cluster.Kubelet.ScheduleAsync(created, "node-2");
+        var running = await cluster.Kubelet.StartAsync(bound);
+        var done = await cluster.WaitForRestoreAsync("free-1", r => r.Status?.Phase is Phase.Succeeded or Phase.Failed, "finished");
+
+        // Assert: created without a node (not pinned to the checkpointed one), restored by node-2's agent.
+        Assert.Null(created.Spec.NodeName);
+        Assert.Null(unscheduled.Status!.NodeName);
+        Assert.Empty(cluster.Agents["node-1"].Engine.RestoreCalls);
+        var call = Assert.Single(cluster.Agents["node-2"].Engine.RestoreCalls);
+        Assert.Equal(running.Status.ContainerStatuses[0].ContainerID["containerd://".Length..], call.Container.ContainerId);
+        Assert.Equal(Phase.Succeeded, done.Status!.Phase);
+        Assert.Equal(("web-free", "node-2"), (done.Status.PodName, done.Status.NodeName));
+    }
+
+    [Fact]
+    public async Task Restore_Should_PutTheNodeSelectorOnThePodItCreates_And_RestoreWhereItIsScheduled()
+    {
+        // Arrange
+        var spec = new RestoreSpec
+        {
+            CheckpointName = "web-1",
+            NewPod = new NewPodTarget { Name = "web-ssd", NodeSelector = new Dictionary<string, string> { ["disk"] = "ssd" } },
+        };
+
+        // Act: the test plays the scheduler, placing the pod on node-2 (the node labelled disk=ssd).
+        await cluster.CreateRestoreAsync("ssd-1", spec);
+        var created = await cluster.Kubelet.RestorePodAsync(OperatorHarness.Ns, "ssd-1", Eventually.DefaultTimeout);
+        await cluster.Kubelet.StartAsync(await cluster.Kubelet.ScheduleAsync(created, "node-2"));
+        var done = await cluster.WaitForRestoreAsync("ssd-1", r => r.Status?.Phase is Phase.Succeeded or Phase.Failed, "finished");
+
+        // Assert
+        Assert.Equal(new Dictionary<string, string> { ["disk"] = "ssd" }, created.Spec.NodeSelector);
+        Assert.Null(created.Spec.NodeName);
+        Assert.Equal(Phase.Succeeded, done.Status!.Phase);
+        Assert.Equal("node-2", done.Status.NodeName);
+        Assert.Single(cluster.Agents["node-2"].Engine.RestoreCalls);
+        Assert.Empty(cluster.Agents["node-1"].Engine.RestoreCalls);
+    }
+
+    [Fact]
     public async Task Restore_Should_RestoreIntoExistingPodContainer()
     {
         // Arrange

@@ -74,12 +74,44 @@ public sealed class ResourceWatcherTests : IAsyncLifetime
         await run;
     }
 
-    private (ResourceWatcher<Checkpoint, CheckpointList> Watcher, List<(WatchEventType, string)> Events, Task Run, Func<Task> Stop) StartWatcher()
+    [Fact]
+    public async Task Watcher_Should_CacheOnlyWhatTheRouterReads_When_GivenCachedFields()
+    {
+        // Arrange: a Checkpoint with an annotation and a recorded pod spec in its status.
+        var created = await client.CustomObjects.CreateNamespacedCustomObjectAsync<Checkpoint>(
+            new Checkpoint
+            {
+                Metadata = new V1ObjectMeta { Name = "a", NamespaceProperty = "ns", Annotations = new Dictionary<string, string> { ["note"] = new('x', 4096) } },
+                Spec = new CheckpointSpec { PodName = "p" },
+            },
+            CryoNames.Group, CryoNames.Version, "ns", Checkpoint.Plural);
+        created.Status = new CheckpointStatus { Phase = Phase.Running, PodSpec = new V1PodSpec { Containers = [new V1Container { Name = "app", Image = "img" }] } };
+        await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<Checkpoint>(created, CryoNames.Group, CryoNames.Version, "ns", Checkpoint.Plural, "a");
+        var (watcher, _, run, stop) = StartWatcher(CachedFields.Checkpoint);
+
+        // Act
+        await watcher.Synced;
+        var cached = watcher.Cache[new("ns", "a")];
+        await stop();
+
+        // Assert
+        Assert.Equal(("p", Phase.Running), (cached.Spec.PodName, cached.Status!.Phase));
+        Assert.Null(cached.Status.PodSpec);
+        Assert.Null(cached.Metadata.Annotations);
+        Assert.Equal(created.Metadata.Uid, cached.Metadata.Uid);
+        await run;
+    }
+
+    private (ResourceWatcher<Checkpoint, CheckpointList> Watcher, List<(WatchEventType, string)> Events, Task Run, Func<Task> Stop) StartWatcher(
+        Func<Checkpoint, Checkpoint>? keep = null)
     {
         var resources = new CryoResources(client);
         var watcher = new ResourceWatcher<Checkpoint, CheckpointList>(
             "Checkpoint", resources.Checkpoints.ListAsync, keepCache: true, TimeSpan.FromSeconds(30),
-            new OperatorMetrics(Prometheus.Metrics.NewCustomRegistry()), NullLogger.Instance);
+            new OperatorMetrics(Prometheus.Metrics.NewCustomRegistry()), NullLogger.Instance)
+        {
+            Keep = keep ?? (c => c),
+        };
         var events = new List<(WatchEventType, string)>();
         var cts = new CancellationTokenSource();
         var run = watcher.RunAsync((type, obj, _) =>
