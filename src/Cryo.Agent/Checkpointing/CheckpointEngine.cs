@@ -104,7 +104,7 @@ public sealed class CheckpointEngine(
         DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, CheckpointCommand command, IProgress<CheckpointStage> progress, CancellationToken cancellationToken)
     {
         var deadline = command.Timeout > TimeSpan.Zero ? command.Timeout : settings.DefaultTimeout;
-        var networkLock = await RecordNetworkLockAsync(plan, pending, tree, cancellationToken).ConfigureAwait(false);
+        var recovery = await RecordForRecoveryAsync(plan, pending, tree, cancellationToken).ConfigureAwait(false);
         var capture = FilesystemCapture.For(tree);
         var workDirectory = capture is null ? null : OperationDirectory.Create(settings, "checkpoints", command.OperationId);
         var gate = workDirectory is null ? null : ActionScriptGate.Create(workDirectory, "post-dump", deadline);
@@ -129,7 +129,7 @@ public sealed class CheckpointEngine(
                 catch (Exception e) when (e is CriuException or OperationCanceledException)
                 {
                     // Before the thaw: a tree that CRIU left frozen cannot touch its sockets while they are repaired.
-                    var released = await ReleaseNetworkLockAsync(networkLock, command).ConfigureAwait(false);
+                    var released = await ReleaseNetworkLockAsync(recovery.NetworkLock, command).ConfigureAwait(false);
                     LeaveRunning(plan, command, e);
                     await stopCapture.CancelAsync().ConfigureAwait(false);
                     // A capture that failed is why CRIU's post-dump action failed: report that cause.
@@ -145,11 +145,8 @@ public sealed class CheckpointEngine(
                     }
                     throw;
                 }
-                if (networkLock is not null)
-                {
-                    // Nothing to undo any more, and the record is no part of the checkpoint.
-                    NetworkLockRecord.Delete(pending.Directory);
-                }
+                // CRIU finished: nothing to undo any more, and the record is no part of the checkpoint.
+                DumpRecoveryRecord.Delete(pending.Directory);
                 var (filesystem, archives) = await captured.ConfigureAwait(false);
                 var files = await hasher.CompleteAsync(cancellationToken).ConfigureAwait(false);
                 var stats = CriuStatisticsReader.ReadDump(plan.Options.ImagesDirectory);
@@ -200,17 +197,13 @@ public sealed class CheckpointEngine(
     }
 
     /// <summary>
-    /// With tcpEstablished, CRIU blocks the tree's connections while it dumps; a CRIU that is killed cannot
-    /// unblock them. Record where the lock will be before CRIU starts, so that a failed dump, or the next
-    /// agent after a crash, can remove it.
+    /// CRIU freezes the tree and, with tcpEstablished, blocks its connections; a CRIU killed with the agent
+    /// undoes neither. Record what undoing them takes before CRIU starts, so that a failed dump, or the next
+    /// agent after a crash (<see cref="Hosting.StoreRecovery"/>), gives the workload back.
     /// </summary>
-    private static async Task<NetworkLockRecord?> RecordNetworkLockAsync(DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, CancellationToken cancellationToken)
+    private static async Task<DumpRecoveryRecord> RecordForRecoveryAsync(DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, CancellationToken cancellationToken)
     {
-        if (!plan.Options.TcpEstablished)
-        {
-            return null;
-        }
-        var record = NetworkLockRecord.For(tree, plan.Options);
+        var record = await DumpRecoveryRecord.ForAsync(tree, plan, cancellationToken).ConfigureAwait(false);
         await record.WriteAsync(pending.Directory, cancellationToken).ConfigureAwait(false);
         return record;
     }

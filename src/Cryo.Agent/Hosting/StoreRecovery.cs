@@ -30,20 +30,20 @@ public sealed class StoreRecovery(ImageStore store, ILogger<StoreRecovery> logge
         var release = new NetworkLockRelease(logger);
         foreach (var directory in store.ListAbandoned())
         {
-            NetworkLockRecord? record;
+            DumpRecoveryRecord? record;
             try
             {
-                record = NetworkLockRecord.Read(directory);
+                record = DumpRecoveryRecord.Read(directory);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
             {
-                logger.LogError(e, "interrupted dump in {Directory}: cannot read its network lock record; if it used tcpEstablished, its tree's TCP connections may stay blocked", directory);
+                logger.LogError(e, "interrupted dump in {Directory}: cannot read its recovery record; if it used tcpEstablished, its tree's TCP connections may stay blocked", directory);
                 continue;
             }
-            if (record is not null)
+            if (record?.NetworkLock is { } networkLock)
             {
                 // A failure is logged by the release, with the command that removes the lock by hand.
-                await release.ReleaseAsync(record, $"interrupted dump in {directory}", cancellationToken);
+                await release.ReleaseAsync(networkLock, $"interrupted dump in {directory}", cancellationToken);
             }
         }
     }

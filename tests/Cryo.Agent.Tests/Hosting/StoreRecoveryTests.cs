@@ -47,7 +47,7 @@ public sealed class StoreRecoveryTests : IDisposable
         var tree = await new ContainerResolver().ResolveAsync(command.Source, CancellationToken.None);
         var pending = engines.Store.Begin(new CheckpointKey(command.Namespace, command.Name, command.OperationId));
         var plan = DumpPlan.For(tree, command, pending.ImagesDirectory, sessionOutsideTree: false);
-        await NetworkLockRecord.For(tree, plan.Options).WriteAsync(pending.Directory, CancellationToken.None);
+        await (await DumpRecoveryRecord.ForAsync(tree, plan, CancellationToken.None)).WriteAsync(pending.Directory, CancellationToken.None);
         var criu = new InterruptingCriu(engines.Criu) { OnlyAtPostDump = true };
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => criu.DumpAsync(plan.Options, plan.Launch, Patience, CancellationToken.None));
         Assert.True(criu.Interrupted, "the dump finished before CRIU reached post-dump");
