@@ -130,7 +130,7 @@ public sealed class CheckpointEngine(
                 {
                     // Before the thaw: a tree that CRIU left frozen cannot touch its sockets while they are repaired.
                     var released = await ReleaseNetworkLockAsync(recovery.NetworkLock, command).ConfigureAwait(false);
-                    LeaveRunning(plan, command, e);
+                    LeaveRunning(plan, recovery, command, e);
                     await stopCapture.CancelAsync().ConfigureAwait(false);
                     // A capture that failed is why CRIU's post-dump action failed: report that cause.
                     var cause = await FailureOf(captured).ConfigureAwait(false);
@@ -222,10 +222,13 @@ public sealed class CheckpointEngine(
         return await new NetworkLockRelease(logger).ReleaseAsync(record, $"checkpoint {command.Namespace}/{command.Name}", CancellationToken.None).ConfigureAwait(false);
     }
 
-    /// <summary>A failed or killed dump must not leave the workload frozen.</summary>
-    private void LeaveRunning(DumpPlan plan, CheckpointCommand command, Exception failure)
+    /// <summary>
+    /// A failed or killed dump must not leave the workload frozen — unless it was frozen before the dump
+    /// (a paused container): that freeze is someone else's, as at the next start (<see cref="InterruptedDumpRecovery"/>).
+    /// </summary>
+    private void LeaveRunning(DumpPlan plan, DumpRecoveryRecord recovery, CheckpointCommand command, Exception failure)
     {
-        if (plan.Freezer is null)
+        if (plan.Freezer is null || recovery.Freezer is { WasFrozen: true })
         {
             return;
         }
