@@ -21,6 +21,19 @@ public sealed class CgroupFreezer
     /// <summary>The freezer cgroup's directory, as CRIU's <c>--freeze-cgroup</c> wants it.</summary>
     public string Directory => directory;
 
+    /// <summary>Whether this is a cgroup v2 freezer (<c>cgroup.freeze</c>) rather than v1 (<c>freezer.state</c>).</summary>
+    public bool IsUnified => unified;
+
+    /// <summary>Whether the cgroup still exists.</summary>
+    public bool Exists => System.IO.Directory.Exists(directory);
+
+    /// <summary>The freezer at <paramref name="directory"/>, as recorded earlier (by <see cref="Directory"/> and <see cref="IsUnified"/>).</summary>
+    public static CgroupFreezer At(string directory, bool unified)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        return new CgroupFreezer(directory, unified);
+    }
+
     /// <summary>
     /// The freezer of the tree's own cgroup, or null when the tree sits in the root cgroup (a plain
     /// process): freezing the root would stop the whole machine, so CRIU then seizes tasks with ptrace.
@@ -50,6 +63,11 @@ public sealed class CgroupFreezer
         }
         return File.ReadAllText(Path.Combine(directory, "freezer.state")).Trim() != "THAWED";
     }
+
+    /// <summary>The shell command that thaws the cgroup, for messages that ask a person to do it.</summary>
+    public string ThawCommand => unified
+        ? $"echo 0 > {Path.Combine(directory, "cgroup.freeze")}"
+        : $"echo THAWED > {Path.Combine(directory, "freezer.state")}";
 
     /// <summary>Thaws the cgroup if it is frozen; a no-op when the cgroup is gone.</summary>
     public void Thaw()

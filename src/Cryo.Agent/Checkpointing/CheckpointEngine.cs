@@ -107,7 +107,7 @@ public sealed class CheckpointEngine(
         CancellationToken cancellationToken)
     {
         var deadline = command.Timeout > TimeSpan.Zero ? command.Timeout : settings.DefaultTimeout;
-        var networkLock = await RecordNetworkLockAsync(plan, pending, tree, cancellationToken).ConfigureAwait(false);
+        var recovery = await RecordForRecoveryAsync(plan, pending, tree, cancellationToken).ConfigureAwait(false);
         var workDirectory = capture is null ? null : OperationDirectory.Create(settings, "checkpoints", command.OperationId);
         var gate = workDirectory is null ? null : ActionScriptGate.Create(workDirectory, "post-dump", deadline);
         var options = gate is null ? plan.Options : plan.Options with { ActionScript = gate.ScriptPath };
@@ -131,8 +131,8 @@ public sealed class CheckpointEngine(
                 catch (Exception e) when (e is CriuException or OperationCanceledException)
                 {
                     // Before the thaw: a tree that CRIU left frozen cannot touch its sockets while they are repaired.
-                    var released = await ReleaseNetworkLockAsync(networkLock, command).ConfigureAwait(false);
-                    LeaveRunning(plan, command, e);
+                    var released = await ReleaseNetworkLockAsync(recovery.NetworkLock, command).ConfigureAwait(false);
+                    LeaveRunning(plan, recovery, command, e);
                     await stopCapture.CancelAsync().ConfigureAwait(false);
                     // A capture that failed is why CRIU's post-dump action failed: report that cause.
                     var cause = await FailureOf(captured).ConfigureAwait(false);
@@ -147,11 +147,8 @@ public sealed class CheckpointEngine(
                     }
                     throw;
                 }
-                if (networkLock is not null)
-                {
-                    // Nothing to undo any more, and the record is no part of the checkpoint.
-                    NetworkLockRecord.Delete(pending.Directory);
-                }
+                // CRIU finished: nothing to undo any more, and the record is no part of the checkpoint.
+                DumpRecoveryRecord.Delete(pending.Directory);
                 var (filesystem, archives) = await captured.ConfigureAwait(false);
                 var files = await hasher.CompleteAsync(cancellationToken).ConfigureAwait(false);
                 var stats = CriuStatisticsReader.ReadDump(plan.Options.ImagesDirectory);
@@ -202,17 +199,13 @@ public sealed class CheckpointEngine(
     }
 
     /// <summary>
-    /// With tcpEstablished, CRIU blocks the tree's connections while it dumps; a CRIU that is killed cannot
-    /// unblock them. Record where the lock will be before CRIU starts, so that a failed dump, or the next
-    /// agent after a crash, can remove it.
+    /// CRIU freezes the tree and, with tcpEstablished, blocks its connections; a CRIU killed with the agent
+    /// undoes neither. Record what undoing them takes before CRIU starts, so that a failed dump, or the next
+    /// agent after a crash (<see cref="Hosting.StoreRecovery"/>), gives the workload back.
     /// </summary>
-    private static async Task<NetworkLockRecord?> RecordNetworkLockAsync(DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, CancellationToken cancellationToken)
+    private static async Task<DumpRecoveryRecord> RecordForRecoveryAsync(DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, CancellationToken cancellationToken)
     {
-        if (!plan.Options.TcpEstablished)
-        {
-            return null;
-        }
-        var record = NetworkLockRecord.For(tree, plan.Options);
+        var record = await DumpRecoveryRecord.ForAsync(tree, plan, cancellationToken).ConfigureAwait(false);
         await record.WriteAsync(pending.Directory, cancellationToken).ConfigureAwait(false);
         return record;
     }
@@ -231,10 +224,13 @@ public sealed class CheckpointEngine(
         return await new NetworkLockRelease(logger).ReleaseAsync(record, $"checkpoint {command.Namespace}/{command.Name}", CancellationToken.None).ConfigureAwait(false);
     }
 
-    /// <summary>A failed or killed dump must not leave the workload frozen.</summary>
-    private void LeaveRunning(DumpPlan plan, CheckpointCommand command, Exception failure)
+    /// <summary>
+    /// A failed or killed dump must not leave the workload frozen — unless it was frozen before the dump
+    /// (a paused container): that freeze is someone else's, as at the next start (<see cref="InterruptedDumpRecovery"/>).
+    /// </summary>
+    private void LeaveRunning(DumpPlan plan, DumpRecoveryRecord recovery, CheckpointCommand command, Exception failure)
     {
-        if (plan.Freezer is null)
+        if (plan.Freezer is null || recovery.Freezer is { WasFrozen: true })
         {
             return;
         }

@@ -6,15 +6,16 @@ namespace Cryo.Agent.Hosting;
 /// <summary>
 /// At start, removes what a killed agent left in the store's temporary area (half-written checkpoints,
 /// half-finished deletes), so the store never holds an uncommitted checkpoint for long. Before that, it
-/// removes the network lock of each <c>--tcp-established</c> dump that died with the agent: the
-/// workload kept running, but its TCP connections stay blocked until the lock is gone.
+/// gives back the workload of each dump that died with the agent (<see cref="InterruptedDumpRecovery"/>):
+/// a CRIU still dumping is killed, a network lock removed, a tree left frozen thawed — from the
+/// <see cref="DumpRecoveryRecord"/> the dump wrote before it began.
 /// </summary>
 public sealed class StoreRecovery(ImageStore store, ILogger<StoreRecovery> logger) : IHostedService
 {
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await ReleaseNetworkLocksAsync(cancellationToken);
+        await RecoverInterruptedDumpsAsync(cancellationToken);
         var removed = store.RecoverAbandoned();
         if (removed > 0)
         {
@@ -25,26 +26,23 @@ public sealed class StoreRecovery(ImageStore store, ILogger<StoreRecovery> logge
     /// <inheritdoc />
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    private async Task ReleaseNetworkLocksAsync(CancellationToken cancellationToken)
+    private async Task RecoverInterruptedDumpsAsync(CancellationToken cancellationToken)
     {
-        var release = new NetworkLockRelease(logger);
+        var recovery = new InterruptedDumpRecovery(logger);
         foreach (var directory in store.ListAbandoned())
         {
-            NetworkLockRecord? record;
+            DumpRecoveryRecord? record;
             try
             {
-                record = NetworkLockRecord.Read(directory);
+                record = DumpRecoveryRecord.Read(directory);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
             {
-                logger.LogError(e, "interrupted dump in {Directory}: cannot read its network lock record; if it used tcpEstablished, its tree's TCP connections may stay blocked", directory);
-                continue;
+                logger.LogError(e, "interrupted dump in {Directory}: cannot read its recovery record; its tree may stay frozen, or its TCP connections blocked", directory);
+                record = null;
             }
-            if (record is not null)
-            {
-                // A failure is logged by the release, with the command that removes the lock by hand.
-                await release.ReleaseAsync(record, $"interrupted dump in {directory}", cancellationToken);
-            }
+            // Also without a record: a CRIU still dumping into the directory is ended either way.
+            await recovery.RecoverAsync(directory, record, cancellationToken);
         }
     }
 }

@@ -89,6 +89,31 @@ public sealed class CheckpointEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Checkpoint_Should_LeaveAPausedWorkloadPaused_When_TheDumpIsInterrupted()
+    {
+        var interrupting = (InterruptingCriu)null!;
+        using var killing = new TestEngines(criu => interrupting = new InterruptingCriu(criu));
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        var state = Path.Combine(workload.CgroupDirectory("freezer"), "freezer.state");
+        // Paused before the checkpoint began, as a runtime pauses a container.
+        await File.WriteAllTextAsync(state, "FROZEN");
+        for (var waited = 0; File.ReadAllText(state).Trim() != "FROZEN"; waited++)
+        {
+            Assert.True(waited < 500, "the workload's cgroup did not freeze");
+            await Task.Delay(10);
+        }
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            killing.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "paused"), new RecordingProgress<CheckpointStage>(), CancellationToken.None));
+
+        Assert.True(interrupting.Interrupted, "the dump finished before the tree was seen frozen");
+        Assert.Equal("FROZEN", File.ReadAllText(state).Trim());
+        Assert.Empty(killing.Store.List());
+        Assert.Empty(LeftoverTemporaryEntries(killing.StoreRoot));
+    }
+
+    [Fact]
     public async Task Checkpoint_Should_UnblockTheTcpConnection_When_CriuIsKilledMidDumpWithTcpEstablished()
     {
         await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = EchoingConnection.Script }, CancellationToken.None);

@@ -6,36 +6,13 @@ using Xunit;
 
 namespace Cryo.Agent.Tests.Checkpointing;
 
-/// <summary>The network lock record and what the release reports when it cannot do its work.</summary>
+/// <summary>What the network lock release reports when it cannot do its work.</summary>
 public sealed class NetworkLockReleaseTests : IDisposable
 {
     private const string RunId = "cb7094b2-ac2f-48b1-8818-740d342076ab";
     private readonly TemporaryDirectory directory = new();
 
     public void Dispose() => directory.Dispose();
-
-    [Fact]
-    public async Task Record_Should_ReadBackWhatWasWritten_When_ADumpRecordedItsLock()
-    {
-        var record = new NetworkLockRecord(4242, 4026532999, "/store/.tmp/node/default.web-uid.x/images/dump.log");
-
-        await record.WriteAsync(directory.Path, CancellationToken.None);
-
-        Assert.Equal(record, NetworkLockRecord.Read(directory.Path));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(directory.Path, NetworkLockRecord.FileName)));
-        NetworkLockRecord.Delete(directory.Path);
-        Assert.Null(NetworkLockRecord.Read(directory.Path));
-    }
-
-    [Fact]
-    public void Record_Should_NameTheFile_When_ItIsNotARecord()
-    {
-        File.WriteAllText(Path.Combine(directory.Path, NetworkLockRecord.FileName), "{\"pid\": \"x\"}");
-
-        var error = Assert.Throws<InvalidDataException>(() => NetworkLockRecord.Read(directory.Path));
-
-        Assert.Contains(NetworkLockRecord.FileName, error.Message, StringComparison.Ordinal);
-    }
 
     [Fact]
     public async Task Release_Should_SayTheLockMayRemainAndHowToRemoveIt_When_NftFails()
