@@ -123,12 +123,16 @@ public sealed class RestoreEngine(
         store.FindByName(command.Namespace, command.Name).OrderByDescending(c => c.Manifest.CreatedAt).FirstOrDefault()
             ?? throw new CheckpointNotFoundException(command.Namespace, command.Name);
 
+    /// <summary>How much nicer than the agent the verification beside CRIU runs.</summary>
+    private const int VerifyNicer = 5;
+
     private static async Task<TimeSpan> VerifyAsync(StoredCheckpoint checkpoint, ActionScriptGate gate, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
-            await ChecksumVerifier.VerifyContentAsync(checkpoint, cancellationToken).ConfigureAwait(false);
+            // CRIU reads the same images meanwhile: it keeps priority, the hashing takes the idle cycles.
+            await ChecksumVerifier.VerifyContentAsync(checkpoint, _ => true, cancellationToken, ChecksumVerifier.DefaultParallelism, nicer: VerifyNicer).ConfigureAwait(false);
         }
         catch (CheckpointCorruptedException)
         {

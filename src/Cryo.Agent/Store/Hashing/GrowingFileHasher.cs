@@ -177,16 +177,16 @@ public sealed class GrowingFileHasher : IAsyncDisposable
     // beside it would take a third of its core); once the writer is done, what is left is the critical path.
     private void Work(CancellationToken cancellationToken)
     {
-        var nice = NativeMethods.CurrentThreadNice();
-        var yielding = options.WhileWritingNice != 0 && NativeMethods.TrySetCurrentThreadNice(Math.Min(19, nice + options.WhileWritingNice));
+        var yielding = ThreadNice.Nicer(options.WhileWritingNice);
         try
         {
             foreach (var chunk in chunks.GetConsumingEnumerable(cancellationToken))
             {
                 var writing = !writerDone.IsSet;
-                if (yielding && !writing)
+                if (!writing)
                 {
-                    yielding = !NativeMethods.TrySetCurrentThreadNice(nice);
+                    yielding.Dispose();
+                    yielding = default;
                 }
 
                 var hashed = chunk.File.Hash(chunk, cancellationToken);
@@ -198,11 +198,7 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         }
         finally
         {
-            // A pool-owned thread (LongRunning threads are not reused, but be safe) must not stay demoted.
-            if (yielding)
-            {
-                NativeMethods.TrySetCurrentThreadNice(nice);
-            }
+            yielding.Dispose();
         }
     }
 
