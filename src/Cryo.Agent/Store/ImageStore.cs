@@ -262,7 +262,9 @@ public sealed class ImageStore
     /// whose manifest names no valid key or another key than their location.
     /// </summary>
     /// <exception cref="InvalidCheckpointNameException"><paramref name="namespace"/> is not a valid namespace.</exception>
-    public IReadOnlyList<StoredCheckpoint> List(string? @namespace = null)
+    public IReadOnlyList<StoredCheckpoint> List(string? @namespace = null) => List(@namespace, _ => true);
+
+    private List<StoredCheckpoint> List(string? @namespace, Func<string, bool> mayHold)
     {
         IEnumerable<string> namespaceDirectories = @namespace is null
             ? Directory.EnumerateDirectories(paths.Root).Where(directory => StoreNames.IsValidNamespace(Path.GetFileName(directory)))
@@ -271,7 +273,7 @@ public sealed class ImageStore
         var found = new List<StoredCheckpoint>();
         foreach (var namespaceDirectory in namespaceDirectories.Where(Directory.Exists))
         {
-            foreach (var directory in Directory.EnumerateDirectories(namespaceDirectory))
+            foreach (var directory in Directory.EnumerateDirectories(namespaceDirectory).Where(d => mayHold(Path.GetFileName(d))))
             {
                 if (TryIdentify(Path.GetFileName(namespaceDirectory), directory) is { } key)
                 {
@@ -305,7 +307,9 @@ public sealed class ImageStore
     {
         StoreNames.ValidateNamespace(@namespace);
         StoreNames.ValidateName(name);
-        return [.. List(@namespace).Where(checkpoint => checkpoint.Key.Name == name)];
+        // Directories are "<name>-<uid>": only those can hold it, so only their manifests are read.
+        return [.. List(@namespace, directory => directory.StartsWith(name + "-", StringComparison.Ordinal))
+            .Where(checkpoint => checkpoint.Key.Name == name)];
     }
 
     /// <summary>

@@ -438,6 +438,23 @@ public sealed class ImageStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task FindByName_Should_ReturnOnlyThatName_When_AnotherNameStartsWithIt()
+    {
+        var store = NewStore();
+        var warm = StoreTestData.Key("warm", "11111111-1111-1111-1111-111111111111");
+        var warmAgain = StoreTestData.Key("warm", "22222222-2222-2222-2222-222222222222");
+        var warmJvm = StoreTestData.Key("warm-jvm", "33333333-3333-3333-3333-333333333333");
+        foreach (var key in new[] { warm, warmAgain, warmJvm })
+        {
+            await StoreTestData.CommitFakeAsync(store, key);
+        }
+
+        Assert.Equal([warm, warmAgain], store.FindByName("default", "warm").Select(c => c.Key));
+        Assert.Equal([warmJvm], store.FindByName("default", "warm-jvm").Select(c => c.Key));
+        Assert.Empty(store.FindByName("default", "war"));
+    }
+
+    [Fact]
     public async Task List_Should_ShowCheckpoint_When_WrittenByANewerAgent()
     {
         var store = NewStore();
