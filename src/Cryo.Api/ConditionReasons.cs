@@ -50,8 +50,14 @@ public static class ConditionReasons
     /// </summary>
     public const string Rerestored = "Rerestored";
 
-    /// <summary>A restore into the restarted container failed; it is retried with backoff.</summary>
+    /// <summary>
+    /// A restore into the restarted container failed: retried with backoff when the failure may pass (the agent
+    /// was unreachable, timed out or ran out of space), otherwise the Restore Failed.
+    /// </summary>
     public const string RerestoreFailed = "RerestoreFailed";
+
+    /// <summary>Restoring into the restarted container failed transiently as many times in a row as the operator allows; the Restore Failed.</summary>
+    public const string RerestoreAttemptsExhausted = "RerestoreAttemptsExhausted";
 
     /// <summary>The target container ended or restarted while a restore into it was in flight; its next run is restored into.</summary>
     public const string ContainerRestarted = "ContainerRestarted";

@@ -49,6 +49,13 @@ public sealed class RestoreStatus
     [JsonPropertyName("containerRestartCount")]
     public int? ContainerRestartCount { get; set; }
 
+    /// <summary>
+    /// Failed attempts in a row to restore into the restarted container of a newPod target; absent once one
+    /// succeeds. A failure the agent says retrying cannot fix, or reaching the operator's limit, fails the Restore.
+    /// </summary>
+    [JsonPropertyName("rerestoreFailures")]
+    public int? RerestoreFailures { get; set; }
+
     /// <summary>When the restore was first dispatched.</summary>
     [JsonPropertyName("startTime")]
     public DateTime? StartTime { get; set; }

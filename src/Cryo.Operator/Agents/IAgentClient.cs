@@ -5,7 +5,8 @@ namespace Cryo.Operator.Agents;
 /// <summary>
 /// Calls an agent's gRPC API. Failures are typed: <see cref="AgentUnavailableException"/> for trouble worth
 /// retrying (the agent cannot be reached or asks for a retry), <see cref="AgentOperationFailedException"/>
-/// for an answer that retrying unchanged will not change.
+/// for an answer that retrying unchanged will not change (except a timeout or a full store, see
+/// <see cref="AgentOperationFailedException.MaySucceedLater"/>).
 /// </summary>
 public interface IAgentClient
 {

@@ -48,6 +48,13 @@ public sealed class OperatorOptions
     /// <summary>How often a Restore waiting for its placeholder is looked at again without a pod event.</summary>
     public TimeSpan PlaceholderRecheckInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How many times in a row a restore into the restarted container of a newPod Restore may fail transiently
+    /// (agent unreachable, timed out, out of space) before the Restore Fails. Attempts are spaced by the retry
+    /// backoff, so the default of 10 spans about eight and a half minutes with the default backoff.
+    /// </summary>
+    public int RerestoreMaxAttempts { get; set; } = 10;
+
     /// <summary>Leader election on a coordination.k8s.io Lease.</summary>
     public LeaderElectionOptions LeaderElection { get; set; } = new();
 

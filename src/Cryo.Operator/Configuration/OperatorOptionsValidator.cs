@@ -31,6 +31,11 @@ public sealed class OperatorOptionsValidator : IValidateOptions<OperatorOptions>
             failures.Add("Operator__BackoffMax must not be shorter than Operator__BackoffBase");
         }
 
+        if (options.RerestoreMaxAttempts < 1)
+        {
+            failures.Add($"Operator__RerestoreMaxAttempts must be at least 1, not {options.RerestoreMaxAttempts}");
+        }
+
         var election = options.LeaderElection;
         if (election.Enabled)
         {

@@ -252,7 +252,7 @@ public sealed class RestoreReconciler(
         {
             var reason = e is AgentNotFoundException ? ConditionReasons.AgentNotFound : ConditionReasons.AgentUnavailable;
             return again
-                ? await RestoreAgainFailedAsync(restore, target, e.Message, reason, cancellationToken)
+                ? await RestoreAgainFailedAsync(restore, target, e.Message, reason, maySucceedLater: true, cancellationToken)
                 : await AgentUnreachableAsync(restore, target, reason, e.Message, cancellationToken);
         }
         catch (AgentOperationFailedException e)
@@ -266,7 +266,7 @@ public sealed class RestoreReconciler(
             }
 
             return again
-                ? await RestoreAgainFailedAsync(restore, target, e.Message, agentReason: null, cancellationToken)
+                ? await RestoreAgainFailedAsync(restore, target, e.Message, agentReason: null, e.MaySucceedLater, cancellationToken)
                 : await NotReadyAsync(restore, new Failure(ConditionReasons.RestoreFailed, e.Message), ConditionTypes.Ready, cancellationToken, target.Pod);
         }
 
@@ -286,15 +286,29 @@ public sealed class RestoreReconciler(
     }
 
     /// <summary>
-    /// A restore into the restarted container failed. The same checkpoint ran in this pod before, so this is
-    /// retried with backoff rather than ending the Restore (also the kubelet keeps restarting the placeholder
-    /// when it gives up waiting); phase Running and Ready False say that the application is not running.
+    /// A restore into the restarted container failed. A failure that may pass (<paramref name="maySucceedLater"/>:
+    /// the agent was unreachable, timed out or ran out of space) is retried with backoff, phase Running and Ready
+    /// False meanwhile (the kubelet also restarts the placeholder when it gives up waiting), until
+    /// <see cref="OperatorOptions.RerestoreMaxAttempts"/> attempts in a row have failed. Any other answer of the
+    /// agent would be given again on every attempt: the Restore Fails at once.
     /// </summary>
-    private async Task<ReconcileResult> RestoreAgainFailedAsync(ApiRestore restore, RunningContainer target, string message, string? agentReason, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> RestoreAgainFailedAsync(
+        ApiRestore restore, RunningContainer target, string message, string? agentReason, bool maySucceedLater, CancellationToken cancellationToken)
     {
         var status = StatusFor(restore, target.Pod);
-        status.Phase = Phase.Running;
-        status.Message = $"restoring Checkpoint {restore.Spec.CheckpointName} again into restarted container {target.ContainerName} of pod {target.Pod.Metadata.Name} failed; retrying with backoff: {message}";
+        var attempts = status.RerestoreFailures = (status.RerestoreFailures ?? 0) + 1;
+        var what = $"restoring Checkpoint {restore.Spec.CheckpointName} again into restarted container {target.ContainerName} of pod {target.Pod.Metadata.Name}";
+        var retry = maySucceedLater && attempts < settings.RerestoreMaxAttempts;
+        var reason = maySucceedLater && !retry ? ConditionReasons.RerestoreAttemptsExhausted : ConditionReasons.RerestoreFailed;
+        status.Message = !maySucceedLater ? $"{what} failed, and retrying cannot help: {message}"
+            : retry ? $"{what} failed (attempt {attempts} of at most {settings.RerestoreMaxAttempts}); retrying with backoff: {message}"
+            : $"{what} failed {attempts} times in a row (Operator__RerestoreMaxAttempts is {settings.RerestoreMaxAttempts}); giving up: {message}";
+        status.Phase = retry ? Phase.Running : Phase.Failed;
+        if (!retry)
+        {
+            status.CompletionTime = Now();
+        }
+
         if (agentReason is not null)
         {
             SetCondition(status, restore, ConditionTypes.AgentReachable, "False", agentReason, message);
@@ -305,13 +319,13 @@ public sealed class RestoreReconciler(
         }
 
         SetCondition(status, restore, ConditionTypes.PodReady, "True", ConditionReasons.PlaceholderRunning, $"container {target.ContainerName} runs the placeholder again");
-        SetCondition(status, restore, ConditionTypes.Ready, "False", ConditionReasons.RerestoreFailed, status.Message);
+        SetCondition(status, restore, ConditionTypes.Ready, "False", reason, status.Message);
         if (await StatusWriter.WriteAsync(restores, restore, status, logger, cancellationToken) is not null)
         {
-            await events.WarningAsync(restore, ConditionReasons.RerestoreFailed, status.Message, cancellationToken);
+            await events.WarningAsync(restore, reason, status.Message, cancellationToken);
         }
 
-        return ReconcileResult.Retry;
+        return retry ? ReconcileResult.Retry : ReconcileResult.Done;
     }
 
     private async Task<ReconcileResult> SucceedAsync(ApiRestore restore, RunningContainer target, RestoreResponse response, bool again, CancellationToken cancellationToken)
@@ -321,6 +335,7 @@ public sealed class RestoreReconciler(
         status.Phase = Phase.Succeeded;
         status.RestoreCount = again ? (status.RestoreCount ?? 1) + 1 : 1;
         status.ContainerRestartCount = RestartCount(target);
+        status.RerestoreFailures = null;
         status.LastRestoreTime = Now();
         status.NodeName = string.IsNullOrEmpty(response.NodeName) ? target.NodeName : response.NodeName;
         status.ContainerId = target.ContainerId;

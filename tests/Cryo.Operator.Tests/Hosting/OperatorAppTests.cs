@@ -53,7 +53,7 @@ public sealed class OperatorAppTests
         });
 
         // Act
-        var error = Assert.Throws<OptionsValidationException>(() => app.Services.GetRequiredService<IOptions<Configuration.OperatorOptions>>().Value);
+        var error = Assert.Throws<OptionsValidationException>(() => app.Services.GetRequiredService<IOptions<Cryo.Operator.Configuration.OperatorOptions>>().Value);
 
         // Assert
         Assert.Contains(error.Failures, f => f.Contains("Operator__Tls__CertFile: file /nonexistent/tls.crt does not exist"));

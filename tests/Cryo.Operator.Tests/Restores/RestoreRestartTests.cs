@@ -2,6 +2,7 @@ using Cryo.Api;
 using Cryo.Operator.Tests.Agents;
 using Grpc.Core;
 using k8s;
+using Microsoft.AspNetCore.Builder;
 
 namespace Cryo.Operator.Tests.Restores;
 
@@ -14,6 +15,7 @@ public sealed class RestoreRestartTests : IAsyncLifetime
 {
     private const string Node = "node-2";
     private OperatorHarness cluster = null!;
+    private WebApplication operatorApp = null!;
 
     private FakeAgentEngine Agent => cluster.Agents[Node].Engine;
 
@@ -22,7 +24,7 @@ public sealed class RestoreRestartTests : IAsyncLifetime
         cluster = await OperatorHarness.StartAsync("node-1", Node);
         await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "web", "node-1");
         await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "batch", "node-1", spec => spec.RestartPolicy = "Never");
-        await cluster.StartOperatorAsync();
+        operatorApp = await cluster.StartOperatorAsync();
         await cluster.CreateCheckpointAsync("web-1", new CheckpointSpec { PodName = "web" });
         await cluster.CreateCheckpointAsync("batch-1", new CheckpointSpec { PodName = "batch" });
         await cluster.WaitForCheckpointAsync("web-1", c => c.Status?.Phase == Phase.Succeeded, "succeeded");
@@ -148,14 +150,11 @@ public sealed class RestoreRestartTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Restore_Should_WarnAndRetry_When_RestoringAgainFails_And_SucceedOnceTheAgentRecovers()
+    public async Task Restore_Should_WarnAndRetry_When_RestoringAgainTimesOut_And_SucceedOnceTheAgentRecovers()
     {
-        // Arrange
+        // Arrange: the agent answers TIMED_OUT, which may pass.
         var (restore, _) = await RestoredCopyAsync("copy-1", "web-1");
-        var status = new Google.Rpc.Status { Code = (int)StatusCode.FailedPrecondition, Message = "criu restore failed with exit code 1" };
-        status.Details.Add(Google.Protobuf.WellKnownTypes.Any.Pack(new Google.Rpc.ErrorInfo { Domain = "cryo.io", Reason = "CRIU_FAILED" }));
-        var failure = status.ToRpcException();
-        Agent.RestoreFailure = _ => failure;
+        Agent.RestoreFailure = _ => AgentError(StatusCode.DeadlineExceeded, "TIMED_OUT", "restore ran past its timeout of 300 seconds");
 
         // Act
         await cluster.Kubelet.RestartContainerAsync(OperatorHarness.Ns, "copy-1", "app", 0, "Completed");
@@ -168,13 +167,74 @@ public sealed class RestoreRestartTests : IAsyncLifetime
 
         // Assert
         Assert.Equal(Phase.Running, failing.Status!.Phase);
+        Assert.True(failing.Status.RerestoreFailures >= 1);
         Assert.Equal("False", failing.Status.Conditions!.Single(c => c.Type == ConditionTypes.Ready).Status);
-        Assert.Contains("criu restore failed", failing.Status.Message);
+        Assert.Contains("ran past its timeout", failing.Status.Message);
         Assert.Equal(ConditionReasons.RerestoreFailed, warning.Reason);
-        Assert.Contains("criu restore failed", warning.Message);
+        Assert.Contains("DeadlineExceeded (TIMED_OUT)", warning.Message);
+        Assert.Contains("retrying with backoff", warning.Message);
         Assert.Equal([restore.Metadata.Uid, $"{restore.Metadata.Uid}-1"], Agent.RestoreCalls.Select(c => c.OperationId).Distinct());
         Assert.Equal(2, Agent.RestoresRun);
         Assert.Equal("True", done.Status!.Conditions!.Single(c => c.Type == ConditionTypes.Ready).Status);
+        Assert.Null(done.Status.RerestoreFailures);
+    }
+
+    [Theory]
+    [InlineData(StatusCode.FailedPrecondition, "TARGET_MISMATCH", "the size of /data/app.log differs from the checkpoint's")]
+    [InlineData(StatusCode.FailedPrecondition, "CRIU_FAILED", "criu restore failed with exit code 1")]
+    [InlineData(StatusCode.InvalidArgument, "INVALID_FIELD", "container_id is not a container ID")]
+    [InlineData(StatusCode.NotFound, "CHECKPOINT_NOT_FOUND", "no committed checkpoint test/web-1")]
+    public async Task Restore_Should_FailAfterOneAttempt_When_TheAgentSaysRestoringAgainCannotSucceed(StatusCode code, string reason, string detail)
+    {
+        // Arrange
+        var (restore, _) = await RestoredCopyAsync("copy-1", "web-1");
+        Agent.RestoreFailure = _ => AgentError(code, reason, detail);
+
+        // Act
+        await cluster.Kubelet.RestartContainerAsync(OperatorHarness.Ns, "copy-1", "app", 0, "Completed");
+        var done = await cluster.WaitForRestoreAsync("copy-1", r => r.Status?.Phase == Phase.Failed, "failed");
+        await ResyncedAsync("copy-1");
+        await ResyncedAsync("copy-1");
+
+        // Assert: one attempt into the new run, the agent's answer in status and in one Warning.
+        Assert.Single(Agent.RestoreCalls, c => c.OperationId == $"{restore.Metadata.Uid}-1");
+        var ready = done.Status!.Conditions!.Single(c => c.Type == ConditionTypes.Ready);
+        Assert.Equal(("False", ConditionReasons.RerestoreFailed), (ready.Status, ready.Reason));
+        Assert.Contains($"{code} ({reason}): {detail}", done.Status.Message);
+        Assert.Contains("retrying cannot help", done.Status.Message);
+        Assert.Equal(1, done.Status.RerestoreFailures);
+        var warnings = (await cluster.EventsAsync("copy-1")).Where(e => e.Type == "Warning").ToList();
+        var warning = Assert.Single(warnings);
+        Assert.Equal(ConditionReasons.RerestoreFailed, warning.Reason);
+        Assert.Contains(detail, warning.Message);
+        Assert.Equal(Phase.Failed, (await cluster.GetRestoreAsync("copy-1")).Status!.Phase);
+    }
+
+    [Fact]
+    public async Task Restore_Should_FailSayingHowManyAttemptsWereMade_When_RestoringAgainKeepsFailingTransiently()
+    {
+        // Arrange: an operator that allows three attempts; the agent keeps answering UNAVAILABLE.
+        await cluster.StopOperatorAsync(operatorApp);
+        operatorApp = await cluster.StartOperatorAsync(settings: new Dictionary<string, string?> { ["Operator:RerestoreMaxAttempts"] = "3" });
+        var (restore, _) = await RestoredCopyAsync("copy-1", "web-1");
+        Agent.RestoreFailure = _ => AgentError(StatusCode.Unavailable, "TRANSIENT", "the agent is draining");
+
+        // Act
+        await cluster.Kubelet.RestartContainerAsync(OperatorHarness.Ns, "copy-1", "app", 1, "Error");
+        var done = await cluster.WaitForRestoreAsync("copy-1", r => r.Status?.Phase == Phase.Failed, "failed");
+        await ResyncedAsync("copy-1");
+        await ResyncedAsync("copy-1");
+
+        // Assert: three attempts, no more; the last Warning says so.
+        Assert.Equal(3, Agent.RestoreCalls.Count(c => c.OperationId == $"{restore.Metadata.Uid}-1"));
+        var ready = done.Status!.Conditions!.Single(c => c.Type == ConditionTypes.Ready);
+        Assert.Equal(("False", ConditionReasons.RerestoreAttemptsExhausted), (ready.Status, ready.Reason));
+        Assert.Contains("failed 3 times in a row", done.Status.Message);
+        Assert.Contains("the agent is draining", done.Status.Message);
+        Assert.Equal(3, done.Status.RerestoreFailures);
+        var warnings = (await cluster.EventsAsync("copy-1")).Where(e => e.Type == "Warning").ToList();
+        Assert.Equal(2, warnings.Count(e => e.Reason == ConditionReasons.RerestoreFailed));
+        Assert.Contains("failed 3 times in a row", Assert.Single(warnings, e => e.Reason == ConditionReasons.RerestoreAttemptsExhausted).Message);
     }
 
     [Fact]
@@ -226,6 +286,14 @@ public sealed class RestoreRestartTests : IAsyncLifetime
         Assert.Equal(Phase.Succeeded, done.Status!.Phase);
         Assert.Equal((1, 0), (done.Status.RestoreCount, done.Status.ContainerRestartCount));
         return (created, done);
+    }
+
+    /// <summary>An error as the agent's StatusMapper sends it: status code, message and a cryo.io ErrorInfo.</summary>
+    private static RpcException AgentError(StatusCode code, string reason, string message)
+    {
+        var status = new Google.Rpc.Status { Code = (int)code, Message = message };
+        status.Details.Add(Google.Protobuf.WellKnownTypes.Any.Pack(new Google.Rpc.ErrorInfo { Domain = "cryo.io", Reason = reason }));
+        return status.ToRpcException();
     }
 
     /// <summary>Waits until the operator has reconciled <paramref name="name"/> again (a periodic resync reads it).</summary>

@@ -1,0 +1,34 @@
+using Cryo.Operator.Configuration;
+
+namespace Cryo.Operator.Tests.Configuration;
+
+public sealed class OperatorOptionsValidatorTests
+{
+    [Fact]
+    public void Validate_Should_NameTheVariable_When_RerestoreMaxAttemptsIsBelowOne()
+    {
+        // Arrange
+        var options = new OperatorOptions { RerestoreMaxAttempts = 0, Tls = { Enabled = false }, LeaderElection = { Enabled = false } };
+
+        // Act
+        var result = new OperatorOptionsValidator().Validate(null, options);
+
+        // Assert
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.Contains("Operator__RerestoreMaxAttempts must be at least 1, not 0"));
+    }
+
+    [Fact]
+    public void Validate_Should_Accept_TheDefaultRerestoreMaxAttempts()
+    {
+        // Arrange
+        var options = new OperatorOptions { Tls = { Enabled = false }, LeaderElection = { Enabled = false } };
+
+        // Act
+        var result = new OperatorOptionsValidator().Validate(null, options);
+
+        // Assert
+        Assert.True(result.Succeeded, string.Join("; ", result.Failures ?? []));
+        Assert.Equal(10, options.RerestoreMaxAttempts);
+    }
+}
