@@ -1,4 +1,4 @@
-using System.Net.Sockets;
+using Cryo.Contracts;
 using Cryo.Contracts.Agent.V1;
 using Grpc.Net.Client;
 
@@ -19,26 +19,7 @@ public sealed class AgentConnection : IDisposable
     public AgentConnection(string socketPath)
     {
         SocketPath = socketPath;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-
-        // The authority is not used for routing over a Unix socket; "localhost" keeps HTTP/2 happy.
-        channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        channel = UnixSocketChannel.Create(socketPath);
         Client = new AgentService.AgentServiceClient(channel);
     }
 

@@ -1,6 +1,6 @@
-using System.Net.Sockets;
 using Cryo.Agent.Engine;
 using Cryo.Agent.Hosting;
+using Cryo.Contracts;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Criu;
 using Grpc.Net.Client;
@@ -23,26 +23,7 @@ public sealed class InProcessAgent : IAsyncDisposable
     private InProcessAgent(WebApplication app, string socketPath)
     {
         this.app = app;
-        channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler
-            {
-                ConnectCallback = async (_, cancellationToken) =>
-                {
-                    var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                    try
-                    {
-                        await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
-                        return new NetworkStream(socket, ownsSocket: true);
-                    }
-                    catch
-                    {
-                        socket.Dispose();
-                        throw;
-                    }
-                },
-            },
-        });
+        channel = UnixSocketChannel.Create(socketPath);
         Client = new AgentService.AgentServiceClient(channel);
     }
 

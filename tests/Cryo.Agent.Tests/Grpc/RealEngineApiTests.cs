@@ -1,12 +1,11 @@
-using System.Net.Sockets;
 using Cryo.Agent.Engine;
 using Cryo.Agent.Hosting;
 using Cryo.Agent.Tests.Harness;
 using Cryo.Agent.Tests.Support;
+using Cryo.Contracts;
 using Cryo.Contracts.Agent.V1;
 using Google.Rpc;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,7 +30,7 @@ public sealed class RealEngineApiTests
             await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
             await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
             var before = Counter.Last(workload.Stdout);
-            using var channel = UnixChannel(socket);
+            using var channel = UnixSocketChannel.Create(socket);
             var client = new AgentService.AgentServiceClient(channel);
 
             var checkpoint = await client.CheckpointAsync(new CheckpointRequest
@@ -79,7 +78,7 @@ public sealed class RealEngineApiTests
         {
             await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = false, Script = Counter.Script }, CancellationToken.None);
             await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
-            using var channel = UnixChannel(socket);
+            using var channel = UnixSocketChannel.Create(socket);
             var client = new AgentService.AgentServiceClient(channel);
             CheckpointRequest Request(string operationId, bool skip) => new()
             {
@@ -149,25 +148,4 @@ public sealed class RealEngineApiTests
             throw;
         }
     }
-
-    private static GrpcChannel UnixChannel(string socket) => GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
-    {
-        HttpHandler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var connection = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await connection.ConnectAsync(new UnixDomainSocketEndPoint(socket), cancellationToken);
-                    return new NetworkStream(connection, ownsSocket: true);
-                }
-                catch
-                {
-                    connection.Dispose();
-                    throw;
-                }
-            },
-        },
-    });
 }

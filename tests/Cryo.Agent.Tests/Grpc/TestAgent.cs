@@ -1,8 +1,8 @@
 using System.Net.Security;
-using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Cryo.Agent.Engine;
 using Cryo.Agent.Hosting;
+using Cryo.Contracts;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Criu;
 using Grpc.Net.Client;
@@ -133,27 +133,7 @@ public sealed class TestAgent : IAsyncDisposable
     }
 
     /// <summary>A client on the Unix socket.</summary>
-    public AgentService.AgentServiceClient UnixClient()
-    {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        return Track(GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler }));
-    }
+    public AgentService.AgentServiceClient UnixClient() => Track(UnixSocketChannel.Create(SocketPath));
 
     /// <summary>
     /// A client on the mutual-TLS port presenting <paramref name="certificate"/> (or none), trusting only
