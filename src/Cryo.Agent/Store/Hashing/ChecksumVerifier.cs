@@ -108,15 +108,14 @@ public static class ChecksumVerifier
                     actual = ChunkedSha256.Hash(piece.Handle, piece.Range.Offset, piece.Range.Length, token, out hashed);
                 }
 
-                var where = piece.Count == 1 ? string.Empty : $" in bytes {piece.Range.Offset}-{piece.Range.Offset + piece.Range.Length - 1} (chunk {(piece.Range.Offset / piece.Entry.ChunkSize!.Value) + 1} of {piece.Count})";
                 if (hashed != piece.Range.Length)
                 {
-                    throw new CheckpointCorruptedException(checkpoint.Key, piece.Entry.Path, CorruptionKind.SizeDiffers, $"manifest says {piece.Entry.Size} bytes, the file ended early{where}");
+                    throw new CheckpointCorruptedException(checkpoint.Key, piece.Entry.Path, CorruptionKind.SizeDiffers, $"manifest says {piece.Entry.Size} bytes, the file ended early{Where(piece.Entry, piece.Range, piece.Count)}");
                 }
 
                 if (!string.Equals(actual, piece.Range.Sha256, StringComparison.OrdinalIgnoreCase))
                 {
-                    throw new CheckpointCorruptedException(checkpoint.Key, piece.Entry.Path, CorruptionKind.Sha256Differs, $"manifest says {piece.Range.Sha256}, file has {actual}{where}");
+                    throw new CheckpointCorruptedException(checkpoint.Key, piece.Entry.Path, CorruptionKind.Sha256Differs, $"manifest says {piece.Range.Sha256}, file has {actual}{Where(piece.Entry, piece.Range, piece.Count)}");
                 }
 
                 return ValueTask.CompletedTask;
@@ -130,6 +129,10 @@ public static class ChecksumVerifier
             }
         }
     }
+
+    // For a file listed in chunks, which bytes the message is about.
+    private static string Where(ManifestFile entry, DigestRange range, int count) =>
+        count == 1 ? string.Empty : $" in bytes {range.Offset}-{range.Offset + range.Length - 1} (chunk {(range.Offset / entry.ChunkSize!.Value) + 1} of {count})";
 
     private static SafeFileHandle Open(StoredCheckpoint checkpoint, ManifestFile entry)
     {

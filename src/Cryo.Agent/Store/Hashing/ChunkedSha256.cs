@@ -84,8 +84,22 @@ public static class ChunkedSha256
         try
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var end = FileDigest.HashFrom(handle, hash, offset, offset + length, buffer, cancellationToken);
-            hashed = end - offset;
+            var end = offset + length;
+            var position = offset;
+            while (position < end)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var read = RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(ReadSize, end - position)), position);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                hash.AppendData(buffer, 0, read);
+                position += read;
+            }
+
+            hashed = position - offset;
             return Convert.ToHexStringLower(hash.GetHashAndReset());
         }
         finally
