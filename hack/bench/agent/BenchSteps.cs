@@ -40,6 +40,20 @@ public static class BenchSteps
         Directory.EnumerateDirectories(Path.Combine(options.RunDirectory, "restores"), operationId + ".*")
             .Select(d => Path.Combine(d, "stdout.log")).Single(File.Exists);
 
+    /// <summary>Where CRIU's logs of every run are copied when CRYO_BENCH_KEEP_LOGS names a directory (for reading timelines).</summary>
+    private static readonly string? KeptLogs = Environment.GetEnvironmentVariable("CRYO_BENCH_KEEP_LOGS");
+
+    /// <summary>Copies a CRIU log to CRYO_BENCH_KEEP_LOGS as <paramref name="name"/>, when that is set.</summary>
+    public static void KeepLog(string log, string name)
+    {
+        if (string.IsNullOrEmpty(KeptLogs) || !File.Exists(log))
+        {
+            return;
+        }
+        Directory.CreateDirectory(KeptLogs);
+        File.Copy(log, Path.Combine(KeptLogs, name), overwrite: true);
+    }
+
     public static void Require(bool condition, string message)
     {
         if (!condition)

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using Cryo.Agent.Cgroups;
+using Cryo.Agent.Containers;
 using Cryo.Agent.Engine;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Store;
@@ -71,6 +73,7 @@ public static class SizeBench
             s.Add("criu_in_agent_ms", BenchSteps.Ms(criu.LastStarted, criu.LastEnded));
             s.Add("hash_tail_ms", BenchSteps.Ms(criu.LastEnded, committing));
             s.Add("commit_ms", BenchSteps.Ms(committing, ended));
+            BenchSteps.KeepLog(Path.Combine(engines.Store.RootDirectory, outcome.Location, "images", CriuImageFiles.DumpLog), $"{name}-dump-{run}-agent.log");
             if (previous is not null)
             {
                 engines.Store.Delete(previous);
@@ -91,6 +94,7 @@ public static class SizeBench
             s.Add("raw", raw.TotalSeconds);
             s.Add("raw_criu_cpu", CpuTimes.Now().Children - rawCpu.Children);
             s.Add("raw_image_bytes", DirectoryBytes(options.ImagesDirectory));
+            BenchSteps.KeepLog(options.LogPath, $"{name}-dump-{run}-raw.log");
             Directory.Delete(options.ImagesDirectory, recursive: true);
             Emit.Note(string.Create(CultureInfo.InvariantCulture,
                 $"size {sizeMib} MiB dump {run + 1}/{runs}: agent {BenchSteps.Seconds(started, ended):0.000} s (before CRIU {BenchSteps.Ms(started, criu.LastStarted):0} ms, CRIU {BenchSteps.Ms(criu.LastStarted, criu.LastEnded):0} ms, hash tail {BenchSteps.Ms(criu.LastEnded, committing):0} ms, commit {BenchSteps.Ms(committing, ended):0} ms; freeze {outcome.Freeze.TotalMilliseconds:0} ms), raw criu {raw.TotalSeconds:0.000} s"));
@@ -124,6 +128,7 @@ public static class SizeBench
             try
             {
                 var output = BenchSteps.RestoreOutput(engines.Options, command.OperationId);
+                BenchSteps.KeepLog(Path.Combine(Path.GetDirectoryName(output)!, CriuImageFiles.RestoreLog), $"{name}-restore-{run}-agent.log");
                 await Memhog.VerifyCopyAsync(outcome.HostPid, output, checksum, "agent", cancellationToken);
             }
             finally
@@ -162,7 +167,11 @@ public static class SizeBench
                 var raw = await RawCriu.RunAsync(argv, options.LogPath, cancellationToken);
                 s.Add("raw", raw.TotalSeconds);
                 s.Add("raw_criu_cpu", CpuTimes.Now().Children - rawCpu.Children);
+                BenchSteps.KeepLog(options.LogPath, $"{name}-restore-{run}-raw.log");
                 pid = int.Parse(File.ReadAllText(options.PidFile).Trim(), CultureInfo.InvariantCulture);
+                // The images record the tree frozen (the engine froze it for the dump): CRIU restores it
+                // frozen, and whoever runs it thaws it, as the agent does (untimed: microseconds).
+                CgroupFreezer.For(await new ProcFs().ReadCgroupsAsync(pid, cancellationToken))?.Thaw();
                 var stdout = launch.FdRedirects.Count > 0 ? launch.FdRedirects.OrderBy(r => r.Key).First().Value
                     : throw new InvalidOperationException("the restore plan redirected no stdout: cannot read the copy's checksum");
                 await Memhog.VerifyCopyAsync(pid, stdout, checksum, "raw", cancellationToken);

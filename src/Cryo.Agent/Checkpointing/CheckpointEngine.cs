@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Cryo.Agent.Cgroups;
 using Cryo.Agent.Containers;
 using Cryo.Agent.Engine;
 using Cryo.Agent.Processes;
@@ -102,21 +103,40 @@ public sealed class CheckpointEngine(
         return outside;
     }
 
+    /// <summary>How long a tree's tasks may take to stop once the engine freezes its cgroup (CRIU's own default).</summary>
+    internal static readonly TimeSpan FreezeTimeout = TimeSpan.FromSeconds(10);
+
     private async Task<(IReadOnlyList<ManifestFile> Files, DumpResult Dump, ManifestFilesystem Filesystem)> DumpAsync(
         DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, FilesystemCapture? capture, CheckpointCommand command, IProgress<CheckpointStage> progress,
         CancellationToken cancellationToken)
     {
         var deadline = command.Timeout > TimeSpan.Zero ? command.Timeout : settings.DefaultTimeout;
         var recovery = await RecordForRecoveryAsync(plan, pending, tree, cancellationToken).ConfigureAwait(false);
-        var workDirectory = capture is null ? null : OperationDirectory.Create(settings, "checkpoints", command.OperationId);
+        // The engine stops the tree itself (unless it is paused already) and keeps it stopped until the
+        // dump and the capture are both done: CRIU, handed a frozen cgroup, seizes it at once and leaves it frozen.
+        var ownFreezer = plan.Freezer is not null && recovery.Freezer is { WasFrozen: false } ? plan.Freezer : null;
+        var frozenAt = Stopwatch.GetTimestamp();
+        if (ownFreezer is not null)
+        {
+            await FreezeAsync(ownFreezer, command, cancellationToken).ConfigureAwait(false);
+        }
+        // Without a freezer only CRIU holds the tree still: capture at its post-dump action, behind a gate.
+        var workDirectory = capture is null || plan.Freezer is not null ? null : OperationDirectory.Create(settings, "checkpoints", command.OperationId);
         var gate = workDirectory is null ? null : ActionScriptGate.Create(workDirectory, "post-dump", deadline);
         var options = gate is null ? plan.Options : plan.Options with { ActionScript = gate.ScriptPath };
         using var stopCapture = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var captured = capture is null || gate is null
-            ? Task.FromResult<(ManifestFilesystem, IReadOnlyList<ManifestFile>)>((new ManifestFilesystem(), []))
-            : CaptureWhileFrozenAsync(capture, gate, pending.Directory, stopCapture.Token);
+        Task<(ManifestFilesystem, IReadOnlyList<ManifestFile>)> captured = Task.FromResult<(ManifestFilesystem, IReadOnlyList<ManifestFile>)>((new ManifestFilesystem(), []));
+        var thawed = false;
         try
         {
+            if (capture is not null)
+            {
+                captured = gate is not null ? CaptureWhileFrozenAsync(capture, gate, pending.Directory, stopCapture.Token)
+                    // The tree stays stopped until the engine thaws it: capture beside CRIU. A dump without
+                    // leaveRunning ends the tree as CRIU finishes, so its files are captured first.
+                    : command.LeaveRunning ? capture.CaptureAsync(pending.Directory, stopCapture.Token)
+                    : Task.FromResult(await capture.CaptureAsync(pending.Directory, stopCapture.Token).ConfigureAwait(false));
+            }
             // Hash the images while CRIU writes them: hashing after the dump would add a second full pass
             // over every page to the checkpoint's duration.
             var hasher = pending.StartHashingImages(cancellationToken);
@@ -132,10 +152,11 @@ public sealed class CheckpointEngine(
                 {
                     // Before the thaw: a tree that CRIU left frozen cannot touch its sockets while they are repaired.
                     var released = await ReleaseNetworkLockAsync(recovery.NetworkLock, command).ConfigureAwait(false);
-                    LeaveRunning(plan, recovery, command, e);
                     await stopCapture.CancelAsync().ConfigureAwait(false);
                     // A capture that failed is why CRIU's post-dump action failed: report that cause.
                     var cause = await FailureOf(captured).ConfigureAwait(false);
+                    thawed = true;
+                    LeaveRunning(plan, recovery, command, e);
                     if (released is { Status: NetworkLockReleaseStatus.Failed } failed)
                     {
                         var failure = cause ?? e;
@@ -147,13 +168,28 @@ public sealed class CheckpointEngine(
                     }
                     throw;
                 }
-                // CRIU finished: nothing to undo any more, and the record is no part of the checkpoint.
-                DumpRecoveryRecord.Delete(pending.Directory);
                 var (filesystem, archives) = await captured.ConfigureAwait(false);
+                TimeSpan? frozenFor = null;
+                if (ownFreezer is not null)
+                {
+                    thawed = true;
+                    ownFreezer.Thaw();
+                    frozenFor = Stopwatch.GetElapsedTime(frozenAt);
+                }
+                // The dump is over and the tree given back: nothing to undo any more, and the record is no part of the checkpoint.
+                DumpRecoveryRecord.Delete(pending.Directory);
                 var files = await hasher.CompleteAsync(cancellationToken).ConfigureAwait(false);
                 var stats = CriuStatisticsReader.ReadDump(plan.Options.ImagesDirectory);
-                return ([.. files, .. archives], new DumpResult(run.Duration, stats), filesystem);
+                return ([.. files, .. archives], new DumpResult(run.Duration, stats, frozenFor), filesystem);
             }
+        }
+        catch (Exception e) when (!thawed)
+        {
+            // A capture that failed (before or beside CRIU) or anything else after the freeze: give the tree back.
+            await stopCapture.CancelAsync().ConfigureAwait(false);
+            await FailureOf(captured).ConfigureAwait(false);
+            LeaveRunning(plan, recovery, command, e);
+            throw;
         }
         finally
         {
@@ -161,6 +197,48 @@ public sealed class CheckpointEngine(
             {
                 Directory.Delete(workDirectory, recursive: true);
             }
+        }
+    }
+
+    /// <summary>
+    /// Stops the tree through its cgroup before CRIU starts. A tree whose tasks do not all stop in time
+    /// (one in an uninterruptible wait, such as on a hung network mount) is thawed and the checkpoint
+    /// refused as transient trouble: the workload keeps running, and a later attempt may succeed.
+    /// </summary>
+    private async Task FreezeAsync(CgroupFreezer freezer, CheckpointCommand command, CancellationToken cancellationToken)
+    {
+        bool frozen;
+        try
+        {
+            frozen = await freezer.FreezeAsync(FreezeTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            Thaw(freezer, command, e.Message);
+            throw;
+        }
+        if (!frozen)
+        {
+            var tasks = freezer.Tasks();
+            Thaw(freezer, command, "it did not freeze in time");
+            throw new TransientAgentException(
+                $"checkpoint {command.Namespace}/{command.Name}: the tasks of {freezer.Directory} did not all stop within {FreezeTimeout.TotalSeconds:0} s " +
+                $"(threads {string.Join(", ", tasks.Take(10))}{(tasks.Count > 10 ? ", …" : "")}; one may be in an uninterruptible wait, e.g. on a hung network mount); " +
+                "the workload was thawed and keeps running: retry later",
+                FreezeTimeout);
+        }
+    }
+
+    private void Thaw(CgroupFreezer freezer, CheckpointCommand command, string reason)
+    {
+        try
+        {
+            freezer.Thaw();
+        }
+        catch (IOException e)
+        {
+            logger.LogError(e, "checkpoint {Namespace}/{Name}: could not thaw {Freezer} ({Reason}); thaw it with: {Command}",
+                command.Namespace, command.Name, freezer.Directory, reason, freezer.ThawCommand);
         }
     }
 
@@ -239,13 +317,14 @@ public sealed class CheckpointEngine(
             if (plan.Freezer.IsFrozen())
             {
                 plan.Freezer.Thaw();
-                logger.LogWarning("checkpoint {Namespace}/{Name}: CRIU left {Freezer} frozen ({Reason}); thawed it",
-                    command.Namespace, command.Name, plan.Freezer.Directory, failure.Message);
+                logger.LogWarning("checkpoint {Namespace}/{Name} failed ({Reason}); thawed {Freezer}: the workload keeps running",
+                    command.Namespace, command.Name, failure.Message, plan.Freezer.Directory);
             }
         }
         catch (IOException e)
         {
-            logger.LogError(e, "checkpoint {Namespace}/{Name}: could not thaw {Freezer}", command.Namespace, command.Name, plan.Freezer.Directory);
+            logger.LogError(e, "checkpoint {Namespace}/{Name}: could not thaw {Freezer}; thaw it with: {Command}",
+                command.Namespace, command.Name, plan.Freezer.Directory, plan.Freezer.ThawCommand);
         }
     }
 }

@@ -36,8 +36,9 @@ public static class ManifestFactory
             MemoryPagesBytes = files.Where(f => CriuImageFiles.IsPagesImage(Path.GetFileName(f.Path))).Sum(f => f.Size),
             Timings = new ManifestTimings
             {
-                // The pause the workload saw, as CRIU measured it; without CRIU's stats, the whole run.
-                FreezeMs = (dump.Statistics?.FrozenTime ?? dump.Duration).TotalMilliseconds,
+                // The pause the workload saw: from the engine's freeze to its thaw, else as CRIU measured it;
+                // without either, the whole run.
+                FreezeMs = (dump.Frozen ?? dump.Statistics?.FrozenTime ?? dump.Duration).TotalMilliseconds,
                 DumpMs = dump.Duration.TotalMilliseconds,
                 TotalMs = Stopwatch.GetElapsedTime(startedTimestamp).TotalMilliseconds,
             },

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Cryo.Agent.Cgroups;
 using Cryo.Agent.Containers;
 using Cryo.Agent.Engine;
 using Cryo.Agent.Filesystem;
@@ -67,6 +68,7 @@ public sealed class RestoreEngine(
             var verified = await verification.ConfigureAwait(false);
             var pid = run.RestoredPid ?? throw new InvalidOperationException($"CRIU restored {command.Namespace}/{command.Name} but wrote no pidfile");
             var (hostPid, namespacePid) = await LocateRootAsync(container, pid, cancellationToken).ConfigureAwait(false);
+            await ThawAsync(hostPid, command, cancellationToken).ConfigureAwait(false);
             if (container is not null)
             {
                 await HandOffAsync(container, pid, cancellationToken).ConfigureAwait(false);
@@ -182,6 +184,21 @@ public sealed class RestoreEngine(
             }
         }
         throw new InvalidOperationException($"the restored root (PID {pid} in container PID {container.InitPid}'s namespace) is not a child of the container's init");
+    }
+
+    /// <summary>
+    /// CRIU puts a restored tree's freezer cgroup back into the state it recorded at dump time: FROZEN, since
+    /// the checkpoint engine freezes a tree itself before CRIU dumps it (or it was paused). A restore hands
+    /// back a running tree, so thaw it — in a target container that is the container's own freezer.
+    /// </summary>
+    private async Task ThawAsync(int hostPid, RestoreCommand command, CancellationToken cancellationToken)
+    {
+        var freezer = CgroupFreezer.For(await procFs.ReadCgroupsAsync(hostPid, cancellationToken).ConfigureAwait(false));
+        if (freezer is not null && freezer.IsFrozen())
+        {
+            freezer.Thaw();
+            logger.LogDebug("restore {Namespace}/{Name}: thawed {Freezer}, frozen as recorded at dump time", command.Namespace, command.Name, freezer.Directory);
+        }
     }
 
     /// <summary>

@@ -44,6 +44,33 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Restore_Should_RunTheCopyAndLeaveTheOriginalPaused_When_TheWorkloadWasPausedAtCheckpoint()
+    {
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        var state = Path.Combine(workload.CgroupDirectory("freezer"), "freezer.state");
+        // Paused as a runtime pauses a container: the images then record the freezer FROZEN, as they do
+        // for every tree the engine freezes itself for the dump.
+        await File.WriteAllTextAsync(state, "FROZEN");
+        for (var waited = 0; File.ReadAllText(state).Trim() != "FROZEN"; waited++)
+        {
+            Assert.True(waited < 500, "the workload's cgroup did not freeze");
+            await Task.Delay(10);
+        }
+
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "paused"), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+        Assert.Equal("FROZEN", File.ReadAllText(state).Trim());
+        var command = TestEngines.RestoreOf("paused");
+        var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
+        copies.Track(outcome.HostPid);
+
+        var restored = await Counter.WaitForFileAsync(engines.OutputOf(command), v => v.Count >= 3, Patience);
+        Assert.True(restored[^1] > restored[0], "the restored copy did not count on");
+        Assert.Equal("THAWED", File.ReadAllText(Path.Combine("/sys/fs/cgroup/freezer" + Procs.Cgroup(outcome.HostPid, "freezer"), "freezer.state")).Trim());
+        Assert.Equal("FROZEN", File.ReadAllText(state).Trim());
+    }
+
+    [Fact]
     public async Task Restore_Should_KeepInNamespacePids_When_TwoCopiesRunTogether()
     {
         await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
