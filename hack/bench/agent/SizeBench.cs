@@ -97,7 +97,7 @@ public static class SizeBench
             BenchSteps.KeepLog(options.LogPath, $"{name}-dump-{run}-raw.log");
             Directory.Delete(options.ImagesDirectory, recursive: true);
             Emit.Note(string.Create(CultureInfo.InvariantCulture,
-                $"size {sizeMib} MiB dump {run + 1}/{runs}: agent {BenchSteps.Seconds(started, ended):0.000} s (before CRIU {BenchSteps.Ms(started, criu.LastStarted):0} ms, CRIU {BenchSteps.Ms(criu.LastStarted, criu.LastEnded):0} ms, hash tail {BenchSteps.Ms(criu.LastEnded, committing):0} ms, commit {BenchSteps.Ms(committing, ended):0} ms; freeze {outcome.Freeze.TotalMilliseconds:0} ms), raw criu {raw.TotalSeconds:0.000} s"));
+                $"size {sizeMib} MiB dump {run + 1}/{runs}: agent {BenchSteps.Seconds(started, ended):0.000} s (before CRIU {BenchSteps.Ms(started, criu.LastStarted):0} ms, CRIU {BenchSteps.Ms(criu.LastStarted, criu.LastEnded):0} ms (its process {outcome.Dump.TotalMilliseconds:0} ms), hash tail {BenchSteps.Ms(criu.LastEnded, committing):0} ms, commit {BenchSteps.Ms(committing, ended):0} ms; freeze {outcome.Freeze.TotalMilliseconds:0} ms), raw criu {raw.TotalSeconds:0.000} s"));
         }
         return s;
     }
@@ -176,7 +176,7 @@ public static class SizeBench
                     : throw new InvalidOperationException("the restore plan redirected no stdout: cannot read the copy's checksum");
                 await Memhog.VerifyCopyAsync(pid, stdout, checksum, "raw", cancellationToken);
                 Emit.Note(string.Create(CultureInfo.InvariantCulture,
-                    $"{name} restore {run + 1}/{runs}: agent {BenchSteps.Seconds(started, ended):0.000} s (before CRIU {BenchSteps.Ms(started, criu.LastStarted):0} ms, CRIU {BenchSteps.Ms(criu.LastStarted, criu.LastEnded):0} ms, after CRIU {BenchSteps.Ms(criu.LastEnded, ended):0} ms, verify {outcome.Verify.TotalMilliseconds:0} ms in parallel), raw criu {raw.TotalSeconds:0.000} s"));
+                    $"{name} restore {run + 1}/{runs}: agent {BenchSteps.Seconds(started, ended):0.000} s (before CRIU {BenchSteps.Ms(started, criu.LastStarted):0} ms, CRIU {BenchSteps.Ms(criu.LastStarted, criu.LastEnded):0} ms (its process {outcome.Restore.TotalMilliseconds:0} ms), after CRIU {BenchSteps.Ms(criu.LastEnded, ended):0} ms, verify {outcome.Verify.TotalMilliseconds:0} ms in parallel), raw criu {raw.TotalSeconds:0.000} s"));
             }
             finally
             {

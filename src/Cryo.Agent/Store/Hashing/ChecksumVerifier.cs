@@ -73,8 +73,13 @@ public static class ChecksumVerifier
     /// restore that reads the same images, a positive value lets CRIU run at full speed and the hashing
     /// take the idle cycles: the restore waits for whichever ends last.
     /// </param>
+    /// <param name="hurry">
+    /// Completes when the caller starts waiting for the verification (CRIU reached the point where it needs
+    /// the verdict): pieces started after it hash at the caller's priority, not <paramref name="nicer"/>.
+    /// </param>
     /// <exception cref="CheckpointCorruptedException">A file's content differs, naming the file.</exception>
-    public static async Task VerifyContentAsync(StoredCheckpoint checkpoint, Func<ManifestFile, bool> include, CancellationToken cancellationToken, int parallelism = DefaultParallelism, int nicer = 0)
+    public static async Task VerifyContentAsync(StoredCheckpoint checkpoint, Func<ManifestFile, bool> include, CancellationToken cancellationToken,
+        int parallelism = DefaultParallelism, int nicer = 0, Task? hurry = null)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(include);
@@ -103,7 +108,7 @@ public static class ChecksumVerifier
             {
                 string actual;
                 long hashed;
-                using (ThreadNice.Nicer(nicer))
+                using (ThreadNice.Nicer(hurry is { IsCompleted: true } ? 0 : nicer))
                 {
                     actual = ChunkedSha256.Hash(piece.Handle, piece.Range.Offset, piece.Range.Length, token, out hashed);
                 }
