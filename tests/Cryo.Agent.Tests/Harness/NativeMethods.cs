@@ -11,6 +11,7 @@ internal static class NativeMethods
     public const int O_RDWR = 0x2;
     public const int O_NOCTTY = 0x100;
     public const int O_CLOEXEC = 0x80000;
+    public const int POSIX_FADV_DONTNEED = 4;
 
     [DllImport("libc", SetLastError = true)]
     public static extern int kill(int pid, int sig);
@@ -29,6 +30,9 @@ internal static class NativeMethods
 
     [DllImport("libc", SetLastError = true)]
     public static extern int close(int fd);
+
+    [DllImport("libc")]
+    public static extern int posix_fadvise(int fd, long offset, long len, int advice);
 
     [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
     public static extern int umount2(string target, int flags);

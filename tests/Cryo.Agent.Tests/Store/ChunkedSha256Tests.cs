@@ -1,6 +1,7 @@
 using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using Cryo.Agent.Store;
+using Harness = Cryo.Agent.Tests.Harness;
 using Xunit;
 
 namespace Cryo.Agent.Tests.Store;
@@ -40,4 +41,84 @@ public sealed class ChunkedSha256Tests : IDisposable
 
         Assert.Equal("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", entry.Sha256);
     }
+
+    [Theory]
+    [InlineData(0, 0)] // empty range: nothing to map
+    [InlineData(4097, 3 * ReadSize)] // offset inside a page: the mapping starts at the page before
+    [InlineData(1000, 20 * ReadSize)] // longer than one mapping (16 MiB), ending at the end of file
+    [InlineData(ReadSize, ReadSize + 5)]
+    public void Hash_Should_EqualSha256OfTheRange_When_RangeIsInsideTheFile(int offset, int length)
+    {
+        var path = Path.Combine(scratch.Path, "f");
+        StoreTestData.WriteRandomFile(path, (20 * ReadSize) + 1000, seed: offset);
+
+        var digest = Hash(path, offset, length, out var hashed);
+
+        Assert.Equal(length, hashed);
+        Assert.Equal(Sha256Of(path, offset, length), digest);
+    }
+
+    [Theory]
+    [InlineData(0, (3 * ReadSize) + 1)] // file shorter than the range
+    [InlineData(4097, 3 * ReadSize)] // range from inside the file past its end
+    [InlineData(3 * ReadSize, 10)] // range starting at the end of file
+    [InlineData(4 * ReadSize, 10)] // range starting past the end of file
+    public void Hash_Should_HashUpToTheEndOfFile_When_FileEndsBeforeTheRange(int offset, int length)
+    {
+        var path = Path.Combine(scratch.Path, "f");
+        StoreTestData.WriteRandomFile(path, 3 * ReadSize, seed: offset);
+        var existing = Math.Max(0, Math.Min(length, (3 * ReadSize) - offset));
+
+        var digest = Hash(path, offset, length, out var hashed);
+
+        Assert.Equal(existing, hashed);
+        Assert.Equal(Sha256Of(path, Math.Min(offset, 3 * ReadSize), existing), digest);
+    }
+
+    // Evicted ranges are 2 MiB-aligned: the kernel keeps a large folio that a range only partly covers.
+    [Theory]
+    [InlineData(0, 16 * ReadSize)] // the first mapping's bytes are read, the second's mapped
+    [InlineData(18 * ReadSize, 2 * ReadSize)] // the other way round
+    public void Hash_Should_EqualSha256OfTheRange_When_PartOfTheFileIsNotInThePageCache(int evictOffset, int evictLength)
+    {
+        var path = Path.Combine(scratch.Path, "f");
+        StoreTestData.WriteRandomFile(path, (20 * ReadSize) + 1000, seed: evictOffset);
+        Evict(path, evictOffset, evictLength);
+
+        var digest = Hash(path, 1000, 20 * ReadSize, out var hashed);
+
+        Assert.Equal(20 * ReadSize, hashed);
+        Assert.Equal(Sha256Of(path, 1000, 20 * ReadSize), digest);
+    }
+
+    [Fact]
+    public void Hash_Should_ReadPastTheLengthSeenAtStart_When_TheFileHoldsMore()
+    {
+        // A file that grows during the call holds more than its length said when the call started: those
+        // bytes are read rather than mapped. /proc/self/cmdline is the same case made still: stat says 0 bytes.
+        const string path = "/proc/self/cmdline";
+        var content = File.ReadAllBytes(path);
+
+        var digest = Hash(path, 0, 1024 * 1024, out var hashed);
+
+        Assert.Equal(content.Length, hashed);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(content)), digest);
+    }
+
+    private static string Hash(string path, long offset, long length, out long hashed)
+    {
+        using var handle = File.OpenHandle(path);
+        return ChunkedSha256.Hash(handle, offset, length, CancellationToken.None, out hashed);
+    }
+
+    // Drops a range of the file from the page cache (once written back: clean pages are dropped at once).
+    private static void Evict(string path, long offset, long length)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        stream.Flush(flushToDisk: true);
+        Assert.Equal(0, Harness.NativeMethods.posix_fadvise((int)stream.SafeFileHandle.DangerousGetHandle(), offset, length, Harness.NativeMethods.POSIX_FADV_DONTNEED));
+    }
+
+    private static string Sha256Of(string path, int offset, int length) =>
+        Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path).AsSpan(offset, length)));
 }

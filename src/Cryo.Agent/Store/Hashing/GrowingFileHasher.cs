@@ -13,8 +13,15 @@ namespace Cryo.Agent.Store;
 /// on a file of another size, is hashed again from scratch.
 /// </summary>
 /// <remarks>
+/// <para>
+/// "Shrinks" means between the chunks hashed: a chunk is hashed from a mapping of the file, and a truncation
+/// under a chunk being hashed kills the process (<see cref="ChunkedSha256"/>'s Hash says why). CRIU's page
+/// images only grow, in a private directory of the store.
+/// </para>
+/// <para>
 /// .NET takes a shared flock(2) on every file it opens (FileShare emulation): a .NET writer opening with
 /// <see cref="FileShare.None"/> would fail while the file is followed. CRIU takes no flock on its images.
+/// </para>
 /// </remarks>
 /// <example>
 /// <code>
