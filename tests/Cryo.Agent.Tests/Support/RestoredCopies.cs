@@ -4,7 +4,8 @@ namespace Cryo.Agent.Tests.Support;
 
 /// <summary>
 /// Restored trees a test started: on disposal each is SIGKILLed with its descendants, and the cgroups
-/// the engine made for standalone copies are removed.
+/// the engine made for standalone copies are removed — the engines' own (each <see cref="TestEngines"/> has
+/// its own cgroup parent: sweeping a shared one killed other tests' restores mid-way).
 /// </summary>
 public sealed class RestoredCopies(TestEngines engines) : IAsyncDisposable
 {
@@ -35,6 +36,7 @@ public sealed class RestoredCopies(TestEngines engines) : IAsyncDisposable
             {
                 await ProcessKiller.KillCgroupAsync(cgroup, remove: true, CancellationToken.None);
             }
+            Directory.Delete(parent);
         }
     }
 }

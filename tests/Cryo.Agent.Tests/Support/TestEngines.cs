@@ -4,6 +4,7 @@ using Cryo.Agent.Engine;
 using Cryo.Agent.Processes;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Store;
+using Cryo.Agent.Tests.Harness;
 using Cryo.Criu;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -30,7 +31,8 @@ public sealed class TestEngines : IDisposable
             RunDirectory = Path.Combine(Directory, "run"),
             NodeName = "test-node",
             DefaultTimeout = TimeSpan.FromSeconds(60),
-            RestoreCgroupParent = "cryo-test-restores",
+            // One parent per instance: tests run in parallel, and each sweeps its own restores' cgroups.
+            RestoreCgroupParent = "cryo-test-restores/" + Path.GetFileName(Directory),
         };
         Store = new ImageStore(new ImageStoreOptions { RootDirectory = StoreRoot });
         var criu = new CriuCli(CriuPath, NullLogger<CriuCli>.Instance);
@@ -77,6 +79,21 @@ public sealed class TestEngines : IDisposable
 
     public void Dispose()
     {
+        foreach (var controller in Options.RestoreCgroupControllers)
+        {
+            // Empty once the tests killed their copies (RestoredCopies); one a test left in use stays (IOException).
+            var parent = Path.Combine(HarnessCgroups.Root, controller, Options.RestoreCgroupParent);
+            try
+            {
+                if (System.IO.Directory.Exists(parent))
+                {
+                    System.IO.Directory.Delete(parent);
+                }
+            }
+            catch (IOException)
+            {
+            }
+        }
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);
