@@ -125,22 +125,13 @@ public sealed class RestoreEngine(
         store.FindByName(command.Namespace, command.Name).OrderByDescending(c => c.Manifest.CreatedAt).FirstOrDefault()
             ?? throw new CheckpointNotFoundException(command.Namespace, command.Name);
 
-    /// <summary>
-    /// How much nicer than the agent the verification beside CRIU runs until CRIU waits for it: the
-    /// most, so that it takes only cycles CRIU leaves idle (at +5, two hashing threads on two cores still
-    /// took a quarter of CRIU's core and slowed its memory restore by 40 ms at 512 MiB).
-    /// </summary>
-    private const int VerifyNicer = 19;
-
     private static async Task<TimeSpan> VerifyAsync(StoredCheckpoint checkpoint, ActionScriptGate gate, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
-            // CRIU reads the same images meanwhile: it keeps priority, the hashing takes the idle cycles —
-            // until CRIU reaches the gate, when what is left of the hashing is all the restore waits for.
-            await ChecksumVerifier.VerifyContentAsync(checkpoint, _ => true, cancellationToken, ChecksumVerifier.DefaultParallelism,
-                nicer: VerifyNicer, hurry: gate.WaitUntilReachedAsync(cancellationToken)).ConfigureAwait(false);
+            // CRIU reads the same images meanwhile: the hashing keeps to the cores CRIU leaves idle.
+            await ChecksumVerifier.VerifyContentAsync(checkpoint, _ => true, cancellationToken, ChecksumVerifier.BesideCriuParallelism).ConfigureAwait(false);
         }
         catch (CheckpointCorruptedException)
         {

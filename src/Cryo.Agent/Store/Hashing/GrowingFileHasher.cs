@@ -38,6 +38,7 @@ public sealed class GrowingFileHasher : IAsyncDisposable
     private readonly Dictionary<string, TrackedFile> tracked = new(StringComparer.Ordinal);
     private readonly BlockingCollection<Chunk> chunks = [];
     private readonly ManualResetEventSlim writerDone = new(false);
+    private readonly ManualResetEventSlim writerPaused = new(false);
     private readonly CancellationTokenSource stopping;
     private readonly Task follower;
     private readonly Task[] workers;
@@ -52,7 +53,8 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         this.options = options;
         stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = stopping.Token;
-        workers = [.. Enumerable.Range(0, options.Parallelism).Select(_ => Task.Factory.StartNew(() => Work(token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default))];
+        workers = [.. Enumerable.Range(0, options.Parallelism).Select(i => Task.Factory.StartNew(
+            () => Work(joinsWhileWriting: i < options.WhileWritingParallelism, token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default))];
         follower = Task.Factory.StartNew(() => Follow(token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
@@ -68,6 +70,7 @@ public sealed class GrowingFileHasher : IAsyncDisposable
     {
         options ??= new GrowingFileHasherOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Parallelism, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.WhileWritingParallelism, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ChunkSize, 4096);
         return new GrowingFileHasher(directory, relativeTo, options, cancellationToken);
     }
@@ -152,13 +155,28 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         chunks.Dispose();
         stopping.Dispose();
         writerDone.Dispose();
+        writerPaused.Dispose();
     }
 
     private void Follow(CancellationToken cancellationToken)
     {
+        // CRIU writes a task's pages, then its small images for a while (core, mm, inventory; unlocking the
+        // network, thawing): once the page images stop growing, the backlog is the tail, and every worker joins.
+        var grew = false;
+        var quietPasses = 0;
         while (!writerDone.IsSet)
         {
             var queued = Pass();
+            if (queued > 0)
+            {
+                grew = true;
+                quietPasses = 0;
+            }
+            else if (grew && ++quietPasses >= QuietPassesToJoin)
+            {
+                writerPaused.Set();
+            }
+
             if (queued < options.MinimumBatchBytes)
             {
                 writerDone.Wait(options.PollInterval, cancellationToken);
@@ -180,10 +198,19 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         return tracked.Values.Sum(file => file.Dispatch(chunks, options.ChunkSize, final: false));
     }
 
-    // While the writer writes, a worker yields to it (CRIU's dump is the critical path, and two workers
-    // beside it would take a third of its core); once the writer is done, what is left is the critical path.
-    private void Work(CancellationToken cancellationToken)
+    // Passes without a new whole chunk, after some, that mean the page images stopped growing (two: 40 ms).
+    private const int QuietPassesToJoin = 3;
+
+    // While the writer writes, only some workers hash (CRIU's dump is the critical path: the others would
+    // take its core); once the writer is done or pauses, what is left is the critical path and every worker joins.
+    private void Work(bool joinsWhileWriting, CancellationToken cancellationToken)
     {
+        if (!joinsWhileWriting)
+        {
+            WaitHandle.WaitAny([writerDone.WaitHandle, writerPaused.WaitHandle, cancellationToken.WaitHandle]);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
         var yielding = ThreadNice.Nicer(options.WhileWritingNice);
         try
         {

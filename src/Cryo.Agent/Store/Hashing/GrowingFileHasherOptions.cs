@@ -10,7 +10,7 @@ public sealed record GrowingFileHasherOptions
     public Func<string, bool> IsAppendOnly { get; init; } = IsPagesImage;
 
     /// <summary>How often to look for new data when the writer is slower than hashing.</summary>
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(20);
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>
     /// Below this many new bytes per pass, wait a poll interval before the next: the follower must not spin
@@ -19,18 +19,21 @@ public sealed record GrowingFileHasherOptions
     public long MinimumBatchBytes { get; init; } = 4L * 1024 * 1024;
 
     /// <summary>
-    /// How many chunks are hashed at once, while the writer writes and after. Two: CRIU's dump leaves most
-    /// of a second core idle (it waits on the kernel's page copies), and the tail after it is split in two.
+    /// How many chunks are hashed at once once the writer is done (the tail the caller waits on): every
+    /// core, at least two.
     /// </summary>
-    public int Parallelism { get; init; } = 2;
+    public int Parallelism { get; init; } = Math.Max(2, Environment.ProcessorCount);
 
     /// <summary>
-    /// How much nicer than the agent the hashing threads run while the writer is still writing (0: as nice
-    /// as the agent). The default, 19 (the most), leaves CRIU's core to CRIU and gives the hashers every
-    /// idle cycle (at +5, two hashers on two cores still took a quarter of CRIU's core and slowed a 512 MiB
-    /// page dump by 25 %); they return to the agent's priority for the tail, which the caller waits on.
+    /// How many chunks are hashed at once while the writer still writes: one core fewer than there are,
+    /// at least one. CRIU's dump keeps about one core busy; a hashing thread per remaining core runs
+    /// beside it without taking its core (two hashers on two cores, even at nice 19, slowed a 512 MiB
+    /// page dump by 15-25 %; one, at the agent's priority, keeps to the idle core).
     /// </summary>
-    public int WhileWritingNice { get; init; } = 19;
+    public int WhileWritingParallelism { get; init; } = Math.Max(1, Environment.ProcessorCount - 1);
+
+    /// <summary>How much nicer than the agent the hashing threads run while the writer is still writing (0: as nice as the agent).</summary>
+    public int WhileWritingNice { get; init; }
 
     /// <summary>Bytes per chunk (see <see cref="ManifestFile"/>); files up to one chunk get a whole-file SHA-256.</summary>
     public long ChunkSize { get; init; } = ChunkedSha256.DefaultChunkSize;
