@@ -16,10 +16,10 @@ public static class ChecksumVerifier
 
     /// <summary>
     /// How many pieces are hashed at once beside a CRIU restore: one core fewer than there are, at least
-    /// one. CRIU's memory restore keeps one core busy; two hashing threads on two cores, even at nice 19,
+    /// one, at most eight. CRIU's memory restore keeps one core busy; two hashing threads on two cores, even at nice 19,
     /// slowed it by 50-70 ms at 512 MiB, one at the agent's priority by ~15.
     /// </summary>
-    public static readonly int BesideCriuParallelism = Math.Max(1, Environment.ProcessorCount - 1);
+    public static readonly int BesideCriuParallelism = Math.Clamp(Environment.ProcessorCount - 1, 1, 8);
 
     /// <summary>Checks structure, then content.</summary>
     /// <exception cref="CheckpointCorruptedException">A file is missing, has another size or another SHA-256; the exception names it.</exception>
