@@ -97,12 +97,7 @@ public sealed class CheckpointEngineTests : IDisposable
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
         var state = Path.Combine(workload.CgroupDirectory("freezer"), "freezer.state");
         // Paused before the checkpoint began, as a runtime pauses a container.
-        await File.WriteAllTextAsync(state, "FROZEN");
-        for (var waited = 0; File.ReadAllText(state).Trim() != "FROZEN"; waited++)
-        {
-            Assert.True(waited < 500, "the workload's cgroup did not freeze");
-            await Task.Delay(10);
-        }
+        await workload.PauseAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             killing.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "paused"), new RecordingProgress<CheckpointStage>(), CancellationToken.None));

@@ -81,6 +81,24 @@ public sealed partial class ContainerWorkload : IAsyncDisposable
     /// <summary>The full host directory of the workload's cgroup for <paramref name="controller"/>.</summary>
     public string CgroupDirectory(string controller) => Path.Combine(HarnessCgroups.Root, controller) + _cgroups[controller];
 
+    /// <summary>
+    /// Freezes the workload's cgroup as a runtime pauses a container, and returns once every task stopped.
+    /// </summary>
+    /// <exception cref="TimeoutException">The cgroup did not freeze within five seconds.</exception>
+    public async Task PauseAsync()
+    {
+        var state = Path.Combine(CgroupDirectory("freezer"), "freezer.state");
+        await File.WriteAllTextAsync(state, "FROZEN");
+        for (var waited = 0; File.ReadAllText(state).Trim() != "FROZEN"; waited++)
+        {
+            if (waited >= 500)
+            {
+                throw new TimeoutException($"the workload's cgroup {CgroupDirectory("freezer")} did not freeze");
+            }
+            await Task.Delay(10);
+        }
+    }
+
     /// <summary>Starts a workload and returns once its init runs its command.</summary>
     /// <exception cref="WorkloadStartException">It did not start; everything created is removed again.</exception>
     public static async Task<ContainerWorkload> StartAsync(ContainerSpec spec, CancellationToken cancellationToken)

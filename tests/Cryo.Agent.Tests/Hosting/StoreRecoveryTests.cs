@@ -155,12 +155,7 @@ public sealed class StoreRecoveryTests : IDisposable
     /// <summary>Freezes the workload's cgroup and shows it stopped; returns the last number it printed.</summary>
     private static async Task<int> FreezeAsync(ContainerWorkload workload)
     {
-        await File.WriteAllTextAsync(Path.Combine(workload.CgroupDirectory("freezer"), "freezer.state"), "FROZEN");
-        for (var waited = 0; FreezerState(workload) != "FROZEN"; waited++)
-        {
-            Assert.True(waited < 500, "the workload's cgroup did not freeze");
-            await Task.Delay(10);
-        }
+        await workload.PauseAsync();
         return await StoppedAsync(workload);
     }
 

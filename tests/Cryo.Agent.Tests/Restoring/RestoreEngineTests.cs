@@ -51,12 +51,7 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
         var state = Path.Combine(workload.CgroupDirectory("freezer"), "freezer.state");
         // Paused as a runtime pauses a container: the images then record the freezer FROZEN, as they do
         // for every tree the engine freezes itself for the dump.
-        await File.WriteAllTextAsync(state, "FROZEN");
-        for (var waited = 0; File.ReadAllText(state).Trim() != "FROZEN"; waited++)
-        {
-            Assert.True(waited < 500, "the workload's cgroup did not freeze");
-            await Task.Delay(10);
-        }
+        await workload.PauseAsync();
 
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "paused"), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
         Assert.Equal("FROZEN", File.ReadAllText(state).Trim());
