@@ -21,8 +21,13 @@ ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 COPY Directory.Build.props Directory.Packages.props ./
 COPY protos/ protos/
 COPY src/ src/
+# The agent runs without tiered compilation (src/Cryo.Agent/AgentRuntime.props): ReadyToRun code spares its
+# start and first checkpoint from compiling everything fully optimised. This stage runs on the target
+# platform, so its architecture names the runtime.
+ARG TARGETARCH
 RUN dotnet publish src/Cryo.Operator/Cryo.Operator.csproj -c Release -o /out/operator \
  && dotnet publish src/Cryo.Agent/Cryo.Agent.csproj -c Release -o /out/agent \
+      -r "linux-$(if [ "$TARGETARCH" = arm64 ]; then echo arm64; else echo x64; fi)" --self-contained false -p:PublishReadyToRun=true \
  && dotnet publish src/Cryo.Cli/Cryo.Cli.csproj -c Release -o /out/cli \
  && find /out -name '*.pdb' -delete
 
