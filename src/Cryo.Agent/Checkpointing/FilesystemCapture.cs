@@ -91,7 +91,7 @@ public sealed class FilesystemCapture
             var layer = await WritableLayer.CaptureAsync(overlay.UpperDir, Path.Combine(checkpointDirectory, WritableLayerArchive), cancellationToken).ConfigureAwait(false);
             section.WritableLayerArchive = WritableLayerArchive;
             section.Skipped.AddRange(layer.Skipped.Select(s => $"{s.Path}: {s.Reason}"));
-            files.Add(new ManifestFile { Path = WritableLayerArchive, Size = new FileInfo(layer.ArchivePath).Length, Sha256 = layer.Sha256 });
+            files.Add(await DescribeAsync(layer.ArchivePath, WritableLayerArchive, cancellationToken).ConfigureAwait(false));
         }
         else
         {
@@ -104,8 +104,12 @@ public sealed class FilesystemCapture
             var capture = await ShmSnapshot.CaptureAsync(shm, Path.Combine(checkpointDirectory, ShmArchive), cancellationToken).ConfigureAwait(false);
             section.ShmArchive = ShmArchive;
             section.Skipped.AddRange(capture.Skipped.Select(s => $"/dev/shm/{s.Path}: {s.Reason}"));
-            files.Add(new ManifestFile { Path = ShmArchive, Size = new FileInfo(capture.ArchivePath).Length, Sha256 = capture.Sha256 });
+            files.Add(await DescribeAsync(capture.ArchivePath, ShmArchive, cancellationToken).ConfigureAwait(false));
         }
         return (section, files);
     }
+
+    // An archive's manifest entry, hashed like CRIU's images: per chunk when large, so it verifies on several cores.
+    private static Task<ManifestFile> DescribeAsync(string archivePath, string relativePath, CancellationToken cancellationToken) =>
+        ChunkedSha256.ComputeAsync(archivePath, relativePath, ChunkedSha256.DefaultChunkSize, ChecksumVerifier.DefaultParallelism, cancellationToken);
 }

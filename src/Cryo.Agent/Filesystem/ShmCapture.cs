@@ -3,7 +3,5 @@ namespace Cryo.Agent.Filesystem;
 /// <summary>The result of <see cref="ShmSnapshot.CaptureAsync"/>.</summary>
 /// <param name="ArchivePath">The archive written.</param>
 /// <param name="Entries">Files, directories and links archived.</param>
-/// <param name="Bytes">Size of the archive file.</param>
-/// <param name="Sha256">SHA-256 of the archive file, lower-case hex (for the manifest).</param>
 /// <param name="Skipped">Sockets and device nodes that were not captured.</param>
-public sealed record ShmCapture(string ArchivePath, int Entries, long Bytes, string Sha256, IReadOnlyList<SkippedEntry> Skipped);
+public sealed record ShmCapture(string ArchivePath, int Entries, IReadOnlyList<SkippedEntry> Skipped);

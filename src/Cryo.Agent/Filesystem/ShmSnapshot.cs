@@ -19,8 +19,7 @@ public static class ShmSnapshot
         }
 
         var stats = await TreeArchiveWriter.WriteAsync(shmDir, archivePath, overlayUpper: false, cancellationToken);
-        var (bytes, sha256) = await WritableLayer.DescribeArchiveAsync(archivePath, cancellationToken);
-        return new ShmCapture(archivePath, stats.Entries, bytes, sha256, stats.Skipped);
+        return new ShmCapture(archivePath, stats.Entries, stats.Skipped);
     }
 
     /// <summary>

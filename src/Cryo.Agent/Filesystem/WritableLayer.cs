@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace Cryo.Agent.Filesystem;
 
 /// <summary>
@@ -27,8 +25,7 @@ public static class WritableLayer
         }
 
         var stats = await TreeArchiveWriter.WriteAsync(upperDir, archivePath, overlayUpper: true, cancellationToken);
-        var (bytes, sha256) = await DescribeArchiveAsync(archivePath, cancellationToken);
-        return new WritableLayerCapture(archivePath, stats.Entries, stats.Whiteouts, stats.OpaqueDirectories, bytes, sha256, stats.Skipped);
+        return new WritableLayerCapture(archivePath, stats.Entries, stats.Whiteouts, stats.OpaqueDirectories, stats.Skipped);
     }
 
     /// <summary>
@@ -56,12 +53,5 @@ public static class WritableLayer
         }
 
         return TreeArchiveApplier.ApplyAsync(archivePath, targetRootfs, deletionMarkers: true, options.TargetMountPoints, cancellationToken);
-    }
-
-    internal static async Task<(long Bytes, string Sha256)> DescribeArchiveAsync(string archivePath, CancellationToken cancellationToken)
-    {
-        await using var stream = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-        var hash = await SHA256.HashDataAsync(stream, cancellationToken);
-        return (stream.Length, Convert.ToHexStringLower(hash));
     }
 }

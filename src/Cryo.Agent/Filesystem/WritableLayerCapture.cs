@@ -5,14 +5,10 @@ namespace Cryo.Agent.Filesystem;
 /// <param name="Entries">Archive entries, deletion markers included.</param>
 /// <param name="Whiteouts">Deleted paths recorded (".wh." markers).</param>
 /// <param name="OpaqueDirectories">Directories recorded as replacing the lower layers' content.</param>
-/// <param name="Bytes">Size of the archive file.</param>
-/// <param name="Sha256">SHA-256 of the archive file, lower-case hex (for the manifest).</param>
 /// <param name="Skipped">Sockets, device nodes and reserved names that were not captured.</param>
 public sealed record WritableLayerCapture(
     string ArchivePath,
     int Entries,
     int Whiteouts,
     int OpaqueDirectories,
-    long Bytes,
-    string Sha256,
     IReadOnlyList<SkippedEntry> Skipped);

@@ -60,8 +60,6 @@ public sealed class WritableLayerTests : IDisposable
         Assert.Contains(capture.Skipped, s => s.Path == "null" && s.Reason.Contains("device node 1:3", StringComparison.Ordinal));
         Assert.Equal(1, capture.Whiteouts);
         Assert.Equal(1, capture.OpaqueDirectories);
-        Assert.Equal(new FileInfo(archive).Length, capture.Bytes);
-        Assert.Equal(64, capture.Sha256.Length);
         Assert.Equal(1, applied.Deleted);
         Assert.Equal(1, applied.OpaqueDirectories);
     }
