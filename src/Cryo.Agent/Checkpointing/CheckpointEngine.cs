@@ -42,7 +42,13 @@ public sealed class CheckpointEngine(
         var version = await facts.GetVersionAsync(cancellationToken).ConfigureAwait(false);
 
         using var pending = store.Begin(key);
-        var hostname = await HostnameReader.ReadAsync(tree, cancellationToken).ConfigureAwait(false);
+        // Read in the tree's UTS namespace by a short-lived nsenter: beside the dump when the tree outlives
+        // it, before it otherwise (a dump without leaveRunning ends the tree).
+        var readingHostname = HostnameReader.ReadAsync(tree, cancellationToken);
+        if (!command.LeaveRunning)
+        {
+            await readingHostname.ConfigureAwait(false);
+        }
         // Read before the dump: a dump without leaveRunning ends the tree.
         var terminalKey = tree.HasControllingTerminal ? TerminalKey.Of($"/proc/{tree.InitPid}/fd/0") : null;
         var sessionOutside = await SessionOutsideTreeAsync(tree, cancellationToken).ConfigureAwait(false);
@@ -52,6 +58,7 @@ public sealed class CheckpointEngine(
         var (files, dump, filesystem) = await DumpAsync(plan, pending, tree, capture, command, progress, cancellationToken).ConfigureAwait(false);
 
         progress.Report(CheckpointStage.Committing);
+        var hostname = await readingHostname.ConfigureAwait(false);
         var manifest = ManifestFactory.Create(key, tree, plan, command, files, dump, version, settings.NodeName, hostname, terminalKey, started);
         manifest.Filesystem = filesystem;
         var stored = await store.CommitAsync(pending, manifest, cancellationToken).ConfigureAwait(false);
