@@ -12,7 +12,6 @@ namespace Cryo.Agent.Store;
 internal static class NativeMethods
 {
     private const int AtFdCwd = -100;
-    private const int PriorityProcess = 0; // PRIO_PROCESS: with a thread ID, that one thread
     private const uint RenameNoReplaceFlag = 1;
     private const int ReadOnlyCloseOnExec = 0x80000; // O_RDONLY | O_CLOEXEC, the same on x86-64 and arm64
     private const int ErrorNoEntry = 2;
@@ -23,21 +22,6 @@ internal static class NativeMethods
     private const int ProtectionRead = 1; // PROT_READ, MAP_SHARED: the same on x86-64 and arm64
     private const int MapSharedFlag = 1;
     private const nint MapFailed = -1;
-
-    /// <summary>
-    /// Sets the nice value of the calling thread only (Linux threads have their own). Best effort: returns
-    /// false when the kernel refuses (raising priority back needs CAP_SYS_NICE, which the agent has).
-    /// </summary>
-    public static bool TrySetCurrentThreadNice(int nice) => SetPriority(PriorityProcess, GetTid(), nice) == 0;
-
-    /// <summary>The nice value of the calling thread.</summary>
-    public static int CurrentThreadNice()
-    {
-        // getpriority(2) may legitimately return -1: only errno tells a failure apart.
-        Marshal.SetLastPInvokeError(0);
-        var nice = GetPriority(PriorityProcess, GetTid());
-        return nice == -1 && Marshal.GetLastPInvokeError() != 0 ? 0 : nice;
-    }
 
     /// <summary>Flushes a directory's entries to disk (after creating or renaming something in it).</summary>
     public static void FsyncDirectory(string path)
@@ -146,18 +130,6 @@ internal static class NativeMethods
             throw new InvalidOperationException($"munmap({address:x}, {length}) failed", new Win32Exception(Marshal.GetLastPInvokeError()));
         }
     }
-
-    [DllImport("libc", EntryPoint = "gettid")]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int GetTid();
-
-    [DllImport("libc", EntryPoint = "getpriority", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int GetPriority(int which, int who);
-
-    [DllImport("libc", EntryPoint = "setpriority", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int SetPriority(int which, int who, int priority);
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]

@@ -16,8 +16,8 @@ public static class ChecksumVerifier
 
     /// <summary>
     /// How many pieces are hashed at once beside a CRIU restore: one core fewer than there are, at least
-    /// one, at most eight. CRIU's memory restore keeps one core busy; two hashing threads on two cores, even at nice 19,
-    /// slowed it by 50-70 ms at 512 MiB, one at the agent's priority by ~15.
+    /// one, at most eight. CRIU's memory restore keeps one core busy; two hashing threads on two cores,
+    /// even at nice 19, slowed it by 50-70 ms at 512 MiB, one at the agent's priority by ~15.
     /// </summary>
     public static readonly int BesideCriuParallelism = Math.Clamp(Environment.ProcessorCount - 1, 1, 8);
 

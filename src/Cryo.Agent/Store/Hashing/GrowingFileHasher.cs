@@ -198,7 +198,7 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         return tracked.Values.Sum(file => file.Dispatch(chunks, options.ChunkSize, final: false));
     }
 
-    // Passes without a new whole chunk, after some, that mean the page images stopped growing (two: 40 ms).
+    // Passes without a new whole chunk, after some, that mean the page images stopped growing (three: 30 ms).
     private const int QuietPassesToJoin = 3;
 
     // While the writer writes, only some workers hash (CRIU's dump is the critical path: the others would
@@ -211,28 +211,14 @@ public sealed class GrowingFileHasher : IAsyncDisposable
             cancellationToken.ThrowIfCancellationRequested();
         }
 
-        var yielding = ThreadNice.Nicer(options.WhileWritingNice);
-        try
+        foreach (var chunk in chunks.GetConsumingEnumerable(cancellationToken))
         {
-            foreach (var chunk in chunks.GetConsumingEnumerable(cancellationToken))
+            var writing = !writerDone.IsSet;
+            var hashed = chunk.File.Hash(chunk, cancellationToken);
+            if (writing)
             {
-                var writing = !writerDone.IsSet;
-                if (!writing)
-                {
-                    yielding.Dispose();
-                    yielding = default;
-                }
-
-                var hashed = chunk.File.Hash(chunk, cancellationToken);
-                if (writing)
-                {
-                    Interlocked.Add(ref bytesHashedWhileWriting, hashed);
-                }
+                Interlocked.Add(ref bytesHashedWhileWriting, hashed);
             }
-        }
-        finally
-        {
-            yielding.Dispose();
         }
     }
 

@@ -32,9 +32,6 @@ public sealed record GrowingFileHasherOptions
     /// </summary>
     public int WhileWritingParallelism { get; init; } = Math.Clamp(Environment.ProcessorCount - 1, 1, 8);
 
-    /// <summary>How much nicer than the agent the hashing threads run while the writer is still writing (0: as nice as the agent).</summary>
-    public int WhileWritingNice { get; init; }
-
     /// <summary>Bytes per chunk (see <see cref="ManifestFile"/>); files up to one chunk get a whole-file SHA-256.</summary>
     public long ChunkSize { get; init; } = ChunkedSha256.DefaultChunkSize;
 
