@@ -123,10 +123,6 @@ public sealed class CheckpointEngine(
         // dump and the capture are both done: CRIU, handed a frozen cgroup, seizes it at once and leaves it frozen.
         var ownFreezer = plan.Freezer is not null && recovery.Freezer is { WasFrozen: false } ? plan.Freezer : null;
         var frozenAt = Stopwatch.GetTimestamp();
-        if (ownFreezer is not null)
-        {
-            await FreezeAsync(ownFreezer, command, cancellationToken).ConfigureAwait(false);
-        }
         // Without a freezer only CRIU holds the tree still: capture at its post-dump action, behind a gate.
         var workDirectory = capture is null || plan.Freezer is not null ? null : OperationDirectory.Create(settings, "checkpoints", command.OperationId);
         var gate = workDirectory is null ? null : ActionScriptGate.Create(workDirectory, "post-dump", deadline);
@@ -136,6 +132,10 @@ public sealed class CheckpointEngine(
         var thawed = false;
         try
         {
+            if (ownFreezer is not null)
+            {
+                await FreezeAsync(ownFreezer, command, cancellationToken).ConfigureAwait(false);
+            }
             if (capture is not null)
             {
                 captured = gate is not null ? CaptureWhileFrozenAsync(capture, gate, pending.Directory, stopCapture.Token)
@@ -192,7 +192,8 @@ public sealed class CheckpointEngine(
         }
         catch (Exception e) when (!thawed)
         {
-            // A capture that failed (before or beside CRIU) or anything else after the freeze: give the tree back.
+            // A freeze that did not complete, a capture that failed (before or beside CRIU), or anything else
+            // after the freeze: give the tree back.
             await stopCapture.CancelAsync().ConfigureAwait(false);
             await FailureOf(captured).ConfigureAwait(false);
             LeaveRunning(plan, recovery, command, e);
@@ -209,44 +210,22 @@ public sealed class CheckpointEngine(
 
     /// <summary>
     /// Stops the tree through its cgroup before CRIU starts. A tree whose tasks do not all stop in time
-    /// (one in an uninterruptible wait, such as on a hung network mount) is thawed and the checkpoint
-    /// refused as transient trouble: the workload keeps running, and a later attempt may succeed.
+    /// (one in an uninterruptible wait, such as on a hung network mount) is refused as transient trouble;
+    /// the caller thaws it (<see cref="LeaveRunning"/>), so the workload keeps running and a later attempt
+    /// may succeed.
     /// </summary>
-    private async Task FreezeAsync(CgroupFreezer freezer, CheckpointCommand command, CancellationToken cancellationToken)
+    private static async Task FreezeAsync(CgroupFreezer freezer, CheckpointCommand command, CancellationToken cancellationToken)
     {
-        bool frozen;
-        try
+        if (await freezer.FreezeAsync(FreezeTimeout, cancellationToken).ConfigureAwait(false))
         {
-            frozen = await freezer.FreezeAsync(FreezeTimeout, cancellationToken).ConfigureAwait(false);
+            return;
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException)
-        {
-            Thaw(freezer, command, e.Message);
-            throw;
-        }
-        if (!frozen)
-        {
-            var tasks = freezer.Tasks();
-            Thaw(freezer, command, "it did not freeze in time");
-            throw new TransientAgentException(
-                $"checkpoint {command.Namespace}/{command.Name}: the tasks of {freezer.Directory} did not all stop within {FreezeTimeout.TotalSeconds:0} s " +
-                $"(threads {string.Join(", ", tasks.Take(10))}{(tasks.Count > 10 ? ", …" : "")}; one may be in an uninterruptible wait, e.g. on a hung network mount); " +
-                "the workload was thawed and keeps running: retry later",
-                FreezeTimeout);
-        }
-    }
-
-    private void Thaw(CgroupFreezer freezer, CheckpointCommand command, string reason)
-    {
-        try
-        {
-            freezer.Thaw();
-        }
-        catch (IOException e)
-        {
-            logger.LogError(e, "checkpoint {Namespace}/{Name}: could not thaw {Freezer} ({Reason}); thaw it with: {Command}",
-                command.Namespace, command.Name, freezer.Directory, reason, freezer.ThawCommand);
-        }
+        var tasks = freezer.Tasks();
+        throw new TransientAgentException(
+            $"checkpoint {command.Namespace}/{command.Name}: the tasks of {freezer.Directory} did not all stop within {FreezeTimeout.TotalSeconds:0} s " +
+            $"(threads {string.Join(", ", tasks.Take(10))}{(tasks.Count > 10 ? ", …" : "")}; one may be in an uninterruptible wait, e.g. on a hung network mount); " +
+            "the workload was thawed and keeps running: retry later",
+            FreezeTimeout);
     }
 
     private static async Task<(ManifestFilesystem, IReadOnlyList<ManifestFile>)> CaptureWhileFrozenAsync(
