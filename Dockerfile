@@ -32,17 +32,20 @@ RUN dotnet publish src/Cryo.Operator/Cryo.Operator.csproj -c Release -o /out/ope
  && find /out -name '*.pdb' -delete
 
 # ---------------------------------------------------------------------------------------------------
-# The placeholder init: a static C program (it runs as PID 1 inside workload images that may have no
-# libc), so it is built on the same base the agent runs on.
-FROM ${AGENT_BASE} AS placeholder-build
+# The C parts, built on the same base the agent runs on: the placeholder init, a static program (it runs
+# as PID 1 inside workload images that may have no libc), and libcryo-sha256.so, with which the agent
+# hashes images two chunks per core (the SDK stage has no gcc, so the agent's own build skips it there).
+FROM ${AGENT_BASE} AS native-build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gcc libc6-dev make binutils \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY src/cryo-placeholder/Makefile src/cryo-placeholder/cryo-placeholder.c ./
+COPY src/cryo-placeholder/Makefile src/cryo-placeholder/cryo-placeholder.c placeholder/
+COPY src/cryo-sha256/Makefile src/cryo-sha256/cryo-sha256.c sha256/
 # -Werror stays for developers; a newer compiler's new warnings must not break an image build.
-RUN make cryo-placeholder CFLAGS="-Os -Wall -Wextra -std=gnu11" \
- && if ldd cryo-placeholder >/dev/null 2>&1; then echo "cryo-placeholder is not static" >&2; exit 1; fi
+RUN make -C placeholder cryo-placeholder CFLAGS="-Os -Wall -Wextra -std=gnu11" \
+ && if ldd placeholder/cryo-placeholder >/dev/null 2>&1; then echo "cryo-placeholder is not static" >&2; exit 1; fi \
+ && make -C sha256 CFLAGS="-O2 -Wall -Wextra -std=gnu11"
 
 # The ASP.NET Core runtime, copied whole into the agent image (the agent serves gRPC over Kestrel).
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS aspnet-runtime
@@ -85,7 +88,8 @@ ENV DOTNET_ROOT=/usr/share/dotnet \
     Agent__SocketPath=/run/cryo/agent.sock
 COPY --from=dotnet-build /out/agent /opt/cryo/agent
 COPY --from=dotnet-build /out/cli /opt/cryo/cli
-COPY --from=placeholder-build /src/cryo-placeholder /usr/local/bin/cryo-placeholder
+COPY --from=native-build /src/placeholder/cryo-placeholder /usr/local/bin/cryo-placeholder
+COPY --from=native-build /src/sha256/libcryo-sha256.so /opt/cryo/agent/libcryo-sha256.so
 RUN ln -s /opt/cryo/cli/cryo /usr/local/bin/cryo \
  && mkdir -p /var/lib/cryo/checkpoints /run/cryo \
  && chmod 0700 /var/lib/cryo/checkpoints

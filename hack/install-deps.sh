@@ -6,8 +6,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 # command -> package: the agent runs CRIU under nsenter/unshare (util-linux) and removes the network
 # lock of a killed --tcp-established dump with nft (nftables), the tests build container-shaped
-# workloads from busybox-static and bring up loopback with iproute2.
-declare -A need=([patchelf]=patchelf [busybox]=busybox-static [nsenter]=util-linux [unshare]=util-linux [ip]=iproute2 [openssl]=openssl [nft]=nftables)
+# workloads from busybox-static and bring up loopback with iproute2; the agent's build compiles
+# libcryo-sha256.so (src/cryo-sha256) with gcc and make.
+declare -A need=([gcc]="gcc libc6-dev" [make]=make [patchelf]=patchelf [busybox]=busybox-static [nsenter]=util-linux [unshare]=util-linux [ip]=iproute2 [openssl]=openssl [nft]=nftables)
 missing=()
 for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null || missing+=("${need[$cmd]}"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,4 +1,5 @@
 using Cryo.Agent.Engine;
+using Cryo.Agent.Store;
 using Cryo.Criu;
 using Microsoft.Extensions.Options;
 
@@ -40,6 +41,9 @@ public sealed class CriuMonitor(ICriu criu, IOptions<AgentOptions> options, Time
         }
     }
 
+    /// <summary>The capability that says whether checkpoint images are hashed with <see cref="PairedSha256"/>.</summary>
+    public const string PairedSha256Feature = "paired_sha256";
+
     /// <inheritdoc />
     public async Task<NodeFacts> GetNodeFactsAsync(CancellationToken cancellationToken)
     {
@@ -56,6 +60,8 @@ public sealed class CriuMonitor(ICriu criu, IOptions<AgentOptions> options, Time
             }
         }
 
+        // Not CRIU's, but a node's: whether images are hashed two chunks per core (see PairedSha256).
+        features[PairedSha256Feature] = new(PairedSha256.IsAvailable, PairedSha256.IsAvailable ? string.Empty : PairedSha256.Description);
         var kernel = state.Capabilities?.KernelRelease ?? (await File.ReadAllTextAsync("/proc/sys/kernel/osrelease", cancellationToken)).Trim();
         return new NodeFacts(state.Capabilities?.Version.ToString() ?? string.Empty, kernel, features);
     }

@@ -1,3 +1,4 @@
+using Cryo.Agent.Store;
 using Xunit;
 using Cryo.Contracts.Agent.V1;
 
@@ -66,6 +67,7 @@ public sealed class ProbeAndMetricsTests
         Assert.True(info.Capabilities["mem_dirty_track"].Available);
         Assert.False(info.Capabilities["timens"].Available);
         Assert.NotEmpty(info.Capabilities["timens"].Reason);
+        Assert.Equal(PairedSha256.IsAvailable, info.Capabilities["paired_sha256"].Available);
         Assert.Equal(4L << 30, info.StoreFreeBytes);
         Assert.Equal(2, info.MaxParallelOperations);
     }

@@ -31,6 +31,38 @@ public sealed class ChunkedSha256Tests : IDisposable
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(path))), entry.Sha256);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task ComputeAsync_Should_EqualEachChunksSha256_When_ChunksAreHashedInPairs(int parallelism)
+    {
+        // Five whole chunks (two pairs and one alone) and a short last one.
+        const int chunk = 64 * 1024;
+        var path = Path.Combine(scratch.Path, "f");
+        StoreTestData.WriteRandomFile(path, (5 * chunk) + 100, seed: parallelism);
+
+        var entry = await ChunkedSha256.ComputeAsync(path, "f", chunk, parallelism, CancellationToken.None);
+
+        Assert.Equal(chunk, entry.ChunkSize);
+        Assert.Equal(Enumerable.Range(0, 6).Select(i => Sha256Of(path, i * chunk, i < 5 ? chunk : 100)), entry.ChunkSha256);
+    }
+
+    [Theory]
+    [InlineData(4096 + 1, 3 * ReadSize, 3 * ReadSize)] // equally long, one from inside a page: hashed together
+    [InlineData(0, ReadSize, ReadSize + 1)] // lengths differ: one after the other
+    [InlineData(ReadSize, 2 * ReadSize, 20 * ReadSize)] // the second longer than one mapping
+    public void HashPair_Should_EqualHashingEachRange_When_RangesAreInsideTheFile(int firstOffset, int firstLength, int secondLength)
+    {
+        var path = Path.Combine(scratch.Path, "f");
+        StoreTestData.WriteRandomFile(path, (20 * ReadSize) + 1000, seed: firstOffset);
+        using var handle = File.OpenHandle(path);
+
+        var (first, second) = ChunkedSha256.HashPair(new FileRange(handle, firstOffset, firstLength), new FileRange(handle, 1000, secondLength), CancellationToken.None);
+
+        Assert.Equal((Sha256Of(path, firstOffset, firstLength), (long)firstLength), first);
+        Assert.Equal((Sha256Of(path, 1000, secondLength), (long)secondLength), second);
+    }
+
     [Fact]
     public async Task ComputeAsync_Should_MatchKnownVector_When_InputIsAbc()
     {

@@ -69,7 +69,7 @@ public sealed class DockerfileTests
     }
 
     [Fact]
-    public void AgentImage_Should_InstallCriuOfAtLeast42AndCarryCliAndPlaceholder()
+    public void AgentImage_Should_InstallCriuOfAtLeast42AndCarryCliPlaceholderAndHashLibrary()
     {
         // Arrange
         var stage = Stage("agent");
@@ -85,6 +85,8 @@ public sealed class DockerfileTests
 
         Assert.Contains("--compare-versions \"$criu_version\" ge 4.2", runs, StringComparison.Ordinal);
         Assert.Contains("/usr/local/bin/cryo-placeholder", copies, StringComparison.Ordinal);
+        // Beside Cryo.Agent.dll, where PairedSha256 looks for it.
+        Assert.Contains("/opt/cryo/agent/libcryo-sha256.so", copies, StringComparison.Ordinal);
         Assert.Contains("/usr/local/bin/cryo", runs, StringComparison.Ordinal);
     }
 

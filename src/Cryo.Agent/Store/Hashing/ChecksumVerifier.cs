@@ -101,11 +101,12 @@ public static class ChecksumVerifier
                 pieces.AddRange(ranges.Select(range => (entry, handle, range, ranges.Count)));
             }
 
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken };
-            await Parallel.ForEachAsync(pieces.OrderByDescending(piece => piece.Range.Length), parallel, (piece, token) =>
+            // Largest first, so equally long chunks lie side by side and are hashed in pairs.
+            pieces = [.. pieces.OrderByDescending(piece => piece.Range.Length)];
+            var toHash = pieces.Select(piece => new FileRange(piece.Handle, piece.Range.Offset, piece.Range.Length)).ToList();
+            await ChunkedSha256.HashAllAsync(toHash, parallelism, (i, actual, hashed) =>
             {
-                var actual = ChunkedSha256.Hash(piece.Handle, piece.Range.Offset, piece.Range.Length, token, out var hashed);
-
+                var piece = pieces[i];
                 if (hashed != piece.Range.Length)
                 {
                     throw new CheckpointCorruptedException(checkpoint.Key, piece.Entry.Path, CorruptionKind.SizeDiffers, $"manifest says {piece.Entry.Size} bytes, the file ended early{Where(piece.Entry, piece.Range, piece.Count)}");
@@ -115,9 +116,7 @@ public static class ChecksumVerifier
                 {
                     throw new CheckpointCorruptedException(checkpoint.Key, piece.Entry.Path, CorruptionKind.Sha256Differs, $"manifest says {piece.Range.Sha256}, file has {actual}{Where(piece.Entry, piece.Range, piece.Count)}");
                 }
-
-                return ValueTask.CompletedTask;
-            });
+            }, cancellationToken);
         }
         finally
         {

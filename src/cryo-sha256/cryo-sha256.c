@@ -1,0 +1,165 @@
+/*
+ * libcryo-sha256: SHA-256 of two equally long messages at once, with the x86 SHA extensions.
+ *
+ * The agent hashes every byte of a checkpoint (16 MiB chunks, see ChunkedSha256.cs) while CRIU dumps or
+ * restores beside it. One message at a time is latency-bound: each sha256rnds2 waits for the previous
+ * one. Interleaving two independent messages lets the core issue the second message's rounds in those
+ * gaps: 2.8 GB/s per core instead of OpenSSL's 1.47 on the AMD EPYC it was measured on, i.e. half the
+ * CPU per checkpoint. (Three or four messages at once measured no faster.)
+ *
+ * cryo_sha256_lanes() says whether the CPU can run it (0: use another SHA-256); on other architectures
+ * the library builds and always answers 0.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define CRYO_EXPORT __attribute__((visibility("default")))
+
+CRYO_EXPORT int cryo_sha256_lanes(void);
+CRYO_EXPORT void cryo_sha256_x2(const uint8_t *a, const uint8_t *b, size_t length, uint8_t digest_a[32], uint8_t digest_b[32]);
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+static const uint32_t round_constants[64] __attribute__((aligned(16))) = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+static const uint32_t initial_state[8] = {
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+};
+
+#define SHA_TARGET __attribute__((target("sha,sse4.1,ssse3")))
+
+int cryo_sha256_lanes(void)
+{
+    unsigned int eax, ebx, ecx, edx;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & bit_SSSE3) || !(ecx & bit_SSE4_1))
+        return 0;
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) || !(ebx & bit_SHA))
+        return 0;
+    return 2;
+}
+
+/* The SHA extensions keep the state as ABEF and CDGH. */
+SHA_TARGET static inline void load_state(const uint32_t state[8], __m128i *abef, __m128i *cdgh)
+{
+    __m128i dcba = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[0]), 0xB1);
+    __m128i hgfe = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[4]), 0x1B);
+    *abef = _mm_alignr_epi8(dcba, hgfe, 8);
+    *cdgh = _mm_blend_epi16(hgfe, dcba, 0xF0);
+}
+
+SHA_TARGET static inline void store_state(uint32_t state[8], __m128i abef, __m128i cdgh)
+{
+    __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
+    __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+    _mm_storeu_si128((__m128i *)&state[0], _mm_blend_epi16(feba, dchg, 0xF0));
+    _mm_storeu_si128((__m128i *)&state[4], _mm_alignr_epi8(dchg, feba, 8));
+}
+
+/* Compresses `blocks` 64-byte blocks of LANES messages into their states, round groups interleaved. */
+#define DEFINE_BLOCKS(NAME, LANES)                                                                           \
+    SHA_TARGET static void NAME(uint32_t state[][8], const uint8_t *const data[], size_t blocks)             \
+    {                                                                                                        \
+        const __m128i byte_swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);              \
+        __m128i abef[LANES], cdgh[LANES];                                                                    \
+        const uint8_t *p[LANES];                                                                             \
+        for (int l = 0; l < LANES; l++) {                                                                    \
+            load_state(state[l], &abef[l], &cdgh[l]);                                                        \
+            p[l] = data[l];                                                                                  \
+        }                                                                                                    \
+        while (blocks--) {                                                                                   \
+            __m128i saved_abef[LANES], saved_cdgh[LANES], w[LANES][4];                                       \
+            for (int l = 0; l < LANES; l++) {                                                                \
+                saved_abef[l] = abef[l];                                                                     \
+                saved_cdgh[l] = cdgh[l];                                                                     \
+            }                                                                                                \
+            _Pragma("GCC unroll 16") for (int g = 0; g < 16; g++)                                            \
+            {                                                                                                \
+                const __m128i k = _mm_load_si128((const __m128i *)&round_constants[4 * g]);                  \
+                _Pragma("GCC unroll 4") for (int l = 0; l < LANES; l++)                                      \
+                {                                                                                            \
+                    __m128i m;                                                                               \
+                    if (g < 4) {                                                                             \
+                        m = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p[l] + 16 * g)), byte_swap);  \
+                    } else {                                                                                 \
+                        /* W[t..t+3] from W[t-16..t-1], held as four groups of four words. */                \
+                        __m128i t = _mm_sha256msg1_epu32(w[l][g & 3], w[l][(g + 1) & 3]);                    \
+                        t = _mm_add_epi32(t, _mm_alignr_epi8(w[l][(g + 3) & 3], w[l][(g + 2) & 3], 4));      \
+                        m = _mm_sha256msg2_epu32(t, w[l][(g + 3) & 3]);                                      \
+                    }                                                                                        \
+                    w[l][g & 3] = m;                                                                         \
+                    const __m128i wk = _mm_add_epi32(m, k);                                                  \
+                    cdgh[l] = _mm_sha256rnds2_epu32(cdgh[l], abef[l], wk);                                   \
+                    abef[l] = _mm_sha256rnds2_epu32(abef[l], cdgh[l], _mm_shuffle_epi32(wk, 0x0E));          \
+                }                                                                                            \
+            }                                                                                                \
+            for (int l = 0; l < LANES; l++) {                                                                \
+                abef[l] = _mm_add_epi32(abef[l], saved_abef[l]);                                             \
+                cdgh[l] = _mm_add_epi32(cdgh[l], saved_cdgh[l]);                                             \
+                p[l] += 64;                                                                                  \
+            }                                                                                                \
+        }                                                                                                    \
+        for (int l = 0; l < LANES; l++)                                                                      \
+            store_state(state[l], abef[l], cdgh[l]);                                                         \
+    }
+
+DEFINE_BLOCKS(blocks_x1, 1)
+DEFINE_BLOCKS(blocks_x2, 2)
+
+/* Pads the last (length % 64) bytes, compresses them and writes the big-endian digest. */
+static void finish(uint32_t state[8], const uint8_t *rest, size_t length, uint8_t digest[32])
+{
+    uint8_t last[128] = {0};
+    const size_t rest_length = length % 64;
+    const size_t last_blocks = rest_length + 9 <= 64 ? 1 : 2;
+    const uint64_t bits = (uint64_t)length * 8;
+    memcpy(last, rest, rest_length);
+    last[rest_length] = 0x80;
+    for (int i = 0; i < 8; i++)
+        last[last_blocks * 64 - 1 - i] = (uint8_t)(bits >> (8 * i));
+    const uint8_t *data[1] = {last};
+    blocks_x1((uint32_t (*)[8])state, data, last_blocks);
+    for (int i = 0; i < 8; i++) {
+        digest[4 * i] = (uint8_t)(state[i] >> 24);
+        digest[4 * i + 1] = (uint8_t)(state[i] >> 16);
+        digest[4 * i + 2] = (uint8_t)(state[i] >> 8);
+        digest[4 * i + 3] = (uint8_t)state[i];
+    }
+}
+
+void cryo_sha256_x2(const uint8_t *a, const uint8_t *b, size_t length, uint8_t digest_a[32], uint8_t digest_b[32])
+{
+    uint32_t state[2][8];
+    memcpy(state[0], initial_state, sizeof initial_state);
+    memcpy(state[1], initial_state, sizeof initial_state);
+    const size_t blocks = length / 64;
+    const uint8_t *data[2] = {a, b};
+    blocks_x2(state, data, blocks);
+    finish(state[0], a + blocks * 64, length, digest_a);
+    finish(state[1], b + blocks * 64, length, digest_b);
+}
+
+#else
+
+int cryo_sha256_lanes(void)
+{
+    return 0;
+}
+
+void cryo_sha256_x2(const uint8_t *a, const uint8_t *b, size_t length, uint8_t digest_a[32], uint8_t digest_b[32])
+{
+    (void)a, (void)b, (void)length, (void)digest_a, (void)digest_b;
+}
+
+#endif
