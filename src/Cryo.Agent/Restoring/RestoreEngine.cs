@@ -52,6 +52,7 @@ public sealed class RestoreEngine(
         RestoreCgroups? cgroups = null;
         (string Path, TerminalHolder? Holder)? terminal = null;
         Task<TimeSpan>? verification = null;
+        var criuStarted = false;
         try
         {
             // Everything made for this attempt is made inside the try, so any failure — a target that
@@ -60,10 +61,12 @@ public sealed class RestoreEngine(
             cgroups = container is null ? RestoreCgroups.Create(settings, command.OperationId) : null;
             terminal = OpenTerminal(checkpoint, container, workDirectory);
             var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>(), terminal?.Path);
+            // The restored tree must not run before its images are verified: CRIU waits at post-restore.
             var gate = ActionScriptGate.Create(workDirectory, "post-restore", deadline);
             var (criuOptions, launch) = RestorePlanner.Plan(checkpoint, restoreTarget, gate.ScriptPath);
             verification = VerifyAsync(checkpoint, gate, verifyCancel.Token);
 
+            criuStarted = true;
             var run = await criu.RestoreAsync(criuOptions, launch, deadline, cancellationToken).ConfigureAwait(false);
             var verified = await verification.ConfigureAwait(false);
             var pid = run.RestoredPid ?? throw new InvalidOperationException($"CRIU restored {command.Namespace}/{command.Name} but wrote no pidfile");
@@ -77,13 +80,16 @@ public sealed class RestoreEngine(
                 command.Namespace, command.Name, command.OperationId, container is null ? "a new PID namespace" : $"container PID {container.InitPid}", hostPid, namespacePid);
             return new RestoreOutcome(hostPid, namespacePid, verified, run.Duration, Stopwatch.GetElapsedTime(started));
         }
-        catch (Exception failure)
+        catch
         {
             terminal?.Holder?.Dispose();
             await verifyCancel.CancelAsync().ConfigureAwait(false);
-            if (failure is CriuException or OperationCanceledException)
+            if (criuStarted)
             {
-                await KillHalfRestoredAsync(container, cgroups).ConfigureAwait(false);
+                // CRIU kills its tree when it fails by itself, but not when it is killed at its deadline, nor
+                // does anything once it succeeded and the engine fails after it (a root not found, a freezer
+                // that cannot be thawed): end whatever the restore left.
+                await KillRestoredAsync(container, cgroups).ConfigureAwait(false);
             }
             // A restore that failed because the images are corrupt says so, not CRIU's echo of it.
             var corruption = verification is null ? null : await CorruptionOf(verification).ConfigureAwait(false);
@@ -215,13 +221,17 @@ public sealed class RestoreEngine(
     }
 
     /// <summary>
-    /// CRIU kills its tree when it fails by itself, but not when it is killed at its deadline: end every
-    /// process the restore left behind.
+    /// Ends every process a restore left behind: its own cgroups' or, in a target container, the container
+    /// init's descendants. A standalone copy's cgroups may be frozen, and a frozen task dies of SIGKILL only
+    /// once thawed: the signals go first, so a thawed task dies before it runs an instruction of its own. (A
+    /// target container's freezer is not the engine's to thaw.)
     /// </summary>
-    private async Task KillHalfRestoredAsync(ResolvedContainer? container, RestoreCgroups? cgroups)
+    private async Task KillRestoredAsync(ResolvedContainer? container, RestoreCgroups? cgroups)
     {
         if (cgroups is not null)
         {
+            cgroups.Kill();
+            cgroups.Thaw();
             await cgroups.KillAllAsync().ConfigureAwait(false);
             return;
         }

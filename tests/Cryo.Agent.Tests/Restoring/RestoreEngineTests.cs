@@ -216,8 +216,23 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
         Assert.Equal(relative, error.RelativePath);
         Assert.Contains(relative, error.Message, StringComparison.Ordinal);
         Assert.Single(engines.Store.List());
-        Assert.Empty(RestoredCgroupsWithProcesses());
+        Assert.Empty(RestoredCgroupsWithProcesses(engines));
         Assert.InRange(Procs.Tree(1).Count, 0, before + 5);
+    }
+
+    [Fact]
+    public async Task Restore_Should_EndTheCopy_When_TheEngineFailsAfterCriuRestoredIt()
+    {
+        using var losing = new TestEngines(criu => new PidfileLosingCriu(criu));
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        await losing.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "lost"), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => losing.Restores.RestoreAsync(TestEngines.RestoreOf("lost"), CancellationToken.None));
+
+        Assert.Contains("wrote no pidfile", error.Message, StringComparison.Ordinal);
+        Assert.Empty(RestoredCgroupsWithProcesses(losing));
+        Assert.Single(losing.Store.List());
     }
 
     /// <summary>
@@ -227,7 +242,7 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
     private static ContainerSpec SameImagePlaceholder(string hostname) =>
         new() { Script = Counter.Script, Hostname = hostname, InitCommand = ["/bin/sh", "-c", ContainerSpec.PlaceholderScript] };
 
-    private IEnumerable<string> RestoredCgroupsWithProcesses()
+    private static IEnumerable<string> RestoredCgroupsWithProcesses(TestEngines engines)
     {
         var parent = Path.Combine(HarnessCgroups.Root, "pids", engines.Options.RestoreCgroupParent);
         return Directory.Exists(parent)
