@@ -5,7 +5,7 @@ namespace Cryo.Agent.Store;
 /// <summary>
 /// Checks a stored checkpoint against its manifest before it is restored. <see cref="VerifyStructure"/>
 /// (every listed file present with its size) is instant and runs first; <see cref="VerifyContentAsync(StoredCheckpoint, CancellationToken, int)"/>
-/// hashes every file (large ones chunk by chunk, on two cores) and can run beside a CRIU restore, gating
+/// hashes every file (large ones chunk by chunk, two chunks at a time per thread) and can run beside a CRIU restore, gating
 /// the restored tree's resumption.
 /// Files present but not listed are ignored: restore runs may add logs.
 /// </summary>
@@ -74,7 +74,7 @@ public static class ChecksumVerifier
     /// <param name="checkpoint">The checkpoint.</param>
     /// <param name="include">Which listed files to verify.</param>
     /// <param name="cancellationToken">Stops between reads.</param>
-    /// <param name="parallelism">Pieces hashed at once.</param>
+    /// <param name="parallelism">Threads hashing at once (each takes two equally long pieces at a time where it can).</param>
     /// <exception cref="CheckpointCorruptedException">A file's content differs, naming the file.</exception>
     public static async Task VerifyContentAsync(StoredCheckpoint checkpoint, Func<ManifestFile, bool> include, CancellationToken cancellationToken,
         int parallelism = DefaultParallelism)

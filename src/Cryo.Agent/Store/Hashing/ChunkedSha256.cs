@@ -45,12 +45,13 @@ public static class ChunkedSha256
     }
 
     /// <summary>
-    /// Hashes a whole file, <paramref name="parallelism"/> chunks at a time, and returns its manifest entry.
+    /// Hashes a whole file on <paramref name="parallelism"/> threads, each taking two chunks at a time where it
+    /// can (<see cref="HashAllAsync"/>), and returns its manifest entry.
     /// </summary>
     /// <param name="fullPath">The file.</param>
     /// <param name="relativePath">The entry's path.</param>
     /// <param name="chunkSize">Bytes per chunk.</param>
-    /// <param name="parallelism">Chunks hashed at once.</param>
+    /// <param name="parallelism">Threads hashing at once.</param>
     /// <param name="cancellationToken">Stops hashing between reads.</param>
     /// <exception cref="IOException">The file changed size while it was hashed.</exception>
     public static async Task<ManifestFile> ComputeAsync(string fullPath, string relativePath, long chunkSize, int parallelism, CancellationToken cancellationToken)
