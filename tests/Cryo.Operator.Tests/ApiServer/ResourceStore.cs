@@ -280,6 +280,18 @@ internal sealed class ResourceStore(int historyLimit)
         }
     }
 
+    /// <summary>How many watches are open (registered, receiving events).</summary>
+    public int OpenWatches
+    {
+        get
+        {
+            lock (gate)
+            {
+                return watchers.Count;
+            }
+        }
+    }
+
     /// <summary>Ends every open watch, as an API server restart or a load balancer timeout would.</summary>
     public void CloseAllWatches()
     {

@@ -82,6 +82,12 @@ public sealed class TestApiServer : IAsyncDisposable
     /// <summary>Closes every open watch (clients must re-watch from their last resourceVersion).</summary>
     public void CloseAllWatches() => Store.CloseAllWatches();
 
+    /// <summary>
+    /// How many watches are open. A watch request the server has received is not open until it is registered:
+    /// closing "all" watches before that misses it.
+    /// </summary>
+    public int OpenWatches => Store.OpenWatches;
+
     /// <summary>The current resourceVersion of the whole store.</summary>
     public string CurrentResourceVersion => Store.CurrentVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
