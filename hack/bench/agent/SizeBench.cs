@@ -139,13 +139,14 @@ public static class SizeBench
 
             var work = Path.Combine(directory, $"raw-restore-{run}");
             Directory.CreateDirectory(work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var cgroups = RestoreCgroups.Create(engines.Options, $"raw-{run}");
+            // As the agent made them: a copy of a tree dumped frozen gets its freezer cgroup from CRIU.
+            var cgroups = RestoreCgroups.Create(engines.Options, $"raw-{run}", freezerLeftToCriu: agentOptions.ActionScript is null);
             var options = agentOptions with
             {
                 PidFile = Path.Combine(work, "restore.pid"),
                 LogFile = Path.Combine(work, CriuImageFiles.RestoreLog),
                 WorkDirectory = work,
-                // The verification gate is the agent's own addition: raw CRIU runs without it.
+                // The verification gate (when the copy is not held frozen) is the agent's own addition: raw CRIU runs without it.
                 ActionScript = null,
                 CgroupRoots = [.. cgroups.Paths.Select(c => $"{c.Key}:{c.Value}")],
             };

@@ -29,6 +29,8 @@ public static class ManifestFactory
                 FileLocks = plan.Options.FileLocks,
                 ShellJob = plan.Options.ShellJob,
                 SkipRootFilesystem = command.SkipRootFilesystem,
+                // The engine stops every tree that has a freezer before CRIU starts (or finds it paused).
+                FrozenBeforeDump = plan.Freezer is { IsUnified: false },
                 Externals = [.. plan.Options.External],
             },
             Files = [.. files],

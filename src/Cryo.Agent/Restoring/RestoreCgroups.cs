@@ -13,17 +13,25 @@ public sealed class RestoreCgroups
 {
     private readonly IReadOnlyList<string> directories;
 
-    private RestoreCgroups(IReadOnlyDictionary<string, string> paths, IReadOnlyList<string> directories)
+    private RestoreCgroups(IReadOnlyDictionary<string, string> paths, IReadOnlyList<string> directories, string? freezerDirectory = null)
     {
         Paths = paths;
         this.directories = directories;
+        FreezerDirectory = freezerDirectory;
     }
 
     /// <summary>Controller → cgroup path (for <c>--cgroup-root CONTROLLER:PATH</c>).</summary>
     public IReadOnlyDictionary<string, string> Paths { get; }
 
     /// <summary>Makes the cgroups for one restore, and removes empty ones earlier copies left.</summary>
-    public static RestoreCgroups Create(EngineOptions options, string operationId, string cgroupRoot = CgroupLayout.Root)
+    /// <param name="options">Which controllers, under which parent.</param>
+    /// <param name="operationId">Names the cgroups.</param>
+    /// <param name="freezerLeftToCriu">
+    /// Make the v1 freezer cgroup's parent only: CRIU creates the cgroup itself and, only then (its soft
+    /// cgroup mode leaves existing cgroups alone), gives it the freezer state recorded at dump time.
+    /// </param>
+    /// <param name="cgroupRoot">Where the cgroup hierarchies are mounted.</param>
+    public static RestoreCgroups Create(EngineOptions options, string operationId, bool freezerLeftToCriu = false, string cgroupRoot = CgroupLayout.Root)
     {
         ArgumentNullException.ThrowIfNull(options);
         var name = "restore-" + operationId + "-" + Guid.NewGuid().ToString("N")[..6];
@@ -37,6 +45,7 @@ public sealed class RestoreCgroups
             Directory.CreateDirectory(directory);
             return new RestoreCgroups(new Dictionary<string, string>(), [directory]) { UnifiedPath = cgroupPath };
         }
+        string? freezerDirectory = null;
         foreach (var controller in options.RestoreCgroupControllers)
         {
             var hierarchy = Path.Combine(cgroupRoot, controller);
@@ -46,12 +55,17 @@ public sealed class RestoreCgroups
             }
             var directory = CgroupLayout.Join(hierarchy, cgroupPath);
             SweepEmpty(Path.GetDirectoryName(directory)!);
-            Directory.CreateDirectory(directory);
+            var isFreezer = controller == "freezer";
+            Directory.CreateDirectory(freezerLeftToCriu && isFreezer ? Path.GetDirectoryName(directory)! : directory);
+            freezerDirectory = isFreezer ? directory : freezerDirectory;
             paths[controller] = cgroupPath;
             directories.Add(directory);
         }
-        return new RestoreCgroups(paths, directories);
+        return new RestoreCgroups(paths, directories, freezerDirectory);
     }
+
+    /// <summary>The v1 freezer cgroup's directory (CRIU may create it), or null on a v2 host or without a freezer controller.</summary>
+    public string? FreezerDirectory { get; }
 
     /// <summary>On a cgroup v2 host: the single cgroup path for <c>--cgroup-root</c>.</summary>
     public string? UnifiedPath { get; private init; }
@@ -113,6 +127,12 @@ public sealed class RestoreCgroups
         return File.ReadAllLines(file).Where(l => l.Length > 0).Select(int.Parse);
     }
 
+    /// <summary>
+    /// How old an empty restore cgroup must be before a new restore removes it: younger ones may belong to a
+    /// restore still in flight, made but not yet entered by CRIU (or, for a freezer left to CRIU, its parent).
+    /// </summary>
+    private static readonly TimeSpan SweepAge = TimeSpan.FromMinutes(10);
+
     /// <summary>Copies that have ended leave empty cgroups behind; remove them as new ones are made.</summary>
     private static void SweepEmpty(string parent)
     {
@@ -120,11 +140,12 @@ public sealed class RestoreCgroups
         {
             return;
         }
+        var before = DateTime.UtcNow - SweepAge;
         foreach (var child in Directory.EnumerateDirectories(parent, "restore-*"))
         {
             try
             {
-                if (!Procs(child).Any())
+                if (Directory.GetLastWriteTimeUtc(child) < before && !Procs(child).Any())
                 {
                     Directory.Delete(child);
                 }

@@ -221,6 +221,51 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Restore_Should_HoldTheCopyFrozenWithoutAGate_When_TheTreeWasDumpedFrozen()
+    {
+        var observer = (FreezerObservingCriu)null!;
+        using var observed = new TestEngines(criu => observer = new FreezerObservingCriu(criu));
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        await observed.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "held"), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+        await using var held = new RestoredCopies(observed);
+
+        var command = TestEngines.RestoreOf("held");
+        var outcome = await observed.Restores.RestoreAsync(command, CancellationToken.None);
+        held.Track(outcome.HostPid);
+
+        // CRIU made the copy's freezer cgroup and froze it before letting go: nothing ran before the
+        // verification, without an action script. Then the engine thawed it, and it counts on.
+        Assert.True(Assert.Single(observed.Store.List()).Manifest.Options.FrozenBeforeDump);
+        Assert.Null(observer.ActionScript);
+        Assert.Equal("FROZEN", observer.FreezerStateAfterCriu);
+        await Counter.WaitForFileAsync(observed.OutputOf(command), v => v.Count >= 2, Patience);
+    }
+
+    [Fact]
+    public async Task Restore_Should_GateTheCopy_When_TheManifestDoesNotSayTheTreeWasDumpedFrozen()
+    {
+        var observer = (FreezerObservingCriu)null!;
+        using var observed = new TestEngines(criu => observer = new FreezerObservingCriu(criu));
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        await observed.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "older"), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+        // As a manifest written before the field existed reads.
+        var manifest = Path.Combine(Assert.Single(observed.Store.List()).Directory, CheckpointManifest.FileName);
+        await File.WriteAllTextAsync(manifest, (await File.ReadAllTextAsync(manifest)).Replace("\"frozenBeforeDump\": true", "\"frozenBeforeDump\": false", StringComparison.Ordinal));
+        await using var gated = new RestoredCopies(observed);
+
+        var command = TestEngines.RestoreOf("older");
+        var outcome = await observed.Restores.RestoreAsync(command, CancellationToken.None);
+        gated.Track(outcome.HostPid);
+
+        Assert.False(Assert.Single(observed.Store.List()).Manifest.Options.FrozenBeforeDump);
+        Assert.NotNull(observer.ActionScript);
+        Assert.Equal("THAWED", observer.FreezerStateAfterCriu);
+        await Counter.WaitForFileAsync(observed.OutputOf(command), v => v.Count >= 2, Patience);
+    }
+
+    [Fact]
     public async Task Restore_Should_EndTheCopy_When_TheEngineFailsAfterCriuRestoredIt()
     {
         using var losing = new TestEngines(criu => new PidfileLosingCriu(criu));

@@ -21,6 +21,14 @@ public sealed class ManifestOptions
     /// </summary>
     public bool SkipRootFilesystem { get; set; }
 
+    /// <summary>
+    /// The tree's cgroup v1 freezer was FROZEN when CRIU dumped it: the engine stops every tree that has a
+    /// freezer before CRIU starts (or finds it paused). CRIU records that state and, in a freezer cgroup it
+    /// creates itself, sets it again before it lets go of the restored tasks, so such a copy comes back
+    /// frozen. False in manifests written before the field existed.
+    /// </summary>
+    public bool FrozenBeforeDump { get; set; }
+
     /// <summary>The <c>--external</c> values passed to the dump.</summary>
     public List<string> Externals { get; set; } = [];
 }
