@@ -43,8 +43,9 @@ public sealed class CheckpointEngine(
 
         using var pending = store.Begin(key);
         // Read in the tree's UTS namespace by a short-lived nsenter: beside the dump when the tree outlives
-        // it, before it otherwise (a dump without leaveRunning ends the tree).
-        var readingHostname = HostnameReader.ReadAsync(tree, cancellationToken);
+        // it, before it otherwise (a dump without leaveRunning ends the tree). Started on the thread pool:
+        // starting the process is synchronous, 1-4 ms that would delay the freeze and CRIU.
+        var readingHostname = Task.Run(() => HostnameReader.ReadAsync(tree, cancellationToken), cancellationToken);
         if (!command.LeaveRunning)
         {
             await readingHostname.ConfigureAwait(false);
@@ -139,9 +140,10 @@ public sealed class CheckpointEngine(
             if (capture is not null)
             {
                 captured = gate is not null ? CaptureWhileFrozenAsync(capture, gate, pending.Directory, stopCapture.Token)
-                    // The tree stays stopped until the engine thaws it: capture beside CRIU. A dump without
+                    // The tree stays stopped until the engine thaws it: capture beside CRIU (from the thread
+                    // pool: its first steps are synchronous, ~3 ms before CRIU could start). A dump without
                     // leaveRunning ends the tree as CRIU finishes, so its files are captured first.
-                    : command.LeaveRunning ? capture.CaptureAsync(pending.Directory, stopCapture.Token)
+                    : command.LeaveRunning ? Task.Run(() => capture.CaptureAsync(pending.Directory, stopCapture.Token), stopCapture.Token)
                     : Task.FromResult(await capture.CaptureAsync(pending.Directory, stopCapture.Token).ConfigureAwait(false));
             }
             // Hash the images while CRIU writes them: hashing after the dump would add a second full pass
