@@ -50,7 +50,8 @@ Emit.Note("page cache is NOT dropped (images stay cached, as on a node that just
 var failed = false;
 // The targets are at 512 MiB and 2 GiB, where one run's CRIU time alone varies by 30 % here (raw CRIU
 // pays its freezer's 100 ms step in some runs, 2 GiB restores swing with the page cache): more runs there.
-int Runs(int size) => repeats ?? (size >= 512 ? 7 : 5);
+// With 7, the ratio of medians moved by up to ±0.05 from one run of the benchmark to the next; 11 narrow that.
+int Runs(int size) => repeats ?? (size >= 512 ? 11 : 5);
 // The gRPC comparison looks for a few milliseconds between two runs of the same CRIU work, whose own
 // time varies by tens of milliseconds from run to run: it takes more pairs than the engine part.
 int GrpcRuns(int size) => repeats ?? 11;
