@@ -223,61 +223,79 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Restore_Should_HoldTheCopyFrozenWithoutAGate_When_TheTreeWasDumpedFrozen()
     {
-        var observer = (FreezerObservingCriu)null!;
-        using var observed = new TestEngines(criu => observer = new FreezerObservingCriu(criu));
-        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
-        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
-        await observed.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "held"), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
-        await using var held = new RestoredCopies(observed);
-
-        var command = TestEngines.RestoreOf("held");
-        var outcome = await observed.Restores.RestoreAsync(command, CancellationToken.None);
-        held.Track(outcome.HostPid);
+        var (observer, manifest) = await RestoreObservedAsync("held");
 
         // CRIU made the copy's freezer cgroup and froze it before letting go: nothing ran before the
-        // verification, without an action script. Then the engine thawed it, and it counts on.
-        Assert.True(Assert.Single(observed.Store.List()).Manifest.Options.FrozenBeforeDump);
+        // verification, without an action script. Then the engine thawed it, and it counted on.
+        Assert.True(manifest.Options.FrozenBeforeDump);
         Assert.Null(observer.ActionScript);
         Assert.Equal("FROZEN", observer.FreezerStateAfterCriu);
-        await Counter.WaitForFileAsync(observed.OutputOf(command), v => v.Count >= 2, Patience);
     }
 
     [Fact]
     public async Task Restore_Should_GateTheCopy_When_TheManifestDoesNotSayTheTreeWasDumpedFrozen()
     {
-        var observer = (FreezerObservingCriu)null!;
-        using var observed = new TestEngines(criu => observer = new FreezerObservingCriu(criu));
-        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
-        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
-        await observed.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "older"), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
         // As a manifest written before the field existed reads.
-        var manifest = Path.Combine(Assert.Single(observed.Store.List()).Directory, CheckpointManifest.FileName);
-        await File.WriteAllTextAsync(manifest, (await File.ReadAllTextAsync(manifest)).Replace("\"frozenBeforeDump\": true", "\"frozenBeforeDump\": false", StringComparison.Ordinal));
-        await using var gated = new RestoredCopies(observed);
+        var (observer, manifest) = await RestoreObservedAsync("older",
+            json => json.Replace("\"frozenBeforeDump\": true", "\"frozenBeforeDump\": false", StringComparison.Ordinal));
 
-        var command = TestEngines.RestoreOf("older");
-        var outcome = await observed.Restores.RestoreAsync(command, CancellationToken.None);
-        gated.Track(outcome.HostPid);
-
-        Assert.False(Assert.Single(observed.Store.List()).Manifest.Options.FrozenBeforeDump);
+        Assert.False(manifest.Options.FrozenBeforeDump);
         Assert.NotNull(observer.ActionScript);
         Assert.Equal("THAWED", observer.FreezerStateAfterCriu);
-        await Counter.WaitForFileAsync(observed.OutputOf(command), v => v.Count >= 2, Patience);
     }
 
     [Fact]
     public async Task Restore_Should_EndTheCopy_When_TheEngineFailsAfterCriuRestoredIt()
     {
         using var losing = new TestEngines(criu => new PidfileLosingCriu(criu));
-        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
-        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
-        await losing.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "lost"), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+        await using var workload = await CheckpointedCounterAsync(losing, "lost");
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => losing.Restores.RestoreAsync(TestEngines.RestoreOf("lost"), CancellationToken.None));
 
         Assert.Contains("wrote no pidfile", error.Message, StringComparison.Ordinal);
         Assert.Empty(RestoredCgroupsWithProcesses(losing));
         Assert.Single(losing.Store.List());
+    }
+
+    /// <summary>A counter workload that has counted to 3, checkpointed as <paramref name="name"/>.</summary>
+    private static async Task<ContainerWorkload> CheckpointedCounterAsync(TestEngines engines, string name)
+    {
+        var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
+        try
+        {
+            await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+            await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, name), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+            return workload;
+        }
+        catch
+        {
+            await workload.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Checkpoints a counter, optionally edits the manifest, restores it through CRIU watched by a
+    /// <see cref="FreezerObservingCriu"/>, and waits until the copy counts on.
+    /// </summary>
+    private static async Task<(FreezerObservingCriu Observer, CheckpointManifest Manifest)> RestoreObservedAsync(string name, Func<string, string>? editManifest = null)
+    {
+        var observer = (FreezerObservingCriu)null!;
+        using var observed = new TestEngines(criu => observer = new FreezerObservingCriu(criu));
+        await using var workload = await CheckpointedCounterAsync(observed, name);
+        if (editManifest is not null)
+        {
+            var path = Path.Combine(Assert.Single(observed.Store.List()).Directory, CheckpointManifest.FileName);
+            await File.WriteAllTextAsync(path, editManifest(await File.ReadAllTextAsync(path)));
+        }
+        await using var copies = new RestoredCopies(observed);
+
+        var command = TestEngines.RestoreOf(name);
+        var outcome = await observed.Restores.RestoreAsync(command, CancellationToken.None);
+        copies.Track(outcome.HostPid);
+
+        await Counter.WaitForFileAsync(observed.OutputOf(command), v => v.Count >= 2, Patience);
+        return (observer, Assert.Single(observed.Store.List()).Manifest);
     }
 
     /// <summary>
