@@ -342,7 +342,7 @@ public sealed class GrowingFileHasher : IAsyncDisposable
             }
         }
 
-        /// <summary>Hashes two queued chunks of equal length (of this file or another) together; returns the bytes hashed.</summary>
+        /// <summary>Hashes two queued chunks (of this file or another), together when equally long; returns the bytes hashed.</summary>
         public static long HashPair(Chunk first, Chunk second, CancellationToken cancellationToken)
         {
             if (first.File.failed || second.File.failed)
