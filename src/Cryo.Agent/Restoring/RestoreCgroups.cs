@@ -70,26 +70,11 @@ public sealed class RestoreCgroups
     /// <summary>On a cgroup v2 host: the single cgroup path for <c>--cgroup-root</c>.</summary>
     public string? UnifiedPath { get; private init; }
 
-    /// <summary>SIGKILLs every process in the cgroups once, without waiting.</summary>
-    public void Kill()
-    {
-        foreach (var pid in directories.SelectMany(Procs).Distinct())
-        {
-            ProcessKiller.Kill(pid);
-        }
-    }
-
-    /// <summary>Thaws the cgroups' freezer (a restored tree comes back frozen until the engine thaws it).</summary>
-    public void Thaw()
-    {
-        var unified = UnifiedPath is not null;
-        foreach (var directory in directories.Where(d => File.Exists(Path.Combine(d, unified ? "cgroup.freeze" : "freezer.state"))))
-        {
-            CgroupFreezer.At(directory, unified).Thaw();
-        }
-    }
-
-    /// <summary>SIGKILLs every process in the cgroups and waits (briefly) until they are empty.</summary>
+    /// <summary>
+    /// SIGKILLs every process in the cgroups and waits (briefly) until they are empty. A restored copy may be
+    /// frozen, and a frozen task dies of SIGKILL only once thawed: each round signals first and then thaws,
+    /// so a thawed task dies before it runs an instruction of its own.
+    /// </summary>
     public async Task KillAllAsync()
     {
         var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 5;
@@ -104,7 +89,17 @@ public sealed class RestoreCgroups
             {
                 ProcessKiller.Kill(pid);
             }
+            Thaw();
             await Task.Delay(20).ConfigureAwait(false);
+        }
+    }
+
+    private void Thaw()
+    {
+        var unified = UnifiedPath is not null;
+        foreach (var directory in directories.Where(d => File.Exists(Path.Combine(d, unified ? "cgroup.freeze" : "freezer.state"))))
+        {
+            CgroupFreezer.At(directory, unified).Thaw();
         }
     }
 

@@ -62,10 +62,10 @@ public sealed class RestoreEngine(
             // was dumped frozen comes back frozen when CRIU makes its freezer cgroup, and stays so until the
             // engine thaws it; any other copy is held at CRIU's post-restore action, behind a gate (six
             // action-script runs, ~18 ms of a restore here).
-            var heldFrozen = container is null && checkpoint.Manifest.Options.FrozenBeforeDump && !CgroupLayout.IsUnified(CgroupLayout.Root)
-                && settings.RestoreCgroupControllers.Contains("freezer");
-            cgroups = container is null ? RestoreCgroups.Create(settings, command.OperationId, freezerLeftToCriu: heldFrozen) : null;
-            heldFrozen &= cgroups?.FreezerDirectory is not null;
+            var frozenBeforeDump = checkpoint.Manifest.Options.FrozenBeforeDump;
+            cgroups = container is null ? RestoreCgroups.Create(settings, command.OperationId, freezerLeftToCriu: frozenBeforeDump) : null;
+            // Only a v1 freezer cgroup CRIU makes itself (none on a v2 host, or without the controller) comes back frozen.
+            var heldFrozen = frozenBeforeDump && cgroups?.FreezerDirectory is not null;
             terminal = OpenTerminal(checkpoint, container, workDirectory);
             var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>(), terminal?.Path);
             var gate = heldFrozen ? null : ActionScriptGate.Create(workDirectory, "post-restore", deadline);
@@ -236,16 +236,13 @@ public sealed class RestoreEngine(
 
     /// <summary>
     /// Ends every process a restore left behind: its own cgroups' or, in a target container, the container
-    /// init's descendants. A standalone copy's cgroups may be frozen, and a frozen task dies of SIGKILL only
-    /// once thawed: the signals go first, so a thawed task dies before it runs an instruction of its own. (A
-    /// target container's freezer is not the engine's to thaw.)
+    /// init's descendants (a standalone copy's cgroups may be frozen: <see cref="RestoreCgroups.KillAllAsync"/>
+    /// thaws them after signalling; a target container's freezer is not the engine's to thaw).
     /// </summary>
     private async Task KillRestoredAsync(ResolvedContainer? container, RestoreCgroups? cgroups)
     {
         if (cgroups is not null)
         {
-            cgroups.Kill();
-            cgroups.Thaw();
             await cgroups.KillAllAsync().ConfigureAwait(false);
             return;
         }
