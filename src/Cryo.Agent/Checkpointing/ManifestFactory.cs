@@ -65,7 +65,7 @@ public static class ManifestFactory
             Mounts = [.. tree.Mounts.Select(m => new ManifestMount
             {
                 MountId = m.MountId, ParentId = m.ParentId, Root = m.Root, MountPoint = m.MountPoint,
-                FsType = m.FilesystemType, Source = m.Source, Options = m.MountOptions,
+                FsType = m.FilesystemType, Source = m.Source, Options = m.MountOptions, Propagation = MountSharing.Describe(m),
             })],
             ExternalMounts = plan.Externals.ToDictionary(e => e.Key, e => e.MountPoint),
             ExternalSources = plan.Externals.Where(e => e.HostSource is not null).ToDictionary(e => e.Key, e => e.HostSource!),

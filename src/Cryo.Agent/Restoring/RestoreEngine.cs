@@ -67,9 +67,15 @@ public sealed class RestoreEngine(
             // Only a v1 freezer cgroup CRIU makes itself (none on a v2 host, or without the controller) comes back frozen.
             var heldFrozen = frozenBeforeDump && cgroups?.FreezerDirectory is not null;
             terminal = OpenTerminal(checkpoint, container, workDirectory);
-            var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>(), terminal?.Path);
+            var agentMounts = await procFs.ReadMountInfoAsync(procFs.SelfPid, cancellationToken).ConfigureAwait(false);
+            var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>(), terminal?.Path, agentMounts);
             var gate = heldFrozen ? null : ActionScriptGate.Create(workDirectory, "post-restore", deadline);
             var (criuOptions, launch) = RestorePlanner.Plan(checkpoint, restoreTarget, gate?.ScriptPath);
+            if (criuOptions.MountNamespaceCompatMode)
+            {
+                logger.LogInformation("restore {Namespace}/{Name}: the checkpoint's mounts were shared or slaves and a source is private in the agent's mount namespace, so CRIU rebuilds them with --mntns-compat-mode (they come back private)",
+                    command.Namespace, command.Name);
+            }
             verification = VerifyAsync(checkpoint, gate, verifyCancel.Token);
 
             criuStarted = true;

@@ -41,7 +41,7 @@ public static class RestorePlanner
             WorkDirectory = target.WorkDirectory,
         };
         var (planned, launch) = target.Target is { } container
-            ? IntoContainer(options, manifest, container)
+            ? IntoContainer(options, manifest, container, target.AgentMounts)
             : Standalone(options, manifest, target);
         return WithTerminal(planned, launch, manifest, target);
     }
@@ -65,24 +65,25 @@ public static class RestorePlanner
 
     private static (RestoreOptions, CriuLaunch) Standalone(RestoreOptions options, CheckpointManifest manifest, RestoreTarget target)
     {
-        var externals = manifest.Source.ExternalMounts.Select(e =>
+        var sources = manifest.Source.ExternalMounts.Select(e =>
             manifest.Source.ExternalSources.TryGetValue(e.Key, out var source)
-                ? $"mnt[{e.Key}]:{source}"
+                ? new ExternalSource(e.Key, e.Value, source)
                 : throw new RestoreTargetMismatchException(e.Value, $"the checkpoint's mount {e.Value} has no recorded host source; restore it into a container that has that mount"))
             .ToList();
         var (inherit, redirects) = Stdio(manifest, target.OutputPath, target.ErrorPath);
         options = options with
         {
             Root = manifest.Source.RootPath,
-            External = externals,
+            External = [.. sources.Select(s => s.Argument)],
             CgroupRoots = [.. target.CgroupPaths.Select(c => $"{c.Key}:{c.Value}")],
             InheritFds = inherit,
+            MountNamespaceCompatMode = NeedsCompatMode(manifest, sources, manifest.Source.RootPath, target.AgentMounts),
         };
         var prefix = new List<string>();
         var fresh = NamespaceEntry.SandboxKinds.Where(k => manifest.Source.OwnNamespaces.Contains(NamespaceKinds.FileName(k))).ToList();
         // A tree with its own mount namespace gets a new one from its images anyway; CRIU itself then runs
-        // in a private copy of the agent's, so what it mounts while working (its cgroup yard, under the
-        // restore's directory) goes away with it even when it is killed at its deadline.
+        // in a copy of the agent's whose mounts are slaves (see IntoContainer), so what it mounts while working
+        // (its cgroup yard, under the restore's directory) goes away with it even when it is killed at its deadline.
         var privateMounts = manifest.Source.OwnNamespaces.Contains(NamespaceKinds.FileName(NamespaceKind.Mnt));
         if (fresh.Count > 0 || privateMounts)
         {
@@ -92,40 +93,46 @@ public static class RestorePlanner
             prefix.AddRange(fresh.Select(NamespaceEntry.Flag));
             if (privateMounts)
             {
-                prefix.AddRange(["--mount", "--propagation", "private"]);
+                prefix.AddRange(["--mount", "--propagation", "slave"]);
             }
             prefix.AddRange(["--", "/bin/sh", "-c", SandboxSetup(fresh.Contains(NamespaceKind.Net), fresh.Contains(NamespaceKind.Uts) ? manifest.Source.Hostname : null), "sh"]);
         }
         return (options, new CriuLaunch { Prefix = prefix, FdRedirects = redirects });
     }
 
-    private static (RestoreOptions, CriuLaunch) IntoContainer(RestoreOptions options, CheckpointManifest manifest, ResolvedContainer container)
+    private static (RestoreOptions, CriuLaunch) IntoContainer(RestoreOptions options, CheckpointManifest manifest, ResolvedContainer container, IReadOnlyList<MountInfo>? agentMounts)
     {
         if (!container.RootPathIsHostPath)
         {
             throw new RestoreTargetMismatchException("/", $"the host path of the target container's root (PID {container.InitPid}) is unknown; CRIU needs it as --root");
         }
-        var externals = manifest.Source.ExternalMounts.Select(e =>
+        var sources = manifest.Source.ExternalMounts.Select(e =>
         {
             var mount = container.ExternalMounts.FirstOrDefault(m => m.MountPoint == e.Value && m.HostPath is not null)
                 ?? throw new RestoreTargetMismatchException(e.Value, $"the target container (PID {container.InitPid}) has no mount at {e.Value}, which the checkpointed processes use");
-            return $"mnt[{e.Key}]:{mount.HostPath}";
+            return new ExternalSource(e.Key, e.Value, mount.HostPath!);
         }).ToList();
         var init = container.InitPid.ToString(CultureInfo.InvariantCulture);
         var (inherit, redirects) = Stdio(manifest, $"/proc/{init}/fd/1", $"/proc/{init}/fd/2");
         options = options with
         {
             Root = container.RootPath,
-            External = externals,
+            External = [.. sources.Select(s => s.Argument)],
             CgroupRoots = CgroupRootsOf(container),
             InheritFds = inherit,
+            MountNamespaceCompatMode = NeedsCompatMode(manifest, sources, container.RootPath, agentMounts),
         };
         // Run CRIU in the target's PID namespace (so the restored root becomes a child of the target's
         // init, dies with it and is reaped by it) and in its network, IPC and UTS namespaces, inside a
-        // private mount namespace with a /proc of that PID namespace: CRIU reads /proc to find its tasks.
+        // mount namespace of its own with a /proc of that PID namespace: CRIU reads /proc to find its tasks.
+        // That namespace's mounts are slaves of the agent's, not private: on a host whose / is shared (every
+        // systemd host) the runtime made the container's mounts slaves of the host's, the images record that,
+        // and CRIU gives each restored mount its recorded propagation by copying it from the mount's source,
+        // which must therefore still take part in propagation (a private source: "mnt-v2: Failed to copy
+        // sharing … Invalid argument"). As slaves nothing CRIU mounts there reaches the host.
         var prefix = new List<string>(NamespaceEntry.Nsenter(container.InitPid, [NamespaceKind.Pid, NamespaceKind.Net, NamespaceKind.Ipc, NamespaceKind.Uts]))
         {
-            "unshare", "--mount", "--propagation", "private", "--",
+            "unshare", "--mount", "--propagation", "slave", "--",
             "/bin/sh", "-c", "mount -t proc proc /proc && exec \"$@\"", "sh",
         };
         return (options, new CriuLaunch { Prefix = prefix, FdRedirects = redirects });
@@ -162,6 +169,38 @@ public static class RestorePlanner
             redirects[StderrFd] = stderrPath;
         }
         return (inherit, redirects);
+    }
+
+    /// <summary>
+    /// Whether CRIU must rebuild the mounts with its older engine (<c>--mntns-compat-mode</c>): when a mount the
+    /// images recorded as shared or a slave (or, in a manifest too old to say, may have) gets its source from a
+    /// mount that is private where CRIU runs, since the default engine copies the recorded sharing from there and
+    /// cannot copy it from a private mount. That happens when a checkpoint from a host whose / is shared is
+    /// restored where the agent's view of the sources is private (a host whose / is private, or an agent without
+    /// HostToContainer propagation on its host paths). Same-shaped hosts keep the default engine.
+    /// </summary>
+    private static bool NeedsCompatMode(CheckpointManifest manifest, IEnumerable<ExternalSource> externals, string? root, IReadOnlyList<MountInfo>? agentMounts)
+    {
+        if (agentMounts is not { Count: > 0 })
+        {
+            return false;
+        }
+        var sources = externals.Select(e => (e.MountPoint, e.HostPath));
+        if (root is not null)
+        {
+            sources = sources.Append(("/", root));
+        }
+        return sources.Any(s =>
+        {
+            var recorded = manifest.Source.Mounts.LastOrDefault(m => m.MountPoint == s.Item1)?.Propagation;
+            return recorded is not "" && MountSharing.Containing(agentMounts, s.Item2) is { } source && !MountSharing.Propagates(source);
+        });
+    }
+
+    /// <summary>An external mount's key, its place in the container and the host path CRIU binds it from.</summary>
+    private sealed record ExternalSource(string Key, string MountPoint, string HostPath)
+    {
+        public string Argument => $"mnt[{Key}]:{HostPath}";
     }
 
     private static bool IsPipe(string? identity) => identity is not null && identity.StartsWith("pipe:[", StringComparison.Ordinal);

@@ -10,7 +10,16 @@ namespace Cryo.Agent.Restoring;
 /// <param name="WorkDirectory">This restore's private directory on the node (pidfile, gate, output).</param>
 /// <param name="CgroupPaths">For a standalone restore: the fresh cgroup made for this copy, per controller.</param>
 /// <param name="TerminalPath">The terminal a restored shell job gets (a new pseudo-terminal, or the target's), or null.</param>
-public sealed record RestoreTarget(ResolvedContainer? Target, string WorkDirectory, IReadOnlyDictionary<string, string> CgroupPaths, string? TerminalPath = null)
+/// <param name="AgentMounts">
+/// The agent's own mount table (<c>/proc/self/mountinfo</c>): CRIU runs in a copy of it, so it says whether the
+/// sources of the external mounts can give the restored mounts their recorded propagation. Empty when unknown.
+/// </param>
+public sealed record RestoreTarget(
+    ResolvedContainer? Target,
+    string WorkDirectory,
+    IReadOnlyDictionary<string, string> CgroupPaths,
+    string? TerminalPath = null,
+    IReadOnlyList<MountInfo>? AgentMounts = null)
 {
     /// <summary>Where a standalone restore's standard output goes.</summary>
     public string OutputPath => Path.Combine(WorkDirectory, "stdout.log");

@@ -57,6 +57,14 @@ public sealed record RestoreOptions
     /// <summary><c>--action-script FILE</c>: a script CRIU calls at each stage (pre-restore, post-restore, setup-namespaces…).</summary>
     public string? ActionScript { get; init; }
 
+    /// <summary>
+    /// <c>--mntns-compat-mode</c>: rebuild the mount namespace with CRIU's older mount engine. The default engine
+    /// gives each restored mount the propagation recorded at dump time by copying it from the mount's source,
+    /// which fails (<c>mnt-v2: Failed to copy sharing … Invalid argument</c>) when an external mount was shared or
+    /// a slave at dump time and its source is private where CRIU runs; the older engine does not need that.
+    /// </summary>
+    public bool MountNamespaceCompatMode { get; init; }
+
     /// <summary><c>--lazy-pages</c>: let a running <c>criu lazy-pages</c> fill memory on demand.</summary>
     public bool LazyPages { get; init; }
 
@@ -114,6 +122,7 @@ public sealed record RestoreOptions
             .Flag(ShellJob, "--shell-job")
             .Flag(ExtUnixSk, "--ext-unix-sk")
             .Value("--action-script", ActionScript)
+            .Flag(MountNamespaceCompatMode, "--mntns-compat-mode")
             .Flag(LazyPages, "--lazy-pages")
             .Flag(DisplayStats, "--display-stats")
             .Verbatim(AdditionalArguments);

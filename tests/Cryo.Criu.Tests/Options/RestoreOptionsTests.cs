@@ -35,6 +35,7 @@ public class RestoreOptionsTests
             ShellJob = true,
             ExtUnixSk = true,
             ActionScript = "/bin/hook",
+            MountNamespaceCompatMode = true,
             LazyPages = true,
             LogFile = "r.log",
             LogLevel = 3,
@@ -52,7 +53,7 @@ public class RestoreOptionsTests
             "--inherit-fd", "fd[3]:pipe:[103921]", "--inherit-fd", "fd[4]:pipe:[103922]",
             "--cgroup-root", "memory:/kubepods/pod1/c1", "--cgroup-root", "cpu:/kubepods/pod1/c1",
             "--manage-cgroups=soft", "--tcp-established", "--file-locks", "--shell-job", "--ext-unix-sk",
-            "--action-script", "/bin/hook", "--lazy-pages", "--display-stats", "--weak-sysctls",
+            "--action-script", "/bin/hook", "--mntns-compat-mode", "--lazy-pages", "--display-stats", "--weak-sysctls",
         ], args);
         Assert.Equal("/work/r.log", options.LogPath);
     }

@@ -23,4 +23,10 @@ public sealed class ManifestMount
 
     /// <summary>Per-mount options.</summary>
     public string Options { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Its propagation at dump time, as mountinfo's optional fields (<c>master:23</c>; empty when private), which
+    /// CRIU records in the images and gives the restored mount again. Null in manifests written before it was kept.
+    /// </summary>
+    public string? Propagation { get; set; }
 }

@@ -1,0 +1,108 @@
+using Cryo.Agent.Containers;
+using Cryo.Agent.Restoring;
+using Cryo.Agent.Store;
+using Cryo.Agent.Tests.Store;
+using Xunit;
+
+namespace Cryo.Agent.Tests.Restoring;
+
+/// <summary>
+/// How a restore rebuilds the tree's mounts: CRIU runs among slaves of the agent's mounts, and falls back to its
+/// older mount engine exactly when a mount recorded as shared or a slave would get its source from a private mount.
+/// </summary>
+public sealed class RestorePlannerTests : IDisposable
+{
+    // The agent's mount table on a host whose / is shared (a systemd host): everything propagates.
+    private const string SharedHost = """
+        26 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
+        30 26 0:40 / /sys/fs/cgroup rw shared:5 - tmpfs tmpfs rw
+        31 30 0:41 / /sys/fs/cgroup/pids rw shared:6 - cgroup cgroup rw,pids
+        """;
+
+    // The same host, but the volume's directory is a private bind (as a private host or an agent without
+    // HostToContainer propagation sees it).
+    private const string PrivateVolume = SharedHost + "\n40 26 254:0 /srv/vol /srv/vol rw,relatime - ext4 /dev/vda rw";
+
+    private readonly string root = Directory.CreateTempSubdirectory("cryo-planner-").FullName;
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+
+    [Fact]
+    public void Plan_Should_RunCriuAmongSlavesOfTheAgentsMounts_When_TheTreeHadItsOwnMountNamespace()
+    {
+        var checkpoint = Commit(volumePropagation: "master:6");
+
+        var (_, launch) = RestorePlanner.Plan(checkpoint, Standalone(SharedHost), actionScript: null);
+
+        Assert.Equal(["--mount", "--propagation", "slave"], launch.Prefix.SkipWhile(a => a != "--mount").Take(3));
+        Assert.DoesNotContain("private", launch.Prefix);
+    }
+
+    [Fact]
+    public void Plan_Should_KeepCriusDefaultMountEngine_When_EverySourcePropagates()
+    {
+        var checkpoint = Commit(volumePropagation: "master:6");
+
+        var (options, _) = RestorePlanner.Plan(checkpoint, Standalone(SharedHost), actionScript: null);
+
+        Assert.False(options.MountNamespaceCompatMode);
+        Assert.DoesNotContain("--mntns-compat-mode", options.ToArguments());
+    }
+
+    [Fact]
+    public void Plan_Should_UseCompatMode_When_AMountRecordedAsASlaveGetsAPrivateSource()
+    {
+        var checkpoint = Commit(volumePropagation: "master:6");
+
+        var (options, _) = RestorePlanner.Plan(checkpoint, Standalone(PrivateVolume), actionScript: null);
+
+        Assert.True(options.MountNamespaceCompatMode);
+        Assert.Contains("--mntns-compat-mode", options.ToArguments());
+    }
+
+    [Fact]
+    public void Plan_Should_KeepCriusDefaultMountEngine_When_TheMountWasPrivateAtDumpTime()
+    {
+        // Dumped on a host whose / is private: nothing to copy, whatever the source is.
+        var checkpoint = Commit(volumePropagation: "");
+
+        var (options, _) = RestorePlanner.Plan(checkpoint, Standalone(PrivateVolume), actionScript: null);
+
+        Assert.False(options.MountNamespaceCompatMode);
+    }
+
+    [Fact]
+    public void Plan_Should_UseCompatMode_When_AnOlderManifestCannotSayAndTheSourceIsPrivate()
+    {
+        var checkpoint = Commit(volumePropagation: null);
+
+        var (options, _) = RestorePlanner.Plan(checkpoint, Standalone(PrivateVolume), actionScript: null);
+
+        Assert.True(options.MountNamespaceCompatMode);
+    }
+
+    private RestoreTarget Standalone(string agentMounts) =>
+        new(null, Path.Join(root, "work"), new Dictionary<string, string>(), AgentMounts: MountInfo.ParseAll(agentMounts));
+
+    private StoredCheckpoint Commit(string? volumePropagation)
+    {
+        var store = new ImageStore(new ImageStoreOptions { RootDirectory = Path.Join(root, "store"), OwnerId = "planner-test" });
+        var key = StoreTestData.Key();
+        using var pending = store.Begin(key);
+        StoreTestData.WriteFakeDump(pending);
+        var manifest = StoreTestData.Manifest(key);
+        manifest.Source = new ManifestSource
+        {
+            RootPath = "/srv/rootfs",
+            OwnNamespaces = ["mnt", "pid"],
+            Mounts =
+            [
+                new ManifestMount { MountId = 1, MountPoint = "/", FsType = "overlay", Propagation = "" },
+                new ManifestMount { MountId = 2, ParentId = 1, MountPoint = "/data", FsType = "ext4", Propagation = volumePropagation },
+            ],
+            ExternalMounts = new Dictionary<string, string> { ["m0"] = "/data" },
+            ExternalSources = new Dictionary<string, string> { ["m0"] = "/srv/vol" },
+        };
+        return store.CommitAsync(pending, manifest, CancellationToken.None).GetAwaiter().GetResult();
+    }
+}
