@@ -21,6 +21,8 @@
  * Before a restore arrives, SIGTERM/SIGINT/SIGHUP/SIGQUIT end us with 128+N so pods terminate
  * normally, and after CRYO_PLACEHOLDER_TIMEOUT_SECONDS without a restore we give up (exit 124).
  *
+ * The handoff file's directory is made at start (with its parents, mode 0700) when it is missing.
+ *
  * Environment (arguments are ignored: a pod spec's args may still be passed to the placeholder):
  *   CRYO_HANDOFF_FILE                 default /.cryo/handoff/restored.pid
  *   CRYO_PLACEHOLDER_TIMEOUT_SECONDS  default 600; 0 waits forever
@@ -265,6 +267,28 @@ static void check_handoff(void)
            handoff_file);
 }
 
+/* Makes the handoff directory and any missing parent (0700), so the agent finds it whatever put this program
+ * into the container (an init container's copy, an image, a read-only volume). Failing is not fatal: a
+ * directory made later (by the agent) is picked up by the polling below. */
+static void make_handoff_dir(void)
+{
+    char path[PATH_MAX];
+    strcpy(path, handoff_dir);
+    for (char *p = path + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char saved = *p;
+        *p = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+            logmsg("cannot create %s: %s; waiting for it to appear", path, strerror(errno));
+            return;
+        }
+        *p = saved;
+        if (saved == '\0')
+            return;
+    }
+}
+
 static int watch_handoff_dir(int inotify_fd)
 {
     if (inotify_fd < 0)
@@ -316,6 +340,7 @@ int main(void)
         logmsg("signalfd: %s", strerror(errno));
         return 1;
     }
+    make_handoff_dir();
     int ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     int watching = watch_handoff_dir(ifd) >= 0;
 

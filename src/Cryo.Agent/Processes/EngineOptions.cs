@@ -21,15 +21,6 @@ public sealed class EngineOptions
     /// <summary>Deadline of one CRIU run when the request gives none.</summary>
     public TimeSpan DefaultTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>
-    /// Directory, relative to the target container's root, where the placeholder init waits for the
-    /// restored root's PID (see <c>src/cryo-placeholder</c>).
-    /// </summary>
-    public string PlaceholderHandoffDirectory { get; set; } = ".cryo/handoff";
-
-    /// <summary>File name the placeholder init reads inside <see cref="PlaceholderHandoffDirectory"/>.</summary>
-    public string PlaceholderHandoffFile { get; set; } = "restored.pid";
-
     /// <summary>v1 cgroup controllers a standalone restore gives each copy a fresh cgroup in.</summary>
     public IList<string> RestoreCgroupControllers { get; set; } = ["memory", "freezer", "pids", "cpu"];
 

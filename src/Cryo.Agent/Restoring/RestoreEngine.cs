@@ -38,6 +38,7 @@ public sealed class RestoreEngine(
         ChecksumVerifier.VerifyStructure(checkpoint);
 
         var container = command.TargetContainer is { } target ? await resolver.ResolveAsync(target, cancellationToken).ConfigureAwait(false) : null;
+        var placeholder = container is null ? null : await PlaceholderInit.FindAsync(procFs, container, cancellationToken).ConfigureAwait(false);
         await FilesystemRestore.PrepareAsync(checkpoint, container, cancellationToken).ConfigureAwait(false);
         if (container is not null && checkpoint.Manifest.Filesystem.WritableLayerSkipped)
         {
@@ -89,9 +90,9 @@ public sealed class RestoreEngine(
             var pid = run.RestoredPid ?? throw new InvalidOperationException($"CRIU restored {command.Namespace}/{command.Name} but wrote no pidfile");
             var (hostPid, namespacePid) = await LocateRootAsync(container, pid, cancellationToken).ConfigureAwait(false);
             await ThawAsync(hostPid, command, cancellationToken).ConfigureAwait(false);
-            if (container is not null)
+            if (placeholder is not null)
             {
-                await HandOffAsync(container, pid, cancellationToken).ConfigureAwait(false);
+                await PlaceholderHandoff.WriteAsync(placeholder.HandoffFileHostPath, pid, cancellationToken).ConfigureAwait(false);
             }
             logger.LogInformation("restore {Namespace}/{Name} ({Operation}) into {Target}: root host PID {HostPid}, in-namespace PID {NamespacePid}",
                 command.Namespace, command.Name, command.OperationId, container is null ? "a new PID namespace" : $"container PID {container.InitPid}", hostPid, namespacePid);
@@ -222,22 +223,6 @@ public sealed class RestoreEngine(
             freezer.Thaw();
             logger.LogDebug("restore {Namespace}/{Name}: thawed {Freezer}, frozen as recorded at dump time", command.Namespace, command.Name, freezer.Directory);
         }
-    }
-
-    /// <summary>
-    /// Tells the placeholder init which child is the application: written to a temporary file and renamed,
-    /// so the placeholder never reads half a PID. A target without the handoff directory has another init.
-    /// </summary>
-    private async Task HandOffAsync(ResolvedContainer container, int pid, CancellationToken cancellationToken)
-    {
-        var directory = Path.Combine($"/proc/{container.InitPid}/root", settings.PlaceholderHandoffDirectory);
-        if (!Directory.Exists(directory))
-        {
-            logger.LogInformation("target container PID {Pid} has no {Directory}: its init is not Cryo's placeholder, so nothing is handed off",
-                container.InitPid, settings.PlaceholderHandoffDirectory);
-            return;
-        }
-        await PlaceholderHandoff.WriteAsync(Path.Combine(directory, settings.PlaceholderHandoffFile), pid, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -47,7 +47,7 @@ internal sealed class PlaceholderProcess : IAsyncDisposable
     /// <summary>
     /// Starts the placeholder and waits until it is ready. <paramref name="timeoutSeconds"/> goes into
     /// CRYO_PLACEHOLDER_TIMEOUT_SECONDS as given; without <paramref name="createHandoffDirectory"/> the handoff
-    /// directory does not exist yet (<see cref="CreateHandoffDirectory"/> makes it later).
+    /// directory does not exist yet when the placeholder starts.
     /// </summary>
     public static async Task<PlaceholderProcess> StartAsync(
         PlaceholderBuild build, string timeoutSeconds, CancellationToken cancellationToken, bool createHandoffDirectory = true, bool waitUntilReady = true)
@@ -85,9 +85,6 @@ internal sealed class PlaceholderProcess : IAsyncDisposable
 
     public static Task<PlaceholderProcess> StartAsync(PlaceholderBuild build, int timeoutSeconds, CancellationToken cancellationToken) =>
         StartAsync(build, timeoutSeconds.ToString(CultureInfo.InvariantCulture), cancellationToken);
-
-    /// <summary>Creates the handoff directory, for placeholders started without it.</summary>
-    public void CreateHandoffDirectory() => _scratch.CreateSubdirectory("handoff");
 
     /// <summary>
     /// Starts <paramref name="script"/> (sh) inside the namespace as an orphan, so it is reparented to the

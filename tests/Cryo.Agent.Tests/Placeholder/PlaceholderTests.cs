@@ -144,13 +144,16 @@ public sealed class PlaceholderTests(PlaceholderBuild build) : IDisposable
     }
 
     [Fact]
-    public async Task Placeholder_Should_FindTheHandoff_When_ItsDirectoryAppearsOnlyLater()
+    public async Task Placeholder_Should_MakeItsHandoffDirectory_When_ItIsMissing()
     {
+        // What the operator's pods gave it before: an emptyDir holding only the program, no handoff directory.
         await using var placeholder = await PlaceholderProcess.StartAsync(build, "600", Token, createHandoffDirectory: false);
         var go = Path.Join(placeholder.SharedDir, "go");
         var app = await placeholder.StartOrphanAsync($"while [ ! -e {go} ]; do sleep 0.02; done; exit 7", Token);
 
-        placeholder.CreateHandoffDirectory();
+        var directory = Path.Join(placeholder.SharedDir, "handoff");
+        Assert.True(Directory.Exists(directory), "the placeholder did not make its handoff directory");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(directory));
         await placeholder.HandOffAsync(app, Token);
         await placeholder.WaitForLogAsync($"adopted restored process {app}", Token);
         await File.WriteAllTextAsync(go, string.Empty, Token);

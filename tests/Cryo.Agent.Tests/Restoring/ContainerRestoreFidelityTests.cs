@@ -1,5 +1,6 @@
 using Cryo.Agent.Engine;
 using Cryo.Agent.Filesystem;
+using Cryo.Agent.Restoring;
 using Cryo.Agent.Tests.Filesystem;
 using Cryo.Agent.Tests.Harness;
 using Cryo.Agent.Tests.Placeholder;
@@ -19,6 +20,29 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
     private readonly TestEngines engines = new();
 
     public void Dispose() => engines.Dispose();
+
+    /// <summary>A placeholder container whose init is the real cryo-placeholder, as in a restore pod.</summary>
+    private ContainerSpec RealPlaceholder(string hostname) => ContainerSpec.Placeholder(hostname) with
+    {
+        InitCommand = ["/cryo-placeholder"],
+        HostFiles = new Dictionary<string, string> { ["/cryo-placeholder"] = build.PlaceholderPath },
+    };
+
+    /// <summary>
+    /// A placeholder started from the workload's image (same /app/init.sh, a plain root) but running the
+    /// placeholder as its init, as a restore pod runs it in place of the image's command.
+    /// </summary>
+    private ContainerSpec SameImagePlaceholder(string hostname) => RealPlaceholder(hostname) with { Script = Counter.Script, OverlayRoot = false };
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(50);
+        }
+    }
 
     [Fact]
     public async Task Restore_Should_BringTheContainersFilesAndEndWithTheAppsStatus_When_RestoredIntoAnEmptyPlaceholder()
@@ -42,16 +66,13 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
         Assert.Contains(manifest.Files, f => f.Path == manifest.Filesystem.WritableLayerArchive);
 
         await using var target = await ContainerWorkload.StartPlaceholderAsync(
-            ContainerSpec.Placeholder("target") with
+            RealPlaceholder("target") with
             {
                 OverlayRoot = true,
                 Script = script,
                 BindMounts = [new BindMount(targetShm.Path, "/dev/shm")],
-                InitCommand = ["/cryo-placeholder"],
-                HostFiles = new Dictionary<string, string> { ["/cryo-placeholder"] = build.PlaceholderPath },
             },
             CancellationToken.None);
-        Directory.CreateDirectory(Path.Join(target.RootfsPath, engines.Options.PlaceholderHandoffDirectory));
         var lower = OverlayRoot.Find(target.InitPid).LowerDirs;
         Assert.DoesNotContain("made", target.Stdout, StringComparison.Ordinal);
 
@@ -72,6 +93,39 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
     }
 
     [Fact]
+    public async Task Restore_Should_LiveInThePlaceholdersNamespacesAndCgroup_When_RestoredIntoAContainer()
+    {
+        // A plain (non-overlay) root, checkpointed with the explicit opt-out: the placeholder runs the same
+        // image, so its root already holds every file the workload uses.
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = false, Script = Counter.Script, Hostname = "source" }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "moving", skipRootFilesystem: true), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+        Assert.True(Assert.Single(engines.Store.List()).Manifest.Filesystem.WritableLayerSkipped);
+        await ProcessKiller.KillTreeAsync(workload.InitPid, CancellationToken.None);
+        await using var placeholder = await ContainerWorkload.StartPlaceholderAsync(SameImagePlaceholder("target"), CancellationToken.None);
+
+        var outcome = await engines.Restores.RestoreAsync(TestEngines.RestoreOf("moving", placeholder.InitPid), CancellationToken.None);
+
+        var nspid = Procs.NamespacePids(outcome.HostPid);
+        Assert.Equal(3, nspid.Count);
+        Assert.Equal(1, nspid[^1]);
+        Assert.Equal(placeholder.InitPid, Procs.ParentOf(outcome.HostPid));
+        foreach (var kind in new[] { "net", "ipc", "uts" })
+        {
+            Assert.Equal(Procs.Namespace(placeholder.InitPid, kind), Procs.Namespace(outcome.HostPid, kind));
+        }
+        Assert.Equal(Procs.Cgroup(placeholder.InitPid, "memory"), Procs.Cgroup(outcome.HostPid, "memory"));
+        Assert.Equal("target", await Procs.HostnameAsync(outcome.HostPid));
+        // Its output goes to the placeholder's stdout, which the harness reads like a runtime's shim.
+        var restoredStart = placeholder.Stdout.Length;
+        await placeholder.WaitForOutputAsync(o => Counter.Values(o[restoredStart..]).Count >= 3, Patience, CancellationToken.None);
+
+        var tree = Procs.Tree(outcome.HostPid);
+        await ProcessKiller.KillAsync([placeholder.InitPid], CancellationToken.None);
+        await WaitUntilAsync(() => tree.All(p => !Procs.IsAlive(p)), "every restored process to end with the placeholder's init");
+    }
+
+    [Fact]
     public async Task Restore_Should_RefuseBeforeTouchingTheTarget_When_TheWritableLayerArchiveIsCorrupted()
     {
         const string script = "echo made > /created.txt\n" + Counter.Script;
@@ -87,13 +141,32 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
             stream.Position = 700;
             stream.WriteByte((byte)(b ^ 0x20));
         }
-        await using var target = await ContainerWorkload.StartPlaceholderAsync(ContainerSpec.Placeholder("target") with { OverlayRoot = true, Script = script, InitCommand = ["/bin/sh", "-c", ContainerSpec.PlaceholderScript] }, CancellationToken.None);
+        await using var target = await ContainerWorkload.StartPlaceholderAsync(RealPlaceholder("target") with { OverlayRoot = true, Script = script }, CancellationToken.None);
 
         var error = await Assert.ThrowsAsync<Cryo.Agent.Store.CheckpointCorruptedException>(() =>
             engines.Restores.RestoreAsync(TestEngines.RestoreOf("layer", target.InitPid), CancellationToken.None));
 
         Assert.Equal(archive, error.RelativePath);
         Assert.False(File.Exists(Path.Join(target.RootfsPath, "created.txt")));
+    }
+
+    [Fact]
+    public async Task Restore_Should_RefuseBeforeRestoringAnything_When_TheTargetsInitIsNotThePlaceholder()
+    {
+        await using var source = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
+        await source.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(source.InitPid, "other-init", leaveRunning: false), new RecordingProgress<CheckpointStage>(), CancellationToken.None);
+        // An init that only waits and reaps: it would hold the restored app, but never end with it.
+        await using var target = await ContainerWorkload.StartPlaceholderAsync(ContainerSpec.Placeholder("target") with { Script = Counter.Script, InitCommand = ["/bin/sh", "-c", ContainerSpec.PlaceholderScript] }, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<RestoreTargetMismatchException>(() =>
+            engines.Restores.RestoreAsync(TestEngines.RestoreOf("other-init", target.InitPid), CancellationToken.None));
+
+        Assert.Contains("cryo-placeholder", error.Message, StringComparison.Ordinal);
+        // A restored tree would sit in a PID namespace of its own below the container's.
+        Assert.DoesNotContain(target.HostPidsInTree(), p => Procs.IsAlive(p) && Procs.NamespacePids(p).Count > 2);
+        Assert.False(Directory.Exists(Path.Join(target.RootfsPath, ".cryo")));
+        Assert.Single(engines.Store.List());
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
         Assert.InRange(restored[0], before + 1, atKill + 1);
         Assert.Equal(1, outcome.NamespacePid);
         Assert.Equal([outcome.HostPid, 1], Procs.NamespacePids(outcome.HostPid));
-        Assert.Equal(workload.Hostname, await HostnameOfAsync(outcome.HostPid));
+        Assert.Equal(workload.Hostname, await Procs.HostnameAsync(outcome.HostPid));
     }
 
     [Fact]
@@ -88,40 +88,6 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
         var a = await Counter.WaitForFileAsync(engines.OutputOf(first), v => v.Count >= 3, Patience);
         var b = await Counter.WaitForFileAsync(engines.OutputOf(second), v => v.Count >= 3, Patience);
         Assert.Equal(a[0], b[0]);
-    }
-
-    [Fact]
-    public async Task Restore_Should_LiveInThePlaceholdersNamespacesAndCgroup_When_RestoredIntoAContainer()
-    {
-        // A plain (non-overlay) root, checkpointed with the explicit opt-out: the placeholder runs the same
-        // image, so its root already holds every file the workload uses.
-        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = false, Script = Counter.Script, Hostname = "source" }, CancellationToken.None);
-        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
-        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "moving", skipRootFilesystem: true), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
-        Assert.True(Assert.Single(engines.Store.List()).Manifest.Filesystem.WritableLayerSkipped);
-        await ProcessKiller.KillTreeAsync(workload.InitPid, CancellationToken.None);
-        await using var placeholder = await ContainerWorkload.StartPlaceholderAsync(SameImagePlaceholder("target"), CancellationToken.None);
-
-        var outcome = await engines.Restores.RestoreAsync(TestEngines.RestoreOf("moving", placeholder.InitPid), CancellationToken.None);
-
-        var nspid = Procs.NamespacePids(outcome.HostPid);
-        Assert.Equal(3, nspid.Count);
-        Assert.Equal(1, nspid[^1]);
-        Assert.Equal(placeholder.InitPid, ParentOf(outcome.HostPid));
-        foreach (var kind in new[] { "net", "ipc", "uts" })
-        {
-            Assert.Equal(Procs.Namespace(placeholder.InitPid, kind), Procs.Namespace(outcome.HostPid, kind));
-        }
-        Assert.Equal(Procs.Cgroup(placeholder.InitPid, "memory"), Procs.Cgroup(outcome.HostPid, "memory"));
-        Assert.Equal("target", await HostnameOfAsync(outcome.HostPid));
-        // Its output goes to the placeholder's stdout, which the harness reads like a runtime's shim.
-        var restoredStart = placeholder.Stdout.Length;
-        await placeholder.WaitForOutputAsync(o => Counter.Values(o[restoredStart..]).Count >= 3, Patience, CancellationToken.None);
-
-        var tree = Procs.Tree(outcome.HostPid);
-        Harness.ProcessKiller.IsAlive(placeholder.InitPid);
-        await ProcessKiller.KillAsync([placeholder.InitPid], CancellationToken.None);
-        await WaitUntilAsync(() => tree.All(p => !Procs.IsAlive(p)), "every restored process to end with the placeholder's init");
     }
 
     [Fact]
@@ -298,13 +264,6 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
         return (observer, Assert.Single(observed.Store.List()).Manifest);
     }
 
-    /// <summary>
-    /// A placeholder started from the workload's image (same /app/init.sh) but running the placeholder
-    /// loop as its init, as a restore pod runs the placeholder in place of the image's command.
-    /// </summary>
-    private static ContainerSpec SameImagePlaceholder(string hostname) =>
-        new() { Script = Counter.Script, Hostname = hostname, InitCommand = ["/bin/sh", "-c", ContainerSpec.PlaceholderScript] };
-
     private static IEnumerable<string> RestoredCgroupsWithProcesses(TestEngines engines)
     {
         var parent = Path.Combine(HarnessCgroups.Root, "pids", engines.Options.RestoreCgroupParent);
@@ -319,25 +278,4 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
 
     private static bool IsSleep(int pid) =>
         !File.Exists($"/proc/{pid}/cmdline") || File.ReadAllText($"/proc/{pid}/cmdline").StartsWith("sleep", StringComparison.Ordinal);
-
-    private static int ParentOf(int pid) =>
-        int.Parse(File.ReadAllLines($"/proc/{pid}/status").Single(l => l.StartsWith("PPid:", StringComparison.Ordinal))[5..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
-
-    private static async Task<string> HostnameOfAsync(int pid)
-    {
-        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("nsenter", ["-t", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--uts", "cat", "/proc/sys/kernel/hostname"]) { RedirectStandardOutput = true })!;
-        var name = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return name.Trim();
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(50);
-        }
-    }
 }

@@ -46,7 +46,17 @@ public static class Procs
         }
     }
 
-    private static int ParentOf(int pid)
+    /// <summary>The host name in the process's UTS namespace.</summary>
+    public static async Task<string> HostnameAsync(int pid)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("nsenter", ["-t", pid.ToString(CultureInfo.InvariantCulture), "--uts", "cat", "/proc/sys/kernel/hostname"]) { RedirectStandardOutput = true })!;
+        var name = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return name.Trim();
+    }
+
+    /// <summary>The process's parent (host PID), or -1 once it is gone.</summary>
+    public static int ParentOf(int pid)
     {
         try
         {
