@@ -32,6 +32,15 @@ public static class ConditionReasons
     /// <summary>The processes run again in the target container.</summary>
     public const string RestoreSucceeded = "RestoreSucceeded";
 
+    /// <summary>
+    /// Pod condition <c>cryo.io/restored</c> False: a restore into the pod's container is on its way; the pod is
+    /// not Ready until it completes.
+    /// </summary>
+    public const string Restoring = "Restoring";
+
+    /// <summary>Pod condition <c>cryo.io/restored</c> True: the checkpoint was restored into the container's current run.</summary>
+    public const string Restored = "Restored";
+
     /// <summary>The agent reported that the restore failed.</summary>
     public const string RestoreFailed = "RestoreFailed";
 
@@ -59,7 +68,10 @@ public static class ConditionReasons
     /// <summary>Restoring into the restarted container failed transiently as many times in a row as the operator allows; the Restore Failed.</summary>
     public const string RerestoreAttemptsExhausted = "RerestoreAttemptsExhausted";
 
-    /// <summary>The target container ended or restarted while a restore into it was in flight; its next run is restored into.</summary>
+    /// <summary>
+    /// The target container ended or restarted while a restore into it was in flight, or after it: its new run is a
+    /// bare placeholder (pod condition <c>cryo.io/restored</c> False until a restore into it succeeds).
+    /// </summary>
     public const string ContainerRestarted = "ContainerRestarted";
 
     /// <summary>

@@ -33,6 +33,14 @@ public static class CryoNames
     /// </summary>
     public const string PlaceholderContainerAnnotation = "cryo.io/placeholder-container";
 
+    /// <summary>
+    /// The pod condition that says whether the restored application runs in the pod's current container run,
+    /// and the readiness gate every pod a Restore creates declares on it: Kubernetes keeps the pod not Ready
+    /// (out of its Services' endpoints) until the operator sets it True after a restore, whatever the containers'
+    /// probes say. A pod of the user's (an existingPod target) that declares the same gate gets the same condition.
+    /// </summary>
+    public const string RestoredCondition = "cryo.io/restored";
+
     /// <summary>Name of the init container that copies the placeholder program into the pod.</summary>
     public const string PlaceholderInitContainerName = "cryo-placeholder-install";
 

@@ -1,5 +1,6 @@
 using Cryo.Api;
 using Cryo.Operator.Queue;
+using Cryo.Operator.Restores;
 using Cryo.Operator.Watching;
 using k8s;
 using k8s.Models;
@@ -10,7 +11,9 @@ namespace Cryo.Operator.Hosting;
 /// Turns watch events into queue keys: a Checkpoint or Restore whose spec or deletion state changed (not
 /// its status, which only the operator writes), the unfinished Checkpoints and Restores that name a pod
 /// that changed, the Succeeded newPod Restore whose pod changed (it restores again into a restarted
-/// container), and the Restores and child Checkpoints (parentCheckpoint) of a Checkpoint whose phase changed.
+/// container), the Succeeded existingPod Restores of a changed pod that declares the restored readiness
+/// gate (its condition must not outlive the run restored into), and the Restores and child Checkpoints
+/// (parentCheckpoint) of a Checkpoint whose phase changed.
 /// </summary>
 public sealed class EventRouter(
     ResourceWatcher<Checkpoint, CheckpointList> checkpoints,
@@ -82,8 +85,11 @@ public sealed class EventRouter(
             var unfinished = !Finished(restore.Status?.Phase) &&
                              (key.Name == owner || restore.Status?.PodName == name || restore.Spec.ExistingPod?.Name == name);
             // The pod watch keeps no cache, so there is no previous pod to tell a restart from another status
-            // change; a pass with nothing to do costs two reads, and restored pods change rarely.
-            var followed = restore.Status?.Phase == Phase.Succeeded && restore.Spec.NewPod is not null && key.Name == owner;
+            // change; a pass with nothing to do costs two reads, and restored pods change rarely. An existing pod is
+            // followed only while it declares the readiness gate whose condition the Restore keeps.
+            var followed = restore.Status?.Phase == Phase.Succeeded &&
+                           ((restore.Spec.NewPod is not null && key.Name == owner) ||
+                            (restore.Spec.ExistingPod?.Name == name && RestoredCondition.IsGateOf(pod)));
             if (unfinished || followed)
             {
                 restoreQueue.Add(key);

@@ -36,6 +36,10 @@ public sealed class CustomResourceClient<T, TList>(IKubernetes client, string pl
             patch, CryoNames.Group, CryoNames.Version, ns, plural, name, fieldManager: CryoNames.FieldManager,
             cancellationToken: cancellationToken);
 
+    /// <summary>The objects of one namespace, read afresh from the API server.</summary>
+    public Task<TList> ListAsync(string ns, CancellationToken cancellationToken) =>
+        client.CustomObjects.ListNamespacedCustomObjectAsync<TList>(CryoNames.Group, CryoNames.Version, ns, plural, cancellationToken: cancellationToken);
+
     /// <summary>A list or watch request over all namespaces.</summary>
     public Task<HttpOperationResponse<TList>> ListAsync(ListRequest request, CancellationToken cancellationToken) =>
         client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync<TList>(

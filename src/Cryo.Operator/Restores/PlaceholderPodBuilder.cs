@@ -8,7 +8,9 @@ namespace Cryo.Operator.Restores;
 /// Builds the pod a newPod Restore creates: the checkpointed pod's spec (same image, volumes, env), whose
 /// restored container runs the placeholder instead of its command. An init container copies the static
 /// placeholder program out of the agent image into an emptyDir mounted into that container, so workload
-/// images need nothing of Cryo. The pod is owned by the Restore (deleted with it).
+/// images need nothing of Cryo. The pod is owned by the Restore (deleted with it), and declares the readiness
+/// gate <see cref="CryoNames.RestoredCondition"/>: a placeholder holds no application, so the pod must not be
+/// Ready (nor receive a Service's traffic) until the operator says the restore into its current run succeeded.
 /// </summary>
 public static class PlaceholderPodBuilder
 {
@@ -32,6 +34,11 @@ public static class PlaceholderPodBuilder
         }
 
         spec.EphemeralContainers = null;
+        spec.ReadinessGates =
+        [
+            .. (spec.ReadinessGates ?? []).Where(g => g.ConditionType != CryoNames.RestoredCondition),
+            new V1PodReadinessGate { ConditionType = CryoNames.RestoredCondition },
+        ];
         var mount = new V1VolumeMount { Name = CryoNames.PlaceholderVolumeName, MountPath = CryoNames.PlaceholderMountPath };
         spec.Volumes = [.. spec.Volumes ?? [], new V1Volume { Name = CryoNames.PlaceholderVolumeName, EmptyDir = new V1EmptyDirVolumeSource() }];
         spec.InitContainers =

@@ -22,6 +22,11 @@ namespace Cryo.Operator.Restores;
 /// After that, a newPod target is followed: when the restored application ends and the kubelet restarts
 /// the container, the new run is a bare placeholder, and the checkpoint is restored into it again (one agent
 /// operation per run, see <see cref="RestoreOperationId"/>). An existingPod target is restored into once.
+/// A pod that declares the readiness gate <see cref="CryoNames.RestoredCondition"/> (every pod a Restore creates;
+/// an existingPod if its owner added it) is kept not Ready through that pod condition, written before the Restore's
+/// status: False while a restore is on its way (Restoring) and whenever the current run holds no restored
+/// application (RestoreFailed, ContainerRestarted, RerestoreFailed, ContainerEnded), True (Restored) once the agent
+/// restored into the current run.
 /// </summary>
 public sealed class RestoreReconciler(
     CryoResources resources,
@@ -52,7 +57,7 @@ public sealed class RestoreReconciler(
         {
             // existingPod: the container is the user's, not the Restore's; restoring into it again unasked could
             // compete with another Restore into the same pod. One restore, as asked.
-            return restore.Spec.NewPod is null ? ReconcileResult.Done : await FollowRestartsAsync(restore, cancellationToken);
+            return restore.Spec.NewPod is null ? await FollowExistingPodAsync(restore, cancellationToken) : await FollowRestartsAsync(restore, cancellationToken);
         }
 
         var (checkpoint, checkpointProblem) = await ReadCheckpointAsync(restore, cancellationToken);
@@ -70,12 +75,21 @@ public sealed class RestoreReconciler(
         }
 
         var (target, containerProblem) = PlaceholderContainer(restore, checkpoint!, pod!);
+        if (containerProblem is { Terminal: true })
+        {
+            var failed = containerProblem with { Message = $"{containerProblem.Message}. {PodFate(restore, pod!)}" };
+            await MarkPodAsync(pod!, RestoredCondition.NotRestored(ConditionReasons.RestoreFailed, failed.Message), cancellationToken);
+            return await NotReadyAsync(restore, failed, ConditionTypes.PodReady, cancellationToken, pod);
+        }
+
         if (containerProblem is not null)
         {
             return await NotReadyAsync(restore, containerProblem, ConditionTypes.PodReady, cancellationToken, pod);
         }
 
-        return await DispatchToAgentAsync(restore, target!, again: false, cancellationToken);
+        var restoring = await MarkPodAsync(pod!, RestoredCondition.NotRestored(ConditionReasons.Restoring,
+            $"restoring Checkpoint {restore.Spec.CheckpointName} into container {target!.ContainerName}; the pod is not Ready until the restore completes"), cancellationToken);
+        return await DispatchToAgentAsync(restore, target, restoring, again: false, cancellationToken);
     }
 
     /// <summary>
@@ -99,30 +113,95 @@ public sealed class RestoreReconciler(
         var observed = RestartObservation.Of(pod, containerName, restore.Status!);
         return observed.State switch
         {
-            RestoredContainerState.Ended => await TargetEndedAsync(restore, new Failure(ConditionReasons.ContainerEnded, observed.Message), cancellationToken),
-            RestoredContainerState.Restarted => await RestoreAgainAsync(restore, new RunningContainer(pod, containerName, observed.Container!.ContainerID), cancellationToken),
+            RestoredContainerState.Ended => await TargetEndedAsync(restore, new Failure(ConditionReasons.ContainerEnded, observed.Message), cancellationToken, pod),
+            RestoredContainerState.Restarted => await RestoreAgainAsync(restore, new RunningContainer(pod, containerName, observed.Container!.ContainerID), observed.Message, cancellationToken),
             _ => ReconcileResult.Done,
         };
     }
 
-    /// <summary>The kubelet restarted the container: restore the Checkpoint (which must still be there) into its new run.</summary>
-    private async Task<ReconcileResult> RestoreAgainAsync(ApiRestore restore, RunningContainer target, CancellationToken cancellationToken)
+    /// <summary>
+    /// The kubelet restarted the container: the pod stops being Ready before anything else (its new run is a bare
+    /// placeholder), then the Checkpoint, which must still be there, is restored into the new run.
+    /// </summary>
+    private async Task<ReconcileResult> RestoreAgainAsync(ApiRestore restore, RunningContainer target, string restarted, CancellationToken cancellationToken)
     {
+        // Only the Restored True is stale; a False already says why this run holds nothing (a failed attempt, say).
+        var pod = RestoredCondition.On(target.Pod)?.Status == "True"
+            ? await MarkPodAsync(target.Pod, RestoredCondition.NotRestored(ConditionReasons.ContainerRestarted,
+                $"{restarted}; it runs a bare placeholder until the Checkpoint is restored into it again"), cancellationToken)
+            : target.Pod;
         var (_, checkpointProblem) = await ReadCheckpointAsync(restore, cancellationToken);
+        if (checkpointProblem is { Terminal: true })
+        {
+            var failed = checkpointProblem with { Message = $"{checkpointProblem.Message}: cannot restore into the restarted container. {PodFate(restore, pod)}" };
+            await MarkPodAsync(pod, RestoredCondition.NotRestored(ConditionReasons.RerestoreFailed, failed.Message), cancellationToken);
+            return await NotReadyAsync(restore, failed, ConditionTypes.CheckpointReady, cancellationToken, target.Pod);
+        }
+
         if (checkpointProblem is not null)
         {
             return await NotReadyAsync(restore, checkpointProblem, ConditionTypes.CheckpointReady, cancellationToken, target.Pod);
         }
 
-        return await DispatchToAgentAsync(restore, target, again: true, cancellationToken);
+        return await DispatchToAgentAsync(restore, target, pod, again: true, cancellationToken);
     }
 
     /// <summary>
-    /// The restored pod or container ended for good: PodReady says so (written once, not on every resync).
+    /// After a restore into an existingPod target: the Restore restores once, but a pod that declares the readiness
+    /// gate must not stay Ready once its container restarted into a run that holds nothing (or the pod was replaced).
+    /// Its condition turns False (ContainerRestarted), unless another Restore restored into the current run or is
+    /// restoring into the pod: that one's condition is not this Restore's to overwrite.
+    /// </summary>
+    private async Task<ReconcileResult> FollowExistingPodAsync(ApiRestore restore, CancellationToken cancellationToken)
+    {
+        var ns = restore.Metadata.NamespaceProperty;
+        var existing = restore.Spec.ExistingPod!;
+        var pod = await ReadPodAsync(ns, existing.Name, cancellationToken);
+        if (pod is null || !RestoredCondition.IsGateOf(pod) || RestoredCondition.On(pod)?.Status != "True")
+        {
+            return ReconcileResult.Done;
+        }
+
+        var containerName = existing.ContainerName ?? pod.Spec.Containers[0].Name;
+        var container = pod.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == containerName);
+        if (container is null || !RunChanged(restore.Status!, container) || await AnotherRestoreHoldsAsync(restore, pod, container, cancellationToken))
+        {
+            return ReconcileResult.Done;
+        }
+
+        var message = $"container {containerName} of pod {ns}/{pod.Metadata.Name} runs again (restart {container.RestartCount}) since Restore {restore.Metadata.Name} " +
+                      "restored into it; a Restore into an existing pod restores once: create another Restore to restore into the new run";
+        await MarkPodAsync(pod, RestoredCondition.NotRestored(ConditionReasons.ContainerRestarted, message), cancellationToken);
+        await events.NormalAsync(restore, ConditionReasons.ContainerRestarted, message, cancellationToken);
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>Whether the container now runs another run than the one restored into (it restarted, or the pod was replaced).</summary>
+    private static bool RunChanged(RestoreStatus status, V1ContainerStatus container) =>
+        (status.ContainerRestartCount is { } restoredInto && container.RestartCount > restoredInto) ||
+        (!string.IsNullOrEmpty(container.ContainerID) && status.ContainerId is not null && container.ContainerID != status.ContainerId);
+
+    /// <summary>Whether another Restore into <paramref name="pod"/> is under way or restored into its current run.</summary>
+    private async Task<bool> AnotherRestoreHoldsAsync(ApiRestore restore, V1Pod pod, V1ContainerStatus container, CancellationToken cancellationToken)
+    {
+        var others = await restores.ListAsync(restore.Metadata.NamespaceProperty, cancellationToken);
+        return others.Items.Any(other => other.Metadata.Uid != restore.Metadata.Uid && other.Spec.ExistingPod?.Name == pod.Metadata.Name &&
+                                         (other.Status?.Phase is Phase.Running ||
+                                          (other.Status?.Phase is Phase.Succeeded && other.Status.ContainerId == container.ContainerID)));
+    }
+
+    /// <summary>
+    /// The restored pod or container ended for good: PodReady says so (written once, not on every resync), and so does
+    /// the pod's restored condition while the pod is there.
     /// A Restore still retrying a restore into the restarted container cannot succeed any more: it Fails.
     /// </summary>
-    private async Task<ReconcileResult> TargetEndedAsync(ApiRestore restore, Failure ended, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> TargetEndedAsync(ApiRestore restore, Failure ended, CancellationToken cancellationToken, V1Pod? pod = null)
     {
+        if (pod is not null)
+        {
+            await MarkPodAsync(pod, RestoredCondition.NotRestored(ended.Reason, ended.Message), cancellationToken);
+        }
+
         var current = Conditions.Find(restore.Status?.Conditions, ConditionTypes.PodReady);
         if (current is { Status: "False" } && current.Reason == ended.Reason && current.Message == ended.Message && restore.Status?.Phase is Phase.Succeeded or Phase.Failed)
         {
@@ -228,8 +307,10 @@ public sealed class RestoreReconciler(
     /// <summary>
     /// Calls Restore on the agent of the pod's node, into the running placeholder container; <paramref name="again"/>
     /// when the container restarted after an earlier restore. The operation ID names the container's run.
+    /// <paramref name="pod"/> is the target pod as last written (its restored condition), while the target keeps
+    /// the pod as read, whose container statuses name the run.
     /// </summary>
-    private async Task<ReconcileResult> DispatchToAgentAsync(ApiRestore restore, RunningContainer target, bool again, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> DispatchToAgentAsync(ApiRestore restore, RunningContainer target, V1Pod pod, bool again, CancellationToken cancellationToken)
     {
         var restartCount = RestartCount(target);
         var request = new RestoreRequest
@@ -252,7 +333,7 @@ public sealed class RestoreReconciler(
         {
             var reason = e is AgentNotFoundException ? ConditionReasons.AgentNotFound : ConditionReasons.AgentUnavailable;
             return again
-                ? await RestoreAgainFailedAsync(restore, target, e.Message, reason, maySucceedLater: true, cancellationToken)
+                ? await RestoreAgainFailedAsync(restore, target, pod, e.Message, reason, maySucceedLater: true, cancellationToken)
                 : await AgentUnreachableAsync(restore, target, reason, e.Message, cancellationToken);
         }
         catch (AgentOperationFailedException e)
@@ -260,17 +341,32 @@ public sealed class RestoreReconciler(
             if (await RunIsOverAsync(target, cancellationToken))
             {
                 // The placeholder went away under the restore; its next run gets a restore of its own.
-                return await NotReadyAsync(restore, new Failure(ConditionReasons.ContainerRestarted,
+                var over = new Failure(ConditionReasons.ContainerRestarted,
                     $"container {target.ContainerName} of pod {target.Pod.Metadata.Name} ended or restarted while it was being restored ({e.Message}); restoring into its next run",
-                    Terminal: false), ConditionTypes.PodReady, cancellationToken, target.Pod);
+                    Terminal: false);
+                await MarkPodAsync(pod, RestoredCondition.NotRestored(over.Reason, over.Message), cancellationToken);
+                return await NotReadyAsync(restore, over, ConditionTypes.PodReady, cancellationToken, target.Pod);
             }
 
             return again
-                ? await RestoreAgainFailedAsync(restore, target, e.Message, agentReason: null, e.MaySucceedLater, cancellationToken)
-                : await NotReadyAsync(restore, new Failure(ConditionReasons.RestoreFailed, e.Message), ConditionTypes.Ready, cancellationToken, target.Pod);
+                ? await RestoreAgainFailedAsync(restore, target, pod, e.Message, agentReason: null, e.MaySucceedLater, cancellationToken)
+                : await RestoreFailedAsync(restore, target, pod, e.Message, cancellationToken);
         }
 
-        return await SucceedAsync(restore, target, response, again, cancellationToken);
+        return await SucceedAsync(restore, target, pod, response, again, cancellationToken);
+    }
+
+    /// <summary>
+    /// The agent could not restore into the pod: the Restore Fails. The pod stays, for <c>kubectl logs</c> and
+    /// <c>describe</c>, but not Ready: its restored condition says why, as do the Restore's status and Warning Event.
+    /// </summary>
+    private async Task<ReconcileResult> RestoreFailedAsync(ApiRestore restore, RunningContainer target, V1Pod pod, string answer, CancellationToken cancellationToken)
+    {
+        var failure = new Failure(ConditionReasons.RestoreFailed,
+            $"restoring Checkpoint {restore.Spec.CheckpointName} into container {target.ContainerName} of pod {target.Pod.Metadata.Name} on node {target.NodeName} failed. " +
+            $"{PodFate(restore, pod)} The agent answered: {answer}");
+        await MarkPodAsync(pod, RestoredCondition.NotRestored(failure.Reason, failure.Message), cancellationToken);
+        return await NotReadyAsync(restore, failure, ConditionTypes.Ready, cancellationToken, target.Pod);
     }
 
     /// <summary>
@@ -293,16 +389,16 @@ public sealed class RestoreReconciler(
     /// agent would be given again on every attempt: the Restore Fails at once.
     /// </summary>
     private async Task<ReconcileResult> RestoreAgainFailedAsync(
-        ApiRestore restore, RunningContainer target, string message, string? agentReason, bool maySucceedLater, CancellationToken cancellationToken)
+        ApiRestore restore, RunningContainer target, V1Pod pod, string message, string? agentReason, bool maySucceedLater, CancellationToken cancellationToken)
     {
         var status = StatusFor(restore, target.Pod);
         var attempts = status.RerestoreFailures = (status.RerestoreFailures ?? 0) + 1;
         var what = $"restoring Checkpoint {restore.Spec.CheckpointName} again into restarted container {target.ContainerName} of pod {target.Pod.Metadata.Name}";
         var retry = maySucceedLater && attempts < settings.RerestoreMaxAttempts;
         var reason = maySucceedLater && !retry ? ConditionReasons.RerestoreAttemptsExhausted : ConditionReasons.RerestoreFailed;
-        status.Message = !maySucceedLater ? $"{what} failed, and retrying cannot help: {message}"
+        status.Message = !maySucceedLater ? $"{what} failed, and retrying cannot help. {PodFate(restore, pod)} The agent answered: {message}"
             : retry ? $"{what} failed (attempt {attempts} of at most {settings.RerestoreMaxAttempts}); retrying with backoff: {message}"
-            : $"{what} failed {attempts} times in a row (Operator__RerestoreMaxAttempts is {settings.RerestoreMaxAttempts}); giving up: {message}";
+            : $"{what} failed {attempts} times in a row (Operator__RerestoreMaxAttempts is {settings.RerestoreMaxAttempts}); giving up. {PodFate(restore, pod)} The last answer: {message}";
         status.Phase = retry ? Phase.Running : Phase.Failed;
         if (!retry)
         {
@@ -320,6 +416,7 @@ public sealed class RestoreReconciler(
 
         SetCondition(status, restore, ConditionTypes.PodReady, "True", ConditionReasons.PlaceholderRunning, $"container {target.ContainerName} runs the placeholder again");
         SetCondition(status, restore, ConditionTypes.Ready, "False", reason, status.Message);
+        await MarkPodAsync(pod, RestoredCondition.NotRestored(reason, status.Message), cancellationToken);
         if (await StatusWriter.WriteAsync(restores, restore, status, logger, cancellationToken) is not null)
         {
             await events.WarningAsync(restore, reason, status.Message, cancellationToken);
@@ -328,7 +425,7 @@ public sealed class RestoreReconciler(
         return retry ? ReconcileResult.Retry : ReconcileResult.Done;
     }
 
-    private async Task<ReconcileResult> SucceedAsync(ApiRestore restore, RunningContainer target, RestoreResponse response, bool again, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> SucceedAsync(ApiRestore restore, RunningContainer target, V1Pod pod, RestoreResponse response, bool again, CancellationToken cancellationToken)
     {
         var status = StatusFor(restore, target.Pod);
         var previousExit = target.Pod.Status.ContainerStatuses.First(c => c.Name == target.ContainerName).LastState?.Terminated;
@@ -356,6 +453,12 @@ public sealed class RestoreReconciler(
         SetCondition(status, restore, ConditionTypes.PodReady, "True", ConditionReasons.PlaceholderRunning, $"container {target.ContainerName} runs");
         SetCondition(status, restore, ConditionTypes.AgentReachable, "True", ConditionReasons.AgentAnswered, $"the agent on node {status.NodeName} answered");
         SetCondition(status, restore, ConditionTypes.Ready, "True", reason, status.Message);
+
+        // Ready before the status says Succeeded: should the patch fail, the pass is retried, and the agent answers
+        // the repeated operation ID with this same result.
+        await MarkPodAsync(pod, RestoredCondition.Restored(again
+            ? $"Checkpoint {restore.Spec.CheckpointName} restored again into container {target.ContainerName} after its restart {status.ContainerRestartCount}"
+            : $"Checkpoint {restore.Spec.CheckpointName} restored into container {target.ContainerName}"), cancellationToken);
         if (await StatusWriter.WriteAsync(restores, restore, status, logger, cancellationToken) is not null)
         {
             await events.NormalAsync(restore, reason, status.Message, cancellationToken);
@@ -439,6 +542,38 @@ public sealed class RestoreReconciler(
         }
 
         return status;
+    }
+
+    /// <summary>
+    /// Sets <paramref name="pod"/>'s <see cref="CryoNames.RestoredCondition"/> condition through pods/status when the pod
+    /// declares its readiness gate and shows something else. Returns the pod as stored, or as given when nothing
+    /// was written (no gate, no change, or the pod is gone: nothing left to keep from being Ready).
+    /// </summary>
+    private async Task<V1Pod> MarkPodAsync(V1Pod pod, RestoredCondition condition, CancellationToken cancellationToken)
+    {
+        if (!RestoredCondition.IsGateOf(pod) || condition.IsShownBy(pod))
+        {
+            return pod;
+        }
+
+        try
+        {
+            return await client.CoreV1.PatchNamespacedPodStatusAsync(condition.PatchFor(pod, Now()), pod.Metadata.Name, pod.Metadata.NamespaceProperty,
+                fieldManager: CryoNames.FieldManager, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
+        {
+            return pod;
+        }
+    }
+
+    /// <summary>What becomes of the target pod when the Restore fails, for status, Events and the pod's condition.</summary>
+    private static string PodFate(ApiRestore restore, V1Pod pod)
+    {
+        var notReady = RestoredCondition.IsGateOf(pod) ? $" but not Ready: its readiness gate {CryoNames.RestoredCondition} is False" : "";
+        return restore.Spec.NewPod is not null
+            ? $"Pod {pod.Metadata.Name} is kept for kubectl logs and describe{notReady}; deleting Restore {restore.Metadata.Name} deletes it."
+            : $"Pod {pod.Metadata.Name} is not this Restore's and is left as it is{notReady}.";
     }
 
     private async Task<V1Pod?> ReadPodAsync(string ns, string name, CancellationToken cancellationToken)

@@ -34,6 +34,9 @@ internal sealed record ResourceType(
 
     public static IReadOnlyList<ResourceType> All { get; } = [Pods, CoreEvents, Events, Leases, Checkpoints, Restores];
 
+    /// <summary>Defined by a CustomResourceDefinition (no Go type: no strategic merge patch).</summary>
+    public bool IsCustom => this == Checkpoints || this == Restores;
+
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 
     /// <summary>How the API server names the resource in messages: <c>pods</c>, <c>checkpoints.cryo.io</c>.</summary>

@@ -294,6 +294,65 @@ public sealed class TestApiServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PodStatusStrategicMergePatch_Should_MergeConditionsByType_And_ChangeNothingButStatus()
+    {
+        // Arrange: a running pod whose kubelet reported two conditions.
+        var pod = await client.CoreV1.CreateNamespacedPodAsync(NewPod("web", "node-1", "web"), Ns);
+        pod.Status = new V1PodStatus
+        {
+            Phase = "Running",
+            Conditions = [new V1PodCondition { Type = "ContainersReady", Status = "True" }, new V1PodCondition { Type = "Ready", Status = "True" }],
+        };
+        var running = await client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, "web", Ns);
+        const string restoring = """
+            {"spec":{"nodeName":"node-9"},"metadata":{"labels":{"app":"other"}},
+             "status":{"conditions":[{"type":"cryo.io/restored","status":"False","reason":"Restoring"}]}}
+            """;
+        const string restored = """{"status":{"conditions":[{"type":"cryo.io/restored","status":"True","reason":"Restored"}]}}""";
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var watch = client.CoreV1.ListNamespacedPodWithHttpMessagesAsync(Ns, watch: true, resourceVersion: running.Metadata.ResourceVersion, cancellationToken: cts.Token);
+
+        // Act
+        var first = await client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(restoring, V1Patch.PatchType.StrategicMergePatch), "web", Ns);
+        var second = await client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(restored, V1Patch.PatchType.StrategicMergePatch), "web", Ns);
+        var again = await client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(restored, V1Patch.PatchType.StrategicMergePatch), "web", Ns);
+        var seen = new List<(WatchEventType, string?)>();
+        await foreach (var (type, changed) in watch.WatchAsync<V1Pod, V1PodList>(cancellationToken: cts.Token))
+        {
+            seen.Add((type, changed.Status.Conditions.Single(c => c.Type == "cryo.io/restored").Status));
+            if (seen.Count == 2)
+            {
+                break;
+            }
+        }
+
+        // Assert: the condition joins the kubelet's and is then replaced in place; spec and labels stay.
+        Assert.Equal(["ContainersReady", "Ready", "cryo.io/restored"], first.Status.Conditions.Select(c => c.Type));
+        Assert.Equal(("node-1", "web"), (first.Spec.NodeName, first.Metadata.Labels["app"]));
+        Assert.Equal(["ContainersReady", "Ready", "cryo.io/restored"], second.Status.Conditions.Select(c => c.Type));
+        Assert.Equal(("True", "Restored"), (second.Status.Conditions[2].Status, second.Status.Conditions[2].Reason));
+        Assert.True(long.Parse(second.Metadata.ResourceVersion) > long.Parse(first.Metadata.ResourceVersion));
+        Assert.True(long.Parse(first.Metadata.ResourceVersion) > long.Parse(running.Metadata.ResourceVersion));
+        Assert.Equal(second.Metadata.ResourceVersion, again.Metadata.ResourceVersion);
+        Assert.Equal([(WatchEventType.Modified, "False"), (WatchEventType.Modified, "True")], seen);
+    }
+
+    [Fact]
+    public async Task StrategicMergePatch_Should_BeRefused_ForCustomResources_LikeTheRealServer()
+    {
+        // Arrange
+        await CreateAsync(NewCheckpoint("a"));
+
+        // Act
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() =>
+            PatchAsync("a", new V1Patch("""{"metadata":{"labels":{"a":"1"}}}""", V1Patch.PatchType.StrategicMergePatch)));
+
+        // Assert
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, error.Response.StatusCode);
+        Assert.Null((await GetAsync("a")).Metadata.Labels);
+    }
+
+    [Fact]
     public async Task Binding_Should_AssignAnUnscheduledPodToANode_Once_LikeTheScheduler()
     {
         // Arrange

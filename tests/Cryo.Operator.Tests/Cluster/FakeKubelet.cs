@@ -17,6 +17,9 @@ public sealed class FakeKubelet(IKubernetes client)
     /// <summary>The agents' label selector in tests.</summary>
     public const string AgentSelector = "app.kubernetes.io/component=agent";
 
+    /// <summary>The reason of the kubelet's Ready False while a readiness gate's condition is missing or not True.</summary>
+    public const string ReadinessGatesNotReady = "ReadinessGatesNotReady";
+
     private int containerCounter;
 
     /// <summary>Creates a pod on <paramref name="node"/> and reports its containers running.</summary>
@@ -82,7 +85,7 @@ public sealed class FakeKubelet(IKubernetes client)
         return await client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty);
     }
 
-    /// <summary>Reports every container of <paramref name="pod"/> running, as its node's kubelet would.</summary>
+    /// <summary>Reports every container of <paramref name="pod"/> running (and, with no probes, ready), as its node's kubelet would.</summary>
     public async Task<V1Pod> StartAsync(V1Pod pod, string podIp = "10.0.0.10")
     {
         if (string.IsNullOrEmpty(pod.Spec.NodeName))
@@ -90,22 +93,19 @@ public sealed class FakeKubelet(IKubernetes client)
             throw new InvalidOperationException($"pod {pod.Metadata.Name} is not bound to a node: no kubelet would start it");
         }
 
-        pod.Status = new V1PodStatus
+        pod.Status ??= new V1PodStatus();
+        pod.Status.Phase = "Running";
+        pod.Status.PodIP = podIp;
+        pod.Status.ContainerStatuses = pod.Spec.Containers.Select(c => new V1ContainerStatus
         {
-            Phase = "Running",
-            PodIP = podIp,
-            Conditions = [new V1PodCondition { Type = "Ready", Status = "True" }],
-            ContainerStatuses = pod.Spec.Containers.Select(c => new V1ContainerStatus
-            {
-                Name = c.Name,
-                Image = c.Image,
-                ImageID = c.Image,
-                Ready = true,
-                ContainerID = $"containerd://{Interlocked.Increment(ref containerCounter):x64}",
-                State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = DateTime.UtcNow } },
-            }).ToList(),
-        };
-        return await client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, pod.Metadata.Name, pod.Metadata.NamespaceProperty);
+            Name = c.Name,
+            Image = c.Image,
+            ImageID = c.Image,
+            Ready = true,
+            ContainerID = $"containerd://{Interlocked.Increment(ref containerCounter):x64}",
+            State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = DateTime.UtcNow } },
+        }).ToList();
+        return await WriteStatusAsync(pod);
     }
 
     /// <summary>
@@ -132,7 +132,8 @@ public sealed class FakeKubelet(IKubernetes client)
         status.RestartCount++;
         status.ContainerID = $"containerd://{Interlocked.Increment(ref containerCounter):x64}";
         status.State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = now } };
-        return await client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, podName, ns);
+        status.Ready = true; // no readiness probe: a running container is ready
+        return await WriteStatusAsync(pod);
     }
 
     /// <summary>
@@ -143,7 +144,7 @@ public sealed class FakeKubelet(IKubernetes client)
     {
         var pod = await client.CoreV1.ReadNamespacedPodAsync(podName, ns);
         Terminate(pod, container, exitCode, reason);
-        return await client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, podName, ns);
+        return await WriteStatusAsync(pod);
     }
 
     /// <summary>
@@ -155,8 +156,111 @@ public sealed class FakeKubelet(IKubernetes client)
         var pod = await client.CoreV1.ReadNamespacedPodAsync(podName, ns);
         Terminate(pod, container, exitCode, reason);
         pod.Status.Phase = exitCode == 0 ? "Succeeded" : "Failed";
-        pod.Status.Conditions = [new V1PodCondition { Type = "Ready", Status = "False" }];
-        return await client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, podName, ns);
+        return await WriteStatusAsync(pod);
+    }
+
+    /// <summary>
+    /// Plays the kubelet's sync of a pod whose conditions someone else changed (a controller setting the condition
+    /// of a readiness gate): it computes Ready afresh and writes it if it changed.
+    /// </summary>
+    public async Task<V1Pod> SyncAsync(string ns, string podName) =>
+        await WriteStatusAsync(await client.CoreV1.ReadNamespacedPodAsync(podName, ns));
+
+    /// <summary>
+    /// The kubelet's ContainersReady and Ready conditions for <paramref name="pod"/> (pkg/kubelet/status/generate.go):
+    /// ContainersReady is True when every container reports ready (False with ContainersNotReady naming the others,
+    /// PodCompleted or PodFailed once the pod ended); Ready is ContainersReady's verdict when that is not True, else
+    /// False with ReadinessGatesNotReady while the condition of a readiness gate is missing or not True, else True.
+    /// </summary>
+    public static (V1PodCondition ContainersReady, V1PodCondition Ready) ReadinessOf(V1Pod pod)
+    {
+        var containersReady = ContainersReadyOf(pod);
+        if (containersReady.Status != "True")
+        {
+            return (containersReady, new V1PodCondition { Type = "Ready", Status = containersReady.Status, Reason = containersReady.Reason, Message = containersReady.Message });
+        }
+
+        var conditions = pod.Status?.Conditions ?? [];
+        var unready = new List<string>();
+        foreach (var gate in pod.Spec.ReadinessGates ?? [])
+        {
+            var condition = conditions.FirstOrDefault(c => c.Type == gate.ConditionType);
+            if (condition is null)
+            {
+                unready.Add($"corresponding condition of pod readiness gate \"{gate.ConditionType}\" does not exist.");
+            }
+            else if (condition.Status != "True")
+            {
+                unready.Add($"the status of pod readiness gate \"{gate.ConditionType}\" is not \"True\", but {condition.Status}");
+            }
+        }
+
+        return unready.Count > 0
+            ? (containersReady, new V1PodCondition { Type = "Ready", Status = "False", Reason = ReadinessGatesNotReady, Message = string.Join(", ", unready) })
+            : (containersReady, new V1PodCondition { Type = "Ready", Status = "True" });
+    }
+
+    private static V1PodCondition ContainersReadyOf(V1Pod pod)
+    {
+        var statuses = pod.Status?.ContainerStatuses;
+        if (statuses is null)
+        {
+            return new V1PodCondition { Type = "ContainersReady", Status = "False", Reason = "UnknownContainerStatuses" };
+        }
+
+        var unknown = pod.Spec.Containers.Where(c => statuses.All(s => s.Name != c.Name)).Select(c => c.Name).ToList();
+        var unready = pod.Spec.Containers.Where(c => statuses.Any(s => s.Name == c.Name && !s.Ready)).Select(c => c.Name).ToList();
+        if (pod.Status!.Phase == "Failed" || (pod.Status.Phase == "Succeeded" && unknown.Count == 0))
+        {
+            return new V1PodCondition { Type = "ContainersReady", Status = "False", Reason = pod.Status.Phase == "Failed" ? "PodFailed" : "PodCompleted" };
+        }
+
+        var messages = new List<string>();
+        if (unknown.Count > 0)
+        {
+            messages.Add($"containers with unknown status: [{string.Join(" ", unknown)}]");
+        }
+
+        if (unready.Count > 0)
+        {
+            messages.Add($"containers with unready status: [{string.Join(" ", unready)}]");
+        }
+
+        return messages.Count > 0
+            ? new V1PodCondition { Type = "ContainersReady", Status = "False", Reason = "ContainersNotReady", Message = string.Join(", ", messages) }
+            : new V1PodCondition { Type = "ContainersReady", Status = "True" };
+    }
+
+    /// <summary>
+    /// Writes what the kubelet owns of <paramref name="pod"/>'s status (phase, IP, container statuses and its own
+    /// conditions, Ready computed with the readiness gates) with a strategic merge patch of pods/status, as the
+    /// kubelet's status manager does: conditions merge by type, so the ones controllers set are kept, and the pod's
+    /// UID is a precondition. A condition's lastTransitionTime moves only when its status does.
+    /// </summary>
+    private async Task<V1Pod> WriteStatusAsync(V1Pod pod)
+    {
+        var (containersReady, ready) = ReadinessOf(pod);
+        var now = DateTime.UtcNow;
+        var owned = new[]
+        {
+            new V1PodCondition { Type = "PodScheduled", Status = "True" },
+            new V1PodCondition { Type = "Initialized", Status = "True" },
+            containersReady,
+            ready,
+        };
+        foreach (var condition in owned)
+        {
+            var previous = pod.Status?.Conditions?.FirstOrDefault(c => c.Type == condition.Type);
+            condition.LastTransitionTime = previous is not null && previous.Status == condition.Status ? previous.LastTransitionTime : now;
+        }
+
+        var patch = new
+        {
+            metadata = new { uid = pod.Metadata.Uid },
+            status = new { phase = pod.Status!.Phase, podIP = pod.Status.PodIP, containerStatuses = pod.Status.ContainerStatuses, conditions = owned },
+        };
+        return await client.CoreV1.PatchNamespacedPodStatusAsync(
+            new V1Patch(KubernetesJson.Serialize(patch), V1Patch.PatchType.StrategicMergePatch), pod.Metadata.Name, pod.Metadata.NamespaceProperty);
     }
 
     private static void Terminate(V1Pod pod, string container, int exitCode, string reason)

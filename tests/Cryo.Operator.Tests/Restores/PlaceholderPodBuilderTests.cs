@@ -13,6 +13,7 @@ public class PlaceholderPodBuilderTests
         var spec = new V1PodSpec
         {
             NodeName = "old-node",
+            ReadinessGates = [new V1PodReadinessGate { ConditionType = "example.com/lb-registered" }],
             Volumes = [new V1Volume { Name = "data", EmptyDir = new V1EmptyDirVolumeSource() }],
             Containers =
             [
@@ -50,5 +51,6 @@ public class PlaceholderPodBuilderTests
         Assert.Equal(["/app"], spec.Containers[0].Command); // the recorded spec itself is untouched
         Assert.Equal(("r", "c"), (pod.Metadata.Labels[CryoNames.RestoreLabel], pod.Metadata.Labels[CryoNames.CheckpointLabel]));
         Assert.True(pod.Metadata.OwnerReferences[0].Controller);
+        Assert.Equal(["example.com/lb-registered", CryoNames.RestoredCondition], pod.Spec.ReadinessGates.Select(g => g.ConditionType));
     }
 }

@@ -154,7 +154,7 @@ public sealed class RestoreRestartTests : IAsyncLifetime
     {
         // Arrange: the agent answers TIMED_OUT, which may pass.
         var (restore, _) = await RestoredCopyAsync("copy-1", "web-1");
-        Agent.RestoreFailure = _ => AgentError(StatusCode.DeadlineExceeded, "TIMED_OUT", "restore ran past its timeout of 300 seconds");
+        Agent.RestoreFailure = _ => AgentErrors.Of(StatusCode.DeadlineExceeded, "TIMED_OUT", "restore ran past its timeout of 300 seconds");
 
         // Act
         await cluster.Kubelet.RestartContainerAsync(OperatorHarness.Ns, "copy-1", "app", 0, "Completed");
@@ -188,7 +188,7 @@ public sealed class RestoreRestartTests : IAsyncLifetime
     {
         // Arrange
         var (restore, _) = await RestoredCopyAsync("copy-1", "web-1");
-        Agent.RestoreFailure = _ => AgentError(code, reason, detail);
+        Agent.RestoreFailure = _ => AgentErrors.Of(code, reason, detail);
 
         // Act
         await cluster.Kubelet.RestartContainerAsync(OperatorHarness.Ns, "copy-1", "app", 0, "Completed");
@@ -217,7 +217,7 @@ public sealed class RestoreRestartTests : IAsyncLifetime
         await cluster.StopOperatorAsync(operatorApp);
         operatorApp = await cluster.StartOperatorAsync(settings: new Dictionary<string, string?> { ["Operator:RerestoreMaxAttempts"] = "3" });
         var (restore, _) = await RestoredCopyAsync("copy-1", "web-1");
-        Agent.RestoreFailure = _ => AgentError(StatusCode.Unavailable, "TRANSIENT", "the agent is draining");
+        Agent.RestoreFailure = _ => AgentErrors.Of(StatusCode.Unavailable, "TRANSIENT", "the agent is draining");
 
         // Act
         await cluster.Kubelet.RestartContainerAsync(OperatorHarness.Ns, "copy-1", "app", 1, "Error");
@@ -286,14 +286,6 @@ public sealed class RestoreRestartTests : IAsyncLifetime
         Assert.Equal(Phase.Succeeded, done.Status!.Phase);
         Assert.Equal((1, 0), (done.Status.RestoreCount, done.Status.ContainerRestartCount));
         return (created, done);
-    }
-
-    /// <summary>An error as the agent's StatusMapper sends it: status code, message and a cryo.io ErrorInfo.</summary>
-    private static RpcException AgentError(StatusCode code, string reason, string message)
-    {
-        var status = new Google.Rpc.Status { Code = (int)code, Message = message };
-        status.Details.Add(Google.Protobuf.WellKnownTypes.Any.Pack(new Google.Rpc.ErrorInfo { Domain = "cryo.io", Reason = reason }));
-        return status.ToRpcException();
     }
 
     /// <summary>Waits until the operator has reconciled <paramref name="name"/> again (a periodic resync reads it).</summary>
