@@ -25,7 +25,7 @@ public sealed partial class CrdValidator
         _openApiSchema = openApiSchema;
         var converted = CrdSchemaConverter.Convert(openApiSchema).ToJsonString();
         _jsonSchema = JsonSchema.FromText(converted, new BuildOptions { SchemaRegistry = new SchemaRegistry() });
-        Rules = CollectRules(openApiSchema, string.Empty).ToList();
+        Rules = SchemaRules.Collect(openApiSchema).ToList();
         _rules = Rules.Select(rule => (rule, CelParser.Compile(rule.Rule))).ToList();
     }
 
@@ -113,12 +113,12 @@ public sealed partial class CrdValidator
                 continue;
             }
 
-            foreach (var (location, self) in Locate(instance, rule.SchemaPath, "$"))
+            foreach (var (location, self) in SchemaRules.Locate(instance, rule.SchemaPath))
             {
                 var environment = new CelEnvironment().With("self", CelValues.FromJson(self));
                 if (rule.IsTransition)
                 {
-                    var previous = Locate(old!, rule.SchemaPath, "$").FirstOrDefault(p => p.Location == location);
+                    var previous = SchemaRules.Locate(old!, rule.SchemaPath).FirstOrDefault(p => p.Location == location);
                     if (previous.Location is null)
                     {
                         continue; // a new value has no old one to compare with
@@ -141,60 +141,6 @@ public sealed partial class CrdValidator
                 {
                     yield return $"{location}: {failure}";
                 }
-            }
-        }
-    }
-
-    // The instance nodes a schema path addresses, with their JSON paths.
-    private static IEnumerable<(string Location, JsonNode? Node)> Locate(JsonNode? node, string schemaPath, string location)
-    {
-        if (schemaPath.Length == 0)
-        {
-            yield return (location, node);
-            yield break;
-        }
-
-        var dot = schemaPath.IndexOf('.');
-        var step = dot < 0 ? schemaPath : schemaPath[..dot];
-        var rest = dot < 0 ? string.Empty : schemaPath[(dot + 1)..];
-        IEnumerable<(string, JsonNode?)> children = (step, node) switch
-        {
-            ("[]", JsonArray array) => array.Select((item, i) => ($"{location}[{i}]", item)),
-            ("{}", JsonObject map) => map.Select(p => ($"{location}.{p.Key}", p.Value)),
-            (_, JsonObject obj) when step is not ("[]" or "{}") && obj.TryGetPropertyValue(step, out var child) => [($"{location}.{step}", child)],
-            _ => [],
-        };
-        foreach (var (childLocation, child) in children)
-        {
-            foreach (var found in Locate(child, rest, childLocation))
-            {
-                yield return found;
-            }
-        }
-    }
-
-    private static IEnumerable<CelRule> CollectRules(JsonObject schema, string path)
-    {
-        foreach (var rule in schema["x-kubernetes-validations"] as JsonArray ?? [])
-        {
-            yield return new CelRule(path, rule.StringAt("rule")!, rule.StringAt("message") ?? $"failed rule: {rule.StringAt("rule")}");
-        }
-
-        string Join(string step) => path.Length == 0 ? step : $"{path}.{step}";
-        var children = (schema["properties"] as JsonObject ?? [])
-            .Select(p => (Join(p.Key), p.Value as JsonObject))
-            .Append((Join("[]"), schema["items"] as JsonObject))
-            .Append((Join("{}"), schema["additionalProperties"] as JsonObject));
-        foreach (var (childPath, child) in children)
-        {
-            if (child is null)
-            {
-                continue;
-            }
-
-            foreach (var rule in CollectRules(child, childPath))
-            {
-                yield return rule;
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Cryo.Deploy.Tests.Crds.Definition;
 using Cryo.Deploy.Tests.Support;
 
 namespace Cryo.Deploy.Tests.Kustomize;
@@ -26,6 +27,19 @@ public sealed class KustomizeTests
 
         // Assert
         Assert.NotEmpty(objects);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    // Issue 12: `kubectl apply -k` stopped at the first CRD; check them as rendered, after kustomize's transformers.
+    [Fact]
+    public async Task Default_Should_RenderCrdsTheApiServerAccepts()
+    {
+        // Act
+        var crds = (await RenderDefaultAsync()).Where(o => o.StringAt("kind") == "CustomResourceDefinition").ToList();
+        var problems = crds.SelectMany(crd => CrdDefinitionChecker.Check(crd).Select(p => $"{crd.Describe()}: {p}")).ToList();
+
+        // Assert
+        Assert.Equal(2, crds.Count);
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 

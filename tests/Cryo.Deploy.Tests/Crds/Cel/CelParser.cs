@@ -1,15 +1,13 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 
 namespace Cryo.Deploy.Tests.Crds.Cel;
 
 /// <summary>
-/// Compiles the subset of CEL that CRD validation rules commonly use into a function of the environment:
+/// Parses the subset of CEL that CRD validation rules commonly use into a <see cref="CelExpr"/> tree:
 /// literals, self/oldSelf and macro variables, field selection and indexing, has(), the operators
-/// (! - * / % + - == != &lt; &lt;= &gt; &gt;= in &amp;&amp; || ?:), size/int/string, the string methods
-/// startsWith/endsWith/contains/matches, and the all/exists macros. Anything else is refused with
-/// <see cref="CelUnsupportedException"/>, so a new rule is never silently skipped.
+/// (! - * / % + - == != &lt; &lt;= &gt; &gt;= in &amp;&amp; || ?:), list literals, calls, and the all/exists macros.
+/// Which functions exist is for the users of the tree to say (<see cref="CelCompiler"/> refuses what it
+/// cannot evaluate), so a new rule is never silently skipped.
 /// </summary>
 public sealed class CelParser
 {
@@ -23,15 +21,19 @@ public sealed class CelParser
         _tokens = CelLexer.Tokenize(rule);
     }
 
-    /// <summary>Compiles <paramref name="rule"/>.</summary>
-    /// <exception cref="CelUnsupportedException">The rule leaves the subset.</exception>
-    public static Func<CelEnvironment, object?> Compile(string rule)
+    /// <summary>Parses <paramref name="rule"/>.</summary>
+    /// <exception cref="CelUnsupportedException">The rule leaves the grammar of the subset.</exception>
+    public static CelExpr Parse(string rule)
     {
         var parser = new CelParser(rule);
         var expression = parser.ParseConditional();
         parser.Expect(CelTokenKind.End, string.Empty);
         return expression;
     }
+
+    /// <summary>Parses and compiles <paramref name="rule"/> into a function of the environment.</summary>
+    /// <exception cref="CelUnsupportedException">The rule leaves the subset.</exception>
+    public static Func<CelEnvironment, object?> Compile(string rule) => CelCompiler.Compile(Parse(rule), rule);
 
     private CelToken Peek => _tokens[_next];
 
@@ -58,9 +60,12 @@ public sealed class CelParser
         return token;
     }
 
-    private Func<CelEnvironment, object?> ParseConditional()
+    private static CelExpr.Call Operator(string function, int position, params CelExpr[] args) => new(function, null, args, position);
+
+    private CelExpr ParseConditional()
     {
         var condition = ParseOr();
+        var position = Peek.Position;
         if (!TakeOperator("?"))
         {
             return condition;
@@ -69,168 +74,103 @@ public sealed class CelParser
         var whenTrue = ParseConditional();
         Expect(CelTokenKind.Operator, ":");
         var whenFalse = ParseConditional();
-        return env => CelValues.AsBool(condition(env), "a ?: condition") ? whenTrue(env) : whenFalse(env);
+        return Operator("_?_:_", position, condition, whenTrue, whenFalse);
     }
 
-    private Func<CelEnvironment, object?> ParseOr()
+    private CelExpr ParseOr()
     {
         var left = ParseAnd();
-        while (TakeOperator("||"))
+        while (Peek is { Kind: CelTokenKind.Operator, Text: "||" } token)
         {
-            var (l, r) = (left, ParseAnd());
-            left = env => LogicalOr(l, r, env);
+            _next++;
+            left = Operator("_||_", token.Position, left, ParseAnd());
         }
 
         return left;
     }
 
-    private Func<CelEnvironment, object?> ParseAnd()
+    private CelExpr ParseAnd()
     {
         var left = ParseRelation();
-        while (TakeOperator("&&"))
+        while (Peek is { Kind: CelTokenKind.Operator, Text: "&&" } token)
         {
-            var (l, r) = (left, ParseRelation());
-            left = env => !LogicalOr(e => !AsBoolOrError(l, e), e => !AsBoolOrError(r, e), env);
+            _next++;
+            left = Operator("_&&_", token.Position, left, ParseRelation());
         }
 
         return left;
     }
 
-    // CEL's commutative || : true wins over an error on either side.
-    private static bool LogicalOr(Func<CelEnvironment, object?> left, Func<CelEnvironment, object?> right, CelEnvironment env)
-    {
-        CelEvaluationException? error = null;
-        foreach (var side in new[] { left, right })
-        {
-            try
-            {
-                if (CelValues.AsBool(side(env), "an operand of || or &&"))
-                {
-                    return true;
-                }
-            }
-            catch (CelEvaluationException e)
-            {
-                error ??= e;
-            }
-        }
-
-        return error is null ? false : throw error;
-    }
-
-    private static bool AsBoolOrError(Func<CelEnvironment, object?> side, CelEnvironment env) =>
-        CelValues.AsBool(side(env), "an operand of &&");
-
-    private Func<CelEnvironment, object?> ParseRelation()
+    private CelExpr ParseRelation()
     {
         var left = ParseAdditive();
         while (Peek.Kind == CelTokenKind.Operator && Peek.Text is "==" or "!=" or "<" or "<=" or ">" or ">="
                || Peek is { Kind: CelTokenKind.Identifier, Text: "in" })
         {
-            var op = Peek.Text;
+            var token = Peek;
             _next++;
-            var (l, r) = (left, ParseAdditive());
-            left = op switch
-            {
-                "==" => env => CelValues.Equals(l(env), r(env)),
-                "!=" => env => !CelValues.Equals(l(env), r(env)),
-                "<" => env => CelValues.Compare(l(env), r(env)) < 0,
-                "<=" => env => CelValues.Compare(l(env), r(env)) <= 0,
-                ">" => env => CelValues.Compare(l(env), r(env)) > 0,
-                ">=" => env => CelValues.Compare(l(env), r(env)) >= 0,
-                _ => env => In(l(env), r(env)),
-            };
+            var function = token.Text == "in" ? "@in" : $"_{token.Text}_";
+            left = Operator(function, token.Position, left, ParseAdditive());
         }
 
         return left;
     }
 
-    private static bool In(object? item, object? container) => container switch
-    {
-        JsonArray list => list.Any(element => CelValues.Equals(item, CelValues.FromJson(element))),
-        JsonObject map => item is string key ? map.ContainsKey(key) : throw new CelEvaluationException("map keys are strings"),
-        _ => throw new CelEvaluationException($"'in' needs a list or map, got {CelValues.Describe(container)}"),
-    };
-
-    private Func<CelEnvironment, object?> ParseAdditive()
+    private CelExpr ParseAdditive()
     {
         var left = ParseMultiplicative();
-        while (Peek.Kind == CelTokenKind.Operator && Peek.Text is "+" or "-")
+        while (Peek is { Kind: CelTokenKind.Operator, Text: "+" or "-" } token)
         {
-            var op = Peek.Text;
             _next++;
-            var (l, r) = (left, ParseMultiplicative());
-            left = env => Arithmetic(op, l(env), r(env));
+            left = Operator($"_{token.Text}_", token.Position, left, ParseMultiplicative());
         }
 
         return left;
     }
 
-    private Func<CelEnvironment, object?> ParseMultiplicative()
+    private CelExpr ParseMultiplicative()
     {
         var left = ParseUnary();
-        while (Peek.Kind == CelTokenKind.Operator && Peek.Text is "*" or "/" or "%")
+        while (Peek is { Kind: CelTokenKind.Operator, Text: "*" or "/" or "%" } token)
         {
-            var op = Peek.Text;
             _next++;
-            var (l, r) = (left, ParseUnary());
-            left = env => Arithmetic(op, l(env), r(env));
+            left = Operator($"_{token.Text}_", token.Position, left, ParseUnary());
         }
 
         return left;
     }
 
-    private static object Arithmetic(string op, object? left, object? right) => (op, left, right) switch
+    private CelExpr ParseUnary()
     {
-        ("+", string a, string b) => a + b,
-        ("+", long a, long b) => checked(a + b),
-        ("-", long a, long b) => checked(a - b),
-        ("*", long a, long b) => checked(a * b),
-        ("/", long a, long b) => b == 0 ? throw new CelEvaluationException("division by zero") : a / b,
-        ("%", long a, long b) => b == 0 ? throw new CelEvaluationException("modulus by zero") : a % b,
-        ("+", double a, double b) => a + b,
-        ("-", double a, double b) => a - b,
-        ("*", double a, double b) => a * b,
-        ("/", double a, double b) => a / b,
-        _ => throw new CelEvaluationException($"no '{op}' for {CelValues.Describe(left)} and {CelValues.Describe(right)}"),
-    };
-
-    private Func<CelEnvironment, object?> ParseUnary()
-    {
+        var position = Peek.Position;
         if (TakeOperator("!"))
         {
-            var operand = ParseUnary();
-            return env => !CelValues.AsBool(operand(env), "the operand of !");
+            return Operator("!_", position, ParseUnary());
         }
 
         if (TakeOperator("-"))
         {
-            var operand = ParseUnary();
-            return env => operand(env) switch
-            {
-                long l => -l,
-                double d => -d,
-                var other => throw new CelEvaluationException($"cannot negate {CelValues.Describe(other)}"),
-            };
+            return Operator("-_", position, ParseUnary());
         }
 
         return ParseMember(ParsePrimary());
     }
 
-    private Func<CelEnvironment, object?> ParseMember(Func<CelEnvironment, object?> target)
+    private CelExpr ParseMember(CelExpr target)
     {
         while (true)
         {
+            var position = Peek.Position;
             if (TakeOperator("["))
             {
-                var (t, index) = (target, ParseConditional());
+                var index = ParseConditional();
                 Expect(CelTokenKind.Operator, "]");
-                target = env => Index(t(env), index(env));
+                target = Operator("_[_]", position, target, index);
             }
             else if (TakeOperator("."))
             {
                 var name = Expect(CelTokenKind.Identifier, string.Empty).Text;
-                target = TakeOperator("(") ? ParseMethod(target, name) : Select(target, name);
+                target = TakeOperator("(") ? ParseMethod(target, name, position) : new CelExpr.Select(target, name, false, position);
             }
             else
             {
@@ -239,21 +179,7 @@ public sealed class CelParser
         }
     }
 
-    private static Func<CelEnvironment, object?> Select(Func<CelEnvironment, object?> target, string name) => env =>
-        target(env) is JsonObject obj
-            ? obj.TryGetPropertyValue(name, out var value)
-                ? CelValues.FromJson(value)
-                : throw new CelEvaluationException($"no such key: {name}")
-            : throw new CelEvaluationException($"cannot select '{name}' from a non-object");
-
-    private static object? Index(object? target, object? index) => (target, index) switch
-    {
-        (JsonArray list, long i) => i >= 0 && i < list.Count ? CelValues.FromJson(list[(int)i]) : throw new CelEvaluationException($"index {i} out of range"),
-        (JsonObject map, string key) => map.TryGetPropertyValue(key, out var value) ? CelValues.FromJson(value) : throw new CelEvaluationException($"no such key: {key}"),
-        _ => throw new CelEvaluationException($"cannot index {CelValues.Describe(target)} with {CelValues.Describe(index)}"),
-    };
-
-    private Func<CelEnvironment, object?> ParseMethod(Func<CelEnvironment, object?> target, string name)
+    private CelExpr ParseMethod(CelExpr target, string name, int position)
     {
         if (name is "all" or "exists")
         {
@@ -261,39 +187,15 @@ public sealed class CelParser
             Expect(CelTokenKind.Operator, ",");
             var predicate = ParseConditional();
             Expect(CelTokenKind.Operator, ")");
-            return env => Quantify(name, target(env), variable, predicate, env);
+            return new CelExpr.Comprehension(name, target, variable, predicate, position);
         }
 
-        var arguments = ParseArguments();
-        return (name, arguments.Count) switch
-        {
-            ("size", 0) => env => CelValues.Size(target(env)),
-            ("startsWith", 1) => env => StringOf(target(env)).StartsWith(StringOf(arguments[0](env)), StringComparison.Ordinal),
-            ("endsWith", 1) => env => StringOf(target(env)).EndsWith(StringOf(arguments[0](env)), StringComparison.Ordinal),
-            ("contains", 1) => env => StringOf(target(env)).Contains(StringOf(arguments[0](env)), StringComparison.Ordinal),
-            ("matches", 1) => env => Regex.IsMatch(StringOf(target(env)), StringOf(arguments[0](env)), RegexOptions.None, TimeSpan.FromSeconds(1)),
-            _ => throw new CelUnsupportedException(_rule, $"method {name}/{arguments.Count}"),
-        };
+        return new CelExpr.Call(name, target, ParseArguments(), position);
     }
 
-    private static bool Quantify(string macro, object? range, string variable, Func<CelEnvironment, object?> predicate, CelEnvironment env)
+    private List<CelExpr> ParseArguments()
     {
-        IEnumerable<object?> items = range switch
-        {
-            JsonArray list => list.Select(CelValues.FromJson),
-            JsonObject map => map.Select(p => (object?)p.Key),
-            _ => throw new CelEvaluationException($"{macro}() needs a list or map, got {CelValues.Describe(range)}"),
-        };
-        var results = items.Select(item => CelValues.AsBool(predicate(env.With(variable, item)), $"the {macro}() predicate"));
-        return macro == "all" ? results.All(r => r) : results.Any(r => r);
-    }
-
-    private static string StringOf(object? value) =>
-        value as string ?? throw new CelEvaluationException($"expected a string, got {CelValues.Describe(value)}");
-
-    private List<Func<CelEnvironment, object?>> ParseArguments()
-    {
-        var arguments = new List<Func<CelEnvironment, object?>>();
+        var arguments = new List<CelExpr>();
         if (TakeOperator(")"))
         {
             return arguments;
@@ -308,36 +210,34 @@ public sealed class CelParser
         return arguments;
     }
 
-    private Func<CelEnvironment, object?> ParsePrimary()
+    private CelExpr ParsePrimary()
     {
         var token = Peek;
         _next++;
         switch (token.Kind)
         {
             case CelTokenKind.Integer:
-                var integer = long.Parse(token.Text, CultureInfo.InvariantCulture);
-                return _ => integer;
+                return new CelExpr.Literal(long.Parse(token.Text, CultureInfo.InvariantCulture), token.Position);
             case CelTokenKind.Double:
-                var real = double.Parse(token.Text, CultureInfo.InvariantCulture);
-                return _ => real;
+                return new CelExpr.Literal(double.Parse(token.Text, CultureInfo.InvariantCulture), token.Position);
             case CelTokenKind.String:
-                return _ => token.Text;
+                return new CelExpr.Literal(token.Text, token.Position);
             case CelTokenKind.Operator when token.Text == "(":
                 var inner = ParseConditional();
                 Expect(CelTokenKind.Operator, ")");
                 return inner;
             case CelTokenKind.Operator when token.Text == "[":
-                return ParseListLiteral();
+                return ParseListLiteral(token.Position);
             case CelTokenKind.Identifier:
-                return ParseIdentifier(token.Text);
+                return ParseIdentifier(token);
             default:
                 throw new CelUnsupportedException(_rule, $"unexpected '{token.Text}' at {token.Position}");
         }
     }
 
-    private Func<CelEnvironment, object?> ParseListLiteral()
+    private CelExpr.CreateList ParseListLiteral(int position)
     {
-        var items = new List<Func<CelEnvironment, object?>>();
+        var items = new List<CelExpr>();
         if (!TakeOperator("]"))
         {
             do
@@ -348,79 +248,50 @@ public sealed class CelParser
             Expect(CelTokenKind.Operator, "]");
         }
 
-        return env => new JsonArray(items.Select(item => ToJson(item(env))).ToArray());
+        return new CelExpr.CreateList(items, position);
     }
 
-    private static JsonNode? ToJson(object? value) => value switch
+    private CelExpr ParseIdentifier(CelToken token)
     {
-        null => null,
-        JsonNode node => node.DeepClone(),
-        bool b => JsonValue.Create(b),
-        long l => JsonValue.Create(l),
-        double d => JsonValue.Create(d),
-        string s => JsonValue.Create(s),
-        _ => throw new CelEvaluationException($"cannot put {CelValues.Describe(value)} in a list"),
-    };
-
-    private Func<CelEnvironment, object?> ParseIdentifier(string name)
-    {
-        switch (name)
+        switch (token.Text)
         {
             case "true":
-                return _ => true;
+                return new CelExpr.Literal(true, token.Position);
             case "false":
-                return _ => false;
+                return new CelExpr.Literal(false, token.Position);
             case "null":
-                return _ => null;
+                return new CelExpr.Literal(null, token.Position);
             case "has":
-                return ParseHas();
+                return ParseHas(token.Position);
         }
 
-        if (!TakeOperator("("))
-        {
-            return env => env.Get(name);
-        }
-
-        var arguments = ParseArguments();
-        return (name, arguments.Count) switch
-        {
-            ("size", 1) => env => CelValues.Size(arguments[0](env)),
-            ("int", 1) => env => arguments[0](env) switch
-            {
-                long l => l,
-                double d => (long)d,
-                string s => long.Parse(s, CultureInfo.InvariantCulture),
-                var other => throw new CelEvaluationException($"int() of {CelValues.Describe(other)}"),
-            },
-            ("string", 1) => env => Convert.ToString(arguments[0](env), CultureInfo.InvariantCulture),
-            _ => throw new CelUnsupportedException(_rule, $"function {name}/{arguments.Count}"),
-        };
+        return TakeOperator("(")
+            ? new CelExpr.Call(token.Text, null, ParseArguments(), token.Position)
+            : new CelExpr.Ident(token.Text, token.Position);
     }
 
     // has(a.b.c): true when the last field is present on the object a.b evaluates to.
-    private Func<CelEnvironment, object?> ParseHas()
+    private CelExpr.Select ParseHas(int position)
     {
         Expect(CelTokenKind.Operator, "(");
         var target = ParsePrimary();
         string? field = null;
-        while (TakeOperator("."))
+        var fieldPosition = position;
+        while (Peek is { Kind: CelTokenKind.Operator, Text: "." } dot)
         {
+            _next++;
             if (field is not null)
             {
-                target = Select(target, field);
+                target = new CelExpr.Select(target, field, false, fieldPosition);
             }
 
+            fieldPosition = dot.Position;
             field = Expect(CelTokenKind.Identifier, string.Empty).Text;
         }
 
         Expect(CelTokenKind.Operator, ")");
-        if (field is null)
-        {
-            throw new CelUnsupportedException(_rule, "has() needs a field selection");
-        }
-
-        return env => target(env) is JsonObject obj
-            ? obj.ContainsKey(field)
-            : throw new CelEvaluationException($"has() on a non-object selecting '{field}'");
+        return field is null
+            ? throw new CelUnsupportedException(_rule, "has() needs a field selection")
+            : new CelExpr.Select(target, field, true, position);
     }
 }
