@@ -48,16 +48,18 @@ internal sealed class SchemaTypeComparer
         {
             if (schemaProps.TryGetValue(name, out var child))
             {
-                CompareProperty($"{path}.{name}", (Dictionary<object, object>)child, prop);
+                CompareProperty($"{path}.{name}", (Dictionary<object, object>)child, prop, describable: !(isRoot && name == "metadata"));
             }
         }
     }
 
-    private void CompareProperty(string path, Dictionary<object, object> schema, PropertyInfo prop)
+    // The API server refuses anything but `type: object` on a CRD's root metadata (it is implicitly specified), so
+    // that one property goes undescribed.
+    private void CompareProperty(string path, Dictionary<object, object> schema, PropertyInfo prop, bool describable = true)
     {
-        if (!schema.ContainsKey("description"))
+        if (describable != schema.ContainsKey("description"))
         {
-            Problems.Add($"{path}: no description");
+            Problems.Add(describable ? $"{path}: no description" : $"{path}: a description, which the API server refuses there");
         }
 
         CompareValue(path, schema, prop.PropertyType);
