@@ -276,7 +276,7 @@ fail() {
 # read_path OBJECT JSONPATH: the field's value, or "(kubectl: <error>)" when kubectl cannot read it.
 read_path() {
   local out
-  if out=$(kubectl get "$1" -n "$ns" -o "jsonpath=$2" 2>&1); then
+  if out=$(kubectl get "$1" -n "$ns" --request-timeout=30s -o "jsonpath=$2" 2>&1); then
     printf '%s' "$out"
   else
     printf '(kubectl: %s)' "$(first_line "$out")"
@@ -302,7 +302,7 @@ await() {
 await_gone() {
   local deadline=$((SECONDS + timeout)) left
   while :; do
-    left=$(kubectl get "$@" -n "$ns" --ignore-not-found -o name 2>&1) || left="(kubectl: $(first_line "$left"))"
+    left=$(kubectl get "$@" -n "$ns" --request-timeout=30s --ignore-not-found -o name 2>&1) || left="(kubectl: $(first_line "$left"))"
     [ -n "$left" ] || return 0
     [ "$SECONDS" -lt "$deadline" ] || fail "expected $* to be gone within $timeout s, still there: $(echo "$left" | tr '\n' ' ')" "$@"
     sleep 1
@@ -363,25 +363,26 @@ await_tick_above() {
 }
 
 # Removes what the run created: the namespace it made, or its objects by name in --namespace (which is
-# also how leftovers of an interrupted run are removed before a new one). Waits for the Checkpoint's
-# finalizer (the operator deletes the images first). Prints nothing; fails only by returning non-zero.
+# also how leftovers of an interrupted run are removed before a new one: a copy's pod still terminating
+# would take the name of the next run's). Waits up to 120 s for them to be gone, the Checkpoint's finalizer
+# included (the operator deletes the images first). Returns non-zero with removal_problem set.
 remove_objects() {
-  local deadline=$((SECONDS + 120))
+  local deadline=$((SECONDS + 120)) out left
+  removal_problem=""
   if [ "$own_namespace" = 1 ]; then
-    kubectl delete namespace "$ns" --ignore-not-found --wait=false >/dev/null 2>&1 || return 1
-    while [ -n "$(kubectl get namespace "$ns" --ignore-not-found -o name 2>/dev/null)" ]; do
-      [ "$SECONDS" -lt "$deadline" ] || return 1
-      sleep 1
-    done
+    out=$(kubectl delete namespace "$ns" --ignore-not-found --wait=false 2>&1) \
+      || { removal_problem="kubectl delete namespace $ns failed: $(first_line "$out")"; return 1; }
+    left=(namespace/"$ns")
   else
-    kubectl delete restore "${copies[@]}" -n "$ns" --ignore-not-found --wait=false >/dev/null 2>&1 || return 1
-    kubectl delete checkpoint "$checkpoint" -n "$ns" --ignore-not-found --wait=false >/dev/null 2>&1 || return 1
-    kubectl delete pod "$workload" -n "$ns" --ignore-not-found --wait=false >/dev/null 2>&1 || return 1
-    while [ -n "$(kubectl get "checkpoint/$checkpoint" "pod/$workload" -n "$ns" --ignore-not-found -o name 2>/dev/null)" ]; do
-      [ "$SECONDS" -lt "$deadline" ] || return 1
-      sleep 1
-    done
+    out=$(kubectl delete "restore/${copies[0]}" "restore/${copies[1]}" "checkpoint/$checkpoint" "pod/$workload" \
+      -n "$ns" --ignore-not-found --wait=false 2>&1) || { removal_problem="kubectl delete failed: $(first_line "$out")"; return 1; }
+    left=("restore/${copies[0]}" "restore/${copies[1]}" "checkpoint/$checkpoint" "pod/$workload" "pod/${copies[0]}" "pod/${copies[1]}")
   fi
+  while out=$(kubectl get "${left[@]}" -n "$ns" --request-timeout=30s --ignore-not-found -o name 2>&1) && [ -n "$out" ]; do
+    [ "$SECONDS" -lt "$deadline" ] || { removal_problem="still there after 120 s: $(echo "$out" | tr '\n' ' ')"; return 1; }
+    sleep 1
+  done
+  [ -z "$out" ] || { removal_problem="cannot tell whether they are gone: $(first_line "$out")"; return 1; }
 }
 
 cleanup() {
@@ -394,17 +395,15 @@ cleanup() {
       if [ "$own_namespace" = 1 ]; then
         echo "kept namespace $ns; remove it with: kubectl delete namespace $ns"
       else
-        echo "kept the objects in $ns; remove them with: kubectl delete restore ${copies[*]} -n $ns; kubectl delete checkpoint $checkpoint pod $workload -n $ns"
+        echo "kept the objects in $ns; remove them with: kubectl delete restore/${copies[0]} restore/${copies[1]} checkpoint/$checkpoint pod/$workload -n $ns"
       fi
     else
       t0=$(now_ms)
       printf 'cleaning up … '
       if remove_objects; then
         printf 'ok (%s s)\n' "$(since "$t0")"
-      elif [ "$own_namespace" = 1 ]; then
-        printf 'not done after 120 s: namespace %s is still terminating (kubectl get checkpoints,restores,pods -n %s)\n' "$ns" "$ns"
       else
-        printf 'not done after 120 s: see kubectl get checkpoint/%s pod/%s -n %s\n' "$checkpoint" "$workload" "$ns"
+        printf 'not done (%s s): %s\n' "$(since "$t0")" "$removal_problem"
       fi
     fi
   fi
@@ -425,8 +424,7 @@ if [ "$own_namespace" = 1 ]; then
   ok
 else
   begin "removing what an earlier run left in namespace $ns"
-  remove_objects || fail "leftovers of an earlier run (checkpoint/$checkpoint, pod/$workload, restores ${copies[*]}) are still there after 120 s" \
-    "checkpoint/$checkpoint"
+  remove_objects || fail "cannot remove the leftovers of an earlier run: $removal_problem" "checkpoint/$checkpoint"
   ok
 fi
 

@@ -218,7 +218,7 @@ public sealed class E2eScriptTests
         Assert.Contains("[1/9] removing what an earlier run left in namespace cryo-system … ok", result.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain(calls, c => $"{c} ".Contains(" namespace ", StringComparison.Ordinal));
         Assert.DoesNotContain(calls, c => c.Contains("component=agent", StringComparison.Ordinal) || c.Contains("-c agent", StringComparison.Ordinal));
-        Assert.Contains("delete pod cryo-e2e-workload -n cryo-system --ignore-not-found --wait=false", calls);
+        Assert.Contains("delete restore/cryo-e2e-copy-1 restore/cryo-e2e-copy-2 checkpoint/cryo-e2e-checkpoint pod/cryo-e2e-workload -n cryo-system --ignore-not-found --wait=false", calls);
         Assert.DoesNotContain(applied, m => m.Contains("kind: Namespace", StringComparison.Ordinal));
     }
 

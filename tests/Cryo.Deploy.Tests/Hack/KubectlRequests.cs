@@ -60,6 +60,13 @@ public static class KubectlRequests
                     yield return new ApiRequest("", "pods/exec", "get", pod);
                     yield return new ApiRequest("", "pods/exec", "create", pod);
                     break;
+                case "delete" when positional[0].Contains('/'):
+                    foreach (var reference in positional)
+                    {
+                        yield return Request(reference.Split('/')[0], "delete", reference.Split('/')[1]);
+                    }
+
+                    break;
                 case "delete":
                     foreach (var name in positional.Skip(1))
                     {

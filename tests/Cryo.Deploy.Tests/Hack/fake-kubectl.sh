@@ -113,7 +113,7 @@ case $1 in
     esac
     ;;
   delete)
-    [ "$2" != checkpoint ] || touch "$state/checkpoint-deleted"
+    case $all in *" checkpoint "* | *" checkpoint/"*) touch "$state/checkpoint-deleted" ;; esac
     ;;
   describe)
     echo "Name: $2"
