@@ -55,6 +55,9 @@ FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS aspnet-runtime
 # from iproute2; nftables through libnftables for --network-lock nftables, and `nft`, with which the
 # agent removes the lock table of a dump that was killed), the agent, the `cryo` CLI and the
 # placeholder program the operator copies into restore pods. It runs privileged, as root.
+# kubectl and cryo-e2e (hack/e2e.sh) are for the chart's `helm test` pod, which runs them from this image
+# as a non-root user with a ServiceAccount of its own: every node already holds the image, so the test
+# pulls nothing new. The agent never runs them and mounts no ServiceAccount token.
 FROM ${AGENT_BASE} AS agent
 ARG AGENT_BASE
 ARG VERSION=0.1.0
@@ -71,7 +74,7 @@ LABEL org.opencontainers.image.title="cryo-agent" \
       org.opencontainers.image.base.name="${AGENT_BASE}"
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      criu util-linux iproute2 libnftables1 nftables tar ca-certificates libssl3t64 libstdc++6 tzdata \
+      criu util-linux iproute2 libnftables1 nftables tar ca-certificates libssl3t64 libstdc++6 tzdata kubectl \
  && rm -rf /var/lib/apt/lists/* \
  && criu_version=$(dpkg-query -W -f='${Version}' criu) \
  && if ! dpkg --compare-versions "$criu_version" ge 4.2; then \
@@ -90,6 +93,7 @@ COPY --from=dotnet-build /out/agent /opt/cryo/agent
 COPY --from=dotnet-build /out/cli /opt/cryo/cli
 COPY --from=native-build /src/placeholder/cryo-placeholder /usr/local/bin/cryo-placeholder
 COPY --from=native-build /src/sha256/libcryo-sha256.so /opt/cryo/agent/libcryo-sha256.so
+COPY --chmod=0755 hack/e2e.sh /usr/local/bin/cryo-e2e
 RUN ln -s /opt/cryo/cli/cryo /usr/local/bin/cryo \
  && mkdir -p /var/lib/cryo/checkpoints /run/cryo \
  && chmod 0700 /var/lib/cryo/checkpoints

@@ -165,7 +165,7 @@ cleanup() {
     [ -f "$work/workload.log" ] && { echo "demo: the workload's output:" >&2; tail -n 20 "$work/workload.log" >&2; }
   fi
   # Only the overlay root should be mounted below the work directory (the tree's mounts were in its own namespace).
-  grep -o " $work[^ ]*" /proc/self/mountinfo 2>/dev/null | sort -r | while read -r m; do umount -l "$m"; done
+  grep -o " ${work}[^ ]*" /proc/self/mountinfo 2>/dev/null | sort -r | while read -r m; do umount -l "$m"; done
   if [ $keep = 1 ]; then say "kept $work"; else rm -rf "$work"; fi
   exit $status
 }

@@ -4,7 +4,7 @@
 # Agent tests run real CRIU on real process trees and need root.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+cd "$root" || exit 1
 
 "$root/hack/install-deps.sh" || { echo "test: installing dependencies failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 

@@ -89,6 +89,15 @@ app.kubernetes.io/component: agent
 {{- include "cryo.image" (list . .Values.agent.repository) -}}
 {{- end -}}
 
+{{/*
+Prefix of every name the `helm test` run uses (hack/e2e.sh --name-prefix, at most 40 characters): its
+ServiceAccount, Role and Pod, and the workload, Checkpoint and Restores the script creates, which the Role
+names one by one.
+*/}}
+{{- define "cryo.e2e.prefix" -}}
+{{- printf "%s-e2e" (include "cryo.fullname" . | trunc 36 | trimSuffix "-") -}}
+{{- end -}}
+
 {{/* The checkpoint claim's name: the existing one or the chart's. */}}
 {{- define "cryo.claimName" -}}
 {{- default (printf "%s-checkpoints" (include "cryo.fullname" .)) .Values.storage.existingClaim -}}

@@ -8,16 +8,20 @@ public sealed class ChartTemplateTests
 {
     private static readonly string ChartDirectory = RepoRoot.Combine("charts/cryo");
 
+    // Every file under templates/, tests/ (the helm test hooks) included, relative to templates/.
     public static TheoryData<string> Templates()
     {
         var data = new TheoryData<string>();
-        foreach (var file in Directory.GetFiles(System.IO.Path.Combine(ChartDirectory, "templates")).Order(StringComparer.Ordinal))
+        foreach (var file in TemplateFiles().Order(StringComparer.Ordinal))
         {
-            data.Add(System.IO.Path.GetFileName(file));
+            data.Add(System.IO.Path.GetRelativePath(System.IO.Path.Combine(ChartDirectory, "templates"), file).Replace('\\', '/'));
         }
 
         return data;
     }
+
+    private static string[] TemplateFiles() =>
+        Directory.GetFiles(System.IO.Path.Combine(ChartDirectory, "templates"), "*", SearchOption.AllDirectories);
 
     [Theory]
     [MemberData(nameof(Templates))]
@@ -56,7 +60,7 @@ public sealed class ChartTemplateTests
     {
         // Arrange: a value no template reads is a setting that silently does nothing.
         var values = YamlDocuments.ParseSingleFile(System.IO.Path.Combine(ChartDirectory, "values.yaml"));
-        var used = Directory.GetFiles(System.IO.Path.Combine(ChartDirectory, "templates"))
+        var used = TemplateFiles()
             .SelectMany(f => HelmTemplateScanner.ValuesReferences(File.ReadAllText(f)))
             .Select(r => r.Path)
             .ToHashSet();
@@ -84,6 +88,19 @@ public sealed class ChartTemplateTests
 
         // Assert
         Assert.Contains(problems, p => p.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Skeleton_Should_DropCommentsAndActionLinesAndFillInTheRest()
+    {
+        // Arrange
+        const string template = "{{- /*\n a comment \n*/ -}}\n{{- if .Values.a }}\nmetadata:\n  name: {{ include \"n\" . }}-x\n  labels:\n    {{- include \"l\" . | nindent 4 }}\n    k: v\n{{- end }}\n";
+
+        // Act
+        var skeleton = HelmTemplateScanner.Skeleton(template, "p");
+
+        // Assert
+        Assert.Equal("metadata:\n  name: p-x\n  labels:\n    k: v\n", skeleton.TrimStart('\n'));
     }
 
     [Fact]

@@ -14,6 +14,17 @@ public static partial class HelmTemplateScanner
     public static IEnumerable<(string Path, int Line)> ValuesReferences(string template) =>
         ValuesReference().Matches(template).Select(m => (m.Groups[1].Value.TrimStart('.'), LineOf(template, m.Index)));
 
+    /// <summary>
+    /// <paramref name="template"/> with its actions taken out, for templates whose actions only fill in names
+    /// and include blocks of lines: comments and lines of nothing but actions go, and every other action
+    /// becomes <paramref name="placeholder"/>. What is left is the YAML every rendering shares.
+    /// </summary>
+    public static string Skeleton(string template, string placeholder)
+    {
+        var lines = CommentAction().Replace(template, string.Empty).Split('\n').Where(line => !ActionsOnlyLine().IsMatch(line));
+        return AnyAction().Replace(string.Join('\n', lines), placeholder);
+    }
+
     /// <summary>What is unbalanced in <paramref name="template"/>; empty when delimiters and blocks balance.</summary>
     public static List<string> CheckStructure(string template)
     {
@@ -156,4 +167,13 @@ public static partial class HelmTemplateScanner
 
     [GeneratedRegex(@"^[a-z]+")]
     private static partial Regex FirstWord();
+
+    [GeneratedRegex(@"\{\{-?\s*/\*.*?\*/\s*-?\}\}", RegexOptions.Singleline)]
+    private static partial Regex CommentAction();
+
+    [GeneratedRegex(@"^\s*(\{\{.*?\}\}\s*)+$")]
+    private static partial Regex ActionsOnlyLine();
+
+    [GeneratedRegex(@"\{\{.*?\}\}")]
+    private static partial Regex AnyAction();
 }

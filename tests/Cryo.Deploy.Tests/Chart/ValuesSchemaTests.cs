@@ -30,6 +30,11 @@ public sealed class ValuesSchemaTests
     [InlineData("metrics.serviceMonitor.interval", "30")]
     [InlineData("agent.extraHostPaths", "[{\"name\":\"x\",\"hostPath\":\"relative/path\"}]")]
     [InlineData("operator.tolerations", "[{\"operator\":\"Maybe\"}]")]
+    [InlineData("tests.enabled", "\"yes\"")]
+    [InlineData("tests.timeoutSeconds", "0")]
+    [InlineData("tests.workloadImage", "\"\"")]
+    [InlineData("tests.image", "\"busybox latest\"")]
+    [InlineData("tests.namespace", "\"elsewhere\"")]
     public void Schema_Should_RejectValue_When_Invalid(string path, string json)
     {
         // Arrange

@@ -23,13 +23,24 @@ public sealed class DockerfileTests
             .Select(s => $"line {s.Line}: {s.Source} does not exist")
             .ToList();
         var excluded = sources
-            .Where(s => ignored.Any(pattern => s.Source.TrimEnd('/') == pattern.TrimEnd('/') || s.Source.TrimEnd('/').StartsWith(pattern.TrimEnd('/') + "/", StringComparison.Ordinal)))
+            .Where(s => IsIgnored(s.Source, ignored))
             .Select(s => $"line {s.Line}: {s.Source} is excluded by .dockerignore")
             .ToList();
 
         // Assert
         Assert.NotEmpty(sources);
         Assert.True(missing.Count + excluded.Count == 0, string.Join("\n", missing.Concat(excluded)));
+    }
+
+    [Theory]
+    [InlineData("hack/e2e.sh", new[] { "hack/" }, true)]
+    [InlineData("hack/e2e.sh", new[] { "hack/", "!hack/e2e.sh" }, false)]
+    [InlineData("hack/demo.sh", new[] { "hack/", "!hack/e2e.sh" }, true)]
+    [InlineData("hack/e2e.sh", new[] { "!hack/e2e.sh", "hack/" }, true)]
+    [InlineData("src/", new[] { "hack/" }, false)]
+    public void DockerIgnore_Should_LetTheLastMatchingPatternDecide(string source, string[] patterns, bool expected)
+    {
+        Assert.Equal(expected, IsIgnored(source, patterns));
     }
 
     [Fact]
@@ -91,6 +102,19 @@ public sealed class DockerfileTests
     }
 
     [Fact]
+    public void AgentImage_Should_CarryKubectlAndTheSmokeTest_For_HelmTest()
+    {
+        // Arrange: charts/cryo/templates/tests/e2e.yaml runs /usr/local/bin/cryo-e2e from the agent image.
+        var stage = Stage("agent");
+        var runs = string.Join("\n", stage.Where(i => i.Keyword == "RUN").Select(i => i.Arguments));
+        var copies = stage.Where(i => i.Keyword == "COPY").Select(i => i.Arguments).ToList();
+
+        // Assert
+        Assert.Contains(" kubectl ", runs + " ", StringComparison.Ordinal);
+        Assert.Contains("--chmod=0755 hack/e2e.sh /usr/local/bin/cryo-e2e", copies);
+    }
+
+    [Fact]
     public void OperatorImage_Should_RunAsNonRoot()
     {
         var user = Stage("operator").Last(i => i.Keyword == "USER").Arguments;
@@ -112,6 +136,25 @@ public sealed class DockerfileTests
 
         // Assert
         Assert.Contains(string.Format(System.Globalization.CultureInfo.InvariantCulture, expected, assembly), text, StringComparison.Ordinal);
+    }
+
+    // .dockerignore as Docker reads it for these paths: a pattern matches a path or a directory above it,
+    // "!" re-includes, and the last pattern that matches decides.
+    private static bool IsIgnored(string source, IEnumerable<string> patterns)
+    {
+        var path = source.TrimEnd('/');
+        var ignored = false;
+        foreach (var line in patterns)
+        {
+            var negated = line.StartsWith('!');
+            var pattern = line.TrimStart('!').TrimEnd('/');
+            if (path == pattern || path.StartsWith(pattern + "/", StringComparison.Ordinal))
+            {
+                ignored = !negated;
+            }
+        }
+
+        return ignored;
     }
 
     private static List<DockerfileInstruction> Stage(string name)

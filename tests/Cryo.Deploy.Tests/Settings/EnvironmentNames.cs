@@ -6,9 +6,13 @@ namespace Cryo.Deploy.Tests.Settings;
 /// <summary>The environment variable names the deployment files set.</summary>
 public static partial class EnvironmentNames
 {
-    /// <summary>Names set by `- name: X` entries of env lists in the YAML files under <paramref name="directory"/>.</summary>
-    public static SortedSet<string> InYaml(string directory) => new(
+    /// <summary>
+    /// Names set by `- name: X` entries of env lists in the YAML files under <paramref name="directory"/>,
+    /// leaving out its subdirectory <paramref name="except"/> when given.
+    /// </summary>
+    public static SortedSet<string> InYaml(string directory, string? except = null) => new(
         Directory.EnumerateFiles(RepoRoot.Combine(directory), "*.yaml", SearchOption.AllDirectories)
+            .Where(f => except is null || !f.StartsWith(RepoRoot.Combine($"{directory}/{except}/"), StringComparison.Ordinal))
             .SelectMany(f => EnvEntry().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value)),
         StringComparer.Ordinal);
 
