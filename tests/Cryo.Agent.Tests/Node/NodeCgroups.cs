@@ -83,9 +83,18 @@ public static class NodeCgroups
         ArgumentNullException.ThrowIfNull(resources);
         foreach (var hierarchy in Hierarchies())
         {
-            var directory = hierarchy + relative;
-            Directory.CreateDirectory(directory);
-            InheritCpuset(directory);
+            // Level by level: another run may have removed an empty QoS level meanwhile, and every new cpuset
+            // level needs its CPUs and memory nodes before the one below can have any.
+            var directory = hierarchy;
+            foreach (var segment in relative.Trim('/').Split('/'))
+            {
+                directory = Path.Combine(directory, segment);
+                if (!Directory.Exists(directory))
+                {
+                    Directory.CreateDirectory(directory);
+                    InheritCpuset(directory);
+                }
+            }
         }
 
         var cpu = Path.Combine(HarnessCgroups.Root, "cpu") + relative;
