@@ -28,11 +28,11 @@ public sealed class NodeFixture : IAsyncLifetime, IDisposable
     ];
 
     // Host directories containerd's shims (socket directory) and libcni (result cache) create outside our directory;
-    // removed at the end when this run created them and they are empty.
+    // removed at the end when they hold nothing, unless something was in them when this run started.
     private static readonly string[] HostDirectories = ["/run/containerd/s", "/run/containerd", "/var/lib/cni/results", "/var/lib/cni"];
 
     private readonly ConcurrentDictionary<NodePod, bool> _pods = new();
-    private readonly string[] _hostDirectoriesBefore = HostDirectories.Where(System.IO.Directory.Exists).ToArray();
+    private string[] _hostDirectoriesInUse = [];
     private IReadOnlyList<string> _createdCgroups = [];
     private CniNetwork? _network;
     private Containerd? _containerd;
@@ -151,6 +151,9 @@ public sealed class NodeFixture : IAsyncLifetime, IDisposable
         var token = timeout.Token;
         CheckPrerequisites();
         await StaleNodeRuns.RemoveAsync(Path.GetTempPath(), DirectoryPrefix, token);
+        _hostDirectoriesInUse = HostDirectories
+            .Where(d => System.IO.Directory.Exists(d) && System.IO.Directory.EnumerateFiles(d, "*", SearchOption.AllDirectories).Any())
+            .ToArray();
         System.IO.Directory.CreateDirectory(Directory);
         System.IO.Directory.CreateDirectory(KubeletDirectory);
         System.IO.Directory.CreateDirectory(PodLogDirectory);
@@ -183,7 +186,7 @@ public sealed class NodeFixture : IAsyncLifetime, IDisposable
 
     private void RemoveEmptyHostDirectories()
     {
-        foreach (var directory in HostDirectories.Except(_hostDirectoriesBefore).Where(System.IO.Directory.Exists))
+        foreach (var directory in HostDirectories.Except(_hostDirectoriesInUse).Where(System.IO.Directory.Exists))
         {
             try
             {
