@@ -5,7 +5,8 @@ namespace Cryo.Agent.Tests.Placeholder;
 
 /// <summary>
 /// Builds the placeholder with its Makefile (as the image build does) and the test launcher, once for all
-/// placeholder tests.
+/// placeholder tests. It builds a copy of the sources in a scratch directory of its own, so fixtures of
+/// several test collections can build at the same time.
 /// </summary>
 public sealed class PlaceholderBuild : IDisposable
 {
@@ -16,8 +17,13 @@ public sealed class PlaceholderBuild : IDisposable
         var testDir = Path.GetDirectoryName(SourcePath())!;
         var repoRoot = Path.GetFullPath(Path.Join(testDir, "..", "..", ".."));
         var sourceDir = Path.Join(repoRoot, "src", "cryo-placeholder");
-        Run("make", "-s", "-C", sourceDir);
-        PlaceholderPath = Path.Join(sourceDir, "cryo-placeholder");
+        var buildDir = _scratch.CreateSubdirectory("placeholder").FullName;
+        foreach (var file in new[] { "Makefile", "cryo-placeholder.c" })
+        {
+            File.Copy(Path.Join(sourceDir, file), Path.Join(buildDir, file));
+        }
+        Run("make", "-s", "-C", buildDir);
+        PlaceholderPath = Path.Join(buildDir, "cryo-placeholder");
         LauncherPath = Path.Join(_scratch.FullName, "pidns-run");
         Run("gcc", "-O2", "-Wall", "-Werror", "-o", LauncherPath, Path.Join(testDir, "pidns-run.c"));
     }

@@ -1,0 +1,148 @@
+using System.Globalization;
+using Cryo.Agent.Engine;
+using Cryo.Agent.Tests.Placeholder;
+using Cryo.Agent.Tests.Support;
+using Cryo.Api;
+using Cryo.Operator.Restores;
+using k8s.Models;
+using Xunit;
+
+namespace Cryo.Agent.Tests.Node;
+
+/// <summary>
+/// The loop the first real node broke: a pod run as a kubelet runs it (containerd, runc, the host's / shared) is
+/// checkpointed by container ID, and restored by container ID into the pod the operator builds for a Restore —
+/// <see cref="PlaceholderPodBuilder"/>'s own output, its init container copying the placeholder out of an
+/// agent-like image — through the real engines and CRIU.
+/// </summary>
+[Collection(NodeCollection.Name)]
+public sealed class PodRestoreTests(NodeFixture node, PlaceholderBuild build) : IClassFixture<PlaceholderBuild>, IDisposable
+{
+    private const string AgentImage = "localhost/cryo/agent:test";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    // Counts on stdout, keeps a token written at run time in its container filesystem, ends with 7 when
+    // /tmp/exit appears and with 3 on SIGTERM (saying so), as an application with a shutdown hook would.
+    private const string App =
+        "echo app started; cat /proc/sys/kernel/random/uuid > /tmp/made-at-runtime\n" +
+        "trap 'echo got TERM; exit 3' TERM\n" +
+        "i=0; while [ ! -e /tmp/exit ]; do i=$((i+1)); echo tick $i; sleep 0.1; done; exit 7\n";
+
+    private readonly TestEngines engines = new();
+
+    public void Dispose() => engines.Dispose();
+
+    [Fact]
+    public async Task Restore_Should_GoOnInTheOperatorsPods_AndEndThemAsTheAppEnds_When_TheHostsRootIsShared()
+    {
+        var token = CancellationToken.None;
+        await using var workload = await node.RunPodAsync(TestPods.Shell("work", App), token);
+        var source = workload["app"];
+        await source.WaitForLogAsync(l => Ticks(l).Count >= 5, Patience, token);
+        var made = (await source.ExecSyncAsync(["cat", "/tmp/made-at-runtime"], Patience, token)).Stdout.Trim();
+        var checkpoint = await CheckpointAsync(source, "shared-root");
+        var lastBeforeCheckpoint = Ticks(source.Stdout)[^1];
+
+        // Two copies side by side, each in a pod built exactly as the operator builds it.
+        await using var first = await RunPlaceholderPodAsync(workload, checkpoint, "copy-1");
+        await using var second = await RunPlaceholderPodAsync(workload, checkpoint, "copy-2");
+        foreach (var copy in new[] { first, second })
+        {
+            await engines.Restores.RestoreAsync(RestoreInto(copy["app"], checkpoint), token);
+        }
+
+        foreach (var copy in new[] { first, second })
+        {
+            var log = await copy["app"].WaitForLogAsync(l => Ticks(l).Count >= 3, Patience, token);
+            Assert.DoesNotContain("app started", copy["app"].Stdout, StringComparison.Ordinal);
+            Assert.True(Ticks(log)[0] > 0 && Ticks(log)[0] <= lastBeforeCheckpoint + 1, $"the copy's log does not go on from tick {lastBeforeCheckpoint}: {log}");
+            Assert.Equal(made, (await copy["app"].ExecSyncAsync(["cat", "/tmp/made-at-runtime"], Patience, token)).Stdout.Trim());
+        }
+
+        // The app's own end becomes the container's, and a stop reaches the app: the placeholder adopted it.
+        await first["app"].ExecSyncAsync(["touch", "/tmp/exit"], Patience, token);
+        var ended = await first["app"].WaitForExitAsync(Patience, token);
+        var stopped = await second["app"].StopAsync(TimeSpan.FromSeconds(20), token);
+
+        Assert.Equal(7, ended.ExitCode);
+        Assert.Equal(3, stopped.ExitCode);
+        Assert.Contains("got TERM", second["app"].Stdout, StringComparison.Ordinal);
+        // The original ran on throughout.
+        await source.WaitForLogAsync(l => Ticks(l)[^1] > lastBeforeCheckpoint + 5, Patience, token);
+    }
+
+    [Fact]
+    public async Task Restore_Should_RebuildTheMountsWithCompatMode_When_ASourceTheImagesShareIsPrivateOnTheNode()
+    {
+        var token = CancellationToken.None;
+        await using var workload = await node.RunPodAsync(TestPods.Shell("work", App), token);
+        var source = workload["app"];
+        await source.WaitForLogAsync(l => Ticks(l).Count >= 3, Patience, token);
+        var checkpoint = await CheckpointAsync(source, "private-source");
+        Assert.StartsWith("master:", Assert.Single(Assert.Single(engines.Store.List()).Manifest.Source.Mounts, m => m.MountPoint == "/").Propagation);
+        await using var copy = await RunPlaceholderPodAsync(workload, checkpoint, "copy");
+        // As a node whose / is private shows it to the agent: the target's root is a private mount here.
+        await HostCommand.RunAsync("mount", "--make-private", copy["app"].RootfsPath);
+
+        var outcome = await engines.Restores.RestoreAsync(RestoreInto(copy["app"], checkpoint), token);
+
+        await copy["app"].WaitForLogAsync(l => Ticks(l).Count >= 3, Patience, token);
+        var root = File.ReadLines($"/proc/{outcome.HostPid}/mountinfo").Select(Cryo.Agent.Containers.MountInfo.Parse).Single(m => m.MountPoint == "/");
+        Assert.False(Cryo.Agent.Containers.MountSharing.Propagates(root), "CRIU's default mount engine restored the root as a peer or slave, so compat mode was not used");
+    }
+
+    private async Task<string> CheckpointAsync(NodeContainer source, string name)
+    {
+        var command = new CheckpointCommand(TestEngines.NewOperationId(), "default", name, ProcessTreeRef.ForContainer(source.Id), WorkloadMetadata.None,
+            LeaveRunning: true, TcpEstablished: false, FileLocks: false, ParentCheckpoint: null, Timeout: Patience, SkipRootFilesystem: false);
+        await engines.Checkpoints.CheckpointAsync(command, new RecordingProgress<CheckpointStage>(), CancellationToken.None);
+        return name;
+    }
+
+    private static RestoreCommand RestoreInto(NodeContainer target, string checkpoint) =>
+        new(TestEngines.NewOperationId(), "default", checkpoint, ProcessTreeRef.ForContainer(target.Id), Patience);
+
+    /// <summary>The pod the operator creates for a Restore of <paramref name="workload"/>'s checkpoint, run on the node.</summary>
+    private async Task<NodePod> RunPlaceholderPodAsync(NodePod workload, string checkpoint, string name)
+    {
+        await EnsureAgentImageAsync();
+        var restore = new Restore
+        {
+            Metadata = new V1ObjectMeta { Name = TestPods.UniqueName(name), NamespaceProperty = TestPods.Namespace, Uid = Guid.NewGuid().ToString() },
+            Spec = new RestoreSpec { CheckpointName = checkpoint, NewPod = new NewPodTarget() },
+        };
+        var pod = PlaceholderPodBuilder.Build(restore, workload.Pod.Spec, "app", checkpoint, AgentImage);
+        var running = await node.RunPodAsync(pod, CancellationToken.None);
+        try
+        {
+            await running["app"].WaitForLogAsync(l => l.Contains("waiting for a restore", StringComparison.Ordinal), Patience, CancellationToken.None);
+            return running;
+        }
+        catch
+        {
+            await running.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>An image with the placeholder where the agent image has it, and busybox's <c>cp</c> for the init container.</summary>
+    private async Task EnsureAgentImageAsync()
+    {
+        // Node tests run one at a time, and the node imports a reference once, from one directory.
+        var root = Path.Join(node.Directory, "agent-image");
+        if (!Directory.Exists(root))
+        {
+            var building = root + ".new";
+            await NodeImages.BuildBusyboxRootAsync(building, CancellationToken.None);
+            var program = Path.Join(building, CryoNames.PlaceholderProgramPath.TrimStart('/'));
+            Directory.CreateDirectory(Path.GetDirectoryName(program)!);
+            File.Copy(build.PlaceholderPath, program);
+            Directory.Move(building, root);
+        }
+        await node.Images.ImportDirectoryAsync(root, AgentImage, null, CancellationToken.None);
+    }
+
+    private static List<int> Ticks(string log) =>
+        log.Split('\n').Where(l => l.StartsWith("tick ", StringComparison.Ordinal))
+            .Select(l => int.Parse(l["tick ".Length..].Trim(), CultureInfo.InvariantCulture)).ToList();
+}
