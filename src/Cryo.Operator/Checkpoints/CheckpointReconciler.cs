@@ -182,7 +182,7 @@ public sealed class CheckpointReconciler(
         }
         catch (AgentOperationFailedException e)
         {
-            var reason = checkpoint.Spec.ParentCheckpoint is not null && e.Reason == "FEATURE_UNAVAILABLE"
+            var reason = checkpoint.Spec.ParentCheckpoint is not null && e.Reason == ErrorReason.FeatureUnavailable
                 ? ConditionReasons.IncrementalNotSupported
                 : ConditionReasons.CheckpointFailed;
             return await FailAsync(checkpoint, new Failure(reason, e.Message), cancellationToken);
