@@ -5,9 +5,7 @@ using Cryo.Operator.Configuration;
 using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Reconciling;
-using k8s;
 using k8s.Autorest;
-using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ApiCheckpoint = Cryo.Api.Checkpoint;
@@ -21,7 +19,6 @@ namespace Cryo.Operator.Checkpoints;
 /// </summary>
 public sealed class CheckpointReconciler(
     CryoResources resources,
-    IKubernetes client,
     IAgentLocator locator,
     IAgentClient agents,
     EventRecorder events,
@@ -80,7 +77,7 @@ public sealed class CheckpointReconciler(
                 $"pod {podNs}/{spec.PodName} is in another namespace; a Checkpoint in {ns} may only name a pod in {ns}"));
         }
 
-        var pod = await ReadPodAsync(ns, spec.PodName, cancellationToken);
+        var pod = await resources.Pods.GetAsync(ns, spec.PodName, cancellationToken);
         var recordedUid = checkpoint.Status?.PodUid;
         if (pod is null)
         {
@@ -95,19 +92,21 @@ public sealed class CheckpointReconciler(
                 $"pod {ns}/{spec.PodName} was replaced: UID {pod.Metadata.Uid}, checkpointing began on UID {recordedUid}"));
         }
 
-        var (target, failure) = PodInspector.FindRunningContainer(pod, spec.ContainerName);
-        if (failure is not null)
+        var found = PodInspector.FindRunningContainer(pod, spec.ContainerName);
+        if (found.Failure is { } failure)
         {
             return (null, failure);
         }
 
-        if (checkpoint.Status?.ContainerId is { } recordedContainer && recordedContainer != target!.ContainerId)
+        var target = found.Value;
+
+        if (checkpoint.Status?.ContainerId is { } recordedContainer && recordedContainer != target.ContainerId)
         {
             return (null, new Failure(ConditionReasons.PodChanged,
                 $"container {target.ContainerName} of pod {ns}/{spec.PodName} restarted ({recordedContainer} became {target.ContainerId})"));
         }
 
-        return spec.ParentCheckpoint is { } parent ? (target, await ValidateParentAsync(ns, parent, target!, cancellationToken)) : (target, null);
+        return spec.ParentCheckpoint is { } parent ? (target, await ValidateParentAsync(ns, parent, target, cancellationToken)) : (target, null);
     }
 
     /// <summary>
@@ -142,17 +141,16 @@ public sealed class CheckpointReconciler(
     private async Task<ReconcileResult> StartAsync(ApiCheckpoint checkpoint, RunningContainer target, CancellationToken cancellationToken)
     {
         var now = Now();
-        var status = checkpoint.Status ?? new CheckpointStatus();
+        var status = StatusWriter.Draft(checkpoint, checkpoint.Status);
         status.Phase = Phase.Running;
         status.NodeName = target.NodeName;
         status.PodUid = target.Pod.Metadata.Uid;
         status.ContainerId = target.ContainerId;
         status.PodSpec = target.Pod.Spec;
         status.StartTime ??= now;
-        status.ObservedGeneration = checkpoint.Metadata.Generation;
         status.Message = $"checkpointing container {target.ContainerName} of pod {target.Pod.Metadata.Name} on node {target.NodeName}";
-        SetCondition(status, checkpoint, ConditionTypes.Validated, "True", ConditionReasons.Valid, $"container {target.ContainerName} of pod {target.Pod.Metadata.Name} runs on node {target.NodeName}");
-        SetCondition(status, checkpoint, ConditionTypes.Ready, "Unknown", ConditionReasons.CheckpointStarted, status.Message);
+        SetCondition(status, checkpoint, ConditionTypes.Validated, ConditionStatus.True, ConditionReasons.Valid, $"container {target.ContainerName} of pod {target.Pod.Metadata.Name} runs on node {target.NodeName}");
+        SetCondition(status, checkpoint, ConditionTypes.Ready, ConditionStatus.Unknown, ConditionReasons.CheckpointStarted, status.Message);
         if (await StatusWriter.WriteAsync(checkpoints, checkpoint, status, logger, cancellationToken) is null)
         {
             return ReconcileResult.Done;
@@ -221,7 +219,7 @@ public sealed class CheckpointReconciler(
 
     private async Task<ReconcileResult> SucceedAsync(ApiCheckpoint checkpoint, RunningContainer target, CheckpointResult result, CancellationToken cancellationToken)
     {
-        var status = checkpoint.Status ?? new CheckpointStatus();
+        var status = StatusWriter.Draft(checkpoint, checkpoint.Status);
         status.Phase = Phase.Succeeded;
         status.NodeName = string.IsNullOrEmpty(result.NodeName) ? target.NodeName : result.NodeName;
         status.Location = result.Location;
@@ -234,10 +232,9 @@ public sealed class CheckpointReconciler(
             TotalMilliseconds = result.Timings?.TotalMs,
         };
         status.CompletionTime = Now();
-        status.ObservedGeneration = checkpoint.Metadata.Generation;
         status.Message = $"checkpoint of container {target.ContainerName} of pod {target.Pod.Metadata.Name} stored at {result.Location} ({result.SizeBytes} bytes)";
-        SetCondition(status, checkpoint, ConditionTypes.AgentReachable, "True", ConditionReasons.AgentAnswered, $"the agent on node {status.NodeName} answered");
-        SetCondition(status, checkpoint, ConditionTypes.Ready, "True", ConditionReasons.CheckpointSucceeded, status.Message);
+        SetCondition(status, checkpoint, ConditionTypes.AgentReachable, ConditionStatus.True, ConditionReasons.AgentAnswered, $"the agent on node {status.NodeName} answered");
+        SetCondition(status, checkpoint, ConditionTypes.Ready, ConditionStatus.True, ConditionReasons.CheckpointSucceeded, status.Message);
         if (await StatusWriter.WriteAsync(checkpoints, checkpoint, status, logger, cancellationToken) is not null)
         {
             await events.NormalAsync(checkpoint, ConditionReasons.CheckpointSucceeded, status.Message, cancellationToken);
@@ -250,18 +247,17 @@ public sealed class CheckpointReconciler(
 
     private async Task<ReconcileResult> FailAsync(ApiCheckpoint checkpoint, Failure failure, CancellationToken cancellationToken)
     {
-        var status = checkpoint.Status ?? new CheckpointStatus();
+        var status = StatusWriter.Draft(checkpoint, checkpoint.Status);
         status.Phase = Phase.Failed;
         status.CompletionTime = Now();
-        status.ObservedGeneration = checkpoint.Metadata.Generation;
         status.Message = failure.Message;
         var validation = failure.Reason is not (ConditionReasons.CheckpointFailed or ConditionReasons.IncrementalNotSupported or ConditionReasons.PodChanged);
         if (validation)
         {
-            SetCondition(status, checkpoint, ConditionTypes.Validated, "False", failure.Reason, failure.Message);
+            SetCondition(status, checkpoint, ConditionTypes.Validated, ConditionStatus.False, failure.Reason, failure.Message);
         }
 
-        SetCondition(status, checkpoint, ConditionTypes.Ready, "False", failure.Reason, failure.Message);
+        SetCondition(status, checkpoint, ConditionTypes.Ready, ConditionStatus.False, failure.Reason, failure.Message);
         if (await StatusWriter.WriteAsync(checkpoints, checkpoint, status, logger, cancellationToken) is not null)
         {
             await events.WarningAsync(checkpoint, ConditionReasons.CheckpointFailed, $"{failure.Reason}: {failure.Message}", cancellationToken);
@@ -274,11 +270,10 @@ public sealed class CheckpointReconciler(
 
     private async Task<ReconcileResult> WaitAsync(ApiCheckpoint checkpoint, Failure failure, CancellationToken cancellationToken)
     {
-        var status = checkpoint.Status ?? new CheckpointStatus();
+        var status = StatusWriter.Draft(checkpoint, checkpoint.Status);
         status.Phase ??= Phase.Pending;
-        status.ObservedGeneration = checkpoint.Metadata.Generation;
         status.Message = failure.Message;
-        SetCondition(status, checkpoint, ConditionTypes.Validated, "False", failure.Reason, failure.Message);
+        SetCondition(status, checkpoint, ConditionTypes.Validated, ConditionStatus.False, failure.Reason, failure.Message);
         await StatusWriter.WriteAsync(checkpoints, checkpoint, status, logger, cancellationToken);
         return ReconcileResult.Retry;
     }
@@ -286,10 +281,10 @@ public sealed class CheckpointReconciler(
     /// <summary>The agent is missing or unreachable: say so in a condition and retry with backoff.</summary>
     private async Task<ReconcileResult> AgentUnreachableAsync(ApiCheckpoint checkpoint, string reason, string message, CancellationToken cancellationToken)
     {
-        var status = checkpoint.Status ?? new CheckpointStatus();
-        var wasReachable = Conditions.Find(status.Conditions, ConditionTypes.AgentReachable)?.Status != "False";
+        var status = StatusWriter.Draft(checkpoint, checkpoint.Status);
+        var wasReachable = Conditions.Find(status.Conditions, ConditionTypes.AgentReachable)?.Status != ConditionStatus.False;
         status.Message = $"{message}; retrying with backoff";
-        SetCondition(status, checkpoint, ConditionTypes.AgentReachable, "False", reason, message);
+        SetCondition(status, checkpoint, ConditionTypes.AgentReachable, ConditionStatus.False, reason, message);
         if (await StatusWriter.WriteAsync(checkpoints, checkpoint, status, logger, cancellationToken) is not null && wasReachable)
         {
             await events.WarningAsync(checkpoint, reason, message, cancellationToken);
@@ -343,20 +338,8 @@ public sealed class CheckpointReconciler(
         return ReconcileResult.Done;
     }
 
-    private async Task<V1Pod?> ReadPodAsync(string ns, string name, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await client.CoreV1.ReadNamespacedPodAsync(name, ns, cancellationToken: cancellationToken);
-        }
-        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
-        {
-            return null;
-        }
-    }
-
     private void SetCondition(CheckpointStatus status, ApiCheckpoint checkpoint, string type, string value, string reason, string message) =>
-        status.Conditions = Conditions.Set(status.Conditions, type, value, reason, message, checkpoint.Metadata.Generation, Now());
+        status.SetCondition(type, value, reason, message, Now());
 
     private DateTime Now() => clock.GetUtcNow().UtcDateTime;
 }

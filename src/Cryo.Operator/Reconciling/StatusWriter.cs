@@ -1,3 +1,4 @@
+using Cryo.Api;
 using Cryo.Operator.KubernetesApi;
 using k8s;
 using k8s.Autorest;
@@ -15,6 +16,18 @@ namespace Cryo.Operator.Reconciling;
 public static class StatusWriter
 {
     private const int Attempts = 5;
+
+    /// <summary>
+    /// The status a pass builds: a copy of <paramref name="current"/>, the status <paramref name="obj"/> shows, describing
+    /// <paramref name="obj"/>'s generation.
+    /// </summary>
+    public static TStatus Draft<TStatus>(IKubernetesObject<V1ObjectMeta> obj, TStatus? current)
+        where TStatus : class, IConditionedStatus, new()
+    {
+        var status = current is null ? new TStatus() : KubernetesJson.Deserialize<TStatus>(KubernetesJson.Serialize(current));
+        status.ObservedGeneration = obj.Metadata.Generation;
+        return status;
+    }
 
     /// <summary>Writes <paramref name="status"/>; returns the stored object, or null when it is gone.</summary>
     public static async Task<T?> WriteAsync<T, TList, TStatus>(

@@ -5,7 +5,6 @@ using Cryo.Operator.Configuration;
 using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Reconciling;
-using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -30,7 +29,6 @@ namespace Cryo.Operator.Restores;
 /// </summary>
 public sealed class RestoreReconciler(
     CryoResources resources,
-    IKubernetes client,
     IAgentLocator locator,
     IAgentClient agents,
     EventRecorder events,
@@ -100,7 +98,7 @@ public sealed class RestoreReconciler(
     {
         var ns = restore.Metadata.NamespaceProperty;
         var name = restore.Status?.PodName ?? PlaceholderPodBuilder.PodName(restore);
-        var pod = await ReadPodAsync(ns, name, cancellationToken);
+        var pod = await resources.Pods.GetAsync(ns, name, cancellationToken);
         if (pod is null || pod.Metadata.DeletionTimestamp is not null || pod.Metadata.OwnerReferences?.Any(o => o.Uid == restore.Metadata.Uid) != true)
         {
             return await TargetEndedAsync(restore, new Failure(ConditionReasons.PodNotFound,
@@ -126,7 +124,7 @@ public sealed class RestoreReconciler(
     private async Task<ReconcileResult> RestoreAgainAsync(ApiRestore restore, RunningContainer target, string restarted, CancellationToken cancellationToken)
     {
         // Only the Restored True is stale; a False already says why this run holds nothing (a failed attempt, say).
-        var pod = RestoredCondition.On(target.Pod)?.Status == "True"
+        var pod = RestoredCondition.On(target.Pod)?.Status == ConditionStatus.True
             ? await MarkPodAsync(target.Pod, RestoredCondition.NotRestored(ConditionReasons.ContainerRestarted,
                 $"{restarted}; it runs a bare placeholder until the Checkpoint is restored into it again"), cancellationToken)
             : target.Pod;
@@ -156,8 +154,8 @@ public sealed class RestoreReconciler(
     {
         var ns = restore.Metadata.NamespaceProperty;
         var existing = restore.Spec.ExistingPod!;
-        var pod = await ReadPodAsync(ns, existing.Name, cancellationToken);
-        if (pod is null || !RestoredCondition.IsGateOf(pod) || RestoredCondition.On(pod)?.Status != "True")
+        var pod = await resources.Pods.GetAsync(ns, existing.Name, cancellationToken);
+        if (pod is null || !RestoredCondition.IsGateOf(pod) || RestoredCondition.On(pod)?.Status != ConditionStatus.True)
         {
             return ReconcileResult.Done;
         }
@@ -203,19 +201,19 @@ public sealed class RestoreReconciler(
         }
 
         var current = Conditions.Find(restore.Status?.Conditions, ConditionTypes.PodReady);
-        if (current is { Status: "False" } && current.Reason == ended.Reason && current.Message == ended.Message && restore.Status?.Phase is Phase.Succeeded or Phase.Failed)
+        if (current is { Status: ConditionStatus.False } && current.Reason == ended.Reason && current.Message == ended.Message && restore.Status?.Phase is Phase.Succeeded or Phase.Failed)
         {
             return ReconcileResult.Done;
         }
 
         var status = StatusFor(restore, null);
-        SetCondition(status, restore, ConditionTypes.PodReady, "False", ended.Reason, ended.Message);
+        SetCondition(status, restore, ConditionTypes.PodReady, ConditionStatus.False, ended.Reason, ended.Message);
         if (status.Phase != Phase.Succeeded)
         {
             status.Phase = Phase.Failed;
             status.CompletionTime = Now();
             status.Message = $"{ended.Message}; the restore into the restarted container never succeeded";
-            SetCondition(status, restore, ConditionTypes.Ready, "False", ended.Reason, status.Message);
+            SetCondition(status, restore, ConditionTypes.Ready, ConditionStatus.False, ended.Reason, status.Message);
         }
 
         if (await StatusWriter.WriteAsync(restores, restore, status, logger, cancellationToken) is not null)
@@ -248,19 +246,19 @@ public sealed class RestoreReconciler(
     {
         var ns = restore.Metadata.NamespaceProperty;
         var name = PlaceholderPodBuilder.PodName(restore);
-        var pod = await ReadPodAsync(ns, name, cancellationToken);
+        var pod = await resources.Pods.GetAsync(ns, name, cancellationToken);
         if (pod is null)
         {
             var containerName = checkpoint.Spec.ContainerName ?? checkpoint.Status!.PodSpec!.Containers[0].Name;
             var built = PlaceholderPodBuilder.Build(restore, checkpoint.Status!.PodSpec!, containerName, checkpoint.Metadata.Name, settings.PlaceholderImage);
             try
             {
-                pod = await client.CoreV1.CreateNamespacedPodAsync(built, ns, fieldManager: CryoNames.FieldManager, cancellationToken: cancellationToken);
+                pod = await resources.Pods.CreateAsync(built, cancellationToken);
                 await events.NormalAsync(restore, ConditionReasons.PodCreated, $"created pod {name} with the placeholder in container {containerName}", cancellationToken);
             }
             catch (HttpOperationException e) when (ApiErrors.IsConflict(e))
             {
-                pod = await ReadPodAsync(ns, name, cancellationToken); // created meanwhile; check whose it is below
+                pod = await resources.Pods.GetAsync(ns, name, cancellationToken); // created meanwhile; check whose it is below
             }
         }
 
@@ -276,7 +274,7 @@ public sealed class RestoreReconciler(
     {
         var ns = restore.Metadata.NamespaceProperty;
         var name = restore.Spec.ExistingPod!.Name;
-        var pod = await ReadPodAsync(ns, name, cancellationToken);
+        var pod = await resources.Pods.GetAsync(ns, name, cancellationToken);
         return pod is null ? (null, new Failure(ConditionReasons.PodNotFound, $"pod {ns}/{name} does not exist")) : (pod, null);
     }
 
@@ -298,10 +296,10 @@ public sealed class RestoreReconciler(
         var containerName = restore.Spec.ExistingPod is { } existing
             ? existing.ContainerName
             : (pod.Metadata.Annotations is { } annotations && annotations.TryGetValue(CryoNames.PlaceholderContainerAnnotation, out var annotated) ? annotated : null) ?? checkpoint.Spec.ContainerName;
-        var (target, failure) = PodInspector.FindRunningContainer(pod, containerName);
-        return failure?.Reason is ConditionReasons.PodNotRunning or ConditionReasons.ContainerNotRunning
-            ? (null, new Failure(ConditionReasons.WaitingForPlaceholder, failure.Message, Terminal: false))
-            : (target, failure);
+        var found = PodInspector.FindRunningContainer(pod, containerName);
+        return found.Failure is { Reason: ConditionReasons.PodNotRunning or ConditionReasons.ContainerNotRunning } notYet
+            ? (null, notYet with { Reason = ConditionReasons.WaitingForPlaceholder, Terminal = false })
+            : found.Failure is { } failure ? (null, failure) : (found.Value, null);
     }
 
     /// <summary>
@@ -375,7 +373,7 @@ public sealed class RestoreReconciler(
     /// </summary>
     private async Task<bool> RunIsOverAsync(RunningContainer target, CancellationToken cancellationToken)
     {
-        var pod = await ReadPodAsync(target.Pod.Metadata.NamespaceProperty, target.Pod.Metadata.Name, cancellationToken);
+        var pod = await resources.Pods.GetAsync(target.Pod.Metadata.NamespaceProperty, target.Pod.Metadata.Name, cancellationToken);
         var now = pod?.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == target.ContainerName);
         return pod?.Metadata.Uid == target.Pod.Metadata.Uid && now is not null &&
                (now.RestartCount > RestartCount(target) || now.ContainerID != target.ContainerId || now.State?.Running is null);
@@ -407,15 +405,15 @@ public sealed class RestoreReconciler(
 
         if (agentReason is not null)
         {
-            SetCondition(status, restore, ConditionTypes.AgentReachable, "False", agentReason, message);
+            SetCondition(status, restore, ConditionTypes.AgentReachable, ConditionStatus.False, agentReason, message);
         }
         else
         {
-            SetCondition(status, restore, ConditionTypes.AgentReachable, "True", ConditionReasons.AgentAnswered, $"the agent on node {target.NodeName} answered");
+            SetCondition(status, restore, ConditionTypes.AgentReachable, ConditionStatus.True, ConditionReasons.AgentAnswered, $"the agent on node {target.NodeName} answered");
         }
 
-        SetCondition(status, restore, ConditionTypes.PodReady, "True", ConditionReasons.PlaceholderRunning, $"container {target.ContainerName} runs the placeholder again");
-        SetCondition(status, restore, ConditionTypes.Ready, "False", reason, status.Message);
+        SetCondition(status, restore, ConditionTypes.PodReady, ConditionStatus.True, ConditionReasons.PlaceholderRunning, $"container {target.ContainerName} runs the placeholder again");
+        SetCondition(status, restore, ConditionTypes.Ready, ConditionStatus.False, reason, status.Message);
         await MarkPodAsync(pod, RestoredCondition.NotRestored(reason, status.Message), cancellationToken);
         if (await StatusWriter.WriteAsync(restores, restore, status, logger, cancellationToken) is not null)
         {
@@ -450,9 +448,9 @@ public sealed class RestoreReconciler(
               $"it restarted (restart {status.ContainerRestartCount}) after the application {(previousExit is null ? "ended" : RestartObservation.Describe(previousExit))} ({pids})"
             : $"restored into container {target.ContainerName} of pod {target.Pod.Metadata.Name} on node {status.NodeName} ({pids})";
         var reason = again ? ConditionReasons.Rerestored : ConditionReasons.RestoreSucceeded;
-        SetCondition(status, restore, ConditionTypes.PodReady, "True", ConditionReasons.PlaceholderRunning, $"container {target.ContainerName} runs");
-        SetCondition(status, restore, ConditionTypes.AgentReachable, "True", ConditionReasons.AgentAnswered, $"the agent on node {status.NodeName} answered");
-        SetCondition(status, restore, ConditionTypes.Ready, "True", reason, status.Message);
+        SetCondition(status, restore, ConditionTypes.PodReady, ConditionStatus.True, ConditionReasons.PlaceholderRunning, $"container {target.ContainerName} runs");
+        SetCondition(status, restore, ConditionTypes.AgentReachable, ConditionStatus.True, ConditionReasons.AgentAnswered, $"the agent on node {status.NodeName} answered");
+        SetCondition(status, restore, ConditionTypes.Ready, ConditionStatus.True, reason, status.Message);
 
         // Ready before the status says Succeeded: should the patch fail, the pass is retried, and the agent answers
         // the repeated operation ID with this same result.
@@ -477,24 +475,24 @@ public sealed class RestoreReconciler(
         status.Message = failure.Message;
         if (conditionType != ConditionTypes.CheckpointReady)
         {
-            SetCondition(status, restore, ConditionTypes.CheckpointReady, "True", ConditionReasons.CheckpointSucceeded, $"Checkpoint {restore.Spec.CheckpointName} has succeeded");
+            SetCondition(status, restore, ConditionTypes.CheckpointReady, ConditionStatus.True, ConditionReasons.CheckpointSucceeded, $"Checkpoint {restore.Spec.CheckpointName} has succeeded");
         }
 
         if (conditionType != ConditionTypes.Ready)
         {
-            SetCondition(status, restore, conditionType, "False", failure.Reason, failure.Message);
+            SetCondition(status, restore, conditionType, ConditionStatus.False, failure.Reason, failure.Message);
         }
 
         if (failure.Terminal)
         {
             status.Phase = Phase.Failed;
             status.CompletionTime = Now();
-            SetCondition(status, restore, ConditionTypes.Ready, "False", failure.Reason, failure.Message);
+            SetCondition(status, restore, ConditionTypes.Ready, ConditionStatus.False, failure.Reason, failure.Message);
         }
         else
         {
             status.Phase = pod is null ? Phase.Pending : Phase.Running;
-            SetCondition(status, restore, ConditionTypes.Ready, "Unknown", failure.Reason, failure.Message);
+            SetCondition(status, restore, ConditionTypes.Ready, ConditionStatus.Unknown, failure.Reason, failure.Message);
         }
 
         var written = await StatusWriter.WriteAsync(restores, restore, status, logger, cancellationToken);
@@ -513,7 +511,7 @@ public sealed class RestoreReconciler(
         var status = StatusFor(restore, target.Pod);
         status.Phase = Phase.Running;
         status.Message = $"{message}; retrying with backoff";
-        SetCondition(status, restore, ConditionTypes.AgentReachable, "False", reason, message);
+        SetCondition(status, restore, ConditionTypes.AgentReachable, ConditionStatus.False, reason, message);
         await StatusWriter.WriteAsync(restores, restore, status, logger, cancellationToken);
         return ReconcileResult.Retry;
     }
@@ -527,13 +525,12 @@ public sealed class RestoreReconciler(
 
     private RestoreStatus StatusFor(ApiRestore restore, V1Pod? pod)
     {
-        var status = restore.Status ?? new RestoreStatus();
+        var status = StatusWriter.Draft(restore, restore.Status);
         if (status.Phase == Phase.Succeeded)
         {
             status.RestoreCount ??= 1; // written before restoreCount existed
         }
 
-        status.ObservedGeneration = restore.Metadata.Generation;
         status.StartTime ??= Now();
         if (pod is not null)
         {
@@ -556,15 +553,7 @@ public sealed class RestoreReconciler(
             return pod;
         }
 
-        try
-        {
-            return await client.CoreV1.PatchNamespacedPodStatusAsync(condition.PatchFor(pod, Now()), pod.Metadata.Name, pod.Metadata.NamespaceProperty,
-                fieldManager: CryoNames.FieldManager, cancellationToken: cancellationToken);
-        }
-        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
-        {
-            return pod;
-        }
+        return await resources.Pods.PatchStatusAsync(pod, condition.PatchFor(pod, Now()), cancellationToken) ?? pod;
     }
 
     /// <summary>What becomes of the target pod when the Restore fails, for status, Events and the pod's condition.</summary>
@@ -576,20 +565,8 @@ public sealed class RestoreReconciler(
             : $"Pod {pod.Metadata.Name} is not this Restore's and is left as it is{notReady}.";
     }
 
-    private async Task<V1Pod?> ReadPodAsync(string ns, string name, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await client.CoreV1.ReadNamespacedPodAsync(name, ns, cancellationToken: cancellationToken);
-        }
-        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
-        {
-            return null;
-        }
-    }
-
     private void SetCondition(RestoreStatus status, ApiRestore restore, string type, string value, string reason, string message) =>
-        status.Conditions = Conditions.Set(status.Conditions, type, value, reason, message, restore.Metadata.Generation, Now());
+        status.SetCondition(type, value, reason, message, Now());
 
     private DateTime Now() => clock.GetUtcNow().UtcDateTime;
 }
