@@ -46,6 +46,8 @@ public static class OperatorApp
         services.AddSingleton<EventRecorder>();
         services.AddSingleton<IAgentLocator, PodAgentLocator>();
         services.AddSingleton<IAgentClient, GrpcAgentClient>();
+        services.AddSingleton<CheckpointValidator>();
+        services.AddSingleton<CheckpointFinalizer>();
         services.AddSingleton<CheckpointReconciler>();
         services.AddSingleton<RestoreReconciler>();
         services.AddSingleton<LeaseElection>();
