@@ -49,6 +49,9 @@ public static class OperatorApp
         services.AddSingleton<CheckpointValidator>();
         services.AddSingleton<CheckpointFinalizer>();
         services.AddSingleton<CheckpointReconciler>();
+        services.AddSingleton<RestoreDispatcher>();
+        services.AddSingleton<RestoreRecorder>();
+        services.AddSingleton<RestoreFollower>();
         services.AddSingleton<RestoreReconciler>();
         services.AddSingleton<LeaseElection>();
         services.AddSingleton<OperatorState>();
