@@ -4,7 +4,6 @@ using Cryo.Operator.Agents;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Tests.Reconciling;
 using Grpc.Core;
-using k8s.Models;
 using static Cryo.Operator.Tests.Reconciling.SinglePassHarness;
 
 namespace Cryo.Operator.Tests.Checkpoints;
@@ -36,8 +35,8 @@ public sealed class CheckpointPassTests : IAsyncLifetime
         var status = failed.Status!;
         Assert.Equal((Phase.Failed, Now, created.Metadata.Generation), (status.Phase, status.CompletionTime, status.ObservedGeneration));
         Assert.Equal("pod apps/nobody does not exist", status.Message);
-        AssertCondition(status.Conditions, ConditionTypes.Validated, ConditionStatus.False, ConditionReasons.PodNotFound, created.Metadata.Generation);
-        AssertCondition(status.Conditions, ConditionTypes.Ready, ConditionStatus.False, ConditionReasons.PodNotFound, created.Metadata.Generation);
+        ConditionAssert.Has(status.Conditions, ConditionTypes.Validated, ConditionStatus.False, ConditionReasons.PodNotFound, created.Metadata.Generation);
+        ConditionAssert.Has(status.Conditions, ConditionTypes.Ready, ConditionStatus.False, ConditionReasons.PodNotFound, created.Metadata.Generation);
         Assert.Equal(ConditionReasons.CheckpointFailed, Assert.Single(await cluster.EventsAsync("web-1")).Reason);
         Assert.Empty(cluster.Agent.CheckpointCalls);
 
@@ -64,8 +63,8 @@ public sealed class CheckpointPassTests : IAsyncLifetime
         Assert.Equal((Phase.Running, Now), (status.Phase, status.StartTime));
         Assert.Equal((Node, pod.Metadata.Uid, pod.Status.ContainerStatuses[0].ContainerID), (status.NodeName, status.PodUid, status.ContainerId));
         Assert.Equal("registry.example/app:1", status.PodSpec!.Containers[0].Image);
-        AssertCondition(status.Conditions, ConditionTypes.Validated, ConditionStatus.True, ConditionReasons.Valid);
-        AssertCondition(status.Conditions, ConditionTypes.Ready, ConditionStatus.Unknown, ConditionReasons.CheckpointStarted);
+        ConditionAssert.Has(status.Conditions, ConditionTypes.Validated, ConditionStatus.True, ConditionReasons.Valid);
+        ConditionAssert.Has(status.Conditions, ConditionTypes.Ready, ConditionStatus.Unknown, ConditionReasons.CheckpointStarted);
         Assert.Empty(cluster.Agent.CheckpointCalls);
     }
 
@@ -92,8 +91,8 @@ public sealed class CheckpointPassTests : IAsyncLifetime
         Assert.Equal((Phase.Succeeded, Now, Now), (status.Phase, status.StartTime, status.CompletionTime));
         Assert.Equal(($"apps/web-1-{created.Metadata.Uid}", 4096L, "4.2.1"), (status.Location, status.SizeBytes, status.CriuVersion));
         Assert.Equal((3L, 20L, 30L), (status.Timings!.FreezeMilliseconds, status.Timings.DumpMilliseconds, status.Timings.TotalMilliseconds));
-        AssertCondition(status.Conditions, ConditionTypes.AgentReachable, ConditionStatus.True, ConditionReasons.AgentAnswered);
-        AssertCondition(status.Conditions, ConditionTypes.Ready, ConditionStatus.True, ConditionReasons.CheckpointSucceeded);
+        ConditionAssert.Has(status.Conditions, ConditionTypes.AgentReachable, ConditionStatus.True, ConditionReasons.AgentAnswered);
+        ConditionAssert.Has(status.Conditions, ConditionTypes.Ready, ConditionStatus.True, ConditionReasons.CheckpointSucceeded);
 
         // Assert: the pass run again is harmless.
         Assert.Equal(ReconcileResult.Done, again.Result);
@@ -122,8 +121,8 @@ public sealed class CheckpointPassTests : IAsyncLifetime
         var status = unreachable.Status!;
         Assert.Equal(Phase.Running, status.Phase);
         Assert.EndsWith("connection refused; retrying with backoff", status.Message);
-        AssertCondition(status.Conditions, ConditionTypes.AgentReachable, ConditionStatus.False, ConditionReasons.AgentUnavailable);
-        AssertCondition(status.Conditions, ConditionTypes.Ready, ConditionStatus.Unknown, ConditionReasons.CheckpointStarted);
+        ConditionAssert.Has(status.Conditions, ConditionTypes.AgentReachable, ConditionStatus.False, ConditionReasons.AgentUnavailable);
+        ConditionAssert.Has(status.Conditions, ConditionTypes.Ready, ConditionStatus.Unknown, ConditionReasons.CheckpointStarted);
         Assert.Single(await cluster.EventsAsync("web-1"), e => e is { Type: "Warning", Reason: ConditionReasons.AgentUnavailable });
 
         // Assert: the next attempt retries again, and writes nothing new.
@@ -152,13 +151,7 @@ public sealed class CheckpointPassTests : IAsyncLifetime
         Assert.Equal("web-1", Assert.Single(cluster.Agent.CheckpointCalls).ParentCheckpoint);
         Assert.Equal(Phase.Failed, failed.Status!.Phase);
         Assert.Contains("FailedPrecondition (FEATURE_UNAVAILABLE): feature mem_dirty_track", failed.Status.Message);
-        AssertCondition(failed.Status.Conditions, ConditionTypes.Ready, ConditionStatus.False, ConditionReasons.IncrementalNotSupported);
-        AssertCondition(failed.Status.Conditions, ConditionTypes.Validated, ConditionStatus.True, ConditionReasons.Valid);
-    }
-
-    private static void AssertCondition(IList<V1Condition>? conditions, string type, string status, string reason, long? generation = 1)
-    {
-        var condition = Assert.Single(conditions ?? [], c => c.Type == type);
-        Assert.Equal((status, reason, Now, generation), (condition.Status, condition.Reason, condition.LastTransitionTime, condition.ObservedGeneration));
+        ConditionAssert.Has(failed.Status.Conditions, ConditionTypes.Ready, ConditionStatus.False, ConditionReasons.IncrementalNotSupported);
+        ConditionAssert.Has(failed.Status.Conditions, ConditionTypes.Validated, ConditionStatus.True, ConditionReasons.Valid);
     }
 }

@@ -43,9 +43,9 @@ public sealed class RestorePassTests : IAsyncLifetime
         var status = waiting.Status!;
         Assert.Equal((Phase.Pending, Now, null), (status.Phase, status.StartTime, status.PodName));
         Assert.Equal("Checkpoint apps/web-1 has not succeeded yet", status.Message);
-        AssertCondition(status.Conditions, ConditionTypes.CheckpointReady, ConditionStatus.False, ConditionReasons.CheckpointNotSucceeded);
-        AssertCondition(status.Conditions, ConditionTypes.Ready, ConditionStatus.Unknown, ConditionReasons.CheckpointNotSucceeded);
-        Assert.Null(Conditions(waiting).FirstOrDefault(c => c.Type == ConditionTypes.PodReady));
+        ConditionAssert.Has(status.Conditions, ConditionTypes.CheckpointReady, ConditionStatus.False, ConditionReasons.CheckpointNotSucceeded);
+        ConditionAssert.Has(status.Conditions, ConditionTypes.Ready, ConditionStatus.Unknown, ConditionReasons.CheckpointNotSucceeded);
+        Assert.DoesNotContain(status.Conditions!, c => c.Type == ConditionTypes.PodReady);
         Assert.Empty(cluster.Agent.RestoreCalls);
 
         // Assert: the pass run again is harmless.
@@ -74,9 +74,9 @@ public sealed class RestorePassTests : IAsyncLifetime
         Assert.Equal(Node, pod.Spec.NodeName);
         var status = waiting.Status!;
         Assert.Equal((Phase.Running, "copy-1", Node), (status.Phase, status.PodName, status.NodeName));
-        AssertCondition(status.Conditions, ConditionTypes.CheckpointReady, ConditionStatus.True, ConditionReasons.CheckpointSucceeded);
-        AssertCondition(status.Conditions, ConditionTypes.PodReady, ConditionStatus.False, ConditionReasons.WaitingForPlaceholder);
-        AssertCondition(status.Conditions, ConditionTypes.Ready, ConditionStatus.Unknown, ConditionReasons.WaitingForPlaceholder);
+        ConditionAssert.Has(status.Conditions, ConditionTypes.CheckpointReady, ConditionStatus.True, ConditionReasons.CheckpointSucceeded);
+        ConditionAssert.Has(status.Conditions, ConditionTypes.PodReady, ConditionStatus.False, ConditionReasons.WaitingForPlaceholder);
+        ConditionAssert.Has(status.Conditions, ConditionTypes.Ready, ConditionStatus.Unknown, ConditionReasons.WaitingForPlaceholder);
         Assert.Equal(ConditionReasons.PodCreated, Assert.Single(await cluster.EventsAsync("copy-1")).Reason);
         Assert.Empty(cluster.Agent.RestoreCalls);
 
@@ -88,11 +88,8 @@ public sealed class RestorePassTests : IAsyncLifetime
     [Fact]
     public async Task Pass_Should_RestoreIntoTheRunningPlaceholder_AndBeDone_And_ASecondPassWritesNothing()
     {
-        // Arrange: the pod was created by an earlier pass, and its kubelet started the placeholder.
-        await cluster.SucceededCheckpointAsync("web-1", web);
-        var restore = await cluster.RestoreAsync("copy-1", CopyOnNode);
-        await cluster.PassAsync(cluster.Restores, "copy-1");
-        var placeholder = await cluster.Kubelet.StartAsync(await cluster.GetPodAsync("copy-1"));
+        // Arrange
+        var (restore, placeholder) = await PlaceholderRunsAsync();
 
         // Act
         var pass = await cluster.PassAsync(cluster.Restores, "copy-1");
@@ -112,9 +109,9 @@ public sealed class RestorePassTests : IAsyncLifetime
         Assert.Equal((40001, 1), (status.Pids!.Host, status.Pids.InNamespace));
         Assert.Equal((Now, Now), (status.CompletionTime, status.LastRestoreTime));
         Assert.Equal(placeholder.Status.ContainerStatuses[0].ContainerID, status.ContainerId);
-        AssertCondition(status.Conditions, ConditionTypes.PodReady, ConditionStatus.True, ConditionReasons.PlaceholderRunning);
-        AssertCondition(status.Conditions, ConditionTypes.AgentReachable, ConditionStatus.True, ConditionReasons.AgentAnswered);
-        AssertCondition(status.Conditions, ConditionTypes.Ready, ConditionStatus.True, ConditionReasons.RestoreSucceeded);
+        ConditionAssert.Has(status.Conditions, ConditionTypes.PodReady, ConditionStatus.True, ConditionReasons.PlaceholderRunning);
+        ConditionAssert.Has(status.Conditions, ConditionTypes.AgentReachable, ConditionStatus.True, ConditionReasons.AgentAnswered);
+        ConditionAssert.Has(status.Conditions, ConditionTypes.Ready, ConditionStatus.True, ConditionReasons.RestoreSucceeded);
         var restored = Assert.Single(pod.Status.Conditions, c => c.Type == CryoNames.RestoredCondition);
         Assert.Equal((ConditionStatus.True, ConditionReasons.Restored), (restored.Status, restored.Reason));
 
@@ -128,10 +125,7 @@ public sealed class RestorePassTests : IAsyncLifetime
     public async Task Pass_Should_FailTheRestore_AndKeepThePodNotReady_When_TheAgentRefuses_And_ASecondPassWritesNothing()
     {
         // Arrange
-        await cluster.SucceededCheckpointAsync("web-1", web);
-        await cluster.RestoreAsync("copy-1", CopyOnNode);
-        await cluster.PassAsync(cluster.Restores, "copy-1");
-        await cluster.Kubelet.StartAsync(await cluster.GetPodAsync("copy-1"));
+        await PlaceholderRunsAsync();
         cluster.Agent.Failure = (agent, method) => new AgentOperationFailedException(agent, method, StatusCode.FailedPrecondition, ErrorReason.CriuFailed,
             "criu restore failed with exit code 1", null);
 
@@ -148,7 +142,7 @@ public sealed class RestorePassTests : IAsyncLifetime
         Assert.Equal((Phase.Failed, Now), (status.Phase, status.CompletionTime));
         Assert.Contains("Pod copy-1 is kept for kubectl logs and describe but not Ready", status.Message);
         Assert.Contains("FailedPrecondition (CRIU_FAILED): criu restore failed with exit code 1", status.Message);
-        AssertCondition(status.Conditions, ConditionTypes.Ready, ConditionStatus.False, ConditionReasons.RestoreFailed);
+        ConditionAssert.Has(status.Conditions, ConditionTypes.Ready, ConditionStatus.False, ConditionReasons.RestoreFailed);
         var restored = Assert.Single(pod.Status.Conditions, c => c.Type == CryoNames.RestoredCondition);
         Assert.Equal((ConditionStatus.False, ConditionReasons.RestoreFailed), (restored.Status, restored.Reason));
         Assert.Single(await cluster.EventsAsync("copy-1"), e => e is { Type: "Warning", Reason: ConditionReasons.RestoreFailed });
@@ -164,10 +158,7 @@ public sealed class RestorePassTests : IAsyncLifetime
     {
         // Arrange: the placeholder runs on a node without an agent.
         cluster.Locator.Nodes.Clear();
-        await cluster.SucceededCheckpointAsync("web-1", web);
-        await cluster.RestoreAsync("copy-1", CopyOnNode);
-        await cluster.PassAsync(cluster.Restores, "copy-1");
-        await cluster.Kubelet.StartAsync(await cluster.GetPodAsync("copy-1"));
+        await PlaceholderRunsAsync();
 
         // Act
         var pass = await cluster.PassAsync(cluster.Restores, "copy-1");
@@ -179,17 +170,18 @@ public sealed class RestorePassTests : IAsyncLifetime
         Assert.Equal(["PATCH pods/copy-1/status", "PUT restores/copy-1/status"], pass.Writes);
         Assert.Equal(Phase.Running, unreachable.Status!.Phase);
         Assert.StartsWith($"no ready agent pod (selector app.kubernetes.io/component=agent in namespace cryo-system) runs on node {Node}", unreachable.Status.Message);
-        AssertCondition(unreachable.Status.Conditions, ConditionTypes.AgentReachable, ConditionStatus.False, ConditionReasons.AgentNotFound);
+        ConditionAssert.Has(unreachable.Status.Conditions, ConditionTypes.AgentReachable, ConditionStatus.False, ConditionReasons.AgentNotFound);
         Assert.Equal(ReconcileResult.Retry, again.Result);
         Assert.Empty(again.Writes);
         Assert.Empty(cluster.Agent.RestoreCalls);
     }
 
-    private static IEnumerable<V1Condition> Conditions(Restore restore) => restore.Status?.Conditions ?? [];
-
-    private static void AssertCondition(IList<V1Condition>? conditions, string type, string status, string reason)
+    /// <summary>Restore copy-1 of a Succeeded web-1: an earlier pass created its pod, whose kubelet started the placeholder.</summary>
+    private async Task<(Restore Restore, V1Pod Placeholder)> PlaceholderRunsAsync()
     {
-        var condition = Assert.Single(conditions ?? [], c => c.Type == type);
-        Assert.Equal((status, reason, Now, (long?)1), (condition.Status, condition.Reason, condition.LastTransitionTime, condition.ObservedGeneration));
+        await cluster.SucceededCheckpointAsync("web-1", web);
+        var restore = await cluster.RestoreAsync("copy-1", CopyOnNode);
+        await cluster.PassAsync(cluster.Restores, "copy-1");
+        return (restore, await cluster.Kubelet.StartAsync(await cluster.GetPodAsync("copy-1")));
     }
 }
