@@ -4,7 +4,7 @@ using k8s.Models;
 namespace Cryo.Api;
 
 /// <summary>What the operator observed and did for a Checkpoint.</summary>
-public sealed class CheckpointStatus
+public sealed class CheckpointStatus : IConditionedStatus
 {
     /// <summary>Lifecycle phase, one of <see cref="Api.Phase"/>.</summary>
     [JsonPropertyName("phase")]

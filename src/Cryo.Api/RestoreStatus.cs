@@ -4,7 +4,7 @@ using k8s.Models;
 namespace Cryo.Api;
 
 /// <summary>What the operator observed and did for a Restore.</summary>
-public sealed class RestoreStatus
+public sealed class RestoreStatus : IConditionedStatus
 {
     /// <summary>Lifecycle phase, one of <see cref="Api.Phase"/>.</summary>
     [JsonPropertyName("phase")]

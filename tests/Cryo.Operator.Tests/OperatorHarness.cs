@@ -136,6 +136,14 @@ public sealed class OperatorHarness : IAsyncDisposable
         return found!;
     }
 
+    /// <summary>Waits until operator-1 has reconciled Restore <paramref name="name"/> again (a periodic resync reads it).</summary>
+    public async Task ResyncedAsync(string name)
+    {
+        int Reads() => Api.Requests.Count(r => r.Method == "GET" && r.Path.EndsWith($"/restores/{name}") && r.Client == "operator-1");
+        var before = Reads();
+        await Eventually.TrueAsync(() => Reads() > before, $"a resync reconciles Restore {name} again");
+    }
+
     public async Task<List<Corev1Event>> EventsAsync(string objectName, string ns = Ns) =>
         (await Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: $"involvedObject.name={objectName}")).Items.ToList();
 

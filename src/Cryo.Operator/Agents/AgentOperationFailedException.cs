@@ -1,3 +1,4 @@
+using Cryo.Contracts.Agent.V1;
 using Grpc.Core;
 
 namespace Cryo.Operator.Agents;
@@ -7,15 +8,15 @@ namespace Cryo.Operator.Agents;
 /// <see cref="MaySucceedLater"/>: a timeout or a full store can pass.
 /// </summary>
 public sealed class AgentOperationFailedException(
-    AgentEndpoint agent, string method, StatusCode code, string? reason, string detail, string? criuLog)
-    : Exception($"{method} on node {agent.NodeName} failed: {code}{(reason is null ? "" : $" ({reason})")}: {detail}" +
+    AgentEndpoint agent, string method, StatusCode code, ErrorReason reason, string detail, string? criuLog)
+    : Exception($"{method} on node {agent.NodeName} failed: {code}{(reason is ErrorReason.Unspecified ? "" : $" ({AgentErrorReasons.NameOf(reason)})")}: {detail}" +
                 (string.IsNullOrEmpty(criuLog) ? "" : $"\nCRIU log:\n{criuLog}"))
 {
     /// <summary>The gRPC status code.</summary>
     public StatusCode Code { get; } = code;
 
-    /// <summary>The google.rpc.ErrorInfo reason (an ErrorReason name such as CRIU_FAILED), when the agent sent one.</summary>
-    public string? Reason { get; } = reason;
+    /// <summary>Why, as the agent's google.rpc.ErrorInfo named it (CRIU_FAILED, say); <see cref="ErrorReason.Unspecified"/> when it named none this operator knows.</summary>
+    public ErrorReason Reason { get; } = reason;
 
     /// <summary>The status detail message.</summary>
     public string Detail { get; } = detail;

@@ -47,7 +47,7 @@ public sealed class GrpcAgentClient : IAgentClient, IDisposable
                 }
             }
 
-            throw new AgentOperationFailedException(agent, "Checkpoint", StatusCode.Internal, null, "the stream ended without a result", null);
+            throw new AgentOperationFailedException(agent, "Checkpoint", StatusCode.Internal, ErrorReason.Unspecified, "the stream ended without a result", null);
         }, cancellationToken);
 
     /// <inheritdoc/>
@@ -79,30 +79,30 @@ public sealed class GrpcAgentClient : IAgentClient, IDisposable
         try
         {
             var result = await call(client);
-            metrics.AgentCalls.WithLabels(method, nameof(StatusCode.OK)).Inc();
+            metrics.AgentCallFinished(method, StatusCode.OK);
             return result;
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
         {
-            metrics.AgentCalls.WithLabels(method, e.StatusCode.ToString()).Inc();
+            metrics.AgentCallFinished(method, e.StatusCode);
             throw new OperationCanceledException($"{method} on node {agent.NodeName} cancelled", e, cancellationToken);
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Aborted || e.Status.DebugException is HttpRequestException)
         {
             // A call that never reached the agent (refused connection, failed TLS handshake) is worth retrying.
-            metrics.AgentCalls.WithLabels(method, nameof(StatusCode.Unavailable)).Inc();
+            metrics.AgentCallFinished(method, StatusCode.Unavailable);
             throw new AgentUnavailableException(agent, method, e);
         }
         catch (RpcException e)
         {
-            metrics.AgentCalls.WithLabels(method, e.StatusCode.ToString()).Inc();
+            metrics.AgentCallFinished(method, e.StatusCode);
             var info = e.GetRpcStatus()?.GetDetail<ErrorInfo>();
             var log = info?.Metadata.TryGetValue("log", out var l) == true ? l : null;
-            throw new AgentOperationFailedException(agent, method, e.StatusCode, info?.Reason, e.Status.Detail, log);
+            throw new AgentOperationFailedException(agent, method, e.StatusCode, AgentErrorReasons.Parse(info?.Reason), e.Status.Detail, log);
         }
         catch (HttpRequestException e)
         {
-            metrics.AgentCalls.WithLabels(method, nameof(StatusCode.Unavailable)).Inc();
+            metrics.AgentCallFinished(method, StatusCode.Unavailable);
             throw new AgentUnavailableException(agent, method, e);
         }
     }

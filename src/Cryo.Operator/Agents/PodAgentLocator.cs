@@ -1,3 +1,4 @@
+using Cryo.Api;
 using Cryo.Operator.Configuration;
 using k8s;
 using k8s.Models;
@@ -31,5 +32,5 @@ public sealed class PodAgentLocator(IKubernetes client, IOptions<OperatorOptions
         pod.Metadata.DeletionTimestamp is null &&
         pod.Status?.Phase == "Running" &&
         !string.IsNullOrEmpty(pod.Status.PodIP) &&
-        pod.Status.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true;
+        pod.Status.Conditions?.Any(c => c.Type == "Ready" && c.Status == ConditionStatus.True) == true;
 }

@@ -46,7 +46,12 @@ public static class OperatorApp
         services.AddSingleton<EventRecorder>();
         services.AddSingleton<IAgentLocator, PodAgentLocator>();
         services.AddSingleton<IAgentClient, GrpcAgentClient>();
+        services.AddSingleton<CheckpointValidator>();
+        services.AddSingleton<CheckpointFinalizer>();
         services.AddSingleton<CheckpointReconciler>();
+        services.AddSingleton<RestoreDispatcher>();
+        services.AddSingleton<RestoreRecorder>();
+        services.AddSingleton<RestoreFollower>();
         services.AddSingleton<RestoreReconciler>();
         services.AddSingleton<LeaseElection>();
         services.AddSingleton<OperatorState>();

@@ -3,7 +3,7 @@ using k8s;
 
 namespace Cryo.Operator.KubernetesApi;
 
-/// <summary>Clients of the two custom resources, built once over the shared Kubernetes client.</summary>
+/// <summary>Clients of what the reconcilers read and write, built once over the shared Kubernetes client.</summary>
 public sealed class CryoResources(IKubernetes client)
 {
     /// <summary>Checkpoints.</summary>
@@ -11,4 +11,7 @@ public sealed class CryoResources(IKubernetes client)
 
     /// <summary>Restores.</summary>
     public CustomResourceClient<Restore, RestoreList> Restores { get; } = new(client, Restore.Plural);
+
+    /// <summary>Pods: the ones checkpointed, and the targets of Restores.</summary>
+    public PodClient Pods { get; } = new(client);
 }

@@ -1,24 +1,30 @@
+using System.Text.Json;
+using Grpc.Core;
 using Prometheus;
 
 namespace Cryo.Operator.Metrics;
 
 /// <summary>
 /// The operator's instruments, created in an injected registry so that each test (and each replica in a
-/// test) has its own. Labels stay low-cardinality: kinds, results, phases, gRPC codes; never names.
+/// test) has its own. Labels stay low-cardinality: kinds, results, phases, gRPC codes; never names. Result labels
+/// are spelled as the agent spells its own: lowercase, <c>ok</c> or the gRPC status code in snake case.
 /// </summary>
 public sealed class OperatorMetrics
 {
+    private readonly Counter agentCalls;
+
     /// <summary>Creates the instruments in <paramref name="registry"/>.</summary>
     public OperatorMetrics(CollectorRegistry registry)
     {
         Registry = registry;
         var factory = Prometheus.Metrics.WithCustomRegistry(registry);
-        Reconciles = factory.CreateCounter("cryo_operator_reconciles_total", "Reconcile passes by kind and result.", "kind", "result");
+        Reconciles = factory.CreateCounter("cryo_operator_reconciles_total", "Reconcile passes by kind and result (done, continue, wait, retry, error, cancelled).", "kind", "result");
         ReconcileDuration = factory.CreateHistogram("cryo_operator_reconcile_duration_seconds", "Duration of reconcile passes.",
             new HistogramConfiguration { LabelNames = ["kind"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
         QueueDepth = factory.CreateGauge("cryo_operator_queue_depth", "Keys waiting in the work queue.", "kind");
         Objects = factory.CreateGauge("cryo_operator_objects", "Objects known to the operator by kind and phase.", "kind", "phase");
-        AgentCalls = factory.CreateCounter("cryo_operator_agent_calls_total", "Calls to node agents by method and gRPC status code.", "method", "code");
+        agentCalls = factory.CreateCounter("cryo_operator_agent_calls_total",
+            "Calls to node agents by method and result (a gRPC status code name, ok on success).", "method", "code");
         IsLeader = factory.CreateGauge("cryo_operator_is_leader", "1 while this replica holds the leader Lease.");
         WatchRestarts = factory.CreateCounter("cryo_operator_watch_restarts_total", "Watches reopened, by kind and cause (timeout, gone, error).", "kind", "cause");
     }
@@ -38,12 +44,19 @@ public sealed class OperatorMetrics
     /// <summary>Known objects by kind and phase.</summary>
     public Gauge Objects { get; }
 
-    /// <summary>Agent calls by method and code.</summary>
-    public Counter AgentCalls { get; }
 
     /// <summary>1 on the leader.</summary>
     public Gauge IsLeader { get; }
 
     /// <summary>Reopened watches by kind and cause.</summary>
     public Counter WatchRestarts { get; }
+
+    /// <summary>Counts one call to an agent that ended with <paramref name="code"/>.</summary>
+    public void AgentCallFinished(string method, StatusCode code) => agentCalls.WithLabels(method, CodeLabel(code)).Inc();
+
+    /// <summary>
+    /// The label of a gRPC status code, as the agent's <c>cryo_agent_operations_total{result}</c> has it: <c>ok</c>,
+    /// <c>unavailable</c>, <c>deadline_exceeded</c>, … (the code's canonical name, lowercase).
+    /// </summary>
+    public static string CodeLabel(StatusCode code) => JsonNamingPolicy.SnakeCaseLower.ConvertName(code.ToString());
 }

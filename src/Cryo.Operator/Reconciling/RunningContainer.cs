@@ -13,4 +13,10 @@ public sealed record RunningContainer(V1Pod Pod, string ContainerName, string Co
 
     /// <summary>The node the pod runs on.</summary>
     public string NodeName => Pod.Spec.NodeName;
+
+    /// <summary>The container's status, as read with the pod.</summary>
+    public V1ContainerStatus? Status => Pod.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == ContainerName);
+
+    /// <summary>The restartCount of the container's run, as read with the pod: which run this is.</summary>
+    public int RestartCount => Status?.RestartCount ?? 0;
 }

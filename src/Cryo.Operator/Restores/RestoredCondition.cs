@@ -10,7 +10,7 @@ namespace Cryo.Operator.Restores;
 /// readiness gate of that name is Ready only while it is True; the operator writes it on such pods only, and only
 /// when it differs from what the pod shows (the kubelet owns the pod's other conditions).
 /// </summary>
-/// <param name="Status">"True" or "False".</param>
+/// <param name="Status"><see cref="ConditionStatus.True"/> or <see cref="ConditionStatus.False"/>.</param>
 /// <param name="Reason">A reason from <see cref="ConditionReasons"/>.</param>
 /// <param name="Message">What happened, in words.</param>
 public sealed record RestoredCondition(string Status, string Reason, string Message)
@@ -19,10 +19,10 @@ public sealed record RestoredCondition(string Status, string Reason, string Mess
     private const int MaxMessageLength = 1024;
 
     /// <summary>The restore into the current run succeeded.</summary>
-    public static RestoredCondition Restored(string message) => new("True", ConditionReasons.Restored, Shorten(message));
+    public static RestoredCondition Restored(string message) => new(ConditionStatus.True, ConditionReasons.Restored, Shorten(message));
 
     /// <summary>The current run holds no restored application, for <paramref name="reason"/>.</summary>
-    public static RestoredCondition NotRestored(string reason, string message) => new("False", reason, Shorten(message));
+    public static RestoredCondition NotRestored(string reason, string message) => new(ConditionStatus.False, reason, Shorten(message));
 
     /// <summary>Whether <paramref name="pod"/> declares the readiness gate, so that its readiness waits for the condition.</summary>
     public static bool IsGateOf(V1Pod pod) => pod.Spec?.ReadinessGates?.Any(g => g.ConditionType == CryoNames.RestoredCondition) == true;

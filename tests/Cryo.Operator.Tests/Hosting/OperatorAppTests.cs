@@ -35,7 +35,7 @@ public sealed class OperatorAppTests
         Assert.Contains("cryo_operator_reconciles_total{kind=\"Checkpoint\",result=\"done\"}", metrics);
         Assert.Contains("cryo_operator_reconcile_duration_seconds_bucket{kind=\"Checkpoint\"", metrics);
         Assert.Contains("cryo_operator_queue_depth{kind=\"Checkpoint\"}", metrics);
-        Assert.Contains("cryo_operator_agent_calls_total{method=\"Checkpoint\",code=\"OK\"} 1", metrics);
+        Assert.Contains("cryo_operator_agent_calls_total{method=\"Checkpoint\",code=\"ok\"} 1", metrics);
     }
 
     [Fact]

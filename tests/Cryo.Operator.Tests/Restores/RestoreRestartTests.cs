@@ -42,7 +42,7 @@ public sealed class RestoreRestartTests : IAsyncLifetime
         // Act: the restored application exits 3; the kubelet restarts the container as the placeholder.
         var restarted = await cluster.Kubelet.RestartContainerAsync(OperatorHarness.Ns, "copy-1", "app", 3, "Error");
         var done = await cluster.WaitForRestoreAsync("copy-1", r => r.Status?.RestoreCount == 2, "restored again");
-        await ResyncedAsync("copy-1");
+        await cluster.ResyncedAsync("copy-1");
 
         // Assert: one more agent operation, for the new run, and status describes it.
         var calls = Agent.RestoreCalls.ToList();
@@ -134,7 +134,7 @@ public sealed class RestoreRestartTests : IAsyncLifetime
         await cluster.Kubelet.EndContainerAsync(OperatorHarness.Ns, "copy-1", "app", exitCode, reason);
         var done = await cluster.WaitForRestoreAsync("copy-1",
             r => r.Status?.Conditions?.Any(c => c is { Type: ConditionTypes.PodReady, Status: "False" }) == true, "the pod's end is recorded");
-        await ResyncedAsync("copy-1");
+        await cluster.ResyncedAsync("copy-1");
 
         // Assert
         Assert.Equal("Never", pod.Spec.RestartPolicy);
@@ -193,8 +193,8 @@ public sealed class RestoreRestartTests : IAsyncLifetime
         // Act
         await cluster.Kubelet.RestartContainerAsync(OperatorHarness.Ns, "copy-1", "app", 0, "Completed");
         var done = await cluster.WaitForRestoreAsync("copy-1", r => r.Status?.Phase == Phase.Failed, "failed");
-        await ResyncedAsync("copy-1");
-        await ResyncedAsync("copy-1");
+        await cluster.ResyncedAsync("copy-1");
+        await cluster.ResyncedAsync("copy-1");
 
         // Assert: one attempt into the new run, the agent's answer in status and in one Warning.
         Assert.Single(Agent.RestoreCalls, c => c.OperationId == $"{restore.Metadata.Uid}-1");
@@ -222,8 +222,8 @@ public sealed class RestoreRestartTests : IAsyncLifetime
         // Act
         await cluster.Kubelet.RestartContainerAsync(OperatorHarness.Ns, "copy-1", "app", 1, "Error");
         var done = await cluster.WaitForRestoreAsync("copy-1", r => r.Status?.Phase == Phase.Failed, "failed");
-        await ResyncedAsync("copy-1");
-        await ResyncedAsync("copy-1");
+        await cluster.ResyncedAsync("copy-1");
+        await cluster.ResyncedAsync("copy-1");
 
         // Assert: three attempts, no more; the last Warning says so.
         Assert.Equal(3, Agent.RestoreCalls.Count(c => c.OperationId == $"{restore.Metadata.Uid}-1"));
@@ -245,7 +245,7 @@ public sealed class RestoreRestartTests : IAsyncLifetime
         await cluster.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Checkpoint.Plural, "web-1");
         await Eventually.TrueAsync(async () => (await cluster.Client.CustomObjects.ListNamespacedCustomObjectAsync<CheckpointList>(
             CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Checkpoint.Plural)).Items.All(c => c.Metadata.Name != "web-1"), "the Checkpoint is gone");
-        await ResyncedAsync("copy-1");
+        await cluster.ResyncedAsync("copy-1");
         var stillRunning = await cluster.GetRestoreAsync("copy-1");
 
         // Act
@@ -269,7 +269,7 @@ public sealed class RestoreRestartTests : IAsyncLifetime
 
         // Act
         await cluster.Kubelet.RestartContainerAsync(OperatorHarness.Ns, "receiver", "app", 1, "Error");
-        await ResyncedAsync("into-receiver");
+        await cluster.ResyncedAsync("into-receiver");
 
         // Assert
         Assert.Single(Agent.RestoreCalls);
@@ -286,13 +286,5 @@ public sealed class RestoreRestartTests : IAsyncLifetime
         Assert.Equal(Phase.Succeeded, done.Status!.Phase);
         Assert.Equal((1, 0), (done.Status.RestoreCount, done.Status.ContainerRestartCount));
         return (created, done);
-    }
-
-    /// <summary>Waits until the operator has reconciled <paramref name="name"/> again (a periodic resync reads it).</summary>
-    private async Task ResyncedAsync(string name)
-    {
-        int Reads() => cluster.Api.Requests.Count(r => r.Method == "GET" && r.Path.EndsWith($"/restores/{name}") && r.Client == "operator-1");
-        var before = Reads();
-        await Eventually.TrueAsync(() => Reads() > before, $"a resync reconciles Restore {name} again");
     }
 }

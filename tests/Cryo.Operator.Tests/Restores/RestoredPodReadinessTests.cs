@@ -152,7 +152,7 @@ public sealed class RestoredPodReadinessTests : IAsyncLifetime
         var restarted = await cluster.Kubelet.SyncAsync(OperatorHarness.Ns, "receiver");
         await cluster.CreateRestoreAsync("into-receiver-2", new RestoreSpec { CheckpointName = "web-1", ExistingPod = new ExistingPodTarget { Name = "receiver" } });
         await cluster.WaitForRestoreAsync("into-receiver-2", r => r.Status?.Phase == Phase.Succeeded, "restored into the new run");
-        await ResyncedAsync("into-receiver");
+        await cluster.ResyncedAsync("into-receiver");
         var restoredAgain = await cluster.Kubelet.SyncAsync(OperatorHarness.Ns, "receiver");
 
         // Assert: not Ready before, Ready once restored, not Ready after the restart, Ready after the second Restore,
@@ -178,7 +178,7 @@ public sealed class RestoredPodReadinessTests : IAsyncLifetime
         await cluster.CreateRestoreAsync("into-receiver", new RestoreSpec { CheckpointName = "web-1", ExistingPod = new ExistingPodTarget { Name = "receiver" } });
         await cluster.WaitForRestoreAsync("into-receiver", r => r.Status?.Phase == Phase.Succeeded, "restored");
         await cluster.Kubelet.RestartContainerAsync(OperatorHarness.Ns, "receiver", "app", 1, "Error");
-        await ResyncedAsync("into-receiver");
+        await cluster.ResyncedAsync("into-receiver");
         var pod = await cluster.Kubelet.SyncAsync(OperatorHarness.Ns, "receiver");
 
         // Assert: the operator never wrote the pod's status; its readiness is its containers'.
@@ -200,13 +200,5 @@ public sealed class RestoredPodReadinessTests : IAsyncLifetime
         await cluster.Kubelet.StartRestorePodAsync(OperatorHarness.Ns, name, Eventually.DefaultTimeout);
         await cluster.WaitForRestoreAsync(name, r => r.Status?.Phase == Phase.Succeeded, "succeeded");
         Assert.Equal("True", ReadyOf(await cluster.Kubelet.SyncAsync(OperatorHarness.Ns, name)).Status);
-    }
-
-    /// <summary>Waits until the operator has reconciled <paramref name="name"/> again (a periodic resync reads it).</summary>
-    private async Task ResyncedAsync(string name)
-    {
-        int Reads() => cluster.Api.Requests.Count(r => r.Method == "GET" && r.Path.EndsWith($"/restores/{name}") && r.Client == "operator-1");
-        var before = Reads();
-        await Eventually.TrueAsync(() => Reads() > before, $"a resync reconciles Restore {name} again");
     }
 }

@@ -1,0 +1,67 @@
+using Cryo.Contracts.Agent.V1;
+using Cryo.Operator.Agents;
+
+namespace Cryo.Operator.Tests.Reconciling;
+
+/// <summary>
+/// A hand-written <see cref="IAgentClient"/> for single reconcile passes: it records every request and answers at
+/// once, with a fixed result or with the exception <see cref="Failure"/> makes for the call (as the real client
+/// would throw it). It lives here, beside <see cref="SinglePassHarness"/>, not in Agents/: hack/bench/operator compiles
+/// Agents/*.cs into a project without the operator.
+/// </summary>
+public sealed class ScriptedAgentClient : IAgentClient
+{
+    /// <summary>Every Checkpoint request.</summary>
+    public List<CheckpointRequest> CheckpointCalls { get; } = [];
+
+    /// <summary>Every Restore request.</summary>
+    public List<RestoreRequest> RestoreCalls { get; } = [];
+
+    /// <summary>Every DeleteCheckpoint request.</summary>
+    public List<DeleteCheckpointRequest> DeleteCalls { get; } = [];
+
+    /// <summary>While set, every call fails with the exception it returns for the agent and method called.</summary>
+    public Func<AgentEndpoint, string, Exception>? Failure { get; set; }
+
+    /// <inheritdoc/>
+    public Task<CheckpointResult> CheckpointAsync(AgentEndpoint agent, CheckpointRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        CheckpointCalls.Add(request);
+        return Answer(agent, "Checkpoint", () => new CheckpointResult
+        {
+            Checkpoint = new CheckpointRef { Namespace = request.Namespace, Name = request.Name },
+            Location = $"{request.Namespace}/{request.Name}-{request.OperationId}",
+            SizeBytes = 4096,
+            CriuVersion = "4.2.1",
+            NodeName = agent.NodeName,
+            OperationId = request.OperationId,
+            ProcessCount = 1,
+            Timings = new CheckpointTimings { FreezeMs = 3, DumpMs = 20, TotalMs = 30 },
+        });
+    }
+
+    /// <inheritdoc/>
+    public Task<RestoreResponse> RestoreAsync(AgentEndpoint agent, RestoreRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        RestoreCalls.Add(request);
+        return Answer(agent, "Restore", () => new RestoreResponse
+        {
+            HostPid = 40001,
+            NamespacePid = 1,
+            NodeName = agent.NodeName,
+            Checkpoint = request.Checkpoint,
+            OperationId = request.OperationId,
+            Timings = new RestoreTimings { VerifyMs = 1, RestoreMs = 10, TotalMs = 12 },
+        });
+    }
+
+    /// <inheritdoc/>
+    public Task<DeleteCheckpointResponse> DeleteCheckpointAsync(AgentEndpoint agent, DeleteCheckpointRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        DeleteCalls.Add(request);
+        return Answer(agent, "DeleteCheckpoint", () => new DeleteCheckpointResponse { Deleted = true, FreedBytes = 4096 });
+    }
+
+    private Task<T> Answer<T>(AgentEndpoint agent, string method, Func<T> result) =>
+        Failure is { } failure ? Task.FromException<T>(failure(agent, method)) : Task.FromResult(result());
+}

@@ -1,0 +1,145 @@
+using Cryo.Api;
+using Cryo.Operator.Agents;
+using Cryo.Operator.Checkpoints;
+using Cryo.Operator.Configuration;
+using Cryo.Operator.Hosting;
+using Cryo.Operator.Queue;
+using Cryo.Operator.Reconciling;
+using Cryo.Operator.Restores;
+using Cryo.Operator.Tests.ApiServer;
+using Cryo.Operator.Tests.Cluster;
+using k8s;
+using k8s.Models;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Cryo.Operator.Tests.Reconciling;
+
+/// <summary>
+/// Runs single reconcile passes by hand: the reconcilers as <see cref="OperatorApp"/> wires them (never started: no
+/// watches, queues or workers), over the loopback API server, with a hand-written agent client and locator and a
+/// clock that stands still. The test puts objects in the API server, runs one pass, and asserts on the result, the
+/// status and the writes the pass made.
+/// </summary>
+public sealed class SinglePassHarness : IAsyncDisposable
+{
+    public const string Ns = "apps";
+    public const string Node = "node-1";
+    private const string OperatorClient = "operator";
+
+    private readonly WebApplication app;
+
+    private SinglePassHarness(TestApiServer api, WebApplication app, ScriptedAgentClient agent, FixedAgentLocator locator)
+    {
+        Api = api;
+        this.app = app;
+        Agent = agent;
+        Locator = locator;
+        Client = api.CreateClient("test");
+        Kubelet = new FakeKubelet(Client);
+    }
+
+    /// <summary>The time every pass sees (whole seconds, as the API server keeps timestamps).</summary>
+    public static DateTime Now { get; } = new(2025, 6, 1, 12, 0, 0, DateTimeKind.Utc);
+
+    public TestApiServer Api { get; }
+
+    /// <summary>The test's own client (its requests are not the operator's).</summary>
+    public Kubernetes Client { get; }
+
+    public FakeKubelet Kubelet { get; }
+
+    public ScriptedAgentClient Agent { get; }
+
+    /// <summary>Agents run on <see cref="Node"/> only.</summary>
+    public FixedAgentLocator Locator { get; }
+
+    public OperatorOptions Settings => app.Services.GetRequiredService<IOptions<OperatorOptions>>().Value;
+
+    public CheckpointReconciler Checkpoints => app.Services.GetRequiredService<CheckpointReconciler>();
+
+    public RestoreReconciler Restores => app.Services.GetRequiredService<RestoreReconciler>();
+
+    public static async Task<SinglePassHarness> StartAsync()
+    {
+        var api = await TestApiServer.StartAsync();
+        var agent = new ScriptedAgentClient();
+        var locator = new FixedAgentLocator { Nodes = { Node } };
+        var app = OperatorApp.Build([], builder =>
+        {
+            builder.Logging.ClearProviders();
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Operator:Tls:Enabled"] = "false",
+                ["Operator:PlaceholderImage"] = "cryo/agent:test",
+                ["Operator:LeaderElection:Enabled"] = "false",
+            });
+            builder.Services.AddSingleton<IKubernetes>(api.CreateClient(OperatorClient));
+            builder.Services.AddSingleton<TimeProvider>(new FixedClock(Now));
+            builder.Services.AddSingleton<IAgentClient>(agent);
+            builder.Services.AddSingleton<IAgentLocator>(locator);
+        });
+        return new SinglePassHarness(api, app, agent, locator);
+    }
+
+    /// <summary>Runs one pass of <paramref name="reconciler"/> over <paramref name="name"/>, recording the operator's writes.</summary>
+    public async Task<ReconcilePass> PassAsync(IReconciler reconciler, string name)
+    {
+        var before = Api.Requests.Count;
+        var result = await reconciler.ReconcileAsync(new ObjectKey(Ns, name), CancellationToken.None);
+        return new ReconcilePass(result, Api.Requests.Skip(before).Where(r => r.Client == OperatorClient && r.Method != "GET").ToList());
+    }
+
+    /// <summary>Creates a Checkpoint, and gives it <paramref name="status"/> as an earlier pass would have written it.</summary>
+    public async Task<Checkpoint> CheckpointAsync(string name, CheckpointSpec spec, CheckpointStatus? status = null)
+    {
+        var created = await Client.CustomObjects.CreateNamespacedCustomObjectAsync<Checkpoint>(
+            new Checkpoint { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns }, Spec = spec },
+            CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural);
+        if (status is null)
+        {
+            return created;
+        }
+
+        created.Status = status;
+        return await Client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<Checkpoint>(created, CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, name);
+    }
+
+    /// <summary>A Checkpoint of container app of <paramref name="pod"/> that Succeeded, as the Checkpoint reconciler records it.</summary>
+    public Task<Checkpoint> SucceededCheckpointAsync(string name, V1Pod pod) =>
+        CheckpointAsync(name, new CheckpointSpec { PodName = pod.Metadata.Name }, new CheckpointStatus
+        {
+            Phase = Phase.Succeeded,
+            NodeName = pod.Spec.NodeName,
+            PodUid = pod.Metadata.Uid,
+            ContainerId = pod.Status.ContainerStatuses[0].ContainerID,
+            PodSpec = pod.Spec,
+            Location = $"{Ns}/{name}",
+        });
+
+    public Task<Restore> RestoreAsync(string name, RestoreSpec spec) =>
+        Client.CustomObjects.CreateNamespacedCustomObjectAsync<Restore>(
+            new Restore { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns }, Spec = spec },
+            CryoNames.Group, CryoNames.Version, Ns, Restore.Plural);
+
+    public Task<Checkpoint> GetCheckpointAsync(string name) =>
+        Client.CustomObjects.GetNamespacedCustomObjectAsync<Checkpoint>(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, name);
+
+    public Task<Restore> GetRestoreAsync(string name) =>
+        Client.CustomObjects.GetNamespacedCustomObjectAsync<Restore>(CryoNames.Group, CryoNames.Version, Ns, Restore.Plural, name);
+
+    public Task<V1Pod> GetPodAsync(string name) => Client.CoreV1.ReadNamespacedPodAsync(name, Ns);
+
+    public async Task<List<Corev1Event>> EventsAsync(string objectName) =>
+        (await Client.CoreV1.ListNamespacedEventAsync(Ns, fieldSelector: $"involvedObject.name={objectName}")).Items.ToList();
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.DisposeAsync();
+        Client.Dispose();
+        await Api.DisposeAsync();
+    }
+}
