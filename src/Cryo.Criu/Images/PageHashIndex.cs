@@ -13,7 +13,7 @@ namespace Cryo.Criu.Images;
 /// Stored as Cryo's own protobuf message (<c>Images/Protos/page_hash_index.proto</c>, not a CRIU image): for 1 GiB
 /// of memory about 8.5 MiB (32 bytes of SHA-256 and ~2 bytes of address per 4 KiB page). Each pagemap's entry
 /// carries the SHA-256 of that pagemap image as stored, so an index that no longer matches its images is noticed
-/// (<c>IncrementalRewriter</c> refuses it) instead of producing an increment that restores wrong memory.
+/// (<see cref="IncrementalRewriter"/> refuses it) instead of producing an increment that restores wrong memory.
 /// </remarks>
 public sealed class PageHashIndex
 {
@@ -71,7 +71,7 @@ public sealed class PageHashIndex
     /// <summary>
     /// Hashes every page <paramref name="imagesDirectory"/> resolves: its present pages, and for an increment the
     /// pages it keeps in its parents (read through its <c>parent</c> links). Reads every page once: for a fresh full
-    /// dump that is the cost of the first index; increments get theirs from <c>IncrementalRewriter</c>.
+    /// dump that is the cost of the first index; increments get theirs from <see cref="IncrementalRewriter"/>.
     /// </summary>
     /// <param name="imagesDirectory">A complete images directory.</param>
     /// <param name="hasher">The page hash; <c>null</c> for <see cref="Sha256PageHasher"/>.</param>
