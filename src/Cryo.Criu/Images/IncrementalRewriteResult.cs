@@ -1,6 +1,6 @@
 namespace Cryo.Criu.Images;
 
-/// <summary>What <see cref="IncrementalRewriter.Rewrite"/> made of a full dump.</summary>
+/// <summary>What an <see cref="IncrementalRewriter"/> made of a full dump.</summary>
 public sealed record IncrementalRewriteResult
 {
     /// <summary>The page hashes of the dump's memory (every page it resolves, wherever stored): keep it for the next increment.</summary>

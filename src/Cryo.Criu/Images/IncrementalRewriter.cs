@@ -65,7 +65,27 @@ public sealed class IncrementalRewriter
     /// <exception cref="IncrementalRewriteException">The dump, the parent or the index do not fit, or writing failed; the dump is unchanged.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the dump is unchanged.</exception>
     public IncrementalRewriteResult Rewrite(string imagesDirectory, string parentImagesDirectory, PageHashIndex parentIndex,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        Rewrite(imagesDirectory, parentImagesDirectory, parentIndex, null, cancellationToken);
+
+    /// <summary>
+    /// Rewrites the full dump in <paramref name="imagesDirectory"/> in place into an increment of
+    /// <paramref name="parentImagesDirectory"/>, using the page hashes of its pages images computed while CRIU wrote
+    /// them: only the pages to store are read.
+    /// </summary>
+    /// <param name="imagesDirectory">A complete full dump, as CRIU wrote it (no <c>parent</c> link, no parent runs).</param>
+    /// <param name="parentImagesDirectory">The parent checkpoint's images directory; linked relatively, so keep both where a relative path still leads.</param>
+    /// <param name="parentIndex">The parent's page hashes (<see cref="PageHashIndex.Load"/>, or the result of the parent's own rewrite).</param>
+    /// <param name="pageDigests">
+    /// Digests of the dump's pages images, by file name, made with this rewriter's hash; a pages image without them (or
+    /// whose digests do not cover it exactly) is read and hashed here.
+    /// </param>
+    /// <param name="cancellationToken">Checked between batches of pages; cancelling leaves the dump as CRIU wrote it.</param>
+    /// <returns>The sizes before and after, and the dump's own index for its children.</returns>
+    /// <exception cref="IncrementalRewriteException">The dump, the parent or the index do not fit, or writing failed; the dump is unchanged.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; the dump is unchanged.</exception>
+    public IncrementalRewriteResult Rewrite(string imagesDirectory, string parentImagesDirectory, PageHashIndex parentIndex,
+        IReadOnlyCollection<PagesImageDigests>? pageDigests, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(imagesDirectory);
         ArgumentException.ThrowIfNullOrEmpty(parentImagesDirectory);
@@ -87,13 +107,14 @@ public sealed class IncrementalRewriter
             var reader = new PresentRunReader(_hasher);
             foreach (var stage in stages)
             {
+                var digests = DigestsFor(stage, pageDigests);
                 var parent = ParentPageMap(parentDirectory, stage.Name, parentIndex);
                 if (parent is null)
                 {
-                    HashOnly(stage, reader, cancellationToken);
+                    HashOnly(stage, digests, reader, cancellationToken);
                     continue;
                 }
-                Stage(directory, stage, parent.Value, nextPagesId, reader, cancellationToken);
+                Stage(directory, stage, parent.Value, nextPagesId, digests, reader, cancellationToken);
                 if (stage.NewPageMapPath is not null)
                 {
                     nextPagesId++;
@@ -212,10 +233,19 @@ public sealed class IncrementalRewriter
         return (hashes, PageMap.Read(new MemoryStream(bytes, writable: false), path), path);
     }
 
-    private void HashOnly(StagedPageMap stage, PresentRunReader reader, CancellationToken cancellationToken)
+    /// <summary>The hashes of a pagemap the parent has nothing for: they go into the dump's own index only.</summary>
+    private void HashOnly(StagedPageMap stage, PagesImageDigests? digests, PresentRunReader reader, CancellationToken cancellationToken)
     {
         if (stage.Map.PresentPageCount == 0)
         {
+            return;
+        }
+        if (digests is not null)
+        {
+            foreach (var page in stage.Map.PresentPages())
+            {
+                stage.Hashes.Add(page.Address, digests.DigestAt(page.Offset / PageMap.PageSize));
+            }
             return;
         }
         using var pagesFile = File.OpenHandle(stage.OldPagesPath);
@@ -223,11 +253,11 @@ public sealed class IncrementalRewriter
         {
             if (stage.Map.Runs[i].IsPresent)
             {
-                reader.ReadRun(pagesFile, stage.OldPagesPath, stage.Map, i, (first, _, digests) =>
+                reader.ReadRun(pagesFile, stage.OldPagesPath, stage.Map, i, (first, _, hashes) =>
                 {
-                    for (var p = 0; p < digests.Length / _hasher.DigestSize; p++)
+                    for (var p = 0; p < hashes.Length / _hasher.DigestSize; p++)
                     {
-                        stage.Hashes.Add(first + (ulong)p * PageMap.PageSize, digests.Slice(p * _hasher.DigestSize, _hasher.DigestSize));
+                        stage.Hashes.Add(first + (ulong)p * PageMap.PageSize, hashes.Slice(p * _hasher.DigestSize, _hasher.DigestSize));
                     }
                 }, cancellationToken);
             }
@@ -239,70 +269,59 @@ public sealed class IncrementalRewriter
     /// the original; leaves nothing behind when no page is unchanged.
     /// </summary>
     private void Stage(string directory, StagedPageMap stage, (PageMapHashes Hashes, PageMap Map, string Path) parent, uint pagesId,
-        PresentRunReader reader, CancellationToken cancellationToken)
+        PagesImageDigests? digests, PresentRunReader reader, CancellationToken cancellationToken)
     {
         var map = stage.Map;
         var newPagesPath = Path.Combine(directory, CriuImageFiles.PagesFileName(pagesId));
-        var runs = new List<PageRun>();
-        long inParent = 0, stored = 0;
+        var rewrite = new PageMapRewrite(parent.Hashes, parent.Map, parent.Path, stage.Hashes);
         using (var pagesFile = map.PresentPageCount > 0 ? File.OpenHandle(stage.OldPagesPath) : null)
         using (var output = OwnerOnlyFile.Create(newPagesPath, FileMode.CreateNew, bufferSize: 1 << 20))
         {
             stage.NewPagesPath = newPagesPath;
-            int hashCursor = 0, runCursor = 0;
+            var copier = digests is null ? null : new PageCopier(pagesFile!, stage.OldPagesPath, output);
             for (var i = 0; i < map.Runs.Count; i++)
             {
                 var run = map.Runs[i];
                 if (!run.IsPresent)
                 {
-                    runs.Add(run);
+                    rewrite.Keep(run);
                     continue;
                 }
-                var pending = default(PageRun);
-                reader.ReadRun(pagesFile!, stage.OldPagesPath, map, i, (first, pages, digests) =>
+                if (copier is not null)
                 {
-                    for (var p = 0; p < pages.Length / PageMap.PageSize; p++)
+                    // Hashed while CRIU wrote them: read only what is stored.
+                    var firstPage = map.RunOffset(i) / PageMap.PageSize;
+                    for (var p = 0L; p < (long)run.PageCount; p++)
                     {
-                        var address = first + (ulong)p * PageMap.PageSize;
-                        var digest = digests.Slice(p * _hasher.DigestSize, _hasher.DigestSize);
-                        stage.Hashes.Add(address, digest);
-                        var unchanged = parent.Hashes.Matches(address, digest, ref hashCursor);
-                        if (unchanged && !HasContent(parent.Map, address, ref runCursor))
+                        if (p % PresentRunReader.BatchPages == 0)
                         {
-                            throw new CriuImageFormatException(parent.Path,
-                                $"holds no contents for page 0x{address:x}, which the parent's page index lists");
+                            cancellationToken.ThrowIfCancellationRequested();
                         }
-                        var flags = unchanged ? PageMapFlags.Parent : run.Flags;
-                        if (pending.PageCount > 0 && pending.Flags == flags)
+                        if (rewrite.Take(run.Address + (ulong)p * PageMap.PageSize, digests!.DigestAt(firstPage + p), run.Flags))
                         {
-                            pending = pending with { PageCount = pending.PageCount + 1 };
-                        }
-                        else
-                        {
-                            if (pending.PageCount > 0)
-                            {
-                                runs.Add(pending);
-                            }
-                            pending = new PageRun(address, 1, flags);
-                        }
-                        if (unchanged)
-                        {
-                            inParent++;
-                        }
-                        else
-                        {
-                            output.Write(pages.Slice(p * PageMap.PageSize, PageMap.PageSize));
-                            stored++;
+                            copier.Add((firstPage + p) * PageMap.PageSize);
                         }
                     }
-                }, cancellationToken);
-                if (pending.PageCount > 0)
-                {
-                    runs.Add(pending);
                 }
+                else
+                {
+                    reader.ReadRun(pagesFile!, stage.OldPagesPath, map, i, (first, pages, hashes) =>
+                    {
+                        for (var p = 0; p < pages.Length / PageMap.PageSize; p++)
+                        {
+                            if (rewrite.Take(first + (ulong)p * PageMap.PageSize, hashes.Slice(p * _hasher.DigestSize, _hasher.DigestSize), run.Flags))
+                            {
+                                output.Write(pages.Slice(p * PageMap.PageSize, PageMap.PageSize));
+                            }
+                        }
+                    }, cancellationToken);
+                }
+                rewrite.EndRun();
             }
+            copier?.Flush();
             output.Flush(flushToDisk: true);
         }
+        var (inParent, stored, runs) = (rewrite.InParent, rewrite.Stored, rewrite.Runs);
         if (inParent == 0)
         {
             // Nothing to leave to the parent: the pagemap stays as CRIU wrote it.
@@ -385,14 +404,26 @@ public sealed class IncrementalRewriter
         }
     }
 
-    private static bool HasContent(PageMap map, ulong address, ref int cursor)
+    /// <summary>The digests given for <paramref name="stage"/>'s pages image, if they fit it exactly.</summary>
+    private PagesImageDigests? DigestsFor(StagedPageMap stage, IReadOnlyCollection<PagesImageDigests>? pageDigests)
     {
-        var runs = map.Runs;
-        while (cursor < runs.Count && runs[cursor].End <= address)
+        var digests = pageDigests?.FirstOrDefault(d => d.FileName == stage.Map.PagesFileName);
+        if (digests is null)
         {
-            cursor++;
+            return null;
         }
-        return cursor < runs.Count && runs[cursor].Contains(address) && runs[cursor].HasContent;
+        if (digests.Algorithm != _hasher.Algorithm || digests.DigestSize != _hasher.DigestSize)
+        {
+            throw new ArgumentException($"digests of {digests.FileName} are {digests.Algorithm}; this rewriter hashes with {_hasher.Algorithm}",
+                nameof(pageDigests));
+        }
+        if (digests.PageCount != stage.Map.PresentPageCount)
+        {
+            _logger.LogWarning("Digests of {PagesImage} cover {Digested} pages, its pagemap {Present}: hashing it again",
+                digests.FileName, digests.PageCount, stage.Map.PresentPageCount);
+            return null;
+        }
+        return digests;
     }
 
     /// <summary>A pages id above every one in use in the directory, so new pages images never meet CRIU's.</summary>

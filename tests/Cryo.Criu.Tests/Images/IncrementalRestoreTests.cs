@@ -17,8 +17,10 @@ public class IncrementalRestoreTests(MemoryWorkloadBuild build)
     private const int Percent = 10;
     private const uint PeParent = 1, PePresent = 4;
 
-    [Fact]
-    public async Task Increment_Should_LeaveUnchangedPagesToTheParent_And_RestoreTheMemoryAtDumpTime()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // as when the pages are hashed while CRIU writes them
+    public async Task Increment_Should_LeaveUnchangedPagesToTheParent_And_RestoreTheMemoryAtDumpTime(bool hashedBeforehand)
     {
         using var timeout = TestTimeout.Start();
         using var dir = new TempDirectory();
@@ -30,8 +32,11 @@ public class IncrementalRestoreTests(MemoryWorkloadBuild build)
         var rewritten = await workload.RewriteAsync(workload.RootPid);
         var atDump = await workload.ChecksumsAsync(workload.RootPid);
         await DumpAsync(criu, workload, child, timeout.Token);
+        var digests = hashedBeforehand
+            ? Directory.GetFiles(child, "pages-*.img").Select(f => PagesImageDigests.Compute(f, null, timeout.Token)).ToList()
+            : null;
 
-        var result = new IncrementalRewriter().Rewrite(child, parent, parentIndex, timeout.Token);
+        var result = new IncrementalRewriter().Rewrite(child, parent, parentIndex, digests, timeout.Token);
 
         // The images, decoded with the same messages CRIU's are: in each region exactly the rewritten pages stay.
         var privatePages = (int)(workload.PrivateLength / PageMap.PageSize);

@@ -107,6 +107,44 @@ public class IncrementalRewriterTests
     }
 
     [Fact]
+    public void Rewrite_Should_WriteTheSameIncrement_When_ThePagesWereHashedBeforehand()
+    {
+        using var dir = new TempDirectory();
+        var (parent, child) = WriteParentAndChild(dir);
+        var second = FakeImages.Pages(Base, 4, seed: 9);
+        FakeImages.WritePageMap(child, "pagemap-2.img", 2, FakeImages.PresentRun(second), second); // the parent lacks it
+        var copy = dir.Combine("copy");
+        CopyDirectory(child, copy);
+        var index = PageHashIndex.Build(parent, null, default);
+        var digests = new[] { "pages-1.img", "pages-2.img" }
+            .Select(name => PagesImageDigests.Compute(Path.Combine(child, name), null, default)).ToList();
+
+        var hashedHere = new IncrementalRewriter().Rewrite(copy, parent, index, default);
+        var hashedBefore = new IncrementalRewriter().Rewrite(child, parent, index, digests, default);
+
+        var expected = DirectorySnapshot.Take(copy);
+        var actual = DirectorySnapshot.Take(child);
+        Assert.Equal(expected.Where(e => e.Key != "parent"), actual.Where(e => e.Key != "parent"));
+        Assert.Equal((hashedHere.PagesInParent, hashedHere.BytesAfter), (hashedBefore.PagesInParent, hashedBefore.BytesAfter));
+        AssertSameHashes(hashedHere.Index, hashedBefore.Index);
+    }
+
+    [Fact]
+    public void Rewrite_Should_HashAgain_When_TheDigestsDoNotCoverThePagesImage()
+    {
+        using var dir = new TempDirectory();
+        var (parent, child) = WriteParentAndChild(dir);
+        var expected = FakeImages.Resolve(child, PageMap1);
+        // Digests of one page only, all zero: taken at face value they would leave every page to the parent.
+        var partial = new PagesImageDigests("pages-1.img", Sha256PageHasher.AlgorithmName, 32, new byte[32]);
+
+        var result = new IncrementalRewriter().Rewrite(child, parent, PageHashIndex.Build(parent, null, default), [partial], default);
+
+        Assert.Equal(2, result.PagesStored);
+        AssertResolves(expected, child);
+    }
+
+    [Fact]
     public void Rewrite_Should_KeepTheDumpWhole_When_NoPageIsUnchanged()
     {
         using var dir = new TempDirectory();
@@ -268,6 +306,15 @@ public class IncrementalRewriterTests
         FakeImages.WritePageMap(parent, PageMap1, 1, FakeImages.PresentRun(before), before);
         FakeImages.WritePageMap(child, PageMap1, 1, FakeImages.PresentRun(after), after);
         return (parent, child);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
     }
 
     private static void AssertResolves(Dictionary<ulong, byte[]> expected, string images, string pageMap = PageMap1)
