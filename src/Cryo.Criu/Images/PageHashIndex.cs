@@ -77,7 +77,21 @@ public sealed class PageHashIndex
     /// <param name="hasher">The page hash; <c>null</c> for <see cref="Sha256PageHasher"/>.</param>
     /// <param name="cancellationToken">Checked between batches of pages.</param>
     /// <exception cref="CriuImageFormatException">An image does not decode, a pages image has the wrong size, or a parent run does not resolve.</exception>
-    public static PageHashIndex Build(string imagesDirectory, IPageHasher? hasher, CancellationToken cancellationToken)
+    public static PageHashIndex Build(string imagesDirectory, IPageHasher? hasher, CancellationToken cancellationToken) =>
+        Build(imagesDirectory, hasher, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Build(string, IPageHasher?, CancellationToken)"/>, taking the hashes of present pages from
+    /// <paramref name="pageDigests"/> (made while CRIU wrote the pages images) where they cover a pages image exactly,
+    /// so that a full dump is indexed without reading it again.
+    /// </summary>
+    /// <param name="imagesDirectory">A complete images directory.</param>
+    /// <param name="hasher">The page hash; <c>null</c> for <see cref="Sha256PageHasher"/>. The digests must be of the same hash.</param>
+    /// <param name="pageDigests">Digests of the directory's pages images, by file name; <c>null</c> to read and hash every page.</param>
+    /// <param name="cancellationToken">Checked between batches of pages.</param>
+    /// <exception cref="CriuImageFormatException">An image does not decode, a pages image has the wrong size, or a parent run does not resolve.</exception>
+    public static PageHashIndex Build(string imagesDirectory, IPageHasher? hasher, IReadOnlyCollection<PagesImageDigests>? pageDigests,
+        CancellationToken cancellationToken)
     {
         hasher ??= Sha256PageHasher.Instance;
         using var chain = ImageChain.Open(imagesDirectory);
@@ -93,12 +107,22 @@ public sealed class PageHashIndex
             var pagesPath = Path.Combine(chain.ImagesDirectory, map.PagesFileName);
             PresentRunReader.CheckLength(map, pagesPath);
             var builder = new PageMapHashesBuilder(name, hasher.DigestSize, map.ContentPageCount);
-            using (var pagesFile = map.PresentPageCount > 0 ? File.OpenHandle(pagesPath) : null)
+            var digests = pageDigests?.FirstOrDefault(d => d.FileName == map.PagesFileName && d.PageCount == map.PresentPageCount
+                                                           && d.Algorithm == hasher.Algorithm && d.DigestSize == hasher.DigestSize);
+            using (var pagesFile = map.PresentPageCount > 0 && digests is null ? File.OpenHandle(pagesPath) : null)
             {
                 for (var i = 0; i < map.Runs.Count; i++)
                 {
                     var run = map.Runs[i];
-                    if (run.IsPresent)
+                    if (run.IsPresent && digests is not null)
+                    {
+                        var firstPage = map.RunOffset(i) / PageMap.PageSize;
+                        for (var p = 0L; p < (long)run.PageCount; p++)
+                        {
+                            builder.Add(run.Address + (ulong)p * PageMap.PageSize, digests.DigestAt(firstPage + p));
+                        }
+                    }
+                    else if (run.IsPresent)
                     {
                         reader.ReadRun(pagesFile!, pagesPath, map, i, (first, _, digests) =>
                         {

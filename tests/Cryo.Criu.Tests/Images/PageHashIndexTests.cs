@@ -28,6 +28,24 @@ public class PageHashIndexTests
     }
 
     [Fact]
+    public void Build_Should_TakeDigestsMadeBeforehand_When_TheyCoverThePagesImage()
+    {
+        using var dir = new TempDirectory();
+        var pages = FakeImages.Pages(0x400000, 6, seed: 4);
+        FakeImages.WritePageMap(dir.Path, "pagemap-1.img", 2, FakeImages.PresentRun(pages), pages);
+        var digests = PagesImageDigests.Compute(dir.Combine("pages-2.img"), null, default);
+        var read = PageHashIndex.Build(dir.Path, null, default);
+        File.Delete(dir.Combine("pages-2.img")); // proves the digests are used: the pages are not read
+        File.WriteAllBytes(dir.Combine("pages-2.img"), new byte[6 * PageMap.PageSize]);
+
+        var index = PageHashIndex.Build(dir.Path, null, [digests], default);
+
+        var (expected, actual) = (read.Find("pagemap-1.img")!, index.Find("pagemap-1.img")!);
+        Assert.Equal(expected.Addresses.ToArray(), actual.Addresses.ToArray());
+        Assert.All(Enumerable.Range(0, 6), i => Assert.Equal(expected.HashAt(i).ToArray(), actual.HashAt(i).ToArray()));
+    }
+
+    [Fact]
     public void SaveThenLoad_Should_KeepEveryHash()
     {
         using var dir = new TempDirectory();
