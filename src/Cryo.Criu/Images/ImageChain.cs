@@ -123,7 +123,8 @@ public sealed class ImageChain : IDisposable
             throw new CriuImageFormatException(directory, $"is more than {MaxDepth} parent links deep: a link loop?");
         }
         var link = Path.Combine(directory, CriuImageFiles.ParentLink);
-        var parent = Directory.Exists(link) ? Open(link, depth + 1) : null;
+        // Named by where the link leads, so that errors name the parent's own directory.
+        var parent = Directory.Exists(link) ? Open(Directory.ResolveLinkTarget(link, returnFinalTarget: true)?.FullName ?? link, depth + 1) : null;
         return new ImageChain(directory, parent);
     }
 }
