@@ -24,7 +24,8 @@ namespace Cryo.Criu.Images;
 /// The directory is restorable at every step. Any failure before the end puts CRIU's files back, so the directory
 /// is left as CRIU wrote it. Durability of the directory entries is the caller's commit (Cryo commits whole
 /// checkpoint directories by rename).</para>
-/// <para>CPU and disk bound (every page is read and hashed once): call it from a worker thread.</para>
+/// <para>CPU and disk bound: every page is read and hashed once, unless <see cref="PagesImageDigests"/> made while
+/// CRIU wrote the pages images are given, and then only the pages to store are read. Call it from a worker thread.</para>
 /// </remarks>
 /// <example>
 /// <code>
