@@ -18,6 +18,16 @@ public static class CriuImageFiles
     /// <summary>Prefix of page-map images (<c>pagemap-PID.img</c>): which virtual addresses the pages belong to.</summary>
     public const string PageMapPrefix = "pagemap-";
 
+    /// <summary>Prefix of shared-memory page-map images (<c>pagemap-shmem-ID.img</c>, ID the object's inode): anonymous shared mappings.</summary>
+    public const string ShmemPageMapPrefix = "pagemap-shmem-";
+
+    /// <summary>
+    /// The link to the parent images directory of an incremental dump: CRIU reads a pagemap's
+    /// <see cref="Images.PageMapFlags.Parent"/> runs from the pagemap of the same name behind it. A relative symbolic link,
+    /// resolved from the images directory that holds it (CRIU warns that absolute ones may not work on restore).
+    /// </summary>
+    public const string ParentLink = "parent";
+
     /// <summary>Suffix of every CRIU image file.</summary>
     public const string ImageSuffix = ".img";
 
@@ -38,6 +48,16 @@ public static class CriuImageFiles
 
     /// <summary>Whether <paramref name="fileName"/> is a page-map image (<c>pagemap-PID.img</c>).</summary>
     public static bool IsPageMapImage(string fileName) => HasNumberedForm(fileName, PageMapPrefix);
+
+    /// <summary>Whether <paramref name="fileName"/> is a shared-memory page-map image (<c>pagemap-shmem-ID.img</c>).</summary>
+    public static bool IsShmemPageMapImage(string fileName) => HasNumberedForm(fileName, ShmemPageMapPrefix);
+
+    /// <summary>Whether <paramref name="fileName"/> is any page-map image, of a task or of shared memory: both have the same format.</summary>
+    public static bool IsAnyPageMapImage(string fileName) => IsPageMapImage(fileName) || IsShmemPageMapImage(fileName);
+
+    /// <summary>The pages image a pagemap's head names: <c>pages-K.img</c>.</summary>
+    public static string PagesFileName(uint pagesId) =>
+        PagesPrefix + pagesId.ToString(System.Globalization.CultureInfo.InvariantCulture) + ImageSuffix;
 
     /// <summary>Whether <paramref name="fileName"/> is a per-task core image (<c>core-PID.img</c>).</summary>
     public static bool IsCoreImage(string fileName) => HasNumberedForm(fileName, CorePrefix);

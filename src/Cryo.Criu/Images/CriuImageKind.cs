@@ -1,0 +1,20 @@
+namespace Cryo.Criu.Images;
+
+/// <summary>What an image file starts with: an optional head magic, then the image type's own magic.</summary>
+/// <param name="HeadMagic"><see cref="CriuImageMagic.Common"/> or <see cref="CriuImageMagic.Service"/>; <c>null</c> for the inventory.</param>
+/// <param name="Magic">The image type's magic, e.g. <see cref="CriuImageMagic.PageMap"/>.</param>
+public readonly record struct CriuImageKind(uint? HeadMagic, uint Magic)
+{
+    /// <summary><c>pagemap-*.img</c>: common magic, pagemap magic, a <c>PagemapHead</c>, then <c>PagemapEntry</c> messages.</summary>
+    public static CriuImageKind PageMap { get; } = new(CriuImageMagic.Common, CriuImageMagic.PageMap);
+
+    /// <summary><c>inventory.img</c>: the inventory magic alone, then one <c>InventoryEntry</c>.</summary>
+    public static CriuImageKind Inventory { get; } = new(null, CriuImageMagic.Inventory);
+
+    /// <summary>Bytes the magic words take at the start of the file.</summary>
+    public int HeaderLength => HeadMagic is null ? 4 : 8;
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        HeadMagic is { } head ? $"0x{head:x8}/0x{Magic:x8}" : $"0x{Magic:x8}";
+}

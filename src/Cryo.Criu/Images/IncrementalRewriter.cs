@@ -1,0 +1,458 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cryo.Criu.Images;
+
+/// <summary>
+/// Turns a full CRIU dump into an increment of a parent checkpoint, by content: every page whose hash equals the
+/// hash the parent's <see cref="PageHashIndex"/> lists for the same pagemap and address becomes a
+/// <see cref="PageMapFlags.Parent"/> run; only changed and new pages stay in the pages images; the images
+/// directory gets CRIU's <c>parent</c> link. The result is CRIU's own incremental form, so a plain
+/// <c>criu restore</c> reads it — no soft-dirty tracking needed at dump time.
+/// </summary>
+/// <remarks>
+/// <para>Chains: the parent may itself be an increment. Its index lists the contents its chain resolves, so "equal
+/// to the parent" means equal to what a restore of the parent would read, wherever it is stored; CRIU follows the
+/// links level by level.</para>
+/// <para>Safety: the parent's pagemaps are checked against the index (their SHA-256, and that they hold every page
+/// the increment leaves to them) before anything is written. New files are written beside CRIU's (a rewritten
+/// pagemap names a new <c>pages-K.img</c>) and synced; then the <c>parent</c> link is made and each pagemap is
+/// switched by a rename, which makes it point at its new pages image atomically; the old pages images go last.
+/// The directory is restorable at every step. Any failure before the end puts CRIU's files back, so the directory
+/// is left as CRIU wrote it. Durability of the directory entries is the caller's commit (Cryo commits whole
+/// checkpoint directories by rename).</para>
+/// <para>CPU and disk bound: every page is read and hashed once, unless <see cref="PagesImageDigests"/> made while
+/// CRIU wrote the pages images are given, and then only the pages to store are read. Call it from a worker thread.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// var parentIndex = PageHashIndex.Load(parentIndexPath);   // or PageHashIndex.Build(parentImages, null, ct)
+/// var result = new IncrementalRewriter().Rewrite(childImages, parentImages, parentIndex, ct);
+/// result.Index.Save(childIndexPath);                         // for the next increment
+/// </code>
+/// </example>
+public sealed class IncrementalRewriter
+{
+    /// <summary>Suffix of a rewritten pagemap waiting beside the original.</summary>
+    internal const string NewSuffix = ".cryo-new";
+
+    /// <summary>Suffix of an original pagemap kept while the commit runs.</summary>
+    internal const string BackupSuffix = ".cryo-orig";
+
+    private readonly IPageHasher _hasher;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a rewriter.</summary>
+    /// <param name="hasher">The page hash; <c>null</c> for <see cref="Sha256PageHasher"/>. Must be the one the parents' indexes were made with.</param>
+    /// <param name="logger">Receives one line per rewrite; <c>null</c> for none.</param>
+    public IncrementalRewriter(IPageHasher? hasher = null, ILogger<IncrementalRewriter>? logger = null)
+    {
+        _hasher = hasher ?? Sha256PageHasher.Instance;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Called before each commit step ("link", "switch NAME"); a test throws from it to see the rollback.</summary>
+    internal Action<string>? BeforeCommitStep { get; init; }
+
+    /// <summary>Rewrites the full dump in <paramref name="imagesDirectory"/> in place into an increment of <paramref name="parentImagesDirectory"/>.</summary>
+    /// <param name="imagesDirectory">A complete full dump, as CRIU wrote it (no <c>parent</c> link, no parent runs).</param>
+    /// <param name="parentImagesDirectory">The parent checkpoint's images directory; linked relatively, so keep both where a relative path still leads.</param>
+    /// <param name="parentIndex">The parent's page hashes (<see cref="PageHashIndex.Load"/>, or the result of the parent's own rewrite).</param>
+    /// <param name="cancellationToken">Checked between batches of pages; cancelling leaves the dump as CRIU wrote it.</param>
+    /// <returns>The sizes before and after, and the dump's own index for its children.</returns>
+    /// <exception cref="IncrementalRewriteException">The dump, the parent or the index do not fit, or writing failed; the dump is unchanged.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; the dump is unchanged.</exception>
+    public IncrementalRewriteResult Rewrite(string imagesDirectory, string parentImagesDirectory, PageHashIndex parentIndex,
+        CancellationToken cancellationToken) =>
+        Rewrite(imagesDirectory, parentImagesDirectory, parentIndex, null, cancellationToken);
+
+    /// <summary>
+    /// Rewrites the full dump in <paramref name="imagesDirectory"/> in place into an increment of
+    /// <paramref name="parentImagesDirectory"/>, using the page hashes of its pages images computed while CRIU wrote
+    /// them: only the pages to store are read.
+    /// </summary>
+    /// <param name="imagesDirectory">A complete full dump, as CRIU wrote it (no <c>parent</c> link, no parent runs).</param>
+    /// <param name="parentImagesDirectory">The parent checkpoint's images directory; linked relatively, so keep both where a relative path still leads.</param>
+    /// <param name="parentIndex">The parent's page hashes (<see cref="PageHashIndex.Load"/>, or the result of the parent's own rewrite).</param>
+    /// <param name="pageDigests">
+    /// Digests of the dump's pages images, by file name, made with this rewriter's hash; a pages image without them (or
+    /// whose digests do not cover it exactly) is read and hashed here.
+    /// </param>
+    /// <param name="cancellationToken">Checked between batches of pages; cancelling leaves the dump as CRIU wrote it.</param>
+    /// <returns>The sizes before and after, and the dump's own index for its children.</returns>
+    /// <exception cref="IncrementalRewriteException">The dump, the parent or the index do not fit, or writing failed; the dump is unchanged.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; the dump is unchanged.</exception>
+    public IncrementalRewriteResult Rewrite(string imagesDirectory, string parentImagesDirectory, PageHashIndex parentIndex,
+        IReadOnlyCollection<PagesImageDigests>? pageDigests, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(imagesDirectory);
+        ArgumentException.ThrowIfNullOrEmpty(parentImagesDirectory);
+        ArgumentNullException.ThrowIfNull(parentIndex);
+        var started = Stopwatch.GetTimestamp();
+        var directory = Path.GetFullPath(imagesDirectory);
+        var parentDirectory = Path.GetFullPath(parentImagesDirectory);
+        var linkTarget = Path.GetRelativePath(directory, parentDirectory);
+        CheckPreconditions(directory, parentDirectory, parentIndex);
+
+        var stages = new List<StagedPageMap>();
+        try
+        {
+            foreach (var name in PageHashIndex.PageMapFileNames(directory))
+            {
+                stages.Add(Open(directory, name));
+            }
+            var nextPagesId = NextFreePagesId(directory, stages);
+            var reader = new PresentRunReader(_hasher);
+            foreach (var stage in stages)
+            {
+                var digests = DigestsFor(stage, pageDigests);
+                var parent = ParentPageMap(parentDirectory, stage.Name, parentIndex);
+                if (parent is null)
+                {
+                    HashOnly(stage, digests, reader, cancellationToken);
+                    continue;
+                }
+                Stage(directory, stage, parent.Value, nextPagesId, digests, reader, cancellationToken);
+                if (stage.NewPageMapPath is not null)
+                {
+                    nextPagesId++;
+                }
+            }
+            Commit(directory, linkTarget, stages);
+        }
+        catch (Exception e)
+        {
+            Discard(stages);
+            if (e is IOException or UnauthorizedAccessException or CriuImageFormatException)
+            {
+                throw new IncrementalRewriteException(directory,
+                    $"increment of {directory} against {parentDirectory} failed, the dump is left as CRIU wrote it: {e.Message}", e);
+            }
+            throw;
+        }
+
+        var rewritten = stages.Where(s => s.Switched).ToList();
+        foreach (var stage in rewritten)
+        {
+            // The commit is done: what is left are files nothing refers to any more.
+            TryDelete(stage.OldPagesPath);
+            TryDelete(stage.BackupPath);
+        }
+        var index = new PageHashIndex(_hasher.Algorithm, _hasher.DigestSize,
+            stages.Select(s => s.Hashes.Build(SHA256.HashData(s.Switched ? s.NewPageMapBytes! : s.OriginalBytes))));
+        var result = new IncrementalRewriteResult
+        {
+            Index = index,
+            ParentLink = rewritten.Count > 0 ? linkTarget : null,
+            Pages = index.PageCount,
+            PagesInParent = rewritten.Sum(s => s.PagesInParent),
+            BytesBefore = stages.Sum(s => s.BytesBefore),
+            BytesAfter = stages.Sum(s => s.Switched ? s.BytesAfter : s.BytesBefore),
+            PageMapsRewritten = rewritten.Count,
+            Duration = Stopwatch.GetElapsedTime(started),
+        };
+        _logger.LogInformation(
+            "Increment of {Directory} against {Parent}: {InParent} of {Pages} pages left to the parent, {Before} -> {After} bytes, {Seconds:0.000} s",
+            directory, parentDirectory, result.PagesInParent, result.Pages, result.BytesBefore, result.BytesAfter, result.Duration.TotalSeconds);
+        return result;
+    }
+
+    private void CheckPreconditions(string directory, string parentDirectory, PageHashIndex parentIndex)
+    {
+        if (Environment.SystemPageSize != PageMap.PageSize)
+        {
+            throw new PlatformNotSupportedException($"pages of {Environment.SystemPageSize} bytes; increments are made of {PageMap.PageSize}-byte pages");
+        }
+        if (!Directory.Exists(directory))
+        {
+            throw new IncrementalRewriteException(directory, $"images directory {directory} does not exist");
+        }
+        if (!Directory.Exists(parentDirectory))
+        {
+            throw new IncrementalRewriteException(directory, $"parent images directory {parentDirectory} of {directory} does not exist");
+        }
+        if (string.Equals(directory.TrimEnd('/'), parentDirectory.TrimEnd('/'), StringComparison.Ordinal))
+        {
+            throw new IncrementalRewriteException(directory, $"{directory} cannot be its own parent");
+        }
+        var link = Path.Combine(directory, CriuImageFiles.ParentLink);
+        if (Path.Exists(link) || new FileInfo(link).LinkTarget is not null)
+        {
+            throw new IncrementalRewriteException(directory, $"{directory} already has a {CriuImageFiles.ParentLink} link: it is an increment already");
+        }
+        if (parentIndex.Algorithm != _hasher.Algorithm || parentIndex.DigestSize != _hasher.DigestSize)
+        {
+            throw new IncrementalRewriteException(directory,
+                $"the parent's page index was made with {parentIndex.Algorithm}, this rewriter hashes with {_hasher.Algorithm}");
+        }
+    }
+
+    private StagedPageMap Open(string directory, string name)
+    {
+        var path = Path.Combine(directory, name);
+        var bytes = File.ReadAllBytes(path);
+        var map = PageMap.Read(new MemoryStream(bytes, writable: false), path);
+        if (map.InParentPageCount > 0)
+        {
+            throw new CriuImageFormatException(path, $"keeps {map.InParentPageCount} pages in a parent already: not a full dump");
+        }
+        var pagesPath = Path.Combine(directory, map.PagesFileName);
+        PresentRunReader.CheckLength(map, pagesPath);
+        return new StagedPageMap
+        {
+            Name = name,
+            Map = map,
+            OriginalBytes = bytes,
+            Hashes = new PageMapHashesBuilder(name, _hasher.DigestSize, map.PresentPageCount),
+            PageMapPath = path,
+            OldPagesPath = pagesPath,
+            BytesBefore = bytes.Length + map.PagesImageLength,
+        };
+    }
+
+    /// <summary>The parent's list and pagemap of the same name, checked to be the images the list was made from; null when the parent has none.</summary>
+    private static (PageMapHashes Hashes, PageMap Map, string Path)? ParentPageMap(string parentDirectory, string name, PageHashIndex parentIndex)
+    {
+        var hashes = parentIndex.Find(name);
+        if (hashes is null || hashes.Count == 0)
+        {
+            return null;
+        }
+        var path = Path.Combine(parentDirectory, name);
+        if (!File.Exists(path))
+        {
+            throw new CriuImageFormatException(path, "is missing, though the parent's page index lists its pages");
+        }
+        var bytes = File.ReadAllBytes(path);
+        if (!SHA256.HashData(bytes).AsSpan().SequenceEqual(hashes.PageMapDigest))
+        {
+            throw new CriuImageFormatException(path, "is not the pagemap the parent's page index was made for");
+        }
+        return (hashes, PageMap.Read(new MemoryStream(bytes, writable: false), path), path);
+    }
+
+    /// <summary>The hashes of a pagemap the parent has nothing for: they go into the dump's own index only.</summary>
+    private void HashOnly(StagedPageMap stage, PagesImageDigests? digests, PresentRunReader reader, CancellationToken cancellationToken)
+    {
+        if (stage.Map.PresentPageCount == 0)
+        {
+            return;
+        }
+        if (digests is not null)
+        {
+            foreach (var page in stage.Map.PresentPages())
+            {
+                stage.Hashes.Add(page.Address, digests.DigestAt(page.Offset / PageMap.PageSize));
+            }
+            return;
+        }
+        using var pagesFile = File.OpenHandle(stage.OldPagesPath);
+        for (var i = 0; i < stage.Map.Runs.Count; i++)
+        {
+            if (stage.Map.Runs[i].IsPresent)
+            {
+                reader.ReadRun(pagesFile, stage.OldPagesPath, stage.Map, i, (first, _, hashes) =>
+                {
+                    for (var p = 0; p < hashes.Length / _hasher.DigestSize; p++)
+                    {
+                        stage.Hashes.Add(first + (ulong)p * PageMap.PageSize, hashes.Slice(p * _hasher.DigestSize, _hasher.DigestSize));
+                    }
+                }, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the pages that differ from the parent's into a new pages image and the pagemap that goes with it beside
+    /// the original; leaves nothing behind when no page is unchanged.
+    /// </summary>
+    private void Stage(string directory, StagedPageMap stage, (PageMapHashes Hashes, PageMap Map, string Path) parent, uint pagesId,
+        PagesImageDigests? digests, PresentRunReader reader, CancellationToken cancellationToken)
+    {
+        var map = stage.Map;
+        var newPagesPath = Path.Combine(directory, CriuImageFiles.PagesFileName(pagesId));
+        var rewrite = new PageMapRewrite(parent.Hashes, parent.Map, parent.Path, stage.Hashes);
+        using (var pagesFile = map.PresentPageCount > 0 ? File.OpenHandle(stage.OldPagesPath) : null)
+        using (var output = OwnerOnlyFile.Create(newPagesPath, FileMode.CreateNew, bufferSize: 1 << 20))
+        {
+            stage.NewPagesPath = newPagesPath;
+            var copier = digests is null ? null : new PageCopier(pagesFile!, stage.OldPagesPath, output);
+            for (var i = 0; i < map.Runs.Count; i++)
+            {
+                var run = map.Runs[i];
+                if (!run.IsPresent)
+                {
+                    rewrite.Keep(run);
+                    continue;
+                }
+                if (copier is not null)
+                {
+                    // Hashed while CRIU wrote them: read only what is stored.
+                    var firstPage = map.RunOffset(i) / PageMap.PageSize;
+                    for (var p = 0L; p < (long)run.PageCount; p++)
+                    {
+                        if (p % PresentRunReader.BatchPages == 0)
+                        {
+                            cancellationToken.ThrowIfCancellationRequested();
+                        }
+                        if (rewrite.Take(run.Address + (ulong)p * PageMap.PageSize, digests!.DigestAt(firstPage + p), run.Flags))
+                        {
+                            copier.Add((firstPage + p) * PageMap.PageSize);
+                        }
+                    }
+                }
+                else
+                {
+                    reader.ReadRun(pagesFile!, stage.OldPagesPath, map, i, (first, pages, hashes) =>
+                    {
+                        for (var p = 0; p < pages.Length / PageMap.PageSize; p++)
+                        {
+                            if (rewrite.Take(first + (ulong)p * PageMap.PageSize, hashes.Slice(p * _hasher.DigestSize, _hasher.DigestSize), run.Flags))
+                            {
+                                output.Write(pages.Slice(p * PageMap.PageSize, PageMap.PageSize));
+                            }
+                        }
+                    }, cancellationToken);
+                }
+                rewrite.EndRun();
+            }
+            copier?.Flush();
+            output.Flush(flushToDisk: true);
+        }
+        var (inParent, stored, runs) = (rewrite.InParent, rewrite.Stored, rewrite.Runs);
+        if (inParent == 0)
+        {
+            // Nothing to leave to the parent: the pagemap stays as CRIU wrote it.
+            TryDelete(newPagesPath);
+            stage.NewPagesPath = null;
+            return;
+        }
+        var rewritten = new PageMap(pagesId, runs);
+        var bytes = rewritten.ToImageBytes();
+        var newPageMapPath = stage.PageMapPath + NewSuffix;
+        stage.NewPageMapPath = newPageMapPath;
+        using (var stream = OwnerOnlyFile.Create(newPageMapPath, FileMode.Create))
+        {
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
+        }
+        stage.NewPageMapBytes = bytes;
+        stage.PagesInParent = inParent;
+        stage.BytesAfter = bytes.Length + stored * PageMap.PageSize;
+    }
+
+    /// <summary>Links the parent, then switches each rewritten pagemap by a rename; puts everything back if a step fails.</summary>
+    private void Commit(string directory, string linkTarget, List<StagedPageMap> stages)
+    {
+        var rewritten = stages.Where(s => s.NewPageMapPath is not null).ToList();
+        if (rewritten.Count == 0)
+        {
+            return;
+        }
+        var link = Path.Combine(directory, CriuImageFiles.ParentLink);
+        var linked = false;
+        try
+        {
+            BeforeCommitStep?.Invoke("link");
+            File.CreateSymbolicLink(link, linkTarget);
+            linked = true;
+            foreach (var stage in rewritten)
+            {
+                BeforeCommitStep?.Invoke("switch " + stage.Name);
+                File.Copy(stage.PageMapPath, stage.BackupPath, overwrite: true);
+                File.Move(stage.NewPageMapPath!, stage.PageMapPath, overwrite: true);
+                stage.Switched = true;
+            }
+        }
+        catch
+        {
+            foreach (var stage in rewritten.Where(s => s.Switched))
+            {
+                File.Move(stage.BackupPath, stage.PageMapPath, overwrite: true);
+                stage.Switched = false;
+            }
+            if (linked)
+            {
+                File.Delete(link);
+            }
+            throw;
+        }
+    }
+
+    /// <summary>Removes every file the rewrite added; CRIU's own files are untouched or already put back.</summary>
+    private void Discard(List<StagedPageMap> stages)
+    {
+        foreach (var stage in stages)
+        {
+            if (stage.Switched)
+            {
+                // Only reachable if putting a pagemap back failed: leave its new pages image, which it names.
+                _logger.LogError("Could not put back {PageMap} after a failed increment: it stays rewritten", stage.PageMapPath);
+                continue;
+            }
+            if (stage.NewPagesPath is not null)
+            {
+                TryDelete(stage.NewPagesPath);
+            }
+            if (stage.NewPageMapPath is not null)
+            {
+                TryDelete(stage.NewPageMapPath);
+            }
+            TryDelete(stage.BackupPath);
+        }
+    }
+
+    /// <summary>The digests given for <paramref name="stage"/>'s pages image, if they fit it exactly.</summary>
+    private PagesImageDigests? DigestsFor(StagedPageMap stage, IReadOnlyCollection<PagesImageDigests>? pageDigests)
+    {
+        var digests = pageDigests?.FirstOrDefault(d => d.FileName == stage.Map.PagesFileName);
+        if (digests is null)
+        {
+            return null;
+        }
+        if (digests.Algorithm != _hasher.Algorithm || digests.DigestSize != _hasher.DigestSize)
+        {
+            throw new ArgumentException($"digests of {digests.FileName} are {digests.Algorithm}; this rewriter hashes with {_hasher.Algorithm}",
+                nameof(pageDigests));
+        }
+        if (digests.PageCount != stage.Map.PresentPageCount)
+        {
+            _logger.LogWarning("Digests of {PagesImage} cover {Digested} pages, its pagemap {Present}: hashing it again",
+                digests.FileName, digests.PageCount, stage.Map.PresentPageCount);
+            return null;
+        }
+        return digests;
+    }
+
+    /// <summary>A pages id above every one in use in the directory, so new pages images never meet CRIU's.</summary>
+    private static uint NextFreePagesId(string directory, List<StagedPageMap> stages)
+    {
+        var highest = stages.Count == 0 ? 0 : stages.Max(s => s.Map.PagesId);
+        foreach (var file in Directory.EnumerateFiles(directory, CriuImageFiles.PagesPrefix + "*" + CriuImageFiles.ImageSuffix))
+        {
+            var name = Path.GetFileName(file);
+            if (CriuImageFiles.IsPagesImage(name)
+                && uint.TryParse(name.AsSpan(CriuImageFiles.PagesPrefix.Length, name.Length - CriuImageFiles.PagesPrefix.Length - CriuImageFiles.ImageSuffix.Length),
+                    NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+            {
+                highest = Math.Max(highest, id);
+            }
+        }
+        return checked(highest + 1);
+    }
+
+    private void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("Could not remove {Path}: {Error}", path, e.Message);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+namespace Cryo.Criu.Images;
+
+/// <summary>Collects the page hashes of one pagemap image in ascending address order.</summary>
+internal sealed class PageMapHashesBuilder
+{
+    private readonly string _fileName;
+    private readonly int _digestSize;
+    private ulong[] _addresses;
+    private byte[] _hashes;
+
+    public PageMapHashesBuilder(string fileName, int digestSize, long expectedPages)
+    {
+        _fileName = fileName;
+        _digestSize = digestSize;
+        var capacity = (int)Math.Clamp(expectedPages, 16, int.MaxValue / 64);
+        _addresses = new ulong[capacity];
+        _hashes = new byte[capacity * digestSize];
+    }
+
+    public int Count { get; private set; }
+
+    public void Add(ulong address, ReadOnlySpan<byte> digest)
+    {
+        if (Count > 0 && address <= _addresses[Count - 1])
+        {
+            throw new InvalidOperationException($"{_fileName}: page 0x{address:x} does not follow 0x{_addresses[Count - 1]:x}");
+        }
+        if (Count == _addresses.Length)
+        {
+            Array.Resize(ref _addresses, _addresses.Length * 2);
+            Array.Resize(ref _hashes, _hashes.Length * 2);
+        }
+        _addresses[Count] = address;
+        digest[.._digestSize].CopyTo(_hashes.AsSpan(Count * _digestSize, _digestSize));
+        Count++;
+    }
+
+    public PageMapHashes Build(byte[] pageMapDigest) =>
+        new(_fileName, pageMapDigest, _digestSize, _addresses[..Count], _hashes[..(Count * _digestSize)]);
+}

@@ -1,0 +1,46 @@
+namespace Cryo.Criu.Images;
+
+/// <summary>One pagemap of a dump on its way to an increment: the original, and the files written beside it.</summary>
+internal sealed class StagedPageMap
+{
+    public required string Name { get; init; }
+
+    /// <summary>The pagemap as CRIU wrote it.</summary>
+    public required PageMap Map { get; init; }
+
+    /// <summary>Its bytes as CRIU wrote them.</summary>
+    public required byte[] OriginalBytes { get; init; }
+
+    /// <summary>The hash of every page it holds, as they are read.</summary>
+    public required PageMapHashesBuilder Hashes { get; init; }
+
+    /// <summary>Path of the pagemap image as CRIU wrote it.</summary>
+    public required string PageMapPath { get; init; }
+
+    /// <summary>Path of its pages image as CRIU wrote it.</summary>
+    public required string OldPagesPath { get; init; }
+
+    /// <summary>The rewritten pagemap, waiting beside the original for the commit.</summary>
+    public string? NewPageMapPath { get; set; }
+
+    /// <summary>The pages image of the rewritten pagemap (a new pages id): only the pages not kept in the parent.</summary>
+    public string? NewPagesPath { get; set; }
+
+    /// <summary>The original pagemap's copy while the commit runs, to put back if it fails.</summary>
+    public string BackupPath => PageMapPath + IncrementalRewriter.BackupSuffix;
+
+    /// <summary>Bytes of the rewritten pagemap image.</summary>
+    public byte[]? NewPageMapBytes { get; set; }
+
+    /// <summary>Pages found unchanged in the parent.</summary>
+    public long PagesInParent { get; set; }
+
+    /// <summary>Whether the rewritten pagemap has replaced the original.</summary>
+    public bool Switched { get; set; }
+
+    /// <summary>Bytes of the pagemap and pages images as CRIU wrote them.</summary>
+    public required long BytesBefore { get; init; }
+
+    /// <summary>Bytes of the rewritten pagemap and its pages image.</summary>
+    public long BytesAfter { get; set; }
+}

@@ -1,0 +1,89 @@
+using System.Security.Cryptography;
+using Cryo.Criu.Images;
+using Cryo.Criu.Tests.TestSupport;
+using Xunit;
+
+namespace Cryo.Criu.Tests.Images;
+
+public class PageHashIndexTests
+{
+    [Fact]
+    public void Build_Should_HashEveryPresentPage_When_TheDumpIsFull()
+    {
+        using var dir = new TempDirectory();
+        var pages = FakeImages.Pages(0x7f0000000000, 5, seed: 1);
+        FakeImages.WritePageMap(dir.Path, "pagemap-1.img", 2, FakeImages.PresentRun(pages), pages);
+        var shmem = FakeImages.Pages(0, 2, seed: 2);
+        FakeImages.WritePageMap(dir.Path, "pagemap-shmem-77.img", 1, FakeImages.PresentRun(shmem), shmem);
+
+        var index = PageHashIndex.Build(dir.Path, null, CancellationToken.None);
+
+        Assert.Equal(Sha256PageHasher.AlgorithmName, index.Algorithm);
+        Assert.Equal(7, index.PageCount);
+        var list = index.Find("pagemap-1.img")!;
+        Assert.Equal(pages.Keys.Order().ToArray(), list.Addresses.ToArray());
+        Assert.Equal(SHA256.HashData(pages[0x7f0000002000]), list.HashAt(2).ToArray());
+        Assert.Equal(SHA256.HashData(File.ReadAllBytes(dir.Combine("pagemap-1.img"))), list.PageMapDigest.ToArray());
+        Assert.Equal(2, index.Find("pagemap-shmem-77.img")!.Count);
+    }
+
+    [Fact]
+    public void Build_Should_TakeDigestsMadeBeforehand_When_TheyCoverThePagesImage()
+    {
+        using var dir = new TempDirectory();
+        var pages = FakeImages.Pages(0x400000, 6, seed: 4);
+        FakeImages.WritePageMap(dir.Path, "pagemap-1.img", 2, FakeImages.PresentRun(pages), pages);
+        var digests = PagesImageDigests.Compute(dir.Combine("pages-2.img"), null, default);
+        var read = PageHashIndex.Build(dir.Path, null, default);
+        File.Delete(dir.Combine("pages-2.img")); // proves the digests are used: the pages are not read
+        File.WriteAllBytes(dir.Combine("pages-2.img"), new byte[6 * PageMap.PageSize]);
+
+        var index = PageHashIndex.Build(dir.Path, null, [digests], default);
+
+        var (expected, actual) = (read.Find("pagemap-1.img")!, index.Find("pagemap-1.img")!);
+        Assert.Equal(expected.Addresses.ToArray(), actual.Addresses.ToArray());
+        Assert.All(Enumerable.Range(0, 6), i => Assert.Equal(expected.HashAt(i).ToArray(), actual.HashAt(i).ToArray()));
+    }
+
+    [Fact]
+    public void SaveThenLoad_Should_KeepEveryHash()
+    {
+        using var dir = new TempDirectory();
+        var pages = FakeImages.Pages(0x400000, 300, seed: 3);
+        FakeImages.WritePageMap(dir.Combine("images"), "pagemap-1.img", 1, FakeImages.PresentRun(pages), pages);
+        var index = PageHashIndex.Build(dir.Combine("images"), null, CancellationToken.None);
+
+        index.Save(dir.Combine(PageHashIndex.DefaultFileName));
+        var loaded = PageHashIndex.Load(dir.Combine(PageHashIndex.DefaultFileName));
+
+        var (before, after) = (index.Find("pagemap-1.img")!, loaded.Find("pagemap-1.img")!);
+        Assert.Equal(before.Addresses.ToArray(), after.Addresses.ToArray());
+        Assert.Equal(before.PageMapDigest.ToArray(), after.PageMapDigest.ToArray());
+        Assert.All(Enumerable.Range(0, before.Count), i => Assert.Equal(before.HashAt(i).ToArray(), after.HashAt(i).ToArray()));
+        // Consecutive pages cost about two bytes of address each, beside their 32 bytes of hash.
+        Assert.InRange(new FileInfo(dir.Combine(PageHashIndex.DefaultFileName)).Length, 300 * 32, 300 * 36);
+    }
+
+    [Fact]
+    public void Parse_Should_Throw_When_TheBytesAreNoIndex()
+    {
+        Assert.Throws<FormatException>(() => PageHashIndex.Parse([0x08, 0x07, 0x12, 0x01]));
+        Assert.Throws<FormatException>(() => PageHashIndex.Parse([0xff, 0xff]));
+    }
+
+    [Fact]
+    public void Matches_Should_WalkForwardAndCompareHashes()
+    {
+        var digest = new byte[32];
+        var other = Enumerable.Repeat((byte)1, 32).ToArray();
+        var list = new PageMapHashes("pagemap-1.img", new byte[32], 32, [0x1000, 0x3000], [.. digest, .. other]);
+        var cursor = 0;
+
+        Assert.False(list.Matches(0x0000, digest, ref cursor));
+        Assert.True(list.Matches(0x1000, digest, ref cursor));
+        Assert.False(list.Matches(0x2000, digest, ref cursor));
+        Assert.False(list.Matches(0x3000, digest, ref cursor));
+        Assert.True(list.Matches(0x3000, other, ref cursor));
+        Assert.False(list.Matches(0x4000, other, ref cursor));
+    }
+}
