@@ -1,5 +1,6 @@
 using Cryo.Api;
 using Cryo.Operator.Queue;
+using Cryo.Operator.Reconciling;
 using Cryo.Operator.Restores;
 using Cryo.Operator.Watching;
 using k8s;
@@ -86,10 +87,10 @@ public sealed class EventRouter(
                              (key.Name == owner || restore.Status?.PodName == name || restore.Spec.ExistingPod?.Name == name);
             // The pod watch keeps no cache, so there is no previous pod to tell a restart from another status
             // change; a pass with nothing to do costs two reads, and restored pods change rarely. An existing pod is
-            // followed only while it declares the readiness gate whose condition the Restore keeps.
+            // followed while it declares the readiness gate whose condition the Restore keeps, or is the Restore's own.
             var followed = restore.Status?.Phase == Phase.Succeeded &&
                            ((restore.Spec.NewPod is not null && key.Name == owner) ||
-                            (restore.Spec.ExistingPod?.Name == name && RestoredCondition.IsGateOf(pod)));
+                            (restore.Spec.ExistingPod?.Name == name && (RestoredCondition.IsGateOf(pod) || Ownership.IsControlledBy(pod.Metadata, restore))));
             if (unfinished || followed)
             {
                 restoreQueue.Add(key);
