@@ -14,13 +14,17 @@ namespace Cryo.Operator.Hosting;
 /// that changed, the Succeeded newPod Restore whose pod changed (it restores again into a restarted
 /// container), the Succeeded existingPod Restores of a changed pod that declares the restored readiness
 /// gate (its condition must not outlive the run restored into), and the Restores and child Checkpoints
-/// (parentCheckpoint) of a Checkpoint whose phase changed.
+/// (parentCheckpoint) of a Checkpoint whose phase changed. A RestoreSet is queued when its spec or deletion state
+/// changed, when any Restore it controls or pod of its label changed (its copies and warm pods), and when the phase of
+/// the Checkpoint it names changed.
 /// </summary>
 public sealed class EventRouter(
     ResourceWatcher<Checkpoint, CheckpointList> checkpoints,
     ResourceWatcher<Restore, RestoreList> restores,
+    ResourceWatcher<RestoreSet, RestoreSetList> restoreSets,
     WorkQueue checkpointQueue,
-    WorkQueue restoreQueue)
+    WorkQueue restoreQueue,
+    WorkQueue restoreSetQueue)
 {
     /// <summary>A Checkpoint changed.</summary>
     public void OnCheckpoint(WatchEventType type, Checkpoint checkpoint, Checkpoint? previous)
@@ -42,6 +46,14 @@ public sealed class EventRouter(
                 }
             }
 
+            foreach (var (key, set) in restoreSets.Cache)
+            {
+                if (key.Namespace == ns && set.Spec.CheckpointName == name)
+                {
+                    restoreSetQueue.Add(key);
+                }
+            }
+
             // Checkpoints waiting for this one as their parent go on when it finishes, not after their backoff.
             foreach (var (key, child) in checkpoints.Cache)
             {
@@ -60,6 +72,21 @@ public sealed class EventRouter(
         {
             restoreQueue.Add(Key(restore.Metadata));
         }
+
+        // A copy's status (restored, failed, ended) is what its set counts.
+        if (Ownership.ControllerOf(restore.Metadata) is { Kind: RestoreSet.KindName, ApiVersion: CryoNames.ApiVersion } set)
+        {
+            restoreSetQueue.Add(new ObjectKey(restore.Metadata.NamespaceProperty, set.Name));
+        }
+    }
+
+    /// <summary>A RestoreSet changed: its spec (replicas through the scale subresource too) or deletion state, not its status.</summary>
+    public void OnRestoreSet(WatchEventType type, RestoreSet set, RestoreSet? previous)
+    {
+        if (MetadataChanged(type, set.Metadata, previous?.Metadata))
+        {
+            restoreSetQueue.Add(Key(set.Metadata));
+        }
     }
 
     /// <summary>A pod changed: wake whatever names it.</summary>
@@ -73,6 +100,11 @@ public sealed class EventRouter(
             {
                 checkpointQueue.Add(key);
             }
+        }
+
+        if (pod.Metadata.Labels?.TryGetValue(CryoNames.RestoreSetLabel, out var setName) == true)
+        {
+            restoreSetQueue.Add(new ObjectKey(ns, setName));
         }
 
         var owner = pod.Metadata.Labels is { } labels && labels.TryGetValue(CryoNames.RestoreLabel, out var restoreName) ? restoreName : null;
