@@ -57,7 +57,7 @@ public sealed class RestoreSetReconciler(
         await ScaleDownAsync(set, members, template, cancellationToken);
         var heldBack = checkpoint.Failure ?? Backoff(set, members, status, now);
         var refused = heldBack is null && template is not null ? await ScaleUpAsync(set, members, template, cancellationToken) : null;
-        if (refused is null && template is not null)
+        if (refused is null)
         {
             refused = await KeepWarmPoolAsync(set, members, template, cancellationToken);
         }
@@ -153,11 +153,13 @@ public sealed class RestoreSetReconciler(
 
     /// <summary>
     /// The warm pool holds spec.warmPool pods of the current template: pods built for an older template or Checkpoint,
-    /// or that ended, go; beyond the size, those not running and the newest go first; missing ones are started.
+    /// or that ended, go; beyond the size, those not running and the newest go first; missing ones are started. Without
+    /// a template (the Checkpoint is missing or not Succeeded) the pods there are kept, up to the size, for a Checkpoint
+    /// of the same pod spec may come back, and none is started.
     /// </summary>
-    private async Task<Failure?> KeepWarmPoolAsync(RestoreSet set, SetMembers members, CopyTemplate template, CancellationToken cancellationToken)
+    private async Task<Failure?> KeepWarmPoolAsync(RestoreSet set, SetMembers members, CopyTemplate? template, CancellationToken cancellationToken)
     {
-        foreach (var warm in members.WarmPods.Where(w => w.TemplateHash != template.Hash || w.IsGone).ToList())
+        foreach (var warm in members.WarmPods.Where(w => (template is not null && w.TemplateHash != template.Hash) || w.IsGone).ToList())
         {
             if (warm.Pod.Metadata.DeletionTimestamp is not null)
             {
@@ -175,7 +177,7 @@ public sealed class RestoreSetReconciler(
             await writer.RemoveWarmPodAsync(set, members, warm, $"the warm pool keeps {size}", cancellationToken);
         }
 
-        while (members.WarmPods.Count < size)
+        while (template is not null && members.WarmPods.Count < size)
         {
             if (await writer.AddWarmPodAsync(set, members, template, cancellationToken) is { } refused)
             {

@@ -257,6 +257,29 @@ public sealed partial class RestoreSetPassTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pass_Should_KeepItsWarmPods_WhileTheCheckpointIsGone_ButReleaseThem_When_ThePoolShrinks()
+    {
+        // Arrange: two warm pods, then the Checkpoint is deleted (it may come back, as a CI cluster refreshes it).
+        await cluster.RestoreSetAsync("ci", new RestoreSetSpec { CheckpointName = "web-1", Replicas = 0, WarmPool = 2 });
+        await cluster.PassAsync(cluster.RestoreSets, "ci");
+        await cluster.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, "web-1");
+
+        // Act
+        var kept = await cluster.PassAsync(cluster.RestoreSets, "ci");
+        var set = await cluster.GetRestoreSetAsync("ci");
+        set.Spec.WarmPool = 0;
+        await cluster.Client.CustomObjects.ReplaceNamespacedCustomObjectAsync<RestoreSet>(set, CryoNames.Group, CryoNames.Version, Ns, RestoreSet.Plural, "ci");
+        var released = await cluster.PassAsync(cluster.RestoreSets, "ci");
+        var status = (await cluster.GetRestoreSetAsync("ci")).Status!;
+
+        // Assert
+        Assert.Equal(["PUT restoresets/ci/status"], kept.Writes);
+        Assert.Equal(["DELETE pods/ci-*", "POST events", "DELETE pods/ci-*", "POST events", "PUT restoresets/ci/status"], Anonymous(released.Writes));
+        Assert.Equal(0, status.WarmPods);
+        ConditionAssert.Has(status.Conditions, ConditionTypes.CheckpointReady, ConditionStatus.False, ConditionReasons.CheckpointNotFound, generation: 2);
+    }
+
+    [Fact]
     public async Task Pass_Should_FinishAHandOver_ThatAPassCutShortLeft()
     {
         // Arrange: the copy's Restore exists, but its pod is still the set's.
