@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Cryo.Api;
 using Cryo.Operator.Metrics;
 using Cryo.Operator.Tests.Agents;
@@ -181,17 +182,19 @@ public sealed class RestoreSetReconcilerTests : IAsyncLifetime
             agent.RestoreFailure = _ => AgentErrors.Of(StatusCode.FailedPrecondition, "CRIU_FAILED", "criu restore failed with exit code 1");
         }
 
-        // Act: with the harness's backoff (0.1 s doubling to 1 s), watch the failures for three seconds.
+        // Act: with the harness's backoff (0.1 s doubling to 1 s), from the third failure on, each next copy waits 0.4 s or more.
         await cluster.CreateRestoreSetAsync("ci", new RestoreSetSpec { CheckpointName = "web-1", Replicas = 1 });
         var failing = await cluster.WaitForRestoreSetAsync("ci", s => s.Status?.ConsecutiveFailures >= 3, "three copies failed in a row");
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        var later = await cluster.GetRestoreSetAsync("ci");
-        var attempts = Agents.Sum(a => a.RestoreCalls.Count);
+        var watch = Stopwatch.StartNew();
+        var seen = failing.Status!.ConsecutiveFailures!.Value;
+        var later = await cluster.WaitForRestoreSetAsync("ci", s => s.Status?.ConsecutiveFailures >= seen + 2, "two more failures");
+        var elapsed = watch.Elapsed;
 
-        // Assert: failures held the next copies back, so three seconds added a handful of attempts, not a hot loop.
-        var during = later.Status!.ConsecutiveFailures!.Value - failing.Status!.ConsecutiveFailures!.Value;
-        Assert.InRange(during, 1, 6);
-        Assert.True(attempts < 30, $"{attempts} restores attempted");
+        // Assert: the second of those two copies was made only after the whole delay its predecessor's failure set (at
+        // least 0.8 s: the 4th failure's), where a hot loop takes milliseconds; each failure was one copy's one restore.
+        Assert.True(elapsed >= TimeSpan.FromSeconds(0.7), $"two more failures took only {elapsed}");
+        var failures = later.Status!.ConsecutiveFailures!.Value;
+        Assert.InRange(Agents.Sum(a => a.RestoreCalls.Count), failures, failures + 1); // the next copy's may be under way
         var failure = later.Status.Conditions!.Single(c => c.Type == ConditionTypes.ReplicaFailure);
         Assert.Equal((ConditionStatus.True, ConditionReasons.CopyFailed), (failure.Status, failure.Reason));
         Assert.Contains("criu restore failed with exit code 1", failure.Message);
