@@ -7,6 +7,7 @@ public class CrdSchemaMatchesTypesTests
     [Theory]
     [InlineData("checkpoints.cryo.io.yaml", typeof(Checkpoint))]
     [InlineData("restores.cryo.io.yaml", typeof(Restore))]
+    [InlineData("restoresets.cryo.io.yaml", typeof(RestoreSet))]
     public void Schema_Should_AgreeWithTypes_FieldByField(string file, Type type)
     {
         // Arrange
@@ -23,6 +24,7 @@ public class CrdSchemaMatchesTypesTests
     [Theory]
     [InlineData("checkpoints.cryo.io.yaml", typeof(Checkpoint), "ckpt")]
     [InlineData("restores.cryo.io.yaml", typeof(Restore), "rst")]
+    [InlineData("restoresets.cryo.io.yaml", typeof(RestoreSet), "rset")]
     public void Crd_Should_NameTheSameResourceAsTheType(string file, Type type, string shortName)
     {
         // Arrange
@@ -62,6 +64,7 @@ public class CrdSchemaMatchesTypesTests
     [Theory]
     [InlineData("checkpoints.cryo.io.yaml", new[] { "Phase", "Pod", "Node", "Size", "Age" })]
     [InlineData("restores.cryo.io.yaml", new[] { "Checkpoint", "Pod", "Node", "Phase", "Age" })]
+    [InlineData("restoresets.cryo.io.yaml", new[] { "Checkpoint", "Desired", "Current", "Ready", "Warm", "Age" })]
     public void Crd_Should_PrintTheAgreedColumns(string file, string[] columns)
     {
         // Arrange
@@ -73,5 +76,35 @@ public class CrdSchemaMatchesTypesTests
 
         // Assert
         Assert.Equal(columns, names);
+    }
+
+    [Fact]
+    public void RestoreSetCrd_Should_ScaleThroughTheFieldsTheTypeNames()
+    {
+        // Arrange
+        var crd = CrdDocument.Load("restoresets.cryo.io.yaml");
+
+        // Act
+        var scale = CrdDocument.Map(CrdDocument.Map(crd.Version, "subresources"), "scale");
+
+        // Assert: kubectl scale and autoscalers write spec.replicas and read status.replicas and status.selector.
+        Assert.Equal(".spec.replicas", CrdDocument.Str(scale, "specReplicasPath"));
+        Assert.Equal(".status.replicas", CrdDocument.Str(scale, "statusReplicasPath"));
+        Assert.Equal(".status.selector", CrdDocument.Str(scale, "labelSelectorPath"));
+        Assert.NotNull(typeof(RestoreSetSpec).GetProperty(nameof(RestoreSetSpec.Replicas)));
+        Assert.NotNull(typeof(RestoreSetStatus).GetProperty(nameof(RestoreSetStatus.Selector)));
+    }
+
+    [Fact]
+    public void RestoreSetCrd_Should_LimitTheNameAsTheTypeSays()
+    {
+        // Arrange
+        var crd = CrdDocument.Load("restoresets.cryo.io.yaml");
+
+        // Act
+        var rules = ((List<object>)crd.Schema["x-kubernetes-validations"]).Cast<Dictionary<object, object>>().Select(r => CrdDocument.Str(r, "rule"));
+
+        // Assert
+        Assert.Contains($"self.metadata.name.size() <= {RestoreSet.MaxNameLength}", rules);
     }
 }

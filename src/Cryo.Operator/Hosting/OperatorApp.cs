@@ -5,6 +5,7 @@ using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Leadership;
 using Cryo.Operator.Metrics;
 using Cryo.Operator.Restores;
+using Cryo.Operator.RestoreSets;
 using k8s;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -53,6 +54,8 @@ public static class OperatorApp
         services.AddSingleton<RestoreRecorder>();
         services.AddSingleton<RestoreFollower>();
         services.AddSingleton<RestoreReconciler>();
+        services.AddSingleton<SetWriter>();
+        services.AddSingleton<RestoreSetReconciler>();
         services.AddSingleton<LeaseElection>();
         services.AddSingleton<OperatorState>();
         services.AddHostedService<OperatorService>();

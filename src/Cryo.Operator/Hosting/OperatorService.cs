@@ -7,6 +7,7 @@ using Cryo.Operator.Metrics;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Reconciling;
 using Cryo.Operator.Restores;
+using Cryo.Operator.RestoreSets;
 using Cryo.Operator.Watching;
 using k8s;
 using k8s.Models;
@@ -18,7 +19,7 @@ namespace Cryo.Operator.Hosting;
 
 /// <summary>
 /// The controller process: while this replica leads (or always, without leader election) it watches
-/// Checkpoints, Restores and pods, feeds the two work queues, runs the reconcilers, resyncs periodically
+/// Checkpoints, Restores, RestoreSets and pods, feeds the three work queues, runs the reconcilers, resyncs periodically
 /// and keeps the gauges current. Losing leadership stops all of it.
 /// </summary>
 public sealed class OperatorService(
@@ -26,6 +27,7 @@ public sealed class OperatorService(
     CryoResources resources,
     CheckpointReconciler checkpointReconciler,
     RestoreReconciler restoreReconciler,
+    RestoreSetReconciler restoreSetReconciler,
     LeaseElection election,
     OperatorState state,
     OperatorMetrics metrics,
@@ -43,6 +45,7 @@ public sealed class OperatorService(
     {
         using var checkpointQueue = new WorkQueue();
         using var restoreQueue = new WorkQueue();
+        using var restoreSetQueue = new WorkQueue();
         var checkpoints = new ResourceWatcher<Checkpoint, CheckpointList>(
             Checkpoint.KindName, resources.Checkpoints.ListAsync, keepCache: true, settings.WatchTimeout, metrics, logger)
         {
@@ -53,11 +56,16 @@ public sealed class OperatorService(
         {
             Keep = CachedFields.Restore,
         };
+        var restoreSets = new ResourceWatcher<RestoreSet, RestoreSetList>(
+            RestoreSet.KindName, resources.RestoreSets.ListAsync, keepCache: true, settings.WatchTimeout, metrics, logger)
+        {
+            Keep = CachedFields.RestoreSet,
+        };
         var pods = new ResourceWatcher<V1Pod, V1PodList>("Pod", (request, token) => client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(
                 allowWatchBookmarks: request.Watch ? true : null, resourceVersion: request.ResourceVersion,
                 timeoutSeconds: request.TimeoutSeconds, watch: request.Watch, cancellationToken: token),
             keepCache: false, settings.WatchTimeout, metrics, logger);
-        var router = new EventRouter(checkpoints, restores, checkpointQueue, restoreQueue);
+        var router = new EventRouter(checkpoints, restores, restoreSets, checkpointQueue, restoreQueue, restoreSetQueue);
 
         state.Leading = true;
         try
@@ -66,17 +74,20 @@ public sealed class OperatorService(
             {
                 Runner(checkpointReconciler, checkpointQueue).RunAsync(cancellationToken),
                 Runner(restoreReconciler, restoreQueue).RunAsync(cancellationToken),
+                Runner(restoreSetReconciler, restoreSetQueue).RunAsync(cancellationToken),
             };
             var watches = new[]
             {
                 checkpoints.RunAsync(router.OnCheckpoint, cancellationToken),
                 restores.RunAsync(router.OnRestore, cancellationToken),
+                restoreSets.RunAsync(router.OnRestoreSet, cancellationToken),
                 pods.RunAsync(router.OnPod, cancellationToken),
             };
-            var housekeeping = HousekeepAsync(checkpoints, restores, checkpointQueue, restoreQueue, cancellationToken);
-            await Task.WhenAll(checkpoints.Synced, restores.Synced, pods.Synced).WaitAsync(cancellationToken);
+            var housekeeping = HousekeepAsync(checkpoints, restores, restoreSets, checkpointQueue, restoreQueue, restoreSetQueue, cancellationToken);
+            await Task.WhenAll(checkpoints.Synced, restores.Synced, restoreSets.Synced, pods.Synced).WaitAsync(cancellationToken);
             state.Synced = true;
-            logger.LogInformation("watches synced: {Checkpoints} checkpoints, {Restores} restores", checkpoints.Cache.Count, restores.Cache.Count);
+            logger.LogInformation("watches synced: {Checkpoints} checkpoints, {Restores} restores, {RestoreSets} restore sets",
+                checkpoints.Cache.Count, restores.Cache.Count, restoreSets.Cache.Count);
             await Task.WhenAll([.. runners, .. watches, housekeeping]);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -98,8 +109,10 @@ public sealed class OperatorService(
     private async Task HousekeepAsync(
         ResourceWatcher<Checkpoint, CheckpointList> checkpoints,
         ResourceWatcher<Restore, RestoreList> restores,
+        ResourceWatcher<RestoreSet, RestoreSetList> restoreSets,
         WorkQueue checkpointQueue,
         WorkQueue restoreQueue,
+        WorkQueue restoreSetQueue,
         CancellationToken cancellationToken)
     {
         var lastResync = DateTime.UtcNow;
@@ -118,10 +131,16 @@ public sealed class OperatorService(
                 {
                     restoreQueue.Add(key);
                 }
+
+                foreach (var key in restoreSets.Cache.Keys)
+                {
+                    restoreSetQueue.Add(key);
+                }
             }
 
             metrics.QueueDepth.WithLabels(Checkpoint.KindName).Set(checkpointQueue.Depth);
             metrics.QueueDepth.WithLabels(Restore.KindName).Set(restoreQueue.Depth);
+            metrics.QueueDepth.WithLabels(RestoreSet.KindName).Set(restoreSetQueue.Depth);
             SetPhaseGauge(Checkpoint.KindName, checkpoints.Cache.Values.Select(c => c.Status?.Phase));
             SetPhaseGauge(Restore.KindName, restores.Cache.Values.Select(r => r.Status?.Phase));
         }

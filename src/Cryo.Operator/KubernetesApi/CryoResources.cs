@@ -12,6 +12,9 @@ public sealed class CryoResources(IKubernetes client)
     /// <summary>Restores.</summary>
     public CustomResourceClient<Restore, RestoreList> Restores { get; } = new(client, Restore.Plural);
 
-    /// <summary>Pods: the ones checkpointed, and the targets of Restores.</summary>
+    /// <summary>RestoreSets.</summary>
+    public CustomResourceClient<RestoreSet, RestoreSetList> RestoreSets { get; } = new(client, RestoreSet.Plural);
+
+    /// <summary>Pods: the ones checkpointed, the targets of Restores, and the pods of RestoreSets.</summary>
     public PodClient Pods { get; } = new(client);
 }

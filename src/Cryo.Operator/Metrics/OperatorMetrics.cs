@@ -27,6 +27,10 @@ public sealed class OperatorMetrics
             "Calls to node agents by method and result (a gRPC status code name, ok on success).", "method", "code");
         IsLeader = factory.CreateGauge("cryo_operator_is_leader", "1 while this replica holds the leader Lease.");
         WatchRestarts = factory.CreateCounter("cryo_operator_watch_restarts_total", "Watches reopened, by kind and cause (timeout, gone, error).", "kind", "cause");
+        RestoreSetCopiesCreated = factory.CreateCounter("cryo_operator_restoreset_copies_created_total",
+            "Copies RestoreSets made, by where their pod came from (warm_pool: a pod started ahead, only a restore; new_pod).", "source");
+        RestoreSetCopiesRemoved = factory.CreateCounter("cryo_operator_restoreset_copies_removed_total",
+            "Copies RestoreSets removed, by cause (failed, ended, scaled_down).", "cause");
     }
 
     /// <summary>The registry the instruments live in (served on /metrics).</summary>
@@ -44,12 +48,17 @@ public sealed class OperatorMetrics
     /// <summary>Known objects by kind and phase.</summary>
     public Gauge Objects { get; }
 
-
     /// <summary>1 on the leader.</summary>
     public Gauge IsLeader { get; }
 
     /// <summary>Reopened watches by kind and cause.</summary>
     public Counter WatchRestarts { get; }
+
+    /// <summary>Copies RestoreSets made, by source: <c>warm_pool</c> or <c>new_pod</c>.</summary>
+    public Counter RestoreSetCopiesCreated { get; }
+
+    /// <summary>Copies RestoreSets removed, by cause: <c>failed</c>, <c>ended</c> or <c>scaled_down</c>.</summary>
+    public Counter RestoreSetCopiesRemoved { get; }
 
     /// <summary>Counts one call to an agent that ended with <paramref name="code"/>.</summary>
     public void AgentCallFinished(string method, StatusCode code) => agentCalls.WithLabels(method, CodeLabel(code)).Inc();

@@ -6,6 +6,7 @@ using Cryo.Operator.Hosting;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Reconciling;
 using Cryo.Operator.Restores;
+using Cryo.Operator.RestoreSets;
 using Cryo.Operator.Tests.ApiServer;
 using Cryo.Operator.Tests.Cluster;
 using k8s;
@@ -62,6 +63,8 @@ public sealed class SinglePassHarness : IAsyncDisposable
     public CheckpointReconciler Checkpoints => app.Services.GetRequiredService<CheckpointReconciler>();
 
     public RestoreReconciler Restores => app.Services.GetRequiredService<RestoreReconciler>();
+
+    public RestoreSetReconciler RestoreSets => app.Services.GetRequiredService<RestoreSetReconciler>();
 
     public static async Task<SinglePassHarness> StartAsync()
     {
@@ -124,6 +127,22 @@ public sealed class SinglePassHarness : IAsyncDisposable
         Client.CustomObjects.CreateNamespacedCustomObjectAsync<Restore>(
             new Restore { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns }, Spec = spec },
             CryoNames.Group, CryoNames.Version, Ns, Restore.Plural);
+
+    public Task<RestoreSet> RestoreSetAsync(string name, RestoreSetSpec spec) =>
+        Client.CustomObjects.CreateNamespacedCustomObjectAsync<RestoreSet>(
+            new RestoreSet { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns }, Spec = spec },
+            CryoNames.Group, CryoNames.Version, Ns, RestoreSet.Plural);
+
+    public Task<RestoreSet> GetRestoreSetAsync(string name) =>
+        Client.CustomObjects.GetNamespacedCustomObjectAsync<RestoreSet>(CryoNames.Group, CryoNames.Version, Ns, RestoreSet.Plural, name);
+
+    /// <summary>Writes <paramref name="status"/> onto Restore <paramref name="name"/>, as its reconciler would have.</summary>
+    public async Task<Restore> RestoreStatusAsync(string name, RestoreStatus status)
+    {
+        var restore = await GetRestoreAsync(name);
+        restore.Status = status;
+        return await Client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<Restore>(restore, CryoNames.Group, CryoNames.Version, Ns, Restore.Plural, name);
+    }
 
     public Task<Checkpoint> GetCheckpointAsync(string name) =>
         Client.CustomObjects.GetNamespacedCustomObjectAsync<Checkpoint>(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, name);
