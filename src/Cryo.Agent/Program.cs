@@ -1,10 +1,10 @@
 // The node agent: serves the gRPC API on its Unix socket (and on a mutual-TLS port when configured).
 // Run locally: dotnet run --project src/Cryo.Agent -- --store DIR --socket PATH
+using Cryo.Agent.Attempts;
 using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Engine;
 using Cryo.Agent.Hosting;
-using Cryo.Agent.Processes;
+using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
 using Microsoft.Extensions.Options;
 

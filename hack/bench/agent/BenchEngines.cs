@@ -1,11 +1,10 @@
+using Cryo.Agent.Attempts;
 using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Processes;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Store;
 using Cryo.Criu;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Cryo.Bench.Agent;
 

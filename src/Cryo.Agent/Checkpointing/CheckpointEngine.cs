@@ -1,12 +1,13 @@
 using System.Diagnostics;
+using Cryo.Agent.Attempts;
 using Cryo.Agent.Cgroups;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Engine;
-using Cryo.Agent.Processes;
+using Cryo.Agent.Operations;
+using Cryo.Agent.Recovery;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Manifest;
 using Cryo.Criu;
 using Cryo.Criu.Stats;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Cryo.Agent.Checkpointing;
@@ -267,7 +268,7 @@ public sealed class CheckpointEngine(
     /// <summary>
     /// CRIU freezes the tree and, with tcpEstablished, blocks its connections; a CRIU killed with the agent
     /// undoes neither. Record what undoing them takes before CRIU starts, so that a failed dump, or the next
-    /// agent after a crash (<see cref="Hosting.StoreRecovery"/>), gives the workload back.
+    /// agent after a crash (<see cref="Recovery.StoreRecovery"/>), gives the workload back.
     /// </summary>
     private static async Task<DumpRecoveryRecord> RecordForRecoveryAsync(DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, CancellationToken cancellationToken)
     {

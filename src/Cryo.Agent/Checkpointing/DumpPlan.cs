@@ -1,7 +1,6 @@
 using Cryo.Agent.Cgroups;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Engine;
-using Cryo.Agent.Processes;
+using Cryo.Agent.Operations;
 using Cryo.Criu;
 
 namespace Cryo.Agent.Checkpointing;

@@ -1,6 +1,6 @@
-using Cryo.Agent.Engine;
 using Cryo.Agent.Hosting;
 using Cryo.Agent.Metrics;
+using Cryo.Agent.Operations;
 using Cryo.Contracts.Agent.V1;
 using Grpc.Core;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Cryo.Agent.Engine;
 using Cryo.Agent.Metrics;
+using Cryo.Agent.Operations;
 using Grpc.Core;
 
 namespace Cryo.Agent.Grpc;

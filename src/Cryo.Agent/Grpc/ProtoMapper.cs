@@ -1,8 +1,8 @@
-using Cryo.Agent.Engine;
+using Cryo.Agent.Operations;
 using Cryo.Contracts.Agent.V1;
 using Google.Protobuf.WellKnownTypes;
 using ProtoStage = Cryo.Contracts.Agent.V1.CheckpointStage;
-using Stage = Cryo.Agent.Engine.CheckpointStage;
+using Stage = Cryo.Agent.Operations.CheckpointStage;
 
 namespace Cryo.Agent.Grpc;
 

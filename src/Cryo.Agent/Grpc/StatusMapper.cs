@@ -1,10 +1,11 @@
 using System.Reflection;
-using Cryo.Agent.Containers;
 using Cryo.Agent.Checkpointing;
-using Cryo.Agent.Engine;
-using Cryo.Agent.Restoring;
+using Cryo.Agent.Containers;
 using Cryo.Agent.Filesystem;
+using Cryo.Agent.Operations;
+using Cryo.Agent.Restoring;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Manifest;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Criu;
 using Google.Protobuf.Reflection;

@@ -1,9 +1,10 @@
 using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using Cryo.Agent.Engine;
 using Cryo.Agent.Grpc;
 using Cryo.Agent.Metrics;
+using Cryo.Agent.Operations;
+using Cryo.Agent.Recovery;
 using Cryo.Agent.Security;
 using Cryo.Agent.Store;
 using Cryo.Criu;

@@ -1,5 +1,5 @@
-using Cryo.Agent.Engine;
-using Cryo.Agent.Store;
+using Cryo.Agent.Operations;
+using Cryo.Agent.Store.Hashing;
 using Cryo.Criu;
 using Microsoft.Extensions.Options;
 

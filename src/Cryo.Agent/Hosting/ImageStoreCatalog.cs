@@ -1,5 +1,6 @@
-using Cryo.Agent.Engine;
+using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Manifest;
 
 namespace Cryo.Agent.Hosting;
 

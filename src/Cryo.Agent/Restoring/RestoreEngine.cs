@@ -1,13 +1,11 @@
 using System.Diagnostics;
-using System.Globalization;
+using Cryo.Agent.Attempts;
 using Cryo.Agent.Cgroups;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Engine;
-using Cryo.Agent.Filesystem;
-using Cryo.Agent.Processes;
+using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Hashing;
 using Cryo.Criu;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Cryo.Agent.Restoring;

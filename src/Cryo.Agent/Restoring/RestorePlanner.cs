@@ -1,8 +1,7 @@
 using System.Globalization;
-using Cryo.Agent.Cgroups;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Processes;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Manifest;
 using Cryo.Criu;
 
 namespace Cryo.Agent.Restoring;

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Cryo.Agent.Store.Hashing;
+using Cryo.Agent.Store.Manifest;
 using Microsoft.Extensions.Options;
 
 namespace Cryo.Agent.Store;

@@ -2,6 +2,7 @@ using System.Globalization;
 using Cryo.Agent.Containers;
 using Cryo.Agent.Tests.Harness;
 using Xunit;
+using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Agent.Tests.Containers;
 

@@ -1,7 +1,8 @@
-using Cryo.Agent.Engine;
 using Cryo.Agent.Grpc;
 using Cryo.Agent.Hosting;
+using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Manifest;
 using Cryo.Agent.Tests.Store;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Cryo.Agent.Engine;
+using Cryo.Agent.Operations;
 
 namespace Cryo.Agent.Tests.Grpc;
 

@@ -1,8 +1,8 @@
-using Cryo.Agent.Engine;
-using Grpc.Core;
-using Cryo.Agent.Store;
-using Xunit;
+using Cryo.Agent.Operations;
+using Cryo.Agent.Store.Hashing;
 using Cryo.Contracts.Agent.V1;
+using Grpc.Core;
+using Xunit;
 
 namespace Cryo.Agent.Tests.Grpc;
 

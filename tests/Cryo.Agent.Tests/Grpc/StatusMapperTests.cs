@@ -1,8 +1,9 @@
 using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Engine;
 using Cryo.Agent.Filesystem;
 using Cryo.Agent.Grpc;
+using Cryo.Agent.Operations;
+using Cryo.Agent.Recovery;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Store;
 using Cryo.Criu;
