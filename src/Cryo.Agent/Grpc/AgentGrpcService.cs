@@ -100,12 +100,12 @@ public sealed class AgentGrpcService(
         try
         {
             var outcome = await catalog.DeleteAsync(ns, name, context.CancellationToken);
-            metrics.OperationFinished("delete", StatusCode.OK, clock.Elapsed);
+            metrics.OperationFinished(OperationKind.Delete, StatusCode.OK, clock.Elapsed);
             return new DeleteCheckpointResponse { Deleted = outcome.Deleted, FreedBytes = outcome.FreedBytes };
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            metrics.OperationFinished("delete", StatusMapper.Classify(ex), clock.Elapsed);
+            metrics.OperationFinished(OperationKind.Delete, StatusMapper.Classify(ex), clock.Elapsed);
             throw;
         }
     }

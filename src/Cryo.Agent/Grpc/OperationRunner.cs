@@ -32,7 +32,7 @@ public sealed class OperationRunner(
         }
 
         operation.ReportStage(CheckpointStage.Queued);
-        return await RunAsync("checkpoint", $"checkpoint {command.Namespace}/{command.Name}", command.Timeout, async token =>
+        return await RunAsync(OperationKind.Checkpoint, $"checkpoint {command.Namespace}/{command.Name}", command.Timeout, async token =>
         {
             var outcome = await checkpointEngine.CheckpointAsync(command, operation, token);
             metrics.CheckpointCommitted(outcome.Freeze, outcome.Dump, outcome.SizeBytes);
@@ -42,14 +42,14 @@ public sealed class OperationRunner(
 
     /// <summary>Restores once for this operation.</summary>
     public Task<RestoreOutcome> RestoreAsync(RestoreCommand command) =>
-        RunAsync("restore", $"restore of {command.Namespace}/{command.Name}", command.Timeout, async token =>
+        RunAsync(OperationKind.Restore, $"restore of {command.Namespace}/{command.Name}", command.Timeout, async token =>
         {
             var outcome = await restoreEngine.RestoreAsync(command, token);
             metrics.RestoreCompleted(outcome.Restore);
             return outcome;
         });
 
-    private async Task<T> RunAsync<T>(string kind, string what, TimeSpan timeout, Func<CancellationToken, Task<T>> body)
+    private async Task<T> RunAsync<T>(OperationKind kind, string what, TimeSpan timeout, Func<CancellationToken, Task<T>> body)
     {
         var stopping = lifetime.ApplicationStopping;
         IDisposable slot;

@@ -1,8 +1,11 @@
 namespace Cryo.Agent.Operations;
 
 /// <summary>
-/// Base of the typed errors the engines and the service raise on purpose. Each subtype maps to one gRPC
-/// status code in <c>Cryo.Agent.Grpc.StatusMapper</c>, the only place that translates errors.
+/// Base of every error the agent raises on purpose: the engines' refusals, container resolution, the
+/// image store, the filesystem captures. Each subtype carries what its status needs as typed properties
+/// and maps to one gRPC status code and ErrorReason in <c>Cryo.Agent.Grpc.StatusMapper</c>, the only place
+/// that translates errors (and never by their text). CRIU's own errors come from the CRIU layer, which
+/// knows nothing of the agent; the mapper knows them by type too.
 /// </summary>
 public abstract class AgentException : Exception
 {

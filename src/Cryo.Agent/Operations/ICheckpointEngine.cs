@@ -4,7 +4,7 @@ namespace Cryo.Agent.Operations;
 /// Takes checkpoints. The gRPC layer calls it once per operation ID (idempotency, queueing and the
 /// parallel limit are the caller's business), with a token cancelled at the operation's deadline or at
 /// shutdown. On failure the engine leaves the workload running (thawed) and nothing committed, and throws
-/// a typed exception (see <see cref="AgentException"/> and the store's and CRIU's own exceptions).
+/// a typed exception: an <see cref="AgentException"/>, or CRIU's own.
 /// </summary>
 public interface ICheckpointEngine
 {

@@ -17,9 +17,9 @@ public sealed class StatusMapperTests
 {
     public static TheoryData<Exception, StatusCode, string> Cases => new()
     {
-        { new ContainerNotFoundException("container abc123", "no cgroup path contains the ID"), StatusCode.NotFound, "CONTAINER_NOT_FOUND" },
-        { new ContainerNotFoundException("PID 4242", "no such process"), StatusCode.NotFound, "PROCESS_NOT_FOUND" },
-        { new ContainerResolutionException(ResolutionFailure.AmbiguousContainerId, "container ab", "matches 2 containers"), StatusCode.InvalidArgument, "AMBIGUOUS_CONTAINER" },
+        { new ContainerNotFoundException(ProcessTreeRef.ForContainer("abc123"), "no cgroup path contains the ID"), StatusCode.NotFound, "CONTAINER_NOT_FOUND" },
+        { new ContainerNotFoundException(ProcessTreeRef.ForPid(4242), "no such process"), StatusCode.NotFound, "PROCESS_NOT_FOUND" },
+        { new ContainerResolutionException(ResolutionFailure.AmbiguousContainerId, ProcessTreeRef.ForContainer("ab"), "matches 2 containers"), StatusCode.InvalidArgument, "AMBIGUOUS_CONTAINER" },
         { new ProcessGoneException(4242, "/proc/4242/stat"), StatusCode.NotFound, "PROCESS_NOT_FOUND" },
         { new CheckpointAlreadyExistsException(new CheckpointKey("default", "web", "uid-1"), "/store/default/web-uid-1"), StatusCode.AlreadyExists, "CHECKPOINT_EXISTS" },
         { new CheckpointCorruptedException(new CheckpointKey("default", "web", "uid-1"), "images/pages-1.img", CorruptionKind.Sha256Differs, "x"), StatusCode.FailedPrecondition, "CHECKPOINT_CORRUPTED" },
@@ -36,9 +36,9 @@ public sealed class StatusMapperTests
         { new CheckpointNameTakenException("default", "web", "uid-0"), StatusCode.AlreadyExists, "CHECKPOINT_EXISTS" },
         { new ProcessTreeNotFoundException(ProcessTreeRef.ForContainer("abc123"), "no cgroup path contains the ID"), StatusCode.NotFound, "CONTAINER_NOT_FOUND" },
         { new ProcessTreeNotFoundException(ProcessTreeRef.ForPid(4242), "no such process"), StatusCode.NotFound, "PROCESS_NOT_FOUND" },
-        { new ContainerResolutionException(ResolutionFailure.InvalidContainerId, "container 'xyz'", "not hex"), StatusCode.InvalidArgument, "INVALID_FIELD" },
-        { new ContainerResolutionException(ResolutionFailure.AmbiguousRoot, "container abc123", "two trees"), StatusCode.FailedPrecondition, "UNSUPPORTED_WORKLOAD" },
-        { new ContainerResolutionException(ResolutionFailure.Unreadable, "PID 4242", "inconsistent"), StatusCode.FailedPrecondition, "UNSUPPORTED_WORKLOAD" },
+        { new ContainerResolutionException(ResolutionFailure.InvalidContainerId, ProcessTreeRef.ForContainer("xyz"), "not hex"), StatusCode.InvalidArgument, "INVALID_FIELD" },
+        { new ContainerResolutionException(ResolutionFailure.AmbiguousRoot, ProcessTreeRef.ForContainer("abc123"), "two trees"), StatusCode.FailedPrecondition, "UNSUPPORTED_WORKLOAD" },
+        { new ContainerResolutionException(ResolutionFailure.Unreadable, ProcessTreeRef.ForPid(4242), "inconsistent"), StatusCode.FailedPrecondition, "UNSUPPORTED_WORKLOAD" },
         { new VolumeMismatchException([new VolumeMismatch("/data/db", "missing")]), StatusCode.FailedPrecondition, "TARGET_MISMATCH" },
         { new RestoreTargetMismatchException("/data", "no mount at /data"), StatusCode.FailedPrecondition, "TARGET_MISMATCH" },
         { new TreeNotCheckpointableException(4242, "session leader outside"), StatusCode.FailedPrecondition, "UNSUPPORTED_WORKLOAD" },
@@ -100,8 +100,8 @@ public sealed class StatusMapperTests
     {
         var byContainer = StatusMapper.ToRpcException(new ProcessTreeNotFoundException(ProcessTreeRef.ForContainer("abc123"), "gone")).GetRpcStatus()!;
         var byPid = StatusMapper.ToRpcException(new ProcessTreeNotFoundException(ProcessTreeRef.ForPid(4242), "gone")).GetRpcStatus()!;
-        var resolvedByContainer = StatusMapper.ToRpcException(new ContainerNotFoundException("container abc123", "gone")).GetRpcStatus()!;
-        var resolvedByPid = StatusMapper.ToRpcException(new ContainerNotFoundException("PID 4242", "gone")).GetRpcStatus()!;
+        var resolvedByContainer = StatusMapper.ToRpcException(new ContainerNotFoundException(ProcessTreeRef.ForContainer("abc123"), "gone")).GetRpcStatus()!;
+        var resolvedByPid = StatusMapper.ToRpcException(new ContainerNotFoundException(ProcessTreeRef.ForPid(4242), "gone")).GetRpcStatus()!;
         var gone = StatusMapper.ToRpcException(new ProcessGoneException(4242, "/proc/4242/stat")).GetRpcStatus()!;
 
         Assert.Equal("abc123", byContainer.GetDetail<ErrorInfo>().Metadata["container_id"]);
@@ -111,6 +111,17 @@ public sealed class StatusMapperTests
         Assert.Equal("abc123", resolvedByContainer.GetDetail<ErrorInfo>().Metadata["container_id"]);
         Assert.Equal("4242", resolvedByPid.GetDetail<ErrorInfo>().Metadata["pid"]);
         Assert.Equal("4242", gone.GetDetail<ErrorInfo>().Metadata["pid"]);
+        Assert.Equal(("container", "abc123"), (resolvedByContainer.GetDetail<ResourceInfo>().ResourceType, resolvedByContainer.GetDetail<ResourceInfo>().ResourceName));
+    }
+
+    [Fact]
+    public void ToRpcException_Should_NameThePrefixThatMatchesSeveralContainers_When_TheIdIsAmbiguous()
+    {
+        var mapped = StatusMapper.ToRpcException(
+            new ContainerResolutionException(ResolutionFailure.AmbiguousContainerId, ProcessTreeRef.ForContainer("3f2a0c1d9e8b"), "matches 2 containers")).GetRpcStatus()!;
+
+        Assert.Equal("3f2a0c1d9e8b", mapped.GetDetail<ErrorInfo>().Metadata["container_id"]);
+        Assert.Equal("container_id", Assert.Single(mapped.GetDetail<BadRequest>().FieldViolations).Field);
     }
 
     [Fact]
