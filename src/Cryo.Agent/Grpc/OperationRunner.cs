@@ -26,9 +26,9 @@ public sealed class OperationRunner(
         if (existing is not null)
         {
             // Committed earlier (perhaps before a restart of the agent): answer, never dump twice.
-            return existing.OperationId == command.OperationId
+            return existing.Key.Uid == command.OperationId
                 ? ProtoMapper.ToOutcome(existing)
-                : throw new CheckpointNameTakenException(command.Namespace, command.Name, existing.OperationId);
+                : throw new CheckpointNameTakenException(command.Namespace, command.Name, existing.Key.Uid);
         }
 
         operation.ReportStage(CheckpointStage.Queued);

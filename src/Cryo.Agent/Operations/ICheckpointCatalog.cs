@@ -1,3 +1,5 @@
+using Cryo.Agent.Store;
+
 namespace Cryo.Agent.Operations;
 
 /// <summary>
@@ -19,7 +21,7 @@ public interface ICheckpointCatalog
     Task<DeleteOutcome> DeleteAsync(string @namespace, string name, CancellationToken cancellationToken);
 
     /// <summary>Capacity and free space of the filesystem holding the store.</summary>
-    StoreCapacity GetSpace();
+    StoreSpace GetSpace();
 
     /// <summary>The store's root directory.</summary>
     string RootPath { get; }

@@ -26,6 +26,17 @@ public static class ManifestExtraKeys
     /// <summary>The parent checkpoint's name, for an incremental checkpoint.</summary>
     public const string ParentCheckpoint = "parent";
 
+    /// <summary>The workload's pod metadata as <see cref="Record"/> wrote it; empty strings for what it did not.</summary>
+    public static WorkloadMetadata WorkloadOf(IReadOnlyDictionary<string, string> extra) =>
+        new(Read(extra, PodName), Read(extra, PodUid), Read(extra, ContainerName), Read(extra, Image));
+
+    /// <summary>The value under <paramref name="key"/>, or an empty string.</summary>
+    public static string Read(IReadOnlyDictionary<string, string> extra, string key)
+    {
+        ArgumentNullException.ThrowIfNull(extra);
+        return extra.TryGetValue(key, out var value) ? value : string.Empty;
+    }
+
     /// <summary>Writes <paramref name="workload"/> into a manifest's extra dictionary.</summary>
     public static void Record(IDictionary<string, string> extra, WorkloadMetadata workload, string nodeName, string? parentCheckpoint)
     {
