@@ -13,7 +13,7 @@ var app = AgentHost.Build(args, builder =>
     builder.Services.AddOptions<EngineOptions>()
         .Bind(builder.Configuration.GetSection(EngineOptions.Section))
         .PostConfigure<IOptions<AgentOptions>>((engine, agent) => engine.NodeName = agent.Value.NodeName); // one node name: Agent:NodeName
-    builder.Services.AddSingleton(_ => new ContainerResolver());
+    builder.Services.AddSingleton<ContainerResolver>();
     builder.Services.AddSingleton<CriuFacts>();
     builder.Services.AddSingleton<ICheckpointEngine, CheckpointEngine>();
     builder.Services.AddSingleton<IRestoreEngine, RestoreEngine>();

@@ -28,9 +28,10 @@ public sealed class BenchEngines
         };
         Store = new ImageStore(new ImageStoreOptions { RootDirectory = Path.Combine(directory, "store") });
         Criu = new TimingCriu(new CriuCli(criuPath, NullLogger<CriuCli>.Instance));
-        var resolver = new ContainerResolver();
-        Checkpoints = new CheckpointEngine(Store, resolver, Criu, new CriuFacts(Criu), Microsoft.Extensions.Options.Options.Create(Options), NullLogger<CheckpointEngine>.Instance);
-        Restores = new RestoreEngine(Store, resolver, Criu, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<RestoreEngine>.Instance);
+        var procFs = new ProcFs();
+        var resolver = new ContainerResolver(procFs);
+        Checkpoints = new CheckpointEngine(Store, resolver, Criu, new CriuFacts(Criu), procFs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<CheckpointEngine>.Instance);
+        Restores = new RestoreEngine(Store, resolver, Criu, procFs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<RestoreEngine>.Instance);
         Timed = new TimingEngines(Checkpoints, Restores);
     }
 

@@ -22,6 +22,7 @@ public sealed class CheckpointEngine(
     ContainerResolver resolver,
     ICriu criu,
     CriuFacts facts,
+    ProcFs procFs,
     IOptions<EngineOptions> options,
     ILogger<CheckpointEngine> logger) : ICheckpointEngine
 {
@@ -99,9 +100,9 @@ public sealed class CheckpointEngine(
     /// dumped as a shell job — and not at all when the tree has its own PID namespace, since CRIU cannot
     /// recreate a session whose leader it cannot number: say so, with the fix, before CRIU fails.
     /// </summary>
-    private static async Task<bool> SessionOutsideTreeAsync(ResolvedContainer tree, CancellationToken cancellationToken)
+    private async Task<bool> SessionOutsideTreeAsync(ResolvedContainer tree, CancellationToken cancellationToken)
     {
-        var stat = await new ProcFs().ReadStatAsync(tree.InitPid, cancellationToken).ConfigureAwait(false);
+        var stat = await procFs.ReadStatAsync(tree.InitPid, cancellationToken).ConfigureAwait(false);
         var outside = stat.Session == 0 || tree.Processes.All(p => p.HostPid != stat.Session);
         if (outside && tree.IsPidNamespaceInit && tree.InNamespacePid == 1)
         {
@@ -270,9 +271,9 @@ public sealed class CheckpointEngine(
     /// undoes neither. Record what undoing them takes before CRIU starts, so that a failed dump, or the next
     /// agent after a crash (<see cref="Recovery.StoreRecovery"/>), gives the workload back.
     /// </summary>
-    private static async Task<DumpRecoveryRecord> RecordForRecoveryAsync(DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, CancellationToken cancellationToken)
+    private async Task<DumpRecoveryRecord> RecordForRecoveryAsync(DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, CancellationToken cancellationToken)
     {
-        var record = await DumpRecoveryRecord.ForAsync(tree, plan, cancellationToken).ConfigureAwait(false);
+        var record = await DumpRecoveryRecord.ForAsync(procFs, tree, plan, cancellationToken).ConfigureAwait(false);
         await record.WriteAsync(pending.Directory, cancellationToken).ConfigureAwait(false);
         return record;
     }
@@ -288,7 +289,7 @@ public sealed class CheckpointEngine(
             return null;
         }
         // The operation's token may be what ended the dump: the release runs under its own deadlines instead.
-        return await new NetworkLockRelease(logger).ReleaseAsync(record, $"checkpoint {command.Namespace}/{command.Name}", CancellationToken.None).ConfigureAwait(false);
+        return await new NetworkLockRelease(procFs, logger).ReleaseAsync(record, $"checkpoint {command.Namespace}/{command.Name}", CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>

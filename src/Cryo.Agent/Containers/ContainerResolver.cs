@@ -14,15 +14,16 @@ public sealed class ContainerResolver
     private readonly int? _hostMountsPid;
 
     /// <summary>Creates a resolver.</summary>
-    /// <param name="procFs">The procfs to read (default: <c>/proc</c>; with <c>hostPID</c> it lists the node's processes).</param>
+    /// <param name="procFs">The procfs to read (<c>/proc</c>; with <c>hostPID</c> it lists the node's processes).</param>
     /// <param name="hostMountsPid">
     /// A process whose mount namespace defines "host paths" (root paths, external mounts' sources): default the
     /// agent itself, so paths are usable by the agent as they are. Namespace sharing is always judged against
     /// the agent's own namespaces.
     /// </param>
-    public ContainerResolver(ProcFs? procFs = null, int? hostMountsPid = null)
+    public ContainerResolver(ProcFs procFs, int? hostMountsPid = null)
     {
-        _proc = procFs ?? new ProcFs();
+        ArgumentNullException.ThrowIfNull(procFs);
+        _proc = procFs;
         _hostMountsPid = hostMountsPid;
     }
 

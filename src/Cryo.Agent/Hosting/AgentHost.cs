@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Cryo.Agent.Containers;
 using Cryo.Agent.Grpc;
 using Cryo.Agent.Metrics;
 using Cryo.Agent.Operations;
@@ -66,6 +67,8 @@ public static class AgentHost
         services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
+        // The one reader of /proc (the node's, with hostPID): resolution, the engines and recovery share it.
+        services.TryAddSingleton(_ => new ProcFs());
 
         if (!services.Any(s => s.ServiceType == typeof(ICheckpointCatalog)))
         {

@@ -24,16 +24,17 @@ public sealed record DumpRecoveryRecord(int RootPid, ulong RootStartTime, Freeze
 
     /// <summary>The record for dumping <paramref name="tree"/> as <paramref name="plan"/> says; read before the dump starts.</summary>
     /// <exception cref="ProcessGoneException">The tree's root is gone.</exception>
-    public static async Task<DumpRecoveryRecord> ForAsync(ResolvedContainer tree, DumpPlan plan, CancellationToken cancellationToken)
+    public static async Task<DumpRecoveryRecord> ForAsync(ProcFs procFs, ResolvedContainer tree, DumpPlan plan, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(procFs);
         ArgumentNullException.ThrowIfNull(tree);
         ArgumentNullException.ThrowIfNull(plan);
-        var root = await new ProcFs().ReadStatAsync(tree.InitPid, cancellationToken).ConfigureAwait(false);
+        var root = await procFs.ReadStatAsync(tree.InitPid, cancellationToken).ConfigureAwait(false);
         return new DumpRecoveryRecord(
             tree.InitPid,
             root.StartTime,
             plan.Freezer is { } freezer ? FreezerRecord.Of(freezer) : null,
-            plan.Options.TcpEstablished ? NetworkLockRecord.For(tree, plan.Options) : null);
+            plan.Options.TcpEstablished ? NetworkLockRecord.For(procFs, tree, plan.Options) : null);
     }
 
     /// <summary>Writes the record into <paramref name="directory"/> (mode 0600).</summary>

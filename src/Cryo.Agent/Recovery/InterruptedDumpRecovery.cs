@@ -10,9 +10,10 @@ namespace Cryo.Agent.Recovery;
 /// and sockets leave repair mode before the tree runs. Never throws for what it finds: outcomes are logged
 /// (what it undid as warnings, what it could not as errors, with the command that does it by hand).
 /// </summary>
+/// <param name="procFs">Where CRIU, the tree and its cgroups are looked up.</param>
 /// <param name="logger">Where outcomes are logged.</param>
 /// <param name="nftPath">The <c>nft</c> the network lock release runs; null finds it.</param>
-public sealed class InterruptedDumpRecovery(ILogger logger, string? nftPath = null)
+public sealed class InterruptedDumpRecovery(ProcFs procFs, ILogger logger, string? nftPath = null)
 {
     /// <summary>How long a killed CRIU may take to go (it may be in the middle of writing a page).</summary>
     public static readonly TimeSpan CriuExitPatience = TimeSpan.FromSeconds(10);
@@ -30,7 +31,7 @@ public sealed class InterruptedDumpRecovery(ILogger logger, string? nftPath = nu
             return new InterruptedDumpRecoveryResult(killed, null, ThawStatus.NoFreezer);
         }
         var networkLock = record.NetworkLock is { } locked
-            ? await new NetworkLockRelease(logger, nftPath).ReleaseAsync(locked, what, cancellationToken).ConfigureAwait(false)
+            ? await new NetworkLockRelease(procFs, logger, nftPath).ReleaseAsync(locked, what, cancellationToken).ConfigureAwait(false)
             : null;
         var thaw = await ThawAsync(record, what, cancellationToken).ConfigureAwait(false);
         return new InterruptedDumpRecoveryResult(killed, networkLock, thaw);
@@ -39,12 +40,12 @@ public sealed class InterruptedDumpRecovery(ILogger logger, string? nftPath = nu
     /// <summary>Ends a CRIU that still dumps into the directory: it holds the tree, and nobody will commit its dump.</summary>
     private async Task<IReadOnlyList<int>> StopCriuAsync(string directory, string what, CancellationToken cancellationToken)
     {
-        var dumping = await OrphanedCriu.FindAsync(directory, cancellationToken).ConfigureAwait(false);
+        var dumping = await OrphanedCriu.FindAsync(procFs, directory, cancellationToken).ConfigureAwait(false);
         if (dumping.Count == 0)
         {
             return [];
         }
-        var survivors = await OrphanedCriu.KillAsync(dumping, CriuExitPatience, cancellationToken).ConfigureAwait(false);
+        var survivors = await OrphanedCriu.KillAsync(procFs, dumping, CriuExitPatience, cancellationToken).ConfigureAwait(false);
         if (survivors.Count > 0)
         {
             logger.LogError("{What}: CRIU (PID {Pids}) still runs {Seconds} s after SIGKILL; thawing its tree anyway",
@@ -110,17 +111,16 @@ public sealed class InterruptedDumpRecovery(ILogger logger, string? nftPath = nu
     }
 
     /// <summary>Null when the recorded root still lives, the same process, in the recorded freezer; else why not.</summary>
-    private static async Task<string?> WhyNotTheDumpedTreeAsync(DumpRecoveryRecord record, FreezerRecord recorded, CancellationToken cancellationToken)
+    private async Task<string?> WhyNotTheDumpedTreeAsync(DumpRecoveryRecord record, FreezerRecord recorded, CancellationToken cancellationToken)
     {
-        var proc = new ProcFs();
         try
         {
-            var root = await proc.ReadStatAsync(record.RootPid, cancellationToken).ConfigureAwait(false);
+            var root = await procFs.ReadStatAsync(record.RootPid, cancellationToken).ConfigureAwait(false);
             if (root.StartTime != record.RootStartTime)
             {
                 return $"PID {record.RootPid}, the dumped tree's root, is another process now (started at tick {root.StartTime}, the root at tick {record.RootStartTime})";
             }
-            var now = CgroupFreezer.For(await proc.ReadCgroupsAsync(record.RootPid, cancellationToken).ConfigureAwait(false));
+            var now = CgroupFreezer.For(await procFs.ReadCgroupsAsync(record.RootPid, cancellationToken).ConfigureAwait(false));
             return now?.Directory == recorded.Directory
                 ? null
                 : $"PID {record.RootPid}, the dumped tree's root, has left it for {now?.Directory ?? "the root cgroup"}";

@@ -15,11 +15,12 @@ namespace Cryo.Agent.Recovery;
 public sealed record NetworkLockRecord(int Pid, ulong NetNamespaceInode, string CriuLogPath)
 {
     /// <summary>The record for dumping <paramref name="tree"/> with <paramref name="options"/>.</summary>
-    public static NetworkLockRecord For(ResolvedContainer tree, DumpOptions options)
+    public static NetworkLockRecord For(ProcFs procFs, ResolvedContainer tree, DumpOptions options)
     {
+        ArgumentNullException.ThrowIfNull(procFs);
         ArgumentNullException.ThrowIfNull(tree);
         ArgumentNullException.ThrowIfNull(options);
-        var inode = tree.Namespaces.TryGetValue(NamespaceKind.Net, out var net) ? net.Inode : new ProcFs().ReadNamespaceInode(tree.InitPid, NamespaceKind.Net) ?? 0;
+        var inode = tree.Namespaces.TryGetValue(NamespaceKind.Net, out var net) ? net.Inode : procFs.ReadNamespaceInode(tree.InitPid, NamespaceKind.Net) ?? 0;
         return new NetworkLockRecord(tree.InitPid, inode, Path.GetFullPath(options.LogPath));
     }
 }

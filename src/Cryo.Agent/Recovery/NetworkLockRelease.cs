@@ -13,9 +13,10 @@ namespace Cryo.Agent.Recovery;
 /// else: another CRIU run in the same namespace (a sibling container of the pod) keeps its lock. Until
 /// both are undone, the workload runs but its dumped connections carry nothing.
 /// </summary>
+/// <param name="procFs">Where the tree's processes and network namespace are looked up.</param>
 /// <param name="logger">Where outcomes are logged: removals as warnings, failures as errors.</param>
 /// <param name="nftPath">The <c>nft</c> to run; null finds it on PATH or in the sbin directories.</param>
-public sealed class NetworkLockRelease(ILogger logger, string? nftPath = null)
+public sealed class NetworkLockRelease(ProcFs procFs, ILogger logger, string? nftPath = null)
 {
     /// <summary>Deadline of each <c>nft</c> run.</summary>
     public static readonly TimeSpan CommandDeadline = TimeSpan.FromSeconds(10);
@@ -123,15 +124,14 @@ public sealed class NetworkLockRelease(ILogger logger, string? nftPath = null)
     }
 
     /// <summary>Takes the TCP sockets of the recorded tree out of repair mode; nothing when its root is gone.</summary>
-    private static async Task<(int Resumed, IReadOnlyList<string> Problems)> ResumeSocketsAsync(NetworkLockRecord record, CancellationToken cancellationToken)
+    private async Task<(int Resumed, IReadOnlyList<string> Problems)> ResumeSocketsAsync(NetworkLockRecord record, CancellationToken cancellationToken)
     {
-        var proc = new ProcFs();
-        if (InodeOrNull(proc, record.Pid) != record.NetNamespaceInode)
+        if (InodeOrNull(record.Pid) != record.NetNamespaceInode)
         {
             // The root is gone (or its PID is another process's now): its sockets closed with it.
             return (0, []);
         }
-        var parents = await proc.ReadParentsAsync(cancellationToken).ConfigureAwait(false);
+        var parents = await procFs.ReadParentsAsync(cancellationToken).ConfigureAwait(false);
         var tree = new List<int> { record.Pid };
         for (var i = 0; i < tree.Count; i++)
         {
@@ -165,23 +165,22 @@ public sealed class NetworkLockRelease(ILogger logger, string? nftPath = null)
     }
 
     /// <summary>A path to the namespace: through the tree's root if it is still in it, else through any process that is.</summary>
-    private static string? FindNamespace(NetworkLockRecord record)
+    private string? FindNamespace(NetworkLockRecord record)
     {
-        var proc = new ProcFs();
-        if (InodeOrNull(proc, record.Pid) == record.NetNamespaceInode)
+        if (InodeOrNull(record.Pid) == record.NetNamespaceInode)
         {
             return $"/proc/{record.Pid.ToString(CultureInfo.InvariantCulture)}/ns/net";
         }
         // The root may be gone while the namespace lives on (a pod's sandbox holds it).
-        var holder = proc.ListPids().FirstOrDefault(pid => InodeOrNull(proc, pid) == record.NetNamespaceInode);
+        var holder = procFs.ListPids().FirstOrDefault(pid => InodeOrNull(pid) == record.NetNamespaceInode);
         return holder == 0 ? null : $"/proc/{holder.ToString(CultureInfo.InvariantCulture)}/ns/net";
     }
 
-    private static ulong? InodeOrNull(ProcFs proc, int pid)
+    private ulong? InodeOrNull(int pid)
     {
         try
         {
-            return proc.ReadNamespaceInode(pid, NamespaceKind.Net);
+            return procFs.ReadNamespaceInode(pid, NamespaceKind.Net);
         }
         catch (Exception e) when (e is ProcessGoneException or IOException or UnauthorizedAccessException)
         {
@@ -189,7 +188,7 @@ public sealed class NetworkLockRelease(ILogger logger, string? nftPath = null)
         }
     }
 
-    private static bool IsAgentsOwn(ulong inode) => InodeOrNull(new ProcFs(), Environment.ProcessId) == inode;
+    private bool IsAgentsOwn(ulong inode) => InodeOrNull(Environment.ProcessId) == inode;
 
     private static string? FindNft()
     {

@@ -46,9 +46,9 @@ public static class OrphanedCriu
     }
 
     /// <summary>The PIDs of the processes dumping into <paramref name="directory"/> (see <see cref="DumpsInto"/>).</summary>
-    public static async Task<IReadOnlyList<int>> FindAsync(string directory, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<int>> FindAsync(ProcFs proc, string directory, CancellationToken cancellationToken)
     {
-        var proc = new ProcFs();
+        ArgumentNullException.ThrowIfNull(proc);
         var self = Environment.ProcessId;
         var found = new List<int>();
         foreach (var pid in proc.ListPids().Where(pid => pid != self))
@@ -72,14 +72,14 @@ public static class OrphanedCriu
 
     /// <summary>SIGKILLs <paramref name="pids"/> and waits until they are gone or <paramref name="patience"/> has passed.</summary>
     /// <returns>Those still alive (not even a zombie counts) when patience ran out: none, normally.</returns>
-    public static async Task<IReadOnlyList<int>> KillAsync(IReadOnlyList<int> pids, TimeSpan patience, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<int>> KillAsync(ProcFs proc, IReadOnlyList<int> pids, TimeSpan patience, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(proc);
         ArgumentNullException.ThrowIfNull(pids);
         foreach (var pid in pids)
         {
             ProcessKiller.Kill(pid);
         }
-        var proc = new ProcFs();
         var deadline = DateTime.UtcNow + patience;
         while (true)
         {

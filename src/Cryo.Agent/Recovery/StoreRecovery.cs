@@ -1,3 +1,4 @@
+using Cryo.Agent.Containers;
 using Cryo.Agent.Store;
 
 namespace Cryo.Agent.Recovery;
@@ -9,7 +10,7 @@ namespace Cryo.Agent.Recovery;
 /// a CRIU still dumping is killed, a network lock removed, a tree left frozen thawed — from the
 /// <see cref="DumpRecoveryRecord"/> the dump wrote before it began.
 /// </summary>
-public sealed class StoreRecovery(ImageStore store, ILogger<StoreRecovery> logger) : IHostedService
+public sealed class StoreRecovery(ImageStore store, ProcFs procFs, ILogger<StoreRecovery> logger) : IHostedService
 {
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -27,7 +28,7 @@ public sealed class StoreRecovery(ImageStore store, ILogger<StoreRecovery> logge
 
     private async Task RecoverInterruptedDumpsAsync(CancellationToken cancellationToken)
     {
-        var recovery = new InterruptedDumpRecovery(logger);
+        var recovery = new InterruptedDumpRecovery(procFs, logger);
         foreach (var directory in store.ListAbandoned())
         {
             DumpRecoveryRecord? record;

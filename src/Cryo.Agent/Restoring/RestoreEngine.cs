@@ -19,11 +19,11 @@ public sealed class RestoreEngine(
     ImageStore store,
     ContainerResolver resolver,
     ICriu criu,
+    ProcFs procFs,
     IOptions<EngineOptions> options,
     ILogger<RestoreEngine> logger) : IRestoreEngine
 {
     private readonly EngineOptions settings = options.Value;
-    private readonly ProcFs procFs = new();
     private readonly List<TerminalHolder> terminals = [];
 
     /// <inheritdoc />

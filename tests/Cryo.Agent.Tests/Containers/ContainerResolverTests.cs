@@ -10,7 +10,7 @@ namespace Cryo.Agent.Tests.Containers;
 public sealed class ContainerResolverTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private readonly ContainerResolver _resolver = new();
+    private readonly ContainerResolver _resolver = new(new ProcFs());
 
     [Fact]
     public async Task ResolveByPid_Should_DescribeFullContainer_When_GivenItsInit()

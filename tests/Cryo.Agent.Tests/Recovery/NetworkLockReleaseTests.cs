@@ -22,7 +22,7 @@ public sealed class NetworkLockReleaseTests : IDisposable
         var ownNetwork = new ProcFs().ReadNamespaceInode(Environment.ProcessId, NamespaceKind.Net)!.Value;
         var record = new NetworkLockRecord(Environment.ProcessId, ownNetwork, log);
 
-        var result = await new NetworkLockRelease(NullLogger.Instance, nftPath: "/bin/false").ReleaseAsync(record, "checkpoint default/web", CancellationToken.None);
+        var result = await new NetworkLockRelease(new ProcFs(), NullLogger.Instance, nftPath: "/bin/false").ReleaseAsync(record, "checkpoint default/web", CancellationToken.None);
 
         Assert.Equal(NetworkLockReleaseStatus.Failed, result.Status);
         Assert.Contains("stay blocked", result.Detail, StringComparison.Ordinal);
@@ -34,7 +34,7 @@ public sealed class NetworkLockReleaseTests : IDisposable
     {
         var record = new NetworkLockRecord(Environment.ProcessId, 1, Path.Combine(directory.Path, "missing.log"));
 
-        var result = await new NetworkLockRelease(NullLogger.Instance, nftPath: "/bin/false").ReleaseAsync(record, "checkpoint default/web", CancellationToken.None);
+        var result = await new NetworkLockRelease(new ProcFs(), NullLogger.Instance, nftPath: "/bin/false").ReleaseAsync(record, "checkpoint default/web", CancellationToken.None);
 
         Assert.Equal(NetworkLockReleaseStatus.NotLocked, result.Status);
     }
@@ -46,7 +46,7 @@ public sealed class NetworkLockReleaseTests : IDisposable
         await File.WriteAllTextAsync(log, $"(00.000000) CRIU run id = {RunId}\n");
         var record = new NetworkLockRecord(int.MaxValue - 1, 1, log);
 
-        var result = await new NetworkLockRelease(NullLogger.Instance, nftPath: "/bin/false").ReleaseAsync(record, "checkpoint default/web", CancellationToken.None);
+        var result = await new NetworkLockRelease(new ProcFs(), NullLogger.Instance, nftPath: "/bin/false").ReleaseAsync(record, "checkpoint default/web", CancellationToken.None);
 
         Assert.Equal(NetworkLockReleaseStatus.NamespaceGone, result.Status);
     }

@@ -29,7 +29,7 @@ public sealed class StoreRecoveryTests : IDisposable
         var pending = await DumpKilledWithTheAgentAsync(workload);
         Assert.Contains(await NftTables.InetTablesOfAsync(workload.InitPid), t => t.StartsWith(NetworkLockTable.NamePrefix, StringComparison.Ordinal));
 
-        await new StoreRecovery(RestartedStore(), NullLogger<StoreRecovery>.Instance).StartAsync(CancellationToken.None);
+        await new StoreRecovery(RestartedStore(), new ProcFs(), NullLogger<StoreRecovery>.Instance).StartAsync(CancellationToken.None);
 
         Assert.DoesNotContain(await NftTables.InetTablesOfAsync(workload.InitPid), t => t.StartsWith(NetworkLockTable.NamePrefix, StringComparison.Ordinal));
         Assert.False(Directory.Exists(pending.Directory), "the interrupted dump's temporary directory is still there");
@@ -47,7 +47,7 @@ public sealed class StoreRecoveryTests : IDisposable
         var stopped = await FreezeAsync(workload);
         var logger = new RecordingLogger<StoreRecovery>();
 
-        await new StoreRecovery(RestartedStore(), logger).StartAsync(CancellationToken.None);
+        await new StoreRecovery(RestartedStore(), new ProcFs(), logger).StartAsync(CancellationToken.None);
 
         Assert.Equal("THAWED", FreezerState(workload));
         Assert.False(Directory.Exists(pending.Directory), "the interrupted dump's temporary directory is still there");
@@ -75,7 +75,7 @@ public sealed class StoreRecoveryTests : IDisposable
         {
             var stopped = await LingeringAsync(criu, lingering, workload);
 
-            await new StoreRecovery(RestartedStore(), NullLogger<StoreRecovery>.Instance).StartAsync(CancellationToken.None);
+            await new StoreRecovery(RestartedStore(), new ProcFs(), NullLogger<StoreRecovery>.Instance).StartAsync(CancellationToken.None);
 
             Assert.True(criu.WaitForExit(TimeSpan.FromSeconds(10)), "CRIU still runs");
             Assert.False(Directory.Exists(pending.Directory), "the interrupted dump's temporary directory is still there");
@@ -109,7 +109,7 @@ public sealed class StoreRecoveryTests : IDisposable
         Assert.False(Directory.Exists(freezer), "the harness left the workload's cgroup");
         var logger = new RecordingLogger<StoreRecovery>();
 
-        await new StoreRecovery(RestartedStore(), logger).StartAsync(CancellationToken.None);
+        await new StoreRecovery(RestartedStore(), new ProcFs(), logger).StartAsync(CancellationToken.None);
 
         Assert.False(Directory.Exists(pending.Directory), "the interrupted dump's temporary directory is still there");
         Assert.Contains(logger.Entries, e => e.Message.Contains($"{freezer} is gone", StringComparison.Ordinal));
@@ -126,7 +126,7 @@ public sealed class StoreRecoveryTests : IDisposable
         var stopped = await FreezeAsync(workload);
         var logger = new RecordingLogger<StoreRecovery>();
 
-        await new StoreRecovery(RestartedStore(), logger).StartAsync(CancellationToken.None);
+        await new StoreRecovery(RestartedStore(), new ProcFs(), logger).StartAsync(CancellationToken.None);
 
         Assert.Equal("FROZEN", FreezerState(workload));
         Assert.Equal(stopped, Counter.Last(workload.Stdout));
@@ -142,10 +142,10 @@ public sealed class StoreRecoveryTests : IDisposable
     private async Task<(PendingCheckpoint Pending, DumpPlan Plan)> DumpRecordedAsync(ContainerWorkload workload, string name, Func<DumpRecoveryRecord, DumpRecoveryRecord>? change = null)
     {
         var command = TestEngines.CheckpointOf(workload.InitPid, name);
-        var tree = await new ContainerResolver().ResolveAsync(command.Source, CancellationToken.None);
+        var tree = await new ContainerResolver(new ProcFs()).ResolveAsync(command.Source, CancellationToken.None);
         var pending = engines.Store.Begin(new CheckpointKey(command.Namespace, command.Name, command.OperationId));
         var plan = DumpPlan.For(tree, command, pending.ImagesDirectory, sessionOutsideTree: false);
-        var record = await DumpRecoveryRecord.ForAsync(tree, plan, CancellationToken.None);
+        var record = await DumpRecoveryRecord.ForAsync(new ProcFs(), tree, plan, CancellationToken.None);
         Assert.NotNull(record.Freezer);
         await (change?.Invoke(record) ?? record).WriteAsync(pending.Directory, CancellationToken.None);
         return (pending, plan);
@@ -191,10 +191,10 @@ public sealed class StoreRecoveryTests : IDisposable
     private async Task<PendingCheckpoint> DumpKilledWithTheAgentAsync(ContainerWorkload workload)
     {
         var command = TestEngines.CheckpointOf(workload.InitPid, "crashed", tcpEstablished: true);
-        var tree = await new ContainerResolver().ResolveAsync(command.Source, CancellationToken.None);
+        var tree = await new ContainerResolver(new ProcFs()).ResolveAsync(command.Source, CancellationToken.None);
         var pending = engines.Store.Begin(new CheckpointKey(command.Namespace, command.Name, command.OperationId));
         var plan = DumpPlan.For(tree, command, pending.ImagesDirectory, sessionOutsideTree: false);
-        await (await DumpRecoveryRecord.ForAsync(tree, plan, CancellationToken.None)).WriteAsync(pending.Directory, CancellationToken.None);
+        await (await DumpRecoveryRecord.ForAsync(new ProcFs(), tree, plan, CancellationToken.None)).WriteAsync(pending.Directory, CancellationToken.None);
         var criu = new InterruptingCriu(engines.Criu) { OnlyAtPostDump = true };
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => criu.DumpAsync(plan.Options, plan.Launch, Patience, CancellationToken.None));
         Assert.True(criu.Interrupted, "the dump finished before CRIU reached post-dump");

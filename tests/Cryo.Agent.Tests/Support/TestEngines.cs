@@ -36,9 +36,10 @@ public sealed class TestEngines : IDisposable
         Store = new ImageStore(new ImageStoreOptions { RootDirectory = StoreRoot });
         var criu = new CriuCli(CriuPath, NullLogger<CriuCli>.Instance);
         Criu = wrapCriu?.Invoke(criu) ?? criu;
-        var resolver = new ContainerResolver();
-        Checkpoints = new CheckpointEngine(Store, resolver, Criu, new CriuFacts(Criu), Microsoft.Extensions.Options.Options.Create(Options), NullLogger<CheckpointEngine>.Instance);
-        Restores = new RestoreEngine(Store, resolver, Criu, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<RestoreEngine>.Instance);
+        var procFs = new ProcFs();
+        var resolver = new ContainerResolver(procFs);
+        Checkpoints = new CheckpointEngine(Store, resolver, Criu, new CriuFacts(Criu), procFs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<CheckpointEngine>.Instance);
+        Restores = new RestoreEngine(Store, resolver, Criu, procFs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<RestoreEngine>.Instance);
     }
 
     public string Directory { get; }
