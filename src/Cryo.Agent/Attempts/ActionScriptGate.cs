@@ -70,6 +70,26 @@ public sealed class ActionScriptGate
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> and gives its verdict: CRIU goes on once it succeeds, and fails its operation
+    /// (restores nothing, commits nothing) when it does not, cancelled included.
+    /// </summary>
+    public async Task<T> DecideAsync<T>(Func<Task<T>> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        try
+        {
+            var result = await work().ConfigureAwait(false);
+            Open();
+            return result;
+        }
+        catch
+        {
+            Refuse();
+            throw;
+        }
+    }
+
     /// <summary>Lets CRIU go on.</summary>
     public void Open() => Write(Ok);
 

@@ -21,6 +21,9 @@ public sealed class EngineOptions
     /// <summary>Deadline of one CRIU run when the request gives none.</summary>
     public TimeSpan DefaultTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>The deadline of a CRIU run for an operation that asked for <paramref name="requested"/> (zero: none).</summary>
+    public TimeSpan DeadlineOf(TimeSpan requested) => requested > TimeSpan.Zero ? requested : DefaultTimeout;
+
     /// <summary>v1 cgroup controllers a standalone restore gives each copy a fresh cgroup in.</summary>
     public IList<string> RestoreCgroupControllers { get; set; } = ["memory", "freezer", "pids", "cpu"];
 

@@ -9,14 +9,29 @@ public static class OperationDirectory
 {
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    /// <summary>Creates the directory (0700). The operation ID was validated by the service and names no path.</summary>
-    public static string Create(EngineOptions settings, string kind, string operationId)
+    /// <summary>
+    /// Creates the directory (0700) and has <paramref name="scope"/> remove it: when the attempt fails, and also
+    /// when it succeeds unless <paramref name="keep"/> (a standalone restore's copy writes its output there for
+    /// as long as it runs). The operation ID was validated by the service and names no path.
+    /// </summary>
+    public static string Create(OperationScope scope, EngineOptions settings, string kind, string operationId, bool keep)
     {
+        ArgumentNullException.ThrowIfNull(scope);
         ArgumentNullException.ThrowIfNull(settings);
         var parent = Path.Combine(settings.RunDirectory, kind);
         Directory.CreateDirectory(parent, Private);
         var directory = Path.Combine(parent, operationId + "." + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(directory, Private);
+        var description = $"remove {directory}";
+        if (keep)
+        {
+            scope.OnFailure(description, _ => Directory.Delete(directory, recursive: true));
+        }
+        else
+        {
+            scope.Defer(description, () => Directory.Delete(directory, recursive: true));
+        }
+
         return directory;
     }
 }
