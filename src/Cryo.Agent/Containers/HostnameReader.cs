@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Cryo.Agent.Containers;
 
 /// <summary>
@@ -16,25 +14,8 @@ public static class HostnameReader
         {
             return Environment.MachineName;
         }
-        var start = new ProcessStartInfo("nsenter")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in NamespaceEntry.Nsenter(tree.InitPid, [NamespaceKind.Uts]).Skip(1))
-        {
-            start.ArgumentList.Add(arg);
-        }
-        start.ArgumentList.Add("cat");
-        start.ArgumentList.Add("/proc/sys/kernel/hostname");
-        using var process = Process.Start(start);
-        if (process is null)
-        {
-            return null;
-        }
-        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        return process.ExitCode == 0 ? output.Trim() : null;
+        var (exitCode, output, _) = await ShortCommand.RunAsync(
+            [.. NamespaceEntry.Nsenter(tree.InitPid, [NamespaceKind.Uts]), "cat", "/proc/sys/kernel/hostname"], Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+        return exitCode == 0 ? output.Trim() : null;
     }
 }

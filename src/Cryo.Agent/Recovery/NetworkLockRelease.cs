@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
 using Cryo.Agent.Containers;
 using Cryo.Criu;
@@ -90,7 +89,7 @@ public sealed class NetworkLockRelease(ProcFs procFs, ILogger logger, string? nf
         }
         var prefix = IsAgentsOwn(record.NetNamespaceInode) ? [] : new[] { "nsenter", $"--net={netns}", "--" };
 
-        var listed = await RunAsync([.. prefix, nft, "list", "tables", NetworkLockTable.Family], cancellationToken).ConfigureAwait(false);
+        var listed = await ShortCommand.RunAsync([.. prefix, nft, "list", "tables", NetworkLockTable.Family], CommandDeadline, cancellationToken).ConfigureAwait(false);
         if (listed.ExitCode != 0)
         {
             return Failed($"'nft list tables' failed (exit {listed.ExitCode}): {listed.Error}");
@@ -110,7 +109,7 @@ public sealed class NetworkLockRelease(ProcFs procFs, ILogger logger, string? nf
         foreach (var name in names)
         {
             manual = $"nsenter --net={netns} nft delete table {NetworkLockTable.Family} {name}";
-            var deleted = await RunAsync([.. prefix, nft, "delete", "table", NetworkLockTable.Family, name], cancellationToken).ConfigureAwait(false);
+            var deleted = await ShortCommand.RunAsync([.. prefix, nft, "delete", "table", NetworkLockTable.Family, name], CommandDeadline, cancellationToken).ConfigureAwait(false);
             if (deleted.ExitCode != 0)
             {
                 return Failed($"'nft delete table {NetworkLockTable.Family} {name}' failed (exit {deleted.ExitCode}): {deleted.Error}");
@@ -131,13 +130,8 @@ public sealed class NetworkLockRelease(ProcFs procFs, ILogger logger, string? nf
             // The root is gone (or its PID is another process's now): its sockets closed with it.
             return (0, []);
         }
-        var parents = await procFs.ReadParentsAsync(cancellationToken).ConfigureAwait(false);
-        var tree = new List<int> { record.Pid };
-        for (var i = 0; i < tree.Count; i++)
-        {
-            tree.AddRange(parents.Where(p => p.Value == tree[i]).Select(p => p.Key));
-        }
-        return TcpRepairMode.TurnOff(tree);
+        var descendants = await procFs.ReadDescendantsAsync(record.Pid, cancellationToken).ConfigureAwait(false);
+        return TcpRepairMode.TurnOff([record.Pid, .. descendants]);
     }
 
     private static NetworkLockReleaseResult Combine(NetworkLockReleaseResult table, (int Resumed, IReadOnlyList<string> Problems) sockets, NetworkLockRecord record)
@@ -196,34 +190,5 @@ public sealed class NetworkLockRelease(ProcFs procFs, ILogger logger, string? nf
         return path.Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(NftFallbackDirectories)
             .Select(directory => Path.Combine(directory, "nft"))
             .FirstOrDefault(File.Exists);
-    }
-
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(IReadOnlyList<string> argv, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(argv[0])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in argv.Skip(1))
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{argv[0]} did not start");
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(CommandDeadline);
-        try
-        {
-            var output = process.StandardOutput.ReadToEndAsync(deadline.Token);
-            var error = process.StandardError.ReadToEndAsync(deadline.Token);
-            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
-            return (process.ExitCode, await output.ConfigureAwait(false), (await error.ConfigureAwait(false)).Trim());
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            process.Kill(entireProcessTree: true);
-            return (-1, string.Empty, $"no answer within {CommandDeadline.TotalSeconds:0} s");
-        }
     }
 }

@@ -214,22 +214,9 @@ public sealed class RestoreEngine(
         {
             return;
         }
-        var parents = await procFs.ReadParentsAsync(CancellationToken.None).ConfigureAwait(false);
-        foreach (var (pid, _) in parents.Where(p => IsDescendant(parents, p.Key, container.InitPid)))
+        foreach (var pid in await procFs.ReadDescendantsAsync(container.InitPid, CancellationToken.None).ConfigureAwait(false))
         {
             ProcessKiller.Kill(pid);
         }
-    }
-
-    private static bool IsDescendant(IReadOnlyDictionary<int, int> parents, int pid, int ancestor)
-    {
-        for (var current = pid; parents.TryGetValue(current, out var parent) && parent > 1; current = parent)
-        {
-            if (parent == ancestor)
-            {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -1,5 +1,4 @@
 using Cryo.Agent.Operations;
-using Cryo.Agent.Store.Manifest;
 
 namespace Cryo.Agent.Store;
 

@@ -1,5 +1,4 @@
 using Cryo.Agent.Grpc;
-using Cryo.Agent.Hosting;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Manifest;
