@@ -6,7 +6,7 @@ using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Store;
 using Cryo.Agent.Tests.Harness;
-using Cryo.Criu;
+using Cryo.Criu.Images;
 using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Bench.Agent;

@@ -5,6 +5,7 @@ using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Manifest;
 using Cryo.Criu;
+using Cryo.Criu.Images;
 
 namespace Cryo.Agent.Checkpointing;
 

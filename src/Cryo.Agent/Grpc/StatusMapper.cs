@@ -7,7 +7,7 @@ using Cryo.Agent.Restoring;
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Manifest;
 using Cryo.Contracts.Agent.V1;
-using Cryo.Criu;
+using Cryo.Criu.Running;
 using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;

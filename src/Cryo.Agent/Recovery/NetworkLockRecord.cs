@@ -1,5 +1,5 @@
 using Cryo.Agent.Containers;
-using Cryo.Criu;
+using Cryo.Criu.Options;
 
 namespace Cryo.Agent.Recovery;
 

@@ -1,7 +1,8 @@
 using System.ComponentModel;
 using System.Globalization;
 using Cryo.Agent.Containers;
-using Cryo.Criu;
+using Cryo.Criu.Logs;
+using Cryo.Criu.Network;
 
 namespace Cryo.Agent.Recovery;
 

@@ -1,4 +1,4 @@
-using Cryo.Criu;
+using Cryo.Criu.Network;
 
 namespace Cryo.Agent.Recovery;
 

@@ -2,7 +2,9 @@ using System.Globalization;
 using Cryo.Agent.Containers;
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Manifest;
-using Cryo.Criu;
+using Cryo.Criu.Images;
+using Cryo.Criu.Options;
+using Cryo.Criu.Running;
 
 namespace Cryo.Agent.Restoring;
 

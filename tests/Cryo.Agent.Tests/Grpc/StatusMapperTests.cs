@@ -6,7 +6,7 @@ using Cryo.Agent.Operations;
 using Cryo.Agent.Recovery;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Store;
-using Cryo.Criu;
+using Cryo.Criu.Running;
 using Google.Rpc;
 using Grpc.Core;
 using Xunit;

@@ -6,7 +6,7 @@ using Cryo.Agent.Store;
 using Cryo.Agent.Tests.Harness;
 using Cryo.Agent.Tests.Store;
 using Cryo.Agent.Tests.Support;
-using Cryo.Criu;
+using Cryo.Criu.Network;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
