@@ -32,6 +32,7 @@ public sealed class OperationScope : IAsyncDisposable
     private readonly ILogger logger;
     private readonly List<Step> steps = [];
     private readonly List<IDisposable> owned = [];
+    private bool completed;
     private bool ended;
 
     /// <summary>Creates the scope of one attempt.</summary>
@@ -157,6 +158,7 @@ public sealed class OperationScope : IAsyncDisposable
     /// <summary>The attempt succeeded: its undo steps are dropped (deferred cleanups still run at the end).</summary>
     public void Complete()
     {
+        completed = true;
         steps.RemoveAll(step => !step.Always);
     }
 
@@ -169,7 +171,7 @@ public sealed class OperationScope : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(failure);
         var reported = await UnwindAsync(failure).ConfigureAwait(false);
-        if (!ReferenceEquals(reported, failure))
+        if (reported is not null && !ReferenceEquals(reported, failure))
         {
             ExceptionDispatchInfo.Throw(reported);
         }
@@ -181,7 +183,7 @@ public sealed class OperationScope : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await UnwindAsync(new InvalidOperationException($"{operation} ended without completing")).ConfigureAwait(false);
+        await UnwindAsync(completed ? null : new InvalidOperationException($"{operation} ended without completing")).ConfigureAwait(false);
         foreach (var disposable in owned)
         {
             disposable.Dispose();
@@ -203,7 +205,8 @@ public sealed class OperationScope : IAsyncDisposable
         return step;
     }
 
-    private async Task<Exception> UnwindAsync(Exception failure)
+    /// <summary>Runs the registered steps in reverse; <paramref name="failure"/> is null for a completed attempt (only deferred cleanups are left).</summary>
+    private async Task<Exception?> UnwindAsync(Exception? failure)
     {
         if (ended)
         {
@@ -222,11 +225,19 @@ public sealed class OperationScope : IAsyncDisposable
 
             try
             {
-                reported = await step.Undo(reported).ConfigureAwait(false);
+                var undone = await step.Undo(reported ?? new InvalidOperationException($"{operation} completed")).ConfigureAwait(false);
+                reported = reported is null ? null : undone;
             }
             catch (Exception e)
             {
-                logger.LogError(e, "{Operation} failed ({Reason}) and could not {Step}", operation, reported.Message, step.Description);
+                if (reported is null)
+                {
+                    logger.LogError(e, "{Operation} completed but could not {Step}", operation, step.Description);
+                }
+                else
+                {
+                    logger.LogError(e, "{Operation} failed ({Reason}) and could not {Step}", operation, reported.Message, step.Description);
+                }
             }
         }
 

@@ -84,6 +84,25 @@ public sealed class OperationScopeTests
     }
 
     [Fact]
+    public async Task Run_Should_LogADeferredCleanupThatFailsAndKeepTheResult_When_TheAttemptCompleted()
+    {
+        var logger = new RecordingLogger<OperationScopeTests>();
+
+        var result = await OperationScope.RunAsync("checkpoint default/web", logger, scope =>
+        {
+            scope.Defer("remove the gate", () => throw new IOException("busy"));
+            scope.Defer("remove the log", () => done.Add("log"));
+            return Task.FromResult("committed");
+        });
+
+        Assert.Equal("committed", result);
+        Assert.Equal(["log"], done);
+        var (level, message) = Assert.Single(logger.Entries);
+        Assert.Equal(LogLevel.Error, level);
+        Assert.Equal("checkpoint default/web completed but could not remove the gate", message);
+    }
+
+    [Fact]
     public async Task Run_Should_UndoWithoutTheCancelledToken_When_TheAttemptIsCancelled()
     {
         using var cancelled = new CancellationTokenSource();
