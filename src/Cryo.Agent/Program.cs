@@ -1,10 +1,10 @@
 // The node agent: serves the gRPC API on its Unix socket (and on a mutual-TLS port when configured).
 // Run locally: dotnet run --project src/Cryo.Agent -- --store DIR --socket PATH
+using Cryo.Agent.Attempts;
 using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Engine;
 using Cryo.Agent.Hosting;
-using Cryo.Agent.Processes;
+using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +13,7 @@ var app = AgentHost.Build(args, builder =>
     builder.Services.AddOptions<EngineOptions>()
         .Bind(builder.Configuration.GetSection(EngineOptions.Section))
         .PostConfigure<IOptions<AgentOptions>>((engine, agent) => engine.NodeName = agent.Value.NodeName); // one node name: Agent:NodeName
-    builder.Services.AddSingleton(_ => new ContainerResolver());
+    builder.Services.AddSingleton<ContainerResolver>();
     builder.Services.AddSingleton<CriuFacts>();
     builder.Services.AddSingleton<ICheckpointEngine, CheckpointEngine>();
     builder.Services.AddSingleton<IRestoreEngine, RestoreEngine>();

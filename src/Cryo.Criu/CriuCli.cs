@@ -1,5 +1,9 @@
 using System.ComponentModel;
 using System.Globalization;
+using Cryo.Criu.Capabilities;
+using Cryo.Criu.Logs;
+using Cryo.Criu.Options;
+using Cryo.Criu.Running;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

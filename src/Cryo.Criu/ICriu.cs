@@ -1,3 +1,7 @@
+using Cryo.Criu.Capabilities;
+using Cryo.Criu.Options;
+using Cryo.Criu.Running;
+
 namespace Cryo.Criu;
 
 /// <summary>Runs CRIU. Every run is bounded by a deadline and turns failures into <see cref="CriuException"/>.</summary>

@@ -45,9 +45,9 @@ public sealed class CliRoundTripTests
         var record = await agent.Catalog.FindAsync("team-a", "db", CancellationToken.None);
 
         Assert.NotNull(record);
-        Assert.Equal("abc123", record.Source.ContainerId);
-        Assert.False(record.Options.LeaveRunning);
-        Assert.True(record.Options.FileLocks);
+        Assert.Equal("abc123", record.Manifest.Source.ContainerId);
+        Assert.False(record.Manifest.Options.LeaveRunning);
+        Assert.True(record.Manifest.Options.FileLocks);
     }
 
     [Fact]

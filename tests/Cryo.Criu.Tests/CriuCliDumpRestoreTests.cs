@@ -1,3 +1,6 @@
+using Cryo.Criu.Images;
+using Cryo.Criu.Options;
+using Cryo.Criu.Running;
 using Cryo.Criu.Stats;
 using Cryo.Criu.Tests.TestSupport;
 using Xunit;

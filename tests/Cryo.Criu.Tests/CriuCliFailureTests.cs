@@ -1,4 +1,6 @@
 using System.Globalization;
+using Cryo.Criu.Options;
+using Cryo.Criu.Running;
 using Cryo.Criu.Tests.TestSupport;
 using Xunit;
 

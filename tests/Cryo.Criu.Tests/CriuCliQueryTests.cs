@@ -1,3 +1,5 @@
+using Cryo.Criu.Capabilities;
+using Cryo.Criu.Running;
 using Cryo.Criu.Tests.TestSupport;
 using Xunit;
 

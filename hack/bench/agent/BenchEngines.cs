@@ -1,11 +1,10 @@
+using Cryo.Agent.Attempts;
 using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Processes;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Store;
 using Cryo.Criu;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Cryo.Bench.Agent;
 
@@ -29,9 +28,10 @@ public sealed class BenchEngines
         };
         Store = new ImageStore(new ImageStoreOptions { RootDirectory = Path.Combine(directory, "store") });
         Criu = new TimingCriu(new CriuCli(criuPath, NullLogger<CriuCli>.Instance));
-        var resolver = new ContainerResolver();
-        Checkpoints = new CheckpointEngine(Store, resolver, Criu, new CriuFacts(Criu), Microsoft.Extensions.Options.Options.Create(Options), NullLogger<CheckpointEngine>.Instance);
-        Restores = new RestoreEngine(Store, resolver, Criu, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<RestoreEngine>.Instance);
+        var procFs = new ProcFs();
+        var resolver = new ContainerResolver(procFs);
+        Checkpoints = new CheckpointEngine(Store, resolver, Criu, new CriuFacts(Criu), procFs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<CheckpointEngine>.Instance);
+        Restores = new RestoreEngine(Store, resolver, Criu, procFs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<RestoreEngine>.Instance);
         Timed = new TimingEngines(Checkpoints, Restores);
     }
 

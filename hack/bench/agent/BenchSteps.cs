@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Cryo.Agent.Processes;
+using Cryo.Agent.Attempts;
 using Cryo.Agent.Tests.Harness;
 using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 

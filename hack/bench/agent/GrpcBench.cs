@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using Cryo.Agent.Engine;
+using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
 using Cryo.Agent.Tests.Harness;
 using Cryo.Contracts.Agent.V1;
 using Grpc.Core;
-using CheckpointStage = Cryo.Agent.Engine.CheckpointStage;
+using CheckpointStage = Cryo.Agent.Operations.CheckpointStage;
 using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Bench.Agent;

@@ -1,5 +1,5 @@
-using Cryo.Agent.Engine;
 using Cryo.Agent.Hosting;
+using Cryo.Agent.Operations;
 using Cryo.Contracts;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Criu;

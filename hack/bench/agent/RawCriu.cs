@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Cryo.Criu;
+using Cryo.Criu.Running;
 
 namespace Cryo.Bench.Agent;
 

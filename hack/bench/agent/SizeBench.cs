@@ -2,11 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using Cryo.Agent.Cgroups;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Engine;
+using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Store;
 using Cryo.Agent.Tests.Harness;
-using Cryo.Criu;
+using Cryo.Criu.Images;
+using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Bench.Agent;
 

@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using Cryo.Criu;
+using Cryo.Criu.Capabilities;
+using Cryo.Criu.Options;
+using Cryo.Criu.Running;
 
 namespace Cryo.Bench.Agent;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Cryo.Agent.Engine;
+using Cryo.Agent.Operations;
 
 namespace Cryo.Bench.Agent;
 

@@ -1,12 +1,13 @@
 using System.Diagnostics;
+using Cryo.Agent.Attempts;
 using Cryo.Agent.Cgroups;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Engine;
-using Cryo.Agent.Processes;
+using Cryo.Agent.Operations;
+using Cryo.Agent.Recovery;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Manifest;
 using Cryo.Criu;
 using Cryo.Criu.Stats;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Cryo.Agent.Checkpointing;
@@ -14,23 +15,34 @@ namespace Cryo.Agent.Checkpointing;
 /// <summary>
 /// Takes a checkpoint: resolves the tree, dumps it with CRIU into a temporary directory of the store
 /// while hashing the images as they are written, writes the manifest, and commits by one atomic rename.
-/// On any failure the tree is left running (thawed) and the temporary directory is removed.
+/// On any failure the tree is left running (thawed) and the temporary directory is removed: each step that
+/// changes the node registers its undo in the attempt's <see cref="OperationScope"/>.
 /// </summary>
 public sealed class CheckpointEngine(
     ImageStore store,
     ContainerResolver resolver,
     ICriu criu,
     CriuFacts facts,
+    ProcFs procFs,
     IOptions<EngineOptions> options,
     ILogger<CheckpointEngine> logger) : ICheckpointEngine
 {
+    /// <summary>How long a tree's tasks may take to stop once the engine freezes its cgroup (CRIU's own default).</summary>
+    internal static readonly TimeSpan FreezeTimeout = TimeSpan.FromSeconds(10);
+
     private readonly EngineOptions settings = options.Value;
 
     /// <inheritdoc />
-    public async Task<CheckpointOutcome> CheckpointAsync(CheckpointCommand command, IProgress<CheckpointStage> progress, CancellationToken cancellationToken)
+    public Task<CheckpointOutcome> CheckpointAsync(CheckpointCommand command, IProgress<CheckpointStage> progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(progress);
+        return OperationScope.RunAsync($"checkpoint {command.Namespace}/{command.Name}", logger,
+            scope => CheckpointAsync(scope, command, progress, cancellationToken));
+    }
+
+    private async Task<CheckpointOutcome> CheckpointAsync(OperationScope scope, CheckpointCommand command, IProgress<CheckpointStage> progress, CancellationToken cancellationToken)
+    {
         var started = Stopwatch.GetTimestamp();
         var key = new CheckpointKey(command.Namespace, command.Name, command.OperationId);
         RefuseIncremental(command);
@@ -41,7 +53,8 @@ public sealed class CheckpointEngine(
         var capture = FilesystemCapture.For(tree, command.SkipRootFilesystem);
         var version = await facts.GetVersionAsync(cancellationToken).ConfigureAwait(false);
 
-        using var pending = store.Begin(key);
+        var pending = store.Begin(key);
+        scope.OnFailure("remove the uncommitted checkpoint", _ => pending.Dispose());
         // Read in the tree's UTS namespace by a short-lived nsenter: beside the dump when the tree outlives
         // it, before it otherwise (a dump without leaveRunning ends the tree). Started on the thread pool:
         // starting the process is synchronous, 1-4 ms that would delay the freeze and CRIU.
@@ -56,7 +69,7 @@ public sealed class CheckpointEngine(
         var plan = DumpPlan.For(tree, command, pending.ImagesDirectory, sessionOutside);
 
         progress.Report(plan.Freezer is null ? CheckpointStage.Dumping : CheckpointStage.Freezing);
-        var (files, dump, filesystem) = await DumpAsync(plan, pending, tree, capture, command, progress, cancellationToken).ConfigureAwait(false);
+        var (files, dump, filesystem) = await DumpAsync(scope, plan, pending, tree, capture, command, progress, cancellationToken).ConfigureAwait(false);
 
         progress.Report(CheckpointStage.Committing);
         var hostname = await readingHostname.ConfigureAwait(false);
@@ -98,9 +111,9 @@ public sealed class CheckpointEngine(
     /// dumped as a shell job — and not at all when the tree has its own PID namespace, since CRIU cannot
     /// recreate a session whose leader it cannot number: say so, with the fix, before CRIU fails.
     /// </summary>
-    private static async Task<bool> SessionOutsideTreeAsync(ResolvedContainer tree, CancellationToken cancellationToken)
+    private async Task<bool> SessionOutsideTreeAsync(ResolvedContainer tree, CancellationToken cancellationToken)
     {
-        var stat = await new ProcFs().ReadStatAsync(tree.InitPid, cancellationToken).ConfigureAwait(false);
+        var stat = await procFs.ReadStatAsync(tree.InitPid, cancellationToken).ConfigureAwait(false);
         var outside = stat.Session == 0 || tree.Processes.All(p => p.HostPid != stat.Session);
         if (outside && tree.IsPidNamespaceInit && tree.InNamespacePid == 1)
         {
@@ -111,116 +124,79 @@ public sealed class CheckpointEngine(
         return outside;
     }
 
-    /// <summary>How long a tree's tasks may take to stop once the engine freezes its cgroup (CRIU's own default).</summary>
-    internal static readonly TimeSpan FreezeTimeout = TimeSpan.FromSeconds(10);
-
+    /// <summary>
+    /// Dumps the tree into the pending checkpoint and captures its files, hashing the images as CRIU writes
+    /// them, and gives the tree back. Each step that stops the tree or blocks its connections registers what
+    /// undoes it before it is taken, so a failure anywhere gives the workload back.
+    /// </summary>
     private async Task<(IReadOnlyList<ManifestFile> Files, DumpResult Dump, ManifestFilesystem Filesystem)> DumpAsync(
-        DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, FilesystemCapture? capture, CheckpointCommand command, IProgress<CheckpointStage> progress,
-        CancellationToken cancellationToken)
+        OperationScope scope, DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, FilesystemCapture? capture, CheckpointCommand command,
+        IProgress<CheckpointStage> progress, CancellationToken cancellationToken)
     {
-        var deadline = command.Timeout > TimeSpan.Zero ? command.Timeout : settings.DefaultTimeout;
+        var deadline = settings.DeadlineOf(command.Timeout);
         var recovery = await RecordForRecoveryAsync(plan, pending, tree, cancellationToken).ConfigureAwait(false);
         // The engine stops the tree itself (unless it is paused already) and keeps it stopped until the
         // dump and the capture are both done: CRIU, handed a frozen cgroup, seizes it at once and leaves it frozen.
         var ownFreezer = plan.Freezer is not null && recovery.Freezer is { WasFrozen: false } ? plan.Freezer : null;
         var frozenAt = Stopwatch.GetTimestamp();
+        var thaw = ownFreezer is null ? null : await FreezeAsync(scope, ownFreezer, command, cancellationToken).ConfigureAwait(false);
+        // CRIU blocks the tree's connections once it runs. Registered before the capture starts, so that on a
+        // failure the capture has stopped (and its failure become the cause) before the lock goes, and the
+        // lock goes before the thaw: a tree CRIU left frozen cannot touch its sockets while they are repaired.
+        var unlock = recovery.NetworkLock is { } networkLock
+            ? scope.OnFailure("release CRIU's network lock", failure => ReleaseNetworkLockAsync(networkLock, command, failure))
+            : null;
         // Without a freezer only CRIU holds the tree still: capture at its post-dump action, behind a gate.
-        var workDirectory = capture is null || plan.Freezer is not null ? null : OperationDirectory.Create(settings, "checkpoints", command.OperationId);
-        var gate = workDirectory is null ? null : ActionScriptGate.Create(workDirectory, "post-dump", deadline);
+        var gate = capture is null || plan.Freezer is not null
+            ? null
+            : ActionScriptGate.Create(OperationDirectory.Create(scope, settings, "checkpoints", command.OperationId, keep: false), "post-dump", deadline);
         var options = gate is null ? plan.Options : plan.Options with { ActionScript = gate.ScriptPath };
-        using var stopCapture = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task<(ManifestFilesystem, IReadOnlyList<ManifestFile>)> captured = Task.FromResult<(ManifestFilesystem, IReadOnlyList<ManifestFile>)>((new ManifestFilesystem(), []));
-        var thawed = false;
-        try
+        var captured = capture is null
+            ? Task.FromResult<(ManifestFilesystem, IReadOnlyList<ManifestFile>)>((new ManifestFilesystem(), []))
+            : StartCapture(scope, capture, gate, pending, command, cancellationToken);
+        if (gate is null && !command.LeaveRunning)
         {
+            // A dump without leaveRunning ends the tree as CRIU finishes: its files are captured before CRIU starts.
+            await captured.ConfigureAwait(false);
+        }
+        // Hash the images while CRIU writes them: hashing after the dump would add a second full pass
+        // over every page to the checkpoint's duration.
+        var hasher = pending.StartHashingImages(cancellationToken);
+        await using (hasher.ConfigureAwait(false))
+        {
+            progress.Report(CheckpointStage.Dumping);
+            var run = await criu.DumpAsync(options, plan.Launch, deadline, cancellationToken).ConfigureAwait(false);
+            // CRIU lifted its lock as it finished.
+            unlock?.Drop();
+            var (filesystem, archives) = await captured.ConfigureAwait(false);
+            TimeSpan? frozenFor = null;
             if (ownFreezer is not null)
             {
-                await FreezeAsync(ownFreezer, command, cancellationToken).ConfigureAwait(false);
+                ownFreezer.Thaw();
+                thaw?.Drop();
+                frozenFor = Stopwatch.GetElapsedTime(frozenAt);
             }
-            if (capture is not null)
-            {
-                captured = gate is not null ? CaptureWhileFrozenAsync(capture, gate, pending.Directory, stopCapture.Token)
-                    // The tree stays stopped until the engine thaws it: capture beside CRIU (from the thread
-                    // pool: its first steps are synchronous, ~3 ms before CRIU could start). A dump without
-                    // leaveRunning ends the tree as CRIU finishes, so its files are captured first.
-                    : command.LeaveRunning ? Task.Run(() => capture.CaptureAsync(pending.Directory, stopCapture.Token), stopCapture.Token)
-                    : Task.FromResult(await capture.CaptureAsync(pending.Directory, stopCapture.Token).ConfigureAwait(false));
-            }
-            // Hash the images while CRIU writes them: hashing after the dump would add a second full pass
-            // over every page to the checkpoint's duration.
-            var hasher = pending.StartHashingImages(cancellationToken);
-            await using (hasher.ConfigureAwait(false))
-            {
-                CriuRunResult run;
-                try
-                {
-                    progress.Report(CheckpointStage.Dumping);
-                    run = await criu.DumpAsync(options, plan.Launch, deadline, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is CriuException or OperationCanceledException)
-                {
-                    // Before the thaw: a tree that CRIU left frozen cannot touch its sockets while they are repaired.
-                    var released = await ReleaseNetworkLockAsync(recovery.NetworkLock, command).ConfigureAwait(false);
-                    await stopCapture.CancelAsync().ConfigureAwait(false);
-                    // A capture that failed is why CRIU's post-dump action failed: report that cause.
-                    var cause = await FailureOf(captured).ConfigureAwait(false);
-                    thawed = true;
-                    LeaveRunning(plan, recovery, command, e);
-                    if (released is { Status: NetworkLockReleaseStatus.Failed } failed)
-                    {
-                        var failure = cause ?? e;
-                        throw new NetworkLockLeftException($"checkpoint {command.Namespace}/{command.Name} failed: {failure.Message}; and {failed.Detail}", failed, failure);
-                    }
-                    if (cause is not null)
-                    {
-                        throw cause;
-                    }
-                    throw;
-                }
-                var (filesystem, archives) = await captured.ConfigureAwait(false);
-                TimeSpan? frozenFor = null;
-                if (ownFreezer is not null)
-                {
-                    thawed = true;
-                    ownFreezer.Thaw();
-                    frozenFor = Stopwatch.GetElapsedTime(frozenAt);
-                }
-                // The dump is over and the tree given back: nothing to undo any more, and the record is no part of the checkpoint.
-                DumpRecoveryRecord.Delete(pending.Directory);
-                var files = await hasher.CompleteAsync(cancellationToken).ConfigureAwait(false);
-                var stats = CriuStatisticsReader.ReadDump(plan.Options.ImagesDirectory);
-                return ([.. files, .. archives], new DumpResult(run.Duration, stats, frozenFor), filesystem);
-            }
-        }
-        catch (Exception e) when (!thawed)
-        {
-            // A freeze that did not complete, a capture that failed (before or beside CRIU), or anything else
-            // after the freeze: give the tree back.
-            await stopCapture.CancelAsync().ConfigureAwait(false);
-            await FailureOf(captured).ConfigureAwait(false);
-            LeaveRunning(plan, recovery, command, e);
-            throw;
-        }
-        finally
-        {
-            if (workDirectory is not null)
-            {
-                Directory.Delete(workDirectory, recursive: true);
-            }
+            // The dump is over and the tree given back: nothing to undo any more, and the record is no part of the checkpoint.
+            DumpRecoveryRecord.Delete(pending.Directory);
+            var files = await hasher.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            var stats = CriuStatisticsReader.ReadDump(plan.Options.ImagesDirectory);
+            return ([.. files, .. archives], new DumpResult(run.Duration, stats, frozenFor), filesystem);
         }
     }
 
     /// <summary>
-    /// Stops the tree through its cgroup before CRIU starts. A tree whose tasks do not all stop in time
-    /// (one in an uninterruptible wait, such as on a hung network mount) is refused as transient trouble;
-    /// the caller thaws it (<see cref="LeaveRunning"/>), so the workload keeps running and a later attempt
-    /// may succeed.
+    /// Stops the tree through its cgroup before CRIU starts, having registered the thaw that gives it back if
+    /// anything fails from here on (<see cref="LeaveRunning"/>). A tree whose tasks do not all stop in time (one
+    /// in an uninterruptible wait, such as on a hung network mount) is refused as transient trouble: thawed, the
+    /// workload keeps running and a later attempt may succeed.
     /// </summary>
-    private static async Task FreezeAsync(CgroupFreezer freezer, CheckpointCommand command, CancellationToken cancellationToken)
+    /// <returns>The thaw step, to drop once the engine has thawed the tree itself.</returns>
+    private async Task<OperationScope.Step> FreezeAsync(OperationScope scope, CgroupFreezer freezer, CheckpointCommand command, CancellationToken cancellationToken)
     {
+        var thaw = scope.OnFailure($"thaw {freezer.Directory}", failure => LeaveRunning(freezer, command, failure));
         if (await freezer.FreezeAsync(FreezeTimeout, cancellationToken).ConfigureAwait(false))
         {
-            return;
+            return thaw;
         }
         var tasks = freezer.Tasks();
         throw new TransientAgentException(
@@ -230,48 +206,35 @@ public sealed class CheckpointEngine(
             FreezeTimeout);
     }
 
-    private static async Task<(ManifestFilesystem, IReadOnlyList<ManifestFile>)> CaptureWhileFrozenAsync(
-        FilesystemCapture capture, ActionScriptGate gate, string checkpointDirectory, CancellationToken cancellationToken)
-    {
-        await gate.WaitUntilReachedAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var result = await capture.CaptureAsync(checkpointDirectory, cancellationToken).ConfigureAwait(false);
-            gate.Open();
-            return result;
-        }
-        catch
-        {
-            gate.Refuse();
-            throw;
-        }
-    }
-
-    private static async Task<Exception?> FailureOf(Task captured)
-    {
-        try
-        {
-            await captured.ConfigureAwait(false);
-            return null;
-        }
-        catch (OperationCanceledException)
-        {
-            return null;
-        }
-        catch (Exception e)
-        {
-            return e;
-        }
-    }
+    /// <summary>
+    /// Captures the container's files beside the dump: at CRIU's post-dump action behind <paramref name="gate"/>
+    /// (only CRIU holds the tree still; a capture that fails makes CRIU fail the dump), else while the engine
+    /// holds the tree stopped. On a failure the capture is stopped, and its own failure is the one reported.
+    /// </summary>
+    private static Task<(ManifestFilesystem, IReadOnlyList<ManifestFile>)> StartCapture(
+        OperationScope scope, FilesystemCapture capture, ActionScriptGate? gate, PendingCheckpoint pending, CheckpointCommand command, CancellationToken cancellationToken) =>
+        scope.Beside("the capture of the container's files", token =>
+            gate is not null
+                ? gate.DecideAsync(async () =>
+                {
+                    await gate.WaitUntilReachedAsync(token).ConfigureAwait(false);
+                    return await capture.CaptureAsync(pending.Directory, token).ConfigureAwait(false);
+                })
+                // The tree stays stopped until the engine thaws it: capture beside CRIU (from the thread pool: its
+                // first steps are synchronous, ~3 ms before CRIU could start), or before it when the dump ends the tree.
+                : command.LeaveRunning
+                    ? Task.Run(() => capture.CaptureAsync(pending.Directory, token), token)
+                    : capture.CaptureAsync(pending.Directory, token),
+            cancellationToken);
 
     /// <summary>
     /// CRIU freezes the tree and, with tcpEstablished, blocks its connections; a CRIU killed with the agent
     /// undoes neither. Record what undoing them takes before CRIU starts, so that a failed dump, or the next
-    /// agent after a crash (<see cref="Hosting.StoreRecovery"/>), gives the workload back.
+    /// agent after a crash (<see cref="StoreRecovery"/>), gives the workload back.
     /// </summary>
-    private static async Task<DumpRecoveryRecord> RecordForRecoveryAsync(DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, CancellationToken cancellationToken)
+    private async Task<DumpRecoveryRecord> RecordForRecoveryAsync(DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, CancellationToken cancellationToken)
     {
-        var record = await DumpRecoveryRecord.ForAsync(tree, plan, cancellationToken).ConfigureAwait(false);
+        var record = await DumpRecoveryRecord.ForAsync(procFs, tree, plan, cancellationToken).ConfigureAwait(false);
         await record.WriteAsync(pending.Directory, cancellationToken).ConfigureAwait(false);
         return record;
     }
@@ -280,39 +243,35 @@ public sealed class CheckpointEngine(
     /// A failed or killed dump must not leave the workload's connections blocked. When the lock cannot be
     /// removed the operation fails saying so (and how to remove it), with the dump's failure inside.
     /// </summary>
-    private async Task<NetworkLockReleaseResult?> ReleaseNetworkLockAsync(NetworkLockRecord? record, CheckpointCommand command)
+    private async Task<Exception> ReleaseNetworkLockAsync(NetworkLockRecord record, CheckpointCommand command, Exception failure)
     {
-        if (record is null)
-        {
-            return null;
-        }
         // The operation's token may be what ended the dump: the release runs under its own deadlines instead.
-        return await new NetworkLockRelease(logger).ReleaseAsync(record, $"checkpoint {command.Namespace}/{command.Name}", CancellationToken.None).ConfigureAwait(false);
+        var released = await new NetworkLockRelease(procFs, logger)
+            .ReleaseAsync(record, $"checkpoint {command.Namespace}/{command.Name}", CancellationToken.None).ConfigureAwait(false);
+        return released.Status == NetworkLockReleaseStatus.Failed
+            ? new NetworkLockLeftException($"checkpoint {command.Namespace}/{command.Name} failed: {failure.Message}; and {released.Detail}", released, failure)
+            : failure;
     }
 
     /// <summary>
-    /// A failed or killed dump must not leave the workload frozen — unless it was frozen before the dump
-    /// (a paused container): that freeze is someone else's, as at the next start (<see cref="InterruptedDumpRecovery"/>).
+    /// A failed or killed dump must not leave the workload frozen. Only a freeze of the engine's own is undone:
+    /// a tree paused before the dump stays paused, as at the next start (<see cref="InterruptedDumpRecovery"/>).
     /// </summary>
-    private void LeaveRunning(DumpPlan plan, DumpRecoveryRecord recovery, CheckpointCommand command, Exception failure)
+    private void LeaveRunning(CgroupFreezer freezer, CheckpointCommand command, Exception failure)
     {
-        if (plan.Freezer is null || recovery.Freezer is { WasFrozen: true })
-        {
-            return;
-        }
         try
         {
-            if (plan.Freezer.IsFrozen())
+            if (freezer.IsFrozen())
             {
-                plan.Freezer.Thaw();
+                freezer.Thaw();
                 logger.LogWarning("checkpoint {Namespace}/{Name} failed ({Reason}); thawed {Freezer}: the workload keeps running",
-                    command.Namespace, command.Name, failure.Message, plan.Freezer.Directory);
+                    command.Namespace, command.Name, failure.Message, freezer.Directory);
             }
         }
         catch (IOException e)
         {
             logger.LogError(e, "checkpoint {Namespace}/{Name}: could not thaw {Freezer}; thaw it with: {Command}",
-                command.Namespace, command.Name, plan.Freezer.Directory, plan.Freezer.ThawCommand);
+                command.Namespace, command.Name, freezer.Directory, freezer.ThawCommand);
         }
     }
 }

@@ -1,8 +1,8 @@
 using Cryo.Agent.Cgroups;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Engine;
-using Cryo.Agent.Processes;
-using Cryo.Criu;
+using Cryo.Agent.Operations;
+using Cryo.Criu.Options;
+using Cryo.Criu.Running;
 
 namespace Cryo.Agent.Checkpointing;
 

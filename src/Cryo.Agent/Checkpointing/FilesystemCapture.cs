@@ -1,6 +1,7 @@
 using Cryo.Agent.Containers;
 using Cryo.Agent.Filesystem;
-using Cryo.Agent.Store;
+using Cryo.Agent.Store.Hashing;
+using Cryo.Agent.Store.Manifest;
 
 namespace Cryo.Agent.Checkpointing;
 

@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Engine;
-using Cryo.Agent.Processes;
+using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Manifest;
 using Cryo.Criu;
+using Cryo.Criu.Images;
 
 namespace Cryo.Agent.Checkpointing;
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Cryo.Agent.Operations;
 
 namespace Cryo.Agent.Containers;
 
@@ -33,7 +34,7 @@ public static partial class ContainerIds
         id = id.ToLowerInvariant();
         if (id.Length < MinimumPrefixLength || id.Length > FullLength || !HexOnly().IsMatch(id))
         {
-            throw new ContainerResolutionException(ResolutionFailure.InvalidContainerId, $"container '{containerId}'",
+            throw new ContainerResolutionException(ResolutionFailure.InvalidContainerId, ProcessTreeRef.ForContainer(containerId),
                 $"a container ID is {MinimumPrefixLength} to {FullLength} hex digits (optionally after 'containerd://' or 'cri-o://'); "
                 + "copy it from the pod's status.containerStatuses[].containerID or from 'crictl ps'");
         }

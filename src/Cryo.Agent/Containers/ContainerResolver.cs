@@ -1,4 +1,5 @@
 using System.Globalization;
+using Cryo.Agent.Operations;
 
 namespace Cryo.Agent.Containers;
 
@@ -13,16 +14,39 @@ public sealed class ContainerResolver
     private readonly int? _hostMountsPid;
 
     /// <summary>Creates a resolver.</summary>
-    /// <param name="procFs">The procfs to read (default: <c>/proc</c>; with <c>hostPID</c> it lists the node's processes).</param>
+    /// <param name="procFs">The procfs to read (<c>/proc</c>; with <c>hostPID</c> it lists the node's processes).</param>
     /// <param name="hostMountsPid">
     /// A process whose mount namespace defines "host paths" (root paths, external mounts' sources): default the
     /// agent itself, so paths are usable by the agent as they are. Namespace sharing is always judged against
     /// the agent's own namespaces.
     /// </param>
-    public ContainerResolver(ProcFs? procFs = null, int? hostMountsPid = null)
+    public ContainerResolver(ProcFs procFs, int? hostMountsPid = null)
     {
-        _proc = procFs ?? new ProcFs();
+        ArgumentNullException.ThrowIfNull(procFs);
+        _proc = procFs;
         _hostMountsPid = hostMountsPid;
+    }
+
+    /// <summary>
+    /// Resolves the tree a request names, by container ID or host PID (see <see cref="ResolveByContainerIdAsync"/>
+    /// and <see cref="ResolveByPidAsync"/>).
+    /// </summary>
+    /// <exception cref="ProcessTreeNotFoundException">No such container or process on this node, or it exited while being resolved.</exception>
+    /// <exception cref="ContainerResolutionException">Invalid ID, ambiguous prefix, or no single root.</exception>
+    public async Task<ResolvedContainer> ResolveAsync(ProcessTreeRef tree, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        try
+        {
+            return tree.ContainerId is { } id
+                ? await ResolveByContainerIdAsync(id, cancellationToken)
+                : await ResolveByPidAsync(tree.Pid ?? 0, cancellationToken);
+        }
+        catch (Exception e) when (e is ContainerNotFoundException or ProcessGoneException)
+        {
+            // Named as the caller named it (the ID as given, not as normalised), with what was looked at.
+            throw new ProcessTreeNotFoundException(tree, e.Message);
+        }
     }
 
     /// <summary>
@@ -34,14 +58,14 @@ public sealed class ContainerResolver
     /// <exception cref="ContainerResolutionException">/proc could not be read consistently.</exception>
     public async Task<ResolvedContainer> ResolveByPidAsync(int hostPid, CancellationToken cancellationToken)
     {
-        var subject = $"PID {hostPid.ToString(CultureInfo.InvariantCulture)}";
+        var tree = ProcessTreeRef.ForPid(hostPid);
         if (hostPid <= 0)
         {
-            throw new ContainerNotFoundException(subject, "a PID is a positive number");
+            throw new ContainerNotFoundException(tree, "a PID is a positive number");
         }
 
-        var root = await FindNamespaceRootAsync(hostPid, subject, cancellationToken);
-        return await ResolveRootAsync(root, null, subject, cancellationToken);
+        var root = await FindNamespaceRootAsync(hostPid, tree, cancellationToken);
+        return await ResolveRootAsync(root, null, tree, cancellationToken);
     }
 
     /// <summary>
@@ -54,24 +78,24 @@ public sealed class ContainerResolver
     public async Task<ResolvedContainer> ResolveByContainerIdAsync(string containerId, CancellationToken cancellationToken)
     {
         var prefix = ContainerIds.Normalize(containerId);
-        var subject = $"container {prefix}";
+        var tree = ProcessTreeRef.ForContainer(prefix);
         var members = await FindContainerMembersAsync(prefix, cancellationToken);
         if (members.Count == 0)
         {
-            throw new ContainerNotFoundException(subject,
+            throw new ContainerNotFoundException(tree,
                 "no process on this node is in a cgroup named after that ID; check that the container is running on this "
                 + "node and that the agent sees the host's processes (hostPID: true)");
         }
 
         if (members.Count > 1)
         {
-            throw new ContainerResolutionException(ResolutionFailure.AmbiguousContainerId, subject,
+            throw new ContainerResolutionException(ResolutionFailure.AmbiguousContainerId, tree,
                 $"the prefix matches {members.Count} containers ({string.Join(", ", members.Keys.Order())}); give more digits");
         }
 
         var (fullId, pids) = members.Single();
-        var root = await FindRootAmongAsync(pids, subject, cancellationToken);
-        return await ResolveRootAsync(root, fullId, $"container {fullId}", cancellationToken);
+        var root = await FindRootAmongAsync(pids, tree, cancellationToken);
+        return await ResolveRootAsync(root, fullId, ProcessTreeRef.ForContainer(fullId), cancellationToken);
     }
 
     private async Task<Dictionary<string, HashSet<int>>> FindContainerMembersAsync(string prefix, CancellationToken cancellationToken)
@@ -112,7 +136,7 @@ public sealed class ContainerResolver
     // The init is the member whose parent is outside the container (the runtime's shim). Processes joined
     // later by `kubectl exec` also have an outside parent; among several such roots the PID namespace's
     // init (innermost PID 1) is the container's.
-    private async Task<int> FindRootAmongAsync(HashSet<int> pids, string subject, CancellationToken cancellationToken)
+    private async Task<int> FindRootAmongAsync(HashSet<int> pids, ProcessTreeRef tree, CancellationToken cancellationToken)
     {
         var agentPidNs = _proc.ReadNamespaceInode(_proc.SelfPid, NamespaceKind.Pid);
         var roots = new List<ProcStatus>();
@@ -148,10 +172,10 @@ public sealed class ContainerResolver
 
         if (roots.Count == 0)
         {
-            throw new ContainerNotFoundException(subject, "its processes exited while being resolved");
+            throw new ContainerNotFoundException(tree, "its processes exited while being resolved");
         }
 
-        throw new ContainerResolutionException(ResolutionFailure.AmbiguousRoot, subject,
+        throw new ContainerResolutionException(ResolutionFailure.AmbiguousRoot, tree,
             $"its processes form {roots.Count} trees (roots {string.Join(", ", roots.Select(r => r.Pid))}) and none is "
             + "the single init of a PID namespace; resolve by PID instead");
     }
@@ -168,14 +192,14 @@ public sealed class ContainerResolver
         }
     }
 
-    private async Task<int> FindNamespaceRootAsync(int hostPid, string subject, CancellationToken cancellationToken)
+    private async Task<int> FindNamespaceRootAsync(int hostPid, ProcessTreeRef tree, CancellationToken cancellationToken)
     {
         try
         {
             var status = await _proc.ReadStatusAsync(hostPid, cancellationToken);
             if (status.IsZombie)
             {
-                throw new ContainerNotFoundException(subject, "the process has exited (it is a zombie)");
+                throw new ContainerNotFoundException(tree, "the process has exited (it is a zombie)");
             }
 
             var ownPidNs = _proc.ReadNamespaceInode(hostPid, NamespaceKind.Pid);
@@ -195,11 +219,11 @@ public sealed class ContainerResolver
         }
         catch (ProcessGoneException e)
         {
-            throw new ContainerNotFoundException(subject, "no such process on this node (or it exited while being resolved)", e);
+            throw new ContainerNotFoundException(tree, "no such process on this node (or it exited while being resolved)", e);
         }
     }
 
-    private async Task<ResolvedContainer> ResolveRootAsync(int root, string? containerId, string subject,
+    private async Task<ResolvedContainer> ResolveRootAsync(int root, string? containerId, ProcessTreeRef tree,
         CancellationToken cancellationToken)
     {
         try
@@ -241,7 +265,7 @@ public sealed class ContainerResolver
         }
         catch (ProcessGoneException e) when (e.Pid == root)
         {
-            throw new ContainerNotFoundException(subject, $"its root process {root} exited while being resolved", e);
+            throw new ContainerNotFoundException(tree, $"its root process {root} exited while being resolved", e);
         }
     }
 

@@ -186,6 +186,22 @@ public sealed class ProcFs
         return parents;
     }
 
+    /// <summary>
+    /// The processes descended from <paramref name="pid"/> (its children, theirs, …), parents before children,
+    /// from one pass over every process's parent.
+    /// </summary>
+    public async Task<IReadOnlyList<int>> ReadDescendantsAsync(int pid, CancellationToken cancellationToken)
+    {
+        var parents = await ReadParentsAsync(cancellationToken);
+        var tree = new List<int> { pid };
+        for (var i = 0; i < tree.Count; i++)
+        {
+            tree.AddRange(parents.Where(p => p.Value == tree[i]).Select(p => p.Key));
+        }
+
+        return tree[1..];
+    }
+
     /// <summary>Reads <c>/proc/PID/{file}</c> whole.</summary>
     public async Task<string> ReadTextAsync(int pid, string file, CancellationToken cancellationToken)
     {

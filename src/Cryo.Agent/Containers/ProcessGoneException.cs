@@ -1,7 +1,9 @@
+using Cryo.Agent.Operations;
+
 namespace Cryo.Agent.Containers;
 
 /// <summary>A process named by PID does not exist (any more) in the /proc being read.</summary>
-public sealed class ProcessGoneException : Exception
+public sealed class ProcessGoneException : AgentException
 {
     /// <summary>Creates the exception for <paramref name="pid"/>.</summary>
     /// <param name="pid">The PID that was read.</param>

@@ -35,28 +35,15 @@ internal static class NativeMethods
     }
 
     /// <summary>Like <see cref="LStat"/> but returns null when nothing exists at <paramref name="path"/>.</summary>
-    public static FileStatus? TryLStat(string path)
-    {
-        var buffer = new byte[StatxSize];
-        if (Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats, buffer) == 0)
-        {
-            return FileStatus.FromStatx(buffer);
-        }
-
-        var error = Marshal.GetLastPInvokeError();
-        if (error is ErrorNoEntry or ErrorNotDirectory)
-        {
-            return null;
-        }
-
-        throw Failure("statx", path, error);
-    }
+    public static FileStatus? TryLStat(string path) => TryStatx(path, AtSymlinkNoFollow);
 
     /// <summary>stat(2): the status of what <paramref name="path"/> leads to; null when nothing is there.</summary>
-    public static FileStatus? TryStat(string path)
+    public static FileStatus? TryStat(string path) => TryStatx(path, 0);
+
+    private static FileStatus? TryStatx(string path, int flags)
     {
         var buffer = new byte[StatxSize];
-        if (Statx(AtFdCwd, path, 0, StatxBasicStats, buffer) == 0)
+        if (Statx(AtFdCwd, path, flags, StatxBasicStats, buffer) == 0)
         {
             return FileStatus.FromStatx(buffer);
         }

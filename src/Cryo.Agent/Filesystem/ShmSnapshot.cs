@@ -11,15 +11,14 @@ public static class ShmSnapshot
     /// Archives everything inside <paramref name="shmDir"/> (a host path to the container's /dev/shm) into
     /// <paramref name="archivePath"/>, with the metadata <see cref="WritableLayer.CaptureAsync"/> keeps.
     /// </summary>
-    public static async Task<ShmCapture> CaptureAsync(string shmDir, string archivePath, CancellationToken cancellationToken)
+    public static Task<ArchiveCapture> CaptureAsync(string shmDir, string archivePath, CancellationToken cancellationToken)
     {
         if (!OperatingSystem.IsLinux())
         {
             throw new PlatformNotSupportedException("file system capture needs Linux");
         }
 
-        var stats = await TreeArchiveWriter.WriteAsync(shmDir, archivePath, overlayUpper: false, cancellationToken);
-        return new ShmCapture(archivePath, stats.Entries, stats.Skipped);
+        return TreeArchiveWriter.WriteAsync(shmDir, archivePath, overlayUpper: false, cancellationToken);
     }
 
     /// <summary>

@@ -59,30 +59,31 @@ internal sealed class TreeArchiveApplier
         return new FileTreeApplyResult(applier._written, applier._deleted, applier._opaque, applier._skipped);
     }
 
-    private void CheckNames(CancellationToken cancellationToken)
+    /// <summary>One pass over the archive's entries, in order (the archive is read twice: names first, then content).</summary>
+    private void ForEachEntry(Action<TarEntry> visit, CancellationToken cancellationToken)
     {
         using var stream = OpenArchive();
         using var reader = new TarReader(stream);
         while (reader.GetNextEntry(copyData: false) is { } entry)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            visit(entry);
+        }
+    }
+
+    private void CheckNames(CancellationToken cancellationToken) =>
+        ForEachEntry(entry =>
+        {
             _paths.Split(entry.Name);
             if (entry.EntryType == TarEntryType.HardLink)
             {
                 _paths.Split(entry.LinkName);
             }
-        }
-    }
+        }, cancellationToken);
 
     private void ApplyEntries(CancellationToken cancellationToken)
     {
-        using var stream = OpenArchive();
-        using var reader = new TarReader(stream);
-        while (reader.GetNextEntry(copyData: false) is { } entry)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            ApplyEntry(entry);
-        }
+        ForEachEntry(ApplyEntry, cancellationToken);
 
         // Directory times last, deepest first: writing their children moved them.
         for (var i = _directories.Count - 1; i >= 0; i--)

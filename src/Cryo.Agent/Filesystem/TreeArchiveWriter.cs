@@ -38,11 +38,11 @@ internal sealed class TreeArchiveWriter
     /// on a thread-pool thread. The work is synchronous inside: it often runs while the workload is frozen,
     /// and per-file async I/O cost several times more on a busy node (measured: thread hops dominate).
     /// </summary>
-    public static Task<TreeArchiveStats> WriteAsync(
+    public static Task<ArchiveCapture> WriteAsync(
         string sourceDir, string archivePath, bool overlayUpper, CancellationToken cancellationToken) =>
         Task.Run(() => Write(sourceDir, archivePath, overlayUpper, cancellationToken), cancellationToken);
 
-    private static TreeArchiveStats Write(string sourceDir, string archivePath, bool overlayUpper, CancellationToken cancellationToken)
+    private static ArchiveCapture Write(string sourceDir, string archivePath, bool overlayUpper, CancellationToken cancellationToken)
     {
         var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(sourceDir));
         var status = NativeMethods.TryLStat(root);
@@ -79,7 +79,7 @@ internal sealed class TreeArchiveWriter
             }
         }
 
-        return new TreeArchiveStats(writer._entries, writer._whiteouts, writer._opaque, writer._skipped);
+        return new ArchiveCapture(archivePath, writer._entries, writer._whiteouts, writer._opaque, writer._skipped);
     }
 
     private void WriteChildren(TarWriter tar, string directory, string relative, CancellationToken cancellationToken)

@@ -17,15 +17,14 @@ public static class WritableLayer
     /// </summary>
     /// <exception cref="WritableLayerUnsupportedException">The layer uses metacopy or redirected directories.</exception>
     /// <exception cref="DirectoryNotFoundException"><paramref name="upperDir"/> is not a directory.</exception>
-    public static async Task<WritableLayerCapture> CaptureAsync(string upperDir, string archivePath, CancellationToken cancellationToken)
+    public static Task<ArchiveCapture> CaptureAsync(string upperDir, string archivePath, CancellationToken cancellationToken)
     {
         if (!OperatingSystem.IsLinux())
         {
             throw new PlatformNotSupportedException("file system capture needs Linux");
         }
 
-        var stats = await TreeArchiveWriter.WriteAsync(upperDir, archivePath, overlayUpper: true, cancellationToken);
-        return new WritableLayerCapture(archivePath, stats.Entries, stats.Whiteouts, stats.OpaqueDirectories, stats.Skipped);
+        return TreeArchiveWriter.WriteAsync(upperDir, archivePath, overlayUpper: true, cancellationToken);
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using Cryo.Agent.Operations;
+
 namespace Cryo.Agent.Filesystem;
 
 /// <summary>
@@ -5,8 +7,9 @@ namespace Cryo.Agent.Filesystem;
 /// its upper layer uses overlay features whose content lives elsewhere (metacopy, redirected directories).
 /// The checkpoint fails with this message; the caller's opt-out (<c>skip_root_filesystem</c>) avoids the capture.
 /// </summary>
-public sealed class WritableLayerUnsupportedException : Exception
+public sealed class WritableLayerUnsupportedException : AgentException
 {
+    /// <summary>Creates the exception; the message gains the opt-out and what it costs.</summary>
     public WritableLayerUnsupportedException(string message)
         : base(message + " (set options.skip_root_filesystem — Checkpoint spec.skipRootFilesystem, cryo checkpoint --skip-rootfs — " +
                "to checkpoint without the writable layer: files the workload created or changed in its root filesystem will then be missing at restore)")

@@ -1,6 +1,6 @@
-using Cryo.Agent.Engine;
 using Cryo.Agent.Hosting;
 using Cryo.Agent.Metrics;
+using Cryo.Agent.Operations;
 using Cryo.Contracts.Agent.V1;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -34,8 +34,8 @@ public sealed class AgentGrpcService(
             AgentVersion = AgentVersion.Current,
             CriuVersion = facts.CriuVersion,
             KernelRelease = facts.KernelRelease,
-            StoreCapacityBytes = space.CapacityBytes,
-            StoreFreeBytes = space.FreeBytes,
+            StoreCapacityBytes = space.TotalBytes,
+            StoreFreeBytes = space.AvailableBytes,
             StorePath = catalog.RootPath,
             MaxParallelOperations = gate.Limit,
             OperationsInFlight = registry.InFlight,
@@ -100,12 +100,12 @@ public sealed class AgentGrpcService(
         try
         {
             var outcome = await catalog.DeleteAsync(ns, name, context.CancellationToken);
-            metrics.OperationFinished("delete", StatusCode.OK, clock.Elapsed);
+            metrics.OperationFinished(OperationKind.Delete, StatusCode.OK, clock.Elapsed);
             return new DeleteCheckpointResponse { Deleted = outcome.Deleted, FreedBytes = outcome.FreedBytes };
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            metrics.OperationFinished("delete", StatusMapper.Classify(ex), clock.Elapsed);
+            metrics.OperationFinished(OperationKind.Delete, StatusMapper.Classify(ex), clock.Elapsed);
             throw;
         }
     }

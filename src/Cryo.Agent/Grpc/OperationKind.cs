@@ -1,6 +1,6 @@
 namespace Cryo.Agent.Grpc;
 
-/// <summary>The kinds of operation the agent runs; also a metric label.</summary>
+/// <summary>The kinds of operation the agent runs; also the <c>kind</c> label of its metrics (lowercase).</summary>
 public enum OperationKind
 {
     /// <summary>A checkpoint.</summary>
@@ -8,4 +8,7 @@ public enum OperationKind
 
     /// <summary>A restore.</summary>
     Restore,
+
+    /// <summary>A delete of a checkpoint (not tracked for idempotency: deleting twice is harmless).</summary>
+    Delete,
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Cryo.Agent.Engine;
 using Cryo.Agent.Metrics;
+using Cryo.Agent.Operations;
 using Grpc.Core;
 
 namespace Cryo.Agent.Grpc;
@@ -26,13 +26,13 @@ public sealed class OperationRunner(
         if (existing is not null)
         {
             // Committed earlier (perhaps before a restart of the agent): answer, never dump twice.
-            return existing.OperationId == command.OperationId
+            return existing.Key.Uid == command.OperationId
                 ? ProtoMapper.ToOutcome(existing)
-                : throw new CheckpointNameTakenException(command.Namespace, command.Name, existing.OperationId);
+                : throw new CheckpointNameTakenException(command.Namespace, command.Name, existing.Key.Uid);
         }
 
         operation.ReportStage(CheckpointStage.Queued);
-        return await RunAsync("checkpoint", $"checkpoint {command.Namespace}/{command.Name}", command.Timeout, async token =>
+        return await RunAsync(OperationKind.Checkpoint, $"checkpoint {command.Namespace}/{command.Name}", command.Timeout, async token =>
         {
             var outcome = await checkpointEngine.CheckpointAsync(command, operation, token);
             metrics.CheckpointCommitted(outcome.Freeze, outcome.Dump, outcome.SizeBytes);
@@ -42,14 +42,14 @@ public sealed class OperationRunner(
 
     /// <summary>Restores once for this operation.</summary>
     public Task<RestoreOutcome> RestoreAsync(RestoreCommand command) =>
-        RunAsync("restore", $"restore of {command.Namespace}/{command.Name}", command.Timeout, async token =>
+        RunAsync(OperationKind.Restore, $"restore of {command.Namespace}/{command.Name}", command.Timeout, async token =>
         {
             var outcome = await restoreEngine.RestoreAsync(command, token);
             metrics.RestoreCompleted(outcome.Restore);
             return outcome;
         });
 
-    private async Task<T> RunAsync<T>(string kind, string what, TimeSpan timeout, Func<CancellationToken, Task<T>> body)
+    private async Task<T> RunAsync<T>(OperationKind kind, string what, TimeSpan timeout, Func<CancellationToken, Task<T>> body)
     {
         var stopping = lifetime.ApplicationStopping;
         IDisposable slot;

@@ -1,12 +1,13 @@
-using Cryo.Agent.Engine;
+using Cryo.Agent.Operations;
+using Cryo.Agent.Store.Manifest;
 using Cryo.Contracts.Agent.V1;
 using Google.Protobuf.WellKnownTypes;
 using ProtoStage = Cryo.Contracts.Agent.V1.CheckpointStage;
-using Stage = Cryo.Agent.Engine.CheckpointStage;
+using Stage = Cryo.Agent.Operations.CheckpointStage;
 
 namespace Cryo.Agent.Grpc;
 
-/// <summary>Maps domain results to proto messages (and a stored checkpoint back to a checkpoint outcome).</summary>
+/// <summary>Maps outcomes and committed manifests to proto messages (and a committed checkpoint back to a checkpoint outcome).</summary>
 public static class ProtoMapper
 {
     /// <summary>A progress event for a stage.</summary>
@@ -69,59 +70,68 @@ public static class ProtoMapper
         OperationId = command.OperationId,
     };
 
-    /// <summary>A list entry.</summary>
-    public static CheckpointSummary ToSummary(CheckpointRecord record) => new()
+    /// <summary>A list entry, from the committed manifest.</summary>
+    public static CheckpointSummary ToSummary(CheckpointRecord record)
     {
-        Checkpoint = new CheckpointRef { Namespace = record.Namespace, Name = record.Name },
-        Location = record.Location,
-        SizeBytes = record.SizeBytes,
-        CreatedAt = Timestamp.FromDateTimeOffset(record.CreatedAt),
-        NodeName = record.NodeName,
-        CriuVersion = record.CriuVersion,
-        KernelRelease = record.KernelRelease,
-        Pod = new PodMetadata
+        ArgumentNullException.ThrowIfNull(record);
+        var manifest = record.Manifest;
+        var workload = ManifestExtraKeys.WorkloadOf(manifest.Extra);
+        return new()
         {
-            PodName = record.Workload.PodName,
-            PodUid = record.Workload.PodUid,
-            ContainerName = record.Workload.ContainerName,
-            Image = record.Workload.Image,
-        },
-        Options = new CheckpointOptions
-        {
-            LeaveRunning = record.Options.LeaveRunning,
-            TcpEstablished = record.Options.TcpEstablished,
-            FileLocks = record.Options.FileLocks,
-            SkipRootFilesystem = record.Options.SkipRootFilesystem,
-        },
-        Timings = Timings(record.Freeze, record.Dump, record.Total),
-        ProcessCount = record.ProcessCount,
-        MemoryPagesBytes = record.MemoryPagesBytes,
-        ParentCheckpoint = record.ParentCheckpoint ?? string.Empty,
-        OperationId = record.OperationId,
-        ShellJob = record.Options.ShellJob,
-    };
+            Checkpoint = new CheckpointRef { Namespace = record.Key.Namespace, Name = record.Key.Name },
+            Location = record.Location,
+            SizeBytes = record.SizeBytes,
+            CreatedAt = Timestamp.FromDateTimeOffset(manifest.CreatedAt),
+            NodeName = ManifestExtraKeys.Read(manifest.Extra, ManifestExtraKeys.NodeName),
+            CriuVersion = manifest.Criu.Version,
+            KernelRelease = manifest.Criu.KernelRelease,
+            Pod = new PodMetadata
+            {
+                PodName = workload.PodName,
+                PodUid = workload.PodUid,
+                ContainerName = workload.ContainerName,
+                Image = workload.Image,
+            },
+            Options = new CheckpointOptions
+            {
+                LeaveRunning = manifest.Options.LeaveRunning,
+                TcpEstablished = manifest.Options.TcpEstablished,
+                FileLocks = manifest.Options.FileLocks,
+                SkipRootFilesystem = manifest.Options.SkipRootFilesystem,
+            },
+            Timings = Timings(Span(manifest.Timings.FreezeMs), Span(manifest.Timings.DumpMs), Span(manifest.Timings.TotalMs)),
+            ProcessCount = manifest.ProcessCount,
+            MemoryPagesBytes = manifest.MemoryPagesBytes,
+            ParentCheckpoint = ManifestExtraKeys.Read(manifest.Extra, ManifestExtraKeys.ParentCheckpoint),
+            OperationId = record.Key.Uid,
+            ShellJob = manifest.Options.ShellJob,
+        };
+    }
 
     /// <summary>Everything the manifest says.</summary>
     public static CheckpointDetails ToDetails(CheckpointRecord record)
     {
+        ArgumentNullException.ThrowIfNull(record);
+        var manifest = record.Manifest;
+        var source = manifest.Source;
         var details = new CheckpointDetails
         {
             Summary = ToSummary(record),
             Source = new CheckpointSource
             {
-                ContainerId = record.Source.ContainerId ?? string.Empty,
-                Pid = record.Source.Pid,
-                Cgroups = { record.Source.Cgroups },
-                ExternalMounts = { record.Source.ExternalMounts },
+                ContainerId = source.ContainerId ?? string.Empty,
+                Pid = source.HostPid,
+                Cgroups = { source.Cgroups.Select(c => $"{c.Hierarchy}:{c.Controllers}:{c.Path}") },
+                ExternalMounts = { source.ExternalMounts.Values },
             },
-            ManifestVersion = record.ManifestVersion,
+            ManifestVersion = manifest.SchemaVersion,
         };
-        foreach (var (kind, identity) in record.Source.Namespaces)
+        foreach (var (kind, identity) in source.Namespaces)
         {
             details.Source.Namespaces[kind] = identity;
         }
 
-        details.Processes.AddRange(record.Processes.Select(p => new ProcessEntry
+        details.Processes.AddRange(source.Processes.Select(p => new ProcessEntry
         {
             Pid = p.Pid,
             Ppid = p.Ppid,
@@ -129,14 +139,26 @@ public static class ProtoMapper
             Args = { p.CommandLine },
             Command = p.CommandLine.Count > 0 ? Path.GetFileName(p.CommandLine[0]) : string.Empty,
         }));
-        details.Files.AddRange(record.Files.Select(f => new FileEntry { Path = f.Path, SizeBytes = f.SizeBytes, Sha256 = f.Sha256 ?? string.Empty, ChunkSizeBytes = f.ChunkSizeBytes, ChunkSha256 = { f.ChunkSha256 } }));
+        details.Files.AddRange(manifest.Files.Select(f => new FileEntry
+        {
+            Path = f.Path, SizeBytes = f.Size, Sha256 = f.Sha256 ?? string.Empty, ChunkSizeBytes = f.ChunkSize ?? 0, ChunkSha256 = { f.ChunkSha256 ?? [] },
+        }));
         return details;
     }
 
     /// <summary>The outcome a stored checkpoint stands for (answering a repeated operation after a restart).</summary>
-    public static CheckpointOutcome ToOutcome(CheckpointRecord record) => new(
-        record.Namespace, record.Name, record.Location, record.SizeBytes, record.Freeze, record.Dump, record.Total,
-        record.ProcessCount, record.CriuVersion, record.MemoryPagesBytes, record.CreatedAt);
+    public static CheckpointOutcome ToOutcome(CheckpointRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var manifest = record.Manifest;
+        return new(
+            record.Key.Namespace, record.Key.Name, record.Location, record.SizeBytes,
+            Span(manifest.Timings.FreezeMs), Span(manifest.Timings.DumpMs), Span(manifest.Timings.TotalMs),
+            manifest.ProcessCount, manifest.Criu.Version, manifest.MemoryPagesBytes, manifest.CreatedAt);
+    }
+
+    // Through TimeSpan, as a fresh outcome's timings are, so a listed checkpoint and its first result round alike.
+    private static TimeSpan Span(double milliseconds) => TimeSpan.FromMilliseconds(milliseconds);
 
     private static CheckpointTimings Timings(TimeSpan freeze, TimeSpan dump, TimeSpan total) => new()
     {

@@ -1,12 +1,13 @@
 using System.Reflection;
-using Cryo.Agent.Containers;
 using Cryo.Agent.Checkpointing;
-using Cryo.Agent.Engine;
-using Cryo.Agent.Restoring;
+using Cryo.Agent.Containers;
 using Cryo.Agent.Filesystem;
+using Cryo.Agent.Operations;
+using Cryo.Agent.Restoring;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Manifest;
 using Cryo.Contracts.Agent.V1;
-using Cryo.Criu;
+using Cryo.Criu.Running;
 using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
@@ -55,6 +56,7 @@ public static class StatusMapper
         return status.ToRpcException();
     }
 
+    // Most specific first: a subtype's arm stands before its base type's.
     private static Mapped Map(Exception exception) => exception switch
     {
         InvalidRequestException e => Invalid(e.Field, e.Problem, ErrorReason.InvalidField),
@@ -65,22 +67,14 @@ public static class StatusMapper
             new PreconditionFailure { Violations = { new PreconditionFailure.Types.Violation { Type = "FEATURE", Subject = e.Feature, Description = e.Reason } } }),
         CheckpointNotFoundException e => new(StatusCode.NotFound, ErrorReason.CheckpointNotFound,
             [new("namespace", e.Namespace), new("name", e.Name)], Resource("checkpoint", $"{e.Namespace}/{e.Name}", e.Message)),
-        ProcessTreeNotFoundException e when e.Tree.ContainerId is { } id => new(StatusCode.NotFound, ErrorReason.ContainerNotFound,
-            [new("container_id", id)], Resource("container", id, e.Message)),
-        ProcessTreeNotFoundException e => new(StatusCode.NotFound, ErrorReason.ProcessNotFound,
-            [new("pid", $"{e.Tree.Pid}")], Resource("process", $"{e.Tree.Pid}", e.Message)),
-        // Subject is documented as "container …" or "PID …": which kind of thing was not found.
-        ContainerResolutionException { Reason: ResolutionFailure.NotFound } e when e.Subject.StartsWith("PID ", StringComparison.Ordinal) =>
-            new(StatusCode.NotFound, ErrorReason.ProcessNotFound, [new("pid", e.Subject["PID ".Length..])], Resource("process", e.Subject["PID ".Length..], e.Message)),
-        ContainerResolutionException { Reason: ResolutionFailure.NotFound } e => new(StatusCode.NotFound, ErrorReason.ContainerNotFound,
-            [new("container_id", e.Subject.Replace("container ", string.Empty, StringComparison.Ordinal))], Resource("container", e.Subject, e.Message)),
+        ProcessTreeNotFoundException e => TreeNotFound(e.Tree, e.Message),
+        ContainerResolutionException { Reason: ResolutionFailure.NotFound } e => TreeNotFound(e.Tree, e.Message),
+        ProcessGoneException e => TreeNotFound(ProcessTreeRef.ForPid(e.Pid), e.Message),
         ContainerResolutionException { Reason: ResolutionFailure.InvalidContainerId } e => Invalid("container_id", e.Message, ErrorReason.InvalidField),
         ContainerResolutionException { Reason: ResolutionFailure.AmbiguousContainerId } e => new(StatusCode.InvalidArgument, ErrorReason.AmbiguousContainer,
-            [new("container_id", e.Subject)],
+            [new("container_id", e.Tree.ContainerId ?? string.Empty)],
             new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = "container_id", Description = e.Message } } }),
         ContainerResolutionException => new(StatusCode.FailedPrecondition, ErrorReason.UnsupportedWorkload, [], null),
-        ProcessGoneException e => new(StatusCode.NotFound, ErrorReason.ProcessNotFound,
-            [new("pid", $"{e.Pid}")], Resource("process", $"{e.Pid}", e.Message)),
         VolumeMismatchException => new(StatusCode.FailedPrecondition, ErrorReason.TargetMismatch, [], null),
         RestoreTargetMismatchException e => new(StatusCode.FailedPrecondition, ErrorReason.TargetMismatch, [new("path", e.Path)], null),
         TreeNotCheckpointableException e => new(StatusCode.FailedPrecondition, ErrorReason.UnsupportedWorkload, [new("pid", $"{e.Pid}")], null),
@@ -102,21 +96,25 @@ public static class StatusMapper
             Resource("checkpoint", $"{e.Key.Namespace}/{e.Key.Name}", e.Message)),
         CheckpointCorruptedException e => new(StatusCode.FailedPrecondition, ErrorReason.CheckpointCorrupted,
             [new("file", e.RelativePath)], null),
-        InvalidManifestException or UnsupportedManifestVersionException or StorePathEscapeException =>
+        InvalidManifestException or StorePathEscapeException =>
             new(StatusCode.FailedPrecondition, ErrorReason.CheckpointCorrupted, [new("file", CheckpointManifest.FileName)], null),
+        // A store that cannot be trusted (a symbolic link among a pending checkpoint's files), or a sweep that
+        // could not finish: the agent's trouble, not the caller's.
+        CheckpointStoreException => Internal(exception),
         OperationTimedOutException e => new(StatusCode.DeadlineExceeded, ErrorReason.TimedOut,
             [new("timeout_seconds", $"{e.Timeout.TotalSeconds:0}")], null),
+        TransientAgentException e => new(StatusCode.Unavailable, ErrorReason.Transient, [],
+            new RetryInfo { RetryDelay = Duration.FromTimeSpan(e.RetryAfter) }),
+        // A deliberate refusal without a mapping of its own (e.g. a network lock left in place after a failed dump).
+        AgentException => new(StatusCode.FailedPrecondition, ErrorReason.Unspecified, [], null),
+        // The CRIU layer knows nothing of the agent: its errors are mapped by their own types.
         CriuTimeoutException e => new(StatusCode.DeadlineExceeded, ErrorReason.TimedOut,
             [new("timeout_seconds", $"{e.Deadline.TotalSeconds:0}"), new("log", e.LogExcerpt)], null),
         CriuException e => new(StatusCode.FailedPrecondition, ErrorReason.CriuFailed,
             [new("exit_code", $"{e.ExitCode}"), new("log", e.LogExcerpt)], null),
-        TransientAgentException e => new(StatusCode.Unavailable, ErrorReason.Transient, [],
-            new RetryInfo { RetryDelay = Duration.FromTimeSpan(e.RetryAfter) }),
-        // A deliberate refusal the engines added without a mapping of its own (e.g. a target mismatch).
-        AgentException => new(StatusCode.FailedPrecondition, ErrorReason.Unspecified, [], null),
         IOException { HResult: Enospc } => new(StatusCode.ResourceExhausted, ErrorReason.StoreFull, [], null),
         OperationCanceledException => new(StatusCode.Cancelled, ErrorReason.Unspecified, [], null),
-        _ => new(StatusCode.Internal, ErrorReason.InternalError, [new("exception", exception.GetType().FullName ?? "unknown")], null),
+        _ => Internal(exception),
     };
 
     /// <summary>The proto name of a reason, as sent in ErrorInfo.reason (e.g. <c>FEATURE_UNAVAILABLE</c>).</summary>
@@ -126,6 +124,14 @@ public static class StatusMapper
     private static Mapped Invalid(string field, string description, ErrorReason reason) =>
         new(StatusCode.InvalidArgument, reason, [new("field", field)],
             new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = description } } });
+
+    /// <summary>The container or process a request named is not on this node.</summary>
+    private static Mapped TreeNotFound(ProcessTreeRef tree, string message) => tree.ContainerId is { } id
+        ? new(StatusCode.NotFound, ErrorReason.ContainerNotFound, [new("container_id", id)], Resource("container", id, message))
+        : new(StatusCode.NotFound, ErrorReason.ProcessNotFound, [new("pid", $"{tree.Pid}")], Resource("process", $"{tree.Pid}", message));
+
+    private static Mapped Internal(Exception exception) =>
+        new(StatusCode.Internal, ErrorReason.InternalError, [new("exception", exception.GetType().FullName ?? "unknown")], null);
 
     private static ResourceInfo Resource(string type, string name, string description) =>
         new() { ResourceType = type, ResourceName = name, Description = description };

@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using Cryo.Agent.Engine;
+using Cryo.Agent.Operations;
 
 namespace Cryo.Agent.Grpc;
 

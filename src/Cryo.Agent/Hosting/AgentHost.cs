@@ -1,9 +1,11 @@
 using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using Cryo.Agent.Engine;
+using Cryo.Agent.Containers;
 using Cryo.Agent.Grpc;
 using Cryo.Agent.Metrics;
+using Cryo.Agent.Operations;
+using Cryo.Agent.Recovery;
 using Cryo.Agent.Security;
 using Cryo.Agent.Store;
 using Cryo.Criu;
@@ -65,6 +67,8 @@ public static class AgentHost
         services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
+        // The one reader of /proc (the node's, with hostPID): resolution, the engines and recovery share it.
+        services.TryAddSingleton(_ => new ProcFs());
 
         if (!services.Any(s => s.ServiceType == typeof(ICheckpointCatalog)))
         {

@@ -1,6 +1,8 @@
-using Cryo.Agent.Engine;
-using Cryo.Agent.Store;
+using Cryo.Agent.Operations;
+using Cryo.Agent.Store.Hashing;
 using Cryo.Criu;
+using Cryo.Criu.Capabilities;
+using Cryo.Criu.Running;
 using Microsoft.Extensions.Options;
 
 namespace Cryo.Agent.Hosting;

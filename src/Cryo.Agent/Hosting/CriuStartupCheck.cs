@@ -1,4 +1,4 @@
-using Cryo.Agent.Store;
+using Cryo.Agent.Store.Hashing;
 using Cryo.Criu;
 
 namespace Cryo.Agent.Hosting;

@@ -1,4 +1,4 @@
-using Cryo.Criu;
+using Cryo.Criu.Capabilities;
 
 namespace Cryo.Agent.Hosting;
 

@@ -1,4 +1,4 @@
-using Cryo.Agent.Engine;
+using Cryo.Agent.Operations;
 
 namespace Cryo.Agent.Hosting;
 

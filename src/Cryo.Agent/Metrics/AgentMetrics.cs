@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Cryo.Agent.Grpc;
 using Grpc.Core;
 using Prometheus;
 
@@ -50,13 +52,14 @@ public sealed class AgentMetrics
     public CollectorRegistry Registry { get; }
 
     /// <summary>Counts one finished operation.</summary>
-    /// <param name="kind">checkpoint, restore or delete.</param>
+    /// <param name="kind">Checkpoint, restore or delete.</param>
     /// <param name="result">The status code it ended with.</param>
     /// <param name="elapsed">How long it ran.</param>
-    public void OperationFinished(string kind, StatusCode result, TimeSpan elapsed)
+    public void OperationFinished(OperationKind kind, StatusCode result, TimeSpan elapsed)
     {
-        operations.WithLabels(kind, ResultLabel(result)).Inc();
-        operationSeconds.WithLabels(kind).Observe(elapsed.TotalSeconds);
+        var label = Label(kind.ToString());
+        operations.WithLabels(label, ResultLabel(result)).Inc();
+        operationSeconds.WithLabels(label).Observe(elapsed.TotalSeconds);
     }
 
     /// <summary>Records a committed checkpoint's stage times and size.</summary>
@@ -76,10 +79,11 @@ public sealed class AgentMetrics
     /// <summary>Sets the number of operations running or queued.</summary>
     public void SetOperationsInFlight(int count) => operationsInFlight.Set(count);
 
-    /// <summary>The <c>result</c> label for a status code: <c>ok</c>, <c>invalid_argument</c>, <c>deadline_exceeded</c>, …</summary>
-    public static string ResultLabel(StatusCode code) => code switch
-    {
-        StatusCode.OK => "ok",
-        _ => string.Concat(code.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString())),
-    };
+    /// <summary>
+    /// The <c>result</c> label for a status code: its canonical name in lowercase (<c>ok</c>, <c>invalid_argument</c>,
+    /// <c>deadline_exceeded</c>, …), spelled as the operator spells the <c>code</c> labels of its agent calls.
+    /// </summary>
+    public static string ResultLabel(StatusCode code) => Label(code.ToString());
+
+    private static string Label(string name) => JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
 }

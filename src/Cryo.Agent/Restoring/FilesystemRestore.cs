@@ -2,6 +2,8 @@ using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Containers;
 using Cryo.Agent.Filesystem;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Hashing;
+using Cryo.Agent.Store.Manifest;
 
 namespace Cryo.Agent.Restoring;
 

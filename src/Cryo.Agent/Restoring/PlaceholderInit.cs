@@ -1,6 +1,5 @@
 using System.Globalization;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Filesystem;
 
 namespace Cryo.Agent.Restoring;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using Cryo.Agent.Attempts;
 using Cryo.Agent.Cgroups;
-using Cryo.Agent.Processes;
+using Cryo.Agent.Containers;
 
 namespace Cryo.Agent.Restoring;
 

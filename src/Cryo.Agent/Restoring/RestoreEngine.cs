@@ -1,13 +1,11 @@
 using System.Diagnostics;
-using System.Globalization;
+using Cryo.Agent.Attempts;
 using Cryo.Agent.Cgroups;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Engine;
-using Cryo.Agent.Filesystem;
-using Cryo.Agent.Processes;
+using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Hashing;
 using Cryo.Criu;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Cryo.Agent.Restoring;
@@ -21,17 +19,23 @@ public sealed class RestoreEngine(
     ImageStore store,
     ContainerResolver resolver,
     ICriu criu,
+    ProcFs procFs,
     IOptions<EngineOptions> options,
     ILogger<RestoreEngine> logger) : IRestoreEngine
 {
     private readonly EngineOptions settings = options.Value;
-    private readonly ProcFs procFs = new();
     private readonly List<TerminalHolder> terminals = [];
 
     /// <inheritdoc />
-    public async Task<RestoreOutcome> RestoreAsync(RestoreCommand command, CancellationToken cancellationToken)
+    public Task<RestoreOutcome> RestoreAsync(RestoreCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
+        return OperationScope.RunAsync($"restore {command.Namespace}/{command.Name}", logger,
+            scope => RestoreAsync(scope, command, cancellationToken));
+    }
+
+    private async Task<RestoreOutcome> RestoreAsync(OperationScope scope, RestoreCommand command, CancellationToken cancellationToken)
+    {
         var started = Stopwatch.GetTimestamp();
         var checkpoint = FindCheckpoint(command);
         // Cheap checks first: every listed file present with its size. Contents are hashed beside CRIU.
@@ -47,85 +51,70 @@ public sealed class RestoreEngine(
             logger.LogWarning("restore {Namespace}/{Name} into container PID {Pid} without the checkpointed writable layer: {Note}",
                 command.Namespace, command.Name, container.InitPid, checkpoint.Manifest.Filesystem.WritableLayerNote);
         }
-        var deadline = command.Timeout > TimeSpan.Zero ? command.Timeout : settings.DefaultTimeout;
-        using var verifyCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        string? workDirectory = null;
-        RestoreCgroups? cgroups = null;
-        (string Path, TerminalHolder? Holder)? terminal = null;
-        Task<TimeSpan>? verification = null;
-        var criuStarted = false;
-        try
-        {
-            // Everything made for this attempt is made inside the try, so any failure — a target that
-            // lacks a mount the plan needs as much as CRIU failing — removes it again.
-            workDirectory = OperationDirectory.Create(settings, "restores", command.OperationId);
-            // The restored tree must not run before its images are verified. A standalone copy of a tree that
-            // was dumped frozen comes back frozen when CRIU makes its freezer cgroup, and stays so until the
-            // engine thaws it; any other copy is held at CRIU's post-restore action, behind a gate (six
-            // action-script runs, ~18 ms of a restore here).
-            var frozenBeforeDump = checkpoint.Manifest.Options.FrozenBeforeDump;
-            cgroups = container is null ? RestoreCgroups.Create(settings, command.OperationId, freezerLeftToCriu: frozenBeforeDump) : null;
-            // Only a v1 freezer cgroup CRIU makes itself (none on a v2 host, or without the controller) comes back frozen.
-            var heldFrozen = frozenBeforeDump && cgroups?.FreezerDirectory is not null;
-            terminal = OpenTerminal(checkpoint, container, workDirectory);
-            var agentMounts = await procFs.ReadMountInfoAsync(procFs.SelfPid, cancellationToken).ConfigureAwait(false);
-            var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>(), terminal?.Path, agentMounts);
-            var gate = heldFrozen ? null : ActionScriptGate.Create(workDirectory, "post-restore", deadline);
-            var (criuOptions, launch) = RestorePlanner.Plan(checkpoint, restoreTarget, gate?.ScriptPath);
-            if (criuOptions.MountNamespaceCompatMode)
-            {
-                logger.LogInformation("restore {Namespace}/{Name}: the checkpoint's mounts were shared or slaves and a source is private in the agent's mount namespace, so CRIU rebuilds them with --mntns-compat-mode (they come back private)",
-                    command.Namespace, command.Name);
-            }
-            verification = VerifyAsync(checkpoint, gate, verifyCancel.Token);
 
-            criuStarted = true;
-            var run = await criu.RestoreAsync(criuOptions, launch, deadline, cancellationToken).ConfigureAwait(false);
-            if (heldFrozen && !IsFrozen(cgroups!.FreezerDirectory!))
-            {
-                logger.LogWarning("restore {Namespace}/{Name}: the copy came back running, not frozen as it was dumped ({Freezer}), so it ran before its images were verified",
-                    command.Namespace, command.Name, cgroups.FreezerDirectory);
-            }
-            var verified = await verification.ConfigureAwait(false);
-            var pid = run.RestoredPid ?? throw new InvalidOperationException($"CRIU restored {command.Namespace}/{command.Name} but wrote no pidfile");
-            var (hostPid, namespacePid) = await LocateRootAsync(container, pid, cancellationToken).ConfigureAwait(false);
-            await ThawAsync(hostPid, command, cancellationToken).ConfigureAwait(false);
-            if (placeholder is not null)
-            {
-                await PlaceholderHandoff.WriteAsync(placeholder.HandoffFileHostPath, pid, cancellationToken).ConfigureAwait(false);
-            }
-            logger.LogInformation("restore {Namespace}/{Name} ({Operation}) into {Target}: root host PID {HostPid}, in-namespace PID {NamespacePid}",
-                command.Namespace, command.Name, command.OperationId, container is null ? "a new PID namespace" : $"container PID {container.InitPid}", hostPid, namespacePid);
-            return new RestoreOutcome(hostPid, namespacePid, verified, run.Duration, Stopwatch.GetElapsedTime(started));
-        }
-        catch
+        // From here on everything made for this attempt is undone if it fails — a target that lacks a mount
+        // the plan needs as much as CRIU failing. The directory stays on success: a standalone copy writes its
+        // output there for as long as it runs.
+        var deadline = settings.DeadlineOf(command.Timeout);
+        var workDirectory = OperationDirectory.Create(scope, settings, "restores", command.OperationId, keep: true);
+        // The restored tree must not run before its images are verified. A standalone copy of a tree that
+        // was dumped frozen comes back frozen when CRIU makes its freezer cgroup, and stays so until the
+        // engine thaws it; any other copy is held at CRIU's post-restore action, behind a gate (six
+        // action-script runs, ~18 ms of a restore here).
+        var frozenBeforeDump = checkpoint.Manifest.Options.FrozenBeforeDump;
+        var cgroups = container is null ? CreateCgroups(scope, command, freezerLeftToCriu: frozenBeforeDump) : null;
+        // Only a v1 freezer cgroup CRIU makes itself (none on a v2 host, or without the controller) comes back frozen.
+        var heldFrozen = frozenBeforeDump && cgroups?.FreezerDirectory is not null;
+        var terminal = OpenTerminal(scope, checkpoint, container, workDirectory);
+        var agentMounts = await procFs.ReadMountInfoAsync(procFs.SelfPid, cancellationToken).ConfigureAwait(false);
+        var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>(), terminal, agentMounts);
+        var gate = heldFrozen ? null : ActionScriptGate.Create(workDirectory, "post-restore", deadline);
+        var (criuOptions, launch) = RestorePlanner.Plan(checkpoint, restoreTarget, gate?.ScriptPath);
+        if (criuOptions.MountNamespaceCompatMode)
         {
-            terminal?.Holder?.Dispose();
-            await verifyCancel.CancelAsync().ConfigureAwait(false);
-            if (criuStarted)
-            {
-                // CRIU kills its tree when it fails by itself, but not when it is killed at its deadline, nor
-                // does anything once it succeeded and the engine fails after it (a copy held frozen whose images
-                // failed verification, a root not found, a freezer that cannot be thawed): end what it left.
-                await KillRestoredAsync(container, cgroups).ConfigureAwait(false);
-            }
-            // A restore that failed because the images are corrupt says so, not CRIU's echo of it.
-            var corruption = verification is null ? null : await CorruptionOf(verification).ConfigureAwait(false);
-            Cleanup(workDirectory, cgroups);
-            if (corruption is not null)
-            {
-                throw corruption;
-            }
-            throw;
+            logger.LogInformation("restore {Namespace}/{Name}: the checkpoint's mounts were shared or slaves and a source is private in the agent's mount namespace, so CRIU rebuilds them with --mntns-compat-mode (they come back private)",
+                command.Namespace, command.Name);
         }
+        // A restore that fails because the images are corrupt says so, not CRIU's echo of it.
+        var verification = scope.Beside("the verification of the images", token => VerifyAsync(checkpoint, gate, token), cancellationToken);
+
+        // CRIU kills its tree when it fails by itself, but not when it is killed at its deadline, nor does
+        // anything once it succeeded and the engine fails after it (a copy held frozen whose images failed
+        // verification, a root not found, a freezer that cannot be thawed): end what it left.
+        scope.OnFailure("end what CRIU restored", _ => KillRestoredAsync(container, cgroups));
+        var run = await criu.RestoreAsync(criuOptions, launch, deadline, cancellationToken).ConfigureAwait(false);
+        if (heldFrozen && !IsFrozen(cgroups!.FreezerDirectory!))
+        {
+            logger.LogWarning("restore {Namespace}/{Name}: the copy came back running, not frozen as it was dumped ({Freezer}), so it ran before its images were verified",
+                command.Namespace, command.Name, cgroups.FreezerDirectory);
+        }
+        var verified = await verification.ConfigureAwait(false);
+        var pid = run.RestoredPid ?? throw new InvalidOperationException($"CRIU restored {command.Namespace}/{command.Name} but wrote no pidfile");
+        var (hostPid, namespacePid) = await LocateRootAsync(container, pid, cancellationToken).ConfigureAwait(false);
+        await ThawAsync(hostPid, command, cancellationToken).ConfigureAwait(false);
+        if (placeholder is not null)
+        {
+            await PlaceholderHandoff.WriteAsync(placeholder.HandoffFileHostPath, pid, cancellationToken).ConfigureAwait(false);
+        }
+        logger.LogInformation("restore {Namespace}/{Name} ({Operation}) into {Target}: root host PID {HostPid}, in-namespace PID {NamespacePid}",
+            command.Namespace, command.Name, command.OperationId, container is null ? "a new PID namespace" : $"container PID {container.InitPid}", hostPid, namespacePid);
+        return new RestoreOutcome(hostPid, namespacePid, verified, run.Duration, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>The fresh cgroups of a standalone copy, removed again (emptied first) if the restore fails.</summary>
+    private RestoreCgroups CreateCgroups(OperationScope scope, RestoreCommand command, bool freezerLeftToCriu)
+    {
+        var cgroups = RestoreCgroups.Create(settings, command.OperationId, freezerLeftToCriu);
+        scope.OnFailure("remove the copy's cgroups", _ => cgroups.Remove());
+        return cgroups;
     }
 
     /// <summary>
     /// The terminal a restored shell job gets: the target container's own (its init's standard input),
     /// or for a standalone copy a new pseudo-terminal whose master the engine keeps reading into the
-    /// copy's output file for as long as the copy runs.
+    /// copy's output file for as long as the copy runs (and closes if the restore fails).
     /// </summary>
-    private (string Path, TerminalHolder? Holder)? OpenTerminal(StoredCheckpoint checkpoint, ResolvedContainer? container, string workDirectory)
+    private string? OpenTerminal(OperationScope scope, StoredCheckpoint checkpoint, ResolvedContainer? container, string workDirectory)
     {
         if (checkpoint.Manifest.Source.TerminalKey is null)
         {
@@ -134,14 +123,15 @@ public sealed class RestoreEngine(
         if (container is not null)
         {
             var own = $"/proc/{container.InitPid}/fd/0";
-            return TerminalKey.Of(own) is null ? null : (own, null);
+            return TerminalKey.Of(own) is null ? null : own;
         }
         lock (terminals)
         {
             terminals.RemoveAll(t => t.Ended);
             var holder = TerminalHolder.Open(Path.Combine(workDirectory, "stdout.log"));
             terminals.Add(holder);
-            return (holder.SlavePath, holder);
+            scope.OnFailure("close the copy's terminal", _ => holder.Dispose());
+            return holder.SlavePath;
         }
     }
 
@@ -152,37 +142,20 @@ public sealed class RestoreEngine(
     private static bool IsFrozen(string freezerDirectory) =>
         File.Exists(Path.Combine(freezerDirectory, "freezer.state")) && CgroupFreezer.At(freezerDirectory, unified: false).IsFrozen();
 
-    private static async Task<TimeSpan> VerifyAsync(StoredCheckpoint checkpoint, ActionScriptGate? gate, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hashes every image against the manifest beside CRIU's restore; behind <paramref name="gate"/> the copy
+    /// runs only once they match, and CRIU ends it when they do not.
+    /// </summary>
+    private static Task<TimeSpan> VerifyAsync(StoredCheckpoint checkpoint, ActionScriptGate? gate, CancellationToken cancellationToken)
     {
-        var started = Stopwatch.GetTimestamp();
-        try
+        return gate is null ? VerifyContentAsync() : gate.DecideAsync(VerifyContentAsync);
+
+        async Task<TimeSpan> VerifyContentAsync()
         {
+            var started = Stopwatch.GetTimestamp();
             // CRIU reads the same images meanwhile: the hashing keeps to the cores CRIU leaves idle.
             await ChecksumVerifier.VerifyContentAsync(checkpoint, _ => true, cancellationToken, ChecksumVerifier.BesideCriuParallelism).ConfigureAwait(false);
-        }
-        catch (CheckpointCorruptedException)
-        {
-            gate?.Refuse();
-            throw;
-        }
-        gate?.Open();
-        return Stopwatch.GetElapsedTime(started);
-    }
-
-    private static async Task<CheckpointCorruptedException?> CorruptionOf(Task<TimeSpan> verification)
-    {
-        try
-        {
-            await verification.ConfigureAwait(false);
-            return null;
-        }
-        catch (CheckpointCorruptedException e)
-        {
-            return e;
-        }
-        catch (OperationCanceledException)
-        {
-            return null;
+            return Stopwatch.GetElapsedTime(started);
         }
     }
 
@@ -241,45 +214,9 @@ public sealed class RestoreEngine(
         {
             return;
         }
-        var parents = await procFs.ReadParentsAsync(CancellationToken.None).ConfigureAwait(false);
-        foreach (var (pid, _) in parents.Where(p => IsDescendant(parents, p.Key, container.InitPid)))
+        foreach (var pid in await procFs.ReadDescendantsAsync(container.InitPid, CancellationToken.None).ConfigureAwait(false))
         {
             ProcessKiller.Kill(pid);
-        }
-    }
-
-    private static bool IsDescendant(IReadOnlyDictionary<int, int> parents, int pid, int ancestor)
-    {
-        for (var current = pid; parents.TryGetValue(current, out var parent) && parent > 1; current = parent)
-        {
-            if (parent == ancestor)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void Cleanup(string? workDirectory, RestoreCgroups? cgroups)
-    {
-        try
-        {
-            if (workDirectory is not null)
-            {
-                Directory.Delete(workDirectory, recursive: true);
-            }
-        }
-        catch (IOException e)
-        {
-            logger.LogWarning(e, "could not remove {Directory} after a failed restore", workDirectory);
-        }
-        try
-        {
-            cgroups?.Remove();
-        }
-        catch (IOException e)
-        {
-            logger.LogWarning(e, "could not remove the cgroups of a failed restore");
         }
     }
 }

@@ -1,9 +1,10 @@
 using System.Globalization;
-using Cryo.Agent.Cgroups;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Processes;
 using Cryo.Agent.Store;
-using Cryo.Criu;
+using Cryo.Agent.Store.Manifest;
+using Cryo.Criu.Images;
+using Cryo.Criu.Options;
+using Cryo.Criu.Running;
 
 namespace Cryo.Agent.Restoring;
 

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Cryo.Agent.Store.Hashing;
+using Cryo.Agent.Store.Manifest;
 using Microsoft.Extensions.Options;
 
 namespace Cryo.Agent.Store;
@@ -30,6 +32,7 @@ public sealed class ImageStore
 
     // Temporary directories of this process's checkpoints in progress, which RecoverAbandoned must spare.
     private readonly ConcurrentDictionary<string, PendingCheckpoint> inProgress = new(StringComparer.Ordinal);
+    private readonly AbandonedEntries abandoned;
 
     /// <summary>Opens (and if missing creates, mode 0700) the store at <see cref="ImageStoreOptions.RootDirectory"/>.</summary>
     /// <exception cref="ArgumentException">The root is not an absolute path.</exception>
@@ -47,6 +50,7 @@ public sealed class ImageStore
         }
 
         paths = new StorePaths(options.RootDirectory, owner);
+        abandoned = new AbandonedEntries(paths, inProgress.ContainsKey, options.OthersAbandonedAfter);
         if (!Directory.Exists(paths.Root))
         {
             CreatePrivateDirectory(paths.Root);
@@ -139,7 +143,7 @@ public sealed class ImageStore
             }
 
             var files = SecureTree(pending);
-            manifest.Files = await DigestAsync(files, manifest.Files, cancellationToken);
+            manifest.Files = await CommitDigests.CompleteAsync(files, manifest.Files, options.HashParallelism, cancellationToken);
             manifest.MemoryPagesBytes = files
                 .Where(file => IsMemoryPagesFile(file.RelativePath))
                 .Sum(file => file.Length);
@@ -205,12 +209,7 @@ public sealed class ImageStore
     /// (checkpoints in progress in this instance excepted): what an interrupted dump left, to be looked at
     /// before the sweep (e.g. for a network lock to undo).
     /// </summary>
-    public IReadOnlyList<string> ListAbandoned() =>
-        Directory.Exists(paths.OwnTemporary)
-            ? Directory.EnumerateDirectories(paths.OwnTemporary, "*", new EnumerationOptions { AttributesToSkip = 0 })
-                .Where(entry => !inProgress.ContainsKey(entry) && new FileInfo(entry).LinkTarget is null)
-                .ToList()
-            : [];
+    public IReadOnlyList<string> ListAbandoned() => abandoned.List();
 
     /// <summary>
     /// Call at start: removes this agent's leftovers in <c>&lt;root&gt;/.tmp/&lt;owner&gt;</c> (dumps interrupted by
@@ -220,41 +219,7 @@ public sealed class ImageStore
     /// </summary>
     /// <returns>How many entries were removed.</returns>
     /// <exception cref="AbandonedEntriesRemainException">Some entries could not be removed; all others were.</exception>
-    public int RecoverAbandoned()
-    {
-        if (!Directory.Exists(paths.Temporary))
-        {
-            return 0;
-        }
-
-        var sweep = new Sweep();
-        var staleBefore = DateTime.UtcNow - options.OthersAbandonedAfter;
-        foreach (var owner in Directory.EnumerateFileSystemEntries(paths.Temporary, "*", new EnumerationOptions { AttributesToSkip = 0 }))
-        {
-            var ownerPath = paths.Inside(paths.Temporary, Path.GetFileName(owner));
-            if (ownerPath == paths.OwnTemporary)
-            {
-                RemoveEntries(ownerPath, entry => !inProgress.ContainsKey(entry), sweep);
-            }
-            else if (Directory.Exists(ownerPath) && (File.GetAttributes(ownerPath) & FileAttributes.ReparsePoint) == 0)
-            {
-                RemoveEntries(ownerPath, entry => IsStale(entry, staleBefore), sweep);
-                if (IsStale(ownerPath, staleBefore) && !Directory.EnumerateFileSystemEntries(ownerPath).Any())
-                {
-                    Directory.Delete(ownerPath);
-                }
-            }
-            else if (IsStale(ownerPath, staleBefore))
-            {
-                // Not an owner directory (a stray file or link): nothing creates these, remove once old.
-                sweep.Remove(ownerPath);
-            }
-        }
-
-        return sweep.Remaining.Count == 0
-            ? sweep.Removed
-            : throw new AbandonedEntriesRemainException(sweep.Removed, sweep.Remaining, sweep.FirstError!);
-    }
+    public int RecoverAbandoned() => abandoned.Remove();
 
     /// <summary>
     /// The committed checkpoints of one namespace, or of all when <paramref name="namespace"/> is null,
@@ -371,21 +336,8 @@ public sealed class ImageStore
         File.SetUnixFileMode(path, PrivateDirectoryMode);
     }
 
-    private static bool IsStale(string path, DateTime staleBefore) =>
-        File.GetLastWriteTimeUtc(path) < staleBefore;
-
-    private void RemoveEntries(string directory, Func<string, bool> shouldRemove, Sweep sweep)
-    {
-        foreach (var entry in Directory.EnumerateFileSystemEntries(directory, "*", new EnumerationOptions { AttributesToSkip = 0 }))
-        {
-            if (shouldRemove(entry))
-            {
-                sweep.Remove(paths.Inside(directory, Path.GetFileName(entry)));
-            }
-        }
-    }
-
-    private static void DeleteEntry(string path)
+    /// <summary>Removes a file or directory of the store; a symbolic link is unlinked itself, never followed.</summary>
+    internal static void DeleteEntry(string path)
     {
         if (new FileInfo(path).LinkTarget is not null)
         {
@@ -402,7 +354,7 @@ public sealed class ImageStore
         }
     }
 
-    private static void SyncFiles(IReadOnlyList<TreeFile> files, CancellationToken cancellationToken)
+    private static void SyncFiles(IReadOnlyList<PendingFile> files, CancellationToken cancellationToken)
     {
         foreach (var file in files)
         {
@@ -446,14 +398,14 @@ public sealed class ImageStore
 
     // Applies 0700/0600 over the pending tree (CRIU writes with its own umask) and lists its files,
     // refusing anything that could make chmod or hashing act outside the tree.
-    private List<TreeFile> SecureTree(PendingCheckpoint pending)
+    private List<PendingFile> SecureTree(PendingCheckpoint pending)
     {
         if (!OperatingSystem.IsLinux())
         {
             throw new PlatformNotSupportedException("the checkpoint store runs on Linux only");
         }
 
-        var files = new List<TreeFile>();
+        var files = new List<PendingFile>();
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 };
         foreach (var entry in new DirectoryInfo(pending.Directory).EnumerateFileSystemInfos("*", options))
         {
@@ -470,7 +422,7 @@ public sealed class ImageStore
             else if (relative != CheckpointManifest.FileName)
             {
                 File.SetUnixFileMode(entry.FullName, PrivateFileMode);
-                files.Add(new TreeFile(paths.Inside(pending.Directory, relative), relative, ((FileInfo)entry).Length));
+                files.Add(new PendingFile(paths.Inside(pending.Directory, relative), relative, ((FileInfo)entry).Length));
             }
         }
 
@@ -478,66 +430,4 @@ public sealed class ImageStore
         return files;
     }
 
-    private async Task<List<ManifestFile>> DigestAsync(IReadOnlyList<TreeFile> files, IEnumerable<ManifestFile> supplied, CancellationToken cancellationToken)
-    {
-        var known = new Dictionary<string, ManifestFile>(StringComparer.Ordinal);
-        foreach (var entry in supplied)
-        {
-            known[entry.Path] = entry;
-        }
-
-        var results = new ManifestFile[files.Count];
-        var missing = new List<int>();
-        for (var i = 0; i < files.Count; i++)
-        {
-            // A supplied digest is trusted only while the file still has the size it was hashed at.
-            if (known.TryGetValue(files[i].RelativePath, out var entry) && entry.Size == files[i].Length && IsWellFormed(entry))
-            {
-                results[i] = entry;
-            }
-            else
-            {
-                missing.Add(i);
-            }
-        }
-
-        // Files in parallel, and a large file's chunks in parallel too.
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.HashParallelism, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(missing.OrderByDescending(i => files[i].Length), parallel, async (i, token) =>
-            results[i] = await ChunkedSha256.ComputeAsync(files[i].FullPath, files[i].RelativePath, ChunkedSha256.DefaultChunkSize, options.HashParallelism, token));
-
-        return [.. results.OrderBy(file => file.Path, StringComparer.Ordinal)];
-    }
-
-    private static bool IsWellFormed(ManifestFile entry) =>
-        entry.Problem() is null && (entry.Sha256 is { } whole ? IsSha256Hex(whole) : entry.ChunkSha256!.All(IsSha256Hex));
-
-    private static bool IsSha256Hex(string? value) =>
-        value is { Length: 64 } && value.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
-
-    /// <summary>Removes entries one by one, so one that cannot be removed does not stop the others.</summary>
-    private sealed class Sweep
-    {
-        public int Removed { get; private set; }
-
-        public List<string> Remaining { get; } = [];
-
-        public Exception? FirstError { get; private set; }
-
-        public void Remove(string path)
-        {
-            try
-            {
-                DeleteEntry(path);
-                Removed++;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                Remaining.Add(path);
-                FirstError ??= e;
-            }
-        }
-    }
-
-    private sealed record TreeFile(string FullPath, string RelativePath, long Length);
 }

@@ -1,3 +1,6 @@
+using Cryo.Agent.Store.Hashing;
+using Cryo.Agent.Store.Manifest;
+
 namespace Cryo.Agent.Store;
 
 /// <summary>

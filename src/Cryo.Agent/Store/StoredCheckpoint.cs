@@ -1,3 +1,5 @@
+using Cryo.Agent.Store.Manifest;
+
 namespace Cryo.Agent.Store;
 
 /// <summary>A committed checkpoint in the store.</summary>

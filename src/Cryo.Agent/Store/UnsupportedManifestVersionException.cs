@@ -1,3 +1,5 @@
+using Cryo.Agent.Store.Manifest;
+
 namespace Cryo.Agent.Store;
 
 /// <summary>

@@ -1,4 +1,4 @@
-namespace Cryo.Criu;
+namespace Cryo.Criu.Capabilities;
 
 /// <summary>What CRIU and the kernel on this node can do, as <c>criu check</c> reports it.</summary>
 public sealed class CriuCapabilities

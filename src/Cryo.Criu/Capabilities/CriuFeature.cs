@@ -1,4 +1,4 @@
-namespace Cryo.Criu;
+namespace Cryo.Criu.Capabilities;
 
 /// <summary>Optional kernel/CRIU features Cryo asks <c>criu check --feature NAME</c> about.</summary>
 public enum CriuFeature

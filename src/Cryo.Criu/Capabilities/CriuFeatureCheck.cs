@@ -1,4 +1,4 @@
-namespace Cryo.Criu;
+namespace Cryo.Criu.Capabilities;
 
 /// <summary>The answer of <c>criu check --feature NAME</c>.</summary>
 /// <param name="Feature">The feature asked about.</param>

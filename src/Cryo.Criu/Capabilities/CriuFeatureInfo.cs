@@ -1,4 +1,4 @@
-namespace Cryo.Criu;
+namespace Cryo.Criu.Capabilities;
 
 /// <summary>What CRIU calls each <see cref="CriuFeature"/> and what its absence costs.</summary>
 public static class CriuFeatureInfo

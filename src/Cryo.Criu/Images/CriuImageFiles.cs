@@ -1,4 +1,6 @@
-namespace Cryo.Criu;
+using Cryo.Criu.Options;
+
+namespace Cryo.Criu.Images;
 
 /// <summary>Names of the files CRIU writes into an images directory (and the logs Cryo puts beside them).</summary>
 public static class CriuImageFiles

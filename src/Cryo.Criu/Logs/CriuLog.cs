@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Cryo.Criu.Network;
 
-namespace Cryo.Criu;
+namespace Cryo.Criu.Logs;
 
 /// <summary>Reads CRIU's logs for what went wrong.</summary>
 public static partial class CriuLog

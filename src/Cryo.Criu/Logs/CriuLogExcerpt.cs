@@ -1,4 +1,4 @@
-namespace Cryo.Criu;
+namespace Cryo.Criu.Logs;
 
 /// <summary>The errors found in a CRIU log.</summary>
 /// <param name="Errors">Each real <c>Error</c> line, without CRIU's timestamp prefix, in log order.</param>

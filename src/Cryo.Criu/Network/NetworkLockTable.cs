@@ -1,4 +1,6 @@
-namespace Cryo.Criu;
+using Cryo.Criu.Logs;
+
+namespace Cryo.Criu.Network;
 
 /// <summary>
 /// The nftables table with which <c>criu dump --tcp-established --network-lock nftables</c> drops the

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Cryo.Criu;
+namespace Cryo.Criu.Options;
 
 /// <summary>Accumulates a CRIU argv; shared by the option records so flags render the same everywhere.</summary>
 internal sealed class CriuArgumentList

@@ -1,4 +1,4 @@
-namespace Cryo.Criu;
+namespace Cryo.Criu.Options;
 
 /// <summary>CRIU's rule for <c>-o</c>: relative names land in the work directory (by default the images directory).</summary>
 internal static class CriuLogLocation

@@ -1,4 +1,8 @@
-namespace Cryo.Criu;
+using Cryo.Criu.Capabilities;
+using Cryo.Criu.Images;
+using Cryo.Criu.Running;
+
+namespace Cryo.Criu.Options;
 
 /// <summary>
 /// The flags of one <c>criu dump</c>. Paths are as CRIU sees them (it may run in another mount

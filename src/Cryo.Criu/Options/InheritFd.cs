@@ -1,6 +1,7 @@
 using System.Globalization;
+using Cryo.Criu.Running;
 
-namespace Cryo.Criu;
+namespace Cryo.Criu.Options;
 
 /// <summary>
 /// One <c>--inherit-fd fd[N]:KEY</c> of <c>criu restore</c>: the restored tree gets CRIU's descriptor

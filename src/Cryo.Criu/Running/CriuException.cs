@@ -1,4 +1,4 @@
-namespace Cryo.Criu;
+namespace Cryo.Criu.Running;
 
 /// <summary>A CRIU run that failed: the operation, its exit code and what CRIU's own log says about it.</summary>
 public class CriuException : Exception

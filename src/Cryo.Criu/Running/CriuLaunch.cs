@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Cryo.Criu;
+namespace Cryo.Criu.Running;
 
 /// <summary>
 /// How CRIU is started: directly, or behind a command that first moves into other namespaces

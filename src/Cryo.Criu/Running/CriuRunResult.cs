@@ -1,4 +1,6 @@
-namespace Cryo.Criu;
+using Cryo.Criu.Options;
+
+namespace Cryo.Criu.Running;
 
 /// <summary>A CRIU run that succeeded.</summary>
 /// <param name="Operation">The CRIU command: <c>dump</c> or <c>restore</c>.</param>

@@ -1,4 +1,4 @@
-namespace Cryo.Criu;
+namespace Cryo.Criu.Running;
 
 /// <summary>
 /// A CRIU run that outlived its deadline and was killed, with every process it had started

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Cryo.Criu;
+namespace Cryo.Criu.Running;
 
 /// <summary>Drains a child's output stream, keeping only its last characters (CRIU's output is unbounded at -v4).</summary>
 internal sealed class OutputTail

@@ -1,4 +1,4 @@
-namespace Cryo.Criu;
+namespace Cryo.Criu.Running;
 
 /// <summary>How a child process ended.</summary>
 /// <param name="ExitCode">Its exit code (137 when the runner killed it).</param>

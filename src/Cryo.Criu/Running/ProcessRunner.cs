@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
-namespace Cryo.Criu;
+namespace Cryo.Criu.Running;
 
 /// <summary>Runs one command under a deadline; past it, or on cancellation, kills the command's whole process tree.</summary>
 internal static class ProcessRunner

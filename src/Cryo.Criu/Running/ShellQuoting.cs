@@ -1,4 +1,4 @@
-namespace Cryo.Criu;
+namespace Cryo.Criu.Running;
 
 /// <summary>POSIX shell quoting: a single-quoted word is taken literally, except that it cannot contain a quote.</summary>
 internal static class ShellQuoting

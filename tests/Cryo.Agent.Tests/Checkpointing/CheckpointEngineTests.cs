@@ -1,9 +1,11 @@
 using Cryo.Agent.Checkpointing;
-using Cryo.Agent.Engine;
+using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Hashing;
 using Cryo.Agent.Tests.Harness;
 using Cryo.Agent.Tests.Support;
-using Cryo.Criu;
+using Cryo.Criu.Network;
+using Cryo.Criu.Running;
 using Xunit;
 
 namespace Cryo.Agent.Tests.Checkpointing;

@@ -1,14 +1,16 @@
 using System.Globalization;
 using Cryo.Agent.Containers;
+using Cryo.Agent.Operations;
 using Cryo.Agent.Tests.Harness;
 using Xunit;
+using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Agent.Tests.Containers;
 
 public sealed class ContainerResolverTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private readonly ContainerResolver _resolver = new();
+    private readonly ContainerResolver _resolver = new(new ProcFs());
 
     [Fact]
     public async Task ResolveByPid_Should_DescribeFullContainer_When_GivenItsInit()
@@ -189,6 +191,20 @@ public sealed class ContainerResolverTests
         var error = await Assert.ThrowsAsync<ContainerResolutionException>(() => _resolver.ResolveByContainerIdAsync("../../kubepods/x", CancellationToken.None));
 
         Assert.Equal(ResolutionFailure.InvalidContainerId, error.Reason);
+    }
+
+    [Fact]
+    public async Task Resolve_Should_NameTheTreeAsTheRequestNamedIt_When_NoSuchContainerOrProcessExists()
+    {
+        var pidMax = int.Parse(await File.ReadAllTextAsync("/proc/sys/kernel/pid_max"), CultureInfo.InvariantCulture);
+        var asGiven = "containerd://" + NewContainerId().ToUpperInvariant();
+
+        var byContainer = await Assert.ThrowsAsync<ProcessTreeNotFoundException>(() => _resolver.ResolveAsync(ProcessTreeRef.ForContainer(asGiven), CancellationToken.None));
+        var byPid = await Assert.ThrowsAsync<ProcessTreeNotFoundException>(() => _resolver.ResolveAsync(ProcessTreeRef.ForPid(pidMax + 1), CancellationToken.None));
+
+        Assert.Equal(asGiven, byContainer.Tree.ContainerId);
+        Assert.Contains("no process on this node is in a cgroup named after that ID", byContainer.Message, StringComparison.Ordinal);
+        Assert.Equal(pidMax + 1, byPid.Tree.Pid);
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
-using Cryo.Agent.Engine;
+using Cryo.Agent.Operations;
+using Cryo.Agent.Store;
+using Cryo.Agent.Store.Manifest;
 
 namespace Cryo.Agent.Tests.Grpc;
 
@@ -10,12 +12,12 @@ public sealed class FakeCatalog(string root) : ICheckpointCatalog
 
     public string RootPath { get; } = root;
 
-    public void Add(CheckpointRecord record) => records[(record.Namespace, record.Name)] = record;
+    public void Add(CheckpointRecord record) => records[(record.Key.Namespace, record.Key.Name)] = record;
 
     public Task<IReadOnlyList<CheckpointRecord>> ListAsync(string? @namespace, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<CheckpointRecord>>([.. records.Values
-            .Where(r => @namespace is null || r.Namespace == @namespace)
-            .OrderBy(r => r.Namespace, StringComparer.Ordinal).ThenBy(r => r.Name, StringComparer.Ordinal)]);
+            .Where(r => @namespace is null || r.Key.Namespace == @namespace)
+            .OrderBy(r => r.Key.Namespace, StringComparer.Ordinal).ThenBy(r => r.Key.Name, StringComparer.Ordinal)]);
 
     public Task<CheckpointRecord?> FindAsync(string @namespace, string name, CancellationToken cancellationToken) =>
         Task.FromResult(records.GetValueOrDefault((@namespace, name)));
@@ -25,16 +27,36 @@ public sealed class FakeCatalog(string root) : ICheckpointCatalog
             ? new DeleteOutcome(true, removed.SizeBytes)
             : new DeleteOutcome(false, 0));
 
-    public StoreCapacity GetSpace() => new(10L << 30, 4L << 30);
+    public StoreSpace GetSpace() => new(10L << 30, 4L << 30);
 
-    public static CheckpointRecord RecordFor(CheckpointCommand command, CheckpointOutcome outcome) => new(
-        command.Namespace, command.Name, command.OperationId, outcome.Location, outcome.SizeBytes, outcome.CreatedAt,
-        "test-node", outcome.CriuVersion, "6.18.0", command.Workload,
-        new RecordedOptions(command.LeaveRunning, command.TcpEstablished, command.FileLocks, ShellJob: false, command.SkipRootFilesystem),
-        outcome.Freeze, outcome.Dump, outcome.Total, outcome.ProcessCount, outcome.MemoryPagesBytes, command.ParentCheckpoint,
-        new RecordedSource(command.Source.ContainerId, command.Source.Pid ?? 4242, ["1:memory:/test"],
-            new Dictionary<string, string> { ["pid"] = "pid:[4026532290]" }, []),
-        [new RecordedProcess(1, 0, command.Source.Pid ?? 4242, ["/bin/sleep", "1000"])],
-        [new RecordedFile("images/pages-1.img", outcome.SizeBytes, new string('0', 64), 0, [])],
-        ManifestVersion: 1);
+    public static CheckpointRecord RecordFor(CheckpointCommand command, CheckpointOutcome outcome)
+    {
+        var pid = command.Source.Pid ?? 4242;
+        var manifest = new CheckpointManifest
+        {
+            SchemaVersion = 1,
+            Key = new CheckpointKey(command.Namespace, command.Name, command.OperationId),
+            CreatedAt = outcome.CreatedAt,
+            Criu = new ManifestCriu { Version = outcome.CriuVersion, KernelRelease = "6.18.0" },
+            Options = new ManifestOptions
+            {
+                LeaveRunning = command.LeaveRunning, TcpEstablished = command.TcpEstablished, FileLocks = command.FileLocks,
+                SkipRootFilesystem = command.SkipRootFilesystem,
+            },
+            Timings = new ManifestTimings { FreezeMs = outcome.Freeze.TotalMilliseconds, DumpMs = outcome.Dump.TotalMilliseconds, TotalMs = outcome.Total.TotalMilliseconds },
+            ProcessCount = outcome.ProcessCount,
+            MemoryPagesBytes = outcome.MemoryPagesBytes,
+            Source = new ManifestSource
+            {
+                ContainerId = command.Source.ContainerId,
+                HostPid = pid,
+                Cgroups = [new ManifestCgroup { Hierarchy = 1, Controllers = "memory", Path = "/test" }],
+                Namespaces = new Dictionary<string, string> { ["pid"] = "pid:[4026532290]" },
+                Processes = [new ManifestProcess { Pid = 1, Ppid = 0, HostPid = pid, CommandLine = ["/bin/sleep", "1000"] }],
+            },
+            Files = [new ManifestFile { Path = "images/pages-1.img", Size = outcome.SizeBytes, Sha256 = new string('0', 64) }],
+        };
+        ManifestExtraKeys.Record(manifest.Extra, command.Workload, "test-node", command.ParentCheckpoint);
+        return new CheckpointRecord(manifest, outcome.Location, outcome.SizeBytes);
+    }
 }

@@ -1,6 +1,8 @@
-using Cryo.Agent.Store;
-using Xunit;
+using Cryo.Agent.Operations;
+using Cryo.Agent.Store.Hashing;
 using Cryo.Contracts.Agent.V1;
+using Grpc.Core;
+using Xunit;
 
 namespace Cryo.Agent.Tests.Grpc;
 
@@ -42,6 +44,26 @@ public sealed class ProbeAndMetricsTests
         Assert.Contains("cryo_agent_checkpoints_stored 1", body, StringComparison.Ordinal);
         Assert.Contains("cryo_agent_checkpoint_dump_seconds_count 1", body, StringComparison.Ordinal);
         Assert.Contains("cryo_agent_checkpoint_bytes_written_total 12288", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_Should_LabelEachResultWithItsStatusCodeName_When_OperationsFail()
+    {
+        await using var agent = await TestAgent.StartAsync();
+        var client = agent.UnixClient();
+        agent.Checkpoints.Failure = new FeatureUnavailableException("mem_dirty_track", "off");
+        await Assert.ThrowsAsync<RpcException>(() => client.CheckpointAsync(AgentCalls.Request("web-1", "uid-1")));
+        await Assert.ThrowsAsync<RpcException>(async () => await client.RestoreAsync(
+            new RestoreRequest { OperationId = "uid-2", Checkpoint = new CheckpointRef { Namespace = "default", Name = "nope" }, NewPidNamespace = new NewPidNamespaceTarget() },
+            deadline: DateTime.UtcNow + AgentCalls.Deadline));
+        await client.DeleteCheckpointAsync(new DeleteCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "nope" } },
+            deadline: DateTime.UtcNow + AgentCalls.Deadline);
+
+        var (_, body) = await agent.HttpGetAsync("/metrics");
+
+        Assert.Contains("cryo_agent_operations_total{kind=\"checkpoint\",result=\"failed_precondition\"} 1", body, StringComparison.Ordinal);
+        Assert.Contains("cryo_agent_operations_total{kind=\"restore\",result=\"not_found\"} 1", body, StringComparison.Ordinal);
+        Assert.Contains("cryo_agent_operations_total{kind=\"delete\",result=\"ok\"} 1", body, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,5 @@
-using Cryo.Agent.Engine;
 using Cryo.Agent.Hosting;
+using Cryo.Agent.Operations;
 using Cryo.Agent.Tests.Harness;
 using Cryo.Agent.Tests.Support;
 using Cryo.Contracts;
@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
+using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Agent.Tests.Grpc;
 

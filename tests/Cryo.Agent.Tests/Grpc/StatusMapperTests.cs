@@ -1,9 +1,12 @@
 using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Engine;
+using Cryo.Agent.Filesystem;
 using Cryo.Agent.Grpc;
+using Cryo.Agent.Operations;
+using Cryo.Agent.Recovery;
+using Cryo.Agent.Restoring;
 using Cryo.Agent.Store;
-using Cryo.Criu;
+using Cryo.Criu.Running;
 using Google.Rpc;
 using Grpc.Core;
 using Xunit;
@@ -14,9 +17,9 @@ public sealed class StatusMapperTests
 {
     public static TheoryData<Exception, StatusCode, string> Cases => new()
     {
-        { new ContainerNotFoundException("container abc123", "no cgroup path contains the ID"), StatusCode.NotFound, "CONTAINER_NOT_FOUND" },
-        { new ContainerNotFoundException("PID 4242", "no such process"), StatusCode.NotFound, "PROCESS_NOT_FOUND" },
-        { new ContainerResolutionException(ResolutionFailure.AmbiguousContainerId, "container ab", "matches 2 containers"), StatusCode.InvalidArgument, "AMBIGUOUS_CONTAINER" },
+        { new ContainerNotFoundException(ProcessTreeRef.ForContainer("abc123"), "no cgroup path contains the ID"), StatusCode.NotFound, "CONTAINER_NOT_FOUND" },
+        { new ContainerNotFoundException(ProcessTreeRef.ForPid(4242), "no such process"), StatusCode.NotFound, "PROCESS_NOT_FOUND" },
+        { new ContainerResolutionException(ResolutionFailure.AmbiguousContainerId, ProcessTreeRef.ForContainer("ab"), "matches 2 containers"), StatusCode.InvalidArgument, "AMBIGUOUS_CONTAINER" },
         { new ProcessGoneException(4242, "/proc/4242/stat"), StatusCode.NotFound, "PROCESS_NOT_FOUND" },
         { new CheckpointAlreadyExistsException(new CheckpointKey("default", "web", "uid-1"), "/store/default/web-uid-1"), StatusCode.AlreadyExists, "CHECKPOINT_EXISTS" },
         { new CheckpointCorruptedException(new CheckpointKey("default", "web", "uid-1"), "images/pages-1.img", CorruptionKind.Sha256Differs, "x"), StatusCode.FailedPrecondition, "CHECKPOINT_CORRUPTED" },
@@ -26,6 +29,30 @@ public sealed class StatusMapperTests
         { new TransientAgentException("shutting down", TimeSpan.FromSeconds(5)), StatusCode.Unavailable, "TRANSIENT" },
         { new RootFilesystemNotCapturableException(4242, "ext4", "/dev/vda", "/var/lib/app/rootfs"), StatusCode.FailedPrecondition, "UNSUPPORTED_WORKLOAD" },
         { new InvalidOperationException("a bug"), StatusCode.Internal, "INTERNAL_ERROR" },
+        { new InvalidRequestException("options.leave_running", "not allowed"), StatusCode.InvalidArgument, "INVALID_FIELD" },
+        { new OperationIdReusedException("uid-1", "checkpoint default/web"), StatusCode.InvalidArgument, "OPERATION_ID_REUSED" },
+        { new FeatureUnavailableException("mem_dirty_track", "CONFIG_MEM_SOFT_DIRTY is off"), StatusCode.FailedPrecondition, "FEATURE_UNAVAILABLE" },
+        { new CheckpointNotFoundException("default", "web"), StatusCode.NotFound, "CHECKPOINT_NOT_FOUND" },
+        { new CheckpointNameTakenException("default", "web", "uid-0"), StatusCode.AlreadyExists, "CHECKPOINT_EXISTS" },
+        { new ProcessTreeNotFoundException(ProcessTreeRef.ForContainer("abc123"), "no cgroup path contains the ID"), StatusCode.NotFound, "CONTAINER_NOT_FOUND" },
+        { new ProcessTreeNotFoundException(ProcessTreeRef.ForPid(4242), "no such process"), StatusCode.NotFound, "PROCESS_NOT_FOUND" },
+        { new ContainerResolutionException(ResolutionFailure.InvalidContainerId, ProcessTreeRef.ForContainer("xyz"), "not hex"), StatusCode.InvalidArgument, "INVALID_FIELD" },
+        { new ContainerResolutionException(ResolutionFailure.AmbiguousRoot, ProcessTreeRef.ForContainer("abc123"), "two trees"), StatusCode.FailedPrecondition, "UNSUPPORTED_WORKLOAD" },
+        { new ContainerResolutionException(ResolutionFailure.Unreadable, ProcessTreeRef.ForPid(4242), "inconsistent"), StatusCode.FailedPrecondition, "UNSUPPORTED_WORKLOAD" },
+        { new VolumeMismatchException([new VolumeMismatch("/data/db", "missing")]), StatusCode.FailedPrecondition, "TARGET_MISMATCH" },
+        { new RestoreTargetMismatchException("/data", "no mount at /data"), StatusCode.FailedPrecondition, "TARGET_MISMATCH" },
+        { new TreeNotCheckpointableException(4242, "session leader outside"), StatusCode.FailedPrecondition, "UNSUPPORTED_WORKLOAD" },
+        { new WritableLayerUnsupportedException("metacopy"), StatusCode.FailedPrecondition, "UNSUPPORTED_WORKLOAD" },
+        { new UnsafeArchiveEntryException("/store/default/web-uid-1/rootfs-diff.tar", "../etc/passwd", "climbs"), StatusCode.FailedPrecondition, "CHECKPOINT_CORRUPTED" },
+        { new InvalidManifestException("/store/default/web-uid-1/manifest.json", "not JSON"), StatusCode.FailedPrecondition, "CHECKPOINT_CORRUPTED" },
+        { new UnsupportedManifestVersionException("/store/default/web-uid-1/manifest.json", 9), StatusCode.FailedPrecondition, "CHECKPOINT_CORRUPTED" },
+        { new StorePathEscapeException("/etc", "/store"), StatusCode.FailedPrecondition, "CHECKPOINT_CORRUPTED" },
+        { new OperationTimedOutException("checkpoint default/web", TimeSpan.FromSeconds(5)), StatusCode.DeadlineExceeded, "TIMED_OUT" },
+        { NetworkLockLeft(), StatusCode.FailedPrecondition, "ERROR_REASON_UNSPECIFIED" },
+        { new CheckpointStoreException("images/x is a symbolic link"), StatusCode.Internal, "INTERNAL_ERROR" },
+        { new AbandonedEntriesRemainException(1, ["/store/.tmp/node/x"], new IOException("busy")), StatusCode.Internal, "INTERNAL_ERROR" },
+        { new IOException("No space left on device", 28), StatusCode.ResourceExhausted, "STORE_FULL" },
+        { new OperationCanceledException(), StatusCode.Cancelled, "ERROR_REASON_UNSPECIFIED" },
     };
 
     [Theory]
@@ -38,6 +65,7 @@ public sealed class StatusMapperTests
         var info = mapped.GetRpcStatus()!.GetDetail<ErrorInfo>();
         Assert.Equal(reason, info.Reason);
         Assert.Equal(StatusMapper.Domain, info.Domain);
+        Assert.Equal(code, StatusMapper.Classify(error));
     }
 
     [Fact]
@@ -65,5 +93,65 @@ public sealed class StatusMapperTests
         Assert.Equal("ROOT_FILESYSTEM", violation.Type);
         Assert.Equal("options.skip_root_filesystem", violation.Subject);
         Assert.Contains("ext4", mapped.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToRpcException_Should_NameTheContainerOrPidThatWasNotFound_When_TheTreeIsMissing()
+    {
+        var byContainer = StatusMapper.ToRpcException(new ProcessTreeNotFoundException(ProcessTreeRef.ForContainer("abc123"), "gone")).GetRpcStatus()!;
+        var byPid = StatusMapper.ToRpcException(new ProcessTreeNotFoundException(ProcessTreeRef.ForPid(4242), "gone")).GetRpcStatus()!;
+        var resolvedByContainer = StatusMapper.ToRpcException(new ContainerNotFoundException(ProcessTreeRef.ForContainer("abc123"), "gone")).GetRpcStatus()!;
+        var resolvedByPid = StatusMapper.ToRpcException(new ContainerNotFoundException(ProcessTreeRef.ForPid(4242), "gone")).GetRpcStatus()!;
+        var gone = StatusMapper.ToRpcException(new ProcessGoneException(4242, "/proc/4242/stat")).GetRpcStatus()!;
+
+        Assert.Equal("abc123", byContainer.GetDetail<ErrorInfo>().Metadata["container_id"]);
+        Assert.Equal(("container", "abc123"), (byContainer.GetDetail<ResourceInfo>().ResourceType, byContainer.GetDetail<ResourceInfo>().ResourceName));
+        Assert.Equal("4242", byPid.GetDetail<ErrorInfo>().Metadata["pid"]);
+        Assert.Equal(("process", "4242"), (byPid.GetDetail<ResourceInfo>().ResourceType, byPid.GetDetail<ResourceInfo>().ResourceName));
+        Assert.Equal("abc123", resolvedByContainer.GetDetail<ErrorInfo>().Metadata["container_id"]);
+        Assert.Equal("4242", resolvedByPid.GetDetail<ErrorInfo>().Metadata["pid"]);
+        Assert.Equal("4242", gone.GetDetail<ErrorInfo>().Metadata["pid"]);
+        Assert.Equal(("container", "abc123"), (resolvedByContainer.GetDetail<ResourceInfo>().ResourceType, resolvedByContainer.GetDetail<ResourceInfo>().ResourceName));
+    }
+
+    [Fact]
+    public void ToRpcException_Should_NameThePrefixThatMatchesSeveralContainers_When_TheIdIsAmbiguous()
+    {
+        var mapped = StatusMapper.ToRpcException(
+            new ContainerResolutionException(ResolutionFailure.AmbiguousContainerId, ProcessTreeRef.ForContainer("3f2a0c1d9e8b"), "matches 2 containers")).GetRpcStatus()!;
+
+        Assert.Equal("3f2a0c1d9e8b", mapped.GetDetail<ErrorInfo>().Metadata["container_id"]);
+        Assert.Equal("container_id", Assert.Single(mapped.GetDetail<BadRequest>().FieldViolations).Field);
+    }
+
+    [Fact]
+    public void ToRpcException_Should_SayHowLongTheTimeoutWasAndWhatToRetryAfter_When_TimedOutOrTransient()
+    {
+        var timedOut = StatusMapper.ToRpcException(new OperationTimedOutException("checkpoint default/web", TimeSpan.FromSeconds(5))).GetRpcStatus()!;
+        var transient = StatusMapper.ToRpcException(new TransientAgentException("shutting down", TimeSpan.FromSeconds(5))).GetRpcStatus()!;
+        var feature = StatusMapper.ToRpcException(new FeatureUnavailableException("mem_dirty_track", "off")).GetRpcStatus()!;
+
+        Assert.Equal("5", timedOut.GetDetail<ErrorInfo>().Metadata["timeout_seconds"]);
+        Assert.Equal(TimeSpan.FromSeconds(5), transient.GetDetail<RetryInfo>().RetryDelay.ToTimeSpan());
+        Assert.Equal("mem_dirty_track", feature.GetDetail<PreconditionFailure>().Violations[0].Subject);
+        Assert.Equal("off", feature.GetDetail<ErrorInfo>().Metadata["reason"]);
+    }
+
+    [Fact]
+    public void ToRpcException_Should_NameThePathThatDiffers_When_TheRestoreTargetDoesNotMatch()
+    {
+        var mismatch = StatusMapper.ToRpcException(new RestoreTargetMismatchException("/data", "no mount at /data")).GetRpcStatus()!;
+        var unsafeEntry = StatusMapper.ToRpcException(new UnsafeArchiveEntryException("/a/rootfs-diff.tar", "../x", "climbs")).GetRpcStatus()!;
+        var manifest = StatusMapper.ToRpcException(new InvalidManifestException("/a/manifest.json", "not JSON")).GetRpcStatus()!;
+
+        Assert.Equal("/data", mismatch.GetDetail<ErrorInfo>().Metadata["path"]);
+        Assert.Equal("/a/rootfs-diff.tar", unsafeEntry.GetDetail<ErrorInfo>().Metadata["file"]);
+        Assert.Equal("manifest.json", manifest.GetDetail<ErrorInfo>().Metadata["file"]);
+    }
+
+    private static NetworkLockLeftException NetworkLockLeft()
+    {
+        var result = new NetworkLockReleaseResult(NetworkLockReleaseStatus.Failed, null, "nft is not installed");
+        return new NetworkLockLeftException("checkpoint default/web failed: boom; and nft is not installed", result, new IOException("boom"));
     }
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using Cryo.Agent.Tests.Harness;
 using Cryo.Agent.Tests.Node.Cri;
+using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Agent.Tests.Node;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Cryo.Agent.Containers;
 using Cryo.Agent.Tests.Harness;
+using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Agent.Tests.Node;
 

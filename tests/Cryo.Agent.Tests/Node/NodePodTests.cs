@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Tests.Harness;
 using Cryo.Agent.Tests.Node.Cri;
 using Cryo.Agent.Tests.Support;
-using k8s.Models;
 using Xunit;
 using Xunit.Abstractions;
+using k8s.Models;
+using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Agent.Tests.Node;
 

@@ -1,11 +1,11 @@
 using System.Globalization;
-using Cryo.Agent.Engine;
+using Cryo.Agent.Operations;
 using Cryo.Agent.Tests.Placeholder;
 using Cryo.Agent.Tests.Support;
 using Cryo.Api;
 using Cryo.Operator.Restores;
-using k8s.Models;
 using Xunit;
+using k8s.Models;
 
 namespace Cryo.Agent.Tests.Node;
 

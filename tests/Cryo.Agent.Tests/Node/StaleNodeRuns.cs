@@ -1,5 +1,6 @@
 using System.Globalization;
 using Cryo.Agent.Tests.Harness;
+using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Agent.Tests.Node;
 

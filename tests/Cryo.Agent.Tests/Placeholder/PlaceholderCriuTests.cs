@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using Cryo.Agent.Filesystem;
+using Cryo.Agent.Restoring;
 using Cryo.Agent.Tests.Harness;
 using Xunit;
+using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Agent.Tests.Placeholder;
 

@@ -1,11 +1,12 @@
-using Cryo.Agent.Engine;
 using Cryo.Agent.Filesystem;
+using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Tests.Filesystem;
 using Cryo.Agent.Tests.Harness;
 using Cryo.Agent.Tests.Placeholder;
 using Cryo.Agent.Tests.Support;
 using Xunit;
+using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Agent.Tests.Restoring;
 
@@ -99,7 +100,7 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
         // image, so its root already holds every file the workload uses.
         await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = false, Script = Counter.Script, Hostname = "source" }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
-        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "moving", skipRootFilesystem: true), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "moving", skipRootFilesystem: true), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
         Assert.True(Assert.Single(engines.Store.List()).Manifest.Filesystem.WritableLayerSkipped);
         await ProcessKiller.KillTreeAsync(workload.InitPid, CancellationToken.None);
         await using var placeholder = await ContainerWorkload.StartPlaceholderAsync(SameImagePlaceholder("target"), CancellationToken.None);

@@ -1,7 +1,9 @@
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Manifest;
 using Cryo.Agent.Tests.Harness;
 using Cryo.Agent.Tests.Support;
 using Xunit;
+using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Agent.Tests.Restoring;
 
@@ -28,7 +30,7 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
         await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 5, Patience, CancellationToken.None);
         var before = Counter.Last(workload.Stdout);
-        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "counter"), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "counter"), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
         await ProcessKiller.KillTreeAsync(workload.InitPid, CancellationToken.None);
         var atKill = Counter.Last(workload.Stdout);
 
@@ -53,7 +55,7 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
         // for every tree the engine freezes itself for the dump.
         await workload.PauseAsync();
 
-        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "paused"), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "paused"), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
         Assert.Equal("FROZEN", File.ReadAllText(state).Trim());
         var command = TestEngines.RestoreOf("paused");
         var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
@@ -70,7 +72,7 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
     {
         await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
-        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "twins", leaveRunning: false), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "twins", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
 
         var first = TestEngines.RestoreOf("twins");
         var second = TestEngines.RestoreOf("twins");
@@ -98,7 +100,7 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
         const string script = "sleep 100000 | nc -l -p 7000 &\nsleep 0.3\ni=0\nwhile :; do i=$((i+1)); echo $i; sleep 0.05; done | nc 127.0.0.1 7000\n";
         await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = script }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 5, Patience, CancellationToken.None);
-        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "tcp", leaveRunning: false, tcpEstablished: true), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "tcp", leaveRunning: false, tcpEstablished: true), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
         var atDump = Counter.Last(workload.Stdout);
 
         var command = TestEngines.RestoreOf("tcp");
@@ -115,7 +117,7 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
         // setsid inside the PID namespace: CRIU needs the session leader in the tree.
         await using var workload = await PlainWorkload.StartAsync(new PlainSpec { Script = "exec setsid /bin/sh -c '" + Counter.Script + "'" }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
-        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.RootPid, "plain", leaveRunning: false), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.RootPid, "plain", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
         var atDump = Counter.Last(workload.Stdout);
         Assert.Null(Assert.Single(engines.Store.List()).Manifest.Source.RootPath);
 
@@ -135,7 +137,7 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
     {
         await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script, Tty = true }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
-        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "tty", leaveRunning: false), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "tty", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
         var atDump = Counter.Last(workload.Stdout);
         var manifest = Assert.Single(engines.Store.List()).Manifest;
         Assert.True(manifest.Options.ShellJob);
@@ -159,7 +161,7 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
     {
         await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
-        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "damaged"), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "damaged"), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
         var checkpoint = Assert.Single(engines.Store.List());
         var pages = Directory.EnumerateFiles(checkpoint.ImagesDirectory, "pages-*.img").OrderByDescending(f => new FileInfo(f).Length).First();
         var relative = Path.GetRelativePath(checkpoint.Directory, pages);
@@ -230,7 +232,7 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
         try
         {
             await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
-            await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, name), new RecordingProgress<Engine.CheckpointStage>(), CancellationToken.None);
+            await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, name), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
             return workload;
         }
         catch

@@ -1,7 +1,6 @@
 using System.Runtime.Versioning;
 using System.Security.Cryptography;
-using Cryo.Agent.Store;
-using Harness = Cryo.Agent.Tests.Harness;
+using Cryo.Agent.Store.Hashing;
 using Xunit;
 
 namespace Cryo.Agent.Tests.Store;

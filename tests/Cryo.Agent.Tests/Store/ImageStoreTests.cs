@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Hashing;
+using Cryo.Agent.Store.Manifest;
 using Xunit;
 
 namespace Cryo.Agent.Tests.Store;

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Cryo.Agent.Store;
+using Cryo.Agent.Store.Hashing;
 using Xunit;
 
 namespace Cryo.Agent.Tests.Store;

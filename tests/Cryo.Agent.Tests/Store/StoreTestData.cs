@@ -1,5 +1,6 @@
 using System.Runtime.Versioning;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Manifest;
 
 namespace Cryo.Agent.Tests.Store;
 

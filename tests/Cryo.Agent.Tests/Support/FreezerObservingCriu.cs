@@ -1,5 +1,8 @@
 using Cryo.Agent.Tests.Harness;
 using Cryo.Criu;
+using Cryo.Criu.Capabilities;
+using Cryo.Criu.Options;
+using Cryo.Criu.Running;
 
 namespace Cryo.Agent.Tests.Support;
 

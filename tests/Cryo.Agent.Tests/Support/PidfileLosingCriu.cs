@@ -1,4 +1,7 @@
 using Cryo.Criu;
+using Cryo.Criu.Capabilities;
+using Cryo.Criu.Options;
+using Cryo.Criu.Running;
 
 namespace Cryo.Agent.Tests.Support;
 

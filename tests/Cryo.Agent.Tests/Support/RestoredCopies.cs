@@ -1,4 +1,5 @@
 using Cryo.Agent.Tests.Harness;
+using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Agent.Tests.Support;
 

@@ -1,13 +1,12 @@
+using Cryo.Agent.Attempts;
 using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Engine;
-using Cryo.Agent.Processes;
+using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Store;
 using Cryo.Agent.Tests.Harness;
 using Cryo.Criu;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Cryo.Agent.Tests.Support;
 
@@ -37,9 +36,10 @@ public sealed class TestEngines : IDisposable
         Store = new ImageStore(new ImageStoreOptions { RootDirectory = StoreRoot });
         var criu = new CriuCli(CriuPath, NullLogger<CriuCli>.Instance);
         Criu = wrapCriu?.Invoke(criu) ?? criu;
-        var resolver = new ContainerResolver();
-        Checkpoints = new CheckpointEngine(Store, resolver, Criu, new CriuFacts(Criu), Microsoft.Extensions.Options.Options.Create(Options), NullLogger<CheckpointEngine>.Instance);
-        Restores = new RestoreEngine(Store, resolver, Criu, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<RestoreEngine>.Instance);
+        var procFs = new ProcFs();
+        var resolver = new ContainerResolver(procFs);
+        Checkpoints = new CheckpointEngine(Store, resolver, Criu, new CriuFacts(Criu), procFs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<CheckpointEngine>.Instance);
+        Restores = new RestoreEngine(Store, resolver, Criu, procFs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<RestoreEngine>.Instance);
     }
 
     public string Directory { get; }

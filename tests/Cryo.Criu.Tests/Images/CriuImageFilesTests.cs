@@ -1,3 +1,4 @@
+using Cryo.Criu.Images;
 using Cryo.Criu.Tests.TestSupport;
 using Xunit;
 

@@ -1,3 +1,4 @@
+using Cryo.Criu.Options;
 using Xunit;
 
 namespace Cryo.Criu.Tests.Options;

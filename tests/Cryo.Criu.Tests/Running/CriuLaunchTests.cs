@@ -1,3 +1,4 @@
+using Cryo.Criu.Running;
 using Xunit;
 
 namespace Cryo.Criu.Tests.Running;

@@ -1,6 +1,7 @@
+using Cryo.Agent.Store.Manifest;
 using Microsoft.Win32.SafeHandles;
 
-namespace Cryo.Agent.Store;
+namespace Cryo.Agent.Store.Hashing;
 
 /// <summary>
 /// Checks a stored checkpoint against its manifest before it is restored. <see cref="VerifyStructure"/>

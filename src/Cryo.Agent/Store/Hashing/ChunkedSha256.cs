@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using Cryo.Agent.Store.Manifest;
 using Microsoft.Win32.SafeHandles;
 
-namespace Cryo.Agent.Store;
+namespace Cryo.Agent.Store.Hashing;
 
 /// <summary>
 /// SHA-256 of a file in fixed-size chunks (see <see cref="ManifestFile"/>): chunks are independent, so a

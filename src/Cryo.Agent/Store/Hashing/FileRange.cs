@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace Cryo.Agent.Store;
+namespace Cryo.Agent.Store.Hashing;
 
 /// <summary>Bytes [<paramref name="Offset"/>, <paramref name="Offset"/> + <paramref name="Length"/>) of an open file: one piece to hash.</summary>
 internal readonly record struct FileRange(SafeFileHandle Handle, long Offset, long Length);

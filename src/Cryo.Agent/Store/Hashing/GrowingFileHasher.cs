@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
+using Cryo.Agent.Store.Manifest;
 using Microsoft.Win32.SafeHandles;
 
-namespace Cryo.Agent.Store;
+namespace Cryo.Agent.Store.Hashing;
 
 /// <summary>
 /// Hashes the files of a directory while another process (CRIU) is still writing them, so that the

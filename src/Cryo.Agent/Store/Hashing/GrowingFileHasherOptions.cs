@@ -1,4 +1,6 @@
-namespace Cryo.Agent.Store;
+using Cryo.Agent.Store.Manifest;
+
+namespace Cryo.Agent.Store.Hashing;
 
 /// <summary>Tuning for <see cref="GrowingFileHasher"/>.</summary>
 public sealed record GrowingFileHasherOptions

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Cryo.Agent.Store;
+namespace Cryo.Agent.Store.Hashing;
 
 /// <summary>
 /// SHA-256 of two equally long byte ranges at once, through <c>libcryo-sha256.so</c> (src/cryo-sha256): the

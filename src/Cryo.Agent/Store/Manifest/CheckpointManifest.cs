@@ -1,4 +1,4 @@
-namespace Cryo.Agent.Store;
+namespace Cryo.Agent.Store.Manifest;
 
 /// <summary>
 /// The <c>manifest.json</c> of a checkpoint: what was checkpointed, how, with which CRIU, and every file

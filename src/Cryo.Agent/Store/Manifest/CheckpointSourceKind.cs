@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Cryo.Agent.Store;
+namespace Cryo.Agent.Store.Manifest;
 
 /// <summary>What kind of process tree was checkpointed. Written as <c>"container"</c> / <c>"process"</c>.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<CheckpointSourceKind>))]

@@ -1,4 +1,4 @@
-namespace Cryo.Agent.Store;
+namespace Cryo.Agent.Store.Manifest;
 
 /// <summary>One line of <c>/proc/PID/cgroup</c>: <c>hierarchy:controllers:path</c>.</summary>
 public sealed class ManifestCgroup

@@ -1,4 +1,4 @@
-namespace Cryo.Agent.Store;
+namespace Cryo.Agent.Store.Manifest;
 
 /// <summary>The CRIU and kernel that wrote a checkpoint's images.</summary>
 public sealed class ManifestCriu

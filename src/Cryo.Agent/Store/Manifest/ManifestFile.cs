@@ -1,4 +1,4 @@
-namespace Cryo.Agent.Store;
+namespace Cryo.Agent.Store.Manifest;
 
 /// <summary>
 /// One file of a checkpoint with its size and SHA-256: of the whole file (<see cref="Sha256"/>), or, for a

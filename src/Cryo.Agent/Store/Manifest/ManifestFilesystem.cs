@@ -1,4 +1,4 @@
-namespace Cryo.Agent.Store;
+namespace Cryo.Agent.Store.Manifest;
 
 /// <summary>
 /// The container's filesystem state captured beside the images while the tree was frozen: what a restore

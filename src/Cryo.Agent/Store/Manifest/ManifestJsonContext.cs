@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Cryo.Agent.Store;
+namespace Cryo.Agent.Store.Manifest;
 
 /// <summary>
 /// Compile-time JSON metadata for the manifest. Reflection-based serialization costs ~0.5 s on first

@@ -1,4 +1,4 @@
-namespace Cryo.Agent.Store;
+namespace Cryo.Agent.Store.Manifest;
 
 /// <summary>One mount of the checkpointed tree (a line of <c>/proc/PID/mountinfo</c>).</summary>
 public sealed class ManifestMount

@@ -1,4 +1,4 @@
-namespace Cryo.Agent.Store;
+namespace Cryo.Agent.Store.Manifest;
 
 /// <summary>The options a checkpoint was dumped with.</summary>
 public sealed class ManifestOptions

@@ -1,4 +1,4 @@
-namespace Cryo.Agent.Store;
+namespace Cryo.Agent.Store.Manifest;
 
 /// <summary>One process of the checkpointed tree.</summary>
 public sealed class ManifestProcess

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 
-namespace Cryo.Agent.Store;
+namespace Cryo.Agent.Store.Manifest;
 
 /// <summary>
 /// Reads and writes <see cref="CheckpointManifest"/> as camelCase JSON. Reading checks

@@ -1,4 +1,4 @@
-namespace Cryo.Agent.Store;
+namespace Cryo.Agent.Store.Manifest;
 
 /// <summary>The process tree a checkpoint was taken from, as the agent resolved it.</summary>
 public sealed class ManifestSource

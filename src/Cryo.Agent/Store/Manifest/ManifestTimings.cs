@@ -1,4 +1,4 @@
-namespace Cryo.Agent.Store;
+namespace Cryo.Agent.Store.Manifest;
 
 /// <summary>How long a checkpoint took, in milliseconds.</summary>
 public sealed class ManifestTimings

@@ -1,4 +1,4 @@
-namespace Cryo.Agent.Store;
+namespace Cryo.Agent.Store.Manifest;
 
 /// <summary>A regular file the workload held open on a volume when it was checkpointed.</summary>
 public sealed class ManifestVolumeFile

@@ -1,0 +1,105 @@
+using System.Globalization;
+
+namespace Cryo.Agent.Attempts;
+
+/// <summary>
+/// Holds CRIU at one of its action-script points until the agent gives a verdict. CRIU runs its action
+/// script at fixed moments — <c>post-dump</c> while the dumped tree is still frozen, <c>post-restore</c>
+/// after every task is recreated but before any is resumed — and fails the operation (killing a restored
+/// tree) when the script fails. The script announces it has been reached, then waits for the verdict file
+/// the agent writes, so work the agent does in C# happens at exactly that moment: capturing the
+/// container's files while the tree is frozen, or letting a restored tree run only once its images'
+/// checksums are verified.
+/// </summary>
+public sealed class ActionScriptGate
+{
+    private const string Ok = "ok";
+
+    private ActionScriptGate(string scriptPath, string reachedPath, string verdictPath)
+    {
+        ScriptPath = scriptPath;
+        ReachedPath = reachedPath;
+        VerdictPath = verdictPath;
+    }
+
+    /// <summary>The action script to hand CRIU (<c>--action-script</c>).</summary>
+    public string ScriptPath { get; }
+
+    /// <summary>The file the script creates when CRIU reaches the action.</summary>
+    public string ReachedPath { get; }
+
+    /// <summary>Where the verdict is written.</summary>
+    public string VerdictPath { get; }
+
+    /// <summary>Writes the action script into <paramref name="directory"/>.</summary>
+    /// <param name="directory">A private directory of this operation, visible at the same path to CRIU.</param>
+    /// <param name="action">The CRIU action to stop at (<c>post-dump</c>, <c>post-restore</c>).</param>
+    /// <param name="maxWait">How long the script waits for a verdict before failing the operation itself.</param>
+    public static ActionScriptGate Create(string directory, string action, TimeSpan maxWait)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(action);
+        var reached = Path.Combine(directory, action + ".reached");
+        var verdict = Path.Combine(directory, action + ".verdict");
+        var script = Path.Combine(directory, action + ".sh");
+        var polls = Math.Max(1, (int)(maxWait.TotalMilliseconds / 10));
+        File.WriteAllText(script, string.Create(CultureInfo.InvariantCulture, $$"""
+            #!/bin/sh
+            # Written by the Cryo agent: holds CRIU at {{action}} until the agent's verdict.
+            [ "$CRTOOLS_SCRIPT_ACTION" = {{action}} ] || exit 0
+            : > '{{reached}}'
+            i=0
+            while [ ! -e '{{verdict}}' ]; do
+              i=$((i + 1)); [ $i -gt {{polls}} ] && { echo "cryo: no verdict for {{action}} in time" >&2; exit 1; }
+              sleep 0.01
+            done
+            # read, a builtin: $(cat …) would cost CRIU's restore a fork and an exec more.
+            read -r verdict < '{{verdict}}'
+            [ "$verdict" = {{Ok}} ]
+
+            """));
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return new ActionScriptGate(script, reached, verdict);
+    }
+
+    /// <summary>Waits until CRIU reaches the action (polls: the script runs in another process).</summary>
+    public async Task WaitUntilReachedAsync(CancellationToken cancellationToken)
+    {
+        while (!File.Exists(ReachedPath))
+        {
+            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> and gives its verdict: CRIU goes on once it succeeds, and fails its operation
+    /// (restores nothing, commits nothing) when it does not, cancelled included.
+    /// </summary>
+    public async Task<T> DecideAsync<T>(Func<Task<T>> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        try
+        {
+            var result = await work().ConfigureAwait(false);
+            Open();
+            return result;
+        }
+        catch
+        {
+            Refuse();
+            throw;
+        }
+    }
+
+    /// <summary>Lets CRIU go on.</summary>
+    public void Open() => Write(Ok);
+
+    /// <summary>Makes CRIU fail the operation.</summary>
+    public void Refuse() => Write("refused");
+
+    private void Write(string verdict)
+    {
+        var temporary = VerdictPath + ".tmp";
+        File.WriteAllText(temporary, verdict);
+        File.Move(temporary, VerdictPath, overwrite: true);
+    }
+}

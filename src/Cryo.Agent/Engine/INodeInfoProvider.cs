@@ -1,8 +1,0 @@
-namespace Cryo.Agent.Engine;
-
-/// <summary>Describes the node's CRIU and kernel (detected once, then cached by the implementation).</summary>
-public interface INodeInfoProvider
-{
-    /// <summary>The CRIU version, kernel release and capability set.</summary>
-    Task<NodeFacts> GetNodeFactsAsync(CancellationToken cancellationToken);
-}

@@ -1,0 +1,26 @@
+namespace Cryo.Agent.Operations;
+
+/// <summary>A committed checkpoint, as the checkpoint engine reports it.</summary>
+/// <param name="Namespace">The checkpoint's namespace.</param>
+/// <param name="Name">The checkpoint's name.</param>
+/// <param name="Location">Its directory relative to the store root, e.g. <c>default/web-1-&lt;uid&gt;</c>.</param>
+/// <param name="SizeBytes">Bytes of all its files.</param>
+/// <param name="Freeze">How long the tree was frozen.</param>
+/// <param name="Dump">How long CRIU's dump took.</param>
+/// <param name="Total">The whole operation.</param>
+/// <param name="ProcessCount">Processes in the dumped tree.</param>
+/// <param name="CriuVersion">The CRIU version that dumped it, e.g. <c>4.2.1</c>.</param>
+/// <param name="MemoryPagesBytes">Bytes of memory pages in the images.</param>
+/// <param name="CreatedAt">When it was committed.</param>
+public sealed record CheckpointOutcome(
+    string Namespace,
+    string Name,
+    string Location,
+    long SizeBytes,
+    TimeSpan Freeze,
+    TimeSpan Dump,
+    TimeSpan Total,
+    int ProcessCount,
+    string CriuVersion,
+    long MemoryPagesBytes,
+    DateTimeOffset CreatedAt);
