@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Cryo.Criu.Images;
+using Cryo.Criu.Options;
 using Cryo.Criu.Tests.TestSupport;
 using Xunit;
 using Xunit.Abstractions;

@@ -1,4 +1,5 @@
 using Cryo.Criu.Images;
+using Cryo.Criu.Options;
 using Cryo.Criu.Images.Protos;
 using Cryo.Criu.Tests.TestSupport;
 using Xunit;
