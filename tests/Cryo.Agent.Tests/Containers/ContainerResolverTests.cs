@@ -221,6 +221,12 @@ public sealed class ContainerResolverTests
     public async Task ResolveByPid_Should_ReportPlainProcessInOwnPidNamespace_When_StartedWithUnshareP()
     {
         await using var plain = await PlainWorkload.StartAsync(new PlainSpec { Script = "exec sleep 100000" }, CancellationToken.None);
+        // The workload is started once its shell runs; on a busy machine the shell may not have exec'd sleep yet.
+        for (var waited = 0; !File.ReadAllText($"/proc/{plain.RootPid}/cmdline").StartsWith("sleep", StringComparison.Ordinal); waited++)
+        {
+            Assert.True(waited < 500, "the workload's shell did not exec sleep within 5 s");
+            await Task.Delay(10);
+        }
 
         var resolved = await _resolver.ResolveByPidAsync(plain.RootPid, CancellationToken.None);
 

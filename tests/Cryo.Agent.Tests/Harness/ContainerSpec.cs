@@ -3,8 +3,13 @@ namespace Cryo.Agent.Tests.Harness;
 /// <summary>What a container-shaped test workload runs and how it is set up.</summary>
 public sealed record ContainerSpec
 {
-    /// <summary>The default cgroup controllers (cgroup v1 hierarchies at <c>/sys/fs/cgroup/CONTROLLER</c>).</summary>
-    public static readonly IReadOnlyList<string> DefaultControllers = ["memory", "freezer", "pids", "cpu"];
+    /// <summary>
+    /// The default cgroup controllers: every cgroup v1 hierarchy mounted under <c>/sys/fs/cgroup</c>, as a runtime
+    /// gives a container a cgroup in each. A workload left at a hierarchy's root would make CRIU's dump record
+    /// (and its restore recreate) every cgroup below that root, including the ones other tests create and remove
+    /// meanwhile (the node tests' <c>kubepods/…</c>).
+    /// </summary>
+    public static readonly IReadOnlyList<string> DefaultControllers = HarnessCgroups.MountedHierarchies();
 
     /// <summary>
     /// The placeholder's init for now: a busybox sh loop that ignores SIGTERM and reaps whatever is reparented

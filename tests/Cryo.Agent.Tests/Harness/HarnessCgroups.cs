@@ -13,6 +13,15 @@ internal static class HarnessCgroups
     // Parent levels created by any workload of this test run; shared because sibling workloads may share a parent.
     private static readonly ConcurrentDictionary<string, bool> CreatedParents = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The cgroup hierarchies mounted at <c>/sys/fs/cgroup/NAME</c>, by directory name: every v1 hierarchy and, on a
+    /// hybrid host, the v2 one (<c>unified</c>, where runc places containers too).
+    /// </summary>
+    public static IReadOnlyList<string> MountedHierarchies() =>
+        File.ReadLines("/proc/self/mountinfo").Select(Cryo.Agent.Containers.MountInfo.Parse)
+            .Where(m => m.FilesystemType is "cgroup" or "cgroup2" && Path.GetDirectoryName(m.MountPoint) == Root)
+            .Select(m => Path.GetFileName(m.MountPoint)).Distinct().Order(StringComparer.Ordinal).ToArray();
+
     /// <summary>Validates a relative cgroup path: no empty, "." or ".." segments.</summary>
     public static string Validate(string relative, string what)
     {
