@@ -176,8 +176,8 @@ public static class ConditionReasons
     /// <summary>The pod is being deleted and asks for a checkpoint first: a Checkpoint of its container was created.</summary>
     public const string CheckpointOnEviction = "CheckpointOnEviction";
 
-    /// <summary>The pod asks for a checkpoint on eviction, but none could be taken (it ended, or names no usable container).</summary>
-    public const string EvictionCheckpointSkipped = "EvictionCheckpointSkipped";
+    /// <summary>A Checkpoint of the name a schedule's run gives exists and is not the schedule's: that run has no Checkpoint of that pod.</summary>
+    public const string CheckpointNameTaken = "CheckpointNameTaken";
 
     /// <summary>The object finished ttlSecondsAfterFinished ago and was deleted.</summary>
     public const string Expired = "Expired";

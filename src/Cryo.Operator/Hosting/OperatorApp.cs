@@ -1,10 +1,13 @@
 using Cryo.Operator.Agents;
 using Cryo.Operator.Checkpoints;
 using Cryo.Operator.Configuration;
+using Cryo.Operator.Evictions;
 using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Leadership;
 using Cryo.Operator.Metrics;
 using Cryo.Operator.Restores;
+using Cryo.Operator.Retention;
+using Cryo.Operator.Schedules;
 using k8s;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -53,6 +56,12 @@ public static class OperatorApp
         services.AddSingleton<RestoreRecorder>();
         services.AddSingleton<RestoreFollower>();
         services.AddSingleton<RestoreReconciler>();
+        services.AddSingleton<ICheckpointHold, RestoresInProgressHold>();
+        services.AddSingleton<ICheckpointHold, ChildCheckpointsHold>();
+        services.AddSingleton<CheckpointHolds>();
+        services.AddSingleton<Expiry>();
+        services.AddSingleton<CheckpointScheduleReconciler>();
+        services.AddSingleton<EvictionReconciler>();
         services.AddSingleton<LeaseElection>();
         services.AddSingleton<OperatorState>();
         services.AddHostedService<OperatorService>();

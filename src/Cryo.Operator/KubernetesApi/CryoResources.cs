@@ -12,6 +12,9 @@ public sealed class CryoResources(IKubernetes client)
     /// <summary>Restores.</summary>
     public CustomResourceClient<Restore, RestoreList> Restores { get; } = new(client, Restore.Plural);
 
+    /// <summary>CheckpointSchedules.</summary>
+    public CustomResourceClient<CheckpointSchedule, CheckpointScheduleList> Schedules { get; } = new(client, CheckpointSchedule.Plural);
+
     /// <summary>Pods: the ones checkpointed, and the targets of Restores.</summary>
     public PodClient Pods { get; } = new(client);
 }

@@ -36,9 +36,32 @@ public sealed class CustomResourceClient<T, TList>(IKubernetes client, string pl
             patch, CryoNames.Group, CryoNames.Version, ns, plural, name, fieldManager: CryoNames.FieldManager,
             cancellationToken: cancellationToken);
 
-    /// <summary>The objects of one namespace, read afresh from the API server.</summary>
-    public Task<TList> ListAsync(string ns, CancellationToken cancellationToken) =>
-        client.CustomObjects.ListNamespacedCustomObjectAsync<TList>(CryoNames.Group, CryoNames.Version, ns, plural, cancellationToken: cancellationToken);
+    /// <summary>The objects of one namespace (those with the labels <paramref name="labelSelector"/> selects), read afresh from the API server.</summary>
+    public Task<TList> ListAsync(string ns, CancellationToken cancellationToken, string? labelSelector = null) =>
+        client.CustomObjects.ListNamespacedCustomObjectAsync<TList>(CryoNames.Group, CryoNames.Version, ns, plural, labelSelector: labelSelector, cancellationToken: cancellationToken);
+
+    /// <summary>Creates <paramref name="obj"/>; 409 when its name is taken.</summary>
+    public Task<T> CreateAsync(T obj, CancellationToken cancellationToken) =>
+        client.CustomObjects.CreateNamespacedCustomObjectAsync<T>(obj, CryoNames.Group, CryoNames.Version, obj.Metadata.NamespaceProperty, plural,
+            fieldManager: CryoNames.FieldManager, cancellationToken: cancellationToken);
+
+    /// <summary>
+    /// Deletes <paramref name="obj"/>, on condition that it is still the object read (same UID): false when it is gone or
+    /// was replaced meanwhile. Its finalizers, if any, run before it goes.
+    /// </summary>
+    public async Task<bool> DeleteAsync(T obj, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, obj.Metadata.NamespaceProperty, plural, obj.Metadata.Name,
+                new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = obj.Metadata.Uid } }, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e) || ApiErrors.IsConflict(e))
+        {
+            return false;
+        }
+    }
 
     /// <summary>A list or watch request over all namespaces.</summary>
     public Task<HttpOperationResponse<TList>> ListAsync(ListRequest request, CancellationToken cancellationToken) =>

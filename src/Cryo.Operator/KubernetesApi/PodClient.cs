@@ -21,6 +21,10 @@ public sealed class PodClient(IKubernetes client)
         }
     }
 
+    /// <summary>The pods of <paramref name="ns"/> that <paramref name="labelSelector"/> selects.</summary>
+    public async Task<IList<V1Pod>> ListAsync(string ns, string labelSelector, CancellationToken cancellationToken) =>
+        (await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken)).Items;
+
     /// <summary>Creates <paramref name="pod"/>; 409 when its name is taken.</summary>
     public Task<V1Pod> CreateAsync(V1Pod pod, CancellationToken cancellationToken) =>
         client.CoreV1.CreateNamespacedPodAsync(pod, pod.Metadata.NamespaceProperty, fieldManager: CryoNames.FieldManager, cancellationToken: cancellationToken);

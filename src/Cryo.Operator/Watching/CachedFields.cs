@@ -30,6 +30,13 @@ public static class CachedFields
         return restore;
     }
 
+    /// <summary>A CheckpointSchedule without managed fields and annotations.</summary>
+    public static CheckpointSchedule Schedule(CheckpointSchedule schedule)
+    {
+        Trim(schedule.Metadata);
+        return schedule;
+    }
+
     private static void Trim(V1ObjectMeta metadata)
     {
         metadata.ManagedFields = null;
