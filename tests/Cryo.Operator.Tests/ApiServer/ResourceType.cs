@@ -32,10 +32,12 @@ internal sealed record ResourceType(
 
     public static readonly ResourceType Restores = new("cryo.io", "v1alpha1", "restores", "Restore", true, true, []);
 
-    public static IReadOnlyList<ResourceType> All { get; } = [Pods, CoreEvents, Events, Leases, Checkpoints, Restores];
+    public static readonly ResourceType CheckpointSchedules = new("cryo.io", "v1alpha1", "checkpointschedules", "CheckpointSchedule", true, true, []);
+
+    public static IReadOnlyList<ResourceType> All { get; } = [Pods, CoreEvents, Events, Leases, Checkpoints, Restores, CheckpointSchedules];
 
     /// <summary>Defined by a CustomResourceDefinition (no Go type: no strategic merge patch).</summary>
-    public bool IsCustom => this == Checkpoints || this == Restores;
+    public bool IsCustom => Group == "cryo.io";
 
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 

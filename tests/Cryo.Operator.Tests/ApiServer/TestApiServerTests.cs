@@ -424,8 +424,55 @@ public sealed class TestApiServerTests : IAsyncLifetime
         // Act
         await client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, "owner");
 
+        // Assert: the pod runs on a node, so it is deleted gracefully: marked now, removed once its kubelet is done.
+        await Eventually.TrueAsync(async () => (await client.CoreV1.ListNamespacedPodAsync(Ns)).Items.All(p => p.Metadata.DeletionGracePeriodSeconds == 30));
+    }
+
+    [Fact]
+    public async Task DeletingAPodOnANode_Should_MarkItWithItsGracePeriod_Until_TheKubeletDeletesItWithGraceZero()
+    {
+        // Arrange
+        var pod = NewPod("web", "node-1", "web");
+        pod.Spec.TerminationGracePeriodSeconds = 45;
+        await client.CoreV1.CreateNamespacedPodAsync(pod, Ns);
+
+        // Act
+        await client.CoreV1.DeleteNamespacedPodAsync("web", Ns);
+        var terminating = await client.CoreV1.ReadNamespacedPodAsync("web", Ns);
+        await client.CoreV1.DeleteNamespacedPodAsync("web", Ns, gracePeriodSeconds: 60); // longer: ignored
+        var unchanged = await client.CoreV1.ReadNamespacedPodAsync("web", Ns);
+        await client.CoreV1.DeleteNamespacedPodAsync("web", Ns, gracePeriodSeconds: 10); // shorter: taken
+        var shortened = await client.CoreV1.ReadNamespacedPodAsync("web", Ns);
+        await client.CoreV1.DeleteNamespacedPodAsync("web", Ns, gracePeriodSeconds: 0); // the kubelet, done
+        var left = (await client.CoreV1.ListNamespacedPodAsync(Ns)).Items;
+
         // Assert
-        await Eventually.TrueAsync(async () => (await client.CoreV1.ListNamespacedPodAsync(Ns)).Items.Count == 0);
+        Assert.Equal(45, terminating.Metadata.DeletionGracePeriodSeconds);
+        var created = terminating.Metadata.CreationTimestamp!.Value;
+        Assert.InRange(terminating.Metadata.DeletionTimestamp!.Value, created.AddSeconds(44), created.AddSeconds(50));
+        Assert.Equal((45L, terminating.Metadata.DeletionTimestamp), (unchanged.Metadata.DeletionGracePeriodSeconds!.Value, unchanged.Metadata.DeletionTimestamp));
+        Assert.Equal(10, shortened.Metadata.DeletionGracePeriodSeconds);
+        Assert.Empty(left);
+    }
+
+    [Fact]
+    public async Task DeletingAPod_Should_RemoveItAtOnce_When_NoNodeRunsIt_OrItEnded_OrTheGraceIsZero()
+    {
+        // Arrange
+        await client.CoreV1.CreateNamespacedPodAsync(NewPod("pending", null, "a"), Ns);
+        await client.CoreV1.CreateNamespacedPodAsync(NewPod("ended", "node-1", "b"), Ns);
+        var ended = await client.CoreV1.ReadNamespacedPodAsync("ended", Ns);
+        ended.Status.Phase = "Succeeded";
+        await client.CoreV1.ReplaceNamespacedPodStatusAsync(ended, "ended", Ns);
+        await client.CoreV1.CreateNamespacedPodAsync(NewPod("now", "node-1", "c"), Ns);
+
+        // Act
+        await client.CoreV1.DeleteNamespacedPodAsync("pending", Ns);
+        await client.CoreV1.DeleteNamespacedPodAsync("ended", Ns);
+        await client.CoreV1.DeleteNamespacedPodAsync("now", Ns, gracePeriodSeconds: 0);
+
+        // Assert
+        Assert.Empty((await client.CoreV1.ListNamespacedPodAsync(Ns)).Items);
     }
 
     private static Checkpoint NewCheckpoint(string name) =>
