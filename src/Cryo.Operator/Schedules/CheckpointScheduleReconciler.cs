@@ -51,6 +51,7 @@ public sealed class CheckpointScheduleReconciler(
         owned = schedule.Spec.Suspend == true
             ? owned
             : await RunIfDueAsync(schedule, settings.Value, plan, owned, status, notes, cancellationToken);
+        RecordLastSuccess(status, owned);
         owned = await PruneAsync(schedule, settings.Value, owned, now.UtcDateTime, cancellationToken);
         return await WriteStatusAsync(schedule, status, plan, owned, notes, now, cancellationToken);
     }
@@ -224,14 +225,6 @@ public sealed class CheckpointScheduleReconciler(
             status.Active = null;
         }
 
-        var newest = owned.Where(c => c.Status is { Phase: Phase.Succeeded, CompletionTime: not null })
-            .MaxBy(c => c.Status!.CompletionTime);
-        if (newest is not null && (status.LastSuccessfulTime is null || newest.Status!.CompletionTime >= status.LastSuccessfulTime))
-        {
-            status.LastSuccessfulTime = newest.Status!.CompletionTime;
-            status.LastSuccessfulCheckpoint = newest.Metadata.Name;
-        }
-
         status.NextScheduleTime = suspended ? null : plan.Next?.UtcDateTime;
         var summary = suspended
             ? "suspended: no run starts"
@@ -249,6 +242,17 @@ public sealed class CheckpointScheduleReconciler(
 
         // Suspended: nothing is due until the spec changes, which the watch reports.
         return suspended || plan.Next is not { } due ? ReconcileResult.Done : ReconcileResult.After(due - now);
+    }
+
+    /// <summary>The newest Succeeded Checkpoint, before pruning may delete it (with a history of 0 it goes at once).</summary>
+    private static void RecordLastSuccess(CheckpointScheduleStatus status, List<Checkpoint> owned)
+    {
+        var newest = owned.Where(c => c.Status is { Phase: Phase.Succeeded, CompletionTime: not null }).MaxBy(c => c.Status!.CompletionTime);
+        if (newest is not null && (status.LastSuccessfulTime is null || newest.Status!.CompletionTime >= status.LastSuccessfulTime))
+        {
+            status.LastSuccessfulTime = newest.Status!.CompletionTime;
+            status.LastSuccessfulCheckpoint = newest.Metadata.Name;
+        }
     }
 
     /// <summary>The spec cannot be read: say why in the Ready condition; a spec change (a watch event) is the next chance.</summary>
