@@ -83,6 +83,41 @@ public static class ConditionReasons
     /// <summary>The checkpoint's images were deleted from the volume.</summary>
     public const string ImagesDeleted = "ImagesDeleted";
 
+    // RestoreSets.
+
+    /// <summary>RestoreSet Ready True: as many copies as asked for are Ready.</summary>
+    public const string AllCopiesReady = "AllCopiesReady";
+
+    /// <summary>RestoreSet Ready False: fewer copies are Ready than asked for (being made, restoring, or waiting).</summary>
+    public const string CopiesNotReady = "CopiesNotReady";
+
+    /// <summary>A RestoreSet made a copy: a Restore into one of its pods (a warm one, or a new one).</summary>
+    public const string CopyCreated = "CopyCreated";
+
+    /// <summary>A RestoreSet removed a copy it had too many of (scaled down).</summary>
+    public const string CopyDeleted = "CopyDeleted";
+
+    /// <summary>A copy's Restore Failed; the set removes it and makes another after a backoff delay.</summary>
+    public const string CopyFailed = "CopyFailed";
+
+    /// <summary>A copy's application or pod ended for good (ContainerEnded, PodNotFound); the set removes and replaces it.</summary>
+    public const string CopyEnded = "CopyEnded";
+
+    /// <summary>New copies wait: copies failed in a row, and the delay since the latest failure has not passed.</summary>
+    public const string ReplacementBackoff = "ReplacementBackoff";
+
+    /// <summary>The API server refused a pod or Restore the set tried to create (a quota, an admission webhook, an invalid template).</summary>
+    public const string CreateFailed = "CreateFailed";
+
+    /// <summary>RestoreSet ReplicaFailure False: no copy failed since one last restored.</summary>
+    public const string NoFailures = "NoFailures";
+
+    /// <summary>A RestoreSet started a placeholder pod for its warm pool.</summary>
+    public const string WarmPodCreated = "WarmPodCreated";
+
+    /// <summary>A RestoreSet deleted a warm pod: built for an older template or Checkpoint, ended, or one more than the pool's size.</summary>
+    public const string WarmPodDeleted = "WarmPodDeleted";
+
     // Validation failures (terminal).
 
     /// <summary>The named pod does not exist.</summary>

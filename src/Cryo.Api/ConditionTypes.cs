@@ -9,12 +9,18 @@ public static class ConditionTypes
     /// <summary>The agent on the relevant node answered (False while it cannot be reached).</summary>
     public const string AgentReachable = "AgentReachable";
 
-    /// <summary>Restore: the named Checkpoint exists and has Succeeded.</summary>
+    /// <summary>Restore, RestoreSet: the named Checkpoint exists and has Succeeded.</summary>
     public const string CheckpointReady = "CheckpointReady";
 
     /// <summary>Restore: the target pod exists and its container runs the placeholder.</summary>
     public const string PodReady = "PodReady";
 
-    /// <summary>The operation finished successfully (True), is in progress (Unknown) or failed (False).</summary>
+    /// <summary>
+    /// Checkpoint, Restore: the operation finished successfully (True), is in progress (Unknown) or failed (False).
+    /// RestoreSet: as many copies as asked for are Ready (True), or not (False, with how many are).
+    /// </summary>
     public const string Ready = "Ready";
+
+    /// <summary>RestoreSet: copies failed or could not be created (True, with the latest cause), or none did since one last restored (False).</summary>
+    public const string ReplicaFailure = "ReplicaFailure";
 }

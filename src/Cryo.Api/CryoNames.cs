@@ -24,6 +24,18 @@ public static class CryoNames
     /// <summary>Label on a pod created by a Restore: the Restore's name.</summary>
     public const string RestoreLabel = "cryo.io/restore";
 
+    /// <summary>
+    /// Label on the pods and Restores of a RestoreSet: the set's name. Its copies' pods also carry
+    /// <see cref="RestoreLabel"/> (its warm pods do not), so <c>cryo.io/restore-set=NAME,cryo.io/restore</c> selects the copies.
+    /// </summary>
+    public const string RestoreSetLabel = "cryo.io/restore-set";
+
+    /// <summary>
+    /// Label on the pods and Restores of a RestoreSet: a hash of the pod the set builds (the checkpointed pod's spec with
+    /// the placeholder and the set's template). A warm pod whose hash is not the current one is replaced.
+    /// </summary>
+    public const string TemplateHashLabel = "cryo.io/template-hash";
+
     /// <summary>Label on a pod created by a Restore: the restored Checkpoint's name.</summary>
     public const string CheckpointLabel = "cryo.io/checkpoint";
 
@@ -46,6 +58,12 @@ public static class CryoNames
 
     /// <summary>Name of the emptyDir volume that carries the placeholder program.</summary>
     public const string PlaceholderVolumeName = "cryo-placeholder";
+
+    /// <summary>
+    /// The placeholder's environment variable for how long it waits for a restore before it gives up (seconds; 0
+    /// waits forever). A RestoreSet's pods wait forever: a warm pod may wait hours for its copy.
+    /// </summary>
+    public const string PlaceholderTimeoutVariable = "CRYO_PLACEHOLDER_TIMEOUT_SECONDS";
 
     /// <summary>Where the placeholder program lives in the agent image.</summary>
     public const string PlaceholderProgramPath = "/usr/local/bin/cryo-placeholder";

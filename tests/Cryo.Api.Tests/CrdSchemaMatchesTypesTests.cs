@@ -8,6 +8,7 @@ public class CrdSchemaMatchesTypesTests
     [InlineData("checkpoints.cryo.io.yaml", typeof(Checkpoint))]
     [InlineData("restores.cryo.io.yaml", typeof(Restore))]
     [InlineData("checkpointschedules.cryo.io.yaml", typeof(CheckpointSchedule))]
+    [InlineData("restoresets.cryo.io.yaml", typeof(RestoreSet))]
     public void Schema_Should_AgreeWithTypes_FieldByField(string file, Type type)
     {
         // Arrange
@@ -25,6 +26,7 @@ public class CrdSchemaMatchesTypesTests
     [InlineData("checkpoints.cryo.io.yaml", typeof(Checkpoint), "ckpt")]
     [InlineData("restores.cryo.io.yaml", typeof(Restore), "rst")]
     [InlineData("checkpointschedules.cryo.io.yaml", typeof(CheckpointSchedule), "ckptsched")]
+    [InlineData("restoresets.cryo.io.yaml", typeof(RestoreSet), "rset")]
     public void Crd_Should_NameTheSameResourceAsTheType(string file, Type type, string shortName)
     {
         // Arrange
@@ -65,6 +67,7 @@ public class CrdSchemaMatchesTypesTests
     [InlineData("checkpoints.cryo.io.yaml", new[] { "Phase", "Pod", "Node", "Size", "Age" })]
     [InlineData("restores.cryo.io.yaml", new[] { "Checkpoint", "Pod", "Node", "Phase", "Age" })]
     [InlineData("checkpointschedules.cryo.io.yaml", new[] { "Schedule", "Every", "Suspend", "Last Schedule", "Last Success", "Age" })]
+    [InlineData("restoresets.cryo.io.yaml", new[] { "Checkpoint", "Desired", "Current", "Ready", "Warm", "Age" })]
     public void Crd_Should_PrintTheAgreedColumns(string file, string[] columns)
     {
         // Arrange
@@ -76,5 +79,35 @@ public class CrdSchemaMatchesTypesTests
 
         // Assert
         Assert.Equal(columns, names);
+    }
+
+    [Fact]
+    public void RestoreSetCrd_Should_ScaleThroughTheFieldsTheTypeNames()
+    {
+        // Arrange
+        var crd = CrdDocument.Load("restoresets.cryo.io.yaml");
+
+        // Act
+        var scale = CrdDocument.Map(CrdDocument.Map(crd.Version, "subresources"), "scale");
+
+        // Assert: kubectl scale and autoscalers write spec.replicas and read status.replicas and status.selector.
+        Assert.Equal(".spec.replicas", CrdDocument.Str(scale, "specReplicasPath"));
+        Assert.Equal(".status.replicas", CrdDocument.Str(scale, "statusReplicasPath"));
+        Assert.Equal(".status.selector", CrdDocument.Str(scale, "labelSelectorPath"));
+        Assert.NotNull(typeof(RestoreSetSpec).GetProperty(nameof(RestoreSetSpec.Replicas)));
+        Assert.NotNull(typeof(RestoreSetStatus).GetProperty(nameof(RestoreSetStatus.Selector)));
+    }
+
+    [Fact]
+    public void RestoreSetCrd_Should_LimitTheNameAsTheTypeSays()
+    {
+        // Arrange
+        var crd = CrdDocument.Load("restoresets.cryo.io.yaml");
+
+        // Act
+        var rules = ((List<object>)crd.Schema["x-kubernetes-validations"]).Cast<Dictionary<object, object>>().Select(r => CrdDocument.Str(r, "rule"));
+
+        // Assert
+        Assert.Contains($"self.metadata.name.size() <= {RestoreSet.MaxNameLength}", rules);
     }
 }

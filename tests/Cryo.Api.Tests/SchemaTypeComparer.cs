@@ -112,8 +112,12 @@ internal sealed class SchemaTypeComparer
                 Expect(path, schemaType == "object" && !schema.ContainsKey("properties"), "object (metadata)", schemaType, format);
                 break;
             case var t when t == typeof(V1PodSpec):
-                Expect(path, schemaType == "object" && schema.TryGetValue("x-kubernetes-preserve-unknown-fields", out var keep) &&
-                             keep is "true", "object preserving unknown fields", schemaType, format);
+                Expect(path, schemaType == "object" && Preserves(schema), "object preserving unknown fields", schemaType, format);
+                break;
+
+            // An upstream type kept whole (core/v1 Affinity): the API server checks it when the pod it goes into is created.
+            case var t when t.Namespace == typeof(V1PodSpec).Namespace && Preserves(schema) && !schema.ContainsKey("properties"):
+                Expect(path, schemaType == "object", "object preserving unknown fields", schemaType, format);
                 break;
             case var t when t.IsGenericType && t.GetGenericTypeDefinition() == typeof(IDictionary<,>):
                 var additional = schema.TryGetValue("additionalProperties", out var a) ? (Dictionary<object, object>)a : null;
@@ -169,6 +173,9 @@ internal sealed class SchemaTypeComparer
             Problems.Add($"{path}: C# expects {expected}, schema has type {type ?? "none"} format {format ?? "none"}");
         }
     }
+
+    private static bool Preserves(Dictionary<object, object> schema) =>
+        schema.TryGetValue("x-kubernetes-preserve-unknown-fields", out var keep) && keep is "true";
 
     private bool IsRequired(PropertyInfo prop) =>
         prop.PropertyType.IsValueType

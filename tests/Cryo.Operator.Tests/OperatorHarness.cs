@@ -128,6 +128,35 @@ public sealed class OperatorHarness : IAsyncDisposable
     public async Task<List<Checkpoint>> ListCheckpointsAsync(string? labelSelector = null, string ns = Ns) =>
         (await Client.CustomObjects.ListNamespacedCustomObjectAsync<CheckpointList>(CryoNames.Group, CryoNames.Version, ns, Checkpoint.Plural, labelSelector: labelSelector)).Items.ToList();
 
+    public Task<RestoreSet> CreateRestoreSetAsync(string name, RestoreSetSpec spec, string ns = Ns) =>
+        Client.CustomObjects.CreateNamespacedCustomObjectAsync<RestoreSet>(
+            new RestoreSet { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns }, Spec = spec },
+            CryoNames.Group, CryoNames.Version, ns, RestoreSet.Plural);
+
+    public Task<RestoreSet> GetRestoreSetAsync(string name, string ns = Ns) =>
+        Client.CustomObjects.GetNamespacedCustomObjectAsync<RestoreSet>(CryoNames.Group, CryoNames.Version, ns, RestoreSet.Plural, name);
+
+    public async Task<RestoreSet> WaitForRestoreSetAsync(string name, Func<RestoreSet, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        RestoreSet? last = null;
+        await Eventually.TrueAsync(async () => condition(last = await GetRestoreSetAsync(name)), $"RestoreSet {name}: {what}", timeout);
+        return last!;
+    }
+
+    /// <summary>What <c>kubectl scale restoreset NAME --replicas=N</c> sends: a merge patch of the scale subresource.</summary>
+    public Task<V1Scale> ScaleAsync(string name, int replicas, string ns = Ns) =>
+        Client.CustomObjects.PatchNamespacedCustomObjectScaleAsync<V1Scale>(
+            new V1Patch(KubernetesJson.Serialize(new { spec = new { replicas } }), V1Patch.PatchType.MergePatch), CryoNames.Group, CryoNames.Version, ns, RestoreSet.Plural, name);
+
+    /// <summary>The Restores of RestoreSet <paramref name="set"/> (its copies).</summary>
+    public async Task<List<Restore>> CopiesAsync(string set, string ns = Ns) =>
+        (await Client.CustomObjects.ListNamespacedCustomObjectAsync<RestoreList>(
+            CryoNames.Group, CryoNames.Version, ns, Restore.Plural, labelSelector: $"{CryoNames.RestoreSetLabel}={set}")).Items.ToList();
+
+    /// <summary>The pods of RestoreSet <paramref name="set"/> that <paramref name="selector"/> (after the set's label) selects.</summary>
+    public async Task<List<V1Pod>> SetPodsAsync(string set, string? selector = null, string ns = Ns) =>
+        (await Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"{CryoNames.RestoreSetLabel}={set}" + (selector is null ? "" : "," + selector))).Items.ToList();
+
     public Task<Checkpoint> GetCheckpointAsync(string name, string ns = Ns) =>
         Client.CustomObjects.GetNamespacedCustomObjectAsync<Checkpoint>(CryoNames.Group, CryoNames.Version, ns, Checkpoint.Plural, name);
 

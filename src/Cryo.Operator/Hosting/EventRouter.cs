@@ -1,5 +1,6 @@
 using Cryo.Api;
 using Cryo.Operator.Queue;
+using Cryo.Operator.Reconciling;
 using Cryo.Operator.Restores;
 using Cryo.Operator.Watching;
 using k8s;
@@ -13,13 +14,17 @@ namespace Cryo.Operator.Hosting;
 /// that changed, the Succeeded newPod Restore whose pod changed (it restores again into a restarted
 /// container), the Succeeded existingPod Restores of a changed pod that declares the restored readiness
 /// gate (its condition must not outlive the run restored into), and the Restores and child Checkpoints
-/// (parentCheckpoint) of a Checkpoint whose phase changed.
+/// (parentCheckpoint) of a Checkpoint whose phase changed. A RestoreSet is queued when its spec or deletion state
+/// changed, when any Restore it controls or pod of its label changed (its copies and warm pods), and when the phase of
+/// the Checkpoint it names changed.
 /// </summary>
 public sealed class EventRouter(
     ResourceWatcher<Checkpoint, CheckpointList> checkpoints,
     ResourceWatcher<Restore, RestoreList> restores,
+    ResourceWatcher<RestoreSet, RestoreSetList> restoreSets,
     WorkQueue checkpointQueue,
-    WorkQueue restoreQueue)
+    WorkQueue restoreQueue,
+    WorkQueue restoreSetQueue)
 {
     /// <summary>A Checkpoint changed.</summary>
     public void OnCheckpoint(WatchEventType type, Checkpoint checkpoint, Checkpoint? previous)
@@ -41,6 +46,14 @@ public sealed class EventRouter(
                 }
             }
 
+            foreach (var (key, set) in restoreSets.Cache)
+            {
+                if (key.Namespace == ns && set.Spec.CheckpointName == name)
+                {
+                    restoreSetQueue.Add(key);
+                }
+            }
+
             // Checkpoints waiting for this one as their parent go on when it finishes, not after their backoff.
             foreach (var (key, child) in checkpoints.Cache)
             {
@@ -59,6 +72,21 @@ public sealed class EventRouter(
         {
             restoreQueue.Add(Key(restore.Metadata));
         }
+
+        // A copy's status (restored, failed, ended) is what its set counts.
+        if (Ownership.ControllerOf(restore.Metadata) is { Kind: RestoreSet.KindName, ApiVersion: CryoNames.ApiVersion } set)
+        {
+            restoreSetQueue.Add(new ObjectKey(restore.Metadata.NamespaceProperty, set.Name));
+        }
+    }
+
+    /// <summary>A RestoreSet changed: its spec (replicas through the scale subresource too) or deletion state, not its status.</summary>
+    public void OnRestoreSet(WatchEventType type, RestoreSet set, RestoreSet? previous)
+    {
+        if (MetadataChanged(type, set.Metadata, previous?.Metadata))
+        {
+            restoreSetQueue.Add(Key(set.Metadata));
+        }
     }
 
     /// <summary>A pod changed: wake whatever names it.</summary>
@@ -74,6 +102,11 @@ public sealed class EventRouter(
             }
         }
 
+        if (pod.Metadata.Labels?.TryGetValue(CryoNames.RestoreSetLabel, out var setName) == true)
+        {
+            restoreSetQueue.Add(new ObjectKey(ns, setName));
+        }
+
         var owner = pod.Metadata.Labels is { } labels && labels.TryGetValue(CryoNames.RestoreLabel, out var restoreName) ? restoreName : null;
         foreach (var (key, restore) in restores.Cache)
         {
@@ -86,10 +119,10 @@ public sealed class EventRouter(
                              (key.Name == owner || restore.Status?.PodName == name || restore.Spec.ExistingPod?.Name == name);
             // The pod watch keeps no cache, so there is no previous pod to tell a restart from another status
             // change; a pass with nothing to do costs two reads, and restored pods change rarely. An existing pod is
-            // followed only while it declares the readiness gate whose condition the Restore keeps.
+            // followed while it declares the readiness gate whose condition the Restore keeps, or is the Restore's own.
             var followed = restore.Status?.Phase == Phase.Succeeded &&
                            ((restore.Spec.NewPod is not null && key.Name == owner) ||
-                            (restore.Spec.ExistingPod?.Name == name && RestoredCondition.IsGateOf(pod)));
+                            (restore.Spec.ExistingPod?.Name == name && (RestoredCondition.IsGateOf(pod) || Ownership.IsControlledBy(pod.Metadata, restore))));
             if (unfinished || followed)
             {
                 restoreQueue.Add(key);

@@ -6,6 +6,7 @@ using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Leadership;
 using Cryo.Operator.Metrics;
 using Cryo.Operator.Restores;
+using Cryo.Operator.RestoreSets;
 using Cryo.Operator.Retention;
 using Cryo.Operator.Schedules;
 using k8s;
@@ -62,6 +63,8 @@ public static class OperatorApp
         services.AddSingleton<Expiry>();
         services.AddSingleton<CheckpointScheduleReconciler>();
         services.AddSingleton<EvictionReconciler>();
+        services.AddSingleton<SetWriter>();
+        services.AddSingleton<RestoreSetReconciler>();
         services.AddSingleton<LeaseElection>();
         services.AddSingleton<OperatorState>();
         services.AddHostedService<OperatorService>();

@@ -8,6 +8,7 @@ using Cryo.Operator.Metrics;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Reconciling;
 using Cryo.Operator.Restores;
+using Cryo.Operator.RestoreSets;
 using Cryo.Operator.Schedules;
 using Cryo.Operator.Watching;
 using k8s;
@@ -20,9 +21,9 @@ namespace Cryo.Operator.Hosting;
 
 /// <summary>
 /// The controller process: while this replica leads (or always, without leader election) it watches
-/// Checkpoints, Restores, CheckpointSchedules and pods, feeds the work queues (one per reconciler: Checkpoints, Restores,
-/// schedules, and pods being evicted), runs the reconcilers, resyncs periodically and keeps the gauges current. Losing
-/// leadership stops all of it.
+/// Checkpoints, Restores, CheckpointSchedules, RestoreSets and pods, feeds the work queues (one per reconciler:
+/// Checkpoints, Restores, schedules, RestoreSets, and pods being evicted), runs the reconcilers, resyncs periodically and
+/// keeps the gauges current. Losing leadership stops all of it.
 /// </summary>
 public sealed class OperatorService(
     IKubernetes client,
@@ -31,6 +32,7 @@ public sealed class OperatorService(
     RestoreReconciler restoreReconciler,
     CheckpointScheduleReconciler scheduleReconciler,
     EvictionReconciler evictionReconciler,
+    RestoreSetReconciler restoreSetReconciler,
     LeaseElection election,
     OperatorState state,
     OperatorMetrics metrics,
@@ -51,6 +53,7 @@ public sealed class OperatorService(
         using var restoreQueue = new WorkQueue(clock);
         using var scheduleQueue = new WorkQueue(clock);
         using var evictionQueue = new WorkQueue(clock);
+        using var restoreSetQueue = new WorkQueue(clock);
         var checkpoints = new ResourceWatcher<Checkpoint, CheckpointList>(
             Checkpoint.KindName, resources.Checkpoints.ListAsync, keepCache: true, settings.WatchTimeout, metrics, logger)
         {
@@ -61,6 +64,11 @@ public sealed class OperatorService(
         {
             Keep = CachedFields.Restore,
         };
+        var restoreSets = new ResourceWatcher<RestoreSet, RestoreSetList>(
+            RestoreSet.KindName, resources.RestoreSets.ListAsync, keepCache: true, settings.WatchTimeout, metrics, logger)
+        {
+            Keep = CachedFields.RestoreSet,
+        };
         var pods = new ResourceWatcher<V1Pod, V1PodList>("Pod", (request, token) => client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(
                 allowWatchBookmarks: request.Watch ? true : null, resourceVersion: request.ResourceVersion,
                 timeoutSeconds: request.TimeoutSeconds, watch: request.Watch, cancellationToken: token),
@@ -70,7 +78,7 @@ public sealed class OperatorService(
         {
             Keep = CachedFields.Schedule,
         };
-        var router = new EventRouter(checkpoints, restores, checkpointQueue, restoreQueue);
+        var router = new EventRouter(checkpoints, restores, restoreSets, checkpointQueue, restoreQueue, restoreSetQueue);
         var day2 = new Day2EventRouter(checkpointQueue, restoreQueue, scheduleQueue, evictionQueue);
 
         state.Leading = true;
@@ -82,19 +90,22 @@ public sealed class OperatorService(
                 Runner(restoreReconciler, restoreQueue).RunAsync(cancellationToken),
                 Runner(scheduleReconciler, scheduleQueue).RunAsync(cancellationToken),
                 Runner(evictionReconciler, evictionQueue).RunAsync(cancellationToken),
+                Runner(restoreSetReconciler, restoreSetQueue).RunAsync(cancellationToken),
             };
             var watches = new[]
             {
                 checkpoints.RunAsync((t, o, p) => { router.OnCheckpoint(t, o, p); day2.OnCheckpoint(t, o, p); }, cancellationToken),
                 restores.RunAsync((t, o, p) => { router.OnRestore(t, o, p); day2.OnRestore(t, o, p); }, cancellationToken),
+                restoreSets.RunAsync(router.OnRestoreSet, cancellationToken),
                 pods.RunAsync((t, o, p) => { router.OnPod(t, o, p); day2.OnPod(t, o, p); }, cancellationToken),
                 schedules.RunAsync(day2.OnSchedule, cancellationToken),
             };
-            var housekeeping = HousekeepAsync(checkpoints, restores, checkpointQueue, restoreQueue, cancellationToken);
+            var housekeeping = HousekeepAsync(checkpoints, restores, restoreSets, checkpointQueue, restoreQueue, restoreSetQueue, cancellationToken);
             var scheduleResync = ResyncAsync(schedules, scheduleQueue, cancellationToken);
-            await Task.WhenAll(checkpoints.Synced, restores.Synced, pods.Synced, schedules.Synced).WaitAsync(cancellationToken);
+            await Task.WhenAll(checkpoints.Synced, restores.Synced, restoreSets.Synced, pods.Synced, schedules.Synced).WaitAsync(cancellationToken);
             state.Synced = true;
-            logger.LogInformation("watches synced: {Checkpoints} checkpoints, {Restores} restores", checkpoints.Cache.Count, restores.Cache.Count);
+            logger.LogInformation("watches synced: {Checkpoints} checkpoints, {Restores} restores, {RestoreSets} restore sets, {Schedules} schedules",
+                checkpoints.Cache.Count, restores.Cache.Count, restoreSets.Cache.Count, schedules.Cache.Count);
             await Task.WhenAll([.. runners, .. watches, housekeeping, scheduleResync]);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -116,8 +127,10 @@ public sealed class OperatorService(
     private async Task HousekeepAsync(
         ResourceWatcher<Checkpoint, CheckpointList> checkpoints,
         ResourceWatcher<Restore, RestoreList> restores,
+        ResourceWatcher<RestoreSet, RestoreSetList> restoreSets,
         WorkQueue checkpointQueue,
         WorkQueue restoreQueue,
+        WorkQueue restoreSetQueue,
         CancellationToken cancellationToken)
     {
         var lastResync = DateTime.UtcNow;
@@ -136,10 +149,16 @@ public sealed class OperatorService(
                 {
                     restoreQueue.Add(key);
                 }
+
+                foreach (var key in restoreSets.Cache.Keys)
+                {
+                    restoreSetQueue.Add(key);
+                }
             }
 
             metrics.QueueDepth.WithLabels(Checkpoint.KindName).Set(checkpointQueue.Depth);
             metrics.QueueDepth.WithLabels(Restore.KindName).Set(restoreQueue.Depth);
+            metrics.QueueDepth.WithLabels(RestoreSet.KindName).Set(restoreSetQueue.Depth);
             SetPhaseGauge(Checkpoint.KindName, checkpoints.Cache.Values.Select(c => c.Status?.Phase));
             SetPhaseGauge(Restore.KindName, restores.Cache.Values.Select(r => r.Status?.Phase));
         }

@@ -15,6 +15,9 @@ public sealed class CryoResources(IKubernetes client)
     /// <summary>CheckpointSchedules.</summary>
     public CustomResourceClient<CheckpointSchedule, CheckpointScheduleList> Schedules { get; } = new(client, CheckpointSchedule.Plural);
 
-    /// <summary>Pods: the ones checkpointed, and the targets of Restores.</summary>
+    /// <summary>RestoreSets.</summary>
+    public CustomResourceClient<RestoreSet, RestoreSetList> RestoreSets { get; } = new(client, RestoreSet.Plural);
+
+    /// <summary>Pods: the ones checkpointed, the targets of Restores, the pods of RestoreSets, and those schedules and evictions checkpoint.</summary>
     public PodClient Pods { get; } = new(client);
 }

@@ -6,7 +6,7 @@ using k8s.Models;
 namespace Cryo.Operator.KubernetesApi;
 
 /// <summary>Typed calls on one of Cryo's custom resources (the generated client is untyped for them).</summary>
-/// <typeparam name="T">Checkpoint or Restore.</typeparam>
+/// <typeparam name="T">Checkpoint, Restore, CheckpointSchedule or RestoreSet.</typeparam>
 /// <typeparam name="TList">Its list type.</typeparam>
 public sealed class CustomResourceClient<T, TList>(IKubernetes client, string plural)
     where T : class, IKubernetesObject<V1ObjectMeta>
@@ -36,25 +36,32 @@ public sealed class CustomResourceClient<T, TList>(IKubernetes client, string pl
             patch, CryoNames.Group, CryoNames.Version, ns, plural, name, fieldManager: CryoNames.FieldManager,
             cancellationToken: cancellationToken);
 
-    /// <summary>The objects of one namespace (those with the labels <paramref name="labelSelector"/> selects), read afresh from the API server.</summary>
-    public Task<TList> ListAsync(string ns, CancellationToken cancellationToken, string? labelSelector = null) =>
-        client.CustomObjects.ListNamespacedCustomObjectAsync<TList>(CryoNames.Group, CryoNames.Version, ns, plural, labelSelector: labelSelector, cancellationToken: cancellationToken);
+    /// <summary>The objects of one namespace, read afresh from the API server.</summary>
+    public Task<TList> ListAsync(string ns, CancellationToken cancellationToken) =>
+        client.CustomObjects.ListNamespacedCustomObjectAsync<TList>(CryoNames.Group, CryoNames.Version, ns, plural, cancellationToken: cancellationToken);
+
+    /// <summary>The objects of one namespace that <paramref name="labelSelector"/> selects, read afresh from the API server.</summary>
+    public Task<TList> ListAsync(string ns, string labelSelector, CancellationToken cancellationToken) =>
+        client.CustomObjects.ListNamespacedCustomObjectAsync<TList>(CryoNames.Group, CryoNames.Version, ns, plural,
+            labelSelector: labelSelector, cancellationToken: cancellationToken);
 
     /// <summary>Creates <paramref name="obj"/>; 409 when its name is taken.</summary>
     public Task<T> CreateAsync(T obj, CancellationToken cancellationToken) =>
-        client.CustomObjects.CreateNamespacedCustomObjectAsync<T>(obj, CryoNames.Group, CryoNames.Version, obj.Metadata.NamespaceProperty, plural,
-            fieldManager: CryoNames.FieldManager, cancellationToken: cancellationToken);
+        client.CustomObjects.CreateNamespacedCustomObjectAsync<T>(
+            obj, CryoNames.Group, CryoNames.Version, obj.Metadata.NamespaceProperty, plural, fieldManager: CryoNames.FieldManager,
+            cancellationToken: cancellationToken);
 
     /// <summary>
-    /// Deletes <paramref name="obj"/>, on condition that it is still the object read (same UID): false when it is gone or
-    /// was replaced meanwhile. Its finalizers, if any, run before it goes.
+    /// Deletes <paramref name="obj"/>, and not another object made under its name since (its UID is a precondition): false
+    /// when it is gone or was replaced meanwhile. Its finalizers, if any, run before it goes; its dependents go in the background.
     /// </summary>
     public async Task<bool> DeleteAsync(T obj, CancellationToken cancellationToken)
     {
         try
         {
             await client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, obj.Metadata.NamespaceProperty, plural, obj.Metadata.Name,
-                new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = obj.Metadata.Uid } }, cancellationToken: cancellationToken);
+                new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = obj.Metadata.Uid }, PropagationPolicy = "Background" },
+                cancellationToken: cancellationToken);
             return true;
         }
         catch (HttpOperationException e) when (ApiErrors.IsNotFound(e) || ApiErrors.IsConflict(e))

@@ -5,7 +5,7 @@ using k8s.Models;
 
 namespace Cryo.Operator.KubernetesApi;
 
-/// <summary>The calls the reconcilers make on pods: a missing pod is null, not an exception.</summary>
+/// <summary>The calls the reconcilers make on pods: a missing pod is null (or false), not an exception.</summary>
 public sealed class PodClient(IKubernetes client)
 {
     /// <summary>The pod, or null when it does not exist.</summary>
@@ -21,9 +21,41 @@ public sealed class PodClient(IKubernetes client)
         }
     }
 
-    /// <summary>The pods of <paramref name="ns"/> that <paramref name="labelSelector"/> selects.</summary>
+    /// <summary>The pods of one namespace that <paramref name="labelSelector"/> selects, read afresh from the API server.</summary>
     public async Task<IList<V1Pod>> ListAsync(string ns, string labelSelector, CancellationToken cancellationToken) =>
         (await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken)).Items;
+
+    /// <summary>
+    /// Deletes <paramref name="pod"/>, and not another pod made under its name since (its UID is a precondition). False
+    /// when it was gone already.
+    /// </summary>
+    public async Task<bool> DeleteAsync(V1Pod pod, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty,
+                new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = pod.Metadata.Uid } }, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e) || ApiErrors.IsConflict(e))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Patches <paramref name="pod"/>; returns the pod as stored, or null when it is gone.</summary>
+    public async Task<V1Pod?> PatchAsync(V1Pod pod, V1Patch patch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.CoreV1.PatchNamespacedPodAsync(patch, pod.Metadata.Name, pod.Metadata.NamespaceProperty,
+                fieldManager: CryoNames.FieldManager, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
+        {
+            return null;
+        }
+    }
 
     /// <summary>Creates <paramref name="pod"/>; 409 when its name is taken.</summary>
     public Task<V1Pod> CreateAsync(V1Pod pod, CancellationToken cancellationToken) =>

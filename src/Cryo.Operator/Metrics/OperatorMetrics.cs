@@ -33,6 +33,10 @@ public sealed class OperatorMetrics
             "Checkpoints the operator created on its own, by trigger (schedule, eviction).", "trigger");
         ObjectsDeleted = factory.CreateCounter("cryo_operator_objects_deleted_total",
             "Objects the operator deleted on its own, by kind and reason (history_limit, max_age, replace, ttl).", "kind", "reason");
+        RestoreSetCopiesCreated = factory.CreateCounter("cryo_operator_restoreset_copies_created_total",
+            "Copies RestoreSets made, by where their pod came from (warm_pool: a pod started ahead, only a restore; new_pod).", "source");
+        RestoreSetCopiesRemoved = factory.CreateCounter("cryo_operator_restoreset_copies_removed_total",
+            "Copies RestoreSets removed, by cause (failed, ended, scaled_down).", "cause");
     }
 
     /// <summary>The registry the instruments live in (served on /metrics).</summary>
@@ -50,7 +54,6 @@ public sealed class OperatorMetrics
     /// <summary>Known objects by kind and phase.</summary>
     public Gauge Objects { get; }
 
-
     /// <summary>1 on the leader.</summary>
     public Gauge IsLeader { get; }
 
@@ -65,6 +68,12 @@ public sealed class OperatorMetrics
 
     /// <summary>Objects deleted by schedules' pruning, Replace and ttlSecondsAfterFinished.</summary>
     public Counter ObjectsDeleted { get; }
+
+    /// <summary>Copies RestoreSets made, by source: <c>warm_pool</c> or <c>new_pod</c>.</summary>
+    public Counter RestoreSetCopiesCreated { get; }
+
+    /// <summary>Copies RestoreSets removed, by cause: <c>failed</c>, <c>ended</c> or <c>scaled_down</c>.</summary>
+    public Counter RestoreSetCopiesRemoved { get; }
 
     /// <summary>Counts one call to an agent that ended with <paramref name="code"/>.</summary>
     public void AgentCallFinished(string method, StatusCode code) => agentCalls.WithLabels(method, CodeLabel(code)).Inc();

@@ -5,7 +5,7 @@ using k8s.Models;
 namespace Cryo.Operator.Restores;
 
 /// <summary>
-/// Builds the pod a newPod Restore creates: the checkpointed pod's spec (same image, volumes, env), whose
+/// Builds the pod a newPod Restore creates (and the spec a RestoreSet's pods start from): the checkpointed pod's spec (same image, volumes, env), whose
 /// restored container runs the placeholder instead of its command. An init container copies the static
 /// placeholder program out of the agent image into an emptyDir mounted into that container, so workload
 /// images need nothing of Cryo. The pod is owned by the Restore (deleted with it), and declares the readiness
@@ -26,40 +26,12 @@ public static class PlaceholderPodBuilder
     public static V1Pod Build(Restore restore, V1PodSpec checkpointedSpec, string containerName, string checkpointName, string placeholderImage)
     {
         var target = restore.Spec.NewPod ?? new NewPodTarget();
-        var spec = KubernetesJson.Deserialize<V1PodSpec>(KubernetesJson.Serialize(checkpointedSpec));
+        var spec = PlaceholderSpec(checkpointedSpec, containerName, placeholderImage);
         spec.NodeName = target.NodeName;
         if (target.NodeSelector is not null)
         {
             spec.NodeSelector = new Dictionary<string, string>(target.NodeSelector);
         }
-
-        spec.EphemeralContainers = null;
-        spec.ReadinessGates =
-        [
-            .. (spec.ReadinessGates ?? []).Where(g => g.ConditionType != CryoNames.RestoredCondition),
-            new V1PodReadinessGate { ConditionType = CryoNames.RestoredCondition },
-        ];
-        var mount = new V1VolumeMount { Name = CryoNames.PlaceholderVolumeName, MountPath = CryoNames.PlaceholderMountPath };
-        spec.Volumes = [.. spec.Volumes ?? [], new V1Volume { Name = CryoNames.PlaceholderVolumeName, EmptyDir = new V1EmptyDirVolumeSource() }];
-        spec.InitContainers =
-        [
-            new V1Container
-            {
-                Name = CryoNames.PlaceholderInitContainerName,
-                Image = placeholderImage,
-                Command = ["cp", CryoNames.PlaceholderProgramPath, PlaceholderCommand],
-                VolumeMounts = [mount],
-            },
-            .. spec.InitContainers ?? [],
-        ];
-        var container = spec.Containers.First(c => c.Name == containerName);
-        container.Command = [PlaceholderCommand];
-        container.Args = null;
-
-        // Probes would judge the placeholder before the application is back; readiness alone is harmless.
-        container.LivenessProbe = null;
-        container.StartupProbe = null;
-        container.VolumeMounts = [.. container.VolumeMounts ?? [], mount];
 
         var labels = new Dictionary<string, string>(target.Labels ?? new Dictionary<string, string>())
         {
@@ -91,6 +63,44 @@ public static class PlaceholderPodBuilder
             },
             Spec = spec,
         };
+    }
+
+    /// <summary>
+    /// The spec of a placeholder pod: a copy of <paramref name="checkpointedSpec"/> whose container
+    /// <paramref name="containerName"/> runs the placeholder, with the readiness gate, still pinned to the checkpointed
+    /// pod's node (<see cref="Build"/> and a RestoreSet's pods decide their own placement).
+    /// </summary>
+    public static V1PodSpec PlaceholderSpec(V1PodSpec checkpointedSpec, string containerName, string placeholderImage)
+    {
+        var spec = KubernetesJson.Deserialize<V1PodSpec>(KubernetesJson.Serialize(checkpointedSpec));
+        spec.EphemeralContainers = null;
+        spec.ReadinessGates =
+        [
+            .. (spec.ReadinessGates ?? []).Where(g => g.ConditionType != CryoNames.RestoredCondition),
+            new V1PodReadinessGate { ConditionType = CryoNames.RestoredCondition },
+        ];
+        var mount = new V1VolumeMount { Name = CryoNames.PlaceholderVolumeName, MountPath = CryoNames.PlaceholderMountPath };
+        spec.Volumes = [.. spec.Volumes ?? [], new V1Volume { Name = CryoNames.PlaceholderVolumeName, EmptyDir = new V1EmptyDirVolumeSource() }];
+        spec.InitContainers =
+        [
+            new V1Container
+            {
+                Name = CryoNames.PlaceholderInitContainerName,
+                Image = placeholderImage,
+                Command = ["cp", CryoNames.PlaceholderProgramPath, PlaceholderCommand],
+                VolumeMounts = [mount],
+            },
+            .. spec.InitContainers ?? [],
+        ];
+        var container = spec.Containers.First(c => c.Name == containerName);
+        container.Command = [PlaceholderCommand];
+        container.Args = null;
+
+        // Probes would judge the placeholder before the application is back; readiness alone is harmless.
+        container.LivenessProbe = null;
+        container.StartupProbe = null;
+        container.VolumeMounts = [.. container.VolumeMounts ?? [], mount];
+        return spec;
     }
 
     /// <summary>The new pod's name: the one asked for, else the Restore's.</summary>

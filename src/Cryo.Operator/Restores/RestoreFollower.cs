@@ -15,6 +15,8 @@ namespace Cryo.Operator.Restores;
 /// whenever the kubelet restarts it (the new run is a bare placeholder), with backoff and a bound on failures in a row,
 /// until the pod or container ends for good. An existingPod target is restored into once; if its pod declares the
 /// readiness gate, its restored condition turns False when the container runs again with nothing restored into it.
+/// An existingPod whose controller is the Restore itself (a RestoreSet hands its placeholder pods to its Restores that
+/// way) is the Restore's as a newPod's is, and is followed like one.
 /// </summary>
 public sealed class RestoreFollower(
     CryoResources resources,
@@ -29,7 +31,8 @@ public sealed class RestoreFollower(
     /// <summary>One pass over <paramref name="restore"/>, which restored at least once and recorded it in <paramref name="restored"/>.</summary>
     public Task<ReconcileResult> FollowAsync(ApiRestore restore, RestoreStatus restored, CancellationToken cancellationToken) =>
         // existingPod: the container is the user's, not the Restore's; restoring into it again unasked could
-        // compete with another Restore into the same pod. One restore, as asked.
+        // compete with another Restore into the same pod. One restore, as asked, unless the pod was handed over to
+        // the Restore (its controller is the Restore): then it is the Restore's own.
         restore.Spec.ExistingPod is { } existing
             ? FollowExistingPodAsync(restore, existing, restored, cancellationToken)
             : FollowNewPodAsync(restore, restored, cancellationToken);
@@ -49,7 +52,16 @@ public sealed class RestoreFollower(
                 $"pod {ns}/{name} is gone (deleted, or replaced by a pod this Restore did not create); the Restore does not create it again"), null, cancellationToken);
         }
 
-        var containerName = pod.Metadata.Annotations?.TryGetValue(CryoNames.PlaceholderContainerAnnotation, out var annotated) == true
+        return await FollowOwnPodAsync(restore, restored, pod, containerName: null, cancellationToken);
+    }
+
+    /// <summary>
+    /// The Restore's own pod (its newPod, or an existingPod it controls) is there: restores again into a restarted
+    /// container's fresh placeholder, says so when the container ended for good, and otherwise has nothing to do.
+    /// </summary>
+    private async Task<ReconcileResult> FollowOwnPodAsync(ApiRestore restore, RestoreStatus restored, V1Pod pod, string? containerName, CancellationToken cancellationToken)
+    {
+        containerName ??= pod.Metadata.Annotations?.TryGetValue(CryoNames.PlaceholderContainerAnnotation, out var annotated) == true
             ? annotated
             : pod.Spec.Containers[0].Name;
         var observed = RestartObservation.Of(pod, containerName, restored);
@@ -173,7 +185,7 @@ public sealed class RestoreFollower(
     }
 
     /// <summary>
-    /// After a restore into an existingPod target: the Restore restores once, but a pod that declares the readiness
+    /// After a restore into an existingPod target that is not the Restore's own: the Restore restores once, but a pod that declares the readiness
     /// gate must not stay Ready once its container restarted into a run that holds nothing (or the pod was replaced).
     /// Its condition turns False (ContainerRestarted), unless another Restore restored into the current run or is
     /// restoring into the pod: that one's condition is not this Restore's to overwrite.
@@ -182,6 +194,11 @@ public sealed class RestoreFollower(
     {
         var ns = restore.Metadata.NamespaceProperty;
         var pod = await resources.Pods.GetAsync(ns, existing.Name, cancellationToken);
+        if (pod is not null && pod.Metadata.DeletionTimestamp is null && Ownership.IsControlledBy(pod.Metadata, restore))
+        {
+            return await FollowOwnPodAsync(restore, restored, pod, existing.ContainerName, cancellationToken);
+        }
+
         if (pod is null || !RestoredCondition.IsGateOf(pod) || RestoredCondition.On(pod)?.Status != ConditionStatus.True)
         {
             return ReconcileResult.Done;

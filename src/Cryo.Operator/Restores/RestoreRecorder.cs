@@ -70,7 +70,7 @@ public sealed class RestoreRecorder(
     public static string PodFate(ApiRestore restore, V1Pod pod)
     {
         var notReady = RestoredCondition.IsGateOf(pod) ? $" but not Ready: its readiness gate {CryoNames.RestoredCondition} is False" : "";
-        return restore.Spec.NewPod is not null
+        return restore.Spec.NewPod is not null || Ownership.IsControlledBy(pod.Metadata, restore)
             ? $"Pod {pod.Metadata.Name} is kept for kubectl logs and describe{notReady}; deleting Restore {restore.Metadata.Name} deletes it."
             : $"Pod {pod.Metadata.Name} is not this Restore's and is left as it is{notReady}.";
     }

@@ -59,8 +59,8 @@ public sealed class CheckpointScheduleReconciler(
     /// <summary>The Checkpoints this schedule created, read afresh (the label narrows, the controller reference decides).</summary>
     private async Task<List<Checkpoint>> ListOwnedAsync(CheckpointSchedule schedule, CancellationToken cancellationToken)
     {
-        var labelled = await resources.Checkpoints.ListAsync(schedule.Metadata.NamespaceProperty, cancellationToken,
-            $"{CryoNames.ScheduleLabel}={schedule.Metadata.Name}");
+        var labelled = await resources.Checkpoints.ListAsync(schedule.Metadata.NamespaceProperty,
+            $"{CryoNames.ScheduleLabel}={schedule.Metadata.Name}", cancellationToken);
         return labelled.Items.Where(c => ScheduledCheckpoints.IsOwnedBy(c, schedule)).ToList();
     }
 

@@ -37,6 +37,13 @@ public static class CachedFields
         return schedule;
     }
 
+    /// <summary>A RestoreSet without managed fields and annotations.</summary>
+    public static RestoreSet RestoreSet(RestoreSet set)
+    {
+        Trim(set.Metadata);
+        return set;
+    }
+
     private static void Trim(V1ObjectMeta metadata)
     {
         metadata.ManagedFields = null;

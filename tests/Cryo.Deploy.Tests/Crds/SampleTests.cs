@@ -11,6 +11,7 @@ public sealed class SampleTests
     private static readonly CrdValidator Checkpoints = CrdValidator.Load(RepoRoot.Combine("crds/checkpoints.cryo.io.yaml"));
     private static readonly CrdValidator Restores = CrdValidator.Load(RepoRoot.Combine("crds/restores.cryo.io.yaml"));
     private static readonly CrdValidator Schedules = CrdValidator.Load(RepoRoot.Combine("crds/checkpointschedules.cryo.io.yaml"));
+    private static readonly CrdValidator RestoreSets = CrdValidator.Load(RepoRoot.Combine("crds/restoresets.cryo.io.yaml"));
 
     private static JsonNode Sample(string file) => YamlDocuments.ParseSingleFile(RepoRoot.Combine($"config/samples/{file}"));
 
@@ -37,19 +38,102 @@ public sealed class SampleTests
     }
 
     [Fact]
+    public void RestoreSetSample_Should_ValidateAgainstCrd_WithDefaultsApplied()
+    {
+        // Act
+        var result = RestoreSets.Validate(Sample("restoreset.yaml"));
+
+        // Assert
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.Equal(3, result.Defaulted.IntegerAt("spec.replicas"));
+        Assert.Equal(1, result.Defaulted.IntegerAt("spec.warmPool"));
+    }
+
+    [Fact]
+    public void RestoreSet_Should_DefaultToOneCopyWithoutAWarmPool()
+    {
+        // Arrange
+        var set = Sample("restoreset.yaml");
+        var spec = (JsonObject)set["spec"]!;
+        spec.Remove("replicas");
+        spec.Remove("warmPool");
+        spec.Remove("template");
+
+        // Act
+        var result = RestoreSets.Validate(set);
+
+        // Assert
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.Equal(1, result.Defaulted.IntegerAt("spec.replicas"));
+        Assert.Equal(0, result.Defaulted.IntegerAt("spec.warmPool"));
+    }
+
+    [Theory]
+    [InlineData("replicas", "-1")]
+    [InlineData("warmPool", "-1")]
+    [InlineData("warmPool", "101")]
+    [InlineData("checkpointName", "\"Not_A_Name\"")]
+    [InlineData("unknownField", "true")]
+    public void Validator_Should_RejectRestoreSet_When_SpecFieldIsInvalid(string field, string json)
+    {
+        // Arrange
+        var set = Sample("restoreset.yaml");
+        set["spec"]![field] = JsonNode.Parse(json);
+
+        // Act
+        var result = RestoreSets.Validate(set);
+
+        // Assert
+        Assert.False(result.IsValid, $"spec.{field}={json} was accepted");
+        Assert.Contains(result.Errors, e => e.Contains($"/spec/{field}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validator_Should_RejectRestoreSet_When_ItsOverlayChangesTheContainer()
+    {
+        // Arrange: the overlay places and schedules pods; the container stays the checkpointed one.
+        var set = Sample("restoreset.yaml");
+        set["spec"]!["template"]!["spec"]!["containers"] = JsonNode.Parse("""[{"name":"app","image":"other:1"}]""");
+
+        // Act
+        var result = RestoreSets.Validate(set);
+
+        // Assert
+        Assert.Contains(result.Errors, e => e.Contains("/spec/template/spec/containers", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(57, true)]
+    [InlineData(58, false)]
+    public void Validator_Should_LimitRestoreSetNames_SoTheirCopiesNamesFitLabelValues(int length, bool valid)
+    {
+        // Arrange
+        var set = Sample("restoreset.yaml");
+        set["metadata"]!["name"] = new string('a', length);
+
+        // Act
+        var result = RestoreSets.Validate(set);
+
+        // Assert
+        Assert.Equal(valid, result.IsValid);
+    }
+
+    [Fact]
     public void Samples_Should_NameEachOther_When_AppliedInOrder()
     {
         // Arrange
         var workload = Sample("workload.yaml");
         var checkpoint = Sample("checkpoint.yaml");
         var restore = Sample("restore.yaml");
+        var set = Sample("restoreset.yaml");
 
-        // Assert: the Checkpoint names the workload pod and its container; the Restore names the Checkpoint.
+        // Assert: the Checkpoint names the workload pod and its container; the Restore and RestoreSet name the Checkpoint.
         Assert.Equal(workload.StringAt("metadata.name"), checkpoint.StringAt("spec.podName"));
         var containers = workload.ObjectsAt("spec.containers").Select(c => c.StringAt("name")).ToList();
         Assert.Contains(checkpoint.StringAt("spec.containerName") ?? containers.Single(), containers);
         Assert.Equal(checkpoint.StringAt("metadata.name"), restore.StringAt("spec.checkpointName"));
-        Assert.All(new[] { workload, checkpoint, restore }, o => Assert.Null(o.StringAt("metadata.namespace")));
+        Assert.Equal(checkpoint.StringAt("metadata.name"), set.StringAt("spec.checkpointName"));
+        Assert.All(new[] { workload, checkpoint, restore, set }, o => Assert.Null(o.StringAt("metadata.namespace")));
     }
 
     [Fact]
@@ -227,7 +311,7 @@ public sealed class SampleTests
     public void Crds_Should_HaveOnlyRulesTheTestsEvaluate()
     {
         // Loading compiles every rule; a rule outside the CEL subset throws CelUnsupportedException.
-        var rules = Checkpoints.Rules.Concat(Restores.Rules).ToList();
+        var rules = Checkpoints.Rules.Concat(Restores.Rules).Concat(RestoreSets.Rules).ToList();
 
         Assert.NotEmpty(rules);
         Assert.All(rules, r => Assert.False(string.IsNullOrWhiteSpace(r.Message)));

@@ -176,6 +176,119 @@ internal sealed class ResourceStore(int historyLimit, TimeProvider clock)
         }
     }
 
+    /// <summary>
+    /// GET {resource}/{name}/scale: the object seen as an autoscaling/v1 Scale, through the paths of its
+    /// <see cref="ResourceType.Scale"/>, as the API server's scaleFromCustomResource reads it: replicas absent are 0, a
+    /// selector absent is left out, and metadata is the object's name, namespace, uid, resourceVersion and creation time.
+    /// </summary>
+    public JsonObject GetScale(ResourceType type, string ns, string name)
+    {
+        lock (gate)
+        {
+            return ScaleOf(type, Find(type, ns, name));
+        }
+    }
+
+    /// <summary>
+    /// PUT or PATCH {resource}/{name}/scale: <paramref name="change"/> turns the current Scale into the new one (a PUT's
+    /// body, or the patch applied), whose spec.replicas is written to the object's spec replicas path as an update of
+    /// the main resource: a resourceVersion in the Scale's metadata is a precondition (409 when stale), the generation
+    /// moves when the value does, and watchers see the object MODIFIED. Negative replicas are refused (422) as the API
+    /// server's Scale validation does. Returns the Scale of the object as stored.
+    /// </summary>
+    public JsonObject UpdateScale(ResourceType type, string ns, string name, Func<JsonObject, JsonNode> change)
+    {
+        var paths = type.Scale ?? throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+        lock (gate)
+        {
+            var current = Find(type, ns, name);
+            JsonNode changed;
+            try
+            {
+                changed = change(ScaleOf(type, current));
+            }
+            catch (PatchFailedException e)
+            {
+                throw new ApiError(422, "Invalid", e.Message, type, name);
+            }
+
+            if (changed is not JsonObject scale || (scale["kind"]?.GetValue<string>() is { } kind && kind != "Scale"))
+            {
+                throw ApiError.BadRequest("the body of the request must be an autoscaling/v1 Scale");
+            }
+
+            // autoscaling/v1 ScaleSpec.replicas is an int32 that JSON leaves out when 0.
+            var replicas = scale["spec"]?["replicas"] is JsonValue value ? value.GetValue<long>() : 0;
+            if (replicas < 0)
+            {
+                throw new ApiError(422, "Invalid",
+                    $"Scale.autoscaling \"{name}\" is invalid: spec.replicas: Invalid value: {replicas}: must be greater than or equal to 0", type, name);
+            }
+
+            var next = (JsonObject)current.DeepClone();
+            var steps = ScaleSubresource.Steps(paths.SpecReplicasPath);
+            var parent = next;
+            foreach (var step in steps[..^1])
+            {
+                parent = parent[step] as JsonObject ?? (JsonObject)(parent[step] = new JsonObject());
+            }
+
+            parent[steps[^1]] = replicas;
+            if (scale["metadata"]?["resourceVersion"]?.GetValue<string>() is { Length: > 0 } precondition)
+            {
+                Meta(next)["resourceVersion"] = precondition;
+            }
+
+            return ScaleOf(type, Write(type, ns, name, current, next, status: false));
+        }
+    }
+
+    private static JsonObject ScaleOf(ResourceType type, JsonObject obj)
+    {
+        var paths = type.Scale ?? throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+        var meta = Meta(obj);
+        var spec = new JsonObject();
+        if (At(obj, paths.SpecReplicasPath) is JsonValue specReplicas && specReplicas.GetValue<long>() != 0)
+        {
+            spec["replicas"] = specReplicas.GetValue<long>();
+        }
+
+        var status = new JsonObject { ["replicas"] = At(obj, paths.StatusReplicasPath) is JsonValue statusReplicas ? statusReplicas.GetValue<long>() : 0 };
+        if (paths.LabelSelectorPath is { } selectorPath && At(obj, selectorPath) is JsonValue selector && selector.GetValue<string>() is { Length: > 0 } text)
+        {
+            status["selector"] = text;
+        }
+
+        var scaleMeta = new JsonObject();
+        foreach (var field in new[] { "name", "namespace", "uid", "resourceVersion", "creationTimestamp" })
+        {
+            if (meta[field] is { } v)
+            {
+                scaleMeta[field] = v.DeepClone();
+            }
+        }
+
+        return new JsonObject
+        {
+            ["kind"] = "Scale",
+            ["apiVersion"] = "autoscaling/v1",
+            ["metadata"] = scaleMeta,
+            ["spec"] = spec,
+            ["status"] = status,
+        };
+    }
+
+    private static JsonNode? At(JsonObject obj, string path)
+    {
+        JsonNode? node = obj;
+        foreach (var step in ScaleSubresource.Steps(path))
+        {
+            node = node is JsonObject o ? o[step] : null;
+        }
+
+        return node;
+    }
+
     public (JsonObject Object, bool Gone) Delete(ResourceType type, string ns, string name, JsonObject? options)
     {
         JsonObject result;

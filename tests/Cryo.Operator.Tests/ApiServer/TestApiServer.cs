@@ -14,8 +14,9 @@ namespace Cryo.Operator.Tests.ApiServer;
 
 /// <summary>
 /// A loopback HTTP server (Kestrel on 127.0.0.1, a free port) that speaks the parts of the Kubernetes API
-/// the operator relies on, for pods, events (core/v1 and events.k8s.io/v1), leases, checkpoints and
-/// restores. Talk to it through the real KubernetesClient from <see cref="CreateClient"/>.
+/// the operator relies on, for pods, events (core/v1 and events.k8s.io/v1), leases, checkpoints, restores and
+/// restoresets (with their scale subresource, as kubectl scale and autoscalers use it). Talk to it through the real
+/// KubernetesClient from <see cref="CreateClient"/>.
 /// It also plays the garbage collector of kube-controller-manager: deleting an owner deletes its dependents.
 /// </summary>
 public sealed class TestApiServer : IAsyncDisposable
@@ -158,6 +159,19 @@ public sealed class TestApiServer : IAsyncDisposable
                 break;
             case not "POST" when route.Subresource == "binding":
                 throw new ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+            case "GET" when route.Subresource == "scale" && route.Name is not null:
+                await WriteJsonAsync(context, 200, Store.GetScale(route.Type, Require(ns), route.Name));
+                break;
+            case "PUT" when route.Subresource == "scale" && route.Name is not null:
+                var scale = await ReadObjectAsync(request);
+                await WriteJsonAsync(context, 200, Store.UpdateScale(route.Type, Require(ns), route.Name, _ => scale));
+                break;
+            case "PATCH" when route.Subresource == "scale" && route.Name is not null:
+                var scalePatch = await ReadPatchAsync(request, route);
+                await WriteJsonAsync(context, 200, Store.UpdateScale(route.Type, Require(ns), route.Name, scalePatch));
+                break;
+            case not ("GET" or "PUT" or "PATCH") when route.Subresource == "scale":
+                throw new ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
             case "GET" when route.Name is null && query["watch"] is ["true"] or ["1"]:
                 await WatchAsync(context, route);
                 break;
@@ -254,6 +268,10 @@ public sealed class TestApiServer : IAsyncDisposable
             "application/merge-patch+json" => current => MergePatch.Apply(current, patch)!,
             "application/json-patch+json" when patch is JsonArray ops => current => JsonPatch.Apply(current, ops),
             "application/json-patch+json" => throw ApiError.BadRequest("json patch must be an array of operations"),
+
+            // The scale subresource is autoscaling/v1 Scale, a Go type, even for custom resources: strategic merge patch is
+            // served, and with Scale's scalar fields only it merges as a JSON merge patch does.
+            "application/strategic-merge-patch+json" when route.Subresource == "scale" => current => MergePatch.Apply(current, patch)!,
 
             // Custom resources have no Go type to carry patch strategies: the real server refuses this media type for them.
             "application/strategic-merge-patch+json" when route.Type.IsCustom => throw UnsupportedMediaType(

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Cryo.Api;
+using Cryo.Operator.Tests.Cluster;
 using k8s;
 using YamlDotNet.Serialization;
 
@@ -9,13 +10,15 @@ namespace Cryo.Operator.Tests.Rbac;
 public sealed class RbacCoverageTests
 {
     /// <summary>Granted but not observable here: needed by admission for blockOwnerDeletion owner references.</summary>
-    private static readonly HashSet<string> UnobservableButRequired = ["cryo.io/restores/finalizers update", "cryo.io/checkpointschedules/finalizers update"];
+    private static readonly HashSet<string> UnobservableButRequired =
+        ["cryo.io/restores/finalizers update", "cryo.io/checkpointschedules/finalizers update", "cryo.io/restoresets/finalizers update"];
 
     [Fact]
     public async Task Rbac_Should_GrantExactlyTheVerbsTheOperatorUses()
     {
-        // Arrange: a run that exercises every path: election, checkpoint, restore into a new pod, deletion, a schedule
-        // that creates and prunes, a Restore deleted by its TTL.
+        // Arrange: a run that exercises every path: election, checkpoint, restore into a new pod, a RestoreSet scaled
+        // up and down with a warm pool whose template changes, deletion, a schedule that creates and prunes, a Restore
+        // deleted by its TTL.
         await using var cluster = await OperatorHarness.StartAsync("node-1");
         await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "web", "node-1");
 
@@ -34,6 +37,17 @@ public sealed class RbacCoverageTests
         await cluster.Kubelet.StartRestorePodAsync(OperatorHarness.Ns, "brief", Eventually.DefaultTimeout);
         await Eventually.TrueAsync(async () => (await cluster.Client.CustomObjects.ListNamespacedCustomObjectAsync<RestoreList>(
             CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Restore.Plural)).Items.All(r => r.Metadata.Name != "brief"), "the Restore with a TTL of 0 is deleted");
+        await using (KubeletLoop.Start(cluster.Client, cluster.Kubelet, OperatorHarness.Ns, CryoNames.RestoreSetLabel, "node-1"))
+        {
+            await cluster.CreateRestoreSetAsync("ci", new RestoreSetSpec { CheckpointName = "web-1", Replicas = 2, WarmPool = 1 });
+            await cluster.WaitForRestoreSetAsync("ci", s => s.Status is { ReadyReplicas: 2, RunningWarmPods: 1 }, "two copies and a warm pod");
+            await cluster.ScaleAsync("ci", 1);
+            var set = await cluster.WaitForRestoreSetAsync("ci", s => s.Status is { Replicas: 1, ObservedGeneration: 2 }, "scaled down");
+            set.Spec.Template = new PodOverlay { Metadata = new PodOverlayMetadata { Labels = new Dictionary<string, string> { ["tier"] = "ci" } } };
+            await cluster.Client.CustomObjects.ReplaceNamespacedCustomObjectAsync<RestoreSet>(set, CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, RestoreSet.Plural, "ci");
+            await cluster.WaitForEventAsync("ci", e => e.Reason == ConditionReasons.WarmPodDeleted, "the outdated warm pod deleted");
+        }
+
         await cluster.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Checkpoint.Plural, "web-1");
         await Eventually.TrueAsync(() => cluster.Agents["node-1"].Engine.DeleteCalls.Any(d => d.Checkpoint.Name == "web-1"), "images deleted");
         await Eventually.TrueAsync(async () => (await cluster.GetScheduleAsync("minutely")).Status?.LastSuccessfulCheckpoint is not null &&

@@ -7,6 +7,7 @@ using Cryo.Operator.Hosting;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Reconciling;
 using Cryo.Operator.Restores;
+using Cryo.Operator.RestoreSets;
 using Cryo.Operator.Schedules;
 using Cryo.Operator.Tests.ApiServer;
 using Cryo.Operator.Tests.Cluster;
@@ -72,6 +73,8 @@ public sealed class SinglePassHarness : IAsyncDisposable
     public CheckpointScheduleReconciler Schedules => app.Services.GetRequiredService<CheckpointScheduleReconciler>();
 
     public EvictionReconciler Evictions => app.Services.GetRequiredService<EvictionReconciler>();
+
+    public RestoreSetReconciler RestoreSets => app.Services.GetRequiredService<RestoreSetReconciler>();
 
     public static async Task<SinglePassHarness> StartAsync()
     {
@@ -154,6 +157,22 @@ public sealed class SinglePassHarness : IAsyncDisposable
         var current = await GetCheckpointAsync(checkpoint.Metadata.Name);
         current.Status = new CheckpointStatus { Phase = phase, CompletionTime = Clock.GetUtcNow().UtcDateTime, NodeName = Node };
         return await Client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<Checkpoint>(current, CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, current.Metadata.Name);
+    }
+
+    public Task<RestoreSet> RestoreSetAsync(string name, RestoreSetSpec spec) =>
+        Client.CustomObjects.CreateNamespacedCustomObjectAsync<RestoreSet>(
+            new RestoreSet { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns }, Spec = spec },
+            CryoNames.Group, CryoNames.Version, Ns, RestoreSet.Plural);
+
+    public Task<RestoreSet> GetRestoreSetAsync(string name) =>
+        Client.CustomObjects.GetNamespacedCustomObjectAsync<RestoreSet>(CryoNames.Group, CryoNames.Version, Ns, RestoreSet.Plural, name);
+
+    /// <summary>Writes <paramref name="status"/> onto Restore <paramref name="name"/>, as its reconciler would have.</summary>
+    public async Task<Restore> RestoreStatusAsync(string name, RestoreStatus status)
+    {
+        var restore = await GetRestoreAsync(name);
+        restore.Status = status;
+        return await Client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<Restore>(restore, CryoNames.Group, CryoNames.Version, Ns, Restore.Plural, name);
     }
 
     public Task<Checkpoint> GetCheckpointAsync(string name) =>

@@ -2,6 +2,7 @@ using Cryo.Api;
 using Cryo.Operator.Tests.Agents;
 using Grpc.Core;
 using k8s;
+using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 
 namespace Cryo.Operator.Tests.Restores;
@@ -275,6 +276,49 @@ public sealed class RestoreRestartTests : IAsyncLifetime
         Assert.Single(Agent.RestoreCalls);
         var done = await cluster.GetRestoreAsync("into-receiver");
         Assert.Equal((Phase.Succeeded, 1), (done.Status!.Phase, done.Status.RestoreCount));
+    }
+
+    [Fact]
+    public async Task Restore_Should_RestoreAgain_When_TheContainerOfAnExistingPodItControlsRestarts()
+    {
+        // Arrange: the pod is handed over to the Restore (its controller), as a RestoreSet hands over its placeholder pods.
+        await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "handed", Node, spec => spec.ReadinessGates = [new V1PodReadinessGate { ConditionType = CryoNames.RestoredCondition }]);
+        var restore = await cluster.CreateRestoreAsync("into-handed", new RestoreSpec { CheckpointName = "web-1", ExistingPod = new ExistingPodTarget { Name = "handed", ContainerName = "app" } });
+        var owner = new { apiVersion = CryoNames.ApiVersion, kind = Restore.KindName, name = restore.Metadata.Name, uid = restore.Metadata.Uid, controller = true };
+        await cluster.Client.CoreV1.PatchNamespacedPodAsync(
+            new V1Patch(KubernetesJson.Serialize(new { metadata = new { ownerReferences = new[] { owner } } }), V1Patch.PatchType.MergePatch), "handed", OperatorHarness.Ns);
+        await cluster.WaitForRestoreAsync("into-handed", r => r.Status?.Phase == Phase.Succeeded, "restored");
+
+        // Act
+        await cluster.Kubelet.RestartContainerAsync(OperatorHarness.Ns, "handed", "app", 1, "Error");
+        var done = await cluster.WaitForRestoreAsync("into-handed", r => r.Status?.RestoreCount == 2, "restored again");
+
+        // Assert: restored into the new run, as into a newPod's; the pod is Ready on it again.
+        Assert.Equal([restore.Metadata.Uid, $"{restore.Metadata.Uid}-1"], Agent.RestoreCalls.Select(c => c.OperationId).Distinct());
+        Assert.Equal((Phase.Succeeded, 1), (done.Status!.Phase, done.Status.ContainerRestartCount));
+        var pod = await cluster.Client.CoreV1.ReadNamespacedPodAsync("handed", OperatorHarness.Ns);
+        Assert.Equal(ConditionReasons.Restored, pod.Status.Conditions.Single(c => c.Type == CryoNames.RestoredCondition).Reason);
+    }
+
+    [Fact]
+    public async Task Restore_Should_SayTheContainerEnded_When_AnExistingPodItControlsEndsForGood()
+    {
+        // Arrange
+        await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "handed", Node, spec => spec.RestartPolicy = "Never");
+        var restore = await cluster.CreateRestoreAsync("into-handed", new RestoreSpec { CheckpointName = "web-1", ExistingPod = new ExistingPodTarget { Name = "handed", ContainerName = "app" } });
+        var owner = new { apiVersion = CryoNames.ApiVersion, kind = Restore.KindName, name = restore.Metadata.Name, uid = restore.Metadata.Uid, controller = true };
+        await cluster.Client.CoreV1.PatchNamespacedPodAsync(
+            new V1Patch(KubernetesJson.Serialize(new { metadata = new { ownerReferences = new[] { owner } } }), V1Patch.PatchType.MergePatch), "handed", OperatorHarness.Ns);
+        await cluster.WaitForRestoreAsync("into-handed", r => r.Status?.Phase == Phase.Succeeded, "restored");
+
+        // Act
+        await cluster.Kubelet.EndContainerAsync(OperatorHarness.Ns, "handed", "app", 0, "Completed");
+        var done = await cluster.WaitForRestoreAsync("into-handed",
+            r => r.Status?.Conditions?.Any(c => c is { Type: ConditionTypes.PodReady, Reason: ConditionReasons.ContainerEnded }) == true, "ended");
+
+        // Assert
+        Assert.Equal(Phase.Succeeded, done.Status!.Phase);
+        Assert.Single(Agent.RestoreCalls);
     }
 
     /// <summary>Restores <paramref name="checkpoint"/> into a new pod on <see cref="Node"/> and plays its kubelet until it Succeeded.</summary>
