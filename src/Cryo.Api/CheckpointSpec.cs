@@ -55,7 +55,7 @@ public sealed class CheckpointSpec
 
     /// <summary>
     /// Delete the Checkpoint (and so its images) this many seconds after it Succeeded or Failed; kept while a Restore in
-    /// progress or a child Checkpoint still needs it. Unset: kept until deleted.
+    /// progress, a child Checkpoint or a RestoreSet still needs it. Unset: kept until deleted.
     /// </summary>
     [JsonPropertyName("ttlSecondsAfterFinished")]
     public int? TtlSecondsAfterFinished { get; set; }

@@ -59,6 +59,7 @@ public static class OperatorApp
         services.AddSingleton<RestoreReconciler>();
         services.AddSingleton<ICheckpointHold, RestoresInProgressHold>();
         services.AddSingleton<ICheckpointHold, ChildCheckpointsHold>();
+        services.AddSingleton<ICheckpointHold, RestoreSetsHold>();
         services.AddSingleton<CheckpointHolds>();
         services.AddSingleton<Expiry>();
         services.AddSingleton<CheckpointScheduleReconciler>();

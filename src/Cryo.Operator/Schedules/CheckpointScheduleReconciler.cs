@@ -185,7 +185,7 @@ public sealed class CheckpointScheduleReconciler(
 
     /// <summary>
     /// Deletes the finished Checkpoints beyond the history limits and maxAge, except those something still needs (a
-    /// Restore in progress, a child Checkpoint: <see cref="CheckpointHolds"/>). Returns the Checkpoints kept.
+    /// Restore in progress, a child Checkpoint, a RestoreSet: <see cref="CheckpointHolds"/>). Returns the Checkpoints kept.
     /// </summary>
     private async Task<List<Checkpoint>> PruneAsync(
         CheckpointSchedule schedule, ScheduleSettings settings, List<Checkpoint> owned, DateTime now, CancellationToken cancellationToken)
