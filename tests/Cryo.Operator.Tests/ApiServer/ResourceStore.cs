@@ -22,6 +22,9 @@ internal sealed class ResourceStore(int historyLimit, TimeProvider clock)
     /// <summary>Raised after an object is really gone (not merely marked for deletion), outside the lock.</summary>
     public event Action<ResourceType, JsonObject>? Removed;
 
+    /// <summary>Raised after an object was created with owner references, or its owner references changed, outside the lock.</summary>
+    public event Action<ResourceType, JsonObject>? OwnersSet;
+
     public long CurrentVersion
     {
         get
@@ -425,6 +428,15 @@ internal sealed class ResourceStore(int historyLimit, TimeProvider clock)
         }
     }
 
+    /// <summary>Whether an object of this UID exists (being deleted or not).</summary>
+    public bool Exists(string uid)
+    {
+        lock (gate)
+        {
+            return objects.Values.Any(o => o["metadata"]?["uid"]?.GetValue<string>() == uid);
+        }
+    }
+
     public List<(ResourceType Type, string Namespace, string Name)> FindOwnedBy(string ownerUid)
     {
         lock (gate)
@@ -568,6 +580,13 @@ internal sealed class ResourceStore(int historyLimit, TimeProvider clock)
         Meta(next)["resourceVersion"] = (++resourceVersion).ToString(CultureInfo.InvariantCulture);
         objects[(type, ns, name)] = next;
         Record(new HistoryEntry(resourceVersion, type, ns, old, next));
+        var owners = Meta(next)["ownerReferences"];
+        if (owners is JsonArray { Count: > 0 } && (old is null || !JsonNode.DeepEquals(owners, Meta(old)["ownerReferences"])))
+        {
+            var committed = (JsonObject)next.DeepClone();
+            ThreadPool.QueueUserWorkItem(_ => OwnersSet?.Invoke(type, committed));
+        }
+
         return (JsonObject)next.DeepClone();
     }
 

@@ -429,6 +429,37 @@ public sealed class TestApiServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnObjectWhoseOwnersAreAllGone_Should_BeDeleted_When_ItIsCreatedOrReOwned()
+    {
+        // Arrange: an owner deleted before its dependents were made (a controller's pass that raced its deletion), and
+        // one that exists; a made-up owner of a kind this server does not serve cannot be looked up.
+        var gone = await CreateAsync(NewCheckpoint("gone"));
+        await client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, "gone");
+        var alive = await CreateAsync(NewCheckpoint("alive"));
+        V1OwnerReference Of(Checkpoint c) => new() { ApiVersion = CryoNames.ApiVersion, Kind = Checkpoint.KindName, Name = c.Metadata.Name, Uid = c.Metadata.Uid };
+        var orphan = NewPod("orphan", null, "a");
+        orphan.Metadata.OwnerReferences = [Of(gone)];
+        var kept = NewPod("kept", null, "b");
+        kept.Metadata.OwnerReferences = [Of(gone), Of(alive)];
+        var replicaSet = NewPod("replica", null, "c");
+        replicaSet.Metadata.OwnerReferences = [new V1OwnerReference { ApiVersion = "apps/v1", Kind = "ReplicaSet", Name = "web-1", Uid = Guid.NewGuid().ToString() }];
+        var reOwned = NewPod("re-owned", null, "d");
+
+        // Act
+        foreach (var pod in new[] { orphan, kept, replicaSet, reOwned })
+        {
+            await client.CoreV1.CreateNamespacedPodAsync(pod, Ns);
+        }
+
+        var owners = new { metadata = new { ownerReferences = new[] { Of(gone) } } };
+        await client.CoreV1.PatchNamespacedPodAsync(new V1Patch(KubernetesJson.Serialize(owners), V1Patch.PatchType.MergePatch), "re-owned", Ns);
+
+        // Assert
+        await Eventually.TrueAsync(async () => (await client.CoreV1.ListNamespacedPodAsync(Ns)).Items.Select(p => p.Metadata.Name).Order().SequenceEqual(["kept", "replica"]),
+            "the pods whose owners are all gone are deleted");
+    }
+
+    [Fact]
     public async Task DeletingAPodOnANode_Should_MarkItWithItsGracePeriod_Until_TheKubeletDeletesItWithGraceZero()
     {
         // Arrange
