@@ -53,6 +53,13 @@ public sealed class CheckpointSpec
     [JsonPropertyName("parentCheckpoint")]
     public string? ParentCheckpoint { get; set; }
 
+    /// <summary>
+    /// Delete the Checkpoint (and so its images) this many seconds after it Succeeded or Failed; kept while a Restore in
+    /// progress, a child Checkpoint or a RestoreSet still needs it. Unset: kept until deleted.
+    /// </summary>
+    [JsonPropertyName("ttlSecondsAfterFinished")]
+    public int? TtlSecondsAfterFinished { get; set; }
+
     /// <summary><see cref="LeaveRunning"/> with its default applied.</summary>
     [JsonIgnore]
     public bool EffectiveLeaveRunning => LeaveRunning ?? true;

@@ -178,4 +178,42 @@ public static class ConditionReasons
 
     /// <summary>The agent refused the call (for example, invalid arguments); not retried.</summary>
     public const string AgentRejected = "AgentRejected";
+
+    // CheckpointSchedules, eviction checkpoints and time to live.
+
+    /// <summary>A CheckpointSchedule is valid and waits for its next run.</summary>
+    public const string Scheduled = "Scheduled";
+
+    /// <summary>A CheckpointSchedule is suspended: no run starts.</summary>
+    public const string Suspended = "Suspended";
+
+    /// <summary>A CheckpointSchedule's schedule, interval, time zone or maxAge cannot be read; no run starts.</summary>
+    public const string InvalidSchedule = "InvalidSchedule";
+
+    /// <summary>A run of a CheckpointSchedule created a Checkpoint.</summary>
+    public const string CheckpointCreated = "CheckpointCreated";
+
+    /// <summary>A run waits: the schedule's concurrencyPolicy is Forbid and an earlier Checkpoint has not finished.</summary>
+    public const string RunWaiting = "RunWaiting";
+
+    /// <summary>The concurrencyPolicy is Replace: an unfinished Checkpoint was deleted for the new run.</summary>
+    public const string CheckpointReplaced = "CheckpointReplaced";
+
+    /// <summary>Runs were missed (the operator was down, the schedule suspended); at most the latest one is made up.</summary>
+    public const string MissedSchedule = "MissedSchedule";
+
+    /// <summary>A run found no running pod that the schedule's selector matches.</summary>
+    public const string NoPodsMatched = "NoPodsMatched";
+
+    /// <summary>A finished Checkpoint beyond the schedule's history limits or maxAge was deleted.</summary>
+    public const string CheckpointPruned = "CheckpointPruned";
+
+    /// <summary>The pod is being deleted and asks for a checkpoint first: a Checkpoint of its container was created.</summary>
+    public const string CheckpointOnEviction = "CheckpointOnEviction";
+
+    /// <summary>A Checkpoint of the name a schedule's run gives exists and is not the schedule's: that run has no Checkpoint of that pod.</summary>
+    public const string CheckpointNameTaken = "CheckpointNameTaken";
+
+    /// <summary>The object finished ttlSecondsAfterFinished ago and was deleted.</summary>
+    public const string Expired = "Expired";
 }

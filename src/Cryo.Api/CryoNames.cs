@@ -71,6 +71,27 @@ public static class CryoNames
     /// <summary>Where the placeholder volume is mounted in the workload container.</summary>
     public const string PlaceholderMountPath = "/.cryo";
 
+    /// <summary>Label on a Checkpoint a CheckpointSchedule created: the schedule's name.</summary>
+    public const string ScheduleLabel = "cryo.io/schedule";
+
+    /// <summary>Annotation on a Checkpoint a CheckpointSchedule created: the run's scheduled time (RFC 3339, UTC).</summary>
+    public const string ScheduledAtAnnotation = "cryo.io/scheduled-at";
+
+    /// <summary>Label on a Checkpoint the operator created on its own: what made it (<c>schedule</c> or <c>eviction</c>).</summary>
+    public const string TriggerLabel = "cryo.io/trigger";
+
+    /// <summary>
+    /// Pod annotation: <c>"true"</c> makes the operator checkpoint the pod's container as soon as the pod is being
+    /// deleted (evicted, drained, deleted) while it still runs.
+    /// </summary>
+    public const string CheckpointOnEvictionAnnotation = "cryo.io/checkpoint-on-eviction";
+
+    /// <summary>Pod annotation: the container an eviction checkpoint takes, when the pod has several.</summary>
+    public const string EvictionContainerAnnotation = "cryo.io/checkpoint-container";
+
+    /// <summary>Pod annotation: the start of the name of the eviction Checkpoint (the pod's name by default).</summary>
+    public const string EvictionNamePrefixAnnotation = "cryo.io/checkpoint-name-prefix";
+
     /// <summary>The field manager name Cryo's operator uses for its writes.</summary>
     public const string FieldManager = "cryo-operator";
 }

@@ -16,4 +16,11 @@ public sealed class RestoreSpec
     /// <summary>Restore into a container of an existing pod.</summary>
     [JsonPropertyName("existingPod")]
     public ExistingPodTarget? ExistingPod { get; set; }
+
+    /// <summary>
+    /// Delete the Restore this many seconds after it Succeeded or Failed (the pod a newPod Restore created goes with it).
+    /// Unset: kept until deleted.
+    /// </summary>
+    [JsonPropertyName("ttlSecondsAfterFinished")]
+    public int? TtlSecondsAfterFinished { get; set; }
 }

@@ -7,6 +7,7 @@ public class CrdSchemaMatchesTypesTests
     [Theory]
     [InlineData("checkpoints.cryo.io.yaml", typeof(Checkpoint))]
     [InlineData("restores.cryo.io.yaml", typeof(Restore))]
+    [InlineData("checkpointschedules.cryo.io.yaml", typeof(CheckpointSchedule))]
     [InlineData("restoresets.cryo.io.yaml", typeof(RestoreSet))]
     public void Schema_Should_AgreeWithTypes_FieldByField(string file, Type type)
     {
@@ -24,6 +25,7 @@ public class CrdSchemaMatchesTypesTests
     [Theory]
     [InlineData("checkpoints.cryo.io.yaml", typeof(Checkpoint), "ckpt")]
     [InlineData("restores.cryo.io.yaml", typeof(Restore), "rst")]
+    [InlineData("checkpointschedules.cryo.io.yaml", typeof(CheckpointSchedule), "ckptsched")]
     [InlineData("restoresets.cryo.io.yaml", typeof(RestoreSet), "rset")]
     public void Crd_Should_NameTheSameResourceAsTheType(string file, Type type, string shortName)
     {
@@ -64,6 +66,7 @@ public class CrdSchemaMatchesTypesTests
     [Theory]
     [InlineData("checkpoints.cryo.io.yaml", new[] { "Phase", "Pod", "Node", "Size", "Age" })]
     [InlineData("restores.cryo.io.yaml", new[] { "Checkpoint", "Pod", "Node", "Phase", "Age" })]
+    [InlineData("checkpointschedules.cryo.io.yaml", new[] { "Schedule", "Every", "Suspend", "Last Schedule", "Last Success", "Age" })]
     [InlineData("restoresets.cryo.io.yaml", new[] { "Checkpoint", "Desired", "Current", "Ready", "Warm", "Age" })]
     public void Crd_Should_PrintTheAgreedColumns(string file, string[] columns)
     {

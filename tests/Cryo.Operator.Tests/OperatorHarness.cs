@@ -23,14 +23,18 @@ public sealed class OperatorHarness : IAsyncDisposable
 
     private readonly List<WebApplication> operators = [];
 
-    private OperatorHarness(TestApiServer api, Kubernetes client)
+    private OperatorHarness(TestApiServer api, Kubernetes client, TimeProvider clock)
     {
         Api = api;
+        Clock = clock;
         Client = client;
         Kubelet = new FakeKubelet(client);
     }
 
     public TestApiServer Api { get; }
+
+    /// <summary>The clock of the API server and of every operator replica (the system's unless the test brought its own).</summary>
+    public TimeProvider Clock { get; }
 
     public Kubernetes Client { get; }
 
@@ -38,10 +42,13 @@ public sealed class OperatorHarness : IAsyncDisposable
 
     public Dictionary<string, InProcessAgent> Agents { get; } = [];
 
-    public static async Task<OperatorHarness> StartAsync(params string[] nodes)
+    public static Task<OperatorHarness> StartAsync(params string[] nodes) => StartAsync(TimeProvider.System, nodes);
+
+    /// <summary>A cluster whose API server and operators tell time by <paramref name="clock"/>.</summary>
+    public static async Task<OperatorHarness> StartAsync(TimeProvider clock, params string[] nodes)
     {
-        var api = await TestApiServer.StartAsync(new TestApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(500) });
-        var harness = new OperatorHarness(api, api.CreateClient("test"));
+        var api = await TestApiServer.StartAsync(new TestApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(500), Clock = clock });
+        var harness = new OperatorHarness(api, api.CreateClient("test"), clock);
         foreach (var node in nodes)
         {
             var agent = await InProcessAgent.StartAsync(node);
@@ -85,6 +92,7 @@ public sealed class OperatorHarness : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(config);
             builder.Logging.ClearProviders();
             builder.Services.AddSingleton<IKubernetes>(Api.CreateClient(identity));
+            builder.Services.AddSingleton(Clock);
         });
         await app.StartAsync();
         operators.Add(app);
@@ -107,6 +115,18 @@ public sealed class OperatorHarness : IAsyncDisposable
         Client.CustomObjects.CreateNamespacedCustomObjectAsync<Restore>(
             new Restore { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns }, Spec = spec },
             CryoNames.Group, CryoNames.Version, ns, Restore.Plural);
+
+    public Task<CheckpointSchedule> CreateScheduleAsync(string name, CheckpointScheduleSpec spec, string ns = Ns) =>
+        Client.CustomObjects.CreateNamespacedCustomObjectAsync<CheckpointSchedule>(
+            new CheckpointSchedule { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns }, Spec = spec },
+            CryoNames.Group, CryoNames.Version, ns, CheckpointSchedule.Plural);
+
+    public Task<CheckpointSchedule> GetScheduleAsync(string name, string ns = Ns) =>
+        Client.CustomObjects.GetNamespacedCustomObjectAsync<CheckpointSchedule>(CryoNames.Group, CryoNames.Version, ns, CheckpointSchedule.Plural, name);
+
+    /// <summary>The Checkpoints of <paramref name="ns"/> (those <paramref name="labelSelector"/> selects).</summary>
+    public async Task<List<Checkpoint>> ListCheckpointsAsync(string? labelSelector = null, string ns = Ns) =>
+        (await Client.CustomObjects.ListNamespacedCustomObjectAsync<CheckpointList>(CryoNames.Group, CryoNames.Version, ns, Checkpoint.Plural, labelSelector: labelSelector)).Items.ToList();
 
     public Task<RestoreSet> CreateRestoreSetAsync(string name, RestoreSetSpec spec, string ns = Ns) =>
         Client.CustomObjects.CreateNamespacedCustomObjectAsync<RestoreSet>(
@@ -147,6 +167,13 @@ public sealed class OperatorHarness : IAsyncDisposable
     {
         Checkpoint? last = null;
         await Eventually.TrueAsync(async () => condition(last = await GetCheckpointAsync(name)), $"Checkpoint {name}: {what}", timeout);
+        return last!;
+    }
+
+    public async Task<CheckpointSchedule> WaitForScheduleAsync(string name, Func<CheckpointSchedule, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        CheckpointSchedule? last = null;
+        await Eventually.TrueAsync(async () => condition(last = await GetScheduleAsync(name)), $"CheckpointSchedule {name}: {what}", timeout);
         return last!;
     }
 

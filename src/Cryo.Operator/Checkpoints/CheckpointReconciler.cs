@@ -5,6 +5,7 @@ using Cryo.Operator.Configuration;
 using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Reconciling;
+using Cryo.Operator.Retention;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ApiCheckpoint = Cryo.Api.Checkpoint;
@@ -14,12 +15,14 @@ namespace Cryo.Operator.Checkpoints;
 /// <summary>
 /// Drives a Checkpoint: validate, add the finalizer, record what is checkpointed (phase Running), call the
 /// node's agent with the Checkpoint's UID as operation ID, record the result. On deletion the agent deletes
-/// the images before the finalizer goes (<see cref="CheckpointFinalizer"/>). Each pass writes status at most once.
+/// the images before the finalizer goes (<see cref="CheckpointFinalizer"/>). A finished Checkpoint with
+/// ttlSecondsAfterFinished is deleted once that time is up (<see cref="Expiry"/>). Each pass writes status at most once.
 /// </summary>
 public sealed class CheckpointReconciler(
     CryoResources resources,
     CheckpointValidator validator,
     CheckpointFinalizer finalizer,
+    Expiry expiry,
     IAgentLocator locator,
     IAgentClient agents,
     EventRecorder events,
@@ -49,7 +52,7 @@ public sealed class CheckpointReconciler(
 
         if (checkpoint.Status?.Phase is Phase.Succeeded or Phase.Failed)
         {
-            return ReconcileResult.Done;
+            return await expiry.ExpireAsync(checkpoint, cancellationToken);
         }
 
         checkpoint = await Finalizers.EnsureAsync(checkpoints, checkpoint, CryoNames.CheckpointImagesFinalizer, cancellationToken);

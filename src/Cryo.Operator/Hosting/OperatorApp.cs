@@ -1,11 +1,14 @@
 using Cryo.Operator.Agents;
 using Cryo.Operator.Checkpoints;
 using Cryo.Operator.Configuration;
+using Cryo.Operator.Evictions;
 using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Leadership;
 using Cryo.Operator.Metrics;
 using Cryo.Operator.Restores;
 using Cryo.Operator.RestoreSets;
+using Cryo.Operator.Retention;
+using Cryo.Operator.Schedules;
 using k8s;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -54,6 +57,13 @@ public static class OperatorApp
         services.AddSingleton<RestoreRecorder>();
         services.AddSingleton<RestoreFollower>();
         services.AddSingleton<RestoreReconciler>();
+        services.AddSingleton<ICheckpointHold, RestoresInProgressHold>();
+        services.AddSingleton<ICheckpointHold, ChildCheckpointsHold>();
+        services.AddSingleton<ICheckpointHold, RestoreSetsHold>();
+        services.AddSingleton<CheckpointHolds>();
+        services.AddSingleton<Expiry>();
+        services.AddSingleton<CheckpointScheduleReconciler>();
+        services.AddSingleton<EvictionReconciler>();
         services.AddSingleton<SetWriter>();
         services.AddSingleton<RestoreSetReconciler>();
         services.AddSingleton<LeaseElection>();

@@ -1,6 +1,7 @@
 using Cryo.Api;
 using Cryo.Operator.Checkpoints;
 using Cryo.Operator.Configuration;
+using Cryo.Operator.Evictions;
 using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Leadership;
 using Cryo.Operator.Metrics;
@@ -8,6 +9,7 @@ using Cryo.Operator.Queue;
 using Cryo.Operator.Reconciling;
 using Cryo.Operator.Restores;
 using Cryo.Operator.RestoreSets;
+using Cryo.Operator.Schedules;
 using Cryo.Operator.Watching;
 using k8s;
 using k8s.Models;
@@ -19,19 +21,23 @@ namespace Cryo.Operator.Hosting;
 
 /// <summary>
 /// The controller process: while this replica leads (or always, without leader election) it watches
-/// Checkpoints, Restores, RestoreSets and pods, feeds the three work queues, runs the reconcilers, resyncs periodically
-/// and keeps the gauges current. Losing leadership stops all of it.
+/// Checkpoints, Restores, CheckpointSchedules, RestoreSets and pods, feeds the work queues (one per reconciler:
+/// Checkpoints, Restores, schedules, RestoreSets, and pods being evicted), runs the reconcilers, resyncs periodically and
+/// keeps the gauges current. Losing leadership stops all of it.
 /// </summary>
 public sealed class OperatorService(
     IKubernetes client,
     CryoResources resources,
     CheckpointReconciler checkpointReconciler,
     RestoreReconciler restoreReconciler,
+    CheckpointScheduleReconciler scheduleReconciler,
+    EvictionReconciler evictionReconciler,
     RestoreSetReconciler restoreSetReconciler,
     LeaseElection election,
     OperatorState state,
     OperatorMetrics metrics,
     IOptions<OperatorOptions> options,
+    TimeProvider clock,
     ILoggerFactory loggers) : BackgroundService
 {
     private readonly OperatorOptions settings = options.Value;
@@ -43,9 +49,11 @@ public sealed class OperatorService(
 
     private async Task LeadAsync(CancellationToken cancellationToken)
     {
-        using var checkpointQueue = new WorkQueue();
-        using var restoreQueue = new WorkQueue();
-        using var restoreSetQueue = new WorkQueue();
+        using var checkpointQueue = new WorkQueue(clock);
+        using var restoreQueue = new WorkQueue(clock);
+        using var scheduleQueue = new WorkQueue(clock);
+        using var evictionQueue = new WorkQueue(clock);
+        using var restoreSetQueue = new WorkQueue(clock);
         var checkpoints = new ResourceWatcher<Checkpoint, CheckpointList>(
             Checkpoint.KindName, resources.Checkpoints.ListAsync, keepCache: true, settings.WatchTimeout, metrics, logger)
         {
@@ -65,7 +73,13 @@ public sealed class OperatorService(
                 allowWatchBookmarks: request.Watch ? true : null, resourceVersion: request.ResourceVersion,
                 timeoutSeconds: request.TimeoutSeconds, watch: request.Watch, cancellationToken: token),
             keepCache: false, settings.WatchTimeout, metrics, logger);
+        var schedules = new ResourceWatcher<CheckpointSchedule, CheckpointScheduleList>(
+            CheckpointSchedule.KindName, resources.Schedules.ListAsync, keepCache: true, settings.WatchTimeout, metrics, logger)
+        {
+            Keep = CachedFields.Schedule,
+        };
         var router = new EventRouter(checkpoints, restores, restoreSets, checkpointQueue, restoreQueue, restoreSetQueue);
+        var day2 = new Day2EventRouter(checkpointQueue, restoreQueue, scheduleQueue, evictionQueue);
 
         state.Leading = true;
         try
@@ -74,21 +88,25 @@ public sealed class OperatorService(
             {
                 Runner(checkpointReconciler, checkpointQueue).RunAsync(cancellationToken),
                 Runner(restoreReconciler, restoreQueue).RunAsync(cancellationToken),
+                Runner(scheduleReconciler, scheduleQueue).RunAsync(cancellationToken),
+                Runner(evictionReconciler, evictionQueue).RunAsync(cancellationToken),
                 Runner(restoreSetReconciler, restoreSetQueue).RunAsync(cancellationToken),
             };
             var watches = new[]
             {
-                checkpoints.RunAsync(router.OnCheckpoint, cancellationToken),
-                restores.RunAsync(router.OnRestore, cancellationToken),
+                checkpoints.RunAsync((t, o, p) => { router.OnCheckpoint(t, o, p); day2.OnCheckpoint(t, o, p); }, cancellationToken),
+                restores.RunAsync((t, o, p) => { router.OnRestore(t, o, p); day2.OnRestore(t, o, p); }, cancellationToken),
                 restoreSets.RunAsync(router.OnRestoreSet, cancellationToken),
-                pods.RunAsync(router.OnPod, cancellationToken),
+                pods.RunAsync((t, o, p) => { router.OnPod(t, o, p); day2.OnPod(t, o, p); }, cancellationToken),
+                schedules.RunAsync(day2.OnSchedule, cancellationToken),
             };
             var housekeeping = HousekeepAsync(checkpoints, restores, restoreSets, checkpointQueue, restoreQueue, restoreSetQueue, cancellationToken);
-            await Task.WhenAll(checkpoints.Synced, restores.Synced, restoreSets.Synced, pods.Synced).WaitAsync(cancellationToken);
+            var scheduleResync = ResyncAsync(schedules, scheduleQueue, cancellationToken);
+            await Task.WhenAll(checkpoints.Synced, restores.Synced, restoreSets.Synced, pods.Synced, schedules.Synced).WaitAsync(cancellationToken);
             state.Synced = true;
-            logger.LogInformation("watches synced: {Checkpoints} checkpoints, {Restores} restores, {RestoreSets} restore sets",
-                checkpoints.Cache.Count, restores.Cache.Count, restoreSets.Cache.Count);
-            await Task.WhenAll([.. runners, .. watches, housekeeping]);
+            logger.LogInformation("watches synced: {Checkpoints} checkpoints, {Restores} restores, {RestoreSets} restore sets, {Schedules} schedules",
+                checkpoints.Cache.Count, restores.Cache.Count, restoreSets.Cache.Count, schedules.Cache.Count);
+            await Task.WhenAll([.. runners, .. watches, housekeeping, scheduleResync]);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -143,6 +161,21 @@ public sealed class OperatorService(
             metrics.QueueDepth.WithLabels(RestoreSet.KindName).Set(restoreSetQueue.Depth);
             SetPhaseGauge(Checkpoint.KindName, checkpoints.Cache.Values.Select(c => c.Status?.Phase));
             SetPhaseGauge(Restore.KindName, restores.Cache.Values.Select(r => r.Status?.Phase));
+        }
+    }
+
+    /// <summary>Periodic resync of every CheckpointSchedule (their runs requeue themselves; this catches what a lost requeue missed).</summary>
+    private async Task ResyncAsync(ResourceWatcher<CheckpointSchedule, CheckpointScheduleList> schedules, WorkQueue scheduleQueue, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(settings.ResyncPeriod);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            foreach (var key in schedules.Cache.Keys)
+            {
+                scheduleQueue.Add(key);
+            }
+
+            metrics.QueueDepth.WithLabels(CheckpointSchedule.KindName).Set(scheduleQueue.Depth);
         }
     }
 

@@ -12,9 +12,12 @@ public sealed class CryoResources(IKubernetes client)
     /// <summary>Restores.</summary>
     public CustomResourceClient<Restore, RestoreList> Restores { get; } = new(client, Restore.Plural);
 
+    /// <summary>CheckpointSchedules.</summary>
+    public CustomResourceClient<CheckpointSchedule, CheckpointScheduleList> Schedules { get; } = new(client, CheckpointSchedule.Plural);
+
     /// <summary>RestoreSets.</summary>
     public CustomResourceClient<RestoreSet, RestoreSetList> RestoreSets { get; } = new(client, RestoreSet.Plural);
 
-    /// <summary>Pods: the ones checkpointed, the targets of Restores, and the pods of RestoreSets.</summary>
+    /// <summary>Pods: the ones checkpointed, the targets of Restores, the pods of RestoreSets, and those schedules and evictions checkpoint.</summary>
     public PodClient Pods { get; } = new(client);
 }

@@ -6,7 +6,7 @@ using k8s.Models;
 namespace Cryo.Operator.KubernetesApi;
 
 /// <summary>Typed calls on one of Cryo's custom resources (the generated client is untyped for them).</summary>
-/// <typeparam name="T">Checkpoint or Restore.</typeparam>
+/// <typeparam name="T">Checkpoint, Restore, CheckpointSchedule or RestoreSet.</typeparam>
 /// <typeparam name="TList">Its list type.</typeparam>
 public sealed class CustomResourceClient<T, TList>(IKubernetes client, string plural)
     where T : class, IKubernetesObject<V1ObjectMeta>
@@ -52,8 +52,8 @@ public sealed class CustomResourceClient<T, TList>(IKubernetes client, string pl
             cancellationToken: cancellationToken);
 
     /// <summary>
-    /// Deletes <paramref name="obj"/>, and not another object made under its name since (its UID is a precondition); its
-    /// dependents go in the background. False when it was gone already.
+    /// Deletes <paramref name="obj"/>, and not another object made under its name since (its UID is a precondition): false
+    /// when it is gone or was replaced meanwhile. Its finalizers, if any, run before it goes; its dependents go in the background.
     /// </summary>
     public async Task<bool> DeleteAsync(T obj, CancellationToken cancellationToken)
     {

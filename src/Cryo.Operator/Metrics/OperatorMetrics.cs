@@ -27,6 +27,12 @@ public sealed class OperatorMetrics
             "Calls to node agents by method and result (a gRPC status code name, ok on success).", "method", "code");
         IsLeader = factory.CreateGauge("cryo_operator_is_leader", "1 while this replica holds the leader Lease.");
         WatchRestarts = factory.CreateCounter("cryo_operator_watch_restarts_total", "Watches reopened, by kind and cause (timeout, gone, error).", "kind", "cause");
+        ScheduleRuns = factory.CreateCounter("cryo_operator_schedule_runs_total",
+            "Runs of CheckpointSchedules by result (started, waiting, missed, no_pods).", "result");
+        CheckpointsCreated = factory.CreateCounter("cryo_operator_checkpoints_created_total",
+            "Checkpoints the operator created on its own, by trigger (schedule, eviction).", "trigger");
+        ObjectsDeleted = factory.CreateCounter("cryo_operator_objects_deleted_total",
+            "Objects the operator deleted on its own, by kind and reason (history_limit, max_age, replace, ttl).", "kind", "reason");
         RestoreSetCopiesCreated = factory.CreateCounter("cryo_operator_restoreset_copies_created_total",
             "Copies RestoreSets made, by where their pod came from (warm_pool: a pod started ahead, only a restore; new_pod).", "source");
         RestoreSetCopiesRemoved = factory.CreateCounter("cryo_operator_restoreset_copies_removed_total",
@@ -53,6 +59,15 @@ public sealed class OperatorMetrics
 
     /// <summary>Reopened watches by kind and cause.</summary>
     public Counter WatchRestarts { get; }
+
+    /// <summary>Runs of CheckpointSchedules by result.</summary>
+    public Counter ScheduleRuns { get; }
+
+    /// <summary>Checkpoints created by schedules and evictions.</summary>
+    public Counter CheckpointsCreated { get; }
+
+    /// <summary>Objects deleted by schedules' pruning, Replace and ttlSecondsAfterFinished.</summary>
+    public Counter ObjectsDeleted { get; }
 
     /// <summary>Copies RestoreSets made, by source: <c>warm_pool</c> or <c>new_pod</c>.</summary>
     public Counter RestoreSetCopiesCreated { get; }

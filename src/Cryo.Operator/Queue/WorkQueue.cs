@@ -5,10 +5,12 @@ namespace Cryo.Operator.Queue;
 /// <summary>
 /// A de-duplicating work queue keyed by namespace/name, after client-go's: a key is queued at most once,
 /// and a key being processed is not handed out again until <see cref="Done"/>; if it was added meanwhile,
-/// it is queued again then. Delayed adds feed requeues and backoff.
+/// it is queued again then. Delayed adds feed requeues and backoff; their delays run on the injected clock.
 /// </summary>
-public sealed class WorkQueue : IDisposable
+/// <param name="clock">The clock delayed adds wait on (the system clock unless a test moves time by hand).</param>
+public sealed class WorkQueue(TimeProvider? clock = null) : IDisposable
 {
+    private readonly TimeProvider clock = clock ?? TimeProvider.System;
     private readonly Channel<ObjectKey> ready = Channel.CreateUnbounded<ObjectKey>();
     private readonly HashSet<ObjectKey> queued = [];
     private readonly HashSet<ObjectKey> processing = [];
@@ -55,7 +57,7 @@ public sealed class WorkQueue : IDisposable
             return;
         }
 
-        _ = Task.Delay(delay, stopped.Token).ContinueWith(
+        _ = Task.Delay(delay, clock, stopped.Token).ContinueWith(
             _ => Add(key), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
     }
 

@@ -4,6 +4,7 @@ using Cryo.Operator.Configuration;
 using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Reconciling;
+using Cryo.Operator.Retention;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Options;
@@ -23,12 +24,14 @@ namespace Cryo.Operator.Restores;
 /// status: False while a restore is on its way (Restoring) and whenever the current run holds no restored
 /// application (RestoreFailed, ContainerRestarted, RerestoreFailed, ContainerEnded), True (Restored) once the agent
 /// restored into the current run.
+/// A finished Restore with ttlSecondsAfterFinished is deleted once that time is up (<see cref="Expiry"/>).
 /// </summary>
 public sealed class RestoreReconciler(
     CryoResources resources,
     RestoreDispatcher dispatcher,
     RestoreRecorder recorder,
     RestoreFollower follower,
+    Expiry expiry,
     EventRecorder events,
     IOptions<OperatorOptions> options,
     TimeProvider clock) : IReconciler
@@ -42,14 +45,20 @@ public sealed class RestoreReconciler(
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
         var restore = await resources.Restores.GetAsync(key.Namespace, key.Name, cancellationToken);
-        if (restore is null || restore.Metadata.DeletionTimestamp is not null || restore.Status?.Phase is Phase.Failed)
+        if (restore is null || restore.Metadata.DeletionTimestamp is not null)
         {
             return ReconcileResult.Done; // the pod it created goes with it through its owner reference
         }
 
+        var expired = await expiry.ExpireAsync(restore, cancellationToken);
+        if (expired == ReconcileResult.Done || restore.Status?.Phase is Phase.Failed)
+        {
+            return expired ?? ReconcileResult.Done;
+        }
+
         if (restore.Status is { } restored && HasRestored(restored))
         {
-            return await follower.FollowAsync(restore, restored, cancellationToken);
+            return Expiry.Sooner(await follower.FollowAsync(restore, restored, cancellationToken), expired);
         }
 
         var checkpoint = await RestorableCheckpoint.ReadAsync(resources.Checkpoints, restore, cancellationToken);

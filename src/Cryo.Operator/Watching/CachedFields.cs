@@ -30,6 +30,13 @@ public static class CachedFields
         return restore;
     }
 
+    /// <summary>A CheckpointSchedule without managed fields and annotations.</summary>
+    public static CheckpointSchedule Schedule(CheckpointSchedule schedule)
+    {
+        Trim(schedule.Metadata);
+        return schedule;
+    }
+
     /// <summary>A RestoreSet without managed fields and annotations.</summary>
     public static RestoreSet RestoreSet(RestoreSet set)
     {

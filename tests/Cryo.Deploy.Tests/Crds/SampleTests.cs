@@ -10,6 +10,7 @@ public sealed class SampleTests
 {
     private static readonly CrdValidator Checkpoints = CrdValidator.Load(RepoRoot.Combine("crds/checkpoints.cryo.io.yaml"));
     private static readonly CrdValidator Restores = CrdValidator.Load(RepoRoot.Combine("crds/restores.cryo.io.yaml"));
+    private static readonly CrdValidator Schedules = CrdValidator.Load(RepoRoot.Combine("crds/checkpointschedules.cryo.io.yaml"));
     private static readonly CrdValidator RestoreSets = CrdValidator.Load(RepoRoot.Combine("crds/restoresets.cryo.io.yaml"));
 
     private static JsonNode Sample(string file) => YamlDocuments.ParseSingleFile(RepoRoot.Combine($"config/samples/{file}"));
@@ -148,6 +149,82 @@ public sealed class SampleTests
         // Assert
         Assert.Empty(problems);
         Assert.NotNull(pod.At("spec.containers")![0]!.At("readinessProbe"));
+    }
+
+    [Fact]
+    public void ScheduleSample_Should_ValidateAgainstCrd_WithDefaultsApplied_And_NameTheWorkload()
+    {
+        // Act
+        var sample = Sample("checkpointschedule.yaml");
+        var result = Schedules.Validate(sample);
+
+        // Assert
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.Equal("Forbid", result.Defaulted.StringAt("spec.concurrencyPolicy"));
+        Assert.Equal(300, result.Defaulted.IntegerAt("spec.checkpointTemplate.timeoutSeconds"));
+        Assert.False(result.Defaulted.At("spec.suspend")!.GetValue<bool>());
+        Assert.Equal(Sample("workload.yaml").StringAt("metadata.name"), sample.StringAt("spec.podName"));
+    }
+
+    [Theory]
+    [InlineData("""{"selector":{"matchLabels":{"app":"a"}}}""", "exactly one of podName and selector")]
+    [InlineData("""{"every":"1h"}""", "exactly one of schedule and every")]
+    [InlineData("""{"timeZone":"Europe/Paris","schedule":null,"every":"1h"}""", "timeZone applies to schedule only")]
+    [InlineData("""{"every":"1 hour","schedule":null}""", "/spec/every")]
+    [InlineData("""{"concurrencyPolicy":"Sometimes"}""", "/spec/concurrencyPolicy")]
+    [InlineData("""{"successfulCheckpointsHistoryLimit":-1}""", "/spec/successfulCheckpointsHistoryLimit")]
+    public void Validator_Should_RejectSchedule_When_SpecIsInconsistent(string change, string expected)
+    {
+        // Arrange
+        var schedule = Sample("checkpointschedule.yaml");
+        foreach (var (key, value) in JsonNode.Parse(change)!.AsObject())
+        {
+            if (value is null)
+            {
+                ((JsonObject)schedule["spec"]!).Remove(key);
+            }
+            else
+            {
+                schedule["spec"]![key] = value.DeepClone();
+            }
+        }
+
+        // Act
+        var result = Schedules.Validate(schedule);
+
+        // Assert
+        Assert.Contains(result.Errors, e => e.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validator_Should_RejectSchedule_When_ItsNameCannotBeALabelValue()
+    {
+        // Arrange
+        var schedule = Sample("checkpointschedule.yaml");
+        schedule["metadata"]!["name"] = new string('a', 64);
+
+        // Act
+        var result = Schedules.Validate(schedule);
+
+        // Assert
+        Assert.Contains(result.Errors, e => e.Contains("at most 63 characters", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void EvictionWorkloadSample_Should_BeAPodTheApiServerAccepts_WithAPreStopSleepWithinItsGracePeriod()
+    {
+        // Arrange
+        var pod = Sample("workload-checkpoint-on-eviction.yaml");
+        pod["metadata"]!["namespace"] = "default";
+
+        // Act
+        var problems = ApiObjectChecker.Check(pod);
+
+        // Assert
+        Assert.Empty(problems);
+        Assert.Equal("true", pod["metadata"]!["annotations"]!["cryo.io/checkpoint-on-eviction"]!.GetValue<string>());
+        var sleep = pod.At("spec.containers")![0]!["lifecycle"]!["preStop"]!["sleep"]!["seconds"]!.GetValue<long>();
+        Assert.True(sleep < pod.IntegerAt("spec.terminationGracePeriodSeconds"), "the preStop sleep must end within the grace period");
     }
 
     [Fact]

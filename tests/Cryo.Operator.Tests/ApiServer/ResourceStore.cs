@@ -6,10 +6,11 @@ namespace Cryo.Operator.Tests.ApiServer;
 /// <summary>
 /// The objects the test API server holds and the semantics of changing them, after the real API server:
 /// one global resourceVersion counter, optimistic concurrency, generation bumped on spec changes only,
-/// the status subresource split, finalizers and deletionTimestamp, no-op writes that change nothing,
-/// and a bounded event history that watches resume from (older resourceVersions get 410 Gone).
+/// the status subresource split, finalizers and deletionTimestamp, the graceful deletion of pods, no-op writes that
+/// change nothing, and a bounded event history that watches resume from (older resourceVersions get 410 Gone).
+/// Timestamps come from <paramref name="clock"/>.
 /// </summary>
-internal sealed class ResourceStore(int historyLimit)
+internal sealed class ResourceStore(int historyLimit, TimeProvider clock)
 {
     private readonly Lock gate = new();
     private readonly Dictionary<(ResourceType Type, string Namespace, string Name), JsonObject> objects = [];
@@ -20,6 +21,9 @@ internal sealed class ResourceStore(int historyLimit)
 
     /// <summary>Raised after an object is really gone (not merely marked for deletion), outside the lock.</summary>
     public event Action<ResourceType, JsonObject>? Removed;
+
+    /// <summary>Raised after an object was created with owner references, or its owner references changed, outside the lock.</summary>
+    public event Action<ResourceType, JsonObject>? OwnersSet;
 
     public long CurrentVersion
     {
@@ -297,16 +301,21 @@ internal sealed class ResourceStore(int historyLimit)
             var current = Find(type, ns, name);
             CheckPreconditions(type, name, current, options?["preconditions"] as JsonObject);
             var finalizers = Meta(current)["finalizers"] as JsonArray;
-            if (finalizers is { Count: > 0 })
+            var grace = type == ResourceType.Pods ? PodGracePeriod(current, options) : 0;
+            var pendingGrace = Meta(current)["deletionGracePeriodSeconds"]?.GetValue<long>();
+            if (pendingGrace is { } pending && (grace >= pending || finalizers is { Count: > 0 } && grace == 0 && pending == 0))
             {
-                if (Meta(current)["deletionTimestamp"] is not null)
-                {
-                    return ((JsonObject)current.DeepClone(), false);
-                }
+                // Already being deleted, no sooner than asked: nothing changes.
+                return ((JsonObject)current.DeepClone(), false);
+            }
 
+            if (grace > 0 || finalizers is { Count: > 0 })
+            {
+                // Graceful (a pod on a node: the kubelet stops it, then deletes it with grace 0), or held by finalizers.
+                // A second delete may shorten the grace period, never lengthen it.
                 var marked = (JsonObject)current.DeepClone();
-                Meta(marked)["deletionTimestamp"] = Now();
-                Meta(marked)["deletionGracePeriodSeconds"] = 0;
+                Meta(marked)["deletionTimestamp"] = Timestamp(clock.GetUtcNow().AddSeconds(grace));
+                Meta(marked)["deletionGracePeriodSeconds"] = grace;
                 result = Commit(type, ns, name, current, marked)!;
                 gone = false;
             }
@@ -419,6 +428,15 @@ internal sealed class ResourceStore(int historyLimit)
         }
     }
 
+    /// <summary>Whether an object of this UID exists (being deleted or not).</summary>
+    public bool Exists(string uid)
+    {
+        lock (gate)
+        {
+            return objects.Values.Any(o => o["metadata"]?["uid"]?.GetValue<string>() == uid);
+        }
+    }
+
     public List<(ResourceType Type, string Namespace, string Name)> FindOwnedBy(string ownerUid)
     {
         lock (gate)
@@ -493,7 +511,10 @@ internal sealed class ResourceStore(int historyLimit)
             return (JsonObject)current.DeepClone(); // a no-op write changes nothing, not even the resourceVersion
         }
 
-        if (Meta(next)["deletionTimestamp"] is not null && Meta(next)["finalizers"] is not JsonArray { Count: > 0 })
+        // As the real registry's shouldDeleteDuringUpdate: the last finalizer gone from an object whose deletion has no
+        // grace period left to run (a pod still terminating stays until the kubelet deletes it with grace 0).
+        if (Meta(next)["deletionTimestamp"] is not null && Meta(next)["finalizers"] is not JsonArray { Count: > 0 } &&
+            (currentMeta["deletionGracePeriodSeconds"]?.GetValue<long>() ?? 0) == 0)
         {
             var removed = Remove(type, ns, name, next);
             ThreadPool.QueueUserWorkItem(_ => Removed?.Invoke(type, removed));
@@ -501,6 +522,22 @@ internal sealed class ResourceStore(int historyLimit)
         }
 
         return Commit(type, ns, name, current, next)!;
+    }
+
+    /// <summary>
+    /// The grace period of a pod's deletion, as the pod registry's CheckGracefulDelete works it out: the request's
+    /// gracePeriodSeconds, else the pod's terminationGracePeriodSeconds (30 when unset, the API's default); 0 for a
+    /// pod no node runs (never scheduled) or one that ended; a negative request means 1.
+    /// </summary>
+    private static long PodGracePeriod(JsonObject pod, JsonObject? options)
+    {
+        var grace = options?["gracePeriodSeconds"]?.GetValue<long>() ?? pod["spec"]?["terminationGracePeriodSeconds"]?.GetValue<long>() ?? 30;
+        if (pod["spec"]?["nodeName"]?.GetValue<string>() is not { Length: > 0 } || pod["status"]?["phase"]?.GetValue<string>() is "Succeeded" or "Failed")
+        {
+            grace = 0;
+        }
+
+        return grace < 0 ? 1 : grace;
     }
 
     private static bool AddsFinalizer(JsonObject currentMeta, JsonObject nextMeta)
@@ -543,6 +580,13 @@ internal sealed class ResourceStore(int historyLimit)
         Meta(next)["resourceVersion"] = (++resourceVersion).ToString(CultureInfo.InvariantCulture);
         objects[(type, ns, name)] = next;
         Record(new HistoryEntry(resourceVersion, type, ns, old, next));
+        var owners = Meta(next)["ownerReferences"];
+        if (owners is JsonArray { Count: > 0 } && (old is null || !JsonNode.DeepEquals(owners, Meta(old)["ownerReferences"])))
+        {
+            var committed = (JsonObject)next.DeepClone();
+            ThreadPool.QueueUserWorkItem(_ => OwnersSet?.Invoke(type, committed));
+        }
+
         return (JsonObject)next.DeepClone();
     }
 
@@ -564,5 +608,7 @@ internal sealed class ResourceStore(int historyLimit)
     private static JsonObject Meta(JsonObject obj) =>
         obj["metadata"] as JsonObject ?? (JsonObject)(obj["metadata"] = new JsonObject());
 
-    private static string Now() => DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    private string Now() => Timestamp(clock.GetUtcNow());
+
+    private static string Timestamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 }

@@ -32,19 +32,21 @@ internal sealed record ResourceType(
 
     public static readonly ResourceType Restores = new("cryo.io", "v1alpha1", "restores", "Restore", true, true, []);
 
+    public static readonly ResourceType CheckpointSchedules = new("cryo.io", "v1alpha1", "checkpointschedules", "CheckpointSchedule", true, true, []);
+
     /// <summary>RestoreSets, with the scale subresource their CRD declares (a test checks these paths against it).</summary>
     public static readonly ResourceType RestoreSets = new("cryo.io", "v1alpha1", "restoresets", "RestoreSet", true, true, [])
     {
         Scale = new ScaleSubresource(".spec.replicas", ".status.replicas", ".status.selector"),
     };
 
-    public static IReadOnlyList<ResourceType> All { get; } = [Pods, CoreEvents, Events, Leases, Checkpoints, Restores, RestoreSets];
+    public static IReadOnlyList<ResourceType> All { get; } = [Pods, CoreEvents, Events, Leases, Checkpoints, Restores, CheckpointSchedules, RestoreSets];
 
     /// <summary>The scale subresource (autoscaling/v1 Scale), when the resource has one.</summary>
     public ScaleSubresource? Scale { get; init; }
 
     /// <summary>Defined by a CustomResourceDefinition (no Go type: no strategic merge patch).</summary>
-    public bool IsCustom => this == Checkpoints || this == Restores || this == RestoreSets;
+    public bool IsCustom => Group == "cryo.io";
 
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 

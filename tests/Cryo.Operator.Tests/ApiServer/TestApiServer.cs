@@ -30,7 +30,7 @@ public sealed class TestApiServer : IAsyncDisposable
     {
         this.app = app;
         this.options = options;
-        Store = new ResourceStore(options.HistoryLimit);
+        Store = new ResourceStore(options.HistoryLimit, options.Clock);
         collector = new GarbageCollector(Store);
     }
 
@@ -204,6 +204,12 @@ public sealed class TestApiServer : IAsyncDisposable
                 var body = request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0
                     ? await JsonNode.ParseAsync(request.Body) as JsonObject
                     : null;
+                if (long.TryParse(query["gracePeriodSeconds"], out var grace))
+                {
+                    // The query parameter overrides DeleteOptions in the body, as on the real server.
+                    (body ??= new JsonObject())["gracePeriodSeconds"] = grace;
+                }
+
                 var (obj, gone) = Store.Delete(route.Type, Require(ns), route.Name, body);
                 await WriteJsonAsync(context, gone ? 200 : 202, obj);
                 break;

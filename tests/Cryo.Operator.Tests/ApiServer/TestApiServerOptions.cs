@@ -11,4 +11,7 @@ public sealed class TestApiServerOptions
 
     /// <summary>How long a watch without timeoutSeconds stays open.</summary>
     public TimeSpan DefaultWatchTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>The clock of the server's timestamps (creationTimestamp, deletionTimestamp), so tests can move time by hand.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
 }

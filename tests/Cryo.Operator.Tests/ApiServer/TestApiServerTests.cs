@@ -424,8 +424,86 @@ public sealed class TestApiServerTests : IAsyncLifetime
         // Act
         await client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, "owner");
 
+        // Assert: the pod runs on a node, so it is deleted gracefully: marked now, removed once its kubelet is done.
+        await Eventually.TrueAsync(async () => (await client.CoreV1.ListNamespacedPodAsync(Ns)).Items.All(p => p.Metadata.DeletionGracePeriodSeconds == 30));
+    }
+
+    [Fact]
+    public async Task AnObjectWhoseOwnersAreAllGone_Should_BeDeleted_When_ItIsCreatedOrReOwned()
+    {
+        // Arrange: an owner deleted before its dependents were made (a controller's pass that raced its deletion), and
+        // one that exists; a made-up owner of a kind this server does not serve cannot be looked up.
+        var gone = await CreateAsync(NewCheckpoint("gone"));
+        await client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, "gone");
+        var alive = await CreateAsync(NewCheckpoint("alive"));
+        V1OwnerReference Of(Checkpoint c) => new() { ApiVersion = CryoNames.ApiVersion, Kind = Checkpoint.KindName, Name = c.Metadata.Name, Uid = c.Metadata.Uid };
+        var orphan = NewPod("orphan", null, "a");
+        orphan.Metadata.OwnerReferences = [Of(gone)];
+        var kept = NewPod("kept", null, "b");
+        kept.Metadata.OwnerReferences = [Of(gone), Of(alive)];
+        var replicaSet = NewPod("replica", null, "c");
+        replicaSet.Metadata.OwnerReferences = [new V1OwnerReference { ApiVersion = "apps/v1", Kind = "ReplicaSet", Name = "web-1", Uid = Guid.NewGuid().ToString() }];
+        var reOwned = NewPod("re-owned", null, "d");
+
+        // Act
+        foreach (var pod in new[] { orphan, kept, replicaSet, reOwned })
+        {
+            await client.CoreV1.CreateNamespacedPodAsync(pod, Ns);
+        }
+
+        var owners = new { metadata = new { ownerReferences = new[] { Of(gone) } } };
+        await client.CoreV1.PatchNamespacedPodAsync(new V1Patch(KubernetesJson.Serialize(owners), V1Patch.PatchType.MergePatch), "re-owned", Ns);
+
         // Assert
-        await Eventually.TrueAsync(async () => (await client.CoreV1.ListNamespacedPodAsync(Ns)).Items.Count == 0);
+        await Eventually.TrueAsync(async () => (await client.CoreV1.ListNamespacedPodAsync(Ns)).Items.Select(p => p.Metadata.Name).Order().SequenceEqual(["kept", "replica"]),
+            "the pods whose owners are all gone are deleted");
+    }
+
+    [Fact]
+    public async Task DeletingAPodOnANode_Should_MarkItWithItsGracePeriod_Until_TheKubeletDeletesItWithGraceZero()
+    {
+        // Arrange
+        var pod = NewPod("web", "node-1", "web");
+        pod.Spec.TerminationGracePeriodSeconds = 45;
+        await client.CoreV1.CreateNamespacedPodAsync(pod, Ns);
+
+        // Act
+        await client.CoreV1.DeleteNamespacedPodAsync("web", Ns);
+        var terminating = await client.CoreV1.ReadNamespacedPodAsync("web", Ns);
+        await client.CoreV1.DeleteNamespacedPodAsync("web", Ns, gracePeriodSeconds: 60); // longer: ignored
+        var unchanged = await client.CoreV1.ReadNamespacedPodAsync("web", Ns);
+        await client.CoreV1.DeleteNamespacedPodAsync("web", Ns, gracePeriodSeconds: 10); // shorter: taken
+        var shortened = await client.CoreV1.ReadNamespacedPodAsync("web", Ns);
+        await client.CoreV1.DeleteNamespacedPodAsync("web", Ns, gracePeriodSeconds: 0); // the kubelet, done
+        var left = (await client.CoreV1.ListNamespacedPodAsync(Ns)).Items;
+
+        // Assert
+        Assert.Equal(45, terminating.Metadata.DeletionGracePeriodSeconds);
+        var created = terminating.Metadata.CreationTimestamp!.Value;
+        Assert.InRange(terminating.Metadata.DeletionTimestamp!.Value, created.AddSeconds(44), created.AddSeconds(50));
+        Assert.Equal((45L, terminating.Metadata.DeletionTimestamp), (unchanged.Metadata.DeletionGracePeriodSeconds!.Value, unchanged.Metadata.DeletionTimestamp));
+        Assert.Equal(10, shortened.Metadata.DeletionGracePeriodSeconds);
+        Assert.Empty(left);
+    }
+
+    [Fact]
+    public async Task DeletingAPod_Should_RemoveItAtOnce_When_NoNodeRunsIt_OrItEnded_OrTheGraceIsZero()
+    {
+        // Arrange
+        await client.CoreV1.CreateNamespacedPodAsync(NewPod("pending", null, "a"), Ns);
+        await client.CoreV1.CreateNamespacedPodAsync(NewPod("ended", "node-1", "b"), Ns);
+        var ended = await client.CoreV1.ReadNamespacedPodAsync("ended", Ns);
+        ended.Status.Phase = "Succeeded";
+        await client.CoreV1.ReplaceNamespacedPodStatusAsync(ended, "ended", Ns);
+        await client.CoreV1.CreateNamespacedPodAsync(NewPod("now", "node-1", "c"), Ns);
+
+        // Act
+        await client.CoreV1.DeleteNamespacedPodAsync("pending", Ns);
+        await client.CoreV1.DeleteNamespacedPodAsync("ended", Ns);
+        await client.CoreV1.DeleteNamespacedPodAsync("now", Ns, gracePeriodSeconds: 0);
+
+        // Assert
+        Assert.Empty((await client.CoreV1.ListNamespacedPodAsync(Ns)).Items);
     }
 
     private static Checkpoint NewCheckpoint(string name) =>

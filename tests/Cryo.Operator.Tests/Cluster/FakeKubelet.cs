@@ -280,6 +280,22 @@ public sealed class FakeKubelet(IKubernetes client)
         };
     }
 
+    /// <summary>
+    /// Plays the kubelet at the end of a pod's graceful termination (after the preStop hooks and the stop signal): its
+    /// containers are terminated, then it deletes the pod with grace period 0, which removes it from the API server.
+    /// </summary>
+    public async Task FinishTerminationAsync(string ns, string podName)
+    {
+        var pod = await client.CoreV1.ReadNamespacedPodAsync(podName, ns);
+        foreach (var container in pod.Status?.ContainerStatuses ?? [])
+        {
+            Terminate(pod, container.Name, 143, "Error");
+        }
+
+        await WriteStatusAsync(pod);
+        await client.CoreV1.DeleteNamespacedPodAsync(podName, ns, new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = pod.Metadata.Uid } }, gracePeriodSeconds: 0);
+    }
+
     /// <summary>Starts the pod a Restore created, once it exists.</summary>
     public async Task<V1Pod> StartRestorePodAsync(string ns, string restoreName, TimeSpan timeout) =>
         await StartAsync(await RestorePodAsync(ns, restoreName, timeout));

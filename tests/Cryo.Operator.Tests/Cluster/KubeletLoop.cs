@@ -8,7 +8,9 @@ namespace Cryo.Operator.Tests.Cluster;
 /// Plays the scheduler and the nodes' kubelets, until disposed, for the pods of one namespace a label selector names
 /// (a RestoreSet's copies and warm pods, which the operator creates unscheduled): an unscheduled pod is bound to the
 /// next node in turn, a bound pod is started, and a running pod whose Ready no longer agrees with its containers and
-/// readiness gates (the operator set the cryo.io/restored condition) is synced, as a kubelet watching it would.
+/// readiness gates (the operator set the cryo.io/restored condition) is synced, as a kubelet watching it would. A pod
+/// on a node that is being deleted (the API server deletes those gracefully) has its termination finished at once, as
+/// a kubelet does when the containers stop on the signal: its containers end and it is deleted with grace period 0.
 /// </summary>
 public sealed class KubeletLoop : IAsyncDisposable
 {
@@ -49,7 +51,7 @@ public sealed class KubeletLoop : IAsyncDisposable
         while (!cancellationToken.IsCancellationRequested)
         {
             var pods = await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: labelSelector, cancellationToken: cancellationToken);
-            foreach (var pod in pods.Items.Where(p => p.Metadata.DeletionTimestamp is null))
+            foreach (var pod in pods.Items)
             {
                 try
                 {
@@ -67,7 +69,14 @@ public sealed class KubeletLoop : IAsyncDisposable
 
     private async Task PlayAsync(FakeKubelet kubelet, V1Pod pod, string[] nodes)
     {
-        if (string.IsNullOrEmpty(pod.Spec.NodeName))
+        if (pod.Metadata.DeletionTimestamp is not null)
+        {
+            if (!string.IsNullOrEmpty(pod.Spec.NodeName))
+            {
+                await kubelet.FinishTerminationAsync(pod.Metadata.NamespaceProperty, pod.Metadata.Name);
+            }
+        }
+        else if (string.IsNullOrEmpty(pod.Spec.NodeName))
         {
             await kubelet.ScheduleAsync(pod, nodes[next++ % nodes.Length]);
         }

@@ -10,21 +10,33 @@ namespace Cryo.Operator.Tests.Rbac;
 public sealed class RbacCoverageTests
 {
     /// <summary>Granted but not observable here: needed by admission for blockOwnerDeletion owner references.</summary>
-    private static readonly HashSet<string> UnobservableButRequired = ["cryo.io/restores/finalizers update", "cryo.io/restoresets/finalizers update"];
+    private static readonly HashSet<string> UnobservableButRequired =
+        ["cryo.io/restores/finalizers update", "cryo.io/checkpointschedules/finalizers update", "cryo.io/restoresets/finalizers update"];
 
     [Fact]
     public async Task Rbac_Should_GrantExactlyTheVerbsTheOperatorUses()
     {
         // Arrange: a run that exercises every path: election, checkpoint, restore into a new pod, a RestoreSet scaled
-        // up and down with a warm pool whose template changes, deletion.
+        // up and down with a warm pool whose template changes, deletion, a schedule that creates and prunes, a Restore
+        // deleted by its TTL.
         await using var cluster = await OperatorHarness.StartAsync("node-1");
         await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "web", "node-1");
+
+        // A schedule that missed its runs while no operator ran: it makes up the latest, then prunes it (a history of 0).
+        var schedule = await cluster.CreateScheduleAsync("minutely", new CheckpointScheduleSpec { PodName = "web", Schedule = "* * * * *", SuccessfulCheckpointsHistoryLimit = 0 });
+        schedule.Status = new CheckpointScheduleStatus { LastScheduleTime = schedule.Metadata.CreationTimestamp!.Value.AddMinutes(-2) };
+        await cluster.Client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<CheckpointSchedule>(
+            schedule, CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, CheckpointSchedule.Plural, "minutely");
         await cluster.StartOperatorAsync("operator-1", leaderElection: true);
         await cluster.CreateCheckpointAsync("web-1", new CheckpointSpec { PodName = "web" });
         await cluster.WaitForCheckpointAsync("web-1", c => c.Status?.Phase == Phase.Succeeded, "succeeded");
         await cluster.CreateRestoreAsync("copy", new RestoreSpec { CheckpointName = "web-1", NewPod = new NewPodTarget { NodeName = "node-1" } });
         await cluster.Kubelet.StartRestorePodAsync(OperatorHarness.Ns, "copy", Eventually.DefaultTimeout);
         await cluster.WaitForRestoreAsync("copy", r => r.Status?.Phase == Phase.Succeeded, "succeeded");
+        await cluster.CreateRestoreAsync("brief", new RestoreSpec { CheckpointName = "web-1", NewPod = new NewPodTarget { NodeName = "node-1" }, TtlSecondsAfterFinished = 0 });
+        await cluster.Kubelet.StartRestorePodAsync(OperatorHarness.Ns, "brief", Eventually.DefaultTimeout);
+        await Eventually.TrueAsync(async () => (await cluster.Client.CustomObjects.ListNamespacedCustomObjectAsync<RestoreList>(
+            CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Restore.Plural)).Items.All(r => r.Metadata.Name != "brief"), "the Restore with a TTL of 0 is deleted");
         await using (KubeletLoop.Start(cluster.Client, cluster.Kubelet, OperatorHarness.Ns, CryoNames.RestoreSetLabel, "node-1"))
         {
             await cluster.CreateRestoreSetAsync("ci", new RestoreSetSpec { CheckpointName = "web-1", Replicas = 2, WarmPool = 1 });
@@ -37,7 +49,10 @@ public sealed class RbacCoverageTests
         }
 
         await cluster.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Checkpoint.Plural, "web-1");
-        await Eventually.TrueAsync(() => cluster.Agents["node-1"].Engine.DeleteCalls.Count == 1, "images deleted");
+        await Eventually.TrueAsync(() => cluster.Agents["node-1"].Engine.DeleteCalls.Any(d => d.Checkpoint.Name == "web-1"), "images deleted");
+        await Eventually.TrueAsync(async () => (await cluster.GetScheduleAsync("minutely")).Status?.LastSuccessfulCheckpoint is not null &&
+                                               (await cluster.ListCheckpointsAsync($"{CryoNames.ScheduleLabel}=minutely")).Count == 0,
+            "the schedule's run succeeded and was pruned");
         await Eventually.TrueAsync(() => cluster.Api.Requests.Any(r => r.Client == "operator-1" && r.Method == "PATCH" && r.Path.EndsWith("/checkpoints/web-1")), "finalizer removed");
 
         // The leader renews its lease periodically: wait for one renewal so the run always shows it.

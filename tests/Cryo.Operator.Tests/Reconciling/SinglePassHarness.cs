@@ -2,11 +2,13 @@ using Cryo.Api;
 using Cryo.Operator.Agents;
 using Cryo.Operator.Checkpoints;
 using Cryo.Operator.Configuration;
+using Cryo.Operator.Evictions;
 using Cryo.Operator.Hosting;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Reconciling;
 using Cryo.Operator.Restores;
 using Cryo.Operator.RestoreSets;
+using Cryo.Operator.Schedules;
 using Cryo.Operator.Tests.ApiServer;
 using Cryo.Operator.Tests.Cluster;
 using k8s;
@@ -22,8 +24,8 @@ namespace Cryo.Operator.Tests.Reconciling;
 /// <summary>
 /// Runs single reconcile passes by hand: the reconcilers as <see cref="OperatorApp"/> wires them (never started: no
 /// watches, queues or workers), over the loopback API server, with a hand-written agent client and locator and a
-/// clock that stands still. The test puts objects in the API server, runs one pass, and asserts on the result, the
-/// status and the writes the pass made.
+/// clock that stands still unless the test moves it (the API server's timestamps follow the same clock). The test puts
+/// objects in the API server, runs one pass, and asserts on the result, the status and the writes the pass made.
 /// </summary>
 public sealed class SinglePassHarness : IAsyncDisposable
 {
@@ -33,9 +35,10 @@ public sealed class SinglePassHarness : IAsyncDisposable
 
     private readonly WebApplication app;
 
-    private SinglePassHarness(TestApiServer api, WebApplication app, ScriptedAgentClient agent, FixedAgentLocator locator)
+    private SinglePassHarness(TestApiServer api, WebApplication app, ScriptedAgentClient agent, FixedAgentLocator locator, ManualClock clock)
     {
         Api = api;
+        Clock = clock;
         this.app = app;
         Agent = agent;
         Locator = locator;
@@ -43,8 +46,11 @@ public sealed class SinglePassHarness : IAsyncDisposable
         Kubelet = new FakeKubelet(Client);
     }
 
-    /// <summary>The time every pass sees (whole seconds, as the API server keeps timestamps).</summary>
+    /// <summary>The time every pass sees until the test moves <see cref="Clock"/> (whole seconds, as the API server keeps timestamps).</summary>
     public static DateTime Now { get; } = new(2025, 6, 1, 12, 0, 0, DateTimeKind.Utc);
+
+    /// <summary>The operator's and the API server's clock; it starts at <see cref="Now"/>.</summary>
+    public ManualClock Clock { get; }
 
     public TestApiServer Api { get; }
 
@@ -64,11 +70,16 @@ public sealed class SinglePassHarness : IAsyncDisposable
 
     public RestoreReconciler Restores => app.Services.GetRequiredService<RestoreReconciler>();
 
+    public CheckpointScheduleReconciler Schedules => app.Services.GetRequiredService<CheckpointScheduleReconciler>();
+
+    public EvictionReconciler Evictions => app.Services.GetRequiredService<EvictionReconciler>();
+
     public RestoreSetReconciler RestoreSets => app.Services.GetRequiredService<RestoreSetReconciler>();
 
     public static async Task<SinglePassHarness> StartAsync()
     {
-        var api = await TestApiServer.StartAsync();
+        var clock = new ManualClock(Now);
+        var api = await TestApiServer.StartAsync(new TestApiServerOptions { Clock = clock });
         var agent = new ScriptedAgentClient();
         var locator = new FixedAgentLocator { Nodes = { Node } };
         var app = OperatorApp.Build([], builder =>
@@ -81,11 +92,11 @@ public sealed class SinglePassHarness : IAsyncDisposable
                 ["Operator:LeaderElection:Enabled"] = "false",
             });
             builder.Services.AddSingleton<IKubernetes>(api.CreateClient(OperatorClient));
-            builder.Services.AddSingleton<TimeProvider>(new FixedClock(Now));
+            builder.Services.AddSingleton<TimeProvider>(clock);
             builder.Services.AddSingleton<IAgentClient>(agent);
             builder.Services.AddSingleton<IAgentLocator>(locator);
         });
-        return new SinglePassHarness(api, app, agent, locator);
+        return new SinglePassHarness(api, app, agent, locator, clock);
     }
 
     /// <summary>Runs one pass of <paramref name="reconciler"/> over <paramref name="name"/>, recording the operator's writes.</summary>
@@ -127,6 +138,26 @@ public sealed class SinglePassHarness : IAsyncDisposable
         Client.CustomObjects.CreateNamespacedCustomObjectAsync<Restore>(
             new Restore { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns }, Spec = spec },
             CryoNames.Group, CryoNames.Version, Ns, Restore.Plural);
+
+    public Task<CheckpointSchedule> ScheduleAsync(string name, CheckpointScheduleSpec spec) =>
+        Client.CustomObjects.CreateNamespacedCustomObjectAsync<CheckpointSchedule>(
+            new CheckpointSchedule { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns }, Spec = spec },
+            CryoNames.Group, CryoNames.Version, Ns, CheckpointSchedule.Plural);
+
+    public Task<CheckpointSchedule> GetScheduleAsync(string name) =>
+        Client.CustomObjects.GetNamespacedCustomObjectAsync<CheckpointSchedule>(CryoNames.Group, CryoNames.Version, Ns, CheckpointSchedule.Plural, name);
+
+    /// <summary>The Checkpoints of the namespace, by name.</summary>
+    public async Task<List<Checkpoint>> CheckpointsAsync() =>
+        (await Client.CustomObjects.ListNamespacedCustomObjectAsync<CheckpointList>(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural)).Items.ToList();
+
+    /// <summary>Gives <paramref name="checkpoint"/> the status the Checkpoint reconciler writes when it finishes, completed now.</summary>
+    public async Task<Checkpoint> FinishAsync(Checkpoint checkpoint, string phase)
+    {
+        var current = await GetCheckpointAsync(checkpoint.Metadata.Name);
+        current.Status = new CheckpointStatus { Phase = phase, CompletionTime = Clock.GetUtcNow().UtcDateTime, NodeName = Node };
+        return await Client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<Checkpoint>(current, CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, current.Metadata.Name);
+    }
 
     public Task<RestoreSet> RestoreSetAsync(string name, RestoreSetSpec spec) =>
         Client.CustomObjects.CreateNamespacedCustomObjectAsync<RestoreSet>(
