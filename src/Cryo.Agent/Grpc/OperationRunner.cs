@@ -8,7 +8,8 @@ namespace Cryo.Agent.Grpc;
 /// <summary>
 /// Runs one checkpoint or restore for the registry: checks the store for an earlier result, waits for a
 /// slot under the parallel limit, calls the engine with the operation's deadline, and counts the result.
-/// Its token is the agent's shutdown, never a caller's: a caller that goes away does not cancel the work.
+/// A caller that goes away does not cancel the work. When the agent stops, operations still waiting for a
+/// slot are refused at once, and running ones finish unless the shutdown timeout runs out (<see cref="OperationDrain"/>).
 /// </summary>
 public sealed class OperationRunner(
     ICheckpointEngine checkpointEngine,
@@ -16,6 +17,7 @@ public sealed class OperationRunner(
     ICheckpointCatalog catalog,
     OperationGate gate,
     AgentMetrics metrics,
+    OperationDrain drain,
     IHostApplicationLifetime lifetime)
 {
     /// <summary>Checkpoints once for this operation, reporting stages to <paramref name="operation"/>.</summary>
@@ -63,8 +65,10 @@ public sealed class OperationRunner(
         }
 
         using (slot)
+        using (drain.Enter())
         {
             var clock = Stopwatch.StartNew();
+            stopping = drain.HardStop;
             using var deadline = new CancellationTokenSource(timeout);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, stopping);
             try

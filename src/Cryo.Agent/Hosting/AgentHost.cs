@@ -101,6 +101,8 @@ public static class AgentHost
         services.TryAddSingleton(sp => new OperationRegistry(
             sp.GetRequiredService<TimeProvider>(),
             TimeSpan.FromMinutes(sp.GetRequiredService<IOptions<AgentOptions>>().Value.ResultRetentionMinutes)));
+        services.TryAddSingleton<OperationDrain>();
+        services.AddHostedService(sp => sp.GetRequiredService<OperationDrain>());
         services.TryAddSingleton<OperationRunner>();
         services.TryAddSingleton<RequestValidator>();
         services.TryAddSingleton<ClientCertificateValidator>();

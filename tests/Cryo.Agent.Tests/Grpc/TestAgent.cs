@@ -162,6 +162,13 @@ public sealed class TestAgent : IAsyncDisposable
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>Stops the agent as SIGTERM does; <paramref name="cancellationToken"/> plays the host's shutdown timeout.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await app.StopAsync(cancellationToken);
+        started = false;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var channel in channels)
