@@ -42,7 +42,7 @@ public sealed class CriuCli : ICriu
     /// <inheritdoc />
     public async Task<CriuVersion> GetVersionAsync(CancellationToken cancellationToken)
     {
-        var outcome = await RunQueryAsync("version", ["--version"], cancellationToken).ConfigureAwait(false);
+        var outcome = await RunQueryAsync("version", ["--version"], cancellationToken);
         if (outcome.ExitCode != 0)
         {
             throw QueryFailure("version", outcome);
@@ -61,15 +61,15 @@ public sealed class CriuCli : ICriu
     /// <inheritdoc />
     public async Task<CriuCapabilities> DetectCapabilitiesAsync(CancellationToken cancellationToken)
     {
-        var version = await GetVersionAsync(cancellationToken).ConfigureAwait(false);
-        var kernel = (await File.ReadAllTextAsync(KernelReleaseFile, cancellationToken).ConfigureAwait(false)).Trim();
-        var basic = await RunQueryAsync("check", ["check"], cancellationToken).ConfigureAwait(false);
+        var version = await GetVersionAsync(cancellationToken);
+        var kernel = (await File.ReadAllTextAsync(KernelReleaseFile, cancellationToken)).Trim();
+        var basic = await RunQueryAsync("check", ["check"], cancellationToken);
         var checks = new List<CriuFeatureCheck>();
         foreach (var feature in CriuFeatureInfo.All)
         {
             // Without -o, criu check reports on stderr; exit code 0 means supported.
             var outcome = await RunQueryAsync("check", ["check", "--feature", CriuFeatureInfo.CriuName(feature)], cancellationToken)
-                .ConfigureAwait(false);
+                ;
             checks.Add(new CriuFeatureCheck(feature, outcome.ExitCode == 0, Combined(outcome)));
         }
         var capabilities = new CriuCapabilities(version, kernel, basic.ExitCode == 0, Combined(basic), checks);
@@ -92,7 +92,7 @@ public sealed class CriuCli : ICriu
         // CRIU refuses a missing -D; images hold every page of the workload, secrets included: owner only.
         Directory.CreateDirectory(options.ImagesDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return await RunAsync("dump", arguments, options.LogPath, pidFile: null, launch, deadline, cancellationToken)
-            .ConfigureAwait(false);
+            ;
     }
 
     /// <inheritdoc />
@@ -106,7 +106,7 @@ public sealed class CriuCli : ICriu
             throw new ArgumentException($"PidFile {options.PidFile} already exists: CRIU refuses to overwrite it", nameof(options));
         }
         return await RunAsync("restore", arguments, options.LogPath, options.PidFile, launch, deadline, cancellationToken)
-            .ConfigureAwait(false);
+            ;
     }
 
     private async Task<CriuRunResult> RunAsync(string operation, IReadOnlyList<string> arguments, string logPath, string? pidFile,
@@ -114,7 +114,7 @@ public sealed class CriuCli : ICriu
     {
         var commandLine = (launch ?? CriuLaunch.Direct).BuildCommandLine(ExecutablePath, arguments);
         _logger.LogInformation("Running criu {Operation}: {CommandLine}", operation, string.Join(' ', commandLine));
-        var outcome = await StartAsync(operation, commandLine, deadline, cancellationToken).ConfigureAwait(false);
+        var outcome = await StartAsync(operation, commandLine, deadline, cancellationToken);
 
         if (outcome.TimedOut)
         {
@@ -136,7 +136,7 @@ public sealed class CriuCli : ICriu
                 $"criu {operation} failed (exit {outcome.ExitCode}): {reason} (log: {logPath})");
         }
 
-        int? restoredPid = pidFile is null ? null : await ReadPidFileAsync(pidFile, logPath, outcome, cancellationToken).ConfigureAwait(false);
+        int? restoredPid = pidFile is null ? null : await ReadPidFileAsync(pidFile, logPath, outcome, cancellationToken);
         _logger.LogInformation("criu {Operation} succeeded in {Seconds:0.000} s{Pid}", operation, outcome.Duration.TotalSeconds,
             restoredPid is null ? string.Empty : $", restored PID {restoredPid}");
         return new CriuRunResult(operation, outcome.ExitCode, outcome.Duration, logPath, restoredPid, commandLine, Tail(outcome.StandardError));
@@ -147,7 +147,7 @@ public sealed class CriuCli : ICriu
         string text;
         try
         {
-            text = await File.ReadAllTextAsync(pidFile, cancellationToken).ConfigureAwait(false);
+            text = await File.ReadAllTextAsync(pidFile, cancellationToken);
         }
         catch (IOException e)
         {
@@ -165,7 +165,7 @@ public sealed class CriuCli : ICriu
     private async Task<ProcessOutcome> RunQueryAsync(string operation, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         var outcome = await StartAsync(operation, CriuLaunch.Direct.BuildCommandLine(ExecutablePath, arguments), CheckDeadline,
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
         if (outcome.TimedOut)
         {
             var seconds = CheckDeadline.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
@@ -180,7 +180,7 @@ public sealed class CriuCli : ICriu
     {
         try
         {
-            return await ProcessRunner.RunAsync(commandLine, deadline, _logger, cancellationToken).ConfigureAwait(false);
+            return await ProcessRunner.RunAsync(commandLine, deadline, _logger, cancellationToken);
         }
         catch (Win32Exception e)
         {

@@ -66,7 +66,7 @@ public sealed class ActionScriptGate
     {
         while (!File.Exists(ReachedPath))
         {
-            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(5, cancellationToken);
         }
     }
 
@@ -79,7 +79,7 @@ public sealed class ActionScriptGate
         ArgumentNullException.ThrowIfNull(work);
         try
         {
-            var result = await work().ConfigureAwait(false);
+            var result = await work();
             Open();
             return result;
         }

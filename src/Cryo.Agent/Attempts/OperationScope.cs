@@ -54,17 +54,17 @@ public sealed class OperationScope : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(attempt);
         var scope = new OperationScope(operation, logger);
-        await using (scope.ConfigureAwait(false))
+        await using (scope)
         {
             try
             {
-                var result = await attempt(scope).ConfigureAwait(false);
+                var result = await attempt(scope);
                 scope.Complete();
                 return result;
             }
             catch (Exception failure)
             {
-                await scope.FailAsync(failure).ConfigureAwait(false);
+                await scope.FailAsync(failure);
                 throw;
             }
         }
@@ -90,7 +90,7 @@ public sealed class OperationScope : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(undo);
         return Add(description, always: false, async failure =>
         {
-            await undo(failure).ConfigureAwait(false);
+            await undo(failure);
             return failure;
         });
     }
@@ -137,10 +137,10 @@ public sealed class OperationScope : IAsyncDisposable
         var work = start(stop.Token);
         Add($"stop {description}", always: false, async failure =>
         {
-            await stop.CancelAsync().ConfigureAwait(false);
+            await stop.CancelAsync();
             try
             {
-                await work.ConfigureAwait(false);
+                await work;
                 return failure;
             }
             catch (OperationCanceledException)
@@ -170,7 +170,7 @@ public sealed class OperationScope : IAsyncDisposable
     public async Task FailAsync(Exception failure)
     {
         ArgumentNullException.ThrowIfNull(failure);
-        var reported = await UnwindAsync(failure).ConfigureAwait(false);
+        var reported = await UnwindAsync(failure);
         if (reported is not null && !ReferenceEquals(reported, failure))
         {
             ExceptionDispatchInfo.Throw(reported);
@@ -183,7 +183,7 @@ public sealed class OperationScope : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await UnwindAsync(completed ? null : new InvalidOperationException($"{operation} ended without completing")).ConfigureAwait(false);
+        await UnwindAsync(completed ? null : new InvalidOperationException($"{operation} ended without completing"));
         foreach (var disposable in owned)
         {
             disposable.Dispose();
@@ -225,7 +225,7 @@ public sealed class OperationScope : IAsyncDisposable
 
             try
             {
-                var undone = await step.Undo(reported ?? new InvalidOperationException($"{operation} completed")).ConfigureAwait(false);
+                var undone = await step.Undo(reported ?? new InvalidOperationException($"{operation} completed"));
                 reported = reported is null ? null : undone;
             }
             catch (Exception e)

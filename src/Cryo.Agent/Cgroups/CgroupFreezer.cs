@@ -106,7 +106,7 @@ public sealed class CgroupFreezer
                 Write(frozen: true);
                 asked = Stopwatch.GetTimestamp();
             }
-            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(1, cancellationToken);
         }
         return true;
     }

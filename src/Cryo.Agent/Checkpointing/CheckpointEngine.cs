@@ -48,10 +48,10 @@ public sealed class CheckpointEngine(
         RefuseIncremental(command);
 
         progress.Report(CheckpointStage.Resolving);
-        var tree = await resolver.ResolveAsync(command.Source, cancellationToken).ConfigureAwait(false);
+        var tree = await resolver.ResolveAsync(command.Source, cancellationToken);
         // Before the store or the freezer is touched: a root that cannot be captured leaves nothing behind.
         var capture = FilesystemCapture.For(tree, command.SkipRootFilesystem);
-        var version = await facts.GetVersionAsync(cancellationToken).ConfigureAwait(false);
+        var version = await facts.GetVersionAsync(cancellationToken);
 
         var pending = store.Begin(key);
         scope.OnFailure("remove the uncommitted checkpoint", _ => pending.Dispose());
@@ -61,21 +61,21 @@ public sealed class CheckpointEngine(
         var readingHostname = Task.Run(() => HostnameReader.ReadAsync(tree, cancellationToken), cancellationToken);
         if (!command.LeaveRunning)
         {
-            await readingHostname.ConfigureAwait(false);
+            await readingHostname;
         }
         // Read before the dump: a dump without leaveRunning ends the tree.
         var terminalKey = tree.HasControllingTerminal ? TerminalKey.Of($"/proc/{tree.InitPid}/fd/0") : null;
-        var sessionOutside = await SessionOutsideTreeAsync(tree, cancellationToken).ConfigureAwait(false);
+        var sessionOutside = await SessionOutsideTreeAsync(tree, cancellationToken);
         var plan = DumpPlan.For(tree, command, pending.ImagesDirectory, sessionOutside);
 
         progress.Report(plan.Freezer is null ? CheckpointStage.Dumping : CheckpointStage.Freezing);
-        var (files, dump, filesystem) = await DumpAsync(scope, plan, pending, tree, capture, command, progress, cancellationToken).ConfigureAwait(false);
+        var (files, dump, filesystem) = await DumpAsync(scope, plan, pending, tree, capture, command, progress, cancellationToken);
 
         progress.Report(CheckpointStage.Committing);
-        var hostname = await readingHostname.ConfigureAwait(false);
+        var hostname = await readingHostname;
         var manifest = ManifestFactory.Create(key, tree, plan, command, files, dump, version, settings.NodeName, hostname, terminalKey, started);
         manifest.Filesystem = filesystem;
-        var stored = await store.CommitAsync(pending, manifest, cancellationToken).ConfigureAwait(false);
+        var stored = await store.CommitAsync(pending, manifest, cancellationToken);
         logger.LogInformation("checkpoint {Namespace}/{Name} of {Source} committed at {Directory}: {Processes} processes, {Bytes} bytes, frozen {FrozenMs} ms",
             command.Namespace, command.Name, command.Source, stored.Directory, manifest.ProcessCount, stored.SizeBytes, manifest.Timings.FreezeMs);
 
@@ -113,7 +113,7 @@ public sealed class CheckpointEngine(
     /// </summary>
     private async Task<bool> SessionOutsideTreeAsync(ResolvedContainer tree, CancellationToken cancellationToken)
     {
-        var stat = await procFs.ReadStatAsync(tree.InitPid, cancellationToken).ConfigureAwait(false);
+        var stat = await procFs.ReadStatAsync(tree.InitPid, cancellationToken);
         var outside = stat.Session == 0 || tree.Processes.All(p => p.HostPid != stat.Session);
         if (outside && tree.IsPidNamespaceInit && tree.InNamespacePid == 1)
         {
@@ -134,12 +134,12 @@ public sealed class CheckpointEngine(
         IProgress<CheckpointStage> progress, CancellationToken cancellationToken)
     {
         var deadline = settings.DeadlineOf(command.Timeout);
-        var recovery = await RecordForRecoveryAsync(plan, pending, tree, cancellationToken).ConfigureAwait(false);
+        var recovery = await RecordForRecoveryAsync(plan, pending, tree, cancellationToken);
         // The engine stops the tree itself (unless it is paused already) and keeps it stopped until the
         // dump and the capture are both done: CRIU, handed a frozen cgroup, seizes it at once and leaves it frozen.
         var ownFreezer = plan.Freezer is not null && recovery.Freezer is { WasFrozen: false } ? plan.Freezer : null;
         var frozenAt = Stopwatch.GetTimestamp();
-        var thaw = ownFreezer is null ? null : await FreezeAsync(scope, ownFreezer, command, cancellationToken).ConfigureAwait(false);
+        var thaw = ownFreezer is null ? null : await FreezeAsync(scope, ownFreezer, command, cancellationToken);
         // CRIU blocks the tree's connections once it runs. Registered before the capture starts, so that on a
         // failure the capture has stopped (and its failure become the cause) before the lock goes, and the
         // lock goes before the thaw: a tree CRIU left frozen cannot touch its sockets while they are repaired.
@@ -157,18 +157,18 @@ public sealed class CheckpointEngine(
         if (gate is null && !command.LeaveRunning)
         {
             // A dump without leaveRunning ends the tree as CRIU finishes: its files are captured before CRIU starts.
-            await captured.ConfigureAwait(false);
+            await captured;
         }
         // Hash the images while CRIU writes them: hashing after the dump would add a second full pass
         // over every page to the checkpoint's duration.
         var hasher = pending.StartHashingImages(cancellationToken);
-        await using (hasher.ConfigureAwait(false))
+        await using (hasher)
         {
             progress.Report(CheckpointStage.Dumping);
-            var run = await criu.DumpAsync(options, plan.Launch, deadline, cancellationToken).ConfigureAwait(false);
+            var run = await criu.DumpAsync(options, plan.Launch, deadline, cancellationToken);
             // CRIU lifted its lock as it finished.
             unlock?.Drop();
-            var (filesystem, archives) = await captured.ConfigureAwait(false);
+            var (filesystem, archives) = await captured;
             TimeSpan? frozenFor = null;
             if (ownFreezer is not null)
             {
@@ -178,7 +178,7 @@ public sealed class CheckpointEngine(
             }
             // The dump is over and the tree given back: nothing to undo any more, and the record is no part of the checkpoint.
             DumpRecoveryRecord.Delete(pending.Directory);
-            var files = await hasher.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            var files = await hasher.CompleteAsync(cancellationToken);
             var stats = CriuStatisticsReader.ReadDump(plan.Options.ImagesDirectory);
             return ([.. files, .. archives], new DumpResult(run.Duration, stats, frozenFor), filesystem);
         }
@@ -194,7 +194,7 @@ public sealed class CheckpointEngine(
     private async Task<OperationScope.Step> FreezeAsync(OperationScope scope, CgroupFreezer freezer, CheckpointCommand command, CancellationToken cancellationToken)
     {
         var thaw = scope.OnFailure($"thaw {freezer.Directory}", failure => LeaveRunning(freezer, command, failure));
-        if (await freezer.FreezeAsync(FreezeTimeout, cancellationToken).ConfigureAwait(false))
+        if (await freezer.FreezeAsync(FreezeTimeout, cancellationToken))
         {
             return thaw;
         }
@@ -217,8 +217,8 @@ public sealed class CheckpointEngine(
             gate is not null
                 ? gate.DecideAsync(async () =>
                 {
-                    await gate.WaitUntilReachedAsync(token).ConfigureAwait(false);
-                    return await capture.CaptureAsync(pending.Directory, token).ConfigureAwait(false);
+                    await gate.WaitUntilReachedAsync(token);
+                    return await capture.CaptureAsync(pending.Directory, token);
                 })
                 // The tree stays stopped until the engine thaws it: capture beside CRIU (from the thread pool: its
                 // first steps are synchronous, ~3 ms before CRIU could start), or before it when the dump ends the tree.
@@ -234,8 +234,8 @@ public sealed class CheckpointEngine(
     /// </summary>
     private async Task<DumpRecoveryRecord> RecordForRecoveryAsync(DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, CancellationToken cancellationToken)
     {
-        var record = await DumpRecoveryRecord.ForAsync(procFs, tree, plan, cancellationToken).ConfigureAwait(false);
-        await record.WriteAsync(pending.Directory, cancellationToken).ConfigureAwait(false);
+        var record = await DumpRecoveryRecord.ForAsync(procFs, tree, plan, cancellationToken);
+        await record.WriteAsync(pending.Directory, cancellationToken);
         return record;
     }
 
@@ -247,7 +247,7 @@ public sealed class CheckpointEngine(
     {
         // The operation's token may be what ended the dump: the release runs under its own deadlines instead.
         var released = await new NetworkLockRelease(procFs, logger)
-            .ReleaseAsync(record, $"checkpoint {command.Namespace}/{command.Name}", CancellationToken.None).ConfigureAwait(false);
+            .ReleaseAsync(record, $"checkpoint {command.Namespace}/{command.Name}", CancellationToken.None);
         return released.Status == NetworkLockReleaseStatus.Failed
             ? new NetworkLockLeftException($"checkpoint {command.Namespace}/{command.Name} failed: {failure.Message}; and {released.Detail}", released, failure)
             : failure;

@@ -84,15 +84,15 @@ public sealed class FilesystemCapture
         var section = new ManifestFilesystem();
         var files = new List<ManifestFile>();
 
-        var open = await OpenVolumeFiles.ListAsync(VolumesOf(tree), tree.Processes.Select(p => p.HostPid), cancellationToken).ConfigureAwait(false);
+        var open = await OpenVolumeFiles.ListAsync(VolumesOf(tree), tree.Processes.Select(p => p.HostPid), cancellationToken);
         section.VolumeFiles = [.. open.Select(f => new ManifestVolumeFile { ContainerPath = f.ContainerPath, VolumePath = f.VolumePath, Size = f.Size, Sha256 = f.Sha256 })];
 
         if (overlay is not null)
         {
-            var layer = await WritableLayer.CaptureAsync(overlay.UpperDir, Path.Combine(checkpointDirectory, WritableLayerArchive), cancellationToken).ConfigureAwait(false);
+            var layer = await WritableLayer.CaptureAsync(overlay.UpperDir, Path.Combine(checkpointDirectory, WritableLayerArchive), cancellationToken);
             section.WritableLayerArchive = WritableLayerArchive;
             section.Skipped.AddRange(layer.Skipped.Select(s => $"{s.Path}: {s.Reason}"));
-            files.Add(await DescribeAsync(layer.ArchivePath, WritableLayerArchive, cancellationToken).ConfigureAwait(false));
+            files.Add(await DescribeAsync(layer.ArchivePath, WritableLayerArchive, cancellationToken));
         }
         else
         {
@@ -102,10 +102,10 @@ public sealed class FilesystemCapture
 
         if (SharedMemoryOf(tree) is { } shm)
         {
-            var capture = await ShmSnapshot.CaptureAsync(shm, Path.Combine(checkpointDirectory, ShmArchive), cancellationToken).ConfigureAwait(false);
+            var capture = await ShmSnapshot.CaptureAsync(shm, Path.Combine(checkpointDirectory, ShmArchive), cancellationToken);
             section.ShmArchive = ShmArchive;
             section.Skipped.AddRange(capture.Skipped.Select(s => $"/dev/shm/{s.Path}: {s.Reason}"));
-            files.Add(await DescribeAsync(capture.ArchivePath, ShmArchive, cancellationToken).ConfigureAwait(false));
+            files.Add(await DescribeAsync(capture.ArchivePath, ShmArchive, cancellationToken));
         }
         return (section, files);
     }

@@ -15,7 +15,7 @@ public static class HostnameReader
             return Environment.MachineName;
         }
         var (exitCode, output, _) = await ShortCommand.RunAsync(
-            [.. NamespaceEntry.Nsenter(tree.InitPid, [NamespaceKind.Uts]), "cat", "/proc/sys/kernel/hostname"], Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+            [.. NamespaceEntry.Nsenter(tree.InitPid, [NamespaceKind.Uts]), "cat", "/proc/sys/kernel/hostname"], Timeout.InfiniteTimeSpan, cancellationToken);
         return exitCode == 0 ? output.Trim() : null;
     }
 }

@@ -33,8 +33,8 @@ public static class ShortCommand
         {
             var output = process.StandardOutput.ReadToEndAsync(expiry.Token);
             var error = process.StandardError.ReadToEndAsync(expiry.Token);
-            await process.WaitForExitAsync(expiry.Token).ConfigureAwait(false);
-            return (process.ExitCode, await output.ConfigureAwait(false), (await error.ConfigureAwait(false)).Trim());
+            await process.WaitForExitAsync(expiry.Token);
+            return (process.ExitCode, await output, (await error).Trim());
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

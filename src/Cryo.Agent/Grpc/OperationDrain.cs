@@ -60,16 +60,16 @@ public sealed class OperationDrain(ILogger<OperationDrain> logger) : IHostedServ
         }
         try
         {
-            await done.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await done.WaitAsync(cancellationToken);
             return;
         }
         catch (OperationCanceledException)
         {
         }
         logger.LogWarning("agent stopping: the shutdown timeout ran out with {Count} operation(s) running; stopping them (their workloads are thawed and partial checkpoints removed)", Running);
-        await hardStop.CancelAsync().ConfigureAwait(false);
+        await hardStop.CancelAsync();
         // Give their undo steps (thaw, remove) a moment before the process ends.
-        await Task.WhenAny(done, Task.Delay(CleanupAllowance, CancellationToken.None)).ConfigureAwait(false);
+        await Task.WhenAny(done, Task.Delay(CleanupAllowance, CancellationToken.None));
     }
 
     /// <inheritdoc />

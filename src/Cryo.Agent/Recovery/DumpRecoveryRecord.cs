@@ -29,7 +29,7 @@ public sealed record DumpRecoveryRecord(int RootPid, ulong RootStartTime, Freeze
         ArgumentNullException.ThrowIfNull(procFs);
         ArgumentNullException.ThrowIfNull(tree);
         ArgumentNullException.ThrowIfNull(plan);
-        var root = await procFs.ReadStatAsync(tree.InitPid, cancellationToken).ConfigureAwait(false);
+        var root = await procFs.ReadStatAsync(tree.InitPid, cancellationToken);
         return new DumpRecoveryRecord(
             tree.InitPid,
             root.StartTime,
@@ -47,10 +47,10 @@ public sealed record DumpRecoveryRecord(int RootPid, ulong RootStartTime, Freeze
             Access = FileAccess.Write,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
         });
-        await using (stream.ConfigureAwait(false))
+        await using (stream)
         {
             var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-            await using (json.ConfigureAwait(false))
+            await using (json)
             {
                 json.WriteStartObject();
                 json.WriteNumber("rootPid", RootPid);
@@ -72,7 +72,7 @@ public sealed record DumpRecoveryRecord(int RootPid, ulong RootStartTime, Freeze
                     json.WriteEndObject();
                 }
                 json.WriteEndObject();
-                await json.FlushAsync(cancellationToken).ConfigureAwait(false);
+                await json.FlushAsync(cancellationToken);
             }
         }
     }

@@ -25,27 +25,27 @@ public sealed class InterruptedDumpRecovery(ProcFs procFs, ILogger logger, strin
     public async Task<InterruptedDumpRecoveryResult> RecoverAsync(string directory, DumpRecoveryRecord? record, CancellationToken cancellationToken)
     {
         var what = $"interrupted dump in {directory}";
-        var killed = await StopCriuAsync(directory, what, cancellationToken).ConfigureAwait(false);
+        var killed = await StopCriuAsync(directory, what, cancellationToken);
         if (record is null)
         {
             return new InterruptedDumpRecoveryResult(killed, null, ThawStatus.NoFreezer);
         }
         var networkLock = record.NetworkLock is { } locked
-            ? await new NetworkLockRelease(procFs, logger, nftPath).ReleaseAsync(locked, what, cancellationToken).ConfigureAwait(false)
+            ? await new NetworkLockRelease(procFs, logger, nftPath).ReleaseAsync(locked, what, cancellationToken)
             : null;
-        var thaw = await ThawAsync(record, what, cancellationToken).ConfigureAwait(false);
+        var thaw = await ThawAsync(record, what, cancellationToken);
         return new InterruptedDumpRecoveryResult(killed, networkLock, thaw);
     }
 
     /// <summary>Ends a CRIU that still dumps into the directory: it holds the tree, and nobody will commit its dump.</summary>
     private async Task<IReadOnlyList<int>> StopCriuAsync(string directory, string what, CancellationToken cancellationToken)
     {
-        var dumping = await OrphanedCriu.FindAsync(procFs, directory, cancellationToken).ConfigureAwait(false);
+        var dumping = await OrphanedCriu.FindAsync(procFs, directory, cancellationToken);
         if (dumping.Count == 0)
         {
             return [];
         }
-        var survivors = await OrphanedCriu.KillAsync(procFs, dumping, CriuExitPatience, cancellationToken).ConfigureAwait(false);
+        var survivors = await OrphanedCriu.KillAsync(procFs, dumping, CriuExitPatience, cancellationToken);
         if (survivors.Count > 0)
         {
             logger.LogError("{What}: CRIU (PID {Pids}) still runs {Seconds} s after SIGKILL; thawing its tree anyway",
@@ -87,7 +87,7 @@ public sealed class InterruptedDumpRecovery(ProcFs procFs, ILogger logger, strin
                 logger.LogDebug("{What}: {Freezer} is not frozen", what, recorded.Directory);
                 return ThawStatus.NotFrozen;
             }
-            if (await WhyNotTheDumpedTreeAsync(record, recorded, cancellationToken).ConfigureAwait(false) is { } reason)
+            if (await WhyNotTheDumpedTreeAsync(record, recorded, cancellationToken) is { } reason)
             {
                 logger.LogWarning("{What}: left {Freezer} frozen: {Reason}, so what is frozen there is not the tree the dump froze. If nobody else froze it: {Command}",
                     what, recorded.Directory, reason, freezer.ThawCommand);
@@ -115,12 +115,12 @@ public sealed class InterruptedDumpRecovery(ProcFs procFs, ILogger logger, strin
     {
         try
         {
-            var root = await procFs.ReadStatAsync(record.RootPid, cancellationToken).ConfigureAwait(false);
+            var root = await procFs.ReadStatAsync(record.RootPid, cancellationToken);
             if (root.StartTime != record.RootStartTime)
             {
                 return $"PID {record.RootPid}, the dumped tree's root, is another process now (started at tick {root.StartTime}, the root at tick {record.RootStartTime})";
             }
-            var now = CgroupFreezer.For(await procFs.ReadCgroupsAsync(record.RootPid, cancellationToken).ConfigureAwait(false));
+            var now = CgroupFreezer.For(await procFs.ReadCgroupsAsync(record.RootPid, cancellationToken));
             return now?.Directory == recorded.Directory
                 ? null
                 : $"PID {record.RootPid}, the dumped tree's root, has left it for {now?.Directory ?? "the root cgroup"}";

@@ -48,8 +48,8 @@ public sealed class NetworkLockRelease(ProcFs procFs, ILogger logger, string? nf
                 // CRIU's own order: the sockets leave repair mode while the table still drops their packets,
                 // then the table goes. The other way round, a retransmission reaches a socket still in repair
                 // mode, the application's read fails (EPERM) and it drops the connection (seen in tests).
-                var sockets = await ResumeSocketsAsync(record, cancellationToken).ConfigureAwait(false);
-                result = Combine(await RemoveTableAsync(record, new NetworkLockTable(runId), cancellationToken).ConfigureAwait(false), sockets, record);
+                var sockets = await ResumeSocketsAsync(record, cancellationToken);
+                result = Combine(await RemoveTableAsync(record, new NetworkLockTable(runId), cancellationToken), sockets, record);
             }
         }
         catch (Exception e) when (e is Win32Exception or IOException or UnauthorizedAccessException or InvalidOperationException)
@@ -90,7 +90,7 @@ public sealed class NetworkLockRelease(ProcFs procFs, ILogger logger, string? nf
         }
         var prefix = IsAgentsOwn(record.NetNamespaceInode) ? [] : new[] { "nsenter", $"--net={netns}", "--" };
 
-        var listed = await ShortCommand.RunAsync([.. prefix, nft, "list", "tables", NetworkLockTable.Family], CommandDeadline, cancellationToken).ConfigureAwait(false);
+        var listed = await ShortCommand.RunAsync([.. prefix, nft, "list", "tables", NetworkLockTable.Family], CommandDeadline, cancellationToken);
         if (listed.ExitCode != 0)
         {
             return Failed($"'nft list tables' failed (exit {listed.ExitCode}): {listed.Error}");
@@ -110,7 +110,7 @@ public sealed class NetworkLockRelease(ProcFs procFs, ILogger logger, string? nf
         foreach (var name in names)
         {
             manual = $"nsenter --net={netns} nft delete table {NetworkLockTable.Family} {name}";
-            var deleted = await ShortCommand.RunAsync([.. prefix, nft, "delete", "table", NetworkLockTable.Family, name], CommandDeadline, cancellationToken).ConfigureAwait(false);
+            var deleted = await ShortCommand.RunAsync([.. prefix, nft, "delete", "table", NetworkLockTable.Family, name], CommandDeadline, cancellationToken);
             if (deleted.ExitCode != 0)
             {
                 return Failed($"'nft delete table {NetworkLockTable.Family} {name}' failed (exit {deleted.ExitCode}): {deleted.Error}");
@@ -131,7 +131,7 @@ public sealed class NetworkLockRelease(ProcFs procFs, ILogger logger, string? nf
             // The root is gone (or its PID is another process's now): its sockets closed with it.
             return (0, []);
         }
-        var descendants = await procFs.ReadDescendantsAsync(record.Pid, cancellationToken).ConfigureAwait(false);
+        var descendants = await procFs.ReadDescendantsAsync(record.Pid, cancellationToken);
         return TcpRepairMode.TurnOff([record.Pid, .. descendants]);
     }
 

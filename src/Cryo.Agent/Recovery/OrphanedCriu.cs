@@ -56,7 +56,7 @@ public static class OrphanedCriu
             IReadOnlyList<string> arguments;
             try
             {
-                arguments = await proc.ReadCommandLineAsync(pid, cancellationToken).ConfigureAwait(false);
+                arguments = await proc.ReadCommandLineAsync(pid, cancellationToken);
             }
             catch (Exception e) when (e is ProcessGoneException or IOException or UnauthorizedAccessException)
             {
@@ -86,7 +86,7 @@ public static class OrphanedCriu
             var alive = new List<int>();
             foreach (var pid in pids)
             {
-                if (await proc.IsAliveAsync(pid, cancellationToken).ConfigureAwait(false))
+                if (await proc.IsAliveAsync(pid, cancellationToken))
                 {
                     alive.Add(pid);
                 }
@@ -96,7 +96,7 @@ public static class OrphanedCriu
                 return alive;
             }
             // Polled: these are not our children, there is nothing to wait on.
-            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(PollInterval, cancellationToken);
         }
     }
 

@@ -32,16 +32,16 @@ public static class FilesystemRestore
         // The archives are applied before CRIU runs, so they are verified before anything else is: a
         // corrupted one must not touch the target's root.
         var archives = new[] { section.WritableLayerArchive, section.ShmArchive }.OfType<string>().ToHashSet(StringComparer.Ordinal);
-        await ChecksumVerifier.VerifyContentAsync(checkpoint, f => archives.Contains(f.Path), cancellationToken).ConfigureAwait(false);
+        await ChecksumVerifier.VerifyContentAsync(checkpoint, f => archives.Contains(f.Path), cancellationToken);
         if (section.WritableLayerArchive is { } layer)
         {
             // Through the target's merged root, so its own writable layer records the changes.
             await WritableLayer.ApplyAsync(checkpoint.ResolveFile(layer), target.RootPath,
-                WritableLayerApplyOptions.ForTargetMounts(target.Mounts), cancellationToken).ConfigureAwait(false);
+                WritableLayerApplyOptions.ForTargetMounts(target.Mounts), cancellationToken);
         }
         if (section.ShmArchive is { } shm && FilesystemCapture.SharedMemoryOf(target) is { } targetShm)
         {
-            await ShmSnapshot.RestoreAsync(checkpoint.ResolveFile(shm), targetShm, cancellationToken).ConfigureAwait(false);
+            await ShmSnapshot.RestoreAsync(checkpoint.ResolveFile(shm), targetShm, cancellationToken);
         }
     }
 

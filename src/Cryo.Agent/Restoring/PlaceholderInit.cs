@@ -36,7 +36,7 @@ public sealed record PlaceholderInit(int Pid, string HandoffFile)
                 $"the target container's init (PID {container.InitPid}) runs {executable}, not {ProgramName}: a restored application's exit would never reach the pod, nor the pod's signals the application. " +
                 $"Restore into a container whose command is {ProgramName} (pods a Restore creates always are; for existingPod, start the container with it)"));
         }
-        var environment = await procFs.ReadTextAsync(container.InitPid, "environ", cancellationToken).ConfigureAwait(false);
+        var environment = await procFs.ReadTextAsync(container.InitPid, "environ", cancellationToken);
         var handoffFile = environment.Split('\0')
             .Where(v => v.StartsWith(PlaceholderHandoff.HandoffFileVariable + "=", StringComparison.Ordinal))
             .Select(v => v[(PlaceholderHandoff.HandoffFileVariable.Length + 1)..])

@@ -91,7 +91,7 @@ public sealed class RestoreCgroups
                 ProcessKiller.Kill(pid);
             }
             Thaw();
-            await Task.Delay(20).ConfigureAwait(false);
+            await Task.Delay(20);
         }
     }
 

@@ -41,9 +41,9 @@ public sealed class RestoreEngine(
         // Cheap checks first: every listed file present with its size. Contents are hashed beside CRIU.
         ChecksumVerifier.VerifyStructure(checkpoint);
 
-        var container = command.TargetContainer is { } target ? await resolver.ResolveAsync(target, cancellationToken).ConfigureAwait(false) : null;
-        var placeholder = container is null ? null : await PlaceholderInit.FindAsync(procFs, container, cancellationToken).ConfigureAwait(false);
-        await FilesystemRestore.PrepareAsync(checkpoint, container, cancellationToken).ConfigureAwait(false);
+        var container = command.TargetContainer is { } target ? await resolver.ResolveAsync(target, cancellationToken) : null;
+        var placeholder = container is null ? null : await PlaceholderInit.FindAsync(procFs, container, cancellationToken);
+        await FilesystemRestore.PrepareAsync(checkpoint, container, cancellationToken);
         if (container is not null && checkpoint.Manifest.Filesystem.WritableLayerSkipped)
         {
             // Not an error: the caller chose it at checkpoint time. But a CRIU failure to open a file that
@@ -66,7 +66,7 @@ public sealed class RestoreEngine(
         // Only a v1 freezer cgroup CRIU makes itself (none on a v2 host, or without the controller) comes back frozen.
         var heldFrozen = frozenBeforeDump && cgroups?.FreezerDirectory is not null;
         var terminal = OpenTerminal(scope, checkpoint, container, workDirectory);
-        var agentMounts = await procFs.ReadMountInfoAsync(procFs.SelfPid, cancellationToken).ConfigureAwait(false);
+        var agentMounts = await procFs.ReadMountInfoAsync(procFs.SelfPid, cancellationToken);
         var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>(), terminal, agentMounts);
         var gate = heldFrozen ? null : ActionScriptGate.Create(workDirectory, "post-restore", deadline);
         var (criuOptions, launch) = RestorePlanner.Plan(checkpoint, restoreTarget, gate?.ScriptPath);
@@ -82,19 +82,19 @@ public sealed class RestoreEngine(
         // anything once it succeeded and the engine fails after it (a copy held frozen whose images failed
         // verification, a root not found, a freezer that cannot be thawed): end what it left.
         scope.OnFailure("end what CRIU restored", _ => KillRestoredAsync(container, cgroups));
-        var run = await criu.RestoreAsync(criuOptions, launch, deadline, cancellationToken).ConfigureAwait(false);
+        var run = await criu.RestoreAsync(criuOptions, launch, deadline, cancellationToken);
         if (heldFrozen && !IsFrozen(cgroups!.FreezerDirectory!))
         {
             logger.LogWarning("restore {Namespace}/{Name}: the copy came back running, not frozen as it was dumped ({Freezer}), so it ran before its images were verified",
                 command.Namespace, command.Name, cgroups.FreezerDirectory);
         }
-        var verified = await verification.ConfigureAwait(false);
+        var verified = await verification;
         var pid = run.RestoredPid ?? throw new InvalidOperationException($"CRIU restored {command.Namespace}/{command.Name} but wrote no pidfile");
-        var (hostPid, namespacePid) = await LocateRootAsync(container, pid, cancellationToken).ConfigureAwait(false);
-        await ThawAsync(hostPid, command, cancellationToken).ConfigureAwait(false);
+        var (hostPid, namespacePid) = await LocateRootAsync(container, pid, cancellationToken);
+        await ThawAsync(hostPid, command, cancellationToken);
         if (placeholder is not null)
         {
-            await PlaceholderHandoff.WriteAsync(placeholder.HandoffFileHostPath, pid, cancellationToken).ConfigureAwait(false);
+            await PlaceholderHandoff.WriteAsync(placeholder.HandoffFileHostPath, pid, cancellationToken);
         }
         logger.LogInformation("restore {Namespace}/{Name} ({Operation}) into {Target}: root host PID {HostPid}, in-namespace PID {NamespacePid}",
             command.Namespace, command.Name, command.OperationId, container is null ? "a new PID namespace" : $"container PID {container.InitPid}", hostPid, namespacePid);
@@ -154,7 +154,7 @@ public sealed class RestoreEngine(
         {
             var started = Stopwatch.GetTimestamp();
             // CRIU reads the same images meanwhile: the hashing keeps to the cores CRIU leaves idle.
-            await ChecksumVerifier.VerifyContentAsync(checkpoint, _ => true, cancellationToken, ChecksumVerifier.BesideCriuParallelism).ConfigureAwait(false);
+            await ChecksumVerifier.VerifyContentAsync(checkpoint, _ => true, cancellationToken, ChecksumVerifier.BesideCriuParallelism);
             return Stopwatch.GetElapsedTime(started);
         }
     }
@@ -168,12 +168,12 @@ public sealed class RestoreEngine(
     {
         if (container is null)
         {
-            var status = await procFs.ReadStatusAsync(pid, cancellationToken).ConfigureAwait(false);
+            var status = await procFs.ReadStatusAsync(pid, cancellationToken);
             return (pid, status.InnermostPid);
         }
-        foreach (var child in await procFs.ReadChildrenAsync(container.InitPid, cancellationToken).ConfigureAwait(false))
+        foreach (var child in await procFs.ReadChildrenAsync(container.InitPid, cancellationToken))
         {
-            var status = await procFs.ReadStatusAsync(child, cancellationToken).ConfigureAwait(false);
+            var status = await procFs.ReadStatusAsync(child, cancellationToken);
             // NSpid: host, target container's, restored tree's own.
             if (status.NamespacePids.Count >= 2 && status.NamespacePids[1] == pid)
             {
@@ -190,7 +190,7 @@ public sealed class RestoreEngine(
     /// </summary>
     private async Task ThawAsync(int hostPid, RestoreCommand command, CancellationToken cancellationToken)
     {
-        var freezer = CgroupFreezer.For(await procFs.ReadCgroupsAsync(hostPid, cancellationToken).ConfigureAwait(false));
+        var freezer = CgroupFreezer.For(await procFs.ReadCgroupsAsync(hostPid, cancellationToken));
         if (freezer is not null && freezer.IsFrozen())
         {
             freezer.Thaw();
@@ -207,14 +207,14 @@ public sealed class RestoreEngine(
     {
         if (cgroups is not null)
         {
-            await cgroups.KillAllAsync().ConfigureAwait(false);
+            await cgroups.KillAllAsync();
             return;
         }
         if (container is null)
         {
             return;
         }
-        foreach (var pid in await procFs.ReadDescendantsAsync(container.InitPid, CancellationToken.None).ConfigureAwait(false))
+        foreach (var pid in await procFs.ReadDescendantsAsync(container.InitPid, CancellationToken.None))
         {
             ProcessKiller.Kill(pid);
         }

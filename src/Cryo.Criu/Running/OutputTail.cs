@@ -31,7 +31,7 @@ internal sealed class OutputTail
         var buffer = new char[4096];
         int read;
         // No token: the stream ends when the process tree dies, which the runner guarantees.
-        while ((read = await reader.ReadAsync(buffer.AsMemory(), CancellationToken.None).ConfigureAwait(false)) > 0)
+        while ((read = await reader.ReadAsync(buffer.AsMemory(), CancellationToken.None)) > 0)
         {
             lock (_gate)
             {

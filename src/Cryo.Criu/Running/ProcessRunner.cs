@@ -48,7 +48,7 @@ internal static class ProcessRunner
         var timedOut = false;
         try
         {
-            await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
+            await process.WaitForExitAsync(linked.Token);
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested && process.HasExited && !cancellationToken.IsCancellationRequested)
         {
@@ -57,14 +57,14 @@ internal static class ProcessRunner
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
             KillTree(process, logger);
-            await WaitReapedAsync(process, logger).ConfigureAwait(false);
+            await WaitReapedAsync(process, logger);
             cancellationToken.ThrowIfCancellationRequested();
             timedOut = true;
         }
         stopwatch.Stop();
 
         await Task.WhenAny(Task.WhenAll(stdout.Completion, stderr.Completion), Task.Delay(OutputGrace, CancellationToken.None))
-            .ConfigureAwait(false);
+            ;
         return new ProcessOutcome(process.ExitCode, timedOut, stopwatch.Elapsed, stdout.ToString(), stderr.ToString());
     }
 
@@ -92,7 +92,7 @@ internal static class ProcessRunner
         using var reap = new CancellationTokenSource(ReapGrace);
         try
         {
-            await process.WaitForExitAsync(reap.Token).ConfigureAwait(false);
+            await process.WaitForExitAsync(reap.Token);
         }
         catch (OperationCanceledException e) when (reap.IsCancellationRequested)
         {
