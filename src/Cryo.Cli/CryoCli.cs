@@ -43,7 +43,7 @@ public static class CryoCli
             };
             if (parsed.Flag("--help") || parsed.Verb is "" or "help")
             {
-                output.WriteLine(UsageText);
+                await output.WriteLineAsync(UsageText);
                 return parsed.Verb.Length == 0 && !parsed.Flag("--help") ? ExitCodes.Usage : ExitCodes.Success;
             }
 

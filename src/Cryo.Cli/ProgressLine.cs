@@ -12,6 +12,7 @@ public sealed class ProgressLine : IDisposable
     public static readonly TimeSpan Threshold = TimeSpan.FromSeconds(1);
 
     private readonly Lock gate = new();
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2213", Justification = "The caller's writer (standard error): borrowed, not owned.")]
     private readonly TextWriter error;
     private readonly string subject;
     private readonly Stopwatch clock = Stopwatch.StartNew();

@@ -26,19 +26,20 @@ namespace Cryo.Testing.Agent;
 public sealed class InProcessAgent : IAsyncDisposable
 {
     private readonly WebApplication app;
+    private readonly TempDirectory directory;
     private readonly FakeEngines? fakes;
     private readonly List<GrpcChannel> channels = [];
     private bool started;
 
-    private InProcessAgent(WebApplication app, string directory, FakeEngines? fakes)
+    private InProcessAgent(WebApplication app, TempDirectory directory, FakeEngines? fakes)
     {
         this.app = app;
+        this.directory = directory;
         this.fakes = fakes;
-        Directory = directory;
-        SocketPath = Path.Combine(directory, "agent.sock");
+        SocketPath = directory.Combine("agent.sock");
     }
 
-    public string Directory { get; }
+    public string Directory => directory.Path;
 
     public string SocketPath { get; }
 
@@ -158,7 +159,7 @@ public sealed class InProcessAgent : IAsyncDisposable
         }
 
         await app.DisposeAsync();
-        await TempDirectory.DeleteAsync(Directory, CancellationToken.None);
+        directory.Dispose();
     }
 
     private static bool ChainsTo(X509Certificate2 server, X509Certificate2 ca)
@@ -176,20 +177,20 @@ public sealed class InProcessAgent : IAsyncDisposable
     private static InProcessAgent Create(Action<Dictionary<string, string?>>? configure, Func<string, FakeEngines>? createFakes, Action<IServiceCollection>? services)
     {
         var directory = new TempDirectory("cryo-agent-");
-        var settings = new Dictionary<string, string?>
-        {
-            ["Agent:SocketPath"] = directory.Combine("agent.sock"),
-            ["Agent:ListenAddress"] = "127.0.0.1",
-            ["Agent:HttpPort"] = "0",
-            // The fake CRIU answers; the path only has to exist (tests of a missing CRIU point it elsewhere).
-            ["Agent:CriuPath"] = "/bin/sh",
-            ["Agent:NodeName"] = "test-node",
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
-        configure?.Invoke(settings);
-        var fakes = createFakes?.Invoke(directory.Path);
         try
         {
+            var settings = new Dictionary<string, string?>
+            {
+                ["Agent:SocketPath"] = directory.Combine("agent.sock"),
+                ["Agent:ListenAddress"] = "127.0.0.1",
+                ["Agent:HttpPort"] = "0",
+                // The fake CRIU answers; the path only has to exist (tests of a missing CRIU point it elsewhere).
+                ["Agent:CriuPath"] = "/bin/sh",
+                ["Agent:NodeName"] = "test-node",
+                ["Logging:LogLevel:Default"] = "Warning",
+            };
+            configure?.Invoke(settings);
+            var fakes = createFakes?.Invoke(directory.Path);
             var app = AgentHost.Build([], builder =>
             {
                 builder.Configuration.AddInMemoryCollection(settings);
@@ -203,7 +204,7 @@ public sealed class InProcessAgent : IAsyncDisposable
 
                 services?.Invoke(builder.Services);
             });
-            return new InProcessAgent(app, directory.Path, fakes);
+            return new InProcessAgent(app, directory, fakes);
         }
         catch
         {

@@ -147,7 +147,9 @@ public sealed class OperationScope : IAsyncDisposable
             {
                 return failure;
             }
+#pragma warning disable CA1031 // Whatever the work failed with becomes the failure the attempt reports: nothing is swallowed.
             catch (Exception cause)
+#pragma warning restore CA1031
             {
                 return cause;
             }
@@ -228,7 +230,9 @@ public sealed class OperationScope : IAsyncDisposable
                 var undone = await step.Undo(reported ?? new InvalidOperationException($"{operation} completed"));
                 reported = reported is null ? null : undone;
             }
+#pragma warning disable CA1031 // One undo step failing must not stop the steps before it from running; each failure is logged or reported.
             catch (Exception e)
+#pragma warning restore CA1031
             {
                 if (reported is null)
                 {

@@ -57,7 +57,7 @@ public sealed class PageHashIndex
     public int DigestSize { get; }
 
     /// <summary>Bytes each hash covers.</summary>
-    public int PageSize => PageMap.PageSize;
+    public static int PageSize => PageMap.PageSize;
 
     /// <summary>The lists, by pagemap file name.</summary>
     public IReadOnlyDictionary<string, PageMapHashes> PageMaps => _pageMaps;
@@ -109,7 +109,9 @@ public sealed class PageHashIndex
             var builder = new PageMapHashesBuilder(name, hasher.DigestSize, map.ContentPageCount);
             var digests = pageDigests?.FirstOrDefault(d => d.FileName == map.PagesFileName && d.PageCount == map.PresentPageCount
                                                            && d.Algorithm == hasher.Algorithm && d.DigestSize == hasher.DigestSize);
+#pragma warning disable CA2000 // The using statement disposes it; the analyzer does not follow the conditional.
             using (var pagesFile = map.PresentPageCount > 0 && digests is null ? File.OpenHandle(pagesPath) : null)
+#pragma warning restore CA2000
             {
                 for (var i = 0; i < map.Runs.Count; i++)
                 {

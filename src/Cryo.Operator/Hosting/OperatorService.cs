@@ -81,27 +81,36 @@ public sealed class OperatorService(
         var router = new EventRouter(checkpoints, restores, restoreSets, checkpointQueue, restoreQueue, restoreSetQueue);
         var day2 = new Day2EventRouter(checkpointQueue, restoreQueue, scheduleQueue, evictionQueue);
 
+        // Every task started below uses the queues, disposed as this method returns: each is stopped and awaited
+        // first, also when the method leaves early (leadership lost while the watches sync, a watch that crashed).
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var token = stop.Token;
+        var started = new List<Task>();
         state.Leading = true;
         try
         {
             var runners = new[]
             {
-                Runner(checkpointReconciler, checkpointQueue).RunAsync(cancellationToken),
-                Runner(restoreReconciler, restoreQueue).RunAsync(cancellationToken),
-                Runner(scheduleReconciler, scheduleQueue).RunAsync(cancellationToken),
-                Runner(evictionReconciler, evictionQueue).RunAsync(cancellationToken),
-                Runner(restoreSetReconciler, restoreSetQueue).RunAsync(cancellationToken),
+                Runner(checkpointReconciler, checkpointQueue).RunAsync(token),
+                Runner(restoreReconciler, restoreQueue).RunAsync(token),
+                Runner(scheduleReconciler, scheduleQueue).RunAsync(token),
+                Runner(evictionReconciler, evictionQueue).RunAsync(token),
+                Runner(restoreSetReconciler, restoreSetQueue).RunAsync(token),
             };
+            started.AddRange(runners);
             var watches = new[]
             {
-                checkpoints.RunAsync((t, o, p) => { router.OnCheckpoint(t, o, p); day2.OnCheckpoint(t, o, p); }, cancellationToken),
-                restores.RunAsync((t, o, p) => { router.OnRestore(t, o, p); day2.OnRestore(t, o, p); }, cancellationToken),
-                restoreSets.RunAsync(router.OnRestoreSet, cancellationToken),
-                pods.RunAsync((t, o, p) => { router.OnPod(t, o, p); day2.OnPod(t, o, p); }, cancellationToken),
-                schedules.RunAsync(day2.OnSchedule, cancellationToken),
+                checkpoints.RunAsync((t, o, p) => { router.OnCheckpoint(t, o, p); day2.OnCheckpoint(t, o, p); }, token),
+                restores.RunAsync((t, o, p) => { router.OnRestore(t, o, p); day2.OnRestore(t, o, p); }, token),
+                restoreSets.RunAsync(router.OnRestoreSet, token),
+                pods.RunAsync((t, o, p) => { router.OnPod(t, o, p); day2.OnPod(t, o, p); }, token),
+                schedules.RunAsync(day2.OnSchedule, token),
             };
-            var housekeeping = HousekeepAsync(checkpoints, restores, restoreSets, checkpointQueue, restoreQueue, restoreSetQueue, cancellationToken);
-            var scheduleResync = ResyncAsync(schedules, scheduleQueue, cancellationToken);
+#pragma warning disable CA2025 // The finally below stops and awaits these tasks before the queues are disposed.
+            var housekeeping = HousekeepAsync(checkpoints, restores, restoreSets, checkpointQueue, restoreQueue, restoreSetQueue, token);
+            var scheduleResync = ResyncAsync(schedules, scheduleQueue, token);
+#pragma warning restore CA2025
+            started.AddRange([.. watches, housekeeping, scheduleResync]);
             await Task.WhenAll(checkpoints.Synced, restores.Synced, restoreSets.Synced, pods.Synced, schedules.Synced).WaitAsync(cancellationToken);
             state.Synced = true;
             logger.LogInformation("watches synced: {Checkpoints} checkpoints, {Restores} restores, {RestoreSets} restore sets, {Schedules} schedules",
@@ -114,6 +123,8 @@ public sealed class OperatorService(
         }
         finally
         {
+            await stop.CancelAsync();
+            await Task.WhenAll(started).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             state.Synced = false;
             state.Leading = false;
         }

@@ -55,7 +55,9 @@ public sealed class LeaseElection(
                 {
                     logger.LogInformation("became leader on Lease {Namespace}/{Name} as {Identity}", settings.LeaseNamespace, settings.LeaseName, settings.Identity);
                     SetLeader(true);
+#pragma warning disable CA2000 // Owned by this loop until StopAsync cancels and disposes it (on losing the lease or on the way out).
                     leading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+#pragma warning restore CA2000
                     work = Task.Run(() => leaderWork(leading.Token), CancellationToken.None);
                 }
                 else if (!lead && IsLeader)

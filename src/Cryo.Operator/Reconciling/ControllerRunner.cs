@@ -74,7 +74,9 @@ public sealed class ControllerRunner(
         {
             outcome = "cancelled";
         }
+#pragma warning disable CA1031 // A failed pass is logged and retried with backoff: one object's error must not stop the worker.
         catch (Exception e)
+#pragma warning restore CA1031
         {
             outcome = "error";
             var delay = backoff.NextDelay(key);

@@ -22,6 +22,7 @@ public sealed class NodePod : IAsyncDisposable
     private readonly List<NodeContainer> _instances = [];
     private readonly List<NodeContainer> _initContainers = [];
     private readonly Dictionary<string, NodeContainer> _containers = new(StringComparer.Ordinal);
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2213", Justification = "Never disposed on purpose: a call racing disposal waits its turn instead of failing with ObjectDisposedException; without its AvailableWaitHandle a SemaphoreSlim holds nothing to release.")]
     private readonly SemaphoreSlim _lock = new(1, 1);
     private PodSandboxConfig? _sandboxConfig;
     private PodVolumes? _volumes;

@@ -29,9 +29,9 @@ public sealed class RestorePlannerTests : IDisposable
     public void Dispose() => Directory.Delete(root, recursive: true);
 
     [Fact]
-    public void Plan_Should_RunCriuAmongSlavesOfTheAgentsMounts_When_TheTreeHadItsOwnMountNamespace()
+    public async Task Plan_Should_RunCriuAmongSlavesOfTheAgentsMounts_When_TheTreeHadItsOwnMountNamespace()
     {
-        var checkpoint = Commit(volumePropagation: "master:6");
+        var checkpoint = await CommitAsync(volumePropagation: "master:6");
 
         var (_, launch) = RestorePlanner.Plan(checkpoint, Standalone(SharedHost), actionScript: null);
 
@@ -40,9 +40,9 @@ public sealed class RestorePlannerTests : IDisposable
     }
 
     [Fact]
-    public void Plan_Should_KeepCriusDefaultMountEngine_When_EverySourcePropagates()
+    public async Task Plan_Should_KeepCriusDefaultMountEngine_When_EverySourcePropagates()
     {
-        var checkpoint = Commit(volumePropagation: "master:6");
+        var checkpoint = await CommitAsync(volumePropagation: "master:6");
 
         var (options, _) = RestorePlanner.Plan(checkpoint, Standalone(SharedHost), actionScript: null);
 
@@ -51,9 +51,9 @@ public sealed class RestorePlannerTests : IDisposable
     }
 
     [Fact]
-    public void Plan_Should_UseCompatMode_When_AMountRecordedAsASlaveGetsAPrivateSource()
+    public async Task Plan_Should_UseCompatMode_When_AMountRecordedAsASlaveGetsAPrivateSource()
     {
-        var checkpoint = Commit(volumePropagation: "master:6");
+        var checkpoint = await CommitAsync(volumePropagation: "master:6");
 
         var (options, _) = RestorePlanner.Plan(checkpoint, Standalone(PrivateVolume), actionScript: null);
 
@@ -62,10 +62,10 @@ public sealed class RestorePlannerTests : IDisposable
     }
 
     [Fact]
-    public void Plan_Should_KeepCriusDefaultMountEngine_When_TheMountWasPrivateAtDumpTime()
+    public async Task Plan_Should_KeepCriusDefaultMountEngine_When_TheMountWasPrivateAtDumpTime()
     {
         // Dumped on a host whose / is private: nothing to copy, whatever the source is.
-        var checkpoint = Commit(volumePropagation: "");
+        var checkpoint = await CommitAsync(volumePropagation: "");
 
         var (options, _) = RestorePlanner.Plan(checkpoint, Standalone(PrivateVolume), actionScript: null);
 
@@ -73,9 +73,9 @@ public sealed class RestorePlannerTests : IDisposable
     }
 
     [Fact]
-    public void Plan_Should_UseCompatMode_When_AnOlderManifestCannotSayAndTheSourceIsPrivate()
+    public async Task Plan_Should_UseCompatMode_When_AnOlderManifestCannotSayAndTheSourceIsPrivate()
     {
-        var checkpoint = Commit(volumePropagation: null);
+        var checkpoint = await CommitAsync(volumePropagation: null);
 
         var (options, _) = RestorePlanner.Plan(checkpoint, Standalone(PrivateVolume), actionScript: null);
 
@@ -85,7 +85,7 @@ public sealed class RestorePlannerTests : IDisposable
     private RestoreTarget Standalone(string agentMounts) =>
         new(null, Path.Join(root, "work"), new Dictionary<string, string>(), AgentMounts: MountInfo.ParseAll(agentMounts));
 
-    private StoredCheckpoint Commit(string? volumePropagation)
+    private async Task<StoredCheckpoint> CommitAsync(string? volumePropagation)
     {
         var store = new ImageStore(new ImageStoreOptions { RootDirectory = Path.Join(root, "store"), OwnerId = "planner-test" });
         var key = StoreTestData.Key();
@@ -104,6 +104,6 @@ public sealed class RestorePlannerTests : IDisposable
             ExternalMounts = new Dictionary<string, string> { ["m0"] = "/data" },
             ExternalSources = new Dictionary<string, string> { ["m0"] = "/srv/vol" },
         };
-        return store.CommitAsync(pending, manifest, CancellationToken.None).GetAwaiter().GetResult();
+        return await store.CommitAsync(pending, manifest, CancellationToken.None);
     }
 }

@@ -115,7 +115,9 @@ public sealed class ResourceWatcherTests : IAsyncLifetime
             Keep = keep ?? (c => c),
         };
         var events = new List<(WatchEventType, string)>();
+#pragma warning disable CA2000 // Disposed when the watch ends (the ContinueWith below).
         var cts = new CancellationTokenSource();
+#pragma warning restore CA2000
         var run = watcher.RunAsync((type, obj, _) =>
         {
             lock (events)

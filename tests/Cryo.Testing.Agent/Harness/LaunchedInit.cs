@@ -60,9 +60,11 @@ internal sealed class LaunchedInit
         // Nobody writes to the workload's stdin: it reads end-of-file (the init itself gets /dev/null or the pty).
         process.StandardInput.Close();
         var stderr = new OutputCollector(process.StandardError.BaseStream);
+#pragma warning disable CA2000 // Each collector owns the stream it reads, and the LaunchedInit owns the collectors.
         return pty is null
             ? new LaunchedInit(process, new OutputCollector(process.StandardOutput.BaseStream), stderr, null)
             : new LaunchedInit(process, new OutputCollector(pty.OpenReader()), stderr, new OutputCollector(process.StandardOutput.BaseStream));
+#pragma warning restore CA2000
     }
 
     /// <summary>Waits for the PID file, then until that process has exec'd past the launcher (or already exited).</summary>

@@ -190,7 +190,9 @@ public sealed class GrowingFileHasher : IAsyncDisposable
     {
         foreach (var path in EnumerateFiles())
         {
+#pragma warning disable CA2000 // Kept in tracked, which the hasher disposes; null (file gone) holds nothing.
             if (!tracked.ContainsKey(path) && options.IsAppendOnly(Path.GetFileName(path)) && TrackedFile.Open(path) is { } file)
+#pragma warning restore CA2000
             {
                 tracked[path] = file;
             }

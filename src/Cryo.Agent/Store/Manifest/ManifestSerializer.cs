@@ -65,7 +65,9 @@ public static class ManifestSerializer
         await using (var stream = new FileStream(path, options))
         {
             await stream.WriteAsync(bytes, cancellationToken);
+#pragma warning disable CA1849 // fsync: FlushAsync has no flush-to-disk form.
             stream.Flush(flushToDisk: true);
+#pragma warning restore CA1849
         }
 
         // UnixCreateMode only applies to a new file and goes through the umask: set the mode explicitly.
