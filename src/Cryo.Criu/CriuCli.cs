@@ -142,7 +142,7 @@ public sealed class CriuCli : ICriu
         return new CriuRunResult(operation, outcome.ExitCode, outcome.Duration, logPath, restoredPid, commandLine, Tail(outcome.StandardError));
     }
 
-    private async Task<int> ReadPidFileAsync(string pidFile, string logPath, ProcessOutcome outcome, CancellationToken cancellationToken)
+    private static async Task<int> ReadPidFileAsync(string pidFile, string logPath, ProcessOutcome outcome, CancellationToken cancellationToken)
     {
         string text;
         try
@@ -189,7 +189,7 @@ public sealed class CriuCli : ICriu
         }
     }
 
-    private CriuException QueryFailure(string operation, ProcessOutcome outcome) =>
+    private static CriuException QueryFailure(string operation, ProcessOutcome outcome) =>
         new(operation, outcome.ExitCode, null, string.Empty, Tail(outcome.StandardError),
             $"criu {operation} failed (exit {outcome.ExitCode}): {LastLine(outcome.StandardError) ?? LastLine(outcome.StandardOutput) ?? "no output"}");
 

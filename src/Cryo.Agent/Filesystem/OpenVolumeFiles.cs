@@ -81,7 +81,7 @@ public static class OpenVolumeFiles
         return new OpenVolumeFile(containerPath, volume, status.Size, hash);
     }
 
-    private static IEnumerable<string> FdLinks(int pid)
+    private static string[] FdLinks(int pid)
     {
         try
         {

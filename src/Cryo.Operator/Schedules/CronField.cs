@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Cryo.Operator.Schedules;
 
 /// <summary>The values one field of a cron expression allows, as a bit set, and whether it was written unrestricted.</summary>
-public readonly struct CronField
+public readonly record struct CronField
 {
     private static readonly string[] MonthNames = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
     private static readonly string[] DayNames = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];

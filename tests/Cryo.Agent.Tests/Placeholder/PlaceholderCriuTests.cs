@@ -100,6 +100,7 @@ public sealed class PlaceholderCriuTests(PlaceholderBuild build)
         }
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1068", Justification = "A params array must come last; the token comes just before it.")]
     private static async Task RunAsync(string criuLog, CancellationToken cancellationToken, string program, params string[] arguments)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };

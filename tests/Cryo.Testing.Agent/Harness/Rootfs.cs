@@ -122,6 +122,7 @@ public static class Rootfs
         await File.WriteAllTextAsync(Path.Combine(root, "etc", "hosts"), "127.0.0.1 localhost\n", cancellationToken);
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1068", Justification = "A params array must come last; the token comes just before it.")]
     internal static async Task<string> RunAsync(CancellationToken cancellationToken, string file, params string[] args)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
