@@ -23,6 +23,7 @@ public static partial class CpuTimes
         return usage.UserSeconds + usage.UserMicros / 1e6 + usage.SystemSeconds + usage.SystemMicros / 1e6;
     }
 
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [LibraryImport("libc", EntryPoint = "getrusage", SetLastError = true)]
     private static partial int GetRusage(int who, out Rusage usage);
 

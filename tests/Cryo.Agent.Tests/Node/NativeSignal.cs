@@ -12,5 +12,6 @@ internal static class NativeSignal
     public static bool Send(int pid, int signal) => kill(pid, signal) == 0;
 
     [DllImport("libc", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int kill(int pid, int sig);
 }

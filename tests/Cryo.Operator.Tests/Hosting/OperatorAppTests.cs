@@ -23,11 +23,11 @@ public sealed class OperatorAppTests
         await cluster.WaitForCheckpointAsync("web-1", c => c.Status?.Phase == Api.Phase.Succeeded, "succeeded");
 
         // Act
-        var health = await http.GetAsync("/healthz");
+        var health = await http.GetAsync(new Uri("/healthz", UriKind.Relative));
         string metrics = "";
-        await Eventually.TrueAsync(async () => (metrics = await http.GetStringAsync("/metrics")).Contains("cryo_operator_objects{kind=\"Checkpoint\",phase=\"Succeeded\"} 1"),
+        await Eventually.TrueAsync(async () => (metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Contains("cryo_operator_objects{kind=\"Checkpoint\",phase=\"Succeeded\"} 1"),
             "the phase gauge counts the Checkpoint");
-        var ready = await http.GetAsync("/readyz");
+        var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
 
         // Assert
         Assert.True(health.IsSuccessStatusCode);

@@ -11,24 +11,31 @@ internal static class NativeMethods
     public const int O_CLOEXEC = 0x80000;
     public const int POSIX_FADV_DONTNEED = 4;
 
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [DllImport("libc", SetLastError = true)]
     public static extern int kill(int pid, int sig);
 
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [DllImport("libc", SetLastError = true)]
     public static extern int posix_openpt(int flags);
 
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [DllImport("libc", SetLastError = true)]
     public static extern int grantpt(int fd);
 
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [DllImport("libc", SetLastError = true)]
     public static extern int unlockpt(int fd);
 
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [DllImport("libc", SetLastError = true)]
     public static extern int ptsname_r(int fd, byte[] buf, nuint buflen);
 
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [DllImport("libc", SetLastError = true)]
     public static extern int close(int fd);
 
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [DllImport("libc")]
     public static extern int posix_fadvise(int fd, long offset, long len, int advice);
 }
