@@ -189,15 +189,7 @@ public sealed partial class ContainerWorkload : IAsyncDisposable
         {
             if (_launched is { } launched)
             {
-                if (!launched.Launcher.HasExited)
-                {
-                    launched.Launcher.Kill(entireProcessTree: true);
-                }
-
-                await launched.Launcher.WaitForExitAsync(timeout.Token);
-                await launched.Stdout.StopAsync(TimeSpan.FromSeconds(2));
-                await launched.Stderr.StopAsync(TimeSpan.FromSeconds(2));
-                launched.Launcher.Dispose();
+                await launched.StopLauncherAsync(timeout.Token);
             }
         });
         _pty?.Dispose();

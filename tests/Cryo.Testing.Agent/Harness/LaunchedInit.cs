@@ -115,4 +115,18 @@ internal sealed class LaunchedInit
 
         return argv.Length > 0 && argv[0].Length > 0 && !argv.Contains(LauncherMarker) && !LauncherCommands.Contains(argv[0]);
     }
+
+    /// <summary>Ends the launcher and what is left of its tree, waits for it, drains its output and releases it.</summary>
+    public async Task StopLauncherAsync(CancellationToken cancellationToken)
+    {
+        if (!Launcher.HasExited)
+        {
+            Launcher.Kill(entireProcessTree: true);
+        }
+
+        await Launcher.WaitForExitAsync(cancellationToken);
+        await Stdout.StopAsync(TimeSpan.FromSeconds(2));
+        await Stderr.StopAsync(TimeSpan.FromSeconds(2));
+        Launcher.Dispose();
+    }
 }

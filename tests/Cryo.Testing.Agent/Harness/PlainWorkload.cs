@@ -80,15 +80,7 @@ public sealed class PlainWorkload : IAsyncDisposable
 
         if (_launched is { } launched)
         {
-            if (!launched.Launcher.HasExited)
-            {
-                launched.Launcher.Kill(entireProcessTree: true);
-            }
-
-            await launched.Launcher.WaitForExitAsync(timeout.Token);
-            await launched.Stdout.StopAsync(TimeSpan.FromSeconds(2));
-            await launched.Stderr.StopAsync(TimeSpan.FromSeconds(2));
-            launched.Launcher.Dispose();
+            await launched.StopLauncherAsync(timeout.Token);
         }
 
         _pty?.Dispose();
