@@ -1,5 +1,6 @@
 using System.Globalization;
 using Cryo.Agent.Operations;
+using Cryo.Agent.Restoring;
 using Cryo.Agent.Tests.Csi;
 using Cryo.Agent.Tests.Placeholder;
 using Cryo.Agent.Tests.Support;
@@ -124,6 +125,36 @@ public sealed class PodRestoreTests(NodeFixture node, PlaceholderBuild build) : 
         Assert.Equal(7, ended.ExitCode);
     }
 
+    // Pod Security "restricted": the placeholder runs from the read-only volume as the workload's unprivileged user and
+    // reads the agent's handoff from the emptyDir over it. (No CRIU here: this machine's root lacks CAP_SYS_RESOURCE,
+    // so `criu dump` of another user's tree fails with "Can't get rlimit"; a node's privileged agent has it.)
+    [Fact]
+    public async Task Placeholder_Should_RunAsTheWorkloadsUserAndReadTheHandoff_When_ThePodIsRestricted()
+    {
+        var token = CancellationToken.None;
+        await using var agent = await CsiAgent.StartAsync(build.PlaceholderPath);
+        await node.Csi.RegisterAsync(agent.RegistrationSocket, token);
+        var workload = TestPods.Shell("work", App);
+        workload.Spec.SecurityContext = new V1PodSecurityContext
+        {
+            RunAsNonRoot = true, RunAsUser = 1000, RunAsGroup = 1000, SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
+        };
+        workload.Spec.Containers[0].SecurityContext = new V1SecurityContext { AllowPrivilegeEscalation = false, Capabilities = new V1Capabilities { Drop = ["ALL"] } };
+
+        await using var copy = await RunPlaceholderPodAsync(workload.Spec, "copy", PlaceholderSource.Csi());
+        var placeholder = copy["app"];
+        var status = await File.ReadAllLinesAsync($"/proc/{placeholder.InitPid}/status", token);
+        await PlaceholderHandoff.WriteAsync(new PlaceholderInit(placeholder.InitPid, PlaceholderHandoff.DefaultContainerPath).HandoffFileHostPath, 4242, token);
+        await placeholder.WaitForLogAsync(l => l.Contains("PID 4242 from /.cryo/handoff/restored.pid is not a child", StringComparison.Ordinal), Patience, token);
+        var stopped = await placeholder.StopAsync(TimeSpan.FromSeconds(20), token);
+
+        Assert.Null(copy.Pod.Spec.InitContainers);
+        Assert.StartsWith("Uid:\t1000\t1000", status.Single(l => l.StartsWith("Uid:", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Equal("CapEff:\t0000000000000000", status.Single(l => l.StartsWith("CapEff:", StringComparison.Ordinal)));
+        Assert.Equal("NoNewPrivs:\t1", status.Single(l => l.StartsWith("NoNewPrivs:", StringComparison.Ordinal)));
+        Assert.Equal(128 + 15, stopped.ExitCode);
+    }
+
     private async Task<string> CheckpointAsync(NodeContainer source, string name)
     {
         var command = new CheckpointCommand(TestEngines.NewOperationId(), "default", name, ProcessTreeRef.ForContainer(source.Id), WorkloadMetadata.None,
@@ -136,7 +167,10 @@ public sealed class PodRestoreTests(NodeFixture node, PlaceholderBuild build) : 
         new(TestEngines.NewOperationId(), "default", checkpoint, ProcessTreeRef.ForContainer(target.Id), Patience);
 
     /// <summary>The pod the operator creates for a Restore of <paramref name="workload"/>'s checkpoint, run on the node.</summary>
-    private async Task<NodePod> RunPlaceholderPodAsync(NodePod workload, string checkpoint, string name, PlaceholderSource placeholder)
+    private Task<NodePod> RunPlaceholderPodAsync(NodePod workload, string checkpoint, string name, PlaceholderSource placeholder) =>
+        RunPlaceholderPodAsync(workload.Pod.Spec, name, placeholder, checkpoint);
+
+    private async Task<NodePod> RunPlaceholderPodAsync(V1PodSpec workload, string name, PlaceholderSource placeholder, string checkpoint = "none")
     {
         if (placeholder.Delivery == PlaceholderDelivery.InitContainer)
         {
@@ -148,7 +182,7 @@ public sealed class PodRestoreTests(NodeFixture node, PlaceholderBuild build) : 
             Metadata = new V1ObjectMeta { Name = TestPods.UniqueName(name), NamespaceProperty = TestPods.Namespace, Uid = Guid.NewGuid().ToString() },
             Spec = new RestoreSpec { CheckpointName = checkpoint, NewPod = new NewPodTarget() },
         };
-        var pod = PlaceholderPodBuilder.Build(restore, workload.Pod.Spec, "app", checkpoint, placeholder);
+        var pod = PlaceholderPodBuilder.Build(restore, workload, "app", checkpoint, placeholder);
         var running = await node.RunPodAsync(pod, CancellationToken.None);
         try
         {
