@@ -23,6 +23,7 @@ public static class AgentInspection
         string nodeName, string ns, string name, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cluster);
+        string? agentPod = null;
         try
         {
             var pods = await cluster.Client.CoreV1.ListNamespacedPodAsync(agentNamespace, labelSelector: AgentSelector,
@@ -32,6 +33,8 @@ public static class AgentInspection
             {
                 return (null, $"no running agent pod on node {nodeName} in namespace {agentNamespace} (--agent-namespace names another)");
             }
+
+            agentPod = agent.Metadata.Name;
 
             var output = new StringBuilder();
             var errors = new StringBuilder();
@@ -55,13 +58,19 @@ public static class AgentInspection
         }
         catch (k8s.Autorest.HttpOperationException e)
         {
-            return (null, $"the API server refused ({(int)e.Response.StatusCode}): {FirstLine(new StringBuilder(e.Response.Content ?? e.Message))}");
+            return (null, $"the API server refused ({(int)e.Response.StatusCode}; {InspectNeeds(agentNamespace)}): {FirstLine(new StringBuilder(e.Response.Content ?? e.Message))}");
         }
-        catch (Exception e) when (e is HttpRequestException or System.Net.WebSockets.WebSocketException or JsonException or KubernetesException)
+        catch (Exception e) when (e is HttpRequestException or System.Net.WebSockets.WebSocketException or KubernetesException)
         {
-            return (null, $"exec in the agent pod failed: {e.Message}");
+            return (null, $"exec into agent pod {agentNamespace}/{agentPod} failed ({InspectNeeds(agentNamespace)}): {e.Message}");
+        }
+        catch (JsonException e)
+        {
+            return (null, $"cryo inspect in agent pod {agentNamespace}/{agentPod} printed no JSON: {e.Message}");
         }
     }
+
+    private static string InspectNeeds(string agentNamespace) => $"inspect needs list on pods and create on pods/exec in namespace {agentNamespace}";
 
     private static string FirstLine(StringBuilder first, StringBuilder? second = null)
     {

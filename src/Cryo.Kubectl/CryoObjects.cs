@@ -64,7 +64,7 @@ public sealed class CryoObjects(Kubernetes client)
         {
             var query = $"?watch=true&fieldSelector={Uri.EscapeDataString($"metadata.name={name}")}&resourceVersion={Uri.EscapeDataString(version)}";
             using var request = new HttpRequestMessage(HttpMethod.Get, Url(Path(kind, ns, null) + query));
-            using var response = await client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            using var response = await SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             await ThrowIfFailedAsync(response, cancellationToken);
             using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken), Encoding.UTF8);
             while (await reader.ReadLineAsync(cancellationToken) is { } line)
@@ -96,10 +96,22 @@ public sealed class CryoObjects(Kubernetes client)
             request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
         }
 
-        using var response = await client.HttpClient.SendAsync(request, cancellationToken);
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
         await ThrowIfFailedAsync(response, cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
         return text.Length == 0 ? [] : JsonNode.Parse(text) as JsonObject ?? [];
+    }
+
+    // The client's HttpClient carries TLS and client certificates; tokens (static, refreshed, from exec plugins) are
+    // added per request by its credentials, as its generated operations do.
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
+        if (client.Credentials is { } credentials)
+        {
+            await credentials.ProcessHttpRequestAsync(request, cancellationToken);
+        }
+
+        return await client.HttpClient.SendAsync(request, completion, cancellationToken);
     }
 
     private static async Task ThrowIfFailedAsync(HttpResponseMessage response, CancellationToken cancellationToken)

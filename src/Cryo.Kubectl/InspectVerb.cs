@@ -32,7 +32,7 @@ public static class InspectVerb
         var name = args.SinglePositional("checkpoint's name");
         var token = context.CancellationToken;
         var checkpoint = await context.Objects.GetAsync(CryoKinds.Checkpoint, context.Namespace, name, token)
-            ?? throw new NotFoundException($"checkpoint {context.Namespace}/{name} does not exist (kubectl cryo ls lists them)");
+            ?? throw new CommandRefusedException($"checkpoint {context.Namespace}/{name} does not exist (kubectl cryo ls lists them)");
         var chain = await ChainAsync(context, checkpoint);
         var restores = (await context.Objects.ListAsync(CryoKinds.Restore, context.Namespace, token))
             .Where(r => Json.String(r, "spec", "checkpointName") == name).ToList();

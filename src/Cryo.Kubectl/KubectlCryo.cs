@@ -109,7 +109,7 @@ public static class KubectlCryo
             error.WriteLine($"error: {Explain(e.Response.StatusCode, e.Response.Content is { Length: > 0 } body ? body : e.Message)}");
             return ExitCodes.Failed;
         }
-        catch (NotFoundException e)
+        catch (CommandRefusedException e)
         {
             error.WriteLine($"error: {e.Message}");
             return ExitCodes.Failed;

@@ -23,9 +23,9 @@ public static class LogsVerb
         var name = args.SinglePositional("restore's name");
         var token = context.CancellationToken;
         var restore = await context.Objects.GetAsync(CryoKinds.Restore, context.Namespace, name, token)
-            ?? throw new NotFoundException($"restore {context.Namespace}/{name} does not exist (kubectl get restores.cryo.io lists them)");
+            ?? throw new CommandRefusedException($"restore {context.Namespace}/{name} does not exist (kubectl get restores.cryo.io lists them)");
         var podName = Json.String(restore, "status", "podName")
-            ?? throw new NotFoundException($"restore {context.Namespace}/{name} has no pod yet ({Waiter.Describe(restore)})");
+            ?? throw new CommandRefusedException($"restore {context.Namespace}/{name} has no pod yet ({Waiter.Describe(restore)})");
         var pod = await context.Cluster.Client.CoreV1.ReadNamespacedPodAsync(podName, context.Namespace, cancellationToken: token);
         var container = pod.Metadata.Annotations?.TryGetValue(CryoKinds.PlaceholderContainerAnnotation, out var annotated) == true
             ? annotated

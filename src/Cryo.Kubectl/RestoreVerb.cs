@@ -26,10 +26,10 @@ public static class RestoreVerb
 
         // A missing or unfinished checkpoint would make Restores that only fail: say so before creating any.
         var source = await context.Objects.GetAsync(CryoKinds.Checkpoint, context.Namespace, checkpoint, context.CancellationToken)
-            ?? throw new UsageException($"checkpoint {context.Namespace}/{checkpoint} does not exist (kubectl cryo ls lists them)");
+            ?? throw new CommandRefusedException($"checkpoint {context.Namespace}/{checkpoint} does not exist (kubectl cryo ls lists them)");
         if (Json.String(source, "status", "phase") is var phase && phase != "Succeeded")
         {
-            throw new UsageException($"checkpoint {context.Namespace}/{checkpoint} has not succeeded (phase {phase ?? "Pending"}): nothing to restore yet");
+            throw new CommandRefusedException($"checkpoint {context.Namespace}/{checkpoint} has not succeeded (phase {phase ?? "Pending"}): nothing to restore yet");
         }
 
         var created = new List<JsonObject>();
