@@ -3,7 +3,7 @@ namespace Cryo.Testing.Kubernetes;
 /// <summary>
 /// A parsed resource URL: <c>/api/v1/namespaces/{ns}/{resource}/{name}/{sub}</c> or
 /// <c>/apis/{group}/{version}/...</c>; a missing namespace means all namespaces (lists and watches). Subresources:
-/// status, pods' binding, and scale where the resource declares it.
+/// status, pods' binding, log and exec, and scale where the resource declares it.
 /// </summary>
 internal sealed record ApiRoute(ResourceType Type, string? Namespace, string? Name, string? Subresource)
 {
@@ -40,7 +40,7 @@ internal sealed record ApiRoute(ResourceType Type, string? Namespace, string? Na
 
         var name = s.Length > i + 1 ? Uri.UnescapeDataString(s[i + 1]) : null;
         var sub = s.Length > i + 2 ? s[i + 2] : null;
-        var served = sub is null or "status" || (sub == "binding" && type == ResourceType.Pods) || (sub == "scale" && type.Scale is not null);
+        var served = sub is null or "status" || (sub is "binding" or "log" or "exec" && type == ResourceType.Pods) || (sub == "scale" && type.Scale is not null);
         return served ? new ApiRoute(type, ns, name, sub) : null;
     }
 }

@@ -50,6 +50,27 @@ public sealed class TestApiServer : IAsyncDisposable
 
     private volatile TaskCompletionSource? watchGate;
 
+    /// <summary>
+    /// While set, every request must carry <c>Authorization: Bearer</c> with this token, or gets 401 as from a real
+    /// server: proves a client sends the credentials of its kubeconfig context.
+    /// </summary>
+    public string? RequiredToken { get; set; }
+
+    /// <summary>
+    /// Plays RBAC: called with the method and path of each request; a message refuses it with 403 Forbidden and that
+    /// message (write it as the real server does: <c>checkpoints.cryo.io is forbidden: User "u" cannot create …</c>).
+    /// </summary>
+    public Func<string, string, string?>? Deny { get; set; }
+
+    /// <summary>What <c>pods/log</c> returns for a pod's container, keyed <c>namespace/pod/container</c> (empty when absent).</summary>
+    public ConcurrentDictionary<string, string> PodLogs { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Runs the commands of <c>pods/exec</c> (over WebSocket, channel protocol v4, as kubectl exec and
+    /// KubernetesClient use it) in place of a kubelet. Without it, exec is refused.
+    /// </summary>
+    public Func<PodExec, CancellationToken, Task<PodExecResult>>? Exec { get; set; }
+
     /// <summary>Makes new watch requests wait (as behind a slow network) until <see cref="ReleaseWatches"/>.</summary>
     public void HoldWatches() => watchGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -63,6 +84,7 @@ public sealed class TestApiServer : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var server = new TestApiServer(builder.Build(), options ?? new TestApiServerOptions());
+        server.app.UseWebSockets();
         server.app.Run(server.HandleAsync);
         await server.app.StartAsync(cancellationToken);
         var address = server.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -115,6 +137,16 @@ public sealed class TestApiServer : IAsyncDisposable
 
         try
         {
+            if (RequiredToken is { } token && request.Headers.Authorization.FirstOrDefault() != $"Bearer {token}")
+            {
+                throw new ApiError(401, "Unauthorized", "Unauthorized");
+            }
+
+            if (Deny?.Invoke(request.Method, request.Path.Value ?? "") is { } denied)
+            {
+                throw new ApiError(403, "Forbidden", denied);
+            }
+
             var route = ApiRoute.Parse(request.Path.Value ?? "")
                         ?? throw new ApiError(404, "NotFound", "the server could not find the requested resource");
             if (request.Method != "GET" && BeforeWrite is { } hook)
@@ -158,6 +190,14 @@ public sealed class TestApiServer : IAsyncDisposable
                 await WriteJsonAsync(context, 201, Store.Bind(Require(ns), route.Name, await ReadObjectAsync(request)));
                 break;
             case not "POST" when route.Subresource == "binding":
+                throw new ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+            case "GET" when route.Subresource == "log" && route.Name is not null:
+                await WriteLogAsync(context, Require(ns), route.Name);
+                break;
+            case "GET" when route.Subresource == "exec" && route.Name is not null:
+                await ExecAsync(context, Require(ns), route.Name);
+                break;
+            case not "GET" when route.Subresource is "log" or "exec":
                 throw new ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
             case "GET" when route.Subresource == "scale" && route.Name is not null:
                 await WriteJsonAsync(context, 200, Store.GetScale(route.Type, Require(ns), route.Name));
@@ -216,6 +256,57 @@ public sealed class TestApiServer : IAsyncDisposable
             default:
                 throw new ApiError(405, "MethodNotAllowed", $"the server does not allow this method on the requested resource");
         }
+    }
+
+    private async Task WriteLogAsync(HttpContext context, string ns, string name)
+    {
+        var query = context.Request.Query;
+        var container = ContainerOf(Store.Get(ResourceType.Pods, ns, name), name, query["container"]);
+        var text = PodLogs.GetValueOrDefault($"{ns}/{name}/{container}", "");
+        if (int.TryParse(query["tailLines"], out var tail) && tail >= 0)
+        {
+            var lines = text.EndsWith('\n') ? text[..^1].Split('\n') : text.Split('\n');
+            text = lines.Length <= tail ? text : string.Join('\n', lines[^tail..]) + (text.EndsWith('\n') ? "\n" : "");
+        }
+
+        // follow=true streams until the container ends; the log here is all there is, so the stream ends with it.
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "text/plain";
+        await context.Response.WriteAsync(text, context.RequestAborted);
+    }
+
+    private async Task ExecAsync(HttpContext context, string ns, string name)
+    {
+        var query = context.Request.Query;
+        var container = ContainerOf(Store.Get(ResourceType.Pods, ns, name), name, query["container"]);
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            throw ApiError.BadRequest("Upgrade request required");
+        }
+
+        var handler = Exec ?? throw new ApiError(403, "Forbidden", "pods/exec is not served by this test API server: set TestApiServer.Exec");
+        var protocol = context.WebSockets.WebSocketRequestedProtocols.Contains("v4.channel.k8s.io")
+            ? "v4.channel.k8s.io"
+            : throw ApiError.BadRequest($"the test API server speaks v4.channel.k8s.io, not {string.Join(", ", context.WebSockets.WebSocketRequestedProtocols)}");
+        var result = await handler(new PodExec(ns, name, container, [.. query["command"].Select(c => c ?? "")]), context.RequestAborted);
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(protocol);
+        await PodExecChannels.WriteAsync(socket, result, context.RequestAborted);
+    }
+
+    // The container a pods/log or pods/exec request means: the one named, or the pod's only one.
+    private static string ContainerOf(JsonObject pod, string name, string? requested)
+    {
+        var containers = (pod["spec"]?["containers"] as JsonArray ?? []).Select(c => c?["name"]?.GetValue<string>() ?? "").ToList();
+        if (requested is { Length: > 0 })
+        {
+            return containers.Contains(requested)
+                ? requested
+                : throw ApiError.BadRequest($"container {requested} is not valid for pod {name}");
+        }
+
+        return containers.Count == 1
+            ? containers[0]
+            : throw ApiError.BadRequest($"a container name must be specified for pod {name}, choose one of: [{string.Join(" ", containers)}]");
     }
 
     private async Task WatchAsync(HttpContext context, ApiRoute route)

@@ -1,4 +1,4 @@
-namespace Cryo.Cli;
+namespace Cryo.CommandLine;
 
 /// <summary>Left-aligned columns, like kubectl's.</summary>
 public static class Table

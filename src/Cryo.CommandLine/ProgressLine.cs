@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Cryo.Cli;
+namespace Cryo.CommandLine;
 
 /// <summary>
 /// Progress on standard error for operations that take longer than a moment: nothing for a quick one,

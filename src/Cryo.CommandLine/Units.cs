@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Cryo.Cli;
+namespace Cryo.CommandLine;
 
 /// <summary>Human-readable sizes and durations.</summary>
 public static class Units

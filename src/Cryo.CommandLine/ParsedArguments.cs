@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Cryo.Cli;
+namespace Cryo.CommandLine;
 
 /// <summary>
 /// A command line split into the verb, its positional arguments, options with values and flags. Every
@@ -11,7 +11,13 @@ public sealed class ParsedArguments
     private readonly Dictionary<string, string> values = new(StringComparer.Ordinal);
     private readonly HashSet<string> flags = new(StringComparer.Ordinal);
 
-    private ParsedArguments(string verb) => Verb = verb;
+    private readonly CommandSyntax syntax;
+
+    private ParsedArguments(CommandSyntax syntax, string verb)
+    {
+        this.syntax = syntax;
+        Verb = verb;
+    }
 
     /// <summary>The verb (<c>checkpoint</c>, <c>restore</c>, …); empty when none was given.</summary>
     public string Verb { get; }
@@ -19,18 +25,20 @@ public sealed class ParsedArguments
     /// <summary>Positional arguments after the verb.</summary>
     public List<string> Positionals { get; } = [];
 
-    /// <summary>Options every verb takes.</summary>
-    public static readonly string[] GlobalOptions = ["--socket", "--output", "--namespace"];
-
     /// <summary>Splits <paramref name="args"/>: <c>--name value</c>, <c>--name=value</c>, flags, positionals.</summary>
+    /// <param name="syntax">The command's global options and short forms.</param>
     /// <param name="args">The command line.</param>
     /// <param name="optionsOf">The options (taking a value) each verb accepts, besides the global ones.</param>
     /// <param name="flagsOf">The flags each verb accepts.</param>
-    public static ParsedArguments Parse(IReadOnlyList<string> args, Func<string, IReadOnlyCollection<string>> optionsOf, Func<string, IReadOnlyCollection<string>> flagsOf)
+    public static ParsedArguments Parse(CommandSyntax syntax, IReadOnlyList<string> args, Func<string, IReadOnlyCollection<string>> optionsOf, Func<string, IReadOnlyCollection<string>> flagsOf)
     {
-        var verb = FindVerb(args);
-        var parsed = new ParsedArguments(verb);
-        var options = optionsOf(verb).Concat(GlobalOptions).ToHashSet(StringComparer.Ordinal);
+        ArgumentNullException.ThrowIfNull(syntax);
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(optionsOf);
+        ArgumentNullException.ThrowIfNull(flagsOf);
+        var verb = FindVerb(syntax, args);
+        var parsed = new ParsedArguments(syntax, verb);
+        var options = optionsOf(verb).Concat(syntax.GlobalOptions).ToHashSet(StringComparer.Ordinal);
         var verbFlags = flagsOf(verb).Append("--help").ToHashSet(StringComparer.Ordinal);
         var verbSeen = false;
         for (var i = 0; i < args.Count; i++)
@@ -51,7 +59,7 @@ public sealed class ParsedArguments
             }
 
             var (name, inline) = arg.Split('=', 2) is [var n, var v] ? (n, v) : (arg, (string?)null);
-            name = name switch { "-o" => "--output", "-n" => "--namespace", "-h" => "--help", _ => name };
+            name = name == "-h" ? "--help" : syntax.LongName(name);
             if (verbFlags.Contains(name))
             {
                 if (inline is not null)
@@ -71,7 +79,7 @@ public sealed class ParsedArguments
             }
             else
             {
-                throw new UsageException(verb.Length == 0 ? $"unknown option {name}" : $"unknown option {name} for 'cryo {verb}'");
+                throw new UsageException(verb.Length == 0 ? $"unknown option {name}" : $"unknown option {name} for '{syntax.Program} {verb}'");
             }
         }
 
@@ -79,7 +87,7 @@ public sealed class ParsedArguments
     }
 
     // The first word that is neither an option nor a global option's value: `cryo --socket /x ls` is `ls`.
-    private static string FindVerb(IReadOnlyList<string> args)
+    private static string FindVerb(CommandSyntax syntax, IReadOnlyList<string> args)
     {
         for (var i = 0; i < args.Count; i++)
         {
@@ -88,7 +96,7 @@ public sealed class ParsedArguments
                 return args[i];
             }
 
-            if (GlobalOptions.Contains(args[i]) || args[i] is "-o" or "-n")
+            if (syntax.GlobalOptions.Contains(syntax.LongName(args[i])))
             {
                 i++;
             }
@@ -122,8 +130,8 @@ public sealed class ParsedArguments
         return Positionals.Count switch
         {
             1 => Positionals[0],
-            0 => throw new UsageException($"'cryo {Verb}' needs the {what}"),
-            _ => throw new UsageException($"'cryo {Verb}' takes one {what}, got {string.Join(" ", Positionals)}"),
+            0 => throw new UsageException($"'{syntax.Program} {Verb}' needs the {what}"),
+            _ => throw new UsageException($"'{syntax.Program} {Verb}' takes one {what}, got {string.Join(" ", Positionals)}"),
         };
     }
 
@@ -132,7 +140,7 @@ public sealed class ParsedArguments
     {
         if (Positionals.Count > 0)
         {
-            throw new UsageException($"'cryo {Verb}' takes no arguments, got {string.Join(" ", Positionals)}");
+            throw new UsageException($"'{syntax.Program} {Verb}' takes no arguments, got {string.Join(" ", Positionals)}");
         }
     }
 }
