@@ -4,8 +4,9 @@
 # agent's gRPC service (hosted in-process, a real client on its Unix socket) vs called directly, at 512 MiB:
 # grpc_vs_engine_checkpoint_ratio and grpc_vs_engine_restore_ratio. Figures: one JSON object per line on
 # stdout; notes on stderr.
-# Usage: hack/bench-agent.sh [--sizes 64,512] [--repeats N] [--only engine|grpc]
-#   (--only grpc runs the gRPC part alone, at 512 MiB or at the --sizes given)
+# Usage: hack/bench-agent.sh [--sizes 64,512] [--repeats N] [--only engine|grpc|hashing]
+#   (--only grpc runs the gRPC part alone, at 512 MiB or at the --sizes given; --only hashing compares the
+#   hashing primitives, reads against mmap and libcryo-sha256 against .NET, on a cached 512 MiB file)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Cryo.Agent.Store.Hashing;
 using Cryo.Agent.Store.Manifest;
+using Cryo.Criu.Images;
 using Microsoft.Extensions.Options;
 
 namespace Cryo.Agent.Store;
@@ -321,7 +322,7 @@ public sealed class ImageStore
 
     private static bool IsMemoryPagesFile(string relativePath) =>
         relativePath.StartsWith(StorePaths.ImagesDirectoryName + "/", StringComparison.Ordinal)
-        && GrowingFileHasherOptions.IsPagesImage(Path.GetFileName(relativePath));
+        && CriuImageFiles.IsPagesImage(Path.GetFileName(relativePath));
 
     private static void CreatePrivateDirectory(string path)
     {

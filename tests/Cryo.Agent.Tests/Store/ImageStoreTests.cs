@@ -117,6 +117,21 @@ public sealed class ImageStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Commit_Should_CountOnlyCriusNumberedPagesImagesAsMemory_When_OtherFilesLookAlike()
+    {
+        // One definition of "a pages image" (CriuImageFiles.IsPagesImage): pages-N.img, N digits.
+        var store = NewStore();
+        var key = StoreTestData.Key();
+        using var pending = store.Begin(key);
+        StoreTestData.WriteFakeDump(pending);
+        await File.WriteAllBytesAsync(Path.Combine(pending.ImagesDirectory, "pages-extra.img"), new byte[4096]);
+
+        var stored = await store.CommitAsync(pending, StoreTestData.Manifest(key), CancellationToken.None);
+
+        Assert.Equal(3 * 1024 * 1024 + 123 + 8192, stored.Manifest.MemoryPagesBytes);
+    }
+
+    [Fact]
     public async Task Commit_Should_ProduceAVerifiableCheckpoint_When_DigestsComeFromTheGrowingHasher()
     {
         var store = NewStore();

@@ -15,9 +15,8 @@ namespace Cryo.Agent.Store.Hashing;
 /// </summary>
 /// <remarks>
 /// <para>
-/// "Shrinks" means between the chunks hashed: a chunk is hashed from a mapping of the file, and a truncation
-/// under a chunk being hashed kills the process (<see cref="ChunkedSha256"/>'s Hash says why). CRIU's page
-/// images only grow, in a private directory of the store.
+/// Chunks are read, never mapped, so a file cut short under a chunk being hashed only makes that read come up
+/// short (the file is then hashed again from scratch), wherever the store lives.
 /// </para>
 /// <para>
 /// .NET takes a shared flock(2) on every file it opens (FileShare emulation): a .NET writer opening with

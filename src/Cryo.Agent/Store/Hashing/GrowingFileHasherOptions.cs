@@ -1,4 +1,5 @@
 using Cryo.Agent.Store.Manifest;
+using Cryo.Criu.Images;
 
 namespace Cryo.Agent.Store.Hashing;
 
@@ -9,7 +10,7 @@ public sealed record GrowingFileHasherOptions
     /// Which files (by file name) are only ever appended to while being written, and so can be hashed
     /// as they grow. Others are hashed once the writer is done. Default: CRIU's page images, <c>pages-*.img</c>.
     /// </summary>
-    public Func<string, bool> IsAppendOnly { get; init; } = IsPagesImage;
+    public Func<string, bool> IsAppendOnly { get; init; } = CriuImageFiles.IsPagesImage;
 
     /// <summary>How often to look for new data when the writer is slower than hashing.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(10);
@@ -43,8 +44,4 @@ public sealed record GrowingFileHasherOptions
 
     /// <summary>Bytes per chunk (see <see cref="ManifestFile"/>); files up to one chunk get a whole-file SHA-256.</summary>
     public long ChunkSize { get; init; } = ChunkedSha256.DefaultChunkSize;
-
-    /// <summary>Whether a file name is a CRIU page image (<c>pages-*.img</c>), which CRIU writes strictly sequentially.</summary>
-    public static bool IsPagesImage(string fileName) =>
-        fileName.StartsWith("pages-", StringComparison.Ordinal) && fileName.EndsWith(".img", StringComparison.Ordinal);
 }
