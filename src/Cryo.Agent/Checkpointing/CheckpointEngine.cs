@@ -5,8 +5,10 @@ using Cryo.Agent.Containers;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Recovery;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Hashing;
 using Cryo.Agent.Store.Manifest;
 using Cryo.Criu;
+using Cryo.Criu.Images;
 using Cryo.Criu.Stats;
 using Microsoft.Extensions.Options;
 
@@ -69,9 +71,10 @@ public sealed class CheckpointEngine(
         var plan = DumpPlan.For(tree, command, pending.ImagesDirectory, sessionOutside);
 
         progress.Report(plan.Freezer is null ? CheckpointStage.Dumping : CheckpointStage.Freezing);
-        var (files, dump, filesystem) = await DumpAsync(scope, plan, pending, tree, capture, command, progress, cancellationToken).ConfigureAwait(false);
+        var (files, dump, filesystem, pageDigests) = await DumpAsync(scope, plan, pending, tree, capture, command, progress, cancellationToken).ConfigureAwait(false);
 
         progress.Report(CheckpointStage.Committing);
+        IndexPages(pending, pageDigests, cancellationToken);
         var hostname = await readingHostname.ConfigureAwait(false);
         var manifest = ManifestFactory.Create(key, tree, plan, command, files, dump, version, settings.NodeName, hostname, terminalKey, started);
         manifest.Filesystem = filesystem;
@@ -107,6 +110,14 @@ public sealed class CheckpointEngine(
     }
 
     /// <summary>
+    /// Keeps the hash of every page the checkpoint resolves beside its manifest (<see cref="PendingCheckpoint.PageIndexPath"/>),
+    /// from the digests made while CRIU wrote the pages: a later increment compares against it without reading this
+    /// checkpoint's pages again. Committed and checksummed with the rest.
+    /// </summary>
+    private static void IndexPages(PendingCheckpoint pending, IReadOnlyList<PagesImageDigests> pageDigests, CancellationToken cancellationToken) =>
+        PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken).Save(pending.PageIndexPath);
+
+    /// <summary>
     /// A root whose session leader lives outside the tree (a process started without setsid) can only be
     /// dumped as a shell job — and not at all when the tree has its own PID namespace, since CRIU cannot
     /// recreate a session whose leader it cannot number: say so, with the fix, before CRIU fails.
@@ -129,7 +140,7 @@ public sealed class CheckpointEngine(
     /// them, and gives the tree back. Each step that stops the tree or blocks its connections registers what
     /// undoes it before it is taken, so a failure anywhere gives the workload back.
     /// </summary>
-    private async Task<(IReadOnlyList<ManifestFile> Files, DumpResult Dump, ManifestFilesystem Filesystem)> DumpAsync(
+    private async Task<(IReadOnlyList<ManifestFile> Files, DumpResult Dump, ManifestFilesystem Filesystem, IReadOnlyList<PagesImageDigests> PageDigests)> DumpAsync(
         OperationScope scope, DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, FilesystemCapture? capture, CheckpointCommand command,
         IProgress<CheckpointStage> progress, CancellationToken cancellationToken)
     {
@@ -180,7 +191,7 @@ public sealed class CheckpointEngine(
             DumpRecoveryRecord.Delete(pending.Directory);
             var files = await hasher.CompleteAsync(cancellationToken).ConfigureAwait(false);
             var stats = CriuStatisticsReader.ReadDump(plan.Options.ImagesDirectory);
-            return ([.. files, .. archives], new DumpResult(run.Duration, stats, frozenFor), filesystem);
+            return ([.. files, .. archives], new DumpResult(run.Duration, stats, frozenFor), filesystem, hasher.PageDigestsOfPagesImages);
         }
     }
 

@@ -14,6 +14,7 @@ public sealed class StoredCheckpoint
         Directory = directory;
         ImagesDirectory = Path.Combine(directory, StorePaths.ImagesDirectoryName);
         LogsDirectory = Path.Combine(directory, StorePaths.LogsDirectoryName);
+        PageIndexPath = Path.Combine(directory, StorePaths.PageIndexFileName);
         ManifestPath = Path.Combine(directory, CheckpointManifest.FileName);
         manifest = loadedManifest is null
             ? new Lazy<CheckpointManifest>(LoadManifest, LazyThreadSafetyMode.ExecutionAndPublication)
@@ -29,6 +30,9 @@ public sealed class StoredCheckpoint
 
     /// <summary>CRIU's images (<c>-D</c> for restore).</summary>
     public string ImagesDirectory { get; }
+
+    /// <summary>The page index (the hash of every page the checkpoint resolves), beside the manifest.</summary>
+    public string PageIndexPath { get; }
 
     /// <summary>The checkpoint's logs.</summary>
     public string LogsDirectory { get; }

@@ -80,7 +80,7 @@ public static class ChunkedSha256
     /// <summary>
     /// Hashes <paramref name="ranges"/>, <paramref name="parallelism"/> pieces at a time, and reports each
     /// digest with the bytes hashed (fewer than asked when the file ended first) to <paramref name="hashed"/>
-    /// (which may throw to stop). Neighbours of equal length are hashed together (<see cref="HashPair"/>):
+    /// (which may throw to stop). Neighbours of equal length are hashed together (<see cref="HashPair(FileRange, FileRange, CancellationToken)"/>):
     /// list equally long ranges next to each other.
     /// </summary>
     internal static Task HashAllAsync(IReadOnlyList<FileRange> ranges, int parallelism, Action<int, string, long> hashed, CancellationToken cancellationToken)
@@ -114,9 +114,18 @@ public static class ChunkedSha256
     /// <summary>
     /// Hashes two ranges: at once (<see cref="PairedSha256"/>) when they are equally long and no longer than
     /// <see cref="MaxPairLength"/>, which costs about 0.7 of the CPU of hashing them one by one; otherwise one
-    /// after the other, like <see cref="Hash"/>.
+    /// after the other, like <see cref="Hash(SafeFileHandle, long, long, CancellationToken, out long)"/>.
     /// </summary>
-    internal static ((string Digest, long Hashed) First, (string Digest, long Hashed) Second) HashPair(FileRange first, FileRange second, CancellationToken cancellationToken)
+    internal static ((string Digest, long Hashed) First, (string Digest, long Hashed) Second) HashPair(FileRange first, FileRange second, CancellationToken cancellationToken) =>
+        HashPair(first, second, null, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="HashPair(FileRange, FileRange, CancellationToken)"/>, and writes the SHA-256 of each whole
+    /// <see cref="PageDigests.PageSize"/> page hashed into <paramref name="firstPages"/> and <paramref name="secondPages"/>
+    /// (when given; <see cref="PageDigests.SizeFor"/> bytes for the range), from the same reads.
+    /// </summary>
+    internal static ((string Digest, long Hashed) First, (string Digest, long Hashed) Second) HashPair(FileRange first, FileRange second,
+        byte[]? firstPages, byte[]? secondPages, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (PairedSha256.IsAvailable && first.Length == second.Length && first.Length is > 0 and <= MaxPairLength)
@@ -132,6 +141,8 @@ public static class ChunkedSha256
                     Span<byte> firstDigest = stackalloc byte[32];
                     Span<byte> secondDigest = stackalloc byte[32];
                     PairedSha256.Hash(a.AsSpan(0, length), b.AsSpan(0, length), firstDigest, secondDigest);
+                    PageDigests.Hash(a.AsSpan(0, length), firstPages);
+                    PageDigests.Hash(b.AsSpan(0, length), secondPages);
                     return ((Convert.ToHexStringLower(firstDigest), length), (Convert.ToHexStringLower(secondDigest), length));
                 }
             }
@@ -142,8 +153,8 @@ public static class ChunkedSha256
             }
         }
 
-        var x = Hash(first.Handle, first.Offset, first.Length, cancellationToken, out var firstHashed);
-        var y = Hash(second.Handle, second.Offset, second.Length, cancellationToken, out var secondHashed);
+        var x = Hash(first.Handle, first.Offset, first.Length, firstPages, cancellationToken, out var firstHashed);
+        var y = Hash(second.Handle, second.Offset, second.Length, secondPages, cancellationToken, out var secondHashed);
         return ((x, firstHashed), (y, secondHashed));
     }
 
@@ -157,12 +168,19 @@ public static class ChunkedSha256
     /// mapping saved ~9 % of the CPU of one .NET SHA-256 stream and ~24 % of a paired one on this machine
     /// (<c>hack/bench.sh agent --only hashing</c>), while a read-fed core still hashes faster than CRIU writes.
     /// </remarks>
-    internal static string Hash(SafeFileHandle handle, long offset, long length, CancellationToken cancellationToken, out long hashed)
+    internal static string Hash(SafeFileHandle handle, long offset, long length, CancellationToken cancellationToken, out long hashed) =>
+        Hash(handle, offset, length, null, cancellationToken, out hashed);
+
+    /// <summary>
+    /// As <see cref="Hash(SafeFileHandle, long, long, CancellationToken, out long)"/>, and writes the SHA-256 of each
+    /// whole <see cref="PageDigests.PageSize"/> page read into <paramref name="pageDigests"/> when given.
+    /// </summary>
+    internal static string Hash(SafeFileHandle handle, long offset, long length, byte[]? pageDigests, CancellationToken cancellationToken, out long hashed)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var position = AppendRead(hash, handle, offset, offset + length, cancellationToken);
+        var position = AppendRead(hash, handle, offset, offset + length, pageDigests, cancellationToken);
         hashed = position - offset;
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
@@ -186,8 +204,14 @@ public static class ChunkedSha256
     }
 
     // Hashes [position, end) with reads, up to the end of file; returns where it stopped.
-    private static long AppendRead(IncrementalHash hash, SafeFileHandle handle, long position, long end, CancellationToken cancellationToken)
+    private static long AppendRead(IncrementalHash hash, SafeFileHandle handle, long position, long end, CancellationToken cancellationToken) =>
+        AppendRead(hash, handle, position, end, null, cancellationToken);
+
+    // Hashes [position, end) with reads, up to the end of file, and each whole page into pageDigests (from
+    // position's page on); returns where it stopped.
+    private static long AppendRead(IncrementalHash hash, SafeFileHandle handle, long position, long end, byte[]? pageDigests, CancellationToken cancellationToken)
     {
+        var start = position;
         if (position >= end)
         {
             return position;
@@ -200,13 +224,20 @@ public static class ChunkedSha256
             while (position < end)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var read = RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(ReadSize, end - position)), position);
+                var read = ReadFully(new FileRange(handle, position, Math.Min(ReadSize, end - position)), buffer);
                 if (read == 0)
                 {
                     break;
                 }
 
                 hash.AppendData(buffer, 0, read);
+                if (pageDigests is not null)
+                {
+                    // Pieces are whole pages from the start but the last: a digest per whole page read.
+                    var at = PageDigests.SizeFor(position - start);
+                    PageDigests.Hash(buffer.AsSpan(0, read), pageDigests.AsSpan(at, Math.Min(PageDigests.SizeFor(read), pageDigests.Length - at)));
+                }
+
                 position += read;
             }
 

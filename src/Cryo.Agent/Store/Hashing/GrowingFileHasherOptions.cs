@@ -12,6 +12,12 @@ public sealed record GrowingFileHasherOptions
     /// </summary>
     public Func<string, bool> IsAppendOnly { get; init; } = CriuImageFiles.IsPagesImage;
 
+    /// <summary>
+    /// Whether append-only files also get the SHA-256 of every 4 KiB page (<see cref="GrowingFileHasher.PageDigestsOfPagesImages"/>),
+    /// from the same reads: a checkpoint's page index, which its increments compare against. Default: yes.
+    /// </summary>
+    public bool DigestPages { get; init; } = true;
+
     /// <summary>How often to look for new data when the writer is slower than hashing.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 
