@@ -47,7 +47,10 @@ public sealed class CheckpointEngine(
     {
         var started = Stopwatch.GetTimestamp();
         var key = new CheckpointKey(command.Namespace, command.Name, command.OperationId);
-        RefuseIncremental(command);
+        // Soft-dirty tracking decides how increments are made; every dump tracks where it can, so that any
+        // checkpoint can be a parent of CRIU's own kind.
+        var memoryTracking = await facts.HasMemoryTrackingAsync(cancellationToken).ConfigureAwait(false);
+        var increment = IncrementPlan.For(store, command, memoryTracking);
 
         progress.Report(CheckpointStage.Resolving);
         var tree = await resolver.ResolveAsync(command.Source, cancellationToken).ConfigureAwait(false);
@@ -68,16 +71,22 @@ public sealed class CheckpointEngine(
         // Read before the dump: a dump without leaveRunning ends the tree.
         var terminalKey = tree.HasControllingTerminal ? TerminalKey.Of($"/proc/{tree.InitPid}/fd/0") : null;
         var sessionOutside = await SessionOutsideTreeAsync(tree, cancellationToken).ConfigureAwait(false);
-        var plan = DumpPlan.For(tree, command, pending.ImagesDirectory, sessionOutside);
+        var plan = DumpPlan.For(tree, command, pending.ImagesDirectory, sessionOutside, memoryTracking, increment);
 
         progress.Report(plan.Freezer is null ? CheckpointStage.Dumping : CheckpointStage.Freezing);
         var (files, dump, filesystem, pageDigests) = await DumpAsync(scope, plan, pending, tree, capture, command, progress, cancellationToken).ConfigureAwait(false);
 
         progress.Report(CheckpointStage.Committing);
-        IndexPages(pending, pageDigests, cancellationToken);
+        var made = await IndexPagesAsync(pending, increment, pageDigests, cancellationToken).ConfigureAwait(false);
         var hostname = await readingHostname.ConfigureAwait(false);
-        var manifest = ManifestFactory.Create(key, tree, plan, command, files, dump, version, settings.NodeName, hostname, terminalKey, started);
+        var manifest = ManifestFactory.Create(key, tree, plan, command, made is null ? files : WithoutRewrittenImages(files, pending), dump, version,
+            settings.NodeName, hostname, terminalKey, started);
         manifest.Filesystem = filesystem;
+        if (made is not null)
+        {
+            manifest.Increment = made;
+            manifest.SchemaVersion = CheckpointManifest.CurrentSchemaVersion;
+        }
         var stored = await store.CommitAsync(pending, manifest, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("checkpoint {Namespace}/{Name} of {Source} committed at {Directory}: {Processes} processes, {Bytes} bytes, frozen {FrozenMs} ms",
             command.Namespace, command.Name, command.Source, stored.Directory, manifest.ProcessCount, stored.SizeBytes, manifest.Timings.FreezeMs);
@@ -85,28 +94,20 @@ public sealed class CheckpointEngine(
         return new CheckpointOutcome(
             command.Namespace, command.Name,
             Path.GetRelativePath(store.RootDirectory, stored.Directory),
-            stored.SizeBytes,
+            StoredSizes.LogicalBytes(stored),
             TimeSpan.FromMilliseconds(manifest.Timings.FreezeMs),
             TimeSpan.FromMilliseconds(manifest.Timings.DumpMs),
             Stopwatch.GetElapsedTime(started),
             manifest.ProcessCount,
             version.ToString(),
             manifest.MemoryPagesBytes,
-            manifest.CreatedAt);
-    }
-
-    /// <summary>
-    /// Incremental chains need the kernel's soft-dirty memory tracking; this kernel family often lacks
-    /// it (CONFIG_MEM_SOFT_DIRTY), and CRIU then fails late. Refuse early, saying why.
-    /// </summary>
-    private static void RefuseIncremental(CheckpointCommand command)
-    {
-        if (command.ParentCheckpoint is not null)
+            manifest.CreatedAt)
         {
-            throw new FeatureUnavailableException("mem_dirty_track",
-                $"checkpoint {command.Namespace}/{command.Name} names parent {command.ParentCheckpoint}, but incremental checkpoints are not supported by this agent yet: " +
-                "they need CRIU's memory tracking (criu check --feature mem_dirty_track); take a full checkpoint instead");
-        }
+            StoredBytes = stored.SizeBytes,
+            Parent = made?.Parent.Name,
+            ChainLength = made?.ChainLength ?? 1,
+            IncrementMethod = made?.Method,
+        };
     }
 
     /// <summary>
@@ -114,8 +115,41 @@ public sealed class CheckpointEngine(
     /// from the digests made while CRIU wrote the pages: a later increment compares against it without reading this
     /// checkpoint's pages again. Committed and checksummed with the rest.
     /// </summary>
-    private static void IndexPages(PendingCheckpoint pending, IReadOnlyList<PagesImageDigests> pageDigests, CancellationToken cancellationToken) =>
-        PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken).Save(pending.PageIndexPath);
+    /// <returns>For a checkpoint with a parent, how it builds on it; null for a full one.</returns>
+    private Task<ManifestIncrement?> IndexPagesAsync(PendingCheckpoint pending, IncrementPlan? increment, IReadOnlyList<PagesImageDigests> pageDigests,
+        CancellationToken cancellationToken) =>
+        // Hashing and rewriting are CPU and disk work: off the caller's thread.
+        Task.Run(() =>
+        {
+            switch (increment?.Method)
+            {
+                case ManifestIncrement.ContentBased:
+                    var (made, index) = ContentIncrement.Make(pending, increment, pageDigests, logger, cancellationToken);
+                    index.Save(pending.PageIndexPath);
+                    return made;
+                case ManifestIncrement.CriuMemoryTracking:
+                    // CRIU linked the parent as seen from where it wrote; the index reads through that link first.
+                    PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken).Save(pending.PageIndexPath);
+                    return CriuIncrement.Relink(pending, increment);
+                default:
+                    PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken).Save(pending.PageIndexPath);
+                    return null;
+            }
+        }, cancellationToken);
+
+    /// <summary>
+    /// The dump's digests without the pagemap and pages images a rewrite replaced or removed: the commit hashes what
+    /// the rewrite wrote (the pages that changed, a few small pagemaps) from the files as they are now.
+    /// </summary>
+    private static List<ManifestFile> WithoutRewrittenImages(IReadOnlyList<ManifestFile> files, PendingCheckpoint pending) =>
+    [
+        .. files.Where(file =>
+        {
+            var name = Path.GetFileName(file.Path);
+            return !CriuImageFiles.IsAnyPageMapImage(name)
+                   && (!CriuImageFiles.IsPagesImage(name) || new FileInfo(Path.Combine(pending.Directory, file.Path)) is { Exists: true } info && info.Length == file.Size);
+        }),
+    ];
 
     /// <summary>
     /// A root whose session leader lives outside the tree (a process started without setsid) can only be

@@ -47,7 +47,10 @@ public sealed class StoredCheckpoint
     /// <exception cref="InvalidManifestException">Missing, unreadable or of an unsupported schema version.</exception>
     public CheckpointManifest Manifest => manifest.Value;
 
-    /// <summary>Bytes on disk of every file of the checkpoint, manifest included (measured on first access).</summary>
+    /// <summary>
+    /// Bytes on disk of every file of the checkpoint, manifest included (measured on first access): what it adds to
+    /// the store. An increment's parent link is not followed.
+    /// </summary>
     public long SizeBytes => sizeBytes.Value;
 
     /// <summary>
@@ -69,7 +72,5 @@ public sealed class StoredCheckpoint
     }
 
     private long MeasureSize() =>
-        new DirectoryInfo(Directory)
-            .EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
-            .Sum(file => file.Length);
+        StoreTree.Files(Directory).Sum(file => file.Length);
 }

@@ -268,18 +268,6 @@ public sealed class CheckpointEngineTests : IDisposable
     }
 
     [Fact]
-    public async Task Checkpoint_Should_RefuseAParent_When_IncrementalCheckpointsAreUnavailable()
-    {
-        var command = TestEngines.CheckpointOf(Environment.ProcessId, "child") with { ParentCheckpoint = "parent" };
-
-        var error = await Assert.ThrowsAsync<FeatureUnavailableException>(() =>
-            engines.Checkpoints.CheckpointAsync(command, new RecordingProgress<CheckpointStage>(), CancellationToken.None));
-
-        Assert.Equal("mem_dirty_track", error.Feature);
-        AssertStoreHoldsNothing();
-    }
-
-    [Fact]
     public async Task Checkpoint_Should_SayTheTreeIsGone_When_ThePidDoesNotExist()
     {
         var error = await Assert.ThrowsAsync<ProcessTreeNotFoundException>(() =>
