@@ -35,7 +35,7 @@ fi
 # The program cleans up after itself (processes, cgroups, temp dirs) in finally blocks; this trap only
 # covers a program killed outright: sweep what its workloads and restored copies leave behind.
 cleanup() {
-  for parent in cryo-bench cryo-bench-restores; do
+  for parent in cryo-bench cryo-bench-incremental cryo-bench-restores; do
     for dir in /sys/fs/cgroup/*/"$parent"/*/; do
       [ -d "$dir" ] || continue
       [ -f "$dir/freezer.state" ] && echo THAWED > "$dir/freezer.state" 2>/dev/null || true
