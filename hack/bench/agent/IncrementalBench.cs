@@ -119,9 +119,15 @@ public static partial class IncrementalBench
     {
         BenchSteps.Sync();
         var command = Commands.CheckpointOf(workload.InitPid, name, BenchSteps.Deadline) with { ParentCheckpoint = parent };
+        var clock = new StageClock<CheckpointStage>();
         var started = Stopwatch.GetTimestamp();
-        var outcome = await engines.Checkpoints.CheckpointAsync(command, new Progress<CheckpointStage>(), cancellationToken);
-        return (outcome, BenchSteps.Seconds(started, Stopwatch.GetTimestamp()));
+        var outcome = await engines.Checkpoints.CheckpointAsync(command, clock, cancellationToken);
+        var ended = Stopwatch.GetTimestamp();
+        var criu = engines.Criu;
+        var committing = clock.When(CheckpointStage.Committing) ?? ended;
+        Emit.Note(string.Create(CultureInfo.InvariantCulture,
+            $"checkpoint {name}: {BenchSteps.Seconds(started, ended):0.000} s: before CRIU {BenchSteps.Ms(started, criu.LastStarted):0} ms, CRIU {BenchSteps.Ms(criu.LastStarted, criu.LastEnded):0} ms, hash tail {BenchSteps.Ms(criu.LastEnded, committing):0} ms, rewrite and commit {BenchSteps.Ms(committing, ended):0} ms"));
+        return (outcome, BenchSteps.Seconds(started, ended));
     }
 
     private static async Task<double> RestoreAsync(BenchEngines engines, string name, string checksum, CancellationToken cancellationToken)
