@@ -20,7 +20,9 @@ internal static class ContentIncrement
     {
         var parent = plan.Parent;
         var parentIndex = ParentIndex(parent, logger, cancellationToken);
-        var result = new IncrementalRewriter(PageDigests.Instance).Rewrite(pending.ImagesDirectory, parent.ImagesDirectory,
+        // Not synced here: the pending checkpoint is read by nobody before its commit, which syncs what the store's
+        // policy says (ImageStoreOptions.SyncImageFiles), as for CRIU's own images.
+        var result = new IncrementalRewriter(PageDigests.Instance) { SyncFiles = false }.Rewrite(pending.ImagesDirectory, parent.ImagesDirectory,
             ManifestIncrement.ParentLinkTarget(parent.Key), parentIndex, [.. pageDigests], cancellationToken);
         var increment = new ManifestIncrement
         {
