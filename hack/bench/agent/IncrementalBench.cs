@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Cryo.Agent.Operations;
-using Cryo.Agent.Tests.Harness;
-using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
+using Cryo.Testing.Agent;
+using Cryo.Testing.Agent.Harness;
 
 namespace Cryo.Bench.Agent;
 
@@ -143,7 +143,7 @@ public static partial class IncrementalBench
         }
         finally
         {
-            await ProcessKiller.KillTreeAsync(outcome.HostPid, CancellationToken.None);
+            await ProcessReaper.KillTreeAsync(outcome.HostPid, CancellationToken.None);
             await BenchSteps.SweepRestoreCgroupsAsync(engines.Options);
         }
         Emit.Note(string.Create(CultureInfo.InvariantCulture, $"restore {name}: {seconds:0.000} s (verify {outcome.Verify.TotalMilliseconds:0} ms)"));

@@ -1,7 +1,7 @@
 using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Manifest;
-using Cryo.Agent.Tests.Harness;
+using Cryo.Testing.Agent.Harness;
 using Cryo.Agent.Tests.Support;
 using Cryo.Criu.Images;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -51,7 +51,7 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
         // The page index kept for the next increment is the chain's content, as hashing it through the links says.
         Assert.Equal(PageHashIndex.Build(stored.ImagesDirectory, null, CancellationToken.None).ToByteArray(), PageHashIndex.Load(stored.PageIndexPath).ToByteArray());
 
-        await ProcessKiller.KillTreeAsync(workload.InitPid, CancellationToken.None);
+        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
         Assert.Equal(changed, await RestoreChecksumAsync("child"));
     }
 
@@ -69,7 +69,7 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
             Assert.Equal(i + 1, outcome.ChainLength);
         }
 
-        await ProcessKiller.KillTreeAsync(workload.InitPid, CancellationToken.None);
+        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
 
         Assert.Equal(checksums[3], await RestoreChecksumAsync("c3"));
         Assert.Equal(checksums[1], await RestoreChecksumAsync("c1"));
@@ -143,7 +143,7 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
         var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
         copies.Track(outcome.HostPid);
         var checksum = await Memhog.ChecksumOfCopyAsync(outcome.HostPid, engines.OutputOf(command), CancellationToken.None);
-        await ProcessKiller.KillTreeAsync(outcome.HostPid, CancellationToken.None);
+        await ProcessReaper.KillTreeAsync(outcome.HostPid, CancellationToken.None);
         return checksum;
     }
 }

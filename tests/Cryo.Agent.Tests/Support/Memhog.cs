@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using Cryo.Agent.Tests.Harness;
+using System.Runtime.InteropServices;
+using Cryo.Testing.Agent.Harness;
 
 namespace Cryo.Agent.Tests.Support;
 
@@ -8,7 +9,7 @@ namespace Cryo.Agent.Tests.Support;
 /// again on SIGUSR1 ("check X"), and a tenth of which it rewrites on SIGUSR2 ("changed X"), so a restored copy
 /// proves its memory is the memory at checkpoint time.
 /// </summary>
-public static class Memhog
+public static partial class Memhog
 {
     private const int SigUsr1 = 10;
     private const int SigUsr2 = 12;
@@ -67,7 +68,7 @@ public static class Memhog
 
     private static void Signal(int pid, int signal)
     {
-        if (NativeMethods.kill(pid, signal) != 0)
+        if (Kill(pid, signal) != 0)
         {
             throw new InvalidOperationException($"kill({pid}, {signal}) failed");
         }
@@ -94,4 +95,7 @@ public static class Memhog
         AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(binary);
         return binary;
     }
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
 }
