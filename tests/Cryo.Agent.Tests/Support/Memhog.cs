@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Cryo.Testing.Agent.Harness;
 
 namespace Cryo.Agent.Tests.Support;
@@ -9,7 +8,7 @@ namespace Cryo.Agent.Tests.Support;
 /// again on SIGUSR1 ("check X"), and a tenth of which it rewrites on SIGUSR2 ("changed X"), so a restored copy
 /// proves its memory is the memory at checkpoint time.
 /// </summary>
-public static partial class Memhog
+public static class Memhog
 {
     private const int SigUsr1 = 10;
     private const int SigUsr2 = 12;
@@ -68,9 +67,12 @@ public static partial class Memhog
 
     private static void Signal(int pid, int signal)
     {
-        if (Kill(pid, signal) != 0)
+        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", $"{pid}"]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("cannot start kill");
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
         {
-            throw new InvalidOperationException($"kill({pid}, {signal}) failed");
+            throw new InvalidOperationException($"kill -{signal} {pid} failed");
         }
     }
 
@@ -95,7 +97,4 @@ public static partial class Memhog
         AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(binary);
         return binary;
     }
-
-    [LibraryImport("libc", EntryPoint = "kill")]
-    private static partial int Kill(int pid, int signal);
 }
