@@ -23,6 +23,12 @@ namespace Cryo.Agent.Transfer;
 /// </example>
 public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
 {
+    /// <summary>
+    /// The HTTP/2 receive window a puller's channel should open (SocketsHttpHandler.InitialHttp2StreamWindowSize):
+    /// the default 64 KiB, grown only gradually, held a loopback transfer to ~110 MiB/s.
+    /// </summary>
+    public const int RecommendedStreamWindowBytes = 16 * 1024 * 1024;
+
     /// <summary>How many times one pull may resume after a dropped stream before giving up (UNAVAILABLE).</summary>
     public int MaxResumes { get; init; } = 5;
 
