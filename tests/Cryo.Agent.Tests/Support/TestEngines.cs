@@ -4,7 +4,7 @@ using Cryo.Agent.Containers;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Store;
-using Cryo.Agent.Tests.Harness;
+using Cryo.Testing.Agent.Harness;
 using Cryo.Criu;
 using Microsoft.Extensions.Logging.Abstractions;
 
