@@ -11,7 +11,7 @@ using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Manifest;
-using Cryo.Agent.Tests.Grpc;
+using Cryo.Testing.Certificates;
 using Cryo.Agent.Transfer;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Criu;

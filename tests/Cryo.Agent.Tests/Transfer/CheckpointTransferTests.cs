@@ -3,15 +3,16 @@ using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Hashing;
 using Cryo.Agent.Tests.Grpc;
-using Cryo.Agent.Tests.Harness;
 using Cryo.Agent.Tests.Store;
 using Cryo.Agent.Tests.Support;
 using Cryo.Agent.Transfer;
 using Cryo.Contracts.Agent.V1;
+using Cryo.Testing.Agent;
+using Cryo.Testing.Agent.Harness;
+using Cryo.Testing.Certificates;
 using Google.Rpc;
 using Grpc.Core;
 using Xunit;
-using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Agent.Tests.Transfer;
 
@@ -160,7 +161,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
         var before = Counter.Last(workload.Stdout);
         await source.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "counter"), new Progress<Operations.CheckpointStage>(), CancellationToken.None);
-        await ProcessKiller.KillTreeAsync(workload.InitPid, CancellationToken.None);
+        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
         var atKill = Counter.Last(workload.Stdout);
 
         var pulled = await Puller(target).PullAsync(agentA.TransferClient(Pki), "node-a", "default", "counter", CancellationToken.None);

@@ -5,6 +5,7 @@ using Cryo.Agent.Operations;
 using Cryo.Agent.Tests.Grpc;
 using Cryo.Agent.Tests.Support;
 using Cryo.Contracts.Agent.V1;
+using Cryo.Testing.Certificates;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
