@@ -4,8 +4,9 @@
 # agent's gRPC service (hosted in-process, a real client on its Unix socket) vs called directly, at 512 MiB:
 # grpc_vs_engine_checkpoint_ratio and grpc_vs_engine_restore_ratio. Figures: one JSON object per line on
 # stdout; notes on stderr.
-# Usage: hack/bench-agent.sh [--sizes 64,512] [--repeats N] [--only engine|grpc]
-#   (--only grpc runs the gRPC part alone, at 512 MiB or at the --sizes given)
+# Usage: hack/bench-agent.sh [--sizes 64,512] [--repeats N] [--only engine|grpc|hashing]
+#   (--only grpc runs the gRPC part alone, at 512 MiB or at the --sizes given; --only hashing compares the
+#   hashing primitives, reads against mmap and libcryo-sha256 against .NET, on a cached 512 MiB file)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -34,7 +35,7 @@ fi
 # The program cleans up after itself (processes, cgroups, temp dirs) in finally blocks; this trap only
 # covers a program killed outright: sweep what its workloads and restored copies leave behind.
 cleanup() {
-  for parent in cryo-bench cryo-bench-restores; do
+  for parent in cryo-bench cryo-bench-incremental cryo-bench-restores; do
     for dir in /sys/fs/cgroup/*/"$parent"/*/; do
       [ -d "$dir" ] || continue
       [ -f "$dir/freezer.state" ] && echo THAWED > "$dir/freezer.state" 2>/dev/null || true

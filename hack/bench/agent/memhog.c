@@ -1,15 +1,18 @@
 /* memhog MIB: holds MIB mebibytes of dirtied, incompressible memory, then idles.
  * The agent benchmark checkpoints and restores a container-shaped tree running this.
  * It prints "ready <checksum>" once every page is written, and on SIGUSR1 recomputes and
- * prints the checksum, so a restored copy can prove its memory came back intact. */
+ * prints the checksum, so a restored copy can prove its memory came back intact. On SIGUSR2 it
+ * rewrites a tenth of its pages (another tenth each time) with new random content and prints
+ * "changed <checksum>": what an incremental checkpoint after it has to store. */
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t check;
+static volatile sig_atomic_t check, change;
 static void on_usr1(int sig) { (void)sig; check = 1; }
+static void on_usr2(int sig) { (void)sig; change = 1; }
 
 static uint64_t sum(const uint64_t *p, size_t n) {
     uint64_t s = 0;
@@ -17,18 +20,44 @@ static uint64_t sum(const uint64_t *p, size_t n) {
     return s;
 }
 
+static uint64_t mix(uint64_t z) {
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
 int main(int argc, char **argv) {
     size_t mib = argc > 1 ? strtoul(argv[1], NULL, 10) : 64;
     size_t n = mib * 1024 * 1024 / sizeof(uint64_t);
-    uint64_t *p = malloc(n * sizeof(uint64_t));
-    if (!p) { perror("malloc"); return 1; }
+    size_t words_per_page = 4096 / sizeof(uint64_t);
+    /* Page-aligned, so that rewriting a page of ours rewrites one page of memory, not two halves. */
+    uint64_t *p = aligned_alloc(4096, n * sizeof(uint64_t));
+    if (!p) { perror("aligned_alloc"); return 1; }
     uint64_t x = 88172645463325252ULL ^ (uint64_t)getpid();
     for (size_t i = 0; i < n; i++) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; p[i] = x; }
     signal(SIGUSR1, on_usr1);
+    signal(SIGUSR2, on_usr2);
     printf("ready %016llx\n", (unsigned long long)sum(p, n));
     fflush(stdout);
+    uint64_t round = 0;
     for (;;) {
-        pause();
+        /* Not pause(): a restored copy may take the signal before it is back in the call (CRIU restarts it
+         * after the handler ran), and pause() would then wait for the next one. A short sleep rechecks. */
+        if (!change && !check) usleep(100000);
+        if (change) {
+            change = 0;
+            round++;
+            for (size_t page = 0; page < n / words_per_page; page++) {
+                if (mix(page * 1000003ULL + round) % 10 != 0) continue;
+                for (size_t w = 0; w < words_per_page; w++) {
+                    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+                    p[page * words_per_page + w] = x;
+                }
+            }
+            printf("changed %016llx\n", (unsigned long long)sum(p, n));
+            fflush(stdout);
+        }
         if (check) { check = 0; printf("check %016llx\n", (unsigned long long)sum(p, n)); fflush(stdout); }
     }
 }

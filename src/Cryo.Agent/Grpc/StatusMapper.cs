@@ -7,6 +7,7 @@ using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Manifest;
+using Cryo.Agent.Transfer;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Criu.Running;
 using Google.Protobuf.Reflection;
@@ -96,6 +97,9 @@ public static class StatusMapper
         CheckpointAlreadyExistsException e => new(StatusCode.AlreadyExists, ErrorReason.CheckpointExists,
             [new("namespace", e.Key.Namespace), new("name", e.Key.Name), new("operation_id", e.Key.Uid)],
             Resource("checkpoint", $"{e.Key.Namespace}/{e.Key.Name}", e.Message)),
+        CheckpointHasChildrenException e => new(StatusCode.FailedPrecondition, ErrorReason.CheckpointHasChildren,
+            [new("namespace", e.Namespace), new("name", e.Name), new("children", string.Join(",", e.Children))],
+            new PreconditionFailure { Violations = { new PreconditionFailure.Types.Violation { Type = "CHILDREN", Subject = $"{e.Namespace}/{e.Name}", Description = e.Message } } }),
         CheckpointCorruptedException e => new(StatusCode.FailedPrecondition, ErrorReason.CheckpointCorrupted,
             [new("file", e.RelativePath)], null),
         InvalidManifestException or StorePathEscapeException =>
@@ -103,6 +107,10 @@ public static class StatusMapper
         // A store that cannot be trusted (a symbolic link among a pending checkpoint's files), or a sweep that
         // could not finish: the agent's trouble, not the caller's.
         CheckpointStoreException => Internal(exception),
+        TransferLimitExceededException e => new(StatusCode.ResourceExhausted, ErrorReason.TransferLimit,
+            [new("max_parallel_streams", $"{e.Limit}")], null),
+        TransferVerificationException e => new(StatusCode.FailedPrecondition, ErrorReason.CheckpointCorrupted,
+            [new("file", e.RelativePath), new("offset", $"{e.Offset}"), new("length", $"{e.Length}")], null),
         OperationTimedOutException e => new(StatusCode.DeadlineExceeded, ErrorReason.TimedOut,
             [new("timeout_seconds", $"{e.Timeout.TotalSeconds:0}")], null),
         TransientAgentException e => new(StatusCode.Unavailable, ErrorReason.Transient, [],

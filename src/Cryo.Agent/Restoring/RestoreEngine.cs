@@ -38,8 +38,13 @@ public sealed class RestoreEngine(
     {
         var started = Stopwatch.GetTimestamp();
         var checkpoint = FindCheckpoint(command);
-        // Cheap checks first: every listed file present with its size. Contents are hashed beside CRIU.
-        ChecksumVerifier.VerifyStructure(checkpoint);
+        // Cheap checks first: the chain of parents an increment reads whole, every listed file of each present
+        // with its size. Contents are hashed beside CRIU.
+        var chain = CheckpointChain.Of(store, checkpoint);
+        foreach (var level in chain)
+        {
+            ChecksumVerifier.VerifyStructure(level);
+        }
 
         var container = command.TargetContainer is { } target ? await resolver.ResolveAsync(target, cancellationToken) : null;
         var placeholder = container is null ? null : await PlaceholderInit.FindAsync(procFs, container, cancellationToken);
@@ -76,7 +81,7 @@ public sealed class RestoreEngine(
                 command.Namespace, command.Name);
         }
         // A restore that fails because the images are corrupt says so, not CRIU's echo of it.
-        var verification = scope.Beside("the verification of the images", token => VerifyAsync(checkpoint, gate, token), cancellationToken);
+        var verification = scope.Beside("the verification of the images", token => VerifyAsync(chain, gate, token), cancellationToken);
 
         // CRIU kills its tree when it fails by itself, but not when it is killed at its deadline, nor does
         // anything once it succeeded and the engine fails after it (a copy held frozen whose images failed
@@ -143,10 +148,11 @@ public sealed class RestoreEngine(
         File.Exists(Path.Combine(freezerDirectory, "freezer.state")) && CgroupFreezer.At(freezerDirectory, unified: false).IsFrozen();
 
     /// <summary>
-    /// Hashes every image against the manifest beside CRIU's restore; behind <paramref name="gate"/> the copy
+    /// Hashes every image of the chain (the checkpoint and the parents it reads) against their manifests beside
+    /// CRIU's restore; behind <paramref name="gate"/> the copy
     /// runs only once they match, and CRIU ends it when they do not.
     /// </summary>
-    private static Task<TimeSpan> VerifyAsync(StoredCheckpoint checkpoint, ActionScriptGate? gate, CancellationToken cancellationToken)
+    private static Task<TimeSpan> VerifyAsync(IReadOnlyList<StoredCheckpoint> chain, ActionScriptGate? gate, CancellationToken cancellationToken)
     {
         return gate is null ? VerifyContentAsync() : gate.DecideAsync(VerifyContentAsync);
 
@@ -154,7 +160,10 @@ public sealed class RestoreEngine(
         {
             var started = Stopwatch.GetTimestamp();
             // CRIU reads the same images meanwhile: the hashing keeps to the cores CRIU leaves idle.
-            await ChecksumVerifier.VerifyContentAsync(checkpoint, _ => true, cancellationToken, ChecksumVerifier.BesideCriuParallelism);
+            foreach (var level in chain)
+            {
+                await ChecksumVerifier.VerifyContentAsync(level, _ => true, cancellationToken, ChecksumVerifier.BesideCriuParallelism);
+            }
             return Stopwatch.GetElapsedTime(started);
         }
     }

@@ -19,6 +19,7 @@ public sealed class PendingCheckpoint : IDisposable
         Directory = directory;
         ImagesDirectory = Path.Combine(directory, StorePaths.ImagesDirectoryName);
         LogsDirectory = Path.Combine(directory, StorePaths.LogsDirectoryName);
+        PageIndexPath = Path.Combine(directory, StorePaths.PageIndexFileName);
     }
 
     /// <summary>The checkpoint's key.</summary>
@@ -30,8 +31,18 @@ public sealed class PendingCheckpoint : IDisposable
     /// <summary>Where CRIU writes its images (<c>-D</c>); mode 0700.</summary>
     public string ImagesDirectory { get; }
 
+    /// <summary>The page index (the hash of every page the checkpoint resolves), beside the manifest.</summary>
+    public string PageIndexPath { get; }
+
     /// <summary>Where logs go; mode 0700.</summary>
     public string LogsDirectory { get; }
+
+    /// <summary>
+    /// Resolves a manifest path (relative, '/'-separated) to a file of this pending checkpoint.
+    /// </summary>
+    /// <exception cref="StorePathEscapeException">The path leaves the checkpoint directory.</exception>
+    public string ResolveFile(string relativePath) =>
+        new StorePaths(Directory).Inside(Directory, relativePath);
 
     /// <summary>Whether <see cref="ImageStore.CommitAsync"/> succeeded.</summary>
     public bool IsCommitted => State == PendingState.Committed;
