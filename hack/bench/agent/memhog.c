@@ -1,15 +1,18 @@
 /* memhog MIB: holds MIB mebibytes of dirtied, incompressible memory, then idles.
  * The agent benchmark checkpoints and restores a container-shaped tree running this.
  * It prints "ready <checksum>" once every page is written, and on SIGUSR1 recomputes and
- * prints the checksum, so a restored copy can prove its memory came back intact. */
+ * prints the checksum, so a restored copy can prove its memory came back intact. On SIGUSR2
+ * it prints "alive <n>" without touching its big allocation: a lazily restored copy answers
+ * that as soon as it runs, before its memory has arrived. */
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t check;
+static volatile sig_atomic_t check, alive;
 static void on_usr1(int sig) { (void)sig; check = 1; }
+static void on_usr2(int sig) { (void)sig; alive = 1; }
 
 static uint64_t sum(const uint64_t *p, size_t n) {
     uint64_t s = 0;
@@ -24,11 +27,23 @@ int main(int argc, char **argv) {
     if (!p) { perror("malloc"); return 1; }
     uint64_t x = 88172645463325252ULL ^ (uint64_t)getpid();
     for (size_t i = 0; i < n; i++) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; p[i] = x; }
+    /* The signals stay blocked but inside sigsuspend: one sent the moment a restored copy resumes (between
+     * a check of the flags and the wait) would otherwise be consumed and the wait never end. */
+    sigset_t block, wait;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR1);
+    sigaddset(&block, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &block, &wait);
+    sigdelset(&wait, SIGUSR1);
+    sigdelset(&wait, SIGUSR2);
     signal(SIGUSR1, on_usr1);
+    signal(SIGUSR2, on_usr2);
     printf("ready %016llx\n", (unsigned long long)sum(p, n));
     fflush(stdout);
+    unsigned answered = 0;
     for (;;) {
-        pause();
+        while (!alive && !check) sigsuspend(&wait);
+        if (alive) { alive = 0; printf("alive %u\n", ++answered); fflush(stdout); }
         if (check) { check = 0; printf("check %016llx\n", (unsigned long long)sum(p, n)); fflush(stdout); }
     }
 }
