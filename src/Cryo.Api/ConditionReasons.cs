@@ -214,6 +214,9 @@ public static class ConditionReasons
     /// <summary>The pod is being deleted and asks for a checkpoint first: a Checkpoint of its container was created.</summary>
     public const string CheckpointOnEviction = "CheckpointOnEviction";
 
+    /// <summary>Event: the checkpoint store of a node is at or above the operator's capacity alarm.</summary>
+    public const string StoreNearlyFull = "StoreNearlyFull";
+
     /// <summary>A Checkpoint of the name a schedule's run gives exists and is not the schedule's: that run has no Checkpoint of that pod.</summary>
     public const string CheckpointNameTaken = "CheckpointNameTaken";
 

@@ -60,7 +60,7 @@ public sealed class AgentGrpcService(
         }
 
         var outcome = await operation.Completion.WaitAsync(context.CancellationToken);
-        await responseStream.WriteAsync(ProtoMapper.ToEvent(outcome, command.OperationId, NodeName), context.CancellationToken);
+        await responseStream.WriteAsync(ProtoMapper.ToEvent(outcome, command.OperationId, NodeName, catalog.GetSpace()), context.CancellationToken);
     }
 
     /// <inheritdoc />

@@ -4,6 +4,7 @@ using Cryo.Contracts.Agent.V1;
 using Google.Protobuf.WellKnownTypes;
 using ProtoStage = Cryo.Contracts.Agent.V1.CheckpointStage;
 using Stage = Cryo.Agent.Operations.CheckpointStage;
+using StoreSpace = Cryo.Contracts.Agent.V1.StoreSpace;
 
 namespace Cryo.Agent.Grpc;
 
@@ -36,8 +37,8 @@ public static class ProtoMapper
         },
     };
 
-    /// <summary>The final event of a checkpoint stream.</summary>
-    public static CheckpointEvent ToEvent(CheckpointOutcome outcome, string operationId, string nodeName) => new()
+    /// <summary>The final event of a checkpoint stream, with the store's space as it is after the commit.</summary>
+    public static CheckpointEvent ToEvent(CheckpointOutcome outcome, string operationId, string nodeName, Store.StoreSpace space) => new()
     {
         Result = new CheckpointResult
         {
@@ -51,6 +52,7 @@ public static class ProtoMapper
             NodeName = nodeName,
             CreatedAt = Timestamp.FromDateTimeOffset(outcome.CreatedAt),
             OperationId = operationId,
+            StoreSpace = new StoreSpace { CapacityBytes = space.TotalBytes, AvailableBytes = space.AvailableBytes },
         },
     };
 

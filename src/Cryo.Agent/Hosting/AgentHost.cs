@@ -119,6 +119,7 @@ public static class AgentHost
         {
             metrics.SetOperationsInFlight(operations.InFlight);
             metrics.SetCheckpointsStored((await catalog.ListAsync(null, cancellationToken)).Count);
+            metrics.SetStoreSpace(catalog.GetSpace());
         });
         return metrics;
     }

@@ -22,6 +22,8 @@ public sealed class AgentMetrics
     private readonly Counter bytesWritten;
     private readonly Gauge checkpointsStored;
     private readonly Gauge operationsInFlight;
+    private readonly Gauge storeCapacityBytes;
+    private readonly Gauge storeAvailableBytes;
 
     /// <summary>Creates the instruments in <paramref name="registry"/>.</summary>
     public AgentMetrics(CollectorRegistry registry)
@@ -46,6 +48,10 @@ public sealed class AgentMetrics
             "Committed checkpoints in the store (counted at scrape time).");
         operationsInFlight = factory.CreateGauge("cryo_agent_operations_in_flight",
             "Operations running or waiting for a slot.");
+        storeCapacityBytes = factory.CreateGauge("cryo_agent_store_capacity_bytes",
+            "Size of the filesystem holding the checkpoint store (read at scrape time).");
+        storeAvailableBytes = factory.CreateGauge("cryo_agent_store_available_bytes",
+            "Bytes still available to the agent on the store's filesystem (read at scrape time); alert on it beside capacity.");
     }
 
     /// <summary>The registry the instruments live in (served at /metrics).</summary>
@@ -75,6 +81,13 @@ public sealed class AgentMetrics
 
     /// <summary>Sets the number of committed checkpoints in the store.</summary>
     public void SetCheckpointsStored(int count) => checkpointsStored.Set(count);
+
+    /// <summary>Sets the store filesystem's size and free space.</summary>
+    public void SetStoreSpace(Store.StoreSpace space)
+    {
+        storeCapacityBytes.Set(space.TotalBytes);
+        storeAvailableBytes.Set(space.AvailableBytes);
+    }
 
     /// <summary>Sets the number of operations running or queued.</summary>
     public void SetOperationsInFlight(int count) => operationsInFlight.Set(count);

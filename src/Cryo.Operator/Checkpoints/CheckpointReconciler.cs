@@ -26,6 +26,7 @@ public sealed class CheckpointReconciler(
     IAgentLocator locator,
     IAgentClient agents,
     EventRecorder events,
+    StoreCapacityAlarm storeAlarm,
     IOptions<OperatorOptions> options,
     TimeProvider clock,
     ILogger<CheckpointReconciler> logger) : IReconciler
@@ -172,6 +173,10 @@ public sealed class CheckpointReconciler(
             await events.NormalAsync(checkpoint, ConditionReasons.CheckpointSucceeded, status.Message, cancellationToken);
             logger.LogInformation("checkpoint {Namespace}/{Name} succeeded: {Location}, {SizeBytes} bytes",
                 checkpoint.Metadata.NamespaceProperty, checkpoint.Metadata.Name, result.Location, result.SizeBytes);
+            if (await storeAlarm.CheckAsync(checkpoint, status.NodeName, result.StoreSpace, cancellationToken) is { } warning)
+            {
+                logger.LogWarning("{Warning}", warning);
+            }
         }
 
         return ReconcileResult.Done;

@@ -55,6 +55,12 @@ public sealed class OperatorOptions
     /// </summary>
     public int RerestoreMaxAttempts { get; set; } = 10;
 
+    /// <summary>
+    /// Percent of a node's checkpoint store in use at which each new checkpoint there gets a <c>StoreNearlyFull</c>
+    /// Warning Event (1-100; 0 turns the alarm off). The metric <c>cryo_operator_store_used_ratio</c> is set either way.
+    /// </summary>
+    public int StoreCapacityAlarmPercent { get; set; } = 80;
+
     /// <summary>Leader election on a coordination.k8s.io Lease.</summary>
     public LeaderElectionOptions LeaderElection { get; set; } = new();
 

@@ -36,6 +36,11 @@ public sealed class OperatorOptionsValidator : IValidateOptions<OperatorOptions>
             failures.Add($"Operator__RerestoreMaxAttempts must be at least 1, not {options.RerestoreMaxAttempts}");
         }
 
+        if (options.StoreCapacityAlarmPercent is < 0 or > 100)
+        {
+            failures.Add($"Operator__StoreCapacityAlarmPercent must be a percentage (0-100, 0 turns the alarm off), not {options.StoreCapacityAlarmPercent}");
+        }
+
         var election = options.LeaderElection;
         if (election.Enabled)
         {

@@ -37,6 +37,8 @@ public sealed class OperatorMetrics
             "Copies RestoreSets made, by where their pod came from (warm_pool: a pod started ahead, only a restore; new_pod).", "source");
         RestoreSetCopiesRemoved = factory.CreateCounter("cryo_operator_restoreset_copies_removed_total",
             "Copies RestoreSets removed, by cause (failed, ended, scaled_down).", "cause");
+        StoreUsedRatio = factory.CreateGauge("cryo_operator_store_used_ratio",
+            "Fraction of each node's checkpoint store in use, as its agent reported it after the latest checkpoint there.", "node");
     }
 
     /// <summary>The registry the instruments live in (served on /metrics).</summary>
@@ -74,6 +76,9 @@ public sealed class OperatorMetrics
 
     /// <summary>Copies RestoreSets removed, by cause: <c>failed</c>, <c>ended</c> or <c>scaled_down</c>.</summary>
     public Counter RestoreSetCopiesRemoved { get; }
+
+    /// <summary>Used fraction of each node's checkpoint store (by node: one series per node running an agent).</summary>
+    public Gauge StoreUsedRatio { get; }
 
     /// <summary>Counts one call to an agent that ended with <paramref name="code"/>.</summary>
     public void AgentCallFinished(string method, StatusCode code) => agentCalls.WithLabels(method, CodeLabel(code)).Inc();

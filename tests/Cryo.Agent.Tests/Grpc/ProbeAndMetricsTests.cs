@@ -44,6 +44,18 @@ public sealed class ProbeAndMetricsTests
         Assert.Contains("cryo_agent_checkpoints_stored 1", body, StringComparison.Ordinal);
         Assert.Contains("cryo_agent_checkpoint_dump_seconds_count 1", body, StringComparison.Ordinal);
         Assert.Contains("cryo_agent_checkpoint_bytes_written_total 12288", body, StringComparison.Ordinal);
+        Assert.Contains("cryo_agent_store_capacity_bytes 10737418240", body, StringComparison.Ordinal);
+        Assert.Contains("cryo_agent_store_available_bytes 4294967296", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Checkpoint_Should_ReportTheStoresSpaceAfterTheCommit_When_ItSucceeds()
+    {
+        await using var agent = await TestAgent.StartAsync();
+
+        var result = (await agent.UnixClient().CheckpointAsync(AgentCalls.Request("web-1", "uid-1")))[^1].Result;
+
+        Assert.Equal((10L << 30, 4L << 30), (result.StoreSpace.CapacityBytes, result.StoreSpace.AvailableBytes));
     }
 
     [Fact]

@@ -31,4 +31,20 @@ public sealed class OperatorOptionsValidatorTests
         Assert.True(result.Succeeded, string.Join("; ", result.Failures ?? []));
         Assert.Equal(10, options.RerestoreMaxAttempts);
     }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(101)]
+    public void Validate_Should_NameTheVariable_When_TheStoreAlarmIsNotAPercentage(int percent)
+    {
+        // Arrange
+        var options = new OperatorOptions { StoreCapacityAlarmPercent = percent, Tls = { Enabled = false }, LeaderElection = { Enabled = false } };
+
+        // Act
+        var result = new OperatorOptionsValidator().Validate(null, options);
+
+        // Assert
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.Contains($"Operator__StoreCapacityAlarmPercent must be a percentage (0-100, 0 turns the alarm off), not {percent}"));
+    }
 }

@@ -20,6 +20,9 @@ public sealed class ScriptedAgentClient : IAgentClient
     /// <summary>Every DeleteCheckpoint request.</summary>
     public List<DeleteCheckpointRequest> DeleteCalls { get; } = [];
 
+    /// <summary>The store's size and free space each checkpoint answer reports (none while null).</summary>
+    public StoreSpace? StoreSpace { get; set; }
+
     /// <summary>While set, every call fails with the exception it returns for the agent and method called.</summary>
     public Func<AgentEndpoint, string, Exception>? Failure { get; set; }
 
@@ -37,6 +40,7 @@ public sealed class ScriptedAgentClient : IAgentClient
             OperationId = request.OperationId,
             ProcessCount = 1,
             Timings = new CheckpointTimings { FreezeMs = 3, DumpMs = 20, TotalMs = 30 },
+            StoreSpace = StoreSpace,
         });
     }
 

@@ -4,6 +4,7 @@ using Cryo.Operator.Checkpoints;
 using Cryo.Operator.Configuration;
 using Cryo.Operator.Evictions;
 using Cryo.Operator.Hosting;
+using Cryo.Operator.Metrics;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Reconciling;
 using Cryo.Operator.Restores;
@@ -65,6 +66,8 @@ public sealed class SinglePassHarness : IAsyncDisposable
     public FixedAgentLocator Locator { get; }
 
     public OperatorOptions Settings => app.Services.GetRequiredService<IOptions<OperatorOptions>>().Value;
+
+    public OperatorMetrics Metrics => app.Services.GetRequiredService<OperatorMetrics>();
 
     public CheckpointReconciler Checkpoints => app.Services.GetRequiredService<CheckpointReconciler>();
 
