@@ -26,13 +26,14 @@ public sealed class BenchEngines
             NodeName = "bench-node",
             DefaultTimeout = TimeSpan.FromMinutes(10),
             RestoreCgroupParent = CgroupParent,
+            LazyPagesCgroupParent = "cryo-bench-lazy-pages",
         };
         Store = new ImageStore(new ImageStoreOptions { RootDirectory = Path.Combine(directory, "store") });
         Criu = new TimingCriu(new CriuCli(criuPath, NullLogger<CriuCli>.Instance));
         var procFs = new ProcFs();
         var resolver = new ContainerResolver(procFs);
         Checkpoints = new CheckpointEngine(Store, resolver, Criu, new CriuFacts(Criu), procFs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<CheckpointEngine>.Instance);
-        LazyTransfers = new LazyTransfers(criu.ExecutablePath, async ct => await Criu.DetectCapabilitiesAsync(ct), procFs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<LazyTransfers>.Instance);
+        LazyTransfers = new LazyTransfers(criuPath, async ct => await Criu.DetectCapabilitiesAsync(ct), procFs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<LazyTransfers>.Instance);
         Restores = new RestoreEngine(Store, resolver, Criu, procFs, LazyTransfers, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<RestoreEngine>.Instance);
         Timed = new TimingEngines(Checkpoints, Restores);
     }
