@@ -56,8 +56,23 @@ public static class CryoNames
     /// <summary>Name of the init container that copies the placeholder program into the pod.</summary>
     public const string PlaceholderInitContainerName = "cryo-placeholder-install";
 
-    /// <summary>Name of the emptyDir volume that carries the placeholder program.</summary>
+    /// <summary>Name of the volume that carries the placeholder program (a CSI volume of the agent's driver, or an emptyDir the init container fills).</summary>
     public const string PlaceholderVolumeName = "cryo-placeholder";
+
+    /// <summary>
+    /// The agent's CSI driver serving placeholder volumes (CSI ephemeral inline volumes holding the placeholder
+    /// program, so restore pods need no init container). The chart's CSIDriver object has this name.
+    /// </summary>
+    public const string PlaceholderCsiDriver = "placeholder.cryo.io";
+
+    /// <summary>
+    /// Name of the writable emptyDir where the agent hands the placeholder the restored root's PID, mounted at
+    /// <see cref="PlaceholderHandoffMountPath"/> over the read-only placeholder volume's mount point for it.
+    /// </summary>
+    public const string PlaceholderHandoffVolumeName = "cryo-handoff";
+
+    /// <summary>Where the handoff emptyDir is mounted (the directory of the placeholder's default handoff file).</summary>
+    public const string PlaceholderHandoffMountPath = PlaceholderMountPath + "/handoff";
 
     /// <summary>
     /// The placeholder's environment variable for how long it waits for a restore before it gives up (seconds; 0

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Containers;
+using Cryo.Agent.Csi;
 using Cryo.Agent.Filesystem;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
@@ -60,6 +61,7 @@ public static class StatusMapper
     private static Mapped Map(Exception exception) => exception switch
     {
         InvalidRequestException e => Invalid(e.Field, e.Problem, ErrorReason.InvalidField),
+        PlaceholderTargetTakenException e => new(StatusCode.AlreadyExists, ErrorReason.TargetMismatch, [new("path", e.TargetPath)], null),
         OperationIdReusedException e => Invalid("operation_id", e.Message, ErrorReason.OperationIdReused),
         InvalidCheckpointNameException e => Invalid(e.Field == "uid" ? "operation_id" : e.Field, e.Message, ErrorReason.InvalidField),
         FeatureUnavailableException e => new(StatusCode.FailedPrecondition, ErrorReason.FeatureUnavailable,

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Cryo.Agent.Containers;
+using Cryo.Agent.Csi;
 using Cryo.Agent.Grpc;
 using Cryo.Agent.Metrics;
 using Cryo.Agent.Operations;
@@ -45,6 +46,9 @@ public static class AgentHost
         app.UseRouting();
         app.UseMiddleware<CallerAuthorizationMiddleware>();
         app.MapGrpcService<AgentGrpcService>();
+        app.MapGrpcService<CsiIdentityService>();
+        app.MapGrpcService<CsiNodeService>();
+        app.MapGrpcService<PluginRegistrationService>();
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", async (ReadinessProbe probe, CancellationToken cancellationToken) =>
         {
@@ -67,6 +71,12 @@ public static class AgentHost
         services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<CsiOptions>().Bind(configuration.GetSection(CsiOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CsiOptions>, CsiOptionsValidator>();
+        services.TryAddSingleton<PlaceholderPublication>();
+        services.AddHostedService(sp => sp.GetRequiredService<PlaceholderPublication>());
+        services.TryAddSingleton<PlaceholderMounts>();
+        services.TryAddSingleton<PluginRegistrationService>();
         // The one reader of /proc (the node's, with hostPID): resolution, the engines and recovery share it.
         services.TryAddSingleton(_ => new ProcFs());
 
@@ -132,6 +142,21 @@ public static class AgentHost
         if (!string.IsNullOrEmpty(options.SocketPath))
         {
             kestrel.ListenUnixSocket(options.SocketPath, listen => listen.Protocols = HttpProtocols.Http2);
+        }
+
+        var csi = services.GetRequiredService<IOptions<CsiOptions>>().Value;
+        if (csi.Enabled)
+        {
+            kestrel.ListenUnixSocket(csi.SocketPath, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listen.Use(ListenerTags.Tag(Listener.Csi));
+            });
+            kestrel.ListenUnixSocket(csi.RegistrationSocketPath, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listen.Use(ListenerTags.Tag(Listener.Registration));
+            });
         }
 
         if (options.TcpPort is { } tcpPort)

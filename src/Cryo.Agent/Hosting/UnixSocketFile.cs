@@ -12,7 +12,9 @@ public static class UnixSocketFile
     /// Creates the socket's directory (mode 0700 when it creates it) and removes a stale socket left by
     /// an agent that did not stop cleanly. Refuses to remove anything that is not a socket.
     /// </summary>
-    public static void PrepareForBind(string path)
+    /// <param name="path">The socket's path.</param>
+    /// <param name="setting">The setting that names it, for the errors.</param>
+    public static void PrepareForBind(string path, string setting = "Agent:SocketPath (--socket)")
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -27,7 +29,7 @@ public static class UnixSocketFile
 
         if (Directory.Exists(path))
         {
-            throw new InvalidOperationException($"Agent:SocketPath (--socket) '{path}' is a directory");
+            throw new InvalidOperationException($"{setting} '{path}' is a directory");
         }
 
         if (!File.Exists(path))
@@ -37,7 +39,7 @@ public static class UnixSocketFile
 
         if (OpensAsFile(path))
         {
-            throw new InvalidOperationException($"Agent:SocketPath (--socket) '{path}' is a regular file, not a stale socket; refusing to replace it");
+            throw new InvalidOperationException($"{setting} '{path}' is a regular file, not a stale socket; refusing to replace it");
         }
 
         File.Delete(path);

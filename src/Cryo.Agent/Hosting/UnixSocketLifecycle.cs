@@ -1,21 +1,30 @@
+using Cryo.Agent.Csi;
 using Microsoft.Extensions.Options;
 
 namespace Cryo.Agent.Hosting;
 
 /// <summary>
-/// Prepares the socket path just before Kestrel binds it (removing a stale socket) and narrows the new
-/// socket to mode 0600 as soon as Kestrel has created it (with the process umask).
+/// Prepares the socket paths just before Kestrel binds them (removing a stale socket) and narrows the new
+/// sockets to mode 0600 as soon as Kestrel has created them (with the process umask): the agent's own, and the CSI
+/// driver's two when it is enabled (the kubelet, root, is their only caller).
 /// </summary>
-public sealed class UnixSocketLifecycle(IOptions<AgentOptions> options) : IHostedLifecycleService
+public sealed class UnixSocketLifecycle(IOptions<AgentOptions> options, IOptions<CsiOptions> csi) : IHostedLifecycleService
 {
-    private string SocketPath => options.Value.SocketPath;
+    private IEnumerable<(string Path, string Setting)> Sockets =>
+        new[] { (options.Value.SocketPath, "Agent:SocketPath (--socket)") }
+            .Concat(csi.Value.Enabled
+                ? [(csi.Value.SocketPath, "Csi:SocketPath"), (csi.Value.RegistrationSocketPath, "Csi:RegistrationSocketPath")]
+                : [])
+            .Where(s => !string.IsNullOrEmpty(s.Item1));
+
+    private IEnumerable<string> SocketPaths => Sockets.Select(s => s.Path);
 
     /// <inheritdoc />
     public Task StartingAsync(CancellationToken cancellationToken)
     {
-        if (!string.IsNullOrEmpty(SocketPath))
+        foreach (var (path, setting) in Sockets)
         {
-            UnixSocketFile.PrepareForBind(SocketPath);
+            UnixSocketFile.PrepareForBind(path, setting);
         }
 
         return Task.CompletedTask;
@@ -24,9 +33,9 @@ public sealed class UnixSocketLifecycle(IOptions<AgentOptions> options) : IHoste
     /// <inheritdoc />
     public Task StartedAsync(CancellationToken cancellationToken)
     {
-        if (!string.IsNullOrEmpty(SocketPath))
+        foreach (var path in SocketPaths)
         {
-            UnixSocketFile.Restrict(SocketPath);
+            UnixSocketFile.Restrict(path);
         }
 
         return Task.CompletedTask;
@@ -45,9 +54,10 @@ public sealed class UnixSocketLifecycle(IOptions<AgentOptions> options) : IHoste
     public Task StoppedAsync(CancellationToken cancellationToken)
     {
         // Leave no socket behind for the next agent to mistake for a live one.
-        if (!string.IsNullOrEmpty(SocketPath) && File.Exists(SocketPath))
+        // The kubelet's plugin watcher deregisters the driver when its registration socket goes.
+        foreach (var path in SocketPaths.Where(File.Exists))
         {
-            File.Delete(SocketPath);
+            File.Delete(path);
         }
 
         return Task.CompletedTask;

@@ -5,20 +5,25 @@ namespace Cryo.Agent.Security;
 /// <summary>
 /// Lets a gRPC call through only on the Unix socket (whose file mode admits root alone) or on the mutual-TLS
 /// listener with an accepted client certificate. The TLS handshake already refuses other certificates;
-/// this is the second lock, and it keeps gRPC off the plain-HTTP probe port. Runs before any service code.
+/// this is the second lock, and it keeps gRPC off the plain-HTTP probe port. Each service answers only on its own
+/// listener (<see cref="Listener"/>): the CSI driver's services on the kubelet's sockets, the agent's API never there.
+/// Runs before any service code.
 /// </summary>
 public sealed class CallerAuthorizationMiddleware(RequestDelegate next, ILogger<CallerAuthorizationMiddleware> logger)
 {
     /// <summary>Checks the caller of a gRPC endpoint; other endpoints (probes, metrics) pass.</summary>
     public async Task InvokeAsync(HttpContext context, IServiceProvider services)
     {
-        if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is null)
+        if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is not { } method)
         {
             await next(context);
             return;
         }
 
-        var (allowed, reason) = Authorize(context, services);
+        var (own, arrived) = (ListenerTags.For(method.ServiceType), ListenerTags.Of(context));
+        var (allowed, reason) = own == arrived
+            ? Authorize(context, services)
+            : (false, $"{method.Method.ServiceName} is served on the {own} listener, not the {arrived} one");
         if (!allowed)
         {
             logger.LogWarning("refused gRPC call {Path} from {Remote}: {Reason}", context.Request.Path, context.Connection.RemoteIpAddress, reason);

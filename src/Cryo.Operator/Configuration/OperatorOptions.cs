@@ -1,3 +1,6 @@
+using Cryo.Api;
+using Cryo.Operator.Restores;
+
 namespace Cryo.Operator.Configuration;
 
 /// <summary>
@@ -18,7 +21,16 @@ public sealed class OperatorOptions
     /// <summary>Namespace the agent DaemonSet runs in.</summary>
     public string AgentNamespace { get; set; } = "cryo-system";
 
-    /// <summary>Image of the init container that delivers the placeholder program (the agent image).</summary>
+    /// <summary>
+    /// How restore pods get the placeholder program: <c>Csi</c>, a volume of the agent's CSI driver (no init container,
+    /// one kubelet pass), or <c>InitContainer</c>, the fallback for clusters that cannot run the driver.
+    /// </summary>
+    public PlaceholderDelivery PlaceholderDelivery { get; set; } = PlaceholderDelivery.Csi;
+
+    /// <summary>The CSI driver serving placeholder volumes (the chart's CSIDriver object), with <c>PlaceholderDelivery: Csi</c>.</summary>
+    public string PlaceholderCsiDriver { get; set; } = CryoNames.PlaceholderCsiDriver;
+
+    /// <summary>Image of the init container that delivers the placeholder program (the agent image), with <c>PlaceholderDelivery: InitContainer</c>.</summary>
     public string PlaceholderImage { get; set; } = "cryo/agent:latest";
 
     /// <summary>Parallel reconcile passes per kind (each key has at most one at a time).</summary>

@@ -16,7 +16,18 @@ public sealed class OperatorOptionsValidator : IValidateOptions<OperatorOptions>
 
         Require(failures, options.AgentLabelSelector, "Operator__AgentLabelSelector");
         Require(failures, options.AgentNamespace, "Operator__AgentNamespace");
-        Require(failures, options.PlaceholderImage, "Operator__PlaceholderImage");
+        if (!Enum.IsDefined(options.PlaceholderDelivery))
+        {
+            failures.Add($"Operator__PlaceholderDelivery must be Csi or InitContainer, not {options.PlaceholderDelivery}");
+        }
+        else if (options.PlaceholderDelivery == Restores.PlaceholderDelivery.Csi)
+        {
+            Require(failures, options.PlaceholderCsiDriver, "Operator__PlaceholderCsiDriver");
+        }
+        else
+        {
+            Require(failures, options.PlaceholderImage, "Operator__PlaceholderImage");
+        }
         if (options.Workers < 1)
         {
             failures.Add($"Operator__Workers must be at least 1, not {options.Workers}");

@@ -18,11 +18,11 @@ namespace Cryo.Operator.RestoreSets;
 public static class CopyPodBuilder
 {
     /// <summary>The set's pod as of <paramref name="checkpoint"/> (Succeeded, with the pod spec it recorded) and its spec now.</summary>
-    public static CopyTemplate Build(RestoreSet set, Checkpoint checkpoint, string placeholderImage)
+    public static CopyTemplate Build(RestoreSet set, Checkpoint checkpoint, PlaceholderSource placeholder)
     {
         var checkpointed = checkpoint.Status?.PodSpec ?? throw new ArgumentException($"Checkpoint {checkpoint.Metadata.Name} recorded no pod spec", nameof(checkpoint));
         var containerName = checkpoint.Spec.ContainerName ?? checkpointed.Containers[0].Name;
-        var spec = PlaceholderPodBuilder.PlaceholderSpec(checkpointed, containerName, placeholderImage);
+        var spec = PlaceholderPodBuilder.PlaceholderSpec(checkpointed, containerName, placeholder);
         spec.NodeName = null; // the scheduler places each copy; the checkpointed pod's node is not the set's
         Overlay(spec, set.Spec.Template?.Spec);
         WaitForever(spec.Containers.First(c => c.Name == containerName));

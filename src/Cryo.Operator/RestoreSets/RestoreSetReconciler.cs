@@ -48,7 +48,7 @@ public sealed class RestoreSetReconciler(
         var now = clock.GetUtcNow().UtcDateTime;
         var status = StatusWriter.Draft(set, set.Status);
         var checkpoint = await RestorableCheckpoint.ReadAsync(resources.Checkpoints, key.Namespace, set.Spec.CheckpointName, buildsPods: true, cancellationToken);
-        var template = checkpoint.Failure is null ? CopyPodBuilder.Build(set, checkpoint.Value, settings.PlaceholderImage) : null;
+        var template = checkpoint.Failure is null ? CopyPodBuilder.Build(set, checkpoint.Value, PlaceholderSource.From(settings)) : null;
         var members = await SetMembers.ReadAsync(resources, set, cancellationToken);
 
         await RemoveFailedAndEndedCopiesAsync(set, members, status, now, cancellationToken);

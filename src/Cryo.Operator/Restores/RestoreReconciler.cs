@@ -107,7 +107,7 @@ public sealed class RestoreReconciler(
         try
         {
             var created = await resources.Pods.CreateAsync(
-                PlaceholderPodBuilder.Build(restore, podSpec, containerName, checkpoint.Metadata.Name, settings.PlaceholderImage), cancellationToken);
+                PlaceholderPodBuilder.Build(restore, podSpec, containerName, checkpoint.Metadata.Name, PlaceholderSource.From(settings)), cancellationToken);
             await events.NormalAsync(restore, ConditionReasons.PodCreated, $"created pod {name} with the placeholder in container {containerName}", cancellationToken);
             return created;
         }

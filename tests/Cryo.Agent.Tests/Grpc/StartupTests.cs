@@ -30,6 +30,22 @@ public sealed class StartupTests
         Assert.Contains(key, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Csi:DriverName", "-placeholder.cryo.io")]
+    [InlineData("Csi:SocketPath", "csi.sock")]
+    [InlineData("Csi:PlaceholderProgram", "/nonexistent/cryo-placeholder")]
+    public async Task Agent_Should_FailFastNamingTheSetting_When_ACsiDriverSettingIsInvalid(string key, string value)
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TestAgent.StartAsync(s =>
+        {
+            s["Csi:Enabled"] = "true";
+            s["Csi:PlaceholderProgram"] = "/bin/sh";
+            s[key] = value;
+        }));
+
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Agent_Should_FailFastNamingTheSetting_When_TlsIsConfiguredWithoutCertificates()
     {

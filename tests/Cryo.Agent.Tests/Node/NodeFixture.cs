@@ -73,6 +73,9 @@ public sealed class NodeFixture : IAsyncLifetime, IDisposable
     /// <summary>The cluster CA that ServiceAccount volumes carry as <c>ca.crt</c> (a self-signed certificate of this run).</summary>
     public string CaCertificatePem { get; } = CreateCaCertificate();
 
+    /// <summary>The kubelet's CSI side: register a driver here (<see cref="KubeletCsi.RegisterAsync"/>) and pods may use its volumes.</summary>
+    public Csi.KubeletCsi Csi { get; } = new();
+
     /// <summary>How long the node took to come up (containerd started, CRI ready, images imported).</summary>
     public TimeSpan StartupTime { get; private set; }
 
@@ -122,6 +125,7 @@ public sealed class NodeFixture : IAsyncLifetime, IDisposable
         }
 
         _cri?.Dispose();
+        Csi.Dispose();
         if (_containerd is not null)
         {
             await Try(errors, () => _containerd.StopAsync(TimeSpan.FromSeconds(10), token));

@@ -181,7 +181,7 @@ public sealed class NodePod : IAsyncDisposable
     }
 
     private async Task MountVolumesAsync(CancellationToken cancellationToken) =>
-        _volumes = await PodVolumes.SetUpAsync(Plan, PodDirectory, Context(), _node.CaCertificatePem, cancellationToken);
+        _volumes = await PodVolumes.SetUpAsync(Plan, PodDirectory, Context(), _node.CaCertificatePem, _node.Csi, cancellationToken);
 
     private async Task RunSandboxAsync(CancellationToken cancellationToken)
     {
@@ -350,6 +350,12 @@ public sealed class NodePod : IAsyncDisposable
         if (_cgroupCreated)
         {
             await Try(errors, () => NodeCgroups.RemovePodAsync(CgroupParent, token));
+        }
+
+        // As the kubelet's volume manager does once the containers are gone: NodeUnpublishVolume for each CSI volume.
+        if (_volumes is not null)
+        {
+            await Try(errors, () => _volumes.TearDownAsync(_node.Csi, token));
         }
 
         await Try(errors, () => TempDirectories.DeleteAsync(PodDirectory, token));

@@ -191,9 +191,16 @@ public sealed class PodPlan
             return;
         }
 
+        if (volume.Csi is { } csi)
+        {
+            // Ephemeral inline only: the kubelet calls the driver, registered with the node (NodeFixture.Csi).
+            Unsupported(csi.NodePublishSecretRef is not null, $"csi volume '{volume.Name}' with a nodePublishSecretRef");
+            return;
+        }
+
         var json = JsonNode.Parse(KubernetesJson.Serialize(volume))!.AsObject();
         var kind = json.Select(p => p.Key).FirstOrDefault(k => k != "name") ?? "(none)";
-        throw new NotSupportedException($"pod {FullName}: volume '{volume.Name}' is of type {kind}; the node harness runs emptyDir, hostPath and the ServiceAccount's projected volume only");
+        throw new NotSupportedException($"pod {FullName}: volume '{volume.Name}' is of type {kind}; the node harness runs emptyDir, hostPath, csi (ephemeral inline) and the ServiceAccount's projected volume only");
     }
 
     private void ValidateContainer(V1Container container, HashSet<string> volumes)

@@ -10,29 +10,57 @@ namespace Cryo.Agent.Tests.Node;
 /// A pod's volumes as the kubelet's volume manager sets them up before the sandbox starts, under the pod's directory
 /// (<c>&lt;kubelet&gt;/pods/&lt;uid&gt;/volumes/&lt;plugin&gt;/&lt;name&gt;</c>): emptyDir a plain directory (a tmpfs with
 /// <c>medium: Memory</c>), hostPath the host's path (created for the *OrCreate types), projected ServiceAccount
-/// volumes a tmpfs filled the way the kubelet's atomic writer does (<c>..&lt;timestamp&gt;/</c>, <c>..data</c>, symlinks).
-/// Everything mounted here is unmounted when the pod's directory is removed.
+/// volumes a tmpfs filled the way the kubelet's atomic writer does (<c>..&lt;timestamp&gt;/</c>, <c>..data</c>, symlinks),
+/// CSI ephemeral inline volumes by the registered driver's NodePublishVolume at the kubelet's target path
+/// (<c>kubernetes.io~csi/&lt;name&gt;/mount</c>), unpublished by <see cref="TearDownAsync"/>.
+/// Everything else mounted here is unmounted when the pod's directory is removed.
 /// </summary>
 public sealed class PodVolumes
 {
     private readonly Dictionary<string, (string HostPath, bool ReadOnly)> _volumes;
+    private readonly List<(string Driver, string VolumeId, string TargetPath)> _published;
 
-    private PodVolumes(Dictionary<string, (string, bool)> volumes)
+    private PodVolumes(Dictionary<string, (string, bool)> volumes, List<(string, string, string)> published)
     {
         _volumes = volumes;
+        _published = published;
     }
 
     /// <summary>Volume name → host path.</summary>
     public IReadOnlyDictionary<string, string> HostPaths => _volumes.ToDictionary(v => v.Key, v => v.Value.HostPath, StringComparer.Ordinal);
 
     /// <summary>Sets up every volume of the pod.</summary>
-    public static async Task<PodVolumes> SetUpAsync(PodPlan plan, string podDirectory, DownwardApi.Context context, string caCertificatePem, CancellationToken cancellationToken)
+    public static async Task<PodVolumes> SetUpAsync(PodPlan plan, string podDirectory, DownwardApi.Context context, string caCertificatePem,
+        Csi.KubeletCsi csi, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(csi);
         var volumes = new Dictionary<string, (string, bool)>(StringComparer.Ordinal);
+        var published = new List<(string, string, string)>();
         foreach (var volume in plan.Pod.Spec.Volumes ?? [])
         {
-            if (volume.EmptyDir is { } emptyDir)
+            if (volume.Csi is { } source)
+            {
+                var driver = csi.Driver(source.Driver)
+                    ?? throw new NodeSetupException($"pod {plan.FullName}: volume '{volume.Name}': driver name {source.Driver} not found in the list of registered CSI drivers");
+                var target = Csi.KubeletCsi.TargetPath(podDirectory, volume.Name);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                var volumeId = Csi.KubeletCsi.EphemeralVolumeId(plan.Uid, volume.Name);
+                var readOnly = source.ReadOnlyProperty == true;
+                try
+                {
+                    await driver.NodePublishVolumeAsync(Csi.KubeletCsi.EphemeralPublish(volumeId, target, readOnly, source.VolumeAttributes, source.FsType),
+                        deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: cancellationToken);
+                }
+                catch (global::Grpc.Core.RpcException e)
+                {
+                    throw new NodeSetupException($"pod {plan.FullName}: MountVolume.SetUp failed for volume \"{volume.Name}\": rpc error: code = {e.StatusCode} desc = {e.Status.Detail}");
+                }
+
+                published.Add((source.Driver, volumeId, target));
+                volumes[volume.Name] = (target, readOnly);
+            }
+            else if (volume.EmptyDir is { } emptyDir)
             {
                 var path = VolumeDirectory(podDirectory, "kubernetes.io~empty-dir", volume.Name);
                 // The kubelet makes emptyDirs world-writable (0777) so any container user can use them.
@@ -60,7 +88,26 @@ public sealed class PodVolumes
             }
         }
 
-        return new PodVolumes(volumes);
+        return new PodVolumes(volumes, published);
+    }
+
+    /// <summary>Unpublishes the pod's CSI volumes, as the kubelet does once its containers are gone.</summary>
+    public async Task TearDownAsync(Csi.KubeletCsi csi, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(csi);
+        foreach (var (name, volumeId, target) in _published)
+        {
+            var driver = csi.Driver(name) ?? throw new NodeSetupException($"CSI driver {name} is gone: volume {volumeId} at {target} cannot be unpublished");
+            try
+            {
+                await driver.NodeUnpublishVolumeAsync(new Cryo.Contracts.Csi.V1.NodeUnpublishVolumeRequest { VolumeId = volumeId, TargetPath = target },
+                    deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: cancellationToken);
+            }
+            catch (global::Grpc.Core.RpcException e)
+            {
+                throw new NodeSetupException($"UnmountVolume.TearDown failed for volume {volumeId} at {target}: {e.StatusCode}: {e.Status.Detail}");
+            }
+        }
     }
 
     /// <summary>The container's volume mounts as the kubelet's <c>makeMounts</c> lists them, in the order of its volumeMounts.</summary>

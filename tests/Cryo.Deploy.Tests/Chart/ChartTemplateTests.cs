@@ -118,6 +118,24 @@ public sealed class ChartTemplateTests
         Assert.Equal(["a", "b", "c.d", "e"], references);
     }
 
+    [Fact]
+    public void CsiDriver_Should_MatchKustomizes_And_BeAnObjectTheApiServerAccepts()
+    {
+        // Arrange: the template without its actions (its name is the value placeholder.csiDriverName).
+        var template = File.ReadAllText(System.IO.Path.Combine(ChartDirectory, "templates", "csidriver.yaml"));
+        var chart = YamlDocuments.Parse(HelmTemplateScanner.Skeleton(template, "placeholder.cryo.io"), "templates/csidriver.yaml").Single();
+        var config = YamlDocuments.ParseSingleFile(RepoRoot.Combine("config/agent/csidriver.yaml"));
+        var values = YamlDocuments.ParseSingleFile(System.IO.Path.Combine(ChartDirectory, "values.yaml"));
+
+        // Act
+        var problems = Kustomize.ApiObjectChecker.Check(chart);
+
+        // Assert
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        Assert.Equal(config.At("spec")!.ToJsonString(), chart.At("spec")!.ToJsonString());
+        Assert.Equal(("Csi", config.StringAt("metadata.name")), (values.StringAt("placeholder.delivery"), values.StringAt("placeholder.csiDriverName")));
+    }
+
     private static bool Exists(JsonNode values, string path)
     {
         JsonNode? node = values;

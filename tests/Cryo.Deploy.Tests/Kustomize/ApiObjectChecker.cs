@@ -29,6 +29,7 @@ public static partial class ApiObjectChecker
             [("rbac.authorization.k8s.io/v1", "ClusterRole")] = false,
             [("rbac.authorization.k8s.io/v1", "ClusterRoleBinding")] = false,
             [("apiextensions.k8s.io/v1", "CustomResourceDefinition")] = false,
+            [("storage.k8s.io/v1", "CSIDriver")] = false,
             [("cert-manager.io/v1", "Issuer")] = true,
             [("cert-manager.io/v1", "Certificate")] = true,
             [("monitoring.coreos.com/v1", "ServiceMonitor")] = true,
@@ -201,6 +202,9 @@ public static partial class ApiObjectChecker
                 Require(obj.StringAt("spec.secretName") is { Length: > 0 }, where, "spec.secretName is missing", problems);
                 Require(obj.StringAt("spec.issuerRef.name") is { Length: > 0 }, where, "spec.issuerRef.name is missing", problems);
                 break;
+            case "CSIDriver":
+                CheckCsiDriver(obj, where, problems);
+                break;
             case "Issuer":
                 Require(new[] { "selfSigned", "ca", "acme", "vault", "venafi" }.Count(k => obj.At($"spec.{k}") is not null) == 1,
                     where, "an Issuer needs exactly one of selfSigned, ca, acme, vault, venafi", problems);
@@ -221,6 +225,17 @@ public static partial class ApiObjectChecker
         {
             Require(obj.StringAt("spec.template.spec.restartPolicy") is null or "Always", where, "a DaemonSet's pods restart Always", problems);
         }
+    }
+
+    // storage.k8s.io/v1 CSIDriver: the name is the driver's (at most 63 characters); the spec's enumerations.
+    private static void CheckCsiDriver(JsonNode obj, string where, List<string> problems)
+    {
+        Require((obj.StringAt("metadata.name") ?? "").Length <= 63, where, "a CSIDriver's name (the driver's) is at most 63 characters", problems);
+        Require(obj.At("spec.attachRequired") is null or JsonValue, where, "spec.attachRequired must be a boolean", problems);
+        var modes = obj.At("spec.volumeLifecycleModes") as JsonArray ?? [];
+        Require(modes.All(m => m?.GetValue<string>() is "Persistent" or "Ephemeral"), where, "spec.volumeLifecycleModes may hold Persistent and Ephemeral only", problems);
+        Require(obj.StringAt("spec.fsGroupPolicy") is null or "None" or "File" or "ReadWriteOnceWithFSType", where,
+            "spec.fsGroupPolicy must be None, File or ReadWriteOnceWithFSType", problems);
     }
 
     private static void CheckService(JsonNode obj, string where, List<string> problems)

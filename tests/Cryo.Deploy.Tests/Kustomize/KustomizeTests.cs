@@ -68,7 +68,7 @@ public sealed class KustomizeTests
                      "CustomResourceDefinition/checkpointschedules.cryo.io", "CustomResourceDefinition/restoresets.cryo.io",
                      "Namespace/cryo-system", "Deployment/cryo-operator", "DaemonSet/cryo-agent",
                      "PersistentVolumeClaim/cryo-checkpoints", "ServiceAccount/cryo-agent",
-                     "Certificate/cryo-agent", "Certificate/cryo-operator",
+                     "Certificate/cryo-agent", "Certificate/cryo-operator", "CSIDriver/placeholder.cryo.io",
                  })
         {
             Assert.Contains(expected, kinds);
@@ -114,5 +114,38 @@ public sealed class KustomizeTests
 
         // Assert: Pod Security Admission would refuse the privileged agent otherwise.
         Assert.Equal("privileged", ns.MapAt("metadata.labels").GetValueOrDefault("pod-security.kubernetes.io/enforce"));
+    }
+
+    [Fact]
+    public async Task Default_Should_ServeThePlaceholderThroughTheAgentsCsiDriver()
+    {
+        // Act
+        var objects = await RenderDefaultAsync();
+        var driver = objects.Single(o => o.StringAt("kind") == "CSIDriver");
+        var agent = objects.Single(o => o.Describe() == "DaemonSet/cryo-agent").At("spec.template.spec")!;
+        var container = agent.ObjectsAt("containers").Single();
+        var env = container.ObjectsAt("env").ToDictionary(e => e.StringAt("name")!, e => e.StringAt("value"));
+        var mounts = container.ObjectsAt("volumeMounts").ToDictionary(m => m.StringAt("mountPath")!);
+        var operatorEnv = objects.Single(o => o.Describe() == "Deployment/cryo-operator").At("spec.template.spec")!
+            .ObjectsAt("containers").Single().ObjectsAt("env").ToDictionary(e => e.StringAt("name")!, e => e.StringAt("value"));
+
+        // Assert: an ephemeral-only, attach-free driver named as the agent serves it and as restore pods use it.
+        Assert.Equal("placeholder.cryo.io", driver.StringAt("metadata.name"));
+        Assert.False(driver.At("spec.attachRequired")!.GetValue<bool>());
+        Assert.False(driver.At("spec.podInfoOnMount")!.GetValue<bool>());
+        Assert.Equal(["Ephemeral"], driver.At("spec.volumeLifecycleModes")!.AsArray().Select(m => m!.GetValue<string>()));
+        Assert.Equal(("true", "placeholder.cryo.io", "Csi", "placeholder.cryo.io"),
+            (env["Csi__Enabled"], env["Csi__DriverName"], operatorEnv["Operator__PlaceholderDelivery"], operatorEnv["Operator__PlaceholderCsiDriver"]));
+
+        // Assert: the agent's bind mounts at the kubelet's target paths reach the host; its sockets and published
+        // directory sit in host directories it mounts at the paths the kubelet knows.
+        Assert.Equal("Bidirectional", mounts["/var/lib/kubelet/pods"].StringAt("mountPropagation"));
+        foreach (var path in new[] { env["Csi__SocketPath"]!, env["Csi__RegistrationSocketPath"]!, env["Csi__PublishDirectory"]! })
+        {
+            var mount = mounts.Keys.Where(m => path.StartsWith(m + "/", StringComparison.Ordinal)).MaxBy(m => m.Length);
+            Assert.True(mount is not null, $"{path} is in no volume the agent mounts");
+            var volume = agent.ObjectsAt("volumes").Single(v => v.StringAt("name") == mounts[mount].StringAt("name"));
+            Assert.Equal(mount, volume.StringAt("hostPath.path"));
+        }
     }
 }

@@ -47,4 +47,21 @@ public sealed class OperatorOptionsValidatorTests
         Assert.True(result.Failed);
         Assert.Contains(result.Failures!, f => f.Contains($"Operator__StoreCapacityAlarmPercent must be a percentage (0-100, 0 turns the alarm off), not {percent}"));
     }
+
+    [Fact]
+    public void Validate_Should_NameTheVariable_When_TheCsiDeliveryHasNoDriver()
+    {
+        // Arrange
+        var options = new OperatorOptions { PlaceholderCsiDriver = "", Tls = { Enabled = false }, LeaderElection = { Enabled = false } };
+
+        // Act
+        var result = new OperatorOptionsValidator().Validate(null, options);
+
+        // Assert: Csi is the default delivery; the image is not needed for it.
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.Contains("Operator__PlaceholderCsiDriver", StringComparison.Ordinal));
+        options.PlaceholderDelivery = Cryo.Operator.Restores.PlaceholderDelivery.InitContainer;
+        options.PlaceholderImage = "";
+        Assert.Contains(new OperatorOptionsValidator().Validate(null, options).Failures!, f => f.Contains("Operator__PlaceholderImage", StringComparison.Ordinal));
+    }
 }

@@ -30,7 +30,7 @@ public sealed class CopyPodBuilderTests
         });
 
         // Act
-        var template = CopyPodBuilder.Build(set, Checkpoint(), "agent:1");
+        var template = CopyPodBuilder.Build(set, Checkpoint(), PlaceholderSource.InitContainer("agent:1"));
         var pod = template.NewPod("ci-abcde");
 
         // Assert: placed and scheduled as the template says, owned by the set, not pinned to the checkpointed node.
@@ -65,7 +65,7 @@ public sealed class CopyPodBuilderTests
     public void Build_Should_KeepTheCheckpointedPodsFields_When_TheTemplateSetsNone()
     {
         // Act
-        var pod = CopyPodBuilder.Build(Set(null), Checkpoint(), "agent:1").NewPod("ci-abcde");
+        var pod = CopyPodBuilder.Build(Set(null), Checkpoint(), PlaceholderSource.InitContainer("agent:1")).NewPod("ci-abcde");
 
         // Assert
         Assert.Equal(("Always", "high", 1000), (pod.Spec.RestartPolicy, pod.Spec.PriorityClassName, pod.Spec.Priority));
@@ -76,13 +76,13 @@ public sealed class CopyPodBuilderTests
     public void Hash_Should_StayTheSame_ForTheSameTemplate_AndChangeWithIt()
     {
         // Act
-        var first = CopyPodBuilder.Build(Set(null), Checkpoint(), "agent:1").Hash;
-        var same = CopyPodBuilder.Build(Set(null), Checkpoint(), "agent:1").Hash;
-        var labelled = CopyPodBuilder.Build(Set(new PodOverlay { Metadata = new PodOverlayMetadata { Labels = new Dictionary<string, string> { ["a"] = "b" } } }), Checkpoint(), "agent:1").Hash;
-        var upgraded = CopyPodBuilder.Build(Set(null), Checkpoint(), "agent:2").Hash;
+        var first = CopyPodBuilder.Build(Set(null), Checkpoint(), PlaceholderSource.InitContainer("agent:1")).Hash;
+        var same = CopyPodBuilder.Build(Set(null), Checkpoint(), PlaceholderSource.InitContainer("agent:1")).Hash;
+        var labelled = CopyPodBuilder.Build(Set(new PodOverlay { Metadata = new PodOverlayMetadata { Labels = new Dictionary<string, string> { ["a"] = "b" } } }), Checkpoint(), PlaceholderSource.InitContainer("agent:1")).Hash;
+        var upgraded = CopyPodBuilder.Build(Set(null), Checkpoint(), PlaceholderSource.InitContainer("agent:2")).Hash;
         var otherImage = Checkpoint();
         otherImage.Status!.PodSpec!.Containers[0].Image = "img:2";
-        var reimaged = CopyPodBuilder.Build(Set(null), otherImage, "agent:1").Hash;
+        var reimaged = CopyPodBuilder.Build(Set(null), otherImage, PlaceholderSource.InitContainer("agent:1")).Hash;
 
         // Assert: a warm pod is replaced when what it is built from changes (the template, the Checkpoint's pod, the operator's placeholder).
         Assert.Equal(first, same);

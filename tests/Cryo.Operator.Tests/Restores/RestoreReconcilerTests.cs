@@ -45,8 +45,9 @@ public sealed class RestoreReconcilerTests : IAsyncLifetime
         Assert.Equal("node-2", pod.Spec.NodeName);
         Assert.Equal(["/.cryo/cryo-placeholder"], pod.Spec.Containers[0].Command);
         Assert.Equal("registry.example/app:1", pod.Spec.Containers[0].Image);
-        Assert.Equal(["cp", CryoNames.PlaceholderProgramPath, "/.cryo/cryo-placeholder"], pod.Spec.InitContainers[0].Command);
-        Assert.Equal("cryo/agent:test", pod.Spec.InitContainers[0].Image);
+        // By default the placeholder comes from the agent's CSI driver: no init container, one kubelet pass.
+        Assert.Empty(pod.Spec.InitContainers ?? []);
+        Assert.Equal(CryoNames.PlaceholderCsiDriver, pod.Spec.Volumes.Single(v => v.Name == CryoNames.PlaceholderVolumeName).Csi.Driver);
         Assert.Equal(restore.Metadata.Uid, Assert.Single(pod.Metadata.OwnerReferences).Uid);
         Assert.Equal("1", pod.Metadata.Labels["copy"]);
 
