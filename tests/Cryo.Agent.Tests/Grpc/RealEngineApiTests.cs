@@ -132,6 +132,7 @@ public sealed class RealEngineApiTests
         var socket = Path.Combine(engines.Directory, "agent.sock");
         var app = await StartAgentAsync(engines, socket, watchLazyTransfers: true);
         RestoreResponse restored;
+        int? statusWhenStopping;
         await using (app)
         {
             using var channel = UnixSocketChannel.Create(socket);
@@ -142,17 +143,17 @@ public sealed class RealEngineApiTests
             }, deadline: DateTime.UtcNow + Patience);
             copies.Track(restored.HostPid);
             // Stopped (as the agent is when its pod is deleted or updated) while most of the 1 GiB is still to come.
+            statusWhenStopping = LazyPagesDaemon.ReadExitCode(Directory.EnumerateDirectories(Path.Combine(engines.Options.RunDirectory, "restores"), "restore-lazy-1.*").Single());
             using var stopTimeout = new CancellationTokenSource(Patience);
             await app.StopAsync(stopTimeout.Token);
         }
         var work = Directory.EnumerateDirectories(Path.Combine(engines.Options.RunDirectory, "restores"), "restore-lazy-1.*").Single();
-        var statusWhenStopped = LazyPagesDaemon.ReadExitCode(work);
         using var transferTimeout = new CancellationTokenSource(Patience);
         var status = await LazyTransfers.WaitAsync(work, transferTimeout.Token);
         var restoredChecksum = await MemoryHog.AskAsync(restored.HostPid, "USR1", "check", Path.Combine(work, "stdout.log"), Patience);
 
         Assert.True(restored.Lazy, restored.LazyFallbackReason);
-        Assert.Null(statusWhenStopped);
+        Assert.Null(statusWhenStopping);
         Assert.Equal(0, status);
         Assert.Equal(checksum, restoredChecksum);
     }

@@ -13,6 +13,9 @@ public static class MemoryHog
 {
     private static readonly Lazy<string> Binary = new(Build);
 
+    /// <summary>The static memhog binary (built on first use).</summary>
+    public static string BinaryPath => Binary.Value;
+
     /// <summary>Starts memhog holding <paramref name="mib"/> MiB; returns it once ready, with its checksum.</summary>
     public static async Task<(ContainerWorkload Workload, string Checksum)> StartAsync(int mib, TimeSpan patience)
     {
