@@ -137,6 +137,8 @@ public sealed class RealEngineApiTests
         {
             using var channel = UnixSocketChannel.Create(socket);
             var client = new AgentService.AgentServiceClient(channel);
+            // Held mid-transfer however fast the machine is: the daemon gets a tenth of a CPU until the agent stopped.
+            using var slow = LazyDaemonStopper.Throttle(engines.Options.LazyPagesCgroupParent, 10);
             restored = await client.RestoreAsync(new RestoreRequest
             {
                 OperationId = "restore-lazy-1", Checkpoint = new CheckpointRef { Namespace = "default", Name = "hog" }, NewPidNamespace = new(), Lazy = true,
@@ -146,6 +148,7 @@ public sealed class RealEngineApiTests
             statusWhenStopping = LazyPagesDaemon.ReadExitCode(Directory.EnumerateDirectories(Path.Combine(engines.Options.RunDirectory, "restores"), "restore-lazy-1.*").Single());
             using var stopTimeout = new CancellationTokenSource(Patience);
             await app.StopAsync(stopTimeout.Token);
+            slow.Lift();
         }
         var work = Directory.EnumerateDirectories(Path.Combine(engines.Options.RunDirectory, "restores"), "restore-lazy-1.*").Single();
         using var transferTimeout = new CancellationTokenSource(Patience);

@@ -75,12 +75,14 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
         await using var workload = original;
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(original.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
         var command = TestEngines.RestoreOf("hog") with { Lazy = true };
+        // Held mid-transfer however fast the machine is: the daemon gets a tenth of a CPU.
+        using var slow = LazyDaemonStopper.Throttle(engines.Options.LazyPagesCgroupParent, 10);
         var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
         copies.Track(outcome.HostPid);
         var daemon = LazyPagesDaemon.ReadPid(outcome.WorkDirectory!, LazyPagesSupervisor.DaemonPidFile)!.Value;
         var daemonCgroup = Procs.Cgroup(daemon, "freezer");
 
-        Assert.True(Cryo.Agent.Containers.ProcessKiller.Kill(daemon), "the transfer of 512 MiB ended before it could be interrupted");
+        Assert.True(Cryo.Agent.Containers.ProcessKiller.Kill(daemon), "the daemon was gone before it could be killed");
         // The copy now faults on pages nobody serves: it must end, not wait forever nor run on zero-filled memory.
         var status = await WaitForTransferAsync(outcome);
         var gone = await WaitGoneAsync(outcome.HostPid, TimeSpan.FromSeconds(15));
@@ -101,10 +103,12 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
         // once, as when their cgroup is killed.
         await engines.LazyTransfers.StopAsync(CancellationToken.None);
         var command = TestEngines.RestoreOf("hog") with { Lazy = true };
+        using var slow = LazyDaemonStopper.Throttle(engines.Options.LazyPagesCgroupParent, 10);
         var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
         copies.Track(outcome.HostPid);
+        var daemon = LazyPagesDaemon.ReadPid(outcome.WorkDirectory!, LazyPagesSupervisor.DaemonPidFile)!.Value;
         Cryo.Agent.Containers.ProcessKiller.Kill(LazyPagesDaemon.ReadPid(outcome.WorkDirectory!, LazyPagesSupervisor.SupervisorPidFile)!.Value);
-        Cryo.Agent.Containers.ProcessKiller.Kill(LazyPagesDaemon.ReadPid(outcome.WorkDirectory!, LazyPagesSupervisor.DaemonPidFile)!.Value);
+        Cryo.Agent.Containers.ProcessKiller.Kill(daemon);
 
         var nextAgent = new LazyTransfers(TestEngines.CriuPath, _ => Task.FromResult<CriuCapabilities?>(null), new ProcFs(),
             Microsoft.Extensions.Options.Options.Create(engines.Options), NullLogger<LazyTransfers>.Instance);

@@ -117,6 +117,20 @@ public sealed class LazyTransfers(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         Recover();
+        // Asked once at start-up, so the first lazy restore does not pay for criu check (about ten CRIU runs).
+        try
+        {
+            if (await WhyUnavailableAsync(stoppingToken).ConfigureAwait(false) is { } why)
+            {
+                logger.LogWarning("lazy restores will be eager on this node: {Reason}", why);
+            }
+        }
+#pragma warning disable CA1031 // start-up must go on: the first lazy restore asks again
+        catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            logger.LogWarning(e, "whether this node can restore lazily could not be checked at start-up; the first lazy restore asks again");
+        }
         using var timer = new PeriodicTimer(WatchInterval);
         try
         {
