@@ -14,8 +14,12 @@ ARG DOTNET_VERSION=10.0
 ARG AGENT_BASE=debian:testing-slim
 
 # ---------------------------------------------------------------------------------------------------
-# .NET build: operator, agent and CLI, published framework-dependent.
+# .NET build: operator and agent, published framework-dependent; the `cryo` CLI as Native AOT (a person types it
+# once per call: a native start takes milliseconds where a JIT start takes ~0.3 s), linked with clang.
 FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS dotnet-build
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends clang lld zlib1g-dev \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 COPY Directory.Build.props Directory.Packages.props ./
@@ -25,11 +29,11 @@ COPY src/ src/
 # start and first checkpoint from compiling everything fully optimised. This stage runs on the target
 # platform, so its architecture names the runtime.
 ARG TARGETARCH
-RUN dotnet publish src/Cryo.Operator/Cryo.Operator.csproj -c Release -o /out/operator \
- && dotnet publish src/Cryo.Agent/Cryo.Agent.csproj -c Release -o /out/agent \
-      -r "linux-$(if [ "$TARGETARCH" = arm64 ]; then echo arm64; else echo x64; fi)" --self-contained false -p:PublishReadyToRun=true \
- && dotnet publish src/Cryo.Cli/Cryo.Cli.csproj -c Release -o /out/cli \
- && find /out -name '*.pdb' -delete
+RUN rid="linux-$(if [ "$TARGETARCH" = arm64 ]; then echo arm64; else echo x64; fi)" \
+ && dotnet publish src/Cryo.Operator/Cryo.Operator.csproj -c Release -o /out/operator \
+ && dotnet publish src/Cryo.Agent/Cryo.Agent.csproj -c Release -o /out/agent -r "$rid" --self-contained false -p:PublishReadyToRun=true \
+ && dotnet publish src/Cryo.Cli/Cryo.Cli.csproj -c Release -o /out/cli -r "$rid" -p:PublishAot=true \
+ && find /out -name '*.pdb' -delete -o -name '*.dbg' -delete
 
 # ---------------------------------------------------------------------------------------------------
 # The C parts, built on the same base the agent runs on: the placeholder init, a static program (it runs

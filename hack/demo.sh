@@ -81,10 +81,7 @@ cli_kind=${CRYO_DEMO_CLI:-aot}
 build_cli() {
   case $cli_kind in
     aot)
-      if ! command -v clang >/dev/null || ! command -v ld.lld >/dev/null; then
-        say "installing clang and lld (Native AOT links with them)"
-        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang lld; } >/dev/null 2>&1 || true
-      fi
+      "$here/install-native-toolchain.sh" || true
       # Release treats trim and AOT warnings as errors: the CLI's JSON is source-generated (CliJsonContext),
       # so a warning here means new code that would misbehave in the native binary.
       dotnet publish "$repo/src/Cryo.Cli" -c Release -r linux-x64 -p:PublishAot=true \

@@ -19,6 +19,8 @@ fi
 passed=0 failed=0 skipped=0 broken=0
 for proj in tests/*/*.csproj; do
   name=$(basename "$proj" .csproj)
+  # The shared test-support libraries (tests/Cryo.Testing*) hold no tests: only test projects run.
+  grep -q '<PackageReference Include="Microsoft.NET.Test.Sdk"' "$proj" || continue
   echo "== $name"
   dotnet test "$proj" -c Release --no-build -nologo -v q \
     --logger "trx;LogFileName=$results/$name.trx" --logger "console;verbosity=normal" \

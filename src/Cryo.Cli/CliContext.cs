@@ -1,3 +1,4 @@
+using Cryo.CommandLine;
 using Google.Protobuf;
 
 namespace Cryo.Cli;

@@ -1,8 +1,13 @@
+using Cryo.CommandLine;
 namespace Cryo.Cli;
 
 /// <summary>The <c>cryo</c> command: parses the command line, calls the agent, prints, returns the exit code.</summary>
 public static class CryoCli
 {
+    /// <summary>Options every verb takes, and their short forms.</summary>
+    public static readonly CommandSyntax Syntax = new("cryo", ["--socket", "--output", "--namespace"],
+        new Dictionary<string, string>(StringComparer.Ordinal) { ["-o"] = "--output", ["-n"] = "--namespace" });
+
     /// <summary>What <c>cryo --help</c> prints.</summary>
     public static readonly string UsageText = string.Join('\n',
         "usage:",
@@ -33,7 +38,7 @@ public static class CryoCli
         var format = OutputFormat.Text;
         try
         {
-            var parsed = ParsedArguments.Parse(args, OptionsOf, FlagsOf);
+            var parsed = ParsedArguments.Parse(Syntax, args, OptionsOf, FlagsOf);
             socket = parsed.Value("--socket") ?? socket;
             format = parsed.Value("--output") switch
             {

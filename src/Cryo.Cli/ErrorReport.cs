@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text.Json;
+using Cryo.CommandLine;
 using Google.Rpc;
 using Grpc.Core;
 

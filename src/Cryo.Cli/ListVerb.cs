@@ -1,3 +1,4 @@
+using Cryo.CommandLine;
 using Cryo.Contracts.Agent.V1;
 
 namespace Cryo.Cli;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Cryo.Agent.Tests.Grpc;
 using Xunit;
 
 namespace Cryo.Cli.Tests;
@@ -53,7 +52,7 @@ public sealed class CliErrorTests
     [Fact]
     public async Task Cli_Should_ExitNonZeroWithTheReasonAsJson_When_CheckpointDoesNotExist()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
 
         var (code, output, error) = await CliRun.RunAsync(["inspect", "nope", "--socket", agent.SocketPath, "--output", "json"]);
         using var json = JsonDocument.Parse(output);
@@ -67,7 +66,7 @@ public sealed class CliErrorTests
     [Fact]
     public async Task Checkpoint_Should_ExitNonZeroNamingTheField_When_NameIsInvalid()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
 
         var (code, _, error) = await CliRun.RunAsync(["checkpoint", "--pid", "1", "--name", "../etc", "--socket", agent.SocketPath]);
 

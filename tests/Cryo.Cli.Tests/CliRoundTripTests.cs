@@ -1,4 +1,3 @@
-using Cryo.Agent.Tests.Grpc;
 using Xunit;
 
 namespace Cryo.Cli.Tests;
@@ -8,7 +7,7 @@ public sealed class CliRoundTripTests
     [Fact]
     public async Task Cli_Should_CheckpointListInspectRestoreAndRemove_When_TalkingToAnAgentWithJsonOutput()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
 
         var checkpoint = await CliRun.JsonAsync(agent, "checkpoint", "--pid", "4242", "--name", "web-1", "--tcp-established");
         var list = await CliRun.JsonAsync(agent, "ls");
@@ -39,7 +38,7 @@ public sealed class CliRoundTripTests
     [Fact]
     public async Task Checkpoint_Should_StopTheTreeAndUseTheContainer_When_StopAndContainerAreGiven()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
 
         await CliRun.JsonAsync(agent, "checkpoint", "--container", "abc123", "--name", "db", "--namespace", "team-a", "--stop", "--file-locks");
         var record = await agent.Catalog.FindAsync("team-a", "db", CancellationToken.None);
@@ -53,7 +52,7 @@ public sealed class CliRoundTripTests
     [Fact]
     public async Task Checkpoint_Should_AskTheAgentToSkipTheWritableLayer_Only_When_SkipRootfsIsGiven()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
 
         await CliRun.JsonAsync(agent, "checkpoint", "--pid", "4242", "--name", "bound-root", "--skip-rootfs");
         await CliRun.JsonAsync(agent, "checkpoint", "--pid", "4242", "--name", "overlay-root");
@@ -71,7 +70,7 @@ public sealed class CliRoundTripTests
     [Fact]
     public async Task Restore_Should_TargetTheContainer_When_IntoPidIsGiven()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
         await CliRun.JsonAsync(agent, "checkpoint", "--pid", "4242", "--name", "web-1");
 
         await CliRun.JsonAsync(agent, "restore", "web-1", "--into-pid", "777");
@@ -82,7 +81,7 @@ public sealed class CliRoundTripTests
     [Fact]
     public async Task Restore_Should_AskForALazyRestoreAndSayHowMemoryCame_When_LazyIsGiven()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
         await CliRun.JsonAsync(agent, "checkpoint", "--pid", "4242", "--name", "web-1");
 
         var lazy = await CliRun.JsonAsync(agent, "restore", "web-1", "--lazy");
@@ -101,7 +100,7 @@ public sealed class CliRoundTripTests
     [Fact]
     public async Task Cli_Should_UseTheSocketFromTheEnvironment_When_NoSocketOptionIsGiven()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
 
         var (code, output, _) = await CliRun.RunAsync(["node"], new Dictionary<string, string> { ["CRYO_SOCKET"] = agent.SocketPath });
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Cryo.Agent.Tests.Grpc;
 
 namespace Cryo.Cli.Tests;
 
@@ -16,7 +15,7 @@ public static class CliRun
     }
 
     /// <summary>Runs <c>cryo ARGS --socket AGENT --output json</c>, expects success, parses the object printed.</summary>
-    public static async Task<JsonElement> JsonAsync(TestAgent agent, params string[] args)
+    public static async Task<JsonElement> JsonAsync(InProcessAgent agent, params string[] args)
     {
         var (code, output, error) = await RunAsync([.. args, "--socket", agent.SocketPath, "--output", "json"]);
         Xunit.Assert.True(code == 0, $"cryo {string.Join(' ', args)} exited {code}: {error}");

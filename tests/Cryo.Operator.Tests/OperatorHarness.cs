@@ -1,8 +1,5 @@
 using Cryo.Api;
 using Cryo.Operator.Hosting;
-using Cryo.Operator.Tests.Agents;
-using Cryo.Operator.Tests.ApiServer;
-using Cryo.Operator.Tests.Cluster;
 using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
@@ -40,7 +37,7 @@ public sealed class OperatorHarness : IAsyncDisposable
 
     public FakeKubelet Kubelet { get; }
 
-    public Dictionary<string, InProcessAgent> Agents { get; } = [];
+    public Dictionary<string, FakeAgentServer> Agents { get; } = [];
 
     public static Task<OperatorHarness> StartAsync(params string[] nodes) => StartAsync(TimeProvider.System, nodes);
 
@@ -51,7 +48,7 @@ public sealed class OperatorHarness : IAsyncDisposable
         var harness = new OperatorHarness(api, api.CreateClient("test"), clock);
         foreach (var node in nodes)
         {
-            var agent = await InProcessAgent.StartAsync(node);
+            var agent = await FakeAgentServer.StartAsync(node);
             harness.Agents[node] = agent;
             await harness.Kubelet.AgentPodAsync(node, agent.Port);
         }

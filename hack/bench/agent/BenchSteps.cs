@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Cryo.Agent.Attempts;
-using Cryo.Agent.Tests.Harness;
-using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
+using Cryo.Testing.Agent;
+using Cryo.Testing.Agent.Harness;
 
 namespace Cryo.Bench.Agent;
 
@@ -30,7 +30,7 @@ public static class BenchSteps
             }
             foreach (var cgroup in Directory.EnumerateDirectories(parent))
             {
-                await ProcessKiller.KillCgroupAsync(cgroup, remove: true, CancellationToken.None);
+                await ProcessReaper.KillCgroupAsync(cgroup, remove: true, CancellationToken.None);
             }
         }
     }

@@ -2,11 +2,13 @@ using System.Diagnostics;
 using System.Globalization;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
-using Cryo.Agent.Tests.Harness;
+using Cryo.Criu;
+using Cryo.Testing.Agent;
+using Cryo.Testing.Agent.Harness;
+using Microsoft.Extensions.DependencyInjection;
 using Cryo.Contracts.Agent.V1;
 using Grpc.Core;
 using CheckpointStage = Cryo.Agent.Operations.CheckpointStage;
-using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Bench.Agent;
 
@@ -33,11 +35,14 @@ public static class GrpcBench
         {
             Emit.Note($"grpc {sizeMib} MiB: starting memhog and the in-process agent ({runs} runs of each kind, work in {directory})");
             (workload, var checksum) = await Memhog.StartAsync(sizeMib, memhog, cancellationToken);
-            await using var agent = await InProcessAgent.StartAsync(engines, directory, criuPath, cancellationToken);
+            await using var agent = await StartAgentAsync(engines, criuPath, cancellationToken);
+            var client = agent.UnixClient();
+            // Connects (HTTP/2 over the socket) and runs the call path once, so no timed call pays for either.
+            await client.GetNodeInfoAsync(new GetNodeInfoRequest(), deadline: DateTime.UtcNow.AddMinutes(1), cancellationToken: cancellationToken);
 
-            var (dumps, kept) = await CheckpointsAsync(engines, agent.Client, workload.InitPid, sizeMib, runs, cancellationToken);
+            var (dumps, kept) = await CheckpointsAsync(engines, client, workload.InitPid, sizeMib, runs, cancellationToken);
             await Memhog.VerifyOriginalAsync(workload, checksum, cancellationToken);
-            var restores = await RestoresAsync(engines, agent.Client, kept, checksum, runs, cancellationToken);
+            var restores = await RestoresAsync(engines, client, kept, checksum, runs, cancellationToken);
 
             Report("checkpoint", sizeMib, runs, dumps);
             Report("restore", sizeMib, runs, restores);
@@ -52,6 +57,30 @@ public static class GrpcBench
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    /// <summary>
+    /// The agent as <c>Program.cs</c> builds it, over the bench's own engines and store: what the CLI and the
+    /// operator go through. Unix socket only, as the agent on a node listens without TLS or probes.
+    /// </summary>
+    private static Task<InProcessAgent> StartAgentAsync(BenchEngines engines, string criuPath, CancellationToken cancellationToken) =>
+        InProcessAgent.StartAsync(
+            settings =>
+            {
+                settings.Remove("Agent:ListenAddress");
+                settings.Remove("Agent:HttpPort");
+                settings["Agent:CriuPath"] = criuPath;
+                settings["Agent:NodeName"] = engines.Options.NodeName;
+                settings["Agent:DefaultTimeoutSeconds"] = ((int)BenchSteps.Deadline.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+                settings["Store:RootDirectory"] = engines.Store.RootDirectory;
+            },
+            services =>
+            {
+                services.AddSingleton<ICheckpointEngine>(engines.Timed);
+                services.AddSingleton<IRestoreEngine>(engines.Timed);
+                services.AddSingleton(engines.Store);
+                services.AddSingleton<ICriu>(engines.Criu);
+            },
+            cancellationToken);
 
     /// <summary>Checkpoints both ways; returns the timings and the name of the one checkpoint kept for the restores.</summary>
     private static async Task<(Samples Samples, string Kept)> CheckpointsAsync(BenchEngines engines, AgentService.AgentServiceClient client,
@@ -154,7 +183,7 @@ public static class GrpcBench
                 {
                     if (pid > 0)
                     {
-                        await ProcessKiller.KillTreeAsync(pid, CancellationToken.None);
+                        await ProcessReaper.KillTreeAsync(pid, CancellationToken.None);
                     }
                     await BenchSteps.SweepRestoreCgroupsAsync(engines.Options);
                 }

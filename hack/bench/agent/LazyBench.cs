@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Cryo.Agent.Restoring.Lazy;
-using Cryo.Agent.Tests.Harness;
-using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
+using Cryo.Testing.Agent;
+using Cryo.Testing.Agent.Harness;
 
 namespace Cryo.Bench.Agent;
 
@@ -83,7 +83,7 @@ public static partial class LazyBench
         }
         finally
         {
-            await ProcessKiller.KillTreeAsync(outcome.HostPid, CancellationToken.None);
+            await ProcessReaper.KillTreeAsync(outcome.HostPid, CancellationToken.None);
             await BenchSteps.SweepRestoreCgroupsAsync(engines.Options);
         }
     }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Cryo.Agent.Tests.Harness;
+using Cryo.Testing.Agent.Harness;
 
 namespace Cryo.Bench.Agent;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Cryo.Agent.Tests.Harness;
+using Cryo.Testing.Agent.Harness;
 using Cryo.Bench.Agent;
 using Cryo.Criu;
 

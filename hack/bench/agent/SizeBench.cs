@@ -5,9 +5,9 @@ using Cryo.Agent.Containers;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Store;
-using Cryo.Agent.Tests.Harness;
+using Cryo.Testing.Agent;
+using Cryo.Testing.Agent.Harness;
 using Cryo.Criu.Images;
-using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Bench.Agent;
 
@@ -134,7 +134,7 @@ public static class SizeBench
             }
             finally
             {
-                await ProcessKiller.KillTreeAsync(outcome.HostPid, CancellationToken.None);
+                await ProcessReaper.KillTreeAsync(outcome.HostPid, CancellationToken.None);
                 await BenchSteps.SweepRestoreCgroupsAsync(engines.Options);
             }
 
@@ -184,7 +184,7 @@ public static class SizeBench
             {
                 if (pid > 0)
                 {
-                    await ProcessKiller.KillTreeAsync(pid, CancellationToken.None);
+                    await ProcessReaper.KillTreeAsync(pid, CancellationToken.None);
                 }
                 await cgroups.KillAllAsync();
                 cgroups.Remove();

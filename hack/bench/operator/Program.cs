@@ -3,10 +3,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using Cryo.Api;
-using Cryo.Operator.Tests;
-using Cryo.Operator.Tests.Agents;
-using Cryo.Operator.Tests.ApiServer;
-using Cryo.Operator.Tests.Cluster;
+using Cryo.Testing;
+using Cryo.Testing.Agents;
+using Cryo.Testing.Kubernetes;
+using Cryo.Testing.Kubernetes.Cluster;
 using k8s;
 using k8s.Models;
 
@@ -19,10 +19,10 @@ const int podsPerNode = 25;
 await using var api = await TestApiServer.StartAsync(new TestApiServerOptions { HistoryLimit = 50_000 });
 using var client = api.CreateClient("bench");
 var kubelet = new FakeKubelet(client);
-var agents = new List<InProcessAgent>();
+var agents = new List<FakeAgentServer>();
 foreach (var node in nodes)
 {
-    var agent = await InProcessAgent.StartAsync(node);
+    var agent = await FakeAgentServer.StartAsync(node);
     agents.Add(agent);
     await kubelet.AgentPodAsync(node, agent.Port);
     for (var i = 0; i < podsPerNode; i++)

@@ -7,6 +7,7 @@ using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Manifest;
+using Cryo.Agent.Transfer;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Criu.Running;
 using Google.Protobuf.Reflection;
@@ -103,6 +104,10 @@ public static class StatusMapper
         // A store that cannot be trusted (a symbolic link among a pending checkpoint's files), or a sweep that
         // could not finish: the agent's trouble, not the caller's.
         CheckpointStoreException => Internal(exception),
+        TransferLimitExceededException e => new(StatusCode.ResourceExhausted, ErrorReason.TransferLimit,
+            [new("max_parallel_streams", $"{e.Limit}")], null),
+        TransferVerificationException e => new(StatusCode.FailedPrecondition, ErrorReason.CheckpointCorrupted,
+            [new("file", e.RelativePath), new("offset", $"{e.Offset}"), new("length", $"{e.Length}")], null),
         OperationTimedOutException e => new(StatusCode.DeadlineExceeded, ErrorReason.TimedOut,
             [new("timeout_seconds", $"{e.Timeout.TotalSeconds:0}")], null),
         TransientAgentException e => new(StatusCode.Unavailable, ErrorReason.Transient, [],

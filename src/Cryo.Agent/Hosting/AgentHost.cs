@@ -9,6 +9,7 @@ using Cryo.Agent.Operations;
 using Cryo.Agent.Recovery;
 using Cryo.Agent.Security;
 using Cryo.Agent.Store;
+using Cryo.Agent.Transfer;
 using Cryo.Criu;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -46,6 +47,7 @@ public static class AgentHost
         app.UseRouting();
         app.UseMiddleware<CallerAuthorizationMiddleware>();
         app.MapGrpcService<AgentGrpcService>();
+        app.MapGrpcService<TransferGrpcService>();
         app.MapGrpcService<CsiIdentityService>();
         app.MapGrpcService<CsiNodeService>();
         app.MapGrpcService<PluginRegistrationService>();
@@ -114,6 +116,10 @@ public static class AgentHost
         services.TryAddSingleton<OperationDrain>();
         services.AddHostedService(sp => sp.GetRequiredService<OperationDrain>());
         services.TryAddSingleton<OperationRunner>();
+        services.AddOptions<TransferOptions>().Bind(configuration.GetSection(TransferOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(sp => new TransferGate(sp.GetRequiredService<IOptions<TransferOptions>>().Value.MaxParallelStreams));
+        services.TryAddSingleton(sp => new TransferThrottle(sp.GetRequiredService<IOptions<TransferOptions>>().Value.MaxBytesPerSecond, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<CheckpointSender>();
         services.TryAddSingleton<RequestValidator>();
         services.TryAddSingleton<ClientCertificateValidator>();
         services.AddGrpc(grpc => grpc.Interceptors.Add<ErrorMappingInterceptor>());

@@ -33,6 +33,13 @@ public sealed class PendingCheckpoint : IDisposable
     /// <summary>Where logs go; mode 0700.</summary>
     public string LogsDirectory { get; }
 
+    /// <summary>
+    /// Resolves a manifest path (relative, '/'-separated) to a file of this pending checkpoint.
+    /// </summary>
+    /// <exception cref="StorePathEscapeException">The path leaves the checkpoint directory.</exception>
+    public string ResolveFile(string relativePath) =>
+        new StorePaths(Directory).Inside(Directory, relativePath);
+
     /// <summary>Whether <see cref="ImageStore.CommitAsync"/> succeeded.</summary>
     public bool IsCommitted => State == PendingState.Committed;
 

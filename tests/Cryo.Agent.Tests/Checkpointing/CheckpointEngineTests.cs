@@ -2,7 +2,7 @@ using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Hashing;
-using Cryo.Agent.Tests.Harness;
+using Cryo.Testing.Agent.Harness;
 using Cryo.Agent.Tests.Support;
 using Cryo.Criu.Network;
 using Cryo.Criu.Running;

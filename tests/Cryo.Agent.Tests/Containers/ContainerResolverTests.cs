@@ -1,9 +1,8 @@
 using System.Globalization;
 using Cryo.Agent.Containers;
 using Cryo.Agent.Operations;
-using Cryo.Agent.Tests.Harness;
+using Cryo.Testing.Agent.Harness;
 using Xunit;
-using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Agent.Tests.Containers;
 
@@ -326,7 +325,7 @@ public sealed class ContainerResolverTests
         }
         finally
         {
-            await ProcessKiller.KillAsync([exec.Id], CancellationToken.None);
+            await ProcessReaper.KillAsync([exec.Id], CancellationToken.None);
             await exec.WaitForExitAsync();
         }
     }

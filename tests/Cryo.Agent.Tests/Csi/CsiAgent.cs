@@ -5,7 +5,7 @@ namespace Cryo.Agent.Tests.Csi;
 /// <summary>A real agent with its CSI driver on, its sockets and published directory in a temporary directory of its own.</summary>
 public sealed class CsiAgent : IAsyncDisposable
 {
-    private CsiAgent(TestAgent agent, string directory)
+    private CsiAgent(InProcessAgent agent, string directory)
     {
         Agent = agent;
         Directory = directory;
@@ -13,7 +13,7 @@ public sealed class CsiAgent : IAsyncDisposable
 
     private bool _stopped;
 
-    public TestAgent Agent { get; }
+    public InProcessAgent Agent { get; }
 
     /// <summary>Holds the sockets and the published directory.</summary>
     public string Directory { get; }
@@ -29,7 +29,7 @@ public sealed class CsiAgent : IAsyncDisposable
     {
         directory ??= System.IO.Directory.CreateTempSubdirectory("cryo-csi-").FullName;
         var paths = new CsiAgent(null!, directory);
-        var agent = await TestAgent.StartAsync(settings =>
+        var agent = await InProcessAgent.StartAsync(settings =>
         {
             settings["Csi:Enabled"] = "true";
             settings["Csi:SocketPath"] = paths.CsiSocket;

@@ -1,5 +1,5 @@
 using Cryo.Agent.Filesystem;
-using Cryo.Agent.Tests.Harness;
+using Cryo.Testing.Agent.Harness;
 using Xunit;
 
 namespace Cryo.Agent.Tests.Filesystem;
@@ -16,7 +16,7 @@ public sealed class ContainerFidelityTests
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var token = timeout.Token;
-        using var scratch = new ScratchDirectory();
+        using var scratch = new TempDirectory();
         using var sourceShm = new TmpfsMount(scratch.Combine("source-shm"));
         using var targetShm = new TmpfsMount(scratch.Combine("target-shm"));
         await using var source = await ContainerWorkload.StartAsync(

@@ -6,7 +6,7 @@ namespace Cryo.Agent.Tests.Filesystem;
 /// <summary>Finding a container's overlay upper layer from its init process's mountinfo.</summary>
 public sealed class OverlayRootTests : IDisposable
 {
-    private readonly ScratchDirectory _scratch = new();
+    private readonly TempDirectory _scratch = new();
     private OverlayMount? _mount;
 
     public void Dispose()

@@ -6,7 +6,7 @@ namespace Cryo.Agent.Tests.Filesystem;
 /// <summary>/dev/shm contents carried between two real tmpfs mounts.</summary>
 public sealed class ShmSnapshotTests : IDisposable
 {
-    private readonly ScratchDirectory _scratch = new();
+    private readonly TempDirectory _scratch = new();
     private readonly List<string> _mounts = [];
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(2));
 

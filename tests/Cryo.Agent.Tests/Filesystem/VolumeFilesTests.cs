@@ -10,7 +10,7 @@ namespace Cryo.Agent.Tests.Filesystem;
 /// </summary>
 public sealed class VolumeFilesTests : IDisposable
 {
-    private readonly ScratchDirectory _scratch = new();
+    private readonly TempDirectory _scratch = new();
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(2));
     private Process? _holder;
 

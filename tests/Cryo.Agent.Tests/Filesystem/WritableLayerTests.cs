@@ -13,7 +13,7 @@ public sealed class WritableLayerTests : IDisposable
 {
     private const string PreciseTime = "1700000000.123456789";
 
-    private readonly ScratchDirectory _scratch = new();
+    private readonly TempDirectory _scratch = new();
     private readonly List<OverlayMount> _mounts = [];
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(2));
 

@@ -10,7 +10,7 @@ public sealed class CatalogCallTests
     [Fact]
     public async Task Inspect_Should_ShowTheManifest_When_CheckpointExists()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
         var client = agent.UnixClient();
         await client.CheckpointAsync(AgentCalls.Request("web-1", "uid-1"));
 
@@ -27,7 +27,7 @@ public sealed class CatalogCallTests
     [Fact]
     public async Task Inspect_Should_FailWithNotFound_When_CheckpointIsMissing()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
 
         var error = await Assert.ThrowsAsync<RpcException>(async () => await agent.UnixClient().InspectCheckpointAsync(
             new InspectCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "nope" } },
@@ -40,7 +40,7 @@ public sealed class CatalogCallTests
     [Fact]
     public async Task Delete_Should_SucceedSayingNothingWasThere_When_CheckpointIsMissing()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
         var client = agent.UnixClient();
         await client.CheckpointAsync(AgentCalls.Request("web-1", "uid-1"));
         var request = new DeleteCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "web-1" } };
@@ -58,7 +58,7 @@ public sealed class CatalogCallTests
     [Fact]
     public async Task Checkpoint_Should_FailWithDeadlineExceeded_When_EngineOutlivesTheTimeout()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
         agent.Checkpoints.Hold = true;
         var request = AgentCalls.Request("web-1", "uid-1");
         request.TimeoutSeconds = 1;

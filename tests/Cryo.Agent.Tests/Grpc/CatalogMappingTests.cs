@@ -11,7 +11,7 @@ namespace Cryo.Agent.Tests.Grpc;
 /// <summary>What InspectCheckpoint, ListCheckpoints and a repeated Checkpoint answer from a committed manifest.</summary>
 public sealed class CatalogMappingTests : IDisposable
 {
-    private readonly TemporaryDirectory directory = new();
+    private readonly TempDirectory directory = new();
 
     public void Dispose() => directory.Dispose();
 

@@ -6,7 +6,7 @@ public sealed class ConcurrencyLimitTests
     [Fact]
     public async Task Checkpoints_Should_RunAtMostTheLimitAtOnceInArrivalOrder_When_MoreArrive()
     {
-        await using var agent = await TestAgent.StartAsync(s => s["Agent:MaxParallelOperations"] = "2");
+        await using var agent = await InProcessAgent.StartAsync(s => s["Agent:MaxParallelOperations"] = "2");
         agent.Checkpoints.Hold = true;
         var client = agent.UnixClient();
         var calls = new List<Task<List<Contracts.Agent.V1.CheckpointEvent>>>();

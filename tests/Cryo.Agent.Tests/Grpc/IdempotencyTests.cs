@@ -11,7 +11,7 @@ public sealed class IdempotencyTests
     [Fact]
     public async Task Checkpoint_Should_DumpOnceAndReturnTheFirstResult_When_SameOperationIdIsRepeated()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
         var client = agent.UnixClient();
 
         var first = await client.CheckpointAsync(AgentCalls.Request("web-1", "uid-1"));
@@ -24,7 +24,7 @@ public sealed class IdempotencyTests
     [Fact]
     public async Task Checkpoint_Should_DumpOnce_When_SameOperationIdArrivesConcurrently()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
         agent.Checkpoints.Hold = true;
         var client = agent.UnixClient();
 
@@ -42,9 +42,9 @@ public sealed class IdempotencyTests
     [Fact]
     public async Task Checkpoint_Should_AnswerFromTheStore_When_OperationWasCommittedBeforeTheRegistryForgot()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
         var first = await agent.UnixClient().CheckpointAsync(AgentCalls.Request("web-1", "uid-1"));
-        await using var restarted = await TestAgent.StartAsync();
+        await using var restarted = await InProcessAgent.StartAsync();
         restarted.Catalog.Add((await agent.Catalog.FindAsync("default", "web-1", CancellationToken.None))!);
 
         var again = await restarted.UnixClient().CheckpointAsync(AgentCalls.Request("web-1", "uid-1"));
@@ -56,7 +56,7 @@ public sealed class IdempotencyTests
     [Fact]
     public async Task Checkpoint_Should_FailWithAlreadyExists_When_NameIsTakenByAnotherOperation()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
         var client = agent.UnixClient();
         await client.CheckpointAsync(AgentCalls.Request("web-1", "uid-1"));
 
@@ -70,7 +70,7 @@ public sealed class IdempotencyTests
     [Fact]
     public async Task Checkpoint_Should_FailWithInvalidArgument_When_OperationIdIsReusedForAnotherRequest()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
         var client = agent.UnixClient();
         await client.CheckpointAsync(AgentCalls.Request("web-1", "uid-1"));
 
@@ -83,7 +83,7 @@ public sealed class IdempotencyTests
     [Fact]
     public async Task Checkpoint_Should_RunAgain_When_TheFirstAttemptFailed()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
         var client = agent.UnixClient();
         agent.Checkpoints.Failure = new FeatureUnavailableException("mem_dirty_track", "kernel lacks CONFIG_MEM_SOFT_DIRTY");
 
@@ -100,7 +100,7 @@ public sealed class IdempotencyTests
     [Fact]
     public async Task Restore_Should_RunOnce_When_SameOperationIdIsRepeated()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
         var client = agent.UnixClient();
         await client.CheckpointAsync(AgentCalls.Request("web-1", "uid-1"));
         var request = new RestoreRequest

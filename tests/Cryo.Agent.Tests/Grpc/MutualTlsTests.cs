@@ -12,7 +12,7 @@ public sealed class MutualTlsTests(TestPkiFixture fixture) : IClassFixture<TestP
     [Fact]
     public async Task Checkpoint_Should_BeServed_When_ClientCertificateChainsToCaWithOperatorIdentity()
     {
-        await using var agent = await TestAgent.StartAsync(TestAgent.WithTls(Pki));
+        await using var agent = await InProcessAgent.StartAsync(InProcessAgent.WithTls(Pki));
         var client = agent.TlsClient(Pki.Ca, Pki.Operator);
 
         var events = await client.CheckpointAsync(AgentCalls.Request("web-1", "uid-1"));
@@ -27,7 +27,7 @@ public sealed class MutualTlsTests(TestPkiFixture fixture) : IClassFixture<TestP
     [MemberData(nameof(RefusedClients))]
     public async Task Call_Should_BeRefusedBeforeTheEngine_When_ClientCertificateIsNotAccepted(string which)
     {
-        await using var agent = await TestAgent.StartAsync(TestAgent.WithTls(Pki));
+        await using var agent = await InProcessAgent.StartAsync(InProcessAgent.WithTls(Pki));
         X509Certificate2? certificate = which switch
         {
             "none" => null,
@@ -49,7 +49,7 @@ public sealed class MutualTlsTests(TestPkiFixture fixture) : IClassFixture<TestP
     [Fact]
     public async Task Call_Should_BeRefused_When_ConfiguredIdentitiesReplaceTheDefault()
     {
-        await using var agent = await TestAgent.StartAsync(TestAgent.WithTls(Pki, s => s["Agent:AllowedClientIdentities:0"] = "cryo-intruder"));
+        await using var agent = await InProcessAgent.StartAsync(InProcessAgent.WithTls(Pki, s => s["Agent:AllowedClientIdentities:0"] = "cryo-intruder"));
 
         var intruder = await agent.TlsClient(Pki.Ca, Pki.WrongIdentity).ListCheckpointsAsync(new ListCheckpointsRequest(), deadline: DateTime.UtcNow + AgentCalls.Deadline);
         var refused = await Assert.ThrowsAsync<RpcException>(async () =>
@@ -62,7 +62,7 @@ public sealed class MutualTlsTests(TestPkiFixture fixture) : IClassFixture<TestP
     [Fact]
     public async Task ProbePort_Should_RefuseGrpc_When_CalledWithoutTls()
     {
-        await using var agent = await TestAgent.StartAsync(TestAgent.WithTls(Pki));
+        await using var agent = await InProcessAgent.StartAsync(InProcessAgent.WithTls(Pki));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"http://127.0.0.1:{agent.HttpPort}/cryo.agent.v1.AgentService/ListCheckpoints"))
         {
@@ -96,7 +96,7 @@ public sealed class MutualTlsTests(TestPkiFixture fixture) : IClassFixture<TestP
             using var operatorCertificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
             using var otherPem = X509Certificate2.CreateFromPemFile(Path.Combine(directory, "other-operator.crt"), Path.Combine(directory, "other-operator.key"));
             using var other = X509CertificateLoader.LoadPkcs12(otherPem.Export(X509ContentType.Pkcs12), null);
-            await using var agent = await TestAgent.StartAsync(settings =>
+            await using var agent = await InProcessAgent.StartAsync(settings =>
             {
                 settings["Agent:TcpPort"] = "0";
                 settings["Agent:TlsCertificatePath"] = Path.Combine(directory, "agent.crt");

@@ -11,7 +11,7 @@ public sealed class ProbeAndMetricsTests
     [Fact]
     public async Task Readyz_Should_Fail_When_CriuIsMissing()
     {
-        await using var agent = await TestAgent.StartAsync(s => s["Agent:CriuPath"] = "/nonexistent/criu");
+        await using var agent = await InProcessAgent.StartAsync(s => s["Agent:CriuPath"] = "/nonexistent/criu");
 
         var (status, body) = await agent.HttpGetAsync("/readyz");
         var (healthStatus, _) = await agent.HttpGetAsync("/healthz");
@@ -24,7 +24,7 @@ public sealed class ProbeAndMetricsTests
     [Fact]
     public async Task Readyz_Should_Succeed_When_CriuPassesItsCheckAndStoreIsWritable()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
 
         var (status, body) = await agent.HttpGetAsync("/readyz");
 
@@ -34,7 +34,7 @@ public sealed class ProbeAndMetricsTests
     [Fact]
     public async Task Metrics_Should_ShowTheOperation_When_ACheckpointWasTaken()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
         await agent.UnixClient().CheckpointAsync(AgentCalls.Request("web-1", "uid-1"));
 
         var (status, body) = await agent.HttpGetAsync("/metrics");
@@ -51,7 +51,7 @@ public sealed class ProbeAndMetricsTests
     [Fact]
     public async Task Checkpoint_Should_ReportTheStoresSpaceAfterTheCommit_When_ItSucceeds()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
 
         var result = (await agent.UnixClient().CheckpointAsync(AgentCalls.Request("web-1", "uid-1")))[^1].Result;
 
@@ -61,7 +61,7 @@ public sealed class ProbeAndMetricsTests
     [Fact]
     public async Task Metrics_Should_LabelEachResultWithItsStatusCodeName_When_OperationsFail()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
         var client = agent.UnixClient();
         agent.Checkpoints.Failure = new FeatureUnavailableException("mem_dirty_track", "off");
         await Assert.ThrowsAsync<RpcException>(() => client.CheckpointAsync(AgentCalls.Request("web-1", "uid-1")));
@@ -81,8 +81,8 @@ public sealed class ProbeAndMetricsTests
     [Fact]
     public async Task Metrics_Should_BeSeparatePerAgent_When_TwoAgentsRunInOneProcess()
     {
-        await using var busy = await TestAgent.StartAsync();
-        await using var idle = await TestAgent.StartAsync();
+        await using var busy = await InProcessAgent.StartAsync();
+        await using var idle = await InProcessAgent.StartAsync();
         await busy.UnixClient().CheckpointAsync(AgentCalls.Request("web-1", "uid-1"));
 
         var (_, body) = await idle.HttpGetAsync("/metrics");
@@ -93,7 +93,7 @@ public sealed class ProbeAndMetricsTests
     [Fact]
     public async Task GetNodeInfo_Should_ReportCriuVersionCapabilitiesAndSpace_When_Asked()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
 
         var info = await agent.UnixClient().GetNodeInfoAsync(new GetNodeInfoRequest(), deadline: DateTime.UtcNow + AgentCalls.Deadline);
 

@@ -1,7 +1,7 @@
 using Cryo.Agent.Hosting;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring.Lazy;
-using Cryo.Agent.Tests.Harness;
+using Cryo.Testing.Agent.Harness;
 using Cryo.Agent.Tests.Support;
 using Cryo.Contracts;
 using Cryo.Contracts.Agent.V1;
@@ -11,7 +11,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
-using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Agent.Tests.Grpc;
 
@@ -43,7 +42,7 @@ public sealed class RealEngineApiTests
                 Pid = workload.InitPid,
                 Pod = new PodMetadata { PodName = "counter-0", PodUid = "pod-uid", ContainerName = "counter", Image = "busybox" },
             });
-            await ProcessKiller.KillTreeAsync(workload.InitPid, CancellationToken.None);
+            await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
             var atKill = Counter.Last(workload.Stdout);
             var reference = new CheckpointRef { Namespace = "default", Name = "counter" };
             var details = await client.InspectCheckpointAsync(new InspectCheckpointRequest { Checkpoint = reference }, deadline: DateTime.UtcNow + Patience);

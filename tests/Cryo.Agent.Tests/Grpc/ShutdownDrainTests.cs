@@ -14,7 +14,7 @@ public sealed class ShutdownDrainTests
     [Fact]
     public async Task Stop_Should_LetARunningCheckpointFinish_When_ItEndsWithinTheShutdownTimeout()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
         agent.Checkpoints.Hold = true;
         var call = agent.UnixClient().CheckpointAsync(AgentCalls.Request("web-1", "uid-1"));
         await AgentCalls.WaitUntilAsync(() => agent.Checkpoints.Running == 1, "the checkpoint runs");
@@ -36,7 +36,7 @@ public sealed class ShutdownDrainTests
     [Fact]
     public async Task Stop_Should_RefuseAQueuedCheckpointAtOnce_When_ItStillWaitsForASlot()
     {
-        await using var agent = await TestAgent.StartAsync(s => s["Agent:MaxParallelOperations"] = "1");
+        await using var agent = await InProcessAgent.StartAsync(s => s["Agent:MaxParallelOperations"] = "1");
         agent.Checkpoints.Hold = true;
         var client = agent.UnixClient();
         var running = client.CheckpointAsync(AgentCalls.Request("web-1", "uid-1"));
@@ -60,7 +60,7 @@ public sealed class ShutdownDrainTests
     [Fact]
     public async Task Stop_Should_StopARunningCheckpoint_When_TheShutdownTimeoutRunsOut()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
         agent.Checkpoints.Hold = true;
         var call = agent.UnixClient().CheckpointAsync(AgentCalls.Request("web-1", "uid-1"));
         await AgentCalls.WaitUntilAsync(() => agent.Checkpoints.Running == 1, "the checkpoint runs");

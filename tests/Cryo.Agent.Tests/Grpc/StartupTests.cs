@@ -13,7 +13,7 @@ public sealed class StartupTests
     [Fact]
     public async Task Agent_Should_RefuseToStartSayingWhy_When_CriuIsOlderThanTheMinimum()
     {
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => TestAgent.StartAsync(criuVersion: new CriuVersion(4, 1, 1)));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => InProcessAgent.StartAsync(criuVersion: new CriuVersion(4, 1, 1)));
 
         Assert.Contains("CRIU 4.1.1", error.Message, StringComparison.Ordinal);
         Assert.Contains("older than 4.2.0", error.Message, StringComparison.Ordinal);
@@ -25,7 +25,7 @@ public sealed class StartupTests
     [InlineData("Agent:TcpPort", "70000")]
     public async Task Agent_Should_FailFastNamingTheSetting_When_ASettingIsInvalid(string key, string value)
     {
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TestAgent.StartAsync(s => s[key] = value));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => InProcessAgent.StartAsync(s => s[key] = value));
 
         Assert.Contains(key, error.Message, StringComparison.Ordinal);
     }
@@ -36,7 +36,7 @@ public sealed class StartupTests
     [InlineData("Csi:PlaceholderProgram", "/nonexistent/cryo-placeholder")]
     public async Task Agent_Should_FailFastNamingTheSetting_When_ACsiDriverSettingIsInvalid(string key, string value)
     {
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TestAgent.StartAsync(s =>
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => InProcessAgent.StartAsync(s =>
         {
             s["Csi:Enabled"] = "true";
             s["Csi:PlaceholderProgram"] = "/bin/sh";
@@ -49,7 +49,7 @@ public sealed class StartupTests
     [Fact]
     public async Task Agent_Should_FailFastNamingTheSetting_When_TlsIsConfiguredWithoutCertificates()
     {
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TestAgent.StartAsync(s => s["Agent:TcpPort"] = "0"));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => InProcessAgent.StartAsync(s => s["Agent:TcpPort"] = "0"));
 
         Assert.Contains("Agent:TlsCertificatePath", error.Message, StringComparison.Ordinal);
     }

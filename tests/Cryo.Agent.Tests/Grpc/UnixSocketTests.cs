@@ -9,7 +9,7 @@ public sealed class UnixSocketTests
     [Fact]
     public async Task Socket_Should_HaveMode0600_When_AgentServes()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
 
         var mode = File.GetUnixFileMode(agent.SocketPath);
         var list = await agent.UnixClient().ListCheckpointsAsync(new ListCheckpointsRequest(), deadline: DateTime.UtcNow + AgentCalls.Deadline);
@@ -21,7 +21,7 @@ public sealed class UnixSocketTests
     [Fact]
     public async Task Agent_Should_ReplaceStaleSocket_When_PreviousAgentDidNotCleanUp()
     {
-        var agent = TestAgent.Create();
+        var agent = InProcessAgent.Create();
         await using (agent)
         {
             // .NET unlinks a socket's file when the socket is disposed: bind elsewhere and move the file
@@ -45,7 +45,7 @@ public sealed class UnixSocketTests
     [Fact]
     public async Task Agent_Should_RefuseToStart_When_SocketPathIsARegularFile()
     {
-        await using var agent = TestAgent.Create();
+        await using var agent = InProcessAgent.Create();
         await File.WriteAllTextAsync(agent.SocketPath, "precious");
 
         var error = await Assert.ThrowsAnyAsync<Exception>(agent.RunAsync);

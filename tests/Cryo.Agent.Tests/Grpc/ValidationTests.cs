@@ -26,7 +26,7 @@ public sealed class ValidationTests
     [MemberData(nameof(BadCheckpoints))]
     public async Task Checkpoint_Should_FailWithInvalidArgumentNamingTheField_When_RequestIsInvalid(string field, string problem)
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
         var request = AgentCalls.Request("web-1", "uid-1");
         switch (problem)
         {
@@ -55,7 +55,7 @@ public sealed class ValidationTests
     [Fact]
     public async Task Restore_Should_FailWithInvalidArgumentNamingTheField_When_TargetIsMissing()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
         var request = new RestoreRequest { OperationId = "r-1", Checkpoint = new CheckpointRef { Namespace = "default", Name = "web-1" } };
 
         var error = await Assert.ThrowsAsync<RpcException>(async () => await agent.UnixClient().RestoreAsync(request, deadline: DateTime.UtcNow + AgentCalls.Deadline));
@@ -68,7 +68,7 @@ public sealed class ValidationTests
     [Fact]
     public async Task Inspect_Should_FailWithInvalidArgumentNamingTheField_When_NameIsInvalid()
     {
-        await using var agent = await TestAgent.StartAsync();
+        await using var agent = await InProcessAgent.StartAsync();
         var request = new InspectCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "../../etc" } };
 
         var error = await Assert.ThrowsAsync<RpcException>(async () => await agent.UnixClient().InspectCheckpointAsync(request, deadline: DateTime.UtcNow + AgentCalls.Deadline));

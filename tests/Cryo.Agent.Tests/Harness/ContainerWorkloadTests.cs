@@ -1,6 +1,8 @@
 using System.Globalization;
 using Xunit;
 
+using Cryo.Testing.Agent.Harness;
+
 namespace Cryo.Agent.Tests.Harness;
 
 public sealed class ContainerWorkloadTests
@@ -83,7 +85,7 @@ public sealed class ContainerWorkloadTests
         await workload.DisposeAsync();
 
         Assert.Equal(3, pids.Count);
-        Assert.All(pids.Append(launcher), pid => Assert.False(ProcessKiller.IsAlive(pid), $"process {pid} survived"));
+        Assert.All(pids.Append(launcher), pid => Assert.False(ProcessReaper.IsAlive(pid), $"process {pid} survived"));
         Assert.All(cgroupDirs, dir => Assert.False(Directory.Exists(dir), $"{dir} remains"));
         Assert.All(ContainerSpec.DefaultControllers, c => Assert.False(Directory.Exists($"/sys/fs/cgroup/{c}/cryo-harness-dispose")));
         Assert.False(Directory.Exists(workload.WorkDirectory));
@@ -115,7 +117,7 @@ public sealed class ContainerWorkloadTests
         Assert.Equal(0, NativeMethods.kill(placeholder.InitPid, 15));
         await Task.Delay(TimeSpan.FromMilliseconds(300));
 
-        Assert.True(ProcessKiller.IsAlive(placeholder.InitPid));
+        Assert.True(ProcessReaper.IsAlive(placeholder.InitPid));
         Assert.Equal("cryo-placeholder", placeholder.Hostname);
     }
 
@@ -127,7 +129,7 @@ public sealed class ContainerWorkloadTests
         using var sleeper = System.Diagnostics.Process.Start("sleep", "100000");
         await File.WriteAllTextAsync(Path.Combine(dir, "cgroup.procs"), sleeper.Id.ToString(CultureInfo.InvariantCulture));
 
-        await ProcessKiller.KillCgroupAsync(dir, remove: true, CancellationToken.None);
+        await ProcessReaper.KillCgroupAsync(dir, remove: true, CancellationToken.None);
 
         Assert.False(Directory.Exists(dir));
         await sleeper.WaitForExitAsync();
@@ -169,7 +171,7 @@ public sealed class ContainerWorkloadTests
         await workload.DisposeAsync();
 
         Assert.NotEmpty(pids);
-        Assert.All(pids, pid => Assert.False(ProcessKiller.IsAlive(pid), $"process {pid} survived"));
+        Assert.All(pids, pid => Assert.False(ProcessReaper.IsAlive(pid), $"process {pid} survived"));
         Assert.False(Directory.Exists(freezer));
     }
 }

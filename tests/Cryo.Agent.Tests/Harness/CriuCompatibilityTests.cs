@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Xunit;
 
+using Cryo.Testing.Agent.Harness;
+
 namespace Cryo.Agent.Tests.Harness;
 
 /// <summary>
@@ -27,7 +29,7 @@ public sealed class CriuCompatibilityTests
 
         await RunCriuAsync("dump", "-t", Num(workload.InitPid), "-D", images, "-o", "dump.log", "--network-lock", "nftables",
             "--external", "mnt[/data]:vol", "--manage-cgroups", "--freeze-cgroup", workload.CgroupDirectory("freezer"));
-        Assert.False(ProcessKiller.IsAlive(workload.InitPid));
+        Assert.False(ProcessReaper.IsAlive(workload.InitPid));
         var dumped = ReadCount(workload.VolumePath);
         var pidFile = Path.Combine(workload.WorkDirectory, "restored.pid");
         await RunCriuAsync("restore", "-D", images, "-o", "restore.log", "-d", "--pidfile", pidFile, "--root", workload.RootfsPath,
@@ -53,7 +55,7 @@ public sealed class CriuCompatibilityTests
         await RunCriuAsync("dump", "-t", Num(workload.InitPid), "-D", images, "-o", "dump.log", "--network-lock", "nftables",
             "--external", "mnt[/data]:vol", "--manage-cgroups", "--shell-job", "--leave-running");
 
-        Assert.True(ProcessKiller.IsAlive(workload.InitPid));
+        Assert.True(ProcessReaper.IsAlive(workload.InitPid));
         var before = workload.Stdout.Length;
         await workload.WaitForOutputAsync(o => o.Length > before + 20, Timeout, CancellationToken.None);
     }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Cryo.Agent.Tests.Node.Cri;
-using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Agent.Tests.Node;
 
@@ -158,7 +157,7 @@ public sealed class Containerd
         var shims = ProcessesWithArguments(ShimName, "-address", address);
         if (shims.Count > 0)
         {
-            await ProcessKiller.KillAsync(shims, cancellationToken);
+            await ProcessReaper.KillAsync(shims, cancellationToken);
         }
     }
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Tests.Harness;
-using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
+using Cryo.Testing.Agent.Harness;
 
 namespace Cryo.Agent.Tests.Node;
 
@@ -121,7 +120,7 @@ public static class NodeCgroups
         {
             try
             {
-                await ProcessKiller.KillCgroupAsync(hierarchy + relative, remove: true, cancellationToken);
+                await ProcessReaper.KillCgroupAsync(hierarchy + relative, remove: true, cancellationToken);
             }
             catch (Exception e) when (e is IOException or TimeoutException or UnauthorizedAccessException)
             {

@@ -4,7 +4,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Cryo.Agent.Tests.Harness;
+using Cryo.Testing.Agent.Harness;
 using k8s.Models;
 using Xunit;
 
@@ -131,7 +131,7 @@ public sealed class NodeFixture : IAsyncLifetime, IDisposable
             await Try(errors, () => _containerd.StopAsync(TimeSpan.FromSeconds(10), token));
         }
 
-        await Try(errors, () => TempDirectories.DeleteAsync(Directory, token));
+        await Try(errors, () => TempDirectory.DeleteAsync(Directory, token));
         if (_network is not null)
         {
             await Try(errors, () => CniNetwork.DeleteBridgeAsync(_network.Bridge, token));

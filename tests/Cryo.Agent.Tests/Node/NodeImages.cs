@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Cryo.Agent.Tests.Node.Cri;
+using Cryo.Testing.Agent.Harness;
 
 namespace Cryo.Agent.Tests.Node;
 
@@ -63,7 +64,7 @@ public sealed class NodeImages
     /// <summary>Builds a busybox-static root (<c>/bin</c> with an applet link per command, <c>/etc/passwd</c>, <c>/tmp</c>…).</summary>
     public static async Task BuildBusyboxRootAsync(string root, CancellationToken cancellationToken)
     {
-        const string busybox = Harness.Rootfs.BusyboxPath;
+        const string busybox = Rootfs.BusyboxPath;
         if (!File.Exists(busybox))
         {
             throw new NodeSetupException($"{busybox} is missing: run hack/install-deps.sh (package busybox-static)");

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Cryo.Agent.Tests.Harness;
+using Cryo.Testing.Agent.Harness;
 using Cryo.Agent.Tests.Node.Cri;
 using k8s.Models;
 
@@ -358,8 +358,8 @@ public sealed class NodePod : IAsyncDisposable
             await Try(errors, () => _volumes.TearDownAsync(_node.Csi, token));
         }
 
-        await Try(errors, () => TempDirectories.DeleteAsync(PodDirectory, token));
-        await Try(errors, () => TempDirectories.DeleteAsync(LogDirectory, token));
+        await Try(errors, () => TempDirectory.DeleteAsync(PodDirectory, token));
+        await Try(errors, () => TempDirectory.DeleteAsync(LogDirectory, token));
         await Try(errors, () => Task.Run(CheckNothingLeft, token));
         _node.Untrack(this);
         if (errors.Count > 0)

@@ -6,7 +6,6 @@ using Cryo.Agent.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 using k8s.Models;
-using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Agent.Tests.Node;
 
@@ -332,7 +331,7 @@ public sealed class NodePodTests
         Assert.Contains("terminating", pod["app"].Log);
         Assert.Equal((ContainerState.ContainerExited, 137), (killed.State, killed.ExitCode));
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(10));
-        Assert.False(ProcessKiller.IsAlive(pod["stubborn"].InitPid));
+        Assert.False(ProcessReaper.IsAlive(pod["stubborn"].InitPid));
     }
 
     [Fact]
@@ -376,7 +375,7 @@ public sealed class NodePodTests
 
         await pod.DisposeAsync();
 
-        Assert.All(pids, p => Assert.False(ProcessKiller.IsAlive(p), $"process {p} is still alive"));
+        Assert.All(pids, p => Assert.False(ProcessReaper.IsAlive(p), $"process {p} is still alive"));
         Assert.Empty(NodeCgroups.Existing(pod.CgroupParent));
         Assert.DoesNotContain(MountsOf(Environment.ProcessId),
             m => m.MountPoint.StartsWith(pod.PodDirectory, StringComparison.Ordinal) || ids.Any(id => m.MountPoint.Contains(id, StringComparison.Ordinal)));

@@ -1,6 +1,5 @@
 using System.Globalization;
-using Cryo.Agent.Tests.Harness;
-using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
+using Cryo.Testing.Agent.Harness;
 
 namespace Cryo.Agent.Tests.Node;
 
@@ -27,7 +26,7 @@ internal static class StaleNodeRuns
         if (int.TryParse(ReadOrEmpty(Path.Combine(containerdDirectory, "containerd.pid")), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
             && ReadOrEmpty($"/proc/{pid}/cmdline").Contains(containerdDirectory, StringComparison.Ordinal))
         {
-            await ProcessKiller.KillAsync([pid], cancellationToken);
+            await ProcessReaper.KillAsync([pid], cancellationToken);
         }
 
         await Containerd.KillShimsAsync(Containerd.SocketPath(containerdDirectory), cancellationToken);
@@ -42,7 +41,7 @@ internal static class StaleNodeRuns
 
         var bridge = ReadOrEmpty(Path.Combine(directory, "cni", "bridge"));
         var createdCgroups = File.Exists(Path.Combine(directory, "created-cgroups")) ? File.ReadAllLines(Path.Combine(directory, "created-cgroups")) : [];
-        await TempDirectories.DeleteAsync(directory, cancellationToken);
+        await TempDirectory.DeleteAsync(directory, cancellationToken);
         if (bridge.Length > 0 && !liveBridges.Contains(bridge))
         {
             await CniNetwork.DeleteBridgeAsync(bridge, cancellationToken);

@@ -1,10 +1,10 @@
+using Cryo.Criu.Running;
 using System.Diagnostics;
 using System.Globalization;
 using Cryo.Agent.Filesystem;
 using Cryo.Agent.Restoring;
-using Cryo.Agent.Tests.Harness;
+using Cryo.Testing.Agent.Harness;
 using Xunit;
-using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Agent.Tests.Placeholder;
 
@@ -65,7 +65,7 @@ public sealed class PlaceholderCriuTests(PlaceholderBuild build)
         {
             Criu, "restore", "-D", images, "-o", "restore.log", "-d", "--pidfile", pidFile, "--root", target.RootfsPath,
             "--external", $"mnt[vol]:{target.VolumePath}", "--manage-cgroups",
-        }.Concat(cgroupRoots).Select(ShellQuote.Quote));
+        }.Concat(cgroupRoots).Select(ShellQuoting.Quote));
         await RunAsync(Path.Join(images, "restore.log"), token, "nsenter", "-t", Num(target.InitPid), "--pid", "--net", "--ipc", "--uts", "--",
             "unshare", "-m", "--propagation", "private", "sh", "-c", $"mount -t proc proc /proc && exec {restore}");
         var restored = int.Parse((await File.ReadAllTextAsync(pidFile, token)).Trim(), CultureInfo.InvariantCulture);
@@ -75,7 +75,7 @@ public sealed class PlaceholderCriuTests(PlaceholderBuild build)
         await WaitUntilAsync(() => ReadCount(target.VolumePath) > countAtHandoff + 2, "the restored app counting on", token);
         await File.WriteAllTextAsync(Path.Join(target.VolumePath, "exit"), string.Empty, token);
         var log = await target.WaitForErrorOutputAsync(e => e.Contains("exited with status", StringComparison.Ordinal), Patience, token);
-        await WaitUntilAsync(() => !ProcessKiller.IsAlive(target.InitPid), "the placeholder ending", token);
+        await WaitUntilAsync(() => !ProcessReaper.IsAlive(target.InitPid), "the placeholder ending", token);
 
         Assert.Contains($"restored process {restored} exited with status 7", log, StringComparison.Ordinal);
     }

@@ -7,7 +7,7 @@ namespace Cryo.Agent.Tests.Recovery;
 /// <summary>The record a dump leaves for undoing it.</summary>
 public sealed class DumpRecoveryRecordTests : IDisposable
 {
-    private readonly TemporaryDirectory directory = new();
+    private readonly TempDirectory directory = new();
 
     public void Dispose() => directory.Dispose();
 

@@ -10,7 +10,7 @@ namespace Cryo.Agent.Tests.Recovery;
 public sealed class NetworkLockReleaseTests : IDisposable
 {
     private const string RunId = "cb7094b2-ac2f-48b1-8818-740d342076ab";
-    private readonly TemporaryDirectory directory = new();
+    private readonly TempDirectory directory = new();
 
     public void Dispose() => directory.Dispose();
 

@@ -3,7 +3,7 @@ using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Containers;
 using Cryo.Agent.Recovery;
 using Cryo.Agent.Store;
-using Cryo.Agent.Tests.Harness;
+using Cryo.Testing.Agent.Harness;
 using Cryo.Agent.Tests.Store;
 using Cryo.Agent.Tests.Support;
 using Cryo.Criu.Network;
@@ -61,7 +61,7 @@ public sealed class StoreRecoveryTests : IDisposable
         await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
         var (pending, plan) = await DumpRecordedAsync(workload, "orphaned");
-        using var scratch = new TemporaryDirectory();
+        using var scratch = new TempDirectory();
         var lingering = Path.Combine(scratch.Path, "lingering.pid");
         var script = Path.Combine(scratch.Path, "linger.sh");
         // CRIU stops at post-dump with every task still seized, as it does while the agent captures files.

@@ -2,11 +2,10 @@ using Cryo.Agent.Filesystem;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Tests.Filesystem;
-using Cryo.Agent.Tests.Harness;
+using Cryo.Testing.Agent.Harness;
 using Cryo.Agent.Tests.Placeholder;
 using Cryo.Agent.Tests.Support;
 using Xunit;
-using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Agent.Tests.Restoring;
 
@@ -48,7 +47,7 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
     [Fact]
     public async Task Restore_Should_BringTheContainersFilesAndEndWithTheAppsStatus_When_RestoredIntoAnEmptyPlaceholder()
     {
-        using var scratch = new ScratchDirectory();
+        using var scratch = new TempDirectory();
         using var sourceShm = new TmpfsMount(scratch.Combine("source-shm"));
         using var targetShm = new TmpfsMount(scratch.Combine("target-shm"));
         // At runtime the app creates a file, changes one of the image's (a mode change copies it up),
@@ -128,7 +127,7 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "moving", skipRootFilesystem: true), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
         Assert.True(Assert.Single(engines.Store.List()).Manifest.Filesystem.WritableLayerSkipped);
-        await ProcessKiller.KillTreeAsync(workload.InitPid, CancellationToken.None);
+        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
         await using var placeholder = await ContainerWorkload.StartPlaceholderAsync(SameImagePlaceholder("target"), CancellationToken.None);
 
         var outcome = await engines.Restores.RestoreAsync(TestEngines.RestoreOf("moving", placeholder.InitPid), CancellationToken.None);
@@ -148,7 +147,7 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
         await placeholder.WaitForOutputAsync(o => Counter.Values(o[restoredStart..]).Count >= 3, Patience, CancellationToken.None);
 
         var tree = Procs.Tree(outcome.HostPid);
-        await ProcessKiller.KillAsync([placeholder.InitPid], CancellationToken.None);
+        await ProcessReaper.KillAsync([placeholder.InitPid], CancellationToken.None);
         await WaitUntilAsync(() => tree.All(p => !Procs.IsAlive(p)), "every restored process to end with the placeholder's init");
     }
 

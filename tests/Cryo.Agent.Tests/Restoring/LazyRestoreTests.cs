@@ -5,7 +5,6 @@ using Cryo.Agent.Tests.Support;
 using Cryo.Criu.Capabilities;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
-using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Agent.Tests.Restoring;
 

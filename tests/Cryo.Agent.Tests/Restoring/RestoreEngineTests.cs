@@ -1,9 +1,8 @@
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Manifest;
-using Cryo.Agent.Tests.Harness;
+using Cryo.Testing.Agent.Harness;
 using Cryo.Agent.Tests.Support;
 using Xunit;
-using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
 
 namespace Cryo.Agent.Tests.Restoring;
 
@@ -31,7 +30,7 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 5, Patience, CancellationToken.None);
         var before = Counter.Last(workload.Stdout);
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "counter"), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
-        await ProcessKiller.KillTreeAsync(workload.InitPid, CancellationToken.None);
+        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
         var atKill = Counter.Last(workload.Stdout);
 
         var command = TestEngines.RestoreOf("counter");

@@ -9,7 +9,7 @@ namespace Cryo.Agent.Tests.Store;
 [SupportedOSPlatform("linux")]
 public sealed class ChecksumVerifierTests : IDisposable
 {
-    private readonly TemporaryDirectory scratch = new();
+    private readonly TempDirectory scratch = new();
     private readonly ImageStore store;
 
     public ChecksumVerifierTests()

@@ -10,7 +10,7 @@ public sealed class ChunkedSha256Tests : IDisposable
 {
     private const int ReadSize = 1024 * 1024;
 
-    private readonly TemporaryDirectory scratch = new();
+    private readonly TempDirectory scratch = new();
 
     public void Dispose() => scratch.Dispose();
 
@@ -147,7 +147,7 @@ public sealed class ChunkedSha256Tests : IDisposable
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
         stream.Flush(flushToDisk: true);
-        Assert.Equal(0, Harness.NativeMethods.posix_fadvise((int)stream.SafeFileHandle.DangerousGetHandle(), offset, length, Harness.NativeMethods.POSIX_FADV_DONTNEED));
+        Assert.Equal(0, Cryo.Testing.Agent.Harness.NativeMethods.posix_fadvise((int)stream.SafeFileHandle.DangerousGetHandle(), offset, length, Cryo.Testing.Agent.Harness.NativeMethods.POSIX_FADV_DONTNEED));
     }
 
     private static string Sha256Of(string path, int offset, int length) =>

@@ -14,7 +14,7 @@ public sealed class GrowingFileHasherTests : IDisposable
     // Small chunks, small batches and fast polls so the follower really hashes while the writer is writing.
     private static readonly GrowingFileHasherOptions Eager = new() { PollInterval = TimeSpan.FromMilliseconds(1), MinimumBatchBytes = 1, ChunkSize = 64 * 1024 };
 
-    private readonly TemporaryDirectory scratch = new();
+    private readonly TempDirectory scratch = new();
     private readonly string images;
 
     public GrowingFileHasherTests()

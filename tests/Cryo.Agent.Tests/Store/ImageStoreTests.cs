@@ -16,7 +16,7 @@ public sealed class ImageStoreTests : IDisposable
 
     private const string Owner = "node-a";
 
-    private readonly TemporaryDirectory scratch = new();
+    private readonly TempDirectory scratch = new();
     private readonly string root;
 
     public ImageStoreTests()

@@ -10,7 +10,7 @@ namespace Cryo.Agent.Tests.Store;
 [SupportedOSPlatform("linux")]
 public sealed class ManifestSerializerTests : IDisposable
 {
-    private readonly TemporaryDirectory scratch = new();
+    private readonly TempDirectory scratch = new();
 
     public void Dispose() => scratch.Dispose();
 

@@ -41,10 +41,10 @@ internal static class StoreTestData
         File.SetUnixFileMode(path, WorldReadableFile);
     }
 
-    public static async Task<StoredCheckpoint> CommitFakeAsync(ImageStore store, CheckpointKey key)
+    public static async Task<StoredCheckpoint> CommitFakeAsync(ImageStore store, CheckpointKey key, int pagesBytes = 3 * 1024 * 1024 + 123)
     {
         using var pending = store.Begin(key);
-        WriteFakeDump(pending);
+        WriteFakeDump(pending, pagesBytes);
         return await store.CommitAsync(pending, Manifest(key), CancellationToken.None);
     }
 }

@@ -1,4 +1,4 @@
-using Cryo.Agent.Tests.Harness;
+using Cryo.Testing.Agent.Harness;
 using Cryo.Criu;
 using Cryo.Criu.Capabilities;
 using Cryo.Criu.Options;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using Cryo.Agent.Tests.Harness;
+using Cryo.Testing.Agent.Harness;
 
 namespace Cryo.Agent.Tests.Support;
 

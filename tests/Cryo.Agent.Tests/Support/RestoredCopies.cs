@@ -1,5 +1,4 @@
-using Cryo.Agent.Tests.Harness;
-using ProcessKiller = Cryo.Agent.Tests.Harness.ProcessKiller;
+using Cryo.Testing.Agent.Harness;
 
 namespace Cryo.Agent.Tests.Support;
 
@@ -24,7 +23,7 @@ public sealed class RestoredCopies(TestEngines engines) : IAsyncDisposable
     {
         foreach (var root in roots)
         {
-            await ProcessKiller.KillTreeAsync(root, CancellationToken.None);
+            await ProcessReaper.KillTreeAsync(root, CancellationToken.None);
         }
         foreach (var controller in engines.Options.RestoreCgroupControllers)
         {
@@ -35,7 +34,7 @@ public sealed class RestoredCopies(TestEngines engines) : IAsyncDisposable
             }
             foreach (var cgroup in Directory.EnumerateDirectories(parent))
             {
-                await ProcessKiller.KillCgroupAsync(cgroup, remove: true, CancellationToken.None);
+                await ProcessReaper.KillCgroupAsync(cgroup, remove: true, CancellationToken.None);
             }
             Directory.Delete(parent);
         }

@@ -5,7 +5,7 @@ using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Restoring.Lazy;
 using Cryo.Agent.Store;
-using Cryo.Agent.Tests.Harness;
+using Cryo.Testing.Agent.Harness;
 using Cryo.Criu;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -102,6 +102,19 @@ public sealed class DockerfileTests
     }
 
     [Fact]
+    public void AgentImage_Should_CarryTheCliAsANativeExecutable()
+    {
+        // Arrange: the build stage publishes it; the agent stage takes the whole output directory.
+        var build = string.Join("\n", Stage("dotnet-build").Where(i => i.Keyword == "RUN").Select(i => i.Arguments));
+        var copies = string.Join("\n", Stage("agent").Where(i => i.Keyword == "COPY").Select(i => i.Arguments));
+
+        // Assert: Native AOT, with what it links with installed first.
+        Assert.Contains("dotnet publish src/Cryo.Cli/Cryo.Cli.csproj -c Release -o /out/cli -r \"$rid\" -p:PublishAot=true", build, StringComparison.Ordinal);
+        Assert.Contains("clang lld zlib1g-dev", build, StringComparison.Ordinal);
+        Assert.Contains("--from=dotnet-build /out/cli /opt/cryo/cli", copies, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AgentImage_Should_CarryKubectlAndTheSmokeTest_For_HelmTest()
     {
         // Arrange: charts/cryo/templates/tests/e2e.yaml runs /usr/local/bin/cryo-e2e from the agent image.

@@ -9,9 +9,9 @@ public sealed class MutualTlsTests
     public async Task Checkpoint_Should_Succeed_OverMutualTls()
     {
         // Arrange
-        using var certs = TestCertificates.Create("cryo-agent");
+        using var certs = new TestPki("cryo-agent");
         await using var cluster = await OperatorHarness.StartAsync();
-        await using var agent = await InProcessAgent.StartAsync("node-1", certs);
+        await using var agent = await FakeAgentServer.StartAsync("node-1", certs);
         await cluster.Kubelet.AgentPodAsync("node-1", agent.Port);
         await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "web", "node-1");
         await cluster.StartOperatorAsync(settings: TlsSettings(certs, "cryo-agent"));
@@ -29,9 +29,9 @@ public sealed class MutualTlsTests
     public async Task Checkpoint_Should_ReportAgentUnavailable_When_AgentCertificateNamesAnotherServer()
     {
         // Arrange: the agent's certificate is valid but for another name than the operator expects.
-        using var certs = TestCertificates.Create("not-the-agent");
+        using var certs = new TestPki("not-the-agent");
         await using var cluster = await OperatorHarness.StartAsync();
-        await using var agent = await InProcessAgent.StartAsync("node-1", certs);
+        await using var agent = await FakeAgentServer.StartAsync("node-1", certs);
         await cluster.Kubelet.AgentPodAsync("node-1", agent.Port);
         await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "web", "node-1");
         await cluster.StartOperatorAsync(settings: TlsSettings(certs, "cryo-agent"));
@@ -46,12 +46,12 @@ public sealed class MutualTlsTests
         Assert.Empty(agent.Engine.CheckpointCalls);
     }
 
-    private static Dictionary<string, string?> TlsSettings(TestCertificates certs, string serverName) => new()
+    private static Dictionary<string, string?> TlsSettings(TestPki certs, string serverName) => new()
     {
         ["Operator:Tls:Enabled"] = "true",
-        ["Operator:Tls:CaFile"] = certs.CaFile,
-        ["Operator:Tls:CertFile"] = certs.ClientCertFile,
-        ["Operator:Tls:KeyFile"] = certs.ClientKeyFile,
+        ["Operator:Tls:CaFile"] = certs.CaPath,
+        ["Operator:Tls:CertFile"] = certs.OperatorCertificatePath,
+        ["Operator:Tls:KeyFile"] = certs.OperatorKeyPath,
         ["Operator:Tls:AgentServerName"] = serverName,
     };
 }

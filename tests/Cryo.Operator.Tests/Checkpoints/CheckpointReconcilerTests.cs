@@ -14,7 +14,7 @@ public sealed class CheckpointReconcilerTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await cluster.DisposeAsync();
 
-    private Agents.FakeAgentEngine Agent => cluster.Agents[Node].Engine;
+    private FakeAgentEngine Agent => cluster.Agents[Node].Engine;
 
     [Fact]
     public async Task Checkpoint_Should_Succeed_WithNodeAndSize_AfterExactlyOneAgentCall_EvenWhenReconciledAgain()

@@ -21,7 +21,7 @@ public sealed class ParentCheckpointTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await cluster.DisposeAsync();
 
-    private Agents.FakeAgentEngine Agent => cluster.Agents[Node].Engine;
+    private FakeAgentEngine Agent => cluster.Agents[Node].Engine;
 
     [Fact]
     public async Task Checkpoint_Should_FailSayingWhyTheNodeCannot_When_ItNamesAParentOnANodeWithoutMemoryTracking()

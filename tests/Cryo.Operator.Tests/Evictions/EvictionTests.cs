@@ -9,7 +9,7 @@ public sealed class EvictionTests : IAsyncLifetime
 {
     private OperatorHarness cluster = null!;
 
-    private Cryo.Operator.Tests.Agents.FakeAgentEngine Agent => cluster.Agents["node-1"].Engine;
+    private FakeAgentEngine Agent => cluster.Agents["node-1"].Engine;
 
     public async Task InitializeAsync()
     {

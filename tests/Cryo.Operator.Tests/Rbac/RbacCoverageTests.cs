@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Cryo.Api;
-using Cryo.Operator.Tests.Cluster;
 using k8s;
 using YamlDotNet.Serialization;
 
@@ -67,7 +66,7 @@ public sealed class RbacCoverageTests
         Assert.Equal(UnobservableButRequired, granted.Except(used).ToHashSet());
     }
 
-    private static string Permission(ApiServer.RecordedRequest r)
+    private static string Permission(RecordedRequest r)
     {
         var s = r.Path.Trim('/').Split('/');
         var (group, rest) = s[0] == "api" ? ("", s[2..]) : (s[1], s[3..]);

@@ -1,5 +1,4 @@
 using Cryo.Operator.Queue;
-using Cryo.Operator.Tests.ApiServer;
 
 namespace Cryo.Operator.Tests.Reconciling;
 

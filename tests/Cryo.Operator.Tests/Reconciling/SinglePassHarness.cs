@@ -10,8 +10,6 @@ using Cryo.Operator.Reconciling;
 using Cryo.Operator.Restores;
 using Cryo.Operator.RestoreSets;
 using Cryo.Operator.Schedules;
-using Cryo.Operator.Tests.ApiServer;
-using Cryo.Operator.Tests.Cluster;
 using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;

@@ -1,7 +1,5 @@
 using Cryo.Api;
 using Cryo.Operator.Retention;
-using Cryo.Operator.Tests.Agents;
-using Cryo.Operator.Tests.Cluster;
 using Cryo.Operator.Tests.Reconciling;
 using Grpc.Core;
 using k8s;

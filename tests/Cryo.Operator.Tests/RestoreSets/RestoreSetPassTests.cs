@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using Cryo.Api;
 using Cryo.Operator.Queue;
-using Cryo.Operator.Tests.ApiServer;
 using Cryo.Operator.Tests.Reconciling;
 using k8s;
 using k8s.Models;

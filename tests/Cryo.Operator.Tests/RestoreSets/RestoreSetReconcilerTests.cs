@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using Cryo.Api;
 using Cryo.Operator.Metrics;
-using Cryo.Operator.Tests.Agents;
-using Cryo.Operator.Tests.Cluster;
 using Grpc.Core;
 using k8s;
 using k8s.Models;

@@ -1,5 +1,4 @@
 using Cryo.Api;
-using Cryo.Operator.Tests.Agents;
 using Grpc.Core;
 using k8s;
 using k8s.Models;

@@ -1,7 +1,6 @@
 using Cryo.Api;
 using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Metrics;
-using Cryo.Operator.Tests.ApiServer;
 using Cryo.Operator.Watching;
 using k8s;
 using k8s.Models;

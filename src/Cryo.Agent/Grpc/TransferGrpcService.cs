@@ -1,0 +1,27 @@
+using Cryo.Agent.Transfer;
+using Cryo.Contracts.Agent.V1;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace Cryo.Agent.Grpc;
+
+/// <summary>
+/// Serves committed checkpoints to other agents (<c>CheckpointTransfer</c> in <c>agent.proto</c>): validate,
+/// stream what <see cref="CheckpointSender"/> reads, map each part. Errors go through <see cref="ErrorMappingInterceptor"/>.
+/// </summary>
+public sealed class TransferGrpcService(RequestValidator validator, CheckpointSender sender) : CheckpointTransfer.CheckpointTransferBase
+{
+    /// <inheritdoc />
+    public override async Task FetchCheckpoint(FetchCheckpointRequest request, IServerStreamWriter<CheckpointPart> responseStream, ServerCallContext context)
+    {
+        var (ns, name) = validator.Ref(request.Checkpoint, "checkpoint");
+        await foreach (var part in sender.SendAsync(ns, name, request.StartPath, request.StartOffset, context.CancellationToken))
+        {
+            // Copied: the sender reuses its buffer for the next chunk.
+            await responseStream.WriteAsync(part.Manifest is { } manifest
+                ? new CheckpointPart { Manifest = UnsafeByteOperations.UnsafeWrap(manifest) }
+                : new CheckpointPart { Chunk = new FileChunk { Path = part.Path, Offset = part.Offset, Data = ByteString.CopyFrom(part.Data.Span) } },
+                context.CancellationToken);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+// inspect is tested against an in-process agent, which exists only on Linux.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]

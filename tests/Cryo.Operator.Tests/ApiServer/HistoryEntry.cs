@@ -1,6 +1,0 @@
-using System.Text.Json.Nodes;
-
-namespace Cryo.Operator.Tests.ApiServer;
-
-/// <summary>One committed change: the object before (null on create) and after (null on delete).</summary>
-internal sealed record HistoryEntry(long ResourceVersion, ResourceType Type, string Namespace, JsonObject? Old, JsonObject? New);

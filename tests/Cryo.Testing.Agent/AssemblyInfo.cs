@@ -1,0 +1,2 @@
+// The harness runs real processes in Linux namespaces and cgroups.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
