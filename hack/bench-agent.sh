@@ -6,8 +6,9 @@
 # eager restores of one 2 GiB checkpoint: lazy_vs_eager_time_to_running_ratio (until the copy answers) and
 # lazy_time_to_all_memory_vs_eager_ratio. Figures: one JSON object per line on
 # stdout; notes on stderr.
-# Usage: hack/bench-agent.sh [--sizes 64,512] [--repeats N] [--only engine|grpc|lazy]
-#   (--only grpc runs the gRPC part alone, at 512 MiB or at the --sizes given)
+# Usage: hack/bench-agent.sh [--sizes 64,512] [--repeats N] [--only engine|grpc|lazy|hashing|incremental]
+#   (--only grpc runs the gRPC part alone, at 512 MiB or at the --sizes given; --only hashing compares the
+#   hashing primitives, reads against mmap and libcryo-sha256 against .NET, on a cached 512 MiB file)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -36,7 +37,7 @@ fi
 # The program cleans up after itself (processes, cgroups, temp dirs) in finally blocks; this trap only
 # covers a program killed outright: sweep what its workloads and restored copies leave behind.
 cleanup() {
-  for parent in cryo-bench cryo-bench-restores cryo-bench-lazy-pages; do
+  for parent in cryo-bench cryo-bench-incremental cryo-bench-restores cryo-bench-lazy-pages; do
     for dir in /sys/fs/cgroup/*/"$parent"/*/; do
       [ -d "$dir" ] || continue
       [ -f "$dir/freezer.state" ] && echo THAWED > "$dir/freezer.state" 2>/dev/null || true

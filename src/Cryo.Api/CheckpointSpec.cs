@@ -49,9 +49,15 @@ public sealed class CheckpointSpec
     [DefaultValue(DefaultTimeoutSeconds)]
     public int? TimeoutSeconds { get; set; }
 
-    /// <summary>Name of the parent Checkpoint of an incremental chain.</summary>
+    /// <summary>
+    /// Name of the parent Checkpoint of an incremental chain (only the memory changed since it is stored), or
+    /// <see cref="AutoParent"/>: the newest Succeeded Checkpoint of the same container as it runs now, if any.
+    /// </summary>
     [JsonPropertyName("parentCheckpoint")]
     public string? ParentCheckpoint { get; set; }
+
+    /// <summary>The <see cref="ParentCheckpoint"/> that picks the newest Succeeded Checkpoint of the same container, or none (a full checkpoint).</summary>
+    public const string AutoParent = "auto";
 
     /// <summary>
     /// Delete the Checkpoint (and so its images) this many seconds after it Succeeded or Failed; kept while a Restore in

@@ -27,9 +27,21 @@ public sealed class CheckpointStatus : IConditionedStatus
     [JsonPropertyName("location")]
     public string? Location { get; set; }
 
-    /// <summary>Bytes on the volume.</summary>
+    /// <summary>Bytes the checkpoint holds: for an increment, with the memory it reads from its parents (what a full checkpoint would take).</summary>
     [JsonPropertyName("sizeBytes")]
     public long? SizeBytes { get; set; }
+
+    /// <summary>Bytes this checkpoint adds to the volume (its own files): <see cref="SizeBytes"/> for a full checkpoint, less for an increment.</summary>
+    [JsonPropertyName("storedBytes")]
+    public long? StoredBytes { get; set; }
+
+    /// <summary>The parent Checkpoint this one is an increment of (spec.parentCheckpoint, or what <c>auto</c> chose); unset for a full checkpoint.</summary>
+    [JsonPropertyName("parent")]
+    public string? Parent { get; set; }
+
+    /// <summary>Checkpoints a restore reads, this one included: 1 for a full checkpoint.</summary>
+    [JsonPropertyName("chainLength")]
+    public int? ChainLength { get; set; }
 
     /// <summary>CRIU version that wrote the images.</summary>
     [JsonPropertyName("criuVersion")]

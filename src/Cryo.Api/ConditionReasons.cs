@@ -150,6 +150,9 @@ public static class ConditionReasons
     /// <summary>The parent Checkpoint is of another pod or container (or an earlier run of it).</summary>
     public const string ParentMismatch = "ParentMismatch";
 
+    /// <summary>A Checkpoint being deleted waits: increments (Checkpoints naming it as their parent) read its images.</summary>
+    public const string HeldByChildren = "HeldByChildren";
+
     /// <summary>The node cannot build incremental chains (no memory tracking).</summary>
     public const string IncrementalNotSupported = "IncrementalNotSupported";
 

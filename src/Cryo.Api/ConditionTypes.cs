@@ -21,6 +21,12 @@ public static class ConditionTypes
     /// </summary>
     public const string Ready = "Ready";
 
+    /// <summary>
+    /// Checkpoint being deleted: its images are still needed (True, naming the increments that read them), so the
+    /// finalizer stays until those are deleted.
+    /// </summary>
+    public const string DeletionBlocked = "DeletionBlocked";
+
     /// <summary>RestoreSet: copies failed or could not be created (True, with the latest cause), or none did since one last restored (False).</summary>
     public const string ReplicaFailure = "ReplicaFailure";
 }

@@ -38,7 +38,8 @@ public static class InspectVerb
         o.WriteLine($"Timings:       frozen {Units.Millis(s.Timings.FreezeMs)}, dump {Units.Millis(s.Timings.DumpMs)}, total {Units.Millis(s.Timings.TotalMs)}");
         if (s.ParentCheckpoint.Length > 0)
         {
-            o.WriteLine($"Parent:        {s.ParentCheckpoint}");
+            o.WriteLine($"Parent:        {s.ParentCheckpoint} (an increment, {s.IncrementMethod}; a restore reads a chain of {s.ChainLength})");
+            o.WriteLine($"Stored:        {Units.Bytes(s.StoredBytes)} of its own; the rest is read from its parents");
         }
 
         var source = details.Source.ContainerId.Length > 0 ? $"container {details.Source.ContainerId}, " : string.Empty;

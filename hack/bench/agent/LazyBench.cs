@@ -9,14 +9,14 @@ namespace Cryo.Bench.Agent;
 
 /// <summary>
 /// Lazy against eager restore of one checkpoint of memhog, through the same engine, runs alternated. From the
-/// call to the engine: "running" is when the copy answers SIGUSR2 (memhog then touches none of its big
+/// call to the engine: "running" is when the copy answers SIGWINCH (memhog then touches none of its big
 /// allocation), "all memory" is when the restore returned (eager) or the lazy-pages daemon ended having served
 /// every page (lazy). Every copy must then answer SIGUSR1 with the original's checksum.
 /// </summary>
 public static partial class LazyBench
 {
     public const int DefaultSizeMib = 2048;
-    private const int SigUsr2 = 12;
+    private const int SigWinch = 28;
 
     public static async Task RunAsync(int sizeMib, int runs, string memhog, string criuPath, CancellationToken cancellationToken)
     {
@@ -68,7 +68,7 @@ public static partial class LazyBench
         {
             BenchSteps.Require(outcome.Lazy == lazy, $"asked for a {(lazy ? "lazy" : "eager")} restore, got {(outcome.Lazy ? "lazy" : "eager")}: {outcome.LazyFallbackReason}");
             var output = BenchSteps.RestoreOutput(engines.Options, command.OperationId);
-            Signal(outcome.HostPid, SigUsr2);
+            Signal(outcome.HostPid, SigWinch);
             await WaitForLineAsync(output, "alive ", cancellationToken);
             var answered = Stopwatch.GetTimestamp();
             var allMemory = returned;

@@ -13,14 +13,15 @@ public static class Memhog
     public static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
 
     /// <summary>Starts memhog holding <paramref name="sizeMib"/> MiB; returns it once ready, with its checksum.</summary>
-    public static async Task<(ContainerWorkload Workload, string Checksum)> StartAsync(int sizeMib, string memhog, CancellationToken cancellationToken)
+    public static async Task<(ContainerWorkload Workload, string Checksum)> StartAsync(int sizeMib, string memhog, CancellationToken cancellationToken,
+        string cgroupParent = "cryo-bench")
     {
         var workload = await ContainerWorkload.StartAsync(new ContainerSpec
         {
             Script = $"exec /app/memhog {sizeMib}\n",
             HostFiles = new Dictionary<string, string> { ["/app/memhog"] = memhog },
             Hostname = "bench",
-            CgroupParent = "cryo-bench",
+            CgroupParent = cgroupParent,
             StartTimeout = Patience,
         }, cancellationToken);
         try

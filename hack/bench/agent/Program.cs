@@ -21,7 +21,7 @@ for (var i = 0; i < args.Length; i++)
             sizes = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
             sizesGiven = true;
             break;
-        case "--only" when i + 1 < args.Length && args[i + 1] is "engine" or "grpc" or "lazy":
+        case "--only" when i + 1 < args.Length && args[i + 1] is "engine" or "grpc" or "lazy" or "hashing" or "incremental":
             only = args[++i];
             break;
         case "--memhog":
@@ -34,7 +34,7 @@ for (var i = 0; i < args.Length; i++)
             repeats = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
         default:
-            Console.Error.WriteLine($"unknown argument {args[i]}; usage: AgentBench --memhog PATH [--sizes 64,512,2048] [--repeats N] [--only engine|grpc|lazy] [--criu PATH]");
+            Console.Error.WriteLine($"unknown argument {args[i]}; usage: AgentBench --memhog PATH [--sizes 64,512,2048] [--repeats N] [--only engine|grpc|lazy|hashing|incremental] [--criu PATH]");
             return 2;
     }
 }
@@ -72,6 +72,22 @@ async Task RunPartAsync(string part, int size, Func<int, int, string, string, Ca
     }
 }
 
+if (only == "hashing")
+{
+    // Not part of a default run: the primitives behind the engine figures, for deciding how to hash.
+    foreach (var size in sizesGiven ? sizes : [512])
+    {
+        await RunPartAsync("hashing", size, HashingBench.RunAsync);
+    }
+}
+if (only == "incremental")
+{
+    // hack/bench.sh incremental: 1 GiB unless --sizes says otherwise; restores alternate chain and full, 5 of each.
+    foreach (var size in sizesGiven ? sizes : [1024])
+    {
+        await RunPartAsync("incremental", size, (s, _, m, c, t) => IncrementalBench.RunAsync(s, repeats ?? 5, m, c, t));
+    }
+}
 if (only is null or "engine")
 {
     foreach (var size in sizes)

@@ -5,8 +5,10 @@ using Cryo.Agent.Containers;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Recovery;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Hashing;
 using Cryo.Agent.Store.Manifest;
 using Cryo.Criu;
+using Cryo.Criu.Images;
 using Cryo.Criu.Stats;
 using Microsoft.Extensions.Options;
 
@@ -45,7 +47,10 @@ public sealed class CheckpointEngine(
     {
         var started = Stopwatch.GetTimestamp();
         var key = new CheckpointKey(command.Namespace, command.Name, command.OperationId);
-        RefuseIncremental(command);
+        // Soft-dirty tracking decides how increments are made; every dump tracks where it can, so that any
+        // checkpoint can be a parent of CRIU's own kind.
+        var memoryTracking = await facts.HasMemoryTrackingAsync(cancellationToken).ConfigureAwait(false);
+        var increment = IncrementPlan.For(store, command, memoryTracking);
 
         progress.Report(CheckpointStage.Resolving);
         var tree = await resolver.ResolveAsync(command.Source, cancellationToken).ConfigureAwait(false);
@@ -66,15 +71,22 @@ public sealed class CheckpointEngine(
         // Read before the dump: a dump without leaveRunning ends the tree.
         var terminalKey = tree.HasControllingTerminal ? TerminalKey.Of($"/proc/{tree.InitPid}/fd/0") : null;
         var sessionOutside = await SessionOutsideTreeAsync(tree, cancellationToken).ConfigureAwait(false);
-        var plan = DumpPlan.For(tree, command, pending.ImagesDirectory, sessionOutside);
+        var plan = DumpPlan.For(tree, command, pending.ImagesDirectory, sessionOutside, memoryTracking, increment);
 
         progress.Report(plan.Freezer is null ? CheckpointStage.Dumping : CheckpointStage.Freezing);
-        var (files, dump, filesystem) = await DumpAsync(scope, plan, pending, tree, capture, command, progress, cancellationToken).ConfigureAwait(false);
+        var (files, dump, filesystem, pageDigests) = await DumpAsync(scope, plan, pending, tree, capture, command, progress, cancellationToken).ConfigureAwait(false);
 
         progress.Report(CheckpointStage.Committing);
+        var made = await IndexPagesAsync(pending, increment, pageDigests, cancellationToken).ConfigureAwait(false);
         var hostname = await readingHostname.ConfigureAwait(false);
-        var manifest = ManifestFactory.Create(key, tree, plan, command, files, dump, version, settings.NodeName, hostname, terminalKey, started);
+        var manifest = ManifestFactory.Create(key, tree, plan, command, made is null ? files : WithoutRewrittenImages(files, pending), dump, version,
+            settings.NodeName, hostname, terminalKey, started);
         manifest.Filesystem = filesystem;
+        if (made is not null)
+        {
+            manifest.Increment = made;
+            manifest.SchemaVersion = CheckpointManifest.CurrentSchemaVersion;
+        }
         var stored = await store.CommitAsync(pending, manifest, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("checkpoint {Namespace}/{Name} of {Source} committed at {Directory}: {Processes} processes, {Bytes} bytes, frozen {FrozenMs} ms",
             command.Namespace, command.Name, command.Source, stored.Directory, manifest.ProcessCount, stored.SizeBytes, manifest.Timings.FreezeMs);
@@ -82,29 +94,62 @@ public sealed class CheckpointEngine(
         return new CheckpointOutcome(
             command.Namespace, command.Name,
             Path.GetRelativePath(store.RootDirectory, stored.Directory),
-            stored.SizeBytes,
+            StoredSizes.LogicalBytes(stored),
             TimeSpan.FromMilliseconds(manifest.Timings.FreezeMs),
             TimeSpan.FromMilliseconds(manifest.Timings.DumpMs),
             Stopwatch.GetElapsedTime(started),
             manifest.ProcessCount,
             version.ToString(),
             manifest.MemoryPagesBytes,
-            manifest.CreatedAt);
+            manifest.CreatedAt)
+        {
+            StoredBytes = stored.SizeBytes,
+            Parent = made?.Parent.Name,
+            ChainLength = made?.ChainLength ?? 1,
+            IncrementMethod = made?.Method,
+        };
     }
 
     /// <summary>
-    /// Incremental chains need the kernel's soft-dirty memory tracking; this kernel family often lacks
-    /// it (CONFIG_MEM_SOFT_DIRTY), and CRIU then fails late. Refuse early, saying why.
+    /// Keeps the hash of every page the checkpoint resolves beside its manifest (<see cref="PendingCheckpoint.PageIndexPath"/>),
+    /// from the digests made while CRIU wrote the pages: a later increment compares against it without reading this
+    /// checkpoint's pages again. Committed and checksummed with the rest.
     /// </summary>
-    private static void RefuseIncremental(CheckpointCommand command)
-    {
-        if (command.ParentCheckpoint is not null)
+    /// <returns>For a checkpoint with a parent, how it builds on it; null for a full one.</returns>
+    private Task<ManifestIncrement?> IndexPagesAsync(PendingCheckpoint pending, IncrementPlan? increment, IReadOnlyList<PagesImageDigests> pageDigests,
+        CancellationToken cancellationToken) =>
+        // Hashing and rewriting are CPU and disk work: off the caller's thread.
+        Task.Run(() =>
         {
-            throw new FeatureUnavailableException("mem_dirty_track",
-                $"checkpoint {command.Namespace}/{command.Name} names parent {command.ParentCheckpoint}, but incremental checkpoints are not supported by this agent yet: " +
-                "they need CRIU's memory tracking (criu check --feature mem_dirty_track); take a full checkpoint instead");
-        }
-    }
+            switch (increment?.Method)
+            {
+                case ManifestIncrement.ContentBased:
+                    var (made, index) = ContentIncrement.Make(pending, increment, pageDigests, logger, cancellationToken);
+                    index.Save(pending.PageIndexPath);
+                    return made;
+                case ManifestIncrement.CriuMemoryTracking:
+                    // CRIU linked the parent as seen from where it wrote; the index reads through that link first.
+                    PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken).Save(pending.PageIndexPath);
+                    return CriuIncrement.Relink(pending, increment);
+                default:
+                    PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken).Save(pending.PageIndexPath);
+                    return null;
+            }
+        }, cancellationToken);
+
+    /// <summary>
+    /// The dump's digests without the pagemap and pages images a rewrite replaced or removed: the commit hashes what
+    /// the rewrite wrote (the pages that changed, a few small pagemaps) from the files as they are now.
+    /// </summary>
+    private static List<ManifestFile> WithoutRewrittenImages(IReadOnlyList<ManifestFile> files, PendingCheckpoint pending) =>
+    [
+        .. files.Where(file =>
+        {
+            var name = Path.GetFileName(file.Path);
+            return !CriuImageFiles.IsAnyPageMapImage(name)
+                   && (!CriuImageFiles.IsPagesImage(name) || new FileInfo(Path.Combine(pending.Directory, file.Path)) is { Exists: true } info && info.Length == file.Size);
+        }),
+    ];
 
     /// <summary>
     /// A root whose session leader lives outside the tree (a process started without setsid) can only be
@@ -129,7 +174,7 @@ public sealed class CheckpointEngine(
     /// them, and gives the tree back. Each step that stops the tree or blocks its connections registers what
     /// undoes it before it is taken, so a failure anywhere gives the workload back.
     /// </summary>
-    private async Task<(IReadOnlyList<ManifestFile> Files, DumpResult Dump, ManifestFilesystem Filesystem)> DumpAsync(
+    private async Task<(IReadOnlyList<ManifestFile> Files, DumpResult Dump, ManifestFilesystem Filesystem, IReadOnlyList<PagesImageDigests> PageDigests)> DumpAsync(
         OperationScope scope, DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, FilesystemCapture? capture, CheckpointCommand command,
         IProgress<CheckpointStage> progress, CancellationToken cancellationToken)
     {
@@ -180,7 +225,7 @@ public sealed class CheckpointEngine(
             DumpRecoveryRecord.Delete(pending.Directory);
             var files = await hasher.CompleteAsync(cancellationToken).ConfigureAwait(false);
             var stats = CriuStatisticsReader.ReadDump(plan.Options.ImagesDirectory);
-            return ([.. files, .. archives], new DumpResult(run.Duration, stats, frozenFor), filesystem);
+            return ([.. files, .. archives], new DumpResult(run.Duration, stats, frozenFor), filesystem, hasher.PageDigestsOfPagesImages);
         }
     }
 

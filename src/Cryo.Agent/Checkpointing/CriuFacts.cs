@@ -9,6 +9,7 @@ namespace Cryo.Agent.Checkpointing;
 public sealed class CriuFacts(ICriu criu)
 {
     private Task<CriuVersion>? version;
+    private Task<bool>? memoryTracking;
 
     /// <summary>The running kernel's release, e.g. <c>6.18.0</c>.</summary>
     public static string KernelRelease { get; } = ReadKernelRelease();
@@ -26,6 +27,25 @@ public sealed class CriuFacts(ICriu criu)
         version = asked;
         return asked;
     }
+
+    /// <summary>
+    /// Whether CRIU can track memory changes here (<c>criu check --feature mem_dirty_track</c>: the kernel's soft-dirty
+    /// bits), which its own incremental dumps need. Asked once.
+    /// </summary>
+    public Task<bool> HasMemoryTrackingAsync(CancellationToken cancellationToken)
+    {
+        var current = memoryTracking;
+        if (current is { IsCompletedSuccessfully: true })
+        {
+            return current;
+        }
+        var asked = AskMemoryTrackingAsync(cancellationToken);
+        memoryTracking = asked;
+        return asked;
+    }
+
+    private async Task<bool> AskMemoryTrackingAsync(CancellationToken cancellationToken) =>
+        (await criu.DetectCapabilitiesAsync(cancellationToken).ConfigureAwait(false)).MemoryDirtyTracking;
 
     private static string ReadKernelRelease()
     {

@@ -1,6 +1,7 @@
 using Cryo.Agent.Cgroups;
 using Cryo.Agent.Containers;
 using Cryo.Agent.Operations;
+using Cryo.Agent.Store.Manifest;
 using Cryo.Criu.Options;
 using Cryo.Criu.Running;
 
@@ -20,7 +21,10 @@ public sealed record DumpPlan(DumpOptions Options, CriuLaunch Launch, IReadOnlyL
     /// <param name="sessionOutsideTree">
     /// The root's session leader is not in the tree (started without setsid): only a shell job dumps.
     /// </param>
-    public static DumpPlan For(ResolvedContainer tree, CheckpointCommand command, string imagesDirectory, bool sessionOutsideTree)
+    /// <param name="memoryTracking">CRIU can track memory here: every dump starts tracking, so any checkpoint can be a parent of CRIU's own kind.</param>
+    /// <param name="increment">How the checkpoint builds on a parent, or null: by CRIU's tracking it dumps against the parent's images.</param>
+    public static DumpPlan For(ResolvedContainer tree, CheckpointCommand command, string imagesDirectory, bool sessionOutsideTree,
+        bool memoryTracking = false, IncrementPlan? increment = null)
     {
         ArgumentNullException.ThrowIfNull(tree);
         ArgumentNullException.ThrowIfNull(command);
@@ -40,6 +44,11 @@ public sealed record DumpPlan(DumpOptions Options, CriuLaunch Launch, IReadOnlyL
             FreezeCgroup = freezer?.Directory,
             External = externals.Select(e => e.DumpArgument).ToList(),
             DisplayStats = false,
+            TrackMem = memoryTracking,
+            // Not --auto-dedup: it would punch the superseded pages out of the parent, whose checksums are committed.
+            PrevImagesDirectory = increment is { Method: ManifestIncrement.CriuMemoryTracking }
+                ? Path.GetRelativePath(imagesDirectory, increment.Parent.ImagesDirectory)
+                : null,
         };
         var launch = new CriuLaunch { Prefix = NamespaceEntry.IntoSandboxOf(tree) };
         return new DumpPlan(options, launch, externals, freezer);

@@ -52,6 +52,10 @@ public static class ProtoMapper
             NodeName = nodeName,
             CreatedAt = Timestamp.FromDateTimeOffset(outcome.CreatedAt),
             OperationId = operationId,
+            StoredBytes = outcome.StoredBytes,
+            ParentCheckpoint = outcome.Parent ?? string.Empty,
+            ChainLength = outcome.ChainLength,
+            IncrementMethod = outcome.IncrementMethod ?? string.Empty,
             StoreSpace = new StoreSpace { CapacityBytes = space.TotalBytes, AvailableBytes = space.AvailableBytes },
         },
     };
@@ -84,7 +88,10 @@ public static class ProtoMapper
         {
             Checkpoint = new CheckpointRef { Namespace = record.Key.Namespace, Name = record.Key.Name },
             Location = record.Location,
-            SizeBytes = record.SizeBytes,
+            SizeBytes = record.SizeBytes + (manifest.Increment?.BytesLeftInParents() ?? 0),
+            StoredBytes = record.SizeBytes,
+            ChainLength = manifest.Increment?.ChainLength ?? 1,
+            IncrementMethod = manifest.Increment?.Method ?? string.Empty,
             CreatedAt = Timestamp.FromDateTimeOffset(manifest.CreatedAt),
             NodeName = ManifestExtraKeys.Read(manifest.Extra, ManifestExtraKeys.NodeName),
             CriuVersion = manifest.Criu.Version,
@@ -106,7 +113,7 @@ public static class ProtoMapper
             Timings = Timings(Span(manifest.Timings.FreezeMs), Span(manifest.Timings.DumpMs), Span(manifest.Timings.TotalMs)),
             ProcessCount = manifest.ProcessCount,
             MemoryPagesBytes = manifest.MemoryPagesBytes,
-            ParentCheckpoint = ManifestExtraKeys.Read(manifest.Extra, ManifestExtraKeys.ParentCheckpoint),
+            ParentCheckpoint = manifest.Increment?.Parent.Name ?? ManifestExtraKeys.Read(manifest.Extra, ManifestExtraKeys.ParentCheckpoint),
             OperationId = record.Key.Uid,
             ShellJob = manifest.Options.ShellJob,
         };

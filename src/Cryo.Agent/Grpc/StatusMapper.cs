@@ -97,6 +97,9 @@ public static class StatusMapper
         CheckpointAlreadyExistsException e => new(StatusCode.AlreadyExists, ErrorReason.CheckpointExists,
             [new("namespace", e.Key.Namespace), new("name", e.Key.Name), new("operation_id", e.Key.Uid)],
             Resource("checkpoint", $"{e.Key.Namespace}/{e.Key.Name}", e.Message)),
+        CheckpointHasChildrenException e => new(StatusCode.FailedPrecondition, ErrorReason.CheckpointHasChildren,
+            [new("namespace", e.Namespace), new("name", e.Name), new("children", string.Join(",", e.Children))],
+            new PreconditionFailure { Violations = { new PreconditionFailure.Types.Violation { Type = "CHILDREN", Subject = $"{e.Namespace}/{e.Name}", Description = e.Message } } }),
         CheckpointCorruptedException e => new(StatusCode.FailedPrecondition, ErrorReason.CheckpointCorrupted,
             [new("file", e.RelativePath)], null),
         InvalidManifestException or StorePathEscapeException =>

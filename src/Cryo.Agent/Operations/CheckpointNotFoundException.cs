@@ -5,7 +5,13 @@ public sealed class CheckpointNotFoundException : AgentException
 {
     /// <summary>Creates the exception for the missing checkpoint.</summary>
     public CheckpointNotFoundException(string @namespace, string name)
-        : base($"checkpoint {@namespace}/{name} does not exist in the store")
+        : this(@namespace, name, $"checkpoint {@namespace}/{name} does not exist in the store")
+    {
+    }
+
+    /// <summary>Creates the exception for the missing checkpoint, saying who needed it.</summary>
+    public CheckpointNotFoundException(string @namespace, string name, string message)
+        : base(message)
     {
         Namespace = @namespace;
         Name = name;

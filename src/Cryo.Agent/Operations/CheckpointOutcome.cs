@@ -4,7 +4,7 @@ namespace Cryo.Agent.Operations;
 /// <param name="Namespace">The checkpoint's namespace.</param>
 /// <param name="Name">The checkpoint's name.</param>
 /// <param name="Location">Its directory relative to the store root, e.g. <c>default/web-1-&lt;uid&gt;</c>.</param>
-/// <param name="SizeBytes">Bytes of all its files.</param>
+/// <param name="SizeBytes">Bytes it would take as a full checkpoint: its files, plus the memory an increment leaves in its parents.</param>
 /// <param name="Freeze">How long the tree was frozen.</param>
 /// <param name="Dump">How long CRIU's dump took.</param>
 /// <param name="Total">The whole operation.</param>
@@ -23,4 +23,17 @@ public sealed record CheckpointOutcome(
     int ProcessCount,
     string CriuVersion,
     long MemoryPagesBytes,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>Bytes its own files take in the store: what it adds (equal to <see cref="SizeBytes"/> for a full checkpoint).</summary>
+    public long StoredBytes { get; init; } = SizeBytes;
+
+    /// <summary>The parent checkpoint's name for an increment, else null.</summary>
+    public string? Parent { get; init; }
+
+    /// <summary>Checkpoints a restore reads, itself included: 1 for a full checkpoint.</summary>
+    public int ChainLength { get; init; } = 1;
+
+    /// <summary>How an increment was made (<c>contentBased</c>, <c>criuMemoryTracking</c>), else null.</summary>
+    public string? IncrementMethod { get; init; }
+}

@@ -42,8 +42,13 @@ public sealed class RestoreEngine(
     {
         var started = Stopwatch.GetTimestamp();
         var checkpoint = FindCheckpoint(command);
-        // Cheap checks first: every listed file present with its size. Contents are hashed beside CRIU.
-        ChecksumVerifier.VerifyStructure(checkpoint);
+        // Cheap checks first: the chain of parents an increment reads whole, every listed file of each present
+        // with its size. Contents are hashed beside CRIU.
+        var chain = CheckpointChain.Of(store, checkpoint);
+        foreach (var level in chain)
+        {
+            ChecksumVerifier.VerifyStructure(level);
+        }
 
         var container = command.TargetContainer is { } target ? await resolver.ResolveAsync(target, cancellationToken).ConfigureAwait(false) : null;
         var placeholder = container is null ? null : await PlaceholderInit.FindAsync(procFs, container, cancellationToken).ConfigureAwait(false);
@@ -86,7 +91,7 @@ public sealed class RestoreEngine(
         // the gate waits for every image but the pages (the bulk), whose hashing would hold the tree back as long as
         // an eager restore takes: they are checked while the daemon serves them, and a mismatch ends the tree.
         Func<ManifestFile, bool> gated = daemon is null ? _ => true : f => !IsPages(f);
-        var verification = scope.Beside("the verification of the images", token => VerifyAsync(checkpoint, gate, gated, token), cancellationToken);
+        var verification = scope.Beside("the verification of the images", token => VerifyAsync(chain, gate, gated, token), cancellationToken);
 
         // CRIU kills its tree when it fails by itself, but not when it is killed at its deadline, nor does
         // anything once it succeeded and the engine fails after it (a copy held frozen whose images failed
@@ -104,7 +109,7 @@ public sealed class RestoreEngine(
         if (daemon is not null)
         {
             await lazyTransfers.AdoptTreeAsync(daemon, hostPid, cancellationToken).ConfigureAwait(false);
-            VerifyPagesBehind(command, checkpoint, hostPid);
+            VerifyPagesBehind(command, chain, hostPid);
         }
         await ThawAsync(hostPid, command, cancellationToken).ConfigureAwait(false);
         if (placeholder is not null)
@@ -190,16 +195,19 @@ public sealed class RestoreEngine(
     private static bool IsPages(ManifestFile file) => CriuImageFiles.IsPagesImage(Path.GetFileName(file.Path));
 
     /// <summary>
-    /// Hashes the page images a lazy daemon serves, after the restore answered; on a mismatch the tree (which may
+    /// Hashes the page images a lazy daemon serves (of every level of the chain), after the restore answered; on a mismatch the tree (which may
     /// already hold a corrupt page) is killed and the failure logged — the one way a lazy restore fails late.
     /// </summary>
-    private void VerifyPagesBehind(RestoreCommand command, StoredCheckpoint checkpoint, int hostPid)
+    private void VerifyPagesBehind(RestoreCommand command, IReadOnlyList<StoredCheckpoint> chain, int hostPid)
     {
         _ = Task.Run(async () =>
         {
             try
             {
-                await ChecksumVerifier.VerifyContentAsync(checkpoint, IsPages, CancellationToken.None).ConfigureAwait(false);
+                foreach (var level in chain)
+                {
+                    await ChecksumVerifier.VerifyContentAsync(level, IsPages, CancellationToken.None).ConfigureAwait(false);
+                }
             }
             catch (CheckpointCorruptedException e)
             {
@@ -229,10 +237,11 @@ public sealed class RestoreEngine(
         File.Exists(Path.Combine(freezerDirectory, "freezer.state")) && CgroupFreezer.At(freezerDirectory, unified: false).IsFrozen();
 
     /// <summary>
-    /// Hashes every image against the manifest beside CRIU's restore; behind <paramref name="gate"/> the copy
+    /// Hashes every image of the chain (the checkpoint and the parents it reads) against their manifests beside
+    /// CRIU's restore; behind <paramref name="gate"/> the copy
     /// runs only once they match, and CRIU ends it when they do not.
     /// </summary>
-    private static Task<TimeSpan> VerifyAsync(StoredCheckpoint checkpoint, ActionScriptGate? gate, Func<ManifestFile, bool> include, CancellationToken cancellationToken)
+    private static Task<TimeSpan> VerifyAsync(IReadOnlyList<StoredCheckpoint> chain, ActionScriptGate? gate, Func<ManifestFile, bool> include, CancellationToken cancellationToken)
     {
         return gate is null ? VerifyContentAsync() : gate.DecideAsync(VerifyContentAsync);
 
@@ -240,7 +249,10 @@ public sealed class RestoreEngine(
         {
             var started = Stopwatch.GetTimestamp();
             // CRIU reads the same images meanwhile: the hashing keeps to the cores CRIU leaves idle.
-            await ChecksumVerifier.VerifyContentAsync(checkpoint, include, cancellationToken, ChecksumVerifier.BesideCriuParallelism).ConfigureAwait(false);
+            foreach (var level in chain)
+            {
+                await ChecksumVerifier.VerifyContentAsync(level, include, cancellationToken, ChecksumVerifier.BesideCriuParallelism).ConfigureAwait(false);
+            }
             return Stopwatch.GetElapsedTime(started);
         }
     }

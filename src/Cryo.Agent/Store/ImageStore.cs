@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Cryo.Agent.Store.Hashing;
 using Cryo.Agent.Store.Manifest;
+using Cryo.Criu.Images;
 using Microsoft.Extensions.Options;
 
 namespace Cryo.Agent.Store;
@@ -319,9 +320,19 @@ public sealed class ImageStore
         return new StoreSpace(drive.TotalSize, drive.AvailableFreeSpace);
     }
 
+    private static readonly string ParentLinkPath = StorePaths.ImagesDirectoryName + "/" + CriuImageFiles.ParentLink;
+
+    // "../../<name>-<uid>/images": a sibling checkpoint's images, whatever else the link could say.
+    private static bool IsParentLinkTarget(string target)
+    {
+        var parts = target.Split('/');
+        return parts.Length == 4 && parts[0] == ".." && parts[1] == ".." && parts[3] == StorePaths.ImagesDirectoryName
+               && parts[2].Length > 0 && parts[2] is not ("." or "..");
+    }
+
     private static bool IsMemoryPagesFile(string relativePath) =>
         relativePath.StartsWith(StorePaths.ImagesDirectoryName + "/", StringComparison.Ordinal)
-        && GrowingFileHasherOptions.IsPagesImage(Path.GetFileName(relativePath));
+        && CriuImageFiles.IsPagesImage(Path.GetFileName(relativePath));
 
     private static void CreatePrivateDirectory(string path)
     {
@@ -366,9 +377,9 @@ public sealed class ImageStore
 
     private static void SyncDirectories(string root)
     {
-        foreach (var directory in Directory.EnumerateDirectories(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        foreach (var directory in StoreTree.Directories(root))
         {
-            NativeMethods.FsyncDirectory(directory);
+            NativeMethods.FsyncDirectory(directory.FullName);
         }
 
         NativeMethods.FsyncDirectory(root);
@@ -406,15 +417,20 @@ public sealed class ImageStore
         }
 
         var files = new List<PendingFile>();
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 };
-        foreach (var entry in new DirectoryInfo(pending.Directory).EnumerateFileSystemInfos("*", options))
+        foreach (var entry in StoreTree.Entries(pending.Directory))
         {
+            var relative = Path.GetRelativePath(pending.Directory, entry.FullName);
             if (entry.LinkTarget is not null)
             {
+                // The one link a checkpoint holds: an increment's way to its parent's images, in the same namespace.
+                if (relative == ParentLinkPath && IsParentLinkTarget(entry.LinkTarget))
+                {
+                    continue;
+                }
+
                 throw new CheckpointStoreException($"checkpoint {pending.Key} cannot be committed: {entry.FullName} is a symbolic link");
             }
 
-            var relative = Path.GetRelativePath(pending.Directory, entry.FullName);
             if (entry is DirectoryInfo)
             {
                 File.SetUnixFileMode(entry.FullName, PrivateDirectoryMode);

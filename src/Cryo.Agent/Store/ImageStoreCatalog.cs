@@ -43,7 +43,15 @@ public sealed class ImageStoreCatalog(ImageStore store, ILogger<ImageStoreCatalo
     {
         var deleted = false;
         long freed = 0;
-        foreach (var stored in store.FindByName(@namespace, name))
+        var found = store.FindByName(@namespace, name);
+        // A parent cannot disappear under its children: their images read its pages through their parent links.
+        var children = found.SelectMany(stored => CheckpointChain.ChildrenOf(store, stored.Key)).Select(child => child.Key.Name).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (children.Count > 0)
+        {
+            throw new CheckpointHasChildrenException(@namespace, name, children);
+        }
+
+        foreach (var stored in found)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var size = stored.SizeBytes;

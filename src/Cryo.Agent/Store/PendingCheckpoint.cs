@@ -19,6 +19,7 @@ public sealed class PendingCheckpoint : IDisposable
         Directory = directory;
         ImagesDirectory = Path.Combine(directory, StorePaths.ImagesDirectoryName);
         LogsDirectory = Path.Combine(directory, StorePaths.LogsDirectoryName);
+        PageIndexPath = Path.Combine(directory, StorePaths.PageIndexFileName);
     }
 
     /// <summary>The checkpoint's key.</summary>
@@ -29,6 +30,9 @@ public sealed class PendingCheckpoint : IDisposable
 
     /// <summary>Where CRIU writes its images (<c>-D</c>); mode 0700.</summary>
     public string ImagesDirectory { get; }
+
+    /// <summary>The page index (the hash of every page the checkpoint resolves), beside the manifest.</summary>
+    public string PageIndexPath { get; }
 
     /// <summary>Where logs go; mode 0700.</summary>
     public string LogsDirectory { get; }

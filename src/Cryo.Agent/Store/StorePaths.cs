@@ -12,6 +12,12 @@ internal sealed class StorePaths
     /// <summary>A checkpoint's CRIU image directory.</summary>
     public const string ImagesDirectoryName = "images";
 
+    /// <summary>
+    /// A checkpoint's page index (<c>Cryo.Criu.Images.PageHashIndex</c>, protobuf), beside its manifest: the hash of
+    /// every page it resolves, what its increments compare against.
+    /// </summary>
+    public const string PageIndexFileName = "page-index.pb";
+
     /// <summary>A checkpoint's log directory.</summary>
     public const string LogsDirectoryName = "logs";
 

@@ -14,6 +14,7 @@ public sealed class StoredCheckpoint
         Directory = directory;
         ImagesDirectory = Path.Combine(directory, StorePaths.ImagesDirectoryName);
         LogsDirectory = Path.Combine(directory, StorePaths.LogsDirectoryName);
+        PageIndexPath = Path.Combine(directory, StorePaths.PageIndexFileName);
         ManifestPath = Path.Combine(directory, CheckpointManifest.FileName);
         manifest = loadedManifest is null
             ? new Lazy<CheckpointManifest>(LoadManifest, LazyThreadSafetyMode.ExecutionAndPublication)
@@ -30,6 +31,9 @@ public sealed class StoredCheckpoint
     /// <summary>CRIU's images (<c>-D</c> for restore).</summary>
     public string ImagesDirectory { get; }
 
+    /// <summary>The page index (the hash of every page the checkpoint resolves), beside the manifest.</summary>
+    public string PageIndexPath { get; }
+
     /// <summary>The checkpoint's logs.</summary>
     public string LogsDirectory { get; }
 
@@ -43,7 +47,10 @@ public sealed class StoredCheckpoint
     /// <exception cref="InvalidManifestException">Missing, unreadable or of an unsupported schema version.</exception>
     public CheckpointManifest Manifest => manifest.Value;
 
-    /// <summary>Bytes on disk of every file of the checkpoint, manifest included (measured on first access).</summary>
+    /// <summary>
+    /// Bytes on disk of every file of the checkpoint, manifest included (measured on first access): what it adds to
+    /// the store. An increment's parent link is not followed.
+    /// </summary>
     public long SizeBytes => sizeBytes.Value;
 
     /// <summary>
@@ -65,7 +72,5 @@ public sealed class StoredCheckpoint
     }
 
     private long MeasureSize() =>
-        new DirectoryInfo(Directory)
-            .EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
-            .Sum(file => file.Length);
+        StoreTree.Files(Directory).Sum(file => file.Length);
 }

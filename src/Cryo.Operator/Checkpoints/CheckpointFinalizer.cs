@@ -13,7 +13,11 @@ namespace Cryo.Operator.Checkpoints;
 
 /// <summary>
 /// The deletion of a Checkpoint: its images live outside the cluster, on the volume, so the agent that wrote them
-/// deletes them before the finalizer <see cref="CryoNames.CheckpointImagesFinalizer"/> goes.
+/// deletes them before the finalizer <see cref="CryoNames.CheckpointImagesFinalizer"/> goes. A parent cannot disappear
+/// under its increments, whose images read its pages: while Checkpoints build on it (or the agent says images do),
+/// the deletion waits, with the condition <see cref="ConditionTypes.DeletionBlocked"/> naming them, and goes on once
+/// they are deleted. (Merging a parent's pages into its children instead would rewrite committed, checksummed
+/// checkpoints; waiting keeps every committed checkpoint as it was verified.)
 /// </summary>
 public sealed class CheckpointFinalizer(
     CryoResources resources,
@@ -21,8 +25,12 @@ public sealed class CheckpointFinalizer(
     IAgentClient agents,
     EventRecorder events,
     IOptions<OperatorOptions> options,
+    TimeProvider clock,
     ILogger<CheckpointFinalizer> logger)
 {
+    /// <summary>How often a deletion held by increments looks again (their own deletions do not wake it).</summary>
+    internal static readonly TimeSpan ChildrenPollInterval = TimeSpan.FromSeconds(10);
+
     private readonly OperatorOptions settings = options.Value;
 
     /// <summary>Deletes the images, then removes the finalizer; retries while the agent cannot be reached.</summary>
@@ -33,16 +41,58 @@ public sealed class CheckpointFinalizer(
             return ReconcileResult.Done;
         }
 
-        if (checkpoint.Status is { NodeName: { } node, Phase: Phase.Succeeded or Phase.Running } && !await DeleteImagesAsync(checkpoint, node, cancellationToken))
+        if (await ChildrenAsync(checkpoint, cancellationToken) is { Count: > 0 } children)
         {
-            return ReconcileResult.Retry;
+            return await WaitForChildrenAsync(checkpoint, $"Checkpoints {string.Join(", ", children)} build on it", cancellationToken);
+        }
+
+        if (checkpoint.Status is { NodeName: { } node, Phase: Phase.Succeeded or Phase.Running })
+        {
+            var deletion = await DeleteImagesAsync(checkpoint, node, cancellationToken);
+            if (deletion == Deletion.Unreachable)
+            {
+                return ReconcileResult.Retry;
+            }
+
+            if (deletion is Deletion.HeldByImages held)
+            {
+                return await WaitForChildrenAsync(checkpoint, held.Why, cancellationToken);
+            }
         }
 
         return await RemoveFinalizerAsync(checkpoint);
     }
 
-    /// <summary>Asks the agent of <paramref name="node"/> to delete the images; false when it cannot be reached (yet).</summary>
-    private async Task<bool> DeleteImagesAsync(Checkpoint checkpoint, string node, CancellationToken cancellationToken)
+    /// <summary>The Checkpoints of the namespace that build on this one (being deleted or not: they go first).</summary>
+    private async Task<List<string>> ChildrenAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
+    {
+        var name = checkpoint.Metadata.Name;
+        return [.. (await resources.Checkpoints.ListAsync(checkpoint.Metadata.NamespaceProperty, cancellationToken)).Items
+            .Where(c => c.Metadata.Name != name && (c.Status?.Parent ?? (CheckpointParent.IsAuto(c) ? null : c.Spec.ParentCheckpoint)) == name)
+            .Select(c => c.Metadata.Name)
+            .Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Says why the deletion waits (once per change of reason), and looks again later.</summary>
+    private async Task<ReconcileResult> WaitForChildrenAsync(Checkpoint checkpoint, string why, CancellationToken cancellationToken)
+    {
+        var message = $"deletion waits: {why}, and an increment's images read its parent's pages; delete them first";
+        var current = checkpoint.Status?.Conditions?.FirstOrDefault(c => c.Type == ConditionTypes.DeletionBlocked);
+        if (current?.Message != message)
+        {
+            var status = StatusWriter.Draft(checkpoint, checkpoint.Status);
+            status.SetCondition(ConditionTypes.DeletionBlocked, ConditionStatus.True, ConditionReasons.HeldByChildren, message, clock.GetUtcNow().UtcDateTime);
+            if (await StatusWriter.WriteAsync(resources.Checkpoints, checkpoint, status, logger, cancellationToken) is not null)
+            {
+                await events.NormalAsync(checkpoint, ConditionReasons.HeldByChildren, message, cancellationToken);
+            }
+        }
+
+        return ReconcileResult.After(ChildrenPollInterval);
+    }
+
+    /// <summary>Asks the agent of <paramref name="node"/> to delete the images.</summary>
+    private async Task<Deletion> DeleteImagesAsync(Checkpoint checkpoint, string node, CancellationToken cancellationToken)
     {
         try
         {
@@ -58,7 +108,12 @@ public sealed class CheckpointFinalizer(
         catch (Exception e) when (e is AgentNotFoundException or AgentUnavailableException)
         {
             logger.LogWarning("cannot delete the images of {Namespace}/{Name} yet: {Message}", checkpoint.Metadata.NamespaceProperty, checkpoint.Metadata.Name, e.Message);
-            return false;
+            return Deletion.Unreachable;
+        }
+        catch (AgentOperationFailedException e) when (e.Reason == ErrorReason.CheckpointHasChildren)
+        {
+            // Increments in the store that no Checkpoint here names (made by hand, or whose objects went first).
+            return new Deletion.HeldByImages($"the agent on node {node} keeps increments of it ({e.Message})");
         }
         catch (AgentOperationFailedException e)
         {
@@ -66,7 +121,7 @@ public sealed class CheckpointFinalizer(
             await events.WarningAsync(checkpoint, ConditionReasons.AgentRejected, $"could not delete the images: {e.Message}", cancellationToken);
         }
 
-        return true;
+        return Deletion.Done;
     }
 
     private async Task<ReconcileResult> RemoveFinalizerAsync(Checkpoint checkpoint)
@@ -80,5 +135,20 @@ public sealed class CheckpointFinalizer(
         {
             return ApiErrors.IsNotFound(e) ? ReconcileResult.Done : ReconcileResult.Continue;
         }
+    }
+
+    /// <summary>What asking the agent to delete the images came to.</summary>
+    private abstract record Deletion
+    {
+        public static readonly Deletion Done = new Finished();
+
+        public static readonly Deletion Unreachable = new NotReached();
+
+        /// <summary>The agent keeps the images: increments of them are in its store.</summary>
+        public sealed record HeldByImages(string Why) : Deletion;
+
+        private sealed record Finished : Deletion;
+
+        private sealed record NotReached : Deletion;
     }
 }

@@ -3,6 +3,7 @@ using Cryo.Contracts.Agent.V1;
 using Cryo.Operator.Agents;
 using Cryo.Operator.Configuration;
 using Cryo.Operator.KubernetesApi;
+using Cryo.Operator.Metrics;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Reconciling;
 using Cryo.Operator.Retention;
@@ -27,6 +28,7 @@ public sealed class CheckpointReconciler(
     IAgentClient agents,
     EventRecorder events,
     StoreCapacityAlarm storeAlarm,
+    OperatorMetrics metrics,
     IOptions<OperatorOptions> options,
     TimeProvider clock,
     ILogger<CheckpointReconciler> logger) : IReconciler
@@ -79,7 +81,12 @@ public sealed class CheckpointReconciler(
         status.ContainerId = target.ContainerId;
         status.PodSpec = target.Pod.Spec;
         status.StartTime ??= now;
-        status.Message = $"checkpointing container {target.ContainerName} of pod {target.Pod.Metadata.Name} on node {target.NodeName}";
+        if (CheckpointParent.IsAuto(checkpoint))
+        {
+            status.Parent = await CheckpointParent.FindAutoAsync(resources, checkpoint, target, cancellationToken);
+        }
+        status.Message = $"checkpointing container {target.ContainerName} of pod {target.Pod.Metadata.Name} on node {target.NodeName}"
+                         + ((CheckpointParent.IsAuto(checkpoint) ? status.Parent : checkpoint.Spec.ParentCheckpoint) is { } parent ? $" as an increment of {parent}" : "");
         status.SetCondition(ConditionTypes.Validated, ConditionStatus.True, ConditionReasons.Valid,
             $"container {target.ContainerName} of pod {target.Pod.Metadata.Name} runs on node {target.NodeName}", now);
         status.SetCondition(ConditionTypes.Ready, ConditionStatus.Unknown, ConditionReasons.CheckpointStarted, status.Message, now);
@@ -112,7 +119,7 @@ public sealed class CheckpointReconciler(
         }
         catch (AgentOperationFailedException e)
         {
-            var reason = checkpoint.Spec.ParentCheckpoint is not null && e.Reason == ErrorReason.FeatureUnavailable
+            var reason = CheckpointParent.Decided(checkpoint) is not null && e.Reason == ErrorReason.FeatureUnavailable
                 ? ConditionReasons.IncrementalNotSupported
                 : ConditionReasons.CheckpointFailed;
             return await FailAsync(checkpoint, new Failure(reason, e.Message), cancellationToken);
@@ -145,7 +152,7 @@ public sealed class CheckpointReconciler(
                 SkipRootFilesystem = spec.SkipRootFilesystem ?? false,
             },
             TimeoutSeconds = (uint)spec.EffectiveTimeoutSeconds,
-            ParentCheckpoint = spec.ParentCheckpoint ?? "",
+            ParentCheckpoint = CheckpointParent.Decided(checkpoint) ?? "",
         };
     }
 
@@ -157,6 +164,10 @@ public sealed class CheckpointReconciler(
         status.NodeName = string.IsNullOrEmpty(result.NodeName) ? target.NodeName : result.NodeName;
         status.Location = result.Location;
         status.SizeBytes = result.SizeBytes;
+        // An agent of the previous release says nothing of increments: it stored what it holds.
+        status.StoredBytes = result.StoredBytes > 0 ? result.StoredBytes : result.SizeBytes;
+        status.Parent = string.IsNullOrEmpty(result.ParentCheckpoint) ? null : result.ParentCheckpoint;
+        status.ChainLength = Math.Max(1, result.ChainLength);
         status.CriuVersion = result.CriuVersion;
         status.Timings = new Cryo.Api.CheckpointTimings
         {
@@ -165,12 +176,15 @@ public sealed class CheckpointReconciler(
             TotalMilliseconds = result.Timings?.TotalMs,
         };
         status.CompletionTime = now;
-        status.Message = $"checkpoint of container {target.ContainerName} of pod {target.Pod.Metadata.Name} stored at {result.Location} ({result.SizeBytes} bytes)";
+        status.Message = $"checkpoint of container {target.ContainerName} of pod {target.Pod.Metadata.Name} stored at {result.Location} ({result.SizeBytes} bytes"
+                         + (status.Parent is { } parent ? $", {status.StoredBytes} of them stored as an increment of {parent}, chain of {status.ChainLength})" : ")");
         status.SetCondition(ConditionTypes.AgentReachable, ConditionStatus.True, ConditionReasons.AgentAnswered, $"the agent on node {status.NodeName} answered", now);
         status.SetCondition(ConditionTypes.Ready, ConditionStatus.True, ConditionReasons.CheckpointSucceeded, status.Message, now);
         if (await StatusWriter.WriteAsync(checkpoints, checkpoint, status, logger, cancellationToken) is not null)
         {
             await events.NormalAsync(checkpoint, ConditionReasons.CheckpointSucceeded, status.Message, cancellationToken);
+            metrics.CheckpointBytesStored.WithLabels(status.Parent is null ? "full" : "increment").Inc(status.StoredBytes.Value);
+            metrics.CheckpointBytesSaved.Inc(Math.Max(0, result.SizeBytes - status.StoredBytes.Value));
             logger.LogInformation("checkpoint {Namespace}/{Name} succeeded: {Location}, {SizeBytes} bytes",
                 checkpoint.Metadata.NamespaceProperty, checkpoint.Metadata.Name, result.Location, result.SizeBytes);
             if (await storeAlarm.CheckAsync(checkpoint, status.NodeName, result.StoreSpace, cancellationToken) is { } warning)

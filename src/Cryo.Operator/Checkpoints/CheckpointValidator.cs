@@ -48,7 +48,8 @@ public sealed class CheckpointValidator(CryoResources resources)
                 $"container {target.Value.ContainerName} of pod {ns}/{spec.PodName} restarted ({recordedContainer} became {target.Value.ContainerId})");
         }
 
-        if (spec.ParentCheckpoint is { } parent && await ValidateParentAsync(ns, parent, target.Value, cancellationToken) is { } badParent)
+        // "auto" chose among Succeeded Checkpoints of these very processes; once chosen, the choice is checked like a name.
+        if (CheckpointParent.Decided(checkpoint) is { } parent && await ValidateParentAsync(ns, parent, target.Value, cancellationToken) is { } badParent)
         {
             return badParent;
         }

@@ -63,6 +63,13 @@ public sealed class EventRouter(
                 }
             }
         }
+
+        // A parent whose deletion waits for its increments goes on as soon as the last of them is gone.
+        if (type is WatchEventType.Deleted && (checkpoint.Status?.Parent ?? checkpoint.Spec.ParentCheckpoint) is { } parent
+            && parent != CheckpointSpec.AutoParent)
+        {
+            checkpointQueue.Add(new ObjectKey(checkpoint.Metadata.NamespaceProperty, parent));
+        }
     }
 
     /// <summary>A Restore changed.</summary>

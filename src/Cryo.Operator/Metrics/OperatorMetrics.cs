@@ -37,6 +37,10 @@ public sealed class OperatorMetrics
             "Copies RestoreSets made, by where their pod came from (warm_pool: a pod started ahead, only a restore; new_pod).", "source");
         RestoreSetCopiesRemoved = factory.CreateCounter("cryo_operator_restoreset_copies_removed_total",
             "Copies RestoreSets removed, by cause (failed, ended, scaled_down).", "cause");
+        CheckpointBytesStored = factory.CreateCounter("cryo_operator_checkpoint_stored_bytes_total",
+            "Bytes Succeeded Checkpoints added to the checkpoint volumes, by kind (full, increment).", "kind");
+        CheckpointBytesSaved = factory.CreateCounter("cryo_operator_checkpoint_saved_bytes_total",
+            "Bytes incremental Checkpoints did not store because their parents hold them (size minus stored bytes).");
         StoreUsedRatio = factory.CreateGauge("cryo_operator_store_used_ratio",
             "Fraction of each node's checkpoint store in use, as its agent reported it after the latest checkpoint there.", "node");
     }
@@ -76,6 +80,12 @@ public sealed class OperatorMetrics
 
     /// <summary>Copies RestoreSets removed, by cause: <c>failed</c>, <c>ended</c> or <c>scaled_down</c>.</summary>
     public Counter RestoreSetCopiesRemoved { get; }
+
+    /// <summary>Bytes Succeeded Checkpoints added to the volumes, by kind: <c>full</c> or <c>increment</c>.</summary>
+    public Counter CheckpointBytesStored { get; }
+
+    /// <summary>Bytes increments left to their parents instead of storing them again.</summary>
+    public Counter CheckpointBytesSaved { get; }
 
     /// <summary>Used fraction of each node's checkpoint store (by node: one series per node running an agent).</summary>
     public Gauge StoreUsedRatio { get; }

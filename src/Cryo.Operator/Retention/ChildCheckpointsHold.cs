@@ -1,3 +1,4 @@
+using Cryo.Operator.Checkpoints;
 using Cryo.Operator.KubernetesApi;
 
 namespace Cryo.Operator.Retention;
@@ -11,7 +12,8 @@ public sealed class ChildCheckpointsHold(CryoResources resources) : ICheckpointH
         var held = new Dictionary<string, string>();
         foreach (var child in (await resources.Checkpoints.ListAsync(ns, cancellationToken)).Items)
         {
-            if (child.Spec.ParentCheckpoint is { } parent && names.Contains(parent))
+            // What the child builds on: its status says once decided (parentCheckpoint: auto), its spec before.
+            if ((child.Status?.Parent ?? (CheckpointParent.IsAuto(child) ? null : child.Spec.ParentCheckpoint)) is { } parent && names.Contains(parent))
             {
                 held.TryAdd(parent, $"Checkpoint {child.Metadata.Name} builds on it (parentCheckpoint)");
             }

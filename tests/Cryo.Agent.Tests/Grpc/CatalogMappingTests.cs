@@ -81,6 +81,37 @@ public sealed class CatalogMappingTests : IDisposable
 
     private static readonly string[] ChunkDigests = [new('a', 64), new('b', 64), new('c', 64), new('d', 64)];
 
+    [Fact]
+    public async Task ToSummary_Should_ShowWhatAnIncrementStoresAndItsChain_When_TheManifestRecordsAParent()
+    {
+        var store = new ImageStore(new ImageStoreOptions { RootDirectory = directory.Path });
+        var key = new CheckpointKey("default", "web-2", "uid-2");
+        using (var pending = store.Begin(key))
+        {
+            StoreTestData.WriteFakeDump(pending);
+            var manifest = Manifest(key);
+            manifest.SchemaVersion = CheckpointManifest.CurrentSchemaVersion;
+            manifest.Increment = new ManifestIncrement
+            {
+                Method = ManifestIncrement.ContentBased,
+                Parent = new CheckpointKey("default", "web-1", "uid-1"),
+                ChainLength = 3,
+                MemoryBytesFull = 10_000_000,
+                MemoryBytesStored = 1_000_000,
+            };
+            await store.CommitAsync(pending, manifest, CancellationToken.None);
+        }
+        var catalog = new ImageStoreCatalog(store, NullLogger<ImageStoreCatalog>.Instance);
+
+        var record = (await catalog.FindAsync("default", "web-2", CancellationToken.None))!;
+        var summary = ProtoMapper.ToDetails(record).Summary;
+
+        Assert.Equal(record.SizeBytes, summary.StoredBytes);
+        Assert.Equal(record.SizeBytes + 9_000_000, summary.SizeBytes);
+        Assert.Equal(("web-1", 3, "contentBased"), (summary.ParentCheckpoint, summary.ChainLength, summary.IncrementMethod));
+        Assert.Equal(3, ProtoMapper.ToDetails(record).ManifestVersion);
+    }
+
     private static CheckpointManifest Manifest(CheckpointKey key)
     {
         var manifest = StoreTestData.Manifest(key);

@@ -10,7 +10,7 @@ namespace Cryo.Agent.Tests.Restoring;
 
 /// <summary>
 /// Lazy restores with the real CRIU: <c>criu lazy-pages</c> serving a memhog's images to a copy that runs before
-/// its memory arrived. memhog's SIGUSR2 answer touches none of its big allocation; its SIGUSR1 answer reads all of it.
+/// its memory arrived. memhog's SIGWINCH answer touches none of its big allocation; its SIGUSR1 answer reads all of it.
 /// </summary>
 public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
 {
@@ -47,7 +47,7 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
         string alive;
         try
         {
-            alive = await MemoryHog.AskAsync(outcome.HostPid, "USR2", "alive", output, Patience);
+            alive = await MemoryHog.AskAsync(outcome.HostPid, "WINCH", "alive", output, Patience);
         }
         catch (TimeoutException e)
         {

@@ -74,9 +74,9 @@ public sealed class ChunkedSha256Tests : IDisposable
     }
 
     [Theory]
-    [InlineData(0, 0)] // empty range: nothing to map
-    [InlineData(4097, 3 * ReadSize)] // offset inside a page: the mapping starts at the page before
-    [InlineData(1000, 20 * ReadSize)] // longer than one mapping (16 MiB), ending at the end of file
+    [InlineData(0, 0)] // empty range
+    [InlineData(4097, 3 * ReadSize)] // offset inside a page
+    [InlineData(1000, 20 * ReadSize)] // longer than 16 MiB, ending at the end of file
     [InlineData(ReadSize, ReadSize + 5)]
     public void Hash_Should_EqualSha256OfTheRange_When_RangeIsInsideTheFile(int offset, int length)
     {

@@ -139,6 +139,42 @@ public sealed class GrowingFileHasherTests : IDisposable
         await AssertEqualsFinalDigestsAsync(digests);
     }
 
+    [Fact]
+    public async Task CompleteAsync_Should_GiveEveryPageOfEachPagesImageItsSha256_When_ThePagesImagesGrewWhileFollowed()
+    {
+        await using var hasher = GrowingFileHasher.Start(images, scratch.Path, CancellationToken.None, Eager);
+        Directory.CreateDirectory(images);
+        var writer = Task.Run(async () =>
+        {
+            await using var pages1 = new FileStream(Path.Combine(images, "pages-1.img"), FileMode.CreateNew);
+            await using var pages2 = new FileStream(Path.Combine(images, "pages-2.img"), FileMode.CreateNew);
+            var random = new Random(11);
+            for (var i = 0; i < 120; i++)
+            {
+                var chunk = new byte[random.Next(1, 24) * 4096];
+                random.NextBytes(chunk);
+                await (i % 4 == 0 ? pages2 : pages1).WriteAsync(chunk);
+                await (i % 4 == 0 ? pages2 : pages1).FlushAsync();
+            }
+        });
+        await writer;
+        StoreTestData.WriteRandomFile(Path.Combine(images, "core-1.img"), 5000, seed: 1);
+
+        await hasher.CompleteAsync(CancellationToken.None);
+
+        Assert.Equal(["pages-1.img", "pages-2.img"], hasher.PageDigestsOfPagesImages.Select(d => d.FileName).Order(StringComparer.Ordinal));
+        foreach (var digests in hasher.PageDigestsOfPagesImages)
+        {
+            var bytes = await File.ReadAllBytesAsync(Path.Combine(images, digests.FileName));
+            Assert.Equal(bytes.Length / 4096, digests.PageCount);
+            Assert.Equal("sha256", digests.Algorithm);
+            for (var page = 0; page < digests.PageCount; page++)
+            {
+                Assert.Equal(SHA256.HashData(bytes.AsSpan(page * 4096, 4096)), digests.DigestAt(page).ToArray());
+            }
+        }
+    }
+
     // Independent of the code under test: every range's SHA-256 from the file's bytes, and the ranges
     // cover the file exactly (one whole-file digest up to one chunk, chunks of Eager.ChunkSize beyond).
     private async Task AssertEqualsFinalDigestsAsync(IReadOnlyList<ManifestFile> digests)

@@ -117,6 +117,21 @@ public sealed class ImageStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Commit_Should_CountOnlyCriusNumberedPagesImagesAsMemory_When_OtherFilesLookAlike()
+    {
+        // One definition of "a pages image" (CriuImageFiles.IsPagesImage): pages-N.img, N digits.
+        var store = NewStore();
+        var key = StoreTestData.Key();
+        using var pending = store.Begin(key);
+        StoreTestData.WriteFakeDump(pending);
+        await File.WriteAllBytesAsync(Path.Combine(pending.ImagesDirectory, "pages-extra.img"), new byte[4096]);
+
+        var stored = await store.CommitAsync(pending, StoreTestData.Manifest(key), CancellationToken.None);
+
+        Assert.Equal(3 * 1024 * 1024 + 123 + 8192, stored.Manifest.MemoryPagesBytes);
+    }
+
+    [Fact]
     public async Task Commit_Should_ProduceAVerifiableCheckpoint_When_DigestsComeFromTheGrowingHasher()
     {
         var store = NewStore();
@@ -464,13 +479,13 @@ public sealed class ImageStoreTests : IDisposable
         var key = StoreTestData.Key();
         var stored = await StoreTestData.CommitFakeAsync(store, key);
         var json = await File.ReadAllTextAsync(stored.ManifestPath);
-        await File.WriteAllTextAsync(stored.ManifestPath, json.Replace("\"schemaVersion\": 2", "\"schemaVersion\": 3"));
+        await File.WriteAllTextAsync(stored.ManifestPath, json.Replace("\"schemaVersion\": 2", "\"schemaVersion\": 4"));
 
         var listed = Assert.Single(NewStore().List());
 
         Assert.Equal(key, listed.Key);
         var error = Assert.Throws<UnsupportedManifestVersionException>(() => listed.Manifest);
-        Assert.Equal(3, error.FoundVersion);
+        Assert.Equal(4, error.FoundVersion);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace Cryo.Agent.Tests.Support;
 /// <summary>
 /// hack/bench/agent/memhog.c, built static once per test run, in a container-shaped workload: it prints
 /// <c>ready CHECKSUM</c> once its memory is written, <c>check CHECKSUM</c> on SIGUSR1 (reading every page) and
-/// <c>alive N</c> on SIGUSR2 (reading none of them).
+/// <c>alive N</c> on SIGWINCH (reading none of them).
 /// </summary>
 public static class MemoryHog
 {

@@ -1,12 +1,14 @@
 using Cryo.Api;
 using Cryo.Operator.Metrics;
+using k8s;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cryo.Operator.Tests.Checkpoints;
 
 /// <summary>
-/// Checkpoints that name a parent (incremental chains): the parent must exist and have Succeeded, and the
-/// node must track dirty memory, which this machine's kernel (and the fake agent by default) cannot.
+/// Checkpoints that name a parent (incremental chains): the parent must exist and have Succeeded and be of the same
+/// container; <c>auto</c> picks the newest such; status says what the increment stored and its chain; a parent's
+/// deletion waits for its children. An agent of the previous release refused parents without memory tracking.
 /// </summary>
 public sealed class ParentCheckpointTests : IAsyncLifetime
 {
@@ -24,9 +26,10 @@ public sealed class ParentCheckpointTests : IAsyncLifetime
     private FakeAgentEngine Agent => cluster.Agents[Node].Engine;
 
     [Fact]
-    public async Task Checkpoint_Should_FailSayingWhyTheNodeCannot_When_ItNamesAParentOnANodeWithoutMemoryTracking()
+    public async Task Checkpoint_Should_FailSayingWhyTheNodeCannot_When_ItsAgentPredatesContentBasedIncrementsAndTheNodeLacksMemoryTracking()
     {
         // Arrange
+        Agent.RefusesIncrements = true;
         await cluster.StartOperatorAsync();
         await cluster.CreateCheckpointAsync("web-1", new CheckpointSpec { PodName = "web" });
         await cluster.WaitForCheckpointAsync("web-1", c => c.Status?.Phase == Phase.Succeeded, "the parent succeeded");
@@ -75,7 +78,6 @@ public sealed class ParentCheckpointTests : IAsyncLifetime
     public async Task Checkpoint_Should_FailWithParentMismatch_And_NoAgentCall_When_ParentIsOfAnotherPod()
     {
         // Arrange
-        Agent.MemoryTracking = true;
         await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "db", Node);
         await cluster.StartOperatorAsync();
         await cluster.CreateCheckpointAsync("web-1", new CheckpointSpec { PodName = "web" });
@@ -99,7 +101,6 @@ public sealed class ParentCheckpointTests : IAsyncLifetime
     {
         // Arrange: the parent's dump is held in flight; backoff and resync are far longer than the test may take,
         // so only the parent's change of phase can wake the child.
-        Agent.MemoryTracking = true;
         Agent.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var operatorApp = await cluster.StartOperatorAsync(settings: new Dictionary<string, string?>
         {
@@ -129,4 +130,78 @@ public sealed class ParentCheckpointTests : IAsyncLifetime
         Assert.Equal(Phase.Succeeded, done.Status!.Phase);
         Assert.Equal("web-1", Assert.Single(Agent.CheckpointCalls, c => c.OperationId == child.Metadata.Uid).ParentCheckpoint);
     }
+
+    [Fact]
+    public async Task Checkpoint_Should_RecordWhatItStoredAndItsChain_When_AutoPicksTheNewestSucceededCheckpointOfTheContainer()
+    {
+        // Arrange: web-1 is a full checkpoint; "other" is of another pod, newer, and must not be chosen.
+        await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "other", Node);
+        await cluster.StartOperatorAsync();
+        await cluster.CreateCheckpointAsync("web-1", new CheckpointSpec { PodName = "web" });
+        await cluster.WaitForCheckpointAsync("web-1", c => c.Status?.Phase == Phase.Succeeded, "the first succeeded");
+        await cluster.CreateCheckpointAsync("other-1", new CheckpointSpec { PodName = "other" });
+        await cluster.WaitForCheckpointAsync("other-1", c => c.Status?.Phase == Phase.Succeeded, "the other pod's succeeded");
+
+        // Act
+        await cluster.CreateCheckpointAsync("web-2", new CheckpointSpec { PodName = "web", ParentCheckpoint = CheckpointSpec.AutoParent });
+        var second = await cluster.WaitForCheckpointAsync("web-2", c => c.Status?.Phase is Phase.Succeeded or Phase.Failed, "the second finished");
+        await cluster.CreateCheckpointAsync("web-3", new CheckpointSpec { PodName = "web", ParentCheckpoint = CheckpointSpec.AutoParent });
+        var third = await cluster.WaitForCheckpointAsync("web-3", c => c.Status?.Phase is Phase.Succeeded or Phase.Failed, "the third finished");
+        var first = await cluster.WaitForCheckpointAsync("web-1", _ => true, "read");
+
+        // Assert
+        Assert.True(second.Status!.Phase == Phase.Succeeded, second.Status.Message);
+        Assert.Equal((Phase.Succeeded, "web-1", 2), (second.Status!.Phase, second.Status.Parent, second.Status.ChainLength));
+        Assert.True(third.Status!.Phase == Phase.Succeeded, third.Status.Message);
+        Assert.Equal((Phase.Succeeded, "web-2", 3), (third.Status!.Phase, third.Status.Parent, third.Status.ChainLength));
+        Assert.Equal("web-1", Assert.Single(Agent.CheckpointCalls, c => c.OperationId == second.Metadata.Uid).ParentCheckpoint);
+        Assert.Equal((4096L, 409L), (second.Status.SizeBytes, second.Status.StoredBytes));
+        Assert.Equal((4096L, 4096L, 1, null), (first.Status!.SizeBytes, first.Status.StoredBytes, first.Status.ChainLength, first.Status.Parent));
+        Assert.Contains("409 of them stored as an increment of web-1", second.Status.Message);
+    }
+
+    [Fact]
+    public async Task Checkpoint_Should_BeFull_When_AutoFindsNoSucceededCheckpointOfTheContainer()
+    {
+        await cluster.StartOperatorAsync();
+
+        await cluster.CreateCheckpointAsync("web-1", new CheckpointSpec { PodName = "web", ParentCheckpoint = CheckpointSpec.AutoParent });
+        var done = await cluster.WaitForCheckpointAsync("web-1", c => c.Status?.Phase is Phase.Succeeded or Phase.Failed, "finished");
+
+        Assert.Equal((Phase.Succeeded, null, 1, 4096L), (done.Status!.Phase, done.Status.Parent, done.Status.ChainLength, done.Status.StoredBytes));
+        Assert.Equal("", Assert.Single(Agent.CheckpointCalls).ParentCheckpoint);
+    }
+
+    [Fact]
+    public async Task Deleting_Should_WaitNamingTheChildren_When_IncrementsBuildOnTheCheckpoint_AndGoOnOnceTheyAreGone()
+    {
+        // Arrange
+        await cluster.StartOperatorAsync();
+        await cluster.CreateCheckpointAsync("web-1", new CheckpointSpec { PodName = "web" });
+        await cluster.WaitForCheckpointAsync("web-1", c => c.Status?.Phase == Phase.Succeeded, "the parent succeeded");
+        await cluster.CreateCheckpointAsync("web-2", new CheckpointSpec { PodName = "web", ParentCheckpoint = CheckpointSpec.AutoParent });
+        await cluster.WaitForCheckpointAsync("web-2", c => c.Status?.Phase == Phase.Succeeded, "the child succeeded");
+
+        // Act
+        await DeleteAsync("web-1");
+        var held = await cluster.WaitForCheckpointAsync("web-1",
+            c => c.Status?.Conditions?.Any(x => x.Type == ConditionTypes.DeletionBlocked) == true, "the deletion waits");
+        var deletesWhileHeld = Agent.DeleteCalls.Count;
+        await DeleteAsync("web-2");
+        await Eventually.TrueAsync(async () => (await ListAsync()).Count == 0, "both are gone", TimeSpan.FromSeconds(8));
+
+        // Assert: the parent's images were deleted only after the child's, and no earlier.
+        var blocked = held.Status!.Conditions!.Single(x => x.Type == ConditionTypes.DeletionBlocked);
+        Assert.Equal(("True", ConditionReasons.HeldByChildren), (blocked.Status, blocked.Reason));
+        Assert.Contains("Checkpoints web-2 build on it", blocked.Message);
+        Assert.Equal(0, deletesWhileHeld);
+        Assert.Equal(["web-2", "web-1"], Agent.DeleteCalls.Select(d => d.Checkpoint.Name));
+        await cluster.WaitForEventAsync("web-1", e => e.Reason == ConditionReasons.HeldByChildren, "held event");
+    }
+
+    private Task DeleteAsync(string name) =>
+        cluster.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Checkpoint.Plural, name);
+
+    private async Task<IList<Checkpoint>> ListAsync() =>
+        (await cluster.Client.CustomObjects.ListNamespacedCustomObjectAsync<CheckpointList>(CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Checkpoint.Plural)).Items;
 }

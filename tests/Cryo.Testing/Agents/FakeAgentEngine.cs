@@ -13,6 +13,7 @@ public sealed class FakeAgentEngine(string nodeName)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<CheckpointResult>>> checkpoints = new();
     private readonly ConcurrentDictionary<string, Lazy<Task<RestoreResponse>>> restores = new();
+    private readonly ConcurrentDictionary<(string Namespace, string Name), bool> deleted = new();
     private readonly ConcurrentDictionary<Lazy<Task<RestoreResponse>>, ContainerTarget> restoreTargets = new();
     private int dumps;
     private int restoresRun;
@@ -42,11 +43,15 @@ public sealed class FakeAgentEngine(string nodeName)
     public RpcException? FailNextCheckpoint { get; set; }
 
     /// <summary>
-    /// Whether the node's kernel tracks dirty memory (soft-dirty, CRIU's <c>mem_dirty_track</c>), which incremental
-    /// checkpoints need. False by default, like this machine's kernel: a checkpoint naming a parent is then refused
-    /// as the real agent refuses it (FAILED_PRECONDITION, FEATURE_UNAVAILABLE, a PreconditionFailure naming the feature).
+    /// Whether the agent is of a release that made increments only with the kernel's dirty-memory tracking, on a
+    /// kernel without it: a checkpoint naming a parent is then refused as that agent refused it (FAILED_PRECONDITION,
+    /// FEATURE_UNAVAILABLE, a PreconditionFailure naming the feature). False by default: today's agent makes increments
+    /// by content on every kernel, storing <see cref="IncrementFraction"/> of the size.
     /// </summary>
-    public bool MemoryTracking { get; set; }
+    public bool RefusesIncrements { get; set; }
+
+    /// <summary>Of <see cref="SizeBytes"/>, what an increment stores.</summary>
+    public double IncrementFraction { get; set; } = 0.1;
 
     /// <summary>While set, new restore operations fail with the exception it returns for them (none: they run); cleared, the agent "recovers".</summary>
     public Func<RestoreRequest, RpcException?>? RestoreFailure { get; set; }
@@ -90,10 +95,42 @@ public sealed class FakeAgentEngine(string nodeName)
     public DeleteCheckpointResponse Delete(DeleteCheckpointRequest request)
     {
         DeleteCalls.Enqueue(request);
-        var existed = checkpoints.Values.Any(c => c.Value.IsCompletedSuccessfully &&
-                                                  c.Value.Result.Checkpoint.Namespace == request.Checkpoint.Namespace &&
-                                                  c.Value.Result.Checkpoint.Name == request.Checkpoint.Name);
+        var ns = request.Checkpoint.Namespace;
+        var name = request.Checkpoint.Name;
+        var children = checkpoints.Values
+            .Where(c => c.IsValueCreated && c.Value.IsCompletedSuccessfully && c.Value.Result.Checkpoint.Namespace == ns && c.Value.Result.ParentCheckpoint == name
+                        && !deleted.ContainsKey((ns, c.Value.Result.Checkpoint.Name)))
+            .Select(c => c.Value.Result.Checkpoint.Name)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (children.Count > 0)
+        {
+            throw HasChildren(ns, name, children);
+        }
+
+        var existed = Stored(ns, name) is not null;
+        deleted[(ns, name)] = true;
         return new DeleteCheckpointResponse { Deleted = existed, FreedBytes = existed ? SizeBytes : 0 };
+    }
+
+    private CheckpointResult? Stored(string ns, string name) =>
+        deleted.ContainsKey((ns, name))
+            ? null
+            : checkpoints.Values.Where(c => c.IsValueCreated && c.Value.IsCompletedSuccessfully).Select(c => c.Value.Result)
+                .FirstOrDefault(r => r.Checkpoint.Namespace == ns && r.Checkpoint.Name == name);
+
+    /// <summary>The status the agent's StatusMapper sends for a CheckpointHasChildrenException.</summary>
+    private static RpcException HasChildren(string ns, string name, IReadOnlyList<string> children)
+    {
+        var status = new Google.Rpc.Status
+        {
+            Code = (int)StatusCode.FailedPrecondition,
+            Message = $"checkpoint {ns}/{name} cannot be deleted: the increments {string.Join(", ", children)} read its pages; delete them first",
+        };
+        var info = new Google.Rpc.ErrorInfo { Domain = "cryo.io", Reason = "CHECKPOINT_HAS_CHILDREN" };
+        info.Metadata.Add("children", string.Join(",", children));
+        status.Details.Add(Google.Protobuf.WellKnownTypes.Any.Pack(info));
+        return status.ToRpcException();
     }
 
     private async Task<CheckpointResult> DumpAsync(CheckpointRequest request)
@@ -109,14 +146,24 @@ public sealed class FakeAgentEngine(string nodeName)
             await hold.Task;
         }
 
-        if (request.ParentCheckpoint.Length > 0 && !MemoryTracking)
+        if (request.ParentCheckpoint.Length > 0 && RefusesIncrements)
         {
             throw FeatureUnavailable("mem_dirty_track", "kernel lacks CONFIG_MEM_SOFT_DIRTY: incremental (pre-dump/track-mem) checkpoints are unavailable");
+        }
+
+        var parent = request.ParentCheckpoint.Length == 0 ? null : Stored(request.Namespace, request.ParentCheckpoint);
+        if (request.ParentCheckpoint.Length > 0 && parent is null)
+        {
+            // As the real agent: a parent not in the store is NOT_FOUND.
+            throw new RpcException(new Status(StatusCode.NotFound, $"checkpoint {request.Namespace}/{request.Name} names parent {request.ParentCheckpoint}, which does not exist in the store"));
         }
 
         Interlocked.Increment(ref dumps);
         return new CheckpointResult
         {
+            StoredBytes = parent is null ? SizeBytes : (long)(SizeBytes * IncrementFraction),
+            ParentCheckpoint = request.ParentCheckpoint,
+            ChainLength = parent is null ? 1 : parent.ChainLength + 1,
             Checkpoint = new CheckpointRef { Namespace = request.Namespace, Name = request.Name },
             Location = $"{request.Namespace}/{request.Name}-{request.OperationId}",
             SizeBytes = SizeBytes,

@@ -20,13 +20,8 @@ public static class ChunkedSha256
 
     private const int ReadSize = 1024 * 1024;
 
-    /// <summary>
-    /// Bytes mapped at once: a default chunk in one mapping; a longer range (a whole file listed with one
-    /// digest) in pieces, with a cancellation check between them.
-    /// </summary>
-    private const long MapSize = DefaultChunkSize;
-
-    private const long ResidencySampleStride = 1024 * 1024;
+    /// <summary>Longest ranges hashed as a pair: each is read whole into a buffer first.</summary>
+    private const long MaxPairLength = DefaultChunkSize;
 
     /// <summary>Number of chunks a file of <paramref name="size"/> bytes has (an empty file has one, empty chunk).</summary>
     public static int ChunkCount(long size, long chunkSize)
@@ -85,7 +80,7 @@ public static class ChunkedSha256
     /// <summary>
     /// Hashes <paramref name="ranges"/>, <paramref name="parallelism"/> pieces at a time, and reports each
     /// digest with the bytes hashed (fewer than asked when the file ended first) to <paramref name="hashed"/>
-    /// (which may throw to stop). Neighbours of equal length are hashed together (<see cref="HashPair"/>):
+    /// (which may throw to stop). Neighbours of equal length are hashed together (<see cref="HashPair(FileRange, FileRange, CancellationToken)"/>):
     /// list equally long ranges next to each other.
     /// </summary>
     internal static Task HashAllAsync(IReadOnlyList<FileRange> ranges, int parallelism, Action<int, string, long> hashed, CancellationToken cancellationToken)
@@ -117,61 +112,50 @@ public static class ChunkedSha256
     }
 
     /// <summary>
-    /// Hashes two ranges: at once (<see cref="PairedSha256"/>) when they are equally long, each within one
-    /// mapping and page-cached, which costs about half the CPU; otherwise one after the other, like <see cref="Hash"/>.
+    /// Hashes two ranges: at once (<see cref="PairedSha256"/>) when they are equally long and no longer than
+    /// <see cref="MaxPairLength"/>, which costs about 0.7 of the CPU of hashing them one by one; otherwise one
+    /// after the other, like <see cref="Hash(SafeFileHandle, long, long, CancellationToken, out long)"/>.
     /// </summary>
-    internal static ((string Digest, long Hashed) First, (string Digest, long Hashed) Second) HashPair(FileRange first, FileRange second, CancellationToken cancellationToken)
+    internal static ((string Digest, long Hashed) First, (string Digest, long Hashed) Second) HashPair(FileRange first, FileRange second, CancellationToken cancellationToken) =>
+        HashPair(first, second, null, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="HashPair(FileRange, FileRange, CancellationToken)"/>, and writes the SHA-256 of each whole
+    /// <see cref="PageDigests.PageSize"/> page hashed into <paramref name="firstPages"/> and <paramref name="secondPages"/>
+    /// (when given; <see cref="PageDigests.SizeFor"/> bytes for the range), from the same reads.
+    /// </summary>
+    internal static ((string Digest, long Hashed) First, (string Digest, long Hashed) Second) HashPair(FileRange first, FileRange second,
+        byte[]? firstPages, byte[]? secondPages, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (TryHashPairMapped(first, second, out var firstDigest, out var secondDigest))
+        if (PairedSha256.IsAvailable && first.Length == second.Length && first.Length is > 0 and <= MaxPairLength)
         {
-            return ((firstDigest, first.Length), (secondDigest, second.Length));
-        }
-
-        var a = Hash(first.Handle, first.Offset, first.Length, cancellationToken, out var firstHashed);
-        var b = Hash(second.Handle, second.Offset, second.Length, cancellationToken, out var secondHashed);
-        return ((a, firstHashed), (b, secondHashed));
-    }
-
-    private static unsafe bool TryHashPairMapped(FileRange first, FileRange second, out string firstDigest, out string secondDigest)
-    {
-        firstDigest = secondDigest = string.Empty;
-        if (!PairedSha256.IsAvailable || first.Length != second.Length || first.Length is 0 or > MapSize
-            || RandomAccess.GetLength(first.Handle) < first.Offset + first.Length || RandomAccess.GetLength(second.Handle) < second.Offset + second.Length)
-        {
-            return false;
-        }
-
-        if (!TryMapCached(first.Handle, first.Offset, first.Length, out var firstMapping))
-        {
-            return false;
-        }
-
-        try
-        {
-            if (!TryMapCached(second.Handle, second.Offset, second.Length, out var secondMapping))
-            {
-                return false;
-            }
-
+            var length = (int)first.Length;
+            var a = ArrayPool<byte>.Shared.Rent(length);
+            var b = ArrayPool<byte>.Shared.Rent(length);
             try
             {
-                Span<byte> a = stackalloc byte[32];
-                Span<byte> b = stackalloc byte[32];
-                PairedSha256.Hash((byte*)firstMapping.Data, (byte*)secondMapping.Data, first.Length, a, b);
-                firstDigest = Convert.ToHexStringLower(a);
-                secondDigest = Convert.ToHexStringLower(b);
-                return true;
+                // Short reads mean a file ended first: hash each one alone, which reports how far it got.
+                if (ReadFully(first, a) == length && ReadFully(second, b) == length)
+                {
+                    Span<byte> firstDigest = stackalloc byte[32];
+                    Span<byte> secondDigest = stackalloc byte[32];
+                    PairedSha256.Hash(a.AsSpan(0, length), b.AsSpan(0, length), firstDigest, secondDigest);
+                    PageDigests.Hash(a.AsSpan(0, length), firstPages);
+                    PageDigests.Hash(b.AsSpan(0, length), secondPages);
+                    return ((Convert.ToHexStringLower(firstDigest), length), (Convert.ToHexStringLower(secondDigest), length));
+                }
             }
             finally
             {
-                NativeMethods.Unmap(secondMapping.Address, secondMapping.Length);
+                ArrayPool<byte>.Shared.Return(a);
+                ArrayPool<byte>.Shared.Return(b);
             }
         }
-        finally
-        {
-            NativeMethods.Unmap(firstMapping.Address, firstMapping.Length);
-        }
+
+        var x = Hash(first.Handle, first.Offset, first.Length, firstPages, cancellationToken, out var firstHashed);
+        var y = Hash(second.Handle, second.Offset, second.Length, secondPages, cancellationToken, out var secondHashed);
+        return ((x, firstHashed), (y, secondHashed));
     }
 
     /// <summary>
@@ -179,105 +163,55 @@ public static class ChunkedSha256
     /// or of fewer when the file ends first (<paramref name="hashed"/> says how many).
     /// </summary>
     /// <remarks>
-    /// The bytes the file has when the call starts are hashed from read-only mappings where they are in the
-    /// page cache: that saves the copy a read makes, ~12% of the CPU (0.376 s against 0.428 s for 512 MiB),
-    /// which CRIU, dumping or restoring beside the hashing, needs more. Pages not in the cache are read
-    /// instead: page faults bring them in 64 KiB at a time and cost ~10% more CPU than reads with readahead.
-    /// Bytes appended since the call started are read too, and everything when mmap is refused.
-    /// The file must not shrink during the call (CRIU's page images only grow; stored checkpoints never
-    /// change): a mapped page cut off by a truncation raises SIGBUS, which kills the process, where a read
-    /// would only have come up short.
+    /// Reads, never a mapping: a mapped page cut off by a truncation raises SIGBUS, which kills the agent, and on a
+    /// network volume (NFS, CephFS, which the README recommends) another node can shrink a file at any time. A
+    /// mapping saved ~9 % of the CPU of one .NET SHA-256 stream and ~24 % of a paired one on this machine
+    /// (<c>hack/bench.sh agent --only hashing</c>), while a read-fed core still hashes faster than CRIU writes.
     /// </remarks>
-    internal static string Hash(SafeFileHandle handle, long offset, long length, CancellationToken cancellationToken, out long hashed)
+    internal static string Hash(SafeFileHandle handle, long offset, long length, CancellationToken cancellationToken, out long hashed) =>
+        Hash(handle, offset, length, null, cancellationToken, out hashed);
+
+    /// <summary>
+    /// As <see cref="Hash(SafeFileHandle, long, long, CancellationToken, out long)"/>, and writes the SHA-256 of each
+    /// whole <see cref="PageDigests.PageSize"/> page read into <paramref name="pageDigests"/> when given.
+    /// </summary>
+    internal static string Hash(SafeFileHandle handle, long offset, long length, byte[]? pageDigests, CancellationToken cancellationToken, out long hashed)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var end = offset + length;
-
-        // Only bytes that exist may be mapped: a page past the end of file raises SIGBUS when touched.
-        var existing = Math.Clamp(RandomAccess.GetLength(handle), offset, end);
-        var position = offset;
-        while (position < existing)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var window = Math.Min(MapSize, existing - position);
-            var wanted = position + window;
-            position = TryAppendMapped(hash, handle, position, window)
-                ? wanted
-                : AppendRead(hash, handle, position, wanted, cancellationToken);
-            if (position < wanted)
-            {
-                break; // the file shrank under the read
-            }
-        }
-
-        position = AppendRead(hash, handle, position, end, cancellationToken);
+        var position = AppendRead(hash, handle, offset, offset + length, pageDigests, cancellationToken);
         hashed = position - offset;
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    // Hashes [offset, offset + length) from a mapping, if mmap allows it and its pages look cached.
-    private static unsafe bool TryAppendMapped(IncrementalHash hash, SafeFileHandle handle, long offset, long length)
+    // Reads a range into the buffer; returns the bytes read (fewer when the file ends first).
+    private static int ReadFully(FileRange range, byte[] buffer)
     {
-        if (!TryMapCached(handle, offset, length, out var mapping))
+        var done = 0;
+        while (done < range.Length)
         {
-            return false;
-        }
-
-        try
-        {
-            hash.AppendData(new ReadOnlySpan<byte>((byte*)mapping.Data, checked((int)length)));
-            return true;
-        }
-        finally
-        {
-            NativeMethods.Unmap(mapping.Address, mapping.Length);
-        }
-    }
-
-    // Maps [offset, offset + length) of a file (which must exist) if mmap allows it and its pages look
-    // cached; Data is where offset lies in the mapping, Address and Length what to unmap.
-    private static bool TryMapCached(SafeFileHandle handle, long offset, long length, out (nint Address, long Length, nint Data) mapping)
-    {
-        mapping = default;
-        // mmap takes page-aligned offsets: chunk sizes from a manifest need not be multiples of a page.
-        var skip = offset % Environment.SystemPageSize;
-        if (!NativeMethods.TryMapReadOnly(handle, offset - skip, skip + length, out var address))
-        {
-            return false;
-        }
-
-        if (!LooksCached(address, skip + length))
-        {
-            NativeMethods.Unmap(address, skip + length);
-            return false;
-        }
-
-        mapping = (address, skip + length, address + (nint)skip);
-        return true;
-    }
-
-    // Whether a mapping's pages are in the page cache, judged from one page a MiB and the last: asking about
-    // every page costs a third of what mapping saves. Files are cached in order (written, or read ahead),
-    // so the sample tells a cached chunk from a cold one; a cold page it misses is faulted in, dearer only.
-    private static bool LooksCached(nint address, long length)
-    {
-        for (var at = 0L; at < length; at += ResidencySampleStride)
-        {
-            if (!NativeMethods.IsPageResident(address + (nint)at))
+            var read = RandomAccess.Read(range.Handle, buffer.AsSpan(done, (int)range.Length - done), range.Offset + done);
+            if (read == 0)
             {
-                return false;
+                break;
             }
+
+            done += read;
         }
 
-        var lastPage = (length - 1) / Environment.SystemPageSize * Environment.SystemPageSize;
-        return NativeMethods.IsPageResident(address + (nint)lastPage);
+        return done;
     }
 
     // Hashes [position, end) with reads, up to the end of file; returns where it stopped.
-    private static long AppendRead(IncrementalHash hash, SafeFileHandle handle, long position, long end, CancellationToken cancellationToken)
+    private static long AppendRead(IncrementalHash hash, SafeFileHandle handle, long position, long end, CancellationToken cancellationToken) =>
+        AppendRead(hash, handle, position, end, null, cancellationToken);
+
+    // Hashes [position, end) with reads, up to the end of file, and each whole page into pageDigests (from
+    // position's page on); returns where it stopped.
+    private static long AppendRead(IncrementalHash hash, SafeFileHandle handle, long position, long end, byte[]? pageDigests, CancellationToken cancellationToken)
     {
+        var start = position;
         if (position >= end)
         {
             return position;
@@ -290,13 +224,20 @@ public static class ChunkedSha256
             while (position < end)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var read = RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(ReadSize, end - position)), position);
+                var read = ReadFully(new FileRange(handle, position, Math.Min(ReadSize, end - position)), buffer);
                 if (read == 0)
                 {
                     break;
                 }
 
                 hash.AppendData(buffer, 0, read);
+                if (pageDigests is not null)
+                {
+                    // Pieces are whole pages from the start but the last: a digest per whole page read.
+                    var at = PageDigests.SizeFor(position - start);
+                    PageDigests.Hash(buffer.AsSpan(0, read), pageDigests.AsSpan(at, Math.Min(PageDigests.SizeFor(read), pageDigests.Length - at)));
+                }
+
                 position += read;
             }
 

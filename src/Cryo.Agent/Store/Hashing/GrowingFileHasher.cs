@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Cryo.Agent.Store.Manifest;
+using Cryo.Criu.Images;
 using Microsoft.Win32.SafeHandles;
 
 namespace Cryo.Agent.Store.Hashing;
@@ -15,9 +16,8 @@ namespace Cryo.Agent.Store.Hashing;
 /// </summary>
 /// <remarks>
 /// <para>
-/// "Shrinks" means between the chunks hashed: a chunk is hashed from a mapping of the file, and a truncation
-/// under a chunk being hashed kills the process (<see cref="ChunkedSha256"/>'s Hash says why). CRIU's page
-/// images only grow, in a private directory of the store.
+/// Chunks are read, never mapped, so a file cut short under a chunk being hashed only makes that read come up
+/// short (the file is then hashed again from scratch), wherever the store lives.
 /// </para>
 /// <para>
 /// .NET takes a shared flock(2) on every file it opens (FileShare emulation): a .NET writer opening with
@@ -59,6 +59,13 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         follower = Task.Factory.StartNew(() => Follow(token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
+    /// <summary>
+    /// After <see cref="CompleteAsync"/>: the page digests of the append-only files (pages images) followed from start
+    /// to end, by file name, when <see cref="GrowingFileHasherOptions.DigestPages"/>; a file hashed again from
+    /// scratch has none (whoever needs its page digests reads it).
+    /// </summary>
+    public IReadOnlyList<PagesImageDigests> PageDigestsOfPagesImages { get; private set; } = [];
+
     /// <summary>Bytes hashed before <see cref="CompleteAsync"/> was called: the work taken off the critical path.</summary>
     public long BytesHashedWhileWriting => Interlocked.Read(ref bytesHashedWhileWriting);
 
@@ -73,6 +80,10 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Parallelism, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.WhileWritingParallelism, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ChunkSize, 4096);
+        if (options.DigestPages && options.ChunkSize % PageDigests.PageSize != 0)
+        {
+            throw new ArgumentException($"chunks of {options.ChunkSize} bytes are not whole {PageDigests.PageSize}-byte pages: page digests need them", nameof(options));
+        }
         return new GrowingFileHasher(directory, relativeTo, options, cancellationToken);
     }
 
@@ -105,7 +116,7 @@ public sealed class GrowingFileHasher : IAsyncDisposable
             if (!tracked.TryGetValue(path, out var file) || !file.FitsFinal(path))
             {
                 file?.Dispose();
-                file = TrackedFile.Open(path) ?? throw new FileNotFoundException($"{path} disappeared while the checkpoint was hashed", path);
+                file = TrackedFile.Open(path, digestPages: false) ?? throw new FileNotFoundException($"{path} disappeared while the checkpoint was hashed", path);
                 tracked[path] = file;
             }
 
@@ -128,6 +139,7 @@ public sealed class GrowingFileHasher : IAsyncDisposable
                 ?? await ChunkedSha256.ComputeAsync(files[i], relative, options.ChunkSize, options.Parallelism, linked.Token);
         }
 
+        PageDigestsOfPagesImages = [.. files.Select((path, i) => states[i].PageResult(Path.GetFileName(path))).OfType<PagesImageDigests>()];
         return [.. results.OrderBy(file => file.Path, StringComparer.Ordinal)];
     }
 
@@ -190,7 +202,7 @@ public sealed class GrowingFileHasher : IAsyncDisposable
     {
         foreach (var path in EnumerateFiles())
         {
-            if (!tracked.ContainsKey(path) && options.IsAppendOnly(Path.GetFileName(path)) && TrackedFile.Open(path) is { } file)
+            if (!tracked.ContainsKey(path) && options.IsAppendOnly(Path.GetFileName(path)) && TrackedFile.Open(path, options.DigestPages) is { } file)
             {
                 tracked[path] = file;
             }
@@ -262,20 +274,26 @@ public sealed class GrowingFileHasher : IAsyncDisposable
     {
         private readonly SafeFileHandle handle;
         private readonly ConcurrentDictionary<int, string> digests = new();
+        private readonly ConcurrentDictionary<int, byte[]> pageDigests = new();
+        private readonly bool digestPages;
         private volatile bool failed;
         private int queuedChunks;
 
-        private TrackedFile(SafeFileHandle handle) => this.handle = handle;
+        private TrackedFile(SafeFileHandle handle, bool digestPages)
+        {
+            this.handle = handle;
+            this.digestPages = digestPages;
+        }
 
         /// <summary>Bytes queued so far: whole chunks, plus the final partial one once queued.</summary>
         private long Queued { get; set; }
 
         /// <summary>Opens a file to hash, or returns null when it is already gone.</summary>
-        public static TrackedFile? Open(string path)
+        public static TrackedFile? Open(string path, bool digestPages)
         {
             try
             {
-                return new TrackedFile(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan));
+                return new TrackedFile(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan), digestPages);
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
@@ -332,8 +350,9 @@ public sealed class GrowingFileHasher : IAsyncDisposable
 
             try
             {
-                var digest = ChunkedSha256.Hash(handle, chunk.Offset, chunk.Length, cancellationToken, out var hashed);
-                return Record(chunk, digest, hashed);
+                var pages = PagesOf(chunk);
+                var digest = ChunkedSha256.Hash(handle, chunk.Offset, chunk.Length, pages, cancellationToken, out var hashed);
+                return Record(chunk, digest, hashed, pages);
             }
             catch (IOException)
             {
@@ -353,8 +372,9 @@ public sealed class GrowingFileHasher : IAsyncDisposable
 
             try
             {
-                var (a, b) = ChunkedSha256.HashPair(first.File.Range(first), second.File.Range(second), cancellationToken);
-                return first.File.Record(first, a.Digest, a.Hashed) + second.File.Record(second, b.Digest, b.Hashed);
+                var (firstPages, secondPages) = (first.File.PagesOf(first), second.File.PagesOf(second));
+                var (a, b) = ChunkedSha256.HashPair(first.File.Range(first), second.File.Range(second), firstPages, secondPages, cancellationToken);
+                return first.File.Record(first, a.Digest, a.Hashed, firstPages) + second.File.Record(second, b.Digest, b.Hashed, secondPages);
             }
             catch (IOException)
             {
@@ -367,11 +387,17 @@ public sealed class GrowingFileHasher : IAsyncDisposable
 
         private FileRange Range(Chunk chunk) => new(handle, chunk.Offset, chunk.Length);
 
-        private long Record(Chunk chunk, string digest, long hashed)
+        private byte[]? PagesOf(Chunk chunk) => digestPages ? new byte[PageDigests.SizeFor(chunk.Length)] : null;
+
+        private long Record(Chunk chunk, string digest, long hashed, byte[]? pages)
         {
             if (hashed == chunk.Length)
             {
                 digests[chunk.Index] = digest;
+                if (pages is not null)
+                {
+                    pageDigests[chunk.Index] = pages;
+                }
             }
             else
             {
@@ -394,6 +420,25 @@ public sealed class GrowingFileHasher : IAsyncDisposable
             }
 
             return ChunkedSha256.Entry(relativePath, Queued, chunkSize, [.. Enumerable.Range(0, queuedChunks).Select(i => digests[i])]);
+        }
+
+        /// <summary>The page digests of the whole file, or null when they were not made for all of it (or it is not whole pages).</summary>
+        public PagesImageDigests? PageResult(string fileName)
+        {
+            if (!digestPages || failed || digests.Count != queuedChunks || pageDigests.Count != queuedChunks || Queued % PageDigests.PageSize != 0)
+            {
+                return null;
+            }
+
+            var all = new byte[PageDigests.SizeFor(Queued)];
+            var at = 0;
+            for (var i = 0; i < queuedChunks; i++)
+            {
+                pageDigests[i].CopyTo(all, at);
+                at += pageDigests[i].Length;
+            }
+
+            return new PagesImageDigests(fileName, PageDigests.Instance.Algorithm, PageDigests.DigestSize, all);
         }
 
         public void Dispose() => handle.Dispose();

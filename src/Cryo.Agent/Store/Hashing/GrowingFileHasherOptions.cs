@@ -1,4 +1,5 @@
 using Cryo.Agent.Store.Manifest;
+using Cryo.Criu.Images;
 
 namespace Cryo.Agent.Store.Hashing;
 
@@ -9,7 +10,13 @@ public sealed record GrowingFileHasherOptions
     /// Which files (by file name) are only ever appended to while being written, and so can be hashed
     /// as they grow. Others are hashed once the writer is done. Default: CRIU's page images, <c>pages-*.img</c>.
     /// </summary>
-    public Func<string, bool> IsAppendOnly { get; init; } = IsPagesImage;
+    public Func<string, bool> IsAppendOnly { get; init; } = CriuImageFiles.IsPagesImage;
+
+    /// <summary>
+    /// Whether append-only files also get the SHA-256 of every 4 KiB page (<see cref="GrowingFileHasher.PageDigestsOfPagesImages"/>),
+    /// from the same reads: a checkpoint's page index, which its increments compare against. Default: yes.
+    /// </summary>
+    public bool DigestPages { get; init; } = true;
 
     /// <summary>How often to look for new data when the writer is slower than hashing.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(10);
@@ -43,8 +50,4 @@ public sealed record GrowingFileHasherOptions
 
     /// <summary>Bytes per chunk (see <see cref="ManifestFile"/>); files up to one chunk get a whole-file SHA-256.</summary>
     public long ChunkSize { get; init; } = ChunkedSha256.DefaultChunkSize;
-
-    /// <summary>Whether a file name is a CRIU page image (<c>pages-*.img</c>), which CRIU writes strictly sequentially.</summary>
-    public static bool IsPagesImage(string fileName) =>
-        fileName.StartsWith("pages-", StringComparison.Ordinal) && fileName.EndsWith(".img", StringComparison.Ordinal);
 }

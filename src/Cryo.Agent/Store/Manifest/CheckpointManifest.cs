@@ -8,10 +8,14 @@ namespace Cryo.Agent.Store.Manifest;
 public sealed class CheckpointManifest
 {
     /// <summary>
-    /// The schema version this code writes. 2 added per-chunk digests for large files
-    /// (<see cref="ManifestFile.ChunkSha256"/>); version 1 manifests are read too.
+    /// The newest schema version this code reads and writes. 2 added per-chunk digests for large files
+    /// (<see cref="ManifestFile.ChunkSha256"/>); 3 added <see cref="Increment"/>, and only increments are written as 3,
+    /// so an agent of the previous release still reads every full checkpoint. Version 1 manifests are read too.
     /// </summary>
-    public const int CurrentSchemaVersion = 2;
+    public const int CurrentSchemaVersion = 3;
+
+    /// <summary>The version a full checkpoint's manifest is written with.</summary>
+    public const int FullCheckpointSchemaVersion = 2;
 
     /// <summary>The oldest schema version this code reads.</summary>
     public const int OldestReadableSchemaVersion = 1;
@@ -20,7 +24,7 @@ public sealed class CheckpointManifest
     public const string FileName = "manifest.json";
 
     /// <summary>Schema version of this document.</summary>
-    public int SchemaVersion { get; set; } = CurrentSchemaVersion;
+    public int SchemaVersion { get; set; } = FullCheckpointSchemaVersion;
 
     /// <summary>Which checkpoint this is.</summary>
     public required CheckpointKey Key { get; set; }
@@ -51,6 +55,9 @@ public sealed class CheckpointManifest
 
     /// <summary>Filesystem state captured beside the images (writable layer, /dev/shm, open volume files).</summary>
     public ManifestFilesystem Filesystem { get; set; } = new();
+
+    /// <summary>How this checkpoint builds on a parent; null for a full checkpoint (schema version 3).</summary>
+    public ManifestIncrement? Increment { get; set; }
 
     /// <summary>Free-form additions that do not deserve a schema change (e.g. pod metadata).</summary>
     public Dictionary<string, string> Extra { get; set; } = [];

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Cryo.Agent.Operations;
+using Cryo.Testing.Agent;
+using Cryo.Testing.Agent.Harness;
+
+namespace Cryo.Bench.Agent;
+
+/// <summary>
+/// "incremental" (hack/bench.sh incremental): memhog (random memory, 1 GiB by default) checkpointed in full, then
+/// five times over: a tenth of its pages rewritten, a child checkpoint of the previous one (by content: a full dump
+/// rewritten against the parent's page index) and, beside it, a full checkpoint of the same memory. Then restores of
+/// the fifth child (a chain of six) alternated with restores of the last full checkpoint; every copy must answer
+/// with the memory's checksum. Ratios of medians, measured side by side.
+/// </summary>
+public static partial class IncrementalBench
+{
+    private const int Children = 5;
+
+    public static async Task RunAsync(int sizeMib, int runs, string memhog, string criuPath, CancellationToken cancellationToken)
+    {
+        var directory = Directory.CreateTempSubdirectory("cryo-bench-incremental-").FullName;
+        var engines = new BenchEngines(directory, criuPath);
+        ContainerWorkload? workload = null;
+        try
+        {
+            // A cgroup parent of its own: another agent benchmark's exit sweeps "cryo-bench" (the machine is shared).
+            (workload, var checksum) = await Memhog.StartAsync(sizeMib, memhog, cancellationToken, "cryo-bench-incremental");
+            Emit.Note($"incremental {sizeMib} MiB: memhog PID {workload.InitPid} ready (work in {directory})");
+            var (baseOutcome, _) = await CheckpointAsync(engines, workload, "full-0", null, cancellationToken);
+            var fullSeconds = new List<double>();
+            var childSeconds = new List<double>();
+            var storedRatios = new List<double>();
+            var rewriteMs = new List<double>();
+            var parent = "full-0";
+            var lastFull = "full-0";
+            for (var i = 1; i <= Children; i++)
+            {
+                checksum = await ChangeAsync(workload, cancellationToken);
+                // Alternate which goes first: the second of a pair finds more of the memory in the page cache.
+                var childFirst = i % 2 == 1;
+                CheckpointOutcome? child = null;
+                CheckpointOutcome? full = null;
+                for (var turn = 0; turn < 2; turn++)
+                {
+                    if ((turn == 0) == childFirst)
+                    {
+                        var (outcome, seconds) = await CheckpointAsync(engines, workload, $"child-{i}", parent, cancellationToken);
+                        child = outcome;
+                        childSeconds.Add(seconds);
+                    }
+                    else
+                    {
+                        var (outcome, seconds) = await CheckpointAsync(engines, workload, $"full-{i}", null, cancellationToken);
+                        full = outcome;
+                        fullSeconds.Add(seconds);
+                    }
+                }
+                storedRatios.Add(child!.StoredBytes / (double)full!.StoredBytes);
+                var increment = engines.Store.FindByName("default", $"child-{i}").Single().Manifest.Increment!;
+                rewriteMs.Add(increment.RewriteMs);
+                Emit.Note(string.Create(CultureInfo.InvariantCulture,
+                    $"child {i}: {child.StoredBytes} bytes stored of {child.SizeBytes} ({increment.PagesInParent} of {increment.Pages} pages left to the parent, rewrite {increment.RewriteMs:0} ms), {childSeconds[^1]:0.000} s; full {full.StoredBytes} bytes, {fullSeconds[^1]:0.000} s"));
+                // Keep the disk to the chain and the last full checkpoint.
+                if (lastFull != "full-0")
+                {
+                    engines.Store.Delete(engines.Store.FindByName("default", lastFull).Single().Key);
+                }
+                lastFull = $"full-{i}";
+                parent = $"child-{i}";
+            }
+
+            var chainRestore = new List<double>();
+            var fullRestore = new List<double>();
+            for (var run = 0; run < runs; run++)
+            {
+                foreach (var (name, samples) in run % 2 == 0
+                             ? new[] { (parent, chainRestore), (lastFull, fullRestore) }
+                             : new[] { (lastFull, fullRestore), (parent, chainRestore) })
+                {
+                    samples.Add(await RestoreAsync(engines, name, checksum, cancellationToken));
+                }
+            }
+
+            Emit.Metric("incremental_new_bytes_ratio", storedRatios[0], "ratio", sizeMib, 1, new Dictionary<string, double>
+            {
+                ["child_stored_bytes"] = storedRatios[0] * baseOutcome.StoredBytes,
+                ["full_stored_bytes"] = baseOutcome.StoredBytes,
+                ["median_of_5_children"] = Emit.Median(storedRatios),
+                ["max_of_5_children"] = storedRatios.Max(),
+            });
+            Emit.Metric("incremental_dump_vs_full_ratio", Emit.Median(childSeconds) / Emit.Median(fullSeconds), "ratio", sizeMib, Children, new Dictionary<string, double>
+            {
+                ["child_seconds"] = Emit.Median(childSeconds),
+                ["full_seconds"] = Emit.Median(fullSeconds),
+                ["rewrite_ms"] = Emit.Median(rewriteMs),
+            });
+            Emit.Metric("incremental_restore_vs_full_ratio", Emit.Median(chainRestore) / Emit.Median(fullRestore), "ratio", sizeMib, runs, new Dictionary<string, double>
+            {
+                ["chain_length"] = Children + 1,
+                ["chain_seconds"] = Emit.Median(chainRestore),
+                ["full_seconds"] = Emit.Median(fullRestore),
+            });
+        }
+        finally
+        {
+            await BenchSteps.SweepRestoreCgroupsAsync(engines.Options);
+            if (workload is not null)
+            {
+                await workload.DisposeAsync();
+            }
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task<(CheckpointOutcome Outcome, double Seconds)> CheckpointAsync(BenchEngines engines, ContainerWorkload workload, string name, string? parent,
+        CancellationToken cancellationToken)
+    {
+        BenchSteps.Sync();
+        var command = Commands.CheckpointOf(workload.InitPid, name, BenchSteps.Deadline) with { ParentCheckpoint = parent };
+        var clock = new StageClock<CheckpointStage>();
+        var started = Stopwatch.GetTimestamp();
+        var outcome = await engines.Checkpoints.CheckpointAsync(command, clock, cancellationToken);
+        var ended = Stopwatch.GetTimestamp();
+        var criu = engines.Criu;
+        var committing = clock.When(CheckpointStage.Committing) ?? ended;
+        Emit.Note(string.Create(CultureInfo.InvariantCulture,
+            $"checkpoint {name}: {BenchSteps.Seconds(started, ended):0.000} s: before CRIU {BenchSteps.Ms(started, criu.LastStarted):0} ms, CRIU {BenchSteps.Ms(criu.LastStarted, criu.LastEnded):0} ms, hash tail {BenchSteps.Ms(criu.LastEnded, committing):0} ms, rewrite and commit {BenchSteps.Ms(committing, ended):0} ms"));
+        return (outcome, BenchSteps.Seconds(started, ended));
+    }
+
+    private static async Task<double> RestoreAsync(BenchEngines engines, string name, string checksum, CancellationToken cancellationToken)
+    {
+        BenchSteps.Sync();
+        var command = Commands.RestoreOf(name, BenchSteps.Deadline);
+        var started = Stopwatch.GetTimestamp();
+        var outcome = await engines.Restores.RestoreAsync(command, cancellationToken);
+        var seconds = BenchSteps.Seconds(started, Stopwatch.GetTimestamp());
+        try
+        {
+            await Memhog.VerifyCopyAsync(outcome.HostPid, BenchSteps.RestoreOutput(engines.Options, command.OperationId), checksum, name, cancellationToken);
+        }
+        finally
+        {
+            await ProcessReaper.KillTreeAsync(outcome.HostPid, CancellationToken.None);
+            await BenchSteps.SweepRestoreCgroupsAsync(engines.Options);
+        }
+        Emit.Note(string.Create(CultureInfo.InvariantCulture, $"restore {name}: {seconds:0.000} s (verify {outcome.Verify.TotalMilliseconds:0} ms)"));
+        return seconds;
+    }
+
+    /// <summary>SIGUSR2 makes memhog rewrite a tenth of its pages; returns its new checksum.</summary>
+    private static async Task<string> ChangeAsync(ContainerWorkload workload, CancellationToken cancellationToken)
+    {
+        var before = workload.Stdout.Split('\n').Count(l => l.StartsWith("changed ", StringComparison.Ordinal));
+        BenchSteps.Require(Kill(workload.InitPid, 12) == 0, $"kill -USR2 {workload.InitPid} failed");
+        var output = await workload.WaitForOutputAsync(
+            o => o.Split('\n').Count(l => l.StartsWith("changed ", StringComparison.Ordinal) && l.Length == 24) > before, Memhog.Patience, cancellationToken);
+        return output.Split('\n').Last(l => l.StartsWith("changed ", StringComparison.Ordinal) && l.Length == 24)["changed ".Length..];
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
+}

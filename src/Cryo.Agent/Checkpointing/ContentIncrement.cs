@@ -1,0 +1,61 @@
+using Cryo.Agent.Store;
+using Cryo.Agent.Store.Hashing;
+using Cryo.Agent.Store.Manifest;
+using Cryo.Criu.Images;
+
+namespace Cryo.Agent.Checkpointing;
+
+/// <summary>
+/// Turns the full dump in a pending checkpoint into an increment of its parent, by content, before commit: every
+/// page whose hash equals the parent's for the same address becomes a parent run, only changed and new pages stay.
+/// Works on every kernel; the parent's pages are not read (its page index is), the child's pages were hashed while
+/// CRIU wrote them. Leaves the <c>parent</c> link pointing where the parent is seen from the committed checkpoint.
+/// </summary>
+internal static class ContentIncrement
+{
+    /// <summary>Rewrites <paramref name="pending"/>'s images; returns the record for the manifest and the child's own page index.</summary>
+    /// <exception cref="IncrementalRewriteException">The rewrite failed; the dump is left as CRIU wrote it.</exception>
+    public static (ManifestIncrement Increment, PageHashIndex Index) Make(PendingCheckpoint pending, IncrementPlan plan,
+        IReadOnlyList<PagesImageDigests> pageDigests, ILogger logger, CancellationToken cancellationToken)
+    {
+        var parent = plan.Parent;
+        var parentIndex = ParentIndex(parent, logger, cancellationToken);
+        // Not synced here: the pending checkpoint is read by nobody before its commit, which syncs what the store's
+        // policy says (ImageStoreOptions.SyncImageFiles), as for CRIU's own images.
+        var result = new IncrementalRewriter(PageDigests.Instance) { SyncFiles = false }.Rewrite(pending.ImagesDirectory, parent.ImagesDirectory,
+            ManifestIncrement.ParentLinkTarget(parent.Key), parentIndex, [.. pageDigests], cancellationToken);
+        var increment = new ManifestIncrement
+        {
+            Method = ManifestIncrement.ContentBased,
+            Parent = parent.Key,
+            ChainLength = plan.ChainLength,
+            Pages = result.Pages,
+            PagesInParent = result.PagesInParent,
+            MemoryBytesFull = result.BytesBefore,
+            MemoryBytesStored = result.BytesAfter,
+            RewriteMs = result.Duration.TotalMilliseconds,
+        };
+        return (increment, result.Index);
+    }
+
+    /// <summary>
+    /// The parent's page index as committed with it; for a checkpoint taken before indexes were kept, made now from
+    /// its images (reading its pages once), since the rewrite cannot do without it.
+    /// </summary>
+    private static PageHashIndex ParentIndex(StoredCheckpoint parent, ILogger logger, CancellationToken cancellationToken)
+    {
+        if (File.Exists(parent.PageIndexPath))
+        {
+            try
+            {
+                return PageHashIndex.Load(parent.PageIndexPath);
+            }
+            catch (FormatException e)
+            {
+                logger.LogWarning("the page index of {Parent} cannot be read ({Reason}); hashing its pages instead", parent, e.Message);
+            }
+        }
+
+        return PageHashIndex.Build(parent.ImagesDirectory, PageDigests.Instance, cancellationToken);
+    }
+}

@@ -1,0 +1,149 @@
+using Cryo.Agent.Operations;
+using Cryo.Agent.Store;
+using Cryo.Agent.Store.Manifest;
+using Cryo.Testing.Agent.Harness;
+using Cryo.Agent.Tests.Support;
+using Cryo.Criu.Images;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace Cryo.Agent.Tests.Checkpointing;
+
+/// <summary>
+/// Checkpoints with a parent on a kernel without soft-dirty tracking: dumped in full by real CRIU, rewritten by
+/// content into CRIU's incremental form before commit, restored by real CRIU through the parent links.
+/// </summary>
+public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
+{
+    private const int Mib = 64;
+    private readonly TestEngines engines = new();
+    private readonly RestoredCopies copies;
+
+    public IncrementalCheckpointTests()
+    {
+        copies = new RestoredCopies(engines);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await copies.DisposeAsync();
+
+    public void Dispose() => engines.Dispose();
+
+    [Fact]
+    public async Task Checkpoint_Should_StoreOnlyTheChangedPagesAndRestoreTheWholeMemory_When_ItNamesAParent()
+    {
+        var (workload, _) = await Memhog.StartAsync(Mib, CancellationToken.None);
+        await using var running = workload;
+        var parent = await CheckpointAsync(workload, "base", null);
+        var changed = await Memhog.ChangeAsync(workload, CancellationToken.None);
+
+        var child = await CheckpointAsync(workload, "child", "base");
+
+        Assert.Equal(("base", 2, ManifestIncrement.ContentBased), (child.Parent, child.ChainLength, child.IncrementMethod));
+        Assert.InRange(child.StoredBytes, 1, parent.StoredBytes * 0.2);
+        Assert.InRange(child.SizeBytes, parent.StoredBytes * 0.9, parent.StoredBytes * 1.1);
+        var stored = Find("child");
+        Assert.Equal("../../" + Find("base").Key.DirectoryName + "/images", new FileInfo(Path.Combine(stored.ImagesDirectory, "parent")).LinkTarget);
+        var increment = stored.Manifest.Increment!;
+        Assert.Equal(Find("base").Key, increment.Parent);
+        Assert.InRange(increment.PagesInParent, increment.Pages * 0.8, increment.Pages * 0.95);
+        // The page index kept for the next increment is the chain's content, as hashing it through the links says.
+        Assert.Equal(PageHashIndex.Build(stored.ImagesDirectory, null, CancellationToken.None).ToByteArray(), PageHashIndex.Load(stored.PageIndexPath).ToByteArray());
+
+        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
+        Assert.Equal(changed, await RestoreChecksumAsync("child"));
+    }
+
+    [Fact]
+    public async Task Restore_Should_BringBackTheLastMemory_When_TheCheckpointEndsAChainOfIncrements()
+    {
+        var (workload, first) = await Memhog.StartAsync(Mib, CancellationToken.None);
+        await using var running = workload;
+        await CheckpointAsync(workload, "c0", null);
+        var checksums = new List<string> { first };
+        for (var i = 1; i <= 3; i++)
+        {
+            checksums.Add(await Memhog.ChangeAsync(workload, CancellationToken.None));
+            var outcome = await CheckpointAsync(workload, $"c{i}", $"c{i - 1}");
+            Assert.Equal(i + 1, outcome.ChainLength);
+        }
+
+        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
+
+        Assert.Equal(checksums[3], await RestoreChecksumAsync("c3"));
+        Assert.Equal(checksums[1], await RestoreChecksumAsync("c1"));
+        Assert.Equal(4, CheckpointChain.Of(engines.Store, Find("c3")).Count);
+    }
+
+    [Fact]
+    public async Task Restore_Should_RefuseAndNameTheParentsFile_When_APageOfTheParentIsDamaged()
+    {
+        var (workload, _) = await Memhog.StartAsync(Mib, CancellationToken.None);
+        await using var running = workload;
+        await CheckpointAsync(workload, "base", null);
+        await Memhog.ChangeAsync(workload, CancellationToken.None);
+        await CheckpointAsync(workload, "child", "base");
+        var pages = Directory.EnumerateFiles(Find("base").ImagesDirectory, "pages-*.img").OrderByDescending(f => new FileInfo(f).Length).First();
+        await using (var file = new FileStream(pages, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = file.Length / 2;
+            var b = file.ReadByte();
+            file.Position--;
+            file.WriteByte((byte)(b ^ 0xff));
+        }
+
+        var error = await Assert.ThrowsAsync<CheckpointCorruptedException>(() => engines.Restores.RestoreAsync(TestEngines.RestoreOf("child"), CancellationToken.None));
+
+        Assert.Equal(Find("base").Key, error.Key);
+        Assert.Equal("images/" + Path.GetFileName(pages), error.RelativePath);
+    }
+
+    [Fact]
+    public async Task Delete_Should_RefuseAndNameTheChildren_When_IncrementsReadTheCheckpoint()
+    {
+        var (workload, _) = await Memhog.StartAsync(8, CancellationToken.None);
+        await using var running = workload;
+        await CheckpointAsync(workload, "base", null);
+        await CheckpointAsync(workload, "child", "base");
+        var catalog = new ImageStoreCatalog(engines.Store, NullLogger<ImageStoreCatalog>.Instance);
+
+        var error = await Assert.ThrowsAsync<CheckpointHasChildrenException>(() => catalog.DeleteAsync("default", "base", CancellationToken.None));
+
+        Assert.Equal(["child"], error.Children);
+        Assert.NotNull(engines.Store.Find(Find("base").Key));
+        Assert.True((await catalog.DeleteAsync("default", "child", CancellationToken.None)).Deleted);
+        // Deleting the child unlinks its parent link, never what it points at.
+        Assert.True(Directory.EnumerateFiles(Find("base").ImagesDirectory, "pages-*.img").Any());
+        Assert.True((await catalog.DeleteAsync("default", "base", CancellationToken.None)).Deleted);
+    }
+
+    [Fact]
+    public async Task Checkpoint_Should_SayWhichParentIsMissing_When_TheParentIsNotInTheStore()
+    {
+        var command = TestEngines.CheckpointOf(Environment.ProcessId, "orphan") with { ParentCheckpoint = "nowhere" };
+
+        var error = await Assert.ThrowsAsync<CheckpointNotFoundException>(() =>
+            engines.Checkpoints.CheckpointAsync(command, new RecordingProgress<CheckpointStage>(), CancellationToken.None));
+
+        Assert.Equal("nowhere", error.Name);
+        Assert.Contains("names parent nowhere", error.Message, StringComparison.Ordinal);
+        Assert.Empty(engines.Store.List());
+    }
+
+    private Task<CheckpointOutcome> CheckpointAsync(ContainerWorkload workload, string name, string? parent) =>
+        engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, name) with { ParentCheckpoint = parent },
+            new RecordingProgress<CheckpointStage>(), CancellationToken.None);
+
+    private StoredCheckpoint Find(string name) => Assert.Single(engines.Store.FindByName("default", name));
+
+    private async Task<string> RestoreChecksumAsync(string name)
+    {
+        var command = TestEngines.RestoreOf(name);
+        var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
+        copies.Track(outcome.HostPid);
+        var checksum = await Memhog.ChecksumOfCopyAsync(outcome.HostPid, engines.OutputOf(command), CancellationToken.None);
+        await ProcessReaper.KillTreeAsync(outcome.HostPid, CancellationToken.None);
+        return checksum;
+    }
+}
