@@ -2,9 +2,11 @@
 # Agent benchmark, two parts. "engine": checkpoint and restore through the real engines vs raw CRIU with the
 # same options, for memhog workloads of 64, 512 and 2048 MiB. "grpc": the same engines called through the
 # agent's gRPC service (hosted in-process, a real client on its Unix socket) vs called directly, at 512 MiB:
-# grpc_vs_engine_checkpoint_ratio and grpc_vs_engine_restore_ratio. Figures: one JSON object per line on
+# grpc_vs_engine_checkpoint_ratio and grpc_vs_engine_restore_ratio. "lazy": lazy (criu lazy-pages) against
+# eager restores of one 2 GiB checkpoint: lazy_vs_eager_time_to_running_ratio (until the copy answers) and
+# lazy_time_to_all_memory_vs_eager_ratio. Figures: one JSON object per line on
 # stdout; notes on stderr.
-# Usage: hack/bench-agent.sh [--sizes 64,512] [--repeats N] [--only engine|grpc|hashing]
+# Usage: hack/bench-agent.sh [--sizes 64,512] [--repeats N] [--only engine|grpc|lazy|hashing|incremental]
 #   (--only grpc runs the gRPC part alone, at 512 MiB or at the --sizes given; --only hashing compares the
 #   hashing primitives, reads against mmap and libcryo-sha256 against .NET, on a cached 512 MiB file)
 set -euo pipefail
@@ -35,7 +37,7 @@ fi
 # The program cleans up after itself (processes, cgroups, temp dirs) in finally blocks; this trap only
 # covers a program killed outright: sweep what its workloads and restored copies leave behind.
 cleanup() {
-  for parent in cryo-bench cryo-bench-incremental cryo-bench-restores; do
+  for parent in cryo-bench cryo-bench-incremental cryo-bench-restores cryo-bench-lazy-pages; do
     for dir in /sys/fs/cgroup/*/"$parent"/*/; do
       [ -d "$dir" ] || continue
       [ -f "$dir/freezer.state" ] && echo THAWED > "$dir/freezer.state" 2>/dev/null || true

@@ -3,6 +3,10 @@
 #
 #   sudo hack/demo.sh            prints a table: cold vs restored time-to-ready, speed-up, PIDs, checkpoint size
 #   sudo hack/demo.sh --json     the same as one JSON object on the last line of standard output
+#   sudo hack/demo.sh --lazy     also restores the checkpoint once eagerly and once lazily (`cryo restore --lazy`)
+#                                and reports lazy_vs_eager_time_to_running_ratio (until the restore call returned
+#                                with the tree running) and lazy_time_to_all_memory_vs_eager_ratio (until every
+#                                page is in); use a big table (--mib 1024) to see the difference
 #
 # What it does: installs what it needs (hack/install-deps.sh), builds the agent and the CLI (Release), starts
 # the agent with a temporary store and socket, starts hack/demo/warmapp.c as a container-shaped process tree
@@ -15,17 +19,18 @@
 # copy answers with the warm table's checksum, PID 1 in its namespace and the counter continued.
 # Progress goes to standard error. Exits non-zero if any step fails; removes everything it started.
 #
-# Options: --json  --copies N (3)  --mib N (table size, 32)  --passes N (work: passes over the table, 5)
+# Options: --json  --lazy  --copies N (3)  --mib N (table size, 32)  --passes N (work: passes over the table, 5)
 #          --min-seconds S (warm-up lasts at least this long even on a fast machine, 14)  --keep (keep temp dir)
 # Environment: CRYO_DEMO_ARTIFACTS (build output, default /tmp/cryo-demo-artifacts), CRYO_DEMO_SKIP_BUILD=1.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
-json=0 copies=3 mib=32 passes=5 min_seconds=14 keep=0
+json=0 lazy=0 copies=3 mib=32 passes=5 min_seconds=14 keep=0
 while [ $# -gt 0 ]; do
   case $1 in
     --json) json=1 ;;
+    --lazy) lazy=1 ;;
     --copies) copies=$2; shift ;;
     --mib) mib=$2; shift ;;
     --passes) passes=$2; shift ;;
@@ -301,6 +306,43 @@ ratio=$(awk -v s="$slowest_us" -v c="$cold_us" 'BEGIN { printf "%.4f", s / c }')
 speedup=$(awk -v s="$slowest_us" -v c="$cold_us" 'BEGIN { printf "%.1f", c / s }')
 size_mib=$(awk -v b="$checkpoint_bytes" 'BEGIN { printf "%.1f", b / 1048576 }')
 
+# ---------------------------------------------------------------------------------------------- --lazy
+# One eager and one lazy restore of the same checkpoint, one after the other, each then killed. "Running" is
+# when `cryo restore` returned (the tree runs); "all memory" is then for the eager one, and for the lazy one when
+# its criu lazy-pages daemon recorded its end (lazy-pages.exit in the restore's run directory). The copy's first
+# answer reads its whole table, so it comes once all memory is in either way.
+lazy_json=""
+restore_timed() { # restore_timed KIND FLAGS...: prints "running_us all_memory_us answered_us"
+  local kind=$1 start called host done_us exit_file; shift
+  start=$(now_us)
+  cryo restore warmapp --timeout 120 --operation-id "$id-$kind" --output json "$@" >"$work/$kind.json" 2>"$work/$kind.err" || die "cryo restore $*: $(cat "$work/$kind.err")"
+  called=$(now_us); done_us=$called
+  host=$(json_num hostPid "$work/$kind.json"); restore_pids+=("$host")
+  if [ "$kind" = lazy ]; then
+    grep -q '"lazy": *true' "$work/$kind.json" || die "the lazy restore was eager: $(cat "$work/$kind.json")"
+    local pattern="$work/run/restores/$id-$kind.*/lazy-pages.exit"
+    for _ in $(seq 6000); do exit_file=$(compgen -G "$pattern" | head -n1) && [ -n "$exit_file" ] && break; sleep 0.01; done
+    [ -n "$exit_file" ] && [ "$(cat "$exit_file")" = 0 ] || die "the lazy restore's page server did not finish cleanly"
+    done_us=$(now_us)
+  fi
+  "$probe" "$host" 8080 120 20 >"$work/$kind.body" || die "the $kind copy never answered"
+  read -r checksum _ < <(sed 's/[a-z]*=//g' "$work/$kind.body")
+  [ "$checksum" = "$cold_checksum" ] || die "the $kind copy answered checksum $checksum, the warm workload $cold_checksum"
+  echo "$((called - start)) $((done_us - start)) $(( $(now_us) - start ))"
+  kill -9 "$host" 2>/dev/null || true
+}
+if [ $lazy = 1 ]; then
+  say "restoring once eagerly and once lazily (cryo restore --lazy)"
+  restore_timed eager >"$work/eager.times"
+  restore_timed lazy --lazy >"$work/lazy.times"
+  read -r eager_run eager_all eager_answer <"$work/eager.times"
+  read -r lazy_run lazy_all lazy_answer <"$work/lazy.times"
+  lazy_run_ratio=$(awk -v l="$lazy_run" -v e="$eager_run" 'BEGIN { printf "%.4f", l / e }')
+  lazy_all_ratio=$(awk -v l="$lazy_all" -v e="$eager_all" 'BEGIN { printf "%.4f", l / e }')
+  lazy_report="lazy restore: running after $(secs "$lazy_run") s vs $(secs "$eager_run") s eager (lazy_vs_eager_time_to_running_ratio $lazy_run_ratio); all memory after $(secs "$lazy_all") s vs $(secs "$eager_all") s (lazy_time_to_all_memory_vs_eager_ratio $lazy_all_ratio); first answer $(secs "$lazy_answer") s vs $(secs "$eager_answer") s"
+  lazy_json=",\"lazy_vs_eager_time_to_running_ratio\":$lazy_run_ratio,\"lazy_time_to_all_memory_vs_eager_ratio\":$lazy_all_ratio"
+fi
+
 report() {
   echo
   echo "Cryo demo: a ${mib} MiB warm table, checkpointed once, restored $copies times side by side (CRIU $criu_version)"
@@ -312,12 +354,14 @@ report() {
   echo "checkpoint: $size_mib MiB ($checkpoint_bytes bytes), frozen ${checkpoint_freeze_ms} ms, ${checkpoint_total_ms} ms in all"
   echo "slowest restored copy: ready in $(secs "$slowest_us") s vs $(secs "$cold_us") s cold: ${speedup}x faster (ratio $ratio)"
   echo "every copy answered with the warm table's checksum, PID $cold_nspid in its own namespace, and the request counter continued"
+  [ $lazy = 1 ] && echo "$lazy_report"
+  return 0
 }
 cold_host_pid=$(cat "$pidfile")
 if [ $json = 1 ]; then
   report >&2
   joined=$(IFS=,; echo "${copies_json[*]}")
-  echo "{\"restore_vs_cold_time_to_ready_ratio\":$ratio,\"cold_time_to_ready_s\":$(secs "$cold_us"),\"slowest_restored_time_to_ready_s\":$(secs "$slowest_us"),\"speedup\":$speedup,\"checkpoint_size_bytes\":$checkpoint_bytes,\"checkpoint_freeze_ms\":$checkpoint_freeze_ms,\"checkpoint_total_ms\":${checkpoint_total_ms:-0},\"table_mib\":$mib,\"checksum\":\"$cold_checksum\",\"cold\":{\"namespace_pid\":$cold_nspid,\"host_pid\":$cold_host_pid},\"copies\":[$joined],\"criu_version\":\"$criu_version\"}"
+  echo "{\"restore_vs_cold_time_to_ready_ratio\":$ratio,\"cold_time_to_ready_s\":$(secs "$cold_us"),\"slowest_restored_time_to_ready_s\":$(secs "$slowest_us"),\"speedup\":$speedup,\"checkpoint_size_bytes\":$checkpoint_bytes,\"checkpoint_freeze_ms\":$checkpoint_freeze_ms,\"checkpoint_total_ms\":${checkpoint_total_ms:-0},\"table_mib\":$mib,\"checksum\":\"$cold_checksum\",\"cold\":{\"namespace_pid\":$cold_nspid,\"host_pid\":$cold_host_pid},\"copies\":[$joined],\"criu_version\":\"$criu_version\"$lazy_json}"
 else
   report
 fi

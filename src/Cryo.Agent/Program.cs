@@ -6,6 +6,7 @@ using Cryo.Agent.Containers;
 using Cryo.Agent.Hosting;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
+using Cryo.Agent.Restoring.Lazy;
 using Microsoft.Extensions.Options;
 
 var app = AgentHost.Build(args, builder =>
@@ -16,6 +17,12 @@ var app = AgentHost.Build(args, builder =>
     builder.Services.AddSingleton<ContainerResolver>();
     builder.Services.AddSingleton<CriuFacts>();
     builder.Services.AddSingleton<ICheckpointEngine, CheckpointEngine>();
+    // Lazy restores' daemons outlive the agent; at start it finds the transfers an earlier one left running.
+    builder.Services.AddSingleton(sp => new LazyTransfers(
+        sp.GetRequiredService<IOptions<AgentOptions>>().Value.CriuPath,
+        async cancellationToken => (await sp.GetRequiredService<CriuMonitor>().GetStateAsync(cancellationToken)).Capabilities,
+        sp.GetRequiredService<ProcFs>(), sp.GetRequiredService<IOptions<EngineOptions>>(), sp.GetRequiredService<ILogger<LazyTransfers>>()));
+    builder.Services.AddHostedService(sp => sp.GetRequiredService<LazyTransfers>());
     builder.Services.AddSingleton<IRestoreEngine, RestoreEngine>();
 });
 await app.RunAsync();

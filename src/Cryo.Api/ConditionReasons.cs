@@ -32,6 +32,9 @@ public static class ConditionReasons
     /// <summary>The processes run again in the target container.</summary>
     public const string RestoreSucceeded = "RestoreSucceeded";
 
+    /// <summary>A Restore asked for lazy memory and the node restored eagerly instead (Warning Event; the message says why).</summary>
+    public const string LazyRestoreUnavailable = "LazyRestoreUnavailable";
+
     /// <summary>
     /// Pod condition <c>cryo.io/restored</c> False: a restore into the pod's container is on its way; the pod is
     /// not Ready until it completes.

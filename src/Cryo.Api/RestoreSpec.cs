@@ -23,4 +23,11 @@ public sealed class RestoreSpec
     /// </summary>
     [JsonPropertyName("ttlSecondsAfterFinished")]
     public int? TtlSecondsAfterFinished { get; set; }
+
+    /// <summary>
+    /// Restore memory on demand (CRIU's lazy pages): the application runs before its memory has arrived. Falls back
+    /// to an eager restore, with <see cref="RestoreStatus.LazyFallbackReason"/> set, where the node cannot.
+    /// </summary>
+    [JsonPropertyName("lazy")]
+    public bool? Lazy { get; set; }
 }

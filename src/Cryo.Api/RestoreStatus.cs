@@ -31,6 +31,14 @@ public sealed class RestoreStatus : IConditionedStatus
     [JsonPropertyName("timings")]
     public RestoreTimings? Timings { get; set; }
 
+    /// <summary>True when the restored memory was served lazily.</summary>
+    [JsonPropertyName("lazy")]
+    public bool? Lazy { get; set; }
+
+    /// <summary>Why a restore asked to be lazy was eager instead; null otherwise.</summary>
+    [JsonPropertyName("lazyFallbackReason")]
+    public string? LazyFallbackReason { get; set; }
+
     /// <summary>
     /// How many times the Checkpoint was restored into the target: 1 after the first restore, one more for
     /// each restore into the restarted container of a newPod target.

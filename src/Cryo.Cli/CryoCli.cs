@@ -82,6 +82,7 @@ public static class CryoCli
     private static string[] FlagsOf(string verb) => verb switch
     {
         "checkpoint" => CheckpointVerb.Flags,
+        "restore" => RestoreVerb.Flags,
         _ => [],
     };
 }

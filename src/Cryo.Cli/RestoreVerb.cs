@@ -3,14 +3,17 @@ using Cryo.Contracts.Agent.V1;
 
 namespace Cryo.Cli;
 
-/// <summary><c>cryo restore NAME [--into-pid N | --into-container ID]</c>.</summary>
+/// <summary><c>cryo restore NAME [--into-pid N | --into-container ID] [--lazy]</c>.</summary>
 public static class RestoreVerb
 {
     /// <summary>Options taking a value.</summary>
     public static readonly string[] Options = ["--into-pid", "--into-container", "--timeout", "--operation-id"];
 
+    /// <summary>Flags.</summary>
+    public static readonly string[] Flags = ["--lazy"];
+
     /// <summary>One line of help.</summary>
-    public const string Usage = "cryo restore NAME [--namespace NS] [--into-pid N | --into-container ID] [--timeout SECONDS]";
+    public const string Usage = "cryo restore NAME [--namespace NS] [--into-pid N | --into-container ID] [--timeout SECONDS] [--lazy]";
 
     /// <summary>Builds the request from the command line.</summary>
     public static RestoreRequest ToRequest(ParsedArguments args, string @namespace)
@@ -20,6 +23,7 @@ public static class RestoreVerb
             OperationId = args.Value("--operation-id") ?? Guid.NewGuid().ToString(),
             Checkpoint = new CheckpointRef { Namespace = @namespace, Name = args.SinglePositional("checkpoint name") },
             TimeoutSeconds = (uint)(args.PositiveInt("--timeout") ?? 0),
+            Lazy = args.Flag("--lazy"),
         };
         switch (args.PositiveInt("--into-pid"), args.Value("--into-container"))
         {
@@ -50,9 +54,20 @@ public static class RestoreVerb
             response = await context.Agent.RestoreAsync(request, deadline: deadline, cancellationToken: context.CancellationToken);
         }
 
-        context.Print(response, o => o.WriteLine(
-            $"restored {response.Checkpoint.Namespace}/{response.Checkpoint.Name}: host PID {response.HostPid}, PID {response.NamespacePid} in its namespace " +
-            $"(verify {Units.Millis(response.Timings.VerifyMs)}, restore {Units.Millis(response.Timings.RestoreMs)}, total {Units.Millis(response.Timings.TotalMs)}; node {response.NodeName})"));
+        context.Print(response, o =>
+        {
+            o.WriteLine(
+                $"restored {response.Checkpoint.Namespace}/{response.Checkpoint.Name}: host PID {response.HostPid}, PID {response.NamespacePid} in its namespace " +
+                $"(verify {Units.Millis(response.Timings.VerifyMs)}, restore {Units.Millis(response.Timings.RestoreMs)}, total {Units.Millis(response.Timings.TotalMs)}; node {response.NodeName})");
+            if (response.Lazy)
+            {
+                o.WriteLine("memory: served lazily by criu lazy-pages (the rest arrives in the background)");
+            }
+            else if (response.LazyFallbackReason.Length > 0)
+            {
+                o.WriteLine($"memory: {response.LazyFallbackReason}");
+            }
+        });
         return 0;
     }
 }

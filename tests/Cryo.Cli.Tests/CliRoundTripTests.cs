@@ -79,6 +79,25 @@ public sealed class CliRoundTripTests
     }
 
     [Fact]
+    public async Task Restore_Should_AskForALazyRestoreAndSayHowMemoryCame_When_LazyIsGiven()
+    {
+        await using var agent = await InProcessAgent.StartAsync();
+        await CliRun.JsonAsync(agent, "checkpoint", "--pid", "4242", "--name", "web-1");
+
+        var lazy = await CliRun.JsonAsync(agent, "restore", "web-1", "--lazy");
+        var (_, lazyText, _) = await CliRun.RunAsync(["restore", "web-1", "--lazy", "--socket", agent.SocketPath]);
+        agent.Restores.LazyFallbackReason = "restored eagerly, not lazily: kernel lacks userfaultfd";
+        var (_, eagerText, _) = await CliRun.RunAsync(["restore", "web-1", "--lazy", "--socket", agent.SocketPath]);
+        var (_, help, _) = await CliRun.RunAsync(["--help"]);
+
+        Assert.True(agent.Restores.Last!.Lazy);
+        Assert.True(lazy.GetProperty("lazy").GetBoolean());
+        Assert.Contains("served lazily", lazyText, StringComparison.Ordinal);
+        Assert.Contains("memory: restored eagerly, not lazily: kernel lacks userfaultfd", eagerText, StringComparison.Ordinal);
+        Assert.Contains("--lazy", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cli_Should_UseTheSocketFromTheEnvironment_When_NoSocketOptionIsGiven()
     {
         await using var agent = await InProcessAgent.StartAsync();

@@ -2,6 +2,7 @@ using Cryo.Agent.Attempts;
 using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Containers;
 using Cryo.Agent.Restoring;
+using Cryo.Agent.Restoring.Lazy;
 using Cryo.Agent.Store;
 using Cryo.Criu;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -25,13 +26,15 @@ public sealed class BenchEngines
             NodeName = "bench-node",
             DefaultTimeout = TimeSpan.FromMinutes(10),
             RestoreCgroupParent = CgroupParent,
+            LazyPagesCgroupParent = "cryo-bench-lazy-pages",
         };
         Store = new ImageStore(new ImageStoreOptions { RootDirectory = Path.Combine(directory, "store") });
         Criu = new TimingCriu(new CriuCli(criuPath, NullLogger<CriuCli>.Instance));
         var procFs = new ProcFs();
         var resolver = new ContainerResolver(procFs);
         Checkpoints = new CheckpointEngine(Store, resolver, Criu, new CriuFacts(Criu), procFs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<CheckpointEngine>.Instance);
-        Restores = new RestoreEngine(Store, resolver, Criu, procFs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<RestoreEngine>.Instance);
+        LazyTransfers = new LazyTransfers(criuPath, async ct => await Criu.DetectCapabilitiesAsync(ct), procFs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<LazyTransfers>.Instance);
+        Restores = new RestoreEngine(Store, resolver, Criu, procFs, LazyTransfers, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<RestoreEngine>.Instance);
         Timed = new TimingEngines(Checkpoints, Restores);
     }
 
@@ -44,6 +47,9 @@ public sealed class BenchEngines
     public CheckpointEngine Checkpoints { get; }
 
     public RestoreEngine Restores { get; }
+
+    /// <summary>The lazy restores' daemons (not started as a hosted service: call its StartAsync to watch them).</summary>
+    public LazyTransfers LazyTransfers { get; }
 
     /// <summary>Both engines behind one clock (what the in-process agent is given, and what the bench calls directly).</summary>
     public TimingEngines Timed { get; }

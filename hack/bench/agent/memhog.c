@@ -3,16 +3,19 @@
  * It prints "ready <checksum>" once every page is written, and on SIGUSR1 recomputes and
  * prints the checksum, so a restored copy can prove its memory came back intact. On SIGUSR2 it
  * rewrites a tenth of its pages (another tenth each time) with new random content and prints
- * "changed <checksum>": what an incremental checkpoint after it has to store. */
+ * "changed <checksum>": what an incremental checkpoint after it has to store. On SIGWINCH it prints
+ * "alive <n>" without touching its big allocation: a lazily restored copy answers that as soon as it
+ * runs, before its memory has arrived. */
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t check, change;
+static volatile sig_atomic_t check, change, alive;
 static void on_usr1(int sig) { (void)sig; check = 1; }
 static void on_usr2(int sig) { (void)sig; change = 1; }
+static void on_winch(int sig) { (void)sig; alive = 1; }
 
 static uint64_t sum(const uint64_t *p, size_t n) {
     uint64_t s = 0;
@@ -36,15 +39,27 @@ int main(int argc, char **argv) {
     if (!p) { perror("aligned_alloc"); return 1; }
     uint64_t x = 88172645463325252ULL ^ (uint64_t)getpid();
     for (size_t i = 0; i < n; i++) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; p[i] = x; }
+    /* The signals stay blocked but inside sigsuspend: one sent the moment a restored copy resumes (between
+     * a check of the flags and the wait) would otherwise be consumed and the wait never end. */
+    sigset_t block, wait;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR1);
+    sigaddset(&block, SIGUSR2);
+    sigaddset(&block, SIGWINCH);
+    sigprocmask(SIG_BLOCK, &block, &wait);
+    sigdelset(&wait, SIGUSR1);
+    sigdelset(&wait, SIGUSR2);
+    sigdelset(&wait, SIGWINCH);
     signal(SIGUSR1, on_usr1);
     signal(SIGUSR2, on_usr2);
+    signal(SIGWINCH, on_winch);
     printf("ready %016llx\n", (unsigned long long)sum(p, n));
     fflush(stdout);
     uint64_t round = 0;
+    unsigned answered = 0;
     for (;;) {
-        /* Not pause(): a restored copy may take the signal before it is back in the call (CRIU restarts it
-         * after the handler ran), and pause() would then wait for the next one. A short sleep rechecks. */
-        if (!change && !check) usleep(100000);
+        while (!alive && !check && !change) sigsuspend(&wait);
+        if (alive) { alive = 0; printf("alive %u\n", ++answered); fflush(stdout); }
         if (change) {
             change = 0;
             round++;

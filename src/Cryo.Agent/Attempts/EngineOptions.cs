@@ -29,4 +29,10 @@ public sealed class EngineOptions
 
     /// <summary>Parent cgroup (in every controller) of the cgroups made for standalone restores.</summary>
     public string RestoreCgroupParent { get; set; } = "cryo";
+
+    /// <summary>
+    /// Parent cgroup (in every hierarchy) of the cgroups each <c>criu lazy-pages</c> daemon runs in: outside the
+    /// agent's own, so an agent restart (which kills its container's cgroups) leaves running transfers alone.
+    /// </summary>
+    public string LazyPagesCgroupParent { get; set; } = "cryo-lazy-pages";
 }

@@ -74,6 +74,8 @@ public static class ProtoMapper
         NodeName = nodeName,
         Checkpoint = new CheckpointRef { Namespace = command.Namespace, Name = command.Name },
         OperationId = command.OperationId,
+        Lazy = outcome.Lazy,
+        LazyFallbackReason = outcome.LazyFallbackReason ?? string.Empty,
     };
 
     /// <summary>A list entry, from the committed manifest.</summary>

@@ -69,7 +69,7 @@ public sealed class RequestValidator(IOptions<AgentOptions> options)
             },
             _ => throw new InvalidRequestException("target", "set new_pid_namespace or container: where to restore"),
         };
-        return new RestoreCommand(operationId, ns, name, target, Timeout(request.TimeoutSeconds));
+        return new RestoreCommand(operationId, ns, name, target, Timeout(request.TimeoutSeconds), request.Lazy);
     }
 
     /// <summary>Validates a checkpoint reference (inspect, delete, restore).</summary>
@@ -93,7 +93,7 @@ public sealed class RequestValidator(IOptions<AgentOptions> options)
 
     /// <summary>The fingerprint of a restore command.</summary>
     public static string Fingerprint(RestoreCommand c) =>
-        $"restore of {c.Namespace}/{c.Name} into {(c.TargetContainer is { } t ? t.ToString() : "a new PID namespace")}";
+        $"restore of {c.Namespace}/{c.Name} into {(c.TargetContainer is { } t ? t.ToString() : "a new PID namespace")}, lazy={c.Lazy}";
 
     private TimeSpan Timeout(uint seconds)
     {

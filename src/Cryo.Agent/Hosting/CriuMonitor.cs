@@ -43,6 +43,9 @@ public sealed class CriuMonitor(ICriu criu, IOptions<AgentOptions> options, Time
         }
     }
 
+    /// <summary>The capability that says whether restores can be lazy (userfaultfd with non-cooperative events).</summary>
+    public const string LazyPagesFeature = "lazy_pages";
+
     /// <summary>The capability that says whether checkpoint images are hashed with <see cref="PairedSha256"/>.</summary>
     public const string PairedSha256Feature = "paired_sha256";
 
@@ -60,6 +63,11 @@ public sealed class CriuMonitor(ICriu criu, IOptions<AgentOptions> options, Time
             {
                 features[CriuFeatureInfo.CriuName(check.Feature)] = new(check.Supported, caps.WhyMissing(check.Feature) ?? string.Empty);
             }
+
+            // What a lazy restore needs, under the name CRIU's own feature check (RPC) gives it; `criu check
+            // --feature lazy_pages` is not a command-line feature in 4.2.1 ("Unknown feature").
+            var lazyMissing = caps.WhyMissing(CriuFeature.Uffd) ?? caps.WhyMissing(CriuFeature.UffdNonCooperative);
+            features[LazyPagesFeature] = new(lazyMissing is null, lazyMissing is null ? string.Empty : $"lazy restores fall back to eager: {lazyMissing}");
         }
 
         // Not CRIU's, but a node's: whether images are hashed two chunks per core (see PairedSha256).

@@ -9,9 +9,14 @@ namespace Cryo.Agent.Operations;
 /// standalone restore in a new PID namespace.
 /// </param>
 /// <param name="Timeout">How long the whole operation may take (the token is also cancelled then).</param>
+/// <param name="Lazy">
+/// Restore memory on demand (<c>criu restore --lazy-pages</c> with a <c>criu lazy-pages</c> daemon): the tree runs
+/// before its memory arrived. Falls back to an eager restore, with the reason in the outcome, where it cannot.
+/// </param>
 public sealed record RestoreCommand(
     string OperationId,
     string Namespace,
     string Name,
     ProcessTreeRef? TargetContainer,
-    TimeSpan Timeout);
+    TimeSpan Timeout,
+    bool Lazy = false);

@@ -6,4 +6,14 @@ namespace Cryo.Agent.Operations;
 /// <param name="Verify">Verifying the manifest and checksums.</param>
 /// <param name="Restore">CRIU's restore.</param>
 /// <param name="Total">The whole operation.</param>
-public sealed record RestoreOutcome(int HostPid, int NamespacePid, TimeSpan Verify, TimeSpan Restore, TimeSpan Total);
+public sealed record RestoreOutcome(int HostPid, int NamespacePid, TimeSpan Verify, TimeSpan Restore, TimeSpan Total)
+{
+    /// <summary>Whether the tree's memory is being served lazily (it keeps arriving after the restore returned).</summary>
+    public bool Lazy { get; init; }
+
+    /// <summary>Why a lazy restore was asked for and an eager one done instead; null otherwise.</summary>
+    public string? LazyFallbackReason { get; init; }
+
+    /// <summary>The restore's own directory on the node (CRIU's log; a standalone copy's output; a lazy transfer's files).</summary>
+    public string? WorkDirectory { get; init; }
+}

@@ -3,9 +3,12 @@ using Cryo.Agent.Attempts;
 using Cryo.Agent.Cgroups;
 using Cryo.Agent.Containers;
 using Cryo.Agent.Operations;
+using Cryo.Agent.Restoring.Lazy;
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Hashing;
+using Cryo.Agent.Store.Manifest;
 using Cryo.Criu;
+using Cryo.Criu.Images;
 using Microsoft.Extensions.Options;
 
 namespace Cryo.Agent.Restoring;
@@ -20,6 +23,7 @@ public sealed class RestoreEngine(
     ContainerResolver resolver,
     ICriu criu,
     ProcFs procFs,
+    LazyTransfers lazyTransfers,
     IOptions<EngineOptions> options,
     ILogger<RestoreEngine> logger) : IRestoreEngine
 {
@@ -80,8 +84,14 @@ public sealed class RestoreEngine(
             logger.LogInformation("restore {Namespace}/{Name}: the checkpoint's mounts were shared or slaves and a source is private in the agent's mount namespace, so CRIU rebuilds them with --mntns-compat-mode (they come back private)",
                 command.Namespace, command.Name);
         }
-        // A restore that fails because the images are corrupt says so, not CRIU's echo of it.
-        var verification = scope.Beside("the verification of the images", token => VerifyAsync(chain, gate, token), cancellationToken);
+        // A lazy restore runs as soon as the tree is back; its memory follows from a daemon serving the images.
+        var (daemon, lazyFallback) = await StartLazyPagesAsync(scope, command, checkpoint, workDirectory, cancellationToken);
+        criuOptions = criuOptions with { LazyPages = daemon is not null };
+        // A restore that fails because the images are corrupt says so, not CRIU's echo of it. Behind a lazy restore
+        // the gate waits for every image but the pages (the bulk), whose hashing would hold the tree back as long as
+        // an eager restore takes: they are checked while the daemon serves them, and a mismatch ends the tree.
+        Func<ManifestFile, bool> gated = daemon is null ? _ => true : f => !IsPages(f);
+        var verification = scope.Beside("the verification of the images", token => VerifyAsync(chain, gate, gated, token), cancellationToken);
 
         // CRIU kills its tree when it fails by itself, but not when it is killed at its deadline, nor does
         // anything once it succeeded and the engine fails after it (a copy held frozen whose images failed
@@ -96,14 +106,25 @@ public sealed class RestoreEngine(
         var verified = await verification;
         var pid = run.RestoredPid ?? throw new InvalidOperationException($"CRIU restored {command.Namespace}/{command.Name} but wrote no pidfile");
         var (hostPid, namespacePid) = await LocateRootAsync(container, pid, cancellationToken);
+        if (daemon is not null)
+        {
+            await lazyTransfers.AdoptTreeAsync(daemon, hostPid, cancellationToken);
+            VerifyPagesBehind(command, chain, hostPid);
+        }
         await ThawAsync(hostPid, command, cancellationToken);
         if (placeholder is not null)
         {
             await PlaceholderHandoff.WriteAsync(placeholder.HandoffFileHostPath, pid, cancellationToken);
         }
-        logger.LogInformation("restore {Namespace}/{Name} ({Operation}) into {Target}: root host PID {HostPid}, in-namespace PID {NamespacePid}",
-            command.Namespace, command.Name, command.OperationId, container is null ? "a new PID namespace" : $"container PID {container.InitPid}", hostPid, namespacePid);
-        return new RestoreOutcome(hostPid, namespacePid, verified, run.Duration, Stopwatch.GetElapsedTime(started));
+        logger.LogInformation("restore {Namespace}/{Name} ({Operation}) into {Target}: root host PID {HostPid}, in-namespace PID {NamespacePid}{Lazy}",
+            command.Namespace, command.Name, command.OperationId, container is null ? "a new PID namespace" : $"container PID {container.InitPid}", hostPid, namespacePid,
+            daemon is null ? "" : $", memory served lazily by criu lazy-pages PID {daemon.DaemonPid}");
+        return new RestoreOutcome(hostPid, namespacePid, verified, run.Duration, Stopwatch.GetElapsedTime(started))
+        {
+            Lazy = daemon is not null,
+            LazyFallbackReason = lazyFallback,
+            WorkDirectory = workDirectory,
+        };
     }
 
     /// <summary>The fresh cgroups of a standalone copy, removed again (emptied first) if the restore fails.</summary>
@@ -140,6 +161,74 @@ public sealed class RestoreEngine(
         }
     }
 
+    /// <summary>
+    /// Starts the lazy-pages daemon of a restore that asked for one, or says why it restores eagerly instead
+    /// (the kernel lacks userfaultfd, the daemon did not come up): a lazy restore is an optimisation, and the
+    /// eager one restores the same tree.
+    /// </summary>
+    private async Task<(LazyPagesDaemon? Daemon, string? FallbackReason)> StartLazyPagesAsync(OperationScope scope, RestoreCommand command,
+        StoredCheckpoint checkpoint, string workDirectory, CancellationToken cancellationToken)
+    {
+        if (!command.Lazy)
+        {
+            return (null, null);
+        }
+        var why = await lazyTransfers.WhyUnavailableAsync(cancellationToken);
+        if (why is null)
+        {
+            try
+            {
+                var daemon = await lazyTransfers.StartAsync(checkpoint.ImagesDirectory, workDirectory, command.OperationId, cancellationToken);
+                scope.OnFailure("stop the lazy-pages daemon", _ => lazyTransfers.Abandon(daemon));
+                return (daemon, null);
+            }
+            catch (LazyPagesStartException e)
+            {
+                why = e.Message;
+            }
+        }
+        var reason = $"restored eagerly, not lazily: {why}";
+        logger.LogWarning("restore {Namespace}/{Name} ({Operation}): {Reason}", command.Namespace, command.Name, command.OperationId, reason);
+        return (null, reason);
+    }
+
+    private static bool IsPages(ManifestFile file) => CriuImageFiles.IsPagesImage(Path.GetFileName(file.Path));
+
+    /// <summary>
+    /// Hashes the page images a lazy daemon serves (of every level of the chain), after the restore answered; on a mismatch the tree (which may
+    /// already hold a corrupt page) is killed and the failure logged — the one way a lazy restore fails late.
+    /// </summary>
+    private void VerifyPagesBehind(RestoreCommand command, IReadOnlyList<StoredCheckpoint> chain, int hostPid)
+    {
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                foreach (var level in chain)
+                {
+                    await ChecksumVerifier.VerifyContentAsync(level, IsPages, CancellationToken.None);
+                }
+            }
+            catch (CheckpointCorruptedException e)
+            {
+                var descendants = await procFs.ReadDescendantsAsync(hostPid, CancellationToken.None);
+                ProcessKiller.Kill(hostPid);
+                foreach (var child in descendants)
+                {
+                    ProcessKiller.Kill(child);
+                }
+                logger.LogError(e, "lazy restore {Namespace}/{Name} ({Operation}): a page image failed verification while it was being served; the restored tree (PID {Pid}) was killed",
+                    command.Namespace, command.Name, command.OperationId, hostPid);
+            }
+#pragma warning disable CA1031 // a background check must not take the agent down; it logs what it could not do
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                logger.LogError(e, "lazy restore {Namespace}/{Name} ({Operation}): the page images could not be verified", command.Namespace, command.Name, command.OperationId);
+            }
+        });
+    }
+
     private StoredCheckpoint FindCheckpoint(RestoreCommand command) =>
         store.FindByName(command.Namespace, command.Name).OrderByDescending(c => c.Manifest.CreatedAt).FirstOrDefault()
             ?? throw new CheckpointNotFoundException(command.Namespace, command.Name);
@@ -152,7 +241,7 @@ public sealed class RestoreEngine(
     /// CRIU's restore; behind <paramref name="gate"/> the copy
     /// runs only once they match, and CRIU ends it when they do not.
     /// </summary>
-    private static Task<TimeSpan> VerifyAsync(IReadOnlyList<StoredCheckpoint> chain, ActionScriptGate? gate, CancellationToken cancellationToken)
+    private static Task<TimeSpan> VerifyAsync(IReadOnlyList<StoredCheckpoint> chain, ActionScriptGate? gate, Func<ManifestFile, bool> include, CancellationToken cancellationToken)
     {
         return gate is null ? VerifyContentAsync() : gate.DecideAsync(VerifyContentAsync);
 
@@ -162,7 +251,7 @@ public sealed class RestoreEngine(
             // CRIU reads the same images meanwhile: the hashing keeps to the cores CRIU leaves idle.
             foreach (var level in chain)
             {
-                await ChecksumVerifier.VerifyContentAsync(level, _ => true, cancellationToken, ChecksumVerifier.BesideCriuParallelism);
+                await ChecksumVerifier.VerifyContentAsync(level, include, cancellationToken, ChecksumVerifier.BesideCriuParallelism);
             }
             return Stopwatch.GetElapsedTime(started);
         }

@@ -39,6 +39,15 @@ public static class CriuImageFiles
     /// <summary>Default log of <c>criu restore</c> (see <see cref="RestoreOptions.LogFile"/>).</summary>
     public const string RestoreLog = "restore.log";
 
+    /// <summary>Default log of <c>criu lazy-pages</c> (see <see cref="Options.LazyPagesOptions.LogFile"/>).</summary>
+    public const string LazyPagesLog = "lazy-pages.log";
+
+    /// <summary>
+    /// The Unix socket <c>criu lazy-pages</c> listens on and <c>criu restore --lazy-pages</c> connects to, in the work
+    /// directory (<c>-W</c>) of both: they must share one.
+    /// </summary>
+    public const string LazyPagesSocket = "lazy-pages.socket";
+
     /// <summary>Dump statistics (protobuf <c>StatsEntry</c>: freezing, frozen, memdump and memwrite times, page counts).</summary>
     public const string DumpStats = "stats-dump";
 

@@ -68,7 +68,12 @@ public sealed record RestoreOptions
     /// </summary>
     public bool MountNamespaceCompatMode { get; init; }
 
-    /// <summary><c>--lazy-pages</c>: let a running <c>criu lazy-pages</c> fill memory on demand.</summary>
+    /// <summary>
+    /// <c>--lazy-pages</c>: restore private anonymous memory on demand. A <c>criu lazy-pages</c> daemon
+    /// (<see cref="LazyPagesOptions"/>) must already listen in the same <see cref="WorkDirectory"/>: the restored
+    /// tasks hand it their userfaultfds and it fills each page on first touch, then the rest in the background.
+    /// Needs the <c>uffd-noncoop</c> feature.
+    /// </summary>
     public bool LazyPages { get; init; }
 
     /// <summary><c>-o FILE</c>: CRIU's log, relative to <see cref="ImagesDirectory"/> (or <see cref="WorkDirectory"/>) unless absolute.</summary>

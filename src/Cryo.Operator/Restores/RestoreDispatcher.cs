@@ -33,6 +33,7 @@ public sealed class RestoreDispatcher(
             Checkpoint = new CheckpointRef { Namespace = restore.Metadata.NamespaceProperty, Name = restore.Spec.CheckpointName },
             Container = new ContainerTarget { ContainerId = target.RuntimeId },
             TimeoutSeconds = (uint)settings.RestoreTimeout.TotalSeconds,
+            Lazy = restore.Spec.Lazy == true,
         };
         try
         {

@@ -154,6 +154,8 @@ public sealed class RestoreRecorder(
             TotalMilliseconds = response.Timings?.TotalMs,
         };
         status.CompletionTime = again ? status.CompletionTime ?? now : now;
+        status.Lazy = response.Lazy ? true : null;
+        status.LazyFallbackReason = string.IsNullOrEmpty(response.LazyFallbackReason) ? null : response.LazyFallbackReason;
         var pids = $"host PID {response.HostPid}, PID {response.NamespacePid} inside";
         status.Message = again
             ? $"restored again (restore {status.RestoreCount}) into container {target.ContainerName} of pod {target.Pod.Metadata.Name} on node {status.NodeName}: " +
@@ -170,6 +172,10 @@ public sealed class RestoreRecorder(
         if (await WriteAsync(restore, status, cancellationToken))
         {
             await events.NormalAsync(restore, reason, status.Message, cancellationToken);
+            if (status.LazyFallbackReason is { } fallback)
+            {
+                await events.WarningAsync(restore, ConditionReasons.LazyRestoreUnavailable, fallback, cancellationToken);
+            }
         }
 
         return ReconcileResult.Done;

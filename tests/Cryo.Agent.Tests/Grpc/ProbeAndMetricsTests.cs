@@ -102,6 +102,9 @@ public sealed class ProbeAndMetricsTests
         Assert.False(info.Capabilities["timens"].Available);
         Assert.NotEmpty(info.Capabilities["timens"].Reason);
         Assert.Equal(PairedSha256.IsAvailable, info.Capabilities["paired_sha256"].Available);
+        // The fake CRIU reports no userfaultfd: lazy restores would be eager, and the reason says so.
+        Assert.False(info.Capabilities["lazy_pages"].Available);
+        Assert.Contains("userfaultfd", info.Capabilities["lazy_pages"].Reason, StringComparison.Ordinal);
         Assert.Equal(4L << 30, info.StoreFreeBytes);
         Assert.Equal(2, info.MaxParallelOperations);
     }

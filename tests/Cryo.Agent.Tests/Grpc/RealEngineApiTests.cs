@@ -1,5 +1,6 @@
 using Cryo.Agent.Hosting;
 using Cryo.Agent.Operations;
+using Cryo.Agent.Restoring.Lazy;
 using Cryo.Testing.Agent.Harness;
 using Cryo.Agent.Tests.Support;
 using Cryo.Contracts;
@@ -119,7 +120,47 @@ public sealed class RealEngineApiTests
         }
     }
 
-    private static async Task<WebApplication> StartAgentAsync(TestEngines engines, string socket)
+    [Fact]
+    public async Task LazyRestore_Should_FinishItsTransferWithTheCopyIntact_When_TheAgentStopsMidTransfer()
+    {
+        using var engines = new TestEngines();
+        await using var copies = new RestoredCopies(engines);
+        var (workload, checksum) = await MemoryHog.StartAsync(1024, Patience);
+        await using var original = workload;
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
+        var socket = Path.Combine(engines.Directory, "agent.sock");
+        var app = await StartAgentAsync(engines, socket, watchLazyTransfers: true);
+        RestoreResponse restored;
+        int? statusWhenStopping;
+        await using (app)
+        {
+            using var channel = UnixSocketChannel.Create(socket);
+            var client = new AgentService.AgentServiceClient(channel);
+            // Held mid-transfer however fast the machine is: the daemon gets a tenth of a CPU until the agent stopped.
+            using var slow = LazyDaemonStopper.Throttle(engines.Options.LazyPagesCgroupParent, 10);
+            restored = await client.RestoreAsync(new RestoreRequest
+            {
+                OperationId = "restore-lazy-1", Checkpoint = new CheckpointRef { Namespace = "default", Name = "hog" }, NewPidNamespace = new(), Lazy = true,
+            }, deadline: DateTime.UtcNow + Patience);
+            copies.Track(restored.HostPid);
+            // Stopped (as the agent is when its pod is deleted or updated) while most of the 1 GiB is still to come.
+            statusWhenStopping = LazyPagesDaemon.ReadExitCode(Directory.EnumerateDirectories(Path.Combine(engines.Options.RunDirectory, "restores"), "restore-lazy-1.*").Single());
+            using var stopTimeout = new CancellationTokenSource(Patience);
+            await app.StopAsync(stopTimeout.Token);
+            slow.Lift();
+        }
+        var work = Directory.EnumerateDirectories(Path.Combine(engines.Options.RunDirectory, "restores"), "restore-lazy-1.*").Single();
+        using var transferTimeout = new CancellationTokenSource(Patience);
+        var status = await LazyTransfers.WaitAsync(work, transferTimeout.Token);
+        var restoredChecksum = await MemoryHog.AskAsync(restored.HostPid, "USR1", "check", Path.Combine(work, "stdout.log"), Patience);
+
+        Assert.True(restored.Lazy, restored.LazyFallbackReason);
+        Assert.Null(statusWhenStopping);
+        Assert.Equal(0, status);
+        Assert.Equal(checksum, restoredChecksum);
+    }
+
+    private static async Task<WebApplication> StartAgentAsync(TestEngines engines, string socket, bool watchLazyTransfers = false)
     {
         var app = AgentHost.Build([], builder =>
         {
@@ -135,6 +176,10 @@ public sealed class RealEngineApiTests
             builder.Services.AddSingleton<IRestoreEngine>(engines.Restores);
             builder.Services.AddSingleton(engines.Store);
             builder.Services.AddSingleton(engines.Criu);
+            if (watchLazyTransfers)
+            {
+                builder.Services.AddHostedService(_ => engines.LazyTransfers);
+            }
         });
         try
         {

@@ -93,6 +93,32 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
     }
 
     [Fact]
+    public async Task LazyRestore_Should_ServeTheMemoryOfATreeRestoredIntoAContainer_When_LazyIsAsked()
+    {
+        var (source, checksum) = await MemoryHog.StartAsync(128, Patience);
+        await using var original = source;
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(source.InitPid, "hog", leaveRunning: false), new RecordingProgress<CheckpointStage>(), CancellationToken.None);
+        await using var target = await ContainerWorkload.StartPlaceholderAsync(
+            RealPlaceholder("target") with { OverlayRoot = true, HostFiles = new Dictionary<string, string> { ["/cryo-placeholder"] = build.PlaceholderPath, ["/app/memhog"] = MemoryHog.BinaryPath } },
+            CancellationToken.None);
+
+        var outcome = await engines.Restores.RestoreAsync(TestEngines.RestoreOf("hog", target.InitPid) with { Lazy = true }, CancellationToken.None);
+        using var transfer = new CancellationTokenSource(Patience);
+        var status = await Cryo.Agent.Restoring.Lazy.LazyTransfers.WaitAsync(outcome.WorkDirectory!, transfer.Token);
+        var seen = target.Stdout.Length;
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-USR1", outcome.HostPid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+        var answer = await target.WaitForOutputAsync(o => o[seen..].Contains("check ", StringComparison.Ordinal) && o.EndsWith('\n'), Patience, CancellationToken.None);
+
+        Assert.True(outcome.Lazy, outcome.LazyFallbackReason);
+        Assert.Equal(target.InitPid, Procs.ParentOf(outcome.HostPid));
+        Assert.Equal(0, status);
+        Assert.Equal(checksum, MemoryHog.Answer(answer[seen..], "check"));
+    }
+
+    [Fact]
     public async Task Restore_Should_LiveInThePlaceholdersNamespacesAndCgroup_When_RestoredIntoAContainer()
     {
         // A plain (non-overlay) root, checkpointed with the explicit opt-out: the placeholder runs the same

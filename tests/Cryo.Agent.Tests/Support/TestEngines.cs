@@ -3,6 +3,7 @@ using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Containers;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
+using Cryo.Agent.Restoring.Lazy;
 using Cryo.Agent.Store;
 using Cryo.Testing.Agent.Harness;
 using Cryo.Criu;
@@ -32,6 +33,7 @@ public sealed class TestEngines : IDisposable
             DefaultTimeout = TimeSpan.FromSeconds(60),
             // One parent per instance: tests run in parallel, and each sweeps its own restores' cgroups.
             RestoreCgroupParent = "cryo-test-restores/" + Path.GetFileName(Directory),
+            LazyPagesCgroupParent = "cryo-test-lazy-pages/" + Path.GetFileName(Directory),
         };
         Store = new ImageStore(new ImageStoreOptions { RootDirectory = StoreRoot });
         var criu = new CriuCli(CriuPath, NullLogger<CriuCli>.Instance);
@@ -39,7 +41,8 @@ public sealed class TestEngines : IDisposable
         var procFs = new ProcFs();
         var resolver = new ContainerResolver(procFs);
         Checkpoints = new CheckpointEngine(Store, resolver, Criu, new CriuFacts(Criu), procFs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<CheckpointEngine>.Instance);
-        Restores = new RestoreEngine(Store, resolver, Criu, procFs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<RestoreEngine>.Instance);
+        LazyTransfers = new LazyTransfers(criu.ExecutablePath, async ct => await Criu.DetectCapabilitiesAsync(ct), procFs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<LazyTransfers>.Instance);
+        Restores = new RestoreEngine(Store, resolver, Criu, procFs, LazyTransfers, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<RestoreEngine>.Instance);
     }
 
     public string Directory { get; }
@@ -55,6 +58,41 @@ public sealed class TestEngines : IDisposable
     public CheckpointEngine Checkpoints { get; }
 
     public RestoreEngine Restores { get; }
+
+    /// <summary>The lazy restores' daemons (not started as a hosted service: call its StartAsync to watch them).</summary>
+    public LazyTransfers LazyTransfers { get; }
+
+    /// <summary>
+    /// The cgroups of lazy-pages daemons (each ends with its copy, which the tests killed; the watcher removes its
+    /// cgroups only while it runs): removed once empty.
+    /// </summary>
+    private void RemoveLazyPagesCgroups()
+    {
+        foreach (var hierarchy in System.IO.Directory.EnumerateDirectories(HarnessCgroups.Root))
+        {
+            var parent = Path.Combine(hierarchy, Options.LazyPagesCgroupParent);
+            if (new DirectoryInfo(hierarchy).LinkTarget is not null || !System.IO.Directory.Exists(parent))
+            {
+                continue;
+            }
+            for (var attempt = 0; attempt < 50; attempt++)
+            {
+                try
+                {
+                    foreach (var cgroup in System.IO.Directory.EnumerateDirectories(parent))
+                    {
+                        System.IO.Directory.Delete(cgroup);
+                    }
+                    System.IO.Directory.Delete(parent);
+                    break;
+                }
+                catch (IOException)
+                {
+                    Thread.Sleep(100);
+                }
+            }
+        }
+    }
 
     /// <summary>A unique, valid operation ID.</summary>
     public static string NewOperationId() => $"op-{Environment.ProcessId}-{Interlocked.Increment(ref sequence)}-{Guid.NewGuid():N}"[..40];
@@ -79,6 +117,7 @@ public sealed class TestEngines : IDisposable
 
     public void Dispose()
     {
+        RemoveLazyPagesCgroups();
         foreach (var controller in Options.RestoreCgroupControllers)
         {
             // Empty once the tests killed their copies (RestoredCopies); one a test left in use stays (IOException).

@@ -23,6 +23,9 @@ public sealed class ScriptedAgentClient : IAgentClient
     /// <summary>The store's size and free space each checkpoint answer reports (none while null).</summary>
     public StoreSpace? StoreSpace { get; set; }
 
+    /// <summary>When set, a lazy restore is answered as eager, for this reason (as from a node without userfaultfd).</summary>
+    public string? LazyFallbackReason { get; set; }
+
     /// <summary>While set, every call fails with the exception it returns for the agent and method called.</summary>
     public Func<AgentEndpoint, string, Exception>? Failure { get; set; }
 
@@ -56,6 +59,8 @@ public sealed class ScriptedAgentClient : IAgentClient
             Checkpoint = request.Checkpoint,
             OperationId = request.OperationId,
             Timings = new RestoreTimings { VerifyMs = 1, RestoreMs = 10, TotalMs = 12 },
+            Lazy = request.Lazy && LazyFallbackReason is null,
+            LazyFallbackReason = request.Lazy ? LazyFallbackReason ?? string.Empty : string.Empty,
         });
     }
 

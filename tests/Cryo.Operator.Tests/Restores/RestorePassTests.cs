@@ -177,10 +177,45 @@ public sealed class RestorePassTests : IAsyncLifetime
     }
 
     /// <summary>Restore copy-1 of a Succeeded web-1: an earlier pass created its pod, whose kubelet started the placeholder.</summary>
-    private async Task<(Restore Restore, V1Pod Placeholder)> PlaceholderRunsAsync()
+    [Fact]
+    public async Task Pass_Should_AskForALazyRestoreAndRecordIt_When_TheSpecSaysLazy()
+    {
+        // Arrange
+        await PlaceholderRunsAsync(new RestoreSpec { CheckpointName = "web-1", NewPod = new NewPodTarget { NodeName = Node }, Lazy = true });
+
+        // Act
+        await cluster.PassAsync(cluster.Restores, "copy-1");
+        var done = await cluster.GetRestoreAsync("copy-1");
+
+        // Assert
+        Assert.True(Assert.Single(cluster.Agent.RestoreCalls).Lazy);
+        Assert.Equal((Phase.Succeeded, true, null), (done.Status!.Phase, done.Status.Lazy, done.Status.LazyFallbackReason));
+        Assert.DoesNotContain(await cluster.EventsAsync("copy-1"), e => e.Reason == ConditionReasons.LazyRestoreUnavailable);
+    }
+
+    [Fact]
+    public async Task Pass_Should_RecordWhyAndWarn_When_TheNodeRestoredEagerlyInsteadOfLazily()
+    {
+        // Arrange
+        await PlaceholderRunsAsync(new RestoreSpec { CheckpointName = "web-1", NewPod = new NewPodTarget { NodeName = Node }, Lazy = true });
+        cluster.Agent.LazyFallbackReason = "restored eagerly, not lazily: kernel lacks userfaultfd: lazy (on-demand) restore is unavailable";
+
+        // Act
+        await cluster.PassAsync(cluster.Restores, "copy-1");
+        var done = await cluster.GetRestoreAsync("copy-1");
+        var events = await cluster.EventsAsync("copy-1");
+
+        // Assert: still a successful restore, which says how its memory came.
+        Assert.Equal((Phase.Succeeded, null), (done.Status!.Phase, done.Status.Lazy));
+        Assert.Equal(cluster.Agent.LazyFallbackReason, done.Status.LazyFallbackReason);
+        var warning = Assert.Single(events, e => e.Reason == ConditionReasons.LazyRestoreUnavailable);
+        Assert.Equal(("Warning", cluster.Agent.LazyFallbackReason), (warning.Type, warning.Message));
+    }
+
+    private async Task<(Restore Restore, V1Pod Placeholder)> PlaceholderRunsAsync(RestoreSpec? spec = null)
     {
         await cluster.SucceededCheckpointAsync("web-1", web);
-        var restore = await cluster.RestoreAsync("copy-1", CopyOnNode);
+        var restore = await cluster.RestoreAsync("copy-1", spec ?? CopyOnNode);
         await cluster.PassAsync(cluster.Restores, "copy-1");
         return (restore, await cluster.Kubelet.StartAsync(await cluster.GetPodAsync("copy-1")));
     }

@@ -12,6 +12,9 @@ public sealed class FakeRestoreEngine(FakeCatalog catalog) : IRestoreEngine
 
     public RestoreCommand? Last { get; private set; }
 
+    /// <summary>When set, a lazy restore is answered as one that fell back to eager for this reason.</summary>
+    public string? LazyFallbackReason { get; set; }
+
     public async Task<RestoreOutcome> RestoreAsync(RestoreCommand command, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref calls);
@@ -19,6 +22,10 @@ public sealed class FakeRestoreEngine(FakeCatalog catalog) : IRestoreEngine
         _ = await catalog.FindAsync(command.Namespace, command.Name, cancellationToken)
             ?? throw new CheckpointNotFoundException(command.Namespace, command.Name);
         return new RestoreOutcome(Interlocked.Increment(ref nextPid), 1,
-            TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(40), TimeSpan.FromMilliseconds(50));
+            TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(40), TimeSpan.FromMilliseconds(50))
+        {
+            Lazy = command.Lazy && LazyFallbackReason is null,
+            LazyFallbackReason = command.Lazy ? LazyFallbackReason : null,
+        };
     }
 }

@@ -57,6 +57,12 @@ internal static class HarnessCgroups
                     CreatedParents[current] = true;
                     InheritCpuset(controller, current);
                 }
+                else if (controller == "cpuset" && File.ReadAllText(Path.Combine(current, "cpuset.cpus")).Trim().Length == 0)
+                {
+                    // Left behind without CPUs (another run, killed between its mkdir and its write): every
+                    // workload under it would fail with ENOSPC.
+                    InheritCpuset(controller, current);
+                }
             }
 
             var leaf = Path.Combine(current, name);

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using Cryo.Agent.Containers;
+using Cryo.Agent.Restoring.Lazy;
+using Cryo.Agent.Tests.Support;
+using Cryo.Criu.Capabilities;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace Cryo.Agent.Tests.Restoring;
+
+/// <summary>
+/// Lazy restores with the real CRIU: <c>criu lazy-pages</c> serving a memhog's images to a copy that runs before
+/// its memory arrived. memhog's SIGWINCH answer touches none of its big allocation; its SIGUSR1 answer reads all of it.
+/// </summary>
+public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private readonly TestEngines engines = new();
+    private RestoredCopies copies = null!;
+
+    public async Task InitializeAsync()
+    {
+        copies = new RestoredCopies(engines);
+        await engines.LazyTransfers.StartAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await copies.DisposeAsync();
+        await engines.LazyTransfers.StopAsync(CancellationToken.None);
+    }
+
+    public void Dispose() => engines.Dispose();
+
+    [Fact]
+    public async Task LazyRestore_Should_AnswerBeforeItsMemoryArrivedAndHoldItIntactAfter_When_EveryPageWasServed()
+    {
+        var (original, checksum) = await MemoryHog.StartAsync(256, Patience);
+        // The original's root filesystem must outlive the restore (a standalone copy restores onto it); the dump ends its tree.
+        await using var workload = original;
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(original.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
+
+        var command = TestEngines.RestoreOf("hog") with { Lazy = true };
+        var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
+        copies.Track(outcome.HostPid);
+        var output = engines.OutputOf(command);
+        string alive;
+        try
+        {
+            alive = await MemoryHog.AskAsync(outcome.HostPid, "WINCH", "alive", output, Patience);
+        }
+        catch (TimeoutException e)
+        {
+            var daemon = LazyPagesDaemon.ReadPid(outcome.WorkDirectory!, LazyPagesSupervisor.DaemonPidFile);
+            var files = string.Join("; ", Directory.EnumerateFiles(outcome.WorkDirectory!).Where(f => !f.EndsWith(".socket", StringComparison.Ordinal) && new FileInfo(f).Length < 4000)
+                .Select(f => $"{Path.GetFileName(f)}: {File.ReadAllText(f).Trim()}"));
+            throw new TimeoutException($"{e.Message}; daemon {(daemon is { } d ? MemoryHog.Describe(d) : "unknown")}; {files}");
+        }
+        var status = await WaitForTransferAsync(outcome);
+        var restoredChecksum = await MemoryHog.AskAsync(outcome.HostPid, "USR1", "check", output, Patience);
+
+        Assert.True(outcome.Lazy);
+        Assert.Null(outcome.LazyFallbackReason);
+        Assert.Equal("1", alive);
+        Assert.Equal(0, status);
+        Assert.Equal(checksum, restoredChecksum);
+    }
+
+    [Fact]
+    public async Task LazyRestore_Should_KillTheCopyRatherThanLeaveItHangingOrOnZeroes_When_ThePageServerIsKilledMidTransfer()
+    {
+        var (original, _) = await MemoryHog.StartAsync(512, Patience);
+        // The original's root filesystem must outlive the restore (a standalone copy restores onto it); the dump ends its tree.
+        await using var workload = original;
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(original.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
+        var command = TestEngines.RestoreOf("hog") with { Lazy = true };
+        // Held mid-transfer however fast the machine is: the daemon gets a tenth of a CPU.
+        using var slow = LazyDaemonStopper.Throttle(engines.Options.LazyPagesCgroupParent, 10);
+        var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
+        copies.Track(outcome.HostPid);
+        var daemon = LazyPagesDaemon.ReadPid(outcome.WorkDirectory!, LazyPagesSupervisor.DaemonPidFile)!.Value;
+        var daemonCgroup = Procs.Cgroup(daemon, "freezer");
+
+        Assert.True(Cryo.Agent.Containers.ProcessKiller.Kill(daemon), "the daemon was gone before it could be killed");
+        // The copy now faults on pages nobody serves: it must end, not wait forever nor run on zero-filled memory.
+        var status = await WaitForTransferAsync(outcome);
+        var gone = await WaitGoneAsync(outcome.HostPid, TimeSpan.FromSeconds(15));
+
+        Assert.StartsWith("/" + engines.Options.LazyPagesCgroupParent + "/", daemonCgroup, StringComparison.Ordinal);
+        Assert.NotEqual(0, status);
+        Assert.True(gone, $"the restored copy (PID {outcome.HostPid}) outlived its page server");
+    }
+
+    [Fact]
+    public async Task LazyTransfers_Should_KillTheCopy_When_AFreshAgentFindsATransferWhosePageServerDiedWithoutAWord()
+    {
+        var (original, _) = await MemoryHog.StartAsync(512, Patience);
+        // The original's root filesystem must outlive the restore (a standalone copy restores onto it); the dump ends its tree.
+        await using var workload = original;
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(original.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
+        // This agent stops before the restore (nothing watches the transfer but its supervisor); both then die at
+        // once, as when their cgroup is killed.
+        await engines.LazyTransfers.StopAsync(CancellationToken.None);
+        var command = TestEngines.RestoreOf("hog") with { Lazy = true };
+        using var slow = LazyDaemonStopper.Throttle(engines.Options.LazyPagesCgroupParent, 10);
+        var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
+        copies.Track(outcome.HostPid);
+        var daemon = LazyPagesDaemon.ReadPid(outcome.WorkDirectory!, LazyPagesSupervisor.DaemonPidFile)!.Value;
+        Cryo.Agent.Containers.ProcessKiller.Kill(LazyPagesDaemon.ReadPid(outcome.WorkDirectory!, LazyPagesSupervisor.SupervisorPidFile)!.Value);
+        Cryo.Agent.Containers.ProcessKiller.Kill(daemon);
+
+        var nextAgent = new LazyTransfers(TestEngines.CriuPath, _ => Task.FromResult<CriuCapabilities?>(null), new ProcFs(),
+            Microsoft.Extensions.Options.Options.Create(engines.Options), NullLogger<LazyTransfers>.Instance);
+        await nextAgent.StartAsync(CancellationToken.None);
+        try
+        {
+            Assert.True(await WaitGoneAsync(outcome.HostPid, TimeSpan.FromSeconds(15)), $"the restored copy (PID {outcome.HostPid}) outlived its page server and the next agent");
+            Assert.NotEqual(0, LazyPagesDaemon.ReadExitCode(outcome.WorkDirectory!));
+        }
+        finally
+        {
+            await nextAgent.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task LazyRestore_Should_RestoreEagerlyAndSayWhy_When_TheKernelLacksUserfaultfd()
+    {
+        using var eagerOnly = new TestEngines(criu => new NoUserfaultfdCriu(criu));
+        await using var eagerCopies = new RestoredCopies(eagerOnly);
+        var (original, checksum) = await MemoryHog.StartAsync(16, Patience);
+        // The original's root filesystem must outlive the restore (a standalone copy restores onto it); the dump ends its tree.
+        await using var workload = original;
+        await eagerOnly.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(original.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
+
+        var command = TestEngines.RestoreOf("hog") with { Lazy = true };
+        var outcome = await eagerOnly.Restores.RestoreAsync(command, CancellationToken.None);
+        eagerCopies.Track(outcome.HostPid);
+        var restoredChecksum = await MemoryHog.AskAsync(outcome.HostPid, "USR1", "check", eagerOnly.OutputOf(command), Patience);
+
+        Assert.False(outcome.Lazy);
+        Assert.Contains("userfaultfd", outcome.LazyFallbackReason, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(outcome.WorkDirectory!, LazyPagesSupervisor.SupervisorPidFile)));
+        Assert.Equal(checksum, restoredChecksum);
+    }
+
+    private static async Task<int> WaitForTransferAsync(Operations.RestoreOutcome outcome)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        try
+        {
+            return await LazyTransfers.WaitAsync(outcome.WorkDirectory!, timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            var work = outcome.WorkDirectory!;
+            var files = string.Join("; ", Directory.EnumerateFiles(work).Where(f => !f.EndsWith(".socket", StringComparison.Ordinal) && new FileInfo(f).Length < 4000)
+                .Select(f => $"{Path.GetFileName(f)}: {File.ReadAllText(f).Trim()}"));
+            var daemon = LazyPagesDaemon.ReadPid(work, LazyPagesSupervisor.DaemonPidFile);
+            var restoreLog = string.Join(" | ", File.ReadLines(Path.Combine(work, "restore.log")).Where(l => l.Contains("lazy", StringComparison.OrdinalIgnoreCase) || l.Contains("uffd", StringComparison.OrdinalIgnoreCase)).Take(12));
+            throw new TimeoutException($"the lazy transfer did not end within {Patience}: outcome lazy={outcome.Lazy} fallback={outcome.LazyFallbackReason}; restore.log: {restoreLog}; copy {MemoryHog.Describe(outcome.HostPid)}; daemon {(daemon is { } d ? MemoryHog.Describe(d) : "unknown")}; {files}");
+        }
+    }
+
+    private static async Task<bool> WaitGoneAsync(int pid, TimeSpan patience)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(started) < patience)
+        {
+            if (!Procs.IsAlive(pid))
+            {
+                return true;
+            }
+            await Task.Delay(50);
+        }
+        return false;
+    }
+}
