@@ -15,6 +15,7 @@ using Xunit;
 namespace Cryo.Agent.Tests.Grpc;
 
 /// <summary>The API over the real engines, image store and CRIU: what the operator and the CLI get.</summary>
+[Collection(LazyPagesCollection.Name)]
 public sealed class RealEngineApiTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

@@ -12,6 +12,7 @@ namespace Cryo.Agent.Tests.Restoring;
 /// Lazy restores with the real CRIU: <c>criu lazy-pages</c> serving a memhog's images to a copy that runs before
 /// its memory arrived. memhog's SIGWINCH answer touches none of its big allocation; its SIGUSR1 answer reads all of it.
 /// </summary>
+[Collection(LazyPagesCollection.Name)]
 public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
