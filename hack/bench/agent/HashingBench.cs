@@ -204,9 +204,11 @@ public static unsafe partial class HashingBench
         return address == -1 ? throw new IOException($"mmap failed: errno {Marshal.GetLastPInvokeError()}") : address;
     }
 
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
     private static partial nint Mmap(nint address, nuint length, int protection, int flags, int fd, long offset);
 
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [LibraryImport("libc", EntryPoint = "munmap")]
     private static partial int Munmap(nint address, nuint length);
 }

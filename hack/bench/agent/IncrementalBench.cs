@@ -160,6 +160,7 @@ public static partial class IncrementalBench
         return output.Split('\n').Last(l => l.StartsWith("changed ", StringComparison.Ordinal) && l.Length == 24)["changed ".Length..];
     }
 
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [LibraryImport("libc", EntryPoint = "kill")]
     private static partial int Kill(int pid, int signal);
 }

@@ -123,6 +123,7 @@ public static partial class LazyBench
             new Dictionary<string, double> { ["lazy_seconds"] = lazyAll, ["eager_seconds"] = eagerAll, ["target"] = 1.2 });
     }
 
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 }

@@ -9,6 +9,7 @@ using Cryo.Agent.Containers;
 using Cryo.Agent.Hosting;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
+using Cryo.Agent.Restoring.Lazy;
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Manifest;
 using Cryo.Testing.Certificates;
@@ -143,7 +144,9 @@ static async Task<WebApplication> StartAgentAsync(ImageStore store, string criuP
             ["Logging:LogLevel:Default"] = "Warning",
         });
         builder.Services.AddSingleton<ICheckpointEngine>(new CheckpointEngine(store, resolver, criu, new CriuFacts(criu), procFs, engineOptions, NullLogger<CheckpointEngine>.Instance));
-        builder.Services.AddSingleton<IRestoreEngine>(new RestoreEngine(store, resolver, criu, procFs, engineOptions, NullLogger<RestoreEngine>.Instance));
+        // The bench restores eagerly; the restore engine still needs the lazy-transfer service it would hand lazy restores to.
+        var lazyTransfers = new LazyTransfers(criuPath, async ct => await criu.DetectCapabilitiesAsync(ct), procFs, engineOptions, NullLogger<LazyTransfers>.Instance);
+        builder.Services.AddSingleton<IRestoreEngine>(new RestoreEngine(store, resolver, criu, procFs, lazyTransfers, engineOptions, NullLogger<RestoreEngine>.Instance));
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<ICriu>(criu);
     });
