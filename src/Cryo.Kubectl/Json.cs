@@ -34,4 +34,8 @@ public static class Json
     /// <summary>The timestamp at <paramref name="path"/>, or null.</summary>
     public static DateTimeOffset? Time(JsonNode? node, params string[] path) =>
         String(node, path) is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
+
+    /// <summary>Objects as one v1 <c>List</c>, as kubectl prints several objects.</summary>
+    public static JsonObject List(IEnumerable<JsonObject> items) =>
+        new() { ["apiVersion"] = "v1", ["kind"] = "List", ["items"] = new JsonArray([.. items.Select(i => (JsonNode)i.DeepClone())]) };
 }

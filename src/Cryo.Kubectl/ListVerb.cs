@@ -22,7 +22,7 @@ public static class ListVerb
         var all = args.Flag("--all-namespaces");
         var items = (await context.Objects.ListAsync(CryoKinds.Checkpoint, all ? null : context.Namespace, context.CancellationToken))
             .OrderBy(c => Json.Time(c, "metadata", "creationTimestamp")).ThenBy(c => Json.String(c, "metadata", "name"), StringComparer.Ordinal).ToList();
-        var list = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "List", ["items"] = new JsonArray([.. items.Select(i => (JsonNode)i.DeepClone())]) };
+        var list = Json.List(items);
         context.Print(list, o =>
         {
             if (items.Count == 0)

@@ -37,20 +37,9 @@ public static class RemoveVerb
             if (deleted && args.Flag("--wait"))
             {
                 // The finalizer keeps the object until the agent has deleted the images.
-#pragma warning disable CA2000 // Both are disposed by their using declarations; the analyzer loses them in the loop's continue.
-                using var progress = new ProgressLine(context.Error, $"delete checkpoint {context.Namespace}/{name}", "deleting the images");
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-#pragma warning restore CA2000
-                timeout.CancelAfter(context.Timeout);
-                try
-                {
-                    await Waiter.UntilAsync(context, CryoKinds.Checkpoint, name, _ => false, progress, timeout.Token);
-                }
-                catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
-                {
-                    throw new WaitTimedOutException($"gave up waiting for checkpoint {context.Namespace}/{name} to go after {context.Timeout.TotalSeconds:0} s: "
-                        + "its finalizer waits for the agent to delete the images (kubectl describe shows why)");
-                }
+                await Waiting.UntilAsync(context, CryoKinds.Checkpoint, name, _ => false, $"delete checkpoint {context.Namespace}/{name}", "deleting the images",
+                    $"gave up waiting for checkpoint {context.Namespace}/{name} to go after {context.Timeout.TotalSeconds:0} s: "
+                    + "its finalizer waits for the agent to delete the images (kubectl describe shows why)");
             }
 
             results.Add((JsonNode)new JsonObject { ["name"] = name, ["deleted"] = deleted });

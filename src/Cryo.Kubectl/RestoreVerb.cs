@@ -82,7 +82,7 @@ public static class RestoreVerb
     // One object prints as itself, several as a v1 List, as kubectl does.
     private static JsonObject ListOf(List<JsonObject> items) => items.Count == 1
         ? items[0]
-        : new JsonObject { ["apiVersion"] = "v1", ["kind"] = "List", ["items"] = new JsonArray([.. items.Select(i => (JsonNode)i.DeepClone())]) };
+        : Json.List(items);
 
     private static string Describe(JsonObject restore)
     {

@@ -8,20 +8,33 @@ public static class Waiting
 {
     /// <summary>The object once finished; null once deleted.</summary>
     /// <exception cref="WaitTimedOutException">The --timeout passed first.</exception>
-    public static async Task<JsonObject?> ForAsync(PluginContext context, CryoKinds.Kind kind, string name, string subject)
+    public static Task<JsonObject?> ForAsync(PluginContext context, CryoKinds.Kind kind, string name, string subject)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return UntilAsync(context, kind, name, o => CryoKinds.IsFinished(Json.String(o, "status", "phase")), subject, "Pending",
+            $"gave up waiting for {subject} after {context.Timeout.TotalSeconds:0} s: it goes on in the cluster; "
+            + $"see kubectl get {kind.Plural}.{CryoKinds.Group} {name} -n {context.Namespace}");
+    }
+
+    /// <summary>
+    /// Follows the object within --timeout until <paramref name="done"/> holds (the object) or it is gone (null), with a
+    /// progress line for <paramref name="subject"/> starting at <paramref name="initial"/>.
+    /// </summary>
+    /// <exception cref="WaitTimedOutException">The --timeout passed first; its message is <paramref name="timedOut"/>.</exception>
+    public static async Task<JsonObject?> UntilAsync(PluginContext context, CryoKinds.Kind kind, string name, Func<JsonObject, bool> done,
+        string subject, string initial, string timedOut)
     {
         ArgumentNullException.ThrowIfNull(context);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         timeout.CancelAfter(context.Timeout);
-        using var progress = new ProgressLine(context.Error, subject, "Pending");
+        using var progress = new ProgressLine(context.Error, subject, initial);
         try
         {
-            return await Waiter.UntilAsync(context, kind, name, o => CryoKinds.IsFinished(Json.String(o, "status", "phase")), progress, timeout.Token);
+            return await Waiter.UntilAsync(context, kind, name, done, progress, timeout.Token);
         }
         catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
         {
-            throw new WaitTimedOutException($"gave up waiting for {subject} after {context.Timeout.TotalSeconds:0} s: it goes on in the cluster; "
-                + $"see kubectl get {kind.Plural}.{CryoKinds.Group} {name} -n {context.Namespace}");
+            throw new WaitTimedOutException(timedOut);
         }
     }
 
