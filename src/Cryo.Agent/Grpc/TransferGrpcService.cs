@@ -15,12 +15,13 @@ public sealed class TransferGrpcService(RequestValidator validator, CheckpointSe
     public override async Task FetchCheckpoint(FetchCheckpointRequest request, IServerStreamWriter<CheckpointPart> responseStream, ServerCallContext context)
     {
         var (ns, name) = validator.Ref(request.Checkpoint, "checkpoint");
-        await foreach (var part in sender.SendAsync(ns, name, request.StartPath, request.StartOffset, context.CancellationToken))
+        await foreach (var part in sender.SendAsync(ns, name, request.StartPath, request.StartOffset, request.Length, request.ManifestOnly, context.CancellationToken))
         {
-            // Copied: the sender reuses its buffer for the next chunk.
+            // Wrapped, not copied: WriteAsync serializes the message into the response before it returns, and
+            // only then does the sender read the next chunk into its buffer.
             await responseStream.WriteAsync(part.Manifest is { } manifest
                 ? new CheckpointPart { Manifest = UnsafeByteOperations.UnsafeWrap(manifest) }
-                : new CheckpointPart { Chunk = new FileChunk { Path = part.Path, Offset = part.Offset, Data = ByteString.CopyFrom(part.Data.Span) } },
+                : new CheckpointPart { Chunk = new FileChunk { Path = part.Path, Offset = part.Offset, Data = UnsafeByteOperations.UnsafeWrap(part.Data) } },
                 context.CancellationToken);
         }
     }

@@ -41,8 +41,72 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         Assert.Equal(Digests(stored), Digests(pulled));
         Assert.Equal(File.ReadAllBytes(stored.ResolveFile(PagesPath)), File.ReadAllBytes(pulled.ResolveFile(PagesPath)));
         Assert.Equal(stored.Manifest.Files.Sum(f => f.Size), result.BytesReceived);
-        Assert.Equal([new ResumePoint(string.Empty, 0)], result.Requests);
+        Assert.Equal(0, Assert.Single(result.Requests).Offset);
         Assert.Empty(target.Store.ListAbandoned());
+    }
+
+    [Fact]
+    public async Task Pull_Should_FetchEachSegmentOnceOverParallelStreams_When_TheCheckpointSpansSeveralSegments()
+    {
+        using var source = new TestEngines();
+        using var target = new TestEngines();
+        var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
+        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxParallelStreams"] = "3");
+        var puller = new CheckpointPuller(target.Store, TimeProvider.System) { Streams = 3, SegmentBytes = ChunkedSha256.DefaultChunkSize };
+
+        var result = await puller.PullAsync([agent.TransferClient(Pki), agent.TransferClient(Pki), agent.TransferClient(Pki)], "node-a", "default", "big", CancellationToken.None);
+
+        // 40 MiB of pages in 16 MiB ranges: three segments of the page image at least, each asked for once.
+        var pages = result.Requests.Where(r => r.Path == PagesPath).Select(r => r.Offset).Order().ToList();
+        Assert.Equal([0, ChunkedSha256.DefaultChunkSize, 2L * ChunkedSha256.DefaultChunkSize], pages);
+        Assert.Equal(result.Requests.Count, result.Requests.Distinct().Count());
+        Assert.Equal(stored.Manifest.Files.Sum(f => f.Size), result.BytesReceived);
+        await ChecksumVerifier.VerifyAsync(Assert.Single(target.Store.List()), CancellationToken.None);
+        Assert.Equal(File.ReadAllBytes(stored.ResolveFile(PagesPath)), File.ReadAllBytes(target.Store.List()[0].ResolveFile(PagesPath)));
+    }
+
+    [Fact]
+    public async Task Pull_Should_LeaveTheRefusedStreamsSegmentsToTheOthers_When_TheSourceServesFewerStreamsThanThePullerRuns()
+    {
+        using var source = new TestEngines();
+        using var target = new TestEngines();
+        var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
+        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxParallelStreams"] = "1");
+        var puller = new CheckpointPuller(target.Store, TimeProvider.System) { Streams = 4, SegmentBytes = ChunkedSha256.DefaultChunkSize, ResumeDelay = TimeSpan.FromMilliseconds(50) };
+
+        var result = await puller.PullAsync([agent.TransferClient(Pki), agent.TransferClient(Pki)], "node-a", "default", "big", CancellationToken.None);
+
+        Assert.Equal(stored.Manifest.Files.Sum(f => f.Size), result.BytesReceived);
+        await ChecksumVerifier.VerifyAsync(Assert.Single(target.Store.List()), CancellationToken.None);
+        Assert.Empty(target.Store.ListAbandoned());
+    }
+
+    [Fact]
+    public async Task Fetch_Should_SendTheManifestAndExactlyLengthBytesFromTheResumePoint_When_ALengthIsGiven()
+    {
+        using var source = new TestEngines();
+        var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
+        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a");
+        var client = agent.TransferClient(Pki);
+        const long Start = 5L * 1024 * 1024;
+        const long Length = (3L * 1024 * 1024) + 17;
+
+        using var call = client.FetchCheckpoint(
+            new FetchCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "big" }, StartPath = PagesPath, StartOffset = Start, Length = Length },
+            deadline: DateTime.UtcNow + Patience);
+        var parts = await call.ResponseStream.ReadAllAsync().ToListAsync();
+        using var manifestOnly = client.FetchCheckpoint(
+            new FetchCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "big" }, ManifestOnly = true },
+            deadline: DateTime.UtcNow + Patience);
+        var onlyParts = await manifestOnly.ResponseStream.ReadAllAsync().ToListAsync();
+
+        Assert.Equal(CheckpointPart.PartOneofCase.Manifest, parts[0].PartCase);
+        var chunks = parts.Skip(1).Select(p => p.Chunk).ToList();
+        Assert.All(chunks, c => Assert.Equal(PagesPath, c.Path));
+        Assert.Equal(Start, chunks[0].Offset);
+        var sent = chunks.SelectMany(c => c.Data.ToByteArray()).ToArray();
+        Assert.Equal(File.ReadAllBytes(stored.ResolveFile(PagesPath)).AsSpan((int)Start, (int)Length).ToArray(), sent);
+        Assert.Equal(CheckpointPart.PartOneofCase.Manifest, Assert.Single(onlyParts).PartCase);
     }
 
     [Fact]
