@@ -16,7 +16,10 @@ namespace Cryo.Agent.Transfer;
 /// store's one rename only when every range verified. A dropped stream is resumed from its first
 /// unverified range; a range that fails its digest is fetched once more, and a second failure ends the pull
 /// naming the file and range. A stream the source refuses for its stream limit leaves its segments to the
-/// others. On any failure the pending entry is removed: nothing half-written is ever visible. An
+/// others. Nothing half-written is ever visible: a pull that fails for good (a corrupted source, a checkpoint
+/// gone) removes its pending entry; one interrupted (cancelled, as when the agent stops; the source
+/// unreachable or busy) leaves it for the next pull of the checkpoint, which re-hashes what landed and
+/// fetches only the rest, even after the agent restarted (<see cref="ImageStore.BeginPull"/>). An
 /// incremental checkpoint's parents (<see cref="ManifestExtraKeys.ParentCheckpoint"/>) are pulled first,
 /// each only if the store does not hold it already.
 /// </summary>
@@ -54,10 +57,14 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
 
     private TimeProvider Time => time;
 
-    /// <summary>Pulls <paramref name="namespace"/>/<paramref name="name"/> (and its missing parents) from <paramref name="source"/> over one connection.</summary>
-    /// <inheritdoc cref="PullAsync(IReadOnlyList{CheckpointTransfer.CheckpointTransferClient}, string, string, string, CancellationToken)"/>
+    /// <summary>Pulls <paramref name="namespace"/>/<paramref name="name"/> (and its missing parents) from <paramref name="source"/>, one connection for every stream.</summary>
+    /// <inheritdoc cref="PullAsync(IReadOnlyList{CheckpointTransfer.CheckpointTransferClient}, string, string, string, IProgress{PullProgress}, CancellationToken)"/>
     public Task<PullResult> PullAsync(CheckpointTransfer.CheckpointTransferClient source, string peer, string @namespace, string name, CancellationToken cancellationToken) =>
         PullAsync([source], peer, @namespace, name, cancellationToken);
+
+    /// <inheritdoc cref="PullAsync(IReadOnlyList{CheckpointTransfer.CheckpointTransferClient}, string, string, string, IProgress{PullProgress}, CancellationToken)"/>
+    public Task<PullResult> PullAsync(IReadOnlyList<CheckpointTransfer.CheckpointTransferClient> connections, string peer, string @namespace, string name,
+        CancellationToken cancellationToken) => PullAsync(connections, peer, @namespace, name, progress: null, cancellationToken);
 
     /// <summary>
     /// Pulls <paramref name="namespace"/>/<paramref name="name"/> (and its missing parents) from the agent behind
@@ -68,29 +75,30 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
     /// <param name="peer">That agent's name, for messages.</param>
     /// <param name="namespace">The checkpoint's namespace.</param>
     /// <param name="name">The checkpoint's name.</param>
-    /// <param name="cancellationToken">Stops the pull; the pending entry is removed.</param>
+    /// <param name="progress">Told the bytes verified of each checkpoint of the chain as its ranges verify (a parent's first).</param>
+    /// <param name="cancellationToken">Stops the pull; what verified is kept for the next pull to resume.</param>
     /// <exception cref="TransferVerificationException">A range failed its digest twice, or the source sent what the manifest does not list.</exception>
     /// <exception cref="TransientAgentException">A stream dropped more than <see cref="MaxResumes"/> times without progress.</exception>
     /// <exception cref="RpcException">The source refused (e.g. NOT_FOUND, RESOURCE_EXHAUSTED).</exception>
     public Task<PullResult> PullAsync(IReadOnlyList<CheckpointTransfer.CheckpointTransferClient> connections, string peer, string @namespace, string name,
-        CancellationToken cancellationToken)
+        IProgress<PullProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connections);
         ArgumentOutOfRangeException.ThrowIfZero(connections.Count);
         StoreNames.ValidateNamespace(@namespace);
         StoreNames.ValidateName(name);
-        return PullChainAsync(connections, peer, @namespace, name, depth: 0, cancellationToken);
+        return PullChainAsync(connections, peer, @namespace, name, progress, depth: 0, cancellationToken);
     }
 
     private async Task<PullResult> PullChainAsync(IReadOnlyList<CheckpointTransfer.CheckpointTransferClient> connections, string peer, string @namespace, string name,
-        int depth, CancellationToken cancellationToken)
+        IProgress<PullProgress>? progress, int depth, CancellationToken cancellationToken)
     {
         if (depth > MaxChainDepth)
         {
             throw new TransientAgentException($"checkpoint {@namespace}/{name} has a parent chain deeper than {MaxChainDepth}: not pulled", TimeSpan.FromMinutes(1));
         }
 
-        using var session = new PullSession(store, peer, @namespace, name);
+        using var session = new PullSession(store, peer, @namespace, name, progress);
         session.ReceiveManifest(await FetchManifestAsync(connections[0], peer, @namespace, name, cancellationToken));
         var manifest = session.Manifest!;
         if (store.Find(manifest.Key) is { } present)
@@ -103,14 +111,24 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
         if (manifest.Extra.GetValueOrDefault(ManifestExtraKeys.ParentCheckpoint) is { Length: > 0 } parent
             && store.FindByName(@namespace, parent).Count == 0)
         {
-            parents.Add(await PullChainAsync(connections, peer, @namespace, parent, depth + 1, cancellationToken));
+            parents.Add(await PullChainAsync(connections, peer, @namespace, parent, progress, depth + 1, cancellationToken));
         }
 
         var pull = new Pull(this, session, connections, peer, @namespace, name, session.Begin(SegmentBytes));
-        await pull.RunAsync(cancellationToken);
+        try
+        {
+            await pull.RunAsync(cancellationToken);
+        }
+        catch (Exception e) when (IsInterruption(e))
+        {
+            // Not the checkpoint's fault: the next pull of it resumes from what verified.
+            session.Suspend();
+            throw;
+        }
+
         session.CloseFiles();
         var committed = await store.CommitAsync(session.Pending!, manifest, cancellationToken);
-        return new PullResult(committed, session.BytesReceived, pull.Requests, parents, AlreadyPresent: false);
+        return new PullResult(committed, session.BytesReceived, pull.Requests, parents, AlreadyPresent: false, session.BytesResumed);
     }
 
     // The manifest alone, resumed like any stream when the connection drops.
@@ -153,6 +171,12 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
             ? throw new TransientAgentException($"pulling checkpoint {@namespace}/{name} from {peer}: the stream dropped {drops + 1} times without progress, the last time: {why}; nothing was committed",
                 TimeSpan.FromSeconds(30))
             : drops + 1;
+
+    // The pull stopped for a reason that may pass (this agent stopping, the source gone or busy); a corrupted
+    // source or a checkpoint that no longer exists are not.
+    private static bool IsInterruption(Exception e) =>
+        e is OperationCanceledException or TransientAgentException
+        || (e is RpcException rpc && (IsDrop(rpc) || rpc.StatusCode is StatusCode.ResourceExhausted or StatusCode.DeadlineExceeded));
 
     // Lost connections and streams cut short; refusals (NOT_FOUND, RESOURCE_EXHAUSTED, …) are the caller's to handle.
     private static bool IsDrop(RpcException e) =>

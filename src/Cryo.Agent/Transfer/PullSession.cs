@@ -12,7 +12,7 @@ namespace Cryo.Agent.Transfer;
 /// Only verified units count: a stream that drops resumes at its first unverified unit. Disposing it
 /// uncommitted removes the entry.
 /// </summary>
-internal sealed class PullSession(ImageStore store, string peer, string @namespace, string name) : IDisposable
+internal sealed class PullSession(ImageStore store, string peer, string @namespace, string name, IProgress<PullProgress>? progress = null) : IDisposable
 {
     private const UnixFileMode PrivateDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
@@ -24,12 +24,17 @@ internal sealed class PullSession(ImageStore store, string peer, string @namespa
     private TransferUnit[] units = [];
     private int verified;
     private long bytesReceived;
+    private long bytesVerified;
+    private long bytesTotal;
 
     /// <summary>The manifest, once received.</summary>
     public CheckpointManifest? Manifest { get; private set; }
 
     /// <summary>The pending entry the files land in, once begun.</summary>
     public PendingCheckpoint? Pending => pending;
+
+    /// <summary>Bytes an interrupted pull had left that verified, and were not fetched again.</summary>
+    public long BytesResumed { get; private set; }
 
     /// <summary>File bytes received, refetched ones included.</summary>
     public long BytesReceived => Interlocked.Read(ref bytesReceived);
@@ -86,7 +91,7 @@ internal sealed class PullSession(ImageStore store, string peer, string @namespa
     public IReadOnlyList<TransferSegment> Begin(long segmentBytes)
     {
         var manifest = Manifest!;
-        pending = store.Begin(manifest.Key);
+        pending = store.BeginPull(manifest.Key, out var resumed);
         units = [.. manifest.Files.SelectMany((file, i) => file.Ranges().Select(range => (i, file.Path, range)))
             .Select((u, index) => new TransferUnit(index, u.i, u.Path, u.range))];
         handles = new SafeFileHandle[manifest.Files.Count];
@@ -95,11 +100,15 @@ internal sealed class PullSession(ImageStore store, string peer, string @namespa
             var entry = manifest.Files[i];
             var path = ResolveInPending(entry.Path);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!, PrivateDirectoryMode);
-            handles[i] = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None);
+            // An interrupted pull's files are kept: what verifies of them need not come again.
+            handles[i] = File.OpenHandle(path, resumed ? FileMode.OpenOrCreate : FileMode.Create, FileAccess.ReadWrite, FileShare.None);
             RandomAccess.SetLength(handles[i], entry.Size);
         }
 
-        var done = new bool[units.Length];
+        bytesTotal = units.Sum(u => u.Range.Length);
+        var done = resumed ? VerifyLanded() : new bool[units.Length];
+        bytesVerified = BytesResumed;
+        progress?.Report(new PullProgress(manifest.Key, bytesVerified, bytesTotal));
         foreach (var unit in units.Where(u => u.Range.Length == 0))
         {
             // Nothing is sent for an empty file: it verifies here or never.
@@ -129,6 +138,7 @@ internal sealed class PullSession(ImageStore store, string peer, string @namespa
         if (string.Equals(actual, unit.Range.Sha256, StringComparison.OrdinalIgnoreCase))
         {
             Interlocked.Increment(ref verified);
+            progress?.Report(new PullProgress(Manifest!.Key, Interlocked.Add(ref bytesVerified, unit.Range.Length), bytesTotal));
             return;
         }
 
@@ -143,6 +153,19 @@ internal sealed class PullSession(ImageStore store, string peer, string @namespa
         throw seen > 1 || !firstFailureRefetches
             ? Mismatch(unit.Path, unit.Range.Offset, unit.Range.Length, seen > 1 ? $"{detail}, again when fetched anew (the source's copy differs from its manifest)" : detail)
             : new RangeRefetchException(unit.Path, unit.Range.Offset, detail);
+    }
+
+    /// <summary>
+    /// Leaves what landed for the next pull of this checkpoint (an agent stopping, a source gone for now):
+    /// the entry stays, uncommitted, and is resumed by the next <see cref="Begin"/> on this store.
+    /// </summary>
+    public void Suspend()
+    {
+        if (pending is not null)
+        {
+            CloseFiles();
+            store.Suspend(pending);
+        }
     }
 
     /// <summary>Closes the files (before the commit).</summary>
@@ -164,6 +187,37 @@ internal sealed class PullSession(ImageStore store, string peer, string @namespa
     /// <summary>What the source sent does not fit the manifest.</summary>
     public TransferVerificationException Mismatch(string path, long offset, long length, string detail) =>
         new(Manifest?.Key ?? new CheckpointKey(@namespace, name, "unknown"), peer, path, offset, Math.Max(length, 1), detail);
+
+    // Hashes every unit an interrupted pull may have written; those that match count as received.
+    private bool[] VerifyLanded()
+    {
+        var done = new bool[units.Length];
+        var buffer = new byte[1024 * 1024];
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var unit in units.Where(u => u.Range.Length > 0))
+        {
+            for (var at = unit.Range.Offset; at < unit.End;)
+            {
+                var read = RandomAccess.Read(handles[unit.FileIndex], buffer.AsSpan(0, (int)Math.Min(buffer.Length, unit.End - at)), at);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                hash.AppendData(buffer, 0, read);
+                at += read;
+            }
+
+            if (string.Equals(Convert.ToHexStringLower(hash.GetHashAndReset()), unit.Range.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                done[unit.Index] = true;
+                verified++;
+                BytesResumed += unit.Range.Length;
+            }
+        }
+
+        return done;
+    }
 
     // Runs of units not yet verified, cut where verified bytes lie between or the size is reached.
     private List<TransferSegment> Plan(bool[] done, long segmentBytes)

@@ -12,6 +12,8 @@ using Cryo.Testing.Agent.Harness;
 using Cryo.Testing.Certificates;
 using Google.Rpc;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Xunit;
 
 namespace Cryo.Agent.Tests.Transfer;
@@ -79,6 +81,43 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         Assert.Equal(stored.Manifest.Files.Sum(f => f.Size), result.BytesReceived);
         await ChecksumVerifier.VerifyAsync(Assert.Single(target.Store.List()), CancellationToken.None);
         Assert.Empty(target.Store.ListAbandoned());
+    }
+
+    [Fact]
+    public async Task Pull_Should_ResumeFromWhatLanded_When_TheTargetAgentRestartsMidPull()
+    {
+        using var source = new TestEngines();
+        using var target = new TestEngines();
+        var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
+        var total = stored.Manifest.Files.Sum(f => f.Size);
+        // Slow enough (about 5 s for 40 MiB) that the restart comes mid-way.
+        await using var agentA = await PeerAgent.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxBytesPerSecond"] = $"{8 * 1024 * 1024}");
+        var agentB = await PeerAgent.StartAsync(target, Pki, "node-b");
+        var firstRange = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var progress = new Progress<PullProgress>(p =>
+        {
+            if (p.BytesVerified >= ChunkedSha256.DefaultChunkSize)
+            {
+                firstRange.TrySetResult();
+            }
+        });
+        var puller = new CheckpointPuller(agentB.Services.GetRequiredService<ImageStore>(), TimeProvider.System) { Streams = 1, SegmentBytes = ChunkedSha256.DefaultChunkSize };
+        var interrupted = puller.PullAsync([agentA.TransferClient(Pki)], "node-a", "default", "big", progress,
+            agentB.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+        await firstRange.Task.WaitAsync(Patience);
+
+        await agentB.DisposeAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => interrupted);
+        var restartedStore = new ImageStore(new ImageStoreOptions { RootDirectory = target.StoreRoot });
+        await using var restarted = await PeerAgent.StartAsync(target, Pki, "node-b", store: restartedStore);
+        var result = await new CheckpointPuller(restartedStore, TimeProvider.System) { SegmentBytes = ChunkedSha256.DefaultChunkSize }
+            .PullAsync(agentA.TransferClient(Pki), "node-a", "default", "big", CancellationToken.None);
+
+        Assert.InRange(result.BytesResumed, ChunkedSha256.DefaultChunkSize, total - 1);
+        Assert.Equal(total - result.BytesResumed, result.BytesReceived);
+        Assert.DoesNotContain(new ResumePoint(PagesPath, 0), result.Requests);
+        await ChecksumVerifier.VerifyAsync(Assert.Single(restartedStore.List()), CancellationToken.None);
+        Assert.Empty(restartedStore.ListAbandoned());
     }
 
     [Fact]

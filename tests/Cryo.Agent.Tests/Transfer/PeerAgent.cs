@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Cryo.Agent.Hosting;
 using Cryo.Agent.Operations;
+using Cryo.Agent.Store;
 using Cryo.Agent.Tests.Grpc;
 using Cryo.Agent.Tests.Support;
 using Cryo.Contracts.Agent.V1;
@@ -35,7 +36,11 @@ public sealed class PeerAgent : IAsyncDisposable
 
     public int TlsPort { get; }
 
-    public static async Task<PeerAgent> StartAsync(TestEngines engines, TestPki pki, string nodeName, Action<Dictionary<string, string?>>? configure = null)
+    /// <summary>The agent's services (its store, its lifetime).</summary>
+    public IServiceProvider Services => app.Services;
+
+    /// <summary>Starts the agent; <paramref name="store"/> replaces the engines' store (a restarted agent opens its store anew).</summary>
+    public static async Task<PeerAgent> StartAsync(TestEngines engines, TestPki pki, string nodeName, Action<Dictionary<string, string?>>? configure = null, ImageStore? store = null)
     {
         var socket = Path.Combine(engines.Directory, "agent.sock");
         var settings = new Dictionary<string, string?>
@@ -57,7 +62,7 @@ public sealed class PeerAgent : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Services.AddSingleton<ICheckpointEngine>(engines.Checkpoints);
             builder.Services.AddSingleton<IRestoreEngine>(engines.Restores);
-            builder.Services.AddSingleton(engines.Store);
+            builder.Services.AddSingleton(store ?? engines.Store);
             builder.Services.AddSingleton(engines.Criu);
         });
         try
