@@ -1,3 +1,4 @@
+using Cryo.Agent.Metrics;
 using Cryo.Agent.Transfer;
 using Cryo.Contracts.Agent.V1;
 using Google.Protobuf;
@@ -9,7 +10,7 @@ namespace Cryo.Agent.Grpc;
 /// Serves committed checkpoints to other agents (<c>CheckpointTransfer</c> in <c>agent.proto</c>): validate,
 /// stream what <see cref="CheckpointSender"/> reads, map each part. Errors go through <see cref="ErrorMappingInterceptor"/>.
 /// </summary>
-public sealed class TransferGrpcService(RequestValidator validator, CheckpointSender sender) : CheckpointTransfer.CheckpointTransferBase
+public sealed class TransferGrpcService(RequestValidator validator, CheckpointSender sender, AgentMetrics metrics) : CheckpointTransfer.CheckpointTransferBase
 {
     /// <inheritdoc />
     public override async Task FetchCheckpoint(FetchCheckpointRequest request, IServerStreamWriter<CheckpointPart> responseStream, ServerCallContext context)
@@ -23,6 +24,7 @@ public sealed class TransferGrpcService(RequestValidator validator, CheckpointSe
                 ? new CheckpointPart { Manifest = UnsafeByteOperations.UnsafeWrap(manifest) }
                 : new CheckpointPart { Chunk = new FileChunk { Path = part.Path, Offset = part.Offset, Data = UnsafeByteOperations.UnsafeWrap(part.Data) } },
                 context.CancellationToken);
+            metrics.TransferSent(part.Data.Length);
         }
     }
 }

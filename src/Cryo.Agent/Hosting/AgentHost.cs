@@ -98,6 +98,7 @@ public static class AgentHost
             services.TryAddSingleton<ImageStore>();
             services.AddSingleton<ICheckpointCatalog, ImageStoreCatalog>();
             services.AddHostedService<StoreRecovery>();
+            services.TryAddSingleton<CheckpointPulls>();
         }
 
         services.TryAddSingleton<ICriu>(sp => new CriuCli(sp.GetRequiredService<IOptions<AgentOptions>>().Value.CriuPath, sp.GetRequiredService<ILogger<CriuCli>>()));
@@ -120,6 +121,7 @@ public static class AgentHost
         services.TryAddSingleton(sp => new TransferGate(sp.GetRequiredService<IOptions<TransferOptions>>().Value.MaxParallelStreams));
         services.TryAddSingleton(sp => new TransferThrottle(sp.GetRequiredService<IOptions<TransferOptions>>().Value.MaxBytesPerSecond, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<CheckpointSender>();
+        services.TryAddSingleton<PeerConnections>();
         services.TryAddSingleton<RequestValidator>();
         services.TryAddSingleton<ClientCertificateValidator>();
         services.AddGrpc(grpc => grpc.Interceptors.Add<ErrorMappingInterceptor>());
@@ -186,7 +188,8 @@ public static class AgentHost
                     CheckCertificateRevocation = false,
                     ClientCertificateValidation = (client, chain, _) =>
                     {
-                        var (allowed, reason) = validator.Validate(client, chain?.ChainElements.Select(e => e.Certificate));
+                        // Peers pass here; the middleware admits them to CheckpointTransfer only.
+                        var (allowed, reason) = validator.Validate(client, chain?.ChainElements.Select(e => e.Certificate), peersToo: true);
                         if (!allowed)
                         {
                             logger.LogWarning("refused TLS client: {Reason}", reason);

@@ -281,6 +281,72 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         Assert.InRange(values[0], before + 1, atKill + 1);
     }
 
+    [Fact]
+    public async Task PullCheckpoint_Should_PullFromTheSourceAgentWithProgress_And_RestoreThere_When_TheTargetAgentIsAsked()
+    {
+        using var source = new TestEngines();
+        using var target = new TestEngines();
+        await using var copies = new RestoredCopies(target);
+        await using var agentA = await PeerAgent.StartAsync(source, Pki, "node-a");
+        await using var agentB = await PeerAgent.StartAsync(target, Pki, "node-b");
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        var before = Counter.Last(workload.Stdout);
+        await source.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "counter"), new Progress<Operations.CheckpointStage>(), CancellationToken.None);
+        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
+        var atKill = Counter.Last(workload.Stdout);
+        using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentB.SocketPath);
+        var client = new AgentService.AgentServiceClient(channel);
+
+        using var call = client.PullCheckpoint(
+            new PullCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "counter" }, SourceAddress = agentA.Address, SourceNode = "node-a" },
+            deadline: DateTime.UtcNow + Patience);
+        var events = await call.ResponseStream.ReadAllAsync().ToListAsync();
+        var restored = await client.RestoreAsync(
+            new RestoreRequest { OperationId = "restore-pulled-2", Checkpoint = new CheckpointRef { Namespace = "default", Name = "counter" }, NewPidNamespace = new NewPidNamespaceTarget() },
+            deadline: DateTime.UtcNow + Patience);
+        copies.Track(restored.HostPid);
+        var output = target.OutputOf(new RestoreCommand("restore-pulled-2", "default", "counter", null, Patience));
+        var values = await Counter.WaitForFileAsync(output, v => v.Count >= 3, Patience);
+
+        var stored = Assert.Single(source.Store.List());
+        var total = stored.Manifest.Files.Sum(f => f.Size);
+        var progress = events.Where(e => e.EventCase == PullCheckpointEvent.EventOneofCase.Progress).Select(e => e.Progress).ToList();
+        Assert.NotEmpty(progress);
+        Assert.All(progress, p => Assert.Equal(total, p.BytesTotal));
+        Assert.Equal(PullCheckpointEvent.EventOneofCase.Result, events[^1].EventCase);
+        Assert.Equal(total, events[^1].Result.BytesReceived);
+        Assert.Equal(stored.Key, Assert.Single(target.Store.List()).Key);
+        Assert.InRange(values[0], before + 1, atKill + 1);
+        Assert.Contains($"cryo_agent_transfer_bytes_total{{direction=\"received\"}} {total}", await MetricsOfAsync(agentB), StringComparison.Ordinal);
+        Assert.Contains($"cryo_agent_transfer_bytes_total{{direction=\"sent\"}} {total}", await MetricsOfAsync(agentA), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Agent_Should_RefuseAnotherAgentsCertificate_When_ItCallsTheAgentApiRatherThanCheckpointTransfer()
+    {
+        using var source = new TestEngines();
+        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a");
+        // The agents' own certificate, as another agent pulling from this one presents it.
+        var channel = agent.Channel(Pki, Pki.Agent);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(async () =>
+            await new AgentService.AgentServiceClient(channel).ListCheckpointsAsync(new ListCheckpointsRequest(), deadline: DateTime.UtcNow + Patience));
+        using var fetch = new CheckpointTransfer.CheckpointTransferClient(channel).FetchCheckpoint(
+            new FetchCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "absent" } }, deadline: DateTime.UtcNow + Patience);
+        var served = await Assert.ThrowsAsync<RpcException>(() => fetch.ResponseStream.MoveNext(CancellationToken.None));
+
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Equal(StatusCode.NotFound, served.StatusCode);
+    }
+
+    private static async Task<string> MetricsOfAsync(PeerAgent agent)
+    {
+        using var stream = new MemoryStream();
+        await agent.Services.GetRequiredService<Cryo.Agent.Metrics.AgentMetrics>().Registry.CollectAndExportAsTextAsync(stream);
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
     private static CheckpointPuller Puller(TestEngines target) => new(target.Store, TimeProvider.System) { ResumeDelay = TimeSpan.FromMilliseconds(50) };
 
     private static List<string> Digests(StoredCheckpoint checkpoint) =>

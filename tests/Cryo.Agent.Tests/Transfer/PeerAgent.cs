@@ -36,6 +36,9 @@ public sealed class PeerAgent : IAsyncDisposable
 
     public int TlsPort { get; }
 
+    /// <summary>Its mutual-TLS listener, as another agent is told it.</summary>
+    public string Address => $"https://127.0.0.1:{TlsPort}";
+
     /// <summary>The agent's services (its store, its lifetime).</summary>
     public IServiceProvider Services => app.Services;
 
@@ -53,6 +56,7 @@ public sealed class PeerAgent : IAsyncDisposable
             ["Agent:TlsCertificatePath"] = pki.AgentCertificatePath,
             ["Agent:TlsKeyPath"] = pki.AgentKeyPath,
             ["Agent:ClientCaPath"] = pki.CaPath,
+            ["Agent:PeerIdentities:0"] = "localhost",
             ["Store:RootDirectory"] = engines.StoreRoot,
             ["Logging:LogLevel:Default"] = "Warning",
         };
@@ -84,19 +88,23 @@ public sealed class PeerAgent : IAsyncDisposable
     /// A transfer client on <paramref name="port"/> (this agent's TLS port unless a proxy's), presenting the
     /// PKI's client certificate and trusting only its CA: what another agent pulling from this one uses.
     /// </summary>
-    public CheckpointTransfer.CheckpointTransferClient TransferClient(TestPki pki, int? port = null)
+    public CheckpointTransfer.CheckpointTransferClient TransferClient(TestPki pki, int? port = null) =>
+        new(Channel(pki, pki.Operator, port));
+
+    /// <summary>A channel to this agent's TLS listener (or a proxy's port) presenting <paramref name="client"/>, trusting only the PKI's CA.</summary>
+    public GrpcChannel Channel(TestPki pki, X509Certificate2 client, int? port = null)
     {
         var handler = new SocketsHttpHandler
         {
             SslOptions = new SslClientAuthenticationOptions
             {
-                ClientCertificates = new X509CertificateCollection { pki.Operator },
+                ClientCertificates = new X509CertificateCollection { client },
                 RemoteCertificateValidationCallback = (_, server, _, _) => server is not null && ChainsTo(X509CertificateLoader.LoadCertificate(server.GetRawCertData()), pki.Ca),
             },
         };
         var channel = GrpcChannel.ForAddress($"https://localhost:{port ?? TlsPort}", new GrpcChannelOptions { HttpHandler = handler });
         channels.Add(channel);
-        return new CheckpointTransfer.CheckpointTransferClient(channel);
+        return channel;
     }
 
     public async ValueTask DisposeAsync()
