@@ -26,6 +26,9 @@ namespace Cryo.Agent.Hosting;
 /// </summary>
 public static class AgentHost
 {
+    // How much a connection may hold unsent before its writer waits (Kestrel's and the socket transport's limits).
+    private const int SendBufferBytes = 4 * 1024 * 1024;
+
     /// <summary>Builds the agent.</summary>
     /// <param name="args">Command-line arguments (see <see cref="AgentCommandLine"/>).</param>
     /// <param name="customize">
@@ -42,6 +45,10 @@ public static class AgentHost
         customize(builder);
         AddAgentServices(builder.Services, builder.Configuration);
         builder.WebHost.ConfigureKestrel((_, kestrel) => ConfigureListeners(kestrel));
+        // A checkpoint stream sends hundreds of MiB: with the 64 KiB defaults the sending thread stops every
+        // 64 KiB until the socket's has drained it, and on a busy node each such hand-over waits for a time slice.
+        builder.WebHost.UseSockets(sockets => sockets.MaxWriteBufferSize = SendBufferBytes);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxResponseBufferSize = SendBufferBytes);
 
         var app = builder.Build();
         app.UseRouting();
