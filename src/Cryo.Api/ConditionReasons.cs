@@ -174,6 +174,20 @@ public static class ConditionReasons
     /// <summary>The target pod ended before the restore was done.</summary>
     public const string PodFailed = "PodFailed";
 
+    // Checkpoints pulled from another node's agent for a Restore.
+
+    /// <summary>The target node's agent is pulling the Checkpoint from the node that holds it (condition and Event).</summary>
+    public const string Pulling = "Pulling";
+
+    /// <summary>The target node's agent holds the Checkpoint now, pulled from the node that took it (condition and Event).</summary>
+    public const string Pulled = "Pulled";
+
+    /// <summary>The pull stopped before it finished (an agent unreachable, busy or restarting); the next pull resumes from what verified.</summary>
+    public const string TransferInterrupted = "TransferInterrupted";
+
+    /// <summary>The pull failed for good (the source holds no such checkpoint, or a corrupted one); the source's checkpoint is untouched.</summary>
+    public const string TransferFailed = "TransferFailed";
+
     // Transient failures (retried with backoff).
 
     /// <summary>No ready agent pod runs on the node.</summary>

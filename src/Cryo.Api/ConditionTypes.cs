@@ -29,4 +29,12 @@ public static class ConditionTypes
 
     /// <summary>RestoreSet: copies failed or could not be created (True, with the latest cause), or none did since one last restored (False).</summary>
     public const string ReplicaFailure = "ReplicaFailure";
+
+    /// <summary>
+    /// Restore: the target node's agent is pulling the Checkpoint from the agent of the node that holds it (True, with
+    /// the bytes verified of the bytes total), pulled it (False, <see cref="ConditionReasons.Pulled"/>), or the pull
+    /// stopped (False, <see cref="ConditionReasons.TransferInterrupted"/> or <see cref="ConditionReasons.TransferFailed"/>).
+    /// Absent while no pull was needed.
+    /// </summary>
+    public const string Transferring = "Transferring";
 }

@@ -56,6 +56,25 @@ public sealed class GrpcAgentClient : IAgentClient, IDisposable
             await client.RestoreAsync(request, deadline: Deadline(timeout), cancellationToken: cancellationToken), cancellationToken);
 
     /// <inheritdoc/>
+    public Task<PullCheckpointResult> PullCheckpointAsync(
+        AgentEndpoint agent, PullCheckpointRequest request, IProgress<TransferProgress> progress, TimeSpan timeout, CancellationToken cancellationToken) =>
+        CallAsync(agent, "PullCheckpoint", async client =>
+        {
+            using var call = client.PullCheckpoint(request, deadline: Deadline(timeout), cancellationToken: cancellationToken);
+            await foreach (var ev in call.ResponseStream.ReadAllAsync(cancellationToken))
+            {
+                if (ev.Result is not null)
+                {
+                    return ev.Result;
+                }
+
+                progress.Report(ev.Progress);
+            }
+
+            throw new AgentOperationFailedException(agent, "PullCheckpoint", StatusCode.Internal, ErrorReason.Unspecified, "the stream ended without a result", null);
+        }, cancellationToken);
+
+    /// <inheritdoc/>
     public Task<DeleteCheckpointResponse> DeleteCheckpointAsync(AgentEndpoint agent, DeleteCheckpointRequest request, TimeSpan timeout, CancellationToken cancellationToken) =>
         CallAsync(agent, "DeleteCheckpoint", async client =>
             await client.DeleteCheckpointAsync(request, deadline: Deadline(timeout), cancellationToken: cancellationToken), cancellationToken);

@@ -16,6 +16,13 @@ public interface IAgentClient
     /// <summary>Restores and returns the restored tree.</summary>
     Task<RestoreResponse> RestoreAsync(AgentEndpoint agent, RestoreRequest request, TimeSpan timeout, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Asks the agent to pull a checkpoint from another node's agent; <paramref name="progress"/> is told the bytes
+    /// verified as they land. Returns once the checkpoint is committed in the agent's store.
+    /// </summary>
+    Task<PullCheckpointResult> PullCheckpointAsync(
+        AgentEndpoint agent, PullCheckpointRequest request, IProgress<TransferProgress> progress, TimeSpan timeout, CancellationToken cancellationToken);
+
     /// <summary>Deletes a checkpoint's images.</summary>
     Task<DeleteCheckpointResponse> DeleteCheckpointAsync(AgentEndpoint agent, DeleteCheckpointRequest request, TimeSpan timeout, CancellationToken cancellationToken);
 }

@@ -57,6 +57,15 @@ public sealed class OperatorOptions
     /// <summary>Deadline of short agent calls (delete, node info).</summary>
     public TimeSpan ShortCallTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Deadline of a pull of a Checkpoint to the restoring node's agent (<c>AgentService.PullCheckpoint</c>); a pull
+    /// cut off by it is resumed by the next from what verified.
+    /// </summary>
+    public TimeSpan TransferTimeout { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often a Restore whose Checkpoint is being pulled is looked at again, to show the pull's progress in its status.</summary>
+    public TimeSpan TransferRecheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often a Restore waiting for its placeholder is looked at again without a pod event.</summary>
     public TimeSpan PlaceholderRecheckInterval { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -37,6 +37,8 @@ public sealed class OperatorOptionsValidator : IValidateOptions<OperatorOptions>
         Positive(failures, options.BackoffBase, "Operator__BackoffBase");
         Positive(failures, options.WatchTimeout, "Operator__WatchTimeout");
         Positive(failures, options.RestoreTimeout, "Operator__RestoreTimeout");
+        Positive(failures, options.TransferTimeout, "Operator__TransferTimeout");
+        Positive(failures, options.TransferRecheckInterval, "Operator__TransferRecheckInterval");
         if (options.BackoffMax < options.BackoffBase)
         {
             failures.Add("Operator__BackoffMax must not be shorter than Operator__BackoffBase");

@@ -9,6 +9,7 @@ using Cryo.Operator.Restores;
 using Cryo.Operator.RestoreSets;
 using Cryo.Operator.Retention;
 using Cryo.Operator.Schedules;
+using Cryo.Operator.Transfers;
 using k8s;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -57,6 +58,8 @@ public static class OperatorApp
         services.AddSingleton<RestoreDispatcher>();
         services.AddSingleton<RestoreRecorder>();
         services.AddSingleton<RestoreFollower>();
+        services.AddSingleton<CheckpointPulls>();
+        services.AddSingleton<RestoreTransfer>();
         services.AddSingleton<RestoreReconciler>();
         services.AddSingleton<ICheckpointHold, RestoresInProgressHold>();
         services.AddSingleton<ICheckpointHold, ChildCheckpointsHold>();

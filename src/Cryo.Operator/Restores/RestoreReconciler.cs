@@ -31,6 +31,7 @@ public sealed class RestoreReconciler(
     RestoreDispatcher dispatcher,
     RestoreRecorder recorder,
     RestoreFollower follower,
+    RestoreTransfer transfer,
     Expiry expiry,
     EventRecorder events,
     IOptions<OperatorOptions> options,
@@ -86,7 +87,7 @@ public sealed class RestoreReconciler(
             return await PlaceholderNotReadyAsync(restore, pod.Value, notRunning, cancellationToken);
         }
 
-        return await RestoreAsync(restore, target.Value, pod.Value, cancellationToken);
+        return await RestoreAsync(restore, checkpoint.Value, target.Value, pod.Value, cancellationToken);
     }
 
     /// <summary>A Restore that restored at least once (statuses written before restoreCount existed have only the phase).</summary>
@@ -174,13 +175,26 @@ public sealed class RestoreReconciler(
 
     /// <summary>
     /// The pod stops being Ready while the restore is on its way; the agent restores into the placeholder, and the
-    /// answer is recorded. An agent that cannot be reached is retried with backoff; a refusal is final.
+    /// answer is recorded. An agent that cannot be reached is retried with backoff; a refusal is final, except that the
+    /// Checkpoint missing from a node other than its own is pulled there first (<see cref="RestoreTransfer"/>), and
+    /// the passes that follow the pull restore nothing until it ended.
     /// </summary>
-    private async Task<ReconcileResult> RestoreAsync(ApiRestore restore, RunningContainer target, V1Pod pod, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> RestoreAsync(ApiRestore restore, Checkpoint checkpoint, RunningContainer target, V1Pod pod, CancellationToken cancellationToken)
     {
+        if (transfer.Find(restore, target) is { } pull)
+        {
+            return await transfer.FollowAsync(restore, pull, pod, cancellationToken);
+        }
+
         var restoring = await recorder.MarkPodAsync(pod, RestoredCondition.NotRestored(ConditionReasons.Restoring,
             $"restoring Checkpoint {restore.Spec.CheckpointName} into container {target.ContainerName}; the pod is not Ready until the restore completes"), cancellationToken);
-        return await dispatcher.RestoreAsync(restore, target, again: false, cancellationToken) switch
+        var outcome = await dispatcher.RestoreAsync(restore, target, again: false, cancellationToken);
+        if (RestoreTransfer.CanPull(outcome, checkpoint, target))
+        {
+            return await transfer.StartAsync(restore, checkpoint, target, restoring, cancellationToken);
+        }
+
+        return outcome switch
         {
             RestoreAnswer.Restored answer => await recorder.RestoredAsync(restore, target, restoring, answer.Response, again: false, cancellationToken),
             RestoreAnswer.Unreachable answer => await AgentUnreachableAsync(restore, target, answer.Reason, answer.Message, cancellationToken),

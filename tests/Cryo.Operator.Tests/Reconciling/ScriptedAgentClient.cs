@@ -17,6 +17,24 @@ public sealed class ScriptedAgentClient : IAgentClient
     /// <summary>Every Restore request.</summary>
     public List<RestoreRequest> RestoreCalls { get; } = [];
 
+    /// <summary>Every PullCheckpoint request, with the agent asked.</summary>
+    public List<(AgentEndpoint Agent, PullCheckpointRequest Request)> PullCalls { get; } = [];
+
+    /// <summary>
+    /// Checkpoints (node, namespace/name) the agent of that node does not hold: a restore of one there is answered
+    /// NOT_FOUND (CHECKPOINT_NOT_FOUND), as the real agent answers it, until a pull of it there succeeded.
+    /// </summary>
+    public HashSet<(string Node, string Checkpoint)> Missing { get; } = [];
+
+    /// <summary>
+    /// How the next pulls end: each call reports <see cref="PullProgress"/> (if any), is recorded, then waits for this, and gives
+    /// its result or failure. Completed with a result of 1 MiB received unless the test replaces it.
+    /// </summary>
+    public TaskCompletionSource<PullCheckpointResult> PullOutcome { get; set; } = Completed(new PullCheckpointResult { BytesReceived = 1024 * 1024 });
+
+    /// <summary>What each pull reports before it waits for <see cref="PullOutcome"/>.</summary>
+    public List<TransferProgress> PullProgress { get; } = [];
+
     /// <summary>Every DeleteCheckpoint request.</summary>
     public List<DeleteCheckpointRequest> DeleteCalls { get; } = [];
 
@@ -51,6 +69,12 @@ public sealed class ScriptedAgentClient : IAgentClient
     public Task<RestoreResponse> RestoreAsync(AgentEndpoint agent, RestoreRequest request, TimeSpan timeout, CancellationToken cancellationToken)
     {
         RestoreCalls.Add(request);
+        if (Failure is null && Missing.Contains((agent.NodeName, $"{request.Checkpoint.Namespace}/{request.Checkpoint.Name}")))
+        {
+            return Task.FromException<RestoreResponse>(new AgentOperationFailedException(agent, "Restore", Grpc.Core.StatusCode.NotFound, ErrorReason.CheckpointNotFound,
+                $"no committed checkpoint {request.Checkpoint.Namespace}/{request.Checkpoint.Name}", null));
+        }
+
         return Answer(agent, "Restore", () => new RestoreResponse
         {
             HostPid = 40001,
@@ -65,10 +89,42 @@ public sealed class ScriptedAgentClient : IAgentClient
     }
 
     /// <inheritdoc/>
+    public async Task<PullCheckpointResult> PullCheckpointAsync(
+        AgentEndpoint agent, PullCheckpointRequest request, IProgress<TransferProgress> progress, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        foreach (var step in PullProgress)
+        {
+            progress.Report(step);
+        }
+
+        // Recorded after the progress: a test that saw the call sees its progress too.
+        lock (PullCalls)
+        {
+            PullCalls.Add((agent, request));
+        }
+
+        if (Failure is { } failure)
+        {
+            throw failure(agent, "PullCheckpoint");
+        }
+
+        var result = await PullOutcome.Task.WaitAsync(cancellationToken);
+        Missing.Remove((agent.NodeName, $"{request.Checkpoint.Namespace}/{request.Checkpoint.Name}"));
+        return result;
+    }
+
+    /// <inheritdoc/>
     public Task<DeleteCheckpointResponse> DeleteCheckpointAsync(AgentEndpoint agent, DeleteCheckpointRequest request, TimeSpan timeout, CancellationToken cancellationToken)
     {
         DeleteCalls.Add(request);
         return Answer(agent, "DeleteCheckpoint", () => new DeleteCheckpointResponse { Deleted = true, FreedBytes = 4096 });
+    }
+
+    private static TaskCompletionSource<T> Completed<T>(T result)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        done.SetResult(result);
+        return done;
     }
 
     private Task<T> Answer<T>(AgentEndpoint agent, string method, Func<T> result) =>

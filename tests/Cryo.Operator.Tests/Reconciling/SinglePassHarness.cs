@@ -10,6 +10,7 @@ using Cryo.Operator.Reconciling;
 using Cryo.Operator.Restores;
 using Cryo.Operator.RestoreSets;
 using Cryo.Operator.Schedules;
+using Cryo.Operator.Transfers;
 using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
@@ -74,6 +75,9 @@ public sealed class SinglePassHarness : IAsyncDisposable
     public CheckpointScheduleReconciler Schedules => app.Services.GetRequiredService<CheckpointScheduleReconciler>();
 
     public EvictionReconciler Evictions => app.Services.GetRequiredService<EvictionReconciler>();
+
+    /// <summary>The operator's pulls of Checkpoints between agents.</summary>
+    public CheckpointPulls Pulls => app.Services.GetRequiredService<CheckpointPulls>();
 
     public RestoreSetReconciler RestoreSets => app.Services.GetRequiredService<RestoreSetReconciler>();
 

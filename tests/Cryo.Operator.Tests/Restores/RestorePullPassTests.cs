@@ -1,0 +1,179 @@
+using Cryo.Api;
+using Cryo.Contracts.Agent.V1;
+using Cryo.Operator.Agents;
+using Cryo.Operator.Queue;
+using Cryo.Operator.Tests.Reconciling;
+using Cryo.Operator.Transfers;
+using Cryo.Testing;
+using Grpc.Core;
+using k8s.Models;
+using static Cryo.Operator.Tests.Reconciling.SinglePassHarness;
+
+namespace Cryo.Operator.Tests.Restores;
+
+/// <summary>
+/// Single passes of a Restore on a node whose agent does not hold the Checkpoint (taken on <see cref="SinglePassHarness.Node"/>):
+/// the target's agent pulls it from the Checkpoint's node, the status shows the pull, then the Restore restores.
+/// </summary>
+public sealed class RestorePullPassTests : IAsyncLifetime
+{
+    private const string Target = "node-2";
+    private const int MiB = 1024 * 1024;
+    private static readonly RestoreSpec CopyOnTarget = new() { CheckpointName = "web-1", NewPod = new NewPodTarget { NodeName = Target } };
+
+    private SinglePassHarness cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        cluster = await SinglePassHarness.StartAsync();
+        cluster.Locator.Nodes.Add(Target);
+        cluster.Agent.Missing.Add((Target, $"{Ns}/web-1"));
+        var web = await cluster.Kubelet.RunPodAsync(Ns, "web", Node);
+        await cluster.SucceededCheckpointAsync("web-1", web);
+        await cluster.RestoreAsync("copy-1", CopyOnTarget);
+        await cluster.PassAsync(cluster.Restores, "copy-1");
+        await cluster.Kubelet.StartAsync(await cluster.GetPodAsync("copy-1"));
+    }
+
+    public async Task DisposeAsync() => await cluster.DisposeAsync();
+
+    [Fact]
+    public async Task Pass_Should_PullTheCheckpointFromItsNode_ShowTheProgress_AndThenRestore_When_TheTargetNodesAgentLacksIt()
+    {
+        // Arrange: the pull reports 3 of 8 MiB, then waits for the test.
+        var outcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.Agent.PullOutcome = outcome;
+        cluster.Agent.PullProgress.Add(new TransferProgress { Checkpoint = new CheckpointRef { Namespace = Ns, Name = "web-1" }, BytesVerified = 3 * MiB, BytesTotal = 8 * MiB });
+
+        // Act: the restore finds nothing and starts the pull; a pass while it runs; the pull ends; two passes more.
+        var started = await cluster.PassAsync(cluster.Restores, "copy-1");
+        await Eventually.TrueAsync(() => cluster.Agent.PullCalls.Count == 1, "the pull reaches the agent");
+        var following = await cluster.PassAsync(cluster.Restores, "copy-1");
+        var pulling = await cluster.GetRestoreAsync("copy-1");
+        var restoresWhilePulling = cluster.Agent.RestoreCalls.Count;
+        outcome.SetResult(new PullCheckpointResult { Checkpoint = new CheckpointRef { Namespace = Ns, Name = "web-1" }, BytesReceived = 8 * MiB });
+        await PullEndedAsync();
+        var pulled = await cluster.PassAsync(cluster.Restores, "copy-1");
+        var afterPull = await cluster.GetRestoreAsync("copy-1");
+        var restoring = await cluster.PassAsync(cluster.Restores, "copy-1");
+        var done = await cluster.GetRestoreAsync("copy-1");
+        var events = await cluster.EventsAsync("copy-1");
+
+        // Assert: the target node's agent was asked to pull from the Checkpoint's node's agent, once.
+        Assert.Equal(ReconcileResult.After(cluster.Settings.TransferRecheckInterval), started.Result);
+        Assert.Equal(ReconcileResult.After(cluster.Settings.TransferRecheckInterval), following.Result);
+        var (agent, request) = Assert.Single(cluster.Agent.PullCalls);
+        Assert.Equal(Target, agent.NodeName);
+        Assert.Equal((Ns, "web-1", Node, $"http://agent.{Node}.invalid:9000"),
+            (request.Checkpoint.Namespace, request.Checkpoint.Name, request.SourceNode, request.SourceAddress));
+
+        // Assert: while it runs, the status shows how far it is, and a pass restores nothing.
+        Assert.Equal(1, restoresWhilePulling);
+        Assert.DoesNotContain(following.Writes, w => w.StartsWith("PATCH pods", StringComparison.Ordinal));
+        ConditionAssert.Has(pulling.Status!.Conditions, ConditionTypes.Transferring, ConditionStatus.True, ConditionReasons.Pulling);
+        var transferring = pulling.Status.Conditions!.Single(c => c.Type == ConditionTypes.Transferring);
+        Assert.Equal($"pulling Checkpoint web-1 from node {Node} to node {Target}: 3.0 MiB of 8.0 MiB verified", transferring.Message);
+        Assert.Equal((Phase.Running, transferring.Message), (pulling.Status.Phase, pulling.Status.Message));
+        ConditionAssert.Has(pulling.Status.Conditions, ConditionTypes.Ready, ConditionStatus.Unknown, ConditionReasons.Pulling);
+
+        // Assert: once pulled, the Restore says so and goes on at once; the pass after restores.
+        Assert.Equal(ReconcileResult.Continue, pulled.Result);
+        ConditionAssert.Has(afterPull.Status!.Conditions, ConditionTypes.Transferring, ConditionStatus.False, ConditionReasons.Pulled);
+        Assert.Equal(ReconcileResult.Done, restoring.Result);
+        Assert.Equal(2, cluster.Agent.RestoreCalls.Count); // the one answered NOT_FOUND, and the one after the pull
+        Assert.Equal(Phase.Succeeded, done.Status!.Phase);
+        ConditionAssert.Has(done.Status.Conditions, ConditionTypes.Ready, ConditionStatus.True, ConditionReasons.RestoreSucceeded);
+        ConditionAssert.Has(done.Status.Conditions, ConditionTypes.Transferring, ConditionStatus.False, ConditionReasons.Pulled);
+        var kept = done.Status.Conditions!.Single(c => c.Type == ConditionTypes.Transferring);
+        Assert.Equal($"pulled Checkpoint web-1 from node {Node} to node {Target}: 8.0 MiB received", kept.Message);
+        Assert.Equal(1, events.Count(e => e.Reason == ConditionReasons.Pulling));
+        Assert.Equal(1, events.Count(e => e.Reason == ConditionReasons.Pulled));
+    }
+
+    [Fact]
+    public async Task Pass_Should_FailTheRestoreWithTransferFailed_AndLeaveTheCheckpoint_When_ThePullFailsForGood()
+    {
+        // Arrange: the source agent's copy fails its checksums.
+        var outcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.Agent.PullOutcome = outcome;
+        var before = await cluster.GetCheckpointAsync("web-1");
+
+        // Act
+        await cluster.PassAsync(cluster.Restores, "copy-1");
+        await Eventually.TrueAsync(() => cluster.Agent.PullCalls.Count == 1, "the pull reaches the agent");
+        outcome.SetException(new AgentOperationFailedException(cluster.Agent.PullCalls[0].Agent, "PullCheckpoint", StatusCode.FailedPrecondition,
+            ErrorReason.CheckpointCorrupted, "chunk 2 of pages-1.img (bytes 33554432-50331647) failed its SHA-256 twice", null));
+        await PullEndedAsync();
+        var failed = await cluster.PassAsync(cluster.Restores, "copy-1");
+        var restore = await cluster.GetRestoreAsync("copy-1");
+        var again = await cluster.PassAsync(cluster.Restores, "copy-1");
+        var after = await cluster.GetCheckpointAsync("web-1");
+
+        // Assert: Failed with a reason naming the pull, the agent's answer in the message; nothing deleted anywhere.
+        Assert.Equal(ReconcileResult.Done, failed.Result);
+        Assert.Equal(Phase.Failed, restore.Status!.Phase);
+        ConditionAssert.Has(restore.Status.Conditions, ConditionTypes.Transferring, ConditionStatus.False, ConditionReasons.TransferFailed);
+        var condition = restore.Status.Conditions!.Single(c => c.Type == ConditionTypes.Transferring);
+        Assert.Contains($"pulling Checkpoint web-1 from node {Node} to node {Target} failed; the Checkpoint on node {Node} is untouched", condition.Message, StringComparison.Ordinal);
+        Assert.Contains("CHECKPOINT_CORRUPTED", condition.Message, StringComparison.Ordinal);
+        ConditionAssert.Has(restore.Status.Conditions, ConditionTypes.Ready, ConditionStatus.False, ConditionReasons.TransferFailed);
+        Assert.Empty(cluster.Agent.DeleteCalls);
+        Assert.Equal(before.Metadata.ResourceVersion, after.Metadata.ResourceVersion);
+        Assert.Single(cluster.Agent.RestoreCalls);
+        Assert.Equal(ReconcileResult.Done, again.Result);
+        Assert.Empty(again.Writes);
+    }
+
+    [Fact]
+    public async Task Pass_Should_RetryWithBackoff_AndPullAgain_When_ThePullWasInterrupted()
+    {
+        // Arrange: the target's agent stops midway.
+        var outcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.Agent.PullOutcome = outcome;
+
+        // Act
+        await cluster.PassAsync(cluster.Restores, "copy-1");
+        await Eventually.TrueAsync(() => cluster.Agent.PullCalls.Count == 1, "the pull reaches the agent");
+        outcome.SetException(new AgentUnavailableException(cluster.Agent.PullCalls[0].Agent, "PullCheckpoint", new RpcException(new Status(StatusCode.Unavailable, "agent stopping"))));
+        await PullEndedAsync();
+        var interrupted = await cluster.PassAsync(cluster.Restores, "copy-1");
+        var restore = await cluster.GetRestoreAsync("copy-1");
+        cluster.Agent.PullOutcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var retried = await cluster.PassAsync(cluster.Restores, "copy-1");
+
+        // Assert: not Failed; the next pass finds the checkpoint still missing and pulls again (the agent resumes it).
+        Assert.Equal(ReconcileResult.Retry, interrupted.Result);
+        Assert.Equal(Phase.Running, restore.Status!.Phase);
+        ConditionAssert.Has(restore.Status.Conditions, ConditionTypes.Transferring, ConditionStatus.False, ConditionReasons.TransferInterrupted);
+        Assert.Equal(ReconcileResult.After(cluster.Settings.TransferRecheckInterval), retried.Result);
+        await Eventually.TrueAsync(() => cluster.Agent.PullCalls.Count == 2, "the second pull reaches the agent");
+        Assert.Equal(2, cluster.Agent.RestoreCalls.Count);
+    }
+
+    [Fact]
+    public async Task Pass_Should_FailWithoutPulling_When_TheCheckpointsOwnNodeLacksIt()
+    {
+        // Arrange: the Checkpoint's images are gone from the node that took it.
+        await cluster.RestoreAsync("copy-2", new RestoreSpec { CheckpointName = "web-1", NewPod = new NewPodTarget { NodeName = Node } });
+        await cluster.PassAsync(cluster.Restores, "copy-2");
+        await cluster.Kubelet.StartAsync(await cluster.GetPodAsync("copy-2"));
+        cluster.Agent.Missing.Add((Node, $"{Ns}/web-1"));
+
+        // Act
+        var pass = await cluster.PassAsync(cluster.Restores, "copy-2");
+        var restore = await cluster.GetRestoreAsync("copy-2");
+
+        // Assert
+        Assert.Equal(ReconcileResult.Done, pass.Result);
+        Assert.Equal(Phase.Failed, restore.Status!.Phase);
+        ConditionAssert.Has(restore.Status.Conditions, ConditionTypes.Ready, ConditionStatus.False, ConditionReasons.RestoreFailed);
+        Assert.Empty(cluster.Agent.PullCalls);
+    }
+
+    /// <summary>The operator's pull of web-1 to the target finished (the reconciler sees it the way this awaits it).</summary>
+    private async Task PullEndedAsync()
+    {
+        var pull = cluster.Pulls.Find(new PullKey(Target, Ns, "web-1")) ?? throw new InvalidOperationException("no pull runs");
+        await ((Task)pull.Completion).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+}
