@@ -32,23 +32,59 @@ public static class ImportVerb
         {
             Target = new ImportTarget { OperationId = uid, Checkpoint = new CheckpointRef { Namespace = context.Namespace, Name = name } },
         }, context.CancellationToken);
+        // The agent answers once it has read the archive to its end-of-archive blocks: standard input need not end (a
+        // kubectl exec over the v4 protocol can never close it), so the answer, not the end of input, ends the command.
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+#pragma warning disable CA2025 // A send left in an uncancellable console read never looks at the token again: see Stopped.
+        var send = SendAsync(call.RequestStream, input, sending.Token);
+#pragma warning restore CA2025
+        try
+        {
+            await Task.WhenAny(send, call.ResponseAsync);
+            var response = await call.ResponseAsync;
+            Print(context, response);
+        }
+        finally
+        {
+            await sending.CancelAsync();
+            await Stopped(send);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static async Task SendAsync(Grpc.Core.IClientStreamWriter<ImportCheckpointRequest> requests, Stream input, CancellationToken cancellationToken)
+    {
         var buffer = new byte[ChunkBytes];
         try
         {
             int read;
-            while ((read = await input.ReadAsync(buffer, context.CancellationToken)) > 0)
+            while ((read = await input.ReadAsync(buffer, cancellationToken)) > 0)
             {
-                await call.RequestStream.WriteAsync(new ImportCheckpointRequest { Data = ByteString.CopyFrom(buffer, 0, read) }, context.CancellationToken);
+                await requests.WriteAsync(new ImportCheckpointRequest { Data = ByteString.CopyFrom(buffer, 0, read) }, cancellationToken);
             }
 
-            await call.RequestStream.CompleteAsync();
+            await requests.CompleteAsync();
         }
         catch (Grpc.Core.RpcException)
         {
-            // The agent refused the archive before it was all sent: its answer, awaited below, says why.
+            // The agent answered (or refused) before the archive was all sent: its answer says why.
         }
+    }
 
-        var response = await call.ResponseAsync;
+    // The sender ends by cancellation once the answer is in, unless it sits in a read of a standard input that reads
+    // cannot cancel (a console): then it is left behind, and the command ends without it. What it met is the answer's to tell.
+    private static async Task Stopped(Task send)
+    {
+        await Task.WhenAny(send, Task.Delay(TimeSpan.FromSeconds(1)));
+        if (send.IsFaulted)
+        {
+            _ = send.Exception;
+        }
+    }
+
+    private static void Print(CliContext context, ImportCheckpointResponse response)
+    {
         context.Print(response, o =>
         {
             var s = response.Summary;
@@ -64,7 +100,6 @@ public static class ImportVerb
                 o.WriteLine($"not kept (a restore does not need them): {string.Join(", ", response.IgnoredEntries)}");
             }
         });
-        return ExitCodes.Success;
     }
 
     private static FileStream OpenArchive(string path)

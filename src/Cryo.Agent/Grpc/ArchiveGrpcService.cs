@@ -82,7 +82,9 @@ public sealed class ArchiveGrpcService(RequestValidator validator, ImageStore st
             await pipe.Reader.CompleteAsync();
         }
 
-        await receiving;
+        // Not awaited: a caller that cannot close its side (a pods/exec v4 stdin has no end) may still hold the stream
+        // open; the receiver ends with the call, and the archive ended at its end-of-archive blocks.
+        _ = receiving;
         var stored = result.Checkpoint;
         var response = new ImportCheckpointResponse
         {
