@@ -268,6 +268,11 @@ public sealed class CheckpointImporter(ImageStore store, string nodeName)
 
     private static async Task CopyAsync(TarEntry entry, string path, CancellationToken cancellationToken)
     {
+        if (File.Exists(path))
+        {
+            throw new ArchiveInvalidException(entry.Name, "appears twice: each entry of the layout may appear once");
+        }
+
         await using var file = new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.CreateNew,

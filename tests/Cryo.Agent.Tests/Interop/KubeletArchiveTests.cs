@@ -163,6 +163,26 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
     }
 
     [Fact]
+    public async Task Import_Should_RefuseNamingTheEntry_When_AnEntryAppearsTwice()
+    {
+        await using var agent = await PeerAgent.StartAsync(engines, fixture.Pki, "node-a");
+        var archive = scratch.Combine("twice.tar");
+        await using (var file = File.Create(archive))
+        await using (var tar = new TarWriter(file, TarEntryFormat.Pax))
+        {
+            await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "checkpoint/pstree.img") { DataStream = new MemoryStream([1]) });
+            await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "./checkpoint/pstree.img") { DataStream = new MemoryStream([2]) });
+        }
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => ImportAsync(agent, archive, "twice"));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("appears twice", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Empty(engines.Store.List());
+        Assert.Empty(engines.Store.ListAbandoned());
+    }
+
+    [Fact]
     public async Task Export_Should_FailWithNotFound_When_TheCheckpointDoesNotExist()
     {
         await using var agent = await PeerAgent.StartAsync(engines, fixture.Pki, "node-a");
