@@ -55,6 +55,7 @@ public static class AgentHost
         app.UseMiddleware<CallerAuthorizationMiddleware>();
         app.MapGrpcService<AgentGrpcService>();
         app.MapGrpcService<TransferGrpcService>();
+        app.MapGrpcService<ArchiveGrpcService>();
         app.MapGrpcService<CsiIdentityService>();
         app.MapGrpcService<CsiNodeService>();
         app.MapGrpcService<PluginRegistrationService>();

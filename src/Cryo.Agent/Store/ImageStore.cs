@@ -383,6 +383,20 @@ public sealed class ImageStore
         return true;
     }
 
+    /// <summary>
+    /// A new private scratch directory in this agent's temporary area of the store (on the volume, so large files
+    /// fit where checkpoints fit), for work that is not a checkpoint (an export's converted layer). The caller removes
+    /// it; <see cref="RecoverAbandoned"/> removes one an agent killed mid-way left.
+    /// </summary>
+    public string CreateScratchDirectory(CheckpointKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        CreatePrivateDirectory(paths.OwnTemporary);
+        var directory = paths.NewTemporary(key, ".scratch");
+        CreatePrivateDirectory(directory);
+        return directory;
+    }
+
     /// <summary>Size and free space of the file system holding the store.</summary>
     public StoreSpace GetSpace()
     {
