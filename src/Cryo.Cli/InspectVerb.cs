@@ -34,7 +34,12 @@ public static class InspectVerb
         }
 
         o.WriteLine($"Options:       leave running {s.Options.LeaveRunning}, TCP established {s.Options.TcpEstablished}, file locks {s.Options.FileLocks}, shell job {s.ShellJob}" +
-            (s.Options.SkipRootFilesystem ? ", writable layer skipped by request" : ""));
+            (s.Options.SkipRootFilesystem ? ", writable layer skipped by request" : "") +
+            (s.Options.Compression.Length > 0 ? $", page images compressed with {s.Options.Compression}" : ""));
+        if (s.Options.Compression.Length > 0)
+        {
+            o.WriteLine($"Compressed:    {Units.Bytes(s.StoredBytes)} stored for {Units.Bytes(s.SizeBytes)} as CRIU wrote it");
+        }
         o.WriteLine($"Timings:       frozen {Units.Millis(s.Timings.FreezeMs)}, dump {Units.Millis(s.Timings.DumpMs)}, total {Units.Millis(s.Timings.TotalMs)}");
         if (s.ParentCheckpoint.Length > 0)
         {

@@ -5,6 +5,7 @@ using Cryo.Agent.Containers;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Recovery;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Compression;
 using Cryo.Agent.Store.Hashing;
 using Cryo.Agent.Store.Manifest;
 using Cryo.Criu;
@@ -78,13 +79,24 @@ public sealed class CheckpointEngine(
 
         progress.Report(CheckpointStage.Committing);
         var made = await IndexPagesAsync(pending, increment, pageDigests, cancellationToken);
+        var kept = made is null ? files : WithoutRewrittenImages(files, pending);
+        var compression = ImageCompression.IsCompressed(command.Compression) ? command.Compression : null;
+        if (compression is not null)
+        {
+            kept = await CompressPagesAsync(pending, kept, command, cancellationToken);
+        }
         var hostname = await readingHostname;
-        var manifest = ManifestFactory.Create(key, tree, plan, command, made is null ? files : WithoutRewrittenImages(files, pending), dump, version,
+        var manifest = ManifestFactory.Create(key, tree, plan, command, kept, dump, version,
             settings.NodeName, hostname, terminalKey, started);
         manifest.Filesystem = filesystem;
+        manifest.Options.Compression = compression;
         if (made is not null)
         {
             manifest.Increment = made;
+            manifest.SchemaVersion = CheckpointManifest.IncrementSchemaVersion;
+        }
+        if (compression is not null)
+        {
             manifest.SchemaVersion = CheckpointManifest.CurrentSchemaVersion;
         }
         var stored = await store.CommitAsync(pending, manifest, cancellationToken);
@@ -107,7 +119,21 @@ public sealed class CheckpointEngine(
             Parent = made?.Parent.Name,
             ChainLength = made?.ChainLength ?? 1,
             IncrementMethod = made?.Method,
+            Compression = compression,
         };
+    }
+
+    /// <summary>
+    /// Compresses the page images the checkpoint keeps (after an increment's rewrite: only its own pages), on every core,
+    /// off the caller's thread; the compressed files' entries replace the plain ones', hashed as they were written.
+    /// </summary>
+    private async Task<IReadOnlyList<ManifestFile>> CompressPagesAsync(PendingCheckpoint pending, IReadOnlyList<ManifestFile> files, CheckpointCommand command,
+        CancellationToken cancellationToken)
+    {
+        var (compressed, took) = await Task.Run(() => PagesCompressor.Compress(pending, Environment.ProcessorCount, cancellationToken), cancellationToken);
+        logger.LogInformation("checkpoint {Namespace}/{Name}: compressed {Count} page images with zstd in {Ms:0} ms: {Plain} bytes to {Stored}",
+            command.Namespace, command.Name, compressed.Count, took.TotalMilliseconds, compressed.Sum(f => f.PlainSize), compressed.Sum(f => f.Size));
+        return [.. files.Where(file => !CriuImageFiles.IsPagesImage(Path.GetFileName(file.Path))), .. compressed];
     }
 
     /// <summary>

@@ -79,18 +79,26 @@ public sealed class RestoreEngine(
         var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>(), terminal, agentMounts);
         var gate = heldFrozen ? null : ActionScriptGate.Create(workDirectory, "post-restore", deadline);
         var (criuOptions, launch) = RestorePlanner.Plan(checkpoint, restoreTarget, gate?.ScriptPath);
+        // Page images compressed at rest are decompressed (and verified as they are read) into a copy of the chain CRIU reads.
+        var decompressed = await DecompressAsync(scope, command, chain, cancellationToken);
+        if (decompressed is not null)
+        {
+            criuOptions = criuOptions with { ImagesDirectory = decompressed.ImagesDirectory };
+        }
         if (criuOptions.MountNamespaceCompatMode)
         {
             logger.LogInformation("restore {Namespace}/{Name}: the checkpoint's mounts were shared or slaves and a source is private in the agent's mount namespace, so CRIU rebuilds them with --mntns-compat-mode (they come back private)",
                 command.Namespace, command.Name);
         }
         // A lazy restore runs as soon as the tree is back; its memory follows from a daemon serving the images.
-        var (daemon, lazyFallback) = await StartLazyPagesAsync(scope, command, checkpoint, workDirectory, cancellationToken);
+        var (daemon, lazyFallback) = decompressed is not null && command.Lazy
+            ? ((LazyPagesDaemon?)null, (string?)LazyDeclined(command, "its page images are compressed at rest, and are decompressed whole before CRIU starts"))
+            : await StartLazyPagesAsync(scope, command, checkpoint, workDirectory, cancellationToken);
         criuOptions = criuOptions with { LazyPages = daemon is not null };
         // A restore that fails because the images are corrupt says so, not CRIU's echo of it. Behind a lazy restore
         // the gate waits for every image but the pages (the bulk), whose hashing would hold the tree back as long as
         // an eager restore takes: they are checked while the daemon serves them, and a mismatch ends the tree.
-        Func<ManifestFile, bool> gated = daemon is null ? _ => true : f => !IsPages(f);
+        Func<ManifestFile, bool> gated = daemon is null ? f => !DecompressedChain.IsVerifiedHere(f) : f => !IsPages(f);
         var verification = scope.Beside("the verification of the images", token => VerifyAsync(chain, gate, gated, token), cancellationToken);
 
         // CRIU kills its tree when it fails by itself, but not when it is killed at its deadline, nor does
@@ -98,6 +106,8 @@ public sealed class RestoreEngine(
         // verification, a root not found, a freezer that cannot be thawed): end what it left.
         scope.OnFailure("end what CRIU restored", _ => KillRestoredAsync(container, cgroups));
         var run = await criu.RestoreAsync(criuOptions, launch, deadline, cancellationToken);
+        // CRIU has read every page: the decompressed copy goes now, not when the copy ends.
+        decompressed?.Dispose();
         if (heldFrozen && !IsFrozen(cgroups!.FreezerDirectory!))
         {
             logger.LogWarning("restore {Namespace}/{Name}: the copy came back running, not frozen as it was dumped ({Freezer}), so it ran before its images were verified",
@@ -190,6 +200,31 @@ public sealed class RestoreEngine(
         var reason = $"restored eagerly, not lazily: {why}";
         logger.LogWarning("restore {Namespace}/{Name} ({Operation}): {Reason}", command.Namespace, command.Name, command.OperationId, reason);
         return (null, reason);
+    }
+
+    /// <summary>
+    /// Decompresses the chain's compressed page images into a scratch copy on the store's volume, removed if the restore
+    /// fails (and right after CRIU otherwise); null when nothing in the chain is compressed.
+    /// </summary>
+    private async Task<DecompressedChain?> DecompressAsync(OperationScope scope, RestoreCommand command, IReadOnlyList<StoredCheckpoint> chain,
+        CancellationToken cancellationToken)
+    {
+        if (!DecompressedChain.IsNeeded(chain))
+        {
+            return null;
+        }
+        var decompressed = await Task.Run(() => DecompressedChain.CreateAsync(store, chain, Environment.ProcessorCount, cancellationToken), cancellationToken);
+        scope.OnFailure("remove the decompressed images", _ => decompressed.Dispose());
+        logger.LogInformation("restore {Namespace}/{Name} ({Operation}): decompressed the page images of {Levels} checkpoint(s) in {Ms:0} ms",
+            command.Namespace, command.Name, command.OperationId, chain.Count, decompressed.Duration.TotalMilliseconds);
+        return decompressed;
+    }
+
+    private string LazyDeclined(RestoreCommand command, string why)
+    {
+        var reason = $"restored eagerly, not lazily: {why}";
+        logger.LogWarning("restore {Namespace}/{Name} ({Operation}): {Reason}", command.Namespace, command.Name, command.OperationId, reason);
+        return reason;
     }
 
     private static bool IsPages(ManifestFile file) => CriuImageFiles.IsPagesImage(Path.GetFileName(file.Path));

@@ -63,6 +63,8 @@ public static class ScheduledCheckpoints
                 FileLocks = template.FileLocks,
                 SkipRootFilesystem = template.SkipRootFilesystem,
                 TimeoutSeconds = template.TimeoutSeconds,
+                Compression = template.Compression,
+                ParentCheckpoint = template.ParentCheckpoint,
             },
         };
     }

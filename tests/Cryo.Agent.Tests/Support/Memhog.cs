@@ -15,12 +15,15 @@ public static class Memhog
     private static readonly Lazy<string> Binary = new(Compile);
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    /// <summary>Starts memhog holding <paramref name="mib"/> MiB; returns it once its memory is written, with the checksum.</summary>
-    public static async Task<(ContainerWorkload Workload, string Checksum)> StartAsync(int mib, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts memhog holding <paramref name="mib"/> MiB (<paramref name="mode"/>: random, jvm or redis memory); returns it once
+    /// its memory is written, with the checksum.
+    /// </summary>
+    public static async Task<(ContainerWorkload Workload, string Checksum)> StartAsync(int mib, CancellationToken cancellationToken, string mode = "random")
     {
         var workload = await ContainerWorkload.StartAsync(new ContainerSpec
         {
-            Script = $"exec /app/memhog {mib}\n",
+            Script = $"exec /app/memhog {mib} {mode}\n",
             HostFiles = new Dictionary<string, string> { ["/app/memhog"] = Binary.Value },
         }, cancellationToken);
         try

@@ -10,9 +10,14 @@ public sealed class CheckpointManifest
     /// <summary>
     /// The newest schema version this code reads and writes. 2 added per-chunk digests for large files
     /// (<see cref="ManifestFile.ChunkSha256"/>); 3 added <see cref="Increment"/>, and only increments are written as 3,
-    /// so an agent of the previous release still reads every full checkpoint. Version 1 manifests are read too.
+    /// so an agent of the previous release still reads every full checkpoint; 4 added page images compressed at rest
+    /// (<see cref="ManifestFile.Compression"/>), and only compressed checkpoints are written as 4, so that an agent that
+    /// cannot decompress them refuses them by version instead of handing CRIU files it cannot read. Version 1 manifests are read too.
     /// </summary>
-    public const int CurrentSchemaVersion = 3;
+    public const int CurrentSchemaVersion = 4;
+
+    /// <summary>The version an uncompressed increment's manifest is written with.</summary>
+    public const int IncrementSchemaVersion = 3;
 
     /// <summary>The version a full checkpoint's manifest is written with.</summary>
     public const int FullCheckpointSchemaVersion = 2;

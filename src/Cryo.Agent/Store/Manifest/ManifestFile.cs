@@ -1,3 +1,5 @@
+using ImageCompression = Cryo.Agent.Store.Compression.ImageCompression;
+
 namespace Cryo.Agent.Store.Manifest;
 
 /// <summary>
@@ -29,6 +31,16 @@ public sealed record ManifestFile
     public IReadOnlyList<string>? ChunkSha256 { get; init; }
 
     /// <summary>
+    /// How the file is compressed at rest (<see cref="ImageCompression.Zstd"/>: <c>pages-N.img.zst</c>, one zstd frame
+    /// with its content checksum), or null for a file stored as written. <see cref="Size"/> and the digests are of the stored
+    /// (compressed) bytes, so verification and transfer never decompress; the frame's checksum covers the plain bytes.
+    /// </summary>
+    public string? Compression { get; init; }
+
+    /// <summary>Bytes of the file once decompressed; null for a file stored as written.</summary>
+    public long? PlainSize { get; init; }
+
+    /// <summary>
     /// The byte ranges of the file and the SHA-256 each must have: one range for a whole-file digest, one
     /// per chunk otherwise.
     /// </summary>
@@ -56,6 +68,23 @@ public sealed record ManifestFile
         if (Size < 0)
         {
             return $"negative size {Size}";
+        }
+
+        if (Compression is not null)
+        {
+            if (Compression != ImageCompression.Zstd)
+            {
+                return $"unknown compression {Compression}";
+            }
+
+            if (PlainSize is not >= 0 || !Path.EndsWith(ImageCompression.ZstdSuffix, StringComparison.Ordinal))
+            {
+                return $"a file compressed with {Compression} needs a plainSize and a name ending in {ImageCompression.ZstdSuffix}";
+            }
+        }
+        else if (PlainSize is not null)
+        {
+            return "plainSize without a compression";
         }
 
         if (Sha256 is null == !chunked)
