@@ -6,7 +6,7 @@
 # eager restores of one 2 GiB checkpoint: lazy_vs_eager_time_to_running_ratio (until the copy answers) and
 # lazy_time_to_all_memory_vs_eager_ratio. Figures: one JSON object per line on
 # stdout; notes on stderr.
-# Usage: hack/bench-agent.sh [--sizes 64,512] [--repeats N] [--only engine|grpc|lazy|hashing|incremental]
+# Usage: hack/bench-agent.sh [--sizes 64,512] [--repeats N] [--only engine|grpc|lazy|hashing|incremental|compression]
 #   (--only grpc runs the gRPC part alone, at 512 MiB or at the --sizes given; --only hashing compares the
 #   hashing primitives, reads against mmap and libcryo-sha256 against .NET, on a cached 512 MiB file)
 set -euo pipefail

@@ -21,7 +21,7 @@ for (var i = 0; i < args.Length; i++)
             sizes = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
             sizesGiven = true;
             break;
-        case "--only" when i + 1 < args.Length && args[i + 1] is "engine" or "grpc" or "lazy" or "hashing" or "incremental":
+        case "--only" when i + 1 < args.Length && args[i + 1] is "engine" or "grpc" or "lazy" or "hashing" or "incremental" or "compression":
             only = args[++i];
             break;
         case "--memhog":
@@ -34,7 +34,7 @@ for (var i = 0; i < args.Length; i++)
             repeats = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
         default:
-            Console.Error.WriteLine($"unknown argument {args[i]}; usage: AgentBench --memhog PATH [--sizes 64,512,2048] [--repeats N] [--only engine|grpc|lazy|hashing|incremental] [--criu PATH]");
+            Console.Error.WriteLine($"unknown argument {args[i]}; usage: AgentBench --memhog PATH [--sizes 64,512,2048] [--repeats N] [--only engine|grpc|lazy|hashing|incremental|compression] [--criu PATH]");
             return 2;
     }
 }
@@ -86,6 +86,14 @@ if (only == "incremental")
     foreach (var size in sizesGiven ? sizes : [1024])
     {
         await RunPartAsync("incremental", size, (s, _, m, c, t) => IncrementalBench.RunAsync(s, repeats ?? 5, m, c, t));
+    }
+}
+if (only == "compression")
+{
+    // hack/bench.sh compression: 512 MiB of each workload unless --sizes says otherwise; 3 checkpoints and restores of each kind.
+    foreach (var size in sizesGiven ? sizes : [512])
+    {
+        await RunPartAsync("compression", size, (s, _, m, c, t) => CompressionBench.RunAsync(s, repeats ?? 3, m, c, t));
     }
 }
 if (only is null or "engine")
