@@ -13,7 +13,9 @@ var app = AgentHost.Build(args, builder =>
 {
     builder.Services.AddOptions<EngineOptions>()
         .Bind(builder.Configuration.GetSection(EngineOptions.Section))
-        .PostConfigure<IOptions<AgentOptions>>((engine, agent) => engine.NodeName = agent.Value.NodeName); // one node name: Agent:NodeName
+        .PostConfigure<IOptions<AgentOptions>>((engine, agent) => engine.NodeName = agent.Value.NodeName) // one node name: Agent:NodeName
+        .ValidateDataAnnotations()
+        .ValidateOnStart();
     builder.Services.AddSingleton<ContainerResolver>();
     builder.Services.AddSingleton<CriuFacts>();
     builder.Services.AddSingleton<ICheckpointEngine, CheckpointEngine>();

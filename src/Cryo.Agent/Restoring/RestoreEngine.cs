@@ -79,6 +79,11 @@ public sealed class RestoreEngine(
         var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>(), terminal, agentMounts);
         var gate = heldFrozen ? null : ActionScriptGate.Create(workDirectory, "post-restore", deadline);
         var (criuOptions, launch) = RestorePlanner.Plan(checkpoint, restoreTarget, gate?.ScriptPath);
+        if (chain.Count > 1)
+        {
+            // At debug level CRIU logs every run of pages it reads through a parent link: most of a chain's restore time.
+            criuOptions = criuOptions with { LogLevel = settings.ChainRestoreLogLevel };
+        }
         // Page images compressed at rest are decompressed (and verified as they are read) into a copy of the chain CRIU reads.
         var decompressed = await DecompressAsync(scope, command, chain, cancellationToken);
         if (decompressed is not null)

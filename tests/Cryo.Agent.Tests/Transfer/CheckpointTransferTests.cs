@@ -178,6 +178,32 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         Assert.InRange(values[0], before + 1, atKill + 1);
     }
 
+    [Fact]
+    public async Task Restore_Should_BringBackTheSameMemoryOnTheSecondAgent_When_ACompressedCheckpointWasPulled()
+    {
+        using var source = new TestEngines();
+        using var target = new TestEngines();
+        await using var copies = new RestoredCopies(target);
+        await using var agentA = await PeerAgent.StartAsync(source, Pki, "node-a");
+        var (workload, checksum) = await Memhog.StartAsync(24, CancellationToken.None, "redis");
+        // Its root filesystem stays for the restore, as a node's image would.
+        await using var running = workload;
+        await source.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "packed") with { Compression = "zstd" },
+            new Progress<Operations.CheckpointStage>(), CancellationToken.None);
+        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
+
+        var result = await Puller(target).PullAsync(agentA.TransferClient(Pki), "node-a", "default", "packed", CancellationToken.None);
+        var command = TestEngines.RestoreOf("packed");
+        var outcome = await target.Restores.RestoreAsync(command, CancellationToken.None);
+        copies.Track(outcome.HostPid);
+
+        // What travels is the compressed file, checked against the digests of its stored bytes.
+        var compressed = Assert.Single(result.Checkpoint.Manifest.Files, f => f.Compression == "zstd");
+        Assert.Equal(Digests(Assert.Single(source.Store.List())), Digests(result.Checkpoint));
+        Assert.True(compressed.Size < compressed.PlainSize);
+        Assert.Equal(checksum, await Memhog.ChecksumOfCopyAsync(outcome.HostPid, target.OutputOf(command), CancellationToken.None));
+    }
+
     private static CheckpointPuller Puller(TestEngines target) => new(target.Store, TimeProvider.System) { ResumeDelay = TimeSpan.FromMilliseconds(50) };
 
     private static List<string> Digests(StoredCheckpoint checkpoint) =>
