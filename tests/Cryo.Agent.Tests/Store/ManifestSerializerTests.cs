@@ -56,9 +56,9 @@ public sealed class ManifestSerializerTests : IDisposable
     }
 
     [Theory]
-    [InlineData(4)]
+    [InlineData(5)]
     [InlineData(0)]
-    public void Deserialize_Should_RefuseSchemaVersion_When_NotOneToThree(int version)
+    public void Deserialize_Should_RefuseSchemaVersion_When_NotOneToFour(int version)
     {
         var json = Encoding.UTF8.GetString(ManifestSerializer.Serialize(FullManifest()))
             .Replace("\"schemaVersion\": 2", $"\"schemaVersion\": {version}");

@@ -27,7 +27,7 @@ public sealed class PagesCompressorTests : IDisposable
     {
         using var pending = store.Begin(StoreTestData.Key());
         // 40 MiB of text (three 16 MiB chunks before compression), and a small second image.
-        var plain = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 700_000).Select(i => $"user:{i:D8} {{\"n\":{i % 977}}}\n")))[..(40 * 1024 * 1024)];
+        var plain = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 2_000_000).Select(i => $"user:{i:D8} {{\"n\":{i % 977}}}\n")))[..(40 * 1024 * 1024)];
         await File.WriteAllBytesAsync(Path.Combine(pending.ImagesDirectory, "pages-1.img"), plain);
         await File.WriteAllBytesAsync(Path.Combine(pending.ImagesDirectory, "pages-2.img"), new byte[8192]);
         await File.WriteAllBytesAsync(Path.Combine(pending.ImagesDirectory, "pagemap-1.img"), [1, 2, 3]);
