@@ -24,7 +24,7 @@ dll="$artifacts/bin/AgentBench/release/AgentBench.dll"
 # On a busy 2-core machine even a no-op MSBuild run takes a minute or two: skip it when no input of the
 # program (its sources, the shared test-support libraries, the agent and what it references, the repo's props) is newer than it
 # (directories too: deleting a file changes its directory's time).
-inputs=("$here/bench/agent" "$repo/tests/Cryo.Testing.Agent" "$repo/tests/Cryo.Testing" "$repo/src/Cryo.Agent" "$repo/src/Cryo.Criu" "$repo/src/Cryo.Contracts"
+inputs=("$here/bench/agent" "$repo/tests/Cryo.Testing.Agent" "$repo/tests/Cryo.Testing.Node" "$repo/tests/Cryo.Testing" "$repo/src/Cryo.Agent" "$repo/src/Cryo.Criu" "$repo/src/Cryo.Contracts"
         "$repo/Directory.Build.props" "$repo/Directory.Packages.props")
 if [ -f "$dll" ] && [ -z "$(find "${inputs[@]}" \( -path '*/bin' -o -path '*/obj' \) -prune -o -newer "$dll" -print -quit)" ]; then
   echo "bench-agent: $dll is up to date" >&2

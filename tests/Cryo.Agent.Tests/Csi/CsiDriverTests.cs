@@ -2,6 +2,7 @@ using Cryo.Agent.Containers;
 using Cryo.Agent.Tests.Grpc;
 using Cryo.Agent.Tests.Placeholder;
 using Cryo.Agent.Tests.Node;
+using Cryo.Testing.Node.Csi;
 using Cryo.Contracts;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Contracts.Csi.V1;
