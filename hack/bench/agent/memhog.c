@@ -1,11 +1,13 @@
-/* memhog MIB: holds MIB mebibytes of dirtied, incompressible memory, then idles.
+/* memhog MIB [THREADS]: holds MIB mebibytes of dirtied, incompressible memory, then idles.
  * The agent benchmark checkpoints and restores a container-shaped tree running this.
  * It prints "ready <checksum>" once every page is written, and on SIGUSR1 recomputes and
  * prints the checksum, so a restored copy can prove its memory came back intact. On SIGUSR2 it
  * rewrites a tenth of its pages (another tenth each time) with new random content and prints
  * "changed <checksum>": what an incremental checkpoint after it has to store. On SIGWINCH it prints
  * "alive <n>" without touching its big allocation: a lazily restored copy answers that as soon as it
- * runs, before its memory has arrived. */
+ * runs, before its memory has arrived. With THREADS > 1 it also runs THREADS - 1 idle threads, each with
+ * its own stack, as a JVM's GC, JIT and pool threads are (the in-pod benchmark's JVM-like workload). */
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +18,8 @@ static volatile sig_atomic_t check, change, alive;
 static void on_usr1(int sig) { (void)sig; check = 1; }
 static void on_usr2(int sig) { (void)sig; change = 1; }
 static void on_winch(int sig) { (void)sig; alive = 1; }
+
+static void *idle(void *arg) { (void)arg; for (;;) pause(); return NULL; }
 
 static uint64_t sum(const uint64_t *p, size_t n) {
     uint64_t s = 0;
@@ -53,6 +57,12 @@ int main(int argc, char **argv) {
     signal(SIGUSR1, on_usr1);
     signal(SIGUSR2, on_usr2);
     signal(SIGWINCH, on_winch);
+    /* Started with the signals blocked, so the threads inherit the mask and main's sigsuspend takes them all. */
+    long threads = argc > 2 ? strtol(argv[2], NULL, 10) : 1;
+    for (long t = 1; t < threads; t++) {
+        pthread_t thread;
+        if (pthread_create(&thread, NULL, idle, NULL) != 0) { perror("pthread_create"); return 1; }
+    }
     printf("ready %016llx\n", (unsigned long long)sum(p, n));
     fflush(stdout);
     uint64_t round = 0;

@@ -52,7 +52,9 @@ public sealed class RestoreEngine(
 
         var container = command.TargetContainer is { } target ? await resolver.ResolveAsync(target, cancellationToken) : null;
         var placeholder = container is null ? null : await PlaceholderInit.FindAsync(procFs, container, cancellationToken);
+        var targetFound = Stopwatch.GetTimestamp();
         await FilesystemRestore.PrepareAsync(checkpoint, container, cancellationToken);
+        var filesPrepared = Stopwatch.GetTimestamp();
         if (container is not null && checkpoint.Manifest.Filesystem.WritableLayerSkipped)
         {
             // Not an error: the caller chose it at checkpoint time. But a CRIU failure to open a file that
@@ -97,7 +99,9 @@ public sealed class RestoreEngine(
         // anything once it succeeded and the engine fails after it (a copy held frozen whose images failed
         // verification, a root not found, a freezer that cannot be thawed): end what it left.
         scope.OnFailure("end what CRIU restored", _ => KillRestoredAsync(container, cgroups));
+        var criuStarted = Stopwatch.GetTimestamp();
         var run = await criu.RestoreAsync(criuOptions, launch, deadline, cancellationToken);
+        var criuEnded = Stopwatch.GetTimestamp();
         if (heldFrozen && !IsFrozen(cgroups!.FreezerDirectory!))
         {
             logger.LogWarning("restore {Namespace}/{Name}: the copy came back running, not frozen as it was dumped ({Freezer}), so it ran before its images were verified",
@@ -119,8 +123,13 @@ public sealed class RestoreEngine(
         logger.LogInformation("restore {Namespace}/{Name} ({Operation}) into {Target}: root host PID {HostPid}, in-namespace PID {NamespacePid}{Lazy}",
             command.Namespace, command.Name, command.OperationId, container is null ? "a new PID namespace" : $"container PID {container.InitPid}", hostPid, namespacePid,
             daemon is null ? "" : $", memory served lazily by criu lazy-pages PID {daemon.DaemonPid}");
-        return new RestoreOutcome(hostPid, namespacePid, verified, run.Duration, Stopwatch.GetElapsedTime(started))
+        var ended = Stopwatch.GetTimestamp();
+        return new RestoreOutcome(hostPid, namespacePid, verified, run.Duration, Stopwatch.GetElapsedTime(started, ended))
         {
+            Steps = new RestoreSteps(
+                Stopwatch.GetElapsedTime(started, targetFound), Stopwatch.GetElapsedTime(targetFound, filesPrepared),
+                Stopwatch.GetElapsedTime(filesPrepared, criuStarted), Stopwatch.GetElapsedTime(criuStarted, criuEnded),
+                Stopwatch.GetElapsedTime(criuEnded, ended)),
             Lazy = daemon is not null,
             LazyFallbackReason = lazyFallback,
             WorkDirectory = workDirectory,
