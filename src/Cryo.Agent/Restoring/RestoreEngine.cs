@@ -53,8 +53,8 @@ public sealed class RestoreEngine(
         var container = command.TargetContainer is { } target ? await resolver.ResolveAsync(target, cancellationToken) : null;
         var placeholder = container is null ? null : await PlaceholderInit.FindAsync(procFs, container, cancellationToken);
         var targetFound = Stopwatch.GetTimestamp();
-        await FilesystemRestore.PrepareAsync(checkpoint, container, cancellationToken);
-        var filesPrepared = Stopwatch.GetTimestamp();
+        FilesystemRestore.CheckVolumes(checkpoint, container);
+        var volumesChecked = Stopwatch.GetTimestamp();
         if (container is not null && checkpoint.Manifest.Filesystem.WritableLayerSkipped)
         {
             // Not an error: the caller chose it at checkpoint time. But a CRIU failure to open a file that
@@ -79,7 +79,13 @@ public sealed class RestoreEngine(
         var terminal = OpenTerminal(scope, checkpoint, container, workDirectory);
         var agentMounts = await procFs.ReadMountInfoAsync(procFs.SelfPid, cancellationToken);
         var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>(), terminal, agentMounts);
-        var gate = heldFrozen ? null : ActionScriptGate.Create(workDirectory, "post-restore", deadline);
+        // Files to put back into a target container (its writable layer, /dev/shm) are applied while CRIU starts up
+        // (reading its images and probing the kernel takes it ~0.1 s), which holds at pre-restore, before it restores
+        // anything, until they are in place.
+        var applyFiles = FilesystemRestore.HasFilesToApply(checkpoint, container);
+        IReadOnlyList<ActionScriptGate> gates = heldFrozen ? [] : ActionScriptGate.Create(workDirectory, applyFiles ? ["pre-restore", "post-restore"] : ["post-restore"], deadline);
+        var gate = gates.Count > 0 ? gates[^1] : null;
+        var filesGate = applyFiles ? gates[0] : null;
         var (criuOptions, launch) = RestorePlanner.Plan(checkpoint, restoreTarget, gate?.ScriptPath);
         if (criuOptions.MountNamespaceCompatMode)
         {
@@ -94,6 +100,14 @@ public sealed class RestoreEngine(
         // an eager restore takes: they are checked while the daemon serves them, and a mismatch ends the tree.
         Func<ManifestFile, bool> gated = daemon is null ? _ => true : f => !IsPages(f);
         var verification = scope.Beside("the verification of the images", token => VerifyAsync(chain, gate, gated, token), cancellationToken);
+        var files = filesGate is null
+            ? Task.FromResult(TimeSpan.Zero)
+            : scope.Beside("the checkpointed files' application to the target container", token => filesGate.DecideAsync(async () =>
+            {
+                var applying = Stopwatch.GetTimestamp();
+                await FilesystemRestore.ApplyAsync(checkpoint, container!, token);
+                return Stopwatch.GetElapsedTime(applying);
+            }), cancellationToken);
 
         // CRIU kills its tree when it fails by itself, but not when it is killed at its deadline, nor does
         // anything once it succeeded and the engine fails after it (a copy held frozen whose images failed
@@ -107,6 +121,7 @@ public sealed class RestoreEngine(
             logger.LogWarning("restore {Namespace}/{Name}: the copy came back running, not frozen as it was dumped ({Freezer}), so it ran before its images were verified",
                 command.Namespace, command.Name, cgroups.FreezerDirectory);
         }
+        var filesApplied = await files;
         var verified = await verification;
         var pid = run.RestoredPid ?? throw new InvalidOperationException($"CRIU restored {command.Namespace}/{command.Name} but wrote no pidfile");
         var (hostPid, namespacePid) = await LocateRootAsync(container, pid, cancellationToken);
@@ -127,8 +142,8 @@ public sealed class RestoreEngine(
         return new RestoreOutcome(hostPid, namespacePid, verified, run.Duration, Stopwatch.GetElapsedTime(started, ended))
         {
             Steps = new RestoreSteps(
-                Stopwatch.GetElapsedTime(started, targetFound), Stopwatch.GetElapsedTime(targetFound, filesPrepared),
-                Stopwatch.GetElapsedTime(filesPrepared, criuStarted), Stopwatch.GetElapsedTime(criuStarted, criuEnded),
+                Stopwatch.GetElapsedTime(started, targetFound), Stopwatch.GetElapsedTime(targetFound, volumesChecked) + filesApplied,
+                Stopwatch.GetElapsedTime(volumesChecked, criuStarted), Stopwatch.GetElapsedTime(criuStarted, criuEnded),
                 Stopwatch.GetElapsedTime(criuEnded, ended)),
             Lazy = daemon is not null,
             LazyFallbackReason = lazyFallback,
