@@ -39,7 +39,7 @@ public static class FilesystemRestore
     /// <summary>
     /// Applies the writable layer to the target container's root and refills its /dev/shm. The archives are verified
     /// first: a corrupted one must not touch the target's root. CRIU may already be starting meanwhile, held before it
-    /// restores anything (its pre-restore action): it opens none of these files before then.
+    /// opens any of the tree's files (at its post-setup-namespaces action).
     /// </summary>
     public static async Task ApplyAsync(StoredCheckpoint checkpoint, ResolvedContainer target, CancellationToken cancellationToken)
     {

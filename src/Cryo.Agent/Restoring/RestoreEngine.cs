@@ -80,10 +80,11 @@ public sealed class RestoreEngine(
         var agentMounts = await procFs.ReadMountInfoAsync(procFs.SelfPid, cancellationToken);
         var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>(), terminal, agentMounts);
         // Files to put back into a target container (its writable layer, /dev/shm) are applied while CRIU starts up
-        // (reading its images and probing the kernel takes it ~0.1 s), which holds at pre-restore, before it restores
-        // anything, until they are in place.
+        // (reading its images, probing the kernel, rebuilding the mount namespace: 0.1-0.2 s), which holds at
+        // post-setup-namespaces, before it opens any file of the tree, until they are in place. (Its mounts bind the
+        // target's root and volumes, so files written there now are what it opens then.)
         var applyFiles = FilesystemRestore.HasFilesToApply(checkpoint, container);
-        IReadOnlyList<ActionScriptGate> gates = heldFrozen ? [] : ActionScriptGate.Create(workDirectory, applyFiles ? ["pre-restore", "post-restore"] : ["post-restore"], deadline);
+        IReadOnlyList<ActionScriptGate> gates = heldFrozen ? [] : ActionScriptGate.Create(workDirectory, applyFiles ? [FilesGateAction, "post-restore"] : ["post-restore"], deadline);
         var gate = gates.Count > 0 ? gates[^1] : null;
         var filesGate = applyFiles ? gates[0] : null;
         var (criuOptions, launch) = RestorePlanner.Plan(checkpoint, restoreTarget, gate?.ScriptPath);
@@ -99,7 +100,6 @@ public sealed class RestoreEngine(
         // the gate waits for every image but the pages (the bulk), whose hashing would hold the tree back as long as
         // an eager restore takes: they are checked while the daemon serves them, and a mismatch ends the tree.
         Func<ManifestFile, bool> gated = daemon is null ? _ => true : f => !IsPages(f);
-        var verification = scope.Beside("the verification of the images", token => VerifyAsync(chain, gate, gated, token), cancellationToken);
         var files = filesGate is null
             ? Task.FromResult(TimeSpan.Zero)
             : scope.Beside("the checkpointed files' application to the target container", token => filesGate.DecideAsync(async () =>
@@ -108,6 +108,9 @@ public sealed class RestoreEngine(
                 await FilesystemRestore.ApplyAsync(checkpoint, container!, token);
                 return Stopwatch.GetElapsedTime(applying);
             }), cancellationToken);
+        // CRIU waits for the files, not yet for the verification (the tree is held until its post-restore): on a node's
+        // few cores the hashing starts once they are in place rather than slow down their application.
+        var verification = scope.Beside("the verification of the images", token => VerifyAsync(chain, gate, gated, files, token), cancellationToken);
 
         // CRIU kills its tree when it fails by itself, but not when it is killed at its deadline, nor does
         // anything once it succeeded and the engine fails after it (a copy held frozen whose images failed
@@ -216,6 +219,9 @@ public sealed class RestoreEngine(
         return (null, reason);
     }
 
+    /// <summary>The CRIU action a restore into a container holds at until its files are in place: after the namespaces are set up, before any file is opened.</summary>
+    private const string FilesGateAction = "post-setup-namespaces";
+
     private static bool IsPages(ManifestFile file) => CriuImageFiles.IsPagesImage(Path.GetFileName(file.Path));
 
     /// <summary>
@@ -265,12 +271,15 @@ public sealed class RestoreEngine(
     /// CRIU's restore; behind <paramref name="gate"/> the copy
     /// runs only once they match, and CRIU ends it when they do not.
     /// </summary>
-    private static Task<TimeSpan> VerifyAsync(IReadOnlyList<StoredCheckpoint> chain, ActionScriptGate? gate, Func<ManifestFile, bool> include, CancellationToken cancellationToken)
+    private static Task<TimeSpan> VerifyAsync(IReadOnlyList<StoredCheckpoint> chain, ActionScriptGate? gate, Func<ManifestFile, bool> include, Task after,
+        CancellationToken cancellationToken)
     {
         return gate is null ? VerifyContentAsync() : gate.DecideAsync(VerifyContentAsync);
 
         async Task<TimeSpan> VerifyContentAsync()
         {
+            // Whether it succeeded or not: a failure is reported by its own task, and ends the attempt (and this) anyway.
+            await Task.WhenAny(after);
             var started = Stopwatch.GetTimestamp();
             // CRIU reads the same images meanwhile: the hashing keeps to the cores CRIU leaves idle.
             foreach (var level in chain)
