@@ -24,6 +24,7 @@ public sealed class AgentMetrics
     private readonly Gauge operationsInFlight;
     private readonly Gauge storeCapacityBytes;
     private readonly Gauge storeAvailableBytes;
+    private readonly Counter lazyPagesLost;
 
     /// <summary>Creates the instruments in <paramref name="registry"/>.</summary>
     public AgentMetrics(CollectorRegistry registry)
@@ -52,6 +53,16 @@ public sealed class AgentMetrics
             "Size of the filesystem holding the checkpoint store (read at scrape time).");
         storeAvailableBytes = factory.CreateGauge("cryo_agent_store_available_bytes",
             "Bytes still available to the agent on the store's filesystem (read at scrape time); alert on it beside capacity.");
+        lazyPagesLost = factory.CreateCounter("cryo_agent_lazy_pages_lost_total",
+            "Lazy restores whose page server ended before serving every page, so their restored tree was killed, by reason: "
+            + "page_server_failed (criu lazy-pages ended with an error), page_server_gone (it vanished without a status), "
+            + "before_running (it ended before the tree was running). Alert on any increase.",
+            new CounterConfiguration { LabelNames = ["reason"] });
+        foreach (var reason in Enum.GetValues<LazyPagesLoss>())
+        {
+            // Exported at 0 from the start, so an alert on increase() sees the first loss.
+            lazyPagesLost.WithLabels(Label(reason.ToString()));
+        }
     }
 
     /// <summary>The registry the instruments live in (served at /metrics).</summary>
@@ -78,6 +89,9 @@ public sealed class AgentMetrics
 
     /// <summary>Records a restore's CRIU time.</summary>
     public void RestoreCompleted(TimeSpan restore) => restoreSeconds.Observe(restore.TotalSeconds);
+
+    /// <summary>Counts a lazy transfer lost: its page server ended before serving every page, and the restored tree was killed.</summary>
+    public void LazyPagesLost(LazyPagesLoss reason) => lazyPagesLost.WithLabels(Label(reason.ToString())).Inc();
 
     /// <summary>Sets the number of committed checkpoints in the store.</summary>
     public void SetCheckpointsStored(int count) => checkpointsStored.Set(count);
