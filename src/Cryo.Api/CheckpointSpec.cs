@@ -66,6 +66,13 @@ public sealed class CheckpointSpec
     [JsonPropertyName("ttlSecondsAfterFinished")]
     public int? TtlSecondsAfterFinished { get; set; }
 
+    /// <summary>
+    /// Set for a Checkpoint imported from a checkpoint archive (<c>kubectl cryo import</c>): no pod is dumped, and
+    /// <see cref="PodName"/> only records the pod the archive was taken of, which need not exist.
+    /// </summary>
+    [JsonPropertyName("import")]
+    public CheckpointImport? Import { get; set; }
+
     /// <summary><see cref="LeaveRunning"/> with its default applied.</summary>
     [JsonIgnore]
     public bool EffectiveLeaveRunning => LeaveRunning ?? true;

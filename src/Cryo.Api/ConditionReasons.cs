@@ -225,4 +225,13 @@ public static class ConditionReasons
 
     /// <summary>The object finished ttlSecondsAfterFinished ago and was deleted.</summary>
     public const string Expired = "Expired";
+
+    /// <summary>An imported Checkpoint waits for its archive to arrive in the store of the agent on spec.import.nodeName.</summary>
+    public const string AwaitingArchive = "AwaitingArchive";
+
+    /// <summary>An imported Checkpoint's archive is in the agent's store: it can be restored.</summary>
+    public const string CheckpointImported = "CheckpointImported";
+
+    /// <summary>No archive arrived for an imported Checkpoint within spec.timeoutSeconds of its start.</summary>
+    public const string ArchiveNotReceived = "ArchiveNotReceived";
 }

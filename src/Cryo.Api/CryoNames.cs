@@ -53,6 +53,12 @@ public static class CryoNames
     /// </summary>
     public const string RestoredCondition = "cryo.io/restored";
 
+    /// <summary>
+    /// Annotation <c>kubectl cryo import</c> sets on an imported Checkpoint (spec.import) once the agent has committed its
+    /// archive, so the operator looks at once instead of at its next check.
+    /// </summary>
+    public const string ArchiveImportedAnnotation = "cryo.io/archive-imported";
+
     /// <summary>Name of the init container that copies the placeholder program into the pod.</summary>
     public const string PlaceholderInitContainerName = "cryo-placeholder-install";
 

@@ -21,7 +21,11 @@ public sealed class AgentConnection : IDisposable
         SocketPath = socketPath;
         channel = UnixSocketChannel.Create(socketPath);
         Client = new AgentService.AgentServiceClient(channel);
+        Archives = new CheckpointArchive.CheckpointArchiveClient(channel);
     }
+
+    /// <summary>The agent's checkpoint archive API.</summary>
+    public CheckpointArchive.CheckpointArchiveClient Archives { get; }
 
     /// <summary>The socket's path.</summary>
     public string SocketPath { get; }

@@ -9,6 +9,8 @@ namespace Cryo.Cli;
 /// <param name="Error">Standard error: progress and errors.</param>
 /// <param name="Format">Text or JSON.</param>
 /// <param name="Namespace">The namespace the verb works in.</param>
+/// <param name="Archives">The agent's checkpoint archive API (export and import).</param>
+/// <param name="Streams">Standard output and input as bytes, for archives.</param>
 /// <param name="CancellationToken">Cancelled by Ctrl+C.</param>
 public sealed record CliContext(
     Contracts.Agent.V1.AgentService.AgentServiceClient Agent,
@@ -16,8 +18,25 @@ public sealed record CliContext(
     TextWriter Error,
     OutputFormat Format,
     string Namespace,
+    Contracts.Agent.V1.CheckpointArchive.CheckpointArchiveClient Archives,
+    CliStreams Streams,
     CancellationToken CancellationToken)
 {
+    /// <summary>Deadline of calls that move a whole checkpoint (export, import).</summary>
+    public static readonly TimeSpan TransferDeadline = TimeSpan.FromHours(2);
+
+    /// <summary>Standard output as bytes.</summary>
+    public Stream StandardOutput() => Streams.Output();
+
+    /// <summary>Standard input as bytes.</summary>
+    public Stream StandardInput() => Streams.Input();
+
+    /// <summary>Whether standard output is a terminal (no place for a binary archive).</summary>
+    public bool StandardOutputIsTerminal => Streams.OutputIsTerminal;
+
+    /// <summary>A deadline for a call that moves a whole checkpoint.</summary>
+    public static DateTime Transfer() => DateTime.UtcNow + TransferDeadline;
+
     /// <summary>Deadline of quick calls (list, inspect, delete, node).</summary>
     public static readonly TimeSpan QuickDeadline = TimeSpan.FromSeconds(30);
 

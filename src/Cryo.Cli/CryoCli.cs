@@ -6,7 +6,7 @@ public static class CryoCli
 {
     /// <summary>Options every verb takes, and their short forms.</summary>
     public static readonly CommandSyntax Syntax = new("cryo", ["--socket", "--output", "--namespace"],
-        new Dictionary<string, string>(StringComparer.Ordinal) { ["-o"] = "--output", ["-n"] = "--namespace" });
+        new Dictionary<string, string>(StringComparer.Ordinal) { ["-o"] = "--output", ["-n"] = "--namespace", ["-f"] = "--file" });
 
     /// <summary>What <c>cryo --help</c> prints.</summary>
     public static readonly string UsageText = string.Join('\n',
@@ -17,6 +17,8 @@ public static class CryoCli
         $"  {ListVerb.Usage}",
         $"  {InspectVerb.Usage}",
         $"  {RemoveVerb.Usage}",
+        $"  {ExportVerb.Usage}",
+        $"  {ImportVerb.Usage}",
         $"  {NodeVerb.Usage}",
         "options for every verb:",
         $"  --socket PATH        the agent's Unix socket (default ${AgentConnection.SocketEnvironmentVariable}, else {AgentConnection.DefaultSocketPath})",
@@ -30,9 +32,15 @@ public static class CryoCli
     /// <param name="environment">Reads environment variables (<c>CRYO_SOCKET</c>).</param>
     /// <param name="cancellationToken">Cancelled by Ctrl+C.</param>
     /// <returns>The exit code: 0 only on success.</returns>
+    public static Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error,
+        Func<string, string?> environment, CancellationToken cancellationToken) =>
+        RunAsync(args, output, error, environment, CliStreams.Console, cancellationToken);
+
+    /// <summary>Runs one command, with standard output and input as bytes from <paramref name="streams"/> (archives).</summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error,
-        Func<string, string?> environment, CancellationToken cancellationToken)
+        Func<string, string?> environment, CliStreams streams, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(streams);
         ArgumentNullException.ThrowIfNull(environment);
         var socket = environment(AgentConnection.SocketEnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : AgentConnection.DefaultSocketPath;
         var format = OutputFormat.Text;
@@ -60,10 +68,13 @@ public static class CryoCli
                 "inspect" => InspectVerb.RunAsync,
                 "rm" or "delete" => RemoveVerb.RunAsync,
                 "node" => NodeVerb.RunAsync,
+                "export" => ExportVerb.RunAsync,
+                "import" => ImportVerb.RunAsync,
                 var unknown => throw new UsageException($"unknown command '{unknown}'"),
             };
             using var connection = new AgentConnection(socket);
-            var context = new CliContext(connection.Client, output, error, format, parsed.Value("--namespace") ?? "default", cancellationToken);
+            var context = new CliContext(connection.Client, output, error, format, parsed.Value("--namespace") ?? "default",
+                connection.Archives, streams, cancellationToken);
             return await verb(parsed, context);
         }
         catch (Exception ex) when (ex is UsageException or Grpc.Core.RpcException or OperationCanceledException or IOException)
@@ -76,6 +87,8 @@ public static class CryoCli
     {
         "checkpoint" => CheckpointVerb.Options,
         "restore" => RestoreVerb.Options,
+        "export" => ExportVerb.Options,
+        "import" => ImportVerb.Options,
         _ => [],
     };
 

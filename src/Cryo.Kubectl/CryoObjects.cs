@@ -31,6 +31,19 @@ public sealed class CryoObjects(Kubernetes client)
     public Task<JsonObject> CreateAsync(CryoKinds.Kind kind, string ns, JsonObject body, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, Path(kind, ns, null), body, cancellationToken);
 
+    /// <summary>Applies a JSON merge patch (RFC 7386) to the object and returns it as stored.</summary>
+    public async Task<JsonObject> MergePatchAsync(CryoKinds.Kind kind, string ns, string name, JsonObject patch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(patch);
+        using var request = new HttpRequestMessage(HttpMethod.Patch, Url(Path(kind, ns, name)))
+        {
+            Content = new StringContent(patch.ToJsonString(), Encoding.UTF8, new MediaTypeHeaderValue("application/merge-patch+json")),
+        };
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        await ThrowIfFailedAsync(response, cancellationToken);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken)) as JsonObject ?? [];
+    }
+
     /// <summary>Every object of <paramref name="kind"/> in <paramref name="ns"/> (every namespace when null).</summary>
     public async Task<List<JsonObject>> ListAsync(CryoKinds.Kind kind, string? ns, CancellationToken cancellationToken)
     {

@@ -32,6 +32,8 @@ public static class KubectlCryo
         $"  {InspectVerb.Usage}",
         $"  {RemoveVerb.Usage}",
         $"  {LogsVerb.Usage}",
+        $"  {ExportVerb.Usage}",
+        $"  {ImportVerb.Usage}",
         "",
         "options for every command:",
         "  -n, --namespace NS    the namespace (default: the context's, else default)",
@@ -49,8 +51,13 @@ public static class KubectlCryo
     /// <param name="environment">Reads environment variables (<c>KUBECONFIG</c>, <c>HOME</c>).</param>
     /// <param name="cancellationToken">Cancelled by Ctrl+C.</param>
     /// <returns>The exit code: 0 only on success.</returns>
+    public static Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error,
+        Func<string, string?> environment, CancellationToken cancellationToken) =>
+        RunAsync(args, output, error, environment, Console.OpenStandardOutput, Console.OpenStandardInput, cancellationToken);
+
+    /// <summary>Runs one command line, with standard output and input as bytes from the given openers (archives).</summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error,
-        Func<string, string?> environment, CancellationToken cancellationToken)
+        Func<string, string?> environment, Func<Stream> standardOutput, Func<Stream> standardInput, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
@@ -63,7 +70,8 @@ public static class KubectlCryo
                 return parsed.Verb.Length == 0 && !parsed.Flag("--help") ? ExitCodes.Usage : ExitCodes.Success;
             }
 
-            var format = parsed.Value("--output") switch
+            // export's -o names the archive file (kubectl cryo export CHECKPOINT -o FILE.tar), not a format.
+            var format = parsed.Verb == "export" ? OutputFormat.Text : parsed.Value("--output") switch
             {
                 null or "text" => OutputFormat.Text,
                 "json" => OutputFormat.Json,
@@ -79,6 +87,8 @@ public static class KubectlCryo
                 "inspect" => InspectVerb.RunAsync,
                 "rm" or "delete" => RemoveVerb.RunAsync,
                 "logs" => LogsVerb.RunAsync,
+                "export" => (a, c) => ExportVerb.RunAsync(new ArchiveVerbArgs(a, standardOutput, standardInput), c),
+                "import" => (a, c) => ImportVerb.RunAsync(new ArchiveVerbArgs(a, standardOutput, standardInput), c),
                 var unknown => throw new UsageException($"unknown command '{unknown}'"),
             };
             using var cluster = ClusterConnection.Open(parsed.Value("--kubeconfig"), parsed.Value("--context"), parsed.Value("--namespace"), environment);
@@ -155,6 +165,8 @@ public static class KubectlCryo
         "restore" => RestoreVerb.Options,
         "inspect" => InspectVerb.Options,
         "logs" => LogsVerb.Options,
+        "export" => ExportVerb.Options,
+        "import" => ImportVerb.Options,
         _ => [],
     };
 
@@ -166,6 +178,7 @@ public static class KubectlCryo
         "inspect" => InspectVerb.Flags,
         "rm" or "delete" => RemoveVerb.Flags,
         "logs" => LogsVerb.Flags,
+        "import" => ImportVerb.Flags,
         _ => [],
     };
 }

@@ -5,12 +5,15 @@ namespace Cryo.Cli.Tests;
 /// <summary>Runs the CLI in-process and captures what it prints.</summary>
 public static class CliRun
 {
-    public static async Task<(int Code, string Out, string Error)> RunAsync(IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<(int Code, string Out, string Error)> RunAsync(IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment = null,
+        CliStreams? streams = null)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var code = await CryoCli.RunAsync(args, output, error, name => environment?.GetValueOrDefault(name), timeout.Token);
+        // Standard output and input as bytes are the test's: never the test host's own.
+        streams ??= new CliStreams(() => Stream.Null, () => Stream.Null, OutputIsTerminal: false);
+        var code = await CryoCli.RunAsync(args, output, error, name => environment?.GetValueOrDefault(name), streams, timeout.Token);
         return (code, output.ToString(), error.ToString());
     }
 

@@ -71,6 +71,12 @@ public sealed class TestApiServer : IAsyncDisposable
     /// </summary>
     public Func<PodExec, CancellationToken, Task<PodExecResult>>? Exec { get; set; }
 
+    /// <summary>
+    /// Serves <c>pods/exec</c> with the command's standard streams as bytes (binary output, standard input from the
+    /// client): returns the exit code. Takes precedence over <see cref="Exec"/>.
+    /// </summary>
+    public Func<PodExec, PodExecStreams, CancellationToken, Task<int>>? StreamingExec { get; set; }
+
     /// <summary>Makes new watch requests wait (as behind a slow network) until <see cref="ReleaseWatches"/>.</summary>
     public void HoldWatches() => watchGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -284,11 +290,20 @@ public sealed class TestApiServer : IAsyncDisposable
             throw ApiError.BadRequest("Upgrade request required");
         }
 
+        var requested = context.WebSockets.WebSocketRequestedProtocols;
+        var protocol = requested.Contains("v5.channel.k8s.io") ? "v5.channel.k8s.io"
+            : requested.Contains("v4.channel.k8s.io") ? "v4.channel.k8s.io"
+            : throw ApiError.BadRequest($"the test API server speaks v5.channel.k8s.io and v4.channel.k8s.io, not {string.Join(", ", requested)}");
+        var exec = new PodExec(ns, name, container, [.. query["command"].Select(c => c ?? "")]);
+        if (StreamingExec is { } streaming)
+        {
+            using var streamingSocket = await context.WebSockets.AcceptWebSocketAsync(protocol);
+            await PodExecChannels.RunAsync(streamingSocket, streams => streaming(exec, streams, context.RequestAborted), context.RequestAborted);
+            return;
+        }
+
         var handler = Exec ?? throw new ApiError(403, "Forbidden", "pods/exec is not served by this test API server: set TestApiServer.Exec");
-        var protocol = context.WebSockets.WebSocketRequestedProtocols.Contains("v4.channel.k8s.io")
-            ? "v4.channel.k8s.io"
-            : throw ApiError.BadRequest($"the test API server speaks v4.channel.k8s.io, not {string.Join(", ", context.WebSockets.WebSocketRequestedProtocols)}");
-        var result = await handler(new PodExec(ns, name, container, [.. query["command"].Select(c => c ?? "")]), context.RequestAborted);
+        var result = await handler(exec, context.RequestAborted);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(protocol);
         await PodExecChannels.WriteAsync(socket, result, context.RequestAborted);
     }

@@ -25,6 +25,8 @@ public sealed class AgentMetrics
     private readonly Gauge storeCapacityBytes;
     private readonly Gauge storeAvailableBytes;
     private readonly Counter lazyPagesLost;
+    private readonly Counter transferBytes;
+    private readonly Counter pulls;
 
     /// <summary>Creates the instruments in <paramref name="registry"/>.</summary>
     public AgentMetrics(CollectorRegistry registry)
@@ -53,6 +55,12 @@ public sealed class AgentMetrics
             "Size of the filesystem holding the checkpoint store (read at scrape time).");
         storeAvailableBytes = factory.CreateGauge("cryo_agent_store_available_bytes",
             "Bytes still available to the agent on the store's filesystem (read at scrape time); alert on it beside capacity.");
+        transferBytes = factory.CreateCounter("cryo_agent_transfer_bytes_total",
+            "Checkpoint file bytes moved between agents: direction sent (served to a peer's pull) or received (pulled, verified or not).",
+            new CounterConfiguration { LabelNames = ["direction"] });
+        pulls = factory.CreateCounter("cryo_agent_pulls_total",
+            "Checkpoint pulls from other agents, by result (a gRPC status code name, ok on success).",
+            new CounterConfiguration { LabelNames = ["result"] });
         lazyPagesLost = factory.CreateCounter("cryo_agent_lazy_pages_lost_total",
             "Lazy restores whose page server ended before serving every page, so their restored tree was killed, by reason: "
             + "page_server_failed (criu lazy-pages ended with an error), page_server_gone (it vanished without a status), "
@@ -63,6 +71,16 @@ public sealed class AgentMetrics
             // Exported at 0 from the start, so an alert on increase() sees the first loss.
             lazyPagesLost.WithLabels(Label(reason.ToString()));
         }
+    }
+
+    /// <summary>Counts checkpoint bytes sent to a peer agent.</summary>
+    public void TransferSent(long bytes) => transferBytes.WithLabels("sent").Inc(bytes);
+
+    /// <summary>Counts one finished pull and the bytes it received.</summary>
+    public void PullFinished(StatusCode result, long bytesReceived)
+    {
+        transferBytes.WithLabels("received").Inc(bytesReceived);
+        pulls.WithLabels(result == StatusCode.OK ? "ok" : result.ToString()).Inc();
     }
 
     /// <summary>The registry the instruments live in (served at /metrics).</summary>

@@ -17,6 +17,9 @@ public static class CriuImageFiles
     /// <summary>Prefix of memory page images (<c>pages-N.img</c>): the raw page contents.</summary>
     public const string PagesPrefix = "pages-";
 
+    /// <summary>Prefix of the mount images, <c>mountpoints-ID.img</c> (one per mount namespace).</summary>
+    public const string MountPointsPrefix = "mountpoints-";
+
     /// <summary>Prefix of page-map images (<c>pagemap-PID.img</c>): which virtual addresses the pages belong to.</summary>
     public const string PageMapPrefix = "pagemap-";
 

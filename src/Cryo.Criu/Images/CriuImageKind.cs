@@ -11,6 +11,15 @@ public readonly record struct CriuImageKind(uint? HeadMagic, uint Magic)
     /// <summary><c>inventory.img</c>: the inventory magic alone, then one <c>InventoryEntry</c>.</summary>
     public static CriuImageKind Inventory { get; } = new(null, CriuImageMagic.Inventory);
 
+    /// <summary><c>pstree.img</c>: common magic, pstree magic, then one <c>PstreeEntry</c> per task.</summary>
+    public static CriuImageKind ProcessTree { get; } = new(CriuImageMagic.Common, CriuImageMagic.ProcessTree);
+
+    /// <summary><c>mountpoints-ID.img</c>: common magic, mounts magic, then one <c>MntEntry</c> per mount.</summary>
+    public static CriuImageKind MountPoints { get; } = new(CriuImageMagic.Common, CriuImageMagic.MountPoints);
+
+    /// <summary><c>core-PID.img</c>: common magic, core magic, then one <c>CoreEntry</c>.</summary>
+    public static CriuImageKind Core { get; } = new(CriuImageMagic.Common, CriuImageMagic.Core);
+
     /// <summary>Bytes the magic words take at the start of the file.</summary>
     public int HeaderLength => HeadMagic is null ? 4 : 8;
 

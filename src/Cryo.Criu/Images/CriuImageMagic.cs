@@ -19,4 +19,13 @@ public static class CriuImageMagic
 
     /// <summary>The magic of <c>pagemap-PID.img</c> and of <c>pagemap-shmem-ID.img</c> ("Vladimir").</summary>
     public const uint PageMap = 0x56084025;
+
+    /// <summary>The magic of <c>pstree.img</c> ("Kazan").</summary>
+    public const uint ProcessTree = 0x50273030;
+
+    /// <summary>The magic of <c>mountpoints-ID.img</c> ("Petushki").</summary>
+    public const uint MountPoints = 0x55563928;
+
+    /// <summary>The magic of <c>core-PID.img</c> ("Kolomna").</summary>
+    public const uint Core = 0x55053847;
 }

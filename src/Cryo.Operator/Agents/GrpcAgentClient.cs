@@ -56,6 +56,11 @@ public sealed class GrpcAgentClient : IAgentClient, IDisposable
             await client.RestoreAsync(request, deadline: Deadline(timeout), cancellationToken: cancellationToken), cancellationToken);
 
     /// <inheritdoc/>
+    public Task<CheckpointDetails> InspectCheckpointAsync(AgentEndpoint agent, InspectCheckpointRequest request, TimeSpan timeout, CancellationToken cancellationToken) =>
+        CallAsync(agent, "InspectCheckpoint", async client =>
+            await client.InspectCheckpointAsync(request, deadline: Deadline(timeout), cancellationToken: cancellationToken), cancellationToken);
+
+    /// <inheritdoc/>
     public Task<DeleteCheckpointResponse> DeleteCheckpointAsync(AgentEndpoint agent, DeleteCheckpointRequest request, TimeSpan timeout, CancellationToken cancellationToken) =>
         CallAsync(agent, "DeleteCheckpoint", async client =>
             await client.DeleteCheckpointAsync(request, deadline: Deadline(timeout), cancellationToken: cancellationToken), cancellationToken);

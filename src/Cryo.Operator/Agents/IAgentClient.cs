@@ -16,6 +16,9 @@ public interface IAgentClient
     /// <summary>Restores and returns the restored tree.</summary>
     Task<RestoreResponse> RestoreAsync(AgentEndpoint agent, RestoreRequest request, TimeSpan timeout, CancellationToken cancellationToken);
 
+    /// <summary>The manifest of a checkpoint in the agent's store (NOT_FOUND as <see cref="AgentOperationFailedException"/>).</summary>
+    Task<CheckpointDetails> InspectCheckpointAsync(AgentEndpoint agent, InspectCheckpointRequest request, TimeSpan timeout, CancellationToken cancellationToken);
+
     /// <summary>Deletes a checkpoint's images.</summary>
     Task<DeleteCheckpointResponse> DeleteCheckpointAsync(AgentEndpoint agent, DeleteCheckpointRequest request, TimeSpan timeout, CancellationToken cancellationToken);
 }

@@ -16,13 +16,15 @@ namespace Cryo.Operator.Checkpoints;
 /// <summary>
 /// Drives a Checkpoint: validate, add the finalizer, record what is checkpointed (phase Running), call the
 /// node's agent with the Checkpoint's UID as operation ID, record the result. On deletion the agent deletes
-/// the images before the finalizer goes (<see cref="CheckpointFinalizer"/>). A finished Checkpoint with
+/// the images before the finalizer goes (<see cref="CheckpointFinalizer"/>). An imported Checkpoint (spec.import) is
+/// <see cref="CheckpointImports"/>' to drive. A finished Checkpoint with
 /// ttlSecondsAfterFinished is deleted once that time is up (<see cref="Expiry"/>). Each pass writes status at most once.
 /// </summary>
 public sealed class CheckpointReconciler(
     CryoResources resources,
     CheckpointValidator validator,
     CheckpointFinalizer finalizer,
+    CheckpointImports imports,
     Expiry expiry,
     IAgentLocator locator,
     IAgentClient agents,
@@ -59,6 +61,12 @@ public sealed class CheckpointReconciler(
         }
 
         checkpoint = await Finalizers.EnsureAsync(checkpoints, checkpoint, CryoNames.CheckpointImagesFinalizer, cancellationToken);
+        if (checkpoint.Spec.Import is { } import)
+        {
+            // Its images come from an archive, not from a pod: the pod it names need not exist.
+            return await imports.ReconcileAsync(checkpoint, import, cancellationToken);
+        }
+
         var target = await validator.ValidateAsync(checkpoint, cancellationToken);
         if (target.Failure is { } invalid)
         {

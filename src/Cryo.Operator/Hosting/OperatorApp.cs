@@ -52,6 +52,7 @@ public static class OperatorApp
         services.AddSingleton<IAgentClient, GrpcAgentClient>();
         services.AddSingleton<CheckpointValidator>();
         services.AddSingleton<CheckpointFinalizer>();
+        services.AddSingleton<CheckpointImports>();
         services.AddSingleton<StoreCapacityAlarm>();
         services.AddSingleton<CheckpointReconciler>();
         services.AddSingleton<RestoreDispatcher>();

@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Cryo.Agent.Hosting;
 using Cryo.Agent.Operations;
+using Cryo.Agent.Store;
 using Cryo.Agent.Tests.Grpc;
 using Cryo.Agent.Tests.Support;
 using Cryo.Contracts.Agent.V1;
@@ -35,7 +36,14 @@ public sealed class PeerAgent : IAsyncDisposable
 
     public int TlsPort { get; }
 
-    public static async Task<PeerAgent> StartAsync(TestEngines engines, TestPki pki, string nodeName, Action<Dictionary<string, string?>>? configure = null)
+    /// <summary>Its mutual-TLS listener, as another agent is told it.</summary>
+    public string Address => $"https://127.0.0.1:{TlsPort}";
+
+    /// <summary>The agent's services (its store, its lifetime).</summary>
+    public IServiceProvider Services => app.Services;
+
+    /// <summary>Starts the agent; <paramref name="store"/> replaces the engines' store (a restarted agent opens its store anew).</summary>
+    public static async Task<PeerAgent> StartAsync(TestEngines engines, TestPki pki, string nodeName, Action<Dictionary<string, string?>>? configure = null, ImageStore? store = null)
     {
         var socket = Path.Combine(engines.Directory, "agent.sock");
         var settings = new Dictionary<string, string?>
@@ -48,6 +56,7 @@ public sealed class PeerAgent : IAsyncDisposable
             ["Agent:TlsCertificatePath"] = pki.AgentCertificatePath,
             ["Agent:TlsKeyPath"] = pki.AgentKeyPath,
             ["Agent:ClientCaPath"] = pki.CaPath,
+            ["Agent:PeerIdentities:0"] = "localhost",
             ["Store:RootDirectory"] = engines.StoreRoot,
             ["Logging:LogLevel:Default"] = "Warning",
         };
@@ -57,7 +66,7 @@ public sealed class PeerAgent : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Services.AddSingleton<ICheckpointEngine>(engines.Checkpoints);
             builder.Services.AddSingleton<IRestoreEngine>(engines.Restores);
-            builder.Services.AddSingleton(engines.Store);
+            builder.Services.AddSingleton(store ?? engines.Store);
             builder.Services.AddSingleton(engines.Criu);
         });
         try
@@ -79,19 +88,23 @@ public sealed class PeerAgent : IAsyncDisposable
     /// A transfer client on <paramref name="port"/> (this agent's TLS port unless a proxy's), presenting the
     /// PKI's client certificate and trusting only its CA: what another agent pulling from this one uses.
     /// </summary>
-    public CheckpointTransfer.CheckpointTransferClient TransferClient(TestPki pki, int? port = null)
+    public CheckpointTransfer.CheckpointTransferClient TransferClient(TestPki pki, int? port = null) =>
+        new(Channel(pki, pki.Operator, port));
+
+    /// <summary>A channel to this agent's TLS listener (or a proxy's port) presenting <paramref name="client"/>, trusting only the PKI's CA.</summary>
+    public GrpcChannel Channel(TestPki pki, X509Certificate2 client, int? port = null)
     {
         var handler = new SocketsHttpHandler
         {
             SslOptions = new SslClientAuthenticationOptions
             {
-                ClientCertificates = new X509CertificateCollection { pki.Operator },
+                ClientCertificates = new X509CertificateCollection { client },
                 RemoteCertificateValidationCallback = (_, server, _, _) => server is not null && ChainsTo(X509CertificateLoader.LoadCertificate(server.GetRawCertData()), pki.Ca),
             },
         };
         var channel = GrpcChannel.ForAddress($"https://localhost:{port ?? TlsPort}", new GrpcChannelOptions { HttpHandler = handler });
         channels.Add(channel);
-        return new CheckpointTransfer.CheckpointTransferClient(channel);
+        return channel;
     }
 
     public async ValueTask DisposeAsync()

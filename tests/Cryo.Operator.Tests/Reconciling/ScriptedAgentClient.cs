@@ -64,6 +64,23 @@ public sealed class ScriptedAgentClient : IAgentClient
         });
     }
 
+    /// <summary>What InspectCheckpoint answers, by namespace/name; a checkpoint not in it is NOT_FOUND.</summary>
+    public Dictionary<string, CheckpointDetails> Stored { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every InspectCheckpoint request.</summary>
+    public List<InspectCheckpointRequest> InspectCalls { get; } = [];
+
+    /// <inheritdoc/>
+    public Task<CheckpointDetails> InspectCheckpointAsync(AgentEndpoint agent, InspectCheckpointRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        InspectCalls.Add(request);
+        var key = $"{request.Checkpoint.Namespace}/{request.Checkpoint.Name}";
+        return Stored.TryGetValue(key, out var details)
+            ? Answer(agent, "InspectCheckpoint", () => details)
+            : Task.FromException<CheckpointDetails>(new AgentOperationFailedException(agent, "InspectCheckpoint", Grpc.Core.StatusCode.NotFound, ErrorReason.CheckpointNotFound,
+                $"checkpoint {key} does not exist in the store", null));
+    }
+
     /// <inheritdoc/>
     public Task<DeleteCheckpointResponse> DeleteCheckpointAsync(AgentEndpoint agent, DeleteCheckpointRequest request, TimeSpan timeout, CancellationToken cancellationToken)
     {
