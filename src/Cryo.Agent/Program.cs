@@ -4,6 +4,7 @@ using Cryo.Agent.Attempts;
 using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Containers;
 using Cryo.Agent.Hosting;
+using Cryo.Agent.Metrics;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Restoring.Lazy;
@@ -23,7 +24,8 @@ var app = AgentHost.Build(args, builder =>
     builder.Services.AddSingleton(sp => new LazyTransfers(
         sp.GetRequiredService<IOptions<AgentOptions>>().Value.CriuPath,
         async cancellationToken => (await sp.GetRequiredService<CriuMonitor>().GetStateAsync(cancellationToken)).Capabilities,
-        sp.GetRequiredService<ProcFs>(), sp.GetRequiredService<IOptions<EngineOptions>>(), sp.GetRequiredService<ILogger<LazyTransfers>>()));
+        sp.GetRequiredService<ProcFs>(), sp.GetRequiredService<IOptions<EngineOptions>>(), sp.GetRequiredService<ILogger<LazyTransfers>>(),
+        sp.GetRequiredService<AgentMetrics>()));
     builder.Services.AddHostedService(sp => sp.GetRequiredService<LazyTransfers>());
     builder.Services.AddSingleton<IRestoreEngine, RestoreEngine>();
 });

@@ -7,8 +7,8 @@ namespace Cryo.Bench.Agent;
 public static class Emit
 {
     /// <summary>One figure; <paramref name="parts"/> adds the figures it was computed from, as keys of their own.</summary>
-    public static void Metric(string metric, double value, string unit, int sizeMib, int runs, IReadOnlyDictionary<string, double>? parts = null,
-        string? workload = null)
+    /// <param name="workload">What ran, where a part measures more than one kind of workload (the in-pod part's "jvm-like" and "memhog").</param>
+    public static void Metric(string metric, double value, string unit, int sizeMib, int runs, IReadOnlyDictionary<string, double>? parts = null, string? workload = null)
     {
         var fields = new Dictionary<string, object>
         {

@@ -1,4 +1,4 @@
-/* memhog MIB [random|jvm|redis]: holds MIB mebibytes of dirtied memory, then idles.
+/* memhog MIB [random|jvm|redis] [THREADS]: holds MIB mebibytes of dirtied memory, then idles.
  * random (the default): incompressible memory. jvm: a heap of Java-like objects (mark words, a few
  * dozen class pointers, small ints, references to nearby objects, strings from a vocabulary, a sixth
  * of byte arrays with random content). redis: a key-value store's memory (hash-table entries, object
@@ -10,7 +10,9 @@
  * rewrites a tenth of its pages (another tenth each time) with new random content and prints
  * "changed <checksum>": what an incremental checkpoint after it has to store. On SIGWINCH it prints
  * "alive <n>" without touching its big allocation: a lazily restored copy answers that as soon as it
- * runs, before its memory has arrived. */
+ * runs, before its memory has arrived. With THREADS > 1 it also runs THREADS - 1 idle threads, each with
+ * its own stack, as a JVM's GC, JIT and pool threads are (the in-pod benchmark's JVM-like workload). */
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +24,8 @@ static volatile sig_atomic_t check, change, alive;
 static void on_usr1(int sig) { (void)sig; check = 1; }
 static void on_usr2(int sig) { (void)sig; change = 1; }
 static void on_winch(int sig) { (void)sig; alive = 1; }
+
+static void *idle(void *arg) { (void)arg; for (;;) pause(); return NULL; }
 
 static uint64_t sum(const uint64_t *p, size_t n) {
     uint64_t s = 0;
@@ -158,6 +162,12 @@ int main(int argc, char **argv) {
     signal(SIGUSR1, on_usr1);
     signal(SIGUSR2, on_usr2);
     signal(SIGWINCH, on_winch);
+    /* Started with the signals blocked, so the threads inherit the mask and main's sigsuspend takes them all. */
+    long threads = argc > 3 ? strtol(argv[3], NULL, 10) : 1;
+    for (long t = 1; t < threads; t++) {
+        pthread_t thread;
+        if (pthread_create(&thread, NULL, idle, NULL) != 0) { perror("pthread_create"); return 1; }
+    }
     printf("ready %016llx\n", (unsigned long long)sum(p, n));
     fflush(stdout);
     uint64_t round = 0;

@@ -83,6 +83,10 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
         await target.WaitForOutputAsync(o => o[seen..].Contains("made segment novi 700", StringComparison.Ordinal), Patience, CancellationToken.None);
         await target.WaitForErrorOutputAsync(e => e.Contains("adopted", StringComparison.Ordinal), Patience, CancellationToken.None);
         Assert.Equal(1, outcome.NamespacePid);
+        // Where the time went, step by step: applying the files is a step of its own (beside CRIU's start-up).
+        var steps = Assert.IsType<RestoreSteps>(outcome.Steps);
+        Assert.True(steps.Filesystem > TimeSpan.Zero && steps.Criu > TimeSpan.Zero, $"steps: {steps}");
+        Assert.True(steps.Target + steps.Prepare + steps.Criu + steps.Handoff <= outcome.Total, $"steps {steps} exceed the total {outcome.Total}");
         // The image's layers are shared and must stay untouched.
         var image = Assert.Single(lower);
         Assert.NotNull(new FileInfo(Path.Join(image, "bin", "vi")).LinkTarget);

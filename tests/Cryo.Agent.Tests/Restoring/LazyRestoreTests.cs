@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using Cryo.Agent.Containers;
+using Cryo.Agent.Metrics;
 using Cryo.Agent.Restoring.Lazy;
 using Cryo.Agent.Tests.Support;
 using Cryo.Criu.Capabilities;
 using Microsoft.Extensions.Logging.Abstractions;
+using Prometheus;
 using Xunit;
 
 namespace Cryo.Agent.Tests.Restoring;
@@ -32,6 +34,13 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
     }
 
     public void Dispose() => engines.Dispose();
+
+    private static async Task<string> ScrapeAsync(AgentMetrics metrics)
+    {
+        using var text = new MemoryStream();
+        await metrics.Registry.CollectAndExportAsTextAsync(text);
+        return System.Text.Encoding.UTF8.GetString(text.ToArray());
+    }
 
     [Fact]
     public async Task LazyRestore_Should_AnswerBeforeItsMemoryArrivedAndHoldItIntactAfter_When_EveryPageWasServed()
@@ -110,13 +119,18 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
         Cryo.Agent.Containers.ProcessKiller.Kill(LazyPagesDaemon.ReadPid(outcome.WorkDirectory!, LazyPagesSupervisor.SupervisorPidFile)!.Value);
         Cryo.Agent.Containers.ProcessKiller.Kill(daemon);
 
+        var metrics = new AgentMetrics(new CollectorRegistry());
         var nextAgent = new LazyTransfers(TestEngines.CriuPath, _ => Task.FromResult<CriuCapabilities?>(null), new ProcFs(),
-            Microsoft.Extensions.Options.Options.Create(engines.Options), NullLogger<LazyTransfers>.Instance);
+            Microsoft.Extensions.Options.Options.Create(engines.Options), NullLogger<LazyTransfers>.Instance, metrics);
+        var before = await ScrapeAsync(metrics);
         await nextAgent.StartAsync(CancellationToken.None);
         try
         {
             Assert.True(await WaitGoneAsync(outcome.HostPid, TimeSpan.FromSeconds(15)), $"the restored copy (PID {outcome.HostPid}) outlived its page server and the next agent");
             Assert.NotEqual(0, LazyPagesDaemon.ReadExitCode(outcome.WorkDirectory!));
+            // The loss is counted, so an alert on the counter's increase sees it (exported at 0 before it happened).
+            Assert.Contains("cryo_agent_lazy_pages_lost_total{reason=\"page_server_gone\"} 0", before, StringComparison.Ordinal);
+            Assert.Contains("cryo_agent_lazy_pages_lost_total{reason=\"page_server_gone\"} 1", await ScrapeAsync(metrics), StringComparison.Ordinal);
         }
         finally
         {
