@@ -153,6 +153,7 @@ public static class ProtoMapper
         details.Files.AddRange(manifest.Files.Select(f => new FileEntry
         {
             Path = f.Path, SizeBytes = f.Size, Sha256 = f.Sha256 ?? string.Empty, ChunkSizeBytes = f.ChunkSize ?? 0, ChunkSha256 = { f.ChunkSha256 ?? [] },
+            DigestAlgorithm = f.DigestAlgorithm ?? string.Empty,
         }));
         return details;
     }

@@ -145,6 +145,7 @@ public sealed class ImageStore
 
             var files = SecureTree(pending);
             manifest.Files = await CommitDigests.CompleteAsync(files, manifest.Files, options.HashParallelism, cancellationToken);
+            manifest.SchemaVersion = Math.Max(manifest.SchemaVersion, manifest.RequiredSchemaVersion);
             manifest.MemoryPagesBytes = files
                 .Where(file => IsMemoryPagesFile(file.RelativePath))
                 .Sum(file => file.Length);

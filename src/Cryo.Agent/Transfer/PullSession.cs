@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Hashing;
 using Cryo.Agent.Store.Manifest;
 using Cryo.Contracts.Agent.V1;
 using Microsoft.Win32.SafeHandles;
@@ -24,7 +24,7 @@ internal sealed class PullSession(ImageStore store, string peer, string @namespa
     private long position;
     private IReadOnlyList<DigestRange> ranges = [];
     private SafeFileHandle? handle;
-    private IncrementalHash? hash;
+    private RangeHasher? hash;
 
     /// <summary>The manifest, once the first stream sent it.</summary>
     public CheckpointManifest? Manifest { get; private set; }
@@ -111,7 +111,7 @@ internal sealed class PullSession(ImageStore store, string peer, string @namespa
             }
 
             RandomAccess.Write(handle!, data[..take], position);
-            hash!.AppendData(data[..take]);
+            hash!.Append(data[..take]);
             position += take;
             data = data[take..];
             if (position == range.Offset + range.Length)
@@ -131,7 +131,7 @@ internal sealed class PullSession(ImageStore store, string peer, string @namespa
 
         position = ranges[rangeIndex].Offset;
         RandomAccess.SetLength(handle, position);
-        hash!.GetHashAndReset();
+        hash!.Reset();
     }
 
     /// <inheritdoc />
@@ -147,7 +147,7 @@ internal sealed class PullSession(ImageStore store, string peer, string @namespa
     {
         var entry = Manifest!.Files[fileIndex];
         var range = ranges[rangeIndex];
-        var actual = Convert.ToHexStringLower(hash!.GetHashAndReset());
+        var actual = hash!.Finish();
         if (!string.Equals(actual, range.Sha256, StringComparison.OrdinalIgnoreCase))
         {
             position = range.Offset;
@@ -191,7 +191,9 @@ internal sealed class PullSession(ImageStore store, string peer, string @namespa
         rangeIndex = 0;
         position = 0;
         handle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None);
-        hash ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        // Each file's ranges are hashed as its manifest entry says (pages images by their page digests).
+        hash?.Dispose();
+        hash = RangeHasher.For(entry.DigestAlgorithm);
         if (entry.Size == 0)
         {
             CompleteRange();
