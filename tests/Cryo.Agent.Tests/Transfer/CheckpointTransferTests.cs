@@ -34,7 +34,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         using var source = new TestEngines();
         using var target = new TestEngines();
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes, pagesDigest);
-        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a");
+        await using var agent = await source.StartAgentAsync(Pki, "node-a");
 
         var result = await Puller(target).PullAsync(agent.TransferClient(Pki), "node-a", "default", "big", CancellationToken.None);
 
@@ -54,9 +54,9 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         using var source = new TestEngines();
         using var target = new TestEngines();
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
-        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a");
+        await using var agent = await source.StartAgentAsync(Pki, "node-a");
         // Cut once about 26 MiB have gone towards the puller: inside the page image's second 16 MiB chunk.
-        await using var proxy = new CuttingProxy(agent.TlsPort, cutAfterBytes: 26L * 1024 * 1024);
+        await using var proxy = new CuttingProxy(agent.TlsPort!.Value, cutAfterBytes: 26L * 1024 * 1024);
 
         var result = await Puller(target).PullAsync(agent.TransferClient(Pki, proxy.Port), "node-a", "default", "big", CancellationToken.None);
 
@@ -79,7 +79,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         using var target = new TestEngines();
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes, pagesDigest);
         FlipByte(stored.ResolveFile(PagesPath), at: (16L * 1024 * 1024) + 12345);
-        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a");
+        await using var agent = await source.StartAgentAsync(Pki, "node-a");
 
         var error = await Assert.ThrowsAsync<TransferVerificationException>(() =>
             Puller(target).PullAsync(agent.TransferClient(Pki), "node-a", "default", "big", CancellationToken.None));
@@ -101,7 +101,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
     {
         using var source = new TestEngines();
         await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
-        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxParallelStreams"] = "1");
+        await using var agent = await source.StartAgentAsync(Pki, "node-a", s => s["Transfer:MaxParallelStreams"] = "1");
         var client = agent.TransferClient(Pki);
         var request = new FetchCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "big" } };
 
@@ -129,7 +129,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         using var source = new TestEngines();
         using var target = new TestEngines();
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("small"), 6 * 1024 * 1024);
-        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxBytesPerSecond"] = $"{8 * 1024 * 1024}");
+        await using var agent = await source.StartAgentAsync(Pki, "node-a", s => s["Transfer:MaxBytesPerSecond"] = $"{8 * 1024 * 1024}");
         var clock = Stopwatch.StartNew();
 
         await Puller(target).PullAsync(agent.TransferClient(Pki), "node-a", "default", "small", CancellationToken.None);
@@ -144,7 +144,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
     {
         using var source = new TestEngines();
         using var target = new TestEngines();
-        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a");
+        await using var agent = await source.StartAgentAsync(Pki, "node-a");
 
         var error = await Assert.ThrowsAsync<RpcException>(() =>
             Puller(target).PullAsync(agent.TransferClient(Pki), "node-a", "default", "absent", CancellationToken.None));
@@ -160,8 +160,8 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         using var source = new TestEngines();
         using var target = new TestEngines();
         await using var copies = new RestoredCopies(target);
-        await using var agentA = await PeerAgent.StartAsync(source, Pki, "node-a");
-        await using var agentB = await PeerAgent.StartAsync(target, Pki, "node-b");
+        await using var agentA = await source.StartAgentAsync(Pki, "node-a");
+        await using var agentB = await target.StartAgentAsync(Pki, "node-b");
         await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
         var before = Counter.Last(workload.Stdout);
@@ -170,8 +170,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         var atKill = Counter.Last(workload.Stdout);
 
         var pulled = await Puller(target).PullAsync(agentA.TransferClient(Pki), "node-a", "default", "counter", CancellationToken.None);
-        using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentB.SocketPath);
-        var restored = await new AgentService.AgentServiceClient(channel).RestoreAsync(
+        var restored = await agentB.UnixClient().RestoreAsync(
             new RestoreRequest { OperationId = "restore-pulled-1", Checkpoint = new CheckpointRef { Namespace = "default", Name = "counter" }, NewPidNamespace = new NewPidNamespaceTarget() },
             deadline: DateTime.UtcNow + Patience);
         copies.Track(restored.HostPid);
