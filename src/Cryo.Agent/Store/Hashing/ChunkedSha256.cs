@@ -105,12 +105,12 @@ public static class ChunkedSha256
         {
             if (item.Second < 0)
             {
-                var digest = Hash(ranges[item.First], null, token, out var bytes, mapIfCached: true);
+                var digest = Hash(ranges[item.First], null, token, out var bytes);
                 hashed(item.First, digest, bytes);
                 return ValueTask.CompletedTask;
             }
 
-            var (first, second) = HashPair(ranges[item.First], ranges[item.Second], token, mapIfCached: true);
+            var (first, second) = HashPair(ranges[item.First], ranges[item.Second], token);
             hashed(item.First, first.Digest, first.Hashed);
             hashed(item.Second, second.Digest, second.Hashed);
             return ValueTask.CompletedTask;
@@ -120,19 +120,13 @@ public static class ChunkedSha256
     /// <summary>
     /// Hashes two ranges: at once (<see cref="PairedSha256"/>) when they are plain, equally long and no longer than
     /// <see cref="MaxPairLength"/>, which costs about 0.7 of the CPU of hashing them one by one; otherwise one
-    /// after the other, like <see cref="Hash"/>. With <paramref name="mapIfCached"/>, from <see cref="LocalFileMapping"/>s where they can be made.
+    /// after the other, like <see cref="Hash"/>.
     /// </summary>
-    internal static ((string Digest, long Hashed) First, (string Digest, long Hashed) Second) HashPair(FileRange first, FileRange second, CancellationToken cancellationToken,
-        bool mapIfCached = false)
+    internal static ((string Digest, long Hashed) First, (string Digest, long Hashed) Second) HashPair(FileRange first, FileRange second, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (PairedSha256.IsAvailable && !first.OfPages && !second.OfPages && first.Length == second.Length && first.Length is > 0 and <= MaxPairLength)
         {
-            if (mapIfCached && TryHashPairMapped(first, second) is { } mapped)
-            {
-                return mapped;
-            }
-
             var length = (int)first.Length;
             var a = ArrayPool<byte>.Shared.Rent(length);
             var b = ArrayPool<byte>.Shared.Rent(length);
@@ -154,56 +148,29 @@ public static class ChunkedSha256
             }
         }
 
-        var x = Hash(first, null, cancellationToken, out var firstHashed, mapIfCached);
-        var y = Hash(second, null, cancellationToken, out var secondHashed, mapIfCached);
+        var x = Hash(first, null, cancellationToken, out var firstHashed);
+        var y = Hash(second, null, cancellationToken, out var secondHashed);
         return ((x, firstHashed), (y, secondHashed));
-    }
-
-    private static ((string Digest, long Hashed) First, (string Digest, long Hashed) Second)? TryHashPairMapped(FileRange first, FileRange second)
-    {
-        using var a = LocalFileMapping.TryMap(first);
-        using var b = a is null ? null : LocalFileMapping.TryMap(second);
-        if (b is null)
-        {
-            return null;
-        }
-
-        Span<byte> firstDigest = stackalloc byte[32];
-        Span<byte> secondDigest = stackalloc byte[32];
-        PairedSha256.Hash(a!.Span, b.Span, firstDigest, secondDigest);
-        return ((Convert.ToHexStringLower(firstDigest), first.Length), (Convert.ToHexStringLower(secondDigest), second.Length));
     }
 
     /// <summary>
     /// The digest (lowercase hex) of a range, plain or of pages as <see cref="FileRange.OfPages"/> says, or of fewer
     /// bytes when the file ends first (<paramref name="hashed"/> says how many). A range of pages also writes the
     /// SHA-256 of each whole page into <paramref name="pageDigests"/> when given (<see cref="PageDigests.SizeFor"/> bytes
-    /// for the range), from the same reads. With <paramref name="mapIfCached"/>, a range a <see cref="LocalFileMapping"/> can
-    /// map is hashed from the mapping: only for files nobody cuts short meanwhile.
+    /// for the range), from the same reads.
     /// </summary>
     /// <remarks>
-    /// Reads unless <paramref name="mapIfCached"/>: a mapped page cut off by a truncation raises SIGBUS, which kills the
-    /// agent, and on a network volume (NFS, CephFS, which the README recommends) another node can shrink a file at any
-    /// time. A mapping of a cached file on a local file system costs 0.71 of the CPU of reads here (paired, <c>hack/bench.sh
-    /// agent --only hashing</c>): verification beside a CRIU restore, which competes with it for the cores, takes it
-    /// where <see cref="LocalFileMapping"/> finds it safe; the hashing that follows CRIU's writes reads.
+    /// Reads, never a mapping: a mapped page cut off by a truncation raises SIGBUS, which kills the agent, and on a
+    /// network volume (NFS, CephFS, which the README recommends) another node can shrink a file at any time. A
+    /// mapping saved ~9 % of the CPU of one .NET SHA-256 stream and ~24 % of a paired one on this machine
+    /// (<c>hack/bench.sh agent --only hashing</c>), while a read-fed core still hashes faster than CRIU writes.
     /// </remarks>
-    internal static string Hash(FileRange range, byte[]? pageDigests, CancellationToken cancellationToken, out long hashed, bool mapIfCached = false)
+    internal static string Hash(FileRange range, byte[]? pageDigests, CancellationToken cancellationToken, out long hashed)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(range.Offset);
         ArgumentOutOfRangeException.ThrowIfNegative(range.Length);
-        cancellationToken.ThrowIfCancellationRequested();
         using var hasher = RangeHasher.For(range.OfPages ? DigestAlgorithms.Sha256OfPages : null);
         hasher.KeepPageDigests(pageDigests);
-        using (var mapping = mapIfCached ? LocalFileMapping.TryMap(range) : null)
-        {
-            if (mapping is not null)
-            {
-                hasher.Append(mapping.Span);
-                hashed = range.Length;
-                return hasher.Finish();
-            }
-        }
         var end = range.Offset + range.Length;
         var position = range.Offset;
 
