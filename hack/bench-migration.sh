@@ -4,7 +4,9 @@
 # chunk verified against the manifest on arrival, committed in the target store) against `cat` of the
 # same files through a pipe into a file on the same file system; runs alternate, medians compared:
 #   {"metric":"transfer_vs_copy_ratio",...}   target <= 1.25
-# (plus transfer_seconds, copy_seconds and both throughputs). Figures on stdout, one JSON a line; notes on stderr.
+# (plus transfer_seconds, copy_seconds and both throughputs; the puller pulls over its default parallel
+# streams, one connection each, and transfer_single_stream_* is the same pull over one stream, measured in
+# the same runs). Figures on stdout, one JSON a line; notes on stderr.
 # Usage: hack/bench-migration.sh [SIZE_MIB] [REPEATS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

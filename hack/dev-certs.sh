@@ -35,7 +35,7 @@ make_leaf() {
 }
 
 make_ca ca "/CN=cryo-dev-ca"
-make_leaf agent ca "/CN=cryo-agent" serverAuth "DNS:localhost,DNS:cryo-agent,IP:127.0.0.1"
+make_leaf agent ca "/CN=cryo-agent" serverAuth,clientAuth "DNS:localhost,DNS:cryo-agent,IP:127.0.0.1"
 make_leaf operator ca "/CN=cryo-operator" clientAuth "DNS:cryo-operator"
 make_ca other-ca "/CN=cryo-other-ca"
 make_leaf other-operator other-ca "/CN=cryo-operator" clientAuth "DNS:cryo-operator"

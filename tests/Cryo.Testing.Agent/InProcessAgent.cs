@@ -115,19 +115,19 @@ public sealed class InProcessAgent : IAsyncDisposable
     /// A client on the mutual-TLS port presenting <paramref name="certificate"/> (or none), trusting only
     /// <paramref name="trustedCa"/> for the agent's certificate.
     /// </summary>
-    public AgentService.AgentServiceClient TlsClient(X509Certificate2 trustedCa, X509Certificate2? certificate) =>
-        Track(TlsChannel(trustedCa, certificate, TlsPort));
-
-    /// <summary>
-    /// A checkpoint-transfer client on the mutual-TLS port (or <paramref name="port"/>, e.g. a proxy's) presenting the
-    /// PKI's client certificate and trusting only its CA: what another agent pulling from this one uses.
-    /// </summary>
-    public CheckpointTransfer.CheckpointTransferClient TransferClient(TestPki pki, int? port = null)
+    public AgentService.AgentServiceClient TlsClient(X509Certificate2 trustedCa, X509Certificate2? certificate)
     {
-        ArgumentNullException.ThrowIfNull(pki);
-        var channel = TlsChannel(pki.Ca, pki.Operator, port ?? TlsPort);
-        channels.Add(channel);
-        return new CheckpointTransfer.CheckpointTransferClient(channel);
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                // Only ClientCertificates, as the operator's client does: the agent must get the certificate
+                // without a selection callback forcing it.
+                ClientCertificates = certificate is null ? null : new X509CertificateCollection { certificate },
+                RemoteCertificateValidationCallback = (_, server, _, _) => server is not null && ChainsTo(X509CertificateLoader.LoadCertificate(server.GetRawCertData()), trustedCa),
+            },
+        };
+        return Track(GrpcChannel.ForAddress($"https://localhost:{TlsPort}", new GrpcChannelOptions { HttpHandler = handler }));
     }
 
     /// <summary>GET on the plain-HTTP probe port.</summary>
@@ -229,21 +229,6 @@ public sealed class InProcessAgent : IAsyncDisposable
     }
 
     private sealed record FakeEngines(FakeCatalog Catalog, FakeCheckpointEngine Checkpoints, FakeRestoreEngine Restores, FakeCriu Criu);
-
-    private static GrpcChannel TlsChannel(X509Certificate2 trustedCa, X509Certificate2? certificate, int? port)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                // Only ClientCertificates, as the operator's client does: the agent must get the certificate
-                // without a selection callback forcing it.
-                ClientCertificates = certificate is null ? null : new X509CertificateCollection { certificate },
-                RemoteCertificateValidationCallback = (_, server, _, _) => server is not null && ChainsTo(X509CertificateLoader.LoadCertificate(server.GetRawCertData()), trustedCa),
-            },
-        };
-        return GrpcChannel.ForAddress($"https://localhost:{port}", new GrpcChannelOptions { HttpHandler = handler });
-    }
 
     private AgentService.AgentServiceClient Track(GrpcChannel channel)
     {

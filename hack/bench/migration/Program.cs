@@ -26,7 +26,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 // hack/bench-migration.sh: a checkpoint of SIZE MiB (page images in 16 MiB chunks, as CRIU's dumps are
 // stored) pulled from one agent's store into another's over loopback mutual TLS, against `cat` of the
-// same files through a pipe into a file on the same file system; runs alternate, medians compared.
+// same files through a pipe into a file on the same file system; runs alternate, medians compared. The
+// puller runs with its default streams over as many connections, and with one stream beside it.
 var sizeMib = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1024;
 var repeats = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
 var criuPath = Environment.GetEnvironmentVariable("CRYO_CRIU") ?? AgentOptions.BundledCriuPath;
@@ -45,16 +46,20 @@ try
     await using var app = await StartAgentAsync(source, criuPath, pki, Path.Combine(root, "agent.sock"));
     var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
         .Single(a => a.StartsWith("https://127.0.0.1:", StringComparison.Ordinal))).Port;
-    using var channel = Channel(pki, port);
-    var client = new CheckpointTransfer.CheckpointTransferClient(channel);
-    var puller = new CheckpointPuller(target, TimeProvider.System);
+    // The puller as agents use it (its default streams, each connection its own TLS session), and a single
+    // stream on one connection beside it: what the parallel streams buy, measured in the same run.
+    var parallel = new CheckpointPuller(target, TimeProvider.System);
+    var channels = Enumerable.Range(0, parallel.Streams).Select(_ => Channel(pki, port)).ToList();
+    var clients = channels.Select(c => new CheckpointTransfer.CheckpointTransferClient(c)).ToList();
+    var single = new CheckpointPuller(target, TimeProvider.System) { Streams = 1 };
 
     // Warm-up: both read the source files once, so neither pays for the page cache.
     await CopyAsync(files, Path.Combine(root, "copy.out"));
-    await puller.PullAsync(client, "bench-a", "default", "bench", CancellationToken.None);
+    await parallel.PullAsync(clients, "bench-a", "default", "bench", CancellationToken.None);
     target.Delete(key);
 
     var transfer = new List<double>();
+    var transferSingle = new List<double>();
     var copy = new List<double>();
     for (var run = 0; run < repeats; run++)
     {
@@ -64,26 +69,39 @@ try
         copy.Add(clock.Elapsed.TotalSeconds);
         File.Delete(Path.Combine(root, "copy.out"));
 
+        transfer.Add(await PullAsync(parallel, clients));
+        transferSingle.Add(await PullAsync(single, clients.Take(1).ToList()));
+        Note($"run {run + 1}: copy {copy[^1]:0.000} s, transfer {transfer[^1]:0.000} s ({parallel.Streams} streams), {transferSingle[^1]:0.000} s (1 stream)");
+    }
+
+    var mib = totalBytes / (1024.0 * 1024);
+    Metric("transfer_seconds", Median(transfer), "s", sizeMib, repeats, new() { ["streams"] = parallel.Streams });
+    Metric("transfer_single_stream_seconds", Median(transferSingle), "s", sizeMib, repeats, new() { ["streams"] = 1 });
+    Metric("copy_seconds", Median(copy), "s", sizeMib, repeats);
+    Metric("transfer_throughput_mib_s", mib / Median(transfer), "MiB/s", sizeMib, repeats);
+    Metric("copy_throughput_mib_s", mib / Median(copy), "MiB/s", sizeMib, repeats);
+    Metric("transfer_single_stream_vs_copy_ratio", Median(transferSingle) / Median(copy), "ratio", sizeMib, repeats);
+    Metric("transfer_vs_copy_ratio", Median(transfer) / Median(copy), "ratio", sizeMib, repeats, new() { ["target"] = 1.25 });
+    foreach (var channel in channels)
+    {
+        channel.Dispose();
+    }
+    await app.StopAsync();
+
+    async Task<double> PullAsync(CheckpointPuller puller, IReadOnlyList<CheckpointTransfer.CheckpointTransferClient> connections)
+    {
         Sync();
-        clock.Restart();
-        var result = await puller.PullAsync(client, "bench-a", "default", "bench", CancellationToken.None);
-        transfer.Add(clock.Elapsed.TotalSeconds);
+        var clock = Stopwatch.StartNew();
+        var result = await puller.PullAsync(connections, "bench-a", "default", "bench", CancellationToken.None);
+        var seconds = clock.Elapsed.TotalSeconds;
         if (result.BytesReceived != totalBytes)
         {
             throw new InvalidOperationException($"the pull received {result.BytesReceived} bytes of {totalBytes}");
         }
 
         target.Delete(key);
-        Note($"run {run + 1}: copy {copy[^1]:0.000} s, transfer {transfer[^1]:0.000} s");
+        return seconds;
     }
-
-    var mib = totalBytes / (1024.0 * 1024);
-    Metric("transfer_seconds", Median(transfer), "s", sizeMib, repeats);
-    Metric("copy_seconds", Median(copy), "s", sizeMib, repeats);
-    Metric("transfer_throughput_mib_s", mib / Median(transfer), "MiB/s", sizeMib, repeats);
-    Metric("copy_throughput_mib_s", mib / Median(copy), "MiB/s", sizeMib, repeats);
-    Metric("transfer_vs_copy_ratio", Median(transfer) / Median(copy), "ratio", sizeMib, repeats, new() { ["target"] = 1.25 });
-    await app.StopAsync();
 }
 finally
 {
@@ -141,6 +159,7 @@ static async Task<WebApplication> StartAgentAsync(ImageStore store, string criuP
             ["Agent:TlsKeyPath"] = pki.AgentKeyPath,
             ["Agent:ClientCaPath"] = pki.CaPath,
             ["Store:RootDirectory"] = store.RootDirectory,
+            ["Transfer:MaxParallelStreams"] = "8",
             ["Logging:LogLevel:Default"] = "Warning",
         });
         builder.Services.AddSingleton<ICheckpointEngine>(new CheckpointEngine(store, resolver, criu, new CriuFacts(criu), procFs, engineOptions, NullLogger<CheckpointEngine>.Instance));

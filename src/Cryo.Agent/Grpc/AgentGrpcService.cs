@@ -1,6 +1,7 @@
 using Cryo.Agent.Hosting;
 using Cryo.Agent.Metrics;
 using Cryo.Agent.Operations;
+using Cryo.Agent.Transfer;
 using Cryo.Contracts.Agent.V1;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,8 @@ public sealed class AgentGrpcService(
     INodeInfoProvider nodeInfo,
     OperationGate gate,
     AgentMetrics metrics,
-    IOptions<AgentOptions> options) : AgentService.AgentServiceBase
+    IOptions<AgentOptions> options,
+    IServiceProvider services) : AgentService.AgentServiceBase
 {
     private string NodeName => options.Value.NodeName;
 
@@ -108,5 +110,42 @@ public sealed class AgentGrpcService(
             metrics.OperationFinished(OperationKind.Delete, StatusMapper.Classify(ex), clock.Elapsed);
             throw;
         }
+    }
+
+    /// <inheritdoc />
+    public override async Task PullCheckpoint(PullCheckpointRequest request, IServerStreamWriter<PullCheckpointEvent> responseStream, ServerCallContext context)
+    {
+        var (ns, name) = validator.Ref(request.Checkpoint, "checkpoint");
+        var pulls = services.GetService<CheckpointPulls>()
+            ?? throw new FeatureUnavailableException("agent-transfer", "this agent's checkpoints are not kept in an image store it could pull into");
+
+        var latest = new LatestProgress();
+        var pull = pulls.PullAsync(ns, name, request.SourceAddress, request.SourceNode, latest, context.CancellationToken);
+        _ = pull.ContinueWith(_ => latest.Complete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        await foreach (var progress in latest.Reader.ReadAllAsync(context.CancellationToken))
+        {
+            await responseStream.WriteAsync(new PullCheckpointEvent
+            {
+                Progress = new TransferProgress
+                {
+                    Checkpoint = new CheckpointRef { Namespace = progress.Checkpoint.Namespace, Name = progress.Checkpoint.Name },
+                    BytesVerified = progress.BytesVerified,
+                    BytesTotal = progress.BytesTotal,
+                },
+            }, context.CancellationToken);
+        }
+
+        var result = await pull;
+        await responseStream.WriteAsync(new PullCheckpointEvent
+        {
+            Result = new PullCheckpointResult
+            {
+                Checkpoint = new CheckpointRef { Namespace = ns, Name = name },
+                BytesReceived = result.BytesReceived + result.Parents.Sum(p => p.BytesReceived),
+                BytesResumed = result.BytesResumed,
+                AlreadyPresent = result.AlreadyPresent,
+                ParentsPulled = result.Parents.Count,
+            },
+        }, context.CancellationToken);
     }
 }

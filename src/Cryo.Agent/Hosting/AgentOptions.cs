@@ -46,6 +46,13 @@ public sealed class AgentOptions
     /// </summary>
     public List<string> AllowedClientIdentities { get; set; } = [];
 
+    /// <summary>
+    /// Identities of the other nodes' agents (their certificate's DNS SAN, or CN without one): allowed to call
+    /// <c>CheckpointTransfer</c> only, to pull checkpoints from this agent, never the agent's own API. Empty:
+    /// no agent may pull from this one.
+    /// </summary>
+    public List<string> PeerIdentities { get; set; } = [];
+
     /// <summary>The identities in force.</summary>
     public IReadOnlyList<string> EffectiveClientIdentities =>
         AllowedClientIdentities.Count > 0 ? AllowedClientIdentities : [DefaultClientIdentity];

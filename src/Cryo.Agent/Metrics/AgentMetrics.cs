@@ -24,6 +24,8 @@ public sealed class AgentMetrics
     private readonly Gauge operationsInFlight;
     private readonly Gauge storeCapacityBytes;
     private readonly Gauge storeAvailableBytes;
+    private readonly Counter transferBytes;
+    private readonly Counter pulls;
 
     /// <summary>Creates the instruments in <paramref name="registry"/>.</summary>
     public AgentMetrics(CollectorRegistry registry)
@@ -52,6 +54,22 @@ public sealed class AgentMetrics
             "Size of the filesystem holding the checkpoint store (read at scrape time).");
         storeAvailableBytes = factory.CreateGauge("cryo_agent_store_available_bytes",
             "Bytes still available to the agent on the store's filesystem (read at scrape time); alert on it beside capacity.");
+        transferBytes = factory.CreateCounter("cryo_agent_transfer_bytes_total",
+            "Checkpoint file bytes moved between agents: direction sent (served to a peer's pull) or received (pulled, verified or not).",
+            new CounterConfiguration { LabelNames = ["direction"] });
+        pulls = factory.CreateCounter("cryo_agent_pulls_total",
+            "Checkpoint pulls from other agents, by result (a gRPC status code name, ok on success).",
+            new CounterConfiguration { LabelNames = ["result"] });
+    }
+
+    /// <summary>Counts checkpoint bytes sent to a peer agent.</summary>
+    public void TransferSent(long bytes) => transferBytes.WithLabels("sent").Inc(bytes);
+
+    /// <summary>Counts one finished pull and the bytes it received.</summary>
+    public void PullFinished(StatusCode result, long bytesReceived)
+    {
+        transferBytes.WithLabels("received").Inc(bytesReceived);
+        pulls.WithLabels(result == StatusCode.OK ? "ok" : result.ToString()).Inc();
     }
 
     /// <summary>The registry the instruments live in (served at /metrics).</summary>

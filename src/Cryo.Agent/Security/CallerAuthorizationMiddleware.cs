@@ -22,7 +22,7 @@ public sealed class CallerAuthorizationMiddleware(RequestDelegate next, ILogger<
 
         var (own, arrived) = (ListenerTags.For(method.ServiceType), ListenerTags.Of(context));
         var (allowed, reason) = own == arrived
-            ? Authorize(context, services)
+            ? Authorize(context, services, peersToo: method.ServiceType == typeof(Grpc.TransferGrpcService))
             : (false, $"{method.Method.ServiceName} is served on the {own} listener, not the {arrived} one");
         if (!allowed)
         {
@@ -36,7 +36,8 @@ public sealed class CallerAuthorizationMiddleware(RequestDelegate next, ILogger<
         await next(context);
     }
 
-    private static (bool Allowed, string Reason) Authorize(HttpContext context, IServiceProvider services)
+    // Other agents may pull checkpoints (CheckpointTransfer), never call the agent's own API.
+    private static (bool Allowed, string Reason) Authorize(HttpContext context, IServiceProvider services, bool peersToo)
     {
         // Kestrel leaves the IP address empty for a Unix-domain-socket connection.
         if (context.Connection.LocalIpAddress is null)
@@ -52,6 +53,6 @@ public sealed class CallerAuthorizationMiddleware(RequestDelegate next, ILogger<
         var validator = services.GetService<ClientCertificateValidator>();
         return validator is null
             ? (false, "no client CA configured")
-            : validator.Validate(context.Connection.ClientCertificate);
+            : validator.Validate(context.Connection.ClientCertificate, peersToo: peersToo);
     }
 }

@@ -15,6 +15,7 @@ public sealed class ClientCertificateValidator
 
     private readonly X509Certificate2 authority;
     private readonly HashSet<string> identities;
+    private readonly HashSet<string> peers;
     private readonly TimeProvider time;
 
     /// <summary>Loads the CA named by <see cref="AgentOptions.ClientCaPath"/>.</summary>
@@ -24,14 +25,17 @@ public sealed class ClientCertificateValidator
         var path = settings.ClientCaPath ?? throw new InvalidOperationException("Agent:ClientCaPath is required for the TLS listener");
         authority = X509CertificateLoader.LoadCertificateFromFile(path);
         identities = new HashSet<string>(settings.EffectiveClientIdentities, StringComparer.OrdinalIgnoreCase);
+        peers = new HashSet<string>(settings.PeerIdentities, StringComparer.OrdinalIgnoreCase);
         this.time = time;
     }
 
     /// <summary>Checks one client certificate.</summary>
     /// <param name="certificate">The client's leaf certificate.</param>
     /// <param name="presented">Intermediates the client sent, if any.</param>
+    /// <param name="peersToo">Whether other agents (<see cref="AgentOptions.PeerIdentities"/>) are allowed too: at the
+    /// TLS handshake, and for <c>CheckpointTransfer</c> calls.</param>
     /// <returns>Whether the client is allowed, and why not.</returns>
-    public (bool Allowed, string Reason) Validate(X509Certificate2? certificate, IEnumerable<X509Certificate2>? presented = null)
+    public (bool Allowed, string Reason) Validate(X509Certificate2? certificate, IEnumerable<X509Certificate2>? presented = null, bool peersToo = false)
     {
         if (certificate is null)
         {
@@ -73,9 +77,10 @@ public sealed class ClientCertificateValidator
         }
 
         var names = IdentitiesOf(certificate);
-        return names.Any(identities.Contains)
+        var allowed = peersToo ? identities.Union(peers, StringComparer.OrdinalIgnoreCase).ToList() : [.. identities];
+        return names.Any(n => allowed.Contains(n, StringComparer.OrdinalIgnoreCase))
             ? (true, string.Empty)
-            : (false, $"certificate identity {string.Join(", ", names.Select(n => $"'{n}'"))} is not allowed (allowed: {string.Join(", ", identities)})");
+            : (false, $"certificate identity {string.Join(", ", names.Select(n => $"'{n}'"))} is not allowed (allowed: {string.Join(", ", allowed)})");
     }
 
     /// <summary>The identities a certificate carries: its DNS SANs, or its subject CN when it has none.</summary>

@@ -3,13 +3,15 @@ namespace Cryo.Agent.Store;
 /// <summary>
 /// What agents left in the store's temporary area, <c>&lt;root&gt;/.tmp/&lt;owner&gt;/</c>: this agent's own leftovers
 /// (dumps interrupted by an agent killed mid-way, half-finished deletes), and other owners' entries
-/// untouched for long (their node is gone). Checkpoints this store instance has in progress, and other
-/// agents' recent work, are never touched.
+/// untouched for long (their node is gone). Checkpoints this store instance has in progress, other
+/// agents' recent work, and this agent's recently interrupted pulls (kept for the next pull to resume) are
+/// never touched.
 /// </summary>
 /// <param name="paths">The store's paths.</param>
 /// <param name="inProgress">Whether a temporary directory is a checkpoint this store instance is writing.</param>
 /// <param name="othersAbandonedAfter">How long another owner's entry must lie untouched before it is abandoned.</param>
-internal sealed class AbandonedEntries(StorePaths paths, Func<string, bool> inProgress, TimeSpan othersAbandonedAfter)
+/// <param name="pullsKeptFor">How long an interrupted pull of this agent is kept.</param>
+internal sealed class AbandonedEntries(StorePaths paths, Func<string, bool> inProgress, TimeSpan othersAbandonedAfter, TimeSpan pullsKeptFor)
 {
     private static readonly EnumerationOptions Everything = new() { AttributesToSkip = 0 };
 
@@ -17,7 +19,7 @@ internal sealed class AbandonedEntries(StorePaths paths, Func<string, bool> inPr
     public IReadOnlyList<string> List() =>
         Directory.Exists(paths.OwnTemporary)
             ? Directory.EnumerateDirectories(paths.OwnTemporary, "*", Everything)
-                .Where(entry => !inProgress(entry) && new FileInfo(entry).LinkTarget is null)
+                .Where(entry => IsOwnLeftover(entry, DateTime.UtcNow - pullsKeptFor) && new FileInfo(entry).LinkTarget is null)
                 .ToList()
             : [];
 
@@ -38,7 +40,8 @@ internal sealed class AbandonedEntries(StorePaths paths, Func<string, bool> inPr
             var ownerPath = paths.Inside(paths.Temporary, Path.GetFileName(owner));
             if (ownerPath == paths.OwnTemporary)
             {
-                RemoveEntries(ownerPath, entry => !inProgress(entry), sweep);
+                var pullsStaleBefore = DateTime.UtcNow - pullsKeptFor;
+                RemoveEntries(ownerPath, entry => IsOwnLeftover(entry, pullsStaleBefore), sweep);
             }
             else if (Directory.Exists(ownerPath) && (File.GetAttributes(ownerPath) & FileAttributes.ReparsePoint) == 0)
             {
@@ -59,6 +62,10 @@ internal sealed class AbandonedEntries(StorePaths paths, Func<string, bool> inPr
             ? sweep.Removed
             : throw new AbandonedEntriesRemainException(sweep.Removed, sweep.Remaining, sweep.FirstError!);
     }
+
+    // Not in progress here, and not a pull interrupted recently (the next pull of its checkpoint resumes it).
+    private bool IsOwnLeftover(string entry, DateTime pullsStaleBefore) =>
+        !inProgress(entry) && (!entry.EndsWith(StorePaths.PullSuffix, StringComparison.Ordinal) || IsStale(entry, pullsStaleBefore));
 
     private static bool IsStale(string path, DateTime staleBefore) =>
         File.GetLastWriteTimeUtc(path) < staleBefore;

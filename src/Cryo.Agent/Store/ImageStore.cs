@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Cryo.Agent.Operations;
 using Cryo.Agent.Store.Hashing;
 using Cryo.Agent.Store.Manifest;
 using Cryo.Criu.Images;
@@ -51,7 +52,7 @@ public sealed class ImageStore
         }
 
         paths = new StorePaths(options.RootDirectory, owner);
-        abandoned = new AbandonedEntries(paths, inProgress.ContainsKey, options.OthersAbandonedAfter);
+        abandoned = new AbandonedEntries(paths, inProgress.ContainsKey, options.OthersAbandonedAfter, options.InterruptedPullsKeptFor);
         if (!Directory.Exists(paths.Root))
         {
             CreatePrivateDirectory(paths.Root);
@@ -100,6 +101,75 @@ public sealed class ImageStore
         }
 
         return pending;
+    }
+
+    /// <summary>
+    /// Starts a pull of <paramref name="key"/> from another agent, or takes up the one an earlier pull left
+    /// (<see cref="Suspend"/>, or an agent stopped mid-pull): the entry's files are then as that pull left
+    /// them, verified or not, for the puller to check before it fetches the rest.
+    /// </summary>
+    /// <param name="key">The checkpoint.</param>
+    /// <param name="resumed">Whether an earlier pull's entry was taken up.</param>
+    /// <exception cref="CheckpointAlreadyExistsException">A committed checkpoint with this key exists.</exception>
+    /// <exception cref="TransientAgentException">This agent pulls the checkpoint already.</exception>
+    public PendingCheckpoint BeginPull(CheckpointKey key, out bool resumed)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var final = paths.Checkpoint(key);
+        if (Directory.Exists(final))
+        {
+            throw new CheckpointAlreadyExistsException(key, final);
+        }
+
+        CreatePrivateDirectory(paths.OwnTemporary);
+        var directory = paths.PullTemporary(key);
+        var pending = new PendingCheckpoint(this, key, directory);
+        if (!inProgress.TryAdd(directory, pending))
+        {
+            throw new TransientAgentException($"checkpoint {key} is being pulled already: retry when that pull ended", TimeSpan.FromSeconds(10));
+        }
+
+        try
+        {
+            resumed = Directory.Exists(directory);
+            if (resumed)
+            {
+                // Its age is what the start-up sweep judges: taken up now, it is fresh again.
+                Directory.SetLastWriteTimeUtc(directory, DateTime.UtcNow);
+            }
+            else
+            {
+                CreatePrivateDirectory(directory);
+            }
+
+            CreatePrivateDirectory(pending.ImagesDirectory);
+            CreatePrivateDirectory(pending.LogsDirectory);
+        }
+        catch
+        {
+            Abandon(pending);
+            throw;
+        }
+
+        return pending;
+    }
+
+    /// <summary>
+    /// Leaves a pull's pending entry where it is, uncommitted, for the next <see cref="BeginPull"/> of the same
+    /// checkpoint to resume (kept for <see cref="ImageStoreOptions.InterruptedPullsKeptFor"/>). Disposing it
+    /// afterwards does nothing.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">It is not a pull's, or not open.</exception>
+    public void Suspend(PendingCheckpoint pending)
+    {
+        ArgumentNullException.ThrowIfNull(pending);
+        if (!pending.BelongsTo(this) || !pending.Directory.EndsWith(StorePaths.PullSuffix, StringComparison.Ordinal) || pending.State != PendingCheckpoint.PendingState.Open)
+        {
+            throw new InvalidOperationException($"checkpoint {pending.Key} cannot be suspended: only an open pull can");
+        }
+
+        pending.State = PendingCheckpoint.PendingState.Abandoned;
+        inProgress.TryRemove(pending.Directory, out _);
     }
 
     /// <summary>

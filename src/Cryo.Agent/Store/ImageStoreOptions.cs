@@ -26,6 +26,12 @@ public sealed class ImageStoreOptions
     /// </summary>
     public TimeSpan OthersAbandonedAfter { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// How long a pull interrupted by an agent restart (or a source gone for a while) is kept for the next
+    /// pull of the same checkpoint to resume; an older one is removed by the start-up sweep.
+    /// </summary>
+    public TimeSpan InterruptedPullsKeptFor { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>How many files are hashed at once (commit and verification).</summary>
     [Range(1, 64)]
     public int HashParallelism { get; set; } = 2;

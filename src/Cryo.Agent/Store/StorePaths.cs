@@ -9,6 +9,9 @@ internal sealed class StorePaths
     /// <summary>Name of the directory holding uncommitted and half-deleted checkpoints.</summary>
     public const string TemporaryDirectoryName = ".tmp";
 
+    /// <summary>The suffix of a pull's temporary directory (<see cref="PullTemporary"/>).</summary>
+    public const string PullSuffix = ".pull";
+
     /// <summary>A checkpoint's CRIU image directory.</summary>
     public const string ImagesDirectoryName = "images";
 
@@ -63,6 +66,17 @@ internal sealed class StorePaths
         // The name only helps a person reading .tmp; shorten it rather than exceed NAME_MAX.
         var room = StoreNames.MaxDirectoryEntryLength - tail.Length;
         return Inside(OwnTemporary, (head.Length > room ? head[..room] : head) + tail);
+    }
+
+    /// <summary>
+    /// The one temporary directory a pull of <paramref name="key"/> writes into: always the same name, so a
+    /// restarted agent finds the pull it was interrupted in.
+    /// </summary>
+    public string PullTemporary(CheckpointKey key)
+    {
+        var head = $"{key.Namespace}.{key.DirectoryName}";
+        var room = StoreNames.MaxDirectoryEntryLength - PullSuffix.Length;
+        return Inside(OwnTemporary, (head.Length > room ? head[..room] : head) + PullSuffix);
     }
 
     /// <summary>Joins <paramref name="parts"/> under <paramref name="baseDirectory"/> and checks the result stays inside the root.</summary>

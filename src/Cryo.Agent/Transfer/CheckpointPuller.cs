@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Manifest;
@@ -8,16 +10,22 @@ namespace Cryo.Agent.Transfer;
 
 /// <summary>
 /// Pulls a committed checkpoint from another agent (its <c>CheckpointTransfer</c> service, over mutual TLS)
-/// into this agent's store: into a pending entry, every chunk checked against the manifest's SHA-256 as it
-/// lands, committed by the store's one rename only when every file verified. A dropped stream is resumed
-/// from the last verified byte; a range that fails its digest is fetched once more, and a second failure
-/// ends the pull naming the file and range. On any failure the pending entry is removed: nothing
-/// half-written is ever visible. An incremental checkpoint's parents (<see cref="ManifestExtraKeys.ParentCheckpoint"/>)
-/// are pulled first, each only if the store does not hold it already.
+/// into this agent's store: the manifest first, then the files over up to <see cref="Streams"/> parallel
+/// streams, each fetching one segment (consecutive digest ranges, about <see cref="SegmentBytes"/>) at a
+/// time, every range checked against the manifest's SHA-256 as its last byte lands; committed by the
+/// store's one rename only when every range verified. A dropped stream is resumed from its first
+/// unverified range; a range that fails its digest is fetched once more, and a second failure ends the pull
+/// naming the file and range. A stream the source refuses for its stream limit leaves its segments to the
+/// others. Nothing half-written is ever visible: a pull that fails for good (a corrupted source, a checkpoint
+/// gone) removes its pending entry; one interrupted (cancelled, as when the agent stops; the source
+/// unreachable or busy) leaves it for the next pull of the checkpoint, which re-hashes what landed and
+/// fetches only the rest, even after the agent restarted (<see cref="ImageStore.BeginPull"/>). An
+/// incremental checkpoint's parents (<see cref="ManifestExtraKeys.ParentCheckpoint"/>) are pulled first,
+/// each only if the store does not hold it already.
 /// </summary>
 /// <example>
 /// <code>
-/// var result = await puller.PullAsync(new CheckpointTransfer.CheckpointTransferClient(channel), "node-a", "default", "warm-jvm", ct);
+/// var result = await puller.PullAsync([new CheckpointTransfer.CheckpointTransferClient(channel)], "node-a", "default", "warm-jvm", ct);
 /// // result.Checkpoint is committed here and restorable like one dumped on this node.
 /// </code>
 /// </example>
@@ -29,7 +37,13 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
     /// </summary>
     public const int RecommendedStreamWindowBytes = 16 * 1024 * 1024;
 
-    /// <summary>How many times one pull may resume after a dropped stream before giving up (UNAVAILABLE).</summary>
+    /// <summary>How many streams one pull runs at once (no more than the source serves: see <c>Transfer:MaxParallelStreams</c>).</summary>
+    public int Streams { get; init; } = 4;
+
+    /// <summary>About how many bytes one stream asks for at once (whole digest ranges; a larger range is a segment of its own).</summary>
+    public long SegmentBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>How many times one stream may resume after a drop without progress before the pull gives up (UNAVAILABLE).</summary>
     public int MaxResumes { get; init; } = 5;
 
     /// <summary>Wait before resuming; doubled per drop, reset by progress.</summary>
@@ -41,100 +55,115 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
     /// <summary>How deep a parent chain may go (a cycle in a corrupted chain ends here).</summary>
     public int MaxChainDepth { get; init; } = 64;
 
-    /// <summary>Pulls <paramref name="namespace"/>/<paramref name="name"/> (and its missing parents) from <paramref name="source"/>.</summary>
-    /// <param name="source">A client of the agent holding the checkpoint.</param>
+    private TimeProvider Time => time;
+
+    /// <summary>Pulls <paramref name="namespace"/>/<paramref name="name"/> (and its missing parents) from <paramref name="source"/>, one connection for every stream.</summary>
+    /// <inheritdoc cref="PullAsync(IReadOnlyList{CheckpointTransfer.CheckpointTransferClient}, string, string, string, IProgress{PullProgress}, CancellationToken)"/>
+    public Task<PullResult> PullAsync(CheckpointTransfer.CheckpointTransferClient source, string peer, string @namespace, string name, CancellationToken cancellationToken) =>
+        PullAsync([source], peer, @namespace, name, cancellationToken);
+
+    /// <inheritdoc cref="PullAsync(IReadOnlyList{CheckpointTransfer.CheckpointTransferClient}, string, string, string, IProgress{PullProgress}, CancellationToken)"/>
+    public Task<PullResult> PullAsync(IReadOnlyList<CheckpointTransfer.CheckpointTransferClient> connections, string peer, string @namespace, string name,
+        CancellationToken cancellationToken) => PullAsync(connections, peer, @namespace, name, progress: null, cancellationToken);
+
+    /// <summary>
+    /// Pulls <paramref name="namespace"/>/<paramref name="name"/> (and its missing parents) from the agent behind
+    /// <paramref name="connections"/>: clients of the same agent on separate connections, which the streams
+    /// share in turn (TLS on one connection is one thread's work; several spread it over cores).
+    /// </summary>
+    /// <param name="connections">Clients of the agent holding the checkpoint, at least one.</param>
     /// <param name="peer">That agent's name, for messages.</param>
     /// <param name="namespace">The checkpoint's namespace.</param>
     /// <param name="name">The checkpoint's name.</param>
-    /// <param name="cancellationToken">Stops the pull; the pending entry is removed.</param>
+    /// <param name="progress">Told the bytes verified of each checkpoint of the chain as its ranges verify (a parent's first).</param>
+    /// <param name="cancellationToken">Stops the pull; what verified is kept for the next pull to resume.</param>
     /// <exception cref="TransferVerificationException">A range failed its digest twice, or the source sent what the manifest does not list.</exception>
-    /// <exception cref="TransientAgentException">The stream dropped more than <see cref="MaxResumes"/> times.</exception>
+    /// <exception cref="TransientAgentException">A stream dropped more than <see cref="MaxResumes"/> times without progress.</exception>
     /// <exception cref="RpcException">The source refused (e.g. NOT_FOUND, RESOURCE_EXHAUSTED).</exception>
-    public Task<PullResult> PullAsync(CheckpointTransfer.CheckpointTransferClient source, string peer, string @namespace, string name, CancellationToken cancellationToken)
+    public Task<PullResult> PullAsync(IReadOnlyList<CheckpointTransfer.CheckpointTransferClient> connections, string peer, string @namespace, string name,
+        IProgress<PullProgress>? progress, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(connections);
+        ArgumentOutOfRangeException.ThrowIfZero(connections.Count);
         StoreNames.ValidateNamespace(@namespace);
         StoreNames.ValidateName(name);
-        return PullChainAsync(source, peer, @namespace, name, depth: 0, cancellationToken);
+        return PullChainAsync(connections, peer, @namespace, name, progress, depth: 0, cancellationToken);
     }
 
-    private async Task<PullResult> PullChainAsync(CheckpointTransfer.CheckpointTransferClient source, string peer, string @namespace, string name, int depth,
-        CancellationToken cancellationToken)
+    private async Task<PullResult> PullChainAsync(IReadOnlyList<CheckpointTransfer.CheckpointTransferClient> connections, string peer, string @namespace, string name,
+        IProgress<PullProgress>? progress, int depth, CancellationToken cancellationToken)
     {
         if (depth > MaxChainDepth)
         {
             throw new TransientAgentException($"checkpoint {@namespace}/{name} has a parent chain deeper than {MaxChainDepth}: not pulled", TimeSpan.FromMinutes(1));
         }
 
-        using var session = new PullSession(store, peer, @namespace, name);
-        var requests = new List<ResumePoint>();
+        using var session = new PullSession(store, peer, @namespace, name, progress);
+        session.ReceiveManifest(await FetchManifestAsync(connections[0], peer, @namespace, name, cancellationToken));
+        var manifest = session.Manifest!;
+        if (store.Find(manifest.Key) is { } present)
+        {
+            return new PullResult(present, 0, [], [], AlreadyPresent: true);
+        }
+
+        // The parents come first: a child committed without them could not be restored.
         var parents = new List<PullResult>();
+        if (manifest.Extra.GetValueOrDefault(ManifestExtraKeys.ParentCheckpoint) is { Length: > 0 } parent
+            && store.FindByName(@namespace, parent).Count == 0)
+        {
+            parents.Add(await PullChainAsync(connections, peer, @namespace, parent, progress, depth + 1, cancellationToken));
+        }
+
+        var pull = new Pull(this, session, connections, peer, @namespace, name, session.Begin(SegmentBytes));
+        try
+        {
+            await pull.RunAsync(cancellationToken);
+        }
+        catch (Exception e) when (IsInterruption(e))
+        {
+            // Not the checkpoint's fault: the next pull of it resumes from what verified.
+            session.Suspend();
+            throw;
+        }
+
+        session.CloseFiles();
+        var committed = await store.CommitAsync(session.Pending!, manifest, cancellationToken);
+        return new PullResult(committed, session.BytesReceived, pull.Requests, parents, AlreadyPresent: false, session.BytesResumed);
+    }
+
+    // The manifest alone, resumed like any stream when the connection drops.
+    private async Task<byte[]> FetchManifestAsync(CheckpointTransfer.CheckpointTransferClient source, string peer, string @namespace, string name, CancellationToken cancellationToken)
+    {
         var drops = 0;
         var delay = ResumeDelay;
         while (true)
         {
-            var from = session.NextRequest();
-            requests.Add(from);
-            var verifiedBefore = session.BytesReceived;
             try
             {
                 using var call = source.FetchCheckpoint(
-                    new FetchCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = @namespace, Name = name }, StartPath = from.Path, StartOffset = from.Offset },
+                    new FetchCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = @namespace, Name = name }, ManifestOnly = true },
                     deadline: time.GetUtcNow().UtcDateTime + StreamTimeout, cancellationToken: cancellationToken);
+                byte[]? manifest = null;
                 await foreach (var part in call.ResponseStream.ReadAllAsync(cancellationToken))
                 {
-                    if (part.PartCase == CheckpointPart.PartOneofCase.Manifest)
-                    {
-                        var first = session.Manifest is null;
-                        session.ReceiveManifest(part.Manifest.ToByteArray());
-                        if (first)
-                        {
-                            if (store.Find(session.Manifest!.Key) is { } present)
-                            {
-                                return new PullResult(present, 0, requests, [], AlreadyPresent: true);
-                            }
-
-                            // The parents come first: a child committed without them could not be restored.
-                            if (session.Manifest.Extra.GetValueOrDefault(ManifestExtraKeys.ParentCheckpoint) is { Length: > 0 } parent
-                                && store.FindByName(@namespace, parent).Count == 0)
-                            {
-                                parents.Add(await PullChainAsync(source, peer, @namespace, parent, depth + 1, cancellationToken));
-                            }
-
-                            session.Begin();
-                        }
-                    }
-                    else
-                    {
-                        session.ReceiveChunk(part.Chunk);
-                    }
+                    manifest ??= part.PartCase == CheckpointPart.PartOneofCase.Manifest ? part.Manifest.ToByteArray() : null;
                 }
 
-                if (session.IsComplete)
+                if (manifest is not null)
                 {
-                    break;
+                    return manifest;
                 }
 
-                session.DiscardUnverified();
-                drops = CountDrop(drops, peer, @namespace, name, "the stream ended early");
-            }
-            catch (RangeRefetchException)
-            {
-                // The session already dropped the range; ask for it again at once.
-                continue;
+                drops = CountDrop(drops, peer, @namespace, name, "the stream ended before the manifest");
             }
             catch (RpcException e) when (IsDrop(e) && !cancellationToken.IsCancellationRequested)
             {
-                session.DiscardUnverified();
-                drops = CountDrop(session.BytesReceived > verifiedBefore ? 0 : drops, peer, @namespace, name, e.Status.Detail);
+                drops = CountDrop(drops, peer, @namespace, name, e.Status.Detail);
             }
 
             await Task.Delay(delay, time, cancellationToken);
-            delay = session.BytesReceived > verifiedBefore ? ResumeDelay : delay * 2;
+            delay *= 2;
         }
-
-        var committed = await store.CommitAsync(session.Pending!, session.Manifest!, cancellationToken);
-        return new PullResult(committed, session.BytesReceived, requests, parents, AlreadyPresent: false);
     }
 
     private int CountDrop(int drops, string peer, string @namespace, string name, string why) =>
@@ -143,7 +172,162 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
                 TimeSpan.FromSeconds(30))
             : drops + 1;
 
+    // The pull stopped for a reason that may pass (this agent stopping, the source gone or busy); a corrupted
+    // source or a checkpoint that no longer exists are not.
+    private static bool IsInterruption(Exception e) =>
+        e is OperationCanceledException or TransientAgentException
+        || (e is RpcException rpc && (IsDrop(rpc) || rpc.StatusCode is StatusCode.ResourceExhausted or StatusCode.DeadlineExceeded));
+
     // Lost connections and streams cut short; refusals (NOT_FOUND, RESOURCE_EXHAUSTED, …) are the caller's to handle.
     private static bool IsDrop(RpcException e) =>
         e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.Aborted or StatusCode.Cancelled;
+
+    // One checkpoint's files: the streams, the segments they share, the first failure that ends them all.
+    private sealed class Pull(CheckpointPuller puller, PullSession session, IReadOnlyList<CheckpointTransfer.CheckpointTransferClient> connections,
+        string peer, string @namespace, string name, IReadOnlyList<TransferSegment> segments)
+    {
+        private readonly ConcurrentQueue<TransferSegment> queue = new(segments);
+        private readonly ConcurrentQueue<ResumePoint> requests = new();
+        private int streams;
+        private ExceptionDispatchInfo? firstFailure;
+
+        public IReadOnlyList<ResumePoint> Requests => [.. requests];
+
+        public async Task RunAsync(CancellationToken cancellationToken)
+        {
+            using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            // Rounds, in case a stream handed a segment back just as the others found the queue empty.
+            while (!queue.IsEmpty)
+            {
+                var count = Math.Max(1, Math.Min(puller.Streams, queue.Count));
+                streams = count;
+#pragma warning disable CA2025 // Every stream is awaited below, before `failed` is disposed.
+                var running = Enumerable.Range(0, count).Select(i => RunStreamAsync(connections[i % connections.Count], failed)).ToList();
+#pragma warning restore CA2025
+                await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                cancellationToken.ThrowIfCancellationRequested();
+                // The failure that stopped the pull, not the cancellations it caused in the other streams.
+                firstFailure?.Throw();
+                await Task.WhenAll(running);
+            }
+
+            if (!session.IsComplete)
+            {
+                throw new InvalidOperationException($"pulling {@namespace}/{name}: the streams ended with ranges left unverified");
+            }
+        }
+
+        private async Task RunStreamAsync(CheckpointTransfer.CheckpointTransferClient source, CancellationTokenSource failed)
+        {
+            var counted = true;
+            try
+            {
+                using var receiver = new SegmentReceiver(session);
+                while (queue.TryDequeue(out var segment))
+                {
+                    if (!await FetchSegmentAsync(source, receiver, segment, failed.Token))
+                    {
+                        // LeaveToOthers took this stream off the count already.
+                        counted = false;
+                        queue.Enqueue(segment);
+                        return;
+                    }
+                }
+            }
+            catch (Exception e) when (!failed.IsCancellationRequested)
+            {
+                Interlocked.CompareExchange(ref firstFailure, ExceptionDispatchInfo.Capture(e), null);
+                await failed.CancelAsync();
+                throw;
+            }
+            finally
+            {
+                if (counted)
+                {
+                    Interlocked.Decrement(ref streams);
+                }
+            }
+        }
+
+        // Fetches the segment to its end, resuming after drops. False: the source refused this stream for its
+        // stream limit while another stream of the pull still runs, which takes the segment over.
+        private async Task<bool> FetchSegmentAsync(CheckpointTransfer.CheckpointTransferClient source, SegmentReceiver receiver, TransferSegment segment, CancellationToken cancellationToken)
+        {
+            var drops = 0;
+            var delay = puller.ResumeDelay;
+            while (!segment.IsComplete)
+            {
+                var from = segment.ResumePoint;
+                var verifiedBefore = segment.Next;
+                requests.Enqueue(from);
+                receiver.Start(segment);
+                try
+                {
+                    using var call = source.FetchCheckpoint(
+                        new FetchCheckpointRequest
+                        {
+                            Checkpoint = new CheckpointRef { Namespace = @namespace, Name = name },
+                            StartPath = from.Path,
+                            StartOffset = from.Offset,
+                            Length = segment.RemainingBytes,
+                        },
+                        deadline: puller.Time.GetUtcNow().UtcDateTime + puller.StreamTimeout, cancellationToken: cancellationToken);
+                    await foreach (var part in call.ResponseStream.ReadAllAsync(cancellationToken))
+                    {
+                        if (part.PartCase == CheckpointPart.PartOneofCase.Manifest)
+                        {
+                            session.ReceiveManifest(part.Manifest.ToByteArray());
+                        }
+                        else
+                        {
+                            receiver.Receive(part.Chunk);
+                        }
+                    }
+
+                    if (segment.IsComplete)
+                    {
+                        return true;
+                    }
+
+                    drops = puller.CountDrop(segment.Next > verifiedBefore ? 0 : drops, peer, @namespace, name, "the stream ended early");
+                }
+                catch (RangeRefetchException)
+                {
+                    // The unit did not count; ask for it again at once.
+                    continue;
+                }
+                catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted && LeaveToOthers())
+                {
+                    return false;
+                }
+                catch (RpcException e) when (IsDrop(e) && !cancellationToken.IsCancellationRequested)
+                {
+                    drops = puller.CountDrop(segment.Next > verifiedBefore ? 0 : drops, peer, @namespace, name, e.Status.Detail);
+                }
+
+                await Task.Delay(delay, puller.Time, cancellationToken);
+                delay = segment.Next > verifiedBefore ? puller.ResumeDelay : delay * 2;
+            }
+
+            return true;
+        }
+
+        // This stream stops (and stops counting) if another still runs to take the segment; the last one never does.
+        private bool LeaveToOthers()
+        {
+            var left = Volatile.Read(ref streams);
+            while (left > 1)
+            {
+                var seen = Interlocked.CompareExchange(ref streams, left - 1, left);
+                if (seen == left)
+                {
+                    return true;
+                }
+
+                left = seen;
+            }
+
+            return false;
+        }
+    }
 }

@@ -8,7 +8,8 @@ namespace Cryo.Agent.Transfer;
 
 /// <summary>
 /// Serves a committed checkpoint to another agent: its manifest, then every listed file in the manifest's
-/// order, in chunks of <see cref="ChunkBytes"/>, from a resume point on. It verifies nothing (the receiver
+/// order, in chunks of <see cref="ChunkBytes"/>, from a resume point on (up to a length, for a caller pulling
+/// over parallel streams). It verifies nothing (the receiver
 /// checks every chunk against the manifest), but never sends more or fewer bytes than the manifest lists.
 /// Bounded by the agent's <see cref="TransferGate"/> and <see cref="TransferThrottle"/>.
 /// </summary>
@@ -25,32 +26,44 @@ public sealed class CheckpointSender(ImageStore store, TransferGate gate, Transf
     /// <param name="name">The checkpoint's name.</param>
     /// <param name="startPath">The manifest path of the first file to send; empty for the first file.</param>
     /// <param name="startOffset">The first byte of that file to send.</param>
+    /// <param name="length">How many file bytes to send, across files; 0 for everything to the end.</param>
+    /// <param name="manifestOnly">Send the manifest and stop.</param>
     /// <param name="cancellationToken">Stops the stream.</param>
     /// <exception cref="TransferLimitExceededException">The agent serves as many streams as it may.</exception>
     /// <exception cref="CheckpointNotFoundException">No committed checkpoint of that name.</exception>
-    /// <exception cref="InvalidRequestException">The resume point is not in the checkpoint.</exception>
+    /// <exception cref="InvalidRequestException">The resume point is not in the checkpoint, or the length is negative.</exception>
     /// <exception cref="CheckpointCorruptedException">A listed file is missing or shorter than listed.</exception>
-    public async IAsyncEnumerable<TransferPart> SendAsync(string @namespace, string name, string startPath, long startOffset,
+    public async IAsyncEnumerable<TransferPart> SendAsync(string @namespace, string name, string startPath, long startOffset, long length, bool manifestOnly,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        if (length < 0)
+        {
+            throw new InvalidRequestException("length", $"{length} is negative: 0 sends everything from the resume point on");
+        }
+
         using var slot = gate.Enter();
         var checkpoint = Find(@namespace, name);
         var manifestBytes = await File.ReadAllBytesAsync(checkpoint.ManifestPath, cancellationToken);
         var files = ManifestSerializer.Deserialize(manifestBytes, checkpoint.ManifestPath).Files;
         var first = FirstFile(files, startPath, startOffset);
         yield return new TransferPart(manifestBytes, string.Empty, 0, ReadOnlyMemory<byte>.Empty);
+        if (manifestOnly)
+        {
+            yield break;
+        }
 
+        var left = length == 0 ? long.MaxValue : length;
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {
-            for (var i = first; i < files.Count; i++)
+            for (var i = first; i < files.Count && left > 0; i++)
             {
                 var entry = files[i];
                 var offset = i == first ? startOffset : 0;
                 using var handle = Open(checkpoint, entry);
-                while (offset < entry.Size)
+                while (offset < entry.Size && left > 0)
                 {
-                    var want = (int)Math.Min(ChunkBytes, entry.Size - offset);
+                    var want = (int)Math.Min(Math.Min(ChunkBytes, entry.Size - offset), left);
                     var read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(0, want), offset, cancellationToken);
                     if (read == 0)
                     {
@@ -61,6 +74,7 @@ public sealed class CheckpointSender(ImageStore store, TransferGate gate, Transf
                     await throttle.WaitAsync(read, cancellationToken);
                     yield return new TransferPart(null, entry.Path, offset, buffer.AsMemory(0, read));
                     offset += read;
+                    left -= read;
                 }
             }
         }

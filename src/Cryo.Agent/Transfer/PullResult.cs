@@ -8,7 +8,9 @@ namespace Cryo.Agent.Transfer;
 /// <param name="Requests">Every stream asked for, in order: the first from the start, each later one from where verified data ended.</param>
 /// <param name="Parents">The parent checkpoints pulled for it, nearest first (those the store already had are not pulled again).</param>
 /// <param name="AlreadyPresent">The store had it already: nothing was fetched.</param>
-public sealed record PullResult(StoredCheckpoint Checkpoint, long BytesReceived, IReadOnlyList<ResumePoint> Requests, IReadOnlyList<PullResult> Parents, bool AlreadyPresent);
+/// <param name="BytesResumed">Bytes an interrupted pull of it had left that verified, and were not fetched again.</param>
+public sealed record PullResult(StoredCheckpoint Checkpoint, long BytesReceived, IReadOnlyList<ResumePoint> Requests, IReadOnlyList<PullResult> Parents, bool AlreadyPresent,
+    long BytesResumed = 0);
 
 /// <summary>Where a stream was asked to start: a manifest path and offset (empty path: the beginning).</summary>
 /// <param name="Path">The first file.</param>

@@ -12,9 +12,12 @@ public sealed class TransferOptions
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Transfer";
 
-    /// <summary>How many checkpoint streams this agent serves at once; one more is refused (RESOURCE_EXHAUSTED).</summary>
+    /// <summary>
+    /// How many checkpoint streams this agent serves at once; one more is refused (RESOURCE_EXHAUSTED). The
+    /// default serves one pull at its full parallelism (<see cref="CheckpointPuller.Streams"/>).
+    /// </summary>
     [Range(1, 64)]
-    public int MaxParallelStreams { get; set; } = 2;
+    public int MaxParallelStreams { get; set; } = 4;
 
     /// <summary>Bytes per second all streams together may send; 0 means unlimited.</summary>
     [Range(0, long.MaxValue)]

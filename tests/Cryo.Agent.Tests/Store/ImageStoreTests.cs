@@ -342,6 +342,31 @@ public sealed class ImageStoreTests : IDisposable
     }
 
     [Fact]
+    public void RecoverAbandoned_Should_KeepAnInterruptedPullForTheNextToResume_And_RemoveItOnceOlderThanPullsAreKept()
+    {
+        var stoppedAgent = NewStore();
+        var key = StoreTestData.Key("pulled");
+        var pull = stoppedAgent.BeginPull(key, out var firstResumed);
+        File.WriteAllText(Path.Combine(pull.ImagesDirectory, "pages-1.img"), "landed");
+        stoppedAgent.Suspend(pull);
+        var restarted = NewStore();
+
+        var removedAtRestart = restarted.RecoverAbandoned();
+        using var resumed = restarted.BeginPull(key, out var secondResumed);
+        var landed = File.ReadAllText(Path.Combine(resumed.ImagesDirectory, "pages-1.img"));
+        restarted.Suspend(resumed);
+        Directory.SetLastWriteTimeUtc(resumed.Directory, DateTime.UtcNow - TimeSpan.FromHours(25));
+        var removedWhenOld = NewStore().RecoverAbandoned();
+
+        Assert.False(firstResumed);
+        Assert.Equal(0, removedAtRestart);
+        Assert.True(secondResumed);
+        Assert.Equal("landed", landed);
+        Assert.Equal(1, removedWhenOld);
+        Assert.Empty(TemporaryEntries());
+    }
+
+    [Fact]
     public void RecoverAbandoned_Should_SpareCheckpointsInProgress_When_CalledOnTheSameStore()
     {
         var store = NewStore();

@@ -5,11 +5,8 @@ using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Restoring.Lazy;
 using Cryo.Agent.Store;
-using Cryo.Testing.Agent;
 using Cryo.Testing.Agent.Harness;
-using Cryo.Testing.Certificates;
 using Cryo.Criu;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cryo.Agent.Tests.Support;
@@ -64,25 +61,6 @@ public sealed class TestEngines : IDisposable
 
     /// <summary>The lazy restores' daemons (not started as a hosted service: call its StartAsync to watch them).</summary>
     public LazyTransfers LazyTransfers { get; }
-
-    /// <summary>
-    /// The agent as <c>Program.cs</c> builds it over these engines, store and CRIU, standing in for node
-    /// <paramref name="nodeName"/>: its Unix socket, and the mutual-TLS listener of <paramref name="pki"/> on a free loopback port.
-    /// </summary>
-    public Task<InProcessAgent> StartAgentAsync(TestPki pki, string nodeName, Action<Dictionary<string, string?>>? configure = null) =>
-        InProcessAgent.StartAsync(InProcessAgent.WithTls(pki, settings =>
-        {
-            settings["Agent:CriuPath"] = CriuPath;
-            settings["Agent:NodeName"] = nodeName;
-            settings["Store:RootDirectory"] = StoreRoot;
-            configure?.Invoke(settings);
-        }), services =>
-        {
-            services.AddSingleton<ICheckpointEngine>(Checkpoints);
-            services.AddSingleton<IRestoreEngine>(Restores);
-            services.AddSingleton(Store);
-            services.AddSingleton(Criu);
-        }, CancellationToken.None);
 
     /// <summary>
     /// The cgroups of lazy-pages daemons (each ends with its copy, which the tests killed; the watcher removes its

@@ -13,6 +13,8 @@ using Cryo.Testing.Agent.Harness;
 using Cryo.Testing.Certificates;
 using Google.Rpc;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Xunit;
 
 namespace Cryo.Agent.Tests.Transfer;
@@ -34,7 +36,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         using var source = new TestEngines();
         using var target = new TestEngines();
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes, pagesDigest);
-        await using var agent = await source.StartAgentAsync(Pki, "node-a");
+        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a");
 
         var result = await Puller(target).PullAsync(agent.TransferClient(Pki), "node-a", "default", "big", CancellationToken.None);
 
@@ -44,8 +46,109 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         Assert.Equal(Digests(stored), Digests(pulled));
         Assert.Equal(File.ReadAllBytes(stored.ResolveFile(PagesPath)), File.ReadAllBytes(pulled.ResolveFile(PagesPath)));
         Assert.Equal(stored.Manifest.Files.Sum(f => f.Size), result.BytesReceived);
-        Assert.Equal([new ResumePoint(string.Empty, 0)], result.Requests);
+        Assert.Equal(0, Assert.Single(result.Requests).Offset);
         Assert.Empty(target.Store.ListAbandoned());
+    }
+
+    [Fact]
+    public async Task Pull_Should_FetchEachSegmentOnceOverParallelStreams_When_TheCheckpointSpansSeveralSegments()
+    {
+        using var source = new TestEngines();
+        using var target = new TestEngines();
+        var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
+        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxParallelStreams"] = "3");
+        var puller = new CheckpointPuller(target.Store, TimeProvider.System) { Streams = 3, SegmentBytes = ChunkedSha256.DefaultChunkSize };
+
+        var result = await puller.PullAsync([agent.TransferClient(Pki), agent.TransferClient(Pki), agent.TransferClient(Pki)], "node-a", "default", "big", CancellationToken.None);
+
+        // 40 MiB of pages in 16 MiB ranges: three segments of the page image at least, each asked for once.
+        var pages = result.Requests.Where(r => r.Path == PagesPath).Select(r => r.Offset).Order().ToList();
+        Assert.Equal([0, ChunkedSha256.DefaultChunkSize, 2L * ChunkedSha256.DefaultChunkSize], pages);
+        Assert.Equal(result.Requests.Count, result.Requests.Distinct().Count());
+        Assert.Equal(stored.Manifest.Files.Sum(f => f.Size), result.BytesReceived);
+        await ChecksumVerifier.VerifyAsync(Assert.Single(target.Store.List()), CancellationToken.None);
+        Assert.Equal(File.ReadAllBytes(stored.ResolveFile(PagesPath)), File.ReadAllBytes(target.Store.List()[0].ResolveFile(PagesPath)));
+    }
+
+    [Fact]
+    public async Task Pull_Should_LeaveTheRefusedStreamsSegmentsToTheOthers_When_TheSourceServesFewerStreamsThanThePullerRuns()
+    {
+        using var source = new TestEngines();
+        using var target = new TestEngines();
+        var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
+        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxParallelStreams"] = "1");
+        var puller = new CheckpointPuller(target.Store, TimeProvider.System) { Streams = 4, SegmentBytes = ChunkedSha256.DefaultChunkSize, ResumeDelay = TimeSpan.FromMilliseconds(50) };
+
+        var result = await puller.PullAsync([agent.TransferClient(Pki), agent.TransferClient(Pki)], "node-a", "default", "big", CancellationToken.None);
+
+        Assert.Equal(stored.Manifest.Files.Sum(f => f.Size), result.BytesReceived);
+        await ChecksumVerifier.VerifyAsync(Assert.Single(target.Store.List()), CancellationToken.None);
+        Assert.Empty(target.Store.ListAbandoned());
+    }
+
+    [Fact]
+    public async Task Pull_Should_ResumeFromWhatLanded_When_TheTargetAgentRestartsMidPull()
+    {
+        using var source = new TestEngines();
+        using var target = new TestEngines();
+        var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
+        var total = stored.Manifest.Files.Sum(f => f.Size);
+        // Slow enough (about 5 s for 40 MiB) that the restart comes mid-way.
+        await using var agentA = await PeerAgent.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxBytesPerSecond"] = $"{8 * 1024 * 1024}");
+        var agentB = await PeerAgent.StartAsync(target, Pki, "node-b");
+        var firstRange = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var progress = new Progress<PullProgress>(p =>
+        {
+            if (p.BytesVerified >= ChunkedSha256.DefaultChunkSize)
+            {
+                firstRange.TrySetResult();
+            }
+        });
+        var puller = new CheckpointPuller(agentB.Services.GetRequiredService<ImageStore>(), TimeProvider.System) { Streams = 1, SegmentBytes = ChunkedSha256.DefaultChunkSize };
+        var interrupted = puller.PullAsync([agentA.TransferClient(Pki)], "node-a", "default", "big", progress,
+            agentB.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+        await firstRange.Task.WaitAsync(Patience);
+
+        await agentB.DisposeAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => interrupted);
+        var restartedStore = new ImageStore(new ImageStoreOptions { RootDirectory = target.StoreRoot });
+        await using var restarted = await PeerAgent.StartAsync(target, Pki, "node-b", store: restartedStore);
+        var result = await new CheckpointPuller(restartedStore, TimeProvider.System) { SegmentBytes = ChunkedSha256.DefaultChunkSize }
+            .PullAsync(agentA.TransferClient(Pki), "node-a", "default", "big", CancellationToken.None);
+
+        Assert.InRange(result.BytesResumed, ChunkedSha256.DefaultChunkSize, total - 1);
+        Assert.Equal(total - result.BytesResumed, result.BytesReceived);
+        Assert.DoesNotContain(new ResumePoint(PagesPath, 0), result.Requests);
+        await ChecksumVerifier.VerifyAsync(Assert.Single(restartedStore.List()), CancellationToken.None);
+        Assert.Empty(restartedStore.ListAbandoned());
+    }
+
+    [Fact]
+    public async Task Fetch_Should_SendTheManifestAndExactlyLengthBytesFromTheResumePoint_When_ALengthIsGiven()
+    {
+        using var source = new TestEngines();
+        var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
+        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a");
+        var client = agent.TransferClient(Pki);
+        const long Start = 5L * 1024 * 1024;
+        const long Length = (3L * 1024 * 1024) + 17;
+
+        using var call = client.FetchCheckpoint(
+            new FetchCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "big" }, StartPath = PagesPath, StartOffset = Start, Length = Length },
+            deadline: DateTime.UtcNow + Patience);
+        var parts = await call.ResponseStream.ReadAllAsync().ToListAsync();
+        using var manifestOnly = client.FetchCheckpoint(
+            new FetchCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "big" }, ManifestOnly = true },
+            deadline: DateTime.UtcNow + Patience);
+        var onlyParts = await manifestOnly.ResponseStream.ReadAllAsync().ToListAsync();
+
+        Assert.Equal(CheckpointPart.PartOneofCase.Manifest, parts[0].PartCase);
+        var chunks = parts.Skip(1).Select(p => p.Chunk).ToList();
+        Assert.All(chunks, c => Assert.Equal(PagesPath, c.Path));
+        Assert.Equal(Start, chunks[0].Offset);
+        var sent = chunks.SelectMany(c => c.Data.ToByteArray()).ToArray();
+        Assert.Equal(File.ReadAllBytes(stored.ResolveFile(PagesPath)).AsSpan((int)Start, (int)Length).ToArray(), sent);
+        Assert.Equal(CheckpointPart.PartOneofCase.Manifest, Assert.Single(onlyParts).PartCase);
     }
 
     [Fact]
@@ -54,9 +157,9 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         using var source = new TestEngines();
         using var target = new TestEngines();
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
-        await using var agent = await source.StartAgentAsync(Pki, "node-a");
+        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a");
         // Cut once about 26 MiB have gone towards the puller: inside the page image's second 16 MiB chunk.
-        await using var proxy = new CuttingProxy(agent.TlsPort!.Value, cutAfterBytes: 26L * 1024 * 1024);
+        await using var proxy = new CuttingProxy(agent.TlsPort, cutAfterBytes: 26L * 1024 * 1024);
 
         var result = await Puller(target).PullAsync(agent.TransferClient(Pki, proxy.Port), "node-a", "default", "big", CancellationToken.None);
 
@@ -79,7 +182,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         using var target = new TestEngines();
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes, pagesDigest);
         FlipByte(stored.ResolveFile(PagesPath), at: (16L * 1024 * 1024) + 12345);
-        await using var agent = await source.StartAgentAsync(Pki, "node-a");
+        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a");
 
         var error = await Assert.ThrowsAsync<TransferVerificationException>(() =>
             Puller(target).PullAsync(agent.TransferClient(Pki), "node-a", "default", "big", CancellationToken.None));
@@ -101,7 +204,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
     {
         using var source = new TestEngines();
         await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
-        await using var agent = await source.StartAgentAsync(Pki, "node-a", s => s["Transfer:MaxParallelStreams"] = "1");
+        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxParallelStreams"] = "1");
         var client = agent.TransferClient(Pki);
         var request = new FetchCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "big" } };
 
@@ -129,7 +232,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         using var source = new TestEngines();
         using var target = new TestEngines();
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("small"), 6 * 1024 * 1024);
-        await using var agent = await source.StartAgentAsync(Pki, "node-a", s => s["Transfer:MaxBytesPerSecond"] = $"{8 * 1024 * 1024}");
+        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxBytesPerSecond"] = $"{8 * 1024 * 1024}");
         var clock = Stopwatch.StartNew();
 
         await Puller(target).PullAsync(agent.TransferClient(Pki), "node-a", "default", "small", CancellationToken.None);
@@ -144,7 +247,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
     {
         using var source = new TestEngines();
         using var target = new TestEngines();
-        await using var agent = await source.StartAgentAsync(Pki, "node-a");
+        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a");
 
         var error = await Assert.ThrowsAsync<RpcException>(() =>
             Puller(target).PullAsync(agent.TransferClient(Pki), "node-a", "default", "absent", CancellationToken.None));
@@ -160,8 +263,8 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         using var source = new TestEngines();
         using var target = new TestEngines();
         await using var copies = new RestoredCopies(target);
-        await using var agentA = await source.StartAgentAsync(Pki, "node-a");
-        await using var agentB = await target.StartAgentAsync(Pki, "node-b");
+        await using var agentA = await PeerAgent.StartAsync(source, Pki, "node-a");
+        await using var agentB = await PeerAgent.StartAsync(target, Pki, "node-b");
         await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
         var before = Counter.Last(workload.Stdout);
@@ -170,7 +273,8 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         var atKill = Counter.Last(workload.Stdout);
 
         var pulled = await Puller(target).PullAsync(agentA.TransferClient(Pki), "node-a", "default", "counter", CancellationToken.None);
-        var restored = await agentB.UnixClient().RestoreAsync(
+        using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentB.SocketPath);
+        var restored = await new AgentService.AgentServiceClient(channel).RestoreAsync(
             new RestoreRequest { OperationId = "restore-pulled-1", Checkpoint = new CheckpointRef { Namespace = "default", Name = "counter" }, NewPidNamespace = new NewPidNamespaceTarget() },
             deadline: DateTime.UtcNow + Patience);
         copies.Track(restored.HostPid);
@@ -180,6 +284,72 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         Assert.True(pulled.Checkpoint.Manifest.MemoryPagesBytes > 0);
         Assert.Equal(1, restored.NamespacePid);
         Assert.InRange(values[0], before + 1, atKill + 1);
+    }
+
+    [Fact]
+    public async Task PullCheckpoint_Should_PullFromTheSourceAgentWithProgress_And_RestoreThere_When_TheTargetAgentIsAsked()
+    {
+        using var source = new TestEngines();
+        using var target = new TestEngines();
+        await using var copies = new RestoredCopies(target);
+        await using var agentA = await PeerAgent.StartAsync(source, Pki, "node-a");
+        await using var agentB = await PeerAgent.StartAsync(target, Pki, "node-b");
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        var before = Counter.Last(workload.Stdout);
+        await source.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "counter"), new Progress<Operations.CheckpointStage>(), CancellationToken.None);
+        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
+        var atKill = Counter.Last(workload.Stdout);
+        using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentB.SocketPath);
+        var client = new AgentService.AgentServiceClient(channel);
+
+        using var call = client.PullCheckpoint(
+            new PullCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "counter" }, SourceAddress = agentA.Address, SourceNode = "node-a" },
+            deadline: DateTime.UtcNow + Patience);
+        var events = await call.ResponseStream.ReadAllAsync().ToListAsync();
+        var restored = await client.RestoreAsync(
+            new RestoreRequest { OperationId = "restore-pulled-2", Checkpoint = new CheckpointRef { Namespace = "default", Name = "counter" }, NewPidNamespace = new NewPidNamespaceTarget() },
+            deadline: DateTime.UtcNow + Patience);
+        copies.Track(restored.HostPid);
+        var output = target.OutputOf(new RestoreCommand("restore-pulled-2", "default", "counter", null, Patience));
+        var values = await Counter.WaitForFileAsync(output, v => v.Count >= 3, Patience);
+
+        var stored = Assert.Single(source.Store.List());
+        var total = stored.Manifest.Files.Sum(f => f.Size);
+        var progress = events.Where(e => e.EventCase == PullCheckpointEvent.EventOneofCase.Progress).Select(e => e.Progress).ToList();
+        Assert.NotEmpty(progress);
+        Assert.All(progress, p => Assert.Equal(total, p.BytesTotal));
+        Assert.Equal(PullCheckpointEvent.EventOneofCase.Result, events[^1].EventCase);
+        Assert.Equal(total, events[^1].Result.BytesReceived);
+        Assert.Equal(stored.Key, Assert.Single(target.Store.List()).Key);
+        Assert.InRange(values[0], before + 1, atKill + 1);
+        Assert.Contains($"cryo_agent_transfer_bytes_total{{direction=\"received\"}} {total}", await MetricsOfAsync(agentB), StringComparison.Ordinal);
+        Assert.Contains($"cryo_agent_transfer_bytes_total{{direction=\"sent\"}} {total}", await MetricsOfAsync(agentA), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Agent_Should_RefuseAnotherAgentsCertificate_When_ItCallsTheAgentApiRatherThanCheckpointTransfer()
+    {
+        using var source = new TestEngines();
+        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a");
+        // The agents' own certificate, as another agent pulling from this one presents it.
+        var channel = agent.Channel(Pki, Pki.Agent);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(async () =>
+            await new AgentService.AgentServiceClient(channel).ListCheckpointsAsync(new ListCheckpointsRequest(), deadline: DateTime.UtcNow + Patience));
+        using var fetch = new CheckpointTransfer.CheckpointTransferClient(channel).FetchCheckpoint(
+            new FetchCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "absent" } }, deadline: DateTime.UtcNow + Patience);
+        var served = await Assert.ThrowsAsync<RpcException>(() => fetch.ResponseStream.MoveNext(CancellationToken.None));
+
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Equal(StatusCode.NotFound, served.StatusCode);
+    }
+
+    private static async Task<string> MetricsOfAsync(PeerAgent agent)
+    {
+        using var stream = new MemoryStream();
+        await agent.Services.GetRequiredService<Cryo.Agent.Metrics.AgentMetrics>().Registry.CollectAndExportAsTextAsync(stream);
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
     private static CheckpointPuller Puller(TestEngines target) => new(target.Store, TimeProvider.System) { ResumeDelay = TimeSpan.FromMilliseconds(50) };

@@ -17,16 +17,25 @@ public static class TestCertificates
         return (request.CreateSelfSigned(now.AddDays(-30), now.AddDays(30)), key);
     }
 
-    /// <summary>A leaf signed by <paramref name="ca"/>, with its private key attached.</summary>
+    /// <summary>
+    /// A leaf signed by <paramref name="ca"/>, with its private key attached: for client authentication, or for
+    /// server authentication (and client authentication too with <paramref name="alsoClient"/>, as agents pulling from each other).
+    /// </summary>
     public static (X509Certificate2 Certificate, ECDsa Key) CreateLeaf(
-        X509Certificate2 ca, string commonName, string[] dnsNames, bool client, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null, bool loopbackIp = false)
+        X509Certificate2 ca, string commonName, string[] dnsNames, bool client, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null, bool loopbackIp = false,
+        bool alsoClient = false)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-            [new Oid(client ? "1.3.6.1.5.5.7.3.2" : "1.3.6.1.5.5.7.3.1")], false));
+        var usages = new OidCollection { new Oid(client ? "1.3.6.1.5.5.7.3.2" : "1.3.6.1.5.5.7.3.1") };
+        if (!client && alsoClient)
+        {
+            usages.Add(new Oid("1.3.6.1.5.5.7.3.2"));
+        }
+
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(usages, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
         if (dnsNames.Length > 0 || loopbackIp)
         {

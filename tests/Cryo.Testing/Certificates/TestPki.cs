@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace Cryo.Testing.Certificates;
 
 /// <summary>
-/// One set of test certificates: a CA, the agent's server certificate (on disk for the real agent, in memory
+/// One set of test certificates: a CA, the agent's certificate (server, and client for pulls from other agents) (on disk for the real agent, in memory
 /// for a server hosted by the test), the operator's client certificate (in memory and on disk), and clients
 /// that must be refused (another CA's, an expired one, a wrong identity).
 /// </summary>
@@ -19,7 +19,8 @@ public sealed class TestPki : IDisposable
         Ca = ca;
         CaPath = directory.Combine("ca.crt");
         File.WriteAllText(CaPath, ca.ExportCertificatePem());
-        var (agent, agentKey) = TestCertificates.CreateLeaf(ca, agentName, [agentName], client: false, loopbackIp: true);
+        // Server and client: agents pull checkpoints from each other with it, as with the chart's agent certificate.
+        var (agent, agentKey) = TestCertificates.CreateLeaf(ca, agentName, [agentName], client: false, loopbackIp: true, alsoClient: true);
         Agent = agent;
         (AgentCertificatePath, AgentKeyPath) = TestCertificates.WritePem(Directory, "agent", agent, agentKey);
         agentKey.Dispose();

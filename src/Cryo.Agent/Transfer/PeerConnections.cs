@@ -1,0 +1,79 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Cryo.Agent.Hosting;
+using Cryo.Agent.Operations;
+using Cryo.Agent.Security;
+using Cryo.Contracts.Agent.V1;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Options;
+
+namespace Cryo.Agent.Transfer;
+
+/// <summary>
+/// Opens connections to another agent's <c>CheckpointTransfer</c> service for a pull: mutual TLS with this
+/// agent's own certificate as the client's (the chart issues it for server and client authentication), the
+/// peer's certificate chaining to the client CA (<see cref="AgentOptions.ClientCaPath"/>) and naming one of
+/// <see cref="AgentOptions.PeerIdentities"/>. Agents are dialled by pod IP, so the name is checked here, not
+/// against the address. Each connection is its own TLS session, so parallel streams spread over cores.
+/// </summary>
+public sealed class PeerConnections(IOptions<AgentOptions> options)
+{
+    /// <summary>Connections to <paramref name="address"/>, each with a client; dispose the result to close them.</summary>
+    /// <param name="address">The peer's mutual-TLS listener, <c>https://HOST:PORT</c>.</param>
+    /// <param name="count">How many connections (the pull's streams).</param>
+    /// <exception cref="InvalidRequestException">The address is not an https URI.</exception>
+    /// <exception cref="FeatureUnavailableException">This agent has no TLS certificate or peer identities configured.</exception>
+    public PeerChannels Open(string address, int count)
+    {
+        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps || uri.AbsolutePath != "/")
+        {
+            throw new InvalidRequestException("source_address", $"\"{address}\" is not the https://HOST:PORT of an agent's mutual-TLS listener");
+        }
+
+        var settings = options.Value;
+        if (settings.TlsCertificatePath is null || settings.ClientCaPath is null || settings.PeerIdentities.Count == 0)
+        {
+            throw new FeatureUnavailableException("agent-transfer",
+                "pulling from another agent needs this agent's TLS certificate (Agent:TlsCertificatePath, Agent:TlsKeyPath), the CA (Agent:ClientCaPath) and the agents' identity (Agent:PeerIdentities)");
+        }
+
+#pragma warning disable CA2000 // Owned by the PeerChannels returned, which disposes them with the connections.
+        var own = X509Certificate2.CreateFromPemFile(settings.TlsCertificatePath, settings.TlsKeyPath);
+        var authority = X509CertificateLoader.LoadCertificateFromFile(settings.ClientCaPath);
+#pragma warning restore CA2000
+        var channels = new List<GrpcChannel>();
+        for (var i = 0; i < count; i++)
+        {
+            var handler = new SocketsHttpHandler
+            {
+                ConnectTimeout = TimeSpan.FromSeconds(10),
+                InitialHttp2StreamWindowSize = CheckpointPuller.RecommendedStreamWindowBytes,
+                SslOptions = new SslClientAuthenticationOptions
+                {
+                    TargetHost = settings.PeerIdentities[0],
+                    ClientCertificates = [own],
+                    RemoteCertificateValidationCallback = (_, certificate, _, errors) => IsPeer(certificate, errors, authority, settings.PeerIdentities),
+                },
+            };
+            channels.Add(GrpcChannel.ForAddress(uri, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true }));
+        }
+
+        return new PeerChannels(channels, [own, authority]);
+    }
+
+    private static bool IsPeer(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2 authority, IReadOnlyList<string> identities)
+    {
+        if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
+        {
+            return false;
+        }
+
+        using var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(authority);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(presented)
+            && ClientCertificateValidator.IdentitiesOf(presented).Any(n => identities.Contains(n, StringComparer.OrdinalIgnoreCase));
+    }
+}
