@@ -93,11 +93,6 @@ public sealed class CheckpointEngine(
         if (made is not null)
         {
             manifest.Increment = made;
-            manifest.SchemaVersion = CheckpointManifest.IncrementSchemaVersion;
-        }
-        if (compression is not null)
-        {
-            manifest.SchemaVersion = CheckpointManifest.CurrentSchemaVersion;
         }
         var stored = await store.CommitAsync(pending, manifest, cancellationToken);
         logger.LogInformation("checkpoint {Namespace}/{Name} of {Source} committed at {Directory}: {Processes} processes, {Bytes} bytes, frozen {FrozenMs} ms",
@@ -139,7 +134,8 @@ public sealed class CheckpointEngine(
     /// <summary>
     /// Keeps the hash of every page the checkpoint resolves beside its manifest (<see cref="PendingCheckpoint.PageIndexPath"/>),
     /// from the digests made while CRIU wrote the pages: a later increment compares against it without reading this
-    /// checkpoint's pages again. Committed and checksummed with the rest.
+    /// checkpoint's pages again. Committed and checksummed with the rest, and like CRIU's images synced at commit only
+    /// when the store's policy says so (<see cref="ImageStoreOptions.SyncImageFiles"/>): no fsync of its own.
     /// </summary>
     /// <returns>For a checkpoint with a parent, how it builds on it; null for a full one.</returns>
     private Task<ManifestIncrement?> IndexPagesAsync(PendingCheckpoint pending, IncrementPlan? increment, IReadOnlyList<PagesImageDigests> pageDigests,
@@ -151,14 +147,14 @@ public sealed class CheckpointEngine(
             {
                 case ManifestIncrement.ContentBased:
                     var (made, index) = ContentIncrement.Make(pending, increment, pageDigests, logger, cancellationToken);
-                    index.Save(pending.PageIndexPath);
+                    index.Save(pending.PageIndexPath, flushToDisk: false);
                     return made;
                 case ManifestIncrement.CriuMemoryTracking:
                     // CRIU linked the parent as seen from where it wrote; the index reads through that link first.
-                    PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken).Save(pending.PageIndexPath);
+                    PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken).Save(pending.PageIndexPath, flushToDisk: false);
                     return CriuIncrement.Relink(pending, increment);
                 default:
-                    PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken).Save(pending.PageIndexPath);
+                    PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken).Save(pending.PageIndexPath, flushToDisk: false);
                     return null;
             }
         }, cancellationToken);

@@ -156,6 +156,7 @@ public static class ProtoMapper
         {
             Path = f.Path, SizeBytes = f.Size, Sha256 = f.Sha256 ?? string.Empty, ChunkSizeBytes = f.ChunkSize ?? 0, ChunkSha256 = { f.ChunkSha256 ?? [] },
             Compression = f.Compression ?? string.Empty, PlainSizeBytes = f.PlainSize ?? 0,
+            DigestAlgorithm = f.DigestAlgorithm ?? string.Empty,
         }));
         return details;
     }

@@ -217,6 +217,7 @@ public sealed class ImageStore
 
             var files = SecureTree(pending);
             manifest.Files = await CommitDigests.CompleteAsync(files, manifest.Files, options.HashParallelism, cancellationToken);
+            manifest.SchemaVersion = Math.Max(manifest.SchemaVersion, manifest.RequiredSchemaVersion);
             // The memory the tree held: a page image compressed at rest counts as CRIU wrote it.
             manifest.MemoryPagesBytes = manifest.Files
                 .Where(file => IsMemoryPagesFile(Compression.ImageCompression.PlainName(file.Path)))

@@ -168,7 +168,7 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
         var command = TestEngines.RestoreOf(name);
         var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
         copies.Track(outcome.HostPid);
-        var checksum = await Memhog.ChecksumOfCopyAsync(outcome.HostPid, engines.OutputOf(command), CancellationToken.None);
+        var checksum = await Memhog.AskAsync(outcome.HostPid, "USR1", "check", engines.OutputOf(command));
         await ProcessReaper.KillTreeAsync(outcome.HostPid, CancellationToken.None);
         return checksum;
     }

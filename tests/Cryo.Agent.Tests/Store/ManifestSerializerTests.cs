@@ -85,6 +85,23 @@ public sealed class ManifestSerializerTests : IDisposable
     }
 
     [Fact]
+    public void Deserialize_Should_ReadTheDigestAlgorithm_When_APagesImageIsListedByItsPages()
+    {
+        var manifest = FullManifest();
+        manifest.SchemaVersion = CheckpointManifest.PageDigestsSchemaVersion;
+        manifest.Files.Add(new ManifestFile { Path = "images/pages-2.img", Size = 8192, Sha256 = new string('1', 64), DigestAlgorithm = DigestAlgorithms.Sha256OfPages });
+
+        var json = ManifestSerializer.Serialize(manifest);
+        var loaded = ManifestSerializer.Deserialize(json, "test");
+
+        Assert.Contains("\"digestAlgorithm\": \"sha256-pages\"", Encoding.UTF8.GetString(json), StringComparison.Ordinal);
+        Assert.Equal(4, loaded.SchemaVersion);
+        Assert.Null(loaded.Files[0].DigestAlgorithm);
+        Assert.Equal([new DigestRange(0, 8192, new string('1', 64), DigestAlgorithms.Sha256OfPages)], loaded.Files[^1].Ranges());
+        Assert.True(loaded.Files[^1].Ranges()[0].OfPages);
+    }
+
+    [Fact]
     public void Deserialize_Should_ReadVersionOne_When_WrittenByAnOlderAgent()
     {
         var json = Encoding.UTF8.GetString(ManifestSerializer.Serialize(FullManifest()))

@@ -10,8 +10,8 @@ namespace Cryo.Agent.Store.Manifest;
 /// </summary>
 /// <remarks>
 /// Chunk <c>i</c> covers bytes <c>[i × ChunkSize, min((i + 1) × ChunkSize, Size))</c>; each digest is what
-/// <c>dd bs=ChunkSize skip=i count=1 | sha256sum</c> prints. Schema version 1 manifests only have
-/// <see cref="Sha256"/>.
+/// <c>dd bs=ChunkSize skip=i count=1 | sha256sum</c> prints, unless <see cref="DigestAlgorithm"/> says otherwise.
+/// Schema version 1 manifests only have <see cref="Sha256"/>; version 4 added <see cref="DigestAlgorithm"/>.
 /// </remarks>
 public sealed record ManifestFile
 {
@@ -41,6 +41,12 @@ public sealed record ManifestFile
     public long? PlainSize { get; init; }
 
     /// <summary>
+    /// How <see cref="Sha256"/> and <see cref="ChunkSha256"/> are computed: null for <see cref="DigestAlgorithms.Sha256"/>
+    /// (the bytes' SHA-256), or <see cref="DigestAlgorithms.Sha256OfPages"/> (pages images, from schema version 4).
+    /// </summary>
+    public string? DigestAlgorithm { get; init; }
+
+    /// <summary>
     /// The byte ranges of the file and the SHA-256 each must have: one range for a whole-file digest, one
     /// per chunk otherwise.
     /// </summary>
@@ -54,11 +60,11 @@ public sealed record ManifestFile
 
         if (Sha256 is not null)
         {
-            return [new DigestRange(0, Size, Sha256)];
+            return [new DigestRange(0, Size, Sha256, DigestAlgorithm)];
         }
 
         var chunk = ChunkSize!.Value;
-        return [.. ChunkSha256!.Select((digest, i) => new DigestRange(i * chunk, Math.Min(chunk, Size - (i * chunk)), digest))];
+        return [.. ChunkSha256!.Select((digest, i) => new DigestRange(i * chunk, Math.Min(chunk, Size - (i * chunk)), digest, DigestAlgorithm))];
     }
 
     /// <summary>What is wrong with the entry's shape, or null when it is well formed.</summary>
@@ -85,6 +91,11 @@ public sealed record ManifestFile
         else if (PlainSize is not null)
         {
             return "plainSize without a compression";
+        }
+
+        if (!DigestAlgorithms.IsKnown(DigestAlgorithm))
+        {
+            return $"unknown digestAlgorithm '{DigestAlgorithm}' (this agent knows '{DigestAlgorithms.Sha256}' and '{DigestAlgorithms.Sha256OfPages}')";
         }
 
         if (Sha256 is null == !chunked)
@@ -115,4 +126,9 @@ public sealed record ManifestFile
 /// <param name="Offset">First byte.</param>
 /// <param name="Length">Number of bytes.</param>
 /// <param name="Sha256">Expected digest.</param>
-public readonly record struct DigestRange(long Offset, long Length, string Sha256);
+/// <param name="Algorithm">How the digest is computed (<see cref="ManifestFile.DigestAlgorithm"/>): null for the bytes' SHA-256.</param>
+public readonly record struct DigestRange(long Offset, long Length, string Sha256, string? Algorithm = null)
+{
+    /// <summary>Whether the digest is <see cref="DigestAlgorithms.Sha256OfPages"/>.</summary>
+    public bool OfPages => Algorithm == DigestAlgorithms.Sha256OfPages;
+}
