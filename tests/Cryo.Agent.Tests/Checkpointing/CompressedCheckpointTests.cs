@@ -124,7 +124,7 @@ public sealed class CompressedCheckpointTests : IAsyncLifetime, IDisposable
 
         Assert.False(outcome.Lazy);
         Assert.Contains("compressed", outcome.LazyFallbackReason, StringComparison.Ordinal);
-        Assert.Equal(checksum, await Memhog.ChecksumOfCopyAsync(outcome.HostPid, engines.OutputOf(command), CancellationToken.None));
+        Assert.Equal(checksum, await Memhog.AskAsync(outcome.HostPid, "USR1", "check", engines.OutputOf(command), cancellationToken: CancellationToken.None));
     }
 
     private Task<CheckpointOutcome> CheckpointAsync(ContainerWorkload workload, string name, string? parent, string? compression) =>
@@ -138,7 +138,7 @@ public sealed class CompressedCheckpointTests : IAsyncLifetime, IDisposable
         var command = TestEngines.RestoreOf(name);
         var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
         copies.Track(outcome.HostPid);
-        var checksum = await Memhog.ChecksumOfCopyAsync(outcome.HostPid, engines.OutputOf(command), CancellationToken.None);
+        var checksum = await Memhog.AskAsync(outcome.HostPid, "USR1", "check", engines.OutputOf(command), cancellationToken: CancellationToken.None);
         await ProcessReaper.KillTreeAsync(outcome.HostPid, CancellationToken.None);
         return checksum;
     }

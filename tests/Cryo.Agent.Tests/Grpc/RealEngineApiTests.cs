@@ -126,7 +126,7 @@ public sealed class RealEngineApiTests
     {
         using var engines = new TestEngines();
         await using var copies = new RestoredCopies(engines);
-        var (workload, checksum) = await Memhog.StartAsync(1024, CancellationToken.None, Patience);
+        var (workload, checksum) = await Memhog.StartAsync(1024, CancellationToken.None, patience: Patience);
         await using var original = workload;
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
         var socket = Path.Combine(engines.Directory, "agent.sock");

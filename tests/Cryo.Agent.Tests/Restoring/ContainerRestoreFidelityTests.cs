@@ -99,7 +99,7 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
     [Fact]
     public async Task LazyRestore_Should_ServeTheMemoryOfATreeRestoredIntoAContainer_When_LazyIsAsked()
     {
-        var (source, checksum) = await Memhog.StartAsync(128, CancellationToken.None, Patience);
+        var (source, checksum) = await Memhog.StartAsync(128, CancellationToken.None, patience: Patience);
         await using var original = source;
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(source.InitPid, "hog", leaveRunning: false), new RecordingProgress<CheckpointStage>(), CancellationToken.None);
         await using var target = await ContainerWorkload.StartPlaceholderAsync(

@@ -45,7 +45,7 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task LazyRestore_Should_AnswerBeforeItsMemoryArrivedAndHoldItIntactAfter_When_EveryPageWasServed()
     {
-        var (original, checksum) = await Memhog.StartAsync(256, CancellationToken.None, Patience);
+        var (original, checksum) = await Memhog.StartAsync(256, CancellationToken.None, patience: Patience);
         // The original's root filesystem must outlive the restore (a standalone copy restores onto it); the dump ends its tree.
         await using var workload = original;
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(original.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
@@ -79,7 +79,7 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task LazyRestore_Should_KillTheCopyRatherThanLeaveItHangingOrOnZeroes_When_ThePageServerIsKilledMidTransfer()
     {
-        var (original, _) = await Memhog.StartAsync(512, CancellationToken.None, Patience);
+        var (original, _) = await Memhog.StartAsync(512, CancellationToken.None, patience: Patience);
         // The original's root filesystem must outlive the restore (a standalone copy restores onto it); the dump ends its tree.
         await using var workload = original;
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(original.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
@@ -104,7 +104,7 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task LazyTransfers_Should_KillTheCopy_When_AFreshAgentFindsATransferWhosePageServerDiedWithoutAWord()
     {
-        var (original, _) = await Memhog.StartAsync(512, CancellationToken.None, Patience);
+        var (original, _) = await Memhog.StartAsync(512, CancellationToken.None, patience: Patience);
         // The original's root filesystem must outlive the restore (a standalone copy restores onto it); the dump ends its tree.
         await using var workload = original;
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(original.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
@@ -143,7 +143,7 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
     {
         using var eagerOnly = new TestEngines(criu => new NoUserfaultfdCriu(criu));
         await using var eagerCopies = new RestoredCopies(eagerOnly);
-        var (original, checksum) = await Memhog.StartAsync(16, CancellationToken.None, Patience);
+        var (original, checksum) = await Memhog.StartAsync(16, CancellationToken.None, patience: Patience);
         // The original's root filesystem must outlive the restore (a standalone copy restores onto it); the dump ends its tree.
         await using var workload = original;
         await eagerOnly.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(original.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);

@@ -375,7 +375,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         var compressed = Assert.Single(result.Checkpoint.Manifest.Files, f => f.Compression == "zstd");
         Assert.Equal(Digests(Assert.Single(source.Store.List())), Digests(result.Checkpoint));
         Assert.True(compressed.Size < compressed.PlainSize);
-        Assert.Equal(checksum, await Memhog.ChecksumOfCopyAsync(outcome.HostPid, target.OutputOf(command), CancellationToken.None));
+        Assert.Equal(checksum, await Memhog.AskAsync(outcome.HostPid, "USR1", "check", target.OutputOf(command), cancellationToken: CancellationToken.None));
     }
 
     private static CheckpointPuller Puller(TestEngines target) => new(target.Store, TimeProvider.System) { ResumeDelay = TimeSpan.FromMilliseconds(50) };
