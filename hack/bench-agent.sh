@@ -4,9 +4,12 @@
 # agent's gRPC service (hosted in-process, a real client on its Unix socket) vs called directly, at 512 MiB:
 # grpc_vs_engine_checkpoint_ratio and grpc_vs_engine_restore_ratio. "lazy": lazy (criu lazy-pages) against
 # eager restores of one 2 GiB checkpoint: lazy_vs_eager_time_to_running_ratio (until the copy answers) and
-# lazy_time_to_all_memory_vs_eager_ratio. Figures: one JSON object per line on
+# lazy_time_to_all_memory_vs_eager_ratio. "inpod" (only with --only inpod: it starts a containerd node of its own from
+# tests/Cryo.Testing.Node): restores into a real CRI pod's placeholder container against standalone restores of the
+# same checkpoint, for a ~60 MB JVM-like tree and 512 MiB of memhog: in_pod_vs_standalone_restore_ratio, with the
+# restore engine's step timings of both. Figures: one JSON object per line on
 # stdout; notes on stderr.
-# Usage: hack/bench-agent.sh [--sizes 64,512] [--repeats N] [--only engine|grpc|lazy|hashing|incremental]
+# Usage: hack/bench-agent.sh [--sizes 64,512] [--repeats N] [--only engine|grpc|lazy|hashing|incremental|compression|inpod]
 #   (--only grpc runs the gRPC part alone, at 512 MiB or at the --sizes given; --only hashing compares the
 #   hashing primitives, reads against mmap and libcryo-sha256 against .NET, on a cached 512 MiB file)
 set -euo pipefail
@@ -19,12 +22,17 @@ artifacts=${CRYO_BENCH_ARTIFACTS:-/tmp/cryo-bench-artifacts}
 mkdir -p "$artifacts"
 memhog="$artifacts/memhog"
 gcc -static -O2 -o "$memhog" "$here/bench/agent/memhog.c" >&2
+# The placeholder init of restore pods, for the in-pod part: built as its Makefile builds it, outside the source tree.
+placeholder="$artifacts/cryo-placeholder"
+gcc -Os -Wall -Wextra -Werror -std=gnu11 -static -o "$placeholder" "$repo/src/cryo-placeholder/cryo-placeholder.c" >&2
+strip "$placeholder"
 
 dll="$artifacts/bin/AgentBench/release/AgentBench.dll"
 # On a busy 2-core machine even a no-op MSBuild run takes a minute or two: skip it when no input of the
 # program (its sources, the shared test-support libraries, the agent and what it references, the repo's props) is newer than it
 # (directories too: deleting a file changes its directory's time).
-inputs=("$here/bench/agent" "$repo/tests/Cryo.Testing.Agent" "$repo/tests/Cryo.Testing" "$repo/src/Cryo.Agent" "$repo/src/Cryo.Criu" "$repo/src/Cryo.Contracts"
+inputs=("$here/bench/agent" "$repo/tests/Cryo.Testing.Agent" "$repo/tests/Cryo.Testing.Node" "$repo/tests/Cryo.Testing" "$repo/src/Cryo.Agent" "$repo/src/Cryo.Criu" "$repo/src/Cryo.Contracts"
+        "$repo/src/Cryo.Operator" "$repo/src/Cryo.Api"
         "$repo/Directory.Build.props" "$repo/Directory.Packages.props")
 if [ -f "$dll" ] && [ -z "$(find "${inputs[@]}" \( -path '*/bin' -o -path '*/obj' \) -prune -o -newer "$dll" -print -quit)" ]; then
   echo "bench-agent: $dll is up to date" >&2
@@ -48,4 +56,4 @@ cleanup() {
   done
 }
 trap cleanup EXIT
-dotnet "$dll" --memhog "$memhog" "$@"
+dotnet "$dll" --memhog "$memhog" --placeholder "$placeholder" "$@"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks: `hack/bench.sh agent|operator|demo|incremental` prints one JSON object per line
+# Benchmarks: `hack/bench.sh agent|operator|demo|incremental|compression` prints one JSON object per line
 # ({"metric": …, "value": …, "unit": …}). Each kind lives in hack/bench-<kind>.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -44,6 +44,15 @@ public sealed class CheckpointSpec
     [DefaultValue(false)]
     public bool? SkipRootFilesystem { get; set; }
 
+    /// <summary>
+    /// How the memory page images are stored: <see cref="CheckpointCompression.None"/> (as CRIU writes them) or <see cref="CheckpointCompression.Zstd"/>
+    /// (compressed after the dump, decompressed before each restore: smaller, slower).
+    /// </summary>
+    [JsonPropertyName("compression")]
+    [ApiEnum(typeof(CheckpointCompression))]
+    [DefaultValue(CheckpointCompression.None)]
+    public string? Compression { get; set; }
+
     /// <summary>How long the agent may take for the whole checkpoint.</summary>
     [JsonPropertyName("timeoutSeconds")]
     [DefaultValue(DefaultTimeoutSeconds)]

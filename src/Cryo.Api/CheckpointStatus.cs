@@ -43,6 +43,10 @@ public sealed class CheckpointStatus : IConditionedStatus
     [JsonPropertyName("chainLength")]
     public int? ChainLength { get; set; }
 
+    /// <summary>How the page images are stored (<c>zstd</c> when compressed at rest); unset when stored as CRIU wrote them.</summary>
+    [JsonPropertyName("compression")]
+    public string? Compression { get; set; }
+
     /// <summary>CRIU version that wrote the images.</summary>
     [JsonPropertyName("criuVersion")]
     public string? CriuVersion { get; set; }

@@ -26,6 +26,19 @@ public sealed class CheckpointTemplate
     [DefaultValue(false)]
     public bool? SkipRootFilesystem { get; set; }
 
+    /// <summary>How the Checkpoints store their page images (see <see cref="CheckpointSpec.Compression"/>).</summary>
+    [JsonPropertyName("compression")]
+    [ApiEnum(typeof(CheckpointCompression))]
+    [DefaultValue(CheckpointCompression.None)]
+    public string? Compression { get; set; }
+
+    /// <summary>
+    /// The Checkpoints' <see cref="CheckpointSpec.ParentCheckpoint"/>: <see cref="CheckpointSpec.AutoParent"/> makes each an increment of
+    /// the newest Succeeded Checkpoint of the same container (the schedule's previous one); unset, each is full.
+    /// </summary>
+    [JsonPropertyName("parentCheckpoint")]
+    public string? ParentCheckpoint { get; set; }
+
     /// <summary>How long the agent may take for each checkpoint.</summary>
     [JsonPropertyName("timeoutSeconds")]
     [DefaultValue(CheckpointSpec.DefaultTimeoutSeconds)]

@@ -8,18 +8,19 @@ namespace Cryo.Cli;
 public static class CheckpointVerb
 {
     /// <summary>Options taking a value.</summary>
-    public static readonly string[] Options = ["--pid", "--container", "--name", "--timeout", "--parent", "--operation-id"];
+    public static readonly string[] Options = ["--pid", "--container", "--name", "--timeout", "--parent", "--operation-id", "--compression"];
 
     /// <summary>Flags.</summary>
     public static readonly string[] Flags = ["--stop", "--tcp-established", "--file-locks", "--skip-rootfs"];
 
     /// <summary>One line of help.</summary>
-    public const string Usage = "cryo checkpoint (--pid N | --container ID) --name NAME [--namespace NS] [--stop] [--tcp-established] [--file-locks] [--skip-rootfs] [--timeout SECONDS] [--parent NAME]";
+    public const string Usage = "cryo checkpoint (--pid N | --container ID) --name NAME [--namespace NS] [--stop] [--tcp-established] [--file-locks] [--skip-rootfs] [--timeout SECONDS] [--parent NAME] [--compression none|zstd]";
 
     /// <summary>Help for the flags that are not CRIU's own (<c>--tcp-established</c> and <c>--file-locks</c> are).</summary>
     public const string FlagHelp =
         "    --skip-rootfs  checkpoint without the container's writable layer (the files it created or changed in its root);\n" +
-        "                   needed when its root is not an overlay; a restore then needs a target whose root holds those files";
+        "                   needed when its root is not an overlay; a restore then needs a target whose root holds those files\n" +
+        "    --compression zstd  store the memory page images compressed (smaller, slower to dump and restore); default none";
 
     /// <summary>Builds the request from the command line.</summary>
     public static CheckpointRequest ToRequest(ParsedArguments args, string @namespace)
@@ -37,6 +38,7 @@ public static class CheckpointVerb
                 TcpEstablished = args.Flag("--tcp-established"),
                 FileLocks = args.Flag("--file-locks"),
                 SkipRootFilesystem = args.Flag("--skip-rootfs"),
+                Compression = Compression(args.Value("--compression")),
             },
             TimeoutSeconds = (uint)(args.PositiveInt("--timeout") ?? 0),
             ParentCheckpoint = args.Value("--parent") ?? string.Empty,
@@ -57,6 +59,14 @@ public static class CheckpointVerb
 
         return request;
     }
+
+    // Checked here too, so a typo is a usage error before anything reaches the agent.
+    private static string Compression(string? value) => value switch
+    {
+        null or "none" => string.Empty,
+        "zstd" => "zstd",
+        _ => throw new UsageException($"--compression {value}: use none or zstd"),
+    };
 
     /// <summary>Runs the checkpoint, showing progress on standard error, and prints the result.</summary>
     public static async Task<int> RunAsync(ParsedArguments args, CliContext context)

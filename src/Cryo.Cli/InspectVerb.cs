@@ -34,7 +34,12 @@ public static class InspectVerb
         }
 
         o.WriteLine($"Options:       leave running {s.Options.LeaveRunning}, TCP established {s.Options.TcpEstablished}, file locks {s.Options.FileLocks}, shell job {s.ShellJob}" +
-            (s.Options.SkipRootFilesystem ? ", writable layer skipped by request" : ""));
+            (s.Options.SkipRootFilesystem ? ", writable layer skipped by request" : "") +
+            (s.Options.Compression.Length > 0 ? $", page images compressed with {s.Options.Compression}" : ""));
+        if (s.Options.Compression.Length > 0)
+        {
+            o.WriteLine($"Compressed:    {Units.Bytes(s.StoredBytes)} stored for {Units.Bytes(s.SizeBytes)} as CRIU wrote it");
+        }
         o.WriteLine($"Timings:       frozen {Units.Millis(s.Timings.FreezeMs)}, dump {Units.Millis(s.Timings.DumpMs)}, total {Units.Millis(s.Timings.TotalMs)}");
         if (s.ParentCheckpoint.Length > 0)
         {
@@ -53,9 +58,8 @@ public static class InspectVerb
     }
 
     // A whole-file digest as sha256sum prints it; for a large file hashed in chunks, the count and size
-    // (the digests themselves are in --output json).
+    // (the digests themselves are in --output json); a pages image's digests are of its pages' SHA-256s.
     private static string Digest(FileEntry file) =>
-        file.ChunkSha256.Count == 0
-            ? file.Sha256
-            : $"SHA-256 of {file.ChunkSha256.Count} chunks of {Units.Bytes(file.ChunkSizeBytes)}";
+        (file.ChunkSha256.Count == 0 ? file.Sha256 : $"SHA-256 of {file.ChunkSha256.Count} chunks of {Units.Bytes(file.ChunkSizeBytes)}")
+        + (file.DigestAlgorithm.Length == 0 ? string.Empty : $" ({file.DigestAlgorithm}: of the SHA-256 of each 4 KiB page)");
 }

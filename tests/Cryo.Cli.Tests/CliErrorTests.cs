@@ -9,6 +9,7 @@ public sealed class CliErrorTests
     [InlineData("checkpoint --name x", "--pid N")]
     [InlineData("checkpoint --pid 1 --container a --name x", "not both")]
     [InlineData("checkpoint --pid 1", "--name is required")]
+    [InlineData("checkpoint --pid 1 --name x --compression gzip", "use none or zstd")]
     [InlineData("checkpoint --pid -3 --name x", "positive")]
     [InlineData("restore", "checkpoint name")]
     [InlineData("frobnicate", "unknown command")]

@@ -68,6 +68,24 @@ public sealed class CliRoundTripTests
     }
 
     [Fact]
+    public async Task Checkpoint_Should_AskTheAgentToCompressAndInspectShouldSaySo_When_CompressionZstdIsGiven()
+    {
+        await using var agent = await InProcessAgent.StartAsync();
+
+        await CliRun.JsonAsync(agent, "checkpoint", "--pid", "4242", "--name", "packed", "--compression", "zstd");
+        await CliRun.JsonAsync(agent, "checkpoint", "--pid", "4242", "--name", "plain");
+        var packed = await CliRun.JsonAsync(agent, "inspect", "packed");
+        var plain = await CliRun.JsonAsync(agent, "inspect", "plain");
+        var (_, text, _) = await CliRun.RunAsync(["inspect", "packed", "--socket", agent.SocketPath]);
+        var (_, help, _) = await CliRun.RunAsync(["--help"]);
+
+        Assert.Equal("zstd", packed.GetProperty("summary").GetProperty("options").GetProperty("compression").GetString());
+        Assert.Equal("", plain.GetProperty("summary").GetProperty("options").GetProperty("compression").GetString());
+        Assert.Contains("page images compressed with zstd", text, StringComparison.Ordinal);
+        Assert.Contains("--compression", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Restore_Should_TargetTheContainer_When_IntoPidIsGiven()
     {
         await using var agent = await InProcessAgent.StartAsync();

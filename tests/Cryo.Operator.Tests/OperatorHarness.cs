@@ -56,8 +56,12 @@ public sealed class OperatorHarness : IAsyncDisposable
         return harness;
     }
 
-    /// <summary>Starts an operator replica; <paramref name="identity"/> also tags its API requests.</summary>
-    public async Task<WebApplication> StartOperatorAsync(string identity = "operator-1", bool leaderElection = false, IDictionary<string, string?>? settings = null)
+    /// <summary>
+    /// Starts an operator replica; <paramref name="identity"/> also tags its API requests (unless the test brings
+    /// its own <paramref name="client"/>, e.g. one whose handler holds some requests).
+    /// </summary>
+    public async Task<WebApplication> StartOperatorAsync(string identity = "operator-1", bool leaderElection = false, IDictionary<string, string?>? settings = null,
+        IKubernetes? client = null)
     {
         var config = new Dictionary<string, string?>
         {
@@ -88,7 +92,7 @@ public sealed class OperatorHarness : IAsyncDisposable
         {
             builder.Configuration.AddInMemoryCollection(config);
             builder.Logging.ClearProviders();
-            builder.Services.AddSingleton<IKubernetes>(Api.CreateClient(identity));
+            builder.Services.AddSingleton(client ?? Api.CreateClient(identity));
             builder.Services.AddSingleton(Clock);
         });
         await app.StartAsync();

@@ -7,7 +7,8 @@ namespace Cryo.Bench.Agent;
 public static class Emit
 {
     /// <summary>One figure; <paramref name="parts"/> adds the figures it was computed from, as keys of their own.</summary>
-    public static void Metric(string metric, double value, string unit, int sizeMib, int runs, IReadOnlyDictionary<string, double>? parts = null)
+    /// <param name="workload">What ran, where a part measures more than one kind of workload (the in-pod part's "jvm-like" and "memhog").</param>
+    public static void Metric(string metric, double value, string unit, int sizeMib, int runs, IReadOnlyDictionary<string, double>? parts = null, string? workload = null)
     {
         var fields = new Dictionary<string, object>
         {
@@ -17,6 +18,10 @@ public static class Emit
             ["size_mib"] = sizeMib,
             ["runs"] = runs,
         };
+        if (workload is not null)
+        {
+            fields["workload"] = workload;
+        }
         foreach (var (key, part) in parts ?? new Dictionary<string, double>())
         {
             fields[key] = Math.Round(part, 4);

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Cryo.Agent.Store.Hashing;
+using Cryo.Agent.Store.Manifest;
 using Microsoft.Win32.SafeHandles;
 
 namespace Cryo.Bench.Agent;
@@ -35,6 +36,11 @@ public static unsafe partial class HashingBench
                 ("mmap_paired", MmapPaired),
                 ("pages_dotnet", PagesDotnet),
                 ("pages_paired", PagesPaired),
+                // The agent's own paths: what a dump's hasher does with pages images as CRIU writes them (reads, page digests
+                // and the chunk digests made of them), and what a restore's verification does with them and with plain digests.
+                ("agent_pages_read", file => AgentPagesRead(file)),
+                ("agent_pages_verify", file => AgentVerify(path, DigestAlgorithms.Sha256OfPages)),
+                ("agent_plain_verify", file => AgentVerify(path, null)),
             };
             var seconds = variants.ToDictionary(v => v.Name, _ => new List<double>());
             foreach (var variant in variants)
@@ -65,6 +71,11 @@ public static unsafe partial class HashingBench
                 new Dictionary<string, double> { ["dotnet"] = median["mmap_dotnet"] / median["read_dotnet"] });
             Emit.Metric("hashing_paired_vs_dotnet_cpu_ratio", median["read_paired"] / median["read_dotnet"], "ratio", sizeMib, runs,
                 new Dictionary<string, double> { ["pages"] = median["pages_paired"] / median["pages_dotnet"] });
+            // Before issue 17 the agent hashed chunks from a mapping, paired; then chunks and pages from reads, paired; now pages, from reads.
+            Emit.Metric("hashing_agent_dump_vs_mapped_chunks_cpu_ratio", median["agent_pages_read"] / median["mmap_paired"], "ratio", sizeMib, runs,
+                new Dictionary<string, double> { ["chunks_and_pages_read"] = (median["read_paired"] + median["pages_paired"]) / median["mmap_paired"] });
+            Emit.Metric("hashing_agent_verify_vs_mapped_chunks_cpu_ratio", median["agent_pages_verify"] / median["mmap_paired"], "ratio", sizeMib, runs,
+                new Dictionary<string, double> { ["plain"] = median["agent_plain_verify"] / median["mmap_paired"], ["chunks_read"] = median["read_paired"] / median["mmap_paired"] });
             Emit.Note($"hashing: {PairedSha256.Description}");
         }
         finally
@@ -162,6 +173,30 @@ public static unsafe partial class HashingBench
             PairedSha256.Hash(span.Slice(at, PageSize), span.Slice(at + PageSize, PageSize), da, db);
         }
     });
+
+    private static long AgentPagesRead(SafeFileHandle handle)
+    {
+        using var hasher = RangeHasher.For(DigestAlgorithms.Sha256OfPages);
+        var digests = new byte[PageDigests.SizeFor(ChunkSize)];
+        var length = RandomAccess.GetLength(handle);
+        var buffer = new byte[ReadSize];
+        hasher.KeepPageDigests(digests);
+        for (long offset = 0; offset < length; offset += ReadSize)
+        {
+            var read = RandomAccess.Read(handle, buffer, offset);
+            hasher.Append(buffer.AsSpan(0, read));
+            if ((offset + read) % ChunkSize == 0 || offset + read == length)
+            {
+                hasher.Finish();
+                hasher.KeepPageDigests(digests);
+            }
+        }
+        return length;
+    }
+
+    // One thread, as beside a restore on two cores.
+    private static long AgentVerify(string path, string? algorithm) =>
+        ChunkedSha256.ComputeAsync(path, "images/pages-1.img", ChunkSize, parallelism: 1, CancellationToken.None, algorithm).GetAwaiter().GetResult().Size;
 
     private static long ForEachChunk(SafeFileHandle handle, Action<long, long> hash)
     {

@@ -14,11 +14,11 @@ public static class Memhog
 
     /// <summary>Starts memhog holding <paramref name="sizeMib"/> MiB; returns it once ready, with its checksum.</summary>
     public static async Task<(ContainerWorkload Workload, string Checksum)> StartAsync(int sizeMib, string memhog, CancellationToken cancellationToken,
-        string cgroupParent = "cryo-bench")
+        string cgroupParent = "cryo-bench", string mode = "random")
     {
         var workload = await ContainerWorkload.StartAsync(new ContainerSpec
         {
-            Script = $"exec /app/memhog {sizeMib}\n",
+            Script = $"exec /app/memhog {sizeMib} {mode}\n",
             HostFiles = new Dictionary<string, string> { ["/app/memhog"] = memhog },
             Hostname = "bench",
             CgroupParent = cgroupParent,

@@ -6,11 +6,14 @@ using Cryo.Criu;
 // hack/bench-agent.sh: agent checkpoint/restore against raw CRIU with the same options, per workload size
 // ("engine"), the same engines called through the agent's gRPC service against directly ("grpc", at
 // 512 MiB unless --only grpc is given other --sizes), and lazy against eager restores ("lazy", at 2 GiB
-// unless --only lazy is given other --sizes).
+// unless --only lazy is given other --sizes), and restores into a pod's placeholder container against standalone ones
+// ("inpod": a ~60 MB JVM-like tree and 512 MiB of memhog, on the node harness's real containerd; not part of a
+// default run, as it starts a node of its own).
 var sizes = new List<int> { 64, 512, 2048 };
 var sizesGiven = false;
 string? only = null;
 string? memhog = null;
+string? placeholder = null;
 var criuPath = CriuCli.DefaultExecutablePath;
 int? repeats = null;
 for (var i = 0; i < args.Length; i++)
@@ -21,11 +24,14 @@ for (var i = 0; i < args.Length; i++)
             sizes = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
             sizesGiven = true;
             break;
-        case "--only" when i + 1 < args.Length && args[i + 1] is "engine" or "grpc" or "lazy" or "hashing" or "incremental":
+        case "--only" when i + 1 < args.Length && args[i + 1] is "engine" or "grpc" or "lazy" or "hashing" or "incremental" or "compression" or "inpod":
             only = args[++i];
             break;
         case "--memhog":
             memhog = Path.GetFullPath(args[++i]);
+            break;
+        case "--placeholder":
+            placeholder = Path.GetFullPath(args[++i]);
             break;
         case "--criu":
             criuPath = args[++i];
@@ -34,7 +40,7 @@ for (var i = 0; i < args.Length; i++)
             repeats = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
         default:
-            Console.Error.WriteLine($"unknown argument {args[i]}; usage: AgentBench --memhog PATH [--sizes 64,512,2048] [--repeats N] [--only engine|grpc|lazy|hashing|incremental] [--criu PATH]");
+            Console.Error.WriteLine($"unknown argument {args[i]}; usage: AgentBench --memhog PATH [--sizes 64,512,2048] [--repeats N] [--only engine|grpc|lazy|hashing|incremental|compression|inpod] [--placeholder PATH] [--criu PATH]");
             return 2;
     }
 }
@@ -87,6 +93,25 @@ if (only == "incremental")
     {
         await RunPartAsync("incremental", size, (s, _, m, c, t) => IncrementalBench.RunAsync(s, repeats ?? 5, m, c, t));
     }
+}
+if (only == "compression")
+{
+    // hack/bench.sh compression: 512 MiB of each workload unless --sizes says otherwise; 3 checkpoints and restores of each kind.
+    foreach (var size in sizesGiven ? sizes : [512])
+    {
+        await RunPartAsync("compression", size, (s, _, m, c, t) => CompressionBench.RunAsync(s, repeats ?? 3, m, c, t));
+    }
+}
+if (only == "inpod")
+{
+    // hack/bench.sh agent --only inpod: a JVM-like tree and 512 MiB of memhog unless --sizes names memhog sizes; 7 pairs.
+    if (placeholder is null || !File.Exists(placeholder))
+    {
+        Console.Error.WriteLine("--only inpod needs --placeholder PATH (a static cryo-placeholder; hack/bench-agent.sh builds it)");
+        return 2;
+    }
+    IReadOnlyList<InPodBench.Workload> workloads = sizesGiven ? sizes.Select(InPodBench.MemhogOf).ToList() : [InPodBench.JvmLike, InPodBench.MemhogOf(512)];
+    await InPodBench.RunAsync(workloads, repeats ?? 7, memhogPath, placeholder, criuPath, () => failed = true, stop.Token);
 }
 if (only is null or "engine")
 {

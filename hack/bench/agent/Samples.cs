@@ -17,4 +17,6 @@ public sealed class Samples
     public double Median(string name) => Emit.Median(series[name]);
 
     public double Last(string name) => series[name][^1];
+
+    public int Count(string name) => series.TryGetValue(name, out var list) ? list.Count : 0;
 }

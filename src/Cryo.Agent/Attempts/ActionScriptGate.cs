@@ -31,34 +31,53 @@ public sealed class ActionScriptGate
     /// <summary>Where the verdict is written.</summary>
     public string VerdictPath { get; }
 
+    /// <summary>The CRIU action this gate holds CRIU at.</summary>
+    public string Action { get; private init; } = "";
+
     /// <summary>Writes the action script into <paramref name="directory"/>.</summary>
     /// <param name="directory">A private directory of this operation, visible at the same path to CRIU.</param>
     /// <param name="action">The CRIU action to stop at (<c>post-dump</c>, <c>post-restore</c>).</param>
     /// <param name="maxWait">How long the script waits for a verdict before failing the operation itself.</param>
-    public static ActionScriptGate Create(string directory, string action, TimeSpan maxWait)
+    public static ActionScriptGate Create(string directory, string action, TimeSpan maxWait) => Create(directory, [action], maxWait)[0];
+
+    /// <summary>
+    /// Writes one action script into <paramref name="directory"/> that holds CRIU at each of <paramref name="actions"/>
+    /// (CRIU takes one script and runs it at every action), with a gate, and a verdict, per action.
+    /// </summary>
+    /// <param name="directory">A private directory of this operation, visible at the same path to CRIU.</param>
+    /// <param name="actions">The CRIU actions to stop at, e.g. <c>pre-restore</c> and <c>post-restore</c>.</param>
+    /// <param name="maxWait">How long the script waits for each verdict before failing the operation itself.</param>
+    /// <returns>The gates, in the order of <paramref name="actions"/>, all with the same <see cref="ScriptPath"/>.</returns>
+    public static IReadOnlyList<ActionScriptGate> Create(string directory, IReadOnlyList<string> actions, TimeSpan maxWait)
     {
-        ArgumentException.ThrowIfNullOrEmpty(action);
-        var reached = Path.Combine(directory, action + ".reached");
-        var verdict = Path.Combine(directory, action + ".verdict");
-        var script = Path.Combine(directory, action + ".sh");
+        ArgumentNullException.ThrowIfNull(actions);
+        if (actions.Count == 0 || actions.Any(string.IsNullOrEmpty) || actions.Distinct(StringComparer.Ordinal).Count() != actions.Count)
+        {
+            throw new ArgumentException("one or more distinct CRIU actions", nameof(actions));
+        }
+        var script = Path.Combine(directory, string.Join('+', actions) + ".sh");
+        var gates = actions.Select(a => new ActionScriptGate(script, Path.Combine(directory, a + ".reached"), Path.Combine(directory, a + ".verdict")) { Action = a }).ToList();
         var polls = Math.Max(1, (int)(maxWait.TotalMilliseconds / 10));
+        var cases = string.Concat(gates.Select(g => $"  {g.Action}) reached='{g.ReachedPath}'; verdict='{g.VerdictPath}' ;;\n"));
         File.WriteAllText(script, string.Create(CultureInfo.InvariantCulture, $$"""
             #!/bin/sh
-            # Written by the Cryo agent: holds CRIU at {{action}} until the agent's verdict.
-            [ "$CRTOOLS_SCRIPT_ACTION" = {{action}} ] || exit 0
-            : > '{{reached}}'
+            # Written by the Cryo agent: holds CRIU at {{string.Join(", ", actions)}} until the agent's verdict on each.
+            case "$CRTOOLS_SCRIPT_ACTION" in
+            {{cases}}  *) exit 0 ;;
+            esac
+            : > "$reached"
             i=0
-            while [ ! -e '{{verdict}}' ]; do
-              i=$((i + 1)); [ $i -gt {{polls}} ] && { echo "cryo: no verdict for {{action}} in time" >&2; exit 1; }
+            while [ ! -e "$verdict" ]; do
+              i=$((i + 1)); [ $i -gt {{polls}} ] && { echo "cryo: no verdict for $CRTOOLS_SCRIPT_ACTION in time" >&2; exit 1; }
               sleep 0.01
             done
             # read, a builtin: $(cat …) would cost CRIU's restore a fork and an exec more.
-            read -r verdict < '{{verdict}}'
-            [ "$verdict" = {{Ok}} ]
+            read -r answer < "$verdict"
+            [ "$answer" = {{Ok}} ]
 
             """));
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return new ActionScriptGate(script, reached, verdict);
+        return gates;
     }
 
     /// <summary>Waits until CRIU reaches the action (polls: the script runs in another process).</summary>

@@ -5,6 +5,7 @@ using Cryo.Agent.Containers;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Recovery;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Compression;
 using Cryo.Agent.Store.Hashing;
 using Cryo.Agent.Store.Manifest;
 using Cryo.Criu;
@@ -78,14 +79,20 @@ public sealed class CheckpointEngine(
 
         progress.Report(CheckpointStage.Committing);
         var made = await IndexPagesAsync(pending, increment, pageDigests, cancellationToken);
+        var kept = made is null ? files : WithoutRewrittenImages(files, pending);
+        var compression = ImageCompression.IsCompressed(command.Compression) ? command.Compression : null;
+        if (compression is not null)
+        {
+            kept = await CompressPagesAsync(pending, kept, command, cancellationToken);
+        }
         var hostname = await readingHostname;
-        var manifest = ManifestFactory.Create(key, tree, plan, command, made is null ? files : WithoutRewrittenImages(files, pending), dump, version,
+        var manifest = ManifestFactory.Create(key, tree, plan, command, kept, dump, version,
             settings.NodeName, hostname, terminalKey, started);
         manifest.Filesystem = filesystem;
+        manifest.Options.Compression = compression;
         if (made is not null)
         {
             manifest.Increment = made;
-            manifest.SchemaVersion = CheckpointManifest.CurrentSchemaVersion;
         }
         var stored = await store.CommitAsync(pending, manifest, cancellationToken);
         logger.LogInformation("checkpoint {Namespace}/{Name} of {Source} committed at {Directory}: {Processes} processes, {Bytes} bytes, frozen {FrozenMs} ms",
@@ -107,13 +114,28 @@ public sealed class CheckpointEngine(
             Parent = made?.Parent.Name,
             ChainLength = made?.ChainLength ?? 1,
             IncrementMethod = made?.Method,
+            Compression = compression,
         };
+    }
+
+    /// <summary>
+    /// Compresses the page images the checkpoint keeps (after an increment's rewrite: only its own pages), on every core,
+    /// off the caller's thread; the compressed files' entries replace the plain ones', hashed as they were written.
+    /// </summary>
+    private async Task<IReadOnlyList<ManifestFile>> CompressPagesAsync(PendingCheckpoint pending, IReadOnlyList<ManifestFile> files, CheckpointCommand command,
+        CancellationToken cancellationToken)
+    {
+        var (compressed, took) = await Task.Run(() => PagesCompressor.Compress(pending, Environment.ProcessorCount, cancellationToken), cancellationToken);
+        logger.LogInformation("checkpoint {Namespace}/{Name}: compressed {Count} page images with zstd in {Ms:0} ms: {Plain} bytes to {Stored}",
+            command.Namespace, command.Name, compressed.Count, took.TotalMilliseconds, compressed.Sum(f => f.PlainSize), compressed.Sum(f => f.Size));
+        return [.. files.Where(file => !CriuImageFiles.IsPagesImage(Path.GetFileName(file.Path))), .. compressed];
     }
 
     /// <summary>
     /// Keeps the hash of every page the checkpoint resolves beside its manifest (<see cref="PendingCheckpoint.PageIndexPath"/>),
     /// from the digests made while CRIU wrote the pages: a later increment compares against it without reading this
-    /// checkpoint's pages again. Committed and checksummed with the rest.
+    /// checkpoint's pages again. Committed and checksummed with the rest, and like CRIU's images synced at commit only
+    /// when the store's policy says so (<see cref="ImageStoreOptions.SyncImageFiles"/>): no fsync of its own.
     /// </summary>
     /// <returns>For a checkpoint with a parent, how it builds on it; null for a full one.</returns>
     private Task<ManifestIncrement?> IndexPagesAsync(PendingCheckpoint pending, IncrementPlan? increment, IReadOnlyList<PagesImageDigests> pageDigests,
@@ -125,14 +147,14 @@ public sealed class CheckpointEngine(
             {
                 case ManifestIncrement.ContentBased:
                     var (made, index) = ContentIncrement.Make(pending, increment, pageDigests, logger, cancellationToken);
-                    index.Save(pending.PageIndexPath);
+                    index.Save(pending.PageIndexPath, flushToDisk: false);
                     return made;
                 case ManifestIncrement.CriuMemoryTracking:
                     // CRIU linked the parent as seen from where it wrote; the index reads through that link first.
-                    PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken).Save(pending.PageIndexPath);
+                    PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken).Save(pending.PageIndexPath, flushToDisk: false);
                     return CriuIncrement.Relink(pending, increment);
                 default:
-                    PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken).Save(pending.PageIndexPath);
+                    PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken).Save(pending.PageIndexPath, flushToDisk: false);
                     return null;
             }
         }, cancellationToken);

@@ -10,7 +10,8 @@ namespace Cryo.Agent.Csi;
 /// Publishes and unpublishes placeholder volumes: a read-only (nosuid, nodev) bind mount of the published directory
 /// at the kubelet's target path, and its removal. Both are idempotent, as CSI requires of NodePublishVolume and
 /// NodeUnpublishVolume: a target that already shows the published directory is left as it is, a target that is gone
-/// is fine. A target with another mount on it is never touched.
+/// is fine. A target with another mount on it is never touched. A volume published by an earlier build of the agent
+/// is unpublished as well, and its build's directory removed with its last volume.
 /// </summary>
 public sealed class PlaceholderMounts(PlaceholderPublication publication, IOptions<CsiOptions> options) : IDisposable
 {
@@ -70,9 +71,11 @@ public sealed class PlaceholderMounts(PlaceholderPublication publication, IOptio
         await _lock.WaitAsync(cancellationToken);
         try
         {
+            // The volume may show an earlier build's directory, published by the agent before an update.
+            var shown = IsMountPoint(targetPath) ? PublishedDirectories.ShownAt(options.Value.PublishDirectory, targetPath) : null;
             while (IsMountPoint(targetPath))
             {
-                if (publication.Directory is not { } source || !SameDirectory(targetPath, source))
+                if (shown is null || !SameDirectory(targetPath, shown))
                 {
                     throw new PlaceholderTargetTakenException(targetPath);
                 }
@@ -92,6 +95,13 @@ public sealed class PlaceholderMounts(PlaceholderPublication publication, IOptio
             if (System.IO.Directory.Exists(targetPath))
             {
                 System.IO.Directory.Delete(targetPath);
+            }
+
+            // The last volume of an earlier build gone: its directory goes too.
+            if (shown is not null && shown != publication.Directory
+                && !PublishedDirectories.IsMounted(shown, MountInfo.ParseAll(await File.ReadAllTextAsync("/proc/self/mountinfo", cancellationToken))))
+            {
+                System.IO.Directory.Delete(shown, recursive: true);
             }
         }
         finally

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Cryo.Agent.Containers;
 using Microsoft.Extensions.Options;
 
 namespace Cryo.Agent.Csi;
@@ -8,7 +9,8 @@ namespace Cryo.Agent.Csi;
 /// directory, the mount point of the restore pod's writable emptyDir where the agent hands the placeholder the
 /// restored root's PID. Published at start under <see cref="CsiOptions.PublishDirectory"/>, in a directory named
 /// for the program's SHA-256, built beside it and renamed into place: a volume never sees a half-written program,
-/// and an agent update publishes a new directory instead of changing the one running pods have mounted.
+/// and an agent update publishes a new directory instead of changing the one running pods have mounted. Directories
+/// of earlier builds are removed once no volume shows them (<see cref="PublishedDirectories"/>).
 /// </summary>
 public sealed class PlaceholderPublication(IOptions<CsiOptions> options, ILogger<PlaceholderPublication> logger) : IHostedService
 {
@@ -33,6 +35,12 @@ public sealed class PlaceholderPublication(IOptions<CsiOptions> options, ILogger
         {
             _directory = await PublishAsync(options.Value.PlaceholderProgram, options.Value.PublishDirectory, cancellationToken);
             logger.LogInformation("placeholder published at {Directory} for CSI driver {Driver}", _directory, options.Value.DriverName);
+            // Earlier builds' directories that no pod shows any more (and half-built ones): the rest go once unpublished.
+            var mounts = MountInfo.ParseAll(await File.ReadAllTextAsync("/proc/self/mountinfo", cancellationToken));
+            foreach (var removed in PublishedDirectories.RemoveUnused(options.Value.PublishDirectory, _directory, mounts))
+            {
+                logger.LogInformation("removed {Directory}: an earlier placeholder no volume shows any more", removed);
+            }
         }
     }
 

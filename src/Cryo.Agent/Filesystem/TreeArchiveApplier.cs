@@ -13,6 +13,10 @@ namespace Cryo.Agent.Filesystem;
 [SupportedOSPlatform("linux")]
 internal sealed class TreeArchiveApplier
 {
+    private const UnixFileMode PermissionBits = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
+        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
     private static readonly EnumerationOptions AllChildren = new() { AttributesToSkip = 0, IgnoreInaccessible = false };
 
     private readonly string _archivePath;
@@ -163,7 +167,7 @@ internal sealed class TreeArchiveApplier
             case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
                 DeleteTree(target);
                 WriteFile(target, entry);
-                SetMetadata(target, entry, isSymlink: false);
+                SetMetadata(target, entry, isSymlink: false, NativeMethods.TryLStat(target));
                 break;
             case TarEntryType.SymbolicLink:
                 DeleteTree(target);
@@ -222,19 +226,27 @@ internal sealed class TreeArchiveApplier
         {
             Mode = FileMode.CreateNew,
             Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            // Created with its own permissions where the umask lets it be, so most files need no chmod after.
+            UnixCreateMode = entry.Mode & PermissionBits,
             BufferSize = 1 << 16,
         };
         using var output = new FileStream(target, options);
         entry.DataStream?.CopyTo(output);
     }
 
-    private void SetMetadata(string path, TarEntry entry, bool isSymlink)
+    // created: what the entry looks like now, when it was just created; an owner and mode it already has are not set
+    // again. Each chown or chmod is a metadata write the file system journals, which on a busy node's disk costs a
+    // writable layer of a few hundred files most of its time.
+    private void SetMetadata(string path, TarEntry entry, bool isSymlink, FileStatus? created = null)
     {
-        NativeMethods.LChown(path, entry.Uid, entry.Gid);
-        if (!isSymlink)
+        var chown = created is null || created.Uid != entry.Uid || created.Gid != entry.Gid;
+        if (chown)
         {
-            // After chown, which clears setuid/setgid.
+            NativeMethods.LChown(path, entry.Uid, entry.Gid);
+        }
+        // After chown, which clears setuid/setgid.
+        if (!isSymlink && (chown || created!.Permissions != entry.Mode))
+        {
             File.SetUnixFileMode(path, entry.Mode);
         }
 

@@ -56,6 +56,7 @@ public static class ProtoMapper
             ParentCheckpoint = outcome.Parent ?? string.Empty,
             ChainLength = outcome.ChainLength,
             IncrementMethod = outcome.IncrementMethod ?? string.Empty,
+            Compression = outcome.Compression ?? string.Empty,
             StoreSpace = new StoreSpace { CapacityBytes = space.TotalBytes, AvailableBytes = space.AvailableBytes },
         },
     };
@@ -88,7 +89,7 @@ public static class ProtoMapper
         {
             Checkpoint = new CheckpointRef { Namespace = record.Key.Namespace, Name = record.Key.Name },
             Location = record.Location,
-            SizeBytes = record.SizeBytes + (manifest.Increment?.BytesLeftInParents() ?? 0),
+            SizeBytes = Store.StoredSizes.LogicalBytes(record.SizeBytes, manifest),
             StoredBytes = record.SizeBytes,
             ChainLength = manifest.Increment?.ChainLength ?? 1,
             IncrementMethod = manifest.Increment?.Method ?? string.Empty,
@@ -109,6 +110,7 @@ public static class ProtoMapper
                 TcpEstablished = manifest.Options.TcpEstablished,
                 FileLocks = manifest.Options.FileLocks,
                 SkipRootFilesystem = manifest.Options.SkipRootFilesystem,
+                Compression = manifest.Options.Compression ?? string.Empty,
             },
             Timings = Timings(Span(manifest.Timings.FreezeMs), Span(manifest.Timings.DumpMs), Span(manifest.Timings.TotalMs)),
             ProcessCount = manifest.ProcessCount,
@@ -153,6 +155,8 @@ public static class ProtoMapper
         details.Files.AddRange(manifest.Files.Select(f => new FileEntry
         {
             Path = f.Path, SizeBytes = f.Size, Sha256 = f.Sha256 ?? string.Empty, ChunkSizeBytes = f.ChunkSize ?? 0, ChunkSha256 = { f.ChunkSha256 ?? [] },
+            Compression = f.Compression ?? string.Empty, PlainSizeBytes = f.PlainSize ?? 0,
+            DigestAlgorithm = f.DigestAlgorithm ?? string.Empty,
         }));
         return details;
     }
@@ -163,9 +167,16 @@ public static class ProtoMapper
         ArgumentNullException.ThrowIfNull(record);
         var manifest = record.Manifest;
         return new(
-            record.Key.Namespace, record.Key.Name, record.Location, record.SizeBytes,
+            record.Key.Namespace, record.Key.Name, record.Location, Store.StoredSizes.LogicalBytes(record.SizeBytes, manifest),
             Span(manifest.Timings.FreezeMs), Span(manifest.Timings.DumpMs), Span(manifest.Timings.TotalMs),
-            manifest.ProcessCount, manifest.Criu.Version, manifest.MemoryPagesBytes, manifest.CreatedAt);
+            manifest.ProcessCount, manifest.Criu.Version, manifest.MemoryPagesBytes, manifest.CreatedAt)
+        {
+            StoredBytes = record.SizeBytes,
+            Parent = manifest.Increment?.Parent.Name,
+            ChainLength = manifest.Increment?.ChainLength ?? 1,
+            IncrementMethod = manifest.Increment?.Method,
+            Compression = manifest.Options.Compression,
+        };
     }
 
     // Through TimeSpan, as a fresh outcome's timings are, so a listed checkpoint and its first result round alike.

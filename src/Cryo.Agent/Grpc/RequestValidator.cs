@@ -1,3 +1,4 @@
+using Cryo.Agent.Store.Compression;
 using Cryo.Agent.Hosting;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
@@ -44,13 +45,19 @@ public sealed class RequestValidator(IOptions<AgentOptions> options)
         }
 
         var opts = request.Options ?? new CheckpointOptions();
+        if (!ImageCompression.IsKnown(opts.Compression))
+        {
+            throw new InvalidRequestException("options.compression",
+                $"unknown compression \"{opts.Compression}\": use {string.Join(" or ", ImageCompression.Values)} (or leave it empty for none)");
+        }
         return new CheckpointCommand(operationId, ns, name, source, workload,
             LeaveRunning: !opts.HasLeaveRunning || opts.LeaveRunning,
             TcpEstablished: opts.TcpEstablished,
             FileLocks: opts.FileLocks,
             ParentCheckpoint: parent,
             Timeout: Timeout(request.TimeoutSeconds),
-            SkipRootFilesystem: opts.SkipRootFilesystem);
+            SkipRootFilesystem: opts.SkipRootFilesystem,
+            Compression: ImageCompression.IsCompressed(opts.Compression) ? opts.Compression : null);
     }
 
     /// <summary>Validates a restore request.</summary>
@@ -89,7 +96,7 @@ public sealed class RequestValidator(IOptions<AgentOptions> options)
 
     /// <summary>The fingerprint of a checkpoint command: what must match when its operation ID repeats.</summary>
     public static string Fingerprint(CheckpointCommand c) =>
-        $"checkpoint {c.Namespace}/{c.Name} of {c.Source}, leave_running={c.LeaveRunning}, tcp_established={c.TcpEstablished}, file_locks={c.FileLocks}, skip_root_filesystem={c.SkipRootFilesystem}, parent={c.ParentCheckpoint ?? "none"}";
+        $"checkpoint {c.Namespace}/{c.Name} of {c.Source}, leave_running={c.LeaveRunning}, tcp_established={c.TcpEstablished}, file_locks={c.FileLocks}, skip_root_filesystem={c.SkipRootFilesystem}, parent={c.ParentCheckpoint ?? "none"}, compression={c.Compression ?? ImageCompression.None}";
 
     /// <summary>The fingerprint of a restore command.</summary>
     public static string Fingerprint(RestoreCommand c) =>

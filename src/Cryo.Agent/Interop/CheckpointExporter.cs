@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.Text.Json;
 using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Compression;
 using Cryo.Agent.Store.Manifest;
 using Cryo.Criu.Images;
 
@@ -21,7 +22,7 @@ public sealed class CheckpointExporter(ImageStore store)
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     /// <summary>Writes <paramref name="checkpoint"/> to <paramref name="output"/> (left open).</summary>
-    /// <exception cref="ExportUnsupportedException">The checkpoint is an increment.</exception>
+    /// <exception cref="ExportUnsupportedException">The checkpoint is an increment or its page images are compressed.</exception>
     public async Task<LayerExport?> ExportAsync(StoredCheckpoint checkpoint, Stream output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
@@ -29,8 +30,13 @@ public sealed class CheckpointExporter(ImageStore store)
         var manifest = checkpoint.Manifest;
         if (manifest.Increment is not null || File.Exists(Path.Combine(checkpoint.ImagesDirectory, CriuImageFiles.ParentLink)))
         {
-            throw new ExportUnsupportedException(checkpoint.Key.Namespace, checkpoint.Key.Name,
+            throw ExportUnsupportedException.Increment(checkpoint.Key.Namespace, checkpoint.Key.Name,
                 manifest.Increment?.Parent.Name ?? ManifestExtraKeys.Read(manifest.Extra, ManifestExtraKeys.ParentCheckpoint));
+        }
+
+        if (manifest.Files.FirstOrDefault(f => ImageCompression.IsCompressed(f.Compression)) is { } compressed)
+        {
+            throw ExportUnsupportedException.Compressed(checkpoint.Key.Namespace, checkpoint.Key.Name, compressed.Compression!);
         }
 
         var scratch = store.CreateScratchDirectory(checkpoint.Key);

@@ -24,6 +24,7 @@ public sealed class AgentMetrics
     private readonly Gauge operationsInFlight;
     private readonly Gauge storeCapacityBytes;
     private readonly Gauge storeAvailableBytes;
+    private readonly Counter lazyPagesLost;
     private readonly Counter transferBytes;
     private readonly Counter pulls;
 
@@ -60,6 +61,16 @@ public sealed class AgentMetrics
         pulls = factory.CreateCounter("cryo_agent_pulls_total",
             "Checkpoint pulls from other agents, by result (a gRPC status code name, ok on success).",
             new CounterConfiguration { LabelNames = ["result"] });
+        lazyPagesLost = factory.CreateCounter("cryo_agent_lazy_pages_lost_total",
+            "Lazy restores whose page server ended before serving every page, so their restored tree was killed, by reason: "
+            + "page_server_failed (criu lazy-pages ended with an error), page_server_gone (it vanished without a status), "
+            + "before_running (it ended before the tree was running). Alert on any increase.",
+            new CounterConfiguration { LabelNames = ["reason"] });
+        foreach (var reason in Enum.GetValues<LazyPagesLoss>())
+        {
+            // Exported at 0 from the start, so an alert on increase() sees the first loss.
+            lazyPagesLost.WithLabels(Label(reason.ToString()));
+        }
     }
 
     /// <summary>Counts checkpoint bytes sent to a peer agent.</summary>
@@ -96,6 +107,9 @@ public sealed class AgentMetrics
 
     /// <summary>Records a restore's CRIU time.</summary>
     public void RestoreCompleted(TimeSpan restore) => restoreSeconds.Observe(restore.TotalSeconds);
+
+    /// <summary>Counts a lazy transfer lost: its page server ended before serving every page, and the restored tree was killed.</summary>
+    public void LazyPagesLost(LazyPagesLoss reason) => lazyPagesLost.WithLabels(Label(reason.ToString())).Inc();
 
     /// <summary>Sets the number of committed checkpoints in the store.</summary>
     public void SetCheckpointsStored(int count) => checkpointsStored.Set(count);

@@ -21,6 +21,10 @@ namespace Cryo.Agent.Operations;
 /// Checkpoint a tree with its own mount namespace without its writable layer. Without it, such a tree must
 /// have an overlay root, whose upper layer is captured; any other root fails the checkpoint up front.
 /// </param>
+/// <param name="Compression">
+/// How to compress the committed page images (<see cref="Store.Compression.ImageCompression.Zstd"/>), or null (or
+/// <see cref="Store.Compression.ImageCompression.None"/>) to store them as CRIU writes them.
+/// </param>
 public sealed record CheckpointCommand(
     string OperationId,
     string Namespace,
@@ -32,4 +36,5 @@ public sealed record CheckpointCommand(
     bool FileLocks,
     string? ParentCheckpoint,
     TimeSpan Timeout,
-    bool SkipRootFilesystem = false);
+    bool SkipRootFilesystem = false,
+    string? Compression = null);

@@ -36,4 +36,7 @@ public sealed record CheckpointOutcome(
 
     /// <summary>How an increment was made (<c>contentBased</c>, <c>criuMemoryTracking</c>), else null.</summary>
     public string? IncrementMethod { get; init; }
+
+    /// <summary>How the page images are compressed at rest (<c>zstd</c>), else null.</summary>
+    public string? Compression { get; init; }
 }

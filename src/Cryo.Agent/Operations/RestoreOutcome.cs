@@ -14,6 +14,9 @@ public sealed record RestoreOutcome(int HostPid, int NamespacePid, TimeSpan Veri
     /// <summary>Why a lazy restore was asked for and an eager one done instead; null otherwise.</summary>
     public string? LazyFallbackReason { get; init; }
 
+    /// <summary>Where the time went, step by step; null from engines that do not say.</summary>
+    public RestoreSteps? Steps { get; init; }
+
     /// <summary>The restore's own directory on the node (CRIU's log; a standalone copy's output; a lazy transfer's files).</summary>
     public string? WorkDirectory { get; init; }
 }

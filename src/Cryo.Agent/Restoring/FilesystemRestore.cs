@@ -8,29 +8,44 @@ using Cryo.Agent.Store.Manifest;
 namespace Cryo.Agent.Restoring;
 
 /// <summary>
-/// Puts back what the checkpoint captured of the container's files before CRIU runs: checks that the
-/// files the workload held open on its volumes still have their sizes (CRIU would refuse with a generic
+/// Puts back what the checkpoint captured of the container's files before CRIU restores the tree: checks that
+/// the files the workload held open on its volumes still have their sizes (CRIU would refuse with a generic
 /// error), applies the writable layer to the target container's root, and refills its /dev/shm.
 /// </summary>
 public static class FilesystemRestore
 {
-    /// <summary>Checks the volumes; for a target container also applies the writable layer and /dev/shm.</summary>
+    /// <summary>Checks that the files the workload held open on its volumes are as it left them, on the target's volumes or the recorded ones.</summary>
     /// <exception cref="VolumeMismatchException">A file the workload had open differs on the target's volume; names the file.</exception>
-    public static async Task PrepareAsync(StoredCheckpoint checkpoint, ResolvedContainer? target, CancellationToken cancellationToken)
+    public static void CheckVolumes(StoredCheckpoint checkpoint, ResolvedContainer? target)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         var manifest = checkpoint.Manifest;
-        var section = manifest.Filesystem;
         VolumeCheck.Verify(
-            section.VolumeFiles.Select(f => new OpenVolumeFile(f.ContainerPath, f.VolumePath, f.Size, f.Sha256)).ToList(),
+            manifest.Filesystem.VolumeFiles.Select(f => new OpenVolumeFile(f.ContainerPath, f.VolumePath, f.Size, f.Sha256)).ToList(),
             target is null ? RecordedVolumes(manifest) : FilesystemCapture.VolumesOf(target));
-        if (target is null)
-        {
-            // A standalone copy runs on the checkpointed container's own root, which holds its files already.
-            return;
-        }
-        // The archives are applied before CRIU runs, so they are verified before anything else is: a
-        // corrupted one must not touch the target's root.
+    }
+
+    /// <summary>
+    /// Whether a restore into <paramref name="target"/> has files to put back (a writable layer or /dev/shm); a
+    /// standalone copy runs on the checkpointed container's own root, which holds its files already.
+    /// </summary>
+    public static bool HasFilesToApply(StoredCheckpoint checkpoint, ResolvedContainer? target)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var section = checkpoint.Manifest.Filesystem;
+        return target is not null && (section.WritableLayerArchive is not null || section.ShmArchive is not null);
+    }
+
+    /// <summary>
+    /// Applies the writable layer to the target container's root and refills its /dev/shm. The archives are verified
+    /// first: a corrupted one must not touch the target's root. CRIU may already be starting meanwhile, held before it
+    /// opens any of the tree's files (at its post-setup-namespaces action).
+    /// </summary>
+    public static async Task ApplyAsync(StoredCheckpoint checkpoint, ResolvedContainer target, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(target);
+        var section = checkpoint.Manifest.Filesystem;
         var archives = new[] { section.WritableLayerArchive, section.ShmArchive }.OfType<string>().ToHashSet(StringComparer.Ordinal);
         await ChecksumVerifier.VerifyContentAsync(checkpoint, f => archives.Contains(f.Path), cancellationToken);
         if (section.WritableLayerArchive is { } layer)

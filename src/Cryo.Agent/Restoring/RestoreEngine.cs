@@ -52,7 +52,9 @@ public sealed class RestoreEngine(
 
         var container = command.TargetContainer is { } target ? await resolver.ResolveAsync(target, cancellationToken) : null;
         var placeholder = container is null ? null : await PlaceholderInit.FindAsync(procFs, container, cancellationToken);
-        await FilesystemRestore.PrepareAsync(checkpoint, container, cancellationToken);
+        var targetFound = Stopwatch.GetTimestamp();
+        FilesystemRestore.CheckVolumes(checkpoint, container);
+        var volumesChecked = Stopwatch.GetTimestamp();
         if (container is not null && checkpoint.Manifest.Filesystem.WritableLayerSkipped)
         {
             // Not an error: the caller chose it at checkpoint time. But a CRIU failure to open a file that
@@ -77,32 +79,67 @@ public sealed class RestoreEngine(
         var terminal = OpenTerminal(scope, checkpoint, container, workDirectory);
         var agentMounts = await procFs.ReadMountInfoAsync(procFs.SelfPid, cancellationToken);
         var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>(), terminal, agentMounts);
-        var gate = heldFrozen ? null : ActionScriptGate.Create(workDirectory, "post-restore", deadline);
+        // Files to put back into a target container (its writable layer, /dev/shm) are applied while CRIU starts up
+        // (reading its images, probing the kernel, rebuilding the mount namespace: 0.1-0.2 s), which holds at
+        // post-setup-namespaces, before it opens any file of the tree, until they are in place. (Its mounts bind the
+        // target's root and volumes, so files written there now are what it opens then.)
+        var applyFiles = FilesystemRestore.HasFilesToApply(checkpoint, container);
+        IReadOnlyList<ActionScriptGate> gates = heldFrozen ? [] : ActionScriptGate.Create(workDirectory, applyFiles ? [FilesGateAction, "post-restore"] : ["post-restore"], deadline);
+        var gate = gates.Count > 0 ? gates[^1] : null;
+        var filesGate = applyFiles ? gates[0] : null;
         var (criuOptions, launch) = RestorePlanner.Plan(checkpoint, restoreTarget, gate?.ScriptPath);
+        if (chain.Count > 1)
+        {
+            // At debug level CRIU logs every run of pages it reads through a parent link: most of a chain's restore time.
+            criuOptions = criuOptions with { LogLevel = settings.ChainRestoreLogLevel };
+        }
+        // Page images compressed at rest are decompressed (and verified as they are read) into a copy of the chain CRIU reads.
+        var decompressed = await DecompressAsync(scope, command, chain, cancellationToken);
+        if (decompressed is not null)
+        {
+            criuOptions = criuOptions with { ImagesDirectory = decompressed.ImagesDirectory };
+        }
         if (criuOptions.MountNamespaceCompatMode)
         {
             logger.LogInformation("restore {Namespace}/{Name}: the checkpoint's mounts were shared or slaves and a source is private in the agent's mount namespace, so CRIU rebuilds them with --mntns-compat-mode (they come back private)",
                 command.Namespace, command.Name);
         }
         // A lazy restore runs as soon as the tree is back; its memory follows from a daemon serving the images.
-        var (daemon, lazyFallback) = await StartLazyPagesAsync(scope, command, checkpoint, workDirectory, cancellationToken);
+        var (daemon, lazyFallback) = decompressed is not null && command.Lazy
+            ? ((LazyPagesDaemon?)null, (string?)LazyDeclined(command, "its page images are compressed at rest, and are decompressed whole before CRIU starts"))
+            : await StartLazyPagesAsync(scope, command, checkpoint, workDirectory, cancellationToken);
         criuOptions = criuOptions with { LazyPages = daemon is not null };
         // A restore that fails because the images are corrupt says so, not CRIU's echo of it. Behind a lazy restore
         // the gate waits for every image but the pages (the bulk), whose hashing would hold the tree back as long as
         // an eager restore takes: they are checked while the daemon serves them, and a mismatch ends the tree.
-        Func<ManifestFile, bool> gated = daemon is null ? _ => true : f => !IsPages(f);
-        var verification = scope.Beside("the verification of the images", token => VerifyAsync(chain, gate, gated, token), cancellationToken);
+        Func<ManifestFile, bool> gated = daemon is null ? f => !DecompressedChain.IsVerifiedHere(f) : f => !IsPages(f);
+        var files = filesGate is null
+            ? Task.FromResult(TimeSpan.Zero)
+            : scope.Beside("the checkpointed files' application to the target container", token => filesGate.DecideAsync(async () =>
+            {
+                var applying = Stopwatch.GetTimestamp();
+                await FilesystemRestore.ApplyAsync(checkpoint, container!, token);
+                return Stopwatch.GetElapsedTime(applying);
+            }), cancellationToken);
+        // CRIU waits for the files, not yet for the verification (the tree is held until its post-restore): on a node's
+        // few cores the hashing starts once they are in place rather than slow down their application.
+        var verification = scope.Beside("the verification of the images", token => VerifyAsync(chain, gate, gated, files, token), cancellationToken);
 
         // CRIU kills its tree when it fails by itself, but not when it is killed at its deadline, nor does
         // anything once it succeeded and the engine fails after it (a copy held frozen whose images failed
         // verification, a root not found, a freezer that cannot be thawed): end what it left.
         scope.OnFailure("end what CRIU restored", _ => KillRestoredAsync(container, cgroups));
+        var criuStarted = Stopwatch.GetTimestamp();
         var run = await criu.RestoreAsync(criuOptions, launch, deadline, cancellationToken);
+        var criuEnded = Stopwatch.GetTimestamp();
+        // CRIU has read every page: the decompressed copy goes now, not when the copy ends.
+        decompressed?.Dispose();
         if (heldFrozen && !IsFrozen(cgroups!.FreezerDirectory!))
         {
             logger.LogWarning("restore {Namespace}/{Name}: the copy came back running, not frozen as it was dumped ({Freezer}), so it ran before its images were verified",
                 command.Namespace, command.Name, cgroups.FreezerDirectory);
         }
+        var filesApplied = await files;
         var verified = await verification;
         var pid = run.RestoredPid ?? throw new InvalidOperationException($"CRIU restored {command.Namespace}/{command.Name} but wrote no pidfile");
         var (hostPid, namespacePid) = await LocateRootAsync(container, pid, cancellationToken);
@@ -119,8 +156,13 @@ public sealed class RestoreEngine(
         logger.LogInformation("restore {Namespace}/{Name} ({Operation}) into {Target}: root host PID {HostPid}, in-namespace PID {NamespacePid}{Lazy}",
             command.Namespace, command.Name, command.OperationId, container is null ? "a new PID namespace" : $"container PID {container.InitPid}", hostPid, namespacePid,
             daemon is null ? "" : $", memory served lazily by criu lazy-pages PID {daemon.DaemonPid}");
-        return new RestoreOutcome(hostPid, namespacePid, verified, run.Duration, Stopwatch.GetElapsedTime(started))
+        var ended = Stopwatch.GetTimestamp();
+        return new RestoreOutcome(hostPid, namespacePid, verified, run.Duration, Stopwatch.GetElapsedTime(started, ended))
         {
+            Steps = new RestoreSteps(
+                Stopwatch.GetElapsedTime(started, targetFound), Stopwatch.GetElapsedTime(targetFound, volumesChecked) + filesApplied,
+                Stopwatch.GetElapsedTime(volumesChecked, criuStarted), Stopwatch.GetElapsedTime(criuStarted, criuEnded),
+                Stopwatch.GetElapsedTime(criuEnded, ended)),
             Lazy = daemon is not null,
             LazyFallbackReason = lazyFallback,
             WorkDirectory = workDirectory,
@@ -192,6 +234,34 @@ public sealed class RestoreEngine(
         return (null, reason);
     }
 
+    /// <summary>
+    /// Decompresses the chain's compressed page images into a scratch copy on the store's volume, removed if the restore
+    /// fails (and right after CRIU otherwise); null when nothing in the chain is compressed.
+    /// </summary>
+    private async Task<DecompressedChain?> DecompressAsync(OperationScope scope, RestoreCommand command, IReadOnlyList<StoredCheckpoint> chain,
+        CancellationToken cancellationToken)
+    {
+        if (!DecompressedChain.IsNeeded(chain))
+        {
+            return null;
+        }
+        var decompressed = await Task.Run(() => DecompressedChain.CreateAsync(store, chain, Environment.ProcessorCount, cancellationToken), cancellationToken);
+        scope.OnFailure("remove the decompressed images", _ => decompressed.Dispose());
+        logger.LogInformation("restore {Namespace}/{Name} ({Operation}): decompressed the page images of {Levels} checkpoint(s) in {Ms:0} ms",
+            command.Namespace, command.Name, command.OperationId, chain.Count, decompressed.Duration.TotalMilliseconds);
+        return decompressed;
+    }
+
+    private string LazyDeclined(RestoreCommand command, string why)
+    {
+        var reason = $"restored eagerly, not lazily: {why}";
+        logger.LogWarning("restore {Namespace}/{Name} ({Operation}): {Reason}", command.Namespace, command.Name, command.OperationId, reason);
+        return reason;
+    }
+
+    /// <summary>The CRIU action a restore into a container holds at until its files are in place: after the namespaces are set up, before any file is opened.</summary>
+    private const string FilesGateAction = "post-setup-namespaces";
+
     private static bool IsPages(ManifestFile file) => CriuImageFiles.IsPagesImage(Path.GetFileName(file.Path));
 
     /// <summary>
@@ -241,12 +311,15 @@ public sealed class RestoreEngine(
     /// CRIU's restore; behind <paramref name="gate"/> the copy
     /// runs only once they match, and CRIU ends it when they do not.
     /// </summary>
-    private static Task<TimeSpan> VerifyAsync(IReadOnlyList<StoredCheckpoint> chain, ActionScriptGate? gate, Func<ManifestFile, bool> include, CancellationToken cancellationToken)
+    private static Task<TimeSpan> VerifyAsync(IReadOnlyList<StoredCheckpoint> chain, ActionScriptGate? gate, Func<ManifestFile, bool> include, Task after,
+        CancellationToken cancellationToken)
     {
         return gate is null ? VerifyContentAsync() : gate.DecideAsync(VerifyContentAsync);
 
         async Task<TimeSpan> VerifyContentAsync()
         {
+            // Whether it succeeded or not: a failure is reported by its own task, and ends the attempt (and this) anyway.
+            await Task.WhenAny(after);
             var started = Stopwatch.GetTimestamp();
             // CRIU reads the same images meanwhile: the hashing keeps to the cores CRIU leaves idle.
             foreach (var level in chain)

@@ -34,6 +34,8 @@ public sealed class ImageStore
 
     // Temporary directories of this process's checkpoints in progress, which RecoverAbandoned must spare.
     private readonly ConcurrentDictionary<string, PendingCheckpoint> inProgress = new(StringComparer.Ordinal);
+    // Scratch directories of this process's work on committed checkpoints (a compressed chain decompressed for a restore).
+    private readonly ConcurrentDictionary<string, StoreScratch> scratches = new(StringComparer.Ordinal);
     private readonly AbandonedEntries abandoned;
 
     /// <summary>Opens (and if missing creates, mode 0700) the store at <see cref="ImageStoreOptions.RootDirectory"/>.</summary>
@@ -52,7 +54,7 @@ public sealed class ImageStore
         }
 
         paths = new StorePaths(options.RootDirectory, owner);
-        abandoned = new AbandonedEntries(paths, inProgress.ContainsKey, options.OthersAbandonedAfter, options.InterruptedPullsKeptFor);
+        abandoned = new AbandonedEntries(paths, entry => inProgress.ContainsKey(entry) || scratches.ContainsKey(entry), options.OthersAbandonedAfter, options.InterruptedPullsKeptFor);
         if (!Directory.Exists(paths.Root))
         {
             CreatePrivateDirectory(paths.Root);
@@ -215,9 +217,11 @@ public sealed class ImageStore
 
             var files = SecureTree(pending);
             manifest.Files = await CommitDigests.CompleteAsync(files, manifest.Files, options.HashParallelism, cancellationToken);
-            manifest.MemoryPagesBytes = files
-                .Where(file => IsMemoryPagesFile(file.RelativePath))
-                .Sum(file => file.Length);
+            manifest.SchemaVersion = Math.Max(manifest.SchemaVersion, manifest.RequiredSchemaVersion);
+            // The memory the tree held: a page image compressed at rest counts as CRIU wrote it.
+            manifest.MemoryPagesBytes = manifest.Files
+                .Where(file => IsMemoryPagesFile(Compression.ImageCompression.PlainName(file.Path)))
+                .Sum(file => file.PlainSize ?? file.Size);
             if (options.SyncImageFiles)
             {
                 SyncFiles(files, cancellationToken);
@@ -250,6 +254,37 @@ public sealed class ImageStore
         NativeMethods.FsyncDirectory(Path.GetDirectoryName(final)!);
         NativeMethods.FsyncDirectory(paths.OwnTemporary);
         return new StoredCheckpoint(pending.Key, final, manifest);
+    }
+
+    /// <summary>
+    /// A private scratch directory on the store's own filesystem, for work on a committed checkpoint that must not touch
+    /// it (a compressed chain decompressed for a restore): the volume has the room a checkpoint needs, where the agent's
+    /// run directory (a tmpfs) may not. Removed on dispose, or by <see cref="RecoverAbandoned"/> after an agent that died first.
+    /// </summary>
+    public StoreScratch BeginScratch(CheckpointKey key, string purpose)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentException.ThrowIfNullOrEmpty(purpose);
+        CreatePrivateDirectory(paths.OwnTemporary);
+        var directory = paths.NewTemporary(key, "." + purpose);
+        var scratch = new StoreScratch(this, directory);
+        scratches[directory] = scratch;
+        try
+        {
+            CreatePrivateDirectory(directory);
+        }
+        catch
+        {
+            EndScratch(scratch);
+            throw;
+        }
+        return scratch;
+    }
+
+    internal void EndScratch(StoreScratch scratch)
+    {
+        DeleteEntry(scratch.Directory);
+        scratches.TryRemove(scratch.Directory, out _);
     }
 
     /// <summary>Removes a pending checkpoint's temporary directory. Harmless when already abandoned.</summary>

@@ -85,6 +85,21 @@ internal static class NativeMethods
             : new IOException($"rename({source}, {destination}) failed: {inner.Message}", inner);
     }
 
+    /// <summary>Makes <paramref name="link"/> a hard link to <paramref name="existing"/> (same filesystem).</summary>
+    /// <exception cref="IOException">The link could not be made.</exception>
+    public static void Link(string existing, string link)
+    {
+        if (LinkAt(existing, link) != 0)
+        {
+            var inner = new Win32Exception(Marshal.GetLastPInvokeError());
+            throw new IOException($"link({existing}, {link}) failed: {inner.Message}", inner);
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int LinkAt([MarshalAs(UnmanagedType.LPUTF8Str)] string existing, [MarshalAs(UnmanagedType.LPUTF8Str)] string link);
+
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);

@@ -10,6 +10,23 @@ public static class StoredSizes
     public static long LogicalBytes(StoredCheckpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        return checkpoint.SizeBytes + (checkpoint.Manifest.Increment?.BytesLeftInParents() ?? 0);
+        return LogicalBytes(checkpoint.SizeBytes, checkpoint.Manifest);
+    }
+
+    /// <summary>
+    /// <see cref="LogicalBytes(StoredCheckpoint)"/> from the bytes a checkpoint's files take (<paramref name="storedBytes"/>) and its
+    /// manifest: plus the memory left to its parents, plus what compression saved (its page images as CRIU wrote them).
+    /// </summary>
+    public static long LogicalBytes(long storedBytes, Manifest.CheckpointManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return storedBytes + (manifest.Increment?.BytesLeftInParents() ?? 0) + CompressionSaved(manifest);
+    }
+
+    /// <summary>Bytes compression at rest saved: the plain size of every compressed file less its stored size.</summary>
+    public static long CompressionSaved(Manifest.CheckpointManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return manifest.Files.Where(file => file.PlainSize is not null).Sum(file => file.PlainSize!.Value - file.Size);
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Hashing;
 using Cryo.Agent.Store.Manifest;
 using Microsoft.Win32.SafeHandles;
 
@@ -112,7 +113,7 @@ internal sealed class PullSession(ImageStore store, string peer, string @namespa
         foreach (var unit in units.Where(u => u.Range.Length == 0))
         {
             // Nothing is sent for an empty file: it verifies here or never.
-            Check(unit, SHA256.HashData(ReadOnlySpan<byte>.Empty), firstFailureRefetches: false);
+            Check(unit, Convert.ToHexStringLower(SHA256.HashData(ReadOnlySpan<byte>.Empty)), firstFailureRefetches: false);
             done[unit.Index] = true;
         }
 
@@ -127,14 +128,14 @@ internal sealed class PullSession(ImageStore store, string peer, string @namespa
     }
 
     /// <summary>
-    /// The unit's last byte landed: counts it verified when <paramref name="sha256"/> is its digest. The first
+    /// The unit's last byte landed: counts it verified when <paramref name="actual"/> (lowercase hex, of the form its manifest
+    /// entry names) is its digest. The first
     /// mismatch of a unit asks for it again; a second ends the pull.
     /// </summary>
     /// <exception cref="RangeRefetchException">The first mismatch: fetch the unit again.</exception>
     /// <exception cref="TransferVerificationException">The second mismatch.</exception>
-    public void Check(TransferUnit unit, byte[] sha256, bool firstFailureRefetches = true)
+    public void Check(TransferUnit unit, string actual, bool firstFailureRefetches = true)
     {
-        var actual = Convert.ToHexStringLower(sha256);
         if (string.Equals(actual, unit.Range.Sha256, StringComparison.OrdinalIgnoreCase))
         {
             Interlocked.Increment(ref verified);
@@ -193,9 +194,11 @@ internal sealed class PullSession(ImageStore store, string peer, string @namespa
     {
         var done = new bool[units.Length];
         var buffer = new byte[1024 * 1024];
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var plain = RangeHasher.For(null);
+        using var pages = RangeHasher.For(DigestAlgorithms.Sha256OfPages);
         foreach (var unit in units.Where(u => u.Range.Length > 0))
         {
+            var hash = unit.Range.OfPages ? pages : plain;
             for (var at = unit.Range.Offset; at < unit.End;)
             {
                 var read = RandomAccess.Read(handles[unit.FileIndex], buffer.AsSpan(0, (int)Math.Min(buffer.Length, unit.End - at)), at);
@@ -204,11 +207,11 @@ internal sealed class PullSession(ImageStore store, string peer, string @namespa
                     break;
                 }
 
-                hash.AppendData(buffer, 0, read);
+                hash.Append(buffer.AsSpan(0, read));
                 at += read;
             }
 
-            if (string.Equals(Convert.ToHexStringLower(hash.GetHashAndReset()), unit.Range.Sha256, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(hash.Finish(), unit.Range.Sha256, StringComparison.OrdinalIgnoreCase))
             {
                 done[unit.Index] = true;
                 verified++;

@@ -1,4 +1,5 @@
-using System.Security.Cryptography;
+using Cryo.Agent.Store.Hashing;
+using Cryo.Agent.Store.Manifest;
 using Cryo.Contracts.Agent.V1;
 
 namespace Cryo.Agent.Transfer;
@@ -10,7 +11,9 @@ namespace Cryo.Agent.Transfer;
 /// </summary>
 internal sealed class SegmentReceiver(PullSession session) : IDisposable
 {
-    private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    // Each unit is hashed as its manifest entry says: plain, or by its pages (pages images).
+    private readonly RangeHasher plain = RangeHasher.For(null);
+    private readonly RangeHasher pages = RangeHasher.For(DigestAlgorithms.Sha256OfPages);
     private TransferSegment? segment;
     private long position;
 
@@ -19,7 +22,8 @@ internal sealed class SegmentReceiver(PullSession session) : IDisposable
     {
         segment = next;
         position = next.Current.Range.Offset;
-        hash.GetHashAndReset();
+        plain.Reset();
+        pages.Reset();
     }
 
     /// <summary>Writes and hashes one chunk; checks each unit it completes.</summary>
@@ -43,14 +47,15 @@ internal sealed class SegmentReceiver(PullSession session) : IDisposable
             }
 
             var unit = current.Current;
+            var hash = unit.Range.OfPages ? pages : plain;
             var take = (int)Math.Min(data.Length, unit.End - position);
             session.Write(unit, data[..take], position);
-            hash.AppendData(data[..take]);
+            hash.Append(data[..take]);
             position += take;
             data = data[take..];
             if (position == unit.End)
             {
-                session.Check(unit, hash.GetHashAndReset());
+                session.Check(unit, hash.Finish());
                 current.Advance();
                 if (!current.IsComplete)
                 {
@@ -61,5 +66,9 @@ internal sealed class SegmentReceiver(PullSession session) : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => hash.Dispose();
+    public void Dispose()
+    {
+        plain.Dispose();
+        pages.Dispose();
+    }
 }

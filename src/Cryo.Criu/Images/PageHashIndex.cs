@@ -243,14 +243,21 @@ public sealed class PageHashIndex
         }
     }
 
-    /// <summary>Writes the index to <paramref name="path"/> (owner-only), through a temporary file and a rename.</summary>
-    public void Save(string path)
+    /// <summary>Writes the index to <paramref name="path"/> (owner-only), through a temporary file and a rename, flushed to disk.</summary>
+    public void Save(string path) => Save(path, flushToDisk: true);
+
+    /// <summary>
+    /// Writes the index to <paramref name="path"/> (owner-only), through a temporary file and a rename; flushed to disk
+    /// before the rename only when <paramref name="flushToDisk"/> (a caller that syncs the directory it lies in by its
+    /// own policy, as the agent's store does at commit, need not pay for an fsync of its own).
+    /// </summary>
+    public void Save(string path, bool flushToDisk)
     {
         var temporary = path + ".tmp";
         using (var stream = OwnerOnlyFile.Create(temporary, FileMode.Create))
         {
             stream.Write(ToByteArray());
-            stream.Flush(flushToDisk: true);
+            stream.Flush(flushToDisk);
         }
         File.Move(temporary, path, overwrite: true);
     }

@@ -158,6 +158,8 @@ public sealed class CheckpointReconciler(
                 TcpEstablished = spec.TcpEstablished ?? false,
                 FileLocks = spec.FileLocks ?? false,
                 SkipRootFilesystem = spec.SkipRootFilesystem ?? false,
+                // The agent stores none as empty, and refuses what it does not know (a value the CRD's enum let through).
+                Compression = spec.Compression is null or CheckpointCompression.None ? "" : spec.Compression,
             },
             TimeoutSeconds = (uint)spec.EffectiveTimeoutSeconds,
             ParentCheckpoint = CheckpointParent.Decided(checkpoint) ?? "",
@@ -176,6 +178,7 @@ public sealed class CheckpointReconciler(
         status.StoredBytes = result.StoredBytes > 0 ? result.StoredBytes : result.SizeBytes;
         status.Parent = string.IsNullOrEmpty(result.ParentCheckpoint) ? null : result.ParentCheckpoint;
         status.ChainLength = Math.Max(1, result.ChainLength);
+        status.Compression = string.IsNullOrEmpty(result.Compression) ? null : result.Compression;
         status.CriuVersion = result.CriuVersion;
         status.Timings = new Cryo.Api.CheckpointTimings
         {

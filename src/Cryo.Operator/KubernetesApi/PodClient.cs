@@ -44,30 +44,25 @@ public sealed class PodClient(IKubernetes client)
     }
 
     /// <summary>Patches <paramref name="pod"/>; returns the pod as stored, or null when it is gone.</summary>
-    public async Task<V1Pod?> PatchAsync(V1Pod pod, V1Patch patch, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await client.CoreV1.PatchNamespacedPodAsync(patch, pod.Metadata.Name, pod.Metadata.NamespaceProperty,
-                fieldManager: CryoNames.FieldManager, cancellationToken: cancellationToken);
-        }
-        catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
-        {
-            return null;
-        }
-    }
+    public Task<V1Pod?> PatchAsync(V1Pod pod, V1Patch patch, CancellationToken cancellationToken) =>
+        NullWhenGoneAsync(client.CoreV1.PatchNamespacedPodAsync(patch, pod.Metadata.Name, pod.Metadata.NamespaceProperty,
+            fieldManager: CryoNames.FieldManager, cancellationToken: cancellationToken));
 
     /// <summary>Creates <paramref name="pod"/>; 409 when its name is taken.</summary>
     public Task<V1Pod> CreateAsync(V1Pod pod, CancellationToken cancellationToken) =>
         client.CoreV1.CreateNamespacedPodAsync(pod, pod.Metadata.NamespaceProperty, fieldManager: CryoNames.FieldManager, cancellationToken: cancellationToken);
 
     /// <summary>Patches <paramref name="pod"/>'s status subresource; returns the pod as stored, or null when it is gone.</summary>
-    public async Task<V1Pod?> PatchStatusAsync(V1Pod pod, V1Patch patch, CancellationToken cancellationToken)
+    public Task<V1Pod?> PatchStatusAsync(V1Pod pod, V1Patch patch, CancellationToken cancellationToken) =>
+        NullWhenGoneAsync(client.CoreV1.PatchNamespacedPodStatusAsync(patch, pod.Metadata.Name, pod.Metadata.NamespaceProperty,
+            fieldManager: CryoNames.FieldManager, cancellationToken: cancellationToken));
+
+    // A write to a pod deleted meanwhile: nothing left to write to, which is not a failure.
+    private static async Task<V1Pod?> NullWhenGoneAsync(Task<V1Pod> write)
     {
         try
         {
-            return await client.CoreV1.PatchNamespacedPodStatusAsync(patch, pod.Metadata.Name, pod.Metadata.NamespaceProperty,
-                fieldManager: CryoNames.FieldManager, cancellationToken: cancellationToken);
+            return await write;
         }
         catch (HttpOperationException e) when (ApiErrors.IsNotFound(e))
         {

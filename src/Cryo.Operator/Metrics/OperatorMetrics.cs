@@ -40,7 +40,7 @@ public sealed class OperatorMetrics
         CheckpointBytesStored = factory.CreateCounter("cryo_operator_checkpoint_stored_bytes_total",
             "Bytes Succeeded Checkpoints added to the checkpoint volumes, by kind (full, increment).", "kind");
         CheckpointBytesSaved = factory.CreateCounter("cryo_operator_checkpoint_saved_bytes_total",
-            "Bytes incremental Checkpoints did not store because their parents hold them (size minus stored bytes).");
+            "Bytes Checkpoints did not store: what an increment's parents hold and what compression at rest saved (size minus stored bytes).");
         StoreUsedRatio = factory.CreateGauge("cryo_operator_store_used_ratio",
             "Fraction of each node's checkpoint store in use, as its agent reported it after the latest checkpoint there.", "node");
     }

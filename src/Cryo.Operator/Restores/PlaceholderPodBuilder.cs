@@ -1,4 +1,5 @@
 using Cryo.Api;
+using Cryo.Operator.Reconciling;
 using k8s;
 using k8s.Models;
 
@@ -54,18 +55,7 @@ public static class PlaceholderPodBuilder
                 NamespaceProperty = restore.Metadata.NamespaceProperty,
                 Labels = labels,
                 Annotations = new Dictionary<string, string> { [CryoNames.PlaceholderContainerAnnotation] = containerName },
-                OwnerReferences =
-                [
-                    new V1OwnerReference
-                    {
-                        ApiVersion = CryoNames.ApiVersion,
-                        Kind = Restore.KindName,
-                        Name = restore.Metadata.Name,
-                        Uid = restore.Metadata.Uid,
-                        Controller = true,
-                        BlockOwnerDeletion = true,
-                    },
-                ],
+                OwnerReferences = [Ownership.ControllerReference(restore)],
             },
             Spec = spec,
         };

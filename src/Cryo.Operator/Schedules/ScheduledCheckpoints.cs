@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Cryo.Api;
+using Cryo.Operator.Reconciling;
 using k8s.Models;
 
 namespace Cryo.Operator.Schedules;
@@ -41,18 +42,7 @@ public static class ScheduledCheckpoints
                 {
                     [CryoNames.ScheduledAtAnnotation] = run.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
                 },
-                OwnerReferences =
-                [
-                    new V1OwnerReference
-                    {
-                        ApiVersion = CryoNames.ApiVersion,
-                        Kind = CheckpointSchedule.KindName,
-                        Name = schedule.Metadata.Name,
-                        Uid = schedule.Metadata.Uid,
-                        Controller = true,
-                        BlockOwnerDeletion = true,
-                    },
-                ],
+                OwnerReferences = [Ownership.ControllerReference(schedule)],
             },
             Spec = new CheckpointSpec
             {
@@ -63,6 +53,8 @@ public static class ScheduledCheckpoints
                 FileLocks = template.FileLocks,
                 SkipRootFilesystem = template.SkipRootFilesystem,
                 TimeoutSeconds = template.TimeoutSeconds,
+                Compression = template.Compression,
+                ParentCheckpoint = template.ParentCheckpoint,
             },
         };
     }

@@ -2,6 +2,7 @@ using Cryo.Agent.Containers;
 using Cryo.Agent.Tests.Grpc;
 using Cryo.Agent.Tests.Placeholder;
 using Cryo.Agent.Tests.Node;
+using Cryo.Testing.Node.Csi;
 using Cryo.Contracts;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Contracts.Csi.V1;
@@ -217,6 +218,50 @@ public sealed class CsiDriverTests(PlaceholderBuild build) : IClassFixture<Place
         Assert.True(File.Exists(Path.Combine(target, "cryo-placeholder")));
         Assert.Equal(published, Directory.GetDirectories(agent.PublishDirectory));
         Assert.Single(published);
+    }
+
+    [Fact]
+    public async Task Agent_Should_RemoveAnEarlierBuildsDirectory_When_NoVolumeShowsItAnyMore()
+    {
+        // Arrange: a pod has a volume of this build; the agent is then updated to another build of the placeholder,
+        // and an agent that died while publishing left a half-built directory.
+        var (id, target) = Volume("cryo-placeholder");
+        await Driver.NodePublishVolumeAsync(KubeletCsi.EphemeralPublish(id, target, readOnly: true, Contents()), deadline: DateTime.UtcNow + Deadline);
+        var earlier = Assert.Single(Directory.GetDirectories(agent.PublishDirectory));
+        var unused = Path.Combine(agent.PublishDirectory, "0123456789abcdef");
+        Directory.CreateDirectory(Path.Combine(unused, "handoff"));
+        var halfBuilt = Directory.CreateDirectory(Path.Combine(agent.PublishDirectory, ".new-" + Guid.NewGuid().ToString("N"))).FullName;
+        await agent.StopAsync();
+        var update = Path.Combine(agent.Directory, "cryo-placeholder-update");
+        await File.WriteAllBytesAsync(update, [.. await File.ReadAllBytesAsync(build.PlaceholderPath), 0]);
+
+        // Act: the updated agent starts, then the kubelet unpublishes the running pod's volume through it.
+#pragma warning disable CA2000 // Stopped below; its directory is the first agent's, which that agent's disposal removes.
+        var updated = await CsiAgent.StartAsync(update, agent.Directory);
+#pragma warning restore CA2000
+        try
+        {
+            var atStart = Directory.GetDirectories(agent.PublishDirectory).Order().ToList();
+            using var kubeletAfter = new KubeletCsi();
+            await kubeletAfter.RegisterAsync(updated.RegistrationSocket, CancellationToken.None);
+            await kubeletAfter.Driver("placeholder.cryo.io")!.NodeUnpublishVolumeAsync(
+                new NodeUnpublishVolumeRequest { VolumeId = id, TargetPath = target }, deadline: DateTime.UtcNow + Deadline);
+            var afterUnpublish = Directory.GetDirectories(agent.PublishDirectory);
+
+            // Assert: at start-up only what no volume shows went; the earlier build's directory went with its last volume.
+            Assert.Contains(earlier, atStart);
+            Assert.DoesNotContain(unused, atStart);
+            Assert.DoesNotContain(halfBuilt, atStart);
+            Assert.Equal(2, atStart.Count);
+            Assert.False(Directory.Exists(target));
+            var current = Assert.Single(afterUnpublish);
+            Assert.NotEqual(earlier, current);
+            Assert.True(File.Exists(Path.Combine(current, "cryo-placeholder")));
+        }
+        finally
+        {
+            await updated.StopAsync();
+        }
     }
 
     private (string Id, string Target) Volume(string name)

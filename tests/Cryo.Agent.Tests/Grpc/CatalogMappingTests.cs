@@ -90,7 +90,6 @@ public sealed class CatalogMappingTests : IDisposable
         {
             StoreTestData.WriteFakeDump(pending);
             var manifest = Manifest(key);
-            manifest.SchemaVersion = CheckpointManifest.CurrentSchemaVersion;
             manifest.Increment = new ManifestIncrement
             {
                 Method = ManifestIncrement.ContentBased,

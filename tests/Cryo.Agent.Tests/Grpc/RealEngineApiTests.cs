@@ -126,7 +126,7 @@ public sealed class RealEngineApiTests
     {
         using var engines = new TestEngines();
         await using var copies = new RestoredCopies(engines);
-        var (workload, checksum) = await MemoryHog.StartAsync(1024, Patience);
+        var (workload, checksum) = await Memhog.StartAsync(1024, CancellationToken.None, patience: Patience);
         await using var original = workload;
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
         var socket = Path.Combine(engines.Directory, "agent.sock");
@@ -153,7 +153,7 @@ public sealed class RealEngineApiTests
         var work = Directory.EnumerateDirectories(Path.Combine(engines.Options.RunDirectory, "restores"), "restore-lazy-1.*").Single();
         using var transferTimeout = new CancellationTokenSource(Patience);
         var status = await LazyTransfers.WaitAsync(work, transferTimeout.Token);
-        var restoredChecksum = await MemoryHog.AskAsync(restored.HostPid, "USR1", "check", Path.Combine(work, "stdout.log"), Patience);
+        var restoredChecksum = await Memhog.AskAsync(restored.HostPid, "USR1", "check", Path.Combine(work, "stdout.log"), Patience);
 
         Assert.True(restored.Lazy, restored.LazyFallbackReason);
         Assert.Null(statusWhenStopping);

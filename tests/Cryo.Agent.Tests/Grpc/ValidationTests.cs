@@ -20,6 +20,7 @@ public sealed class ValidationTests
         { "container_id", "container id with a slash" },
         { "timeout_seconds", "timeout beyond the maximum" },
         { "parent_checkpoint", "parent with a slash" },
+        { "options.compression", "unknown compression" },
     };
 
     [Theory]
@@ -41,6 +42,7 @@ public sealed class ValidationTests
             case "container id with a slash": request.ContainerId = "abc/../def"; break;
             case "timeout beyond the maximum": request.TimeoutSeconds = 100_000; break;
             case "parent with a slash": request.ParentCheckpoint = "a/b"; break;
+            case "unknown compression": request.Options = new CheckpointOptions { Compression = "gzip" }; break;
         }
 
         var error = await Assert.ThrowsAsync<RpcException>(() => agent.UnixClient().CheckpointAsync(request));
@@ -50,6 +52,20 @@ public sealed class ValidationTests
         Assert.Equal(field, violation.Field);
         Assert.Equal("INVALID_FIELD", error.GetRpcStatus()!.GetDetail<ErrorInfo>().Reason);
         Assert.Equal(0, agent.Checkpoints.Calls);
+    }
+
+    [Theory]
+    [InlineData("", null)]
+    [InlineData("none", null)]
+    [InlineData("zstd", "zstd")]
+    public void Checkpoint_Should_PassTheCompressionToTheEngine_When_ItIsKnown(string given, string? expected)
+    {
+        var request = AgentCalls.Request("web-1", "uid-1");
+        request.Options = new CheckpointOptions { Compression = given };
+
+        var command = new Cryo.Agent.Grpc.RequestValidator(Microsoft.Extensions.Options.Options.Create(new Cryo.Agent.Hosting.AgentOptions())).ToCommand(request);
+
+        Assert.Equal(expected, command.Compression);
     }
 
     [Fact]

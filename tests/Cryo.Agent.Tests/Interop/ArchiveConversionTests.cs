@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using Cryo.Agent.Interop;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Compression;
 using Cryo.Agent.Store.Manifest;
 using Cryo.Agent.Tests.Store;
 using Cryo.Testing;
@@ -63,8 +64,30 @@ public sealed class ArchiveConversionTests : IDisposable
 
         var error = await Assert.ThrowsAsync<ExportUnsupportedException>(() => new CheckpointExporter(store).ExportAsync(child, output, CancellationToken.None));
 
-        Assert.Equal("parent", error.Parent);
+        Assert.Equal(("parent", "parent"), (error.DetailKey, error.DetailValue));
         Assert.Contains("export a full checkpoint", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, output.Length);
+    }
+
+    [Fact]
+    public async Task Export_Should_RefuseACompressedCheckpoint_NamingTheCompression_And_WriteNothing()
+    {
+        var store = new ImageStore(new ImageStoreOptions { RootDirectory = scratch.Combine("store") });
+        var key = StoreTestData.Key("zipped");
+        using var pending = store.Begin(key);
+        StoreTestData.WriteFakeDump(pending);
+        var (compressed, _) = PagesCompressor.Compress(pending, 1, CancellationToken.None);
+        var manifest = StoreTestData.Manifest(key);
+        manifest.SchemaVersion = CheckpointManifest.CurrentSchemaVersion;
+        manifest.Options.Compression = ImageCompression.Zstd;
+        manifest.Files = [.. compressed];
+        var zipped = await store.CommitAsync(pending, manifest, CancellationToken.None);
+        using var output = new MemoryStream();
+
+        var error = await Assert.ThrowsAsync<ExportUnsupportedException>(() => new CheckpointExporter(store).ExportAsync(zipped, output, CancellationToken.None));
+
+        Assert.Equal(("compression", ImageCompression.Zstd), (error.DetailKey, error.DetailValue));
+        Assert.Contains("without spec.compression", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, output.Length);
     }
 

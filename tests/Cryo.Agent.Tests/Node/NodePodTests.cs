@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Cryo.Agent.Containers;
-using Cryo.Agent.Tests.Node.Cri;
+using Cryo.Testing.Node.Cri;
 using Cryo.Agent.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;

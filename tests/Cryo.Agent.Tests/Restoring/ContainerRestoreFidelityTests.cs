@@ -83,6 +83,10 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
         await target.WaitForOutputAsync(o => o[seen..].Contains("made segment novi 700", StringComparison.Ordinal), Patience, CancellationToken.None);
         await target.WaitForErrorOutputAsync(e => e.Contains("adopted", StringComparison.Ordinal), Patience, CancellationToken.None);
         Assert.Equal(1, outcome.NamespacePid);
+        // Where the time went, step by step: applying the files is a step of its own (beside CRIU's start-up).
+        var steps = Assert.IsType<RestoreSteps>(outcome.Steps);
+        Assert.True(steps.Filesystem > TimeSpan.Zero && steps.Criu > TimeSpan.Zero, $"steps: {steps}");
+        Assert.True(steps.Target + steps.Prepare + steps.Criu + steps.Handoff <= outcome.Total, $"steps {steps} exceed the total {outcome.Total}");
         // The image's layers are shared and must stay untouched.
         var image = Assert.Single(lower);
         Assert.NotNull(new FileInfo(Path.Join(image, "bin", "vi")).LinkTarget);
@@ -95,11 +99,11 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
     [Fact]
     public async Task LazyRestore_Should_ServeTheMemoryOfATreeRestoredIntoAContainer_When_LazyIsAsked()
     {
-        var (source, checksum) = await MemoryHog.StartAsync(128, Patience);
+        var (source, checksum) = await Memhog.StartAsync(128, CancellationToken.None, patience: Patience);
         await using var original = source;
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(source.InitPid, "hog", leaveRunning: false), new RecordingProgress<CheckpointStage>(), CancellationToken.None);
         await using var target = await ContainerWorkload.StartPlaceholderAsync(
-            RealPlaceholder("target") with { OverlayRoot = true, HostFiles = new Dictionary<string, string> { ["/cryo-placeholder"] = build.PlaceholderPath, ["/app/memhog"] = MemoryHog.BinaryPath } },
+            RealPlaceholder("target") with { OverlayRoot = true, HostFiles = new Dictionary<string, string> { ["/cryo-placeholder"] = build.PlaceholderPath, ["/app/memhog"] = Memhog.BinaryPath } },
             CancellationToken.None);
 
         var outcome = await engines.Restores.RestoreAsync(TestEngines.RestoreOf("hog", target.InitPid) with { Lazy = true }, CancellationToken.None);
@@ -115,7 +119,7 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
         Assert.True(outcome.Lazy, outcome.LazyFallbackReason);
         Assert.Equal(target.InitPid, Procs.ParentOf(outcome.HostPid));
         Assert.Equal(0, status);
-        Assert.Equal(checksum, MemoryHog.Answer(answer[seen..], "check"));
+        Assert.Equal(checksum, Memhog.Answer(answer[seen..], "check"));
     }
 
     [Fact]

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using Cryo.Agent.Containers;
+using Cryo.Agent.Metrics;
 using Cryo.Agent.Restoring.Lazy;
 using Cryo.Agent.Tests.Support;
 using Cryo.Criu.Capabilities;
 using Microsoft.Extensions.Logging.Abstractions;
+using Prometheus;
 using Xunit;
 
 namespace Cryo.Agent.Tests.Restoring;
@@ -33,10 +35,17 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
 
     public void Dispose() => engines.Dispose();
 
+    private static async Task<string> ScrapeAsync(AgentMetrics metrics)
+    {
+        using var text = new MemoryStream();
+        await metrics.Registry.CollectAndExportAsTextAsync(text);
+        return System.Text.Encoding.UTF8.GetString(text.ToArray());
+    }
+
     [Fact]
     public async Task LazyRestore_Should_AnswerBeforeItsMemoryArrivedAndHoldItIntactAfter_When_EveryPageWasServed()
     {
-        var (original, checksum) = await MemoryHog.StartAsync(256, Patience);
+        var (original, checksum) = await Memhog.StartAsync(256, CancellationToken.None, patience: Patience);
         // The original's root filesystem must outlive the restore (a standalone copy restores onto it); the dump ends its tree.
         await using var workload = original;
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(original.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
@@ -48,17 +57,17 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
         string alive;
         try
         {
-            alive = await MemoryHog.AskAsync(outcome.HostPid, "WINCH", "alive", output, Patience);
+            alive = await Memhog.AskAsync(outcome.HostPid, "WINCH", "alive", output, Patience);
         }
         catch (TimeoutException e)
         {
             var daemon = LazyPagesDaemon.ReadPid(outcome.WorkDirectory!, LazyPagesSupervisor.DaemonPidFile);
             var files = string.Join("; ", Directory.EnumerateFiles(outcome.WorkDirectory!).Where(f => !f.EndsWith(".socket", StringComparison.Ordinal) && new FileInfo(f).Length < 4000)
                 .Select(f => $"{Path.GetFileName(f)}: {File.ReadAllText(f).Trim()}"));
-            throw new TimeoutException($"{e.Message}; daemon {(daemon is { } d ? MemoryHog.Describe(d) : "unknown")}; {files}");
+            throw new TimeoutException($"{e.Message}; daemon {(daemon is { } d ? Memhog.Describe(d) : "unknown")}; {files}");
         }
         var status = await WaitForTransferAsync(outcome);
-        var restoredChecksum = await MemoryHog.AskAsync(outcome.HostPid, "USR1", "check", output, Patience);
+        var restoredChecksum = await Memhog.AskAsync(outcome.HostPid, "USR1", "check", output, Patience);
 
         Assert.True(outcome.Lazy);
         Assert.Null(outcome.LazyFallbackReason);
@@ -70,7 +79,7 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task LazyRestore_Should_KillTheCopyRatherThanLeaveItHangingOrOnZeroes_When_ThePageServerIsKilledMidTransfer()
     {
-        var (original, _) = await MemoryHog.StartAsync(512, Patience);
+        var (original, _) = await Memhog.StartAsync(512, CancellationToken.None, patience: Patience);
         // The original's root filesystem must outlive the restore (a standalone copy restores onto it); the dump ends its tree.
         await using var workload = original;
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(original.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
@@ -95,7 +104,7 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task LazyTransfers_Should_KillTheCopy_When_AFreshAgentFindsATransferWhosePageServerDiedWithoutAWord()
     {
-        var (original, _) = await MemoryHog.StartAsync(512, Patience);
+        var (original, _) = await Memhog.StartAsync(512, CancellationToken.None, patience: Patience);
         // The original's root filesystem must outlive the restore (a standalone copy restores onto it); the dump ends its tree.
         await using var workload = original;
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(original.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
@@ -110,13 +119,18 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
         Cryo.Agent.Containers.ProcessKiller.Kill(LazyPagesDaemon.ReadPid(outcome.WorkDirectory!, LazyPagesSupervisor.SupervisorPidFile)!.Value);
         Cryo.Agent.Containers.ProcessKiller.Kill(daemon);
 
+        var metrics = new AgentMetrics(new CollectorRegistry());
         var nextAgent = new LazyTransfers(TestEngines.CriuPath, _ => Task.FromResult<CriuCapabilities?>(null), new ProcFs(),
-            Microsoft.Extensions.Options.Options.Create(engines.Options), NullLogger<LazyTransfers>.Instance);
+            Microsoft.Extensions.Options.Options.Create(engines.Options), NullLogger<LazyTransfers>.Instance, metrics);
+        var before = await ScrapeAsync(metrics);
         await nextAgent.StartAsync(CancellationToken.None);
         try
         {
             Assert.True(await WaitGoneAsync(outcome.HostPid, TimeSpan.FromSeconds(15)), $"the restored copy (PID {outcome.HostPid}) outlived its page server and the next agent");
             Assert.NotEqual(0, LazyPagesDaemon.ReadExitCode(outcome.WorkDirectory!));
+            // The loss is counted, so an alert on the counter's increase sees it (exported at 0 before it happened).
+            Assert.Contains("cryo_agent_lazy_pages_lost_total{reason=\"page_server_gone\"} 0", before, StringComparison.Ordinal);
+            Assert.Contains("cryo_agent_lazy_pages_lost_total{reason=\"page_server_gone\"} 1", await ScrapeAsync(metrics), StringComparison.Ordinal);
         }
         finally
         {
@@ -129,7 +143,7 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
     {
         using var eagerOnly = new TestEngines(criu => new NoUserfaultfdCriu(criu));
         await using var eagerCopies = new RestoredCopies(eagerOnly);
-        var (original, checksum) = await MemoryHog.StartAsync(16, Patience);
+        var (original, checksum) = await Memhog.StartAsync(16, CancellationToken.None, patience: Patience);
         // The original's root filesystem must outlive the restore (a standalone copy restores onto it); the dump ends its tree.
         await using var workload = original;
         await eagerOnly.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(original.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
@@ -137,7 +151,7 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
         var command = TestEngines.RestoreOf("hog") with { Lazy = true };
         var outcome = await eagerOnly.Restores.RestoreAsync(command, CancellationToken.None);
         eagerCopies.Track(outcome.HostPid);
-        var restoredChecksum = await MemoryHog.AskAsync(outcome.HostPid, "USR1", "check", eagerOnly.OutputOf(command), Patience);
+        var restoredChecksum = await Memhog.AskAsync(outcome.HostPid, "USR1", "check", eagerOnly.OutputOf(command), Patience);
 
         Assert.False(outcome.Lazy);
         Assert.Contains("userfaultfd", outcome.LazyFallbackReason, StringComparison.Ordinal);
@@ -159,7 +173,7 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
                 .Select(f => $"{Path.GetFileName(f)}: {File.ReadAllText(f).Trim()}"));
             var daemon = LazyPagesDaemon.ReadPid(work, LazyPagesSupervisor.DaemonPidFile);
             var restoreLog = string.Join(" | ", File.ReadLines(Path.Combine(work, "restore.log")).Where(l => l.Contains("lazy", StringComparison.OrdinalIgnoreCase) || l.Contains("uffd", StringComparison.OrdinalIgnoreCase)).Take(12));
-            throw new TimeoutException($"the lazy transfer did not end within {Patience}: outcome lazy={outcome.Lazy} fallback={outcome.LazyFallbackReason}; restore.log: {restoreLog}; copy {MemoryHog.Describe(outcome.HostPid)}; daemon {(daemon is { } d ? MemoryHog.Describe(d) : "unknown")}; {files}");
+            throw new TimeoutException($"the lazy transfer did not end within {Patience}: outcome lazy={outcome.Lazy} fallback={outcome.LazyFallbackReason}; restore.log: {restoreLog}; copy {Memhog.Describe(outcome.HostPid)}; daemon {(daemon is { } d ? Memhog.Describe(d) : "unknown")}; {files}");
         }
     }
 

@@ -78,6 +78,77 @@ public sealed class ChecksumVerifierTests : IDisposable
         Assert.Contains($"in bytes {5 * chunk}-{(6 * chunk) - 1} (chunk 6 of 13)", error.Message);
     }
 
+    [Theory]
+    [InlineData(17L)]
+    [InlineData((4L * 1024 * 1024) + 4096 + 1)]
+    [InlineData((12L * 1024 * 1024) + (4 * 4096))]
+    [InlineData((20L * 1024 * 1024) + 122)]
+    public async Task VerifyContentAsync_Should_NameTheChunk_When_PagesImageIsListedByPageDigestsAndOneByteIsFlipped(long at)
+    {
+        // 20 MiB and 123 bytes: two chunks, the last page of the second one short.
+        var key = StoreTestData.Key();
+        var stored = await StoreTestData.CommitFakeAsync(store, key, (20 * 1024 * 1024) + 123, DigestAlgorithms.Sha256OfPages);
+        var listed = store.Find(key)!.Manifest.Files.Single(f => f.Path == "images/pages-1.img");
+        Assert.Equal((DigestAlgorithms.Sha256OfPages, 2), (listed.DigestAlgorithm, listed.ChunkSha256!.Count));
+        Assert.Equal(CheckpointManifest.PageDigestsSchemaVersion, store.Find(key)!.Manifest.SchemaVersion);
+        await ChecksumVerifier.VerifyAsync(store.Find(key)!, CancellationToken.None);
+        await FlipByteAsync(Path.Combine(stored.ImagesDirectory, "pages-1.img"), at);
+
+        var error = await Assert.ThrowsAsync<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyAsync(store.Find(key)!, CancellationToken.None));
+
+        Assert.Equal("images/pages-1.img", error.RelativePath);
+        Assert.Equal(CorruptionKind.Sha256Differs, error.Kind);
+        Assert.Contains(at < ChunkedSha256.DefaultChunkSize ? "(chunk 1 of 2)" : "(chunk 2 of 2)", error.Message);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_Should_CheckPlainDigests_When_TheManifestIsOfTheFormBeforePageDigests()
+    {
+        // What agents wrote before pages images were listed by their page digests: schema version 2, the SHA-256 of the bytes.
+        var key = StoreTestData.Key();
+        const long chunk = 1024 * 1024;
+        StoredCheckpoint stored;
+        using (var pending = store.Begin(key))
+        {
+            StoreTestData.WriteFakeDump(pending);
+            var manifest = StoreTestData.Manifest(key);
+            var bytes = await File.ReadAllBytesAsync(Path.Combine(pending.ImagesDirectory, "pages-1.img"));
+            manifest.Files = [new ManifestFile
+            {
+                Path = "images/pages-1.img", Size = bytes.Length, ChunkSize = chunk,
+                ChunkSha256 = [.. bytes.Chunk((int)chunk).Select(piece => StoreTestData.ExpectedDigest(piece, null))],
+            }];
+            stored = await store.CommitAsync(pending, manifest, CancellationToken.None);
+        }
+
+        var json = await File.ReadAllTextAsync(stored.ManifestPath);
+        Assert.Contains("\"schemaVersion\": 2", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("digestAlgorithm", json, StringComparison.Ordinal);
+        await ChecksumVerifier.VerifyAsync(store.Find(key)!, CancellationToken.None);
+        await FlipByteAsync(Path.Combine(stored.ImagesDirectory, "pages-1.img"), (2 * chunk) + 5);
+
+        var error = await Assert.ThrowsAsync<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyAsync(store.Find(key)!, CancellationToken.None));
+
+        Assert.Equal(CorruptionKind.Sha256Differs, error.Kind);
+        Assert.Contains("(chunk 3 of 4)", error.Message);
+    }
+
+    [Fact]
+    public async Task VerifyStructure_Should_RefuseEntry_When_ItsDigestAlgorithmIsUnknown()
+    {
+        var key = StoreTestData.Key();
+        var stored = await StoreTestData.CommitFakeAsync(store, key);
+        var manifest = stored.Manifest;
+        var index = manifest.Files.FindIndex(f => f.Path == "images/pages-2.img");
+        manifest.Files[index] = manifest.Files[index] with { DigestAlgorithm = "blake3" };
+        await manifest.SaveAsync(stored.ManifestPath, CancellationToken.None);
+
+        var error = Assert.Throws<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyStructure(store.Find(key)!));
+
+        Assert.Equal(CorruptionKind.InvalidEntry, error.Kind);
+        Assert.Contains("unknown digestAlgorithm 'blake3'", error.Message);
+    }
+
     [Fact]
     public async Task VerifyStructure_Should_RefuseEntry_When_ChunkDigestsDoNotCoverTheFile()
     {

@@ -139,7 +139,7 @@ public sealed class ChunkedSha256Tests : IDisposable
     private static string Hash(string path, long offset, long length, out long hashed)
     {
         using var handle = File.OpenHandle(path);
-        return ChunkedSha256.Hash(handle, offset, length, CancellationToken.None, out hashed);
+        return ChunkedSha256.Hash(new FileRange(handle, offset, length), null, CancellationToken.None, out hashed);
     }
 
     // Drops a range of the file from the page cache (once written back: clean pages are dropped at once).

@@ -175,7 +175,37 @@ public sealed class GrowingFileHasherTests : IDisposable
         }
     }
 
-    // Independent of the code under test: every range's SHA-256 from the file's bytes, and the ranges
+    [Fact]
+    public async Task CompleteAsync_Should_ListPagesImagesByTheirPageDigests_And_OtherFilesPlainly_When_PagesAreDigested()
+    {
+        Directory.CreateDirectory(images);
+        StoreTestData.WriteRandomFile(Path.Combine(images, "pages-1.img"), 5 * 64 * 1024, seed: 6);
+        StoreTestData.WriteRandomFile(Path.Combine(images, "pages-2.img"), 3 * 4096, seed: 7);
+        StoreTestData.WriteRandomFile(Path.Combine(images, "core-1.img"), 5000, seed: 8);
+        await using var hasher = GrowingFileHasher.Start(images, scratch.Path, CancellationToken.None, Eager);
+
+        var digests = await hasher.CompleteAsync(CancellationToken.None);
+
+        Assert.Equal([null, DigestAlgorithms.Sha256OfPages, DigestAlgorithms.Sha256OfPages], digests.Select(d => d.DigestAlgorithm));
+        Assert.Equal(5, digests[1].ChunkSha256!.Count);
+        await AssertEqualsFinalDigestsAsync(digests);
+    }
+
+    [Fact]
+    public async Task CompleteAsync_Should_ListPagesImagesByThePlainSha256_When_PagesAreNotDigested()
+    {
+        Directory.CreateDirectory(images);
+        StoreTestData.WriteRandomFile(Path.Combine(images, "pages-1.img"), 5 * 64 * 1024, seed: 6);
+        await using var hasher = GrowingFileHasher.Start(images, scratch.Path, CancellationToken.None, Eager with { DigestPages = false });
+
+        var digests = await hasher.CompleteAsync(CancellationToken.None);
+
+        Assert.Null(Assert.Single(digests).DigestAlgorithm);
+        Assert.Empty(hasher.PageDigestsOfPagesImages);
+        await AssertEqualsFinalDigestsAsync(digests);
+    }
+
+    // Independent of the code under test: every range's digest from the file's bytes, and the ranges
     // cover the file exactly (one whole-file digest up to one chunk, chunks of Eager.ChunkSize beyond).
     private async Task AssertEqualsFinalDigestsAsync(IReadOnlyList<ManifestFile> digests)
     {
@@ -191,7 +221,7 @@ public sealed class GrowingFileHasherTests : IDisposable
             foreach (var range in digest.Ranges())
             {
                 Assert.Equal(covered, range.Offset);
-                Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes.AsSpan((int)range.Offset, (int)range.Length))), range.Sha256);
+                Assert.Equal(StoreTestData.ExpectedDigest(bytes.AsSpan((int)range.Offset, (int)range.Length), digest.DigestAlgorithm), range.Sha256);
                 covered += range.Length;
             }
 

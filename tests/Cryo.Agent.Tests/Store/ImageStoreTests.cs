@@ -504,13 +504,14 @@ public sealed class ImageStoreTests : IDisposable
         var key = StoreTestData.Key();
         var stored = await StoreTestData.CommitFakeAsync(store, key);
         var json = await File.ReadAllTextAsync(stored.ManifestPath);
-        await File.WriteAllTextAsync(stored.ManifestPath, json.Replace("\"schemaVersion\": 2", "\"schemaVersion\": 4"));
+        var newer = CheckpointManifest.CurrentSchemaVersion + 1;
+        await File.WriteAllTextAsync(stored.ManifestPath, json.Replace("\"schemaVersion\": 2", $"\"schemaVersion\": {newer}"));
 
         var listed = Assert.Single(NewStore().List());
 
         Assert.Equal(key, listed.Key);
         var error = Assert.Throws<UnsupportedManifestVersionException>(() => listed.Manifest);
-        Assert.Equal(4, error.FoundVersion);
+        Assert.Equal(newer, error.FoundVersion);
     }
 
     [Fact]

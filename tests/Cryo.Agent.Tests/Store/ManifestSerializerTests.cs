@@ -56,9 +56,9 @@ public sealed class ManifestSerializerTests : IDisposable
     }
 
     [Theory]
-    [InlineData(4)]
+    [InlineData(5)]
     [InlineData(0)]
-    public void Deserialize_Should_RefuseSchemaVersion_When_NotOneToThree(int version)
+    public void Deserialize_Should_RefuseSchemaVersion_When_NotOneToFour(int version)
     {
         var json = Encoding.UTF8.GetString(ManifestSerializer.Serialize(FullManifest()))
             .Replace("\"schemaVersion\": 2", $"\"schemaVersion\": {version}");
@@ -82,6 +82,23 @@ public sealed class ManifestSerializerTests : IDisposable
         Assert.Null(loaded.Sha256);
         Assert.Equal(16, loaded.ChunkSize);
         Assert.Equal([new DigestRange(0, 16, new string('1', 64)), new DigestRange(16, 16, new string('2', 64)), new DigestRange(32, 8, new string('3', 64))], loaded.Ranges());
+    }
+
+    [Fact]
+    public void Deserialize_Should_ReadTheDigestAlgorithm_When_APagesImageIsListedByItsPages()
+    {
+        var manifest = FullManifest();
+        manifest.SchemaVersion = CheckpointManifest.PageDigestsSchemaVersion;
+        manifest.Files.Add(new ManifestFile { Path = "images/pages-2.img", Size = 8192, Sha256 = new string('1', 64), DigestAlgorithm = DigestAlgorithms.Sha256OfPages });
+
+        var json = ManifestSerializer.Serialize(manifest);
+        var loaded = ManifestSerializer.Deserialize(json, "test");
+
+        Assert.Contains("\"digestAlgorithm\": \"sha256-pages\"", Encoding.UTF8.GetString(json), StringComparison.Ordinal);
+        Assert.Equal(4, loaded.SchemaVersion);
+        Assert.Null(loaded.Files[0].DigestAlgorithm);
+        Assert.Equal([new DigestRange(0, 8192, new string('1', 64), DigestAlgorithms.Sha256OfPages)], loaded.Files[^1].Ranges());
+        Assert.True(loaded.Files[^1].Ranges()[0].OfPages);
     }
 
     [Fact]

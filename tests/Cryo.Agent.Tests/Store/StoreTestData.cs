@@ -1,5 +1,7 @@
 using System.Runtime.Versioning;
+using System.Security.Cryptography;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Hashing;
 using Cryo.Agent.Store.Manifest;
 
 namespace Cryo.Agent.Tests.Store;
@@ -41,10 +43,41 @@ internal static class StoreTestData
         File.SetUnixFileMode(path, WorldReadableFile);
     }
 
-    public static async Task<StoredCheckpoint> CommitFakeAsync(ImageStore store, CheckpointKey key, int pagesBytes = 3 * 1024 * 1024 + 123)
+    /// <summary>Commits a fake dump; its pages images listed by <paramref name="pagesDigest"/> (null: plain SHA-256, as the commit hashes them).</summary>
+    public static async Task<StoredCheckpoint> CommitFakeAsync(ImageStore store, CheckpointKey key, int pagesBytes = 3 * 1024 * 1024 + 123, string? pagesDigest = null)
     {
         using var pending = store.Begin(key);
         WriteFakeDump(pending, pagesBytes);
-        return await store.CommitAsync(pending, Manifest(key), CancellationToken.None);
+        var manifest = Manifest(key);
+        if (pagesDigest is not null)
+        {
+            foreach (var name in new[] { "pages-1.img", "pages-2.img" })
+            {
+                manifest.Files.Add(await ChunkedSha256.ComputeAsync(Path.Combine(pending.ImagesDirectory, name), $"images/{name}",
+                    ChunkedSha256.DefaultChunkSize, parallelism: 2, CancellationToken.None, pagesDigest));
+            }
+        }
+
+        return await store.CommitAsync(pending, manifest, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// What a range's digest must be, computed here independently of the agent's hashing: SHA-256 of the bytes, or for
+    /// <see cref="DigestAlgorithms.Sha256OfPages"/> SHA-256 over the SHA-256 of each 4096-byte page (the last one as long as it is).
+    /// </summary>
+    public static string ExpectedDigest(ReadOnlySpan<byte> bytes, string? algorithm)
+    {
+        if (algorithm != DigestAlgorithms.Sha256OfPages)
+        {
+            return Convert.ToHexStringLower(SHA256.HashData(bytes));
+        }
+
+        using var pages = new MemoryStream();
+        for (var at = 0; at < bytes.Length; at += 4096)
+        {
+            pages.Write(SHA256.HashData(bytes[at..Math.Min(at + 4096, bytes.Length)]));
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(pages.ToArray()));
     }
 }

@@ -1,32 +1,41 @@
 using System.Diagnostics;
+using System.Globalization;
 using Cryo.Testing.Agent.Harness;
 
 namespace Cryo.Agent.Tests.Support;
 
 /// <summary>
-/// hack/bench/agent/memhog.c in a container-shaped tree: random memory whose checksum it prints ("ready X"), prints
-/// again on SIGUSR1 ("check X"), and a tenth of which it rewrites on SIGUSR2 ("changed X"), so a restored copy
-/// proves its memory is the memory at checkpoint time.
+/// hack/bench/agent/memhog.c, built static once per test run, in a container-shaped workload: random memory whose
+/// checksum it prints (<c>ready X</c>) once written, prints again on SIGUSR1 (<c>check X</c>, reading every page),
+/// a tenth of which it rewrites on SIGUSR2 (<c>changed X</c>), and <c>alive N</c> on SIGWINCH (reading none of
+/// them): a restored copy proves its memory is the memory at checkpoint time, a lazily restored one that it runs
+/// before its memory arrived.
 /// </summary>
 public static class Memhog
 {
-    private const int SigUsr1 = 10;
-    private const int SigUsr2 = 12;
     private static readonly Lazy<string> Binary = new(Compile);
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan DefaultPatience = TimeSpan.FromSeconds(60);
 
-    /// <summary>Starts memhog holding <paramref name="mib"/> MiB; returns it once its memory is written, with the checksum.</summary>
-    public static async Task<(ContainerWorkload Workload, string Checksum)> StartAsync(int mib, CancellationToken cancellationToken)
+    /// <summary>The static memhog binary (built on first use).</summary>
+    public static string BinaryPath => Binary.Value;
+
+    /// <summary>
+    /// Starts memhog holding <paramref name="mib"/> MiB (<paramref name="mode"/>: random, jvm or redis memory); returns it once
+    /// its memory is written, with the checksum.
+    /// </summary>
+    public static async Task<(ContainerWorkload Workload, string Checksum)> StartAsync(int mib, CancellationToken cancellationToken, string mode = "random",
+        TimeSpan? patience = null)
     {
         var workload = await ContainerWorkload.StartAsync(new ContainerSpec
         {
-            Script = $"exec /app/memhog {mib}\n",
+            Script = $"exec /app/memhog {mib} {mode}\n",
             HostFiles = new Dictionary<string, string> { ["/app/memhog"] = Binary.Value },
+            StartTimeout = patience ?? DefaultPatience,
         }, cancellationToken);
         try
         {
-            var output = await workload.WaitForOutputAsync(o => Last(o, "ready") is not null, Patience, cancellationToken);
-            return (workload, Last(output, "ready")!);
+            var output = await workload.WaitForOutputAsync(o => Answer(o, "ready") is not null, patience ?? DefaultPatience, cancellationToken);
+            return (workload, Answer(output, "ready")!);
         }
         catch
         {
@@ -38,55 +47,76 @@ public static class Memhog
     /// <summary>Rewrites a tenth of the workload's pages; returns the new checksum.</summary>
     public static async Task<string> ChangeAsync(ContainerWorkload workload, CancellationToken cancellationToken)
     {
-        var before = Count(workload.Stdout, "changed");
-        Signal(workload.InitPid, SigUsr2);
-        var output = await workload.WaitForOutputAsync(o => Count(o, "changed") > before, Patience, cancellationToken);
-        return Last(output, "changed")!;
+        var before = Answers(workload.Stdout, "changed").Count;
+        await SignalAsync(workload.InitPid, "USR2");
+        var output = await workload.WaitForOutputAsync(o => Answers(o, "changed").Count > before, DefaultPatience, cancellationToken);
+        return Answer(output, "changed")!;
     }
 
-    /// <summary>Asks a restored copy (its standard output in <paramref name="outputPath"/>) for its checksum.</summary>
-    public static async Task<string> ChecksumOfCopyAsync(int pid, string outputPath, CancellationToken cancellationToken)
+    /// <summary>
+    /// Signals <paramref name="pid"/> (a copy whose standard output is in <paramref name="outputPath"/>) and waits for its
+    /// <paramref name="word"/> answer (the last one there): <c>USR1</c> → <c>check</c> (its checksum), <c>WINCH</c> → <c>alive</c>.
+    /// </summary>
+    public static async Task<string> AskAsync(int pid, string signal, string word, string outputPath, TimeSpan? patience = null, CancellationToken cancellationToken = default)
     {
-        Signal(pid, SigUsr1);
-        var deadline = Stopwatch.GetTimestamp() + (long)(Patience.TotalSeconds * Stopwatch.Frequency);
-        while (true)
+        await SignalAsync(pid, signal);
+        var deadline = Stopwatch.GetTimestamp() + (long)((patience ?? DefaultPatience).TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
         {
             var text = File.Exists(outputPath) ? await File.ReadAllTextAsync(outputPath, cancellationToken) : "";
-            if (Last(text, "check") is { } checksum)
+            if (Answer(text, word) is { } answer)
             {
-                return checksum;
+                return answer;
             }
-            if (Stopwatch.GetTimestamp() > deadline)
-            {
-                var status = File.Exists($"/proc/{pid}/status") ? string.Join("; ", File.ReadAllLines($"/proc/{pid}/status").Where(l => l.StartsWith("State", StringComparison.Ordinal) || l.StartsWith("Sig", StringComparison.Ordinal) || l.StartsWith("Shd", StringComparison.Ordinal))) : "gone";
-                throw new TimeoutException($"the restored copy {pid} did not answer SIGUSR1 within {Patience} ({outputPath}: '{text}'; {status})");
-            }
-            await Task.Delay(50, cancellationToken);
+            await Task.Delay(20, cancellationToken);
+        }
+        throw new TimeoutException($"memhog PID {pid} did not answer SIG{signal} with '{word}' within {patience ?? DefaultPatience} ({outputPath}: " +
+                                   $"'{(File.Exists(outputPath) ? await File.ReadAllTextAsync(outputPath, cancellationToken) : "missing")}'; {Describe(pid)})");
+    }
+
+    /// <summary>The value of the last complete <paramref name="word"/> line in <paramref name="output"/>, or null.</summary>
+    public static string? Answer(string output, string word) => Answers(output, word) is { Count: > 0 } answers ? answers[^1] : null;
+
+    /// <summary>What the kernel says about <paramref name="pid"/>: state, where it sleeps, signals pending and caught.</summary>
+    public static string Describe(int pid)
+    {
+        try
+        {
+            var status = File.ReadAllLines($"/proc/{pid}/status").Where(l => l.StartsWith("State:", StringComparison.Ordinal) || l.StartsWith("Sig", StringComparison.Ordinal) || l.StartsWith("ShdPnd", StringComparison.Ordinal));
+            var freezer = File.ReadAllLines($"/proc/{pid}/cgroup").Select(l => l.Split(':', 3)).FirstOrDefault(f => f[1] == "freezer")?[2];
+            var state = freezer is null ? "none" : File.ReadAllText($"/sys/fs/cgroup/freezer{freezer}/freezer.state").Trim();
+            return $"{string.Join(", ", status)}, wchan {File.ReadAllText($"/proc/{pid}/wchan")}, freezer {freezer} {state}";
+        }
+        catch (IOException)
+        {
+            return "gone";
         }
     }
 
-    private static void Signal(int pid, int signal)
+    // The values of the complete (newline-ended) "WORD VALUE" lines, in order.
+    private static List<string> Answers(string output, string word) =>
+    [
+        .. output.Split('\n').SkipLast(1)
+            .Where(l => l.StartsWith(word + " ", StringComparison.Ordinal) && l.Length > word.Length + 1)
+            .Select(l => l[(word.Length + 1)..].Trim()),
+    ];
+
+    private static async Task SignalAsync(int pid, string signal)
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", $"{pid}"]) { UseShellExecute = false })
+        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })
             ?? throw new InvalidOperationException("cannot start kill");
-        kill.WaitForExit();
+        await kill.WaitForExitAsync();
         if (kill.ExitCode != 0)
         {
             throw new InvalidOperationException($"kill -{signal} {pid} failed");
         }
     }
 
-    private static int Count(string output, string word) => output.Split('\n').Count(l => l.StartsWith(word + " ", StringComparison.Ordinal) && l.Length > word.Length + 16);
-
-    // The last complete "WORD CHECKSUM" line.
-    private static string? Last(string output, string word) =>
-        output.Split('\n').LastOrDefault(l => l.StartsWith(word + " ", StringComparison.Ordinal) && l.Length == word.Length + 17)?[(word.Length + 1)..];
-
     private static string Compile()
     {
         var source = Path.Combine(AppContext.BaseDirectory, "Support", "memhog.c");
         var binary = Path.Combine(Path.GetTempPath(), $"cryo-test-memhog-{Environment.ProcessId}");
-        using var gcc = Process.Start(new ProcessStartInfo("gcc", ["-static", "-O2", "-o", binary, source]) { UseShellExecute = false, RedirectStandardError = true })
+        using var gcc = Process.Start(new ProcessStartInfo("gcc", ["-static", "-O2", "-Wall", "-Werror", "-o", binary, source]) { UseShellExecute = false, RedirectStandardError = true })
             ?? throw new InvalidOperationException("cannot start gcc (hack/install-deps.sh installs it)");
         var errors = gcc.StandardError.ReadToEnd();
         gcc.WaitForExit();

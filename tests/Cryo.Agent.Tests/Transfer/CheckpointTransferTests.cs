@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Hashing;
+using Cryo.Agent.Store.Manifest;
 using Cryo.Agent.Tests.Grpc;
 using Cryo.Agent.Tests.Store;
 using Cryo.Agent.Tests.Support;
@@ -27,12 +28,14 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
 
     private TestPki Pki => fixture.Pki;
 
-    [Fact]
-    public async Task Pull_Should_CommitACheckpointIdenticalToTheSources_When_PulledFromAnotherAgent()
+    [Theory]
+    [InlineData(null)]
+    [InlineData(DigestAlgorithms.Sha256OfPages)]
+    public async Task Pull_Should_CommitACheckpointIdenticalToTheSources_When_PulledFromAnotherAgent(string? pagesDigest)
     {
         using var source = new TestEngines();
         using var target = new TestEngines();
-        var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
+        var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes, pagesDigest);
         await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a");
 
         var result = await Puller(target).PullAsync(agent.TransferClient(Pki), "node-a", "default", "big", CancellationToken.None);
@@ -170,12 +173,14 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         await ChecksumVerifier.VerifyAsync(Assert.Single(target.Store.List()), CancellationToken.None);
     }
 
-    [Fact]
-    public async Task Pull_Should_FailNamingTheFileAndRange_And_CommitNothing_When_TheSourcesCopyHasACorruptedByte()
+    [Theory]
+    [InlineData(null)]
+    [InlineData(DigestAlgorithms.Sha256OfPages)]
+    public async Task Pull_Should_FailNamingTheFileAndRange_And_CommitNothing_When_TheSourcesCopyHasACorruptedByte(string? pagesDigest)
     {
         using var source = new TestEngines();
         using var target = new TestEngines();
-        var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
+        var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes, pagesDigest);
         FlipByte(stored.ResolveFile(PagesPath), at: (16L * 1024 * 1024) + 12345);
         await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a");
 
@@ -347,10 +352,36 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
+    [Fact]
+    public async Task Restore_Should_BringBackTheSameMemoryOnTheSecondAgent_When_ACompressedCheckpointWasPulled()
+    {
+        using var source = new TestEngines();
+        using var target = new TestEngines();
+        await using var copies = new RestoredCopies(target);
+        await using var agentA = await PeerAgent.StartAsync(source, Pki, "node-a");
+        var (workload, checksum) = await Memhog.StartAsync(24, CancellationToken.None, "redis");
+        // Its root filesystem stays for the restore, as a node's image would.
+        await using var running = workload;
+        await source.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "packed") with { Compression = "zstd" },
+            new Progress<Operations.CheckpointStage>(), CancellationToken.None);
+        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
+
+        var result = await Puller(target).PullAsync(agentA.TransferClient(Pki), "node-a", "default", "packed", CancellationToken.None);
+        var command = TestEngines.RestoreOf("packed");
+        var outcome = await target.Restores.RestoreAsync(command, CancellationToken.None);
+        copies.Track(outcome.HostPid);
+
+        // What travels is the compressed file, checked against the digests of its stored bytes.
+        var compressed = Assert.Single(result.Checkpoint.Manifest.Files, f => f.Compression == "zstd");
+        Assert.Equal(Digests(Assert.Single(source.Store.List())), Digests(result.Checkpoint));
+        Assert.True(compressed.Size < compressed.PlainSize);
+        Assert.Equal(checksum, await Memhog.AskAsync(outcome.HostPid, "USR1", "check", target.OutputOf(command), cancellationToken: CancellationToken.None));
+    }
+
     private static CheckpointPuller Puller(TestEngines target) => new(target.Store, TimeProvider.System) { ResumeDelay = TimeSpan.FromMilliseconds(50) };
 
     private static List<string> Digests(StoredCheckpoint checkpoint) =>
-        [.. checkpoint.Manifest.Files.Select(f => $"{f.Path} {f.Size} {f.Sha256}{string.Join(',', f.ChunkSha256 ?? [])}")];
+        [.. checkpoint.Manifest.Files.Select(f => $"{f.Path} {f.Size} {f.DigestAlgorithm} {f.Sha256}{string.Join(',', f.ChunkSha256 ?? [])}")];
 
     private static void FlipByte(string path, long at)
     {

@@ -45,6 +45,8 @@ public sealed class CheckpointReconcilerTests : IAsyncLifetime
         Assert.Equal(pod.Status.ContainerStatuses[0].ContainerID["containerd://".Length..], call.ContainerId);
         Assert.True(call.Options.LeaveRunning);
         Assert.False(call.Options.SkipRootFilesystem);
+        Assert.Equal("", call.Options.Compression);
+        Assert.Null(done.Status.Compression);
         Assert.Equal(1, Agent.Dumps);
         await cluster.WaitForEventAsync("web-1", e => e.Reason == ConditionReasons.CheckpointStarted && e.Type == "Normal", "started");
         await cluster.WaitForEventAsync("web-1", e => e.Reason == ConditionReasons.CheckpointSucceeded && e.Type == "Normal", "succeeded");
@@ -64,6 +66,25 @@ public sealed class CheckpointReconcilerTests : IAsyncLifetime
         // Assert
         Assert.Equal(Phase.Succeeded, done.Status!.Phase);
         Assert.True(Assert.Single(Agent.CheckpointCalls).Options.SkipRootFilesystem);
+    }
+
+    [Fact]
+    public async Task Checkpoint_Should_AskTheAgentToCompressAndRecordIt_When_TheSpecSaysZstd()
+    {
+        // Arrange
+        await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "web", Node);
+        await cluster.StartOperatorAsync();
+
+        // Act
+        await cluster.CreateCheckpointAsync("web-1", new CheckpointSpec { PodName = "web", Compression = CheckpointCompression.Zstd });
+        var done = await cluster.WaitForCheckpointAsync("web-1", c => c.Status?.Phase is Phase.Succeeded or Phase.Failed, "finished");
+
+        // Assert
+        Assert.Equal(Phase.Succeeded, done.Status!.Phase);
+        Assert.Equal("zstd", Assert.Single(Agent.CheckpointCalls).Options.Compression);
+        Assert.Equal("zstd", done.Status.Compression);
+        Assert.Equal(4096, done.Status.SizeBytes);
+        Assert.Equal(1024, done.Status.StoredBytes);
     }
 
     [Fact]

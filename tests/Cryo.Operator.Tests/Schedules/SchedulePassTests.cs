@@ -81,6 +81,26 @@ public sealed class SchedulePassTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pass_Should_CreateIncrementalCompressedCheckpoints_When_TheTemplateAsksForAutoParentAndZstd()
+    {
+        // Arrange
+        await cluster.ScheduleAsync("hourly", new CheckpointScheduleSpec
+        {
+            PodName = "web",
+            Schedule = "0 * * * *",
+            CheckpointTemplate = new CheckpointTemplate { ParentCheckpoint = CheckpointSpec.AutoParent, Compression = CheckpointCompression.Zstd },
+        });
+        cluster.Clock.AdvanceTo(At(13, 0, 5));
+
+        // Act
+        await cluster.PassAsync(cluster.Schedules, "hourly");
+
+        // Assert
+        var checkpoint = Assert.Single(await cluster.CheckpointsAsync());
+        Assert.Equal((CheckpointSpec.AutoParent, CheckpointCompression.Zstd), (checkpoint.Spec.ParentCheckpoint, checkpoint.Spec.Compression));
+    }
+
+    [Fact]
     public async Task Pass_Should_MakeUpOnlyTheLatestMissedRun_And_SaySoInAWarning_When_TheOperatorWasAway()
     {
         // Arrange: runs at 13:00 to 17:00 went by without a pass.

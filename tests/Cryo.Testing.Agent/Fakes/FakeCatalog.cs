@@ -42,6 +42,7 @@ public sealed class FakeCatalog(string root) : ICheckpointCatalog
             {
                 LeaveRunning = command.LeaveRunning, TcpEstablished = command.TcpEstablished, FileLocks = command.FileLocks,
                 SkipRootFilesystem = command.SkipRootFilesystem,
+                Compression = command.Compression,
             },
             Timings = new ManifestTimings { FreezeMs = outcome.Freeze.TotalMilliseconds, DumpMs = outcome.Dump.TotalMilliseconds, TotalMs = outcome.Total.TotalMilliseconds },
             ProcessCount = outcome.ProcessCount,

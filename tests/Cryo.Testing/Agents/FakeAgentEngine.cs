@@ -53,6 +53,9 @@ public sealed class FakeAgentEngine(string nodeName)
     /// <summary>Of <see cref="SizeBytes"/>, what an increment stores.</summary>
     public double IncrementFraction { get; set; } = 0.1;
 
+    /// <summary>Of what a checkpoint stores, what it stores compressed with zstd (options.compression).</summary>
+    public double CompressedFraction { get; set; } = 0.25;
+
     /// <summary>While set, new restore operations fail with the exception it returns for them (none: they run); cleared, the agent "recovers".</summary>
     public Func<RestoreRequest, RpcException?>? RestoreFailure { get; set; }
 
@@ -158,10 +161,18 @@ public sealed class FakeAgentEngine(string nodeName)
             throw new RpcException(new Status(StatusCode.NotFound, $"checkpoint {request.Namespace}/{request.Name} names parent {request.ParentCheckpoint}, which does not exist in the store"));
         }
 
+        // As the real agent: "" and "none" store plainly, "zstd" compresses, anything else is refused.
+        var compression = request.Options?.Compression is "zstd" ? "zstd" : "";
+        if (request.Options?.Compression is { Length: > 0 } asked && asked is not ("none" or "zstd"))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"options.compression: unknown compression \"{asked}\": use none or zstd"));
+        }
+
         Interlocked.Increment(ref dumps);
         return new CheckpointResult
         {
-            StoredBytes = parent is null ? SizeBytes : (long)(SizeBytes * IncrementFraction),
+            StoredBytes = (long)((parent is null ? SizeBytes : SizeBytes * IncrementFraction) * (compression.Length > 0 ? CompressedFraction : 1)),
+            Compression = compression,
             ParentCheckpoint = request.ParentCheckpoint,
             ChainLength = parent is null ? 1 : parent.ChainLength + 1,
             Checkpoint = new CheckpointRef { Namespace = request.Namespace, Name = request.Name },

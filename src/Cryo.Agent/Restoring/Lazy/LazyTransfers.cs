@@ -4,6 +4,7 @@ using System.Text.Json;
 using Cryo.Agent.Attempts;
 using Cryo.Agent.Cgroups;
 using Cryo.Agent.Containers;
+using Cryo.Agent.Metrics;
 using Cryo.Criu.Capabilities;
 using Cryo.Criu.Options;
 using Microsoft.Extensions.Options;
@@ -17,13 +18,15 @@ namespace Cryo.Agent.Restoring.Lazy;
 /// that touches a page nobody serves any more would run on zeroes, so the rule is: a transfer whose daemon is
 /// gone without saying it finished has its restored tree killed and the loss logged. Stopping the agent
 /// leaves the daemons running: they live in cgroups of their own and finish the transfers by themselves.
+/// Every loss is counted in <c>cryo_agent_lazy_pages_lost_total</c> (when given the agent's metrics).
 /// </summary>
 public sealed class LazyTransfers(
     string criuPath,
     Func<CancellationToken, Task<CriuCapabilities?>> capabilities,
     ProcFs procFs,
     IOptions<EngineOptions> options,
-    ILogger<LazyTransfers> logger) : BackgroundService
+    ILogger<LazyTransfers> logger,
+    AgentMetrics? metrics = null) : BackgroundService
 {
     private static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(250);
     private readonly EngineOptions settings = options.Value;
@@ -85,6 +88,7 @@ public sealed class LazyTransfers(
         if (await daemon.AdoptTreeAsync(hostPid, stat.StartTime, cancellationToken) is { } status)
         {
             await KillTreeAsync(hostPid, stat.StartTime);
+            metrics?.LazyPagesLost(LazyPagesLoss.BeforeRunning);
             throw new LazyPagesLostException($"criu lazy-pages ended with status {status} before the restored tree was running: it was killed ({Tail(daemon.WorkDirectory)})");
         }
     }
@@ -188,6 +192,7 @@ public sealed class LazyTransfers(
             {
                 // The supervisor killed the tree if it knew it; make sure (it may not have: the daemon ended first).
                 await KillTreeOfAsync(directory);
+                metrics?.LazyPagesLost(LazyPagesLoss.PageServerFailed);
                 logger.LogError("lazy restore {Operation}: criu lazy-pages ended with status {Status} before serving every page; the restored tree was killed ({Tail})",
                     record.Operation, status, Tail(directory));
             }
@@ -206,6 +211,7 @@ public sealed class LazyTransfers(
         // the tree should it fail now, and whether it finished is unknown: end both.
         ProcessKiller.Kill(record.DaemonPid);
         var tree = await KillTreeOfAsync(directory);
+        metrics?.LazyPagesLost(LazyPagesLoss.PageServerGone);
         logger.LogError("lazy restore {Operation}: the supervisor of its criu lazy-pages daemon is gone without a status, so pages may be missing: the restored tree {Tree} was killed",
             record.Operation, tree?.ToString(CultureInfo.InvariantCulture) ?? "(not yet named)");
         await File.WriteAllTextAsync(Path.Combine(directory, LazyPagesSupervisor.ExitFile), "-1\n");

@@ -104,7 +104,7 @@ public static class ChecksumVerifier
 
             // Largest first, so equally long chunks lie side by side and are hashed in pairs.
             pieces = [.. pieces.OrderByDescending(piece => piece.Range.Length)];
-            var toHash = pieces.Select(piece => new FileRange(piece.Handle, piece.Range.Offset, piece.Range.Length)).ToList();
+            var toHash = pieces.Select(piece => new FileRange(piece.Handle, piece.Range.Offset, piece.Range.Length, piece.Range.OfPages)).ToList();
             await ChunkedSha256.HashAllAsync(toHash, parallelism, (i, actual, hashed) =>
             {
                 var piece = pieces[i];

@@ -1,14 +1,12 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using Cryo.Agent.Store.Manifest;
-using Microsoft.Win32.SafeHandles;
 
 namespace Cryo.Agent.Store.Hashing;
 
 /// <summary>
 /// SHA-256 of a file in fixed-size chunks (see <see cref="ManifestFile"/>): chunks are independent, so a
 /// large file is hashed on as many cores as are free. A file of at most one chunk gets a whole-file digest,
-/// equal to <c>sha256sum</c>'s.
+/// equal to <c>sha256sum</c>'s unless it is listed by its pages (<see cref="DigestAlgorithms.Sha256OfPages"/>).
 /// </summary>
 public static class ChunkedSha256
 {
@@ -32,12 +30,18 @@ public static class ChunkedSha256
     }
 
     /// <summary>The manifest entry for a file whose chunk digests are known.</summary>
-    public static ManifestFile Entry(string relativePath, long size, long chunkSize, IReadOnlyList<string> chunkDigests)
+    /// <param name="relativePath">The entry's path.</param>
+    /// <param name="size">The file's size.</param>
+    /// <param name="chunkSize">Bytes per chunk.</param>
+    /// <param name="chunkDigests">The digest of each chunk, in order.</param>
+    /// <param name="algorithm">How they were computed (<see cref="ManifestFile.DigestAlgorithm"/>); null for plain SHA-256.</param>
+    public static ManifestFile Entry(string relativePath, long size, long chunkSize, IReadOnlyList<string> chunkDigests, string? algorithm = null)
     {
         ArgumentNullException.ThrowIfNull(chunkDigests);
+        algorithm = algorithm == DigestAlgorithms.Sha256 ? null : algorithm;
         return chunkDigests.Count == 1
-            ? new ManifestFile { Path = relativePath, Size = size, Sha256 = chunkDigests[0] }
-            : new ManifestFile { Path = relativePath, Size = size, ChunkSize = chunkSize, ChunkSha256 = chunkDigests };
+            ? new ManifestFile { Path = relativePath, Size = size, Sha256 = chunkDigests[0], DigestAlgorithm = algorithm }
+            : new ManifestFile { Path = relativePath, Size = size, ChunkSize = chunkSize, ChunkSha256 = chunkDigests, DigestAlgorithm = algorithm };
     }
 
     /// <summary>
@@ -49,15 +53,18 @@ public static class ChunkedSha256
     /// <param name="chunkSize">Bytes per chunk.</param>
     /// <param name="parallelism">Threads hashing at once.</param>
     /// <param name="cancellationToken">Stops hashing between reads.</param>
+    /// <param name="algorithm">The digest to list (<see cref="ManifestFile.DigestAlgorithm"/>); null for plain SHA-256.</param>
     /// <exception cref="IOException">The file changed size while it was hashed.</exception>
-    public static async Task<ManifestFile> ComputeAsync(string fullPath, string relativePath, long chunkSize, int parallelism, CancellationToken cancellationToken)
+    public static async Task<ManifestFile> ComputeAsync(string fullPath, string relativePath, long chunkSize, int parallelism, CancellationToken cancellationToken,
+        string? algorithm = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
+        var ofPages = algorithm == DigestAlgorithms.Sha256OfPages;
         using var handle = File.OpenHandle(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
         var size = RandomAccess.GetLength(handle);
         var digests = new string[ChunkCount(size, chunkSize)];
         var ranges = Enumerable.Range(0, digests.Length)
-            .Select(i => new FileRange(handle, i * chunkSize, Math.Min(chunkSize, size - (i * chunkSize))))
+            .Select(i => new FileRange(handle, i * chunkSize, Math.Min(chunkSize, size - (i * chunkSize)), ofPages))
             .ToList();
         await HashAllAsync(ranges, parallelism, (i, digest, hashed) =>
         {
@@ -74,14 +81,14 @@ public static class ChunkedSha256
             throw new IOException($"{fullPath} changed size while it was hashed");
         }
 
-        return Entry(relativePath, size, chunkSize, digests);
+        return Entry(relativePath, size, chunkSize, digests, algorithm);
     }
 
     /// <summary>
     /// Hashes <paramref name="ranges"/>, <paramref name="parallelism"/> pieces at a time, and reports each
     /// digest with the bytes hashed (fewer than asked when the file ended first) to <paramref name="hashed"/>
-    /// (which may throw to stop). Neighbours of equal length are hashed together (<see cref="HashPair(FileRange, FileRange, CancellationToken)"/>):
-    /// list equally long ranges next to each other.
+    /// (which may throw to stop). Plain neighbours of equal length are hashed together (<see cref="HashPair"/>):
+    /// list equally long ranges next to each other. A range of page digests pairs its own pages.
     /// </summary>
     internal static Task HashAllAsync(IReadOnlyList<FileRange> ranges, int parallelism, Action<int, string, long> hashed, CancellationToken cancellationToken)
     {
@@ -89,7 +96,7 @@ public static class ChunkedSha256
         var work = new List<(int First, int Second)>();
         for (var i = 0; i < ranges.Count; i++)
         {
-            var paired = PairedSha256.IsAvailable && i + 1 < ranges.Count && ranges[i + 1].Length == ranges[i].Length;
+            var paired = PairedSha256.IsAvailable && i + 1 < ranges.Count && ranges[i + 1].Length == ranges[i].Length && !ranges[i].OfPages && !ranges[i + 1].OfPages;
             work.Add((i, paired ? ++i : -1));
         }
 
@@ -98,8 +105,7 @@ public static class ChunkedSha256
         {
             if (item.Second < 0)
             {
-                var range = ranges[item.First];
-                var digest = Hash(range.Handle, range.Offset, range.Length, token, out var bytes);
+                var digest = Hash(ranges[item.First], null, token, out var bytes);
                 hashed(item.First, digest, bytes);
                 return ValueTask.CompletedTask;
             }
@@ -112,23 +118,14 @@ public static class ChunkedSha256
     }
 
     /// <summary>
-    /// Hashes two ranges: at once (<see cref="PairedSha256"/>) when they are equally long and no longer than
+    /// Hashes two ranges: at once (<see cref="PairedSha256"/>) when they are plain, equally long and no longer than
     /// <see cref="MaxPairLength"/>, which costs about 0.7 of the CPU of hashing them one by one; otherwise one
-    /// after the other, like <see cref="Hash(SafeFileHandle, long, long, CancellationToken, out long)"/>.
+    /// after the other, like <see cref="Hash"/>.
     /// </summary>
-    internal static ((string Digest, long Hashed) First, (string Digest, long Hashed) Second) HashPair(FileRange first, FileRange second, CancellationToken cancellationToken) =>
-        HashPair(first, second, null, null, cancellationToken);
-
-    /// <summary>
-    /// As <see cref="HashPair(FileRange, FileRange, CancellationToken)"/>, and writes the SHA-256 of each whole
-    /// <see cref="PageDigests.PageSize"/> page hashed into <paramref name="firstPages"/> and <paramref name="secondPages"/>
-    /// (when given; <see cref="PageDigests.SizeFor"/> bytes for the range), from the same reads.
-    /// </summary>
-    internal static ((string Digest, long Hashed) First, (string Digest, long Hashed) Second) HashPair(FileRange first, FileRange second,
-        byte[]? firstPages, byte[]? secondPages, CancellationToken cancellationToken)
+    internal static ((string Digest, long Hashed) First, (string Digest, long Hashed) Second) HashPair(FileRange first, FileRange second, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (PairedSha256.IsAvailable && first.Length == second.Length && first.Length is > 0 and <= MaxPairLength)
+        if (PairedSha256.IsAvailable && !first.OfPages && !second.OfPages && first.Length == second.Length && first.Length is > 0 and <= MaxPairLength)
         {
             var length = (int)first.Length;
             var a = ArrayPool<byte>.Shared.Rent(length);
@@ -141,8 +138,6 @@ public static class ChunkedSha256
                     Span<byte> firstDigest = stackalloc byte[32];
                     Span<byte> secondDigest = stackalloc byte[32];
                     PairedSha256.Hash(a.AsSpan(0, length), b.AsSpan(0, length), firstDigest, secondDigest);
-                    PageDigests.Hash(a.AsSpan(0, length), firstPages);
-                    PageDigests.Hash(b.AsSpan(0, length), secondPages);
                     return ((Convert.ToHexStringLower(firstDigest), length), (Convert.ToHexStringLower(secondDigest), length));
                 }
             }
@@ -153,14 +148,16 @@ public static class ChunkedSha256
             }
         }
 
-        var x = Hash(first.Handle, first.Offset, first.Length, firstPages, cancellationToken, out var firstHashed);
-        var y = Hash(second.Handle, second.Offset, second.Length, secondPages, cancellationToken, out var secondHashed);
+        var x = Hash(first, null, cancellationToken, out var firstHashed);
+        var y = Hash(second, null, cancellationToken, out var secondHashed);
         return ((x, firstHashed), (y, secondHashed));
     }
 
     /// <summary>
-    /// SHA-256 (lowercase hex) of <paramref name="length"/> bytes of a file from <paramref name="offset"/>,
-    /// or of fewer when the file ends first (<paramref name="hashed"/> says how many).
+    /// The digest (lowercase hex) of a range, plain or of pages as <see cref="FileRange.OfPages"/> says, or of fewer
+    /// bytes when the file ends first (<paramref name="hashed"/> says how many). A range of pages also writes the
+    /// SHA-256 of each whole page into <paramref name="pageDigests"/> when given (<see cref="PageDigests.SizeFor"/> bytes
+    /// for the range), from the same reads.
     /// </summary>
     /// <remarks>
     /// Reads, never a mapping: a mapped page cut off by a truncation raises SIGBUS, which kills the agent, and on a
@@ -168,21 +165,39 @@ public static class ChunkedSha256
     /// mapping saved ~9 % of the CPU of one .NET SHA-256 stream and ~24 % of a paired one on this machine
     /// (<c>hack/bench.sh agent --only hashing</c>), while a read-fed core still hashes faster than CRIU writes.
     /// </remarks>
-    internal static string Hash(SafeFileHandle handle, long offset, long length, CancellationToken cancellationToken, out long hashed) =>
-        Hash(handle, offset, length, null, cancellationToken, out hashed);
-
-    /// <summary>
-    /// As <see cref="Hash(SafeFileHandle, long, long, CancellationToken, out long)"/>, and writes the SHA-256 of each
-    /// whole <see cref="PageDigests.PageSize"/> page read into <paramref name="pageDigests"/> when given.
-    /// </summary>
-    internal static string Hash(SafeFileHandle handle, long offset, long length, byte[]? pageDigests, CancellationToken cancellationToken, out long hashed)
+    internal static string Hash(FileRange range, byte[]? pageDigests, CancellationToken cancellationToken, out long hashed)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var position = AppendRead(hash, handle, offset, offset + length, pageDigests, cancellationToken);
-        hashed = position - offset;
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        ArgumentOutOfRangeException.ThrowIfNegative(range.Offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(range.Length);
+        using var hasher = RangeHasher.For(range.OfPages ? DigestAlgorithms.Sha256OfPages : null);
+        hasher.KeepPageDigests(pageDigests);
+        var end = range.Offset + range.Length;
+        var position = range.Offset;
+
+        // 1 MiB reads: few system calls (64-256 KiB reads, which stay in L2, measured no cheaper); whole pages but the last.
+        var buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
+        try
+        {
+            while (position < end)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var read = ReadFully(new FileRange(range.Handle, position, Math.Min(ReadSize, end - position)), buffer);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                hasher.Append(buffer.AsSpan(0, read));
+                position += read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        hashed = position - range.Offset;
+        return hasher.Finish();
     }
 
     // Reads a range into the buffer; returns the bytes read (fewer when the file ends first).
@@ -201,51 +216,5 @@ public static class ChunkedSha256
         }
 
         return done;
-    }
-
-    // Hashes [position, end) with reads, up to the end of file; returns where it stopped.
-    private static long AppendRead(IncrementalHash hash, SafeFileHandle handle, long position, long end, CancellationToken cancellationToken) =>
-        AppendRead(hash, handle, position, end, null, cancellationToken);
-
-    // Hashes [position, end) with reads, up to the end of file, and each whole page into pageDigests (from
-    // position's page on); returns where it stopped.
-    private static long AppendRead(IncrementalHash hash, SafeFileHandle handle, long position, long end, byte[]? pageDigests, CancellationToken cancellationToken)
-    {
-        var start = position;
-        if (position >= end)
-        {
-            return position;
-        }
-
-        // 1 MiB reads: few system calls (64-256 KiB reads, which stay in L2, measured no cheaper).
-        var buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
-        try
-        {
-            while (position < end)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var read = ReadFully(new FileRange(handle, position, Math.Min(ReadSize, end - position)), buffer);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                hash.AppendData(buffer, 0, read);
-                if (pageDigests is not null)
-                {
-                    // Pieces are whole pages from the start but the last: a digest per whole page read.
-                    var at = PageDigests.SizeFor(position - start);
-                    PageDigests.Hash(buffer.AsSpan(0, read), pageDigests.AsSpan(at, Math.Min(PageDigests.SizeFor(read), pageDigests.Length - at)));
-                }
-
-                position += read;
-            }
-
-            return position;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 }

@@ -41,7 +41,13 @@ internal static class CommitDigests
         // Files in parallel, and a large file's chunks in parallel too.
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(missing.OrderByDescending(i => files[i].Length), parallel, async (i, token) =>
-            results[i] = await ChunkedSha256.ComputeAsync(files[i].FullPath, files[i].RelativePath, ChunkedSha256.DefaultChunkSize, parallelism, token));
+        {
+            var entry = await ChunkedSha256.ComputeAsync(files[i].FullPath, files[i].RelativePath, ChunkedSha256.DefaultChunkSize, parallelism, token);
+            // How a file is stored is not something its bytes say: keep what the caller recorded.
+            results[i] = known.TryGetValue(files[i].RelativePath, out var supplied) && supplied.Compression is not null
+                ? entry with { Compression = supplied.Compression, PlainSize = supplied.PlainSize }
+                : entry;
+        });
 
         return [.. results.OrderBy(file => file.Path, StringComparer.Ordinal)];
     }

@@ -8,7 +8,9 @@ namespace Cryo.Agent.Store.Hashing;
 /// <summary>
 /// Hashes the files of a directory while another process (CRIU) is still writing them, so that the
 /// checksums of a multi-GiB dump are ready moments after the dump ends instead of a second later.
-/// Append-only files (page images) are hashed as they grow, chunk by chunk (<see cref="ChunkedSha256"/>),
+/// Append-only files (page images) are hashed as they grow, chunk by chunk (<see cref="ChunkedSha256"/>; with
+/// <see cref="GrowingFileHasherOptions.DigestPages"/>, as <see cref="DigestAlgorithms.Sha256OfPages"/>, so the page
+/// digests the page index needs are the only pass over their bytes),
 /// on <see cref="GrowingFileHasherOptions.Parallelism"/> threads: a chunk below the current end of file is
 /// final because the writer only appends. Other files may be rewritten and are hashed once
 /// <see cref="CompleteAsync"/> says the writer is done. A followed file that shrinks, or whose name ends up
@@ -61,8 +63,8 @@ public sealed class GrowingFileHasher : IAsyncDisposable
 
     /// <summary>
     /// After <see cref="CompleteAsync"/>: the page digests of the append-only files (pages images) followed from start
-    /// to end, by file name, when <see cref="GrowingFileHasherOptions.DigestPages"/>; a file hashed again from
-    /// scratch has none (whoever needs its page digests reads it).
+    /// to end (or picked up when the writer was done), by file name, when <see cref="GrowingFileHasherOptions.DigestPages"/>;
+    /// a file whose reads failed and which was hashed again from scratch has none (whoever needs its page digests reads it).
     /// </summary>
     public IReadOnlyList<PagesImageDigests> PageDigestsOfPagesImages { get; private set; } = [];
 
@@ -116,7 +118,7 @@ public sealed class GrowingFileHasher : IAsyncDisposable
             if (!tracked.TryGetValue(path, out var file) || !file.FitsFinal(path))
             {
                 file?.Dispose();
-                file = TrackedFile.Open(path, digestPages: false) ?? throw new FileNotFoundException($"{path} disappeared while the checkpoint was hashed", path);
+                file = TrackedFile.Open(path, OfPages(path)) ?? throw new FileNotFoundException($"{path} disappeared while the checkpoint was hashed", path);
                 tracked[path] = file;
             }
 
@@ -136,7 +138,8 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         {
             var relative = Path.GetRelativePath(relativeTo, files[i]);
             results[i] = states[i].Result(relative, options.ChunkSize)
-                ?? await ChunkedSha256.ComputeAsync(files[i], relative, options.ChunkSize, options.Parallelism, linked.Token);
+                ?? await ChunkedSha256.ComputeAsync(files[i], relative, options.ChunkSize, options.Parallelism, linked.Token,
+                    OfPages(files[i]) ? DigestAlgorithms.Sha256OfPages : null);
         }
 
         PageDigestsOfPagesImages = [.. files.Select((path, i) => states[i].PageResult(Path.GetFileName(path))).OfType<PagesImageDigests>()];
@@ -203,7 +206,7 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         foreach (var path in EnumerateFiles())
         {
 #pragma warning disable CA2000 // Kept in tracked, which the hasher disposes; null (file gone) holds nothing.
-            if (!tracked.ContainsKey(path) && options.IsAppendOnly(Path.GetFileName(path)) && TrackedFile.Open(path, options.DigestPages) is { } file)
+            if (!tracked.ContainsKey(path) && options.IsAppendOnly(Path.GetFileName(path)) && TrackedFile.Open(path, OfPages(path)) is { } file)
 #pragma warning restore CA2000
             {
                 tracked[path] = file;
@@ -212,6 +215,9 @@ public sealed class GrowingFileHasher : IAsyncDisposable
 
         return tracked.Values.Sum(file => file.Dispatch(chunks, options.ChunkSize, final: false));
     }
+
+    // Append-only files are listed by their page digests when those are wanted: the pages are hashed once.
+    private bool OfPages(string path) => options.DigestPages && options.IsAppendOnly(Path.GetFileName(path));
 
     // Passes without a new whole chunk, after some, that mean the page images stopped growing (three: 30 ms).
     private const int QuietPassesToJoin = 3;
@@ -229,7 +235,8 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         foreach (var chunk in chunks.GetConsumingEnumerable(cancellationToken))
         {
             var writing = !writerDone.IsSet;
-            var hashed = TakePartner(cancellationToken) is { } partner
+            // A chunk of page digests pairs its own pages; plain chunks are hashed two at a time.
+            var hashed = !chunk.File.OfPages && TakePartner(cancellationToken) is { } partner
                 ? TrackedFile.HashPair(chunk, partner, cancellationToken)
                 : chunk.File.Hash(chunk, cancellationToken);
             if (writing)
@@ -277,25 +284,27 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         private readonly SafeFileHandle handle;
         private readonly ConcurrentDictionary<int, string> digests = new();
         private readonly ConcurrentDictionary<int, byte[]> pageDigests = new();
-        private readonly bool digestPages;
         private volatile bool failed;
         private int queuedChunks;
 
-        private TrackedFile(SafeFileHandle handle, bool digestPages)
+        private TrackedFile(SafeFileHandle handle, bool ofPages)
         {
             this.handle = handle;
-            this.digestPages = digestPages;
+            OfPages = ofPages;
         }
+
+        /// <summary>Whether the file is listed as <see cref="DigestAlgorithms.Sha256OfPages"/>, and its page digests kept.</summary>
+        public bool OfPages { get; }
 
         /// <summary>Bytes queued so far: whole chunks, plus the final partial one once queued.</summary>
         private long Queued { get; set; }
 
         /// <summary>Opens a file to hash, or returns null when it is already gone.</summary>
-        public static TrackedFile? Open(string path, bool digestPages)
+        public static TrackedFile? Open(string path, bool ofPages)
         {
             try
             {
-                return new TrackedFile(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan), digestPages);
+                return new TrackedFile(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan), ofPages);
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
@@ -353,7 +362,7 @@ public sealed class GrowingFileHasher : IAsyncDisposable
             try
             {
                 var pages = PagesOf(chunk);
-                var digest = ChunkedSha256.Hash(handle, chunk.Offset, chunk.Length, pages, cancellationToken, out var hashed);
+                var digest = ChunkedSha256.Hash(Range(chunk), pages, cancellationToken, out var hashed);
                 return Record(chunk, digest, hashed, pages);
             }
             catch (IOException)
@@ -367,16 +376,15 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         /// <summary>Hashes two queued chunks (of this file or another), together when equally long; returns the bytes hashed.</summary>
         public static long HashPair(Chunk first, Chunk second, CancellationToken cancellationToken)
         {
-            if (first.File.failed || second.File.failed)
+            if (first.File.failed || second.File.failed || first.File.OfPages || second.File.OfPages)
             {
                 return first.File.Hash(first, cancellationToken) + second.File.Hash(second, cancellationToken);
             }
 
             try
             {
-                var (firstPages, secondPages) = (first.File.PagesOf(first), second.File.PagesOf(second));
-                var (a, b) = ChunkedSha256.HashPair(first.File.Range(first), second.File.Range(second), firstPages, secondPages, cancellationToken);
-                return first.File.Record(first, a.Digest, a.Hashed, firstPages) + second.File.Record(second, b.Digest, b.Hashed, secondPages);
+                var (a, b) = ChunkedSha256.HashPair(first.File.Range(first), second.File.Range(second), cancellationToken);
+                return first.File.Record(first, a.Digest, a.Hashed, null) + second.File.Record(second, b.Digest, b.Hashed, null);
             }
             catch (IOException)
             {
@@ -387,9 +395,9 @@ public sealed class GrowingFileHasher : IAsyncDisposable
             }
         }
 
-        private FileRange Range(Chunk chunk) => new(handle, chunk.Offset, chunk.Length);
+        private FileRange Range(Chunk chunk) => new(handle, chunk.Offset, chunk.Length, OfPages);
 
-        private byte[]? PagesOf(Chunk chunk) => digestPages ? new byte[PageDigests.SizeFor(chunk.Length)] : null;
+        private byte[]? PagesOf(Chunk chunk) => OfPages ? new byte[PageDigests.SizeFor(chunk.Length)] : null;
 
         private long Record(Chunk chunk, string digest, long hashed, byte[]? pages)
         {
@@ -421,13 +429,14 @@ public sealed class GrowingFileHasher : IAsyncDisposable
                 return null;
             }
 
-            return ChunkedSha256.Entry(relativePath, Queued, chunkSize, [.. Enumerable.Range(0, queuedChunks).Select(i => digests[i])]);
+            return ChunkedSha256.Entry(relativePath, Queued, chunkSize, [.. Enumerable.Range(0, queuedChunks).Select(i => digests[i])],
+                OfPages ? DigestAlgorithms.Sha256OfPages : null);
         }
 
         /// <summary>The page digests of the whole file, or null when they were not made for all of it (or it is not whole pages).</summary>
         public PagesImageDigests? PageResult(string fileName)
         {
-            if (!digestPages || failed || digests.Count != queuedChunks || pageDigests.Count != queuedChunks || Queued % PageDigests.PageSize != 0)
+            if (!OfPages || failed || digests.Count != queuedChunks || pageDigests.Count != queuedChunks || Queued % PageDigests.PageSize != 0)
             {
                 return null;
             }

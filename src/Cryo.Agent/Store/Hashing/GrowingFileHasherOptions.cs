@@ -14,7 +14,8 @@ public sealed record GrowingFileHasherOptions
 
     /// <summary>
     /// Whether append-only files also get the SHA-256 of every 4 KiB page (<see cref="GrowingFileHasher.PageDigestsOfPagesImages"/>),
-    /// from the same reads: a checkpoint's page index, which its increments compare against. Default: yes.
+    /// from the same reads: a checkpoint's page index, which its increments compare against. Their manifest digests are
+    /// then made from the page digests (<see cref="DigestAlgorithms.Sha256OfPages"/>), so each byte is hashed once. Default: yes.
     /// </summary>
     public bool DigestPages { get; init; } = true;
 

@@ -9,10 +9,19 @@ public sealed class CheckpointManifest
 {
     /// <summary>
     /// The newest schema version this code reads and writes. 2 added per-chunk digests for large files
-    /// (<see cref="ManifestFile.ChunkSha256"/>); 3 added <see cref="Increment"/>, and only increments are written as 3,
-    /// so an agent of the previous release still reads every full checkpoint. Version 1 manifests are read too.
+    /// (<see cref="ManifestFile.ChunkSha256"/>); 3 added <see cref="Increment"/>; 4 added <see cref="ManifestFile.DigestAlgorithm"/>
+    /// (pages images listed by their page digests) and page images compressed at rest (<see cref="ManifestFile.Compression"/>).
+    /// A manifest is written with the lowest version that describes it (<see cref="RequiredSchemaVersion"/>), so an older
+    /// agent reads what it can verify and restore, and refuses by version what it would take for corrupt or hand CRIU
+    /// unreadable. Version 1 manifests are read too.
     /// </summary>
-    public const int CurrentSchemaVersion = 3;
+    public const int CurrentSchemaVersion = 4;
+
+    /// <summary>The version of a manifest that lists a file by <see cref="DigestAlgorithms.Sha256OfPages"/> or keeps one compressed.</summary>
+    public const int PageDigestsSchemaVersion = 4;
+
+    /// <summary>The version of an increment's manifest (with plain digests, uncompressed).</summary>
+    public const int IncrementSchemaVersion = 3;
 
     /// <summary>The version a full checkpoint's manifest is written with.</summary>
     public const int FullCheckpointSchemaVersion = 2;
@@ -61,6 +70,12 @@ public sealed class CheckpointManifest
 
     /// <summary>Free-form additions that do not deserve a schema change (e.g. pod metadata).</summary>
     public Dictionary<string, string> Extra { get; set; } = [];
+
+    /// <summary>The lowest schema version that describes this manifest: what it is written with.</summary>
+    public int RequiredSchemaVersion =>
+        Files.Any(file => file.DigestAlgorithm is not null and not DigestAlgorithms.Sha256 || file.Compression is not null) ? PageDigestsSchemaVersion
+        : Increment is not null ? IncrementSchemaVersion
+        : FullCheckpointSchemaVersion;
 
     /// <summary>Writes this manifest to <paramref name="path"/> (mode 0600, fsynced).</summary>
     public Task SaveAsync(string path, CancellationToken cancellationToken) =>

@@ -1,3 +1,5 @@
+using ImageCompression = Cryo.Agent.Store.Compression.ImageCompression;
+
 namespace Cryo.Agent.Store.Manifest;
 
 /// <summary>
@@ -8,8 +10,8 @@ namespace Cryo.Agent.Store.Manifest;
 /// </summary>
 /// <remarks>
 /// Chunk <c>i</c> covers bytes <c>[i × ChunkSize, min((i + 1) × ChunkSize, Size))</c>; each digest is what
-/// <c>dd bs=ChunkSize skip=i count=1 | sha256sum</c> prints. Schema version 1 manifests only have
-/// <see cref="Sha256"/>.
+/// <c>dd bs=ChunkSize skip=i count=1 | sha256sum</c> prints, unless <see cref="DigestAlgorithm"/> says otherwise.
+/// Schema version 1 manifests only have <see cref="Sha256"/>; version 4 added <see cref="DigestAlgorithm"/>.
 /// </remarks>
 public sealed record ManifestFile
 {
@@ -29,6 +31,22 @@ public sealed record ManifestFile
     public IReadOnlyList<string>? ChunkSha256 { get; init; }
 
     /// <summary>
+    /// How the file is compressed at rest (<see cref="ImageCompression.Zstd"/>: <c>pages-N.img.zst</c>, one zstd frame
+    /// with its content checksum), or null for a file stored as written. <see cref="Size"/> and the digests are of the stored
+    /// (compressed) bytes, so verification and transfer never decompress; the frame's checksum covers the plain bytes.
+    /// </summary>
+    public string? Compression { get; init; }
+
+    /// <summary>Bytes of the file once decompressed; null for a file stored as written.</summary>
+    public long? PlainSize { get; init; }
+
+    /// <summary>
+    /// How <see cref="Sha256"/> and <see cref="ChunkSha256"/> are computed: null for <see cref="DigestAlgorithms.Sha256"/>
+    /// (the bytes' SHA-256), or <see cref="DigestAlgorithms.Sha256OfPages"/> (pages images, from schema version 4).
+    /// </summary>
+    public string? DigestAlgorithm { get; init; }
+
+    /// <summary>
     /// The byte ranges of the file and the SHA-256 each must have: one range for a whole-file digest, one
     /// per chunk otherwise.
     /// </summary>
@@ -42,11 +60,11 @@ public sealed record ManifestFile
 
         if (Sha256 is not null)
         {
-            return [new DigestRange(0, Size, Sha256)];
+            return [new DigestRange(0, Size, Sha256, DigestAlgorithm)];
         }
 
         var chunk = ChunkSize!.Value;
-        return [.. ChunkSha256!.Select((digest, i) => new DigestRange(i * chunk, Math.Min(chunk, Size - (i * chunk)), digest))];
+        return [.. ChunkSha256!.Select((digest, i) => new DigestRange(i * chunk, Math.Min(chunk, Size - (i * chunk)), digest, DigestAlgorithm))];
     }
 
     /// <summary>What is wrong with the entry's shape, or null when it is well formed.</summary>
@@ -56,6 +74,28 @@ public sealed record ManifestFile
         if (Size < 0)
         {
             return $"negative size {Size}";
+        }
+
+        if (Compression is not null)
+        {
+            if (Compression != ImageCompression.Zstd)
+            {
+                return $"unknown compression {Compression}";
+            }
+
+            if (PlainSize is not >= 0 || !Path.EndsWith(ImageCompression.ZstdSuffix, StringComparison.Ordinal))
+            {
+                return $"a file compressed with {Compression} needs a plainSize and a name ending in {ImageCompression.ZstdSuffix}";
+            }
+        }
+        else if (PlainSize is not null)
+        {
+            return "plainSize without a compression";
+        }
+
+        if (!DigestAlgorithms.IsKnown(DigestAlgorithm))
+        {
+            return $"unknown digestAlgorithm '{DigestAlgorithm}' (this agent knows '{DigestAlgorithms.Sha256}' and '{DigestAlgorithms.Sha256OfPages}')";
         }
 
         if (Sha256 is null == !chunked)
@@ -86,4 +126,9 @@ public sealed record ManifestFile
 /// <param name="Offset">First byte.</param>
 /// <param name="Length">Number of bytes.</param>
 /// <param name="Sha256">Expected digest.</param>
-public readonly record struct DigestRange(long Offset, long Length, string Sha256);
+/// <param name="Algorithm">How the digest is computed (<see cref="ManifestFile.DigestAlgorithm"/>): null for the bytes' SHA-256.</param>
+public readonly record struct DigestRange(long Offset, long Length, string Sha256, string? Algorithm = null)
+{
+    /// <summary>Whether the digest is <see cref="DigestAlgorithms.Sha256OfPages"/>.</summary>
+    public bool OfPages => Algorithm == DigestAlgorithms.Sha256OfPages;
+}

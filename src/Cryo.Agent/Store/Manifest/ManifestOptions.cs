@@ -29,6 +29,12 @@ public sealed class ManifestOptions
     /// </summary>
     public bool FrozenBeforeDump { get; set; }
 
+    /// <summary>
+    /// How the page images are compressed at rest (<c>zstd</c>), or null when they are stored as CRIU wrote them. Each
+    /// compressed file's entry says so too (<see cref="ManifestFile.Compression"/>): that is what a restore goes by.
+    /// </summary>
+    public string? Compression { get; set; }
+
     /// <summary>The <c>--external</c> values passed to the dump.</summary>
     public List<string> Externals { get; set; } = [];
 }

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using Cryo.Agent.Attempts;
+using Xunit;
+
+namespace Cryo.Agent.Tests.Attempts;
+
+/// <summary>The action script as CRIU runs it: a shell, told the action in CRTOOLS_SCRIPT_ACTION.</summary>
+public sealed class ActionScriptGateTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly TempDirectory directory = new();
+
+    public void Dispose() => directory.Dispose();
+
+    [Fact]
+    public async Task Gate_Should_HoldEachActionUntilItsOwnVerdict_When_OneScriptServesSeveralActions()
+    {
+        var gates = ActionScriptGate.Create(directory.Path, ["pre-restore", "post-restore"], Patience);
+        var (before, after) = (gates[0], gates[1]);
+
+        var other = await RunScriptAsync(before.ScriptPath, "setup-namespaces");
+        using var held = StartScript(before.ScriptPath, "pre-restore");
+        await before.WaitUntilReachedAsync(CancellationToken.None);
+        after.Open();
+        await Task.Delay(200);
+        var heldWhileTheOtherOpened = !held.HasExited;
+        before.Open();
+        await held.WaitForExitAsync();
+        var passed = await RunScriptAsync(after.ScriptPath, "post-restore");
+
+        Assert.Equal(before.ScriptPath, after.ScriptPath);
+        Assert.Equal(0, other);
+        Assert.True(heldWhileTheOtherOpened, "pre-restore went on on post-restore's verdict");
+        Assert.Equal(0, held.ExitCode);
+        Assert.Equal(0, passed);
+        Assert.False(File.Exists(Path.Combine(directory.Path, "setup-namespaces.reached")));
+    }
+
+    [Fact]
+    public async Task Gate_Should_FailOnlyTheRefusedAction_When_OneOfSeveralIsRefused()
+    {
+        var gates = ActionScriptGate.Create(directory.Path, ["pre-restore", "post-restore"], Patience);
+
+        gates[0].Refuse();
+        gates[1].Open();
+        var refused = await RunScriptAsync(gates[0].ScriptPath, "pre-restore");
+        var opened = await RunScriptAsync(gates[1].ScriptPath, "post-restore");
+
+        Assert.NotEqual(0, refused);
+        Assert.Equal(0, opened);
+    }
+
+    private static Process StartScript(string script, string action)
+    {
+        var start = new ProcessStartInfo(script) { UseShellExecute = false };
+        start.Environment["CRTOOLS_SCRIPT_ACTION"] = action;
+        return Process.Start(start)!;
+    }
+
+    private static async Task<int> RunScriptAsync(string script, string action)
+    {
+        using var process = StartScript(script, action);
+        using var timeout = new CancellationTokenSource(Patience);
+        await process.WaitForExitAsync(timeout.Token);
+        return process.ExitCode;
+    }
+}
