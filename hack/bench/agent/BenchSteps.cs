@@ -62,6 +62,31 @@ public static class BenchSteps
         }
     }
 
+    /// <summary>
+    /// Restores checkpoint <paramref name="name"/> standalone, checks the copy answers with <paramref name="checksum"/>, ends it
+    /// and sweeps its cgroups; returns the restore's seconds (the engine call alone).
+    /// </summary>
+    public static async Task<double> RestoreVerifiedAsync(BenchEngines engines, string name, string checksum, CancellationToken cancellationToken)
+    {
+        Sync();
+        var command = Commands.RestoreOf(name, Deadline);
+        var started = Stopwatch.GetTimestamp();
+        var outcome = await engines.Restores.RestoreAsync(command, cancellationToken);
+        var seconds = Seconds(started, Stopwatch.GetTimestamp());
+        try
+        {
+            await Memhog.VerifyCopyAsync(outcome.HostPid, RestoreOutput(engines.Options, command.OperationId), checksum, name, cancellationToken);
+        }
+        finally
+        {
+            await ProcessReaper.KillTreeAsync(outcome.HostPid, CancellationToken.None);
+            await SweepRestoreCgroupsAsync(engines.Options);
+        }
+        Emit.Note(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"restore {name}: {seconds:0.000} s (CRIU {outcome.Restore.TotalMilliseconds:0} ms, verify {outcome.Verify.TotalMilliseconds:0} ms)"));
+        return seconds;
+    }
+
     public static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;
 
     public static double Ms(long from, long to) => Seconds(from, to) * 1000;

@@ -115,23 +115,6 @@ public static class CompressionBench
         return (outcome, seconds);
     }
 
-    private static async Task<double> RestoreAsync(BenchEngines engines, string name, string checksum, CancellationToken cancellationToken)
-    {
-        BenchSteps.Sync();
-        var command = Commands.RestoreOf(name, BenchSteps.Deadline);
-        var started = Stopwatch.GetTimestamp();
-        var outcome = await engines.Restores.RestoreAsync(command, cancellationToken);
-        var seconds = BenchSteps.Seconds(started, Stopwatch.GetTimestamp());
-        try
-        {
-            await Memhog.VerifyCopyAsync(outcome.HostPid, BenchSteps.RestoreOutput(engines.Options, command.OperationId), checksum, name, cancellationToken);
-        }
-        finally
-        {
-            await ProcessReaper.KillTreeAsync(outcome.HostPid, CancellationToken.None);
-            await BenchSteps.SweepRestoreCgroupsAsync(engines.Options);
-        }
-        Emit.Note(string.Create(CultureInfo.InvariantCulture, $"restore {name}: {seconds:0.000} s (CRIU {outcome.Restore.TotalMilliseconds:0} ms, verify {outcome.Verify.TotalMilliseconds:0} ms)"));
-        return seconds;
-    }
+    private static Task<double> RestoreAsync(BenchEngines engines, string name, string checksum, CancellationToken cancellationToken) =>
+        BenchSteps.RestoreVerifiedAsync(engines, name, checksum, cancellationToken);
 }
