@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using Cryo.Criu.Capabilities;
+using Cryo.Criu.Cpu;
 using Cryo.Criu.Logs;
 using Cryo.Criu.Options;
 using Cryo.Criu.Running;
@@ -16,6 +17,9 @@ public sealed class CriuCli : ICriu
     public const string DefaultExecutablePath = "/opt/cryo/criu/bin/criu";
 
     private const string KernelReleaseFile = "/proc/sys/kernel/osrelease";
+
+    // What `criu cpuinfo dump` writes into -D, and `criu cpuinfo check` reads from it.
+    private const string CpuinfoImage = "cpuinfo.img";
 
     private readonly ILogger _logger;
 
@@ -77,6 +81,51 @@ public sealed class CriuCli : ICriu
             capabilities.BasicCheckPassed ? "passed" : "failed",
             string.Join(", ", checks.Where(c => !c.Supported).Select(c => CriuFeatureInfo.CriuName(c.Feature))));
         return capabilities;
+    }
+
+    /// <inheritdoc />
+    public async Task<byte[]?> DumpCpuinfoAsync(CancellationToken cancellationToken)
+    {
+        var directory = Directory.CreateTempSubdirectory("cryo-cpuinfo-");
+        try
+        {
+            var outcome = await RunQueryAsync("cpuinfo dump", ["cpuinfo", "dump", "-D", directory.FullName], cancellationToken);
+            if (outcome.ExitCode != 0)
+            {
+                throw QueryFailure("cpuinfo dump", outcome);
+            }
+
+            return await File.ReadAllBytesAsync(Path.Combine(directory.FullName, CpuinfoImage), cancellationToken);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<CpuinfoVerdict?> CheckCpuinfoAsync(ReadOnlyMemory<byte> cpuinfoImage, CancellationToken cancellationToken)
+    {
+        var directory = Directory.CreateTempSubdirectory("cryo-cpuinfo-");
+        try
+        {
+            await File.WriteAllBytesAsync(Path.Combine(directory.FullName, CpuinfoImage), cpuinfoImage, cancellationToken);
+            var log = Path.Combine(directory.FullName, "check.log");
+            // fpu: the saved FPU state must fit this CPU's; ins: every instruction set the image's CPU had. Not "cpu",
+            // which demands identical feature words (any other model fails it).
+            var outcome = await RunQueryAsync("cpuinfo check", ["cpuinfo", "check", "-D", directory.FullName, "--cpu-cap=fpu,ins", "-o", log], cancellationToken);
+            if (outcome.ExitCode == 0)
+            {
+                return new CpuinfoVerdict(true, string.Empty);
+            }
+
+            var errors = CriuLog.ExtractErrors(log).Errors;
+            return new CpuinfoVerdict(false, errors.Count > 0 ? string.Join("; ", errors.Select(CriuLog.StripTimestamp)) : Combined(outcome));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 
     /// <inheritdoc />

@@ -1,4 +1,5 @@
 using Cryo.Criu.Capabilities;
+using Cryo.Criu.Cpu;
 using Cryo.Criu.Options;
 using Cryo.Criu.Running;
 
@@ -35,4 +36,19 @@ public interface ICriu
     /// <exception cref="CriuTimeoutException">The deadline passed; CRIU was killed.</exception>
     /// <exception cref="CriuException">CRIU exited non-zero, or wrote no readable pidfile.</exception>
     Task<CriuRunResult> RestoreAsync(RestoreOptions options, CriuLaunch? launch, TimeSpan deadline, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// This node's CPU as CRIU describes it (<c>criu cpuinfo dump</c>: the bytes of its <c>cpuinfo.img</c>), for another
+    /// node to check with <see cref="CheckCpuinfoAsync"/>; <see langword="null"/> when this runner cannot say.
+    /// </summary>
+    /// <exception cref="CriuException">CRIU failed.</exception>
+    Task<byte[]?> DumpCpuinfoAsync(CancellationToken cancellationToken) => Task.FromResult<byte[]?>(null);
+
+    /// <summary>
+    /// Whether this node's CPU can run what the CPU of <paramref name="cpuinfoImage"/> (another node's
+    /// <see cref="DumpCpuinfoAsync"/>) ran: <c>criu cpuinfo check --cpu-cap=fpu,ins</c>, the instruction sets and the
+    /// FPU state layout. <see langword="null"/> when this runner cannot say.
+    /// </summary>
+    /// <exception cref="CriuException">CRIU could not be run.</exception>
+    Task<CpuinfoVerdict?> CheckCpuinfoAsync(ReadOnlyMemory<byte> cpuinfoImage, CancellationToken cancellationToken) => Task.FromResult<CpuinfoVerdict?>(null);
 }

@@ -58,6 +58,8 @@ public sealed class CheckpointEngine(
         // Before the store or the freezer is touched: a root that cannot be captured leaves nothing behind.
         var capture = FilesystemCapture.For(tree, command.SkipRootFilesystem);
         var version = await facts.GetVersionAsync(cancellationToken);
+        // Asked of CRIU once per agent, before anything is frozen.
+        var cpuinfo = await facts.GetCpuinfoAsync(cancellationToken);
 
         var pending = store.Begin(key);
         scope.OnFailure("remove the uncommitted checkpoint", _ => pending.Dispose());
@@ -90,6 +92,10 @@ public sealed class CheckpointEngine(
             settings.NodeName, hostname, terminalKey, started);
         manifest.Filesystem = filesystem;
         manifest.Options.Compression = compression;
+        if (cpuinfo is { } cpu)
+        {
+            manifest.Extra[ManifestExtraKeys.CriuCpuinfo] = Convert.ToBase64String(cpu);
+        }
         if (made is not null)
         {
             manifest.Increment = made;

@@ -1,4 +1,5 @@
 using Cryo.Criu;
+using Cryo.Criu.Running;
 
 namespace Cryo.Agent.Checkpointing;
 
@@ -6,9 +7,10 @@ namespace Cryo.Agent.Checkpointing;
 /// The CRIU version and kernel release recorded in every manifest, asked once: they do not change while
 /// the agent runs, and asking CRIU costs a process start.
 /// </summary>
-public sealed class CriuFacts(ICriu criu)
+public sealed class CriuFacts(ICriu criu, ILogger<CriuFacts>? logger = null)
 {
     private Task<CriuVersion>? version;
+    private Task<byte[]?>? cpuinfo;
     private Task<bool>? memoryTracking;
 
     /// <summary>The running kernel's release, e.g. <c>6.18.0</c>.</summary>
@@ -42,6 +44,36 @@ public sealed class CriuFacts(ICriu criu)
         var asked = AskMemoryTrackingAsync(cancellationToken);
         memoryTracking = asked;
         return asked;
+    }
+
+    /// <summary>
+    /// This node's CPU as CRIU describes it (the bytes of <c>criu cpuinfo dump</c>'s image), recorded in every manifest so
+    /// that a preflight on another node can check its CPU against it. Asked once; <see langword="null"/> when CRIU could
+    /// not say (the checkpoint is still taken: a preflight then says the CPU was not checked).
+    /// </summary>
+    public Task<byte[]?> GetCpuinfoAsync(CancellationToken cancellationToken)
+    {
+        var current = cpuinfo;
+        if (current is { IsCompletedSuccessfully: true })
+        {
+            return current;
+        }
+        var asked = AskCpuinfoAsync(cancellationToken);
+        cpuinfo = asked;
+        return asked;
+    }
+
+    private async Task<byte[]?> AskCpuinfoAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await criu.DumpCpuinfoAsync(cancellationToken);
+        }
+        catch (CriuException e)
+        {
+            logger?.LogWarning(e, "criu cpuinfo dump failed: checkpoints record no CPU description, and a preflight elsewhere cannot check its CPU against this node's");
+            return null;
+        }
     }
 
     private async Task<bool> AskMemoryTrackingAsync(CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Hosting;
 using Cryo.Agent.Metrics;
 using Cryo.Agent.Operations;
@@ -20,6 +21,8 @@ public sealed class AgentGrpcService(
     INodeInfoProvider nodeInfo,
     OperationGate gate,
     AgentMetrics metrics,
+    CriuFacts criuFacts,
+    Preflight.RestorePreflight preflight,
     IOptions<AgentOptions> options,
     IServiceProvider services) : AgentService.AgentServiceBase
 {
@@ -42,6 +45,11 @@ public sealed class AgentGrpcService(
             MaxParallelOperations = gate.Limit,
             OperationsInFlight = registry.InFlight,
         };
+        if (await criuFacts.GetCpuinfoAsync(context.CancellationToken) is { } cpuinfo)
+        {
+            info.Cpuinfo = Google.Protobuf.ByteString.CopyFrom(cpuinfo);
+        }
+
         foreach (var (name, status) in facts.Capabilities)
         {
             info.Capabilities[name] = new Capability { Available = status.Available, Reason = status.Reason };
@@ -147,5 +155,24 @@ public sealed class AgentGrpcService(
                 ParentsPulled = result.Parents.Count,
             },
         }, context.CancellationToken);
+    }
+
+    /// <inheritdoc />
+    public override async Task<PreflightResponse> Preflight(PreflightRequest request, ServerCallContext context)
+    {
+        var required = request.SubjectCase switch
+        {
+            PreflightRequest.SubjectOneofCase.Checkpoint => await RequirementsOfAsync(request, context.CancellationToken),
+            PreflightRequest.SubjectOneofCase.Requirements => ProtoMapper.ToRequirements(request.Requirements),
+            _ => throw new InvalidRequestException("subject", "set checkpoint (a committed checkpoint) or requirements (one not taken yet)"),
+        };
+        var verdict = await preflight.CheckAsync(required, context.CancellationToken);
+        return ProtoMapper.ToResponse(verdict, NodeName);
+    }
+
+    private Task<Preflight.RestoreRequirements> RequirementsOfAsync(PreflightRequest request, CancellationToken cancellationToken)
+    {
+        var (ns, name) = validator.Ref(request.Checkpoint, "checkpoint");
+        return preflight.RequirementsOfAsync(ns, name, request.SourceAddress, request.SourceNode, cancellationToken);
     }
 }

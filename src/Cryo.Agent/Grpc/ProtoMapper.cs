@@ -190,4 +190,27 @@ public static class ProtoMapper
     };
 
     private static long Ms(TimeSpan value) => (long)Math.Round(value.TotalMilliseconds);
+
+    /// <summary>A preflight's requirements as the caller sent them.</summary>
+    public static Preflight.RestoreRequirements ToRequirements(Contracts.Agent.V1.RestoreRequirements requirements) =>
+        new(requirements.CriuVersion, requirements.KernelRelease, [.. requirements.Features],
+            requirements.Cpuinfo.Memory, requirements.SourceNode);
+
+    /// <summary>A preflight's verdict on the wire.</summary>
+    public static PreflightResponse ToResponse(Preflight.PreflightVerdict verdict, string nodeName)
+    {
+        var response = new PreflightResponse
+        {
+            CanRestore = verdict.CanRestore,
+            NodeName = nodeName,
+            CriuVersion = verdict.CriuVersion,
+            KernelRelease = verdict.KernelRelease,
+        };
+        response.Gaps.AddRange(verdict.Gaps.Select(gap => new Contracts.Agent.V1.PreflightGap
+        {
+            Kind = gap.Kind, Name = gap.Name, Required = gap.Required, Found = gap.Found, Message = gap.Message,
+        }));
+        response.Unchecked.AddRange(verdict.Unchecked);
+        return response;
+    }
 }

@@ -3,7 +3,9 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Cryo.Agent.Containers;
 using Cryo.Agent.Csi;
+using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Grpc;
+using Cryo.Agent.Preflight;
 using Cryo.Agent.Metrics;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Recovery;
@@ -111,6 +113,8 @@ public static class AgentHost
 
         services.TryAddSingleton<ICriu>(sp => new CriuCli(sp.GetRequiredService<IOptions<AgentOptions>>().Value.CriuPath, sp.GetRequiredService<ILogger<CriuCli>>()));
         services.TryAddSingleton<CriuMonitor>();
+        services.TryAddSingleton<CriuFacts>();
+        services.TryAddSingleton<RestorePreflight>();
         services.TryAddSingleton<INodeInfoProvider>(sp => sp.GetRequiredService<CriuMonitor>());
         services.AddHostedService<CriuStartupCheck>();
         services.AddHostedService<UnixSocketLifecycle>();

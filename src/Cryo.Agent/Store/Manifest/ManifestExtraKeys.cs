@@ -26,6 +26,12 @@ public static class ManifestExtraKeys
     /// <summary>The parent checkpoint's name, for an incremental checkpoint.</summary>
     public const string ParentCheckpoint = "parent";
 
+    /// <summary>
+    /// The CPU of the node the checkpoint was taken on, as CRIU describes it: base64 of <c>criu cpuinfo dump</c>'s image.
+    /// A preflight on another node checks its own CPU against it (<c>criu cpuinfo check</c>).
+    /// </summary>
+    public const string CriuCpuinfo = "criu.cpuinfo";
+
     /// <summary>The workload's pod metadata as <see cref="Record"/> wrote it; empty strings for what it did not.</summary>
     public static WorkloadMetadata WorkloadOf(IReadOnlyDictionary<string, string> extra) =>
         new(Read(extra, PodName), Read(extra, PodUid), Read(extra, ContainerName), Read(extra, Image));
