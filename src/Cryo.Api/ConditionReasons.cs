@@ -248,4 +248,33 @@ public static class ConditionReasons
 
     /// <summary>No archive arrived for an imported Checkpoint within spec.timeoutSeconds of its start.</summary>
     public const string ArchiveNotReceived = "ArchiveNotReceived";
+
+    // Migrations.
+
+    /// <summary>Migration: the target node's agent can restore what the source node checkpoints.</summary>
+    public const string PreflightPassed = "PreflightPassed";
+
+    /// <summary>Migration: the target node's agent cannot restore it (the message names each gap); nothing was stopped.</summary>
+    public const string PreflightFailed = "PreflightFailed";
+
+    /// <summary>Migration: spec.mode precopy is not implemented by this operator yet; nothing was stopped.</summary>
+    public const string PrecopyNotImplemented = "PrecopyNotImplemented";
+
+    /// <summary>Migration: spec.nodeName is the node the pod already runs on.</summary>
+    public const string SameNode = "SameNode";
+
+    /// <summary>Migration: the copy runs on the target node and the original pod was deleted.</summary>
+    public const string Migrated = "Migrated";
+
+    /// <summary>Migration: the restore on the target failed after the final dump; the checkpoint is restored on the source node instead.</summary>
+    public const string RestoringInPlace = "RestoringInPlace";
+
+    /// <summary>Migration: the copy runs on the source node again after the restore on the target failed.</summary>
+    public const string RestoredInPlace = "RestoredInPlace";
+
+    /// <summary>Migration: the new pod does not carry the original's owner references (a Deployment's ReplicaSet would not count it, and may replace the original).</summary>
+    public const string OwnerReferencesNotCarried = "OwnerReferencesNotCarried";
+
+    /// <summary>Migration: the original pod was deleted once the copy ran.</summary>
+    public const string SourcePodDeleted = "SourcePodDeleted";
 }

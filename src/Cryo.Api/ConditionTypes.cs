@@ -37,4 +37,13 @@ public static class ConditionTypes
     /// Absent while no pull was needed.
     /// </summary>
     public const string Transferring = "Transferring";
+
+    /// <summary>Migration: the target node's agent said it can restore what the source node checkpoints (True), or named what it lacks (False).</summary>
+    public const string PreflightPassed = "PreflightPassed";
+
+    /// <summary>Migration: the final checkpoint is committed (True), is being taken (Unknown), or failed with the source left running (False).</summary>
+    public const string Checkpointed = "Checkpointed";
+
+    /// <summary>Migration: the copy runs on the target node (True), is on its way (Unknown), or could not be restored there (False).</summary>
+    public const string Restored = "Restored";
 }

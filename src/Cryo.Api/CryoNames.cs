@@ -39,6 +39,9 @@ public static class CryoNames
     /// <summary>Label on a pod created by a Restore: the restored Checkpoint's name.</summary>
     public const string CheckpointLabel = "cryo.io/checkpoint";
 
+    /// <summary>On the Checkpoints and Restores a Migration creates: the Migration's name.</summary>
+    public const string MigrationLabel = "cryo.io/migration";
+
     /// <summary>
     /// Annotation on a pod created by a Restore naming the container that runs the placeholder and
     /// receives the restored processes.

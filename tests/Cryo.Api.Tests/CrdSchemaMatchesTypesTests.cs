@@ -9,6 +9,7 @@ public class CrdSchemaMatchesTypesTests
     [InlineData("restores.cryo.io.yaml", typeof(Restore))]
     [InlineData("checkpointschedules.cryo.io.yaml", typeof(CheckpointSchedule))]
     [InlineData("restoresets.cryo.io.yaml", typeof(RestoreSet))]
+    [InlineData("migrations.cryo.io.yaml", typeof(Migration))]
     public void Schema_Should_AgreeWithTypes_FieldByField(string file, Type type)
     {
         // Arrange
@@ -27,6 +28,7 @@ public class CrdSchemaMatchesTypesTests
     [InlineData("restores.cryo.io.yaml", typeof(Restore), "rst")]
     [InlineData("checkpointschedules.cryo.io.yaml", typeof(CheckpointSchedule), "ckptsched")]
     [InlineData("restoresets.cryo.io.yaml", typeof(RestoreSet), "rset")]
+    [InlineData("migrations.cryo.io.yaml", typeof(Migration), "mig")]
     public void Crd_Should_NameTheSameResourceAsTheType(string file, Type type, string shortName)
     {
         // Arrange
@@ -68,6 +70,7 @@ public class CrdSchemaMatchesTypesTests
     [InlineData("restores.cryo.io.yaml", new[] { "Checkpoint", "Pod", "Node", "Phase", "Age" })]
     [InlineData("checkpointschedules.cryo.io.yaml", new[] { "Schedule", "Every", "Suspend", "Last Schedule", "Last Success", "Age" })]
     [InlineData("restoresets.cryo.io.yaml", new[] { "Checkpoint", "Desired", "Current", "Ready", "Warm", "Age" })]
+    [InlineData("migrations.cryo.io.yaml", new[] { "Pod", "From", "To", "Mode", "Phase", "Downtime", "Age" })]
     public void Crd_Should_PrintTheAgreedColumns(string file, string[] columns)
     {
         // Arrange

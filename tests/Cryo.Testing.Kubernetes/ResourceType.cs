@@ -40,7 +40,9 @@ internal sealed record ResourceType(
         Scale = new ScaleSubresource(".spec.replicas", ".status.replicas", ".status.selector"),
     };
 
-    public static IReadOnlyList<ResourceType> All { get; } = [Pods, CoreEvents, Events, Leases, Checkpoints, Restores, CheckpointSchedules, RestoreSets];
+    public static readonly ResourceType Migrations = new("cryo.io", "v1alpha1", "migrations", "Migration", true, true, []);
+
+    public static IReadOnlyList<ResourceType> All { get; } = [Pods, CoreEvents, Events, Leases, Checkpoints, Restores, CheckpointSchedules, RestoreSets, Migrations];
 
     /// <summary>The scale subresource (autoscaling/v1 Scale), when the resource has one.</summary>
     public ScaleSubresource? Scale { get; init; }

@@ -85,6 +85,16 @@ public sealed class GrpcAgentClient : IAgentClient, IDisposable
             await client.DeleteCheckpointAsync(request, deadline: Deadline(timeout), cancellationToken: cancellationToken), cancellationToken);
 
     /// <inheritdoc/>
+    public Task<NodeInfo> GetNodeInfoAsync(AgentEndpoint agent, TimeSpan timeout, CancellationToken cancellationToken) =>
+        CallAsync(agent, "GetNodeInfo", async client =>
+            await client.GetNodeInfoAsync(new GetNodeInfoRequest(), deadline: Deadline(timeout), cancellationToken: cancellationToken), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<PreflightResponse> PreflightAsync(AgentEndpoint agent, PreflightRequest request, TimeSpan timeout, CancellationToken cancellationToken) =>
+        CallAsync(agent, "Preflight", async client =>
+            await client.PreflightAsync(request, deadline: Deadline(timeout), cancellationToken: cancellationToken), cancellationToken);
+
+    /// <inheritdoc/>
     public void Dispose()
     {
         foreach (var channel in channels.Values)

@@ -28,4 +28,10 @@ public interface IAgentClient
 
     /// <summary>Deletes a checkpoint's images.</summary>
     Task<DeleteCheckpointResponse> DeleteCheckpointAsync(AgentEndpoint agent, DeleteCheckpointRequest request, TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>The node's CRIU, kernel, capabilities and CPU description (what a preflight elsewhere checks against).</summary>
+    Task<NodeInfo> GetNodeInfoAsync(AgentEndpoint agent, TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>Whether the agent's node can restore a checkpoint (or one with the given requirements), each gap named.</summary>
+    Task<PreflightResponse> PreflightAsync(AgentEndpoint agent, PreflightRequest request, TimeSpan timeout, CancellationToken cancellationToken);
 }

@@ -5,6 +5,7 @@ using Cryo.Operator.Evictions;
 using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Leadership;
 using Cryo.Operator.Metrics;
+using Cryo.Operator.Migrations;
 using Cryo.Operator.Restores;
 using Cryo.Operator.RestoreSets;
 using Cryo.Operator.Retention;
@@ -71,6 +72,8 @@ public static class OperatorApp
         services.AddSingleton<EvictionReconciler>();
         services.AddSingleton<SetWriter>();
         services.AddSingleton<RestoreSetReconciler>();
+        services.AddSingleton<MigrationPreflight>();
+        services.AddSingleton<MigrationReconciler>();
         services.AddSingleton<LeaseElection>();
         services.AddSingleton<OperatorState>();
         services.AddHostedService<OperatorService>();

@@ -5,6 +5,7 @@ using Cryo.Operator.Evictions;
 using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Leadership;
 using Cryo.Operator.Metrics;
+using Cryo.Operator.Migrations;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Reconciling;
 using Cryo.Operator.Restores;
@@ -33,6 +34,7 @@ public sealed class OperatorService(
     CheckpointScheduleReconciler scheduleReconciler,
     EvictionReconciler evictionReconciler,
     RestoreSetReconciler restoreSetReconciler,
+    MigrationReconciler migrationReconciler,
     LeaseElection election,
     OperatorState state,
     OperatorMetrics metrics,
@@ -54,6 +56,7 @@ public sealed class OperatorService(
         using var scheduleQueue = new WorkQueue(clock);
         using var evictionQueue = new WorkQueue(clock);
         using var restoreSetQueue = new WorkQueue(clock);
+        using var migrationQueue = new WorkQueue(clock);
         var checkpoints = new ResourceWatcher<Checkpoint, CheckpointList>(
             Checkpoint.KindName, resources.Checkpoints.ListAsync, keepCache: true, settings.WatchTimeout, metrics, logger)
         {
@@ -73,6 +76,8 @@ public sealed class OperatorService(
                 allowWatchBookmarks: request.Watch ? true : null, resourceVersion: request.ResourceVersion,
                 timeoutSeconds: request.TimeoutSeconds, watch: request.Watch, cancellationToken: token),
             keepCache: false, settings.WatchTimeout, metrics, logger);
+        var migrations = new ResourceWatcher<Migration, MigrationList>(
+            Migration.KindName, resources.Migrations.ListAsync, keepCache: true, settings.WatchTimeout, metrics, logger);
         var schedules = new ResourceWatcher<CheckpointSchedule, CheckpointScheduleList>(
             CheckpointSchedule.KindName, resources.Schedules.ListAsync, keepCache: true, settings.WatchTimeout, metrics, logger)
         {
@@ -80,6 +85,7 @@ public sealed class OperatorService(
         };
         var router = new EventRouter(checkpoints, restores, restoreSets, checkpointQueue, restoreQueue, restoreSetQueue);
         var day2 = new Day2EventRouter(checkpointQueue, restoreQueue, scheduleQueue, evictionQueue);
+        var moves = new MigrationEventRouter(migrationQueue);
 
         // Every task started below uses the queues, disposed as this method returns: each is stopped and awaited
         // first, also when the method leaves early (leadership lost while the watches sync, a watch that crashed).
@@ -96,26 +102,29 @@ public sealed class OperatorService(
                 Runner(scheduleReconciler, scheduleQueue).RunAsync(token),
                 Runner(evictionReconciler, evictionQueue).RunAsync(token),
                 Runner(restoreSetReconciler, restoreSetQueue).RunAsync(token),
+                Runner(migrationReconciler, migrationQueue).RunAsync(token),
             };
             started.AddRange(runners);
             var watches = new[]
             {
-                checkpoints.RunAsync((t, o, p) => { router.OnCheckpoint(t, o, p); day2.OnCheckpoint(t, o, p); }, token),
-                restores.RunAsync((t, o, p) => { router.OnRestore(t, o, p); day2.OnRestore(t, o, p); }, token),
+                checkpoints.RunAsync((t, o, p) => { router.OnCheckpoint(t, o, p); day2.OnCheckpoint(t, o, p); moves.OnCheckpoint(t, o, p); }, token),
+                restores.RunAsync((t, o, p) => { router.OnRestore(t, o, p); day2.OnRestore(t, o, p); moves.OnRestore(t, o, p); }, token),
+                migrations.RunAsync(moves.OnMigration, token),
                 restoreSets.RunAsync(router.OnRestoreSet, token),
                 pods.RunAsync((t, o, p) => { router.OnPod(t, o, p); day2.OnPod(t, o, p); }, token),
                 schedules.RunAsync(day2.OnSchedule, token),
             };
 #pragma warning disable CA2025 // The finally below stops and awaits these tasks before the queues are disposed.
             var housekeeping = HousekeepAsync(checkpoints, restores, restoreSets, checkpointQueue, restoreQueue, restoreSetQueue, token);
-            var scheduleResync = ResyncAsync(schedules, scheduleQueue, token);
+            var scheduleResync = ResyncAsync(CheckpointSchedule.KindName, schedules, scheduleQueue, token);
+            var migrationResync = ResyncAsync(Migration.KindName, migrations, migrationQueue, token);
 #pragma warning restore CA2025
-            started.AddRange([.. watches, housekeeping, scheduleResync]);
-            await Task.WhenAll(checkpoints.Synced, restores.Synced, restoreSets.Synced, pods.Synced, schedules.Synced).WaitAsync(cancellationToken);
+            started.AddRange([.. watches, housekeeping, scheduleResync, migrationResync]);
+            await Task.WhenAll(checkpoints.Synced, restores.Synced, restoreSets.Synced, pods.Synced, schedules.Synced, migrations.Synced).WaitAsync(cancellationToken);
             state.Synced = true;
             logger.LogInformation("watches synced: {Checkpoints} checkpoints, {Restores} restores, {RestoreSets} restore sets, {Schedules} schedules",
                 checkpoints.Cache.Count, restores.Cache.Count, restoreSets.Cache.Count, schedules.Cache.Count);
-            await Task.WhenAll([.. runners, .. watches, housekeeping, scheduleResync]);
+            await Task.WhenAll([.. runners, .. watches, housekeeping, scheduleResync, migrationResync]);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -175,18 +184,23 @@ public sealed class OperatorService(
         }
     }
 
-    /// <summary>Periodic resync of every CheckpointSchedule (their runs requeue themselves; this catches what a lost requeue missed).</summary>
-    private async Task ResyncAsync(ResourceWatcher<CheckpointSchedule, CheckpointScheduleList> schedules, WorkQueue scheduleQueue, CancellationToken cancellationToken)
+    /// <summary>
+    /// Periodic resync of every CheckpointSchedule or Migration (schedules' runs requeue themselves, migrations follow their
+    /// Checkpoints and Restores; this catches what a lost requeue or event missed).
+    /// </summary>
+    private async Task ResyncAsync<T, TList>(string kind, ResourceWatcher<T, TList> watched, WorkQueue queue, CancellationToken cancellationToken)
+        where T : IKubernetesObject<V1ObjectMeta>
+        where TList : IKubernetesObject<V1ListMeta>, IItems<T>
     {
         using var timer = new PeriodicTimer(settings.ResyncPeriod);
         while (await timer.WaitForNextTickAsync(cancellationToken))
         {
-            foreach (var key in schedules.Cache.Keys)
+            foreach (var key in watched.Cache.Keys)
             {
-                scheduleQueue.Add(key);
+                queue.Add(key);
             }
 
-            metrics.QueueDepth.WithLabels(CheckpointSchedule.KindName).Set(scheduleQueue.Depth);
+            metrics.QueueDepth.WithLabels(kind).Set(queue.Depth);
         }
     }
 

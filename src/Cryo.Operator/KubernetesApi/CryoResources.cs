@@ -18,6 +18,9 @@ public sealed class CryoResources(IKubernetes client)
     /// <summary>RestoreSets.</summary>
     public CustomResourceClient<RestoreSet, RestoreSetList> RestoreSets { get; } = new(client, RestoreSet.Plural);
 
+    /// <summary>Migrations.</summary>
+    public CustomResourceClient<Migration, MigrationList> Migrations { get; } = new(client, Migration.Plural);
+
     /// <summary>Pods: the ones checkpointed, the targets of Restores, the pods of RestoreSets, and those schedules and evictions checkpoint.</summary>
     public PodClient Pods { get; } = new(client);
 }

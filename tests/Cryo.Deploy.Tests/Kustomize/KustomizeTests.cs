@@ -65,7 +65,7 @@ public sealed class KustomizeTests
         foreach (var expected in new[]
                  {
                      "CustomResourceDefinition/checkpoints.cryo.io", "CustomResourceDefinition/restores.cryo.io",
-                     "CustomResourceDefinition/checkpointschedules.cryo.io", "CustomResourceDefinition/restoresets.cryo.io",
+                     "CustomResourceDefinition/checkpointschedules.cryo.io", "CustomResourceDefinition/restoresets.cryo.io", "CustomResourceDefinition/migrations.cryo.io",
                      "Namespace/cryo-system", "Deployment/cryo-operator", "DaemonSet/cryo-agent",
                      "PersistentVolumeClaim/cryo-checkpoints", "ServiceAccount/cryo-agent",
                      "Certificate/cryo-agent", "Certificate/cryo-operator", "CSIDriver/placeholder.cryo.io",

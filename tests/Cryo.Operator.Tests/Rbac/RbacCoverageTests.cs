@@ -10,14 +10,14 @@ public sealed class RbacCoverageTests
 {
     /// <summary>Granted but not observable here: needed by admission for blockOwnerDeletion owner references.</summary>
     private static readonly HashSet<string> UnobservableButRequired =
-        ["cryo.io/restores/finalizers update", "cryo.io/checkpointschedules/finalizers update", "cryo.io/restoresets/finalizers update"];
+        ["cryo.io/restores/finalizers update", "cryo.io/checkpointschedules/finalizers update", "cryo.io/restoresets/finalizers update", "cryo.io/migrations/finalizers update"];
 
     [Fact]
     public async Task Rbac_Should_GrantExactlyTheVerbsTheOperatorUses()
     {
         // Arrange: a run that exercises every path: election, checkpoint, restore into a new pod, a RestoreSet scaled
         // up and down with a warm pool whose template changes, deletion, a schedule that creates and prunes, a Restore
-        // deleted by its TTL.
+        // deleted by its TTL, a Migration.
         await using var cluster = await OperatorHarness.StartAsync("node-1");
         await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "web", "node-1");
 
@@ -46,6 +46,13 @@ public sealed class RbacCoverageTests
             await cluster.Client.CustomObjects.ReplaceNamespacedCustomObjectAsync<RestoreSet>(set, CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, RestoreSet.Plural, "ci");
             await cluster.WaitForEventAsync("ci", e => e.Reason == ConditionReasons.WarmPodDeleted, "the outdated warm pod deleted");
         }
+
+        // A Migration to the node the pod runs on already: read, and failed through its status.
+        await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync<Migration>(
+            new Migration { Metadata = new k8s.Models.V1ObjectMeta { Name = "stay", NamespaceProperty = OperatorHarness.Ns }, Spec = new MigrationSpec { PodName = "web", NodeName = "node-1" } },
+            CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Migration.Plural);
+        await Eventually.TrueAsync(async () => (await cluster.Client.CustomObjects.GetNamespacedCustomObjectAsync<Migration>(
+            CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Migration.Plural, "stay")).Status?.Phase == MigrationPhase.Failed, "the Migration failed");
 
         await cluster.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Checkpoint.Plural, "web-1");
         await Eventually.TrueAsync(() => cluster.Agents["node-1"].Engine.DeleteCalls.Any(d => d.Checkpoint.Name == "web-1"), "images deleted");

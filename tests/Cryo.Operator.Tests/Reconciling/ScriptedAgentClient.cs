@@ -137,6 +137,28 @@ public sealed class ScriptedAgentClient : IAgentClient
         return Answer(agent, "DeleteCheckpoint", () => new DeleteCheckpointResponse { Deleted = true, FreedBytes = 4096 });
     }
 
+    /// <summary>Every Preflight request, with the agent asked.</summary>
+    public List<(AgentEndpoint Agent, PreflightRequest Request)> PreflightCalls { get; } = [];
+
+    /// <summary>What Preflight answers, by the asked agent's node; a node not in it can restore anything.</summary>
+    public Dictionary<string, PreflightResponse> PreflightAnswers { get; } = new(StringComparer.Ordinal);
+
+    /// <inheritdoc/>
+    public Task<NodeInfo> GetNodeInfoAsync(AgentEndpoint agent, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Answer(agent, "GetNodeInfo", () => new NodeInfo
+        {
+            NodeName = agent.NodeName, CriuVersion = "4.2.1", KernelRelease = "6.18.0", Cpuinfo = Google.Protobuf.ByteString.CopyFromUtf8($"cpu of {agent.NodeName}"),
+        });
+
+    /// <inheritdoc/>
+    public Task<PreflightResponse> PreflightAsync(AgentEndpoint agent, PreflightRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        PreflightCalls.Add((agent, request));
+        return Answer(agent, "Preflight", () => PreflightAnswers.TryGetValue(agent.NodeName, out var answer)
+            ? answer
+            : new PreflightResponse { CanRestore = true, NodeName = agent.NodeName, CriuVersion = "4.2.1", KernelRelease = "6.18.0" });
+    }
+
     private static TaskCompletionSource<T> Completed<T>(T result)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -5,6 +5,7 @@ using Cryo.Operator.Configuration;
 using Cryo.Operator.Evictions;
 using Cryo.Operator.Hosting;
 using Cryo.Operator.Metrics;
+using Cryo.Operator.Migrations;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Reconciling;
 using Cryo.Operator.Restores;
@@ -80,6 +81,8 @@ public sealed class SinglePassHarness : IAsyncDisposable
     public CheckpointPulls Pulls => app.Services.GetRequiredService<CheckpointPulls>();
 
     public RestoreSetReconciler RestoreSets => app.Services.GetRequiredService<RestoreSetReconciler>();
+
+    public MigrationReconciler Migrations => app.Services.GetRequiredService<MigrationReconciler>();
 
     public static async Task<SinglePassHarness> StartAsync()
     {
@@ -179,6 +182,14 @@ public sealed class SinglePassHarness : IAsyncDisposable
         restore.Status = status;
         return await Client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<Restore>(restore, CryoNames.Group, CryoNames.Version, Ns, Restore.Plural, name);
     }
+
+    public Task<Migration> MigrationAsync(string name, MigrationSpec spec) =>
+        Client.CustomObjects.CreateNamespacedCustomObjectAsync<Migration>(
+            new Migration { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns }, Spec = spec },
+            CryoNames.Group, CryoNames.Version, Ns, Migration.Plural);
+
+    public Task<Migration> GetMigrationAsync(string name) =>
+        Client.CustomObjects.GetNamespacedCustomObjectAsync<Migration>(CryoNames.Group, CryoNames.Version, Ns, Migration.Plural, name);
 
     public Task<Checkpoint> GetCheckpointAsync(string name) =>
         Client.CustomObjects.GetNamespacedCustomObjectAsync<Checkpoint>(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, name);

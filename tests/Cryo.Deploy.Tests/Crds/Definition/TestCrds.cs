@@ -11,7 +11,7 @@ public static class TestCrds
 {
     /// <summary>The CRD files the checker must accept.</summary>
     public static TheoryData<string> Files =>
-        new("checkpoints.cryo.io.yaml", "restores.cryo.io.yaml", "checkpointschedules.cryo.io.yaml", "restoresets.cryo.io.yaml");
+        new("checkpoints.cryo.io.yaml", "restores.cryo.io.yaml", "checkpointschedules.cryo.io.yaml", "restoresets.cryo.io.yaml", "migrations.cryo.io.yaml");
 
     /// <summary>A fresh copy of crds/<paramref name="file"/>.</summary>
     public static JsonObject Load(string file) => (JsonObject)YamlDocuments.ParseSingleFile(RepoRoot.Combine($"crds/{file}"));

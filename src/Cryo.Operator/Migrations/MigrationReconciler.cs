@@ -1,0 +1,382 @@
+using System.Diagnostics;
+using Cryo.Api;
+using Cryo.Operator.Agents;
+using Cryo.Operator.KubernetesApi;
+using Cryo.Operator.Queue;
+using Cryo.Operator.Reconciling;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using ApiCheckpoint = Cryo.Api.Checkpoint;
+using ApiRestore = Cryo.Api.Restore;
+
+namespace Cryo.Operator.Migrations;
+
+/// <summary>
+/// Drives a Migration (stopAndCopy): the source pod must run a container and the target node differ; the target's agent
+/// must pass the preflight (before anything is stopped); then an owned Checkpoint with leaveRunning false stops and
+/// checkpoints the container, and an owned Restore brings it up on the target node in a new pod with the original's
+/// labels (its agent pulls the checkpoint from the source's). The original pod is deleted only once the copy runs. A
+/// failure before the final dump leaves the original running; a failed restore on the target restores the checkpoint on
+/// the source node instead (<see cref="MigrationNames.FallbackRestore"/>): never zero copies. Each pass writes status at
+/// most once; the Checkpoint's and Restore's changes requeue the Migration that owns them.
+/// </summary>
+public sealed class MigrationReconciler(
+    CryoResources resources,
+    MigrationPreflight preflight,
+    EventRecorder events,
+    TimeProvider clock,
+    ILogger<MigrationReconciler> logger) : IReconciler
+{
+    /// <inheritdoc/>
+    public string Kind => Migration.KindName;
+
+    /// <inheritdoc/>
+    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
+    {
+        var migration = await resources.Migrations.GetAsync(key.Namespace, key.Name, cancellationToken);
+        if (migration is null || migration.Metadata.DeletionTimestamp is not null || migration.Status?.Phase is MigrationPhase.Completed or MigrationPhase.Failed)
+        {
+            return ReconcileResult.Done;
+        }
+
+        var status = StatusWriter.Draft(migration, migration.Status);
+        if (status.CheckpointName is null)
+        {
+            return await StartAsync(migration, status, cancellationToken);
+        }
+
+        var checkpoint = await resources.Checkpoints.GetAsync(key.Namespace, status.CheckpointName, cancellationToken);
+        if (checkpoint?.Status?.Phase is not Phase.Succeeded)
+        {
+            return await FollowCheckpointAsync(migration, status, checkpoint, cancellationToken);
+        }
+
+        if (status.FallbackRestoreName is not null)
+        {
+            return await FollowFallbackAsync(migration, status, checkpoint, cancellationToken);
+        }
+
+        return status.RestoreName is null
+            ? await CreateRestoreAsync(migration, status, checkpoint, cancellationToken)
+            : await FollowRestoreAsync(migration, status, checkpoint, cancellationToken);
+    }
+
+    /// <summary>Checks the pod and the target, asks the target's agent, then stops and checkpoints the container.</summary>
+    private async Task<ReconcileResult> StartAsync(Migration migration, MigrationStatus status, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        status.StartTime ??= now;
+        if (migration.Spec.Mode == MigrationMode.Precopy)
+        {
+            return await FailAsync(migration, status, new Failure(ConditionReasons.PrecopyNotImplemented,
+                "mode precopy is not implemented by this operator yet: create the Migration with mode stopAndCopy (the default); nothing was stopped"), ConditionTypes.Validated, cancellationToken);
+        }
+
+        var source = await SourceContainerAsync(migration, cancellationToken);
+        if (source.Failure is { } noSource)
+        {
+            return noSource.Terminal
+                ? await FailAsync(migration, status, noSource, ConditionTypes.Validated, cancellationToken)
+                : await WaitAsync(migration, status, noSource, cancellationToken);
+        }
+
+        var pod = source.Value.Pod;
+        status.SourceNode = pod.Spec.NodeName;
+        status.SourcePodUid = pod.Metadata.Uid;
+        status.TargetNode = migration.Spec.NodeName;
+        status.Phase = MigrationPhase.Preflight;
+        var clockStarted = Stopwatch.GetTimestamp();
+        Failure? gaps;
+        try
+        {
+            gaps = await preflight.CheckAsync(pod.Spec.NodeName, migration.Spec.NodeName, cancellationToken);
+        }
+        catch (AgentNotFoundException e)
+        {
+            return await FailAsync(migration, status, new Failure(ConditionReasons.AgentNotFound, $"{e.Message}; nothing was stopped"), ConditionTypes.PreflightPassed, cancellationToken);
+        }
+        catch (AgentUnavailableException e)
+        {
+            status.Message = $"{e.Message}; retrying with backoff, nothing was stopped";
+            status.SetCondition(ConditionTypes.AgentReachable, ConditionStatus.False, ConditionReasons.AgentUnavailable, e.Message, now);
+            await WriteAsync(migration, status, cancellationToken);
+            return ReconcileResult.Retry;
+        }
+
+        if (gaps is not null)
+        {
+            return await FailAsync(migration, status, gaps, ConditionTypes.PreflightPassed, cancellationToken);
+        }
+
+        status.Timings = new MigrationTimings { PreflightMilliseconds = (long)Stopwatch.GetElapsedTime(clockStarted).TotalMilliseconds };
+        status.SetCondition(ConditionTypes.PreflightPassed, ConditionStatus.True, ConditionReasons.PreflightPassed,
+            $"node {migration.Spec.NodeName} can restore what node {pod.Spec.NodeName} checkpoints", now);
+        var created = await EnsureCheckpointAsync(migration, source.Value, cancellationToken);
+        if (created.Failure is { } taken)
+        {
+            return await FailAsync(migration, status, taken, ConditionTypes.Checkpointed, cancellationToken);
+        }
+
+        if (pod.Metadata.OwnerReferences is { Count: > 0 } owners)
+        {
+            await events.WarningAsync(migration, ConditionReasons.OwnerReferencesNotCarried,
+                $"the copy of pod {pod.Metadata.Name} will not carry its owner references ({string.Join(", ", owners.Select(o => $"{o.Kind}/{o.Name}"))}): its controller neither counts nor manages it, and may start a replacement of the original", cancellationToken);
+        }
+
+        status.CheckpointName = created.Value.Metadata.Name;
+        status.Phase = MigrationPhase.Checkpointing;
+        status.Message = $"stopping and checkpointing container {source.Value.ContainerName} of pod {pod.Metadata.Name} on node {pod.Spec.NodeName} (Checkpoint {status.CheckpointName})";
+        status.SetCondition(ConditionTypes.Checkpointed, ConditionStatus.Unknown, ConditionReasons.CheckpointStarted, status.Message, now);
+        status.SetCondition(ConditionTypes.Ready, ConditionStatus.Unknown, ConditionReasons.CheckpointStarted, status.Message, now);
+        await WriteAsync(migration, status, cancellationToken);
+        await events.NormalAsync(migration, ConditionReasons.CheckpointCreated, status.Message, cancellationToken);
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>The container to move, or why it cannot be moved (a pod not running yet is waited for).</summary>
+    private async Task<Found<RunningContainer>> SourceContainerAsync(Migration migration, CancellationToken cancellationToken)
+    {
+        var ns = migration.Metadata.NamespaceProperty;
+        if (await resources.Pods.GetAsync(ns, migration.Spec.PodName, cancellationToken) is not { } pod)
+        {
+            return new Failure(ConditionReasons.PodNotFound, $"pod {ns}/{migration.Spec.PodName} does not exist");
+        }
+
+        if (pod.Spec.NodeName == migration.Spec.NodeName)
+        {
+            return new Failure(ConditionReasons.SameNode, $"pod {ns}/{pod.Metadata.Name} runs on node {pod.Spec.NodeName} already: name another node in spec.nodeName");
+        }
+
+        var container = PodInspector.FindRunningContainer(pod, migration.Spec.ContainerName);
+        return container.Failure is { Reason: ConditionReasons.PodNotRunning or ConditionReasons.ContainerNotRunning } notYet
+            ? notYet with { Terminal = false }
+            : container;
+    }
+
+    /// <summary>The migration's Checkpoint: the container stopped once it is committed (leaveRunning false).</summary>
+    private async Task<Found<ApiCheckpoint>> EnsureCheckpointAsync(Migration migration, RunningContainer source, CancellationToken cancellationToken)
+    {
+        var ns = migration.Metadata.NamespaceProperty;
+        var name = MigrationNames.Checkpoint(migration);
+        var checkpoint = new ApiCheckpoint
+        {
+            Metadata = Owned(migration, name),
+            Spec = new CheckpointSpec { PodName = source.Pod.Metadata.Name, ContainerName = source.ContainerName, LeaveRunning = false },
+        };
+        try
+        {
+            return await resources.Checkpoints.CreateAsync(checkpoint, cancellationToken);
+        }
+        catch (HttpOperationException e) when (ApiErrors.IsConflict(e))
+        {
+            var existing = await resources.Checkpoints.GetAsync(ns, name, cancellationToken);
+            return existing is not null && Ownership.IsControlledBy(existing.Metadata, migration)
+                ? existing
+                : new Failure(ConditionReasons.CheckpointNameTaken, $"Checkpoint {ns}/{name} exists and was not created by this Migration; nothing was stopped");
+        }
+    }
+
+    /// <summary>The Checkpoint is on its way, or failed: then the original still runs (a failed dump leaves it running).</summary>
+    private async Task<ReconcileResult> FollowCheckpointAsync(Migration migration, MigrationStatus status, ApiCheckpoint? checkpoint, CancellationToken cancellationToken)
+    {
+        if (checkpoint is null || checkpoint.Status?.Phase is Phase.Failed)
+        {
+            var why = checkpoint is null ? $"Checkpoint {status.CheckpointName} was deleted" : checkpoint.Status!.Message;
+            return await FailAsync(migration, status, new Failure(ConditionReasons.CheckpointFailed,
+                $"checkpointing pod {migration.Spec.PodName} failed, so it was left running on node {status.SourceNode}: {why}"), ConditionTypes.Checkpointed, cancellationToken);
+        }
+
+        status.Phase = MigrationPhase.Checkpointing;
+        await WriteAsync(migration, status, cancellationToken);
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>The final checkpoint is committed: restore it on the target node, into a new pod with the original's labels.</summary>
+    private async Task<ReconcileResult> CreateRestoreAsync(Migration migration, MigrationStatus status, ApiCheckpoint checkpoint, CancellationToken cancellationToken)
+    {
+        var name = MigrationNames.Restore(migration);
+        var created = await EnsureRestoreAsync(migration, name, MigrationNames.TargetPod(migration), migration.Spec.NodeName, cancellationToken);
+        if (created.Failure is { } taken)
+        {
+            return await RestoreInPlaceAsync(migration, status, taken.Message, cancellationToken);
+        }
+
+        status.RestoreName = name;
+        status.TargetPod = MigrationNames.TargetPod(migration);
+        status.Phase = MigrationPhase.Transferring;
+        status.Timings ??= new MigrationTimings();
+        status.Timings.CheckpointingMilliseconds = checkpoint.Status?.Timings?.TotalMilliseconds;
+        status.Message = $"restoring Checkpoint {checkpoint.Metadata.Name} on node {migration.Spec.NodeName} into pod {status.TargetPod} (Restore {name})";
+        status.SetCondition(ConditionTypes.Checkpointed, ConditionStatus.True, ConditionReasons.CheckpointSucceeded,
+            $"Checkpoint {checkpoint.Metadata.Name} committed on node {status.SourceNode}; pod {migration.Spec.PodName}'s container was stopped", Now);
+        status.SetCondition(ConditionTypes.Restored, ConditionStatus.Unknown, ConditionReasons.RestoreStarted, status.Message, Now);
+        await WriteAsync(migration, status, cancellationToken);
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>A Restore of the migration's Checkpoint into a new pod on <paramref name="node"/> with the original's labels.</summary>
+    private async Task<Found<ApiRestore>> EnsureRestoreAsync(Migration migration, string name, string podName, string node, CancellationToken cancellationToken)
+    {
+        var ns = migration.Metadata.NamespaceProperty;
+        var original = await resources.Pods.GetAsync(ns, migration.Spec.PodName, cancellationToken);
+        var labels = original?.Metadata.Uid == migration.Status?.SourcePodUid ? original?.Metadata.Labels : null;
+        var restore = new ApiRestore
+        {
+            Metadata = Owned(migration, name),
+            Spec = new RestoreSpec
+            {
+                CheckpointName = migration.Status!.CheckpointName!,
+                NewPod = new NewPodTarget { Name = podName, NodeName = node, Labels = labels is null ? null : new Dictionary<string, string>(labels) },
+            },
+        };
+        try
+        {
+            return await resources.Restores.CreateAsync(restore, cancellationToken);
+        }
+        catch (HttpOperationException e) when (ApiErrors.IsConflict(e))
+        {
+            var existing = await resources.Restores.GetAsync(ns, name, cancellationToken);
+            return existing is not null && Ownership.IsControlledBy(existing.Metadata, migration)
+                ? existing
+                : new Failure(ConditionReasons.PodNameTaken, $"Restore {ns}/{name} exists and was not created by this Migration");
+        }
+    }
+
+    /// <summary>Follows the restore on the target: once the copy runs the original is deleted; if it fails, the copy comes back on the source node.</summary>
+    private async Task<ReconcileResult> FollowRestoreAsync(Migration migration, MigrationStatus status, ApiCheckpoint checkpoint, CancellationToken cancellationToken)
+    {
+        var restore = await resources.Restores.GetAsync(migration.Metadata.NamespaceProperty, status.RestoreName!, cancellationToken);
+        switch (restore?.Status?.Phase)
+        {
+            case null or Phase.Failed:
+                var why = restore is null ? $"Restore {status.RestoreName} was deleted" : restore.Status?.Message ?? "its Restore failed";
+                return await RestoreInPlaceAsync(migration, status, why, cancellationToken);
+            case Phase.Succeeded:
+                await DeleteOriginalAsync(migration, status, cancellationToken);
+                Measure(status, checkpoint, restore);
+                status.Phase = MigrationPhase.Completed;
+                status.CompletionTime = Now;
+                status.Message = $"pod {migration.Spec.PodName} moved from node {status.SourceNode} to node {status.TargetNode} as pod {status.TargetPod}; it was down {status.DowntimeMilliseconds} ms";
+                status.SetCondition(ConditionTypes.Restored, ConditionStatus.True, ConditionReasons.RestoreSucceeded, status.Message, Now);
+                status.SetCondition(ConditionTypes.Ready, ConditionStatus.True, ConditionReasons.Migrated, status.Message, Now);
+                await WriteAsync(migration, status, cancellationToken);
+                await events.NormalAsync(migration, ConditionReasons.Migrated, status.Message, cancellationToken);
+                return ReconcileResult.Done;
+            default:
+                // Transferring while the pod starts and the target's agent pulls; Restoring once the pull is done.
+                status.Phase = Conditions.Find(restore.Status.Conditions, ConditionTypes.Transferring) is { Status: ConditionStatus.False }
+                    ? MigrationPhase.Restoring
+                    : MigrationPhase.Transferring;
+                status.Message = restore.Status.Message ?? status.Message;
+                await WriteAsync(migration, status, cancellationToken);
+                return ReconcileResult.Done;
+        }
+    }
+
+    /// <summary>The restore on the target failed after the final dump: restore the checkpoint on the source node instead.</summary>
+    private async Task<ReconcileResult> RestoreInPlaceAsync(Migration migration, MigrationStatus status, string why, CancellationToken cancellationToken)
+    {
+        var name = MigrationNames.FallbackRestore(migration);
+        var created = await EnsureRestoreAsync(migration, name, MigrationNames.FallbackPod(migration), status.SourceNode!, cancellationToken);
+        if (created.Failure is { } taken)
+        {
+            return await FailAsync(migration, status, taken with
+            {
+                Message = $"restoring on node {status.TargetNode} failed ({why}) and so did restoring in place: {taken.Message}. Checkpoint {status.CheckpointName} is kept: restore it with a Restore of your own",
+            }, ConditionTypes.Restored, cancellationToken);
+        }
+
+        status.FallbackRestoreName = name;
+        status.TargetPod = MigrationNames.FallbackPod(migration);
+        status.Phase = MigrationPhase.Restoring;
+        status.Message = $"restoring on node {status.TargetNode} failed: {why}. Restoring Checkpoint {status.CheckpointName} on node {status.SourceNode} instead, into pod {status.TargetPod}";
+        status.SetCondition(ConditionTypes.Restored, ConditionStatus.False, ConditionReasons.RestoringInPlace, status.Message, Now);
+        await WriteAsync(migration, status, cancellationToken);
+        await events.WarningAsync(migration, ConditionReasons.RestoringInPlace, status.Message, cancellationToken);
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>Follows the restore back on the source node; the migration Fails either way, with a running copy when it succeeded.</summary>
+    private async Task<ReconcileResult> FollowFallbackAsync(Migration migration, MigrationStatus status, ApiCheckpoint checkpoint, CancellationToken cancellationToken)
+    {
+        var fallback = await resources.Restores.GetAsync(migration.Metadata.NamespaceProperty, status.FallbackRestoreName!, cancellationToken);
+        switch (fallback?.Status?.Phase)
+        {
+            case Phase.Succeeded:
+                await DeleteOriginalAsync(migration, status, cancellationToken);
+                return await FailAsync(migration, status, new Failure(ConditionReasons.RestoredInPlace,
+                    $"pod {migration.Spec.PodName} was not moved: the restore on node {status.TargetNode} failed, and its checkpoint runs again on node {status.SourceNode} as pod {status.TargetPod}"),
+                    ConditionTypes.Restored, cancellationToken);
+            case null or Phase.Failed:
+                return await FailAsync(migration, status, new Failure(ConditionReasons.RestoreFailed,
+                    $"pod {migration.Spec.PodName} was not moved, and restoring its checkpoint on node {status.SourceNode} failed too: {fallback?.Status?.Message ?? "the Restore was deleted"}. Checkpoint {checkpoint.Metadata.Name} is kept: restore it with a Restore of your own"),
+                    ConditionTypes.Restored, cancellationToken);
+            default:
+                return ReconcileResult.Done;
+        }
+    }
+
+    /// <summary>Deletes the original pod (by UID: never a pod made under its name since) once a copy runs.</summary>
+    private async Task DeleteOriginalAsync(Migration migration, MigrationStatus status, CancellationToken cancellationToken)
+    {
+        var original = await resources.Pods.GetAsync(migration.Metadata.NamespaceProperty, migration.Spec.PodName, cancellationToken);
+        if (original is not null && original.Metadata.Uid == status.SourcePodUid && await resources.Pods.DeleteAsync(original, cancellationToken))
+        {
+            await events.NormalAsync(migration, ConditionReasons.SourcePodDeleted, $"deleted pod {original.Metadata.Name} on node {status.SourceNode}: its copy {status.TargetPod} runs", cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Phase times and the downtime, from what the agents measured and the objects' timestamps: the workload stopped at
+    /// the final dump (counted from the agent's start of it) and ran again when the restore completed.
+    /// </summary>
+    private static void Measure(MigrationStatus status, ApiCheckpoint checkpoint, ApiRestore restore)
+    {
+        var dump = checkpoint.Status?.Timings?.TotalMilliseconds ?? 0;
+        var restoring = restore.Status?.Timings?.TotalMilliseconds ?? 0;
+        var sinceCommit = checkpoint.Status?.CompletionTime is { } committed && restore.Status?.LastRestoreTime is { } running
+            ? Math.Max(0, (long)(running - committed).TotalMilliseconds)
+            : restoring;
+        status.Timings ??= new MigrationTimings();
+        status.Timings.CheckpointingMilliseconds = dump;
+        status.Timings.RestoringMilliseconds = restoring;
+        status.Timings.TransferringMilliseconds = Math.Max(0, sinceCommit - restoring);
+        status.DowntimeMilliseconds = dump + Math.Max(sinceCommit, restoring);
+    }
+
+    private async Task<ReconcileResult> WaitAsync(Migration migration, MigrationStatus status, Failure failure, CancellationToken cancellationToken)
+    {
+        status.Phase = MigrationPhase.Pending;
+        status.Message = $"{failure.Message}; waiting";
+        status.SetCondition(ConditionTypes.Validated, ConditionStatus.False, failure.Reason, failure.Message, Now);
+        await WriteAsync(migration, status, cancellationToken);
+        return ReconcileResult.After(TimeSpan.FromSeconds(10));
+    }
+
+    private async Task<ReconcileResult> FailAsync(Migration migration, MigrationStatus status, Failure failure, string conditionType, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        status.Phase = MigrationPhase.Failed;
+        status.Message = failure.Message;
+        status.CompletionTime = now;
+        status.SetCondition(conditionType, ConditionStatus.False, failure.Reason, failure.Message, now);
+        status.SetCondition(ConditionTypes.Ready, ConditionStatus.False, failure.Reason, failure.Message, now);
+        await WriteAsync(migration, status, cancellationToken);
+        await events.WarningAsync(migration, failure.Reason, failure.Message, cancellationToken);
+        return ReconcileResult.Done;
+    }
+
+    private async Task WriteAsync(Migration migration, MigrationStatus status, CancellationToken cancellationToken) =>
+        await StatusWriter.WriteAsync(resources.Migrations, migration, status, logger, cancellationToken);
+
+    private static V1ObjectMeta Owned(Migration migration, string name) => new()
+    {
+        Name = name,
+        NamespaceProperty = migration.Metadata.NamespaceProperty,
+        Labels = new Dictionary<string, string> { [CryoNames.MigrationLabel] = migration.Metadata.Name },
+        OwnerReferences = [Ownership.ControllerReference(migration)],
+    };
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+}

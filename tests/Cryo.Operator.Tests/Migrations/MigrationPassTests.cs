@@ -1,0 +1,219 @@
+using Cryo.Api;
+using Cryo.Contracts.Agent.V1;
+using Cryo.Operator.Agents;
+using Cryo.Operator.Queue;
+using Cryo.Operator.Tests.Reconciling;
+using Grpc.Core;
+using k8s.Models;
+using static Cryo.Operator.Tests.Reconciling.SinglePassHarness;
+
+namespace Cryo.Operator.Tests.Migrations;
+
+/// <summary>
+/// Single passes of a stopAndCopy Migration of pod web from <see cref="SinglePassHarness.Node"/> to node-2, with the
+/// Checkpoint and Restore reconcilers and scripted agents doing their parts: every failure leaves a running copy.
+/// </summary>
+public sealed class MigrationPassTests : IAsyncLifetime
+{
+    private const string Target = "node-2";
+    private static readonly MigrationSpec MoveWeb = new() { PodName = "web", NodeName = Target };
+
+    private SinglePassHarness cluster = null!;
+    private V1Pod web = null!;
+
+    public async Task InitializeAsync()
+    {
+        cluster = await SinglePassHarness.StartAsync();
+        cluster.Locator.Nodes.Add(Target);
+        web = await cluster.Kubelet.RunPodAsync(Ns, "web", Node);
+        await cluster.MigrationAsync("move", MoveWeb);
+    }
+
+    public async Task DisposeAsync() => await cluster.DisposeAsync();
+
+    [Fact]
+    public async Task Migration_Should_StopCheckpointRestoreOnTheTarget_ThenDeleteTheOriginal_And_ReportPhasesAndDowntime()
+    {
+        // Act: preflight and the stopped checkpoint; the Checkpoint's passes; the Restore; its passes; done.
+        var started = await cluster.PassAsync(cluster.Migrations, "move");
+        var checkpointing = await cluster.GetMigrationAsync("move");
+        await CheckpointAsync();
+        var transferring = await RestoreOnTargetAsync();
+        var finished = await cluster.PassAsync(cluster.Migrations, "move");
+        var done = await cluster.GetMigrationAsync("move");
+        var again = await cluster.PassAsync(cluster.Migrations, "move");
+
+        // Assert: the target's agent was asked with the source node's facts before anything stopped.
+        Assert.Equal(ReconcileResult.Done, started.Result);
+        var (agent, preflight) = Assert.Single(cluster.Agent.PreflightCalls);
+        Assert.Equal(Target, agent.NodeName);
+        Assert.Equal(("4.2.1", "6.18.0", Node), (preflight.Requirements.CriuVersion, preflight.Requirements.KernelRelease, preflight.Requirements.SourceNode));
+        Assert.Equal($"cpu of {Node}", preflight.Requirements.Cpuinfo.ToStringUtf8());
+        Assert.Equal(MigrationPhase.Checkpointing, checkpointing.Status!.Phase);
+        ConditionAssert.Has(checkpointing.Status.Conditions, ConditionTypes.PreflightPassed, ConditionStatus.True, ConditionReasons.PreflightPassed);
+
+        // Assert: the Checkpoint stopped the container; the Restore went to the target with the original's labels.
+        var checkpoint = await cluster.GetCheckpointAsync("move");
+        Assert.False(checkpoint.Spec.LeaveRunning);
+        Assert.Equal(("web", "app"), (checkpoint.Spec.PodName, checkpoint.Spec.ContainerName));
+        Assert.Equal("move", Assert.Single(checkpoint.Metadata.OwnerReferences).Name);
+        var restore = await cluster.GetRestoreAsync("move");
+        Assert.Equal(("move", "web-node-2", Target), (restore.Spec.CheckpointName, restore.Spec.NewPod!.Name, restore.Spec.NewPod.NodeName));
+        Assert.Equal("web", restore.Spec.NewPod.Labels!["app"]);
+        Assert.Equal(MigrationPhase.Transferring, transferring.Status!.Phase);
+
+        // Assert: once the copy ran, the original was deleted and the migration Completed with its figures.
+        Assert.Equal(ReconcileResult.Done, finished.Result);
+        Assert.Equal(MigrationPhase.Completed, done.Status!.Phase);
+        ConditionAssert.Has(done.Status.Conditions, ConditionTypes.Ready, ConditionStatus.True, ConditionReasons.Migrated);
+        // Deleted as the kubelet is asked to: gracefully (the API server marks it; the kubelet stops and removes it).
+        Assert.NotNull((await cluster.GetPodAsync("web")).Metadata.DeletionTimestamp);
+        Assert.Null((await cluster.GetPodAsync("web-node-2")).Metadata.DeletionTimestamp);
+        Assert.Equal("web", (await cluster.GetPodAsync("web-node-2")).Metadata.Labels["app"]);
+        Assert.Equal((30L, 30L), (done.Status.Timings!.CheckpointingMilliseconds, done.Status.DowntimeMilliseconds - done.Status.Timings.RestoringMilliseconds - done.Status.Timings.TransferringMilliseconds));
+        Assert.NotNull(done.Status.Timings.PreflightMilliseconds);
+        Assert.Equal(("web-node-2", Node, Target), (done.Status.TargetPod, done.Status.SourceNode, done.Status.TargetNode));
+        Assert.Contains(await cluster.EventsAsync("move"), e => e.Reason == ConditionReasons.SourcePodDeleted);
+        Assert.Empty(again.Writes);
+    }
+
+    [Fact]
+    public async Task Migration_Should_FailBeforeStoppingAnything_NamingTheGaps_When_TheTargetFailsThePreflight()
+    {
+        // Arrange: node-2's agent lacks what node-1's CRIU needs.
+        cluster.Agent.PreflightAnswers[Target] = new PreflightResponse
+        {
+            CanRestore = false,
+            Gaps =
+            {
+                new PreflightGap { Kind = "criu_version", Message = "CRIU 4.1.1 here is older than CRIU 4.2.1 that dumped the checkpoint on node node-1" },
+                new PreflightGap { Kind = "cpu", Message = "this node's CPU lacks instruction sets the source CPU on node node-1 had" },
+            },
+        };
+
+        // Act
+        var pass = await cluster.PassAsync(cluster.Migrations, "move");
+        var failed = await cluster.GetMigrationAsync("move");
+
+        // Assert: Failed with each gap named; no Checkpoint, no agent call that stops anything, the pod untouched.
+        Assert.Equal(ReconcileResult.Done, pass.Result);
+        Assert.Equal(MigrationPhase.Failed, failed.Status!.Phase);
+        ConditionAssert.Has(failed.Status.Conditions, ConditionTypes.PreflightPassed, ConditionStatus.False, ConditionReasons.PreflightFailed);
+        Assert.Contains("CRIU 4.1.1 here is older", failed.Status.Message, StringComparison.Ordinal);
+        Assert.Contains("lacks instruction sets", failed.Status.Message, StringComparison.Ordinal);
+        Assert.Contains("nothing was stopped", failed.Status.Message, StringComparison.Ordinal);
+        Assert.Empty(await cluster.CheckpointsAsync());
+        Assert.Empty(cluster.Agent.CheckpointCalls);
+        Assert.Equal(web.Metadata.Uid, (await cluster.GetPodAsync("web")).Metadata.Uid);
+    }
+
+    [Fact]
+    public async Task Migration_Should_FailAndLeaveTheOriginalRunning_When_ItsCheckpointFails()
+    {
+        // Arrange: the dump fails on node-1 (the agent leaves the workload running).
+        await cluster.PassAsync(cluster.Migrations, "move");
+        cluster.Agent.Failure = (agent, method) => new AgentOperationFailedException(agent, method, StatusCode.FailedPrecondition, ErrorReason.CriuFailed,
+            "criu dump failed: Can't dump half of stream unix connection", null);
+
+        // Act
+        await CheckpointAsync();
+        cluster.Agent.Failure = null;
+        var pass = await cluster.PassAsync(cluster.Migrations, "move");
+        var failed = await cluster.GetMigrationAsync("move");
+
+        // Assert
+        Assert.Equal(ReconcileResult.Done, pass.Result);
+        Assert.Equal(MigrationPhase.Failed, failed.Status!.Phase);
+        ConditionAssert.Has(failed.Status.Conditions, ConditionTypes.Checkpointed, ConditionStatus.False, ConditionReasons.CheckpointFailed);
+        Assert.Contains("left running on node node-1", failed.Status.Message, StringComparison.Ordinal);
+        Assert.Contains("half of stream unix connection", failed.Status.Message, StringComparison.Ordinal);
+        Assert.Empty(cluster.Agent.RestoreCalls);
+        Assert.Equal(web.Metadata.Uid, (await cluster.GetPodAsync("web")).Metadata.Uid);
+    }
+
+    [Fact]
+    public async Task Migration_Should_RestoreTheCheckpointOnTheSourceNode_When_TheRestoreOnTheTargetFails()
+    {
+        // Arrange: the container was stopped and checkpointed; the restore on node-2 fails.
+        await cluster.PassAsync(cluster.Migrations, "move");
+        await CheckpointAsync();
+        cluster.Agent.Failure = (agent, method) => new AgentOperationFailedException(agent, method, StatusCode.FailedPrecondition, ErrorReason.CriuFailed,
+            "criu restore failed: Can't open file tmp/www on restore", null);
+        await RestoreOnTargetAsync();
+        cluster.Agent.Failure = null;
+
+        // Act: the migration notices, restores in place; that Restore's passes; the migration's last pass.
+        var noticed = await cluster.PassAsync(cluster.Migrations, "move");
+        var inPlace = await cluster.GetMigrationAsync("move");
+        var fallback = await cluster.GetRestoreAsync("move-in-place");
+        await cluster.PassAsync(cluster.Restores, "move-in-place");
+        await cluster.Kubelet.StartAsync(await cluster.GetPodAsync("web-move-in-place"));
+        await cluster.PassAsync(cluster.Restores, "move-in-place");
+        await cluster.PassAsync(cluster.Migrations, "move");
+        var failed = await cluster.GetMigrationAsync("move");
+
+        // Assert: a copy runs on node-1 from the checkpoint; the original pod went only once it did.
+        Assert.Equal(ReconcileResult.Done, noticed.Result);
+        Assert.Equal(MigrationPhase.Restoring, inPlace.Status!.Phase);
+        ConditionAssert.Has(inPlace.Status.Conditions, ConditionTypes.Restored, ConditionStatus.False, ConditionReasons.RestoringInPlace);
+        Assert.Equal((Node, "web"), (fallback.Spec.NewPod!.NodeName, fallback.Spec.NewPod.Labels!["app"]));
+        Assert.Equal(MigrationPhase.Failed, failed.Status!.Phase);
+        ConditionAssert.Has(failed.Status.Conditions, ConditionTypes.Ready, ConditionStatus.False, ConditionReasons.RestoredInPlace);
+        Assert.Contains("runs again on node node-1 as pod web-move-in-place", failed.Status.Message, StringComparison.Ordinal);
+        Assert.Equal(Phase.Succeeded, (await cluster.GetRestoreAsync("move-in-place")).Status!.Phase);
+        Assert.NotNull((await cluster.GetPodAsync("web")).Metadata.DeletionTimestamp);
+        Assert.Equal(Node, (await cluster.GetPodAsync("web-move-in-place")).Spec.NodeName);
+    }
+
+    [Fact]
+    public async Task Migration_Should_Fail_WithoutAnAgentCall_When_ThePodRunsOnTheTargetNodeAlready()
+    {
+        // Arrange
+        await cluster.MigrationAsync("stay", new MigrationSpec { PodName = "web", NodeName = Node });
+
+        // Act
+        await cluster.PassAsync(cluster.Migrations, "stay");
+        var failed = await cluster.GetMigrationAsync("stay");
+
+        // Assert
+        Assert.Equal(MigrationPhase.Failed, failed.Status!.Phase);
+        ConditionAssert.Has(failed.Status.Conditions, ConditionTypes.Ready, ConditionStatus.False, ConditionReasons.SameNode);
+        Assert.Empty(cluster.Agent.PreflightCalls);
+    }
+
+    [Fact]
+    public async Task Migration_Should_RefusePrecopy_NamingTheModeToUse_WithoutAnAgentCall()
+    {
+        // Arrange
+        await cluster.MigrationAsync("live", new MigrationSpec { PodName = "web", NodeName = Target, Mode = MigrationMode.Precopy });
+
+        // Act
+        await cluster.PassAsync(cluster.Migrations, "live");
+        var failed = await cluster.GetMigrationAsync("live");
+
+        // Assert
+        Assert.Equal(MigrationPhase.Failed, failed.Status!.Phase);
+        ConditionAssert.Has(failed.Status.Conditions, ConditionTypes.Validated, ConditionStatus.False, ConditionReasons.PrecopyNotImplemented);
+        Assert.Contains("mode stopAndCopy", failed.Status.Message, StringComparison.Ordinal);
+        Assert.Empty(cluster.Agent.PreflightCalls);
+        Assert.Empty(await cluster.CheckpointsAsync());
+    }
+
+    /// <summary>The migration's Checkpoint through its reconciler's passes (record, then dispatch), then the migration's pass.</summary>
+    private async Task CheckpointAsync()
+    {
+        await cluster.PassAsync(cluster.Checkpoints, "move");
+        await cluster.PassAsync(cluster.Checkpoints, "move");
+        await cluster.PassAsync(cluster.Migrations, "move");
+    }
+
+    /// <summary>The migration's Restore through its passes: the pod created and started, the restore; then the migration's pass.</summary>
+    private async Task<Migration> RestoreOnTargetAsync()
+    {
+        var transferring = await cluster.GetMigrationAsync("move");
+        await cluster.PassAsync(cluster.Restores, "move");
+        await cluster.Kubelet.StartAsync(await cluster.GetPodAsync("web-node-2"));
+        await cluster.PassAsync(cluster.Restores, "move");
+        return transferring;
+    }
+}
