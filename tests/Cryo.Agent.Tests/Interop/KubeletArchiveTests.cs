@@ -129,6 +129,10 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
         }
 
         await ImportAsync(agent, archive, "later-copy");
+
+        var copy = Assert.Single(engines.Store.FindByName("default", "later-copy"));
+        var pages = pageMaps.Sum(m => PageMap.Read(new MemoryStream(m.Value), m.Key).ContentPageCount);
+        Assert.Equal(pages, PageHashIndex.Load(copy.PageIndexPath).PageCount);
         await RestoreAndCheckAsync("later-copy", before);
     }
 
