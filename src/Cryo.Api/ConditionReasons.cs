@@ -257,9 +257,6 @@ public static class ConditionReasons
     /// <summary>Migration: the target node's agent cannot restore it (the message names each gap); nothing was stopped.</summary>
     public const string PreflightFailed = "PreflightFailed";
 
-    /// <summary>Migration: spec.mode precopy is not implemented by this operator yet; nothing was stopped.</summary>
-    public const string PrecopyNotImplemented = "PrecopyNotImplemented";
-
     /// <summary>Migration: spec.nodeName is the node the pod already runs on.</summary>
     public const string SameNode = "SameNode";
 

@@ -27,6 +27,10 @@ public sealed class MigrationStatus : IConditionedStatus
     [JsonPropertyName("targetPod")]
     public string? TargetPod { get; set; }
 
+    /// <summary>precopy: the live checkpoint taken and transferred while the workload ran, a Checkpoint owned by the Migration.</summary>
+    [JsonPropertyName("precopyCheckpointName")]
+    public string? PrecopyCheckpointName { get; set; }
+
     /// <summary>The final checkpoint, a Checkpoint owned by the Migration.</summary>
     [JsonPropertyName("checkpointName")]
     public string? CheckpointName { get; set; }

@@ -9,7 +9,11 @@ public sealed class MigrationTimings
     [JsonPropertyName("preflightMilliseconds")]
     public long? PreflightMilliseconds { get; set; }
 
-    /// <summary>The checkpoints on the source node's agent (each whole agent operation).</summary>
+    /// <summary>precopy: the live checkpoint and its transfer to the target, while the workload ran.</summary>
+    [JsonPropertyName("precopyMilliseconds")]
+    public long? PrecopyMilliseconds { get; set; }
+
+    /// <summary>The final checkpoint on the source node's agent (the whole agent operation).</summary>
     [JsonPropertyName("checkpointingMilliseconds")]
     public long? CheckpointingMilliseconds { get; set; }
 

@@ -10,6 +10,9 @@ public static class MigrationNames
     /// <summary>The final checkpoint: the Migration's name.</summary>
     public static string Checkpoint(Migration migration) => migration.Metadata.Name;
 
+    /// <summary>precopy: the live checkpoint transferred while the workload runs.</summary>
+    public static string PrecopyCheckpoint(Migration migration) => Limit($"{migration.Metadata.Name}-live");
+
     /// <summary>The restore on the target node: the Migration's name.</summary>
     public static string Restore(Migration migration) => migration.Metadata.Name;
 

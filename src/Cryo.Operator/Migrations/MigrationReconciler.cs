@@ -1,12 +1,15 @@
 using System.Diagnostics;
 using Cryo.Api;
 using Cryo.Operator.Agents;
+using Cryo.Operator.Configuration;
 using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Reconciling;
+using Cryo.Operator.Transfers;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ApiCheckpoint = Cryo.Api.Checkpoint;
 using ApiRestore = Cryo.Api.Restore;
 
@@ -24,6 +27,9 @@ namespace Cryo.Operator.Migrations;
 public sealed class MigrationReconciler(
     CryoResources resources,
     MigrationPreflight preflight,
+    CheckpointPulls pulls,
+    IAgentLocator locator,
+    IOptions<OperatorOptions> options,
     EventRecorder events,
     TimeProvider clock,
     ILogger<MigrationReconciler> logger) : IReconciler
@@ -43,13 +49,15 @@ public sealed class MigrationReconciler(
         var status = StatusWriter.Draft(migration, migration.Status);
         if (status.CheckpointName is null)
         {
-            return await StartAsync(migration, status, cancellationToken);
+            return status.PrecopyCheckpointName is null
+                ? await StartAsync(migration, status, cancellationToken)
+                : await PrecopyAsync(migration, status, cancellationToken);
         }
 
         var checkpoint = await resources.Checkpoints.GetAsync(key.Namespace, status.CheckpointName, cancellationToken);
         if (checkpoint?.Status?.Phase is not Phase.Succeeded)
         {
-            return await FollowCheckpointAsync(migration, status, checkpoint, cancellationToken);
+            return await FollowCheckpointAsync(migration, status, checkpoint, status.CheckpointName, cancellationToken);
         }
 
         if (status.FallbackRestoreName is not null)
@@ -67,12 +75,6 @@ public sealed class MigrationReconciler(
     {
         var now = Now;
         status.StartTime ??= now;
-        if (migration.Spec.Mode == MigrationMode.Precopy)
-        {
-            return await FailAsync(migration, status, new Failure(ConditionReasons.PrecopyNotImplemented,
-                "mode precopy is not implemented by this operator yet: create the Migration with mode stopAndCopy (the default); nothing was stopped"), ConditionTypes.Validated, cancellationToken);
-        }
-
         var source = await SourceContainerAsync(migration, cancellationToken);
         if (source.Failure is { } noSource)
         {
@@ -112,7 +114,9 @@ public sealed class MigrationReconciler(
         status.Timings = new MigrationTimings { PreflightMilliseconds = (long)Stopwatch.GetElapsedTime(clockStarted).TotalMilliseconds };
         status.SetCondition(ConditionTypes.PreflightPassed, ConditionStatus.True, ConditionReasons.PreflightPassed,
             $"node {migration.Spec.NodeName} can restore what node {pod.Spec.NodeName} checkpoints", now);
-        var created = await EnsureCheckpointAsync(migration, source.Value, cancellationToken);
+        var precopy = migration.Spec.Mode == MigrationMode.Precopy;
+        var created = await EnsureCheckpointAsync(migration, precopy ? MigrationNames.PrecopyCheckpoint(migration) : MigrationNames.Checkpoint(migration),
+            new CheckpointSpec { PodName = pod.Metadata.Name, ContainerName = source.Value.ContainerName, LeaveRunning = precopy }, cancellationToken);
         if (created.Failure is { } taken)
         {
             return await FailAsync(migration, status, taken, ConditionTypes.Checkpointed, cancellationToken);
@@ -124,9 +128,18 @@ public sealed class MigrationReconciler(
                 $"the copy of pod {pod.Metadata.Name} will not carry its owner references ({string.Join(", ", owners.Select(o => $"{o.Kind}/{o.Name}"))}): its controller neither counts nor manages it, and may start a replacement of the original", cancellationToken);
         }
 
-        status.CheckpointName = created.Value.Metadata.Name;
         status.Phase = MigrationPhase.Checkpointing;
-        status.Message = $"stopping and checkpointing container {source.Value.ContainerName} of pod {pod.Metadata.Name} on node {pod.Spec.NodeName} (Checkpoint {status.CheckpointName})";
+        if (precopy)
+        {
+            status.PrecopyCheckpointName = created.Value.Metadata.Name;
+            status.Message = $"checkpointing container {source.Value.ContainerName} of pod {pod.Metadata.Name} on node {pod.Spec.NodeName} while it runs (Checkpoint {status.PrecopyCheckpointName}), to transfer it before the final dump";
+        }
+        else
+        {
+            status.CheckpointName = created.Value.Metadata.Name;
+            status.Message = $"stopping and checkpointing container {source.Value.ContainerName} of pod {pod.Metadata.Name} on node {pod.Spec.NodeName} (Checkpoint {status.CheckpointName})";
+        }
+
         status.SetCondition(ConditionTypes.Checkpointed, ConditionStatus.Unknown, ConditionReasons.CheckpointStarted, status.Message, now);
         status.SetCondition(ConditionTypes.Ready, ConditionStatus.Unknown, ConditionReasons.CheckpointStarted, status.Message, now);
         await WriteAsync(migration, status, cancellationToken);
@@ -154,19 +167,13 @@ public sealed class MigrationReconciler(
             : container;
     }
 
-    /// <summary>The migration's Checkpoint: the container stopped once it is committed (leaveRunning false).</summary>
-    private async Task<Found<ApiCheckpoint>> EnsureCheckpointAsync(Migration migration, RunningContainer source, CancellationToken cancellationToken)
+    /// <summary>A Checkpoint owned by the migration: the final one stops the container once committed (leaveRunning false).</summary>
+    private async Task<Found<ApiCheckpoint>> EnsureCheckpointAsync(Migration migration, string name, CheckpointSpec spec, CancellationToken cancellationToken)
     {
         var ns = migration.Metadata.NamespaceProperty;
-        var name = MigrationNames.Checkpoint(migration);
-        var checkpoint = new ApiCheckpoint
-        {
-            Metadata = Owned(migration, name),
-            Spec = new CheckpointSpec { PodName = source.Pod.Metadata.Name, ContainerName = source.ContainerName, LeaveRunning = false },
-        };
         try
         {
-            return await resources.Checkpoints.CreateAsync(checkpoint, cancellationToken);
+            return await resources.Checkpoints.CreateAsync(new ApiCheckpoint { Metadata = Owned(migration, name), Spec = spec }, cancellationToken);
         }
         catch (HttpOperationException e) when (ApiErrors.IsConflict(e))
         {
@@ -177,12 +184,74 @@ public sealed class MigrationReconciler(
         }
     }
 
+    /// <summary>
+    /// precopy: the live checkpoint is taken while the workload runs, then pulled to the target's agent (held beyond the
+    /// pass, as a Restore's pull); once there, the final checkpoint, an increment of it, stops the container. A failure
+    /// here has stopped nothing.
+    /// </summary>
+    private async Task<ReconcileResult> PrecopyAsync(Migration migration, MigrationStatus status, CancellationToken cancellationToken)
+    {
+        var live = await resources.Checkpoints.GetAsync(migration.Metadata.NamespaceProperty, status.PrecopyCheckpointName!, cancellationToken);
+        if (live?.Status?.Phase is not Phase.Succeeded)
+        {
+            return await FollowCheckpointAsync(migration, status, live, status.PrecopyCheckpointName!, cancellationToken);
+        }
+
+        var key = new PullKey(migration.Spec.NodeName, live.Metadata.NamespaceProperty, live.Metadata.Name);
+        RunningPull pull;
+        try
+        {
+            pull = pulls.Find(key) ?? pulls.Start(key, await locator.LocateAsync(migration.Spec.NodeName, cancellationToken), await locator.LocateAsync(status.SourceNode!, cancellationToken));
+        }
+        catch (AgentNotFoundException e)
+        {
+            return await FailAsync(migration, status, new Failure(ConditionReasons.AgentNotFound, $"{e.Message}; pod {migration.Spec.PodName} was left running"), ConditionTypes.Checkpointed, cancellationToken);
+        }
+
+        if (!pull.Completion.IsCompleted)
+        {
+            status.Phase = MigrationPhase.Transferring;
+            status.Message = pull.Latest is { } progress
+                ? $"transferring Checkpoint {live.Metadata.Name} to node {migration.Spec.NodeName} while pod {migration.Spec.PodName} runs: {progress.BytesVerified} of {progress.BytesTotal} bytes verified"
+                : $"transferring Checkpoint {live.Metadata.Name} to node {migration.Spec.NodeName} while pod {migration.Spec.PodName} runs";
+            await WriteAsync(migration, status, cancellationToken);
+            return ReconcileResult.After(options.Value.TransferRecheckInterval);
+        }
+
+        pulls.Forget(pull);
+        if (pull.Completion.Exception?.InnerException is { } failed)
+        {
+            return failed is AgentUnavailableException or AgentOperationFailedException { Code: Grpc.Core.StatusCode.Unavailable }
+                ? ReconcileResult.Retry
+                : await FailAsync(migration, status, new Failure(ConditionReasons.TransferFailed,
+                    $"transferring Checkpoint {live.Metadata.Name} to node {migration.Spec.NodeName} failed, so pod {migration.Spec.PodName} was left running: {failed.Message}"), ConditionTypes.Checkpointed, cancellationToken);
+        }
+
+        var final = await EnsureCheckpointAsync(migration, MigrationNames.Checkpoint(migration), new CheckpointSpec
+        {
+            PodName = live.Spec.PodName, ContainerName = live.Spec.ContainerName, LeaveRunning = false, ParentCheckpoint = live.Metadata.Name,
+        }, cancellationToken);
+        if (final.Failure is { } taken)
+        {
+            return await FailAsync(migration, status, taken, ConditionTypes.Checkpointed, cancellationToken);
+        }
+
+        status.Timings ??= new MigrationTimings();
+        status.Timings.PrecopyMilliseconds = live.Status.CompletionTime is { } committed ? (long)Math.Max(0, (Now - committed).TotalMilliseconds) + (live.Status.Timings?.TotalMilliseconds ?? 0) : null;
+        status.CheckpointName = final.Value.Metadata.Name;
+        status.Phase = MigrationPhase.Checkpointing;
+        status.Message = $"Checkpoint {live.Metadata.Name} is on node {migration.Spec.NodeName}; stopping and checkpointing what changed since (Checkpoint {status.CheckpointName})";
+        status.SetCondition(ConditionTypes.Checkpointed, ConditionStatus.Unknown, ConditionReasons.CheckpointStarted, status.Message, Now);
+        await WriteAsync(migration, status, cancellationToken);
+        return ReconcileResult.Done;
+    }
+
     /// <summary>The Checkpoint is on its way, or failed: then the original still runs (a failed dump leaves it running).</summary>
-    private async Task<ReconcileResult> FollowCheckpointAsync(Migration migration, MigrationStatus status, ApiCheckpoint? checkpoint, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> FollowCheckpointAsync(Migration migration, MigrationStatus status, ApiCheckpoint? checkpoint, string name, CancellationToken cancellationToken)
     {
         if (checkpoint is null || checkpoint.Status?.Phase is Phase.Failed)
         {
-            var why = checkpoint is null ? $"Checkpoint {status.CheckpointName} was deleted" : checkpoint.Status!.Message;
+            var why = checkpoint is null ? $"Checkpoint {name} was deleted" : checkpoint.Status!.Message;
             return await FailAsync(migration, status, new Failure(ConditionReasons.CheckpointFailed,
                 $"checkpointing pod {migration.Spec.PodName} failed, so it was left running on node {status.SourceNode}: {why}"), ConditionTypes.Checkpointed, cancellationToken);
         }

@@ -3,6 +3,7 @@ using Cryo.Contracts.Agent.V1;
 using Cryo.Operator.Agents;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Tests.Reconciling;
+using Cryo.Testing;
 using Grpc.Core;
 using k8s.Models;
 using static Cryo.Operator.Tests.Reconciling.SinglePassHarness;
@@ -182,21 +183,74 @@ public sealed class MigrationPassTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Migration_Should_RefusePrecopy_NamingTheModeToUse_WithoutAnAgentCall()
+    public async Task Precopy_Should_TransferALiveCheckpointFirst_ThenStopOnlyForAnIncrementOfIt_AndComplete()
     {
         // Arrange
-        await cluster.MigrationAsync("live", new MigrationSpec { PodName = "web", NodeName = Target, Mode = MigrationMode.Precopy });
+        await cluster.MigrationAsync("hop", new MigrationSpec { PodName = "web", NodeName = Target, Mode = MigrationMode.Precopy });
+
+        // Act: the live checkpoint; its pull to node-2; the final checkpoint; the restore.
+        await cluster.PassAsync(cluster.Migrations, "hop");
+        await cluster.PassAsync(cluster.Checkpoints, "hop-live");
+        await cluster.PassAsync(cluster.Checkpoints, "hop-live");
+        var pulling = await cluster.PassAsync(cluster.Migrations, "hop");
+        await Eventually.TrueAsync(() => cluster.Agent.PullCalls.Count == 1, "the pull reaches node-2's agent");
+        var dumpsBeforeThePull = cluster.Agent.CheckpointCalls.Count;
+        await Eventually.TrueAsync(async () => (await cluster.PassAsync(cluster.Migrations, "hop")).Result == ReconcileResult.Done, "the pull ends");
+        var final = await cluster.GetCheckpointAsync("hop");
+        await cluster.PassAsync(cluster.Checkpoints, "hop");
+        await cluster.PassAsync(cluster.Checkpoints, "hop");
+        await cluster.PassAsync(cluster.Migrations, "hop");
+        await cluster.PassAsync(cluster.Restores, "hop");
+        await cluster.Kubelet.StartAsync(await cluster.GetPodAsync("web-node-2"));
+        await cluster.PassAsync(cluster.Restores, "hop");
+        await cluster.PassAsync(cluster.Migrations, "hop");
+        var done = await cluster.GetMigrationAsync("hop");
+
+        // Assert: the live checkpoint left the workload running and went to node-2 before anything stopped.
+        Assert.True((await cluster.GetCheckpointAsync("hop-live")).Spec.LeaveRunning);
+        Assert.Equal(ReconcileResult.After(cluster.Settings.TransferRecheckInterval), pulling.Result);
+        var (agent, pull) = Assert.Single(cluster.Agent.PullCalls);
+        Assert.Equal((Target, "hop-live", Node), (agent.NodeName, pull.Checkpoint.Name, pull.SourceNode));
+        Assert.Equal(1, dumpsBeforeThePull);
+
+        // Assert: the final checkpoint is an increment of it that stops the container; the restore reads it on node-2.
+        Assert.Equal(("hop-live", false), (final.Spec.ParentCheckpoint, final.Spec.LeaveRunning));
+        Assert.Equal([true, false], cluster.Agent.CheckpointCalls.Select(c => c.Options.LeaveRunning));
+        Assert.Equal("hop", (await cluster.GetRestoreAsync("hop")).Spec.CheckpointName);
+        Assert.Equal(MigrationPhase.Completed, done.Status!.Phase);
+        Assert.Equal(("hop-live", "hop"), (done.Status.PrecopyCheckpointName, done.Status.CheckpointName));
+        Assert.NotNull(done.Status.Timings!.PrecopyMilliseconds);
+        Assert.NotNull(done.Status.DowntimeMilliseconds);
+        Assert.NotNull((await cluster.GetPodAsync("web")).Metadata.DeletionTimestamp);
+    }
+
+    [Fact]
+    public async Task Precopy_Should_FailWithoutStoppingTheWorkload_When_TheLiveCheckpointsTransferFails()
+    {
+        // Arrange: node-2's agent finds node-1's copy corrupted.
+        await cluster.MigrationAsync("hop", new MigrationSpec { PodName = "web", NodeName = Target, Mode = MigrationMode.Precopy });
+        var outcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.Agent.PullOutcome = outcome;
+        await cluster.PassAsync(cluster.Migrations, "hop");
+        await cluster.PassAsync(cluster.Checkpoints, "hop-live");
+        await cluster.PassAsync(cluster.Checkpoints, "hop-live");
 
         // Act
-        await cluster.PassAsync(cluster.Migrations, "live");
-        var failed = await cluster.GetMigrationAsync("live");
+        await cluster.PassAsync(cluster.Migrations, "hop");
+        await Eventually.TrueAsync(() => cluster.Agent.PullCalls.Count == 1, "the pull reaches node-2's agent");
+        outcome.SetException(new AgentOperationFailedException(cluster.Agent.PullCalls[0].Agent, "PullCheckpoint", StatusCode.FailedPrecondition,
+            ErrorReason.CheckpointCorrupted, "chunk 2 of pages-1.img failed its SHA-256 twice", null));
+        await Eventually.TrueAsync(async () => (await cluster.PassAsync(cluster.Migrations, "hop")).Result == ReconcileResult.Done, "the pull's end is taken");
+        var failed = await cluster.GetMigrationAsync("hop");
 
-        // Assert
+        // Assert: Failed, with the workload never stopped: one live dump, no final checkpoint, the pod untouched.
         Assert.Equal(MigrationPhase.Failed, failed.Status!.Phase);
-        ConditionAssert.Has(failed.Status.Conditions, ConditionTypes.Validated, ConditionStatus.False, ConditionReasons.PrecopyNotImplemented);
-        Assert.Contains("mode stopAndCopy", failed.Status.Message, StringComparison.Ordinal);
-        Assert.Empty(cluster.Agent.PreflightCalls);
-        Assert.Empty(await cluster.CheckpointsAsync());
+        ConditionAssert.Has(failed.Status.Conditions, ConditionTypes.Ready, ConditionStatus.False, ConditionReasons.TransferFailed);
+        Assert.Contains("left running", failed.Status.Message, StringComparison.Ordinal);
+        Assert.Contains("failed its SHA-256 twice", failed.Status.Message, StringComparison.Ordinal);
+        Assert.Equal([true], cluster.Agent.CheckpointCalls.Select(c => c.Options.LeaveRunning));
+        Assert.DoesNotContain(await cluster.CheckpointsAsync(), c => c.Metadata.Name == "hop");
+        Assert.Null((await cluster.GetPodAsync("web")).Metadata.DeletionTimestamp);
     }
 
     /// <summary>The migration's Checkpoint through its reconciler's passes (record, then dispatch), then the migration's pass.</summary>
