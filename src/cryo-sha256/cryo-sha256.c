@@ -76,18 +76,12 @@ SHA_TARGET static inline void store_state(uint32_t state[8], __m128i abef, __m12
     _mm_storeu_si128((__m128i *)&state[4], _mm_alignr_epi8(dchg, feba, 8));
 }
 
-/* Compresses `blocks` 64-byte blocks of LANES messages into their states, round groups interleaved. */
-#define DEFINE_BLOCKS(NAME, LANES)                                                                           \
-    SHA_TARGET static void NAME(uint32_t state[][8], const uint8_t *const data[], size_t blocks)             \
-    {                                                                                                        \
+/* Compresses `blocks` 64-byte blocks of LANES messages, read through p[], into the states held in abef[] and
+ * cdgh[], round groups interleaved (the body of the functions below). */
+#define COMPRESS_BLOCKS(LANES, abef, cdgh, p, blocks)                                                        \
+    do {                                                                                                     \
         const __m128i byte_swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);              \
-        __m128i abef[LANES], cdgh[LANES];                                                                    \
-        const uint8_t *p[LANES];                                                                             \
-        for (int l = 0; l < LANES; l++) {                                                                    \
-            load_state(state[l], &abef[l], &cdgh[l]);                                                        \
-            p[l] = data[l];                                                                                  \
-        }                                                                                                    \
-        while (blocks--) {                                                                                   \
+        for (size_t remaining = (blocks); remaining > 0; remaining--) {                                      \
             __m128i saved_abef[LANES], saved_cdgh[LANES], w[LANES][4];                                       \
             for (int l = 0; l < LANES; l++) {                                                                \
                 saved_abef[l] = abef[l];                                                                     \
@@ -119,6 +113,19 @@ SHA_TARGET static inline void store_state(uint32_t state[8], __m128i abef, __m12
                 p[l] += 64;                                                                                  \
             }                                                                                                \
         }                                                                                                    \
+    } while (0)
+
+/* Compresses `blocks` 64-byte blocks of LANES messages into their states. */
+#define DEFINE_BLOCKS(NAME, LANES)                                                                           \
+    SHA_TARGET static void NAME(uint32_t state[][8], const uint8_t *const data[], size_t blocks)             \
+    {                                                                                                        \
+        __m128i abef[LANES], cdgh[LANES];                                                                    \
+        const uint8_t *p[LANES];                                                                             \
+        for (int l = 0; l < LANES; l++) {                                                                    \
+            load_state(state[l], &abef[l], &cdgh[l]);                                                        \
+            p[l] = data[l];                                                                                  \
+        }                                                                                                    \
+        COMPRESS_BLOCKS(LANES, abef, cdgh, p, blocks);                                                       \
         for (int l = 0; l < LANES; l++)                                                                      \
             store_state(state[l], abef[l], cdgh[l]);                                                         \
     }
@@ -158,37 +165,7 @@ static void padding_schedule(size_t length, uint32_t wk[64])
             load_state(initial_state, &abef[l], &cdgh[l]);                                                   \
             p[l] = messages + l * length;                                                                    \
         }                                                                                                    \
-        for (size_t blocks = length / 64; blocks > 0; blocks--) {                                            \
-            __m128i saved_abef[LANES], saved_cdgh[LANES], w[LANES][4];                                       \
-            for (int l = 0; l < LANES; l++) {                                                                \
-                saved_abef[l] = abef[l];                                                                     \
-                saved_cdgh[l] = cdgh[l];                                                                     \
-            }                                                                                                \
-            _Pragma("GCC unroll 16") for (int g = 0; g < 16; g++)                                            \
-            {                                                                                                \
-                const __m128i k = _mm_load_si128((const __m128i *)&round_constants[4 * g]);                  \
-                _Pragma("GCC unroll 4") for (int l = 0; l < LANES; l++)                                      \
-                {                                                                                            \
-                    __m128i m;                                                                               \
-                    if (g < 4) {                                                                             \
-                        m = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p[l] + 16 * g)), byte_swap);  \
-                    } else {                                                                                 \
-                        __m128i t = _mm_sha256msg1_epu32(w[l][g & 3], w[l][(g + 1) & 3]);                    \
-                        t = _mm_add_epi32(t, _mm_alignr_epi8(w[l][(g + 3) & 3], w[l][(g + 2) & 3], 4));      \
-                        m = _mm_sha256msg2_epu32(t, w[l][(g + 3) & 3]);                                      \
-                    }                                                                                        \
-                    w[l][g & 3] = m;                                                                         \
-                    const __m128i wk = _mm_add_epi32(m, k);                                                  \
-                    cdgh[l] = _mm_sha256rnds2_epu32(cdgh[l], abef[l], wk);                                   \
-                    abef[l] = _mm_sha256rnds2_epu32(abef[l], cdgh[l], _mm_shuffle_epi32(wk, 0x0E));          \
-                }                                                                                            \
-            }                                                                                                \
-            for (int l = 0; l < LANES; l++) {                                                                \
-                abef[l] = _mm_add_epi32(abef[l], saved_abef[l]);                                             \
-                cdgh[l] = _mm_add_epi32(cdgh[l], saved_cdgh[l]);                                             \
-                p[l] += 64;                                                                                  \
-            }                                                                                                \
-        }                                                                                                    \
+        COMPRESS_BLOCKS(LANES, abef, cdgh, p, length / 64);                                                  \
         __m128i saved_abef[LANES], saved_cdgh[LANES];                                                        \
         for (int l = 0; l < LANES; l++) {                                                                    \
             saved_abef[l] = abef[l];                                                                         \
