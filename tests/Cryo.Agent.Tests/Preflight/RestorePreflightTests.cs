@@ -26,11 +26,11 @@ public sealed class RestorePreflightTests(TestPkiFixture fixture) : IClassFixtur
     {
         using var source = new TestEngines();
         using var target = new TestEngines();
-        await using var agentA = await PeerAgent.StartAsync(source, Pki, "node-a");
-        await using var agentB = await PeerAgent.StartAsync(target, Pki, "node-b");
+        await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a");
+        await using var agentB = await PeerAgents.StartAsync(target, Pki, "node-b");
         await CheckpointCounterAsync(source, "moving");
 
-        var answer = await PreflightAsync(agentB, new PreflightRequest { Checkpoint = Ref("moving"), SourceAddress = agentA.Address, SourceNode = "node-a" });
+        var answer = await PreflightAsync(agentB, new PreflightRequest { Checkpoint = Ref("moving"), SourceAddress = agentA.TlsAddress, SourceNode = "node-a" });
 
         Assert.True(answer.CanRestore, string.Join("; ", answer.Gaps.Select(g => g.Message)));
         Assert.Empty(answer.Gaps);
@@ -45,8 +45,8 @@ public sealed class RestorePreflightTests(TestPkiFixture fixture) : IClassFixtur
     {
         using var source = new TestEngines();
         using var target = new TestEngines();
-        await using var agentA = await PeerAgent.StartAsync(source, Pki, "node-a");
-        await using var agentB = await PeerAgent.StartAsync(target, Pki, "node-b");
+        await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a");
+        await using var agentB = await PeerAgents.StartAsync(target, Pki, "node-b");
         await CheckpointCounterAsync(source, "moving");
         // What a checkpoint taken on a newer node with a bigger CPU records.
         var stored = Assert.Single(source.Store.List());
@@ -57,7 +57,7 @@ public sealed class RestorePreflightTests(TestPkiFixture fixture) : IClassFixtur
             CpuinfoImages.ClaimingEveryFeature(Convert.FromBase64String(manifest.Extra[ManifestExtraKeys.CriuCpuinfo])));
         await manifest.SaveAsync(Path.Combine(stored.Directory, CheckpointManifest.FileName), CancellationToken.None);
 
-        var answer = await PreflightAsync(agentB, new PreflightRequest { Checkpoint = Ref("moving"), SourceAddress = agentA.Address, SourceNode = "node-a" });
+        var answer = await PreflightAsync(agentB, new PreflightRequest { Checkpoint = Ref("moving"), SourceAddress = agentA.TlsAddress, SourceNode = "node-a" });
 
         Assert.False(answer.CanRestore);
         Assert.Equal(["cpu", "criu_version", "kernel"], answer.Gaps.Select(g => g.Kind).Order(StringComparer.Ordinal));
@@ -73,8 +73,8 @@ public sealed class RestorePreflightTests(TestPkiFixture fixture) : IClassFixtur
     {
         using var source = new TestEngines();
         using var target = new TestEngines();
-        await using var agentA = await PeerAgent.StartAsync(source, Pki, "node-a");
-        await using var agentB = await PeerAgent.StartAsync(target, Pki, "node-b");
+        await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a");
+        await using var agentB = await PeerAgents.StartAsync(target, Pki, "node-b");
         using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentA.SocketPath);
         var sourceNode = await new AgentService.AgentServiceClient(channel).GetNodeInfoAsync(new GetNodeInfoRequest(), deadline: DateTime.UtcNow + Patience);
         var requirements = new RestoreRequirements
@@ -103,7 +103,7 @@ public sealed class RestorePreflightTests(TestPkiFixture fixture) : IClassFixtur
         await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
     }
 
-    private static async Task<PreflightResponse> PreflightAsync(PeerAgent agent, PreflightRequest request)
+    private static async Task<PreflightResponse> PreflightAsync(InProcessAgent agent, PreflightRequest request)
     {
         using var channel = Cryo.Contracts.UnixSocketChannel.Create(agent.SocketPath);
         return await new AgentService.AgentServiceClient(channel).PreflightAsync(request, deadline: DateTime.UtcNow + Patience);
