@@ -128,7 +128,7 @@ internal static class ReadPagesVerifier
                 continue;
             }
 
-            if (!PairedSha256.IsAvailable)
+            if (!InterleavedSha256.IsAvailable)
             {
                 SHA256.HashData(Page(buffer, p - low), digests.AsSpan(p * DigestSize, DigestSize));
             }
@@ -138,7 +138,7 @@ internal static class ReadPagesVerifier
             }
             else
             {
-                PairedSha256.Hash(Page(buffer, waiting - low), Page(buffer, p - low),
+                InterleavedSha256.Hash(Page(buffer, waiting - low), Page(buffer, p - low),
                     digests.AsSpan(waiting * DigestSize, DigestSize), digests.AsSpan(p * DigestSize, DigestSize));
                 waiting = -1;
             }
