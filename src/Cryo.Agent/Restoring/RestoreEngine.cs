@@ -307,8 +307,8 @@ public sealed class RestoreEngine(
         File.Exists(Path.Combine(freezerDirectory, "freezer.state")) && CgroupFreezer.At(freezerDirectory, unified: false).IsFrozen();
 
     /// <summary>
-    /// Hashes every image of the chain (the checkpoint and the parents it reads; of a parent's pages images, the pages the
-    /// restore reads) against their manifests beside CRIU's restore; behind <paramref name="gate"/> the copy
+    /// Hashes every image of the chain (the checkpoint and the parents it reads) against their manifests beside
+    /// CRIU's restore; behind <paramref name="gate"/> the copy
     /// runs only once they match, and CRIU ends it when they do not.
     /// </summary>
     private static Task<TimeSpan> VerifyAsync(IReadOnlyList<StoredCheckpoint> chain, ActionScriptGate? gate, Func<ManifestFile, bool> include, Task after,
@@ -321,9 +321,11 @@ public sealed class RestoreEngine(
             // Whether it succeeded or not: a failure is reported by its own task, and ends the attempt (and this) anyway.
             await Task.WhenAny(after);
             var started = Stopwatch.GetTimestamp();
-            // CRIU reads the same images meanwhile: the hashing keeps to the cores CRIU leaves idle. Of a parent's pages,
-            // those the restore reads.
-            await ChainVerifier.VerifyAsync(chain, include, ChecksumVerifier.BesideCriuParallelism, cancellationToken);
+            // CRIU reads the same images meanwhile: the hashing keeps to the cores CRIU leaves idle.
+            foreach (var level in chain)
+            {
+                await ChecksumVerifier.VerifyContentAsync(level, include, cancellationToken, ChecksumVerifier.BesideCriuParallelism);
+            }
             return Stopwatch.GetElapsedTime(started);
         }
     }

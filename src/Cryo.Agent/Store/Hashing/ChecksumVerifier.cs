@@ -129,10 +129,10 @@ public static class ChecksumVerifier
     }
 
     // For a file listed in chunks, which bytes the message is about.
-    internal static string Where(ManifestFile entry, DigestRange range, int count) =>
+    private static string Where(ManifestFile entry, DigestRange range, int count) =>
         count == 1 ? string.Empty : $" in bytes {range.Offset}-{range.Offset + range.Length - 1} (chunk {(range.Offset / entry.ChunkSize!.Value) + 1} of {count})";
 
-    internal static SafeFileHandle Open(StoredCheckpoint checkpoint, ManifestFile entry)
+    private static SafeFileHandle Open(StoredCheckpoint checkpoint, ManifestFile entry)
     {
         try
         {
@@ -144,7 +144,7 @@ public static class ChecksumVerifier
         }
     }
 
-    internal static IReadOnlyList<DigestRange> Ranges(StoredCheckpoint checkpoint, ManifestFile entry) =>
+    private static IReadOnlyList<DigestRange> Ranges(StoredCheckpoint checkpoint, ManifestFile entry) =>
         entry.Problem() is { } problem
             ? throw new CheckpointCorruptedException(checkpoint.Key, entry.Path, CorruptionKind.InvalidEntry, $"the manifest entry is malformed: {problem}")
             : entry.Ranges();
