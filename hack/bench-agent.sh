@@ -44,8 +44,11 @@ fi
 
 # The program cleans up after itself (processes, cgroups, temp dirs) in finally blocks; this trap only
 # covers a program killed outright: sweep what its workloads and restored copies leave behind.
+# This run's cgroup parents end with its PID (CRYO_BENCH_RUN), so the sweep of another run on the same machine leaves them alone.
+export CRYO_BENCH_RUN=$$
 cleanup() {
-  for parent in cryo-bench cryo-bench-incremental cryo-bench-restores cryo-bench-lazy-pages; do
+  for parent in cryo-bench cryo-bench-incremental cryo-bench-compression cryo-bench-restores cryo-bench-lazy-pages; do
+    parent="$parent-$CRYO_BENCH_RUN"
     for dir in /sys/fs/cgroup/*/"$parent"/*/; do
       [ -d "$dir" ] || continue
       [ -f "$dir/freezer.state" ] && echo THAWED > "$dir/freezer.state" 2>/dev/null || true

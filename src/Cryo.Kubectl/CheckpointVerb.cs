@@ -7,10 +7,10 @@ namespace Cryo.Kubectl;
 public static class CheckpointVerb
 {
     /// <summary>One line of usage.</summary>
-    public const string Usage = "kubectl cryo checkpoint POD [-c CONTAINER] [--name NAME] [--parent CHECKPOINT|auto] [--stop] [--tcp-established] [--wait]";
+    public const string Usage = "kubectl cryo checkpoint POD [-c CONTAINER] [--name NAME] [--parent CHECKPOINT|auto] [--compression none|zstd] [--stop] [--tcp-established] [--wait]";
 
     /// <summary>Options taking a value.</summary>
-    public static readonly string[] Options = ["--container", "--name", "--parent"];
+    public static readonly string[] Options = ["--container", "--name", "--parent", "--compression"];
 
     /// <summary>Flags.</summary>
     public static readonly string[] Flags = ["--stop", "--tcp-established", "--wait"];
@@ -42,6 +42,11 @@ public static class CheckpointVerb
             spec["parentCheckpoint"] = parent;
         }
 
+        if (args.Value("--compression") is { } compression)
+        {
+            spec["compression"] = Compression(compression);
+        }
+
         var created = await context.Objects.CreateAsync(CryoKinds.Checkpoint, context.Namespace,
             NewObject.Of(CryoKinds.Checkpoint, args.Value("--name"), $"{pod}-", spec), context.CancellationToken);
         var name = Json.String(created, "metadata", "name") ?? "";
@@ -54,6 +59,11 @@ public static class CheckpointVerb
         var finished = await Waiting.ForAsync(context, CryoKinds.Checkpoint, name, $"checkpoint {context.Namespace}/{name}");
         return Waiting.Report(context, CryoKinds.Checkpoint, name, finished, Describe);
     }
+
+    // The CRD's enum says the same; checked here too, so a typo is a usage error naming the choices, not the API server's refusal.
+    private static string Compression(string value) => value is "none" or "zstd"
+        ? value
+        : throw new UsageException($"--compression {value}: use none or zstd");
 
     private static string Describe(JsonObject checkpoint)
     {

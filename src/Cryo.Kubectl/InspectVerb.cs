@@ -104,7 +104,8 @@ public static class InspectVerb
         if (Json.Long(c, "status", "sizeBytes") is { } size)
         {
             var stored = Json.Long(c, "status", "storedBytes") is { } s ? $", {Units.Bytes(s)} of it stored by this checkpoint" : "";
-            o.WriteLine($"Size:          {Units.Bytes(size)}{stored}");
+            var compressed = Json.String(c, "status", "compression") is { Length: > 0 } compression ? $", page images compressed with {compression}" : "";
+            o.WriteLine($"Size:          {Units.Bytes(size)}{stored}{compressed}");
         }
 
         if (Json.String(c, "status", "location") is { } location)

@@ -42,6 +42,30 @@ public sealed class CheckpointCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Checkpoint_Should_AskForCompressedPageImages_When_GivenCompressionZstd()
+    {
+        // Act
+        var run = await cluster.RunAsync("checkpoint", "web", "--name", "web-z", "--compression", "zstd", "--parent", "auto");
+
+        // Assert: the API server took it (the CRD's enum), with the compression asked for.
+        Assert.True(run.Code == 0, run.Error);
+        var checkpoint = Assert.Single(await cluster.CheckpointsAsync());
+        Assert.Equal(("web-z", CheckpointCompression.Zstd, "auto"), (checkpoint.Metadata.Name, checkpoint.Spec.Compression, checkpoint.Spec.ParentCheckpoint));
+    }
+
+    [Fact]
+    public async Task Checkpoint_Should_RefuseAnUnknownCompression_NamingTheChoices_AndCreateNothing()
+    {
+        // Act
+        var run = await cluster.RunAsync("checkpoint", "web", "--compression", "gzip");
+
+        // Assert
+        Assert.Equal(2, run.Code);
+        Assert.Contains("--compression gzip: use none or zstd", run.Error, StringComparison.Ordinal);
+        Assert.Empty(await cluster.CheckpointsAsync());
+    }
+
+    [Fact]
     public async Task CheckpointWait_Should_ShowProgress_AndPrintTheResult_When_TheOperatorSucceeds()
     {
         // Arrange: the plugin waits; this test plays the operator, slower than the progress line's threshold.

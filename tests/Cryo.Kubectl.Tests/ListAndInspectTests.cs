@@ -107,6 +107,23 @@ public sealed class ListAndInspectTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Inspect_Should_SayThePageImagesAreCompressed_When_TheCheckpointIsZstd()
+    {
+        // Arrange: the status the operator writes for a compressed checkpoint.
+        var status = (await cluster.SucceededCheckpointAsync("web-1")).Status!;
+        status.StoredBytes = 21L << 20;
+        status.Compression = CheckpointCompression.Zstd;
+        await cluster.SetCheckpointStatusAsync("web-1", status);
+
+        // Act
+        var run = await cluster.RunAsync("inspect", "web-1", "--no-agent");
+
+        // Assert
+        Assert.True(run.Code == 0, run.Error);
+        Assert.Contains("Size:          58.0 MiB, 21.0 MiB of it stored by this checkpoint, page images compressed with zstd", run.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Inspect_Should_ShowWhatTheClusterKnows_AndSayWhy_When_ExecIntoTheAgentIsForbidden()
     {
         // Arrange

@@ -16,7 +16,13 @@ namespace Cryo.Bench.Agent;
 /// </summary>
 public sealed class BenchEngines
 {
-    public const string CgroupParent = "cryo-bench-restores";
+    /// <summary>
+    /// What this run's cgroup parents end with: "-" and <c>CRYO_BENCH_RUN</c> (bench-agent.sh sets its PID), so that another
+    /// benchmark's exit sweep on the same machine (it sweeps its own run's parents) never kills this run's workloads.
+    /// </summary>
+    public static readonly string RunSuffix = Environment.GetEnvironmentVariable("CRYO_BENCH_RUN") is { Length: > 0 } run ? "-" + run : "";
+
+    public static readonly string CgroupParent = "cryo-bench-restores" + RunSuffix;
 
     public BenchEngines(string directory, string criuPath)
     {
@@ -26,7 +32,7 @@ public sealed class BenchEngines
             NodeName = "bench-node",
             DefaultTimeout = TimeSpan.FromMinutes(10),
             RestoreCgroupParent = CgroupParent,
-            LazyPagesCgroupParent = "cryo-bench-lazy-pages",
+            LazyPagesCgroupParent = "cryo-bench-lazy-pages" + RunSuffix,
         };
         Store = new ImageStore(new ImageStoreOptions { RootDirectory = Path.Combine(directory, "store") });
         Criu = new TimingCriu(new CriuCli(criuPath, NullLogger<CriuCli>.Instance));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Cryo.Agent.Attempts;
+using Cryo.Agent.Operations;
 using Cryo.Testing.Agent;
 using Cryo.Testing.Agent.Harness;
 
@@ -64,9 +65,9 @@ public static class BenchSteps
 
     /// <summary>
     /// Restores checkpoint <paramref name="name"/> standalone, checks the copy answers with <paramref name="checksum"/>, ends it
-    /// and sweeps its cgroups; returns the restore's seconds (the engine call alone).
+    /// and sweeps its cgroups; returns the restore's seconds (the engine call alone) and the engine's outcome (CRIU's time, the verification's).
     /// </summary>
-    public static async Task<double> RestoreVerifiedAsync(BenchEngines engines, string name, string checksum, CancellationToken cancellationToken)
+    public static async Task<(double Seconds, RestoreOutcome Outcome)> RestoreVerifiedAsync(BenchEngines engines, string name, string checksum, CancellationToken cancellationToken)
     {
         Sync();
         var command = Commands.RestoreOf(name, Deadline);
@@ -84,7 +85,7 @@ public static class BenchSteps
         }
         Emit.Note(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"restore {name}: {seconds:0.000} s (CRIU {outcome.Restore.TotalMilliseconds:0} ms, verify {outcome.Verify.TotalMilliseconds:0} ms)"));
-        return seconds;
+        return (seconds, outcome);
     }
 
     public static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;

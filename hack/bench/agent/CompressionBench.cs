@@ -115,6 +115,6 @@ public static class CompressionBench
         return (outcome, seconds);
     }
 
-    private static Task<double> RestoreAsync(BenchEngines engines, string name, string checksum, CancellationToken cancellationToken) =>
-        BenchSteps.RestoreVerifiedAsync(engines, name, checksum, cancellationToken);
+    private static async Task<double> RestoreAsync(BenchEngines engines, string name, string checksum, CancellationToken cancellationToken) =>
+        (await BenchSteps.RestoreVerifiedAsync(engines, name, checksum, cancellationToken)).Seconds;
 }

@@ -21,7 +21,7 @@ public static class Memhog
             Script = $"exec /app/memhog {sizeMib} {mode}\n",
             HostFiles = new Dictionary<string, string> { ["/app/memhog"] = memhog },
             Hostname = "bench",
-            CgroupParent = cgroupParent,
+            CgroupParent = cgroupParent + BenchEngines.RunSuffix,
             StartTimeout = Patience,
         }, cancellationToken);
         try

@@ -136,7 +136,7 @@ public sealed class ParentCheckpointTests : IAsyncLifetime
     {
         // Arrange: web-1 is a full checkpoint; "other" is of another pod, newer, and must not be chosen.
         await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "other", Node);
-        await cluster.StartOperatorAsync();
+        var operatorApp = await cluster.StartOperatorAsync();
         await cluster.CreateCheckpointAsync("web-1", new CheckpointSpec { PodName = "web" });
         await cluster.WaitForCheckpointAsync("web-1", c => c.Status?.Phase == Phase.Succeeded, "the first succeeded");
         await cluster.CreateCheckpointAsync("other-1", new CheckpointSpec { PodName = "other" });
@@ -158,6 +158,10 @@ public sealed class ParentCheckpointTests : IAsyncLifetime
         Assert.Equal((4096L, 409L), (second.Status.SizeBytes, second.Status.StoredBytes));
         Assert.Equal((4096L, 4096L, 1, null), (first.Status!.SizeBytes, first.Status.StoredBytes, first.Status.ChainLength, first.Status.Parent));
         Assert.Contains("409 of them stored as an increment of web-1", second.Status.Message);
+        // What the increments saved is counted: two full checkpoints (web-1, other-1) and two increments of 409 of 4096 bytes.
+        var metrics = operatorApp.Services.GetRequiredService<OperatorMetrics>();
+        Assert.Equal((8192d, 818d, 7374d),
+            (metrics.CheckpointBytesStored.WithLabels("full").Value, metrics.CheckpointBytesStored.WithLabels("increment").Value, metrics.CheckpointBytesSaved.Value));
     }
 
     [Fact]
