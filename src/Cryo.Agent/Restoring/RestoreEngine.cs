@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Cryo.Agent.Attempts;
 using Cryo.Agent.Cgroups;
 using Cryo.Agent.Containers;
+using Cryo.Agent.Filesystem;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring.Lazy;
 using Cryo.Agent.Store;
@@ -80,10 +81,12 @@ public sealed class RestoreEngine(
         var agentMounts = await procFs.ReadMountInfoAsync(procFs.SelfPid, cancellationToken);
         var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>(), terminal, agentMounts);
         // Files to put back into a target container (its writable layer, /dev/shm) are applied while CRIU starts up
-        // (reading its images, probing the kernel, rebuilding the mount namespace: 0.1-0.2 s), which holds at
-        // post-setup-namespaces, before it opens any file of the tree, until they are in place. (Its mounts bind the
-        // target's root and volumes, so files written there now are what it opens then.)
+        // (reading its images, probing the kernel, rebuilding the mount namespace: 0.1-0.2 s). CRIU holds at
+        // post-setup-namespaces, before it opens any file of the tree, until those it opens by name are in place (its
+        // mounts bind the target's root and volumes, so files written there now are what it opens then); the rest is
+        // written while it restores memory, and the tree is held at post-restore until they are all there.
         var applyFiles = FilesystemRestore.HasFilesToApply(checkpoint, container);
+        var split = applyFiles ? SplitFiles(command, checkpoint) : null;
         IReadOnlyList<ActionScriptGate> gates = heldFrozen ? [] : ActionScriptGate.Create(workDirectory, applyFiles ? [FilesGateAction, "post-restore"] : ["post-restore"], deadline);
         var gate = gates.Count > 0 ? gates[^1] : null;
         var filesGate = applyFiles ? gates[0] : null;
@@ -115,14 +118,22 @@ public sealed class RestoreEngine(
         Func<ManifestFile, bool> gated = daemon is null ? f => !DecompressedChain.IsVerifiedHere(f) : f => !IsPages(f);
         var files = filesGate is null
             ? Task.FromResult(TimeSpan.Zero)
-            : scope.Beside("the checkpointed files' application to the target container", token => filesGate.DecideAsync(async () =>
+            : scope.Beside("the checkpointed files' application to the target container", async token =>
             {
                 var applying = Stopwatch.GetTimestamp();
-                await FilesystemRestore.ApplyAsync(checkpoint, container!, token);
+                await filesGate.DecideAsync(async () =>
+                {
+                    await FilesystemRestore.ApplyFirstAsync(checkpoint, container!, split, token);
+                    return true;
+                });
+                if (split is not null)
+                {
+                    await FilesystemRestore.ApplyRestAsync(checkpoint, container!, split, token);
+                }
                 return Stopwatch.GetElapsedTime(applying);
-            }), cancellationToken);
-        // CRIU waits for the files, not yet for the verification (the tree is held until its post-restore): on a node's
-        // few cores the hashing starts once they are in place rather than slow down their application.
+            }, cancellationToken);
+        // CRIU waits for the files it opens, not yet for the verification (the tree is held until its post-restore): on a
+        // node's few cores the hashing starts once every file is in place rather than slow down their application.
         var verification = scope.Beside("the verification of the images", token => VerifyAsync(chain, gate, gated, files, token), cancellationToken);
 
         // CRIU kills its tree when it fails by itself, but not when it is killed at its deadline, nor does
@@ -259,6 +270,29 @@ public sealed class RestoreEngine(
         return reason;
     }
 
+    /// <summary>
+    /// How the files of a restore into a container split around CRIU (<see cref="FilesystemRestore.SplitOf"/>); none (all
+    /// first) when its file table does not read, which the images' verification then explains.
+    /// </summary>
+    private LayerSplit? SplitFiles(RestoreCommand command, StoredCheckpoint checkpoint)
+    {
+        try
+        {
+            var split = FilesystemRestore.SplitOf(checkpoint);
+            if (split is null)
+            {
+                logger.LogDebug("restore {Namespace}/{Name}: the images do not name every path CRIU opens, so every file is applied before it opens any",
+                    command.Namespace, command.Name);
+            }
+            return split;
+        }
+        catch (CriuImageFormatException e)
+        {
+            logger.LogWarning("restore {Namespace}/{Name}: {Error}; every file is applied before CRIU opens any", command.Namespace, command.Name, e.Message);
+            return null;
+        }
+    }
+
     /// <summary>The CRIU action a restore into a container holds at until its files are in place: after the namespaces are set up, before any file is opened.</summary>
     private const string FilesGateAction = "post-setup-namespaces";
 
@@ -318,8 +352,13 @@ public sealed class RestoreEngine(
 
         async Task<TimeSpan> VerifyContentAsync()
         {
-            // Whether it succeeded or not: a failure is reported by its own task, and ends the attempt (and this) anyway.
             await Task.WhenAny(after);
+            if (!after.IsCompletedSuccessfully)
+            {
+                // The files written beside CRIU failed: the tree must not run without them (the failure is reported by
+                // their own task, and ends the attempt anyway).
+                await after;
+            }
             var started = Stopwatch.GetTimestamp();
             // CRIU reads the same images meanwhile: the hashing keeps to the cores CRIU leaves idle.
             foreach (var level in chain)
