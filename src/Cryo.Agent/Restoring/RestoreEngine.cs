@@ -173,7 +173,11 @@ public sealed class RestoreEngine(
             Steps = new RestoreSteps(
                 Stopwatch.GetElapsedTime(started, targetFound), Stopwatch.GetElapsedTime(targetFound, volumesChecked) + filesApplied,
                 Stopwatch.GetElapsedTime(volumesChecked, criuStarted), Stopwatch.GetElapsedTime(criuStarted, criuEnded),
-                Stopwatch.GetElapsedTime(criuEnded, ended)),
+                Stopwatch.GetElapsedTime(criuEnded, ended))
+            {
+                FilesWait = filesGate?.Held ?? TimeSpan.Zero,
+                VerifyWait = gate?.Held ?? TimeSpan.Zero,
+            },
             Lazy = daemon is not null,
             LazyFallbackReason = lazyFallback,
             WorkDirectory = workDirectory,
