@@ -116,6 +116,7 @@ public sealed class RestoreEngine(
         // the gate waits for every image but the pages (the bulk), whose hashing would hold the tree back as long as
         // an eager restore takes: they are checked while the daemon serves them, and a mismatch ends the tree.
         Func<ManifestFile, bool> gated = daemon is null ? f => !DecompressedChain.IsVerifiedHere(f) : f => !IsPages(f);
+        var filesCriuOpens = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var files = filesGate is null
             ? Task.FromResult(TimeSpan.Zero)
             : scope.Beside("the checkpointed files' application to the target container", async token =>
@@ -126,15 +127,17 @@ public sealed class RestoreEngine(
                     await FilesystemRestore.ApplyFirstAsync(checkpoint, container!, split, token);
                     return true;
                 });
+                filesCriuOpens.TrySetResult();
                 if (split is not null)
                 {
                     await FilesystemRestore.ApplyRestAsync(checkpoint, container!, split, token);
                 }
                 return Stopwatch.GetElapsedTime(applying);
             }, cancellationToken);
-        // CRIU waits for the files it opens, not yet for the verification (the tree is held until its post-restore): on a
-        // node's few cores the hashing starts once every file is in place rather than slow down their application.
-        var verification = scope.Beside("the verification of the images", token => VerifyAsync(chain, gate, gated, files, token), cancellationToken);
+        // CRIU waits for the files it opens, not for the verification (the tree is held until its post-restore): the hashing
+        // starts once those are in place rather than slow down their application, and goes on beside the rest of the files.
+        var verification = scope.Beside("the verification of the images",
+            token => VerifyAsync(chain, gate, gated, filesGate is null ? files : filesCriuOpens.Task, files, token), cancellationToken);
 
         // CRIU kills its tree when it fails by itself, but not when it is killed at its deadline, nor does
         // anything once it succeeded and the engine fails after it (a copy held frozen whose images failed
@@ -346,22 +349,22 @@ public sealed class RestoreEngine(
 
     /// <summary>
     /// Hashes every image of the chain (the checkpoint and the parents it reads) against their manifests beside
-    /// CRIU's restore; behind <paramref name="gate"/> the copy
-    /// runs only once they match, and CRIU ends it when they do not.
+    /// CRIU's restore, from when <paramref name="startAfter"/> is done; behind <paramref name="gate"/> the copy
+    /// runs only once they match and <paramref name="files"/> are all in place, and CRIU ends it when either fails.
     /// </summary>
-    private static Task<TimeSpan> VerifyAsync(IReadOnlyList<StoredCheckpoint> chain, ActionScriptGate? gate, Func<ManifestFile, bool> include, Task after,
-        CancellationToken cancellationToken)
+    private static Task<TimeSpan> VerifyAsync(IReadOnlyList<StoredCheckpoint> chain, ActionScriptGate? gate, Func<ManifestFile, bool> include, Task startAfter,
+        Task files, CancellationToken cancellationToken)
     {
         return gate is null ? VerifyContentAsync() : gate.DecideAsync(VerifyContentAsync);
 
         async Task<TimeSpan> VerifyContentAsync()
         {
-            await Task.WhenAny(after);
-            if (!after.IsCompletedSuccessfully)
+            await Task.WhenAny(startAfter, files);
+            if (files.IsFaulted || files.IsCanceled)
             {
                 // The files written beside CRIU failed: the tree must not run without them (the failure is reported by
                 // their own task, and ends the attempt anyway).
-                await after;
+                await files;
             }
             var started = Stopwatch.GetTimestamp();
             // CRIU reads the same images meanwhile: the hashing keeps to the cores CRIU leaves idle.
@@ -369,7 +372,10 @@ public sealed class RestoreEngine(
             {
                 await ChecksumVerifier.VerifyContentAsync(level, include, cancellationToken, ChecksumVerifier.BesideCriuParallelism);
             }
-            return Stopwatch.GetElapsedTime(started);
+            var hashed = Stopwatch.GetElapsedTime(started);
+            // The tree runs only once every file is in place, too.
+            await files;
+            return hashed;
         }
     }
 
