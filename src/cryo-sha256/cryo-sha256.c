@@ -1,11 +1,19 @@
 /*
- * libcryo-sha256: SHA-256 of two equally long messages at once, with the x86 SHA extensions.
+ * libcryo-sha256: SHA-256 of several equally long messages at once, with the x86 SHA extensions.
  *
  * The agent hashes every byte of a checkpoint (16 MiB chunks, see ChunkedSha256.cs) while CRIU dumps or
  * restores beside it. One message at a time is latency-bound: each sha256rnds2 waits for the previous
  * one. Interleaving two independent messages lets the core issue the second message's rounds in those
  * gaps: 2.8 GB/s per core instead of OpenSSL's 1.47 on the AMD EPYC it was measured on, i.e. half the
- * CPU per checkpoint. (Three or four messages at once measured no faster.)
+ * CPU per checkpoint. (Three or four 16 MiB chunks at once measured no faster.)
+ *
+ * cryo_sha256_many() hashes many equally long messages laid end to end (the 4 KiB pages of a pages image,
+ * which the agent reads a megabyte at a time) in one call: one call per megabyte instead of one per two
+ * pages. Every message has the same length, so their padding block is the same: its message schedule is
+ * computed once per call, and the lanes' padding rounds are interleaved like their data instead of running
+ * one lane at a time. Pages that were just read sit in L2, where four lanes measured 3 % faster than two
+ * (3.50 against 3.41 GB/s per core on the AMD EPYC of this project's VM); chunks streamed from memory do not
+ * gain from more than two.
  *
  * cryo_sha256_lanes() says whether the CPU can run it (0: use another SHA-256); on other architectures
  * the library builds and always answers 0.
@@ -18,6 +26,7 @@
 
 CRYO_EXPORT int cryo_sha256_lanes(void);
 CRYO_EXPORT void cryo_sha256_x2(const uint8_t *a, const uint8_t *b, size_t length, uint8_t digest_a[32], uint8_t digest_b[32]);
+CRYO_EXPORT void cryo_sha256_many(const uint8_t *messages, size_t count, size_t length, uint8_t *digests);
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -67,18 +76,12 @@ SHA_TARGET static inline void store_state(uint32_t state[8], __m128i abef, __m12
     _mm_storeu_si128((__m128i *)&state[4], _mm_alignr_epi8(dchg, feba, 8));
 }
 
-/* Compresses `blocks` 64-byte blocks of LANES messages into their states, round groups interleaved. */
-#define DEFINE_BLOCKS(NAME, LANES)                                                                           \
-    SHA_TARGET static void NAME(uint32_t state[][8], const uint8_t *const data[], size_t blocks)             \
-    {                                                                                                        \
+/* Compresses `blocks` 64-byte blocks of LANES messages, read through p[], into the states held in abef[] and
+ * cdgh[], round groups interleaved (the body of the functions below). */
+#define COMPRESS_BLOCKS(LANES, abef, cdgh, p, blocks)                                                        \
+    do {                                                                                                     \
         const __m128i byte_swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);              \
-        __m128i abef[LANES], cdgh[LANES];                                                                    \
-        const uint8_t *p[LANES];                                                                             \
-        for (int l = 0; l < LANES; l++) {                                                                    \
-            load_state(state[l], &abef[l], &cdgh[l]);                                                        \
-            p[l] = data[l];                                                                                  \
-        }                                                                                                    \
-        while (blocks--) {                                                                                   \
+        for (size_t remaining = (blocks); remaining > 0; remaining--) {                                      \
             __m128i saved_abef[LANES], saved_cdgh[LANES], w[LANES][4];                                       \
             for (int l = 0; l < LANES; l++) {                                                                \
                 saved_abef[l] = abef[l];                                                                     \
@@ -110,12 +113,86 @@ SHA_TARGET static inline void store_state(uint32_t state[8], __m128i abef, __m12
                 p[l] += 64;                                                                                  \
             }                                                                                                \
         }                                                                                                    \
+    } while (0)
+
+/* Compresses `blocks` 64-byte blocks of LANES messages into their states. */
+#define DEFINE_BLOCKS(NAME, LANES)                                                                           \
+    SHA_TARGET static void NAME(uint32_t state[][8], const uint8_t *const data[], size_t blocks)             \
+    {                                                                                                        \
+        __m128i abef[LANES], cdgh[LANES];                                                                    \
+        const uint8_t *p[LANES];                                                                             \
+        for (int l = 0; l < LANES; l++) {                                                                    \
+            load_state(state[l], &abef[l], &cdgh[l]);                                                        \
+            p[l] = data[l];                                                                                  \
+        }                                                                                                    \
+        COMPRESS_BLOCKS(LANES, abef, cdgh, p, blocks);                                                       \
         for (int l = 0; l < LANES; l++)                                                                      \
             store_state(state[l], abef[l], cdgh[l]);                                                         \
     }
 
 DEFINE_BLOCKS(blocks_x1, 1)
 DEFINE_BLOCKS(blocks_x2, 2)
+
+/* The padding block of a message of `length` bytes, a multiple of 64: 0x80, zeros, the length in bits.
+ * The same for every such message, so its message schedule (plus the round constants) is computed once. */
+static void padding_schedule(size_t length, uint32_t wk[64])
+{
+    uint32_t w[64] = {0};
+    const uint64_t bits = (uint64_t)length * 8;
+    w[0] = 0x80000000u;
+    w[14] = (uint32_t)(bits >> 32);
+    w[15] = (uint32_t)bits;
+#define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+    for (int t = 16; t < 64; t++) {
+        const uint32_t s0 = ROTR(w[t - 15], 7) ^ ROTR(w[t - 15], 18) ^ (w[t - 15] >> 3);
+        const uint32_t s1 = ROTR(w[t - 2], 17) ^ ROTR(w[t - 2], 19) ^ (w[t - 2] >> 10);
+        w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+    }
+#undef ROTR
+    for (int t = 0; t < 64; t++)
+        wk[t] = w[t] + round_constants[t];
+}
+
+/* Hashes LANES consecutive messages of `length` bytes (a multiple of 64) into LANES digests: their data
+ * blocks, then the shared padding block from its precomputed schedule `pad_wk`, rounds interleaved. */
+#define DEFINE_MESSAGES(NAME, LANES)                                                                         \
+    SHA_TARGET static void NAME(const uint8_t *messages, size_t length, const uint32_t pad_wk[64], uint8_t *digests) \
+    {                                                                                                        \
+        const __m128i byte_swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);              \
+        __m128i abef[LANES], cdgh[LANES];                                                                    \
+        const uint8_t *p[LANES];                                                                             \
+        for (int l = 0; l < LANES; l++) {                                                                    \
+            load_state(initial_state, &abef[l], &cdgh[l]);                                                   \
+            p[l] = messages + l * length;                                                                    \
+        }                                                                                                    \
+        COMPRESS_BLOCKS(LANES, abef, cdgh, p, length / 64);                                                  \
+        __m128i saved_abef[LANES], saved_cdgh[LANES];                                                        \
+        for (int l = 0; l < LANES; l++) {                                                                    \
+            saved_abef[l] = abef[l];                                                                         \
+            saved_cdgh[l] = cdgh[l];                                                                         \
+        }                                                                                                    \
+        _Pragma("GCC unroll 16") for (int g = 0; g < 16; g++)                                                \
+        {                                                                                                    \
+            const __m128i wk = _mm_loadu_si128((const __m128i *)&pad_wk[4 * g]);                             \
+            _Pragma("GCC unroll 4") for (int l = 0; l < LANES; l++)                                          \
+            {                                                                                                \
+                cdgh[l] = _mm_sha256rnds2_epu32(cdgh[l], abef[l], wk);                                       \
+                abef[l] = _mm_sha256rnds2_epu32(abef[l], cdgh[l], _mm_shuffle_epi32(wk, 0x0E));              \
+            }                                                                                                \
+        }                                                                                                    \
+        for (int l = 0; l < LANES; l++) {                                                                    \
+            uint32_t state[8];                                                                               \
+            store_state(state, _mm_add_epi32(abef[l], saved_abef[l]), _mm_add_epi32(cdgh[l], saved_cdgh[l])); \
+            const __m128i low = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)&state[0]), byte_swap);    \
+            const __m128i high = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)&state[4]), byte_swap);   \
+            _mm_storeu_si128((__m128i *)(digests + 32 * l), low);                                            \
+            _mm_storeu_si128((__m128i *)(digests + 32 * l + 16), high);                                      \
+        }                                                                                                    \
+    }
+
+DEFINE_MESSAGES(messages_x1, 1)
+DEFINE_MESSAGES(messages_x2, 2)
+DEFINE_MESSAGES(messages_x4, 4)
 
 /* Pads the last (length % 64) bytes, compresses them and writes the big-endian digest. */
 static void finish(uint32_t state[8], const uint8_t *rest, size_t length, uint8_t digest[32])
@@ -150,6 +227,32 @@ void cryo_sha256_x2(const uint8_t *a, const uint8_t *b, size_t length, uint8_t d
     finish(state[1], b + blocks * 64, length, digest_b);
 }
 
+void cryo_sha256_many(const uint8_t *messages, size_t count, size_t length, uint8_t *digests)
+{
+    size_t i = 0;
+    if (length % 64 != 0) {
+        for (; i + 1 < count; i += 2)
+            cryo_sha256_x2(messages + i * length, messages + (i + 1) * length, length, digests + 32 * i, digests + 32 * (i + 1));
+        if (i < count) {
+            uint32_t state[8];
+            memcpy(state, initial_state, sizeof initial_state);
+            const uint8_t *data[1] = {messages + i * length};
+            blocks_x1((uint32_t (*)[8])state, data, length / 64);
+            finish(state, messages + i * length + length / 64 * 64, length, digests + 32 * i);
+        }
+        return;
+    }
+
+    uint32_t pad_wk[64] __attribute__((aligned(16)));
+    padding_schedule(length, pad_wk);
+    for (; i + 3 < count; i += 4)
+        messages_x4(messages + i * length, length, pad_wk, digests + 32 * i);
+    for (; i + 1 < count; i += 2)
+        messages_x2(messages + i * length, length, pad_wk, digests + 32 * i);
+    if (i < count)
+        messages_x1(messages + i * length, length, pad_wk, digests + 32 * i);
+}
+
 #else
 
 int cryo_sha256_lanes(void)
@@ -160,6 +263,11 @@ int cryo_sha256_lanes(void)
 void cryo_sha256_x2(const uint8_t *a, const uint8_t *b, size_t length, uint8_t digest_a[32], uint8_t digest_b[32])
 {
     (void)a, (void)b, (void)length, (void)digest_a, (void)digest_b;
+}
+
+void cryo_sha256_many(const uint8_t *messages, size_t count, size_t length, uint8_t *digests)
+{
+    (void)messages, (void)count, (void)length, (void)digests;
 }
 
 #endif

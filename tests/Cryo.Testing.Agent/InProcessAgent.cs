@@ -55,6 +55,9 @@ public sealed class InProcessAgent : IAsyncDisposable
 
     public int? HttpPort { get; private set; }
 
+    /// <summary>The mutual-TLS listener, as another agent (a peer pulling checkpoints) is told it.</summary>
+    public string TlsAddress => $"https://127.0.0.1:{TlsPort}";
+
     private FakeEngines FakesOrThrow => fakes ?? throw new InvalidOperationException("this agent runs the engines its creator gave it, not the fakes");
 
     /// <summary>Builds the agent over fake engines and a fake CRIU, without starting it (for start-up failure tests).</summary>
@@ -115,7 +118,14 @@ public sealed class InProcessAgent : IAsyncDisposable
     /// A client on the mutual-TLS port presenting <paramref name="certificate"/> (or none), trusting only
     /// <paramref name="trustedCa"/> for the agent's certificate.
     /// </summary>
-    public AgentService.AgentServiceClient TlsClient(X509Certificate2 trustedCa, X509Certificate2? certificate)
+    public AgentService.AgentServiceClient TlsClient(X509Certificate2 trustedCa, X509Certificate2? certificate) =>
+        new(TlsChannel(trustedCa, certificate));
+
+    /// <summary>
+    /// A channel to the mutual-TLS port (or to <paramref name="port"/>, a proxy's in front of it) presenting
+    /// <paramref name="certificate"/> (or none), trusting only <paramref name="trustedCa"/> for the agent's certificate.
+    /// </summary>
+    public GrpcChannel TlsChannel(X509Certificate2 trustedCa, X509Certificate2? certificate, int? port = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -127,7 +137,9 @@ public sealed class InProcessAgent : IAsyncDisposable
                 RemoteCertificateValidationCallback = (_, server, _, _) => server is not null && ChainsTo(X509CertificateLoader.LoadCertificate(server.GetRawCertData()), trustedCa),
             },
         };
-        return Track(GrpcChannel.ForAddress($"https://localhost:{TlsPort}", new GrpcChannelOptions { HttpHandler = handler }));
+        var channel = GrpcChannel.ForAddress($"https://localhost:{port ?? TlsPort}", new GrpcChannelOptions { HttpHandler = handler });
+        channels.Add(channel);
+        return channel;
     }
 
     /// <summary>GET on the plain-HTTP probe port.</summary>

@@ -207,6 +207,12 @@ public sealed class CheckpointEngine(
         var ownFreezer = plan.Freezer is not null && recovery.Freezer is { WasFrozen: false } ? plan.Freezer : null;
         var frozenAt = Stopwatch.GetTimestamp();
         var thaw = ownFreezer is null ? null : await FreezeAsync(scope, ownFreezer, command, cancellationToken);
+        if (plan.Freezer is { } paused && ownFreezer is null)
+        {
+            // CRIU thaws a paused tree's cgroup once it holds every task by ptrace and pauses it again as it lets go:
+            // a CRIU that dies in between leaves the tree running, so a failure pauses it again.
+            scope.OnFailure($"pause {paused.Directory} again", failure => KeepPausedAsync(paused, command, failure));
+        }
         // CRIU blocks the tree's connections once it runs. Registered before the capture starts, so that on a
         // failure the capture has stopped (and its failure become the cause) before the lock goes, and the
         // lock goes before the thaw: a tree CRIU left frozen cannot touch its sockets while they are repaired.
@@ -318,6 +324,29 @@ public sealed class CheckpointEngine(
         return released.Status == NetworkLockReleaseStatus.Failed
             ? new NetworkLockLeftException($"checkpoint {command.Namespace}/{command.Name} failed: {failure.Message}; and {released.Detail}", released, failure)
             : failure;
+    }
+
+    /// <summary>
+    /// A failed or killed dump must not set a paused workload running: the cgroup CRIU thawed is frozen again, as it
+    /// was before the dump began.
+    /// </summary>
+    private async Task KeepPausedAsync(CgroupFreezer freezer, CheckpointCommand command, Exception failure)
+    {
+        try
+        {
+            if (!freezer.Exists || freezer.IsFrozen())
+            {
+                return;
+            }
+            // The operation's token may be what ended the dump: the freeze waits under its own timeout instead.
+            var stopped = await freezer.FreezeAsync(FreezeTimeout, CancellationToken.None);
+            logger.LogWarning("checkpoint {Namespace}/{Name} failed ({Reason}); froze {Freezer} again{Stopped}: the workload was paused before the dump",
+                command.Namespace, command.Name, failure.Message, freezer.Directory, stopped ? "" : " (some tasks are still stopping)");
+        }
+        catch (IOException e)
+        {
+            logger.LogError(e, "checkpoint {Namespace}/{Name}: could not pause {Freezer} again, which was paused before the dump", command.Namespace, command.Name, freezer.Directory);
+        }
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Cryo.Agent.Metrics;
 using Cryo.Agent.Operations;
+using Cryo.Agent.Store;
 using Grpc.Core;
 
 namespace Cryo.Agent.Grpc;
@@ -30,7 +31,7 @@ public sealed class OperationRunner(
             // Committed earlier (perhaps before a restart of the agent): answer, never dump twice.
             return existing.Key.Uid == command.OperationId
                 ? ProtoMapper.ToOutcome(existing)
-                : throw new CheckpointNameTakenException(command.Namespace, command.Name, existing.Key.Uid);
+                : throw new CheckpointAlreadyExistsException(existing.Key);
         }
 
         operation.ReportStage(CheckpointStage.Queued);

@@ -46,8 +46,8 @@ public sealed class CriuMonitor(ICriu criu, IOptions<AgentOptions> options, Time
     /// <summary>The capability that says whether restores can be lazy (userfaultfd with non-cooperative events).</summary>
     public const string LazyPagesFeature = "lazy_pages";
 
-    /// <summary>The capability that says whether checkpoint images are hashed with <see cref="PairedSha256"/>.</summary>
-    public const string PairedSha256Feature = "paired_sha256";
+    /// <summary>The capability that says whether checkpoint images are hashed with <see cref="InterleavedSha256"/>.</summary>
+    public const string InterleavedSha256Feature = "paired_sha256";
 
     /// <inheritdoc />
     public async Task<NodeFacts> GetNodeFactsAsync(CancellationToken cancellationToken)
@@ -70,8 +70,8 @@ public sealed class CriuMonitor(ICriu criu, IOptions<AgentOptions> options, Time
             features[LazyPagesFeature] = new(lazyMissing is null, lazyMissing is null ? string.Empty : $"lazy restores fall back to eager: {lazyMissing}");
         }
 
-        // Not CRIU's, but a node's: whether images are hashed two chunks per core (see PairedSha256).
-        features[PairedSha256Feature] = new(PairedSha256.IsAvailable, PairedSha256.IsAvailable ? string.Empty : PairedSha256.Description);
+        // Not CRIU's, but a node's: whether images are hashed two chunks per core (see InterleavedSha256).
+        features[InterleavedSha256Feature] = new(InterleavedSha256.IsAvailable, InterleavedSha256.IsAvailable ? string.Empty : InterleavedSha256.Description);
         var kernel = state.Capabilities?.KernelRelease ?? (await File.ReadAllTextAsync("/proc/sys/kernel/osrelease", cancellationToken)).Trim();
         return new NodeFacts(state.Capabilities?.Version.ToString() ?? string.Empty, kernel, features);
     }

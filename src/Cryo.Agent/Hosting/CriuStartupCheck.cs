@@ -7,7 +7,7 @@ namespace Cryo.Agent.Hosting;
 /// Refuses to start the agent with a CRIU older than <see cref="CriuVersion.Minimum"/>, saying why. A
 /// missing CRIU does not stop the start: the agent then reports itself not ready (and says why), so a
 /// node without CRIU is visible rather than crash-looping. Also says what hashes the images: a node that
-/// hashes with OpenSSL instead of <see cref="PairedSha256"/> spends twice the CPU per checkpoint.
+/// hashes with OpenSSL instead of <see cref="InterleavedSha256"/> spends twice the CPU per checkpoint.
 /// </summary>
 public sealed class CriuStartupCheck(CriuMonitor monitor, ILogger<CriuStartupCheck> logger) : IHostedService
 {
@@ -27,7 +27,7 @@ public sealed class CriuStartupCheck(CriuMonitor monitor, ILogger<CriuStartupChe
             logger.LogInformation("using CRIU {Version} at {Path} on kernel {Kernel}", found.Version, state.Path, found.KernelRelease);
         }
 
-        logger.LogInformation("hashing checkpoint images with {Hashing}", PairedSha256.Description);
+        logger.LogInformation("hashing checkpoint images with {Hashing}", InterleavedSha256.Description);
     }
 
     /// <inheritdoc />

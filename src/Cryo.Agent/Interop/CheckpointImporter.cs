@@ -40,14 +40,14 @@ public sealed class CheckpointImporter(ImageStore store, string nodeName)
 
     /// <summary>Reads the archive from <paramref name="archive"/> and commits it under <paramref name="key"/>.</summary>
     /// <exception cref="ArchiveInvalidException">The archive is not a usable checkpoint archive.</exception>
-    /// <exception cref="CheckpointNameTakenException">A checkpoint with this namespace and name exists.</exception>
+    /// <exception cref="CheckpointAlreadyExistsException">A checkpoint with this namespace and name exists.</exception>
     public async Task<ImportResult> ImportAsync(Stream archive, CheckpointKey key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(archive);
         ArgumentNullException.ThrowIfNull(key);
         if (store.FindByName(key.Namespace, key.Name) is { Count: > 0 } existing)
         {
-            throw new CheckpointNameTakenException(key.Namespace, key.Name, existing[0].Key.Uid);
+            throw new CheckpointAlreadyExistsException(existing[0].Key);
         }
 
         using var pending = store.Begin(key);

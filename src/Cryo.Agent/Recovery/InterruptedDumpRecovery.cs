@@ -71,8 +71,7 @@ public sealed class InterruptedDumpRecovery(ProcFs procFs, ILogger logger, strin
         }
         if (recorded.WasFrozen)
         {
-            logger.LogInformation("{What}: left {Freezer} frozen: it was frozen before the dump began (a paused container)", what, recorded.Directory);
-            return ThawStatus.FrozenBeforeDump;
+            return await KeepPausedAsync(record, recorded, what, cancellationToken);
         }
         var freezer = recorded.Open();
         try
@@ -109,6 +108,35 @@ public sealed class InterruptedDumpRecovery(ProcFs procFs, ILogger logger, strin
             return ThawStatus.Failed;
         }
     }
+
+    /// <summary>
+    /// A tree paused before the dump stays paused. CRIU thaws the cgroup once it holds every task by ptrace and freezes
+    /// it again as it lets go: a CRIU that died in between left the paused tree running, so it is paused again while
+    /// the cgroup still holds that tree.
+    /// </summary>
+    private async Task<ThawStatus> KeepPausedAsync(DumpRecoveryRecord record, FreezerRecord recorded, string what, CancellationToken cancellationToken)
+    {
+        var freezer = recorded.Open();
+        try
+        {
+            if (freezer.Exists && !freezer.IsFrozen() && await WhyNotTheDumpedTreeAsync(record, recorded, cancellationToken) is null)
+            {
+                await freezer.FreezeAsync(RepauseTimeout, cancellationToken);
+                logger.LogWarning("{What}: froze {Freezer} again: it was frozen before the dump began (a paused container), and the dump left it running", what, recorded.Directory);
+                return ThawStatus.Repaused;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError(e, "{What}: could not freeze {Freezer} again, which was frozen before the dump began (a paused container)", what, recorded.Directory);
+            return ThawStatus.Failed;
+        }
+        logger.LogInformation("{What}: left {Freezer} as it is: it was frozen before the dump began (a paused container)", what, recorded.Directory);
+        return ThawStatus.FrozenBeforeDump;
+    }
+
+    // How long the tasks of a paused tree the dump left running may take to stop again.
+    private static readonly TimeSpan RepauseTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Null when the recorded root still lives, the same process, in the recorded freezer; else why not.</summary>
     private async Task<string?> WhyNotTheDumpedTreeAsync(DumpRecoveryRecord record, FreezerRecord recorded, CancellationToken cancellationToken)

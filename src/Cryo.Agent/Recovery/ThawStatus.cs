@@ -9,6 +9,12 @@ public enum ThawStatus
     /// <summary>The freezer was frozen before the dump began (a paused container): left as it was.</summary>
     FrozenBeforeDump,
 
+    /// <summary>
+    /// The freezer was frozen before the dump began (a paused container), and CRIU, which thaws it while it holds the
+    /// tasks, died before freezing it again: frozen again.
+    /// </summary>
+    Repaused,
+
     /// <summary>The cgroup is gone, and the tree with it.</summary>
     CgroupGone,
 

@@ -1,19 +1,20 @@
 namespace Cryo.Agent.Store;
 
-/// <summary>A committed checkpoint with this key is already in the store; checkpoints are never overwritten.</summary>
+/// <summary>
+/// A committed checkpoint with this namespace and name exists (ALREADY_EXISTS): checkpoints are never overwritten. The
+/// same operation repeated is not an error (it gets the first result); another operation, an import or a pull of the
+/// same name is refused with this.
+/// </summary>
 public sealed class CheckpointAlreadyExistsException : CheckpointStoreException
 {
-    /// <summary>Creates the exception for the key that exists.</summary>
-    public CheckpointAlreadyExistsException(CheckpointKey key, string directory)
-        : base($"checkpoint {key} already exists in the store at {directory}")
+    /// <summary>Creates the exception for the checkpoint that exists.</summary>
+    /// <param name="existing">The existing checkpoint's key: its namespace, name and the operation that made it.</param>
+    public CheckpointAlreadyExistsException(CheckpointKey existing)
+        : base($"checkpoint {existing.Namespace}/{existing.Name} already exists (made by operation {existing.Uid}); delete it or choose another name")
     {
-        Key = key;
-        Directory = directory;
+        Key = existing;
     }
 
-    /// <summary>The key of the existing checkpoint.</summary>
+    /// <summary>The existing checkpoint's key.</summary>
     public CheckpointKey Key { get; }
-
-    /// <summary>The directory of the existing checkpoint.</summary>
-    public string Directory { get; }
 }

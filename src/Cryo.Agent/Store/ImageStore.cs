@@ -83,7 +83,7 @@ public sealed class ImageStore
         var final = paths.Checkpoint(key);
         if (Directory.Exists(final))
         {
-            throw new CheckpointAlreadyExistsException(key, final);
+            throw new CheckpointAlreadyExistsException(key);
         }
 
         CreatePrivateDirectory(paths.OwnTemporary);
@@ -120,7 +120,7 @@ public sealed class ImageStore
         var final = paths.Checkpoint(key);
         if (Directory.Exists(final))
         {
-            throw new CheckpointAlreadyExistsException(key, final);
+            throw new CheckpointAlreadyExistsException(key);
         }
 
         CreatePrivateDirectory(paths.OwnTemporary);
@@ -212,7 +212,7 @@ public sealed class ImageStore
         {
             if (Directory.Exists(final))
             {
-                throw new CheckpointAlreadyExistsException(pending.Key, final);
+                throw new CheckpointAlreadyExistsException(pending.Key);
             }
 
             var files = SecureTree(pending);
@@ -240,7 +240,7 @@ public sealed class ImageStore
 
             if (!NativeMethods.RenameNoReplace(pending.Directory, final))
             {
-                throw new CheckpointAlreadyExistsException(pending.Key, final);
+                throw new CheckpointAlreadyExistsException(pending.Key);
             }
         }
         catch

@@ -110,8 +110,10 @@ public sealed class CheckpointEngineTests : IDisposable
     [Fact]
     public async Task Checkpoint_Should_LeaveAPausedWorkloadPaused_When_TheDumpIsInterrupted()
     {
+        // Killed at post-dump, when CRIU holds every task by ptrace and has thawed their cgroup, which it would
+        // freeze again as it lets go: the moment a paused workload would be left running.
         var interrupting = (InterruptingCriu)null!;
-        using var killing = new TestEngines(criu => interrupting = new InterruptingCriu(criu));
+        using var killing = new TestEngines(criu => interrupting = new InterruptingCriu(criu) { OnlyAtPostDump = true });
         await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
         await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
         var state = Path.Combine(workload.CgroupDirectory("freezer"), "freezer.state");
@@ -121,7 +123,7 @@ public sealed class CheckpointEngineTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             killing.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "paused"), new RecordingProgress<CheckpointStage>(), CancellationToken.None));
 
-        Assert.True(interrupting.Interrupted, "the dump finished before the tree was seen frozen");
+        Assert.True(interrupting.Interrupted, "the dump finished before CRIU reached post-dump");
         Assert.Equal("FROZEN", File.ReadAllText(state).Trim());
         Assert.Empty(killing.Store.List());
         Assert.Empty(LeftoverTemporaryEntries(killing.StoreRoot));

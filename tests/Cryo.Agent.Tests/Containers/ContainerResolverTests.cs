@@ -14,8 +14,11 @@ public sealed class ContainerResolverTests
     [Fact]
     public async Task ResolveByPid_Should_DescribeFullContainer_When_GivenItsInit()
     {
+        // "up" only once the child runs sleep: a forked shell execs it a moment later, and until then its command
+        // line is the shell's (under load, that moment can outlast the init's echo).
         await using var workload = await ContainerWorkload.StartAsync(
-            new ContainerSpec { Script = "sleep 100000 &\necho up\nwait\n" }, CancellationToken.None);
+            new ContainerSpec { Script = "sleep 100000 &\nuntil read -r comm < /proc/$!/comm && [ \"$comm\" = sleep ]; do :; done\necho up\nwait\n" },
+            CancellationToken.None);
         await workload.WaitForOutputAsync(o => o.Contains("up", StringComparison.Ordinal), Timeout, CancellationToken.None);
 
         var resolved = await _resolver.ResolveByPidAsync(workload.InitPid, CancellationToken.None);

@@ -101,7 +101,7 @@ public sealed class ProbeAndMetricsTests
         Assert.True(info.Capabilities["mem_dirty_track"].Available);
         Assert.False(info.Capabilities["timens"].Available);
         Assert.NotEmpty(info.Capabilities["timens"].Reason);
-        Assert.Equal(PairedSha256.IsAvailable, info.Capabilities["paired_sha256"].Available);
+        Assert.Equal(InterleavedSha256.IsAvailable, info.Capabilities["paired_sha256"].Available);
         // The fake CRIU reports no userfaultfd: lazy restores would be eager, and the reason says so.
         Assert.False(info.Capabilities["lazy_pages"].Available);
         Assert.Contains("userfaultfd", info.Capabilities["lazy_pages"].Reason, StringComparison.Ordinal);

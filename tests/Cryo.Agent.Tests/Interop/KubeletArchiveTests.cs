@@ -12,6 +12,7 @@ using Cryo.Contracts;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Criu.Images;
 using Cryo.Testing;
+using Cryo.Testing.Agent;
 using Cryo.Testing.Agent.Harness;
 using Google.Protobuf;
 using Google.Rpc;
@@ -53,7 +54,7 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
         await using var source = await StartSourceAsync();
         await CheckpointAsync(source, "warm");
         var before = LastCount(source.Stdout);
-        await using var agent = await PeerAgent.StartAsync(engines, fixture.Pki, "node-a");
+        await using var agent = await PeerAgents.StartAsync(engines, fixture.Pki, "node-a");
         var archive = scratch.Combine("warm.tar");
 
         await ExportAsync(agent, "warm", archive);
@@ -111,7 +112,7 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
         Assert.NotNull(later.Manifest.Increment);
         Assert.Contains(later.Manifest.Files, f => f.Compression is not null);
         Assert.Contains(Directory.EnumerateFiles(later.ImagesDirectory, "pagemap-*.img"), m => PageMap.Read(m).InParentPageCount > 0);
-        await using var agent = await PeerAgent.StartAsync(engines, fixture.Pki, "node-a");
+        await using var agent = await PeerAgents.StartAsync(engines, fixture.Pki, "node-a");
         var archive = scratch.Combine("later.tar");
 
         await ExportAsync(agent, "later", archive);
@@ -146,7 +147,7 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
         var stored = await CheckpointAsync(source, "made-by-runtime");
         var before = LastCount(source.Stdout);
         var archive = await BuildRuntimeArchiveAsync(stored.ImagesDirectory, upper, stdout, stderr);
-        await using var agent = await PeerAgent.StartAsync(engines, fixture.Pki, "node-b");
+        await using var agent = await PeerAgents.StartAsync(engines, fixture.Pki, "node-b");
 
         var imported = await ImportAsync(agent, archive, "from-kubelet");
 
@@ -170,13 +171,8 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
     [Fact]
     public async Task Import_Should_RefuseNamingTheEntry_And_CommitNothing_When_AnEntryClimbsOutOfTheArchive()
     {
-        await using var agent = await PeerAgent.StartAsync(engines, fixture.Pki, "node-a");
-        var archive = scratch.Combine("evil.tar");
-        await using (var file = File.Create(archive))
-        await using (var tar = new TarWriter(file, TarEntryFormat.Pax))
-        {
-            await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "checkpoint/../../etc/cron.d/x") { DataStream = new MemoryStream([1, 2, 3]) });
-        }
+        await using var agent = await PeerAgents.StartAsync(engines, fixture.Pki, "node-a");
+        var archive = await ArchiveOfAsync("evil.tar", ("checkpoint/../../etc/cron.d/x", [1, 2, 3]));
 
         var error = await Assert.ThrowsAsync<RpcException>(() => ImportAsync(agent, archive, "evil"));
 
@@ -192,13 +188,8 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
     [Fact]
     public async Task Import_Should_RefuseSayingWhatIsMissing_When_TheArchiveHoldsNoCriuImages()
     {
-        await using var agent = await PeerAgent.StartAsync(engines, fixture.Pki, "node-a");
-        var archive = scratch.Combine("empty.tar");
-        await using (var file = File.Create(archive))
-        await using (var tar = new TarWriter(file, TarEntryFormat.Pax))
-        {
-            await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "config.dump") { DataStream = new MemoryStream("{\"id\":\"x\",\"name\":\"x\",\"createdTime\":\"2026-01-01T00:00:00Z\"}"u8.ToArray()) });
-        }
+        await using var agent = await PeerAgents.StartAsync(engines, fixture.Pki, "node-a");
+        var archive = await ArchiveOfAsync("empty.tar", ("config.dump", "{\"id\":\"x\",\"name\":\"x\",\"createdTime\":\"2026-01-01T00:00:00Z\"}"u8.ToArray()));
 
         var error = await Assert.ThrowsAsync<RpcException>(() => ImportAsync(agent, archive, "empty"));
 
@@ -211,14 +202,8 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
     [Fact]
     public async Task Import_Should_RefuseNamingTheEntry_When_AnEntryAppearsTwice()
     {
-        await using var agent = await PeerAgent.StartAsync(engines, fixture.Pki, "node-a");
-        var archive = scratch.Combine("twice.tar");
-        await using (var file = File.Create(archive))
-        await using (var tar = new TarWriter(file, TarEntryFormat.Pax))
-        {
-            await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "checkpoint/pstree.img") { DataStream = new MemoryStream([1]) });
-            await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "./checkpoint/pstree.img") { DataStream = new MemoryStream([2]) });
-        }
+        await using var agent = await PeerAgents.StartAsync(engines, fixture.Pki, "node-a");
+        var archive = await ArchiveOfAsync("twice.tar", ("checkpoint/pstree.img", [1]), ("./checkpoint/pstree.img", [2]));
 
         var error = await Assert.ThrowsAsync<RpcException>(() => ImportAsync(agent, archive, "twice"));
 
@@ -231,11 +216,25 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
     [Fact]
     public async Task Export_Should_FailWithNotFound_When_TheCheckpointDoesNotExist()
     {
-        await using var agent = await PeerAgent.StartAsync(engines, fixture.Pki, "node-a");
+        await using var agent = await PeerAgents.StartAsync(engines, fixture.Pki, "node-a");
 
         var error = await Assert.ThrowsAsync<RpcException>(() => ExportAsync(agent, "absent", scratch.Combine("absent.tar")));
 
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
+    }
+
+    /// <summary>A tar archive in the scratch directory holding <paramref name="entries"/> as regular files, in order.</summary>
+    private async Task<string> ArchiveOfAsync(string fileName, params (string Name, byte[] Data)[] entries)
+    {
+        var archive = scratch.Combine(fileName);
+        await using var file = File.Create(archive);
+        await using var tar = new TarWriter(file, TarEntryFormat.Pax);
+        foreach (var (name, data) in entries)
+        {
+            await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data) });
+        }
+
+        return archive;
     }
 
     private static async Task<ContainerWorkload> StartSourceAsync()
@@ -315,7 +314,7 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
 
     private static CheckpointRef Ref(string name) => new() { Namespace = "default", Name = name };
 
-    private static async Task ExportAsync(PeerAgent agent, string name, string path)
+    private static async Task ExportAsync(InProcessAgent agent, string name, string path)
     {
         using var channel = UnixSocketChannel.Create(agent.SocketPath);
         using var call = new CheckpointArchive.CheckpointArchiveClient(channel).ExportCheckpoint(new ExportCheckpointRequest { Checkpoint = Ref(name) },
@@ -327,7 +326,7 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
         }
     }
 
-    private static async Task<ImportCheckpointResponse> ImportAsync(PeerAgent agent, string path, string name)
+    private static async Task<ImportCheckpointResponse> ImportAsync(InProcessAgent agent, string path, string name)
     {
         using var channel = UnixSocketChannel.Create(agent.SocketPath);
         using var call = new CheckpointArchive.CheckpointArchiveClient(channel).ImportCheckpoint(deadline: DateTime.UtcNow + Patience);

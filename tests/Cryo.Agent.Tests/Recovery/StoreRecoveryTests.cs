@@ -56,6 +56,25 @@ public sealed class StoreRecoveryTests : IDisposable
     }
 
     [Fact]
+    public async Task Start_Should_PauseTheWorkloadAgain_When_TheAgentDiedDumpingAPausedTreeThatCriuHadThawed()
+    {
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        // Paused as a runtime pauses a container, then dumped: CRIU thaws the cgroup once it holds every task by
+        // ptrace and freezes it again as it lets go; killed with the agent in between, it leaves the tree running.
+        await workload.PauseAsync();
+        var (pending, _) = await DumpRecordedAsync(workload, "paused");
+        await File.WriteAllTextAsync(Path.Combine(workload.CgroupDirectory("freezer"), "freezer.state"), "THAWED");
+        var logger = new RecordingLogger<StoreRecovery>();
+
+        await new StoreRecovery(RestartedStore(), new ProcFs(), logger).StartAsync(CancellationToken.None);
+
+        Assert.Equal("FROZEN", FreezerState(workload));
+        Assert.False(Directory.Exists(pending.Directory), "the interrupted dump's temporary directory is still there");
+        Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains($"froze {workload.CgroupDirectory("freezer")} again", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Start_Should_KillTheCriuThatOutlivedTheAgent_When_ItStillHoldsTheTree()
     {
         await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);

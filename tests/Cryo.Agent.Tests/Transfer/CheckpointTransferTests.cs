@@ -36,7 +36,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         using var source = new TestEngines();
         using var target = new TestEngines();
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes, pagesDigest);
-        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a");
+        await using var agent = await PeerAgents.StartAsync(source, Pki, "node-a");
 
         var result = await Puller(target).PullAsync(agent.TransferClient(Pki), "node-a", "default", "big", CancellationToken.None);
 
@@ -56,7 +56,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         using var source = new TestEngines();
         using var target = new TestEngines();
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
-        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxParallelStreams"] = "3");
+        await using var agent = await PeerAgents.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxParallelStreams"] = "3");
         var puller = new CheckpointPuller(target.Store, TimeProvider.System) { Streams = 3, SegmentBytes = ChunkedSha256.DefaultChunkSize };
 
         var result = await puller.PullAsync([agent.TransferClient(Pki), agent.TransferClient(Pki), agent.TransferClient(Pki)], "node-a", "default", "big", CancellationToken.None);
@@ -76,7 +76,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         using var source = new TestEngines();
         using var target = new TestEngines();
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
-        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxParallelStreams"] = "1");
+        await using var agent = await PeerAgents.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxParallelStreams"] = "1");
         var puller = new CheckpointPuller(target.Store, TimeProvider.System) { Streams = 4, SegmentBytes = ChunkedSha256.DefaultChunkSize, ResumeDelay = TimeSpan.FromMilliseconds(50) };
 
         var result = await puller.PullAsync([agent.TransferClient(Pki), agent.TransferClient(Pki)], "node-a", "default", "big", CancellationToken.None);
@@ -94,8 +94,8 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
         var total = stored.Manifest.Files.Sum(f => f.Size);
         // Slow enough (about 5 s for 40 MiB) that the restart comes mid-way.
-        await using var agentA = await PeerAgent.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxBytesPerSecond"] = $"{8 * 1024 * 1024}");
-        var agentB = await PeerAgent.StartAsync(target, Pki, "node-b");
+        await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxBytesPerSecond"] = $"{8 * 1024 * 1024}");
+        var agentB = await PeerAgents.StartAsync(target, Pki, "node-b");
         var firstRange = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var progress = new Progress<PullProgress>(p =>
         {
@@ -112,7 +112,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         await agentB.DisposeAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => interrupted);
         var restartedStore = new ImageStore(new ImageStoreOptions { RootDirectory = target.StoreRoot });
-        await using var restarted = await PeerAgent.StartAsync(target, Pki, "node-b", store: restartedStore);
+        await using var restarted = await PeerAgents.StartAsync(target, Pki, "node-b", store: restartedStore);
         var result = await new CheckpointPuller(restartedStore, TimeProvider.System) { SegmentBytes = ChunkedSha256.DefaultChunkSize }
             .PullAsync(agentA.TransferClient(Pki), "node-a", "default", "big", CancellationToken.None);
 
@@ -128,7 +128,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
     {
         using var source = new TestEngines();
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
-        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a");
+        await using var agent = await PeerAgents.StartAsync(source, Pki, "node-a");
         var client = agent.TransferClient(Pki);
         const long Start = 5L * 1024 * 1024;
         const long Length = (3L * 1024 * 1024) + 17;
@@ -157,9 +157,9 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         using var source = new TestEngines();
         using var target = new TestEngines();
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
-        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a");
+        await using var agent = await PeerAgents.StartAsync(source, Pki, "node-a");
         // Cut once about 26 MiB have gone towards the puller: inside the page image's second 16 MiB chunk.
-        await using var proxy = new CuttingProxy(agent.TlsPort, cutAfterBytes: 26L * 1024 * 1024);
+        await using var proxy = new CuttingProxy(agent.TlsPort!.Value, cutAfterBytes: 26L * 1024 * 1024);
 
         var result = await Puller(target).PullAsync(agent.TransferClient(Pki, proxy.Port), "node-a", "default", "big", CancellationToken.None);
 
@@ -182,7 +182,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         using var target = new TestEngines();
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes, pagesDigest);
         FlipByte(stored.ResolveFile(PagesPath), at: (16L * 1024 * 1024) + 12345);
-        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a");
+        await using var agent = await PeerAgents.StartAsync(source, Pki, "node-a");
 
         var error = await Assert.ThrowsAsync<TransferVerificationException>(() =>
             Puller(target).PullAsync(agent.TransferClient(Pki), "node-a", "default", "big", CancellationToken.None));
@@ -204,7 +204,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
     {
         using var source = new TestEngines();
         await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
-        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxParallelStreams"] = "1");
+        await using var agent = await PeerAgents.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxParallelStreams"] = "1");
         var client = agent.TransferClient(Pki);
         var request = new FetchCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "big" } };
 
@@ -232,7 +232,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         using var source = new TestEngines();
         using var target = new TestEngines();
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("small"), 6 * 1024 * 1024);
-        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxBytesPerSecond"] = $"{8 * 1024 * 1024}");
+        await using var agent = await PeerAgents.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxBytesPerSecond"] = $"{8 * 1024 * 1024}");
         var clock = Stopwatch.StartNew();
 
         await Puller(target).PullAsync(agent.TransferClient(Pki), "node-a", "default", "small", CancellationToken.None);
@@ -247,7 +247,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
     {
         using var source = new TestEngines();
         using var target = new TestEngines();
-        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a");
+        await using var agent = await PeerAgents.StartAsync(source, Pki, "node-a");
 
         var error = await Assert.ThrowsAsync<RpcException>(() =>
             Puller(target).PullAsync(agent.TransferClient(Pki), "node-a", "default", "absent", CancellationToken.None));
@@ -263,14 +263,10 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         using var source = new TestEngines();
         using var target = new TestEngines();
         await using var copies = new RestoredCopies(target);
-        await using var agentA = await PeerAgent.StartAsync(source, Pki, "node-a");
-        await using var agentB = await PeerAgent.StartAsync(target, Pki, "node-b");
-        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
-        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
-        var before = Counter.Last(workload.Stdout);
-        await source.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "counter"), new Progress<Operations.CheckpointStage>(), CancellationToken.None);
-        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
-        var atKill = Counter.Last(workload.Stdout);
+        await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a");
+        await using var agentB = await PeerAgents.StartAsync(target, Pki, "node-b");
+        var (workload, before, atKill) = await CheckpointedCounterAsync(source);
+        await using var running = workload;
 
         var pulled = await Puller(target).PullAsync(agentA.TransferClient(Pki), "node-a", "default", "counter", CancellationToken.None);
         using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentB.SocketPath);
@@ -292,19 +288,15 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         using var source = new TestEngines();
         using var target = new TestEngines();
         await using var copies = new RestoredCopies(target);
-        await using var agentA = await PeerAgent.StartAsync(source, Pki, "node-a");
-        await using var agentB = await PeerAgent.StartAsync(target, Pki, "node-b");
-        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
-        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
-        var before = Counter.Last(workload.Stdout);
-        await source.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "counter"), new Progress<Operations.CheckpointStage>(), CancellationToken.None);
-        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
-        var atKill = Counter.Last(workload.Stdout);
+        await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a");
+        await using var agentB = await PeerAgents.StartAsync(target, Pki, "node-b");
+        var (workload, before, atKill) = await CheckpointedCounterAsync(source);
+        await using var running = workload;
         using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentB.SocketPath);
         var client = new AgentService.AgentServiceClient(channel);
 
         using var call = client.PullCheckpoint(
-            new PullCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "counter" }, SourceAddress = agentA.Address, SourceNode = "node-a" },
+            new PullCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "counter" }, SourceAddress = agentA.TlsAddress, SourceNode = "node-a" },
             deadline: DateTime.UtcNow + Patience);
         var events = await call.ResponseStream.ReadAllAsync().ToListAsync();
         var restored = await client.RestoreAsync(
@@ -331,9 +323,9 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
     public async Task Agent_Should_RefuseAnotherAgentsCertificate_When_ItCallsTheAgentApiRatherThanCheckpointTransfer()
     {
         using var source = new TestEngines();
-        await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a");
+        await using var agent = await PeerAgents.StartAsync(source, Pki, "node-a");
         // The agents' own certificate, as another agent pulling from this one presents it.
-        var channel = agent.Channel(Pki, Pki.Agent);
+        var channel = agent.TlsChannel(Pki.Ca, Pki.Agent);
 
         var refused = await Assert.ThrowsAsync<RpcException>(async () =>
             await new AgentService.AgentServiceClient(channel).ListCheckpointsAsync(new ListCheckpointsRequest(), deadline: DateTime.UtcNow + Patience));
@@ -345,7 +337,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         Assert.Equal(StatusCode.NotFound, served.StatusCode);
     }
 
-    private static async Task<string> MetricsOfAsync(PeerAgent agent)
+    private static async Task<string> MetricsOfAsync(InProcessAgent agent)
     {
         using var stream = new MemoryStream();
         await agent.Services.GetRequiredService<Cryo.Agent.Metrics.AgentMetrics>().Registry.CollectAndExportAsTextAsync(stream);
@@ -358,7 +350,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         using var source = new TestEngines();
         using var target = new TestEngines();
         await using var copies = new RestoredCopies(target);
-        await using var agentA = await PeerAgent.StartAsync(source, Pki, "node-a");
+        await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a");
         var (workload, checksum) = await Memhog.StartAsync(24, CancellationToken.None, "redis");
         // Its root filesystem stays for the restore, as a node's image would.
         await using var running = workload;
@@ -376,6 +368,29 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         Assert.Equal(Digests(Assert.Single(source.Store.List())), Digests(result.Checkpoint));
         Assert.True(compressed.Size < compressed.PlainSize);
         Assert.Equal(checksum, await Memhog.AskAsync(outcome.HostPid, "USR1", "check", target.OutputOf(command), cancellationToken: CancellationToken.None));
+    }
+
+    /// <summary>
+    /// A counter checkpointed as "counter" by <paramref name="source"/>'s engine, then killed as its node would be:
+    /// the last number it printed before the checkpoint and when it died. Its root filesystem stays until the
+    /// caller disposes it, as a node's image would.
+    /// </summary>
+    private static async Task<(ContainerWorkload Workload, int Before, int AtKill)> CheckpointedCounterAsync(TestEngines source)
+    {
+        var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
+        try
+        {
+            await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+            var before = Counter.Last(workload.Stdout);
+            await source.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "counter"), new Progress<Operations.CheckpointStage>(), CancellationToken.None);
+            await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
+            return (workload, before, Counter.Last(workload.Stdout));
+        }
+        catch
+        {
+            await workload.DisposeAsync();
+            throw;
+        }
     }
 
     private static CheckpointPuller Puller(TestEngines target) => new(target.Store, TimeProvider.System) { ResumeDelay = TimeSpan.FromMilliseconds(50) };

@@ -96,7 +96,7 @@ public sealed class DockerfileTests
 
         Assert.Contains("--compare-versions \"$criu_version\" ge 4.2", runs, StringComparison.Ordinal);
         Assert.Contains("/usr/local/bin/cryo-placeholder", copies, StringComparison.Ordinal);
-        // Beside Cryo.Agent.dll, where PairedSha256 looks for it.
+        // Beside Cryo.Agent.dll, where InterleavedSha256 looks for it.
         Assert.Contains("/opt/cryo/agent/libcryo-sha256.so", copies, StringComparison.Ordinal);
         Assert.Contains("/usr/local/bin/cryo", runs, StringComparison.Ordinal);
     }

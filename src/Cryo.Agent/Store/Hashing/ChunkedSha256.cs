@@ -88,7 +88,7 @@ public static class ChunkedSha256
     /// Hashes <paramref name="ranges"/>, <paramref name="parallelism"/> pieces at a time, and reports each
     /// digest with the bytes hashed (fewer than asked when the file ended first) to <paramref name="hashed"/>
     /// (which may throw to stop). Plain neighbours of equal length are hashed together (<see cref="HashPair"/>):
-    /// list equally long ranges next to each other. A range of page digests pairs its own pages.
+    /// list equally long ranges next to each other. A range of page digests interleaves its own pages.
     /// </summary>
     internal static Task HashAllAsync(IReadOnlyList<FileRange> ranges, int parallelism, Action<int, string, long> hashed, CancellationToken cancellationToken)
     {
@@ -96,7 +96,7 @@ public static class ChunkedSha256
         var work = new List<(int First, int Second)>();
         for (var i = 0; i < ranges.Count; i++)
         {
-            var paired = PairedSha256.IsAvailable && i + 1 < ranges.Count && ranges[i + 1].Length == ranges[i].Length && !ranges[i].OfPages && !ranges[i + 1].OfPages;
+            var paired = InterleavedSha256.IsAvailable && i + 1 < ranges.Count && ranges[i + 1].Length == ranges[i].Length && !ranges[i].OfPages && !ranges[i + 1].OfPages;
             work.Add((i, paired ? ++i : -1));
         }
 
@@ -118,14 +118,14 @@ public static class ChunkedSha256
     }
 
     /// <summary>
-    /// Hashes two ranges: at once (<see cref="PairedSha256"/>) when they are plain, equally long and no longer than
+    /// Hashes two ranges: at once (<see cref="InterleavedSha256"/>) when they are plain, equally long and no longer than
     /// <see cref="MaxPairLength"/>, which costs about 0.7 of the CPU of hashing them one by one; otherwise one
     /// after the other, like <see cref="Hash"/>.
     /// </summary>
     internal static ((string Digest, long Hashed) First, (string Digest, long Hashed) Second) HashPair(FileRange first, FileRange second, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (PairedSha256.IsAvailable && !first.OfPages && !second.OfPages && first.Length == second.Length && first.Length is > 0 and <= MaxPairLength)
+        if (InterleavedSha256.IsAvailable && !first.OfPages && !second.OfPages && first.Length == second.Length && first.Length is > 0 and <= MaxPairLength)
         {
             var length = (int)first.Length;
             var a = ArrayPool<byte>.Shared.Rent(length);
@@ -137,7 +137,7 @@ public static class ChunkedSha256
                 {
                     Span<byte> firstDigest = stackalloc byte[32];
                     Span<byte> secondDigest = stackalloc byte[32];
-                    PairedSha256.Hash(a.AsSpan(0, length), b.AsSpan(0, length), firstDigest, secondDigest);
+                    InterleavedSha256.Hash(a.AsSpan(0, length), b.AsSpan(0, length), firstDigest, secondDigest);
                     return ((Convert.ToHexStringLower(firstDigest), length), (Convert.ToHexStringLower(secondDigest), length));
                 }
             }

@@ -235,7 +235,7 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         foreach (var chunk in chunks.GetConsumingEnumerable(cancellationToken))
         {
             var writing = !writerDone.IsSet;
-            // A chunk of page digests pairs its own pages; plain chunks are hashed two at a time.
+            // A chunk of page digests interleaves its own pages; plain chunks are hashed two at a time.
             var hashed = !chunk.File.OfPages && TakePartner(cancellationToken) is { } partner
                 ? TrackedFile.HashPair(chunk, partner, cancellationToken)
                 : chunk.File.Hash(chunk, cancellationToken);
@@ -246,12 +246,12 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         }
     }
 
-    // A second chunk to hash together with the first (PairedSha256, when equally long: about half the CPU
+    // A second chunk to hash together with the first (InterleavedSha256, when equally long: about half the CPU
     // of hashing them one by one). While the writer writes, wait for it a little: the next chunk is usually
     // being written, and hashing pairs keeps one core ahead of CRIU where single chunks fall behind.
     private Chunk? TakePartner(CancellationToken cancellationToken)
     {
-        if (!PairedSha256.IsAvailable)
+        if (!InterleavedSha256.IsAvailable)
         {
             return null;
         }

@@ -31,7 +31,7 @@ public sealed record GrowingFileHasherOptions
     /// <summary>
     /// How many chunks are hashed at once once the writer is done (the tail the caller waits on): every
     /// core, at least two and at most eight (a page image is written at 1-2 GB/s; a core hashes 1.4 GB/s
-    /// with OpenSSL, 2.8 two chunks at a time with <see cref="PairedSha256"/>).
+    /// with OpenSSL, 2.8 two chunks at a time with <see cref="InterleavedSha256"/>).
     /// </summary>
     public int Parallelism { get; init; } = Math.Clamp(Environment.ProcessorCount, 2, 8);
 
@@ -45,7 +45,7 @@ public sealed record GrowingFileHasherOptions
 
     /// <summary>
     /// While the writer writes, how long a hashing thread holding one chunk waits for a second to hash with it
-    /// (<see cref="PairedSha256"/>): at 1-2 GB/s CRIU completes a 16 MiB chunk every 8-16 ms.
+    /// (<see cref="InterleavedSha256"/>): at 1-2 GB/s CRIU completes a 16 MiB chunk every 8-16 ms.
     /// </summary>
     public TimeSpan PairWait { get; init; } = TimeSpan.FromMilliseconds(20);
 

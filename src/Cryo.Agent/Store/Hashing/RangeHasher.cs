@@ -5,7 +5,7 @@ namespace Cryo.Agent.Store.Hashing;
 
 /// <summary>
 /// The digest of one manifest range, fed in pieces of any size: SHA-256 of the bytes, or for
-/// <see cref="DigestAlgorithms.Sha256OfPages"/> SHA-256 over the SHA-256 of each 4 KiB page (hashed two pages at a time
+/// <see cref="DigestAlgorithms.Sha256OfPages"/> SHA-256 over the SHA-256 of each 4 KiB page (hashed a batch of pages at a time
 /// with <see cref="PageDigests"/>), optionally keeping those page digests for the checkpoint's page index. Reusable:
 /// <see cref="Finish"/> resets it for the next range.
 /// </summary>

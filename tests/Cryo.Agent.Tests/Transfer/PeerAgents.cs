@@ -1,0 +1,44 @@
+using Cryo.Agent.Operations;
+using Cryo.Agent.Store;
+using Cryo.Agent.Tests.Support;
+using Cryo.Contracts.Agent.V1;
+using Cryo.Testing.Agent;
+using Cryo.Testing.Certificates;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cryo.Agent.Tests.Transfer;
+
+/// <summary>
+/// Real agents standing in for nodes: the shared <see cref="InProcessAgent"/> over the real engines and store of a
+/// <see cref="TestEngines"/>, with its mutual-TLS listener on a free loopback port and the agents' own certificate
+/// accepted from peers. Stopped on dispose (the engines are the caller's).
+/// </summary>
+public static class PeerAgents
+{
+    /// <summary>Starts the agent; <paramref name="store"/> replaces the engines' store (a restarted agent opens its store anew).</summary>
+    public static Task<InProcessAgent> StartAsync(TestEngines engines, TestPki pki, string nodeName, Action<Dictionary<string, string?>>? configure = null, ImageStore? store = null) =>
+        InProcessAgent.StartAsync(
+            InProcessAgent.WithTls(pki, settings =>
+            {
+                settings["Agent:CriuPath"] = TestEngines.CriuPath;
+                settings["Agent:NodeName"] = nodeName;
+                settings["Agent:PeerIdentities:0"] = "localhost";
+                settings["Store:RootDirectory"] = engines.StoreRoot;
+                configure?.Invoke(settings);
+            }),
+            services =>
+            {
+                services.AddSingleton<ICheckpointEngine>(engines.Checkpoints);
+                services.AddSingleton<IRestoreEngine>(engines.Restores);
+                services.AddSingleton(store ?? engines.Store);
+                services.AddSingleton(engines.Criu);
+            },
+            CancellationToken.None);
+
+    /// <summary>
+    /// A transfer client on the agent's TLS port (or <paramref name="port"/>, a proxy's), presenting the PKI's client
+    /// certificate and trusting only its CA: what another agent pulling from this one uses.
+    /// </summary>
+    public static CheckpointTransfer.CheckpointTransferClient TransferClient(this InProcessAgent agent, TestPki pki, int? port = null) =>
+        new(agent.TlsChannel(pki.Ca, pki.Operator, port));
+}
