@@ -97,6 +97,22 @@ public sealed class CliRoundTripTests
     }
 
     [Fact]
+    public async Task Restore_Should_SayWhereTheTimeWentStepByStep_When_TheAgentReportsItsSteps()
+    {
+        await using var agent = await InProcessAgent.StartAsync();
+        await CliRun.JsonAsync(agent, "checkpoint", "--pid", "4242", "--name", "web-1");
+
+        var json = await CliRun.JsonAsync(agent, "restore", "web-1");
+        var (_, text, _) = await CliRun.RunAsync(["restore", "web-1", "--socket", agent.SocketPath]);
+
+        var timings = json.GetProperty("timings");
+        Assert.Equal(["3", "7", "1", "2", "6", "4"],
+            new[] { "targetMs", "filesMs", "filesWaitMs", "prepareMs", "verifyWaitMs", "handoffMs" }.Select(f => timings.GetProperty(f).GetString()));
+        Assert.Contains("steps: target 3 ms, prepare 2 ms, CRIU 40 ms (held 1 ms for the files, 6 ms at post-restore for the verification), handoff 4 ms; " +
+            "beside CRIU: files 7 ms, verify 5 ms", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Restore_Should_AskForALazyRestoreAndSayHowMemoryCame_When_LazyIsGiven()
     {
         await using var agent = await InProcessAgent.StartAsync();

@@ -101,7 +101,8 @@ public static class InPodBench
                 }
                 Emit.Note(string.Create(CultureInfo.InvariantCulture,
                     $"{label} run {run + 1}/{runs}: standalone {s.Last("standalone") * 1000:0} ms, in-pod {s.Last("inpod") * 1000:0} ms " +
-                    $"(in-pod steps: target {s.Last("inpod_target_ms"):0}, filesystem {s.Last("inpod_filesystem_ms"):0}, prepare {s.Last("inpod_prepare_ms"):0}, criu {s.Last("inpod_criu_ms"):0}, handoff {s.Last("inpod_handoff_ms"):0} ms; " +
+                    $"(in-pod steps: target {s.Last("inpod_target_ms"):0}, filesystem {s.Last("inpod_filesystem_ms"):0} (CRIU held {s.Last("inpod_files_wait_ms"):0} for it), prepare {s.Last("inpod_prepare_ms"):0}, " +
+                    $"criu {s.Last("inpod_criu_ms"):0} (held {s.Last("inpod_verify_wait_ms"):0} at post-restore), handoff {s.Last("inpod_handoff_ms"):0} ms; " +
                     $"standalone: target {s.Last("standalone_target_ms"):0}, filesystem {s.Last("standalone_filesystem_ms"):0}, prepare {s.Last("standalone_prepare_ms"):0}, criu {s.Last("standalone_criu_ms"):0}, handoff {s.Last("standalone_handoff_ms"):0} ms)"));
             }
             Report(workload, runs, s);
@@ -164,6 +165,8 @@ public static class InPodBench
         s.Add($"{kind}_prepare_ms", steps.Prepare.TotalMilliseconds);
         s.Add($"{kind}_criu_ms", steps.Criu.TotalMilliseconds);
         s.Add($"{kind}_handoff_ms", steps.Handoff.TotalMilliseconds);
+        s.Add($"{kind}_files_wait_ms", steps.FilesWait.TotalMilliseconds);
+        s.Add($"{kind}_verify_wait_ms", steps.VerifyWait.TotalMilliseconds);
         s.Add($"{kind}_verify_ms", outcome.Verify.TotalMilliseconds);
     }
 
@@ -176,7 +179,7 @@ public static class InPodBench
         };
         foreach (var kind in new[] { "standalone", "inpod" })
         {
-            foreach (var step in new[] { "target", "filesystem", "prepare", "criu", "handoff", "verify" })
+            foreach (var step in new[] { "target", "filesystem", "files_wait", "prepare", "criu", "verify_wait", "handoff", "verify" })
             {
                 parts[$"{kind}_{step}_ms"] = s.Median($"{kind}_{step}_ms");
             }

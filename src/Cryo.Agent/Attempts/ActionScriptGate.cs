@@ -34,6 +34,12 @@ public sealed class ActionScriptGate
     /// <summary>The CRIU action this gate holds CRIU at.</summary>
     public string Action { get; private init; } = "";
 
+    /// <summary>
+    /// How long CRIU waited at the action for the verdict, once given: from when the script marked the action reached
+    /// (the mark's time, to the file system's clock tick) to the verdict; zero when the verdict came first.
+    /// </summary>
+    public TimeSpan Held { get; private set; }
+
     /// <summary>Writes the action script into <paramref name="directory"/>.</summary>
     /// <param name="directory">A private directory of this operation, visible at the same path to CRIU.</param>
     /// <param name="action">The CRIU action to stop at (<c>post-dump</c>, <c>post-restore</c>).</param>
@@ -120,5 +126,8 @@ public sealed class ActionScriptGate
         var temporary = VerdictPath + ".tmp";
         File.WriteAllText(temporary, verdict);
         File.Move(temporary, VerdictPath, overwrite: true);
+        var given = DateTime.UtcNow;
+        var reached = File.Exists(ReachedPath) ? File.GetLastWriteTimeUtc(ReachedPath) : given;
+        Held = reached < given ? given - reached : TimeSpan.Zero;
     }
 }

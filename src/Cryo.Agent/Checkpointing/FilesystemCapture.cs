@@ -24,7 +24,8 @@ public sealed class FilesystemCapture
         "the writable layer was skipped by request (skip_root_filesystem): files the workload created, changed or deleted in its " +
         "root filesystem are not in this checkpoint; restore into a container whose root already holds them";
 
-    private const string ShmMountPoint = "/dev/shm";
+    /// <summary>Where a container sees the /dev/shm the capture archives.</summary>
+    public const string ShmMountPoint = "/dev/shm";
 
     private readonly ResolvedContainer tree;
     private readonly OverlayRoot? overlay;

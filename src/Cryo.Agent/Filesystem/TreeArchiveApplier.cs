@@ -23,15 +23,17 @@ internal sealed class TreeArchiveApplier
     private readonly bool _deletionMarkers;
     private readonly IReadOnlyList<string> _mountPoints;
     private readonly RootedPath _paths;
+    private readonly LayerPass? _pass;
     private readonly List<SkippedEntry> _skipped = [];
     private readonly List<(string Path, TarEntry Entry)> _directories = [];
     private int _written;
     private int _deleted;
     private int _opaque;
 
-    private TreeArchiveApplier(string root, string archivePath, bool deletionMarkers, IEnumerable<string> mountPoints)
+    private TreeArchiveApplier(string root, string archivePath, bool deletionMarkers, IEnumerable<string> mountPoints, LayerPass? pass)
     {
         _archivePath = archivePath;
+        _pass = pass;
         _deletionMarkers = deletionMarkers;
         _mountPoints = mountPoints.Select(m => "/" + m.Trim('/')).Where(m => m != "/").Distinct(StringComparer.Ordinal).ToList();
         _paths = new RootedPath(root, archivePath);
@@ -40,15 +42,15 @@ internal sealed class TreeArchiveApplier
     /// <summary>
     /// Applies <paramref name="archivePath"/> under <paramref name="root"/>. With <paramref name="deletionMarkers"/>
     /// ".wh." entries delete paths; <paramref name="mountPoints"/> (paths inside the root) are left alone with
-    /// everything below them.
+    /// everything below them. With <paramref name="pass"/> only the entries of that pass are applied.
     /// </summary>
     public static Task<FileTreeApplyResult> ApplyAsync(
-        string archivePath, string root, bool deletionMarkers, IEnumerable<string> mountPoints, CancellationToken cancellationToken) =>
+        string archivePath, string root, bool deletionMarkers, IEnumerable<string> mountPoints, CancellationToken cancellationToken, LayerPass? pass = null) =>
         // Synchronous inside, on a thread-pool thread: per-file async I/O costs several times more on a busy node.
-        Task.Run(() => Apply(archivePath, root, deletionMarkers, mountPoints, cancellationToken), cancellationToken);
+        Task.Run(() => Apply(archivePath, root, deletionMarkers, mountPoints, pass, cancellationToken), cancellationToken);
 
     private static FileTreeApplyResult Apply(
-        string archivePath, string root, bool deletionMarkers, IEnumerable<string> mountPoints, CancellationToken cancellationToken)
+        string archivePath, string root, bool deletionMarkers, IEnumerable<string> mountPoints, LayerPass? pass, CancellationToken cancellationToken)
     {
         var fullRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
         var status = NativeMethods.TryLStat(fullRoot);
@@ -57,7 +59,7 @@ internal sealed class TreeArchiveApplier
             throw new DirectoryNotFoundException($"cannot apply {archivePath}: target root {fullRoot} is not a directory");
         }
 
-        var applier = new TreeArchiveApplier(fullRoot, archivePath, deletionMarkers, mountPoints);
+        var applier = new TreeArchiveApplier(fullRoot, archivePath, deletionMarkers, mountPoints, pass);
         applier.CheckNames(cancellationToken);
         applier.ApplyEntries(cancellationToken);
         return new FileTreeApplyResult(applier._written, applier._deleted, applier._opaque, applier._skipped);
@@ -78,10 +80,11 @@ internal sealed class TreeArchiveApplier
     private void CheckNames(CancellationToken cancellationToken) =>
         ForEachEntry(entry =>
         {
-            _paths.Split(entry.Name);
+            var components = _paths.Split(entry.Name);
             if (entry.EntryType == TarEntryType.HardLink)
             {
-                _paths.Split(entry.LinkName);
+                var target = _paths.Split(entry.LinkName);
+                _pass?.NeedLinkTarget("/" + string.Join('/', components), "/" + string.Join('/', target));
             }
         }, cancellationToken);
 
@@ -109,6 +112,11 @@ internal sealed class TreeArchiveApplier
 
         var relative = string.Join('/', components);
         var name = components[^1];
+        if (_pass is not null && !_pass.Includes(Subject(relative, name), entry.EntryType == TarEntryType.Directory))
+        {
+            return;
+        }
+
         // Checked before resolving (which creates missing parents) and after (symlinks may lead under one).
         if (UnderMountPoint("/" + relative) is { } literalMountPoint)
         {
@@ -189,6 +197,26 @@ internal sealed class TreeArchiveApplier
         }
 
         _written++;
+    }
+
+    /// <summary>
+    /// The path an entry is about, as the container sees it ("/a/b"): the path it writes, the one a whiteout deletes, or
+    /// the directory an opaque marker empties.
+    /// </summary>
+    private string Subject(string relative, string name)
+    {
+        var directory = "/" + relative[..Math.Max(0, relative.Length - name.Length)].TrimEnd('/');
+        if (_deletionMarkers && name == LayerArchiveFormat.OpaqueMarker)
+        {
+            return directory;
+        }
+
+        if (_deletionMarkers && name.StartsWith(LayerArchiveFormat.WhiteoutPrefix, StringComparison.Ordinal))
+        {
+            return directory.TrimEnd('/') + "/" + name[LayerArchiveFormat.WhiteoutPrefix.Length..];
+        }
+
+        return "/" + relative;
     }
 
     private void EmptyOpaqueDirectory(string relative, (string HostPath, string ContainerPath) parent)

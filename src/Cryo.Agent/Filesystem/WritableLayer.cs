@@ -51,6 +51,7 @@ public static class WritableLayer
             throw new PlatformNotSupportedException("file system capture needs Linux");
         }
 
-        return TreeArchiveApplier.ApplyAsync(archivePath, targetRootfs, deletionMarkers: true, options.TargetMountPoints, cancellationToken);
+        ArgumentNullException.ThrowIfNull(options);
+        return TreeArchiveApplier.ApplyAsync(archivePath, targetRootfs, deletionMarkers: true, options.TargetMountPoints, cancellationToken, options.Pass);
     }
 }

@@ -12,6 +12,9 @@ public sealed record WritableLayerApplyOptions
     /// </summary>
     public IReadOnlyCollection<string> TargetMountPoints { get; init; } = [];
 
+    /// <summary>Applies only the entries of one pass of a <see cref="LayerSplit"/>; <c>null</c> applies them all.</summary>
+    public LayerPass? Pass { get; init; }
+
     /// <summary>
     /// Options that leave alone every mount point of the target container, from its init's mounts (as
     /// /proc/INIT/mountinfo lists them, relative to the container's root).

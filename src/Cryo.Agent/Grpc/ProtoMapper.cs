@@ -66,12 +66,7 @@ public static class ProtoMapper
     {
         HostPid = outcome.HostPid,
         NamespacePid = outcome.NamespacePid,
-        Timings = new RestoreTimings
-        {
-            VerifyMs = Ms(outcome.Verify),
-            RestoreMs = Ms(outcome.Restore),
-            TotalMs = Ms(outcome.Total),
-        },
+        Timings = Timings(outcome),
         NodeName = nodeName,
         Checkpoint = new CheckpointRef { Namespace = command.Namespace, Name = command.Name },
         OperationId = command.OperationId,
@@ -188,6 +183,22 @@ public static class ProtoMapper
         DumpMs = Ms(dump),
         TotalMs = Ms(total),
     };
+
+    /// <summary>A restore's timings, with the engine's steps where it reports them.</summary>
+    private static RestoreTimings Timings(RestoreOutcome outcome)
+    {
+        var timings = new RestoreTimings { VerifyMs = Ms(outcome.Verify), RestoreMs = Ms(outcome.Restore), TotalMs = Ms(outcome.Total) };
+        if (outcome.Steps is { } steps)
+        {
+            timings.TargetMs = Ms(steps.Target);
+            timings.FilesMs = Ms(steps.Filesystem);
+            timings.FilesWaitMs = Ms(steps.FilesWait);
+            timings.PrepareMs = Ms(steps.Prepare);
+            timings.VerifyWaitMs = Ms(steps.VerifyWait);
+            timings.HandoffMs = Ms(steps.Handoff);
+        }
+        return timings;
+    }
 
     private static long Ms(TimeSpan value) => (long)Math.Round(value.TotalMilliseconds);
 

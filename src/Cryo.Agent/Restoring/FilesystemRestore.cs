@@ -4,13 +4,15 @@ using Cryo.Agent.Filesystem;
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Hashing;
 using Cryo.Agent.Store.Manifest;
+using Cryo.Criu.Images;
 
 namespace Cryo.Agent.Restoring;
 
 /// <summary>
-/// Puts back what the checkpoint captured of the container's files before CRIU restores the tree: checks that
+/// Puts back what the checkpoint captured of the container's files around CRIU's restore of the tree: checks that
 /// the files the workload held open on its volumes still have their sizes (CRIU would refuse with a generic
-/// error), applies the writable layer to the target container's root, and refills its /dev/shm.
+/// error), applies the writable layer to the target container's root, and refills its /dev/shm — what CRIU opens
+/// by name before it opens files, the rest while it restores memory.
 /// </summary>
 public static class FilesystemRestore
 {
@@ -37,26 +39,56 @@ public static class FilesystemRestore
     }
 
     /// <summary>
-    /// Applies the writable layer to the target container's root and refills its /dev/shm. The archives are verified
-    /// first: a corrupted one must not touch the target's root. CRIU may already be starting meanwhile, held before it
-    /// opens any of the tree's files (at its post-setup-namespaces action).
+    /// How a restore of <paramref name="checkpoint"/> splits its files around CRIU (<see cref="LayerSplit"/>): what the
+    /// images name (<c>files.img</c>) before CRIU opens a file, the rest beside its restore; <c>null</c> when the images
+    /// do not tell everything the restore reaches by path, and every file goes first.
     /// </summary>
-    public static async Task ApplyAsync(StoredCheckpoint checkpoint, ResolvedContainer target, CancellationToken cancellationToken)
+    public static LayerSplit? SplitOf(StoredCheckpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var named = CriuNamedFiles.Read(checkpoint.ImagesDirectory);
+        return named.Complete ? new LayerSplit(named.Paths) : null;
+    }
+
+    /// <summary>
+    /// Applies what must be in place before CRIU opens the tree's files: with a <paramref name="split"/>, the entries of
+    /// its first pass (and /dev/shm if a needed file is there); without, the whole writable layer and /dev/shm. The
+    /// archives are verified first: a corrupted one must not touch the target's root. CRIU may already be starting
+    /// meanwhile, held before it opens any of the tree's files (at its post-setup-namespaces action).
+    /// </summary>
+    public static async Task ApplyFirstAsync(StoredCheckpoint checkpoint, ResolvedContainer target, LayerSplit? split, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(target);
         var section = checkpoint.Manifest.Filesystem;
         var archives = new[] { section.WritableLayerArchive, section.ShmArchive }.OfType<string>().ToHashSet(StringComparer.Ordinal);
         await ChecksumVerifier.VerifyContentAsync(checkpoint, f => archives.Contains(f.Path), cancellationToken);
+        await ApplyAsync(checkpoint, target, split?.First, shm: split is null || split.NeedsUnder(FilesystemCapture.ShmMountPoint), cancellationToken);
+    }
+
+    /// <summary>
+    /// Applies the rest of a <paramref name="split"/>, after <see cref="ApplyFirstAsync"/>: run beside CRIU's restore, and
+    /// finished before the restored tree runs.
+    /// </summary>
+    public static Task ApplyRestAsync(StoredCheckpoint checkpoint, ResolvedContainer target, LayerSplit split, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        return ApplyAsync(checkpoint, target, split.Rest, shm: !split.NeedsUnder(FilesystemCapture.ShmMountPoint), cancellationToken);
+    }
+
+    /// <summary>Applies the writable layer (all of it, or one pass) to the target container's root, and refills its /dev/shm if <paramref name="shm"/>.</summary>
+    private static async Task ApplyAsync(StoredCheckpoint checkpoint, ResolvedContainer target, LayerPass? pass, bool shm, CancellationToken cancellationToken)
+    {
+        var section = checkpoint.Manifest.Filesystem;
         if (section.WritableLayerArchive is { } layer)
         {
             // Through the target's merged root, so its own writable layer records the changes.
             await WritableLayer.ApplyAsync(checkpoint.ResolveFile(layer), target.RootPath,
-                WritableLayerApplyOptions.ForTargetMounts(target.Mounts), cancellationToken);
+                WritableLayerApplyOptions.ForTargetMounts(target.Mounts) with { Pass = pass }, cancellationToken);
         }
-        if (section.ShmArchive is { } shm && FilesystemCapture.SharedMemoryOf(target) is { } targetShm)
+        if (shm && section.ShmArchive is { } archive && FilesystemCapture.SharedMemoryOf(target) is { } targetShm)
         {
-            await ShmSnapshot.RestoreAsync(checkpoint.ResolveFile(shm), targetShm, cancellationToken);
+            await ShmSnapshot.RestoreAsync(checkpoint.ResolveFile(archive), targetShm, cancellationToken);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Cryo.Agent.Attempts;
 using Cryo.Agent.Cgroups;
 using Cryo.Agent.Containers;
+using Cryo.Agent.Filesystem;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring.Lazy;
 using Cryo.Agent.Store;
@@ -80,10 +81,12 @@ public sealed class RestoreEngine(
         var agentMounts = await procFs.ReadMountInfoAsync(procFs.SelfPid, cancellationToken);
         var restoreTarget = new RestoreTarget(container, workDirectory, cgroups?.Paths ?? new Dictionary<string, string>(), terminal, agentMounts);
         // Files to put back into a target container (its writable layer, /dev/shm) are applied while CRIU starts up
-        // (reading its images, probing the kernel, rebuilding the mount namespace: 0.1-0.2 s), which holds at
-        // post-setup-namespaces, before it opens any file of the tree, until they are in place. (Its mounts bind the
-        // target's root and volumes, so files written there now are what it opens then.)
+        // (reading its images, probing the kernel, rebuilding the mount namespace: 0.1-0.2 s). CRIU holds at
+        // post-setup-namespaces, before it opens any file of the tree, until those it opens by name are in place (its
+        // mounts bind the target's root and volumes, so files written there now are what it opens then); the rest is
+        // written while it restores memory, and the tree is held at post-restore until they are all there.
         var applyFiles = FilesystemRestore.HasFilesToApply(checkpoint, container);
+        var split = applyFiles ? SplitFiles(command, checkpoint) : null;
         IReadOnlyList<ActionScriptGate> gates = heldFrozen ? [] : ActionScriptGate.Create(workDirectory, applyFiles ? [FilesGateAction, "post-restore"] : ["post-restore"], deadline);
         var gate = gates.Count > 0 ? gates[^1] : null;
         var filesGate = applyFiles ? gates[0] : null;
@@ -113,17 +116,28 @@ public sealed class RestoreEngine(
         // the gate waits for every image but the pages (the bulk), whose hashing would hold the tree back as long as
         // an eager restore takes: they are checked while the daemon serves them, and a mismatch ends the tree.
         Func<ManifestFile, bool> gated = daemon is null ? f => !DecompressedChain.IsVerifiedHere(f) : f => !IsPages(f);
+        var filesCriuOpens = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var files = filesGate is null
             ? Task.FromResult(TimeSpan.Zero)
-            : scope.Beside("the checkpointed files' application to the target container", token => filesGate.DecideAsync(async () =>
+            : scope.Beside("the checkpointed files' application to the target container", async token =>
             {
                 var applying = Stopwatch.GetTimestamp();
-                await FilesystemRestore.ApplyAsync(checkpoint, container!, token);
+                await filesGate.DecideAsync(async () =>
+                {
+                    await FilesystemRestore.ApplyFirstAsync(checkpoint, container!, split, token);
+                    return true;
+                });
+                filesCriuOpens.TrySetResult();
+                if (split is not null)
+                {
+                    await FilesystemRestore.ApplyRestAsync(checkpoint, container!, split, token);
+                }
                 return Stopwatch.GetElapsedTime(applying);
-            }), cancellationToken);
-        // CRIU waits for the files, not yet for the verification (the tree is held until its post-restore): on a node's
-        // few cores the hashing starts once they are in place rather than slow down their application.
-        var verification = scope.Beside("the verification of the images", token => VerifyAsync(chain, gate, gated, files, token), cancellationToken);
+            }, cancellationToken);
+        // CRIU waits for the files it opens, not for the verification (the tree is held until its post-restore): the hashing
+        // starts once those are in place rather than slow down their application, and goes on beside the rest of the files.
+        var verification = scope.Beside("the verification of the images",
+            token => VerifyAsync(chain, gate, gated, filesGate is null ? files : filesCriuOpens.Task, files, token), cancellationToken);
 
         // CRIU kills its tree when it fails by itself, but not when it is killed at its deadline, nor does
         // anything once it succeeded and the engine fails after it (a copy held frozen whose images failed
@@ -162,7 +176,11 @@ public sealed class RestoreEngine(
             Steps = new RestoreSteps(
                 Stopwatch.GetElapsedTime(started, targetFound), Stopwatch.GetElapsedTime(targetFound, volumesChecked) + filesApplied,
                 Stopwatch.GetElapsedTime(volumesChecked, criuStarted), Stopwatch.GetElapsedTime(criuStarted, criuEnded),
-                Stopwatch.GetElapsedTime(criuEnded, ended)),
+                Stopwatch.GetElapsedTime(criuEnded, ended))
+            {
+                FilesWait = filesGate?.Held ?? TimeSpan.Zero,
+                VerifyWait = gate?.Held ?? TimeSpan.Zero,
+            },
             Lazy = daemon is not null,
             LazyFallbackReason = lazyFallback,
             WorkDirectory = workDirectory,
@@ -259,6 +277,29 @@ public sealed class RestoreEngine(
         return reason;
     }
 
+    /// <summary>
+    /// How the files of a restore into a container split around CRIU (<see cref="FilesystemRestore.SplitOf"/>); none (all
+    /// first) when its file table does not read, which the images' verification then explains.
+    /// </summary>
+    private LayerSplit? SplitFiles(RestoreCommand command, StoredCheckpoint checkpoint)
+    {
+        try
+        {
+            var split = FilesystemRestore.SplitOf(checkpoint);
+            if (split is null)
+            {
+                logger.LogDebug("restore {Namespace}/{Name}: the images do not name every path CRIU opens, so every file is applied before it opens any",
+                    command.Namespace, command.Name);
+            }
+            return split;
+        }
+        catch (CriuImageFormatException e)
+        {
+            logger.LogWarning("restore {Namespace}/{Name}: {Error}; every file is applied before CRIU opens any", command.Namespace, command.Name, e.Message);
+            return null;
+        }
+    }
+
     /// <summary>The CRIU action a restore into a container holds at until its files are in place: after the namespaces are set up, before any file is opened.</summary>
     private const string FilesGateAction = "post-setup-namespaces";
 
@@ -308,25 +349,33 @@ public sealed class RestoreEngine(
 
     /// <summary>
     /// Hashes every image of the chain (the checkpoint and the parents it reads) against their manifests beside
-    /// CRIU's restore; behind <paramref name="gate"/> the copy
-    /// runs only once they match, and CRIU ends it when they do not.
+    /// CRIU's restore, from when <paramref name="startAfter"/> is done; behind <paramref name="gate"/> the copy
+    /// runs only once they match and <paramref name="files"/> are all in place, and CRIU ends it when either fails.
     /// </summary>
-    private static Task<TimeSpan> VerifyAsync(IReadOnlyList<StoredCheckpoint> chain, ActionScriptGate? gate, Func<ManifestFile, bool> include, Task after,
-        CancellationToken cancellationToken)
+    private static Task<TimeSpan> VerifyAsync(IReadOnlyList<StoredCheckpoint> chain, ActionScriptGate? gate, Func<ManifestFile, bool> include, Task startAfter,
+        Task files, CancellationToken cancellationToken)
     {
         return gate is null ? VerifyContentAsync() : gate.DecideAsync(VerifyContentAsync);
 
         async Task<TimeSpan> VerifyContentAsync()
         {
-            // Whether it succeeded or not: a failure is reported by its own task, and ends the attempt (and this) anyway.
-            await Task.WhenAny(after);
+            await Task.WhenAny(startAfter, files);
+            if (files.IsFaulted || files.IsCanceled)
+            {
+                // The files written beside CRIU failed: the tree must not run without them (the failure is reported by
+                // their own task, and ends the attempt anyway).
+                await files;
+            }
             var started = Stopwatch.GetTimestamp();
             // CRIU reads the same images meanwhile: the hashing keeps to the cores CRIU leaves idle.
             foreach (var level in chain)
             {
                 await ChecksumVerifier.VerifyContentAsync(level, include, cancellationToken, ChecksumVerifier.BesideCriuParallelism);
             }
-            return Stopwatch.GetElapsedTime(started);
+            var hashed = Stopwatch.GetElapsedTime(started);
+            // The tree runs only once every file is in place, too.
+            await files;
+            return hashed;
         }
     }
 

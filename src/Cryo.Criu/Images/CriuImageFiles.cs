@@ -11,6 +11,9 @@ public static class CriuImageFiles
     /// <summary>The process tree: PIDs, sessions, process groups.</summary>
     public const string ProcessTree = "pstree.img";
 
+    /// <summary>The tree's file table: every file, socket and pipe a task holds, maps, runs or works in, by ID.</summary>
+    public const string Files = "files.img";
+
     /// <summary>Prefix of per-task core images (<c>core-PID.img</c>): registers, signals, task state.</summary>
     public const string CorePrefix = "core-";
 

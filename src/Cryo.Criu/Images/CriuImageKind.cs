@@ -20,6 +20,9 @@ public readonly record struct CriuImageKind(uint? HeadMagic, uint Magic)
     /// <summary><c>core-PID.img</c>: common magic, core magic, then one <c>CoreEntry</c>.</summary>
     public static CriuImageKind Core { get; } = new(CriuImageMagic.Common, CriuImageMagic.Core);
 
+    /// <summary><c>files.img</c>: common magic, files magic, then one <c>FileEntry</c> per file of the tree.</summary>
+    public static CriuImageKind Files { get; } = new(CriuImageMagic.Common, CriuImageMagic.Files);
+
     /// <summary>Bytes the magic words take at the start of the file.</summary>
     public int HeaderLength => HeadMagic is null ? 4 : 8;
 

@@ -28,4 +28,7 @@ public static class CriuImageMagic
 
     /// <summary>The magic of <c>core-PID.img</c> ("Kolomna").</summary>
     public const uint Core = 0x55053847;
+
+    /// <summary>The magic of <c>files.img</c>, the tree's file table ("Toropets").</summary>
+    public const uint Files = 0x56303138;
 }

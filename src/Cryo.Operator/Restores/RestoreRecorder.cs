@@ -152,6 +152,12 @@ public sealed class RestoreRecorder(
             VerifyMilliseconds = response.Timings?.VerifyMs,
             RestoreMilliseconds = response.Timings?.RestoreMs,
             TotalMilliseconds = response.Timings?.TotalMs,
+            TargetMilliseconds = response.Timings?.TargetMs,
+            FilesMilliseconds = response.Timings?.FilesMs,
+            FilesWaitMilliseconds = response.Timings?.FilesWaitMs,
+            PrepareMilliseconds = response.Timings?.PrepareMs,
+            VerifyWaitMilliseconds = response.Timings?.VerifyWaitMs,
+            HandoffMilliseconds = response.Timings?.HandoffMs,
         };
         status.CompletionTime = again ? status.CompletionTime ?? now : now;
         status.Lazy = response.Lazy ? true : null;

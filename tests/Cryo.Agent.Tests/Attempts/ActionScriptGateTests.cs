@@ -50,6 +50,25 @@ public sealed class ActionScriptGateTests : IDisposable
         Assert.Equal(0, opened);
     }
 
+    [Fact]
+    public async Task Gate_Should_SayHowLongCriuWaited_When_ItReachedTheActionBeforeTheVerdict()
+    {
+        var gates = ActionScriptGate.Create(directory.Path, ["post-setup-namespaces", "post-restore"], Patience);
+        var (waited, early) = (gates[0], gates[1]);
+
+        early.Open();
+        var passed = await RunScriptAsync(early.ScriptPath, "post-restore");
+        using var held = StartScript(waited.ScriptPath, "post-setup-namespaces");
+        await waited.WaitUntilReachedAsync(CancellationToken.None);
+        await Task.Delay(300);
+        waited.Open();
+        await held.WaitForExitAsync();
+
+        Assert.Equal(0, passed);
+        Assert.Equal(TimeSpan.Zero, early.Held);
+        Assert.InRange(waited.Held, TimeSpan.FromMilliseconds(250), Patience);
+    }
+
     private static Process StartScript(string script, string action)
     {
         var start = new ProcessStartInfo(script) { UseShellExecute = false };

@@ -97,6 +97,42 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
     }
 
     [Fact]
+    public async Task Restore_Should_ReopenTheLayerFileTheAppHoldsAndBringEveryOther_When_TheLayerIsSplitAroundCriu()
+    {
+        // The app works in a directory it made, holds a log there open for appending, and wrote files it does not hold:
+        // CRIU opens the log and the directory by name, so they are applied before it opens files; the rest beside it.
+        const string script =
+            "mkdir -p /work/dir /tmp/rest && cd /work/dir && i=0; while [ $i -lt 40 ]; do echo $i > /tmp/rest/f$i; i=$((i+1)); done\n" +
+            "exec 3>>/work/dir/app.log\n" +
+            "while [ ! -e /data/exit ]; do echo tick >&3; echo \"lines $(wc -l < /work/dir/app.log) rest $(ls /tmp/rest | wc -l) in $(pwd)\"; sleep 0.05; done\nexit 7\n";
+        await using var source = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = true, Script = script }, CancellationToken.None);
+        await source.WaitForOutputAsync(o => o.Contains("rest 40 in /work/dir", StringComparison.Ordinal), Patience, CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(source.InitPid, "split", leaveRunning: false), new RecordingProgress<CheckpointStage>(), CancellationToken.None);
+        var checkpoint = Assert.Single(engines.Store.List());
+        var linesAtCheckpoint = File.ReadAllLines(Path.Join(source.UpperDirPath!, "work", "dir", "app.log")).Length;
+        var split = Assert.IsType<LayerSplit>(FilesystemRestore.SplitOf(checkpoint));
+        Assert.True(split.IsEarly("/work/dir/app.log") && split.IsEarly("/work/dir") && split.IsEarly("/work"), "the held log and its directories go first");
+        Assert.False(split.IsEarly("/tmp/rest/f1") || split.IsEarly("/tmp/rest") || split.IsEarly("/tmp"), "files the app does not hold go beside CRIU");
+        await using var target = await ContainerWorkload.StartPlaceholderAsync(RealPlaceholder("target") with { OverlayRoot = true, Script = script }, CancellationToken.None);
+
+        var outcome = await engines.Restores.RestoreAsync(TestEngines.RestoreOf("split", target.InitPid), CancellationToken.None);
+
+        // The restored app appends through the descriptor CRIU reopened on the target's copy of the log, sees every other
+        // file, and works where it worked.
+        // (Seen from the host the path may carry the host's way to the container's root in front.)
+        Assert.EndsWith("/work/dir/app.log", Procs.FdTarget(outcome.HostPid, 3), StringComparison.Ordinal);
+        var seen = target.Stdout.Length;
+        await target.WaitForOutputAsync(o => o[seen..].Contains("rest 40 in /work/dir", StringComparison.Ordinal), Patience, CancellationToken.None);
+        await WaitUntilAsync(() => File.ReadAllLines(Path.Join(target.UpperDirPath!, "work", "dir", "app.log")).Length > linesAtCheckpoint + 2,
+            "the restored app to append to the target's log");
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => $"f{i}").Order(StringComparer.Ordinal),
+            Directory.GetFiles(Path.Join(target.UpperDirPath!, "tmp", "rest")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        await File.WriteAllTextAsync(Path.Join(target.VolumePath, "exit"), "");
+        await target.WaitForErrorOutputAsync(e => e.Contains("exited with status 7", StringComparison.Ordinal), Patience, CancellationToken.None);
+    }
+
+    [Fact]
     public async Task LazyRestore_Should_ServeTheMemoryOfATreeRestoredIntoAContainer_When_LazyIsAsked()
     {
         var (source, checksum) = await Memhog.StartAsync(128, CancellationToken.None, patience: Patience);

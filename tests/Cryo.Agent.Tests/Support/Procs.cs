@@ -14,6 +14,9 @@ public static class Procs
     /// <summary>The inode of one of the process's namespaces (<c>net</c>, <c>ipc</c>, …).</summary>
     public static string Namespace(int pid, string kind) => new FileInfo($"/proc/{pid}/ns/{kind}").LinkTarget ?? "";
 
+    /// <summary>What one of the process's descriptors is open on, as the kernel names it.</summary>
+    public static string FdTarget(int pid, int fd) => new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget ?? "";
+
     /// <summary>The process's cgroup path in a v1 controller's hierarchy.</summary>
     public static string Cgroup(int pid, string controller) =>
         File.ReadAllLines($"/proc/{pid}/cgroup").Select(l => l.Split(':', 3))

@@ -82,7 +82,10 @@ public sealed class ScriptedAgentClient : IAgentClient
             NodeName = agent.NodeName,
             Checkpoint = request.Checkpoint,
             OperationId = request.OperationId,
-            Timings = new RestoreTimings { VerifyMs = 1, RestoreMs = 10, TotalMs = 12 },
+            Timings = new RestoreTimings
+            {
+                VerifyMs = 1, RestoreMs = 10, TotalMs = 21, TargetMs = 2, FilesMs = 6, FilesWaitMs = 3, PrepareMs = 4, VerifyWaitMs = 0, HandoffMs = 5,
+            },
             Lazy = request.Lazy && LazyFallbackReason is null,
             LazyFallbackReason = request.Lazy ? LazyFallbackReason ?? string.Empty : string.Empty,
         });

@@ -178,6 +178,22 @@ public sealed class RestorePassTests : IAsyncLifetime
 
     /// <summary>Restore copy-1 of a Succeeded web-1: an earlier pass created its pod, whose kubelet started the placeholder.</summary>
     [Fact]
+    public async Task Pass_Should_RecordWhereTheRestoresTimeWentStepByStep_When_TheAgentReportsItsSteps()
+    {
+        // Arrange
+        await PlaceholderRunsAsync(new RestoreSpec { CheckpointName = "web-1", NewPod = new NewPodTarget { NodeName = Node } });
+
+        // Act
+        await cluster.PassAsync(cluster.Restores, "copy-1");
+        var timings = (await cluster.GetRestoreAsync("copy-1")).Status!.Timings!;
+
+        // Assert: every step the agent reported, read back from the API server (a zero is a step that took no time, not a missing one).
+        Assert.Equal((2L, 6L, 3L, 4L, 10L, 1L, 0L, 5L, 21L),
+            (timings.TargetMilliseconds, timings.FilesMilliseconds, timings.FilesWaitMilliseconds, timings.PrepareMilliseconds, timings.RestoreMilliseconds,
+             timings.VerifyMilliseconds, timings.VerifyWaitMilliseconds, timings.HandoffMilliseconds, timings.TotalMilliseconds));
+    }
+
+    [Fact]
     public async Task Pass_Should_AskForALazyRestoreAndRecordIt_When_TheSpecSaysLazy()
     {
         // Arrange

@@ -26,6 +26,8 @@ public sealed class FakeRestoreEngine(FakeCatalog catalog) : IRestoreEngine
         {
             Lazy = command.Lazy && LazyFallbackReason is null,
             LazyFallbackReason = command.Lazy ? LazyFallbackReason : null,
+            Steps = new RestoreSteps(TimeSpan.FromMilliseconds(3), TimeSpan.FromMilliseconds(7), TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(41),
+                TimeSpan.FromMilliseconds(4)) { FilesWait = TimeSpan.FromMilliseconds(1), VerifyWait = TimeSpan.FromMilliseconds(6) },
         };
     }
 }
