@@ -27,7 +27,7 @@ public sealed class CheckpointPulls(ImageStore store, PeerConnections peers, Age
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
         try
         {
-            var result = await puller.PullAsync(channels.Clients, string.IsNullOrEmpty(sourceNode) ? sourceAddress : sourceNode, @namespace, name, progress, stopping.Token);
+            var result = await puller.PullAsync(channels.Connections, string.IsNullOrEmpty(sourceNode) ? sourceAddress : sourceNode, @namespace, name, progress, stopping.Token);
             metrics.PullFinished(StatusCode.OK, Received(result));
             return result;
         }

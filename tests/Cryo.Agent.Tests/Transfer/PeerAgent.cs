@@ -24,6 +24,7 @@ public sealed class PeerAgent : IAsyncDisposable
 {
     private readonly WebApplication app;
     private readonly List<GrpcChannel> channels = [];
+    private readonly List<HttpClient> clients = [];
 
     private PeerAgent(WebApplication app, string socketPath, int tlsPort)
     {
@@ -91,18 +92,27 @@ public sealed class PeerAgent : IAsyncDisposable
     public CheckpointTransfer.CheckpointTransferClient TransferClient(TestPki pki, int? port = null) =>
         new(Channel(pki, pki.Operator, port));
 
+    /// <summary>
+    /// A connection as another agent's pull opens it (<see cref="Cryo.Agent.Transfer.PeerConnections"/>): the transfer
+    /// client and the HTTP/1.1 client of the bytes endpoint, on <paramref name="port"/> (this agent's TLS port unless a proxy's).
+    /// </summary>
+    public Cryo.Agent.Transfer.PeerConnection Connection(TestPki pki, X509Certificate2? client = null, int? port = null) =>
+        new(new CheckpointTransfer.CheckpointTransferClient(Channel(pki, client ?? pki.Operator, port)), BytesClient(pki, client ?? pki.Operator, port));
+
+    /// <summary>An HTTP client of this agent's TLS listener (or a proxy's port) presenting <paramref name="client"/>, trusting only the PKI's CA.</summary>
+    public HttpClient BytesClient(TestPki pki, X509Certificate2 client, int? port = null)
+    {
+#pragma warning disable CA2000 // The client owns its handler; disposed with the agent.
+        var http = new HttpClient(Handler(pki, client), disposeHandler: true) { BaseAddress = new Uri($"https://localhost:{port ?? TlsPort}"), Timeout = TimeSpan.FromMinutes(2) };
+#pragma warning restore CA2000
+        clients.Add(http);
+        return http;
+    }
+
     /// <summary>A channel to this agent's TLS listener (or a proxy's port) presenting <paramref name="client"/>, trusting only the PKI's CA.</summary>
     public GrpcChannel Channel(TestPki pki, X509Certificate2 client, int? port = null)
     {
-        var handler = new SocketsHttpHandler
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificates = new X509CertificateCollection { client },
-                RemoteCertificateValidationCallback = (_, server, _, _) => server is not null && ChainsTo(X509CertificateLoader.LoadCertificate(server.GetRawCertData()), pki.Ca),
-            },
-        };
-        var channel = GrpcChannel.ForAddress($"https://localhost:{port ?? TlsPort}", new GrpcChannelOptions { HttpHandler = handler });
+        var channel = GrpcChannel.ForAddress($"https://localhost:{port ?? TlsPort}", new GrpcChannelOptions { HttpHandler = Handler(pki, client) });
         channels.Add(channel);
         return channel;
     }
@@ -114,10 +124,24 @@ public sealed class PeerAgent : IAsyncDisposable
             channel.Dispose();
         }
 
+        foreach (var client in clients)
+        {
+            client.Dispose();
+        }
+
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await app.StopAsync(timeout.Token);
         await app.DisposeAsync();
     }
+
+    private static SocketsHttpHandler Handler(TestPki pki, X509Certificate2 client) => new()
+    {
+        SslOptions = new SslClientAuthenticationOptions
+        {
+            ClientCertificates = new X509CertificateCollection { client },
+            RemoteCertificateValidationCallback = (_, server, _, _) => server is not null && ChainsTo(X509CertificateLoader.LoadCertificate(server.GetRawCertData()), pki.Ca),
+        },
+    };
 
     private static bool ChainsTo(X509Certificate2 server, X509Certificate2 ca)
     {
