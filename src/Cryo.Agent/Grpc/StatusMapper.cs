@@ -91,7 +91,6 @@ public static class StatusMapper
         WritableLayerUnsupportedException => new(StatusCode.FailedPrecondition, ErrorReason.UnsupportedWorkload,
             [new("field", RootFilesystemNotCapturableException.OptOutField)], null),
         Interop.ArchiveInvalidException e => new(StatusCode.InvalidArgument, ErrorReason.ArchiveInvalid, [new("entry", e.Entry)], null),
-        Interop.ExportUnsupportedException e => new(StatusCode.FailedPrecondition, ErrorReason.UnsupportedWorkload, [new(e.DetailKey, e.DetailValue)], null),
         UnsafeArchiveEntryException e => new(StatusCode.FailedPrecondition, ErrorReason.CheckpointCorrupted, [new("file", e.ArchivePath)], null),
         CheckpointNameTakenException e => new(StatusCode.AlreadyExists, ErrorReason.CheckpointExists,
             [new("namespace", e.Namespace), new("name", e.Name), new("operation_id", e.ExistingOperationId)],

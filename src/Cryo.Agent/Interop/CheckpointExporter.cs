@@ -1,8 +1,8 @@
 using System.Formats.Tar;
 using System.Text.Json;
 using Cryo.Agent.Checkpointing;
+using Cryo.Agent.Restoring;
 using Cryo.Agent.Store;
-using Cryo.Agent.Store.Compression;
 using Cryo.Agent.Store.Manifest;
 using Cryo.Criu.Images;
 
@@ -21,45 +21,53 @@ public sealed class CheckpointExporter(ImageStore store)
 {
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    /// <summary>Writes <paramref name="checkpoint"/> to <paramref name="output"/> (left open).</summary>
-    /// <exception cref="ExportUnsupportedException">The checkpoint is an increment or its page images are compressed.</exception>
+    /// <summary>
+    /// Writes <paramref name="checkpoint"/> to <paramref name="output"/> (left open). An increment is written whole (its
+    /// parents' pages copied in, <see cref="ImageChainFlattener"/>) and page images compressed at rest are written
+    /// decompressed, checked against their digests as they are read: an archive holds plain CRIU images that any
+    /// runtime restores without Cryo's store.
+    /// </summary>
+    /// <exception cref="CheckpointCorruptedException">A parent is missing from the store, or a compressed image differs from its manifest.</exception>
     public async Task<LayerExport?> ExportAsync(StoredCheckpoint checkpoint, Stream output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(output);
         var manifest = checkpoint.Manifest;
-        if (manifest.Increment is not null || File.Exists(Path.Combine(checkpoint.ImagesDirectory, CriuImageFiles.ParentLink)))
-        {
-            throw ExportUnsupportedException.Increment(checkpoint.Key.Namespace, checkpoint.Key.Name,
-                manifest.Increment?.Parent.Name ?? ManifestExtraKeys.Read(manifest.Extra, ManifestExtraKeys.ParentCheckpoint));
-        }
-
-        if (manifest.Files.FirstOrDefault(f => ImageCompression.IsCompressed(f.Compression)) is { } compressed)
-        {
-            throw ExportUnsupportedException.Compressed(checkpoint.Key.Namespace, checkpoint.Key.Name, compressed.Compression!);
-        }
-
+        var chain = CheckpointChain.Of(store, checkpoint);
         var scratch = store.CreateScratchDirectory(checkpoint.Key);
+        DecompressedChain? decompressed = null;
         try
         {
+            if (DecompressedChain.IsNeeded(chain))
+            {
+                decompressed = await Task.Run(() => DecompressedChain.CreateAsync(store, chain, Environment.ProcessorCount, cancellationToken), cancellationToken);
+            }
+
+            var images = ImagesOf(decompressed?.ImagesDirectory ?? checkpoint.ImagesDirectory, chain.Count > 1 ? Path.Combine(scratch, "images") : null, cancellationToken);
             await using var tar = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
             var stamp = manifest.CreatedAt;
             await WriteJsonAsync(tar, KubeletArchiveLayout.ConfigDump, JsonSerializer.SerializeToUtf8Bytes(ConfigOf(manifest), ArchiveJsonContext.Default.ContainerConfigDump), stamp, cancellationToken);
             await WriteJsonAsync(tar, KubeletArchiveLayout.SpecDump, JsonSerializer.SerializeToUtf8Bytes(SpecOf(manifest), ArchiveJsonContext.Default.RuntimeSpecDump), stamp, cancellationToken);
-            await tar.WriteEntryAsync(checkpoint.ManifestPath, KubeletArchiveLayout.CryoManifest, cancellationToken);
+            if (chain.Count == 1 && decompressed is null)
+            {
+                await tar.WriteEntryAsync(checkpoint.ManifestPath, KubeletArchiveLayout.CryoManifest, cancellationToken);
+            }
+            else
+            {
+                await WriteJsonAsync(tar, KubeletArchiveLayout.CryoManifest, ManifestSerializer.Serialize(AsWritten(manifest)), stamp, cancellationToken);
+            }
 
             await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, KubeletArchiveLayout.CheckpointDirectory + "/")
             {
                 Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
                 ModificationTime = stamp,
             }, cancellationToken);
-            var images = Directory.EnumerateFiles(checkpoint.ImagesDirectory).Order(StringComparer.Ordinal).ToList();
-            foreach (var image in images.Where(i => !CriuImageFiles.IsLogOrStats(i)))
+            foreach (var (name, path) in images)
             {
-                await tar.WriteEntryAsync(image, KubeletArchiveLayout.CheckpointDirectory + "/" + Path.GetFileName(image), cancellationToken);
+                await tar.WriteEntryAsync(path, KubeletArchiveLayout.CheckpointDirectory + "/" + name, cancellationToken);
             }
 
-            if (!images.Any(i => Path.GetFileName(i) == KubeletArchiveLayout.Descriptors))
+            if (!images.ContainsKey(KubeletArchiveLayout.Descriptors))
             {
                 await WriteJsonAsync(tar, KubeletArchiveLayout.CheckpointDirectory + "/" + KubeletArchiveLayout.Descriptors,
                     JsonSerializer.SerializeToUtf8Bytes(DescriptorsOf(manifest), ArchiveJsonContext.Default.ListString), stamp, cancellationToken);
@@ -93,8 +101,51 @@ public sealed class CheckpointExporter(ImageStore store)
         }
         finally
         {
+            decompressed?.Dispose();
             ImageStore.DeleteEntry(scratch);
         }
+    }
+
+    // The images the archive holds, by name, in name order: those of the images directory CRIU would read (the
+    // decompressed copy, if any) without logs and stats; for an increment, its pagemaps and pages images written whole
+    // into flatDirectory in place of its own, and no parent link.
+    private static SortedDictionary<string, string> ImagesOf(string imagesDirectory, string? flatDirectory, CancellationToken cancellationToken)
+    {
+        var images = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var path in Directory.EnumerateFiles(imagesDirectory))
+        {
+            var name = Path.GetFileName(path);
+            var replaced = flatDirectory is not null && (CriuImageFiles.IsAnyPageMapImage(name) || CriuImageFiles.IsPagesImage(name));
+            if (!CriuImageFiles.IsLogOrStats(name) && name != CriuImageFiles.ParentLink && !replaced)
+            {
+                images[name] = path;
+            }
+        }
+
+        if (flatDirectory is not null)
+        {
+            Directory.CreateDirectory(flatDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            using var chain = ImageChain.Open(imagesDirectory);
+            foreach (var name in ImageChainFlattener.Flatten(chain, flatDirectory, cancellationToken))
+            {
+                images[name] = Path.Combine(flatDirectory, name);
+            }
+        }
+
+        return images;
+    }
+
+    // Cryo's manifest of what the archive holds: a full checkpoint with plain images. Its file list described the
+    // stored files, which the archive does not hold as they are: an import lists and hashes the files it receives.
+    private static CheckpointManifest AsWritten(CheckpointManifest manifest)
+    {
+        var written = ManifestSerializer.Deserialize(ManifestSerializer.Serialize(manifest), "the exported manifest");
+        written.Increment = null;
+        written.Files = [];
+        written.Options.Compression = null;
+        written.Extra.Remove(ManifestExtraKeys.ParentCheckpoint);
+        written.SchemaVersion = written.RequiredSchemaVersion;
+        return written;
     }
 
     private static async Task WriteJsonAsync(TarWriter tar, string name, byte[] json, DateTimeOffset stamp, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
+using Cryo.Agent.Store.Hashing;
 using Cryo.Agent.Store.Manifest;
 using Cryo.Criu.Images;
 
@@ -93,8 +94,24 @@ public sealed class CheckpointImporter(ImageStore store, string nodeName)
             manifest.Filesystem.ShmArchive = FilesystemCapture.ShmArchive;
         }
 
+        await Task.Run(() => IndexPages(pending, cancellationToken), cancellationToken);
         var stored = await store.CommitAsync(pending, manifest, cancellationToken);
         return new ImportResult(stored, manifest.Extra[ImportedFromKey], read.Ignored);
+    }
+
+    // The hash of every page, kept beside the manifest as a dump keeps it: an increment of the imported checkpoint
+    // compares against it without reading these pages again.
+    private static void IndexPages(PendingCheckpoint pending, CancellationToken cancellationToken)
+    {
+        try
+        {
+            PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, cancellationToken).Save(pending.PageIndexPath, flushToDisk: false);
+        }
+        catch (CriuImageFormatException e)
+        {
+            throw new ArchiveInvalidException(KubeletArchiveLayout.CheckpointDirectory + "/" + Path.GetFileName(e.ImagePath),
+                $"is not a pagemap or pages image this agent reads ({e.Message})", e);
+        }
     }
 
     private static async Task ReceiveAsync(TarEntry entry, PendingCheckpoint pending, ArchiveContents read, CancellationToken cancellationToken)

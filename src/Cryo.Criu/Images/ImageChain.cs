@@ -57,8 +57,16 @@ public sealed class ImageChain : IDisposable
     /// <paramref name="destination"/> (one page), following parent runs; false when no run with contents holds it.
     /// </summary>
     /// <exception cref="CriuImageFormatException">A parent run leads to a level that lacks the page: a restore would fail.</exception>
-    public bool ReadPage(string fileName, ulong address, Span<byte> destination)
+    public bool ReadPage(string fileName, ulong address, Span<byte> destination) => ReadPage(fileName, address, destination, out _);
+
+    /// <summary>
+    /// Reads the page at <paramref name="address"/> as <see cref="ReadPage(string, ulong, Span{byte})"/> does, and gives
+    /// the flags of the run that stores it (on the level that holds its contents, never <see cref="PageMapFlags.Parent"/>).
+    /// </summary>
+    /// <exception cref="CriuImageFormatException">A parent run leads to a level that lacks the page: a restore would fail.</exception>
+    public bool ReadPage(string fileName, ulong address, Span<byte> destination, out PageMapFlags storedAs)
     {
+        storedAs = PageMapFlags.None;
         ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, Images.PageMap.PageSize, nameof(destination));
         var map = PageMap(fileName);
         var index = map?.FindRun(address) ?? -1;
@@ -74,7 +82,7 @@ public sealed class ImageChain : IDisposable
                 throw new CriuImageFormatException(Path.Combine(ImagesDirectory, fileName),
                     $"keeps page 0x{address:x} in the parent, but the directory has no {CriuImageFiles.ParentLink} link");
             }
-            if (!Parent.ReadPage(fileName, address, destination))
+            if (!Parent.ReadPage(fileName, address, destination, out storedAs))
             {
                 throw new CriuImageFormatException(Path.Combine(ImagesDirectory, fileName),
                     $"keeps page 0x{address:x} in the parent, which does not hold it ({Parent.ImagesDirectory})");
@@ -88,6 +96,7 @@ public sealed class ImageChain : IDisposable
         var offset = map.RunOffset(index) + (long)(address - run.Address);
         var pagesPath = Path.Combine(ImagesDirectory, map.PagesFileName);
         PresentRunReader.ReadExactly(PagesFile(pagesPath), pagesPath, destination[..Images.PageMap.PageSize], offset);
+        storedAs = run.Flags;
         return true;
     }
 

@@ -50,32 +50,34 @@ public sealed class ArchiveConversionTests : IDisposable
     }
 
     [Fact]
-    public async Task Export_Should_RefuseAnIncrement_NamingItsParent()
+    public async Task Export_Should_FailNamingTheParent_And_WriteNothing_When_AnIncrementsParentIsNotInTheStore()
     {
         var store = new ImageStore(new ImageStoreOptions { RootDirectory = scratch.Combine("store") });
         var key = StoreTestData.Key("child");
         using var pending = store.Begin(key);
         StoreTestData.WriteFakeDump(pending);
+        var parent = StoreTestData.Key("parent", "0a0b0c0d-0000-4000-8000-000000000001");
+        Directory.CreateSymbolicLink(Path.Combine(pending.ImagesDirectory, "parent"), ManifestIncrement.ParentLinkTarget(parent));
         var manifest = StoreTestData.Manifest(key);
         manifest.SchemaVersion = CheckpointManifest.CurrentSchemaVersion;
-        manifest.Increment = new ManifestIncrement { Method = ManifestIncrement.ContentBased, Parent = StoreTestData.Key("parent", "0a0b0c0d-0000-4000-8000-000000000001"), ChainLength = 2 };
+        manifest.Increment = new ManifestIncrement { Method = ManifestIncrement.ContentBased, Parent = parent, ChainLength = 2 };
         var child = await store.CommitAsync(pending, manifest, CancellationToken.None);
         using var output = new MemoryStream();
 
-        var error = await Assert.ThrowsAsync<ExportUnsupportedException>(() => new CheckpointExporter(store).ExportAsync(child, output, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<CheckpointCorruptedException>(() => new CheckpointExporter(store).ExportAsync(child, output, CancellationToken.None));
 
-        Assert.Equal(("parent", "parent"), (error.DetailKey, error.DetailValue));
-        Assert.Contains("export a full checkpoint", error.Message, StringComparison.Ordinal);
+        Assert.Contains("its parent checkpoint default/parent", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, output.Length);
     }
 
     [Fact]
-    public async Task Export_Should_RefuseACompressedCheckpoint_NamingTheCompression_And_WriteNothing()
+    public async Task Export_Should_WriteThePagesDecompressed_And_DescribeAnUncompressedCheckpoint_When_TheyAreCompressedAtRest()
     {
         var store = new ImageStore(new ImageStoreOptions { RootDirectory = scratch.Combine("store") });
         var key = StoreTestData.Key("zipped");
         using var pending = store.Begin(key);
         StoreTestData.WriteFakeDump(pending);
+        var plain = new[] { "pages-1.img", "pages-2.img" }.ToDictionary(n => n, n => File.ReadAllBytes(Path.Combine(pending.ImagesDirectory, n)));
         var (compressed, _) = PagesCompressor.Compress(pending, 1, CancellationToken.None);
         var manifest = StoreTestData.Manifest(key);
         manifest.SchemaVersion = CheckpointManifest.CurrentSchemaVersion;
@@ -84,11 +86,19 @@ public sealed class ArchiveConversionTests : IDisposable
         var zipped = await store.CommitAsync(pending, manifest, CancellationToken.None);
         using var output = new MemoryStream();
 
-        var error = await Assert.ThrowsAsync<ExportUnsupportedException>(() => new CheckpointExporter(store).ExportAsync(zipped, output, CancellationToken.None));
+        await new CheckpointExporter(store).ExportAsync(zipped, output, CancellationToken.None);
 
-        Assert.Equal(("compression", ImageCompression.Zstd), (error.DetailKey, error.DetailValue));
-        Assert.Contains("without spec.compression", error.Message, StringComparison.Ordinal);
-        Assert.Equal(0, output.Length);
+        var entries = TarEntries.Read(output.ToArray());
+        Assert.Equal(["checkpoint/descriptors.json", "checkpoint/inventory.img", "checkpoint/pages-1.img", "checkpoint/pages-2.img"],
+            entries.Keys.Where(e => e.StartsWith("checkpoint/", StringComparison.Ordinal) && e.Length > "checkpoint/".Length).Order(StringComparer.Ordinal));
+        Assert.Equal(plain["pages-1.img"], entries["checkpoint/pages-1.img"]);
+        Assert.Equal(plain["pages-2.img"], entries["checkpoint/pages-2.img"]);
+        var described = ManifestSerializer.Deserialize(entries["cryo-manifest.json"], "cryo-manifest.json");
+        Assert.Null(described.Options.Compression);
+        Assert.Empty(described.Files);
+        Assert.Equal(CheckpointManifest.FullCheckpointSchemaVersion, described.SchemaVersion);
+        Assert.Equal(key, described.Key);
+        Assert.Empty(Directory.EnumerateDirectories(scratch.Combine("store/.tmp")).SelectMany(Directory.EnumerateFileSystemEntries));
     }
 
     private async Task<string> WriteTarAsync(string name, params (string Name, string Text)[] files)

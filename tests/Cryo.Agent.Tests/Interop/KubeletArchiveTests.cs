@@ -3,12 +3,14 @@ using System.Formats.Tar;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cryo.Agent.Operations;
+using Cryo.Agent.Store.Compression;
 using Cryo.Agent.Tests.Grpc;
 using Cryo.Agent.Tests.Placeholder;
 using Cryo.Agent.Tests.Support;
 using Cryo.Agent.Tests.Transfer;
 using Cryo.Contracts;
 using Cryo.Contracts.Agent.V1;
+using Cryo.Criu.Images;
 using Cryo.Testing;
 using Cryo.Testing.Agent.Harness;
 using Google.Protobuf;
@@ -56,7 +58,7 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
 
         await ExportAsync(agent, "warm", archive);
 
-        var entries = ReadEntries(archive);
+        var entries = TarEntries.Read(archive);
         Assert.Contains("config.dump", entries.Keys);
         Assert.Contains("spec.dump", entries.Keys);
         Assert.Contains("checkpoint/inventory.img", entries.Keys);
@@ -77,7 +79,7 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
         Assert.Equal("app", (string?)spec["annotations"]!["io.kubernetes.container.name"]);
         Assert.Contains(spec["mounts"]!.AsArray(), m => (string?)m!["destination"] == "/data");
         Assert.Equal(["/bin/vi"], JsonSerializer.Deserialize<List<string>>(entries["deleted.files"]));
-        var diff = ReadEntries(entries["rootfs-diff.tar"]);
+        var diff = TarEntries.Read(entries["rootfs-diff.tar"]);
         Assert.Equal("made\n", System.Text.Encoding.UTF8.GetString(diff["created.txt"]));
         Assert.DoesNotContain(diff.Keys, e => e.Contains(".wh.", StringComparison.Ordinal));
 
@@ -88,6 +90,50 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
         Assert.Equal("warm-0", imported.Summary.Pod.PodName);
         Assert.True(imported.Summary.MemoryPagesBytes > 0);
         await RestoreAndCheckAsync("warm-copy", before);
+    }
+
+    [Fact]
+    public async Task Export_Should_WriteACompressedIncrementWhole_And_ItsImport_Should_RestoreIntoAPod()
+    {
+        await using var source = await StartSourceAsync();
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(source.InitPid, "base") with { Workload = Pod },
+            new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
+        var counted = LastCount(source.Stdout);
+        await source.WaitForOutputAsync(o => LastCount(o) >= counted + 3, Patience, CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(source.InitPid, "later", leaveRunning: false) with
+        {
+            Workload = Pod,
+            ParentCheckpoint = "base",
+            Compression = ImageCompression.Zstd,
+        }, new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
+        var before = LastCount(source.Stdout);
+        var later = Assert.Single(engines.Store.FindByName("default", "later"));
+        Assert.NotNull(later.Manifest.Increment);
+        Assert.Contains(later.Manifest.Files, f => f.Compression is not null);
+        Assert.Contains(Directory.EnumerateFiles(later.ImagesDirectory, "pagemap-*.img"), m => PageMap.Read(m).InParentPageCount > 0);
+        await using var agent = await PeerAgent.StartAsync(engines, fixture.Pki, "node-a");
+        var archive = scratch.Combine("later.tar");
+
+        await ExportAsync(agent, "later", archive);
+
+        var entries = TarEntries.Read(archive);
+        Assert.DoesNotContain("checkpoint/parent", entries.Keys);
+        Assert.DoesNotContain(entries.Keys, e => e.EndsWith(".zst", StringComparison.Ordinal));
+        var pageMaps = entries.Where(e => e.Key.StartsWith("checkpoint/pagemap-", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(pageMaps);
+        foreach (var (name, bytes) in pageMaps)
+        {
+            var map = PageMap.Read(new MemoryStream(bytes), name);
+            Assert.Equal(0, map.InParentPageCount);
+            Assert.Equal(map.PagesImageLength, entries["checkpoint/" + map.PagesFileName].LongLength);
+        }
+
+        await ImportAsync(agent, archive, "later-copy");
+
+        var copy = Assert.Single(engines.Store.FindByName("default", "later-copy"));
+        var pages = pageMaps.Sum(m => PageMap.Read(new MemoryStream(m.Value), m.Key).ContentPageCount);
+        Assert.Equal(pages, PageHashIndex.Load(copy.PageIndexPath).PageCount);
+        await RestoreAndCheckAsync("later-copy", before);
     }
 
     [Fact]
@@ -304,22 +350,6 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
         }
 
         return await call.ResponseAsync;
-    }
-
-    private static Dictionary<string, byte[]> ReadEntries(string path) => ReadEntries(File.ReadAllBytes(path));
-
-    private static Dictionary<string, byte[]> ReadEntries(byte[] tar)
-    {
-        var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        using var reader = new TarReader(new MemoryStream(tar));
-        while (reader.GetNextEntry() is { } entry)
-        {
-            using var data = new MemoryStream();
-            entry.DataStream?.CopyTo(data);
-            entries[entry.Name] = data.ToArray();
-        }
-
-        return entries;
     }
 
     private static int LastCount(string output) => Counts(output) is { Count: > 0 } counts ? counts[^1] : 0;
