@@ -10,6 +10,7 @@ using Cryo.Operator.Reconciling;
 using Cryo.Operator.Restores;
 using Cryo.Operator.RestoreSets;
 using Cryo.Operator.Schedules;
+using Cryo.Operator.Transfers;
 using Cryo.Operator.Watching;
 using k8s;
 using k8s.Models;
@@ -34,6 +35,7 @@ public sealed class OperatorService(
     EvictionReconciler evictionReconciler,
     RestoreSetReconciler restoreSetReconciler,
     LeaseElection election,
+    CheckpointPulls pulls,
     OperatorState state,
     OperatorMetrics metrics,
     IOptions<OperatorOptions> options,
@@ -125,6 +127,8 @@ public sealed class OperatorService(
         {
             await stop.CancelAsync();
             await Task.WhenAll(started).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // The pulls' calls outlast passes, not leadership: the new leader pulls what it finds missing.
+            pulls.StopAll();
             state.Synced = false;
             state.Leading = false;
         }
