@@ -113,14 +113,14 @@ public sealed class CheckpointBytesTests(TestPkiFixture fixture) : IClassFixture
         await using var agent = await PeerAgent.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxParallelStreams"] = "1");
         var client = agent.BytesClient(Pki, Pki.Operator);
 
+        // Before the slot is taken: a stream that ends frees it only once the agent has seen it end.
+        using var absent = await GetAsync(client, "namespace=default&name=absent");
+        using var malformed = await GetAsync(client, "namespace=default&name=big&offset=-3");
         HttpResponseMessage refused;
         using (var first = await GetAsync(client, "namespace=default&name=big"))
         {
             refused = await GetAsync(agent.BytesClient(Pki, Pki.Operator), "namespace=default&name=big");
         }
-
-        using var absent = await GetAsync(client, "namespace=default&name=absent");
-        using var malformed = await GetAsync(client, "namespace=default&name=big&offset=-3");
 
         using (refused)
         {
