@@ -7,7 +7,9 @@
 # (plus transfer_seconds, copy_seconds and both throughputs; the puller pulls over its default parallel
 # streams, one connection each, and transfer_single_stream_* is the same pull over one stream, measured in
 # the same runs). Figures on stdout, one JSON a line; notes on stderr.
-# Usage: hack/bench-migration.sh [SIZE_MIB] [REPEATS]
+# --profile instead takes one single-stream pull apart: each stage alone over the same bytes (reads, the stream over the
+# Unix socket and over mutual TLS with the chunks dropped, over gRPC and as a plain body, hashing, writes), wall and CPU.
+# Usage: hack/bench-migration.sh [SIZE_MIB] [REPEATS] [--profile]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "bench-migration: needs root (the agent starts only with its CRIU)" >&2; exit 1; }

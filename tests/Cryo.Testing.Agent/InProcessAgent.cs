@@ -29,6 +29,7 @@ public sealed class InProcessAgent : IAsyncDisposable
     private readonly TempDirectory directory;
     private readonly FakeEngines? fakes;
     private readonly List<GrpcChannel> channels = [];
+    private readonly List<HttpClient> httpClients = [];
     private bool started;
 
     private InProcessAgent(WebApplication app, TempDirectory directory, FakeEngines? fakes)
@@ -127,20 +128,38 @@ public sealed class InProcessAgent : IAsyncDisposable
     /// </summary>
     public GrpcChannel TlsChannel(X509Certificate2 trustedCa, X509Certificate2? certificate, int? port = null)
     {
-        var handler = new SocketsHttpHandler
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                // Only ClientCertificates, as the operator's client does: the agent must get the certificate
-                // without a selection callback forcing it.
-                ClientCertificates = certificate is null ? null : new X509CertificateCollection { certificate },
-                RemoteCertificateValidationCallback = (_, server, _, _) => server is not null && ChainsTo(X509CertificateLoader.LoadCertificate(server.GetRawCertData()), trustedCa),
-            },
-        };
-        var channel = GrpcChannel.ForAddress($"https://localhost:{port ?? TlsPort}", new GrpcChannelOptions { HttpHandler = handler });
+        var channel = GrpcChannel.ForAddress($"https://localhost:{port ?? TlsPort}", new GrpcChannelOptions { HttpHandler = TlsHandler(trustedCa, certificate) });
         channels.Add(channel);
         return channel;
     }
+
+    /// <summary>
+    /// A plain HTTPS client of the mutual-TLS port (or of <paramref name="port"/>, a proxy's), with the same certificates
+    /// as <see cref="TlsChannel"/>: what an agent's pull uses for a checkpoint's bytes. Disposed with the agent.
+    /// </summary>
+    public HttpClient TlsHttpClient(X509Certificate2 trustedCa, X509Certificate2? certificate, int? port = null)
+    {
+#pragma warning disable CA2000 // The client owns its handler; disposed with the agent.
+        var client = new HttpClient(TlsHandler(trustedCa, certificate), disposeHandler: true)
+        {
+            BaseAddress = new Uri($"https://localhost:{port ?? TlsPort}"),
+            Timeout = TimeSpan.FromMinutes(2),
+        };
+#pragma warning restore CA2000
+        httpClients.Add(client);
+        return client;
+    }
+
+    private static SocketsHttpHandler TlsHandler(X509Certificate2 trustedCa, X509Certificate2? certificate) => new()
+    {
+        SslOptions = new SslClientAuthenticationOptions
+        {
+            // Only ClientCertificates, as the operator's client does: the agent must get the certificate
+            // without a selection callback forcing it.
+            ClientCertificates = certificate is null ? null : new X509CertificateCollection { certificate },
+            RemoteCertificateValidationCallback = (_, server, _, _) => server is not null && ChainsTo(X509CertificateLoader.LoadCertificate(server.GetRawCertData()), trustedCa),
+        },
+    };
 
     /// <summary>GET on the plain-HTTP probe port.</summary>
     public async Task<(int Status, string Body)> HttpGetAsync(string path)
@@ -162,6 +181,11 @@ public sealed class InProcessAgent : IAsyncDisposable
         foreach (var channel in channels)
         {
             channel.Dispose();
+        }
+
+        foreach (var client in httpClients)
+        {
+            client.Dispose();
         }
 
         if (started)

@@ -14,6 +14,7 @@ using Cryo.Agent.Store;
 using Cryo.Agent.Store.Manifest;
 using Cryo.Testing.Certificates;
 using Cryo.Agent.Transfer;
+using Cryo.Bench.Migration;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Criu;
 using Grpc.Net.Client;
@@ -28,8 +29,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 // stored) pulled from one agent's store into another's over loopback mutual TLS, against `cat` of the
 // same files through a pipe into a file on the same file system; runs alternate, medians compared. The
 // puller runs with its default streams over as many connections, and with one stream beside it.
-var sizeMib = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1024;
-var repeats = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
+var profile = args.Contains("--profile");
+var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+var sizeMib = positional.Length > 0 ? int.Parse(positional[0], CultureInfo.InvariantCulture) : 1024;
+var repeats = positional.Length > 1 ? int.Parse(positional[1], CultureInfo.InvariantCulture) : 3;
 var criuPath = Environment.GetEnvironmentVariable("CRYO_CRIU") ?? AgentOptions.BundledCriuPath;
 var root = Directory.CreateTempSubdirectory("cryo-bench-migration-").FullName;
 using var pki = new TestPki();
@@ -49,17 +52,29 @@ try
     // The puller as agents use it (its default streams, each connection its own TLS session), and a single
     // stream on one connection beside it: what the parallel streams buy, measured in the same run.
     var parallel = new CheckpointPuller(target, TimeProvider.System);
-    var channels = Enumerable.Range(0, parallel.Streams).Select(_ => Channel(pki, port)).ToList();
-    var clients = channels.Select(c => new CheckpointTransfer.CheckpointTransferClient(c)).ToList();
+    var handlers = Enumerable.Range(0, parallel.Streams).Select(_ => Handler(pki)).ToList();
+    var channels = handlers.Select(h => GrpcChannel.ForAddress($"https://localhost:{port}", new GrpcChannelOptions { HttpHandler = h })).ToList();
+    var clients = handlers.Select((h, i) => new PeerConnection(new CheckpointTransfer.CheckpointTransferClient(channels[i]),
+        new HttpClient(Handler(pki)) { BaseAddress = new Uri($"https://localhost:{port}"), Timeout = Timeout.InfiniteTimeSpan })).ToList();
+    // The file bytes as gRPC messages, as every pull fetched them before CheckpointBytesEndpoint: measured beside it.
+    var overGrpc = clients.Select(c => c with { Bytes = null }).ToList();
     var single = new CheckpointPuller(target, TimeProvider.System) { Streams = 1 };
 
     // Warm-up: both read the source files once, so neither pays for the page cache.
     await CopyAsync(files, Path.Combine(root, "copy.out"));
-    await parallel.PullAsync(clients, "bench-a", "default", "bench", CancellationToken.None);
+    await parallel.PullAsync(clients, "bench-a", "default", "bench", progress: null, CancellationToken.None);
     target.Delete(key);
+
+    var cpuSeconds = new Dictionary<string, List<double>> { ["transfer"] = [], ["transfer_single_stream"] = [], ["transfer_grpc_messages"] = [] };
+    if (profile)
+    {
+        await ProfileAsync();
+        return;
+    }
 
     var transfer = new List<double>();
     var transferSingle = new List<double>();
+    var transferGrpc = new List<double>();
     var copy = new List<double>();
     for (var run = 0; run < repeats; run++)
     {
@@ -71,16 +86,24 @@ try
 
         transfer.Add(await PullAsync(parallel, clients));
         transferSingle.Add(await PullAsync(single, clients.Take(1).ToList()));
-        Note($"run {run + 1}: copy {copy[^1]:0.000} s, transfer {transfer[^1]:0.000} s ({parallel.Streams} streams), {transferSingle[^1]:0.000} s (1 stream)");
+        transferGrpc.Add(await PullAsync(single, overGrpc.Take(1).ToList()));
+        Note($"run {run + 1}: copy {copy[^1]:0.000} s, transfer {transfer[^1]:0.000} s ({parallel.Streams} streams), {transferSingle[^1]:0.000} s (1 stream), {transferGrpc[^1]:0.000} s (1 stream, bytes as gRPC messages)");
     }
 
     var mib = totalBytes / (1024.0 * 1024);
     Metric("transfer_seconds", Median(transfer), "s", sizeMib, repeats, new() { ["streams"] = parallel.Streams });
     Metric("transfer_single_stream_seconds", Median(transferSingle), "s", sizeMib, repeats, new() { ["streams"] = 1 });
+    Metric("transfer_grpc_messages_seconds", Median(transferGrpc), "s", sizeMib, repeats, new() { ["streams"] = 1 });
     Metric("copy_seconds", Median(copy), "s", sizeMib, repeats);
+    foreach (var (name, values) in cpuSeconds)
+    {
+        Metric($"{name}_cpu_seconds", Median(values), "s", sizeMib, repeats);
+    }
+
     Metric("transfer_throughput_mib_s", mib / Median(transfer), "MiB/s", sizeMib, repeats);
     Metric("copy_throughput_mib_s", mib / Median(copy), "MiB/s", sizeMib, repeats);
     Metric("transfer_single_stream_vs_copy_ratio", Median(transferSingle) / Median(copy), "ratio", sizeMib, repeats);
+    Metric("transfer_grpc_messages_vs_copy_ratio", Median(transferGrpc) / Median(copy), "ratio", sizeMib, repeats);
     Metric("transfer_vs_copy_ratio", Median(transfer) / Median(copy), "ratio", sizeMib, repeats, new() { ["target"] = 1.25 });
     foreach (var channel in channels)
     {
@@ -88,12 +111,60 @@ try
     }
     await app.StopAsync();
 
-    async Task<double> PullAsync(CheckpointPuller puller, IReadOnlyList<CheckpointTransfer.CheckpointTransferClient> connections)
+    // --profile: one single-stream pull taken apart, each stage alone over the same bytes, runs alternated.
+    async Task ProfileAsync()
+    {
+        using var unix = UnixChannel(Path.Combine(root, "agent.sock"));
+        var overUnix = new CheckpointTransfer.CheckpointTransferClient(unix);
+        var stages = new Dictionary<string, List<StageProfile.Stage>>();
+        for (var run = 0; run < repeats; run++)
+        {
+            Sync();
+            Add(await StageProfile.MeasureAsync("cat", () => CopyAsync(files, Path.Combine(root, "copy.out"))));
+            File.Delete(Path.Combine(root, "copy.out"));
+            Add(await StageProfile.MeasureAsync("read", () => StageProfile.ReadAsync(files)));
+            Add(await StageProfile.MeasureAsync("stream_unix", () => StageProfile.DiscardAsync(overUnix, "default", "bench")));
+            Add(await StageProfile.MeasureAsync("stream_tls", () => StageProfile.DiscardAsync(clients[0].Transfer, "default", "bench")));
+            Add(await StageProfile.MeasureAsync("stream_bytes_tls", () => StageProfile.DiscardBytesAsync(clients[0].Bytes!, "default", "bench", totalBytes)));
+            Add(await StageProfile.MeasureAsync("hash", () => Task.Run(() => StageProfile.Hash(stored.Manifest))));
+            Sync();
+            Add(await StageProfile.MeasureAsync("write", () => Task.Run(() => StageProfile.Write(Path.Combine(root, "write.out"), totalBytes))));
+            Sync();
+            Add(await StageProfile.MeasureAsync("pull_1_stream", () => PullAsync(single, clients.Take(1).ToList())));
+            Add(await StageProfile.MeasureAsync("pull_1_stream_grpc_messages", () => PullAsync(single, overGrpc.Take(1).ToList())));
+            Add(await StageProfile.MeasureAsync($"pull_{parallel.Streams}_streams", () => PullAsync(parallel, clients)));
+            Note($"run {run + 1}: " + string.Join(", ", stages.Select(s => $"{s.Key} {s.Value[^1].WallSeconds:0.000} s ({s.Value[^1].CpuSeconds:0.000} cpu)")));
+        }
+
+        foreach (var (name, runs) in stages)
+        {
+            Metric($"stage_{name}_seconds", Median([.. runs.Select(r => r.WallSeconds)]), "s", sizeMib, repeats);
+            Metric($"stage_{name}_cpu_seconds", Median([.. runs.Select(r => r.CpuSeconds)]), "s", sizeMib, repeats);
+            Metric($"stage_{name}_allocated_mib", Median([.. runs.Select(r => r.AllocatedBytes / (1024.0 * 1024))]), "MiB", sizeMib, repeats);
+            Metric($"stage_{name}_gen2_collections", Median([.. runs.Select(r => (double)r.Gen2Collections)]), "count", sizeMib, repeats);
+        }
+
+        void Add(StageProfile.Stage stage)
+        {
+            if (!stages.TryGetValue(stage.Name, out var list))
+            {
+                stages[stage.Name] = list = [];
+            }
+
+            list.Add(stage);
+        }
+    }
+
+    async Task<double> PullAsync(CheckpointPuller puller, IReadOnlyList<PeerConnection> connections)
     {
         Sync();
         var clock = Stopwatch.StartNew();
-        var result = await puller.PullAsync(connections, "bench-a", "default", "bench", CancellationToken.None);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var result = await puller.PullAsync(connections, "bench-a", "default", "bench", progress: null, CancellationToken.None);
         var seconds = clock.Elapsed.TotalSeconds;
+        // Both agents' CPU: on a machine others load, what the pull needs, beside the share of it that it got.
+        cpuSeconds[puller == parallel ? "transfer" : connections[0].Bytes is null ? "transfer_grpc_messages" : "transfer_single_stream"]
+            .Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
         if (result.BytesReceived != totalBytes)
         {
             throw new InvalidOperationException($"the pull received {result.BytesReceived} bytes of {totalBytes}");
@@ -173,9 +244,9 @@ static async Task<WebApplication> StartAgentAsync(ImageStore store, string criuP
     return app;
 }
 
-static GrpcChannel Channel(TestPki pki, int port)
+static SocketsHttpHandler Handler(TestPki pki)
 {
-    var handler = new SocketsHttpHandler
+    return new SocketsHttpHandler
     {
         InitialHttp2StreamWindowSize = CheckpointPuller.RecommendedStreamWindowBytes,
         SslOptions = new SslClientAuthenticationOptions
@@ -197,7 +268,21 @@ static GrpcChannel Channel(TestPki pki, int port)
             },
         },
     };
-    return GrpcChannel.ForAddress($"https://localhost:{port}", new GrpcChannelOptions { HttpHandler = handler });
+}
+
+static GrpcChannel UnixChannel(string socket)
+{
+    var handler = new SocketsHttpHandler
+    {
+        InitialHttp2StreamWindowSize = CheckpointPuller.RecommendedStreamWindowBytes,
+        ConnectCallback = async (_, ct) =>
+        {
+            var client = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+            await client.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socket), ct);
+            return new System.Net.Sockets.NetworkStream(client, ownsSocket: true);
+        },
+    };
+    return GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler });
 }
 
 static void Sync()

@@ -57,6 +57,7 @@ public static class AgentHost
         app.UseMiddleware<CallerAuthorizationMiddleware>();
         app.MapGrpcService<AgentGrpcService>();
         app.MapGrpcService<TransferGrpcService>();
+        app.MapGet(CheckpointBytesEndpoint.Pattern, CheckpointBytesEndpoint.HandleAsync).WithMetadata(CheckpointBytesEndpoint.Metadata);
         app.MapGrpcService<ArchiveGrpcService>();
         app.MapGrpcService<CsiIdentityService>();
         app.MapGrpcService<CsiNodeService>();
@@ -189,7 +190,9 @@ public static class AgentHost
             services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(certificate.Dispose);
             kestrel.Listen(address, tcpPort, listen =>
             {
-                listen.Protocols = HttpProtocols.Http2;
+                // HTTP/1.1 beside gRPC's HTTP/2 (ALPN chooses), for a checkpoint's bytes to other agents as a plain
+                // body (CheckpointBytesEndpoint). gRPC needs HTTP/2, so nothing else is newly reachable.
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
                 listen.UseHttps(new HttpsConnectionAdapterOptions
                 {
                     ServerCertificate = certificate,

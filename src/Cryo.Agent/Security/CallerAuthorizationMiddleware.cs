@@ -1,3 +1,4 @@
+using Cryo.Agent.Transfer;
 using Grpc.AspNetCore.Server;
 
 namespace Cryo.Agent.Security;
@@ -11,19 +12,24 @@ namespace Cryo.Agent.Security;
 /// </summary>
 public sealed class CallerAuthorizationMiddleware(RequestDelegate next, ILogger<CallerAuthorizationMiddleware> logger)
 {
-    /// <summary>Checks the caller of a gRPC endpoint; other endpoints (probes, metrics) pass.</summary>
+    /// <summary>Checks the caller of a gRPC endpoint or of a <see cref="PeerTransferEndpoint"/>; other endpoints (probes, metrics) pass.</summary>
     public async Task InvokeAsync(HttpContext context, IServiceProvider services)
     {
-        if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is not { } method)
+        var metadata = context.GetEndpoint()?.Metadata;
+        (string Name, Listener Own, bool PeersToo)? checkedEndpoint = metadata?.GetMetadata<GrpcMethodMetadata>() is { } method
+            ? (method.Method.ServiceName, ListenerTags.For(method.ServiceType), method.ServiceType == typeof(Grpc.TransferGrpcService))
+            : metadata?.GetMetadata<PeerTransferEndpoint>() is { } transfer ? (transfer.Name, Listener.Agent, true)
+            : null;
+        if (checkedEndpoint is not var (name, own, peersToo))
         {
             await next(context);
             return;
         }
 
-        var (own, arrived) = (ListenerTags.For(method.ServiceType), ListenerTags.Of(context));
+        var arrived = ListenerTags.Of(context);
         var (allowed, reason) = own == arrived
-            ? Authorize(context, services, peersToo: method.ServiceType == typeof(Grpc.TransferGrpcService))
-            : (false, $"{method.Method.ServiceName} is served on the {own} listener, not the {arrived} one");
+            ? Authorize(context, services, peersToo)
+            : (false, $"{name} is served on the {own} listener, not the {arrived} one");
         if (!allowed)
         {
             logger.LogWarning("refused gRPC call {Path} from {Remote}: {Reason}", context.Request.Path, context.Connection.RemoteIpAddress, reason);

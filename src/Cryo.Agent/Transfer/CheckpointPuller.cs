@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
 using System.Runtime.ExceptionServices;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
@@ -37,6 +39,10 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
     /// </summary>
     public const int RecommendedStreamWindowBytes = 16 * 1024 * 1024;
 
+    // Bytes a stream of CheckpointBytesEndpoint lands at a time, and how many such buffers it reads ahead.
+    private const int BytesBuffer = 1024 * 1024;
+    private const int QueuedBuffers = 4;
+
     /// <summary>How many streams one pull runs at once (no more than the source serves: see <c>Transfer:MaxParallelStreams</c>).</summary>
     public int Streams { get; init; } = 4;
 
@@ -58,20 +64,29 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
     private TimeProvider Time => time;
 
     /// <summary>Pulls <paramref name="namespace"/>/<paramref name="name"/> (and its missing parents) from <paramref name="source"/>, one connection for every stream.</summary>
-    /// <inheritdoc cref="PullAsync(IReadOnlyList{CheckpointTransfer.CheckpointTransferClient}, string, string, string, IProgress{PullProgress}, CancellationToken)"/>
+    /// <inheritdoc cref="PullAsync(IReadOnlyList{PeerConnection}, string, string, string, IProgress{PullProgress}, CancellationToken)"/>
     public Task<PullResult> PullAsync(CheckpointTransfer.CheckpointTransferClient source, string peer, string @namespace, string name, CancellationToken cancellationToken) =>
         PullAsync([source], peer, @namespace, name, cancellationToken);
 
-    /// <inheritdoc cref="PullAsync(IReadOnlyList{CheckpointTransfer.CheckpointTransferClient}, string, string, string, IProgress{PullProgress}, CancellationToken)"/>
+    /// <inheritdoc cref="PullAsync(IReadOnlyList{PeerConnection}, string, string, string, IProgress{PullProgress}, CancellationToken)"/>
     public Task<PullResult> PullAsync(IReadOnlyList<CheckpointTransfer.CheckpointTransferClient> connections, string peer, string @namespace, string name,
         CancellationToken cancellationToken) => PullAsync(connections, peer, @namespace, name, progress: null, cancellationToken);
 
+    /// <inheritdoc cref="PullAsync(IReadOnlyList{PeerConnection}, string, string, string, IProgress{PullProgress}, CancellationToken)"/>
+    public Task<PullResult> PullAsync(IReadOnlyList<CheckpointTransfer.CheckpointTransferClient> connections, string peer, string @namespace, string name,
+        IProgress<PullProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connections);
+        return PullAsync([.. connections.Select(c => new PeerConnection(c))], peer, @namespace, name, progress, cancellationToken);
+    }
+
     /// <summary>
     /// Pulls <paramref name="namespace"/>/<paramref name="name"/> (and its missing parents) from the agent behind
-    /// <paramref name="connections"/>: clients of the same agent on separate connections, which the streams
-    /// share in turn (TLS on one connection is one thread's work; several spread it over cores).
+    /// <paramref name="connections"/>: connections to the same agent, which the streams share in turn (TLS on one
+    /// connection is one thread's work; several spread it over cores). The file bytes come from its
+    /// <see cref="CheckpointBytesEndpoint"/> on connections that have an HTTP client, over gRPC on the others.
     /// </summary>
-    /// <param name="connections">Clients of the agent holding the checkpoint, at least one.</param>
+    /// <param name="connections">Connections to the agent holding the checkpoint, at least one.</param>
     /// <param name="peer">That agent's name, for messages.</param>
     /// <param name="namespace">The checkpoint's namespace.</param>
     /// <param name="name">The checkpoint's name.</param>
@@ -80,7 +95,7 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
     /// <exception cref="TransferVerificationException">A range failed its digest twice, or the source sent what the manifest does not list.</exception>
     /// <exception cref="TransientAgentException">A stream dropped more than <see cref="MaxResumes"/> times without progress.</exception>
     /// <exception cref="RpcException">The source refused (e.g. NOT_FOUND, RESOURCE_EXHAUSTED).</exception>
-    public Task<PullResult> PullAsync(IReadOnlyList<CheckpointTransfer.CheckpointTransferClient> connections, string peer, string @namespace, string name,
+    public Task<PullResult> PullAsync(IReadOnlyList<PeerConnection> connections, string peer, string @namespace, string name,
         IProgress<PullProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connections);
@@ -90,7 +105,7 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
         return PullChainAsync(connections, peer, @namespace, name, progress, depth: 0, cancellationToken);
     }
 
-    private async Task<PullResult> PullChainAsync(IReadOnlyList<CheckpointTransfer.CheckpointTransferClient> connections, string peer, string @namespace, string name,
+    private async Task<PullResult> PullChainAsync(IReadOnlyList<PeerConnection> connections, string peer, string @namespace, string name,
         IProgress<PullProgress>? progress, int depth, CancellationToken cancellationToken)
     {
         if (depth > MaxChainDepth)
@@ -99,7 +114,7 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
         }
 
         using var session = new PullSession(store, peer, @namespace, name, progress);
-        session.ReceiveManifest(await FetchManifestAsync(connections[0], peer, @namespace, name, cancellationToken));
+        session.ReceiveManifest(await FetchManifestAsync(connections[0].Transfer, peer, @namespace, name, cancellationToken));
         var manifest = session.Manifest!;
         if (store.Find(manifest.Key) is { } present)
         {
@@ -183,7 +198,7 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
         e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.Aborted or StatusCode.Cancelled;
 
     // One checkpoint's files: the streams, the segments they share, the first failure that ends them all.
-    private sealed class Pull(CheckpointPuller puller, PullSession session, IReadOnlyList<CheckpointTransfer.CheckpointTransferClient> connections,
+    private sealed class Pull(CheckpointPuller puller, PullSession session, IReadOnlyList<PeerConnection> connections,
         string peer, string @namespace, string name, IReadOnlyList<TransferSegment> segments)
     {
         private readonly ConcurrentQueue<TransferSegment> queue = new(segments);
@@ -217,7 +232,7 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
             }
         }
 
-        private async Task RunStreamAsync(CheckpointTransfer.CheckpointTransferClient source, CancellationTokenSource failed)
+        private async Task RunStreamAsync(PeerConnection source, CancellationTokenSource failed)
         {
             var counted = true;
             try
@@ -251,10 +266,11 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
 
         // Fetches the segment to its end, resuming after drops. False: the source refused this stream for its
         // stream limit while another stream of the pull still runs, which takes the segment over.
-        private async Task<bool> FetchSegmentAsync(CheckpointTransfer.CheckpointTransferClient source, SegmentReceiver receiver, TransferSegment segment, CancellationToken cancellationToken)
+        private async Task<bool> FetchSegmentAsync(PeerConnection source, SegmentReceiver receiver, TransferSegment segment, CancellationToken cancellationToken)
         {
             var drops = 0;
             var delay = puller.ResumeDelay;
+            var bytesServed = true;
             while (!segment.IsComplete)
             {
                 var from = segment.ResumePoint;
@@ -263,25 +279,14 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
                 receiver.Start(segment);
                 try
                 {
-                    using var call = source.FetchCheckpoint(
-                        new FetchCheckpointRequest
-                        {
-                            Checkpoint = new CheckpointRef { Namespace = @namespace, Name = name },
-                            StartPath = from.Path,
-                            StartOffset = from.Offset,
-                            Length = segment.RemainingBytes,
-                        },
-                        deadline: puller.Time.GetUtcNow().UtcDateTime + puller.StreamTimeout, cancellationToken: cancellationToken);
-                    await foreach (var part in call.ResponseStream.ReadAllAsync(cancellationToken))
+                    if (bytesServed && source.Bytes is { } client)
                     {
-                        if (part.PartCase == CheckpointPart.PartOneofCase.Manifest)
-                        {
-                            session.ReceiveManifest(part.Manifest.ToByteArray());
-                        }
-                        else
-                        {
-                            receiver.Receive(part.Chunk);
-                        }
+                        bytesServed = await ReceiveBytesAsync(client, receiver, from, segment.RemainingBytes, cancellationToken);
+                    }
+
+                    if (!bytesServed || source.Bytes is null)
+                    {
+                        await ReceiveMessagesAsync(source.Transfer, receiver, from, segment.RemainingBytes, cancellationToken);
                     }
 
                     if (segment.IsComplete)
@@ -310,6 +315,93 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
             }
 
             return true;
+        }
+
+        // The segment's bytes as CheckpointTransfer messages, from the resume point.
+        private async Task ReceiveMessagesAsync(CheckpointTransfer.CheckpointTransferClient source, SegmentReceiver receiver, ResumePoint from, long length,
+            CancellationToken cancellationToken)
+        {
+            using var call = source.FetchCheckpoint(
+                new FetchCheckpointRequest
+                {
+                    Checkpoint = new CheckpointRef { Namespace = @namespace, Name = name },
+                    StartPath = from.Path,
+                    StartOffset = from.Offset,
+                    Length = length,
+                },
+                deadline: puller.Time.GetUtcNow().UtcDateTime + puller.StreamTimeout, cancellationToken: cancellationToken);
+            await foreach (var part in call.ResponseStream.ReadAllAsync(cancellationToken))
+            {
+                if (part.PartCase == CheckpointPart.PartOneofCase.Manifest)
+                {
+                    session.ReceiveManifest(part.Manifest.ToByteArray());
+                }
+                else
+                {
+                    receiver.Receive(part.Chunk);
+                }
+            }
+        }
+
+        // The segment's bytes as one body from the source's CheckpointBytesEndpoint, landed a buffer at a time;
+        // its refusals and drops surface as the gRPC call's would. False: the source does not serve it (an
+        // agent from before it), so the segment goes over gRPC.
+        private async Task<bool> ReceiveBytesAsync(HttpClient client, SegmentReceiver receiver, ResumePoint from, long length, CancellationToken cancellationToken)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(puller.StreamTimeout);
+            var query = $"?namespace={Uri.EscapeDataString(@namespace)}&name={Uri.EscapeDataString(name)}&path={Uri.EscapeDataString(from.Path)}"
+                + FormattableString.Invariant($"&offset={from.Offset}&length={length}");
+            using var request = new HttpRequestMessage(HttpMethod.Get, CheckpointBytesEndpoint.Pattern + query)
+            {
+                Version = HttpVersion.Version11,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            };
+            try
+            {
+                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+                if (!response.IsSuccessStatusCode)
+                {
+                    return response.StatusCode == HttpStatusCode.NotFound && !response.Headers.Contains("grpc-status")
+                        ? false
+                        : throw await RefusalAsync(response, deadline.Token);
+                }
+
+                session.CheckManifestDigest(response.Headers.TryGetValues(CheckpointBytesEndpoint.ManifestDigestHeader, out var digests) ? digests.FirstOrDefault() : null);
+                await using var body = await response.Content.ReadAsStreamAsync(deadline.Token);
+                await BodyPipeline.LandAsync(body, receiver.ReceiveNext, BytesBuffer, QueuedBuffers, deadline.Token);
+                return true;
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException)
+            {
+                throw new RpcException(new Status(StatusCode.Unavailable, $"the stream of checkpoint bytes from {peer} broke: {e.Message}", e));
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"the stream of checkpoint bytes from {peer} ran longer than {puller.StreamTimeout}"));
+            }
+        }
+
+        // The status the source's endpoint answered with, as the gRPC call would have ended (code, message, details).
+        private async Task<RpcException> RefusalAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+        {
+            var detail = await response.Content.ReadAsStringAsync(cancellationToken);
+            var code = response.Headers.TryGetValues("grpc-status", out var codes) && int.TryParse(codes.First(), CultureInfo.InvariantCulture, out var value)
+                ? (StatusCode)value
+                : response.StatusCode switch
+                {
+                    HttpStatusCode.Forbidden => StatusCode.PermissionDenied,
+                    HttpStatusCode.Unauthorized => StatusCode.Unauthenticated,
+                    HttpStatusCode.TooManyRequests => StatusCode.ResourceExhausted,
+                    _ => StatusCode.Unavailable,
+                };
+            var trailers = new Metadata();
+            if (response.Headers.TryGetValues("grpc-status-details-bin", out var details))
+            {
+                trailers.Add("grpc-status-details-bin", Convert.FromBase64String(details.First()));
+            }
+
+            return new RpcException(new Status(code, detail.Length > 0 ? detail : $"{peer} answered HTTP {(int)response.StatusCode}"), trailers);
         }
 
         // This stream stops (and stops counting) if another still runs to take the segment; the last one never does.

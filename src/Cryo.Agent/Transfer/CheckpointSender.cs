@@ -84,6 +84,16 @@ public sealed class CheckpointSender(ImageStore store, TransferGate gate, Transf
         }
     }
 
+    /// <summary>How many file bytes <see cref="SendAsync"/> sends of <paramref name="manifest"/> from that resume point, up to that length.</summary>
+    /// <exception cref="InvalidRequestException">The resume point is not in the checkpoint.</exception>
+    public static long BytesToSend(ReadOnlySpan<byte> manifest, string startPath, long startOffset, long length)
+    {
+        var files = ManifestSerializer.Deserialize(manifest, CheckpointManifest.FileName).Files;
+        var first = FirstFile(files, startPath, startOffset);
+        var rest = files.Skip(first).Sum(f => f.Size) - startOffset;
+        return length == 0 ? rest : Math.Min(length, rest);
+    }
+
     // The checkpoint of that name; of several (a Checkpoint deleted and recreated), the newest.
     private StoredCheckpoint Find(string @namespace, string name) =>
         store.FindByName(@namespace, name).OrderByDescending(c => c.Manifest.CreatedAt).FirstOrDefault()

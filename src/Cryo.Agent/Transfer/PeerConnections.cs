@@ -41,25 +41,36 @@ public sealed class PeerConnections(IOptions<AgentOptions> options)
         var own = X509Certificate2.CreateFromPemFile(settings.TlsCertificatePath, settings.TlsKeyPath);
         var authority = X509CertificateLoader.LoadCertificateFromFile(settings.ClientCaPath);
 #pragma warning restore CA2000
-        var channels = new List<GrpcChannel>();
+        var connections = new List<PeerConnection>();
+        var owned = new List<IDisposable>();
         for (var i = 0; i < count; i++)
         {
-            var handler = new SocketsHttpHandler
-            {
-                ConnectTimeout = TimeSpan.FromSeconds(10),
-                InitialHttp2StreamWindowSize = CheckpointPuller.RecommendedStreamWindowBytes,
-                SslOptions = new SslClientAuthenticationOptions
-                {
-                    TargetHost = settings.PeerIdentities[0],
-                    ClientCertificates = [own],
-                    RemoteCertificateValidationCallback = (_, certificate, _, errors) => IsPeer(certificate, errors, authority, settings.PeerIdentities),
-                },
-            };
-            channels.Add(GrpcChannel.ForAddress(uri, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true }));
+            // The bytes client has a handler of its own: a channel's handler dials through gRPC's subchannels only.
+#pragma warning disable CA2000 // The client and the channel own their handlers; PeerChannels disposes them.
+            var bytes = new HttpClient(Handler(settings, own, authority), disposeHandler: true) { BaseAddress = uri, Timeout = Timeout.InfiniteTimeSpan };
+            var channel = GrpcChannel.ForAddress(uri, new GrpcChannelOptions { HttpHandler = Handler(settings, own, authority), DisposeHttpClient = true });
+#pragma warning restore CA2000
+            connections.Add(new PeerConnection(new CheckpointTransfer.CheckpointTransferClient(channel), bytes));
+            owned.Add(bytes);
+            owned.Add(channel);
         }
 
-        return new PeerChannels(channels, [own, authority]);
+        owned.Add(own);
+        owned.Add(authority);
+        return new PeerChannels(connections, owned);
     }
+
+    private static SocketsHttpHandler Handler(AgentOptions settings, X509Certificate2 own, X509Certificate2 authority) => new()
+    {
+        ConnectTimeout = TimeSpan.FromSeconds(10),
+        InitialHttp2StreamWindowSize = CheckpointPuller.RecommendedStreamWindowBytes,
+        SslOptions = new SslClientAuthenticationOptions
+        {
+            TargetHost = settings.PeerIdentities[0],
+            ClientCertificates = [own],
+            RemoteCertificateValidationCallback = (_, certificate, _, errors) => IsPeer(certificate, errors, authority, settings.PeerIdentities),
+        },
+    };
 
     private static bool IsPeer(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2 authority, IReadOnlyList<string> identities)
     {

@@ -84,6 +84,21 @@ internal sealed class PullSession(ImageStore store, string peer, string @namespa
     }
 
     /// <summary>
+    /// A stream of file bytes names its manifest by digest (<see cref="CheckpointBytesEndpoint.ManifestDigestHeader"/>):
+    /// it must be the one received, or the source's checkpoint changed between streams.
+    /// </summary>
+    /// <exception cref="TransferVerificationException">The digest is another manifest's.</exception>
+    public void CheckManifestDigest(string? digest)
+    {
+        var expected = Convert.ToHexStringLower(SHA256.HashData(manifestBytes!));
+        if (!string.Equals(digest, expected, StringComparison.OrdinalIgnoreCase))
+        {
+            throw Mismatch(CheckpointManifest.FileName, 0, manifestBytes!.Length,
+                $"the source's manifest has SHA-256 {digest ?? "(none given)"} on this stream, not {expected} (its checkpoint changed)");
+        }
+    }
+
+    /// <summary>
     /// Opens the pending entry (after the parents are in place), creates every file at its listed size, and
     /// splits the units still to fetch into segments of about <paramref name="segmentBytes"/>.
     /// </summary>

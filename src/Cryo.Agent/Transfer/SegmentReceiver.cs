@@ -46,23 +46,51 @@ internal sealed class SegmentReceiver(PullSession session) : IDisposable
                 throw session.Mismatch(chunk.Path, chunk.Offset, chunk.Data.Length, "the source sent more bytes than the manifest lists for this file");
             }
 
-            var unit = current.Current;
-            var hash = unit.Range.OfPages ? pages : plain;
-            var take = (int)Math.Min(data.Length, unit.End - position);
-            session.Write(unit, data[..take], position);
-            hash.Append(data[..take]);
-            position += take;
-            data = data[take..];
-            if (position == unit.End)
+            data = data[Land(current, data)..];
+        }
+    }
+
+    /// <summary>
+    /// Writes and hashes the segment's next bytes, wherever they fall (a stream of file bytes in the segment's
+    /// order, across its files); checks each unit it completes.
+    /// </summary>
+    /// <exception cref="TransferVerificationException">More bytes than the segment holds, or a unit failed twice.</exception>
+    /// <exception cref="RangeRefetchException">A unit failed once: start the segment again.</exception>
+    public void ReceiveNext(ReadOnlySpan<byte> data)
+    {
+        var current = segment!;
+        while (data.Length > 0)
+        {
+            if (current.IsComplete)
             {
-                session.Check(unit, hash.Finish());
-                current.Advance();
-                if (!current.IsComplete)
-                {
-                    position = current.Current.Range.Offset;
-                }
+                var last = current.Units[^1];
+                throw session.Mismatch(last.Path, last.End, data.Length, "the source sent more bytes than were asked for");
+            }
+
+            data = data[Land(current, data)..];
+        }
+    }
+
+    // Lands what of data belongs to the current unit; returns how much that was.
+    private int Land(TransferSegment current, ReadOnlySpan<byte> data)
+    {
+        var unit = current.Current;
+        var hash = unit.Range.OfPages ? pages : plain;
+        var take = (int)Math.Min(data.Length, unit.End - position);
+        session.Write(unit, data[..take], position);
+        hash.Append(data[..take]);
+        position += take;
+        if (position == unit.End)
+        {
+            session.Check(unit, hash.Finish());
+            current.Advance();
+            if (!current.IsComplete)
+            {
+                position = current.Current.Range.Offset;
             }
         }
+
+        return take;
     }
 
     /// <inheritdoc />

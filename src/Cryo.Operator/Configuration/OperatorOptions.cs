@@ -63,6 +63,12 @@ public sealed class OperatorOptions
     /// </summary>
     public TimeSpan TransferTimeout { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How long the outcome of a finished pull waits for a Restore's pass to take it before it is dropped (its Restore
+    /// deleted, or moved to another node, meanwhile).
+    /// </summary>
+    public TimeSpan TransferResultKeptFor { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How often a Restore whose Checkpoint is being pulled is looked at again, to show the pull's progress in its status.</summary>
     public TimeSpan TransferRecheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -38,6 +38,7 @@ public sealed class OperatorOptionsValidator : IValidateOptions<OperatorOptions>
         Positive(failures, options.WatchTimeout, "Operator__WatchTimeout");
         Positive(failures, options.RestoreTimeout, "Operator__RestoreTimeout");
         Positive(failures, options.TransferTimeout, "Operator__TransferTimeout");
+        Positive(failures, options.TransferResultKeptFor, "Operator__TransferResultKeptFor");
         Positive(failures, options.TransferRecheckInterval, "Operator__TransferRecheckInterval");
         if (options.BackoffMax < options.BackoffBase)
         {

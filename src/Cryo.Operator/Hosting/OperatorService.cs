@@ -11,6 +11,7 @@ using Cryo.Operator.Reconciling;
 using Cryo.Operator.Restores;
 using Cryo.Operator.RestoreSets;
 using Cryo.Operator.Schedules;
+using Cryo.Operator.Transfers;
 using Cryo.Operator.Watching;
 using k8s;
 using k8s.Models;
@@ -36,6 +37,7 @@ public sealed class OperatorService(
     RestoreSetReconciler restoreSetReconciler,
     MigrationReconciler migrationReconciler,
     LeaseElection election,
+    CheckpointPulls pulls,
     OperatorState state,
     OperatorMetrics metrics,
     IOptions<OperatorOptions> options,
@@ -134,6 +136,8 @@ public sealed class OperatorService(
         {
             await stop.CancelAsync();
             await Task.WhenAll(started).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // The pulls' calls outlast passes, not leadership: the new leader pulls what it finds missing.
+            pulls.StopAll();
             state.Synced = false;
             state.Leading = false;
         }

@@ -337,7 +337,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         Assert.Equal(StatusCode.NotFound, served.StatusCode);
     }
 
-    private static async Task<string> MetricsOfAsync(InProcessAgent agent)
+    internal static async Task<string> MetricsOfAsync(InProcessAgent agent)
     {
         using var stream = new MemoryStream();
         await agent.Services.GetRequiredService<Cryo.Agent.Metrics.AgentMetrics>().Registry.CollectAndExportAsTextAsync(stream);
@@ -398,7 +398,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
     private static List<string> Digests(StoredCheckpoint checkpoint) =>
         [.. checkpoint.Manifest.Files.Select(f => $"{f.Path} {f.Size} {f.DigestAlgorithm} {f.Sha256}{string.Join(',', f.ChunkSha256 ?? [])}")];
 
-    private static void FlipByte(string path, long at)
+    internal static void FlipByte(string path, long at)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
         stream.Position = at;

@@ -4,6 +4,7 @@ using Cryo.Agent.Tests.Support;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Testing.Agent;
 using Cryo.Testing.Certificates;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cryo.Agent.Tests.Transfer;
@@ -41,4 +42,16 @@ public static class PeerAgents
     /// </summary>
     public static CheckpointTransfer.CheckpointTransferClient TransferClient(this InProcessAgent agent, TestPki pki, int? port = null) =>
         new(agent.TlsChannel(pki.Ca, pki.Operator, port));
+
+    /// <summary>
+    /// A connection as another agent's pull opens it (<see cref="Cryo.Agent.Transfer.PeerConnections"/>): the transfer
+    /// client and the HTTP/1.1 client of the bytes endpoint, presenting <paramref name="client"/> (the PKI's client
+    /// certificate unless given), on <paramref name="port"/> (the agent's TLS port unless a proxy's).
+    /// </summary>
+    public static Cryo.Agent.Transfer.PeerConnection Connection(this InProcessAgent agent, TestPki pki, X509Certificate2? client = null, int? port = null) =>
+        new(new CheckpointTransfer.CheckpointTransferClient(agent.TlsChannel(pki.Ca, client ?? pki.Operator, port)), agent.BytesClient(pki, client ?? pki.Operator, port));
+
+    /// <summary>An HTTP client of the agent's TLS listener (or a proxy's port) presenting <paramref name="client"/>, trusting only the PKI's CA.</summary>
+    public static HttpClient BytesClient(this InProcessAgent agent, TestPki pki, X509Certificate2 client, int? port = null) =>
+        agent.TlsHttpClient(pki.Ca, client, port);
 }

@@ -1,0 +1,49 @@
+using Cryo.Agent.Tests.Grpc;
+using Cryo.Agent.Tests.Store;
+using Cryo.Agent.Tests.Support;
+using Cryo.Contracts.Agent.V1;
+using Cryo.Testing.Certificates;
+using Grpc.Core;
+using Xunit;
+
+namespace Cryo.Agent.Tests.Transfer;
+
+/// <summary><c>PullCheckpoint</c> calls to a real agent pulling from another over real mutual TLS.</summary>
+public sealed class CheckpointPullsTests(TestPkiFixture fixture) : IClassFixture<TestPkiFixture>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private TestPki Pki => fixture.Pki;
+
+    [Fact]
+    public async Task PullCheckpoint_Should_JoinThePullThatRuns_When_ASecondCallAsksForTheSameCheckpoint()
+    {
+        using var source = new TestEngines();
+        using var target = new TestEngines();
+        var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), 12 * 1024 * 1024);
+        // Paced, so that the first pull still runs when the second call comes.
+        await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxBytesPerSecond"] = $"{8 * 1024 * 1024}");
+        await using var agentB = await PeerAgents.StartAsync(target, Pki, "node-b");
+        using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentB.SocketPath);
+        var client = new AgentService.AgentServiceClient(channel);
+        var request = new PullCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "big" }, SourceAddress = agentA.Address, SourceNode = "node-a" };
+
+        using var first = client.PullCheckpoint(request, deadline: DateTime.UtcNow + Patience);
+        Assert.True(await first.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(PullCheckpointEvent.EventOneofCase.Progress, first.ResponseStream.Current.EventCase);
+        using var second = client.PullCheckpoint(request, deadline: DateTime.UtcNow + Patience);
+        var secondEvents = await second.ResponseStream.ReadAllAsync().ToListAsync();
+        var firstEvents = await first.ResponseStream.ReadAllAsync().ToListAsync();
+
+        var total = stored.Manifest.Files.Sum(f => f.Size);
+        Assert.Equal(PullCheckpointEvent.EventOneofCase.Result, firstEvents[^1].EventCase);
+        Assert.Equal(PullCheckpointEvent.EventOneofCase.Result, secondEvents[^1].EventCase);
+        Assert.Equal(total, firstEvents[^1].Result.BytesReceived);
+        Assert.Equal(total, secondEvents[^1].Result.BytesReceived);
+        Assert.False(secondEvents[^1].Result.AlreadyPresent);
+        Assert.Contains(secondEvents, e => e.EventCase == PullCheckpointEvent.EventOneofCase.Progress);
+        Assert.Equal(stored.Key, Assert.Single(target.Store.List()).Key);
+        // One pull's worth of bytes left the source.
+        Assert.Contains($"cryo_agent_transfer_bytes_total{{direction=\"sent\"}} {total}", await CheckpointTransferTests.MetricsOfAsync(agentA), StringComparison.Ordinal);
+    }
+}
