@@ -36,7 +36,7 @@ public sealed class RestorePreflight(INodeInfoProvider node, ICriu criu, ICheckp
         using var channels = peers.Open(sourceAddress, 1);
         try
         {
-            using var call = channels.Clients[0].FetchCheckpoint(
+            using var call = channels.Connections[0].Transfer.FetchCheckpoint(
                 new FetchCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = @namespace, Name = name }, ManifestOnly = true },
                 deadline: DateTime.UtcNow + ManifestFetchTimeout, cancellationToken: cancellationToken);
             await foreach (var part in call.ResponseStream.ReadAllAsync(cancellationToken))

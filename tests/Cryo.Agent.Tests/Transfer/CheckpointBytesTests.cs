@@ -71,7 +71,7 @@ public sealed class CheckpointBytesTests(TestPkiFixture fixture) : IClassFixture
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes);
         await using var agent = await PeerAgents.StartAsync(source, Pki, "node-a");
         // The manifest over the agent's port; the body through a proxy that cuts it once about 26 MiB have gone.
-        await using var proxy = new CuttingProxy(agent.TlsPort, cutAfterBytes: 26L * 1024 * 1024);
+        await using var proxy = new CuttingProxy(agent.TlsPort!.Value, cutAfterBytes: 26L * 1024 * 1024);
         var connection = agent.Connection(Pki) with { Bytes = agent.BytesClient(Pki, Pki.Operator, proxy.Port) };
 
         var result = await new CheckpointPuller(target.Store, TimeProvider.System) { ResumeDelay = TimeSpan.FromMilliseconds(50) }

@@ -26,7 +26,7 @@ public sealed class CheckpointPullsTests(TestPkiFixture fixture) : IClassFixture
         await using var agentB = await PeerAgents.StartAsync(target, Pki, "node-b");
         using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentB.SocketPath);
         var client = new AgentService.AgentServiceClient(channel);
-        var request = new PullCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "big" }, SourceAddress = agentA.Address, SourceNode = "node-a" };
+        var request = new PullCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "big" }, SourceAddress = agentA.TlsAddress, SourceNode = "node-a" };
 
         using var first = client.PullCheckpoint(request, deadline: DateTime.UtcNow + Patience);
         Assert.True(await first.ResponseStream.MoveNext(CancellationToken.None));
