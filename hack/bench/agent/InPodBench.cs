@@ -78,7 +78,7 @@ public static class InPodBench
             Emit.Note($"{label}: starting the workload pod ({runs} standalone and {runs} in-pod restores, alternated; work in {directory})");
             await using var source = await node.RunPodAsync(TestPods.Shell("bench", workload.Script, Image), cancellationToken);
             var ready = await source["app"].WaitForLogAsync(l => l.Contains("ready ", StringComparison.Ordinal), Memhog.Patience, cancellationToken);
-            var checksum = ParseChecksum(ready, "ready");
+            var checksum = Memhog.ParseChecksum(ready, "ready");
             var name = $"inpod-{workload.Kind}-{workload.SizeMib}";
             var checkpoint = new CheckpointCommand(Commands.NewOperationId(), "default", name, ProcessTreeRef.ForContainer(source["app"].Id), WorkloadMetadata.None,
                 LeaveRunning: true, TcpEstablished: false, FileLocks: false, ParentCheckpoint: null, Timeout: BenchSteps.Deadline);
@@ -149,9 +149,9 @@ public static class InPodBench
         Add(s, "inpod", started, ended, outcome);
         BenchSteps.KeepLog(Path.Combine(outcome.WorkDirectory!, "restore.log"), $"{name}-inpod-{s.Count("inpod")}.log");
 
-        await Signal(outcome.HostPid, cancellationToken);
+        await Memhog.SignalAsync(outcome.HostPid, cancellationToken);
         var log = await target.WaitForLogAsync(l => l.Contains("check ", StringComparison.Ordinal), Memhog.Patience, cancellationToken);
-        var got = ParseChecksum(log, "check");
+        var got = Memhog.ParseChecksum(log, "check");
         BenchSteps.Require(got == checksum, $"the in-pod copy (PID {outcome.HostPid}) answered checksum {got}, the original {checksum}");
         await target.StopAsync(TimeSpan.FromSeconds(5), cancellationToken);
     }
@@ -198,19 +198,5 @@ public static class InPodBench
         Directory.CreateDirectory(Path.GetDirectoryName(program)!);
         File.Copy(placeholder, program);
         await node.Images.ImportDirectoryAsync(root, Image, null, cancellationToken);
-    }
-
-    private static async Task Signal(int pid, CancellationToken cancellationToken)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-USR1", pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
-        await kill.WaitForExitAsync(cancellationToken);
-        BenchSteps.Require(kill.ExitCode == 0, $"kill -USR1 {pid} failed");
-    }
-
-    private static string ParseChecksum(string output, string word)
-    {
-        var line = output.Split('\n').LastOrDefault(l => l.StartsWith(word + " ", StringComparison.Ordinal))
-            ?? throw new InvalidOperationException($"no '{word} ' line in '{output}'");
-        return line[(word.Length + 1)..].Trim();
     }
 }

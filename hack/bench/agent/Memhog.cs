@@ -64,14 +64,16 @@ public static class Memhog
         }
     }
 
-    private static async Task SignalAsync(int pid, CancellationToken cancellationToken)
+    /// <summary>Sends memhog SIGUSR1: it answers with a "check CHECKSUM" line.</summary>
+    public static async Task SignalAsync(int pid, CancellationToken cancellationToken)
     {
         using var kill = Process.Start(new ProcessStartInfo("kill", ["-USR1", pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
         await kill.WaitForExitAsync(cancellationToken);
         BenchSteps.Require(kill.ExitCode == 0, $"kill -USR1 {pid} failed");
     }
 
-    private static string ParseChecksum(string output, string word)
+    /// <summary>The checksum on memhog's last line starting with <paramref name="word"/> ("ready" or "check").</summary>
+    public static string ParseChecksum(string output, string word)
     {
         var line = output.Split('\n').LastOrDefault(l => l.StartsWith(word + " ", StringComparison.Ordinal))
             ?? throw new InvalidOperationException($"no '{word} ' line in '{output}'");
