@@ -80,8 +80,8 @@ public sealed class CheckpointEngine(
         var (files, dump, filesystem, pageDigests) = await DumpAsync(scope, plan, pending, tree, capture, command, progress, cancellationToken);
 
         progress.Report(CheckpointStage.Committing);
-        var made = await IndexPagesAsync(pending, increment, pageDigests, cancellationToken);
-        var kept = made is null ? files : WithoutRewrittenImages(files, pending);
+        var (made, pageIndex) = await IndexPagesAsync(pending, increment, pageDigests, cancellationToken);
+        IReadOnlyList<ManifestFile> kept = [.. made is null ? files : WithoutRewrittenImages(files, pending), pageIndex];
         var compression = ImageCompression.IsCompressed(command.Compression) ? command.Compression : null;
         if (compression is not null)
         {
@@ -140,28 +140,27 @@ public sealed class CheckpointEngine(
     /// <summary>
     /// Keeps the hash of every page the checkpoint resolves beside its manifest (<see cref="PendingCheckpoint.PageIndexPath"/>),
     /// from the digests made while CRIU wrote the pages: a later increment compares against it without reading this
-    /// checkpoint's pages again. Committed and checksummed with the rest, and like CRIU's images synced at commit only
-    /// when the store's policy says so (<see cref="ImageStoreOptions.SyncImageFiles"/>): no fsync of its own.
+    /// checkpoint's pages again. Written straight from those digests, run by run, and hashed as it is written, so the
+    /// commit neither copies nor rereads it. Like CRIU's images synced at commit only when the store's policy says so
+    /// (<see cref="ImageStoreOptions.SyncImageFiles"/>): no fsync of its own.
     /// </summary>
-    /// <returns>For a checkpoint with a parent, how it builds on it; null for a full one.</returns>
-    private Task<ManifestIncrement?> IndexPagesAsync(PendingCheckpoint pending, IncrementPlan? increment, IReadOnlyList<PagesImageDigests> pageDigests,
-        CancellationToken cancellationToken) =>
+    /// <returns>For a checkpoint with a parent, how it builds on it (null for a full one); and the index's manifest entry.</returns>
+    private Task<(ManifestIncrement? Made, ManifestFile Index)> IndexPagesAsync(PendingCheckpoint pending, IncrementPlan? increment,
+        IReadOnlyList<PagesImageDigests> pageDigests, CancellationToken cancellationToken) =>
         // Hashing and rewriting are CPU and disk work: off the caller's thread.
-        Task.Run(() =>
+        Task.Run<(ManifestIncrement?, ManifestFile)>(() =>
         {
             switch (increment?.Method)
             {
                 case ManifestIncrement.ContentBased:
                     var (made, index) = ContentIncrement.Make(pending, increment, pageDigests, logger, cancellationToken);
-                    index.Save(pending.PageIndexPath, flushToDisk: false);
-                    return made;
+                    return (made, pending.WritePageIndex(index));
                 case ManifestIncrement.CriuMemoryTracking:
                     // CRIU linked the parent as seen from where it wrote; the index reads through that link first.
-                    PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken).Save(pending.PageIndexPath, flushToDisk: false);
-                    return CriuIncrement.Relink(pending, increment);
+                    var written = pending.WritePageIndex(PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken));
+                    return (CriuIncrement.Relink(pending, increment), written);
                 default:
-                    PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken).Save(pending.PageIndexPath, flushToDisk: false);
-                    return null;
+                    return (null, pending.WritePageIndex(PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken)));
             }
         }, cancellationToken);
 

@@ -94,18 +94,20 @@ public sealed class CheckpointImporter(ImageStore store, string nodeName)
             manifest.Filesystem.ShmArchive = FilesystemCapture.ShmArchive;
         }
 
-        await Task.Run(() => IndexPages(pending, cancellationToken), cancellationToken);
+        // Every file received was hashed as it landed: the commit takes those digests, and hashes only what the
+        // import made itself (the layer archive).
+        manifest.Files = [.. read.Received, await Task.Run(() => IndexPages(pending, read.PageDigests, cancellationToken), cancellationToken)];
         var stored = await store.CommitAsync(pending, manifest, cancellationToken);
         return new ImportResult(stored, manifest.Extra[ImportedFromKey], read.Ignored);
     }
 
     // The hash of every page, kept beside the manifest as a dump keeps it: an increment of the imported checkpoint
-    // compares against it without reading these pages again.
-    private static void IndexPages(PendingCheckpoint pending, CancellationToken cancellationToken)
+    // compares against it without reading these pages again. From the page digests made as the pages images landed.
+    private static ManifestFile IndexPages(PendingCheckpoint pending, IReadOnlyCollection<PagesImageDigests> pageDigests, CancellationToken cancellationToken)
     {
         try
         {
-            PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, cancellationToken).Save(pending.PageIndexPath, flushToDisk: false);
+            return pending.WritePageIndex(PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, pageDigests, cancellationToken));
         }
         catch (CriuImageFormatException e)
         {
@@ -142,7 +144,7 @@ public sealed class CheckpointImporter(ImageStore store, string nodeName)
                 throw new ArchiveInvalidException(name, "is in a directory under checkpoint/: CRIU's image directory is flat");
             }
 
-            await CopyAsync(entry, Path.Combine(pending.ImagesDirectory, file), cancellationToken);
+            await ReceiveFileAsync(entry, pending, StorePaths.ImagesDirectoryName + "/" + file, read, cancellationToken);
             if (file == KubeletArchiveLayout.Descriptors)
             {
                 read.Descriptors = Parse(name, await File.ReadAllBytesAsync(Path.Combine(pending.ImagesDirectory, file), cancellationToken), ArchiveJsonContext.Default.ListString);
@@ -178,13 +180,13 @@ public sealed class CheckpointImporter(ImageStore store, string nodeName)
                 await CopyAsync(entry, Path.Combine(pending.Directory, RawDiffName), cancellationToken);
                 break;
             case KubeletArchiveLayout.DevShm:
-                await CopyAsync(entry, Path.Combine(pending.Directory, FilesystemCapture.ShmArchive), cancellationToken);
+                await ReceiveFileAsync(entry, pending, FilesystemCapture.ShmArchive, read, cancellationToken);
                 break;
             case KubeletArchiveLayout.DumpLog:
-                await CopyAsync(entry, Path.Combine(pending.LogsDirectory, CriuImageFiles.DumpLog), cancellationToken);
+                await ReceiveFileAsync(entry, pending, StorePaths.LogsDirectoryName + "/" + CriuImageFiles.DumpLog, read, cancellationToken);
                 break;
             case KubeletArchiveLayout.StatsDump:
-                await CopyAsync(entry, Path.Combine(pending.ImagesDirectory, CriuImageFiles.DumpStats), cancellationToken);
+                await ReceiveFileAsync(entry, pending, StorePaths.ImagesDirectoryName + "/" + CriuImageFiles.DumpStats, read, cancellationToken);
                 break;
             default:
                 // network.status, bind.mounts, containerd's status, and whatever a newer runtime adds: not needed to restore.
@@ -283,24 +285,48 @@ public sealed class CheckpointImporter(ImageStore store, string nodeName)
         return string.Join('/', components);
     }
 
+    // A file of the checkpoint, hashed as it lands (a pages image by its pages, whose digests the page index takes).
+    private static async Task ReceiveFileAsync(TarEntry entry, PendingCheckpoint pending, string relativePath, ArchiveContents read, CancellationToken cancellationToken)
+    {
+        var ofPages = relativePath.StartsWith(StorePaths.ImagesDirectoryName + "/", StringComparison.Ordinal) && CriuImageFiles.IsPagesImage(Path.GetFileName(relativePath));
+        await using var file = Create(entry, pending.ResolveFile(relativePath));
+        await using var hashing = new ChunkHashingStream(file, ChunkedSha256.DefaultChunkSize, ofPages ? DigestAlgorithms.Sha256OfPages : null);
+        await CopyAsync(entry, hashing, cancellationToken);
+        read.Received.Add(hashing.Entry(relativePath));
+        if (hashing.PageDigestsOf(Path.GetFileName(relativePath)) is { } pages)
+        {
+            read.PageDigests.Add(pages);
+        }
+    }
+
     private static async Task CopyAsync(TarEntry entry, string path, CancellationToken cancellationToken)
+    {
+        await using var file = Create(entry, path);
+        await CopyAsync(entry, file, cancellationToken);
+    }
+
+    private static async Task CopyAsync(TarEntry entry, Stream file, CancellationToken cancellationToken)
+    {
+        if (entry.DataStream is { } data)
+        {
+            await data.CopyToAsync(file, 1 << 20, cancellationToken);
+        }
+    }
+
+    private static FileStream Create(TarEntry entry, string path)
     {
         if (File.Exists(path))
         {
             throw new ArchiveInvalidException(entry.Name, "appears twice: each entry of the layout may appear once");
         }
 
-        await using var file = new FileStream(path, new FileStreamOptions
+        return new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
             Access = FileAccess.Write,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
             BufferSize = 1 << 16,
         });
-        if (entry.DataStream is { } data)
-        {
-            await data.CopyToAsync(file, 1 << 20, cancellationToken);
-        }
     }
 
     private static async Task<byte[]> ReadSmallAsync(TarEntry entry, CancellationToken cancellationToken)
@@ -344,5 +370,11 @@ public sealed class CheckpointImporter(ImageStore store, string nodeName)
         public CheckpointManifest? CryoManifest { get; set; }
 
         public List<string> Ignored { get; } = [];
+
+        /// <summary>The entries of the files received, hashed as they landed.</summary>
+        public List<ManifestFile> Received { get; } = [];
+
+        /// <summary>The page digests of the pages images received.</summary>
+        public List<PagesImageDigests> PageDigests { get; } = [];
     }
 }

@@ -1,5 +1,6 @@
 using Cryo.Agent.Store.Hashing;
 using Cryo.Agent.Store.Manifest;
+using Cryo.Criu.Images;
 
 namespace Cryo.Agent.Store;
 
@@ -55,6 +56,26 @@ public sealed class PendingCheckpoint : IDisposable
     /// </summary>
     public GrowingFileHasher StartHashingImages(CancellationToken cancellationToken, GrowingFileHasherOptions? options = null) =>
         GrowingFileHasher.Start(ImagesDirectory, Directory, cancellationToken, options);
+
+    /// <summary>
+    /// Writes <paramref name="index"/> to <see cref="PageIndexPath"/>, hashing it as it is written: its manifest entry, which
+    /// the commit takes as it is, so that the index (~4 MiB for 512 MiB of memory) is not read back. Written in place: the
+    /// pending directory is this checkpoint's alone, and a failure abandons it whole.
+    /// </summary>
+    public ManifestFile WritePageIndex(PageHashIndex index)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        using var file = new FileStream(PageIndexPath, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            BufferSize = 0,
+        });
+        using var hashing = new ChunkHashingStream(file, ChunkedSha256.DefaultChunkSize);
+        index.WriteTo(hashing);
+        return hashing.Entry(StorePaths.PageIndexFileName);
+    }
 
     /// <summary>Removes the temporary directory unless the checkpoint was committed.</summary>
     public void Dispose()

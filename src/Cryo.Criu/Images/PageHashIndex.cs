@@ -106,9 +106,16 @@ public sealed class PageHashIndex
             var map = PageMap.Read(new MemoryStream(bytes, writable: false), path);
             var pagesPath = Path.Combine(chain.ImagesDirectory, map.PagesFileName);
             PresentRunReader.CheckLength(map, pagesPath);
-            var builder = new PageMapHashesBuilder(name, hasher.DigestSize, map.ContentPageCount);
             var digests = pageDigests?.FirstOrDefault(d => d.FileName == map.PagesFileName && d.PageCount == map.PresentPageCount
                                                            && d.Algorithm == hasher.Algorithm && d.DigestSize == hasher.DigestSize);
+            if (digests is not null && map.InParentPageCount == 0)
+            {
+                // A full dump's pages image holds the present runs back to back, in address order: its digests, as
+                // made while CRIU wrote it, are the list's hashes as they are; only the addresses are spelled out, run by run.
+                lists.Add(new PageMapHashes(name, SHA256.HashData(bytes), hasher.DigestSize, PresentAddresses(map), digests.Bytes));
+                continue;
+            }
+            var builder = new PageMapHashesBuilder(name, hasher.DigestSize, map.ContentPageCount);
 #pragma warning disable CA2000 // The using statement disposes it; the analyzer does not follow the conditional.
             using (var pagesFile = map.PresentPageCount > 0 && digests is null ? File.OpenHandle(pagesPath) : null)
 #pragma warning restore CA2000
@@ -118,11 +125,7 @@ public sealed class PageHashIndex
                     var run = map.Runs[i];
                     if (run.IsPresent && digests is not null)
                     {
-                        var firstPage = map.RunOffset(i) / PageMap.PageSize;
-                        for (var p = 0L; p < (long)run.PageCount; p++)
-                        {
-                            builder.Add(run.Address + (ulong)p * PageMap.PageSize, digests.DigestAt(firstPage + p));
-                        }
+                        builder.AddRun(run.Address, digests.DigestsOf(map.RunOffset(i) / PageMap.PageSize, (long)run.PageCount));
                     }
                     else if (run.IsPresent)
                     {
@@ -153,6 +156,21 @@ public sealed class PageHashIndex
         return new PageHashIndex(hasher.Algorithm, hasher.DigestSize, lists);
     }
 
+    // The address of every page of the present runs, in run order (a pagemap's runs ascend).
+    private static ulong[] PresentAddresses(PageMap map)
+    {
+        var addresses = new ulong[map.PresentPageCount];
+        var at = 0;
+        foreach (var run in map.Runs.Where(r => r.IsPresent))
+        {
+            for (var p = 0UL; p < run.PageCount; p++)
+            {
+                addresses[at++] = run.Address + p * PageMap.PageSize;
+            }
+        }
+        return addresses;
+    }
+
     /// <summary>The pagemap images of a directory (tasks' and shared memory's), in ordinal order.</summary>
     public static IReadOnlyList<string> PageMapFileNames(string imagesDirectory) =>
         Directory.EnumerateFiles(imagesDirectory)
@@ -165,30 +183,79 @@ public sealed class PageHashIndex
     /// <summary>The index as bytes (<c>PageHashIndexFile</c>).</summary>
     public byte[] ToByteArray()
     {
-        var file = new PageHashIndexFile
-        {
-            Version = FormatVersion,
-            Algorithm = Algorithm,
-            PageSize = (uint)PageSize,
-            DigestSize = (uint)DigestSize,
-        };
+        using var bytes = new MemoryStream();
+        WriteTo(bytes);
+        return bytes.ToArray();
+    }
+
+    /// <summary>
+    /// Writes the index (<c>PageHashIndexFile</c>, the bytes the generated message would serialize to) to
+    /// <paramref name="output"/> as it goes: the hashes straight from the lists, the address deltas computed on the way,
+    /// so that an index of many MiB costs one pass over its bytes and no copy of them in memory.
+    /// </summary>
+    public void WriteTo(Stream output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        // Writes of 64 KiB (the address deltas), the hashes in one piece.
+        using var coded = new CodedOutputStream(output, 64 * 1024, leaveOpen: true);
+        // Fields in number order, defaults (0, empty) left out: as the generated code writes them.
+        coded.WriteTag(PageHashIndexFile.VersionFieldNumber, WireFormat.WireType.Varint);
+        coded.WriteUInt32(FormatVersion);
+        coded.WriteTag(PageHashIndexFile.AlgorithmFieldNumber, WireFormat.WireType.LengthDelimited);
+        coded.WriteString(Algorithm);
+        coded.WriteTag(PageHashIndexFile.PageSizeFieldNumber, WireFormat.WireType.Varint);
+        coded.WriteUInt32((uint)PageSize);
         foreach (var list in _pageMaps.Values.OrderBy(p => p.FileName, StringComparer.Ordinal))
         {
-            var entry = new PageMapHashesEntry
+            coded.WriteTag(PageHashIndexFile.PageMapsFieldNumber, WireFormat.WireType.LengthDelimited);
+            WriteEntry(coded, list);
+        }
+        coded.WriteTag(PageHashIndexFile.DigestSizeFieldNumber, WireFormat.WireType.Varint);
+        coded.WriteUInt32((uint)DigestSize);
+        coded.Flush();
+    }
+
+    // One PageMapHashesEntry, length first.
+    private static void WriteEntry(CodedOutputStream coded, PageMapHashes list)
+    {
+        var addresses = list.Addresses;
+        var deltasSize = 0;
+        var previous = 0UL;
+        foreach (var address in addresses)
+        {
+            deltasSize += CodedOutputStream.ComputeUInt64Size(address - previous);
+            previous = address;
+        }
+        var hashes = list.HashBytes;
+        var size = 1 + CodedOutputStream.ComputeStringSize(list.FileName)
+                   + 1 + CodedOutputStream.ComputeLengthSize(list.PageMapDigestBytes.Length) + list.PageMapDigestBytes.Length
+                   + (deltasSize == 0 ? 0 : 1 + CodedOutputStream.ComputeLengthSize(deltasSize) + deltasSize)
+                   + (hashes.Length == 0 ? 0 : 1 + CodedOutputStream.ComputeLengthSize(hashes.Length) + hashes.Length);
+        coded.WriteLength(size);
+        coded.WriteTag(PageMapHashesEntry.FileNameFieldNumber, WireFormat.WireType.LengthDelimited);
+        coded.WriteString(list.FileName);
+        if (list.PageMapDigestBytes.Length > 0)
+        {
+            coded.WriteTag(PageMapHashesEntry.PageMapSha256FieldNumber, WireFormat.WireType.LengthDelimited);
+            coded.WriteBytes(UnsafeByteOperations.UnsafeWrap(list.PageMapDigestBytes));
+        }
+        if (deltasSize > 0)
+        {
+            coded.WriteTag(PageMapHashesEntry.AddressDeltasFieldNumber, WireFormat.WireType.LengthDelimited);
+            coded.WriteLength(deltasSize);
+            previous = 0UL;
+            foreach (var address in addresses)
             {
-                FileName = list.FileName,
-                PageMapSha256 = ByteString.CopyFrom(list.PageMapDigestBytes),
-                Hashes = ByteString.CopyFrom(list.HashBytes),
-            };
-            var previous = 0UL;
-            foreach (var address in list.Addresses)
-            {
-                entry.AddressDeltas.Add(address - previous);
+                coded.WriteUInt64(address - previous);
                 previous = address;
             }
-            file.PageMaps.Add(entry);
         }
-        return file.ToByteArray();
+        if (hashes.Length > 0)
+        {
+            coded.WriteTag(PageMapHashesEntry.HashesFieldNumber, WireFormat.WireType.LengthDelimited);
+            // Wrapped, not copied: the hashes go from the list to the stream.
+            coded.WriteBytes(UnsafeByteOperations.UnsafeWrap(hashes));
+        }
     }
 
     /// <summary>Reads an index written by <see cref="ToByteArray"/>.</summary>
@@ -256,7 +323,7 @@ public sealed class PageHashIndex
         var temporary = path + ".tmp";
         using (var stream = OwnerOnlyFile.Create(temporary, FileMode.Create))
         {
-            stream.Write(ToByteArray());
+            WriteTo(stream);
             stream.Flush(flushToDisk);
         }
         File.Move(temporary, path, overwrite: true);

@@ -35,6 +35,33 @@ internal sealed class PageMapHashesBuilder
         Count++;
     }
 
+    /// <summary>Adds the pages of a run from <paramref name="firstAddress"/> on, one digest each in <paramref name="digests"/>, copied at once.</summary>
+    public void AddRun(ulong firstAddress, ReadOnlySpan<byte> digests)
+    {
+        var pages = digests.Length / _digestSize;
+        if (pages == 0)
+        {
+            return;
+        }
+        if (Count > 0 && firstAddress <= _addresses[Count - 1])
+        {
+            throw new InvalidOperationException($"{_fileName}: page 0x{firstAddress:x} does not follow 0x{_addresses[Count - 1]:x}");
+        }
+        var needed = Count + pages;
+        if (needed > _addresses.Length)
+        {
+            var capacity = Math.Max(needed, _addresses.Length * 2);
+            Array.Resize(ref _addresses, capacity);
+            Array.Resize(ref _hashes, capacity * _digestSize);
+        }
+        for (var p = 0; p < pages; p++)
+        {
+            _addresses[Count + p] = firstAddress + ((ulong)p * PageMap.PageSize);
+        }
+        digests[..(pages * _digestSize)].CopyTo(_hashes.AsSpan(Count * _digestSize));
+        Count = needed;
+    }
+
     public PageMapHashes Build(byte[] pageMapDigest) =>
         new(_fileName, pageMapDigest, _digestSize, _addresses[..Count], _hashes[..(Count * _digestSize)]);
 }

@@ -48,6 +48,13 @@ public sealed class PagesImageDigests
     /// <summary>The digest of the <paramref name="page"/>-th page of the file.</summary>
     public ReadOnlySpan<byte> DigestAt(long page) => _digests.AsSpan(checked((int)(page * DigestSize)), DigestSize);
 
+    /// <summary>The digests of <paramref name="count"/> pages from the <paramref name="firstPage"/>-th on, back to back.</summary>
+    public ReadOnlySpan<byte> DigestsOf(long firstPage, long count) =>
+        _digests.AsSpan(checked((int)(firstPage * DigestSize)), checked((int)(count * DigestSize)));
+
+    /// <summary>Every digest, back to back: shared, never to be written.</summary>
+    internal byte[] Bytes => _digests;
+
     /// <summary>Hashes every page of the pages image at <paramref name="path"/>.</summary>
     /// <exception cref="CriuImageFormatException">The file is not whole pages.</exception>
     public static PagesImageDigests Compute(string path, IPageHasher? hasher, CancellationToken cancellationToken)

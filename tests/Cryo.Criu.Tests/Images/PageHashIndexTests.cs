@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using Cryo.Criu.Images;
+using Cryo.Criu.Images.Protos;
 using Cryo.Criu.Tests.TestSupport;
+using Google.Protobuf;
 using Xunit;
 
 namespace Cryo.Criu.Tests.Images;
@@ -43,6 +45,52 @@ public class PageHashIndexTests
         var (expected, actual) = (read.Find("pagemap-1.img")!, index.Find("pagemap-1.img")!);
         Assert.Equal(expected.Addresses.ToArray(), actual.Addresses.ToArray());
         Assert.All(Enumerable.Range(0, 6), i => Assert.Equal(expected.HashAt(i).ToArray(), actual.HashAt(i).ToArray()));
+    }
+
+    [Fact]
+    public void Build_Should_GiveTheIndexItWouldReadFromThePages_When_DigestsCoverAPagemapOfSeveralRuns()
+    {
+        using var dir = new TempDirectory();
+        var low = FakeImages.Pages(0x400000, 3, seed: 5);
+        var high = FakeImages.Pages(0x500000, 2, seed: 6);
+        FakeImages.WritePageMap(dir.Path, "pagemap-1.img", 2,
+            [new PageRun(0x400000, 3, PageMapFlags.Present), new PageRun(0x500000, 2, PageMapFlags.Present | PageMapFlags.Lazy)],
+            low.Concat(high).ToDictionary());
+        var digests = PagesImageDigests.Compute(dir.Combine("pages-2.img"), null, default);
+
+        var fromDigests = PageHashIndex.Build(dir.Path, null, [digests], default);
+        var fromPages = PageHashIndex.Build(dir.Path, null, default);
+
+        Assert.Equal([0x400000UL, 0x401000, 0x402000, 0x500000, 0x501000], fromDigests.Find("pagemap-1.img")!.Addresses.ToArray());
+        Assert.Equal(SHA256.HashData(high[0x501000]), fromDigests.Find("pagemap-1.img")!.HashAt(4).ToArray());
+        Assert.Equal(fromPages.ToByteArray(), fromDigests.ToByteArray());
+    }
+
+    [Fact]
+    public void ToByteArray_Should_WriteTheBytesOfTheGeneratedMessage_When_TheIndexIsWrittenAsItGoes()
+    {
+        var digest = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
+        byte[] hashes = [.. digest, .. digest.Reverse(), .. new byte[32]];
+        ulong[] addresses = [0x1000, 0x2000, 0x7f0000000000];
+        var index = new PageHashIndex(Sha256PageHasher.AlgorithmName, 32,
+        [
+            new PageMapHashes("pagemap-shmem-9.img", SHA256.HashData("shm"u8), 32, [], []),
+            new PageMapHashes("pagemap-1.img", SHA256.HashData("map"u8), 32, addresses, hashes),
+        ]);
+        var message = new PageHashIndexFile { Version = PageHashIndex.FormatVersion, Algorithm = Sha256PageHasher.AlgorithmName, PageSize = 4096, DigestSize = 32 };
+        message.PageMaps.Add(new PageMapHashesEntry
+        {
+            FileName = "pagemap-1.img",
+            PageMapSha256 = ByteString.CopyFrom(SHA256.HashData("map"u8)),
+            AddressDeltas = { 0x1000, 0x1000, 0x7f0000000000 - 0x2000 },
+            Hashes = ByteString.CopyFrom(hashes),
+        });
+        message.PageMaps.Add(new PageMapHashesEntry { FileName = "pagemap-shmem-9.img", PageMapSha256 = ByteString.CopyFrom(SHA256.HashData("shm"u8)) });
+
+        var written = index.ToByteArray();
+
+        Assert.Equal(message.ToByteArray(), written);
+        Assert.Equal(addresses, PageHashIndex.Parse(written).Find("pagemap-1.img")!.Addresses.ToArray());
     }
 
     [Fact]
