@@ -88,7 +88,7 @@ public sealed class PlaceholderMounts(PlaceholderPublication publication, IOptio
                         break;
                     }
 
-                    throw new PlaceholderMountException($"umount {targetPath}", error);
+                    throw new PlaceholderMountException($"umount {targetPath}", targetPath, error);
                 }
             }
 
@@ -128,7 +128,7 @@ public sealed class PlaceholderMounts(PlaceholderPublication publication, IOptio
     {
         if (MountCall(source, target, null, flags, IntPtr.Zero) != 0)
         {
-            throw new PlaceholderMountException(source is null ? $"remount {target} read-only" : $"bind {source} on {target}", Marshal.GetLastPInvokeError());
+            throw new PlaceholderMountException(source is null ? $"remount {target} read-only" : $"bind {source} on {target}", target, Marshal.GetLastPInvokeError());
         }
     }
 

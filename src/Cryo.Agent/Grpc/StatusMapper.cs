@@ -63,6 +63,8 @@ public static class StatusMapper
     {
         InvalidRequestException e => Invalid(e.Field, e.Problem, ErrorReason.InvalidField),
         PlaceholderTargetTakenException e => new(StatusCode.AlreadyExists, ErrorReason.TargetMismatch, [new("path", e.TargetPath)], null),
+        // The restore pod's target path cannot take the placeholder (the kubelet retries the publish).
+        PlaceholderMountException e => new(StatusCode.FailedPrecondition, ErrorReason.TargetMismatch, [new("path", e.TargetPath), new("errno", $"{e.Errno}")], null),
         OperationIdReusedException e => Invalid("operation_id", e.Message, ErrorReason.OperationIdReused),
         InvalidCheckpointNameException e => Invalid(e.Field == "uid" ? "operation_id" : e.Field, e.Message, ErrorReason.InvalidField),
         FeatureUnavailableException e => new(StatusCode.FailedPrecondition, ErrorReason.FeatureUnavailable,
@@ -111,6 +113,9 @@ public static class StatusMapper
             [new("file", e.RelativePath), new("offset", $"{e.Offset}"), new("length", $"{e.Length}")], null),
         OperationTimedOutException e => new(StatusCode.DeadlineExceeded, ErrorReason.TimedOut,
             [new("timeout_seconds", $"{e.Timeout.TotalSeconds:0}")], null),
+        // CRIU's page server failed the restore, as a failed criu restore does.
+        Restoring.Lazy.LazyPagesLostException e => new(StatusCode.FailedPrecondition, ErrorReason.CriuFailed,
+            [new("exit_code", $"{e.ExitCode}"), new("log", e.Log)], null),
         TransientAgentException e => new(StatusCode.Unavailable, ErrorReason.Transient, [],
             new RetryInfo { RetryDelay = Duration.FromTimeSpan(e.RetryAfter) }),
         // A deliberate refusal without a mapping of its own (e.g. a network lock left in place after a failed dump).

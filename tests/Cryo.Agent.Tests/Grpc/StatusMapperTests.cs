@@ -1,10 +1,12 @@
 using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Containers;
+using Cryo.Agent.Csi;
 using Cryo.Agent.Filesystem;
 using Cryo.Agent.Grpc;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Recovery;
 using Cryo.Agent.Restoring;
+using Cryo.Agent.Restoring.Lazy;
 using Cryo.Agent.Store;
 using Cryo.Criu.Running;
 using Google.Rpc;
@@ -52,6 +54,8 @@ public sealed class StatusMapperTests
         { new AbandonedEntriesRemainException(1, ["/store/.tmp/node/x"], new IOException("busy")), StatusCode.Internal, "INTERNAL_ERROR" },
         { new IOException("No space left on device", 28), StatusCode.ResourceExhausted, "STORE_FULL" },
         { new OperationCanceledException(), StatusCode.Cancelled, "ERROR_REASON_UNSPECIFIED" },
+        { new PlaceholderMountException("bind /run/cryo/placeholder on /var/lib/kubelet/pods/x/volumes/v/mount", "/var/lib/kubelet/pods/x/volumes/v/mount", 2), StatusCode.FailedPrecondition, "TARGET_MISMATCH" },
+        { new LazyPagesLostException(1, "Error (criu/uffd.c:1): boom", "criu lazy-pages ended with status 1"), StatusCode.FailedPrecondition, "CRIU_FAILED" },
     };
 
     [Theory]
@@ -134,6 +138,22 @@ public sealed class StatusMapperTests
         Assert.Equal(TimeSpan.FromSeconds(5), transient.GetDetail<RetryInfo>().RetryDelay.ToTimeSpan());
         Assert.Equal("mem_dirty_track", feature.GetDetail<PreconditionFailure>().Violations[0].Subject);
         Assert.Equal("off", feature.GetDetail<ErrorInfo>().Metadata["reason"]);
+    }
+
+    [Fact]
+    public void ToRpcException_Should_NameTheTargetPathAndTheErrno_When_ThePlaceholderCannotBeMounted()
+    {
+        var info = StatusMapper.ToRpcException(new PlaceholderMountException("umount /t", "/t", 16)).GetRpcStatus()!.GetDetail<ErrorInfo>();
+
+        Assert.Equal(("/t", "16"), (info.Metadata["path"], info.Metadata["errno"]));
+    }
+
+    [Fact]
+    public void ToRpcException_Should_GiveThePageServersStatusAndLog_When_ALazyRestoreLostItsPages()
+    {
+        var info = StatusMapper.ToRpcException(new LazyPagesLostException(3, "Error (criu/uffd.c:1): boom", "lost")).GetRpcStatus()!.GetDetail<ErrorInfo>();
+
+        Assert.Equal(("3", "Error (criu/uffd.c:1): boom"), (info.Metadata["exit_code"], info.Metadata["log"]));
     }
 
     [Fact]

@@ -89,7 +89,8 @@ public sealed class LazyTransfers(
         {
             await KillTreeAsync(hostPid, stat.StartTime);
             metrics?.LazyPagesLost(LazyPagesLoss.BeforeRunning);
-            throw new LazyPagesLostException($"criu lazy-pages ended with status {status} before the restored tree was running: it was killed ({Tail(daemon.WorkDirectory)})");
+            var log = Tail(daemon.WorkDirectory);
+            throw new LazyPagesLostException(status, log, $"criu lazy-pages ended with status {status} before the restored tree was running: it was killed ({log})");
         }
     }
 
