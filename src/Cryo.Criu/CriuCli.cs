@@ -163,7 +163,7 @@ public sealed class CriuCli : ICriu
     {
         var commandLine = (launch ?? CriuLaunch.Direct).BuildCommandLine(ExecutablePath, arguments);
         _logger.LogInformation("Running criu {Operation}: {CommandLine}", operation, string.Join(' ', commandLine));
-        var outcome = await StartAsync(operation, commandLine, deadline, cancellationToken);
+        var outcome = await StartAsync(operation, commandLine, deadline, cancellationToken, launch?.BeforeKill);
 
         if (outcome.TimedOut)
         {
@@ -225,11 +225,11 @@ public sealed class CriuCli : ICriu
     }
 
     private async Task<ProcessOutcome> StartAsync(string operation, IReadOnlyList<string> commandLine, TimeSpan deadline,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, Action? beforeKill = null)
     {
         try
         {
-            return await ProcessRunner.RunAsync(commandLine, deadline, _logger, cancellationToken);
+            return await ProcessRunner.RunAsync(commandLine, deadline, _logger, cancellationToken, beforeKill);
         }
         catch (Win32Exception e)
         {

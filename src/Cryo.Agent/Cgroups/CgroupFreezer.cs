@@ -111,6 +111,18 @@ public sealed class CgroupFreezer
         return true;
     }
 
+    /// <summary>
+    /// Asks the cgroup to freeze and returns at once (a no-op when the cgroup is gone): its tasks stop as they can, and
+    /// a task held stopped by a tracer stops again before it runs another instruction of its own once let go.
+    /// </summary>
+    public void StartFreezing()
+    {
+        if (System.IO.Directory.Exists(directory))
+        {
+            Write(frozen: true);
+        }
+    }
+
     /// <summary>The tasks of the cgroup (thread IDs), for messages about the ones that would not stop.</summary>
     public IReadOnlyList<int> Tasks() =>
         File.ReadLines(Path.Combine(directory, unified ? "cgroup.threads" : "tasks"))

@@ -229,6 +229,11 @@ public sealed class CheckpointEngine(
             ? null
             : ActionScriptGate.Create(OperationDirectory.Create(scope, settings, "checkpoints", command.OperationId, keep: false), "post-dump", deadline);
         var options = gate is null ? plan.Options : plan.Options with { ActionScript = gate.ScriptPath };
+        // A CRIU killed mid-dump (cancelled, or past its deadline) lets go of the tasks it holds, which run at once: with
+        // their sockets still in repair mode, a read fails with EPERM and the application drops the connection. The
+        // cgroup is asked to freeze first, so the tasks stop again as they are let go; the failure path then releases
+        // the lock while they are stopped, and only then gives them back (thawed, or paused as they were).
+        var launch = plan.Freezer is { } stopper ? plan.Launch with { BeforeKill = stopper.StartFreezing } : plan.Launch;
         var captured = capture is null
             ? Task.FromResult<(ManifestFilesystem, IReadOnlyList<ManifestFile>)>((new ManifestFilesystem(), []))
             : StartCapture(scope, capture, gate, pending, command, cancellationToken);
@@ -243,7 +248,7 @@ public sealed class CheckpointEngine(
         await using (hasher)
         {
             progress.Report(CheckpointStage.Dumping);
-            var run = await criu.DumpAsync(options, plan.Launch, deadline, cancellationToken);
+            var run = await criu.DumpAsync(options, launch, deadline, cancellationToken);
             // CRIU lifted its lock as it finished.
             unlock?.Drop();
             var (filesystem, archives) = await captured;

@@ -40,6 +40,14 @@ public sealed record CriuLaunch
     public IReadOnlyDictionary<int, string> FdReadWrites { get; init; } = new Dictionary<int, string>();
 
     /// <summary>
+    /// Runs just before CRIU is killed (the run cancelled, or past its deadline). A dump's tasks are let go as the CRIU
+    /// holding them dies, and run at once, before anything can undo what CRIU did to them (sockets in TCP repair mode,
+    /// whose reads then fail with EPERM): a dump through a freezer cgroup freezes it here, so they stop again as they
+    /// are let go.
+    /// </summary>
+    public Action? BeforeKill { get; init; }
+
+    /// <summary>
     /// The full argv that starts CRIU with <paramref name="criuArguments"/>. .NET cannot hand extra descriptors
     /// to a child, so redirects go through <c>/bin/sh -c 'exec "$@" 3&gt;PATH' sh PREFIX… CRIU ARGS…</c>:
     /// only the paths are spliced into the script (single-quoted), everything else stays a separate argument.

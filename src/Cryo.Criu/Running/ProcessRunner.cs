@@ -16,10 +16,15 @@ internal static class ProcessRunner
     // SIGKILL is not refusable; this only bounds waiting on a process stuck in uninterruptible sleep.
     private static readonly TimeSpan ReapGrace = TimeSpan.FromSeconds(10);
 
+    /// <param name="argv">The command.</param>
+    /// <param name="deadline">How long it may run.</param>
+    /// <param name="logger">Where kills are logged.</param>
+    /// <param name="cancellationToken">Kills the command.</param>
+    /// <param name="beforeKill">Runs just before the command is killed (cancellation or deadline); its failure is logged, and the kill goes on.</param>
     /// <exception cref="OperationCanceledException">The token was cancelled; the process tree was killed first.</exception>
     /// <exception cref="Win32Exception">The command could not be started.</exception>
     public static async Task<ProcessOutcome> RunAsync(IReadOnlyList<string> argv, TimeSpan deadline, ILogger logger,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, Action? beforeKill = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(deadline, TimeSpan.Zero);
         cancellationToken.ThrowIfCancellationRequested();
@@ -56,6 +61,7 @@ internal static class ProcessRunner
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
+            BeforeKill(beforeKill, process, logger);
             KillTree(process, logger);
             await WaitReapedAsync(process, logger);
             cancellationToken.ThrowIfCancellationRequested();
@@ -66,6 +72,18 @@ internal static class ProcessRunner
         await Task.WhenAny(Task.WhenAll(stdout.Completion, stderr.Completion), Task.Delay(OutputGrace, CancellationToken.None))
             ;
         return new ProcessOutcome(process.ExitCode, timedOut, stopwatch.Elapsed, stdout.ToString(), stderr.ToString());
+    }
+
+    private static void BeforeKill(Action? beforeKill, Process process, ILogger logger)
+    {
+        try
+        {
+            beforeKill?.Invoke();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            logger.LogWarning(e, "Before killing {Command} (PID {Pid}): the step to take first failed", process.StartInfo.FileName, process.Id);
+        }
     }
 
     private static void KillTree(Process process, ILogger logger)
