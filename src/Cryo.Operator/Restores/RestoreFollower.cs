@@ -223,12 +223,16 @@ public sealed class RestoreFollower(
         (restored.ContainerRestartCount is { } restoredInto && container.RestartCount > restoredInto) ||
         (!string.IsNullOrEmpty(container.ContainerID) && restored.ContainerId is not null && container.ContainerID != restored.ContainerId);
 
-    /// <summary>Whether another Restore into <paramref name="pod"/> is under way or restored into its current run.</summary>
+    /// <summary>
+    /// Whether another Restore into <paramref name="pod"/> is under way or restored into its current run. One without a
+    /// phase yet is under way too: its first pass marks the pod Restored before it writes any status (a pass writes
+    /// status once, at its end), and the pod's change wakes this Restore in between.
+    /// </summary>
     private async Task<bool> AnotherRestoreHoldsAsync(ApiRestore restore, V1Pod pod, V1ContainerStatus container, CancellationToken cancellationToken)
     {
         var others = await resources.Restores.ListAsync(restore.Metadata.NamespaceProperty, cancellationToken);
         return others.Items.Any(other => other.Metadata.Uid != restore.Metadata.Uid && other.Spec.ExistingPod?.Name == pod.Metadata.Name &&
-                                         (other.Status?.Phase is Phase.Running ||
+                                         (other.Status?.Phase is null or Phase.Running ||
                                           (other.Status?.Phase is Phase.Succeeded && other.Status.ContainerId == container.ContainerID)));
     }
 }

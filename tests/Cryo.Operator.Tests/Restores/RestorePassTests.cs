@@ -2,8 +2,10 @@ using Cryo.Api;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Operator.Agents;
 using Cryo.Operator.Queue;
+using Cryo.Operator.Restores;
 using Cryo.Operator.Tests.Reconciling;
 using Grpc.Core;
+using k8s;
 using k8s.Models;
 using static Cryo.Operator.Tests.Reconciling.SinglePassHarness;
 
@@ -226,6 +228,35 @@ public sealed class RestorePassTests : IAsyncLifetime
         Assert.Equal(cluster.Agent.LazyFallbackReason, done.Status.LazyFallbackReason);
         var warning = Assert.Single(events, e => e.Reason == ConditionReasons.LazyRestoreUnavailable);
         Assert.Equal(("Warning", cluster.Agent.LazyFallbackReason), (warning.Type, warning.Message));
+    }
+
+    [Fact]
+    public async Task Pass_Should_LeaveTheRestoredConditionAlone_When_AnotherRestoreIntoTheRestartedContainerHasNotWrittenItsStatusYet()
+    {
+        // Arrange: into-receiver restored into the first run of a pod that declares the gate; the container restarted.
+        var receiver = await cluster.Kubelet.RunPodAsync(Ns, "receiver", Node,
+            spec => spec.ReadinessGates = [new V1PodReadinessGate { ConditionType = CryoNames.RestoredCondition }]);
+        await cluster.SucceededCheckpointAsync("web-1", web);
+        await cluster.RestoreAsync("into-receiver", new RestoreSpec { CheckpointName = "web-1", ExistingPod = new ExistingPodTarget { Name = "receiver" } });
+        await cluster.PassAsync(cluster.Restores, "into-receiver");
+        await cluster.Kubelet.RestartContainerAsync(Ns, "receiver", "app", 1, "Error");
+        // into-receiver-2's first pass restored into the new run and marked the pod, and is about to write its first
+        // status (a pass writes status once, at its end): a pod event wakes into-receiver in between.
+        await cluster.RestoreAsync("into-receiver-2", new RestoreSpec { CheckpointName = "web-1", ExistingPod = new ExistingPodTarget { Name = "receiver" } });
+        var restarted = await cluster.GetPodAsync("receiver");
+        var marked = await cluster.Client.CoreV1.PatchNamespacedPodStatusAsync(
+            RestoredCondition.Restored("Checkpoint web-1 restored into container app").PatchFor(restarted, Now), "receiver", Ns);
+
+        // Act
+        var pass = await cluster.PassAsync(cluster.Restores, "into-receiver");
+        var pod = await cluster.GetPodAsync("receiver");
+
+        // Assert: the condition of the run into-receiver-2 restored into is not into-receiver's to overwrite.
+        Assert.Equal(receiver.Metadata.Uid, pod.Metadata.Uid);
+        Assert.Empty(pass.Writes);
+        var restored = Assert.Single(pod.Status.Conditions, c => c.Type == CryoNames.RestoredCondition);
+        Assert.Equal((ConditionStatus.True, ConditionReasons.Restored), (restored.Status, restored.Reason));
+        Assert.Equal(marked.Metadata.ResourceVersion, pod.Metadata.ResourceVersion);
     }
 
     private async Task<(Restore Restore, V1Pod Placeholder)> PlaceholderRunsAsync(RestoreSpec? spec = null)
