@@ -80,29 +80,7 @@ public sealed class ImageStore
     public PendingCheckpoint Begin(CheckpointKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var final = paths.Checkpoint(key);
-        if (Directory.Exists(final))
-        {
-            throw new CheckpointAlreadyExistsException(key);
-        }
-
-        CreatePrivateDirectory(paths.OwnTemporary);
-        var directory = paths.NewTemporary(key);
-        var pending = new PendingCheckpoint(this, key, directory);
-        inProgress[directory] = pending;
-        try
-        {
-            CreatePrivateDirectory(directory);
-            CreatePrivateDirectory(pending.ImagesDirectory);
-            CreatePrivateDirectory(pending.LogsDirectory);
-        }
-        catch
-        {
-            Abandon(pending);
-            throw;
-        }
-
-        return pending;
+        return Open(key, paths.NewTemporary(key), pending => inProgress[pending.Directory] = pending, CreatePrivateDirectory);
     }
 
     /// <summary>
@@ -117,24 +95,17 @@ public sealed class ImageStore
     public PendingCheckpoint BeginPull(CheckpointKey key, out bool resumed)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var final = paths.Checkpoint(key);
-        if (Directory.Exists(final))
+        var taken = false;
+        var pending = Open(key, paths.PullTemporary(key), pending =>
         {
-            throw new CheckpointAlreadyExistsException(key);
-        }
-
-        CreatePrivateDirectory(paths.OwnTemporary);
-        var directory = paths.PullTemporary(key);
-        var pending = new PendingCheckpoint(this, key, directory);
-        if (!inProgress.TryAdd(directory, pending))
+            if (!inProgress.TryAdd(pending.Directory, pending))
+            {
+                throw new TransientAgentException($"checkpoint {key} is being pulled already: retry when that pull ended", TimeSpan.FromSeconds(10));
+            }
+        }, directory =>
         {
-            throw new TransientAgentException($"checkpoint {key} is being pulled already: retry when that pull ended", TimeSpan.FromSeconds(10));
-        }
-
-        try
-        {
-            resumed = Directory.Exists(directory);
-            if (resumed)
+            taken = Directory.Exists(directory);
+            if (taken)
             {
                 // Its age is what the start-up sweep judges: taken up now, it is fresh again.
                 Directory.SetLastWriteTimeUtc(directory, DateTime.UtcNow);
@@ -143,7 +114,30 @@ public sealed class ImageStore
             {
                 CreatePrivateDirectory(directory);
             }
+        });
+        resumed = taken;
+        return pending;
+    }
 
+    /// <summary>
+    /// Opens a pending checkpoint in <paramref name="directory"/>: <paramref name="claim"/> registers it as this agent's
+    /// work in progress (the sweep spares it; a claim that throws leaves the directory alone), <paramref name="createRoot"/>
+    /// makes or takes up the directory, then <c>images/</c> and <c>logs/</c> are made in it. Anything that fails after the
+    /// claim abandons it.
+    /// </summary>
+    private PendingCheckpoint Open(CheckpointKey key, string directory, Action<PendingCheckpoint> claim, Action<string> createRoot)
+    {
+        if (Directory.Exists(paths.Checkpoint(key)))
+        {
+            throw new CheckpointAlreadyExistsException(key);
+        }
+
+        CreatePrivateDirectory(paths.OwnTemporary);
+        var pending = new PendingCheckpoint(this, key, directory);
+        claim(pending);
+        try
+        {
+            createRoot(directory);
             CreatePrivateDirectory(pending.ImagesDirectory);
             CreatePrivateDirectory(pending.LogsDirectory);
         }
