@@ -66,13 +66,7 @@ public sealed class CompressedCheckpointTests : IAsyncLifetime, IDisposable
         var stored = Find("packed");
         var entry = Assert.Single(stored.Manifest.Files, f => f.Compression is not null);
         var path = stored.ResolveFile(entry.Path);
-        await using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
-        {
-            file.Position = file.Length / 2;
-            var b = file.ReadByte();
-            file.Position--;
-            file.WriteByte((byte)(b ^ 0xff));
-        }
+        FileDamage.FlipMiddleByte(path);
 
         var error = await Assert.ThrowsAsync<CheckpointCorruptedException>(() => engines.Restores.RestoreAsync(TestEngines.RestoreOf("packed"), CancellationToken.None));
 

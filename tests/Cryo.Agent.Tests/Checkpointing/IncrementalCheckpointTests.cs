@@ -103,13 +103,7 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
         await Memhog.ChangeAsync(workload, CancellationToken.None);
         await CheckpointAsync(workload, "child", "base");
         var pages = Directory.EnumerateFiles(Find("base").ImagesDirectory, "pages-*.img").OrderByDescending(f => new FileInfo(f).Length).First();
-        await using (var file = new FileStream(pages, FileMode.Open, FileAccess.ReadWrite))
-        {
-            file.Position = file.Length / 2;
-            var b = file.ReadByte();
-            file.Position--;
-            file.WriteByte((byte)(b ^ 0xff));
-        }
+        FileDamage.FlipMiddleByte(pages);
 
         var error = await Assert.ThrowsAsync<CheckpointCorruptedException>(() => engines.Restores.RestoreAsync(TestEngines.RestoreOf("child"), CancellationToken.None));
 

@@ -200,13 +200,7 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
         await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(source.InitPid, "layer", leaveRunning: false), new RecordingProgress<CheckpointStage>(), CancellationToken.None);
         var checkpoint = Assert.Single(engines.Store.List());
         var archive = Assert.IsType<string>(checkpoint.Manifest.Filesystem.WritableLayerArchive);
-        await using (var stream = new FileStream(checkpoint.ResolveFile(archive), FileMode.Open, FileAccess.ReadWrite))
-        {
-            stream.Position = 700; // inside the first entry's content, past its header
-            var b = stream.ReadByte();
-            stream.Position = 700;
-            stream.WriteByte((byte)(b ^ 0x20));
-        }
+        FileDamage.FlipByte(checkpoint.ResolveFile(archive), 700, 0x20); // inside the first entry's content, past its header
         await using var target = await ContainerWorkload.StartPlaceholderAsync(RealPlaceholder("target") with { OverlayRoot = true, Script = script }, CancellationToken.None);
 
         var error = await Assert.ThrowsAsync<Cryo.Agent.Store.CheckpointCorruptedException>(() =>

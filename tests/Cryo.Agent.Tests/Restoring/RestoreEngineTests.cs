@@ -166,11 +166,7 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
         var relative = Path.GetRelativePath(checkpoint.Directory, pages);
         if (damage == "flip")
         {
-            await using var stream = new FileStream(pages, FileMode.Open, FileAccess.ReadWrite);
-            stream.Position = stream.Length / 2;
-            var b = stream.ReadByte();
-            stream.Position = stream.Length / 2;
-            stream.WriteByte((byte)(b ^ 0x01));
+            FileDamage.FlipByte(pages, new FileInfo(pages).Length / 2, 0x01);
         }
         else
         {

@@ -32,13 +32,7 @@ public sealed class ChecksumVerifierTests : IDisposable
     {
         var stored = await StoreTestData.CommitFakeAsync(store, StoreTestData.Key());
         var pages = Path.Combine(stored.ImagesDirectory, "pages-1.img");
-        await using (var stream = new FileStream(pages, FileMode.Open, FileAccess.ReadWrite))
-        {
-            stream.Position = 2 * 1024 * 1024 + 5;
-            var original = stream.ReadByte();
-            stream.Position--;
-            stream.WriteByte((byte)(original ^ 0x01));
-        }
+        FileDamage.FlipByte(pages, 2 * 1024 * 1024 + 5, 0x01);
 
         var reopened = store.Find(stored.Key)!;
         ChecksumVerifier.VerifyStructure(reopened);
@@ -69,7 +63,7 @@ public sealed class ChecksumVerifierTests : IDisposable
         var listed = store.Find(stored.Key)!.Manifest.Files.Single(f => f.Path == "images/pages-1.img");
         Assert.Equal(13, listed.ChunkSha256!.Count);
         await ChecksumVerifier.VerifyAsync(store.Find(stored.Key)!, CancellationToken.None);
-        await FlipByteAsync(Path.Combine(stored.ImagesDirectory, "pages-1.img"), (5 * chunk) + 17);
+        FileDamage.FlipByte(Path.Combine(stored.ImagesDirectory, "pages-1.img"), (5 * chunk) + 17, 0x01);
 
         var error = await Assert.ThrowsAsync<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyAsync(store.Find(stored.Key)!, CancellationToken.None));
 
@@ -92,7 +86,7 @@ public sealed class ChecksumVerifierTests : IDisposable
         Assert.Equal((DigestAlgorithms.Sha256OfPages, 2), (listed.DigestAlgorithm, listed.ChunkSha256!.Count));
         Assert.Equal(CheckpointManifest.PageDigestsSchemaVersion, store.Find(key)!.Manifest.SchemaVersion);
         await ChecksumVerifier.VerifyAsync(store.Find(key)!, CancellationToken.None);
-        await FlipByteAsync(Path.Combine(stored.ImagesDirectory, "pages-1.img"), at);
+        FileDamage.FlipByte(Path.Combine(stored.ImagesDirectory, "pages-1.img"), at, 0x01);
 
         var error = await Assert.ThrowsAsync<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyAsync(store.Find(key)!, CancellationToken.None));
 
@@ -125,7 +119,7 @@ public sealed class ChecksumVerifierTests : IDisposable
         Assert.Contains("\"schemaVersion\": 2", json, StringComparison.Ordinal);
         Assert.DoesNotContain("digestAlgorithm", json, StringComparison.Ordinal);
         await ChecksumVerifier.VerifyAsync(store.Find(key)!, CancellationToken.None);
-        await FlipByteAsync(Path.Combine(stored.ImagesDirectory, "pages-1.img"), (2 * chunk) + 5);
+        FileDamage.FlipByte(Path.Combine(stored.ImagesDirectory, "pages-1.img"), (2 * chunk) + 5, 0x01);
 
         var error = await Assert.ThrowsAsync<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyAsync(store.Find(key)!, CancellationToken.None));
 
@@ -237,14 +231,5 @@ public sealed class ChecksumVerifierTests : IDisposable
         var error = Assert.Throws<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyStructure(store.Find(stored.Key)!));
 
         Assert.Equal(CorruptionKind.InvalidEntry, error.Kind);
-    }
-
-    private static async Task FlipByteAsync(string path, long position)
-    {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
-        stream.Position = position;
-        var original = stream.ReadByte();
-        stream.Position--;
-        stream.WriteByte((byte)(original ^ 0x01));
     }
 }

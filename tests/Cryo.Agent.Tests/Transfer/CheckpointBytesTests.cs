@@ -92,7 +92,7 @@ public sealed class CheckpointBytesTests(TestPkiFixture fixture) : IClassFixture
         using var source = new TestEngines();
         using var target = new TestEngines();
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes, DigestAlgorithms.Sha256OfPages);
-        CheckpointTransferTests.FlipByte(stored.ResolveFile(PagesPath), at: (16L * 1024 * 1024) + 12345);
+        FileDamage.FlipByte(stored.ResolveFile(PagesPath), at: (16L * 1024 * 1024) + 12345, 0x5a);
         await using var agent = await PeerAgents.StartAsync(source, Pki, "node-a");
 
         var error = await Assert.ThrowsAsync<TransferVerificationException>(() =>

@@ -181,7 +181,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         using var source = new TestEngines();
         using var target = new TestEngines();
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), PagesBytes, pagesDigest);
-        FlipByte(stored.ResolveFile(PagesPath), at: (16L * 1024 * 1024) + 12345);
+        FileDamage.FlipByte(stored.ResolveFile(PagesPath), at: (16L * 1024 * 1024) + 12345, 0x5a);
         await using var agent = await PeerAgents.StartAsync(source, Pki, "node-a");
 
         var error = await Assert.ThrowsAsync<TransferVerificationException>(() =>
@@ -397,15 +397,6 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
 
     private static List<string> Digests(StoredCheckpoint checkpoint) =>
         [.. checkpoint.Manifest.Files.Select(f => $"{f.Path} {f.Size} {f.DigestAlgorithm} {f.Sha256}{string.Join(',', f.ChunkSha256 ?? [])}")];
-
-    internal static void FlipByte(string path, long at)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
-        stream.Position = at;
-        var value = stream.ReadByte();
-        stream.Position = at;
-        stream.WriteByte((byte)(value ^ 0x5a));
-    }
 
     // The slot of a cancelled stream comes back when the server notices the cancellation: ask until it has.
     private static async Task<CheckpointPart> FirstPartAfterRefusalsAsync(CheckpointTransfer.CheckpointTransferClient client, FetchCheckpointRequest request)
