@@ -39,13 +39,14 @@ public static class ImageChainFlattener
         return written;
     }
 
-    // Copies every page with contents, in run order, and gives the runs that describe the copy: runs split only where
-    // the flags of the level that stored a page change, so lazy and eager memory keep the flags CRIU gave them.
+    // Copies every page with contents, in run order, each stretch stored in one run of one level in one read (a MiB at
+    // most), and gives the runs that describe the copy: runs split only where the flags of the level that stored a page
+    // change, so lazy and eager memory keep the flags CRIU gave them.
     private static List<PageRun> WritePages(ImageChain chain, string fileName, PageMap map, string pagesPath, CancellationToken cancellationToken)
     {
         var runs = new List<PageRun>(map.Runs.Count);
-        var page = new byte[PageMap.PageSize];
-        using var pages = OwnerOnlyFile.Create(pagesPath, FileMode.CreateNew, PagesBufferSize);
+        var buffer = new byte[PagesBufferSize];
+        using var pages = OwnerOnlyFile.Create(pagesPath, FileMode.CreateNew, bufferSize: 0);
         foreach (var run in map.Runs)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -55,18 +56,19 @@ public static class ImageChainFlattener
                 continue;
             }
             var pending = default(PageRun);
-            for (var index = 0UL; index < run.PageCount; index++)
+            for (var address = run.Address; address < run.End;)
             {
-                var address = run.Address + index * PageMap.PageSize;
-                if (!chain.ReadPage(fileName, address, page, out var storedAs))
+                var wanted = (int)Math.Min((ulong)buffer.Length, run.End - address);
+                var read = chain.ReadPages(fileName, address, buffer.AsSpan(0, wanted), out var storedAs);
+                if (read == 0)
                 {
                     throw new CriuImageFormatException(Path.Combine(chain.ImagesDirectory, fileName), $"has no contents for page 0x{address:x}");
                 }
-                pages.Write(page);
+                pages.Write(buffer, 0, read * PageMap.PageSize);
                 var flags = (storedAs & ~PageMapFlags.Parent) | PageMapFlags.Present;
                 if (pending.PageCount > 0 && pending.Flags == flags)
                 {
-                    pending = pending with { PageCount = pending.PageCount + 1 };
+                    pending = pending with { PageCount = pending.PageCount + (ulong)read };
                 }
                 else
                 {
@@ -74,8 +76,9 @@ public static class ImageChainFlattener
                     {
                         runs.Add(pending);
                     }
-                    pending = new PageRun(address, 1, flags);
+                    pending = new PageRun(address, (ulong)read, flags);
                 }
+                address += (ulong)read * PageMap.PageSize;
             }
             runs.Add(pending);
         }
