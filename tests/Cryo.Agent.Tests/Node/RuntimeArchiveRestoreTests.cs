@@ -48,6 +48,7 @@ public sealed class RuntimeArchiveRestoreTests(NodeFixture node, PlaceholderBuil
         var source = workload["app"];
         await source.WaitForLogAsync(l => Ticks(l).Count >= 5, Patience, token);
         var made = (await source.ExecSyncAsync(["cat", "/tmp/made-at-runtime"], Patience, token)).Stdout.Trim();
+        var sourceHostname = (await source.ExecSyncAsync(["hostname"], Patience, token)).Stdout.Trim();
         var archive = await RuncArchiveAsync(source, token);
         var lastBeforeCheckpoint = Ticks(source.Stdout)[^1];
 
@@ -66,9 +67,11 @@ public sealed class RuntimeArchiveRestoreTests(NodeFixture node, PlaceholderBuil
         // The restored tree lives in the new pod's network namespace, not the one runc dumped it from.
         Assert.Equal(Namespace(target.InitPid, "net"), Namespace(outcome.HostPid, "net"));
         Assert.NotEqual(Namespace(source.InitPid, "net"), Namespace(outcome.HostPid, "net"));
-        // runc's masked files came back as binds of /dev/null.
-        var kcore = File.ReadLines($"/proc/{outcome.HostPid}/mountinfo").Select(MountInfo.Parse).Single(m => m.MountPoint == "/proc/kcore");
-        Assert.Equal("/null", kcore.Root);
+        // runc's masked files (those this kernel has) came back as binds of /dev/null.
+        var keys = File.ReadLines($"/proc/{outcome.HostPid}/mountinfo").Select(MountInfo.Parse).Single(m => m.MountPoint == "/proc/keys");
+        Assert.Equal("/null", keys.Root);
+        // The UTS namespace was in runc's images: CRIU made it anew, with the checkpointed pod's host name.
+        Assert.Equal(sourceHostname, (await HostCommand.RunAsync("nsenter", "-t", outcome.HostPid.ToString(CultureInfo.InvariantCulture), "-u", "hostname")).Trim());
         await target.ExecSyncAsync(["touch", "/tmp/exit"], Patience, token);
         Assert.Equal(7, (await target.WaitForExitAsync(Patience, token)).ExitCode);
     }
