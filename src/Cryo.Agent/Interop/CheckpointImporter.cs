@@ -35,6 +35,12 @@ public sealed class CheckpointImporter(ImageStore store, string nodeName)
     /// <summary>The archive was a runtime's (CRI-O, containerd, Podman): the manifest was built from the images.</summary>
     public const string FromKubelet = "kubelet-archive";
 
+    /// <summary>
+    /// The key runc's dumps give every masked path that is a file (a bind mount of <c>/dev/null</c>, such as
+    /// <c>/proc/kcore</c>), and under which its restore binds <c>/dev/null</c> back.
+    /// </summary>
+    public const string RuncMaskedPathKey = "/dev/null";
+
     private const int MaxDocumentBytes = 16 << 20;
     private const string RawDiffName = "import-rootfs-diff.tar";
 
@@ -226,9 +232,24 @@ public sealed class CheckpointImporter(ImageStore store, string nodeName)
             throw new ArchiveInvalidException(KubeletArchiveLayout.CheckpointDirectory + "/" + Path.GetFileName(e.ImagePath), $"is not a CRIU image this agent reads ({e.Message})", e);
         }
 
+        if (tree.ExternalNetworkNamespaces.Count > 1)
+        {
+            throw new ArchiveInvalidException(KubeletArchiveLayout.CheckpointDirectory + "/" + CriuImageFiles.NetnsPrefix + "*" + CriuImageFiles.ImageSuffix,
+                $"declares {tree.ExternalNetworkNamespaces.Count} network namespaces external ({string.Join(", ", tree.ExternalNetworkNamespaces)}): a restore into a pod can hand over one, the pod's");
+        }
+
         var spec = read.Spec;
         var config = read.Config;
-        var terminal = spec?.Process?.Terminal ?? false;
+        if (spec?.Process?.Terminal == true)
+        {
+            // runc dumps a tty container's terminal as a pty whose other end the runtime's shim held; restoring it needs
+            // a new pty handed to CRIU under the old one's identity (tty[RDEV:DEV]), which Cryo records in its own
+            // manifest at dump but cannot take from a runtime's archive. Refused here rather than failing every restore.
+            throw new ArchiveInvalidException(KubeletArchiveLayout.SpecDump,
+                "says the container had a terminal (process.terminal: true), and Cryo restores a terminal only for checkpoints it took itself, " +
+                "which record the terminal's identity: checkpoint the container with Cryo ('kubectl cryo checkpoint POD'), or run it without 'tty: true'");
+        }
+
         var manifest = new CheckpointManifest
         {
             Key = key,
@@ -239,6 +260,9 @@ public sealed class CheckpointImporter(ImageStore store, string nodeName)
                 InNamespacePid = tree.Processes[0].Pid,
                 ContainerId = config?.Id is { Length: > 0 } id ? id : null,
                 ExternalMounts = new Dictionary<string, string>(tree.ExternalMounts, StringComparer.Ordinal),
+                DevNullMountKeys = [.. tree.ExternalMounts.Keys.Where(k => k == RuncMaskedPathKey)],
+                // runc dumps from outside the container: the pod's network namespace is in the images as external.
+                ExternalNetworkNamespaceKey = tree.ExternalNetworkNamespaces.Count > 0 ? tree.ExternalNetworkNamespaces[0] : null,
                 // The pod's sandbox gave the tree its network, UTS and IPC namespaces; a mount namespace of its own always.
                 OwnNamespaces = ["net", "uts", "ipc", "mnt"],
                 Hostname = spec?.Hostname,
@@ -250,7 +274,6 @@ public sealed class CheckpointImporter(ImageStore store, string nodeName)
                 })],
                 StdoutIdentity = read.Descriptors?.ElementAtOrDefault(1),
                 StderrIdentity = read.Descriptors?.ElementAtOrDefault(2),
-                HasControllingTerminal = terminal,
             },
             Criu = new ManifestCriu { Version = "unknown (imported)", KernelRelease = string.Empty },
             Options = new ManifestOptions
@@ -259,7 +282,6 @@ public sealed class CheckpointImporter(ImageStore store, string nodeName)
                 // What the runtime dumped with is not recorded; both only allow a restore of what the images hold.
                 TcpEstablished = true,
                 FileLocks = true,
-                ShellJob = terminal,
                 Externals = [.. tree.ExternalMounts.Select(m => $"mnt[{m.Value}]:{m.Key}")],
             },
             ProcessCount = tree.Processes.Count,

@@ -18,6 +18,8 @@ public static class RestorePlanner
     private const int StdoutFd = 3;
     private const int StderrFd = 4;
     private const int TerminalFd = 5;
+    private const int NetworkNamespaceFd = 6;
+    private const string DevNull = "/dev/null";
 
     /// <summary>Plans the restore.</summary>
     /// <exception cref="RestoreTargetMismatchException">The target lacks a mount or root the checkpoint needs.</exception>
@@ -66,8 +68,14 @@ public static class RestorePlanner
 
     private static (RestoreOptions, CriuLaunch) Standalone(RestoreOptions options, CheckpointManifest manifest, RestoreTarget target)
     {
+        if (manifest.Source.ExternalNetworkNamespaceKey is { } networkKey)
+        {
+            throw new RestoreTargetMismatchException("/proc/self/ns/net",
+                $"the checkpoint's network namespace was declared external at dump ({networkKey}, as runc dumps a pod's container): restore it into a container, whose pod gives the network namespace");
+        }
         var sources = manifest.Source.ExternalMounts.Select(e =>
-            manifest.Source.ExternalSources.TryGetValue(e.Key, out var source)
+            manifest.Source.DevNullMountKeys.Contains(e.Key) ? new ExternalSource(e.Key, e.Value, DevNull)
+            : manifest.Source.ExternalSources.TryGetValue(e.Key, out var source)
                 ? new ExternalSource(e.Key, e.Value, source)
                 : throw new RestoreTargetMismatchException(e.Value, $"the checkpoint's mount {e.Value} has no recorded host source; restore it into a container that has that mount"))
             .ToList();
@@ -109,12 +117,25 @@ public static class RestorePlanner
         }
         var sources = manifest.Source.ExternalMounts.Select(e =>
         {
+            // runc's masked paths: /dev/null is the same on every node, whatever the target masks.
+            if (manifest.Source.DevNullMountKeys.Contains(e.Key))
+            {
+                return new ExternalSource(e.Key, e.Value, DevNull);
+            }
             var mount = container.ExternalMounts.FirstOrDefault(m => m.MountPoint == e.Value && m.HostPath is not null)
                 ?? throw new RestoreTargetMismatchException(e.Value, $"the target container (PID {container.InitPid}) has no mount at {e.Value}, which the checkpointed processes use");
             return new ExternalSource(e.Key, e.Value, mount.HostPath!);
         }).ToList();
         var init = container.InitPid.ToString(CultureInfo.InvariantCulture);
         var (inherit, redirects) = Stdio(manifest, $"/proc/{init}/fd/1", $"/proc/{init}/fd/2");
+        var inputs = new Dictionary<int, string>();
+        if (manifest.Source.ExternalNetworkNamespaceKey is { } networkKey)
+        {
+            // A runtime's dump (runc from outside the container) left the pod's network namespace external: hand CRIU
+            // the target pod's under that key, as runc's restore does, or CRIU cannot place the tree in any.
+            inherit.Add(new InheritFd(NetworkNamespaceFd, networkKey));
+            inputs[NetworkNamespaceFd] = $"/proc/{init}/ns/net";
+        }
         options = options with
         {
             Root = container.RootPath,
@@ -136,7 +157,7 @@ public static class RestorePlanner
             "unshare", "--mount", "--propagation", "slave", "--",
             "/bin/sh", "-c", "mount -t proc proc /proc && exec \"$@\"", "sh",
         };
-        return (options, new CriuLaunch { Prefix = prefix, FdRedirects = redirects });
+        return (options, new CriuLaunch { Prefix = prefix, FdRedirects = redirects, FdInputs = inputs });
     }
 
     /// <summary>

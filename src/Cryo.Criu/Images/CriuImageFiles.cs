@@ -23,6 +23,12 @@ public static class CriuImageFiles
     /// <summary>Prefix of the mount images, <c>mountpoints-ID.img</c> (one per mount namespace).</summary>
     public const string MountPointsPrefix = "mountpoints-";
 
+    /// <summary>
+    /// Prefix of the network namespace images, <c>netns-ID.img</c>: absent when CRIU ran inside the tree's network
+    /// namespace (Cryo's dumps), present when it dumped the namespace or was told it is external (runc's dumps).
+    /// </summary>
+    public const string NetnsPrefix = "netns-";
+
     /// <summary>Prefix of page-map images (<c>pagemap-PID.img</c>): which virtual addresses the pages belong to.</summary>
     public const string PageMapPrefix = "pagemap-";
 

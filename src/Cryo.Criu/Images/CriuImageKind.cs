@@ -23,6 +23,9 @@ public readonly record struct CriuImageKind(uint? HeadMagic, uint Magic)
     /// <summary><c>files.img</c>: common magic, files magic, then one <c>FileEntry</c> per file of the tree.</summary>
     public static CriuImageKind Files { get; } = new(CriuImageMagic.Common, CriuImageMagic.Files);
 
+    /// <summary><c>netns-ID.img</c>: common magic, netns magic, then one <c>NetnsEntry</c>.</summary>
+    public static CriuImageKind Netns { get; } = new(CriuImageMagic.Common, CriuImageMagic.Netns);
+
     /// <summary>Bytes the magic words take at the start of the file.</summary>
     public int HeaderLength => HeadMagic is null ? 4 : 8;
 

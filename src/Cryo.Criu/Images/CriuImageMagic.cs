@@ -31,4 +31,7 @@ public static class CriuImageMagic
 
     /// <summary>The magic of <c>files.img</c>, the tree's file table ("Toropets").</summary>
     public const uint Files = 0x56303138;
+
+    /// <summary>The magic of <c>netns-ID.img</c>, a network namespace of the tree.</summary>
+    public const uint Netns = 0x55933752;
 }

@@ -6,7 +6,8 @@ namespace Cryo.Criu.Images;
 /// <summary>
 /// What a directory of CRIU images says about the tree it holds, read from the images alone: the processes
 /// (<c>pstree.img</c>, named from each <c>core-PID.img</c>) and the mounts declared external at dump
-/// (<c>mountpoints-ID.img</c>), which a restore must map to sources. For images Cryo did not write itself
+/// (<c>mountpoints-ID.img</c>), which a restore must map to sources, and the network namespaces declared external
+/// (<c>netns-ID.img</c>), which a restore must hand CRIU under their keys. For images Cryo did not write itself
 /// (a kubelet checkpoint archive made by CRI-O or containerd).
 /// </summary>
 /// <example>
@@ -17,10 +18,11 @@ namespace Cryo.Criu.Images;
 /// </example>
 public sealed class CriuTreeImages
 {
-    private CriuTreeImages(IReadOnlyList<CriuTreeProcess> processes, IReadOnlyDictionary<string, string> externalMounts)
+    private CriuTreeImages(IReadOnlyList<CriuTreeProcess> processes, IReadOnlyDictionary<string, string> externalMounts, IReadOnlyList<string> externalNetworkNamespaces)
     {
         Processes = processes;
         ExternalMounts = externalMounts;
+        ExternalNetworkNamespaces = externalNetworkNamespaces;
     }
 
     /// <summary>The tasks, root first, in <c>pstree.img</c>'s order.</summary>
@@ -28,6 +30,13 @@ public sealed class CriuTreeImages
 
     /// <summary>External mounts: the key given at dump → the mount point inside the tree's root.</summary>
     public IReadOnlyDictionary<string, string> ExternalMounts { get; }
+
+    /// <summary>
+    /// The keys of the network namespaces declared external at dump (<c>--external net[INODE]:KEY</c>; runc, and so
+    /// CRI-O and containerd, name the container's <c>extRootNetNS</c>), in image order: a restore fails unless each is
+    /// handed to CRIU (<c>--inherit-fd fd[N]:KEY</c>). Empty when CRIU dumped inside the tree's network namespace.
+    /// </summary>
+    public IReadOnlyList<string> ExternalNetworkNamespaces { get; }
 
     /// <summary>Reads the images in <paramref name="imagesDirectory"/>.</summary>
     /// <exception cref="CriuImageFormatException">An image is missing, has the wrong magic or does not decode.</exception>
@@ -71,7 +80,17 @@ public sealed class CriuTreeImages
             }
         }
 
-        return new CriuTreeImages(processes, externals);
+        var networkKeys = new List<string>();
+        foreach (var path in Directory.EnumerateFiles(imagesDirectory, CriuImageFiles.NetnsPrefix + "*" + CriuImageFiles.ImageSuffix).Order(StringComparer.Ordinal))
+        {
+            using var reader = CriuImageReader.Open(path, CriuImageKind.Netns);
+            if (reader.Read(NetnsEntry.Parser) is { HasExtKey: true, ExtKey.Length: > 0 } netns && !networkKeys.Contains(netns.ExtKey))
+            {
+                networkKeys.Add(netns.ExtKey);
+            }
+        }
+
+        return new CriuTreeImages(processes, externals, networkKeys);
     }
 
     // The task's name from its core image; empty when the image is missing (a thread-less zombie, say).

@@ -169,6 +169,26 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
     }
 
     [Fact]
+    public async Task Import_Should_RefuseSayingWhyAndWhatToDo_When_TheRuntimesContainerHadATerminal()
+    {
+        await using var source = await StartSourceAsync();
+        var stored = await CheckpointAsync(source, "tty-by-runtime");
+        var archive = await BuildRuntimeArchiveAsync(stored.ImagesDirectory, source.UpperDirPath!, source.StdoutIdentity, source.StderrIdentity, terminal: true);
+        await using var agent = await PeerAgents.StartAsync(engines, fixture.Pki, "node-a");
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => ImportAsync(agent, archive, "tty"));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        var info = error.GetRpcStatus()!.GetDetail<ErrorInfo>();
+        Assert.Equal("ARCHIVE_INVALID", info.Reason);
+        Assert.Equal("spec.dump", info.Metadata["entry"]);
+        Assert.Contains("process.terminal: true", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("kubectl cryo checkpoint", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Empty(engines.Store.FindByName("default", "tty"));
+        Assert.Empty(engines.Store.ListAbandoned());
+    }
+
+    [Fact]
     public async Task Import_Should_RefuseNamingTheEntry_And_CommitNothing_When_AnEntryClimbsOutOfTheArchive()
     {
         await using var agent = await PeerAgents.StartAsync(engines, fixture.Pki, "node-a");
@@ -275,7 +295,7 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
     // The layout as CRI-O and containerd write it (their checkpoint code, through runc): the images with runc's
     // descriptors.json, config.dump and spec.dump, the upper layer's files in rootfs-diff.tar without whiteouts and the
     // removed paths in deleted.files, network.status; assembled with GNU tar, not by Cryo.
-    private async Task<string> BuildRuntimeArchiveAsync(string images, string upper, string stdout, string stderr)
+    private async Task<string> BuildRuntimeArchiveAsync(string images, string upper, string stdout, string stderr, bool terminal = false)
     {
         var root = scratch.Combine("runtime-archive");
         Directory.CreateDirectory(Path.Join(root, "checkpoint"));
@@ -290,11 +310,11 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
              "runtime":"runc","createdTime":"2026-12-01T10:00:00Z","checkpointedTime":"2026-12-01T10:05:00Z","restoredTime":"0001-01-01T00:00:00Z","restored":false}
             """);
         await File.WriteAllTextAsync(Path.Join(root, "spec.dump"), """
-            {"ociVersion":"1.0.2-dev","process":{"terminal":false,"user":{"uid":0,"gid":0},"args":["/app/init.sh"],"cwd":"/"},
+            {"ociVersion":"1.0.2-dev","process":{"terminal":TERMINAL,"user":{"uid":0,"gid":0},"args":["/app/init.sh"],"cwd":"/"},
              "root":{"path":"rootfs"},"hostname":"counter-0",
              "mounts":[{"destination":"/proc","type":"proc","source":"proc"},{"destination":"/data","type":"bind","source":"/var/lib/kubelet/pods/x/volumes/data","options":["rbind","rprivate"]}],
              "annotations":{"io.kubernetes.pod.name":"counter-0","io.kubernetes.pod.namespace":"default","io.kubernetes.container.name":"counter","io.kubernetes.pod.uid":"6a1f"}}
-            """);
+            """.Replace("TERMINAL", terminal ? "true" : "false", StringComparison.Ordinal));
         await File.WriteAllTextAsync(Path.Join(root, "deleted.files"), "[\"/bin/vi\"]");
         await File.WriteAllTextAsync(Path.Join(root, "network.status"), "[]");
         // The runtimes archive the changed files only: overlay's whiteouts (0:0 character devices) become deleted.files.

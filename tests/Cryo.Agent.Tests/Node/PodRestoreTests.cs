@@ -21,7 +21,7 @@ namespace Cryo.Agent.Tests.Node;
 [Collection(NodeCollection.Name)]
 public sealed class PodRestoreTests(NodeFixture node, PlaceholderBuild build) : IClassFixture<PlaceholderBuild>, IDisposable
 {
-    private const string AgentImage = "localhost/cryo/agent:test";
+    private const string AgentImage = PlaceholderPods.AgentImage;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     // Counts on stdout, keeps a token written at run time in its container filesystem, ends with 7 when
@@ -32,6 +32,7 @@ public sealed class PodRestoreTests(NodeFixture node, PlaceholderBuild build) : 
         "i=0; while [ ! -e /tmp/exit ]; do i=$((i+1)); echo tick $i; sleep 0.1; done; exit 7\n";
 
     private readonly TestEngines engines = new();
+    private readonly PlaceholderPods pods = new(node, build);
 
     public void Dispose() => engines.Dispose();
 
@@ -168,50 +169,10 @@ public sealed class PodRestoreTests(NodeFixture node, PlaceholderBuild build) : 
 
     /// <summary>The pod the operator creates for a Restore of <paramref name="workload"/>'s checkpoint, run on the node.</summary>
     private Task<NodePod> RunPlaceholderPodAsync(NodePod workload, string checkpoint, string name, PlaceholderSource placeholder) =>
-        RunPlaceholderPodAsync(workload.Pod.Spec, name, placeholder, checkpoint);
+        pods.RunAsync(workload.Pod.Spec, name, placeholder, checkpoint);
 
-    private async Task<NodePod> RunPlaceholderPodAsync(V1PodSpec workload, string name, PlaceholderSource placeholder, string checkpoint = "none")
-    {
-        if (placeholder.Delivery == PlaceholderDelivery.InitContainer)
-        {
-            await EnsureAgentImageAsync();
-        }
-
-        var restore = new Restore
-        {
-            Metadata = new V1ObjectMeta { Name = TestPods.UniqueName(name), NamespaceProperty = TestPods.Namespace, Uid = Guid.NewGuid().ToString() },
-            Spec = new RestoreSpec { CheckpointName = checkpoint, NewPod = new NewPodTarget() },
-        };
-        var pod = PlaceholderPodBuilder.Build(restore, workload, "app", checkpoint, placeholder);
-        var running = await node.RunPodAsync(pod, CancellationToken.None);
-        try
-        {
-            await running["app"].WaitForLogAsync(l => l.Contains("waiting for a restore", StringComparison.Ordinal), Patience, CancellationToken.None);
-            return running;
-        }
-        catch
-        {
-            await running.DisposeAsync();
-            throw;
-        }
-    }
-
-    /// <summary>An image with the placeholder where the agent image has it, and busybox's <c>cp</c> for the init container.</summary>
-    private async Task EnsureAgentImageAsync()
-    {
-        // Node tests run one at a time, and the node imports a reference once, from one directory.
-        var root = Path.Join(node.Directory, "agent-image");
-        if (!Directory.Exists(root))
-        {
-            var building = root + ".new";
-            await NodeImages.BuildBusyboxRootAsync(building, CancellationToken.None);
-            var program = Path.Join(building, CryoNames.PlaceholderProgramPath.TrimStart('/'));
-            Directory.CreateDirectory(Path.GetDirectoryName(program)!);
-            File.Copy(build.PlaceholderPath, program);
-            Directory.Move(building, root);
-        }
-        await node.Images.ImportDirectoryAsync(root, AgentImage, null, CancellationToken.None);
-    }
+    private Task<NodePod> RunPlaceholderPodAsync(V1PodSpec workload, string name, PlaceholderSource placeholder) =>
+        pods.RunAsync(workload, name, placeholder);
 
     private static List<int> Ticks(string log) =>
         log.Split('\n').Where(l => l.StartsWith("tick ", StringComparison.Ordinal))

@@ -82,10 +82,36 @@ public sealed class RestorePlannerTests : IDisposable
         Assert.True(options.MountNamespaceCompatMode);
     }
 
+    [Fact]
+    public async Task Plan_Should_BindTheNodesDevNull_When_AMountWasRuncsMaskedPath()
+    {
+        // runc's dumps declare every masked file under the key /dev/null and record no host source for it.
+        var checkpoint = await CommitAsync(volumePropagation: "", source =>
+        {
+            source.ExternalMounts["/dev/null"] = "/proc/keys";
+            source.DevNullMountKeys = ["/dev/null"];
+        });
+
+        var (options, _) = RestorePlanner.Plan(checkpoint, Standalone(SharedHost), actionScript: null);
+
+        Assert.Contains("mnt[/dev/null]:/dev/null", options.External);
+    }
+
+    [Fact]
+    public async Task Plan_Should_RefuseSayingWhereToRestore_When_TheDumpLeftTheNetworkNamespaceExternalAndNoContainerIsGiven()
+    {
+        var checkpoint = await CommitAsync(volumePropagation: "", source => source.ExternalNetworkNamespaceKey = "extRootNetNS");
+
+        var error = Assert.Throws<RestoreTargetMismatchException>(() => RestorePlanner.Plan(checkpoint, Standalone(SharedHost), actionScript: null));
+
+        Assert.Contains("extRootNetNS", error.Message, StringComparison.Ordinal);
+        Assert.Contains("restore it into a container", error.Message, StringComparison.Ordinal);
+    }
+
     private RestoreTarget Standalone(string agentMounts) =>
         new(null, Path.Join(root, "work"), new Dictionary<string, string>(), AgentMounts: MountInfo.ParseAll(agentMounts));
 
-    private async Task<StoredCheckpoint> CommitAsync(string? volumePropagation)
+    private async Task<StoredCheckpoint> CommitAsync(string? volumePropagation, Action<ManifestSource>? adjust = null)
     {
         var store = new ImageStore(new ImageStoreOptions { RootDirectory = Path.Join(root, "store"), OwnerId = "planner-test" });
         var key = StoreTestData.Key();
@@ -104,6 +130,7 @@ public sealed class RestorePlannerTests : IDisposable
             ExternalMounts = new Dictionary<string, string> { ["m0"] = "/data" },
             ExternalSources = new Dictionary<string, string> { ["m0"] = "/srv/vol" },
         };
+        adjust?.Invoke(manifest.Source);
         return await store.CommitAsync(pending, manifest, CancellationToken.None);
     }
 }

@@ -33,6 +33,20 @@ public sealed class ManifestSource
     /// </summary>
     public Dictionary<string, string> ExternalSources { get; set; } = [];
 
+    /// <summary>
+    /// Keys of external mounts that were bind mounts of <c>/dev/null</c>: runc's masked paths (<c>/proc/kcore</c>,
+    /// <c>/proc/keys</c>…), which runc's dumps all declare under the key <c>/dev/null</c>. A restore binds
+    /// <c>/dev/null</c> there, as runc's restore does, whatever the target container has at those places.
+    /// </summary>
+    public List<string> DevNullMountKeys { get; set; } = [];
+
+    /// <summary>
+    /// The key under which the dump declared the tree's network namespace external (<c>--external net[INODE]:KEY</c>,
+    /// runc's <c>extRootNetNS</c>), when CRIU did not run inside it: a restore hands CRIU the target's network
+    /// namespace under this key. <see langword="null"/> for Cryo's dumps, which leave the namespace out of the images.
+    /// </summary>
+    public string? ExternalNetworkNamespaceKey { get; set; }
+
     /// <summary>Host path of the tree's root filesystem when it had its own mount namespace.</summary>
     public string? RootPath { get; set; }
 
