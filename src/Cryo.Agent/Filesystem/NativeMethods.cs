@@ -75,7 +75,7 @@ internal static class NativeMethods
     public static void SetTimes(SafeFileHandle handle, string path, FileTimestamp access, FileTimestamp modification)
     {
         long[] times = [access.Seconds, access.Nanoseconds, modification.Seconds, modification.Nanoseconds];
-        if (FutimensAt(handle, null, times, 0) != 0)
+        if (Futimens(handle, times) != 0)
         {
             throw Failure("futimens", path);
         }
@@ -227,11 +227,10 @@ internal static class NativeMethods
     private static extern int StatxFd(
         SafeFileHandle fd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, [Out] byte[] buffer);
 
-    // utimensat with a null path sets the times of the descriptor itself, as futimens does.
-    [DllImport("libc", EntryPoint = "utimensat", SetLastError = true)]
+    // Not glibc's utimensat with a null path, which it refuses (EINVAL) though the kernel takes it.
+    [DllImport("libc", EntryPoint = "futimens", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int FutimensAt(
-        SafeFileHandle fd, [MarshalAs(UnmanagedType.LPUTF8Str)] string? path, long[] times, int flags);
+    private static extern int Futimens(SafeFileHandle fd, long[] times);
 
     [DllImport("libc", EntryPoint = "lchown", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
