@@ -135,12 +135,9 @@ public sealed class RestoreEngine(
                 return Stopwatch.GetElapsedTime(applying);
             }, cancellationToken);
         // CRIU waits for the files it opens, not for the verification (the tree is held until its post-restore): the hashing
-        // starts once those are in place rather than slow down their application. With one core beside CRIU's (a two-core
-        // node) it then waits for the rest of the files as well: the two take turns on that core instead of both running
-        // beside CRIU, which they would slow down as two hashing threads do (see ChecksumVerifier.BesideCriuParallelism).
-        var hashingStarts = filesGate is null ? files : ChecksumVerifier.BesideCriuParallelism > 1 ? filesCriuOpens.Task : files;
+        // starts once those are in place rather than slow down their application, and goes on beside the rest of the files.
         var verification = scope.Beside("the verification of the images",
-            token => VerifyAsync(chain, gate, gated, hashingStarts, files, token), cancellationToken);
+            token => VerifyAsync(chain, gate, gated, filesGate is null ? files : filesCriuOpens.Task, files, token), cancellationToken);
 
         // CRIU kills its tree when it fails by itself, but not when it is killed at its deadline, nor does
         // anything once it succeeded and the engine fails after it (a copy held frozen whose images failed
