@@ -29,6 +29,13 @@ public sealed class RestoreSetSpec
     [DefaultValue(DefaultWarmPool)]
     public int? WarmPool { get; set; }
 
+    /// <summary>
+    /// Make every copy a lazy restore (<see cref="RestoreSpec.Lazy"/>): a copy runs before its memory has arrived, so a
+    /// scale-up answers sooner. Changing it affects new copies only.
+    /// </summary>
+    [JsonPropertyName("lazy")]
+    public bool? Lazy { get; set; }
+
     /// <summary>What the set's pods carry on top of the checkpointed pod's spec.</summary>
     [JsonPropertyName("template")]
     public PodOverlay? Template { get; set; }

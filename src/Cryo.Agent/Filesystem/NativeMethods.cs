@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Cryo.Agent.Filesystem;
 
@@ -12,6 +13,7 @@ internal static class NativeMethods
 {
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;
+    private const int AtEmptyPath = 0x1000;
     private const uint StatxBasicStats = 0x7ff;
     private const int StatxSize = 256;
     private const int ErrorNoData = 61; // ENODATA: the attribute is not set
@@ -55,6 +57,28 @@ internal static class NativeMethods
         }
 
         throw Failure("statx", path, error);
+    }
+
+    /// <summary>fstat(2) through statx: the status of the file <paramref name="handle"/> has open (no path walked again).</summary>
+    public static FileStatus FStat(SafeFileHandle handle, string path)
+    {
+        var buffer = new byte[StatxSize];
+        if (StatxFd(handle, "", AtEmptyPath, StatxBasicStats, buffer) != 0)
+        {
+            throw Failure("statx", path);
+        }
+
+        return FileStatus.FromStatx(buffer);
+    }
+
+    /// <summary>Sets access and modification times of the file <paramref name="handle"/> has open (futimens(3)).</summary>
+    public static void SetTimes(SafeFileHandle handle, string path, FileTimestamp access, FileTimestamp modification)
+    {
+        long[] times = [access.Seconds, access.Nanoseconds, modification.Seconds, modification.Nanoseconds];
+        if (Futimens(handle, times) != 0)
+        {
+            throw Failure("futimens", path);
+        }
     }
 
     /// <summary>Sets the owner of <paramref name="path"/> itself (a symlink is not followed).</summary>
@@ -197,6 +221,16 @@ internal static class NativeMethods
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int Statx(
         int directoryFd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, [Out] byte[] buffer);
+
+    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int StatxFd(
+        SafeFileHandle fd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, [Out] byte[] buffer);
+
+    // Not glibc's utimensat with a null path, which it refuses (EINVAL) though the kernel takes it.
+    [DllImport("libc", EntryPoint = "futimens", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Futimens(SafeFileHandle fd, long[] times);
 
     [DllImport("libc", EntryPoint = "lchown", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]

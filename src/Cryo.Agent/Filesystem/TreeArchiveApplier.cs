@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Formats.Tar;
 using System.Runtime.Versioning;
+using Microsoft.Win32.SafeHandles;
 
 namespace Cryo.Agent.Filesystem;
 
@@ -26,6 +27,7 @@ internal sealed class TreeArchiveApplier
     private readonly LayerPass? _pass;
     private readonly List<SkippedEntry> _skipped = [];
     private readonly List<(string Path, TarEntry Entry)> _directories = [];
+    private (string Key, (string HostPath, string ContainerPath) Resolved)? _lastParent;
     private int _written;
     private int _deleted;
     private int _opaque;
@@ -124,7 +126,7 @@ internal sealed class TreeArchiveApplier
             return;
         }
 
-        var parent = _paths.ResolveParent(entry.Name, components, createMissing: true)!.Value;
+        var parent = ResolveParent(entry.Name, components);
         var containerPath = parent.ContainerPath.TrimEnd('/') + "/" + name;
         if (UnderMountPoint(containerPath) is { } mountPoint)
         {
@@ -146,7 +148,7 @@ internal sealed class TreeArchiveApplier
                 throw new UnsafeArchiveEntryException(_archivePath, entry.Name, "whiteout of an invalid name");
             }
 
-            if (DeleteTree(Path.Join(parent.HostPath, deleted)))
+            if (Remove(Path.Join(parent.HostPath, deleted)))
             {
                 _deleted++;
             }
@@ -161,7 +163,7 @@ internal sealed class TreeArchiveApplier
                 var existing = NativeMethods.TryLStat(target);
                 if (existing is not null && !existing.IsDirectory)
                 {
-                    DeleteTree(target);
+                    Remove(target);
                     existing = null;
                 }
 
@@ -173,21 +175,20 @@ internal sealed class TreeArchiveApplier
                 _directories.Add((target, entry));
                 break;
             case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
-                DeleteTree(target);
+                Remove(target);
                 WriteFile(target, entry);
-                SetMetadata(target, entry, isSymlink: false, NativeMethods.TryLStat(target));
                 break;
             case TarEntryType.SymbolicLink:
-                DeleteTree(target);
+                Remove(target);
                 File.CreateSymbolicLink(target, entry.LinkName);
                 SetMetadata(target, entry, isSymlink: true);
                 break;
             case TarEntryType.HardLink:
-                DeleteTree(target);
+                Remove(target);
                 NativeMethods.HardLink(ResolveLinkTarget(entry), target);
                 break;
             case TarEntryType.Fifo:
-                DeleteTree(target);
+                Remove(target);
                 NativeMethods.MakeFifo(target, UnixFileMode.UserRead | UnixFileMode.UserWrite);
                 SetMetadata(target, entry, isSymlink: false);
                 break;
@@ -229,7 +230,7 @@ internal sealed class TreeArchiveApplier
 
         foreach (var child in Directory.EnumerateFileSystemEntries(parent.HostPath, "*", AllChildren).ToList())
         {
-            DeleteTree(child);
+            Remove(child);
         }
 
         _opaque++;
@@ -248,7 +249,7 @@ internal sealed class TreeArchiveApplier
         return existing;
     }
 
-    private static void WriteFile(string target, TarEntry entry)
+    private void WriteFile(string target, TarEntry entry)
     {
         var options = new FileStreamOptions
         {
@@ -260,12 +261,16 @@ internal sealed class TreeArchiveApplier
         };
         using var output = new FileStream(target, options);
         entry.DataStream?.CopyTo(output);
+        // Written out before the times are set (a later write would move them), then the metadata goes through the open
+        // file: no path walked again through the target's overlay for its status and times.
+        output.Flush();
+        SetMetadata(target, entry, isSymlink: false, NativeMethods.FStat(output.SafeFileHandle, target), output.SafeFileHandle);
     }
 
     // created: what the entry looks like now, when it was just created; an owner and mode it already has are not set
     // again. Each chown or chmod is a metadata write the file system journals, which on a busy node's disk costs a
     // writable layer of a few hundred files most of its time.
-    private void SetMetadata(string path, TarEntry entry, bool isSymlink, FileStatus? created = null)
+    private void SetMetadata(string path, TarEntry entry, bool isSymlink, FileStatus? created = null, SafeFileHandle? open = null)
     {
         var chown = created is null || created.Uid != entry.Uid || created.Gid != entry.Gid;
         if (chown)
@@ -288,7 +293,14 @@ internal sealed class TreeArchiveApplier
             ?? FileTimestamp.TryParsePax(attributes?.GetValueOrDefault(LayerArchiveFormat.ModificationTimeKey))
             ?? new FileTimestamp(entry.ModificationTime.ToUnixTimeSeconds(), entry.ModificationTime.Ticks % TimeSpan.TicksPerSecond * 100);
         var accessed = FileTimestamp.TryParsePax(attributes?.GetValueOrDefault(LayerArchiveFormat.AccessTimeKey)) ?? modified;
-        NativeMethods.SetTimes(path, accessed, modified);
+        if (open is null)
+        {
+            NativeMethods.SetTimes(path, accessed, modified);
+        }
+        else
+        {
+            NativeMethods.SetTimes(open, path, accessed, modified);
+        }
     }
 
     private void SetAttributes(string path, PaxTarEntry entry)
@@ -316,6 +328,36 @@ internal sealed class TreeArchiveApplier
     private string? UnderMountPoint(string containerPath) =>
         _mountPoints.FirstOrDefault(m =>
             containerPath == m || containerPath.StartsWith(m + "/", StringComparison.Ordinal));
+
+    /// <summary>
+    /// The parent of an entry, resolved inside the root (missing directories created). An archive lists a directory's
+    /// entries together, so the last parent resolved is kept and reused for the next entry in the same directory: its
+    /// components were directories then, and stay so until this applier removes something (<see cref="Remove"/>).
+    /// </summary>
+    private (string HostPath, string ContainerPath) ResolveParent(string entryName, string[] components)
+    {
+        var key = string.Join('/', components, 0, components.Length - 1);
+        if (_lastParent is { } last && last.Key == key)
+        {
+            return last.Resolved;
+        }
+
+        var resolved = _paths.ResolveParent(entryName, components, createMissing: true)!.Value;
+        _lastParent = (key, resolved);
+        return resolved;
+    }
+
+    /// <summary>Removes whatever is at <paramref name="path"/>; the parent kept by <see cref="ResolveParent"/> may have gone with it.</summary>
+    private bool Remove(string path)
+    {
+        if (!DeleteTree(path))
+        {
+            return false;
+        }
+
+        _lastParent = null;
+        return true;
+    }
 
     /// <summary>Removes whatever is at <paramref name="path"/> (never following symlinks); false if nothing was there.</summary>
     private static bool DeleteTree(string path)

@@ -187,6 +187,8 @@ public sealed class SetWriter(CryoResources resources, EventRecorder events, Ope
         {
             CheckpointName = template.CheckpointName,
             ExistingPod = new ExistingPodTarget { Name = pod.Metadata.Name, ContainerName = template.ContainerName },
+            // Not part of the template's hash: how memory arrives does not change the pod, so warm pods stay usable when it changes.
+            Lazy = set.Spec.Lazy == true ? true : null,
         },
     };
 

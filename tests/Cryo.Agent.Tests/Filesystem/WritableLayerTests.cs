@@ -150,6 +150,26 @@ public sealed class WritableLayerTests : IDisposable
     }
 
     [Fact]
+    public async Task Apply_Should_ResolveTheNextEntrysDirectoryAgain_When_AnEntryReplacedItBySymlink()
+    {
+        // Arrange: "dir/a" is written into a directory, which the next entry replaces by an absolute symlink; "dir/b"
+        // must go where the symlink leads inside the root, not through the host's view of it (outside the root).
+        var root = Directory.CreateDirectory(_scratch.Combine("root")).FullName;
+        var outside = Directory.CreateDirectory(_scratch.Combine("outside")).FullName;
+        var link = Entry(TarEntryType.SymbolicLink, "dir");
+        link.LinkName = outside;
+        var archive = await WriteArchiveAsync(Entry(TarEntryType.RegularFile, "dir/a"), link, Entry(TarEntryType.RegularFile, "dir/b"));
+
+        // Act
+        await WritableLayer.ApplyAsync(archive, root, Token);
+
+        // Assert
+        Assert.Empty(Directory.GetFileSystemEntries(outside));
+        Assert.Equal(outside, new FileInfo(Path.Join(root, "dir")).LinkTarget);
+        Assert.True(File.Exists(Path.Join(root, outside, "b")));
+    }
+
+    [Fact]
     public async Task Apply_Should_LeaveTargetMountPointsAlone_When_TheyAreListed()
     {
         var lower = CreateLower();

@@ -84,6 +84,26 @@ public sealed class RestoreSetReconcilerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RestoreSet_Should_RestoreEveryCopyLazily_When_ItsSpecSaysLazy()
+    {
+        // Arrange: a set of lazy copies, one of them restored into a warm pod on the scale-up.
+        await cluster.CreateRestoreSetAsync("ci", new RestoreSetSpec { CheckpointName = "web-1", Replicas = 1, WarmPool = 1, Lazy = true });
+        await cluster.WaitForRestoreSetAsync("ci", s => s.Status is { ReadyReplicas: 1, RunningWarmPods: 1 }, "one copy Ready, one warm pod running");
+
+        // Act
+        await cluster.ScaleAsync("ci", 2);
+        await WaitForReadyAsync("ci", 2);
+
+        // Assert: each copy's Restore asks for a lazy restore, the agents were asked for one, and each says it was.
+        var copies = await cluster.CopiesAsync("ci");
+        Assert.Equal(2, copies.Count);
+        Assert.All(copies, c => Assert.Equal((true, true), (c.Spec.Lazy, c.Status!.Lazy)));
+        var calls = Agents.SelectMany(a => a.RestoreCalls).ToList();
+        Assert.NotEmpty(calls);
+        Assert.All(calls, r => Assert.True(r.Lazy));
+    }
+
+    [Fact]
     public async Task RestoreSet_Should_MakeAScaleUpOnlyARestore_IntoItsWarmPods_AndRefillThePool()
     {
         // Arrange: one copy, two placeholder pods started ahead.

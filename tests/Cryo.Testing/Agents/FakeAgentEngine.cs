@@ -225,6 +225,8 @@ public sealed class FakeAgentEngine(string nodeName)
             Checkpoint = request.Checkpoint,
             OperationId = request.OperationId,
             Timings = new RestoreTimings { VerifyMs = 1, RestoreMs = 10, TotalMs = 12 },
+            // As an agent whose kernel has userfaultfd: a lazy restore asked for is done lazily.
+            Lazy = request.Lazy,
         };
     }
 
