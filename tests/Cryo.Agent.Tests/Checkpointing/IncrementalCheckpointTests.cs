@@ -11,7 +11,8 @@ namespace Cryo.Agent.Tests.Checkpointing;
 
 /// <summary>
 /// Checkpoints with a parent on a kernel without soft-dirty tracking: dumped in full by real CRIU, rewritten by
-/// content into CRIU's incremental form before commit, restored by real CRIU through the parent links.
+/// content into CRIU's incremental form before commit, restored by real CRIU from the chain written out whole (and, with
+/// that switched off, through the parent links).
 /// </summary>
 public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
 {
@@ -77,8 +78,44 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task Restore_Should_KeepCriusLogToErrorsAndWarnings_When_TheCheckpointIsAnIncrement()
+    public async Task Restore_Should_GiveCriuTheChainWrittenOutWholeAndKeepTheStoredChain_When_TheCheckpointIsTheThirdLevel()
     {
+        ImagesObservingCriu observer = null!;
+        using var observed = new TestEngines(criu => observer = new ImagesObservingCriu(criu));
+        await using var observedCopies = new RestoredCopies(observed);
+        var (workload, _) = await Memhog.StartAsync(Mib, CancellationToken.None);
+        await using var running = workload;
+        await CheckpointAsync(observed, workload, "c0", null);
+        await Memhog.ChangeAsync(workload, CancellationToken.None);
+        await CheckpointAsync(observed, workload, "c1", "c0");
+        var last = await Memhog.ChangeAsync(workload, CancellationToken.None);
+        await CheckpointAsync(observed, workload, "c2", "c1");
+        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
+        var stored = Assert.Single(observed.Store.FindByName("default", "c2"));
+        var storedPages = Directory.EnumerateFiles(stored.ImagesDirectory, "pages-*.img").Sum(f => new FileInfo(f).Length);
+
+        var command = TestEngines.RestoreOf("c2");
+        var outcome = await observed.Restores.RestoreAsync(command, CancellationToken.None);
+        observedCopies.Track(outcome.HostPid);
+        var checksum = await Memhog.AskAsync(outcome.HostPid, "USR1", "check", observed.OutputOf(command));
+
+        Assert.Equal(last, checksum);
+        // CRIU read a full set of images: no link, nothing left to a parent, every page of the memory in its own pages images.
+        Assert.NotEqual(stored.ImagesDirectory, observer.ImagesDirectory);
+        Assert.False(observer.HadParentLink);
+        Assert.Equal(0, observer.PagesInParent);
+        Assert.InRange(observer.PresentPages, Mib * 256L, long.MaxValue);
+        // The copy is gone once CRIU is done; the stored checkpoint is still the increment it was, its chain whole.
+        Assert.False(Directory.Exists(observer.ImagesDirectory));
+        Assert.Equal(3, CheckpointChain.Of(observed.Store, stored).Count);
+        Assert.Equal(storedPages, Directory.EnumerateFiles(stored.ImagesDirectory, "pages-*.img").Sum(f => new FileInfo(f).Length));
+        Assert.InRange(storedPages, 1, Mib * 1024L * 1024 / 4);
+    }
+
+    [Fact]
+    public async Task Restore_Should_KeepCriusLogToErrorsAndWarnings_When_CriuReadsAnIncrementThroughItsParentLinks()
+    {
+        engines.Options.FlattenChainOnRestore = false;
         var (workload, _) = await Memhog.StartAsync(16, CancellationToken.None);
         await using var running = workload;
         await CheckpointAsync(workload, "base", null);
@@ -150,6 +187,9 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
     }
 
     private Task<CheckpointOutcome> CheckpointAsync(ContainerWorkload workload, string name, string? parent) =>
+        CheckpointAsync(engines, workload, name, parent);
+
+    private static Task<CheckpointOutcome> CheckpointAsync(TestEngines engines, ContainerWorkload workload, string name, string? parent) =>
         engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, name) with { ParentCheckpoint = parent },
             new RecordingProgress<CheckpointStage>(), CancellationToken.None);
 
