@@ -152,9 +152,18 @@ public sealed class CheckpointEngine(
             switch (increment?.Method)
             {
                 case ManifestIncrement.ContentBased:
-                    var (made, index) = ContentIncrement.Make(pending, increment, pageDigests, logger, cancellationToken);
-                    index.Save(pending.PageIndexPath, flushToDisk: false);
-                    return made;
+                    // CRIU's full pages images, replaced by the increment's, are removed beside the commit rather than before it.
+                    var replaced = store.BeginScratch(pending.Key, "replaced");
+                    try
+                    {
+                        var (made, index) = ContentIncrement.Make(pending, increment, pageDigests, replaced.Directory, logger, cancellationToken);
+                        index.Save(pending.PageIndexPath, flushToDisk: false);
+                        return made;
+                    }
+                    finally
+                    {
+                        replaced.DisposeBeside(logger);
+                    }
                 case ManifestIncrement.CriuMemoryTracking:
                     // CRIU linked the parent as seen from where it wrote; the index reads through that link first.
                     PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken).Save(pending.PageIndexPath, flushToDisk: false);

@@ -11,7 +11,7 @@ namespace Cryo.Agent.Restoring;
 /// increment's own, and there is no <c>parent</c> link. Through the links CRIU reads each run of pages with a call of its
 /// own and does not let its restorer read pages itself (<c>criu/pagemap.c</c>); from a full set it does both the fast way.
 /// The committed chain is only read and stays as it is: an increment on disk, verified whole beside CRIU as before, so a
-/// corrupt level still holds the restored tree back. The copy goes as soon as CRIU is done.
+/// corrupt level still holds the restored tree back. The copy goes as soon as CRIU is done, removed beside the rest of the restore.
 /// </summary>
 internal sealed class FlatChain : IDisposable
 {
@@ -73,6 +73,9 @@ internal sealed class FlatChain : IDisposable
             throw;
         }
     }
+
+    /// <summary>Removes the copy on a worker thread (<see cref="StoreScratch.DisposeBeside"/>): the restored tree does not wait for it.</summary>
+    public void DisposeBeside(ILogger logger) => scratch.DisposeBeside(logger);
 
     /// <summary>Removes the copy.</summary>
     public void Dispose() => scratch.Dispose();

@@ -153,7 +153,7 @@ public sealed class RestoreEngine(
         var run = await criu.RestoreAsync(criuOptions, launch, deadline, cancellationToken);
         var criuEnded = Stopwatch.GetTimestamp();
         // CRIU has read every page: the decompressed and flat copies go now, not when the copy ends.
-        flat?.Dispose();
+        flat?.DisposeBeside(logger);
         decompressed?.Dispose();
         if (heldFrozen && !IsFrozen(cgroups!.FreezerDirectory!))
         {
