@@ -97,7 +97,8 @@ public sealed class RestoreEngine(
         {
             criuOptions = criuOptions with { ImagesDirectory = decompressed.ImagesDirectory };
         }
-        // An increment is given to CRIU written out whole, unless its memory is to be served lazily from the chain.
+        // An increment may be given to CRIU written out whole (a setting, off by default: the copy is a write of the whole
+        // memory), never when its memory is to be served lazily from the chain.
         var flat = command.Lazy ? null : await FlattenAsync(scope, command, chain, criuOptions.ImagesDirectory, cancellationToken);
         if (flat is not null)
         {
@@ -279,7 +280,7 @@ public sealed class RestoreEngine(
 
     /// <summary>
     /// Writes an increment's chain out whole for CRIU (<see cref="FlatChain"/>) into a scratch directory of the store, removed
-    /// if the restore fails (and right after CRIU otherwise); null for a full checkpoint, or when switched off.
+    /// if the restore fails (and beside the restore once CRIU is done); null for a full checkpoint, or when not switched on.
     /// </summary>
     private async Task<FlatChain?> FlattenAsync(OperationScope scope, RestoreCommand command, IReadOnlyList<StoredCheckpoint> chain, string imagesDirectory,
         CancellationToken cancellationToken)

@@ -12,8 +12,8 @@ namespace Cryo.Agent.Tests.Checkpointing;
 
 /// <summary>
 /// Checkpoints with a parent on a kernel without soft-dirty tracking: dumped in full by real CRIU, rewritten by
-/// content into CRIU's incremental form before commit, restored by real CRIU from the chain written out whole (and, with
-/// that switched off, through the parent links).
+/// content into CRIU's incremental form before commit, restored by real CRIU through the parent links (and, with
+/// Agent:Engine:FlattenChainOnRestore, from the chain written out whole).
 /// </summary>
 public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
 {
@@ -79,10 +79,11 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task Restore_Should_GiveCriuTheChainWrittenOutWholeAndKeepTheStoredChain_When_TheCheckpointIsTheThirdLevel()
+    public async Task Restore_Should_GiveCriuTheChainWrittenOutWholeAndKeepTheStoredChain_When_FlatteningIsOnAndTheCheckpointIsTheThirdLevel()
     {
         ImagesObservingCriu observer = null!;
         using var observed = new TestEngines(criu => observer = new ImagesObservingCriu(criu));
+        observed.Options.FlattenChainOnRestore = true;
         await using var observedCopies = new RestoredCopies(observed);
         var (workload, _) = await Memhog.StartAsync(Mib, CancellationToken.None);
         await using var running = workload;
