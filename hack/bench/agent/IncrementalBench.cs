@@ -11,8 +11,9 @@ namespace Cryo.Bench.Agent;
 /// "incremental" (hack/bench.sh incremental): memhog (random memory, 1 GiB by default) checkpointed in full, then
 /// five times over: a tenth of its pages rewritten, a child checkpoint of the previous one (by content: a full dump
 /// rewritten against the parent's page index) and, beside it, a full checkpoint of the same memory. Then restores of
-/// the fifth child (a chain of six) alternated with restores of the last full checkpoint; every copy must answer
-/// with the memory's checksum. Ratios of medians, measured side by side.
+/// the fifth child (a chain of six; read by CRIU through its parent links, and written out whole for it first) in rotation with
+/// restores of the last full checkpoint; every copy must answer with the memory's checksum. Ratios of medians,
+/// measured side by side.
 /// </summary>
 public static partial class IncrementalBench
 {
@@ -71,17 +72,22 @@ public static partial class IncrementalBench
                 parent = $"child-{i}";
             }
 
+            // The chain is restored both ways: read by CRIU through its parent links (the agent's default) and written out
+            // whole for CRIU first (Agent:Engine:FlattenChainOnRestore), each beside the full checkpoint, in rotating order.
             var chainRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
+            var flatRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
             var fullRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
+            var series = new[] { (parent, chainRestore, false), (lastFull, fullRestore, false), (parent, flatRestore, true) };
             for (var run = 0; run < runs; run++)
             {
-                foreach (var (name, samples) in run % 2 == 0
-                             ? new[] { (parent, chainRestore), (lastFull, fullRestore) }
-                             : new[] { (lastFull, fullRestore), (parent, chainRestore) })
+                for (var turn = 0; turn < series.Length; turn++)
                 {
+                    var (name, samples, flatten) = series[(run + turn) % series.Length];
+                    engines.Options.FlattenChainOnRestore = flatten;
                     samples.Add(await BenchSteps.RestoreVerifiedAsync(engines, name, checksum, cancellationToken));
                 }
             }
+            engines.Options.FlattenChainOnRestore = false;
 
             Emit.Metric("incremental_new_bytes_ratio", storedRatios[0], "ratio", sizeMib, 1, new Dictionary<string, double>
             {
@@ -106,6 +112,12 @@ public static partial class IncrementalBench
                 ["full_criu_seconds"] = Emit.Median([.. fullRestore.Select(r => r.Outcome.Restore.TotalSeconds)]),
                 ["chain_verify_seconds"] = Emit.Median([.. chainRestore.Select(r => r.Outcome.Verify.TotalSeconds)]),
                 ["full_verify_seconds"] = Emit.Median([.. fullRestore.Select(r => r.Outcome.Verify.TotalSeconds)]),
+                // The chain written out whole first: the whole restore, CRIU's part, and the steps up to CRIU's start (the copy).
+                ["flat_seconds"] = Emit.Median(Seconds(flatRestore)),
+                ["flat_criu_seconds"] = Emit.Median([.. flatRestore.Select(r => r.Outcome.Restore.TotalSeconds)]),
+                ["flat_prepare_seconds"] = Emit.Median([.. flatRestore.Select(r => r.Outcome.Steps!.Prepare.TotalSeconds)]),
+                ["full_prepare_seconds"] = Emit.Median([.. fullRestore.Select(r => r.Outcome.Steps!.Prepare.TotalSeconds)]),
+                ["flat_vs_full_ratio"] = Emit.Median(Seconds(flatRestore)) / Emit.Median(Seconds(fullRestore)),
             });
         }
         finally

@@ -35,6 +35,18 @@ public sealed class EngineOptions
     [Range(0, 4)]
     public int ChainRestoreLogLevel { get; set; } = 2;
 
+    /// <summary>
+    /// Whether an eager restore of an increment gives CRIU the chain written out whole (<see cref="Restoring.FlatChain"/>: the
+    /// increment's pagemaps and pages resolved through every parent into one full set in a scratch copy on the store's
+    /// volume) rather than the chain itself. Through <c>parent</c> links CRIU reads every run of pages with a read of its
+    /// own and never lets its restorer read them (CRIU alone took 1.81× a full checkpoint's restore for a chain of six),
+    /// but the copy is a write of the whole memory: on ext4 (no shared extents) writing 1 GiB cost more than CRIU's
+    /// reads through the links save (<c>hack/bench.sh incremental</c>, 2026-12-07, load 40-50: the copy 28.9 s, the
+    /// restore through the links 14.0 s, a full checkpoint's 7.1 s). Off by default; on a filesystem where
+    /// <c>copy_file_range</c> shares extents (XFS, Btrfs) the copy costs no data writes.
+    /// </summary>
+    public bool FlattenChainOnRestore { get; set; }
+
     /// <summary>v1 cgroup controllers a standalone restore gives each copy a fresh cgroup in.</summary>
     public IList<string> RestoreCgroupControllers { get; set; } = ["memory", "freezer", "pids", "cpu"];
 

@@ -153,8 +153,17 @@ public sealed class CheckpointEngine(
             switch (increment?.Method)
             {
                 case ManifestIncrement.ContentBased:
-                    var (made, index) = ContentIncrement.Make(pending, increment, pageDigests, logger, cancellationToken);
-                    return (made, pending.WritePageIndex(index));
+                    // CRIU's full pages images, replaced by the increment's, are removed beside the commit rather than before it.
+                    var replaced = store.BeginScratch(pending.Key, "replaced");
+                    try
+                    {
+                        var (made, index) = ContentIncrement.Make(pending, increment, pageDigests, replaced.Directory, logger, cancellationToken);
+                        return (made, pending.WritePageIndex(index));
+                    }
+                    finally
+                    {
+                        replaced.DisposeBeside(logger);
+                    }
                 case ManifestIncrement.CriuMemoryTracking:
                     // CRIU linked the parent as seen from where it wrote; the index reads through that link first.
                     var written = pending.WritePageIndex(PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken));

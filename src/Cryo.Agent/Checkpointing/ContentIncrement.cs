@@ -15,14 +15,21 @@ internal static class ContentIncrement
 {
     /// <summary>Rewrites <paramref name="pending"/>'s images; returns the record for the manifest and the child's own page index.</summary>
     /// <exception cref="IncrementalRewriteException">The rewrite failed; the dump is left as CRIU wrote it.</exception>
+    /// <param name="pending">The pending checkpoint holding CRIU's full dump.</param>
+    /// <param name="plan">The parent and the chain.</param>
+    /// <param name="pageDigests">The page digests made while CRIU wrote the pages images.</param>
+    /// <param name="discardDirectory">Where CRIU's replaced pages images are moved (same filesystem), for the caller to remove off the checkpoint's path.</param>
+    /// <param name="logger">For a parent without a readable page index.</param>
+    /// <param name="cancellationToken">Cancels the rewrite, leaving the dump as CRIU wrote it.</param>
     public static (ManifestIncrement Increment, PageHashIndex Index) Make(PendingCheckpoint pending, IncrementPlan plan,
-        IReadOnlyList<PagesImageDigests> pageDigests, ILogger logger, CancellationToken cancellationToken)
+        IReadOnlyList<PagesImageDigests> pageDigests, string discardDirectory, ILogger logger, CancellationToken cancellationToken)
     {
         var parent = plan.Parent;
         var parentIndex = ParentIndex(parent, logger, cancellationToken);
         // Not synced here: the pending checkpoint is read by nobody before its commit, which syncs what the store's
         // policy says (ImageStoreOptions.SyncImageFiles), as for CRIU's own images.
-        var result = new IncrementalRewriter(PageDigests.Instance) { SyncFiles = false }.Rewrite(pending.ImagesDirectory, parent.ImagesDirectory,
+        var rewriter = new IncrementalRewriter(PageDigests.Instance) { SyncFiles = false, DiscardDirectory = discardDirectory };
+        var result = rewriter.Rewrite(pending.ImagesDirectory, parent.ImagesDirectory,
             ManifestIncrement.ParentLinkTarget(parent.Key), parentIndex, [.. pageDigests], cancellationToken);
         var increment = new ManifestIncrement
         {

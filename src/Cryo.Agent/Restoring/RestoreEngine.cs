@@ -91,16 +91,23 @@ public sealed class RestoreEngine(
         var gate = gates.Count > 0 ? gates[^1] : null;
         var filesGate = applyFiles ? gates[0] : null;
         var (criuOptions, launch) = RestorePlanner.Plan(checkpoint, restoreTarget, gate?.ScriptPath);
-        if (chain.Count > 1)
-        {
-            // At debug level CRIU logs every run of pages it reads through a parent link: most of a chain's restore time.
-            criuOptions = criuOptions with { LogLevel = settings.ChainRestoreLogLevel };
-        }
         // Page images compressed at rest are decompressed (and verified as they are read) into a copy of the chain CRIU reads.
         var decompressed = await DecompressAsync(scope, command, chain, cancellationToken);
         if (decompressed is not null)
         {
             criuOptions = criuOptions with { ImagesDirectory = decompressed.ImagesDirectory };
+        }
+        // An increment may be given to CRIU written out whole (a setting, off by default: the copy is a write of the whole
+        // memory), never when its memory is to be served lazily from the chain.
+        var flat = command.Lazy ? null : await FlattenAsync(scope, command, chain, criuOptions.ImagesDirectory, cancellationToken);
+        if (flat is not null)
+        {
+            criuOptions = criuOptions with { ImagesDirectory = flat.ImagesDirectory };
+        }
+        else if (chain.Count > 1)
+        {
+            // At debug level CRIU logs every run of pages it reads through a parent link: most of a chain's restore time.
+            criuOptions = criuOptions with { LogLevel = settings.ChainRestoreLogLevel };
         }
         if (criuOptions.MountNamespaceCompatMode)
         {
@@ -146,7 +153,8 @@ public sealed class RestoreEngine(
         var criuStarted = Stopwatch.GetTimestamp();
         var run = await criu.RestoreAsync(criuOptions, launch, deadline, cancellationToken);
         var criuEnded = Stopwatch.GetTimestamp();
-        // CRIU has read every page: the decompressed copy goes now, not when the copy ends.
+        // CRIU has read every page: the decompressed and flat copies go now, not when the copy ends.
+        flat?.DisposeBeside(logger);
         decompressed?.Dispose();
         if (heldFrozen && !IsFrozen(cgroups!.FreezerDirectory!))
         {
@@ -268,6 +276,24 @@ public sealed class RestoreEngine(
         logger.LogInformation("restore {Namespace}/{Name} ({Operation}): decompressed the page images of {Levels} checkpoint(s) in {Ms:0} ms",
             command.Namespace, command.Name, command.OperationId, chain.Count, decompressed.Duration.TotalMilliseconds);
         return decompressed;
+    }
+
+    /// <summary>
+    /// Writes an increment's chain out whole for CRIU (<see cref="FlatChain"/>) into a scratch directory of the store, removed
+    /// if the restore fails (and beside the restore once CRIU is done); null for a full checkpoint, or when not switched on.
+    /// </summary>
+    private async Task<FlatChain?> FlattenAsync(OperationScope scope, RestoreCommand command, IReadOnlyList<StoredCheckpoint> chain, string imagesDirectory,
+        CancellationToken cancellationToken)
+    {
+        if (chain.Count < 2 || !settings.FlattenChainOnRestore)
+        {
+            return null;
+        }
+        var flat = await Task.Run(() => FlatChain.Create(store, chain[0].Key, imagesDirectory, cancellationToken), cancellationToken);
+        scope.OnFailure("remove the flattened images", _ => flat.Dispose());
+        logger.LogInformation("restore {Namespace}/{Name} ({Operation}): wrote the chain of {Levels} checkpoints out whole for CRIU ({Bytes} bytes of pages) in {Ms:0} ms",
+            command.Namespace, command.Name, command.OperationId, chain.Count, flat.PagesBytes, flat.Duration.TotalMilliseconds);
+        return flat;
     }
 
     private string LazyDeclined(RestoreCommand command, string why)

@@ -115,6 +115,59 @@ public sealed class ImageChain : IDisposable
         return count;
     }
 
+    /// <summary>
+    /// Adds to <paramref name="extents"/>, in address order, where the <paramref name="pageCount"/> pages from
+    /// <paramref name="address"/> of pagemap <paramref name="fileName"/> are stored, following parent runs: a run at a
+    /// time, so a restore-sized chain resolves in one pass over its pagemaps. Returns the first page no run with
+    /// contents holds, or <c>null</c> when every page has contents.
+    /// </summary>
+    /// <exception cref="CriuImageFormatException">A parent run leads to a level that lacks the page: a restore would fail.</exception>
+    internal ulong? Resolve(string fileName, ulong address, ulong pageCount, List<PageExtent> extents)
+    {
+        var map = PageMap(fileName);
+        if (map is null)
+        {
+            return address;
+        }
+        var end = address + pageCount * Images.PageMap.PageSize;
+        var index = map.FindRun(address);
+        if (index < 0)
+        {
+            return address;
+        }
+        var runs = map.Runs;
+        while (address < end)
+        {
+            if (index >= runs.Count || runs[index].Address > address || !runs[index].HasContent)
+            {
+                return address;
+            }
+            var run = runs[index];
+            var pages = (Math.Min(end, run.End) - address) / Images.PageMap.PageSize;
+            if (run.IsInParent)
+            {
+                if (Parent is null)
+                {
+                    throw new CriuImageFormatException(Path.Combine(ImagesDirectory, fileName),
+                        $"keeps page 0x{address:x} in the parent, but the directory has no {CriuImageFiles.ParentLink} link");
+                }
+                if (Parent.Resolve(fileName, address, pages, extents) is { } missing)
+                {
+                    throw new CriuImageFormatException(Path.Combine(ImagesDirectory, fileName),
+                        $"keeps page 0x{missing:x} in the parent, which does not hold it ({Parent.ImagesDirectory})");
+                }
+            }
+            else
+            {
+                var pagesPath = Path.Combine(ImagesDirectory, map.PagesFileName);
+                extents.Add(new PageExtent(address, pages, run.Flags, PagesFile(pagesPath), pagesPath, map.RunOffset(index) + (long)(address - run.Address)));
+            }
+            address += pages * Images.PageMap.PageSize;
+            index++;
+        }
+        return null;
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

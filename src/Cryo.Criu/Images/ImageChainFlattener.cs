@@ -39,14 +39,17 @@ public static class ImageChainFlattener
         return written;
     }
 
-    // Copies every page with contents, in run order, each stretch stored in one run of one level in one read (a MiB at
-    // most), and gives the runs that describe the copy: runs split only where the flags of the level that stored a page
-    // change, so lazy and eager memory keep the flags CRIU gave them.
+    // Copies every page with contents, in run order, and gives the runs that describe the copy: runs split only where
+    // the flags of the level that stored a page change, so lazy and eager memory keep the flags CRIU gave them. The chain
+    // is resolved a run at a time and each stretch of consecutive pages of one level's image is copied in one call, in the
+    // kernel: a restore waits for this copy, and page by page it would cost what CRIU's reads through the links cost.
     private static List<PageRun> WritePages(ImageChain chain, string fileName, PageMap map, string pagesPath, CancellationToken cancellationToken)
     {
         var runs = new List<PageRun>(map.Runs.Count);
+        var extents = new List<PageExtent>();
         var buffer = new byte[PagesBufferSize];
         using var pages = OwnerOnlyFile.Create(pagesPath, FileMode.CreateNew, bufferSize: 0);
+        var written = 0L;
         foreach (var run in map.Runs)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -55,20 +58,20 @@ public static class ImageChainFlattener
                 runs.Add(run);
                 continue;
             }
-            var pending = default(PageRun);
-            for (var address = run.Address; address < run.End;)
+            extents.Clear();
+            if (chain.Resolve(fileName, run.Address, run.PageCount, extents) is { } missing)
             {
-                var wanted = (int)Math.Min((ulong)buffer.Length, run.End - address);
-                var read = chain.ReadPages(fileName, address, buffer.AsSpan(0, wanted), out var storedAs);
-                if (read == 0)
-                {
-                    throw new CriuImageFormatException(Path.Combine(chain.ImagesDirectory, fileName), $"has no contents for page 0x{address:x}");
-                }
-                pages.Write(buffer, 0, read * PageMap.PageSize);
-                var flags = (storedAs & ~PageMapFlags.Parent) | PageMapFlags.Present;
+                throw new CriuImageFormatException(Path.Combine(chain.ImagesDirectory, fileName), $"has no contents for page 0x{missing:x}");
+            }
+            var pending = default(PageRun);
+            var copy = extents[0];
+            for (var i = 0; i < extents.Count; i++)
+            {
+                var extent = extents[i];
+                var flags = (extent.StoredAs & ~PageMapFlags.Parent) | PageMapFlags.Present;
                 if (pending.PageCount > 0 && pending.Flags == flags)
                 {
-                    pending = pending with { PageCount = pending.PageCount + (ulong)read };
+                    pending = pending with { PageCount = pending.PageCount + extent.PageCount };
                 }
                 else
                 {
@@ -76,12 +79,27 @@ public static class ImageChainFlattener
                     {
                         runs.Add(pending);
                     }
-                    pending = new PageRun(address, (ulong)read, flags);
+                    pending = new PageRun(extent.Address, extent.PageCount, flags);
                 }
-                address += (ulong)read * PageMap.PageSize;
+                if (i > 0 && copy.Continues(extent))
+                {
+                    copy = copy with { PageCount = copy.PageCount + extent.PageCount };
+                }
+                else if (i > 0)
+                {
+                    written += Copy(copy, pages, written, buffer);
+                    copy = extent;
+                }
             }
+            written += Copy(copy, pages, written, buffer);
             runs.Add(pending);
         }
         return runs;
+    }
+
+    private static long Copy(PageExtent extent, FileStream pages, long offset, byte[] buffer)
+    {
+        FileRangeCopy.Copy(extent.PagesFile, extent.PagesPath, extent.Offset, pages.SafeFileHandle, offset, extent.Length, buffer);
+        return extent.Length;
     }
 }

@@ -65,6 +65,14 @@ public sealed class IncrementalRewriter
     /// </summary>
     public bool SyncFiles { get; init; } = true;
 
+    /// <summary>
+    /// Where the pages images the rewrite replaced are moved, on the same filesystem, instead of being removed; <c>null</c>
+    /// (default) removes them. Removing CRIU's full pages image is the longest step of a rewrite: unlinking a 1 GiB file
+    /// whose pages are still dirty took 0.6-0.7 s on this project's loaded VM, against a rename's microseconds. A caller
+    /// that removes the directory later, beside other work, keeps that out of the checkpoint's time.
+    /// </summary>
+    public string? DiscardDirectory { get; init; }
+
     /// <summary>Rewrites the full dump in <paramref name="imagesDirectory"/> in place into an increment of <paramref name="parentImagesDirectory"/>.</summary>
     /// <param name="imagesDirectory">A complete full dump, as CRIU wrote it (no <c>parent</c> link, no parent runs).</param>
     /// <param name="parentImagesDirectory">The parent checkpoint's images directory; linked relatively, so keep both where a relative path still leads.</param>
@@ -169,7 +177,7 @@ public sealed class IncrementalRewriter
         foreach (var stage in rewritten)
         {
             // The commit is done: what is left are files nothing refers to any more.
-            TryDelete(stage.OldPagesPath);
+            Discard(stage.OldPagesPath);
             TryDelete(stage.BackupPath);
         }
         var index = new PageHashIndex(_hasher.Algorithm, _hasher.DigestSize,
@@ -473,6 +481,24 @@ public sealed class IncrementalRewriter
             }
         }
         return checked(highest + 1);
+    }
+
+    /// <summary>Moves a replaced file into <see cref="DiscardDirectory"/>, or removes it when there is none (or the move fails).</summary>
+    private void Discard(string path)
+    {
+        if (DiscardDirectory is not null)
+        {
+            try
+            {
+                File.Move(path, Path.Combine(DiscardDirectory, Path.GetFileName(path)));
+                return;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogWarning("Could not move {Path} into {Directory}, removing it here: {Error}", path, DiscardDirectory, e.Message);
+            }
+        }
+        TryDelete(path);
     }
 
     private void TryDelete(string path)

@@ -1,6 +1,7 @@
 using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Manifest;
+using Cryo.Testing;
 using Cryo.Testing.Agent.Harness;
 using Cryo.Agent.Tests.Support;
 using Cryo.Criu.Images;
@@ -11,7 +12,8 @@ namespace Cryo.Agent.Tests.Checkpointing;
 
 /// <summary>
 /// Checkpoints with a parent on a kernel without soft-dirty tracking: dumped in full by real CRIU, rewritten by
-/// content into CRIU's incremental form before commit, restored by real CRIU through the parent links.
+/// content into CRIU's incremental form before commit, restored by real CRIU through the parent links (and, with
+/// Agent:Engine:FlattenChainOnRestore, from the chain written out whole).
 /// </summary>
 public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
 {
@@ -77,8 +79,45 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task Restore_Should_KeepCriusLogToErrorsAndWarnings_When_TheCheckpointIsAnIncrement()
+    public async Task Restore_Should_GiveCriuTheChainWrittenOutWholeAndKeepTheStoredChain_When_FlatteningIsOnAndTheCheckpointIsTheThirdLevel()
     {
+        ImagesObservingCriu observer = null!;
+        using var observed = new TestEngines(criu => observer = new ImagesObservingCriu(criu));
+        observed.Options.FlattenChainOnRestore = true;
+        await using var observedCopies = new RestoredCopies(observed);
+        var (workload, _) = await Memhog.StartAsync(Mib, CancellationToken.None);
+        await using var running = workload;
+        await CheckpointAsync(observed, workload, "c0", null);
+        await Memhog.ChangeAsync(workload, CancellationToken.None);
+        await CheckpointAsync(observed, workload, "c1", "c0");
+        var last = await Memhog.ChangeAsync(workload, CancellationToken.None);
+        await CheckpointAsync(observed, workload, "c2", "c1");
+        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
+        var stored = Assert.Single(observed.Store.FindByName("default", "c2"));
+        var storedPages = Directory.EnumerateFiles(stored.ImagesDirectory, "pages-*.img").Sum(f => new FileInfo(f).Length);
+
+        var command = TestEngines.RestoreOf("c2");
+        var outcome = await observed.Restores.RestoreAsync(command, CancellationToken.None);
+        observedCopies.Track(outcome.HostPid);
+        var checksum = await Memhog.AskAsync(outcome.HostPid, "USR1", "check", observed.OutputOf(command));
+
+        Assert.Equal(last, checksum);
+        // CRIU read a full set of images: no link, nothing left to a parent, every page of the memory in its own pages images.
+        Assert.NotEqual(stored.ImagesDirectory, observer.ImagesDirectory);
+        Assert.False(observer.HadParentLink);
+        Assert.Equal(0, observer.PagesInParent);
+        Assert.InRange(observer.PresentPages, Mib * 256L, long.MaxValue);
+        // The copy goes once CRIU is done (removed beside the restore); the stored checkpoint is still the increment it was, its chain whole.
+        await Eventually.TrueAsync(() => !Directory.Exists(observer.ImagesDirectory), "the flat copy is removed");
+        Assert.Equal(3, CheckpointChain.Of(observed.Store, stored).Count);
+        Assert.Equal(storedPages, Directory.EnumerateFiles(stored.ImagesDirectory, "pages-*.img").Sum(f => new FileInfo(f).Length));
+        Assert.InRange(storedPages, 1, Mib * 1024L * 1024 / 4);
+    }
+
+    [Fact]
+    public async Task Restore_Should_KeepCriusLogToErrorsAndWarnings_When_CriuReadsAnIncrementThroughItsParentLinks()
+    {
+        engines.Options.FlattenChainOnRestore = false;
         var (workload, _) = await Memhog.StartAsync(16, CancellationToken.None);
         await using var running = workload;
         await CheckpointAsync(workload, "base", null);
@@ -144,6 +183,9 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
     }
 
     private Task<CheckpointOutcome> CheckpointAsync(ContainerWorkload workload, string name, string? parent) =>
+        CheckpointAsync(engines, workload, name, parent);
+
+    private static Task<CheckpointOutcome> CheckpointAsync(TestEngines engines, ContainerWorkload workload, string name, string? parent) =>
         engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, name) with { ParentCheckpoint = parent },
             new RecordingProgress<CheckpointStage>(), CancellationToken.None);
 

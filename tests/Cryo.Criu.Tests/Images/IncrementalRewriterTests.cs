@@ -51,6 +51,27 @@ public class IncrementalRewriterTests
     }
 
     [Fact]
+    public void Rewrite_Should_MoveCriusReplacedPagesImageIntoTheDiscardDirectory_When_OneIsGiven()
+    {
+        using var dir = new TempDirectory();
+        var (parent, child, discard) = (dir.Combine("1/images"), dir.Combine("2/images"), dir.Combine("discard"));
+        var before = FakeImages.Pages(Base, 8, seed: 1);
+        FakeImages.WritePageMap(parent, PageMap1, 1, FakeImages.PresentRun(before), before);
+        var after = new Dictionary<ulong, byte[]>(before) { [Base + 2 * 4096] = FakeImages.Page(22) };
+        FakeImages.WritePageMap(child, PageMap1, 1, FakeImages.PresentRun(after), after);
+        var criusPages = File.ReadAllBytes(Path.Combine(child, "pages-1.img"));
+        Directory.CreateDirectory(discard);
+
+        var result = new IncrementalRewriter { DiscardDirectory = discard }.Rewrite(child, parent,
+            PageHashIndex.Build(parent, null, CancellationToken.None), CancellationToken.None);
+
+        Assert.Equal(7, result.PagesInParent);
+        Assert.False(File.Exists(Path.Combine(child, "pages-1.img")));
+        Assert.Equal(criusPages, File.ReadAllBytes(Path.Combine(discard, "pages-1.img")));
+        AssertResolves(after, child);
+    }
+
+    [Fact]
     public void Rewrite_Should_ResolveThroughTheWholeChain_When_TheParentIsAnIncrementItself()
     {
         using var dir = new TempDirectory();
