@@ -5,6 +5,7 @@ using Cryo.Operator.Queue;
 using Cryo.Operator.Tests.Reconciling;
 using Cryo.Testing;
 using Grpc.Core;
+using k8s;
 using k8s.Models;
 using static Cryo.Operator.Tests.Reconciling.SinglePassHarness;
 
