@@ -27,7 +27,7 @@ public sealed class MigrationSpec
     /// <c>status.targetNode</c>.
     /// </summary>
     [JsonPropertyName("nodeSelector")]
-    public Dictionary<string, string>? NodeSelector { get; set; }
+    public IDictionary<string, string>? NodeSelector { get; set; }
 
     /// <summary>How: <see cref="MigrationMode.StopAndCopy"/> (the default) or <see cref="MigrationMode.Precopy"/>.</summary>
     [JsonPropertyName("mode")]
