@@ -47,7 +47,7 @@ fi
 # This run's cgroup parents end with its PID (CRYO_BENCH_RUN), so the sweep of another run on the same machine leaves them alone.
 export CRYO_BENCH_RUN=$$
 cleanup() {
-  for parent in cryo-bench cryo-bench-incremental cryo-bench-compression cryo-bench-restores cryo-bench-lazy-pages; do
+  for parent in cryo-bench cryo-bench-incremental cryo-bench-compression cryo-bench-migration cryo-bench-restores cryo-bench-lazy-pages; do
     parent="$parent-$CRYO_BENCH_RUN"
     for dir in /sys/fs/cgroup/*/"$parent"/*/; do
       [ -d "$dir" ] || continue

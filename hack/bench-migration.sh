@@ -7,12 +7,34 @@
 # (plus transfer_seconds, copy_seconds and both throughputs; the puller pulls over its default parallel
 # streams, one connection each, and transfer_single_stream_* is the same pull over one stream, measured in
 # the same runs). Figures on stdout, one JSON a line; notes on stderr.
+# Part two: migration_downtime_ms, a memhog of SIZE MiB (random memory) moved between two in-process agents with
+# separate stores, pulls over their mutual TLS, in both modes ({"workload":"stopAndCopy"} and {"workload":"precopy"},
+# target < 1000 ms): from the start of the final dump to the restored copy running, every copy's memory checked
+# (hack/bench/agent/MigrationDowntimeBench.cs, run through hack/bench-agent.sh --only migration).
 # --profile instead takes one single-stream pull apart: each stage alone over the same bytes (reads, the stream over the
 # Unix socket and over mutual TLS with the chunks dropped, over gRPC and as a plain body, hashing, writes), wall and CPU.
-# Usage: hack/bench-migration.sh [SIZE_MIB] [REPEATS] [--profile]
+# --transfer-only / --downtime-only run one part.
+# Usage: hack/bench-migration.sh [SIZE_MIB] [REPEATS] [--profile | --transfer-only | --downtime-only]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "bench-migration: needs root (the agent starts only with its CRIU)" >&2; exit 1; }
 artifacts=${CRYO_BENCH_ARTIFACTS:-/tmp/cryo-bench-artifacts}
-dotnet build "$here/bench/migration/MigrationBench.csproj" -c Release --artifacts-path "$artifacts" -nologo -v q >&2
-exec dotnet "$artifacts/bin/MigrationBench/release/MigrationBench.dll" "$@"
+size=1024; repeats=3; part=both; pass=()
+for arg in "$@"; do
+  case "$arg" in
+    --transfer-only) part=transfer ;;
+    --downtime-only) part=downtime ;;
+    --profile) part=transfer; pass+=("$arg") ;;
+    *) pass+=("$arg") ;;
+  esac
+done
+positional=("${pass[@]/--*/}")
+[ -n "${positional[0]:-}" ] && size=${positional[0]}
+[ -n "${positional[1]:-}" ] && repeats=${positional[1]}
+if [ "$part" != downtime ]; then
+  dotnet build "$here/bench/migration/MigrationBench.csproj" -c Release --artifacts-path "$artifacts" -nologo -v q >&2
+  dotnet "$artifacts/bin/MigrationBench/release/MigrationBench.dll" "${pass[@]}"
+fi
+if [ "$part" != transfer ]; then
+  "$here/bench-agent.sh" --only migration --sizes "$size" --repeats "$repeats"
+fi

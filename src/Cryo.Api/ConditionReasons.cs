@@ -260,6 +260,9 @@ public static class ConditionReasons
     /// <summary>Migration: spec.nodeName is the node the pod already runs on.</summary>
     public const string SameNode = "SameNode";
 
+    /// <summary>Migration: no Ready node other than the pod's matches spec.nodeSelector and runs an agent; nothing was stopped.</summary>
+    public const string NoTargetNode = "NoTargetNode";
+
     /// <summary>Migration: the copy runs on the target node and the original pod was deleted.</summary>
     public const string Migrated = "Migrated";
 

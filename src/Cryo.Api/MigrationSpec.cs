@@ -14,9 +14,20 @@ public sealed class MigrationSpec
     [JsonPropertyName("containerName")]
     public string? ContainerName { get; set; }
 
-    /// <summary>The node to move it to; it must run a Cryo agent and differ from the pod's node.</summary>
+    /// <summary>
+    /// The node to move it to; it must run a Cryo agent and differ from the pod's node. Without it (and without
+    /// <see cref="NodeSelector"/>), any Ready node other than the pod's whose agent answers.
+    /// </summary>
     [JsonPropertyName("nodeName")]
-    public string NodeName { get; set; } = string.Empty;
+    public string? NodeName { get; set; }
+
+    /// <summary>
+    /// Instead of <see cref="NodeName"/>: the target is a Ready node other than the pod's carrying all these labels and
+    /// running a Cryo agent (the first by name), chosen once, before anything is stopped, and recorded in
+    /// <c>status.targetNode</c>.
+    /// </summary>
+    [JsonPropertyName("nodeSelector")]
+    public IDictionary<string, string>? NodeSelector { get; set; }
 
     /// <summary>How: <see cref="MigrationMode.StopAndCopy"/> (the default) or <see cref="MigrationMode.Precopy"/>.</summary>
     [JsonPropertyName("mode")]

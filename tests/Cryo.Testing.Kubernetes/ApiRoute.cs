@@ -38,6 +38,11 @@ internal sealed record ApiRoute(ResourceType Type, string? Namespace, string? Na
             return null;
         }
 
+        if (type.IsClusterScoped && ns is not null)
+        {
+            return null;
+        }
+
         var name = s.Length > i + 1 ? Uri.UnescapeDataString(s[i + 1]) : null;
         var sub = s.Length > i + 2 ? s[i + 2] : null;
         var served = sub is null or "status" || (sub is "binding" or "log" or "exec" && type == ResourceType.Pods) || (sub == "scale" && type.Scale is not null);

@@ -61,7 +61,15 @@ internal sealed class ResourceStore(int historyLimit, TimeProvider clock)
         obj["apiVersion"] = type.ApiVersion;
         meta = Meta(obj);
         meta["name"] = name;
-        meta["namespace"] = ns;
+        if (type.IsClusterScoped)
+        {
+            meta.Remove("namespace");
+        }
+        else
+        {
+            meta["namespace"] = ns;
+        }
+
         meta["uid"] = Guid.NewGuid().ToString();
         meta["creationTimestamp"] = Now();
         meta.Remove("deletionTimestamp");
@@ -79,8 +87,9 @@ internal sealed class ResourceStore(int historyLimit, TimeProvider clock)
         {
             obj["status"] = new JsonObject { ["phase"] = "Pending" };
         }
-        else if (type.HasStatusSubresource)
+        else if (type.HasStatusSubresource && type != ResourceType.Nodes)
         {
+            // Nodes are the exception, as on the real server: a kubelet registers its node with its status.
             obj.Remove("status");
         }
 

@@ -42,7 +42,13 @@ internal sealed record ResourceType(
 
     public static readonly ResourceType Migrations = new("cryo.io", "v1alpha1", "migrations", "Migration", true, true, []);
 
-    public static IReadOnlyList<ResourceType> All { get; } = [Pods, CoreEvents, Events, Leases, Checkpoints, Restores, CheckpointSchedules, RestoreSets, Migrations];
+    /// <summary>Nodes: cluster-scoped (no namespace in their URLs or metadata), read by a Migration choosing its target.</summary>
+    public static readonly ResourceType Nodes = new("", "v1", "nodes", "Node", true, false, ["spec.unschedulable"]) { IsClusterScoped = true };
+
+    public static IReadOnlyList<ResourceType> All { get; } = [Pods, CoreEvents, Events, Leases, Nodes, Checkpoints, Restores, CheckpointSchedules, RestoreSets, Migrations];
+
+    /// <summary>The resource has no namespace: its objects are stored under the empty namespace and shown without one.</summary>
+    public bool IsClusterScoped { get; init; }
 
     /// <summary>The scale subresource (autoscaling/v1 Scale), when the resource has one.</summary>
     public ScaleSubresource? Scale { get; init; }

@@ -189,7 +189,8 @@ public sealed class TestApiServer : IAsyncDisposable
     {
         var request = context.Request;
         var query = request.Query;
-        var ns = route.Namespace;
+        // A cluster-scoped resource's objects live under the empty namespace, for lists and single objects alike.
+        var ns = route.Type.IsClusterScoped ? "" : route.Namespace;
         switch (request.Method)
         {
             case "POST" when route.Subresource == "binding" && route.Name is not null:

@@ -150,7 +150,7 @@ public static partial class IncrementalBench
     private static List<double> Seconds(List<(double Seconds, RestoreOutcome Outcome)> samples) => [.. samples.Select(s => s.Seconds)];
 
     /// <summary>SIGUSR2 makes memhog rewrite a tenth of its pages; returns its new checksum.</summary>
-    private static async Task<string> ChangeAsync(ContainerWorkload workload, CancellationToken cancellationToken)
+    internal static async Task<string> ChangeAsync(ContainerWorkload workload, CancellationToken cancellationToken)
     {
         var before = workload.Stdout.Split('\n').Count(l => l.StartsWith("changed ", StringComparison.Ordinal));
         BenchSteps.Require(Kill(workload.InitPid, 12) == 0, $"kill -USR2 {workload.InitPid} failed");

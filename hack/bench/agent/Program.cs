@@ -24,7 +24,7 @@ for (var i = 0; i < args.Length; i++)
             sizes = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
             sizesGiven = true;
             break;
-        case "--only" when i + 1 < args.Length && args[i + 1] is "engine" or "grpc" or "lazy" or "hashing" or "incremental" or "compression" or "inpod":
+        case "--only" when i + 1 < args.Length && args[i + 1] is "engine" or "grpc" or "lazy" or "hashing" or "incremental" or "compression" or "inpod" or "migration":
             only = args[++i];
             break;
         case "--memhog":
@@ -40,7 +40,7 @@ for (var i = 0; i < args.Length; i++)
             repeats = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
         default:
-            Console.Error.WriteLine($"unknown argument {args[i]}; usage: AgentBench --memhog PATH [--sizes 64,512,2048] [--repeats N] [--only engine|grpc|lazy|hashing|incremental|compression|inpod] [--placeholder PATH] [--criu PATH]");
+            Console.Error.WriteLine($"unknown argument {args[i]}; usage: AgentBench --memhog PATH [--sizes 64,512,2048] [--repeats N] [--only engine|grpc|lazy|hashing|incremental|compression|inpod|migration] [--placeholder PATH] [--criu PATH]");
             return 2;
     }
 }
@@ -92,6 +92,14 @@ if (only == "incremental")
     foreach (var size in sizesGiven ? sizes : [1024])
     {
         await RunPartAsync("incremental", size, (s, _, m, c, t) => IncrementalBench.RunAsync(s, repeats ?? 5, m, c, t));
+    }
+}
+if (only == "migration")
+{
+    // hack/bench.sh migration: 1 GiB unless --sizes says otherwise; 3 moves in each mode, alternating.
+    foreach (var size in sizesGiven ? sizes : [MigrationDowntimeBench.DefaultSizeMib])
+    {
+        await RunPartAsync("migration", size, (s, _, m, c, t) => MigrationDowntimeBench.RunAsync(s, repeats ?? 3, m, c, t));
     }
 }
 if (only == "compression")

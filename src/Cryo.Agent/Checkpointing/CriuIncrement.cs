@@ -19,8 +19,7 @@ internal static class CriuIncrement
             throw new CheckpointStoreException($"checkpoint {pending.Key}: CRIU dumped against {plan.Parent} but made no {CriuImageFiles.ParentLink} link");
         }
 
-        File.Delete(link);
-        File.CreateSymbolicLink(link, ManifestIncrement.ParentLinkTarget(plan.Parent.Key));
+        pending.LinkParent(plan.Parent.Key);
         return new ManifestIncrement
         {
             Method = ManifestIncrement.CriuMemoryTracking,

@@ -77,6 +77,23 @@ public sealed class PendingCheckpoint : IDisposable
         return hashing.Entry(StorePaths.PageIndexFileName);
     }
 
+    /// <summary>
+    /// Points <c>images/parent</c> at <paramref name="parent"/>'s images as seen from the committed checkpoint: the link
+    /// CRIU follows for the pages an increment keeps in its parent. A link already there (CRIU's own, as seen from
+    /// where it wrote; one an interrupted pull left) is replaced.
+    /// </summary>
+    public void LinkParent(CheckpointKey parent)
+    {
+        ArgumentNullException.ThrowIfNull(parent);
+        var link = Path.Combine(ImagesDirectory, CriuImageFiles.ParentLink);
+        if (new FileInfo(link).LinkTarget is not null || File.Exists(link))
+        {
+            File.Delete(link);
+        }
+
+        File.CreateSymbolicLink(link, ManifestIncrement.ParentLinkTarget(parent));
+    }
+
     /// <summary>Removes the temporary directory unless the checkpoint was committed.</summary>
     public void Dispose()
     {

@@ -6,6 +6,7 @@ using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Manifest;
 using Cryo.Contracts.Agent.V1;
+using Cryo.Criu.Images;
 using Grpc.Core;
 
 namespace Cryo.Agent.Transfer;
@@ -123,8 +124,7 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
 
         // The parents come first: a child committed without them could not be restored.
         var parents = new List<PullResult>();
-        if (manifest.Extra.GetValueOrDefault(ManifestExtraKeys.ParentCheckpoint) is { Length: > 0 } parent
-            && store.FindByName(@namespace, parent).Count == 0)
+        if (ParentToPull(manifest) is { } parent)
         {
             parents.Add(await PullChainAsync(connections, peer, @namespace, parent, progress, depth + 1, cancellationToken));
         }
@@ -142,8 +142,41 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
         }
 
         session.CloseFiles();
+        if (manifest.Increment is { } increment)
+        {
+            LinkParent(session, increment.Parent, peer);
+        }
+
         var committed = await store.CommitAsync(session.Pending!, manifest, cancellationToken);
         return new PullResult(committed, session.BytesReceived, pull.Requests, parents, AlreadyPresent: false, session.BytesResumed);
+    }
+
+    // The parent this store lacks, by name (the source serves checkpoints by name). An increment's manifest names the
+    // very parent it was made against, which a checkpoint here of the same name but another UID is not.
+    private string? ParentToPull(CheckpointManifest manifest)
+    {
+        if (manifest.Increment is { } increment)
+        {
+            return store.Find(increment.Parent) is null ? increment.Parent.Name : null;
+        }
+
+        return manifest.Extra.GetValueOrDefault(ManifestExtraKeys.ParentCheckpoint) is { Length: > 0 } parent
+               && store.FindByName(manifest.Key.Namespace, parent).Count == 0
+            ? parent
+            : null;
+    }
+
+    // The manifest lists files only: CRIU's images/parent link, which a restore of the increment follows to the pages it
+    // keeps in its parent, is made here, as a dump on this node makes it, and only to the parent the manifest records.
+    private void LinkParent(PullSession session, CheckpointKey parent, string peer)
+    {
+        if (store.Find(parent) is null)
+        {
+            throw session.Mismatch(StorePaths.ImagesDirectoryName + "/" + CriuImageFiles.ParentLink, 0, 0,
+                $"it is an increment of {parent}, but {peer} sent a parent of that name with another UID");
+        }
+
+        session.Pending!.LinkParent(parent);
     }
 
     // The manifest alone, resumed like any stream when the connection drops.

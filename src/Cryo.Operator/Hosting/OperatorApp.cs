@@ -73,6 +73,7 @@ public static class OperatorApp
         services.AddSingleton<SetWriter>();
         services.AddSingleton<RestoreSetReconciler>();
         services.AddSingleton<MigrationPreflight>();
+        services.AddSingleton<MigrationTarget>();
         services.AddSingleton<MigrationReconciler>();
         services.AddSingleton<LeaseElection>();
         services.AddSingleton<OperatorState>();

@@ -20,7 +20,7 @@ public static class MigrationNames
     public static string FallbackRestore(Migration migration) => Limit($"{migration.Metadata.Name}-in-place");
 
     /// <summary>The new pod on the target: the original's name and the target node's (<c>web-7f9c → web-7f9c-node-2</c>).</summary>
-    public static string TargetPod(Migration migration) => Limit($"{migration.Spec.PodName}-{migration.Spec.NodeName}");
+    public static string TargetPod(Migration migration, string targetNode) => Limit($"{migration.Spec.PodName}-{targetNode}");
 
     /// <summary>The pod of the restore back on the source node.</summary>
     public static string FallbackPod(Migration migration) => Limit($"{migration.Spec.PodName}-{migration.Metadata.Name}-in-place");

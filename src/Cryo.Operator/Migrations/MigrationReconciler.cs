@@ -27,6 +27,7 @@ namespace Cryo.Operator.Migrations;
 public sealed class MigrationReconciler(
     CryoResources resources,
     MigrationPreflight preflight,
+    MigrationTarget targets,
     CheckpointPulls pulls,
     IAgentLocator locator,
     IOptions<OperatorOptions> options,
@@ -86,13 +87,20 @@ public sealed class MigrationReconciler(
         var pod = source.Value.Pod;
         status.SourceNode = pod.Spec.NodeName;
         status.SourcePodUid = pod.Metadata.Uid;
-        status.TargetNode = migration.Spec.NodeName;
+        var target = await targets.ChooseAsync(migration, pod.Spec.NodeName, cancellationToken);
+        if (target.Failure is { } noTarget)
+        {
+            return await FailAsync(migration, status, noTarget, ConditionTypes.PreflightPassed, cancellationToken);
+        }
+
+        // Chosen once: every later pass, and the names derived from it, read it from status.
+        status.TargetNode = target.Value;
         status.Phase = MigrationPhase.Preflight;
         var clockStarted = Stopwatch.GetTimestamp();
         Failure? gaps;
         try
         {
-            gaps = await preflight.CheckAsync(pod.Spec.NodeName, migration.Spec.NodeName, cancellationToken);
+            gaps = await preflight.CheckAsync(pod.Spec.NodeName, target.Value, cancellationToken);
         }
         catch (AgentNotFoundException e)
         {
@@ -113,7 +121,7 @@ public sealed class MigrationReconciler(
 
         status.Timings = new MigrationTimings { PreflightMilliseconds = (long)Stopwatch.GetElapsedTime(clockStarted).TotalMilliseconds };
         status.SetCondition(ConditionTypes.PreflightPassed, ConditionStatus.True, ConditionReasons.PreflightPassed,
-            $"node {migration.Spec.NodeName} can restore what node {pod.Spec.NodeName} checkpoints", now);
+            $"node {status.TargetNode} can restore what node {pod.Spec.NodeName} checkpoints", now);
         var precopy = migration.Spec.Mode == MigrationMode.Precopy;
         var created = await EnsureCheckpointAsync(migration, precopy ? MigrationNames.PrecopyCheckpoint(migration) : MigrationNames.Checkpoint(migration),
             new CheckpointSpec { PodName = pod.Metadata.Name, ContainerName = source.Value.ContainerName, LeaveRunning = precopy }, cancellationToken);
@@ -197,11 +205,11 @@ public sealed class MigrationReconciler(
             return await FollowCheckpointAsync(migration, status, live, status.PrecopyCheckpointName!, cancellationToken);
         }
 
-        var key = new PullKey(migration.Spec.NodeName, live.Metadata.NamespaceProperty, live.Metadata.Name);
+        var key = new PullKey(status.TargetNode!, live.Metadata.NamespaceProperty, live.Metadata.Name);
         RunningPull pull;
         try
         {
-            pull = pulls.Find(key) ?? pulls.Start(key, await locator.LocateAsync(migration.Spec.NodeName, cancellationToken), await locator.LocateAsync(status.SourceNode!, cancellationToken));
+            pull = pulls.Find(key) ?? pulls.Start(key, await locator.LocateAsync(status.TargetNode!, cancellationToken), await locator.LocateAsync(status.SourceNode!, cancellationToken));
         }
         catch (AgentNotFoundException e)
         {
@@ -212,8 +220,8 @@ public sealed class MigrationReconciler(
         {
             status.Phase = MigrationPhase.Transferring;
             status.Message = pull.Latest is { } progress
-                ? $"transferring Checkpoint {live.Metadata.Name} to node {migration.Spec.NodeName} while pod {migration.Spec.PodName} runs: {progress.BytesVerified} of {progress.BytesTotal} bytes verified"
-                : $"transferring Checkpoint {live.Metadata.Name} to node {migration.Spec.NodeName} while pod {migration.Spec.PodName} runs";
+                ? $"transferring Checkpoint {live.Metadata.Name} to node {status.TargetNode} while pod {migration.Spec.PodName} runs: {progress.BytesVerified} of {progress.BytesTotal} bytes verified"
+                : $"transferring Checkpoint {live.Metadata.Name} to node {status.TargetNode} while pod {migration.Spec.PodName} runs";
             await WriteAsync(migration, status, cancellationToken);
             return ReconcileResult.After(options.Value.TransferRecheckInterval);
         }
@@ -224,7 +232,7 @@ public sealed class MigrationReconciler(
             return failed is AgentUnavailableException or AgentOperationFailedException { Code: Grpc.Core.StatusCode.Unavailable }
                 ? ReconcileResult.Retry
                 : await FailAsync(migration, status, new Failure(ConditionReasons.TransferFailed,
-                    $"transferring Checkpoint {live.Metadata.Name} to node {migration.Spec.NodeName} failed, so pod {migration.Spec.PodName} was left running: {failed.Message}"), ConditionTypes.Checkpointed, cancellationToken);
+                    $"transferring Checkpoint {live.Metadata.Name} to node {status.TargetNode} failed, so pod {migration.Spec.PodName} was left running: {failed.Message}"), ConditionTypes.Checkpointed, cancellationToken);
         }
 
         var final = await EnsureCheckpointAsync(migration, MigrationNames.Checkpoint(migration), new CheckpointSpec
@@ -240,7 +248,7 @@ public sealed class MigrationReconciler(
         status.Timings.PrecopyMilliseconds = live.Status.CompletionTime is { } committed ? (long)Math.Max(0, (Now - committed).TotalMilliseconds) + (live.Status.Timings?.TotalMilliseconds ?? 0) : null;
         status.CheckpointName = final.Value.Metadata.Name;
         status.Phase = MigrationPhase.Checkpointing;
-        status.Message = $"Checkpoint {live.Metadata.Name} is on node {migration.Spec.NodeName}; stopping and checkpointing what changed since (Checkpoint {status.CheckpointName})";
+        status.Message = $"Checkpoint {live.Metadata.Name} is on node {status.TargetNode}; stopping and checkpointing what changed since (Checkpoint {status.CheckpointName})";
         status.SetCondition(ConditionTypes.Checkpointed, ConditionStatus.Unknown, ConditionReasons.CheckpointStarted, status.Message, Now);
         await WriteAsync(migration, status, cancellationToken);
         return ReconcileResult.Done;
@@ -265,18 +273,18 @@ public sealed class MigrationReconciler(
     private async Task<ReconcileResult> CreateRestoreAsync(Migration migration, MigrationStatus status, ApiCheckpoint checkpoint, CancellationToken cancellationToken)
     {
         var name = MigrationNames.Restore(migration);
-        var created = await EnsureRestoreAsync(migration, name, MigrationNames.TargetPod(migration), migration.Spec.NodeName, cancellationToken);
+        var created = await EnsureRestoreAsync(migration, name, MigrationNames.TargetPod(migration, status.TargetNode!), status.TargetNode!, cancellationToken);
         if (created.Failure is { } taken)
         {
             return await RestoreInPlaceAsync(migration, status, taken.Message, cancellationToken);
         }
 
         status.RestoreName = name;
-        status.TargetPod = MigrationNames.TargetPod(migration);
+        status.TargetPod = MigrationNames.TargetPod(migration, status.TargetNode!);
         status.Phase = MigrationPhase.Transferring;
         status.Timings ??= new MigrationTimings();
         status.Timings.CheckpointingMilliseconds = checkpoint.Status?.Timings?.TotalMilliseconds;
-        status.Message = $"restoring Checkpoint {checkpoint.Metadata.Name} on node {migration.Spec.NodeName} into pod {status.TargetPod} (Restore {name})";
+        status.Message = $"restoring Checkpoint {checkpoint.Metadata.Name} on node {status.TargetNode} into pod {status.TargetPod} (Restore {name})";
         status.SetCondition(ConditionTypes.Checkpointed, ConditionStatus.True, ConditionReasons.CheckpointSucceeded,
             $"Checkpoint {checkpoint.Metadata.Name} committed on node {status.SourceNode}; pod {migration.Spec.PodName}'s container was stopped", Now);
         status.SetCondition(ConditionTypes.Restored, ConditionStatus.Unknown, ConditionReasons.RestoreStarted, status.Message, Now);

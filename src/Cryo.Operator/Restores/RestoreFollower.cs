@@ -22,6 +22,7 @@ public sealed class RestoreFollower(
     CryoResources resources,
     RestoreDispatcher dispatcher,
     RestoreRecorder recorder,
+    RestoreTransfer transfer,
     EventRecorder events,
     IOptions<OperatorOptions> options,
     TimeProvider clock)
@@ -76,7 +77,8 @@ public sealed class RestoreFollower(
 
     /// <summary>
     /// The kubelet restarted the container: the pod stops being Ready before anything else (its new run is a bare
-    /// placeholder), then the Checkpoint, which must still be there, is restored into the new run.
+    /// placeholder), then the Checkpoint, which must still be there, is restored into the new run; pulled to the node
+    /// first when its agent no longer holds it (<see cref="RestoreTransfer"/>).
     /// </summary>
     private async Task<ReconcileResult> RestoreAgainAsync(ApiRestore restore, RunningContainer target, string restarted, CancellationToken cancellationToken)
     {
@@ -97,7 +99,21 @@ public sealed class RestoreFollower(
             return await recorder.NotReadyAsync(restore, notYet, ConditionTypes.CheckpointReady, pod, cancellationToken);
         }
 
-        return await dispatcher.RestoreAsync(restore, target, again: true, cancellationToken) switch
+        // The node's agent may have lost its copy since the first restore (a per-node store emptied, a pulled copy
+        // removed): it pulls it again from the Checkpoint's node, as the first restore did, and the passes that follow
+        // the pull restore nothing until it ended.
+        if (transfer.Find(restore, target) is { } pull)
+        {
+            return await transfer.FollowAsync(restore, pull, pod, cancellationToken);
+        }
+
+        var outcome = await dispatcher.RestoreAsync(restore, target, again: true, cancellationToken);
+        if (RestoreTransfer.CanPull(outcome, checkpoint.Value, target))
+        {
+            return await transfer.StartAsync(restore, checkpoint.Value, target, pod, cancellationToken);
+        }
+
+        return outcome switch
         {
             RestoreAnswer.Restored answer => await recorder.RestoredAsync(restore, target, pod, answer.Response, again: true, cancellationToken),
             RestoreAnswer.Unreachable answer => await RestoreAgainFailedAsync(restore, target, pod, answer.Message, answer.Reason, maySucceedLater: true, cancellationToken),

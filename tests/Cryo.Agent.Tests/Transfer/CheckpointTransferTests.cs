@@ -8,6 +8,7 @@ using Cryo.Agent.Tests.Store;
 using Cryo.Agent.Tests.Support;
 using Cryo.Agent.Transfer;
 using Cryo.Contracts.Agent.V1;
+using Cryo.Criu.Images;
 using Cryo.Testing.Agent;
 using Cryo.Testing.Agent.Harness;
 using Cryo.Testing.Certificates;
@@ -368,6 +369,42 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         Assert.Equal(Digests(Assert.Single(source.Store.List())), Digests(result.Checkpoint));
         Assert.True(compressed.Size < compressed.PlainSize);
         Assert.Equal(checksum, await Memhog.AskAsync(outcome.HostPid, "USR1", "check", target.OutputOf(command), cancellationToken: CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Restore_Should_BringBackTheIncrementsMemoryOnTheSecondAgent_When_ItsChainWasPulled(bool parentPulledBefore)
+    {
+        using var source = new TestEngines();
+        using var target = new TestEngines();
+        await using var copies = new RestoredCopies(target);
+        await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a");
+        var (workload, _) = await Memhog.StartAsync(24, CancellationToken.None);
+        await using var running = workload;
+        await source.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "live"), new Progress<Operations.CheckpointStage>(), CancellationToken.None);
+        if (parentPulledBefore)
+        {
+            // As a precopy migration does: the live checkpoint travels while the workload runs on.
+            await Puller(target).PullAsync(agentA.TransferClient(Pki), "node-a", "default", "live", CancellationToken.None);
+        }
+
+        var changed = await Memhog.ChangeAsync(workload, CancellationToken.None);
+        await source.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "final", leaveRunning: false) with { ParentCheckpoint = "live" },
+            new Progress<Operations.CheckpointStage>(), CancellationToken.None);
+        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
+
+        var result = await Puller(target).PullAsync(agentA.TransferClient(Pki), "node-a", "default", "final", CancellationToken.None);
+        var command = TestEngines.RestoreOf("final");
+        var outcome = await target.Restores.RestoreAsync(command, CancellationToken.None);
+        copies.Track(outcome.HostPid);
+
+        var increment = result.Checkpoint.Manifest.Increment!;
+        Assert.Equal(ManifestIncrement.ParentLinkTarget(increment.Parent), new FileInfo(Path.Combine(result.Checkpoint.ImagesDirectory, CriuImageFiles.ParentLink)).LinkTarget);
+        Assert.Equal(parentPulledBefore ? 0 : 1, result.Parents.Count);
+        Assert.True(increment.PagesInParent > 0);
+        Assert.Equal(2, CheckpointChain.Of(target.Store, result.Checkpoint).Count);
+        Assert.Equal(changed, await Memhog.AskAsync(outcome.HostPid, "USR1", "check", target.OutputOf(command), cancellationToken: CancellationToken.None));
     }
 
     /// <summary>

@@ -5,6 +5,7 @@ using Cryo.Operator.Queue;
 using Cryo.Operator.Tests.Reconciling;
 using Cryo.Testing;
 using Grpc.Core;
+using k8s;
 using k8s.Models;
 using static Cryo.Operator.Tests.Reconciling.SinglePassHarness;
 
@@ -167,6 +168,55 @@ public sealed class MigrationPassTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Migration_Should_MoveToTheFirstReadyMatchingNodeWithAnAgent_OtherThanTheSource_When_ItSelectsTheTargetByLabels()
+    {
+        // Arrange: the source and five nodes of which only node-5 is Ready, labelled, schedulable and runs an agent.
+        var ssd = new Dictionary<string, string> { ["disk"] = "ssd" };
+        cluster.Locator.Nodes.UnionWith(["node-3", "node-4", "node-5"]);
+        await NodeAsync(Node, ssd, ready: true);
+        await NodeAsync("node-2", new Dictionary<string, string> { ["disk"] = "hdd" }, ready: true);
+        await NodeAsync("node-3", ssd, ready: false);
+        await NodeAsync("node-4", ssd, ready: true, unschedulable: true);
+        await NodeAsync("node-6", ssd, ready: true); // no agent runs there
+        await NodeAsync("node-5", ssd, ready: true);
+        await cluster.MigrationAsync("pick", new MigrationSpec { PodName = "web", NodeSelector = ssd });
+
+        // Act
+        var pass = await cluster.PassAsync(cluster.Migrations, "pick");
+        var started = await cluster.GetMigrationAsync("pick");
+
+        // Assert: node-5 was asked and recorded, before the checkpoint that stops anything.
+        Assert.Equal(ReconcileResult.Done, pass.Result);
+        Assert.Equal(("node-5", MigrationPhase.Checkpointing), (started.Status!.TargetNode, started.Status.Phase));
+        Assert.Equal("node-5", Assert.Single(cluster.Agent.PreflightCalls).Agent.NodeName);
+        ConditionAssert.Has(started.Status.Conditions, ConditionTypes.PreflightPassed, ConditionStatus.True, ConditionReasons.PreflightPassed);
+    }
+
+    [Fact]
+    public async Task Migration_Should_FailBeforeStoppingAnything_When_NoReadyNodeButTheSourceMatchesItsNodeSelector()
+    {
+        // Arrange: the only Ready node with the label is the pod's own; the other one is not Ready.
+        var gpu = new Dictionary<string, string> { ["gpu"] = "h200" };
+        await NodeAsync(Node, gpu, ready: true);
+        await NodeAsync(Target, gpu, ready: false);
+        await cluster.MigrationAsync("nowhere", new MigrationSpec { PodName = "web", NodeSelector = gpu });
+
+        // Act
+        var pass = await cluster.PassAsync(cluster.Migrations, "nowhere");
+        var failed = await cluster.GetMigrationAsync("nowhere");
+
+        // Assert: Failed, saying what was looked for; no agent asked, nothing checkpointed, the pod untouched.
+        Assert.Equal(ReconcileResult.Done, pass.Result);
+        Assert.Equal(MigrationPhase.Failed, failed.Status!.Phase);
+        ConditionAssert.Has(failed.Status.Conditions, ConditionTypes.PreflightPassed, ConditionStatus.False, ConditionReasons.NoTargetNode);
+        Assert.Contains("no node with the labels gpu=h200 is Ready", failed.Status.Message, StringComparison.Ordinal);
+        Assert.Contains("nothing was stopped", failed.Status.Message, StringComparison.Ordinal);
+        Assert.Empty(cluster.Agent.PreflightCalls);
+        Assert.Empty(await cluster.CheckpointsAsync());
+        Assert.Equal(web.Metadata.Uid, (await cluster.GetPodAsync("web")).Metadata.Uid);
+    }
+
+    [Fact]
     public async Task Migration_Should_Fail_WithoutAnAgentCall_When_ThePodRunsOnTheTargetNodeAlready()
     {
         // Arrange
@@ -270,4 +320,13 @@ public sealed class MigrationPassTests : IAsyncLifetime
         await cluster.PassAsync(cluster.Restores, "move");
         return transferring;
     }
+
+    // A node as the kubelet registers it: its labels, its Ready condition, cordoned or not.
+    private Task<V1Node> NodeAsync(string name, Dictionary<string, string> labels, bool ready, bool unschedulable = false) =>
+        cluster.Client.CoreV1.CreateNodeAsync(new V1Node
+        {
+            Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string>(labels) { ["kubernetes.io/hostname"] = name } },
+            Spec = new V1NodeSpec { Unschedulable = unschedulable },
+            Status = new V1NodeStatus { Conditions = [new V1NodeCondition { Type = "Ready", Status = ready ? "True" : "False" }] },
+        });
 }

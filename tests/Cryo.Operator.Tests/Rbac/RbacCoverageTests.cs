@@ -53,6 +53,16 @@ public sealed class RbacCoverageTests
             CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Migration.Plural);
         await Eventually.TrueAsync(async () => (await cluster.Client.CustomObjects.GetNamespacedCustomObjectAsync<Migration>(
             CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Migration.Plural, "stay")).Status?.Phase == MigrationPhase.Failed, "the Migration failed");
+        // One choosing its target by labels no node carries: the nodes are listed, and it fails before stopping anything.
+        await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync<Migration>(
+            new Migration
+            {
+                Metadata = new k8s.Models.V1ObjectMeta { Name = "anywhere", NamespaceProperty = OperatorHarness.Ns },
+                Spec = new MigrationSpec { PodName = "web", NodeSelector = new Dictionary<string, string> { ["zone"] = "nowhere" } },
+            },
+            CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Migration.Plural);
+        await Eventually.TrueAsync(async () => (await cluster.Client.CustomObjects.GetNamespacedCustomObjectAsync<Migration>(
+            CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Migration.Plural, "anywhere")).Status?.Phase == MigrationPhase.Failed, "the Migration found no node");
 
         await cluster.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, OperatorHarness.Ns, Checkpoint.Plural, "web-1");
         await Eventually.TrueAsync(() => cluster.Agents["node-1"].Engine.DeleteCalls.Any(d => d.Checkpoint.Name == "web-1"), "images deleted");

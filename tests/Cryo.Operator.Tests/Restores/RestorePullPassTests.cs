@@ -170,6 +170,43 @@ public sealed class RestorePullPassTests : IAsyncLifetime
         Assert.Empty(cluster.Agent.PullCalls);
     }
 
+    [Fact]
+    public async Task Pass_Should_PullTheCheckpointAgainBeforeRestoringIntoTheRestartedContainer_When_TheTargetNodesAgentNoLongerHoldsIt()
+    {
+        // Arrange: the first restore pulls and restores; then the target node's agent loses its copy (a per-node store
+        // emptied) and the kubelet restarts the restored container as a bare placeholder.
+        await cluster.PassAsync(cluster.Restores, "copy-1");
+        await PullEndedAsync();
+        await cluster.PassAsync(cluster.Restores, "copy-1");
+        await cluster.PassAsync(cluster.Restores, "copy-1");
+        Assert.Equal(1, (await cluster.GetRestoreAsync("copy-1")).Status!.RestoreCount);
+        cluster.Agent.Missing.Add((Target, $"{Ns}/web-1"));
+        var restarted = await cluster.Kubelet.RestartContainerAsync(Ns, "copy-1", "app", 3, "Error");
+
+        // Act: the restore into the new run finds nothing and pulls; the pull ends; the pass after it restores.
+        var started = await cluster.PassAsync(cluster.Restores, "copy-1");
+        var pulling = await cluster.GetRestoreAsync("copy-1");
+        await PullEndedAsync();
+        var pulled = await cluster.PassAsync(cluster.Restores, "copy-1");
+        var restoring = await cluster.PassAsync(cluster.Restores, "copy-1");
+        var done = await cluster.GetRestoreAsync("copy-1");
+
+        // Assert: pulled from the Checkpoint's node to the pod's, then restored into the new run, not failed.
+        Assert.Equal(ReconcileResult.After(cluster.Settings.TransferRecheckInterval), started.Result);
+        ConditionAssert.Has(pulling.Status!.Conditions, ConditionTypes.Transferring, ConditionStatus.True, ConditionReasons.Pulling);
+        Assert.NotEqual(Phase.Failed, pulling.Status.Phase);
+        Assert.Equal(2, cluster.Agent.PullCalls.Count);
+        var (agent, request) = cluster.Agent.PullCalls[1];
+        Assert.Equal((Target, Node), (agent.NodeName, request.SourceNode));
+        Assert.Equal(ReconcileResult.Continue, pulled.Result);
+        Assert.Equal(ReconcileResult.Done, restoring.Result);
+        // The first restore's NOT_FOUND and its retry, then the new run's NOT_FOUND and its retry after the pull.
+        Assert.Equal(4, cluster.Agent.RestoreCalls.Count);
+        Assert.Equal(restarted.Status.ContainerStatuses[0].ContainerID["containerd://".Length..], cluster.Agent.RestoreCalls[^1].Container.ContainerId);
+        Assert.Equal((Phase.Succeeded, 2), (done.Status!.Phase, done.Status.RestoreCount));
+        ConditionAssert.Has(done.Status.Conditions, ConditionTypes.Ready, ConditionStatus.True, ConditionReasons.Rerestored);
+    }
+
     /// <summary>The operator's pull of web-1 to the target finished (the reconciler sees it the way this awaits it).</summary>
     private async Task PullEndedAsync()
     {

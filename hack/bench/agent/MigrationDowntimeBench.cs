@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Globalization;
+using Cryo.Agent.Operations;
+using Cryo.Agent.Store;
+using Cryo.Contracts.Agent.V1;
+using Cryo.Criu;
+using Cryo.Testing.Agent;
+using Cryo.Testing.Agent.Harness;
+using Cryo.Testing.Certificates;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using CheckpointStage = Cryo.Agent.Operations.CheckpointStage;
+
+namespace Cryo.Bench.Agent;
+
+/// <summary>
+/// "migration" (hack/bench.sh migration, after the transfer part): how long a moved workload is gone. Two agents on this
+/// machine with separate stores stand in for two nodes; memhog (random memory, 1 GiB by default) moves from the first to
+/// the second as a Migration moves it, in both modes, runs alternating:
+/// stopAndCopy: dump (workload stopped), the second agent pulls, restore;
+/// precopy: a live dump, pulled while the workload runs on and rewrites a tenth of its pages, then the final dump
+/// (stopped; an increment of the live one), its pull (only what changed) and the restore of the chain.
+/// Downtime is from the start of the final dump (the tree is frozen within it) to the restored copy running (the
+/// restore engine returns once the copy runs, its images verified); every copy must then answer with the memory's
+/// checksum. Pulls go through the second agent's own <c>PullCheckpoint</c>, over the agents' mutual TLS.
+/// </summary>
+public static class MigrationDowntimeBench
+{
+    /// <summary>The size the issue sets the target at.</summary>
+    public const int DefaultSizeMib = 1024;
+
+    /// <summary>The issue's target for precopy's downtime on this machine.</summary>
+    private const double PrecopyTargetMs = 1000;
+
+    private const string Namespace = "default";
+
+    public static async Task RunAsync(int sizeMib, int runs, string memhog, string criuPath, CancellationToken cancellationToken)
+    {
+        var directory = Directory.CreateTempSubdirectory("cryo-bench-migration-").FullName;
+        var source = new BenchEngines(Path.Combine(directory, "a"), criuPath);
+        var target = new BenchEngines(Path.Combine(directory, "b"), criuPath);
+        using var pki = new TestPki();
+        try
+        {
+            await using var agentA = await StartAgentAsync(source, "bench-a", pki, criuPath, cancellationToken);
+            await using var agentB = await StartAgentAsync(target, "bench-b", pki, criuPath, cancellationToken);
+            var client = agentB.UnixClient();
+            Emit.Note($"migration {sizeMib} MiB: agents bench-a ({agentA.TlsAddress}) and bench-b, {runs} runs of each mode (work in {directory})");
+            var samples = new Dictionary<string, List<Move>> { ["stopAndCopy"] = [], ["precopy"] = [] };
+            for (var run = 0; run < runs; run++)
+            {
+                // Alternate which goes first: drift on a shared machine (page cache, other builds) falls on both.
+                foreach (var precopy in run % 2 == 0 ? new[] { false, true } : [true, false])
+                {
+                    var move = await MoveAsync(source, target, client, agentA, sizeMib, memhog, $"run-{run}", precopy, cancellationToken);
+                    samples[precopy ? "precopy" : "stopAndCopy"].Add(move);
+                    var before = precopy ? string.Create(CultureInfo.InvariantCulture, $"; before it, live dump {move.LiveDumpMs:0} ms, live pull {move.LivePullMs:0} ms") : "";
+                    Emit.Note(string.Create(CultureInfo.InvariantCulture,
+                        $"run {run + 1} {(precopy ? "precopy" : "stopAndCopy")}: downtime {move.DowntimeMs:0} ms (final dump {move.DumpMs:0} ms, pull {move.PullMs:0} ms of {move.PulledBytes / 1048576.0:0.0} MiB, restore {move.RestoreMs:0} ms){before}"));
+                }
+            }
+
+            foreach (var (mode, moves) in samples)
+            {
+                var parts = new Dictionary<string, double>
+                {
+                    ["dump_ms"] = Emit.Median([.. moves.Select(m => m.DumpMs)]),
+                    ["transfer_ms"] = Emit.Median([.. moves.Select(m => m.PullMs)]),
+                    ["restore_ms"] = Emit.Median([.. moves.Select(m => m.RestoreMs)]),
+                    ["transfer_mib"] = Emit.Median([.. moves.Select(m => m.PulledBytes / 1048576.0)]),
+                    ["max_ms"] = moves.Max(m => m.DowntimeMs),
+                };
+                if (mode == "precopy")
+                {
+                    parts["live_dump_ms"] = Emit.Median([.. moves.Select(m => m.LiveDumpMs)]);
+                    parts["live_transfer_ms"] = Emit.Median([.. moves.Select(m => m.LivePullMs)]);
+                    parts["target"] = PrecopyTargetMs;
+                }
+
+                Emit.Metric("migration_downtime_ms", Emit.Median([.. moves.Select(m => m.DowntimeMs)]), "ms", sizeMib, moves.Count, parts, workload: mode);
+            }
+        }
+        finally
+        {
+            await BenchSteps.SweepRestoreCgroupsAsync(target.Options);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    // One move of a fresh memhog from the first agent to the second; the copy is checked and ended, both stores emptied.
+    private static async Task<Move> MoveAsync(BenchEngines source, BenchEngines target, AgentService.AgentServiceClient client, InProcessAgent agentA,
+        int sizeMib, string memhog, string name, bool precopy, CancellationToken cancellationToken)
+    {
+        var (workload, checksum) = await Memhog.StartAsync(sizeMib, memhog, cancellationToken, "cryo-bench-migration");
+        var final = precopy ? $"{name}-precopy" : $"{name}-stop";
+        var live = $"{final}-live";
+        try
+        {
+            double liveDumpMs = 0, livePullMs = 0;
+            string? parent = null;
+            if (precopy)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await source.Checkpoints.CheckpointAsync(Commands.CheckpointOf(workload.InitPid, live, BenchSteps.Deadline), new Progress<CheckpointStage>(), cancellationToken);
+                var dumped = Stopwatch.GetTimestamp();
+                await PullAsync(client, agentA, live, cancellationToken);
+                (liveDumpMs, livePullMs) = (BenchSteps.Ms(started, dumped), BenchSteps.Ms(dumped, Stopwatch.GetTimestamp()));
+                // The workload runs on while its live checkpoint travels: a tenth of its pages change.
+                checksum = await IncrementalBench.ChangeAsync(workload, cancellationToken);
+                parent = live;
+            }
+
+            // No writeback of earlier work inside the measured window.
+            BenchSteps.Sync();
+            var frozen = Stopwatch.GetTimestamp();
+            await source.Checkpoints.CheckpointAsync(Commands.CheckpointOf(workload.InitPid, final, BenchSteps.Deadline) with { LeaveRunning = false, ParentCheckpoint = parent },
+                new Progress<CheckpointStage>(), cancellationToken);
+            var finalDumped = Stopwatch.GetTimestamp();
+            var pulledBytes = await PullAsync(client, agentA, final, cancellationToken);
+            var pulled = Stopwatch.GetTimestamp();
+            var command = Commands.RestoreOf(final, BenchSteps.Deadline);
+            var outcome = await target.Restores.RestoreAsync(command, cancellationToken);
+            var running = Stopwatch.GetTimestamp();
+            try
+            {
+                await Memhog.VerifyCopyAsync(outcome.HostPid, BenchSteps.RestoreOutput(target.Options, command.OperationId), checksum, final, cancellationToken);
+            }
+            finally
+            {
+                await ProcessReaper.KillTreeAsync(outcome.HostPid, CancellationToken.None);
+                await BenchSteps.SweepRestoreCgroupsAsync(target.Options);
+            }
+
+            return new Move(BenchSteps.Ms(frozen, running), BenchSteps.Ms(frozen, finalDumped), BenchSteps.Ms(finalDumped, pulled), BenchSteps.Ms(pulled, running),
+                pulledBytes, liveDumpMs, livePullMs);
+        }
+        finally
+        {
+            await workload.DisposeAsync();
+            // The increment before its parent: a store refuses to delete a parent while a child builds on it.
+            foreach (var store in new[] { source.Store, target.Store })
+            {
+                foreach (var checkpoint in new[] { final, live }.SelectMany(n => store.FindByName(Namespace, n)))
+                {
+                    store.Delete(checkpoint.Key);
+                }
+            }
+        }
+    }
+
+    // The second agent pulls the checkpoint from the first, as the operator asks it to; returns the bytes received.
+    private static async Task<long> PullAsync(AgentService.AgentServiceClient client, InProcessAgent source, string name, CancellationToken cancellationToken)
+    {
+        using var call = client.PullCheckpoint(
+            new PullCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = Namespace, Name = name }, SourceAddress = source.TlsAddress, SourceNode = "bench-a" },
+            deadline: DateTime.UtcNow + BenchSteps.Deadline, cancellationToken: cancellationToken);
+        long received = -1;
+        await foreach (var update in call.ResponseStream.ReadAllAsync(cancellationToken))
+        {
+            if (update.EventCase == PullCheckpointEvent.EventOneofCase.Result)
+            {
+                received = update.Result.BytesReceived;
+            }
+        }
+
+        BenchSteps.Require(received >= 0, $"pulling {name} ended without a result");
+        return received;
+    }
+
+    /// <summary>
+    /// The agent as <c>Program.cs</c> builds it over the bench's engines and store, with its mutual-TLS listener on a free
+    /// loopback port, accepting the other agent (the same certificate) as a peer.
+    /// </summary>
+    private static Task<InProcessAgent> StartAgentAsync(BenchEngines engines, string nodeName, TestPki pki, string criuPath, CancellationToken cancellationToken) =>
+        InProcessAgent.StartAsync(
+            InProcessAgent.WithTls(pki, settings =>
+            {
+                settings["Agent:CriuPath"] = criuPath;
+                settings["Agent:NodeName"] = nodeName;
+                settings["Agent:PeerIdentities:0"] = "localhost";
+                settings["Agent:DefaultTimeoutSeconds"] = ((int)BenchSteps.Deadline.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+                settings["Store:RootDirectory"] = engines.Store.RootDirectory;
+                settings["Logging:LogLevel:Default"] = "Warning";
+            }),
+            services =>
+            {
+                services.AddSingleton<ICheckpointEngine>(engines.Timed);
+                services.AddSingleton<IRestoreEngine>(engines.Timed);
+                services.AddSingleton(engines.Store);
+                services.AddSingleton<ICriu>(engines.Criu);
+            },
+            cancellationToken);
+
+    private sealed record Move(double DowntimeMs, double DumpMs, double PullMs, double RestoreMs, long PulledBytes, double LiveDumpMs, double LivePullMs);
+}
