@@ -213,6 +213,7 @@ public static class AgentHost
                         return allowed;
                     },
                 });
+                listen.Use(LargeTlsWrites.Middleware);
             });
         }
 
