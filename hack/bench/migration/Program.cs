@@ -55,7 +55,7 @@ try
     var handlers = Enumerable.Range(0, parallel.Streams).Select(_ => Handler(pki)).ToList();
     var channels = handlers.Select(h => GrpcChannel.ForAddress($"https://localhost:{port}", new GrpcChannelOptions { HttpHandler = h })).ToList();
     var clients = handlers.Select((h, i) => new PeerConnection(new CheckpointTransfer.CheckpointTransferClient(channels[i]),
-        new HttpClient(Handler(pki)) { BaseAddress = new Uri($"https://localhost:{port}"), Timeout = Timeout.InfiniteTimeSpan })).ToList();
+        new HttpClient(BytesHandler(pki)) { BaseAddress = new Uri($"https://localhost:{port}"), Timeout = Timeout.InfiniteTimeSpan })).ToList();
     // The file bytes as gRPC messages, as every pull fetched them before CheckpointBytesEndpoint: measured beside it.
     var overGrpc = clients.Select(c => c with { Bytes = null }).ToList();
     var single = new CheckpointPuller(target, TimeProvider.System) { Streams = 1 };
@@ -268,6 +268,14 @@ static SocketsHttpHandler Handler(TestPki pki)
             },
         },
     };
+}
+
+// The bytes endpoint's client as PeerConnections makes it: the socket read ahead under TLS.
+static SocketsHttpHandler BytesHandler(TestPki pki)
+{
+    var handler = Handler(pki);
+    handler.ConnectCallback = ReadAheadStream.ConnectAsync;
+    return handler;
 }
 
 static GrpcChannel UnixChannel(string socket)
