@@ -166,7 +166,7 @@ public sealed class AgentGrpcService(
             PreflightRequest.SubjectOneofCase.Requirements => ProtoMapper.ToRequirements(request.Requirements),
             _ => throw new InvalidRequestException("subject", "set checkpoint (a committed checkpoint) or requirements (one not taken yet)"),
         };
-        var verdict = await preflight.CheckAsync(required, context.CancellationToken);
+        var verdict = await preflight.CheckAsync(required with { ImagePullPolicy = request.ImagePullPolicy }, context.CancellationToken);
         return ProtoMapper.ToResponse(verdict, NodeName);
     }
 

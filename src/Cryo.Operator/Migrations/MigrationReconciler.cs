@@ -92,7 +92,8 @@ public sealed class MigrationReconciler(
         Failure? gaps;
         try
         {
-            gaps = await preflight.CheckAsync(pod.Spec.NodeName, migration.Spec.NodeName, cancellationToken);
+            gaps = await preflight.CheckAsync(pod.Spec.NodeName, migration.Spec.NodeName,
+                pod.Spec.Containers.Single(c => c.Name == source.Value.ContainerName), cancellationToken);
         }
         catch (AgentNotFoundException e)
         {
