@@ -49,9 +49,10 @@ try
     await using var app = await StartAgentAsync(source, criuPath, pki, Path.Combine(root, "agent.sock"));
     var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
         .Single(a => a.StartsWith("https://127.0.0.1:", StringComparison.Ordinal))).Port;
-    // The puller as agents use it (its default streams, each connection its own TLS session), and a single
-    // stream on one connection beside it: what the parallel streams buy, measured in the same run.
-    var parallel = new CheckpointPuller(target, TimeProvider.System);
+    // The puller over 4 streams (each connection its own TLS session; agents default to half their cores,
+    // CheckpointPuller.DefaultStreams), and a single stream on one connection beside it: what the parallel streams buy,
+    // measured in the same run.
+    var parallel = new CheckpointPuller(target, TimeProvider.System) { Streams = 4 };
     var handlers = Enumerable.Range(0, parallel.Streams).Select(_ => Handler(pki)).ToList();
     var channels = handlers.Select(h => GrpcChannel.ForAddress($"https://localhost:{port}", new GrpcChannelOptions { HttpHandler = h })).ToList();
     var clients = handlers.Select((h, i) => new PeerConnection(new CheckpointTransfer.CheckpointTransferClient(channels[i]),
