@@ -49,13 +49,14 @@ try
     await using var app = await StartAgentAsync(source, criuPath, pki, Path.Combine(root, "agent.sock"));
     var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
         .Single(a => a.StartsWith("https://127.0.0.1:", StringComparison.Ordinal))).Port;
-    // The puller as agents use it (its default streams, each connection its own TLS session), and a single
-    // stream on one connection beside it: what the parallel streams buy, measured in the same run.
-    var parallel = new CheckpointPuller(target, TimeProvider.System);
+    // The puller over 4 streams (each connection its own TLS session; agents default to half their cores,
+    // CheckpointPuller.DefaultStreams), and a single stream on one connection beside it: what the parallel streams buy,
+    // measured in the same run.
+    var parallel = new CheckpointPuller(target, TimeProvider.System) { Streams = 4 };
     var handlers = Enumerable.Range(0, parallel.Streams).Select(_ => Handler(pki)).ToList();
     var channels = handlers.Select(h => GrpcChannel.ForAddress($"https://localhost:{port}", new GrpcChannelOptions { HttpHandler = h })).ToList();
     var clients = handlers.Select((h, i) => new PeerConnection(new CheckpointTransfer.CheckpointTransferClient(channels[i]),
-        new HttpClient(Handler(pki)) { BaseAddress = new Uri($"https://localhost:{port}"), Timeout = Timeout.InfiniteTimeSpan })).ToList();
+        new HttpClient(BytesHandler(pki)) { BaseAddress = new Uri($"https://localhost:{port}"), Timeout = Timeout.InfiniteTimeSpan })).ToList();
     // The file bytes as gRPC messages, as every pull fetched them before CheckpointBytesEndpoint: measured beside it.
     var overGrpc = clients.Select(c => c with { Bytes = null }).ToList();
     var single = new CheckpointPuller(target, TimeProvider.System) { Streams = 1 };
@@ -268,6 +269,14 @@ static SocketsHttpHandler Handler(TestPki pki)
             },
         },
     };
+}
+
+// The bytes endpoint's client as PeerConnections makes it: the socket read ahead under TLS.
+static SocketsHttpHandler BytesHandler(TestPki pki)
+{
+    var handler = Handler(pki);
+    handler.ConnectCallback = ReadAheadStream.ConnectAsync;
+    return handler;
 }
 
 static GrpcChannel UnixChannel(string socket)

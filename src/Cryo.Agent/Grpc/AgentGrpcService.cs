@@ -128,7 +128,7 @@ public sealed class AgentGrpcService(
             ?? throw new FeatureUnavailableException("agent-transfer", "this agent's checkpoints are not kept in an image store it could pull into");
 
         var latest = new LatestProgress();
-        var pull = pulls.PullAsync(ns, name, request.SourceAddress, request.SourceNode, latest, context.CancellationToken);
+        var pull = pulls.PullAsync(request.OperationId, ns, name, request.SourceAddress, request.SourceNode, latest, context.CancellationToken);
         _ = pull.ContinueWith(_ => latest.Complete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         await foreach (var progress in latest.Reader.ReadAllAsync(context.CancellationToken))
         {
@@ -166,7 +166,7 @@ public sealed class AgentGrpcService(
             PreflightRequest.SubjectOneofCase.Requirements => ProtoMapper.ToRequirements(request.Requirements),
             _ => throw new InvalidRequestException("subject", "set checkpoint (a committed checkpoint) or requirements (one not taken yet)"),
         };
-        var verdict = await preflight.CheckAsync(required, context.CancellationToken);
+        var verdict = await preflight.CheckAsync(required with { ImagePullPolicy = request.ImagePullPolicy }, context.CancellationToken);
         return ProtoMapper.ToResponse(verdict, NodeName);
     }
 

@@ -205,7 +205,10 @@ public static class ProtoMapper
     /// <summary>A preflight's requirements as the caller sent them.</summary>
     public static Preflight.RestoreRequirements ToRequirements(Contracts.Agent.V1.RestoreRequirements requirements) =>
         new(requirements.CriuVersion, requirements.KernelRelease, [.. requirements.Features],
-            requirements.Cpuinfo.Memory, requirements.SourceNode);
+            requirements.Cpuinfo.Memory, requirements.SourceNode)
+        {
+            Image = requirements.Image,
+        };
 
     /// <summary>A preflight's verdict on the wire.</summary>
     public static PreflightResponse ToResponse(Preflight.PreflightVerdict verdict, string nodeName)

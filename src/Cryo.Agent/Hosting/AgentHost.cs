@@ -115,6 +115,7 @@ public static class AgentHost
         services.TryAddSingleton<ICriu>(sp => new CriuCli(sp.GetRequiredService<IOptions<AgentOptions>>().Value.CriuPath, sp.GetRequiredService<ILogger<CriuCli>>()));
         services.TryAddSingleton<CriuMonitor>();
         services.TryAddSingleton<CriuFacts>();
+        services.TryAddSingleton<CriImages>();
         services.TryAddSingleton<RestorePreflight>();
         services.TryAddSingleton<INodeInfoProvider>(sp => sp.GetRequiredService<CriuMonitor>());
         services.AddHostedService<CriuStartupCheck>();
@@ -213,6 +214,7 @@ public static class AgentHost
                         return allowed;
                     },
                 });
+                listen.Use(LargeTlsWrites.Middleware);
             });
         }
 

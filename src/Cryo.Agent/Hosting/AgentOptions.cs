@@ -12,6 +12,9 @@ public sealed class AgentOptions
     /// <summary>The default Unix socket, shared with the CLI's default.</summary>
     public const string DefaultSocketPath = "/run/cryo/agent.sock";
 
+    /// <summary>containerd's CRI socket.</summary>
+    public const string DefaultCriSocketPath = "/run/containerd/containerd.sock";
+
     /// <summary>Where <c>hack/install-criu.sh</c> puts CRIU.</summary>
     public const string BundledCriuPath = "/opt/cryo/criu/bin/criu";
 
@@ -74,6 +77,13 @@ public sealed class AgentOptions
 
     /// <summary>Largest timeout a request may ask for.</summary>
     public int MaxTimeoutSeconds { get; set; } = 3600;
+
+    /// <summary>
+    /// The node's CRI socket (the kubelet's container runtime endpoint), through which the restore preflight asks whether a
+    /// checkpoint's image is on this node (<c>ImageService.ImageStatus</c>). containerd's by default (the chart mounts
+    /// <c>/run/containerd</c>); CRI-O's is <c>/run/crio/crio.sock</c>. Absent, the image is reported as not checked.
+    /// </summary>
+    public string CriSocketPath { get; set; } = DefaultCriSocketPath;
 
     /// <summary>How long a successful result is kept for calls repeating its operation ID.</summary>
     public int ResultRetentionMinutes { get; set; } = 60;

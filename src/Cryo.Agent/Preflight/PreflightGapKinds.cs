@@ -17,4 +17,7 @@ public static class PreflightGapKinds
 
     /// <summary>This CPU lacks instruction sets (or FPU state) the source CPU had.</summary>
     public const string Cpu = "cpu";
+
+    /// <summary>The workload's image is not on this node, and its imagePullPolicy (Never) forbids pulling it.</summary>
+    public const string Image = "image";
 }

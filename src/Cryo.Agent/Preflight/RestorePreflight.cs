@@ -1,19 +1,23 @@
 using System.Globalization;
+using Cryo.Agent.Hosting;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Store.Manifest;
 using Cryo.Agent.Transfer;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Criu;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 
 namespace Cryo.Agent.Preflight;
 
 /// <summary>
 /// Says whether this node can restore a checkpoint before anything is stopped or moved: CRIU usable here and at least
 /// as new as the one that dumped it, the kernel at least as new, the CRIU features the restore needs, and this CPU able
-/// to run what the source CPU ran (<c>criu cpuinfo check</c>). Every gap is named. Changes nothing on the node.
+/// to run what the source CPU ran (<c>criu cpuinfo check</c>), and the workload's image on this node or pullable by the
+/// kubelet (<see cref="CriImages"/>). Every gap is named. Changes nothing on the node.
 /// </summary>
-public sealed class RestorePreflight(INodeInfoProvider node, ICriu criu, ICheckpointCatalog catalog, IServiceProvider services)
+public sealed class RestorePreflight(INodeInfoProvider node, ICriu criu, ICheckpointCatalog catalog, CriImages images, IOptions<AgentOptions> options,
+    IServiceProvider services)
 {
     private static readonly TimeSpan ManifestFetchTimeout = TimeSpan.FromSeconds(30);
 
@@ -115,7 +119,40 @@ public sealed class RestorePreflight(INodeInfoProvider node, ICriu criu, ICheckp
                 $"this node's CPU lacks instruction sets or FPU state the source CPU{from} had (criu cpuinfo check: {cpu.Detail}): restore on a node with the same or a newer CPU model"));
         }
 
+        await CheckImageAsync(required, gaps, notChecked, cancellationToken);
         return new PreflightVerdict(gaps, notChecked, facts.CriuVersion, facts.KernelRelease);
+    }
+
+    // Present: nothing to say. Missing: a gap if it may not be pulled, else a note that the kubelet pulls it (whether the
+    // registry has it and lets this node pull is not checked: only the kubelet's credentials can tell).
+    private async Task CheckImageAsync(RestoreRequirements required, List<PreflightGap> gaps, List<string> notChecked, CancellationToken cancellationToken)
+    {
+        // A process tree that ran in no container image (started by hand, or imported without one) needs none.
+        if (required.Image.Length == 0)
+        {
+            return;
+        }
+
+        var here = options.Value.NodeName;
+        var found = await images.FindAsync(required.Image, cancellationToken);
+        if (!found.Known)
+        {
+            notChecked.Add($"image: whether image {required.Image} is on node {here} ({found.Detail})");
+        }
+        else if (found.Present)
+        {
+            return;
+        }
+        else if (string.Equals(required.ImagePullPolicy, "Never", StringComparison.Ordinal))
+        {
+            gaps.Add(new PreflightGap(PreflightGapKinds.Image, required.Image, "present (imagePullPolicy Never)", "not present",
+                $"image {required.Image} not present on node {here}, and imagePullPolicy Never forbids the kubelet to pull it: put the image on the node or allow pulling it"));
+        }
+        else
+        {
+            var policy = required.ImagePullPolicy.Length > 0 ? required.ImagePullPolicy : "the default";
+            notChecked.Add($"image: image {required.Image} not present on node {here}; the kubelet will pull it (imagePullPolicy {policy}), whether it can is not checked");
+        }
     }
 
     /// <summary>

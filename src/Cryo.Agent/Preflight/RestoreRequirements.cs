@@ -11,6 +11,12 @@ namespace Cryo.Agent.Preflight;
 /// <param name="SourceNode">The node it comes from, for messages.</param>
 public sealed record RestoreRequirements(string CriuVersion, string KernelRelease, IReadOnlyList<string> Features, ReadOnlyMemory<byte> Cpuinfo, string SourceNode)
 {
+    /// <summary>The container image the workload runs, which the restore's placeholder starts from; empty when unknown.</summary>
+    public string Image { get; init; } = string.Empty;
+
+    /// <summary>The restored container's imagePullPolicy; empty for the kubelet's default (which pulls a missing image).</summary>
+    public string ImagePullPolicy { get; init; } = string.Empty;
+
     /// <summary>A committed checkpoint's requirements, read from its manifest.</summary>
     public static RestoreRequirements Of(CheckpointManifest manifest)
     {
@@ -30,6 +36,9 @@ public sealed record RestoreRequirements(string CriuVersion, string KernelReleas
 
         var cpuinfo = ManifestExtraKeys.Read(manifest.Extra, ManifestExtraKeys.CriuCpuinfo);
         return new RestoreRequirements(manifest.Criu.Version, manifest.Criu.KernelRelease, features,
-            cpuinfo.Length > 0 ? Convert.FromBase64String(cpuinfo) : ReadOnlyMemory<byte>.Empty, ManifestExtraKeys.Read(manifest.Extra, ManifestExtraKeys.NodeName));
+            cpuinfo.Length > 0 ? Convert.FromBase64String(cpuinfo) : ReadOnlyMemory<byte>.Empty, ManifestExtraKeys.Read(manifest.Extra, ManifestExtraKeys.NodeName))
+        {
+            Image = ManifestExtraKeys.Read(manifest.Extra, ManifestExtraKeys.Image),
+        };
     }
 }

@@ -44,8 +44,17 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
     private const int BytesBuffer = 1024 * 1024;
     private const int QueuedBuffers = 4;
 
+    /// <summary>
+    /// The streams a pull runs by default: half this node's cores, 1 to 4. A stream is one connection's TLS on one thread
+    /// at each end, plus the hashing here, so more streams help only while both nodes have idle cores: measured on a
+    /// 2-core machine (both agents on it, <c>hack/bench.sh migration 1024 3</c>, README "Performance"), 4 streams took
+    /// 28.3 s and 5.94 CPU-seconds per GiB against 24.5 s and 5.23 for one (idle, 4.85 s against 4.77): on a node with
+    /// few cores, parallel streams only contend with each other and with the node's workloads.
+    /// </summary>
+    public static int DefaultStreams { get; } = Math.Clamp(Environment.ProcessorCount / 2, 1, 4);
+
     /// <summary>How many streams one pull runs at once (no more than the source serves: see <c>Transfer:MaxParallelStreams</c>).</summary>
-    public int Streams { get; init; } = 4;
+    public int Streams { get; init; } = DefaultStreams;
 
     /// <summary>About how many bytes one stream asks for at once (whole digest ranges; a larger range is a segment of its own).</summary>
     public long SegmentBytes { get; init; } = 64L * 1024 * 1024;

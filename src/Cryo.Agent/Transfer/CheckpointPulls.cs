@@ -1,7 +1,10 @@
 using Cryo.Agent.Grpc;
+using Cryo.Agent.Hosting;
 using Cryo.Agent.Metrics;
+using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 
 namespace Cryo.Agent.Transfer;
 
@@ -10,27 +13,47 @@ namespace Cryo.Agent.Transfer;
 /// agent (<see cref="PeerConnections"/>), the <see cref="CheckpointPuller"/> over them, the metrics. Calls for a
 /// checkpoint already being pulled join that pull (<see cref="SharedPull"/>) and end with its result, rather than
 /// being refused while it runs; the pull stops when every call for it has ended, or when the agent stops, so that
-/// a restarted agent finds it suspended and resumes it.
+/// a restarted agent finds it suspended and resumes it. A call that names an operation ID is idempotent by it, as
+/// checkpoints and restores are: while its pull runs a repeated call joins it, and once it succeeded a repeated call
+/// gets its result (kept <see cref="AgentOptions.ResultRetentionMinutes"/>) without a second pull, even with the
+/// source gone meanwhile; a failed or stopped one is forgotten, so a retry pulls again (resuming what verified).
 /// </summary>
-public sealed class CheckpointPulls(ImageStore store, PeerConnections peers, AgentMetrics metrics, TimeProvider time, IHostApplicationLifetime lifetime)
+public sealed class CheckpointPulls(ImageStore store, PeerConnections peers, AgentMetrics metrics, TimeProvider time, IHostApplicationLifetime lifetime,
+    IOptions<AgentOptions> options)
 {
     private readonly Lock gate = new();
     private readonly Dictionary<(string Namespace, string Name), SharedPull> running = [];
+    private readonly Dictionary<string, PullOperation> operations = new(StringComparer.Ordinal);
 
     /// <summary>Pulls <paramref name="namespace"/>/<paramref name="name"/> from the agent at <paramref name="sourceAddress"/>, or waits on the pull of it that runs.</summary>
+    /// <param name="operationId">The caller's operation ID; empty when the call is not to be repeated by it.</param>
     /// <param name="namespace">The checkpoint's namespace.</param>
     /// <param name="name">The checkpoint's name.</param>
     /// <param name="sourceAddress">The source agent's mutual-TLS listener, <c>https://HOST:PORT</c> (the first caller's counts).</param>
     /// <param name="sourceNode">The source's node, for messages.</param>
     /// <param name="progress">Told the bytes verified as ranges verify.</param>
     /// <param name="cancellationToken">Ends this caller's wait; the last one's stops the pull, and what verified is kept for the next call.</param>
-    public async Task<PullResult> PullAsync(string @namespace, string name, string sourceAddress, string sourceNode, IProgress<PullProgress> progress,
+    /// <exception cref="OperationIdReusedException">The operation ID is known for another checkpoint.</exception>
+    public async Task<PullResult> PullAsync(string operationId, string @namespace, string name, string sourceAddress, string sourceNode, IProgress<PullProgress> progress,
         CancellationToken cancellationToken)
     {
-        SharedPull shared;
+        ArgumentNullException.ThrowIfNull(operationId);
+        SharedPull? shared = null;
         lock (gate)
         {
-            if (!running.TryGetValue((@namespace, name), out shared!) || shared.IsStopped)
+            ForgetExpiredOperations();
+            if (operationId.Length > 0 && operations.TryGetValue(operationId, out var known))
+            {
+                if (known.Namespace != @namespace || known.Name != name)
+                {
+                    throw new OperationIdReusedException(operationId, $"pull of checkpoint {known.Namespace}/{known.Name}");
+                }
+
+                // Answered, not redone (joining a finished pull hands over its result): the source need not be reachable now.
+                shared = known.Pull.Task.IsCompletedSuccessfully ? known.Pull : null;
+            }
+
+            if (shared is null && (!running.TryGetValue((@namespace, name), out shared) || shared.IsStopped))
             {
                 // A pull its callers all left may still be letting go of its pending entry: the new one waits for that.
                 var stopping = shared?.Task ?? Task.FromResult<PullResult>(null!);
@@ -40,7 +63,13 @@ public sealed class CheckpointPulls(ImageStore store, PeerConnections peers, Age
                     await ((Task)stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                     try
                     {
-                        return await RunAsync(@namespace, name, sourceAddress, sourceNode, fresh, stop);
+                        var result = await RunAsync(@namespace, name, sourceAddress, sourceNode, fresh, stop);
+                        lock (gate)
+                        {
+                            fresh.SucceededAt = time.GetUtcNow();
+                        }
+
+                        return result;
                     }
                     finally
                     {
@@ -52,6 +81,10 @@ public sealed class CheckpointPulls(ImageStore store, PeerConnections peers, Age
             }
 
             shared.Join(progress);
+            if (operationId.Length > 0)
+            {
+                operations[operationId] = new PullOperation(@namespace, name, shared);
+            }
         }
 
         try
@@ -90,6 +123,20 @@ public sealed class CheckpointPulls(ImageStore store, PeerConnections peers, Age
             if (running.TryGetValue((@namespace, name), out var current) && current == pull)
             {
                 running.Remove((@namespace, name));
+            }
+        }
+    }
+
+    // Under the gate. Failed and stopped pulls go at once (a retry pulls again); succeeded ones after the retention.
+    private void ForgetExpiredOperations()
+    {
+        var cutoff = time.GetUtcNow() - TimeSpan.FromMinutes(options.Value.ResultRetentionMinutes);
+        foreach (var (id, operation) in operations.ToList())
+        {
+            var pull = operation.Pull;
+            if ((pull.Task.IsCompleted && !pull.Task.IsCompletedSuccessfully) || pull.SucceededAt < cutoff)
+            {
+                operations.Remove(id);
             }
         }
     }

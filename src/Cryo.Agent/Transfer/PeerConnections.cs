@@ -47,7 +47,9 @@ public sealed class PeerConnections(IOptions<AgentOptions> options)
         {
             // The bytes client has a handler of its own: a channel's handler dials through gRPC's subchannels only.
 #pragma warning disable CA2000 // The client and the channel own their handlers; PeerChannels disposes them.
-            var bytes = new HttpClient(Handler(settings, own, authority), disposeHandler: true) { BaseAddress = uri, Timeout = Timeout.InfiniteTimeSpan };
+            var bytesHandler = Handler(settings, own, authority);
+            bytesHandler.ConnectCallback = ReadAheadStream.ConnectAsync;
+            var bytes = new HttpClient(bytesHandler, disposeHandler: true) { BaseAddress = uri, Timeout = Timeout.InfiniteTimeSpan };
             var channel = GrpcChannel.ForAddress(uri, new GrpcChannelOptions { HttpHandler = Handler(settings, own, authority), DisposeHttpClient = true });
 #pragma warning restore CA2000
             connections.Add(new PeerConnection(new CheckpointTransfer.CheckpointTransferClient(channel), bytes));

@@ -16,6 +16,9 @@ internal sealed class SharedPull : IProgress<PullProgress>, IDisposable
     /// <summary>The pull; set by <see cref="Start"/>.</summary>
     public Task<PullResult> Task { get; private set; } = System.Threading.Tasks.Task.FromCanceled<PullResult>(new CancellationToken(canceled: true));
 
+    /// <summary>When the pull succeeded; set by its runner (<see cref="CheckpointPulls"/>, under its lock).</summary>
+    public DateTimeOffset? SucceededAt { get; set; }
+
     /// <summary>Whether the last caller left before it ended.</summary>
     public bool IsStopped
     {

@@ -13,8 +13,13 @@ public sealed class TransferOptions
     public const string SectionName = "Transfer";
 
     /// <summary>
-    /// How many checkpoint streams this agent serves at once; one more is refused (RESOURCE_EXHAUSTED). The
-    /// default serves one pull at its full parallelism (<see cref="CheckpointPuller.Streams"/>).
+    /// How many checkpoint streams this agent serves at once; one more is refused (RESOURCE_EXHAUSTED). A cap on what
+    /// all pullers together may ask of this node, not a speed setting: pullers choose their streams
+    /// (<see cref="CheckpointPuller.DefaultStreams"/>, half their cores, so 1 on a 2-core node, where 4 streams were
+    /// measured slower than 1). The default 4 serves one pull from a node of 8 or more cores at full parallelism, or
+    /// several pulls from small nodes at once; lower it rather than the pullers' streams to bound the CPU this node
+    /// spends sending (each stream is about one core's TLS when the network keeps up), since a lower cap refuses a
+    /// concurrent pull's streams (they retry) instead of slowing them.
     /// </summary>
     [Range(1, 64)]
     public int MaxParallelStreams { get; set; } = 4;

@@ -100,7 +100,8 @@ public sealed class MigrationReconciler(
         Failure? gaps;
         try
         {
-            gaps = await preflight.CheckAsync(pod.Spec.NodeName, target.Value, cancellationToken);
+            gaps = await preflight.CheckAsync(pod.Spec.NodeName, target.Value,
+                pod.Spec.Containers.Single(c => c.Name == source.Value.ContainerName), cancellationToken);
         }
         catch (AgentNotFoundException e)
         {

@@ -46,4 +46,47 @@ public sealed class CheckpointPullsTests(TestPkiFixture fixture) : IClassFixture
         // One pull's worth of bytes left the source.
         Assert.Contains($"cryo_agent_transfer_bytes_total{{direction=\"sent\"}} {total}", await CheckpointTransferTests.MetricsOfAsync(agentA), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task PullCheckpoint_Should_AnswerThePullItStarted_When_TheSameOperationIdCallsAgain()
+    {
+        using var source = new TestEngines();
+        using var target = new TestEngines();
+        var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), 12 * 1024 * 1024);
+        await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("other"), 1024 * 1024);
+        // Paced, so that the first call's pull still runs when the repeated one comes.
+        await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxBytesPerSecond"] = $"{8 * 1024 * 1024}");
+        await using var agentB = await PeerAgents.StartAsync(target, Pki, "node-b");
+        using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentB.SocketPath);
+        var client = new AgentService.AgentServiceClient(channel);
+        var request = new PullCheckpointRequest
+        {
+            Checkpoint = new CheckpointRef { Namespace = "default", Name = "big" }, SourceAddress = agentA.TlsAddress, SourceNode = "node-a", OperationId = "restore-1",
+        };
+
+        using var first = client.PullCheckpoint(request, deadline: DateTime.UtcNow + Patience);
+        Assert.True(await first.ResponseStream.MoveNext(CancellationToken.None));
+        using var repeated = client.PullCheckpoint(request, deadline: DateTime.UtcNow + Patience);
+        var repeatedEvents = await repeated.ResponseStream.ReadAllAsync().ToListAsync();
+        var firstEvents = await first.ResponseStream.ReadAllAsync().ToListAsync();
+        // The checkpoint is in the store now: a second pull would answer "already present, 0 bytes received".
+        using var third = client.PullCheckpoint(request, deadline: DateTime.UtcNow + Patience);
+        var afterwards = await third.ResponseStream.ReadAllAsync().ToListAsync();
+        using var otherCheckpoint = client.PullCheckpoint(
+            new PullCheckpointRequest(request) { Checkpoint = new CheckpointRef { Namespace = "default", Name = "other" } }, deadline: DateTime.UtcNow + Patience);
+        var reused = await Assert.ThrowsAsync<RpcException>(() => otherCheckpoint.ResponseStream.ReadAllAsync().ToListAsync().AsTask());
+        var sent = await CheckpointTransferTests.MetricsOfAsync(agentA);
+
+        var total = stored.Manifest.Files.Sum(f => f.Size);
+        Assert.Equal(total, firstEvents[^1].Result.BytesReceived);
+        Assert.Equal(total, repeatedEvents[^1].Result.BytesReceived);
+        // The pull's last progress, then its result: not "already present".
+        Assert.Equal(firstEvents[^1].Result, afterwards[^1].Result);
+        Assert.False(afterwards[^1].Result.AlreadyPresent);
+        // One pull's worth of bytes left the source, for three calls.
+        Assert.Contains($"cryo_agent_transfer_bytes_total{{direction=\"sent\"}} {total}", sent, StringComparison.Ordinal);
+        Assert.Equal(stored.Key, Assert.Single(target.Store.List()).Key);
+        Assert.Equal(StatusCode.InvalidArgument, reused.StatusCode);
+        Assert.Contains("restore-1", reused.Status.Detail, StringComparison.Ordinal);
+    }
 }
