@@ -1,10 +1,12 @@
 using Cryo.Agent.Attempts;
 using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Containers;
+using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Restoring.Lazy;
 using Cryo.Agent.Store;
 using Cryo.Criu;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cryo.Bench.Agent;
@@ -59,4 +61,13 @@ public sealed class BenchEngines
 
     /// <summary>Both engines behind one clock (what the in-process agent is given, and what the bench calls directly).</summary>
     public TimingEngines Timed { get; }
+
+    /// <summary>Puts these engines, store and CRIU in an in-process agent's services, in place of the ones it would build.</summary>
+    public void Register(IServiceCollection services)
+    {
+        services.AddSingleton<ICheckpointEngine>(Timed);
+        services.AddSingleton<IRestoreEngine>(Timed);
+        services.AddSingleton(Store);
+        services.AddSingleton<ICriu>(Criu);
+    }
 }

@@ -73,13 +73,7 @@ public static class GrpcBench
                 settings["Agent:DefaultTimeoutSeconds"] = ((int)BenchSteps.Deadline.TotalSeconds).ToString(CultureInfo.InvariantCulture);
                 settings["Store:RootDirectory"] = engines.Store.RootDirectory;
             },
-            services =>
-            {
-                services.AddSingleton<ICheckpointEngine>(engines.Timed);
-                services.AddSingleton<IRestoreEngine>(engines.Timed);
-                services.AddSingleton(engines.Store);
-                services.AddSingleton<ICriu>(engines.Criu);
-            },
+            engines.Register,
             cancellationToken);
 
     /// <summary>Checkpoints both ways; returns the timings and the name of the one checkpoint kept for the restores.</summary>

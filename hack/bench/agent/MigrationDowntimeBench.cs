@@ -182,13 +182,7 @@ public static class MigrationDowntimeBench
                 settings["Store:RootDirectory"] = engines.Store.RootDirectory;
                 settings["Logging:LogLevel:Default"] = "Warning";
             }),
-            services =>
-            {
-                services.AddSingleton<ICheckpointEngine>(engines.Timed);
-                services.AddSingleton<IRestoreEngine>(engines.Timed);
-                services.AddSingleton(engines.Store);
-                services.AddSingleton<ICriu>(engines.Criu);
-            },
+            engines.Register,
             cancellationToken);
 
     private sealed record Move(double DowntimeMs, double DumpMs, double PullMs, double RestoreMs, long PulledBytes, double LiveDumpMs, double LivePullMs);
