@@ -18,7 +18,8 @@ repo=$(cd "$here/.." && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "bench-agent: needs root (CRIU, namespaces, cgroups)" >&2; exit 1; }
 "$here/install-deps.sh" >&2
 
-artifacts=${CRYO_BENCH_ARTIFACTS:-/tmp/cryo-bench-artifacts}
+# Builds and binaries per checkout by default: two checkouts benchmarking at once never overwrite each other's.
+artifacts=${CRYO_BENCH_ARTIFACTS:-/tmp/cryo-bench-artifacts-$(printf %s "$here" | cksum | cut -d" " -f1)}
 mkdir -p "$artifacts"
 memhog="$artifacts/memhog"
 gcc -static -O2 -o "$memhog" "$here/bench/agent/memhog.c" >&2

@@ -7,7 +7,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
-artifacts=${CRYO_BENCH_ARTIFACTS:-/tmp/cryo-bench-artifacts}/cli
+# Builds and binaries per checkout by default: two checkouts benchmarking at once never overwrite each other's.
+artifacts=${CRYO_BENCH_ARTIFACTS:-/tmp/cryo-bench-artifacts-$(printf %s "$here" | cksum | cut -d" " -f1)}/cli
 case $(uname -m) in x86_64) rid=linux-x64 ;; aarch64) rid=linux-arm64 ;; *) echo "bench-cli: no Native AOT for $(uname -m)" >&2; exit 1 ;; esac
 "$here/install-native-toolchain.sh"
 for project in Cryo.Kubectl Cryo.Cli; do

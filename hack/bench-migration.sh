@@ -18,7 +18,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "bench-migration: needs root (the agent starts only with its CRIU)" >&2; exit 1; }
-artifacts=${CRYO_BENCH_ARTIFACTS:-/tmp/cryo-bench-artifacts}
+# Builds and binaries per checkout by default: two checkouts benchmarking at once never overwrite each other's.
+artifacts=${CRYO_BENCH_ARTIFACTS:-/tmp/cryo-bench-artifacts-$(printf %s "$here" | cksum | cut -d" " -f1)}
 size=1024; repeats=3; part=both; pass=()
 for arg in "$@"; do
   case "$arg" in

@@ -8,7 +8,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 count=${1:-1000}
-art=${CRYO_BENCH_ARTIFACTS:-/tmp/art-bench-operator}
+# Builds per checkout by default: two checkouts benchmarking at once never overwrite each other's.
+art=${CRYO_BENCH_ARTIFACTS:-/tmp/art-bench-operator-$(printf %s "$root" | cksum | cut -d" " -f1)}
 dotnet build "$root/src/Cryo.Operator/Cryo.Operator.csproj" -c Release --artifacts-path "$art" -v quiet -nologo >&2
 dotnet build "$root/hack/bench/operator/OperatorBench.csproj" -c Release --artifacts-path "$art" -v quiet -nologo >&2
 # The operator runs with the ENV of the Dockerfile's operator stage (memory settings only the environment carries).
