@@ -66,29 +66,15 @@ public sealed class ImageChain : IDisposable
     /// <exception cref="CriuImageFormatException">A parent run leads to a level that lacks the page: a restore would fail.</exception>
     public bool ReadPage(string fileName, ulong address, Span<byte> destination, out PageMapFlags storedAs)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, Images.PageMap.PageSize, nameof(destination));
-        return ReadPages(fileName, address, destination[..Images.PageMap.PageSize], out storedAs) > 0;
-    }
-
-    /// <summary>
-    /// Reads pages from <paramref name="address"/> on into <paramref name="destination"/> (whole pages), following parent
-    /// runs, in one read: as many as fit and lie in one run of the level that stores the first, all stored with the
-    /// same flags (<paramref name="storedAs"/>). Returns how many; 0 when no run with contents holds the first page.
-    /// </summary>
-    /// <exception cref="CriuImageFormatException">A parent run leads to a level that lacks the page: a restore would fail.</exception>
-    public int ReadPages(string fileName, ulong address, Span<byte> destination, out PageMapFlags storedAs)
-    {
         storedAs = PageMapFlags.None;
         ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, Images.PageMap.PageSize, nameof(destination));
         var map = PageMap(fileName);
         var index = map?.FindRun(address) ?? -1;
         if (map is null || index < 0)
         {
-            return 0;
+            return false;
         }
         var run = map.Runs[index];
-        var count = (int)Math.Min((ulong)(destination.Length / Images.PageMap.PageSize), (run.End - address) / Images.PageMap.PageSize);
-        var pages = destination[..(count * Images.PageMap.PageSize)];
         if (run.IsInParent)
         {
             if (Parent is null)
@@ -96,23 +82,22 @@ public sealed class ImageChain : IDisposable
                 throw new CriuImageFormatException(Path.Combine(ImagesDirectory, fileName),
                     $"keeps page 0x{address:x} in the parent, but the directory has no {CriuImageFiles.ParentLink} link");
             }
-            var read = Parent.ReadPages(fileName, address, pages, out storedAs);
-            if (read == 0)
+            if (!Parent.ReadPage(fileName, address, destination, out storedAs))
             {
                 throw new CriuImageFormatException(Path.Combine(ImagesDirectory, fileName),
                     $"keeps page 0x{address:x} in the parent, which does not hold it ({Parent.ImagesDirectory})");
             }
-            return read;
+            return true;
         }
         if (!run.IsPresent)
         {
-            return 0;
+            return false;
         }
         var offset = map.RunOffset(index) + (long)(address - run.Address);
         var pagesPath = Path.Combine(ImagesDirectory, map.PagesFileName);
-        PresentRunReader.ReadExactly(PagesFile(pagesPath), pagesPath, pages, offset);
+        PresentRunReader.ReadExactly(PagesFile(pagesPath), pagesPath, destination[..Images.PageMap.PageSize], offset);
         storedAs = run.Flags;
-        return count;
+        return true;
     }
 
     /// <summary>
