@@ -206,7 +206,7 @@ public sealed class MigrationReconciler(
             return await FollowCheckpointAsync(migration, status, live, status.PrecopyCheckpointName!, cancellationToken);
         }
 
-        var key = new PullKey(status.TargetNode!, live.Metadata.NamespaceProperty, live.Metadata.Name);
+        var key = new PullKey(status.TargetNode!, live.Metadata.NamespaceProperty, live.Metadata.Name, live.Metadata.Uid);
         RunningPull pull;
         try
         {
