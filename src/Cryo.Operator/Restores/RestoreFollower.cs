@@ -104,7 +104,7 @@ public sealed class RestoreFollower(
         // the pull restore nothing until it ended.
         if (transfer.Find(checkpoint.Value, target) is { } pull)
         {
-            return await transfer.FollowAsync(restore, pull, pod, cancellationToken);
+            return await transfer.FollowAsync(restore, checkpoint.Value, pull, pod, cancellationToken);
         }
 
         var outcome = await dispatcher.RestoreAsync(restore, target, again: true, cancellationToken);

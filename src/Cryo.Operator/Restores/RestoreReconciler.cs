@@ -183,7 +183,7 @@ public sealed class RestoreReconciler(
     {
         if (transfer.Find(checkpoint, target) is { } pull)
         {
-            return await transfer.FollowAsync(restore, pull, pod, cancellationToken);
+            return await transfer.FollowAsync(restore, checkpoint, pull, pod, cancellationToken);
         }
 
         var restoring = await recorder.MarkPodAsync(pod, RestoredCondition.NotRestored(ConditionReasons.Restoring,

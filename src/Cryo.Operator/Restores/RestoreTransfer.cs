@@ -1,6 +1,7 @@
 using Cryo.Api;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Operator.Agents;
+using Cryo.Operator.Checkpoints;
 using Cryo.Operator.Configuration;
 using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Queue;
@@ -21,6 +22,7 @@ namespace Cryo.Operator.Restores;
 /// </summary>
 public sealed class RestoreTransfer(
     CheckpointPulls pulls,
+    CheckpointCopies copies,
     IAgentLocator locator,
     RestoreRecorder recorder,
     EventRecorder events,
@@ -63,11 +65,18 @@ public sealed class RestoreTransfer(
     }
 
     /// <summary>One pass over a Restore waiting for <paramref name="pull"/>: its progress, or what came of it.</summary>
-    public async Task<ReconcileResult> FollowAsync(ApiRestore restore, RunningPull pull, V1Pod pod, CancellationToken cancellationToken)
+    public async Task<ReconcileResult> FollowAsync(ApiRestore restore, Checkpoint checkpoint, RunningPull pull, V1Pod pod, CancellationToken cancellationToken)
     {
         if (!pull.Completion.IsCompleted)
         {
             return await InFlightAsync(restore, pull, pod, cancellationToken);
+        }
+
+        if (pull.Completion.IsCompletedSuccessfully)
+        {
+            // Before the pull is forgotten: a pass that fails to record it is retried and records it then, and the
+            // Checkpoint's deletion finds every copy to delete.
+            await copies.RecordAsync(checkpoint, pull.Key.TargetNode, (await pull.Completion).ParentsPulled, cancellationToken);
         }
 
         pulls.Forget(pull);

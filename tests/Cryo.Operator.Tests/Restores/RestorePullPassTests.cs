@@ -3,7 +3,6 @@ using Cryo.Contracts.Agent.V1;
 using Cryo.Operator.Agents;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Tests.Reconciling;
-using Cryo.Operator.Transfers;
 using Cryo.Testing;
 using Grpc.Core;
 using k8s;
@@ -264,10 +263,5 @@ public sealed class RestorePullPassTests : IAsyncLifetime
     }
 
     /// <summary>The operator's pull of web-1 to the target finished (the reconciler sees it the way this awaits it).</summary>
-    private async Task PullEndedAsync()
-    {
-        var uid = (await cluster.GetCheckpointAsync("web-1")).Metadata.Uid;
-        var pull = cluster.Pulls.Find(new PullKey(Target, Ns, "web-1", uid)) ?? throw new InvalidOperationException("no pull runs");
-        await ((Task)pull.Completion).ContinueWith(_ => { }, TaskScheduler.Default);
-    }
+    private Task PullEndedAsync() => cluster.PullEndedAsync(Target, "web-1");
 }
