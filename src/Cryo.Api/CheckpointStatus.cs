@@ -39,6 +39,13 @@ public sealed class CheckpointStatus : ConditionedStatus
     [JsonPropertyName("parent")]
     public string? Parent { get; set; }
 
+    /// <summary>
+    /// Nodes other than <see cref="NodeName"/> whose agents pulled a copy of this checkpoint (per-node storage), recorded
+    /// as each pull succeeds; deleting the Checkpoint deletes the images there too.
+    /// </summary>
+    [JsonPropertyName("copies")]
+    public IList<string>? Copies { get; set; }
+
     /// <summary>Checkpoints a restore reads, this one included: 1 for a full checkpoint.</summary>
     [JsonPropertyName("chainLength")]
     public int? ChainLength { get; set; }

@@ -153,6 +153,12 @@ public static class ConditionReasons
     /// <summary>A Checkpoint being deleted waits: increments (Checkpoints naming it as their parent) read its images.</summary>
     public const string HeldByChildren = "HeldByChildren";
 
+    /// <summary>A node that held a pulled copy of a Checkpoint being deleted is gone from the cluster, its copy with it.</summary>
+    public const string NodeGone = "NodeGone";
+
+    /// <summary>A pulled copy of a Checkpoint being deleted was left on its node: no agent there answered in time.</summary>
+    public const string CopySkipped = "CopySkipped";
+
     /// <summary>The node cannot build incremental chains (no memory tracking).</summary>
     public const string IncrementalNotSupported = "IncrementalNotSupported";
 

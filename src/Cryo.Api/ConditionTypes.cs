@@ -27,6 +27,12 @@ public static class ConditionTypes
     /// </summary>
     public const string DeletionBlocked = "DeletionBlocked";
 
+    /// <summary>
+    /// Checkpoint being deleted: the pulled copies on other nodes (status.copies) are not all deleted yet (False, naming
+    /// the nodes whose agents do not answer; its lastTransitionTime is when the first began to wait).
+    /// </summary>
+    public const string CopiesDeleted = "CopiesDeleted";
+
     /// <summary>RestoreSet: copies failed or could not be created (True, with the latest cause), or none did since one last restored (False).</summary>
     public const string ReplicaFailure = "ReplicaFailure";
 

@@ -56,7 +56,7 @@ public static class MigrationDowntimeBench
                     samples[precopy ? "precopy" : "stopAndCopy"].Add(move);
                     var before = precopy ? string.Create(CultureInfo.InvariantCulture, $"; before it, live dump {move.LiveDumpMs:0} ms, live pull {move.LivePullMs:0} ms") : "";
                     Emit.Note(string.Create(CultureInfo.InvariantCulture,
-                        $"run {run + 1} {(precopy ? "precopy" : "stopAndCopy")}: downtime {move.DowntimeMs:0} ms (final dump {move.DumpMs:0} ms, pull {move.PullMs:0} ms of {move.PulledBytes / 1048576.0:0.0} MiB, restore {move.RestoreMs:0} ms){before}"));
+                        $"run {run + 1} {(precopy ? "precopy" : "stopAndCopy")}: downtime {move.DowntimeMs:0} ms (final dump {move.DumpMs:0} ms: agent {move.Dump.AgentMs:0} ms, CRIU {move.Dump.CriuMs:0} ms, frozen {move.Dump.FrozenMs:0} ms, rewrite {move.Dump.RewriteMs:0} ms; pull {move.PullMs:0} ms of {move.PulledBytes / 1048576.0:0.0} MiB, restore {move.RestoreMs:0} ms){before}"));
                 }
             }
 
@@ -113,9 +113,12 @@ public static class MigrationDowntimeBench
             // No writeback of earlier work inside the measured window.
             BenchSteps.Sync();
             var frozen = Stopwatch.GetTimestamp();
-            await source.Checkpoints.CheckpointAsync(Commands.CheckpointOf(workload.InitPid, final, BenchSteps.Deadline) with { LeaveRunning = false, ParentCheckpoint = parent },
+            var finalOutcome = await source.Checkpoints.CheckpointAsync(Commands.CheckpointOf(workload.InitPid, final, BenchSteps.Deadline) with { LeaveRunning = false, ParentCheckpoint = parent },
                 new Progress<CheckpointStage>(), cancellationToken);
             var finalDumped = Stopwatch.GetTimestamp();
+            // Where the final dump's time goes: CRIU's dump and the freeze as the agent timed them, and an increment's rewrite.
+            var rewriteMs = source.Store.FindByName(Namespace, final).SingleOrDefault()?.Manifest.Increment?.RewriteMs ?? 0;
+            var parts = new DumpParts(finalOutcome.Freeze.TotalMilliseconds, finalOutcome.Dump.TotalMilliseconds, rewriteMs, finalOutcome.Total.TotalMilliseconds);
             var pulledBytes = await PullAsync(client, agentA, final, cancellationToken);
             var pulled = Stopwatch.GetTimestamp();
             var command = Commands.RestoreOf(final, BenchSteps.Deadline);
@@ -132,7 +135,7 @@ public static class MigrationDowntimeBench
             }
 
             return new Move(BenchSteps.Ms(frozen, running), BenchSteps.Ms(frozen, finalDumped), BenchSteps.Ms(finalDumped, pulled), BenchSteps.Ms(pulled, running),
-                pulledBytes, liveDumpMs, livePullMs);
+                pulledBytes, liveDumpMs, livePullMs, parts);
         }
         finally
         {
@@ -185,5 +188,8 @@ public static class MigrationDowntimeBench
             engines.Register,
             cancellationToken);
 
-    private sealed record Move(double DowntimeMs, double DumpMs, double PullMs, double RestoreMs, long PulledBytes, double LiveDumpMs, double LivePullMs);
+    private sealed record Move(double DowntimeMs, double DumpMs, double PullMs, double RestoreMs, long PulledBytes, double LiveDumpMs, double LivePullMs, DumpParts Dump);
+
+    /// <summary>The final dump as the agent timed it: frozen, CRIU's dump, an increment's rewrite, the whole checkpoint.</summary>
+    private sealed record DumpParts(double FrozenMs, double CriuMs, double RewriteMs, double AgentMs);
 }

@@ -16,7 +16,8 @@ namespace Cryo.Agent.Transfer;
 /// a restarted agent finds it suspended and resumes it. A call that names an operation ID is idempotent by it, as
 /// checkpoints and restores are: while its pull runs a repeated call joins it, and once it succeeded a repeated call
 /// gets its result (kept <see cref="AgentOptions.ResultRetentionMinutes"/>) without a second pull, even with the
-/// source gone meanwhile; a failed or stopped one is forgotten, so a retry pulls again (resuming what verified).
+/// source gone meanwhile, as long as the store still holds the checkpoint; a failed or stopped one is forgotten, so a
+/// retry pulls again (resuming what verified).
 /// </summary>
 public sealed class CheckpointPulls(ImageStore store, PeerConnections peers, AgentMetrics metrics, TimeProvider time, IHostApplicationLifetime lifetime,
     IOptions<AgentOptions> options)
@@ -50,7 +51,9 @@ public sealed class CheckpointPulls(ImageStore store, PeerConnections peers, Age
                 }
 
                 // Answered, not redone (joining a finished pull hands over its result): the source need not be reachable now.
-                shared = known.Pull.Task.IsCompletedSuccessfully ? known.Pull : null;
+                // Unless the copy is gone from the store since (deleted, or the store emptied): the operator asks one ID
+                // for every pull of a checkpoint to this node, and the caller wants the checkpoint here, not the old answer.
+                shared = known.Pull.Task.IsCompletedSuccessfully && store.FindByName(@namespace, name).Count > 0 ? known.Pull : null;
             }
 
             if (shared is null && (!running.TryGetValue((@namespace, name), out shared) || shared.IsStopped))

@@ -5,6 +5,7 @@ using Cryo.Operator.Configuration;
 using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Reconciling;
+using k8s;
 using k8s.Autorest;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,8 +19,13 @@ namespace Cryo.Operator.Checkpoints;
 /// the deletion waits, with the condition <see cref="ConditionTypes.DeletionBlocked"/> naming them, and goes on once
 /// they are deleted. (Merging a parent's pages into its children instead would rewrite committed, checksummed
 /// checkpoints; waiting keeps every committed checkpoint as it was verified.)
+/// With per-node storage the agents that pulled a copy (<see cref="CheckpointStatus.Copies"/>) delete theirs first, by the
+/// same rule: a node that is gone is passed over (its store went with it), and a node whose agent does not answer
+/// for <see cref="OperatorOptions.CopyDeletionPatience"/> is skipped with a Warning Event, rather than holding the
+/// Checkpoint forever.
 /// </summary>
 public sealed class CheckpointFinalizer(
+    IKubernetes client,
     CryoResources resources,
     IAgentLocator locator,
     IAgentClient agents,
@@ -46,10 +52,15 @@ public sealed class CheckpointFinalizer(
             return await WaitForChildrenAsync(checkpoint, $"Checkpoints {string.Join(", ", children)} build on it", cancellationToken);
         }
 
+        if (checkpoint.Status?.Copies is { Count: > 0 } && await DeleteCopiesAsync(checkpoint, cancellationToken) is { } waiting)
+        {
+            return waiting;
+        }
+
         if (checkpoint.Status is { NodeName: { } node, Phase: Phase.Succeeded or Phase.Running })
         {
             var deletion = await DeleteImagesAsync(checkpoint, node, cancellationToken);
-            if (deletion == Deletion.Unreachable)
+            if (deletion is Deletion.NotReached)
             {
                 return ReconcileResult.Retry;
             }
@@ -72,6 +83,60 @@ public sealed class CheckpointFinalizer(
             .Select(c => c.Metadata.Name)
             .Order(StringComparer.Ordinal)];
     }
+
+    /// <summary>
+    /// Deletes the pulled copies; null once none is left to wait for. While some wait, those deleted (or passed over)
+    /// leave <see cref="CheckpointStatus.Copies"/>, so a retry asks only the rest, and the condition
+    /// <see cref="ConditionTypes.CopiesDeleted"/> (False) says which still wait, since when.
+    /// </summary>
+    private async Task<ReconcileResult?> DeleteCopiesAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
+    {
+        var copies = checkpoint.Status!.Copies!;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var waitingSince = Conditions.Find(checkpoint.Status.Conditions, ConditionTypes.CopiesDeleted) is { Status: ConditionStatus.False, LastTransitionTime: { } since } ? since : now;
+        var left = new List<string>();
+        var unreachable = new List<string>();
+        foreach (var node in copies)
+        {
+            switch (await DeleteImagesAsync(checkpoint, node, cancellationToken))
+            {
+                case Deletion.HeldByImages held:
+                    return await WaitForChildrenAsync(checkpoint, held.Why, cancellationToken);
+                case Deletion.NotReached missed when !await NodeExistsAsync(node, cancellationToken):
+                    await events.WarningAsync(checkpoint, ConditionReasons.NodeGone,
+                        $"node {node} is gone, and its copy of the images with it: nothing to delete there ({missed.Why})", cancellationToken);
+                    break;
+                case Deletion.NotReached missed when now - waitingSince >= settings.CopyDeletionPatience:
+                    await events.WarningAsync(checkpoint, ConditionReasons.CopySkipped,
+                        $"the copy on node {node} was not deleted: its agent has not answered for {settings.CopyDeletionPatience} ({missed.Why}); " +
+                        $"delete the checkpoint's directory from that node's store by hand", cancellationToken);
+                    break;
+                case Deletion.NotReached missed:
+                    left.Add(node);
+                    unreachable.Add($"node {node}: {missed.Why}");
+                    break;
+            }
+        }
+
+        if (left.Count == 0)
+        {
+            // No status write: the finalizer goes in this pass, and a pass cut short deletes again (the agents answer
+            // "no images were left").
+            return null;
+        }
+
+        var status = StatusWriter.Draft(checkpoint, checkpoint.Status);
+        status.Copies = left;
+        var message = $"deletion waits for the agents of the nodes holding a copy ({string.Join("; ", unreachable)}); " +
+                      $"a node whose agent does not answer within {settings.CopyDeletionPatience} is skipped";
+        status.SetCondition(ConditionTypes.CopiesDeleted, ConditionStatus.False, ConditionReasons.AgentUnavailable, message, now);
+        await StatusWriter.WriteAsync(resources.Checkpoints, checkpoint, status, logger, cancellationToken);
+        return ReconcileResult.Retry;
+    }
+
+    /// <summary>Whether the cluster still has node <paramref name="node"/> (listed: the operator's role lists nodes, for Migrations).</summary>
+    private async Task<bool> NodeExistsAsync(string node, CancellationToken cancellationToken) =>
+        (await client.CoreV1.ListNodeAsync(cancellationToken: cancellationToken)).Items.Any(n => n.Metadata.Name == node);
 
     /// <summary>Says why the deletion waits (once per change of reason), and looks again later.</summary>
     private async Task<ReconcileResult> WaitForChildrenAsync(Checkpoint checkpoint, string why, CancellationToken cancellationToken)
@@ -107,8 +172,8 @@ public sealed class CheckpointFinalizer(
         }
         catch (Exception e) when (e is AgentNotFoundException or AgentUnavailableException)
         {
-            logger.LogWarning("cannot delete the images of {Namespace}/{Name} yet: {Message}", checkpoint.Metadata.NamespaceProperty, checkpoint.Metadata.Name, e.Message);
-            return Deletion.Unreachable;
+            logger.LogWarning("cannot delete the images of {Namespace}/{Name} on node {Node} yet: {Message}", checkpoint.Metadata.NamespaceProperty, checkpoint.Metadata.Name, node, e.Message);
+            return new Deletion.NotReached(e.Message);
         }
         catch (AgentOperationFailedException e) when (e.Reason == ErrorReason.CheckpointHasChildren)
         {
@@ -142,13 +207,12 @@ public sealed class CheckpointFinalizer(
     {
         public static readonly Deletion Done = new Finished();
 
-        public static readonly Deletion Unreachable = new NotReached();
-
         /// <summary>The agent keeps the images: increments of them are in its store.</summary>
         public sealed record HeldByImages(string Why) : Deletion;
 
-        private sealed record Finished : Deletion;
+        /// <summary>No agent of the node answered (none runs there, or it is unreachable).</summary>
+        public sealed record NotReached(string Why) : Deletion;
 
-        private sealed record NotReached : Deletion;
+        private sealed record Finished : Deletion;
     }
 }

@@ -69,6 +69,13 @@ public sealed class OperatorOptions
     /// </summary>
     public TimeSpan TransferResultKeptFor { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How long the deletion of a Checkpoint waits for the agent of a node holding a pulled copy (none running there, or
+    /// unreachable) before it skips that copy with a Warning Event: a node's agent gone for good must not hold the
+    /// Checkpoint forever.
+    /// </summary>
+    public TimeSpan CopyDeletionPatience { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How often a Restore whose Checkpoint is being pulled is looked at again, to show the pull's progress in its status.</summary>
     public TimeSpan TransferRecheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -40,6 +40,7 @@ public sealed class OperatorOptionsValidator : IValidateOptions<OperatorOptions>
         Positive(failures, options.TransferTimeout, "Operator__TransferTimeout");
         Positive(failures, options.TransferResultKeptFor, "Operator__TransferResultKeptFor");
         Positive(failures, options.TransferRecheckInterval, "Operator__TransferRecheckInterval");
+        Positive(failures, options.CopyDeletionPatience, "Operator__CopyDeletionPatience");
         if (options.BackoffMax < options.BackoffBase)
         {
             failures.Add("Operator__BackoffMax must not be shorter than Operator__BackoffBase");

@@ -62,6 +62,7 @@ public static class OperatorApp
         services.AddSingleton<RestoreFollower>();
         services.AddSingleton<CheckpointPulls>();
         services.AddSingleton<RestoreTransfer>();
+        services.AddSingleton<CheckpointCopies>();
         services.AddSingleton<RestoreReconciler>();
         services.AddSingleton<ICheckpointHold, RestoresInProgressHold>();
         services.AddSingleton<ICheckpointHold, ChildCheckpointsHold>();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Cryo.Api;
 using Cryo.Operator.Agents;
+using Cryo.Operator.Checkpoints;
 using Cryo.Operator.Configuration;
 using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Queue;
@@ -29,6 +30,7 @@ public sealed class MigrationReconciler(
     MigrationPreflight preflight,
     MigrationTarget targets,
     CheckpointPulls pulls,
+    CheckpointCopies copies,
     IAgentLocator locator,
     IOptions<OperatorOptions> options,
     EventRecorder events,
@@ -206,7 +208,7 @@ public sealed class MigrationReconciler(
             return await FollowCheckpointAsync(migration, status, live, status.PrecopyCheckpointName!, cancellationToken);
         }
 
-        var key = new PullKey(status.TargetNode!, live.Metadata.NamespaceProperty, live.Metadata.Name);
+        var key = new PullKey(status.TargetNode!, live.Metadata.NamespaceProperty, live.Metadata.Name, live.Metadata.Uid);
         RunningPull pull;
         try
         {
@@ -225,6 +227,11 @@ public sealed class MigrationReconciler(
                 : $"transferring Checkpoint {live.Metadata.Name} to node {status.TargetNode} while pod {migration.Spec.PodName} runs";
             await WriteAsync(migration, status, cancellationToken);
             return ReconcileResult.After(options.Value.TransferRecheckInterval);
+        }
+
+        if (pull.Completion.IsCompletedSuccessfully)
+        {
+            await copies.RecordAsync(live, status.TargetNode!, (await pull.Completion).ParentsPulled, cancellationToken);
         }
 
         pulls.Forget(pull);

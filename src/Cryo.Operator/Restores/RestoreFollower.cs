@@ -102,9 +102,9 @@ public sealed class RestoreFollower(
         // The node's agent may have lost its copy since the first restore (a per-node store emptied, a pulled copy
         // removed): it pulls it again from the Checkpoint's node, as the first restore did, and the passes that follow
         // the pull restore nothing until it ended.
-        if (transfer.Find(restore, target) is { } pull)
+        if (transfer.Find(checkpoint.Value, target) is { } pull)
         {
-            return await transfer.FollowAsync(restore, pull, pod, cancellationToken);
+            return await transfer.FollowAsync(restore, checkpoint.Value, pull, pod, cancellationToken);
         }
 
         var outcome = await dispatcher.RestoreAsync(restore, target, again: true, cancellationToken);

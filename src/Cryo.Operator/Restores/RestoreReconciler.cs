@@ -181,9 +181,9 @@ public sealed class RestoreReconciler(
     /// </summary>
     private async Task<ReconcileResult> RestoreAsync(ApiRestore restore, Checkpoint checkpoint, RunningContainer target, V1Pod pod, CancellationToken cancellationToken)
     {
-        if (transfer.Find(restore, target) is { } pull)
+        if (transfer.Find(checkpoint, target) is { } pull)
         {
-            return await transfer.FollowAsync(restore, pull, pod, cancellationToken);
+            return await transfer.FollowAsync(restore, checkpoint, pull, pod, cancellationToken);
         }
 
         var restoring = await recorder.MarkPodAsync(pod, RestoredCondition.NotRestored(ConditionReasons.Restoring,

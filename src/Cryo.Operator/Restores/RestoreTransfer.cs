@@ -1,6 +1,7 @@
 using Cryo.Api;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Operator.Agents;
+using Cryo.Operator.Checkpoints;
 using Cryo.Operator.Configuration;
 using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Queue;
@@ -21,6 +22,7 @@ namespace Cryo.Operator.Restores;
 /// </summary>
 public sealed class RestoreTransfer(
     CheckpointPulls pulls,
+    CheckpointCopies copies,
     IAgentLocator locator,
     RestoreRecorder recorder,
     EventRecorder events,
@@ -29,8 +31,8 @@ public sealed class RestoreTransfer(
 {
     private readonly OperatorOptions settings = options.Value;
 
-    /// <summary>The pull for <paramref name="target"/>'s node of <paramref name="restore"/>'s Checkpoint, when one runs or ended unseen.</summary>
-    public RunningPull? Find(ApiRestore restore, RunningContainer target) => pulls.Find(KeyOf(restore, target));
+    /// <summary>The pull of <paramref name="checkpoint"/> to <paramref name="target"/>'s node, when one runs or ended unseen.</summary>
+    public RunningPull? Find(Checkpoint checkpoint, RunningContainer target) => pulls.Find(KeyOf(checkpoint, target));
 
     /// <summary>
     /// Whether <paramref name="answer"/> says the target's agent lacks a Checkpoint that <paramref name="checkpoint"/>'s
@@ -56,18 +58,25 @@ public sealed class RestoreTransfer(
                 $"Checkpoint {restore.Spec.CheckpointName} is on node {sourceNode}, not on node {target.NodeName}, and cannot be pulled: {e.Message}", cancellationToken);
         }
 
-        var pull = pulls.Start(KeyOf(restore, target), targetAgent, sourceAgent);
+        var pull = pulls.Start(KeyOf(checkpoint, target), targetAgent, sourceAgent);
         await events.NormalAsync(restore, ConditionReasons.Pulling,
             $"pulling Checkpoint {restore.Spec.CheckpointName} from node {sourceNode} to node {target.NodeName}", cancellationToken);
         return await InFlightAsync(restore, pull, pod, cancellationToken);
     }
 
     /// <summary>One pass over a Restore waiting for <paramref name="pull"/>: its progress, or what came of it.</summary>
-    public async Task<ReconcileResult> FollowAsync(ApiRestore restore, RunningPull pull, V1Pod pod, CancellationToken cancellationToken)
+    public async Task<ReconcileResult> FollowAsync(ApiRestore restore, Checkpoint checkpoint, RunningPull pull, V1Pod pod, CancellationToken cancellationToken)
     {
         if (!pull.Completion.IsCompleted)
         {
             return await InFlightAsync(restore, pull, pod, cancellationToken);
+        }
+
+        if (pull.Completion.IsCompletedSuccessfully)
+        {
+            // Before the pull is forgotten: a pass that fails to record it is retried and records it then, and the
+            // Checkpoint's deletion finds every copy to delete.
+            await copies.RecordAsync(checkpoint, pull.Key.TargetNode, (await pull.Completion).ParentsPulled, cancellationToken);
         }
 
         pulls.Forget(pull);
@@ -137,8 +146,8 @@ public sealed class RestoreTransfer(
         return ReconcileResult.Retry;
     }
 
-    private static PullKey KeyOf(ApiRestore restore, RunningContainer target) =>
-        new(target.NodeName, restore.Metadata.NamespaceProperty, restore.Spec.CheckpointName);
+    private static PullKey KeyOf(Checkpoint checkpoint, RunningContainer target) =>
+        new(target.NodeName, checkpoint.Metadata.NamespaceProperty, checkpoint.Metadata.Name, checkpoint.Metadata.Uid);
 
     private static string Size(long bytes) => bytes >= 1024 * 1024 ? $"{bytes / (1024.0 * 1024):0.0} MiB" : $"{bytes} bytes";
 }

@@ -51,6 +51,7 @@ public sealed class CheckpointPulls(IAgentClient agents, IOptions<OperatorOption
             Checkpoint = new CheckpointRef { Namespace = key.Namespace, Name = key.Name },
             SourceAddress = source.Address.GetLeftPart(UriPartial.Authority),
             SourceNode = source.NodeName,
+            OperationId = key.OperationId,
         };
         var stopping = pull.Stopping;
         pull.Completion = Task.Run(async () =>

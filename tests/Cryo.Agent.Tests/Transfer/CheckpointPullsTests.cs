@@ -89,4 +89,34 @@ public sealed class CheckpointPullsTests(TestPkiFixture fixture) : IClassFixture
         Assert.Equal(StatusCode.InvalidArgument, reused.StatusCode);
         Assert.Contains("restore-1", reused.Status.Detail, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task PullCheckpoint_Should_PullAgain_When_TheSameOperationIdsCheckpointLeftTheStoreSince()
+    {
+        using var source = new TestEngines();
+        using var target = new TestEngines();
+        var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), 4 * 1024 * 1024);
+        await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a");
+        await using var agentB = await PeerAgents.StartAsync(target, Pki, "node-b");
+        using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentB.SocketPath);
+        var client = new AgentService.AgentServiceClient(channel);
+        // The operator asks one ID for every pull of a checkpoint to a node.
+        var request = new PullCheckpointRequest
+        {
+            Checkpoint = new CheckpointRef { Namespace = "default", Name = "big" }, SourceAddress = agentA.TlsAddress, SourceNode = "node-a", OperationId = "pull-uid-1-node-b",
+        };
+
+        using var first = client.PullCheckpoint(request, deadline: DateTime.UtcNow + Patience);
+        var firstEvents = await first.ResponseStream.ReadAllAsync().ToListAsync();
+        Assert.True(target.Store.Delete(stored.Key));
+        using var again = client.PullCheckpoint(request, deadline: DateTime.UtcNow + Patience);
+        var againEvents = await again.ResponseStream.ReadAllAsync().ToListAsync();
+
+        // Pulled twice, not answered from the first pull's remembered result: the checkpoint is in the store again.
+        var total = stored.Manifest.Files.Sum(f => f.Size);
+        Assert.Equal(total, firstEvents[^1].Result.BytesReceived);
+        Assert.Equal(total, againEvents[^1].Result.BytesReceived);
+        Assert.Equal(stored.Key, Assert.Single(target.Store.List()).Key);
+        Assert.Contains($"cryo_agent_transfer_bytes_total{{direction=\"sent\"}} {2 * total}", await CheckpointTransferTests.MetricsOfAsync(agentA), StringComparison.Ordinal);
+    }
 }

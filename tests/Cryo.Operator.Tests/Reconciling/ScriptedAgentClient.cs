@@ -38,6 +38,9 @@ public sealed class ScriptedAgentClient : IAgentClient
     /// <summary>Every DeleteCheckpoint request.</summary>
     public List<DeleteCheckpointRequest> DeleteCalls { get; } = [];
 
+    /// <summary>Every DeleteCheckpoint call as the node asked and the checkpoint's name, in order.</summary>
+    public List<(string Node, string Name)> DeletedOn { get; } = [];
+
     /// <summary>The store's size and free space each checkpoint answer reports (none while null).</summary>
     public StoreSpace? StoreSpace { get; set; }
 
@@ -137,6 +140,7 @@ public sealed class ScriptedAgentClient : IAgentClient
     public Task<DeleteCheckpointResponse> DeleteCheckpointAsync(AgentEndpoint agent, DeleteCheckpointRequest request, TimeSpan timeout, CancellationToken cancellationToken)
     {
         DeleteCalls.Add(request);
+        DeletedOn.Add((agent.NodeName, request.Checkpoint.Name));
         return Answer(agent, "DeleteCheckpoint", () => new DeleteCheckpointResponse { Deleted = true, FreedBytes = 4096 });
     }
 

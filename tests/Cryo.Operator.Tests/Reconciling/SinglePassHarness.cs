@@ -132,15 +132,26 @@ public sealed class SinglePassHarness : IAsyncDisposable
 
     /// <summary>A Checkpoint of container app of <paramref name="pod"/> that Succeeded, as the Checkpoint reconciler records it.</summary>
     public Task<Checkpoint> SucceededCheckpointAsync(string name, V1Pod pod) =>
-        CheckpointAsync(name, new CheckpointSpec { PodName = pod.Metadata.Name }, new CheckpointStatus
-        {
-            Phase = Phase.Succeeded,
-            NodeName = pod.Spec.NodeName,
-            PodUid = pod.Metadata.Uid,
-            ContainerId = pod.Status.ContainerStatuses[0].ContainerID,
-            PodSpec = pod.Spec,
-            Location = $"{Ns}/{name}",
-        });
+        CheckpointAsync(name, new CheckpointSpec { PodName = pod.Metadata.Name }, SucceededStatus(name, pod));
+
+    /// <summary>The status the Checkpoint reconciler writes for Checkpoint <paramref name="name"/> of container app of <paramref name="pod"/> once it Succeeded.</summary>
+    public static CheckpointStatus SucceededStatus(string name, V1Pod pod) => new()
+    {
+        Phase = Phase.Succeeded,
+        NodeName = pod.Spec.NodeName,
+        PodUid = pod.Metadata.Uid,
+        ContainerId = pod.Status.ContainerStatuses[0].ContainerID,
+        PodSpec = pod.Spec,
+        Location = $"{Ns}/{name}",
+    };
+
+    /// <summary>The operator's pull of Checkpoint <paramref name="checkpoint"/> to <paramref name="node"/> finished (awaited as the reconciler sees it end).</summary>
+    public async Task PullEndedAsync(string node, string checkpoint)
+    {
+        var uid = (await GetCheckpointAsync(checkpoint)).Metadata.Uid;
+        var pull = Pulls.Find(new PullKey(node, Ns, checkpoint, uid)) ?? throw new InvalidOperationException($"no pull of {checkpoint} to {node} runs");
+        await ((Task)pull.Completion).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
 
     public Task<Restore> RestoreAsync(string name, RestoreSpec spec) =>
         Client.CustomObjects.CreateNamespacedCustomObjectAsync<Restore>(

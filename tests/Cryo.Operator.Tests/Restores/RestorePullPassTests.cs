@@ -3,9 +3,9 @@ using Cryo.Contracts.Agent.V1;
 using Cryo.Operator.Agents;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Tests.Reconciling;
-using Cryo.Operator.Transfers;
 using Cryo.Testing;
 using Grpc.Core;
+using k8s;
 using k8s.Models;
 using static Cryo.Operator.Tests.Reconciling.SinglePassHarness;
 
@@ -207,10 +207,61 @@ public sealed class RestorePullPassTests : IAsyncLifetime
         ConditionAssert.Has(done.Status.Conditions, ConditionTypes.Ready, ConditionStatus.True, ConditionReasons.Rerestored);
     }
 
-    /// <summary>The operator's pull of web-1 to the target finished (the reconciler sees it the way this awaits it).</summary>
-    private async Task PullEndedAsync()
+    [Fact]
+    public async Task Pass_Should_AskTheAgentWithTheSameOperationId_When_APullIsRetried_Or_TheOperatorForgotIt()
     {
-        var pull = cluster.Pulls.Find(new PullKey(Target, Ns, "web-1")) ?? throw new InvalidOperationException("no pull runs");
-        await ((Task)pull.Completion).ContinueWith(_ => { }, TaskScheduler.Default);
+        // Arrange: the first pull stops midway; the second is forgotten by the operator (its leadership lost, as a
+        // restarted operator starts with none) while the agent still runs it.
+        var outcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.Agent.PullOutcome = outcome;
+        var checkpoint = await cluster.GetCheckpointAsync("web-1");
+
+        // Act
+        await cluster.PassAsync(cluster.Restores, "copy-1");
+        await Eventually.TrueAsync(() => cluster.Agent.PullCalls.Count == 1, "the first pull reaches the agent");
+        outcome.SetException(new AgentUnavailableException(cluster.Agent.PullCalls[0].Agent, "PullCheckpoint", new RpcException(new Status(StatusCode.Unavailable, "agent stopping"))));
+        await PullEndedAsync();
+        await cluster.PassAsync(cluster.Restores, "copy-1");
+        cluster.Agent.PullOutcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await cluster.PassAsync(cluster.Restores, "copy-1");
+        await Eventually.TrueAsync(() => cluster.Agent.PullCalls.Count == 2, "the retried pull reaches the agent");
+        cluster.Pulls.StopAll();
+        await cluster.PassAsync(cluster.Restores, "copy-1");
+        await Eventually.TrueAsync(() => cluster.Agent.PullCalls.Count == 3, "the forgotten pull is asked for again");
+        cluster.Agent.PullOutcome.SetResult(new PullCheckpointResult { BytesReceived = MiB });
+
+        // Assert: one ID, made of the Checkpoint's UID and the target node, for every call of this copy.
+        var ids = cluster.Agent.PullCalls.Select(c => c.Request.OperationId).ToList();
+        Assert.Equal([$"pull-{checkpoint.Metadata.Uid}-{Target}"], ids.Distinct());
+        Assert.Equal(3, ids.Count);
     }
+
+    [Fact]
+    public async Task Pass_Should_AskAnotherOperationId_When_TheCheckpointWasMadeAgainUnderItsName()
+    {
+        // Arrange: web-1 is pulled to the target for copy-1; then it is deleted, taken again under its name, and
+        // copy-2 restores the new one on the same node, whose agent lacks it.
+        await cluster.PassAsync(cluster.Restores, "copy-1");
+        await PullEndedAsync();
+        var first = await cluster.GetCheckpointAsync("web-1");
+        await cluster.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, "web-1");
+        var web = await cluster.Kubelet.RunPodAsync(Ns, "web-again", Node);
+        var second = await cluster.SucceededCheckpointAsync("web-1", web);
+        cluster.Agent.Missing.Add((Target, $"{Ns}/web-1"));
+        await cluster.RestoreAsync("copy-2", CopyOnTarget);
+        await cluster.PassAsync(cluster.Restores, "copy-2");
+        await cluster.Kubelet.StartAsync(await cluster.GetPodAsync("copy-2"));
+
+        // Act
+        var pass = await cluster.PassAsync(cluster.Restores, "copy-2");
+        await Eventually.TrueAsync(() => cluster.Agent.PullCalls.Count == 2, "the new Checkpoint's pull reaches the agent");
+
+        // Assert: the agent would answer the first ID with the old pull's result; the new Checkpoint has its own.
+        Assert.Equal(ReconcileResult.After(cluster.Settings.TransferRecheckInterval), pass.Result);
+        Assert.NotEqual(first.Metadata.Uid, second.Metadata.Uid);
+        Assert.Equal([$"pull-{first.Metadata.Uid}-{Target}", $"pull-{second.Metadata.Uid}-{Target}"], cluster.Agent.PullCalls.Select(c => c.Request.OperationId));
+    }
+
+    /// <summary>The operator's pull of web-1 to the target finished (the reconciler sees it the way this awaits it).</summary>
+    private Task PullEndedAsync() => cluster.PullEndedAsync(Target, "web-1");
 }

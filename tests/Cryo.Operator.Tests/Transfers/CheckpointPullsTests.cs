@@ -26,7 +26,7 @@ public sealed class CheckpointPullsTests
     [Fact]
     public async Task Find_Should_DropAFinishedPull_When_NoPassLookedAtItForTheKeepTime()
     {
-        var key = new PullKey("node-2", "default", "web-1");
+        var key = new PullKey("node-2", "default", "web-1", "uid-1");
         var pull = pulls.Start(key, Target, Source);
         await pull.Completion;
 
@@ -47,7 +47,7 @@ public sealed class CheckpointPullsTests
     public void Find_Should_KeepARunningPull_However_LongNoPassLooked()
     {
         agent.PullOutcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var key = new PullKey("node-2", "default", "web-1");
+        var key = new PullKey("node-2", "default", "web-1", "uid-1");
         var pull = pulls.Start(key, Target, Source);
 
         clock.Advance(TimeSpan.FromHours(2));
@@ -60,8 +60,8 @@ public sealed class CheckpointPullsTests
     public async Task StopAll_Should_EndEveryPullsCall_And_ForgetThem_When_LeadershipIsLost()
     {
         agent.PullOutcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var first = pulls.Start(new PullKey("node-2", "default", "web-1"), Target, Source);
-        var second = pulls.Start(new PullKey("node-3", "default", "web-1"), Target with { NodeName = "node-3" }, Source);
+        var first = pulls.Start(new PullKey("node-2", "default", "web-1", "uid-1"), Target, Source);
+        var second = pulls.Start(new PullKey("node-3", "default", "web-1", "uid-1"), Target with { NodeName = "node-3" }, Source);
         await Cryo.Testing.Eventually.TrueAsync(() => agent.PullCalls.Count == 2, "both pulls called the agent");
 
         pulls.StopAll();

@@ -14,6 +14,7 @@ public sealed class FakeAgentEngine(string nodeName)
     private readonly ConcurrentDictionary<string, Lazy<Task<CheckpointResult>>> checkpoints = new();
     private readonly ConcurrentDictionary<string, Lazy<Task<RestoreResponse>>> restores = new();
     private readonly ConcurrentDictionary<(string Namespace, string Name), bool> deleted = new();
+    private readonly ConcurrentDictionary<(string Namespace, string Name), bool> pulled = new();
     private readonly ConcurrentDictionary<Lazy<Task<RestoreResponse>>, ContainerTarget> restoreTargets = new();
     private int dumps;
     private int restoresRun;
@@ -26,6 +27,15 @@ public sealed class FakeAgentEngine(string nodeName)
 
     /// <summary>Every Restore request received.</summary>
     public ConcurrentQueue<RestoreRequest> RestoreCalls { get; } = new();
+
+    /// <summary>
+    /// Checkpoints (namespace, name) this node's store lacks, as a per-node store lacks what another node took: a restore
+    /// of one is refused NOT_FOUND (CHECKPOINT_NOT_FOUND) as the real agent refuses it, until a pull brought it here.
+    /// </summary>
+    public ConcurrentDictionary<(string Namespace, string Name), bool> Missing { get; } = new();
+
+    /// <summary>Every PullCheckpoint request received.</summary>
+    public ConcurrentQueue<PullCheckpointRequest> PullCalls { get; } = new();
 
     /// <summary>Every DeleteCheckpoint request received.</summary>
     public ConcurrentQueue<DeleteCheckpointRequest> DeleteCalls { get; } = new();
@@ -77,6 +87,12 @@ public sealed class FakeAgentEngine(string nodeName)
     public Task<RestoreResponse> RestoreAsync(RestoreRequest request)
     {
         RestoreCalls.Enqueue(request);
+        if (Missing.ContainsKey((request.Checkpoint.Namespace, request.Checkpoint.Name)))
+        {
+            return Task.FromException<RestoreResponse>(AgentErrors.Of(StatusCode.NotFound, "CHECKPOINT_NOT_FOUND",
+                $"no committed checkpoint {request.Checkpoint.Namespace}/{request.Checkpoint.Name} in the store"));
+        }
+
         var created = new Lazy<Task<RestoreResponse>>(() => RunRestoreAsync(request));
         restoreTargets[created] = request.Container;
         var operation = restores.GetOrAdd(request.OperationId, created);
@@ -92,6 +108,17 @@ public sealed class FakeAgentEngine(string nodeName)
         }
 
         return ForgetOnFailure(restores, request.OperationId, operation);
+    }
+
+    /// <summary>Pulls a checkpoint from another node's agent (at once: nothing is fetched), as the real agent's PullCheckpoint answers.</summary>
+    public PullCheckpointResult Pull(PullCheckpointRequest request)
+    {
+        PullCalls.Enqueue(request);
+        var key = (request.Checkpoint.Namespace, request.Checkpoint.Name);
+        var present = !Missing.TryRemove(key, out _);
+        pulled[key] = true;
+        deleted.TryRemove(key, out _);
+        return new PullCheckpointResult { Checkpoint = request.Checkpoint, BytesReceived = present ? 0 : SizeBytes, AlreadyPresent = present };
     }
 
     /// <summary>Deletes a checkpoint (idempotent).</summary>
@@ -111,7 +138,7 @@ public sealed class FakeAgentEngine(string nodeName)
             throw HasChildren(ns, name, children);
         }
 
-        var existed = Stored(ns, name) is not null;
+        var existed = Stored(ns, name) is not null | pulled.TryRemove((ns, name), out _);
         deleted[(ns, name)] = true;
         return new DeleteCheckpointResponse { Deleted = existed, FreedBytes = existed ? SizeBytes : 0 };
     }

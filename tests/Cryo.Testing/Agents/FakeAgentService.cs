@@ -22,6 +22,17 @@ public sealed class FakeAgentService(FakeAgentEngine engine) : AgentService.Agen
         engine.RestoreAsync(request).WaitAsync(context.CancellationToken);
 
     /// <inheritdoc/>
+    public override async Task PullCheckpoint(PullCheckpointRequest request, IServerStreamWriter<PullCheckpointEvent> responseStream, ServerCallContext context)
+    {
+        var result = engine.Pull(request);
+        await responseStream.WriteAsync(new PullCheckpointEvent
+        {
+            Progress = new TransferProgress { Checkpoint = request.Checkpoint, BytesVerified = result.BytesReceived, BytesTotal = result.BytesReceived },
+        }, context.CancellationToken);
+        await responseStream.WriteAsync(new PullCheckpointEvent { Result = result }, context.CancellationToken);
+    }
+
+    /// <inheritdoc/>
     public override Task<DeleteCheckpointResponse> DeleteCheckpoint(DeleteCheckpointRequest request, ServerCallContext context) =>
         Task.FromResult(engine.Delete(request));
 }

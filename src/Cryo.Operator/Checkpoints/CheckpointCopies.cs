@@ -1,0 +1,66 @@
+using Cryo.Api;
+using Cryo.Operator.KubernetesApi;
+using k8s.Autorest;
+using Microsoft.Extensions.Logging;
+
+namespace Cryo.Operator.Checkpoints;
+
+/// <summary>
+/// The nodes that hold a pulled copy of a Checkpoint (<see cref="CheckpointStatus.Copies"/>), so that deleting the
+/// Checkpoint deletes the images there too (<see cref="CheckpointFinalizer"/>): with per-node storage nothing else
+/// remembers where a copy went. A pull that brought an increment's parents with it records its node on those parents
+/// as well, as many links up the chain as the agent pulled.
+/// </summary>
+public sealed class CheckpointCopies(CryoResources resources, ILogger<CheckpointCopies> logger)
+{
+    // A Checkpoint's status has other writers (its own reconciler): a conflicting write is read afresh and tried again.
+    private const int Attempts = 5;
+
+    /// <summary>
+    /// Records that <paramref name="node"/>'s agent holds <paramref name="checkpoint"/> (the object whose UID it pulled) and
+    /// the <paramref name="parentsPulled"/> nearest links of its chain. Throws when the API server cannot be written, so
+    /// the pass that pulled fails and its retry records again.
+    /// </summary>
+    public async Task RecordAsync(Checkpoint checkpoint, string node, int parentsPulled, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var ns = checkpoint.Metadata.NamespaceProperty;
+        var uid = checkpoint.Metadata.Uid;
+        var name = checkpoint.Metadata.Name;
+        for (var link = 0; link <= parentsPulled && name is not null; link++)
+        {
+            name = await RecordOneAsync(ns, name, link == 0 ? uid : null, node, cancellationToken);
+        }
+    }
+
+    /// <summary>Adds <paramref name="node"/> to the copies of <paramref name="ns"/>/<paramref name="name"/>; returns its parent's name.</summary>
+    private async Task<string?> RecordOneAsync(string ns, string name, string? uid, string node, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await resources.Checkpoints.GetAsync(ns, name, cancellationToken);
+            if (current?.Status is not { } status || (uid is not null && current.Metadata.Uid != uid))
+            {
+                // Gone, or made again under its name since: the copy is of nothing this cluster names.
+                logger.LogWarning("pulled a copy of Checkpoint {Namespace}/{Name} to node {Node}, but that Checkpoint is gone; the copy is not recorded", ns, name, node);
+                return null;
+            }
+
+            if (status.NodeName == node || status.Copies?.Contains(node) == true)
+            {
+                return status.Parent;
+            }
+
+            status.Copies = [.. status.Copies ?? [], node];
+            try
+            {
+                await resources.Checkpoints.ReplaceStatusAsync(current, cancellationToken);
+                return status.Parent;
+            }
+            catch (HttpOperationException e) when (ApiErrors.IsConflict(e) && attempt < Attempts)
+            {
+                logger.LogDebug("recording node {Node}'s copy of {Namespace}/{Name} conflicted (attempt {Attempt}); reading it afresh", node, ns, name, attempt);
+            }
+        }
+    }
+}
