@@ -57,6 +57,20 @@ public sealed class OperatorHarness : IAsyncDisposable
     }
 
     /// <summary>
+    /// Where most Restore tests begin: nodes "node-1" and <paramref name="secondNode"/>, pod "web" running on node-1, an
+    /// operator replica started, and Checkpoint "web-1" of the pod Succeeded. Returns the cluster and the replica.
+    /// </summary>
+    public static async Task<(OperatorHarness Cluster, WebApplication Operator)> StartWithCheckpointAsync(string secondNode = "node-2")
+    {
+        var cluster = await StartAsync("node-1", secondNode);
+        await cluster.Kubelet.RunPodAsync(Ns, "web", "node-1");
+        var replica = await cluster.StartOperatorAsync();
+        await cluster.CreateCheckpointAsync("web-1", new CheckpointSpec { PodName = "web" });
+        await cluster.WaitForCheckpointAsync("web-1", c => c.Status?.Phase == Phase.Succeeded, "succeeded");
+        return (cluster, replica);
+    }
+
+    /// <summary>
     /// Starts an operator replica; <paramref name="identity"/> also tags its API requests (unless the test brings
     /// its own <paramref name="client"/>, e.g. one whose handler holds some requests).
     /// </summary>

@@ -14,11 +14,7 @@ public sealed class PulledCopiesTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        cluster = await OperatorHarness.StartAsync("node-1", "node-2");
-        await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "web", "node-1");
-        await cluster.StartOperatorAsync();
-        await cluster.CreateCheckpointAsync("web-1", new CheckpointSpec { PodName = "web" });
-        await cluster.WaitForCheckpointAsync("web-1", c => c.Status?.Phase == Phase.Succeeded, "succeeded");
+        (cluster, _) = await OperatorHarness.StartWithCheckpointAsync();
     }
 
     public async Task DisposeAsync() => await cluster.DisposeAsync();

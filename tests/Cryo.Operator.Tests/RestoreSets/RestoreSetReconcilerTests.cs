@@ -25,11 +25,7 @@ public sealed class RestoreSetReconcilerTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        cluster = await OperatorHarness.StartAsync("node-1", "node-2");
-        await cluster.Kubelet.RunPodAsync(Ns, "web", "node-1");
-        operatorApp = await cluster.StartOperatorAsync();
-        await cluster.CreateCheckpointAsync("web-1", new CheckpointSpec { PodName = "web" });
-        await cluster.WaitForCheckpointAsync("web-1", c => c.Status?.Phase == Phase.Succeeded, "succeeded");
+        (cluster, operatorApp) = await OperatorHarness.StartWithCheckpointAsync();
         kubelets = KubeletLoop.Start(cluster.Client, cluster.Kubelet, Ns, CryoNames.RestoreSetLabel, "node-1", "node-2");
     }
 

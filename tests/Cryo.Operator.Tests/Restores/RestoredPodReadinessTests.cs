@@ -19,11 +19,7 @@ public sealed class RestoredPodReadinessTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        cluster = await OperatorHarness.StartAsync("node-1", Node);
-        await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "web", "node-1");
-        await cluster.StartOperatorAsync();
-        await cluster.CreateCheckpointAsync("web-1", new CheckpointSpec { PodName = "web" });
-        await cluster.WaitForCheckpointAsync("web-1", c => c.Status?.Phase == Phase.Succeeded, "succeeded");
+        (cluster, _) = await OperatorHarness.StartWithCheckpointAsync(Node);
     }
 
     public async Task DisposeAsync() => await cluster.DisposeAsync();
