@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Formats.Tar;
 using System.Runtime.Versioning;
+using Cryo.Agent.Attempts;
 using Microsoft.Win32.SafeHandles;
 
 namespace Cryo.Agent.Filesystem;
@@ -44,12 +45,16 @@ internal sealed class TreeArchiveApplier
     /// <summary>
     /// Applies <paramref name="archivePath"/> under <paramref name="root"/>. With <paramref name="deletionMarkers"/>
     /// ".wh." entries delete paths; <paramref name="mountPoints"/> (paths inside the root) are left alone with
-    /// everything below them. With <paramref name="pass"/> only the entries of that pass are applied.
+    /// everything below them. With <paramref name="pass"/> only the entries of that pass are applied; with
+    /// <paramref name="idlePriority"/> on a thread of its own at the lowest CPU priority.
     /// </summary>
     public static Task<FileTreeApplyResult> ApplyAsync(
-        string archivePath, string root, bool deletionMarkers, IEnumerable<string> mountPoints, CancellationToken cancellationToken, LayerPass? pass = null) =>
-        // Synchronous inside, on a thread-pool thread: per-file async I/O costs several times more on a busy node.
-        Task.Run(() => Apply(archivePath, root, deletionMarkers, mountPoints, pass, cancellationToken), cancellationToken);
+        string archivePath, string root, bool deletionMarkers, IEnumerable<string> mountPoints, CancellationToken cancellationToken, LayerPass? pass = null,
+        bool idlePriority = false) =>
+        // Synchronous inside, on a thread of its own: per-file async I/O costs several times more on a busy node.
+        idlePriority
+            ? IdlePriorityThread.RunAsync("cryo-layer-apply", () => Apply(archivePath, root, deletionMarkers, mountPoints, pass, cancellationToken))
+            : Task.Run(() => Apply(archivePath, root, deletionMarkers, mountPoints, pass, cancellationToken), cancellationToken);
 
     private static FileTreeApplyResult Apply(
         string archivePath, string root, bool deletionMarkers, IEnumerable<string> mountPoints, LayerPass? pass, CancellationToken cancellationToken)
@@ -62,12 +67,16 @@ internal sealed class TreeArchiveApplier
         }
 
         var applier = new TreeArchiveApplier(fullRoot, archivePath, deletionMarkers, mountPoints, pass);
-        applier.CheckNames(cancellationToken);
+        if (pass is null || !pass.NamesCheckedBefore(archivePath))
+        {
+            applier.CheckNames(cancellationToken);
+            pass?.CheckedNames(archivePath);
+        }
         applier.ApplyEntries(cancellationToken);
         return new FileTreeApplyResult(applier._written, applier._deleted, applier._opaque, applier._skipped);
     }
 
-    /// <summary>One pass over the archive's entries, in order (the archive is read twice: names first, then content).</summary>
+    /// <summary>One pass over the archive's entries, in order (names are checked in a pass of their own before anything is written).</summary>
     private void ForEachEntry(Action<TarEntry> visit, CancellationToken cancellationToken)
     {
         using var stream = OpenArchive();

@@ -68,23 +68,25 @@ public static class FilesystemRestore
 
     /// <summary>
     /// Applies the rest of a <paramref name="split"/>, after <see cref="ApplyFirstAsync"/>: run beside CRIU's restore, and
-    /// finished before the restored tree runs.
+    /// finished before the restored tree runs. CRIU does not wait for it, so it runs at the lowest CPU priority: on busy
+    /// cores CRIU goes first, and the tree is held at post-restore until it is done.
     /// </summary>
     public static Task ApplyRestAsync(StoredCheckpoint checkpoint, ResolvedContainer target, LayerSplit split, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(split);
-        return ApplyAsync(checkpoint, target, split.Rest, shm: !split.NeedsUnder(FilesystemCapture.ShmMountPoint), cancellationToken);
+        return ApplyAsync(checkpoint, target, split.Rest, shm: !split.NeedsUnder(FilesystemCapture.ShmMountPoint), cancellationToken, idlePriority: true);
     }
 
     /// <summary>Applies the writable layer (all of it, or one pass) to the target container's root, and refills its /dev/shm if <paramref name="shm"/>.</summary>
-    private static async Task ApplyAsync(StoredCheckpoint checkpoint, ResolvedContainer target, LayerPass? pass, bool shm, CancellationToken cancellationToken)
+    private static async Task ApplyAsync(StoredCheckpoint checkpoint, ResolvedContainer target, LayerPass? pass, bool shm, CancellationToken cancellationToken,
+        bool idlePriority = false)
     {
         var section = checkpoint.Manifest.Filesystem;
         if (section.WritableLayerArchive is { } layer)
         {
             // Through the target's merged root, so its own writable layer records the changes.
             await WritableLayer.ApplyAsync(checkpoint.ResolveFile(layer), target.RootPath,
-                WritableLayerApplyOptions.ForTargetMounts(target.Mounts) with { Pass = pass }, cancellationToken);
+                WritableLayerApplyOptions.ForTargetMounts(target.Mounts) with { Pass = pass, IdlePriority = idlePriority }, cancellationToken);
         }
         if (shm && section.ShmArchive is { } archive && FilesystemCapture.SharedMemoryOf(target) is { } targetShm)
         {
