@@ -108,6 +108,24 @@ public sealed class WritableLayerTests : IDisposable
     }
 
     [Fact]
+    public async Task Apply_Should_RefuseTheRestPass_When_NoFirstPassCheckedTheNames()
+    {
+        // The second pass skips the names' check only for an archive the first pass of the same split checked.
+        var root = Directory.CreateDirectory(_scratch.Combine("root", "inner")).FullName;
+        var archive = await WriteArchiveAsync(
+            Entry(TarEntryType.RegularFile, "harmless.txt"),
+            Entry(TarEntryType.RegularFile, "../escape"));
+        var split = new LayerSplit(["/needed"]);
+
+        var error = await Assert.ThrowsAsync<UnsafeArchiveEntryException>(
+            () => WritableLayer.ApplyAsync(archive, root, new WritableLayerApplyOptions { Pass = split.Rest, IdlePriority = true }, Token));
+
+        Assert.Equal("../escape", error.EntryName);
+        Assert.False(File.Exists(_scratch.Combine("root", "escape")));
+        Assert.False(File.Exists(Path.Join(root, "harmless.txt")));
+    }
+
+    [Fact]
     public async Task Apply_Should_Refuse_When_AnEntryNameIsAbsolute()
     {
         var root = Directory.CreateDirectory(_scratch.Combine("root")).FullName;
@@ -217,7 +235,8 @@ public sealed class WritableLayerTests : IDisposable
         Assert.True(File.Exists(Path.Join(root, "delete.txt")));
         Assert.False(File.Exists(Path.Join(root, "link")) || File.Exists(Path.Join(root, "pipe")));
 
-        await WritableLayer.ApplyAsync(archive, root, new WritableLayerApplyOptions { Pass = split.Rest }, Token);
+        // As a restore applies it beside CRIU: on a thread at the lowest CPU priority.
+        await WritableLayer.ApplyAsync(archive, root, new WritableLayerApplyOptions { Pass = split.Rest, IdlePriority = true }, Token);
 
         // Both passes leave the root as one pass would: the opaque directory was not emptied again, the directories'
         // owners, modes and times are the archive's although the second pass wrote into them.
