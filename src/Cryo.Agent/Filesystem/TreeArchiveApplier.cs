@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Formats.Tar;
 using System.Runtime.Versioning;
-using Cryo.Agent.Attempts;
 using Microsoft.Win32.SafeHandles;
 
 namespace Cryo.Agent.Filesystem;
@@ -45,16 +44,12 @@ internal sealed class TreeArchiveApplier
     /// <summary>
     /// Applies <paramref name="archivePath"/> under <paramref name="root"/>. With <paramref name="deletionMarkers"/>
     /// ".wh." entries delete paths; <paramref name="mountPoints"/> (paths inside the root) are left alone with
-    /// everything below them. With <paramref name="pass"/> only the entries of that pass are applied; with
-    /// <paramref name="idlePriority"/> on a thread of its own at the lowest CPU priority.
+    /// everything below them. With <paramref name="pass"/> only the entries of that pass are applied.
     /// </summary>
     public static Task<FileTreeApplyResult> ApplyAsync(
-        string archivePath, string root, bool deletionMarkers, IEnumerable<string> mountPoints, CancellationToken cancellationToken, LayerPass? pass = null,
-        bool idlePriority = false) =>
-        // Synchronous inside, on a thread of its own: per-file async I/O costs several times more on a busy node.
-        idlePriority
-            ? IdlePriorityThread.RunAsync("cryo-layer-apply", () => Apply(archivePath, root, deletionMarkers, mountPoints, pass, cancellationToken))
-            : Task.Run(() => Apply(archivePath, root, deletionMarkers, mountPoints, pass, cancellationToken), cancellationToken);
+        string archivePath, string root, bool deletionMarkers, IEnumerable<string> mountPoints, CancellationToken cancellationToken, LayerPass? pass = null) =>
+        // Synchronous inside, on a thread-pool thread: per-file async I/O costs several times more on a busy node.
+        Task.Run(() => Apply(archivePath, root, deletionMarkers, mountPoints, pass, cancellationToken), cancellationToken);
 
     private static FileTreeApplyResult Apply(
         string archivePath, string root, bool deletionMarkers, IEnumerable<string> mountPoints, LayerPass? pass, CancellationToken cancellationToken)

@@ -52,6 +52,6 @@ public static class WritableLayer
         }
 
         ArgumentNullException.ThrowIfNull(options);
-        return TreeArchiveApplier.ApplyAsync(archivePath, targetRootfs, deletionMarkers: true, options.TargetMountPoints, cancellationToken, options.Pass, options.IdlePriority);
+        return TreeArchiveApplier.ApplyAsync(archivePath, targetRootfs, deletionMarkers: true, options.TargetMountPoints, cancellationToken, options.Pass);
     }
 }

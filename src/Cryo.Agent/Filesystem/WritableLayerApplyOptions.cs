@@ -16,12 +16,6 @@ public sealed record WritableLayerApplyOptions
     public LayerPass? Pass { get; init; }
 
     /// <summary>
-    /// Applies on a thread at the kernel's lowest CPU priority (<see cref="Attempts.IdlePriorityThread"/>): for the files
-    /// written beside CRIU's restore, which CRIU does not wait for, so that on busy cores they do not slow it.
-    /// </summary>
-    public bool IdlePriority { get; init; }
-
-    /// <summary>
     /// Options that leave alone every mount point of the target container, from its init's mounts (as
     /// /proc/INIT/mountinfo lists them, relative to the container's root).
     /// </summary>

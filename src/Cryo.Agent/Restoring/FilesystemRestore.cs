@@ -68,25 +68,24 @@ public static class FilesystemRestore
 
     /// <summary>
     /// Applies the rest of a <paramref name="split"/>, after <see cref="ApplyFirstAsync"/>: run beside CRIU's restore, and
-    /// finished before the restored tree runs. CRIU does not wait for it, so it runs at the lowest CPU priority: on busy
-    /// cores CRIU goes first, and the tree is held at post-restore until it is done.
+    /// finished before the restored tree runs. At the agent's own CPU priority: the tree waits for it at post-restore, and
+    /// at <c>SCHED_IDLE</c> (tried) every other tenant of a busy node's cores went first, holding the tree for seconds.
     /// </summary>
     public static Task ApplyRestAsync(StoredCheckpoint checkpoint, ResolvedContainer target, LayerSplit split, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(split);
-        return ApplyAsync(checkpoint, target, split.Rest, shm: !split.NeedsUnder(FilesystemCapture.ShmMountPoint), cancellationToken, idlePriority: true);
+        return ApplyAsync(checkpoint, target, split.Rest, shm: !split.NeedsUnder(FilesystemCapture.ShmMountPoint), cancellationToken);
     }
 
     /// <summary>Applies the writable layer (all of it, or one pass) to the target container's root, and refills its /dev/shm if <paramref name="shm"/>.</summary>
-    private static async Task ApplyAsync(StoredCheckpoint checkpoint, ResolvedContainer target, LayerPass? pass, bool shm, CancellationToken cancellationToken,
-        bool idlePriority = false)
+    private static async Task ApplyAsync(StoredCheckpoint checkpoint, ResolvedContainer target, LayerPass? pass, bool shm, CancellationToken cancellationToken)
     {
         var section = checkpoint.Manifest.Filesystem;
         if (section.WritableLayerArchive is { } layer)
         {
             // Through the target's merged root, so its own writable layer records the changes.
             await WritableLayer.ApplyAsync(checkpoint.ResolveFile(layer), target.RootPath,
-                WritableLayerApplyOptions.ForTargetMounts(target.Mounts) with { Pass = pass, IdlePriority = idlePriority }, cancellationToken);
+                WritableLayerApplyOptions.ForTargetMounts(target.Mounts) with { Pass = pass }, cancellationToken);
         }
         if (shm && section.ShmArchive is { } archive && FilesystemCapture.SharedMemoryOf(target) is { } targetShm)
         {

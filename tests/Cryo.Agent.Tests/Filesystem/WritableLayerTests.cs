@@ -118,7 +118,7 @@ public sealed class WritableLayerTests : IDisposable
         var split = new LayerSplit(["/needed"]);
 
         var error = await Assert.ThrowsAsync<UnsafeArchiveEntryException>(
-            () => WritableLayer.ApplyAsync(archive, root, new WritableLayerApplyOptions { Pass = split.Rest, IdlePriority = true }, Token));
+            () => WritableLayer.ApplyAsync(archive, root, new WritableLayerApplyOptions { Pass = split.Rest }, Token));
 
         Assert.Equal("../escape", error.EntryName);
         Assert.False(File.Exists(_scratch.Combine("root", "escape")));
@@ -235,8 +235,7 @@ public sealed class WritableLayerTests : IDisposable
         Assert.True(File.Exists(Path.Join(root, "delete.txt")));
         Assert.False(File.Exists(Path.Join(root, "link")) || File.Exists(Path.Join(root, "pipe")));
 
-        // As a restore applies it beside CRIU: on a thread at the lowest CPU priority.
-        await WritableLayer.ApplyAsync(archive, root, new WritableLayerApplyOptions { Pass = split.Rest, IdlePriority = true }, Token);
+        await WritableLayer.ApplyAsync(archive, root, new WritableLayerApplyOptions { Pass = split.Rest }, Token);
 
         // Both passes leave the root as one pass would: the opaque directory was not emptied again, the directories'
         // owners, modes and times are the archive's although the second pass wrote into them.
