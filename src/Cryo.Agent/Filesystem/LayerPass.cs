@@ -22,6 +22,21 @@ public sealed class LayerPass
     internal bool Includes(string subject, bool isDirectory) =>
         IsFirst ? split.IsEarly(subject) : isDirectory || !split.IsEarly(subject);
 
+    /// <summary>
+    /// Whether the names of <paramref name="archivePath"/> were all checked by the first pass already: the second then reads
+    /// the archive once, not twice (the checkpoint's archive does not change between the passes).
+    /// </summary>
+    internal bool NamesCheckedBefore(string archivePath) => !IsFirst && split.NamesChecked(archivePath);
+
+    /// <summary>Records that every name of <paramref name="archivePath"/> passed the check, before this pass wrote anything.</summary>
+    internal void CheckedNames(string archivePath)
+    {
+        if (IsFirst)
+        {
+            split.CheckedNames(archivePath);
+        }
+    }
+
     /// <summary>A hard link the first pass applies needs the file it names applied first too.</summary>
     internal void NeedLinkTarget(string subject, string linkTarget)
     {

@@ -17,6 +17,7 @@ public sealed class LayerSplit
 {
     private readonly HashSet<string> needed;
     private readonly HashSet<string> onTheWay = new(StringComparer.Ordinal);
+    private readonly HashSet<string> namesChecked = new(StringComparer.Ordinal);
 
     /// <summary>Splits around <paramref name="neededPaths"/>: absolute paths inside the container.</summary>
     public LayerSplit(IEnumerable<string> neededPaths)
@@ -46,6 +47,24 @@ public sealed class LayerSplit
 
     /// <summary>Whether <paramref name="containerPath"/> (normalized, "/a/b") belongs to the first pass.</summary>
     internal bool IsEarly(string containerPath) => needed.Contains(containerPath) || onTheWay.Contains(containerPath);
+
+    /// <summary>Whether the first pass checked every name of <paramref name="archivePath"/>.</summary>
+    internal bool NamesChecked(string archivePath)
+    {
+        lock (namesChecked)
+        {
+            return namesChecked.Contains(archivePath);
+        }
+    }
+
+    /// <summary>Records that the first pass checked every name of <paramref name="archivePath"/>.</summary>
+    internal void CheckedNames(string archivePath)
+    {
+        lock (namesChecked)
+        {
+            namesChecked.Add(archivePath);
+        }
+    }
 
     /// <summary>Adds a path the first pass must apply too (the file a needed hard link names).</summary>
     internal void Need(string containerPath)

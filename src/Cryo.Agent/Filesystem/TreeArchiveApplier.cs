@@ -62,12 +62,16 @@ internal sealed class TreeArchiveApplier
         }
 
         var applier = new TreeArchiveApplier(fullRoot, archivePath, deletionMarkers, mountPoints, pass);
-        applier.CheckNames(cancellationToken);
+        if (pass is null || !pass.NamesCheckedBefore(archivePath))
+        {
+            applier.CheckNames(cancellationToken);
+            pass?.CheckedNames(archivePath);
+        }
         applier.ApplyEntries(cancellationToken);
         return new FileTreeApplyResult(applier._written, applier._deleted, applier._opaque, applier._skipped);
     }
 
-    /// <summary>One pass over the archive's entries, in order (the archive is read twice: names first, then content).</summary>
+    /// <summary>One pass over the archive's entries, in order (names are checked in a pass of their own before anything is written).</summary>
     private void ForEachEntry(Action<TarEntry> visit, CancellationToken cancellationToken)
     {
         using var stream = OpenArchive();

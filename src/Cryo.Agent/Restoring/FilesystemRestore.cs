@@ -68,7 +68,8 @@ public static class FilesystemRestore
 
     /// <summary>
     /// Applies the rest of a <paramref name="split"/>, after <see cref="ApplyFirstAsync"/>: run beside CRIU's restore, and
-    /// finished before the restored tree runs.
+    /// finished before the restored tree runs. At the agent's own CPU priority: the tree waits for it at post-restore, and
+    /// at <c>SCHED_IDLE</c> (tried) every other tenant of a busy node's cores went first, holding the tree for seconds.
     /// </summary>
     public static Task ApplyRestAsync(StoredCheckpoint checkpoint, ResolvedContainer target, LayerSplit split, CancellationToken cancellationToken)
     {

@@ -151,11 +151,12 @@ public static class RestorePlanner
         // systemd host) the runtime made the container's mounts slaves of the host's, the images record that,
         // and CRIU gives each restored mount its recorded propagation by copying it from the mount's source,
         // which must therefore still take part in propagation (a private source: "mnt-v2: Failed to copy
-        // sharing … Invalid argument"). As slaves nothing CRIU mounts there reaches the host.
+        // sharing … Invalid argument"). As slaves nothing CRIU mounts there reaches the host. unshare mounts the /proc
+        // itself (it runs in the target's PID namespace, as nsenter's child): no shell and mount(8) started on the way
+        // to every restore into a container, on the path to the restored tree.
         var prefix = new List<string>(NamespaceEntry.Nsenter(container.InitPid, [NamespaceKind.Pid, NamespaceKind.Net, NamespaceKind.Ipc, NamespaceKind.Uts]))
         {
-            "unshare", "--mount", "--propagation", "slave", "--",
-            "/bin/sh", "-c", "mount -t proc proc /proc && exec \"$@\"", "sh",
+            "unshare", "--mount", "--propagation", "slave", "--mount-proc", "--",
         };
         return (options, new CriuLaunch { Prefix = prefix, FdRedirects = redirects, FdInputs = inputs });
     }
