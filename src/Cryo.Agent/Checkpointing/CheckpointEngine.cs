@@ -108,8 +108,9 @@ public sealed class CheckpointEngine(
             // This increment's full images supersede what its parents kept of the chain as it was.
             FlatCopies.DropAncestors(store, stored, logger);
         }
-        logger.LogInformation("checkpoint {Namespace}/{Name} of {Source} committed at {Directory}: {Processes} processes, {Bytes} bytes, frozen {FrozenMs} ms",
-            command.Namespace, command.Name, command.Source, stored.Directory, manifest.ProcessCount, stored.SizeBytes, manifest.Timings.FreezeMs);
+        logger.LogInformation("checkpoint {Namespace}/{Name} of {Source} committed at {Directory}: {Processes} processes, {Bytes} bytes, frozen {FrozenMs} ms{FlatCopy}",
+            command.Namespace, command.Name, command.Source, stored.Directory, manifest.ProcessCount, stored.SizeBytes, manifest.Timings.FreezeMs,
+            flatCopy is null ? "" : $"; CRIU's full images kept beside it as its flat copy for fast restores, {flatCopy.Bytes} bytes until a newer increment commits");
 
         return new CheckpointOutcome(
             command.Namespace, command.Name,
