@@ -11,9 +11,10 @@ namespace Cryo.Bench.Agent;
 /// "incremental" (hack/bench.sh incremental): memhog (random memory, 1 GiB by default) checkpointed in full, then
 /// five times over: a tenth of its pages rewritten, a child checkpoint of the previous one (by content: a full dump
 /// rewritten against the parent's page index) and, beside it, a full checkpoint of the same memory. Then restores of
-/// the fifth child (a chain of six; read by CRIU through its parent links, and written out whole for it first) in rotation with
-/// restores of the last full checkpoint; every copy must answer with the memory's checksum. Ratios of medians,
-/// measured side by side.
+/// the fifth child (a chain of six) from the full images it keeps as the newest of its chain, in rotation with restores of
+/// the last full checkpoint; then, its copy removed, read by CRIU through its parent links and written out whole for it
+/// first, again beside the full checkpoint. Every copy must answer with the memory's checksum. Ratios of medians,
+/// measured side by side. Each checkpoint's note says what /proc/meminfo held unwritten (after a sync) as it began.
 /// </summary>
 public static partial class IncrementalBench
 {
