@@ -272,6 +272,28 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
         Assert.False(Directory.Exists(Find("child").FlatCopyDirectory));
     }
 
+    [Fact]
+    public async Task Checkpoint_Should_RemoveTheKeptCopiesAndKeepNone_When_TheVolumeIsShortOfRoom()
+    {
+        var (workload, _) = await Memhog.StartAsync(8, CancellationToken.None);
+        await using var running = workload;
+        await CheckpointAsync(workload, "base", null);
+        await Memhog.ChangeAsync(workload, CancellationToken.None);
+        await CheckpointAsync(workload, "child", "base");
+        Assert.True(Find("child").HasFlatCopy);
+        // No volume has all of itself free: every checkpoint from here on finds it short of room.
+        engines.Options.FlatCopyMinFreePercent = 100;
+
+        await CheckpointAsync(workload, "other", null);
+        var childKeptCopy = Find("child").HasFlatCopy;
+        var grandchild = await CheckpointAsync(workload, "grandchild", "child");
+
+        // Gone as the full checkpoint began, not only when an increment of its chain committed.
+        Assert.False(childKeptCopy);
+        Assert.Equal(0, grandchild.FlatCopyBytes);
+        Assert.False(Directory.Exists(Find("grandchild").FlatCopyDirectory));
+    }
+
     private Task<CheckpointOutcome> CheckpointAsync(ContainerWorkload workload, string name, string? parent) =>
         engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, name) with { ParentCheckpoint = parent },
             new RecordingProgress<CheckpointStage>(), CancellationToken.None);
