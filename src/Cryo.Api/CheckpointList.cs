@@ -1,25 +1,4 @@
-using System.Text.Json.Serialization;
-using k8s;
-using k8s.Models;
-
 namespace Cryo.Api;
 
 /// <summary>A list of Checkpoints as the API server returns it.</summary>
-public sealed class CheckpointList : IKubernetesObject<V1ListMeta>, IItems<Checkpoint>
-{
-    /// <inheritdoc/>
-    [JsonPropertyName("apiVersion")]
-    public string ApiVersion { get; set; } = CryoNames.ApiVersion;
-
-    /// <inheritdoc/>
-    [JsonPropertyName("kind")]
-    public string Kind { get; set; } = "CheckpointList";
-
-    /// <inheritdoc/>
-    [JsonPropertyName("metadata")]
-    public V1ListMeta Metadata { get; set; } = new();
-
-    /// <inheritdoc/>
-    [JsonPropertyName("items")]
-    public IList<Checkpoint> Items { get; set; } = [];
-}
+public sealed class CheckpointList() : CryoResourceList<Checkpoint>("CheckpointList");

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using k8s;
 using k8s.Models;
 
@@ -8,8 +7,9 @@ namespace Cryo.Api;
 /// Takes Checkpoints of a pod's container (or of every running pod a selector matches) on a cron schedule or at an
 /// interval, and deletes the oldest finished ones beyond its history limits.
 /// </summary>
+/// <remarks>Its spec: What to checkpoint, when, and how many to keep.</remarks>
 [KubernetesEntity(Group = CryoNames.Group, ApiVersion = CryoNames.Version, Kind = KindName, PluralName = Plural)]
-public sealed class CheckpointSchedule : IKubernetesObject<V1ObjectMeta>, ISpec<CheckpointScheduleSpec>, IStatus<CheckpointScheduleStatus?>
+public sealed class CheckpointSchedule() : CryoResource<CheckpointScheduleSpec, CheckpointScheduleStatus>(KindName)
 {
     /// <summary>The kind.</summary>
     public const string KindName = "CheckpointSchedule";
@@ -22,24 +22,4 @@ public sealed class CheckpointSchedule : IKubernetesObject<V1ObjectMeta>, ISpec<
     /// on its Checkpoints, and label values are at most 63 characters.
     /// </summary>
     public const int MaxNameLength = 63;
-
-    /// <inheritdoc/>
-    [JsonPropertyName("apiVersion")]
-    public string ApiVersion { get; set; } = CryoNames.ApiVersion;
-
-    /// <inheritdoc/>
-    [JsonPropertyName("kind")]
-    public string Kind { get; set; } = KindName;
-
-    /// <inheritdoc/>
-    [JsonPropertyName("metadata")]
-    public V1ObjectMeta Metadata { get; set; } = new();
-
-    /// <summary>What to checkpoint, when, and how many to keep.</summary>
-    [JsonPropertyName("spec")]
-    public CheckpointScheduleSpec Spec { get; set; } = new();
-
-    /// <summary>What the operator observed and did.</summary>
-    [JsonPropertyName("status")]
-    public CheckpointScheduleStatus? Status { get; set; }
 }

@@ -1,10 +1,9 @@
 using System.Text.Json.Serialization;
-using k8s.Models;
 
 namespace Cryo.Api;
 
 /// <summary>What the operator observed and did for a CheckpointSchedule.</summary>
-public sealed class CheckpointScheduleStatus : IConditionedStatus
+public sealed class CheckpointScheduleStatus : ConditionedStatus
 {
     /// <summary>The time of the latest run that started (its scheduled time, not when it started).</summary>
     [JsonPropertyName("lastScheduleTime")]
@@ -26,15 +25,7 @@ public sealed class CheckpointScheduleStatus : IConditionedStatus
     [JsonPropertyName("active")]
     public IList<string>? Active { get; set; }
 
-    /// <summary>The generation this status describes.</summary>
-    [JsonPropertyName("observedGeneration")]
-    public long? ObservedGeneration { get; set; }
-
     /// <summary>Human-readable summary of the latest state.</summary>
     [JsonPropertyName("message")]
     public string? Message { get; set; }
-
-    /// <summary>Observations of the state; types in <see cref="ConditionTypes"/>.</summary>
-    [JsonPropertyName("conditions")]
-    public IList<V1Condition>? Conditions { get; set; }
 }

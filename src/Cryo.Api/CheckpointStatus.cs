@@ -4,7 +4,7 @@ using k8s.Models;
 namespace Cryo.Api;
 
 /// <summary>What the operator observed and did for a Checkpoint.</summary>
-public sealed class CheckpointStatus : IConditionedStatus
+public sealed class CheckpointStatus : ConditionedStatus
 {
     /// <summary>Lifecycle phase, one of <see cref="Api.Phase"/>.</summary>
     [JsonPropertyName("phase")]
@@ -67,15 +67,7 @@ public sealed class CheckpointStatus : IConditionedStatus
     [JsonPropertyName("podSpec")]
     public V1PodSpec? PodSpec { get; set; }
 
-    /// <summary>The generation this status describes.</summary>
-    [JsonPropertyName("observedGeneration")]
-    public long? ObservedGeneration { get; set; }
-
     /// <summary>Human-readable summary of the latest state.</summary>
     [JsonPropertyName("message")]
     public string? Message { get; set; }
-
-    /// <summary>Observations of the state; types in <see cref="ConditionTypes"/>.</summary>
-    [JsonPropertyName("conditions")]
-    public IList<V1Condition>? Conditions { get; set; }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using k8s;
 using k8s.Models;
 
@@ -9,32 +8,13 @@ namespace Cryo.Api;
 /// that keeps the original's labels (an owned Restore), and deletes the original once the copy runs. A failure at any step
 /// leaves a running copy: the original, or after the final dump a copy restored on the original's node.
 /// </summary>
+/// <remarks>Its spec: Which pod to move, where, and how. Immutable once created.</remarks>
 [KubernetesEntity(Group = CryoNames.Group, ApiVersion = CryoNames.Version, Kind = KindName, PluralName = Plural)]
-public sealed class Migration : IKubernetesObject<V1ObjectMeta>, ISpec<MigrationSpec>, IStatus<MigrationStatus?>
+public sealed class Migration() : CryoResource<MigrationSpec, MigrationStatus>(KindName)
 {
     /// <summary>The kind.</summary>
     public const string KindName = "Migration";
 
     /// <summary>The plural resource name.</summary>
     public const string Plural = "migrations";
-
-    /// <inheritdoc/>
-    [JsonPropertyName("apiVersion")]
-    public string ApiVersion { get; set; } = CryoNames.ApiVersion;
-
-    /// <inheritdoc/>
-    [JsonPropertyName("kind")]
-    public string Kind { get; set; } = KindName;
-
-    /// <inheritdoc/>
-    [JsonPropertyName("metadata")]
-    public V1ObjectMeta Metadata { get; set; } = new();
-
-    /// <summary>Which pod to move, where, and how. Immutable once created.</summary>
-    [JsonPropertyName("spec")]
-    public MigrationSpec Spec { get; set; } = new();
-
-    /// <summary>What the operator observed and did.</summary>
-    [JsonPropertyName("status")]
-    public MigrationStatus? Status { get; set; }
 }

@@ -1,10 +1,9 @@
 using System.Text.Json.Serialization;
-using k8s.Models;
 
 namespace Cryo.Api;
 
 /// <summary>What the operator observed and did for a Migration.</summary>
-public sealed class MigrationStatus : IConditionedStatus
+public sealed class MigrationStatus : ConditionedStatus
 {
     /// <summary>Where the migration is, one of <see cref="MigrationPhase"/>.</summary>
     [JsonPropertyName("phase")]
@@ -59,15 +58,7 @@ public sealed class MigrationStatus : IConditionedStatus
     [JsonPropertyName("completionTime")]
     public DateTime? CompletionTime { get; set; }
 
-    /// <summary>The generation this status describes.</summary>
-    [JsonPropertyName("observedGeneration")]
-    public long? ObservedGeneration { get; set; }
-
     /// <summary>Human-readable summary of the latest state.</summary>
     [JsonPropertyName("message")]
     public string? Message { get; set; }
-
-    /// <summary>Observations of the state; types in <see cref="ConditionTypes"/>.</summary>
-    [JsonPropertyName("conditions")]
-    public IList<V1Condition>? Conditions { get; set; }
 }

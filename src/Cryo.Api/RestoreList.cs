@@ -1,25 +1,4 @@
-using System.Text.Json.Serialization;
-using k8s;
-using k8s.Models;
-
 namespace Cryo.Api;
 
 /// <summary>A list of Restores as the API server returns it.</summary>
-public sealed class RestoreList : IKubernetesObject<V1ListMeta>, IItems<Restore>
-{
-    /// <inheritdoc/>
-    [JsonPropertyName("apiVersion")]
-    public string ApiVersion { get; set; } = CryoNames.ApiVersion;
-
-    /// <inheritdoc/>
-    [JsonPropertyName("kind")]
-    public string Kind { get; set; } = "RestoreList";
-
-    /// <inheritdoc/>
-    [JsonPropertyName("metadata")]
-    public V1ListMeta Metadata { get; set; } = new();
-
-    /// <inheritdoc/>
-    [JsonPropertyName("items")]
-    public IList<Restore> Items { get; set; } = [];
-}
+public sealed class RestoreList() : CryoResourceList<Restore>("RestoreList");

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using k8s;
 using k8s.Models;
 
@@ -9,8 +8,9 @@ namespace Cryo.Api;
 /// the set owns, into a placeholder pod the set built; a copy that fails or ends for good is replaced, and a pool of
 /// placeholder pods started in advance makes a scale-up only a restore. Scalable through the scale subresource.
 /// </summary>
+/// <remarks>Its spec: How many copies of which Checkpoint, in what pods. May change at any time.</remarks>
 [KubernetesEntity(Group = CryoNames.Group, ApiVersion = CryoNames.Version, Kind = KindName, PluralName = Plural)]
-public sealed class RestoreSet : IKubernetesObject<V1ObjectMeta>, ISpec<RestoreSetSpec>, IStatus<RestoreSetStatus?>
+public sealed class RestoreSet() : CryoResource<RestoreSetSpec, RestoreSetStatus>(KindName)
 {
     /// <summary>The kind.</summary>
     public const string KindName = "RestoreSet";
@@ -23,24 +23,4 @@ public sealed class RestoreSet : IKubernetesObject<V1ObjectMeta>, ISpec<RestoreS
     /// their own and the set's name in label values, which are at most 63 characters.
     /// </summary>
     public const int MaxNameLength = 57;
-
-    /// <inheritdoc/>
-    [JsonPropertyName("apiVersion")]
-    public string ApiVersion { get; set; } = CryoNames.ApiVersion;
-
-    /// <inheritdoc/>
-    [JsonPropertyName("kind")]
-    public string Kind { get; set; } = KindName;
-
-    /// <inheritdoc/>
-    [JsonPropertyName("metadata")]
-    public V1ObjectMeta Metadata { get; set; } = new();
-
-    /// <summary>How many copies of which Checkpoint, in what pods. May change at any time.</summary>
-    [JsonPropertyName("spec")]
-    public RestoreSetSpec Spec { get; set; } = new();
-
-    /// <summary>What the operator observed and did.</summary>
-    [JsonPropertyName("status")]
-    public RestoreSetStatus? Status { get; set; }
 }

@@ -1,10 +1,9 @@
 using System.Text.Json.Serialization;
-using k8s.Models;
 
 namespace Cryo.Api;
 
 /// <summary>What the operator observed and did for a RestoreSet.</summary>
-public sealed class RestoreSetStatus : IConditionedStatus
+public sealed class RestoreSetStatus : ConditionedStatus
 {
     /// <summary>Copies that exist and have not failed or ended: restoring or restored (the scale subresource's status.replicas).</summary>
     [JsonPropertyName("replicas")]
@@ -41,15 +40,7 @@ public sealed class RestoreSetStatus : IConditionedStatus
     [JsonPropertyName("lastFailureTime")]
     public DateTime? LastFailureTime { get; set; }
 
-    /// <summary>The generation this status describes.</summary>
-    [JsonPropertyName("observedGeneration")]
-    public long? ObservedGeneration { get; set; }
-
     /// <summary>Human-readable summary of the latest state.</summary>
     [JsonPropertyName("message")]
     public string? Message { get; set; }
-
-    /// <summary>Observations of the state; types in <see cref="ConditionTypes"/>.</summary>
-    [JsonPropertyName("conditions")]
-    public IList<V1Condition>? Conditions { get; set; }
 }

@@ -16,7 +16,7 @@ public interface ICriu
     /// <exception cref="CriuException">CRIU could not be run at all.</exception>
     Task<CriuCapabilities> DetectCapabilitiesAsync(CancellationToken cancellationToken);
 
-    /// <summary>Runs <c>criu dump</c>; its log goes to <see cref="DumpOptions.LogPath"/> (in the images directory by default).</summary>
+    /// <summary>Runs <c>criu dump</c>; its log goes to <see cref="CriuCommandOptions.LogPath"/> (in the images directory by default).</summary>
     /// <param name="options">What to dump and how.</param>
     /// <param name="launch">How to start CRIU; <c>null</c> for <see cref="CriuLaunch.Direct"/>.</param>
     /// <param name="deadline">How long CRIU may run before it and everything it started are killed.</param>
@@ -26,7 +26,7 @@ public interface ICriu
     Task<CriuRunResult> DumpAsync(DumpOptions options, CriuLaunch? launch, TimeSpan deadline, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Runs <c>criu restore</c>; its log goes to <see cref="RestoreOptions.LogPath"/>. With a
+    /// Runs <c>criu restore</c>; its log goes to <see cref="CriuCommandOptions.LogPath"/>. With a
     /// <see cref="RestoreOptions.PidFile"/>, the result carries the PID CRIU wrote there.
     /// </summary>
     /// <param name="options">What to restore and how.</param>

@@ -82,8 +82,10 @@ internal static class ContentIncrement
     }
 
     /// <summary>
-    /// The parent's page index as committed with it; for a checkpoint taken before indexes were kept, made now from
-    /// its images (reading its pages once), since the rewrite cannot do without it.
+    /// The parent's page index as committed with it, checked against its manifest entry from the bytes it is parsed
+    /// from (a restore's verification leaves the index out: this is where it is used); for a checkpoint taken before
+    /// indexes were kept, or one whose index does not match, made now from its images (reading its pages once), since
+    /// the rewrite cannot do without it.
     /// </summary>
     private static PageHashIndex ParentIndex(StoredCheckpoint parent, ILogger logger, CancellationToken cancellationToken)
     {
@@ -91,11 +93,16 @@ internal static class ContentIncrement
         {
             try
             {
-                return PageHashIndex.Load(parent.PageIndexPath);
+                var bytes = File.ReadAllBytes(parent.PageIndexPath);
+                if (parent.Manifest.Files.FirstOrDefault(f => f.Path == StorePaths.PageIndexFileName) is { } entry)
+                {
+                    ChecksumVerifier.VerifyBytes(parent, entry, bytes);
+                }
+                return PageHashIndex.Parse(bytes);
             }
-            catch (FormatException e)
+            catch (Exception e) when (e is FormatException or CheckpointCorruptedException)
             {
-                logger.LogWarning("the page index of {Parent} cannot be read ({Reason}); hashing its pages instead", parent, e.Message);
+                logger.LogWarning("the page index of {Parent} cannot be used ({Reason}); hashing its pages instead", parent, e.Message);
             }
         }
 

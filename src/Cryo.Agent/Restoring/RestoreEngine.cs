@@ -129,7 +129,11 @@ public sealed class RestoreEngine(
         // A restore that fails because the images are corrupt says so, not CRIU's echo of it. Behind a lazy restore
         // the gate waits for every image but the pages (the bulk), whose hashing would hold the tree back as long as
         // an eager restore takes: they are checked while the daemon serves them, and a mismatch ends the tree.
-        Func<ManifestFile, bool> gated = daemon is null ? f => !DecompressedChain.IsVerifiedHere(f) : f => !IsPages(f);
+        // Neither hashes the page index (~1 % of the pages' bytes): CRIU never reads it, and the increment that does
+        // checks it as it loads it (ContentIncrement).
+        Func<ManifestFile, bool> gated = daemon is null
+            ? f => !DecompressedChain.IsVerifiedHere(f) && !IsPageIndex(f)
+            : f => !IsPages(f) && !IsPageIndex(f);
         var filesCriuOpens = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var files = filesGate is null
             ? Task.FromResult(TimeSpan.Zero)
@@ -371,6 +375,8 @@ public sealed class RestoreEngine(
     private const string FilesGateAction = "post-setup-namespaces";
 
     private static bool IsPages(ManifestFile file) => CriuImageFiles.IsPagesImage(Path.GetFileName(file.Path));
+
+    private static bool IsPageIndex(ManifestFile file) => file.Path == StorePaths.PageIndexFileName;
 
     /// <summary>
     /// Hashes the page images a lazy daemon serves (of every level of the chain), after the restore answered; on a mismatch the tree (which may

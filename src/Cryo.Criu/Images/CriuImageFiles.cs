@@ -45,10 +45,10 @@ public static class CriuImageFiles
     /// <summary>Suffix of every CRIU image file.</summary>
     public const string ImageSuffix = ".img";
 
-    /// <summary>Default log of <c>criu dump</c> (see <see cref="DumpOptions.LogFile"/>).</summary>
+    /// <summary>Default log of <c>criu dump</c> (see <see cref="CriuCommandOptions.LogFile"/>).</summary>
     public const string DumpLog = "dump.log";
 
-    /// <summary>Default log of <c>criu restore</c> (see <see cref="RestoreOptions.LogFile"/>).</summary>
+    /// <summary>Default log of <c>criu restore</c> (see <see cref="CriuCommandOptions.LogFile"/>).</summary>
     public const string RestoreLog = "restore.log";
 
     /// <summary>Default log of <c>criu lazy-pages</c> (see <see cref="Options.LazyPagesOptions.LogFile"/>).</summary>

@@ -293,7 +293,8 @@ public sealed class PageHashIndex
             }
             try
             {
-                lists.Add(new PageMapHashes(entry.FileName, entry.PageMapSha256.ToByteArray(), digestSize, addresses, entry.Hashes.ToByteArray()));
+                // The parsed message's hashes as they are (the message is dropped): no copy of an index's bulk.
+                lists.Add(new PageMapHashes(entry.FileName, entry.PageMapSha256.ToByteArray(), digestSize, addresses, entry.Hashes.Memory));
             }
             catch (ArgumentException e)
             {

@@ -6,8 +6,8 @@ namespace Cryo.Criu.Images;
 /// </summary>
 public sealed class PageMapHashes
 {
-    private readonly ulong[] _addresses;
-    private readonly byte[] _hashes;
+    private readonly ReadOnlyMemory<ulong> _addresses;
+    private readonly ReadOnlyMemory<byte> _hashes;
     private readonly byte[] _pageMapDigest;
 
     /// <summary>Creates the list; <paramref name="addresses"/> ascend and <paramref name="hashes"/> hold one digest per address.</summary>
@@ -18,21 +18,36 @@ public sealed class PageMapHashes
     /// <param name="hashes">The pages' hashes, back to back in address order.</param>
     /// <exception cref="ArgumentException">The addresses do not ascend, or the hashes do not match them in number.</exception>
     public PageMapHashes(string fileName, byte[] pageMapDigest, int digestSize, ulong[] addresses, byte[] hashes)
+        : this(fileName, pageMapDigest, digestSize, (ReadOnlyMemory<ulong>)(addresses ?? throw new ArgumentNullException(nameof(addresses))),
+            (ReadOnlyMemory<byte>)(hashes ?? throw new ArgumentNullException(nameof(hashes))))
+    {
+    }
+
+    /// <summary>
+    /// Creates the list over parts of larger buffers (a builder's, a parsed file's, a hasher's), wrapped, not copied:
+    /// a 512 MiB image's list is 4 MiB of hashes and 1 MiB of addresses. Neither is written again.
+    /// </summary>
+    /// <param name="fileName">The pagemap image's file name, e.g. <c>pagemap-1.img</c>.</param>
+    /// <param name="pageMapDigest">SHA-256 of the pagemap image's bytes as stored.</param>
+    /// <param name="digestSize">Bytes per page hash.</param>
+    /// <param name="addresses">The pages' addresses, strictly ascending.</param>
+    /// <param name="hashes">The pages' hashes, back to back in address order.</param>
+    /// <exception cref="ArgumentException">The addresses do not ascend, or the hashes do not match them in number.</exception>
+    public PageMapHashes(string fileName, byte[] pageMapDigest, int digestSize, ReadOnlyMemory<ulong> addresses, ReadOnlyMemory<byte> hashes)
     {
         ArgumentException.ThrowIfNullOrEmpty(fileName);
         ArgumentNullException.ThrowIfNull(pageMapDigest);
-        ArgumentNullException.ThrowIfNull(addresses);
-        ArgumentNullException.ThrowIfNull(hashes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(digestSize);
         if (hashes.Length != (long)addresses.Length * digestSize)
         {
             throw new ArgumentException($"{hashes.Length} bytes of hashes for {addresses.Length} pages of {digestSize}-byte digests", nameof(hashes));
         }
-        for (var i = 1; i < addresses.Length; i++)
+        var ascending = addresses.Span;
+        for (var i = 1; i < ascending.Length; i++)
         {
-            if (addresses[i] <= addresses[i - 1])
+            if (ascending[i] <= ascending[i - 1])
             {
-                throw new ArgumentException($"page addresses of {fileName} do not ascend at 0x{addresses[i]:x}", nameof(addresses));
+                throw new ArgumentException($"page addresses of {fileName} do not ascend at 0x{ascending[i]:x}", nameof(addresses));
             }
         }
         FileName = fileName;
@@ -55,13 +70,13 @@ public sealed class PageMapHashes
     public int Count => _addresses.Length;
 
     /// <summary>The addresses, ascending.</summary>
-    public ReadOnlySpan<ulong> Addresses => _addresses;
+    public ReadOnlySpan<ulong> Addresses => _addresses.Span;
 
     /// <summary>The hash of the <paramref name="index"/>-th page.</summary>
-    public ReadOnlySpan<byte> HashAt(int index) => _hashes.AsSpan(index * DigestSize, DigestSize);
+    public ReadOnlySpan<byte> HashAt(int index) => _hashes.Span.Slice(index * DigestSize, DigestSize);
 
     /// <summary>The position of <paramref name="address"/> in <see cref="Addresses"/>, or a negative number.</summary>
-    public int IndexOf(ulong address) => Array.BinarySearch(_addresses, address);
+    public int IndexOf(ulong address) => _addresses.Span.BinarySearch(address);
 
     /// <summary>
     /// Whether the page at <paramref name="address"/> is listed with <paramref name="digest"/>. For callers walking
@@ -70,14 +85,15 @@ public sealed class PageMapHashes
     /// </summary>
     public bool Matches(ulong address, ReadOnlySpan<byte> digest, ref int cursor)
     {
-        while (cursor < _addresses.Length && _addresses[cursor] < address)
+        var addresses = _addresses.Span;
+        while (cursor < addresses.Length && addresses[cursor] < address)
         {
             cursor++;
         }
-        return cursor < _addresses.Length && _addresses[cursor] == address && HashAt(cursor).SequenceEqual(digest);
+        return cursor < addresses.Length && addresses[cursor] == address && HashAt(cursor).SequenceEqual(digest);
     }
 
-    internal byte[] HashBytes => _hashes;
+    internal ReadOnlyMemory<byte> HashBytes => _hashes;
 
     internal byte[] PageMapDigestBytes => _pageMapDigest;
 }

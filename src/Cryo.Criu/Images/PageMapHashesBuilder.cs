@@ -62,6 +62,7 @@ internal sealed class PageMapHashesBuilder
         Count = needed;
     }
 
+    // The builder's buffers as they are, not trimmed copies: the builder is done with them.
     public PageMapHashes Build(byte[] pageMapDigest) =>
-        new(_fileName, pageMapDigest, _digestSize, _addresses[..Count], _hashes[..(Count * _digestSize)]);
+        new(_fileName, pageMapDigest, _digestSize, _addresses.AsMemory(0, Count), _hashes.AsMemory(0, Count * _digestSize));
 }

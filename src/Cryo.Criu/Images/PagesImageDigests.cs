@@ -10,7 +10,7 @@ namespace Cryo.Criu.Images;
 /// </summary>
 public sealed class PagesImageDigests
 {
-    private readonly byte[] _digests;
+    private readonly ReadOnlyMemory<byte> _digests;
 
     /// <summary>Wraps digests computed elsewhere.</summary>
     /// <param name="fileName">The pages image's file name, e.g. <c>pages-2.img</c>.</param>
@@ -18,11 +18,23 @@ public sealed class PagesImageDigests
     /// <param name="digestSize">Bytes per digest.</param>
     /// <param name="digests">One digest per page, in file order.</param>
     public PagesImageDigests(string fileName, string algorithm, int digestSize, byte[] digests)
+        : this(fileName, algorithm, digestSize, (ReadOnlyMemory<byte>)(digests ?? throw new ArgumentNullException(nameof(digests))))
+    {
+    }
+
+    /// <summary>
+    /// Wraps digests computed elsewhere, in part of a larger buffer (a hasher's store that grew as the file did): wrapped,
+    /// not copied, so that handing over a 512 MiB image's 4 MiB of digests costs nothing.
+    /// </summary>
+    /// <param name="fileName">The pages image's file name, e.g. <c>pages-2.img</c>.</param>
+    /// <param name="algorithm">The hash (<see cref="IPageHasher.Algorithm"/>).</param>
+    /// <param name="digestSize">Bytes per digest.</param>
+    /// <param name="digests">One digest per page, in file order; never written again.</param>
+    public PagesImageDigests(string fileName, string algorithm, int digestSize, ReadOnlyMemory<byte> digests)
     {
         ArgumentException.ThrowIfNullOrEmpty(fileName);
         ArgumentException.ThrowIfNullOrEmpty(algorithm);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(digestSize);
-        ArgumentNullException.ThrowIfNull(digests);
         if (digests.Length % digestSize != 0)
         {
             throw new ArgumentException($"{digests.Length} bytes are not whole {digestSize}-byte digests", nameof(digests));
@@ -46,14 +58,14 @@ public sealed class PagesImageDigests
     public long PageCount => _digests.Length / DigestSize;
 
     /// <summary>The digest of the <paramref name="page"/>-th page of the file.</summary>
-    public ReadOnlySpan<byte> DigestAt(long page) => _digests.AsSpan(checked((int)(page * DigestSize)), DigestSize);
+    public ReadOnlySpan<byte> DigestAt(long page) => _digests.Span.Slice(checked((int)(page * DigestSize)), DigestSize);
 
     /// <summary>The digests of <paramref name="count"/> pages from the <paramref name="firstPage"/>-th on, back to back.</summary>
     public ReadOnlySpan<byte> DigestsOf(long firstPage, long count) =>
-        _digests.AsSpan(checked((int)(firstPage * DigestSize)), checked((int)(count * DigestSize)));
+        _digests.Span.Slice(checked((int)(firstPage * DigestSize)), checked((int)(count * DigestSize)));
 
     /// <summary>Every digest, back to back: shared, never to be written.</summary>
-    internal byte[] Bytes => _digests;
+    internal ReadOnlyMemory<byte> Bytes => _digests;
 
     /// <summary>Hashes every page of the pages image at <paramref name="path"/>.</summary>
     /// <exception cref="CriuImageFormatException">The file is not whole pages.</exception>

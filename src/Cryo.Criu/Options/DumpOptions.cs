@@ -9,11 +9,8 @@ namespace Cryo.Criu.Options;
 /// namespace through <see cref="CriuLaunch.Prefix"/>). Relative paths other than the log are relative
 /// to CRIU's working directory; pass absolute paths.
 /// </summary>
-public sealed record DumpOptions
+public sealed record DumpOptions() : CriuCommandOptions(CriuImageFiles.DumpLog)
 {
-    /// <summary><c>-D DIR</c>: where the images are written. Created (mode 0700) if missing.</summary>
-    public required string ImagesDirectory { get; init; }
-
     /// <summary><c>-t PID</c>: host PID of the root of the process tree to dump.</summary>
     public required int Pid { get; init; }
 
@@ -65,7 +62,7 @@ public sealed record DumpOptions
     /// <summary><c>--track-mem</c>: start kernel memory-change tracking for a later incremental dump (needs <see cref="CriuFeature.MemDirtyTrack"/>).</summary>
     public bool TrackMem { get; init; }
 
-    /// <summary><c>--prev-images-dir DIR</c>: images of the previous dump (relative to <see cref="ImagesDirectory"/>); needs <see cref="CriuFeature.MemDirtyTrack"/>.</summary>
+    /// <summary><c>--prev-images-dir DIR</c>: images of the previous dump (relative to <see cref="CriuCommandOptions.ImagesDirectory"/>); needs <see cref="CriuFeature.MemDirtyTrack"/>.</summary>
     public string? PrevImagesDirectory { get; init; }
 
     /// <summary><c>--auto-dedup</c>: punch pages out of the parent's images that this dump supersedes.</summary>
@@ -83,37 +80,15 @@ public sealed record DumpOptions
     /// <summary><c>--ghost-limit SIZE</c>: largest deleted-but-open file (bytes) whose contents go into the images.</summary>
     public long? GhostLimit { get; init; }
 
-    /// <summary><c>-o FILE</c>: CRIU's log, relative to <see cref="ImagesDirectory"/> (or <see cref="WorkDirectory"/>) unless absolute.</summary>
-    public string LogFile { get; init; } = CriuImageFiles.DumpLog;
-
-    /// <summary><c>-vN</c>: log verbosity, 0–4 (4 = debug, what a failure report needs).</summary>
-    public int LogLevel { get; init; } = 4;
-
-    /// <summary><c>--display-stats</c>: print dump statistics (CRIU writes <c>stats-dump</c> regardless).</summary>
-    public bool DisplayStats { get; init; }
-
-    /// <summary><c>-W DIR</c>: directory for logs, pidfiles and stats instead of <see cref="ImagesDirectory"/>.</summary>
-    public string? WorkDirectory { get; init; }
-
-    /// <summary>Further CRIU arguments appended verbatim, for flags this record does not model yet.</summary>
-    public IReadOnlyList<string> AdditionalArguments { get; init; } = [];
-
-    /// <summary>Where CRIU writes <c>stats-dump</c> for these options (read it with <see cref="Stats.CriuStatisticsReader"/>).</summary>
-    public string StatsDirectory => WorkDirectory ?? ImagesDirectory;
-
-    /// <summary>Where CRIU writes its log for these options, as CRIU resolves <c>-o</c>.</summary>
-    public string LogPath => CriuLogLocation.Resolve(LogFile, WorkDirectory ?? ImagesDirectory);
-
     /// <summary>The arguments after the CRIU executable, starting with <c>dump</c>.</summary>
     /// <exception cref="ArgumentException">A required value is missing or out of range.</exception>
     public IReadOnlyList<string> ToArguments()
     {
-        CriuArgumentList.RequireDirectory(nameof(ImagesDirectory), ImagesDirectory);
+        RequireCommonSettings();
         if (Pid <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(Pid), Pid, "the PID of the tree's root must be positive");
         }
-        CriuArgumentList.RequireLogSettings(LogFile, LogLevel);
         if (PageServer is { Port: <= 0 or > 65535 })
         {
             throw new ArgumentOutOfRangeException(nameof(PageServer), PageServer.Port, "page server port out of range");

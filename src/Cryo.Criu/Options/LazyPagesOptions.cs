@@ -15,7 +15,7 @@ public sealed record LazyPagesOptions
     public required string ImagesDirectory { get; init; }
 
     /// <summary>
-    /// <c>-W DIR</c>: where the socket, log and statistics go. Give the restore the same <see cref="RestoreOptions.WorkDirectory"/>:
+    /// <c>-W DIR</c>: where the socket, log and statistics go. Give the restore the same <see cref="CriuCommandOptions.WorkDirectory"/>:
     /// it looks for the socket there.
     /// </summary>
     public string? WorkDirectory { get; init; }

@@ -7,11 +7,8 @@ namespace Cryo.Criu.Options;
 /// The flags of one <c>criu restore</c>. Paths are as CRIU sees them (it may run in another mount
 /// namespace through <see cref="CriuLaunch.Prefix"/>); pass absolute paths.
 /// </summary>
-public sealed record RestoreOptions
+public sealed record RestoreOptions() : CriuCommandOptions(CriuImageFiles.RestoreLog)
 {
-    /// <summary><c>-D DIR</c>: the images to restore from.</summary>
-    public required string ImagesDirectory { get; init; }
-
     /// <summary><c>-d</c> (<c>--restore-detached</c>): CRIU exits once the tree runs, instead of waiting for it.</summary>
     public bool Detached { get; init; } = true;
 
@@ -70,42 +67,17 @@ public sealed record RestoreOptions
 
     /// <summary>
     /// <c>--lazy-pages</c>: restore private anonymous memory on demand. A <c>criu lazy-pages</c> daemon
-    /// (<see cref="LazyPagesOptions"/>) must already listen in the same <see cref="WorkDirectory"/>: the restored
+    /// (<see cref="LazyPagesOptions"/>) must already listen in the same <see cref="CriuCommandOptions.WorkDirectory"/>: the restored
     /// tasks hand it their userfaultfds and it fills each page on first touch, then the rest in the background.
     /// Needs the <c>uffd-noncoop</c> feature.
     /// </summary>
     public bool LazyPages { get; init; }
 
-    /// <summary><c>-o FILE</c>: CRIU's log, relative to <see cref="ImagesDirectory"/> (or <see cref="WorkDirectory"/>) unless absolute.</summary>
-    public string LogFile { get; init; } = CriuImageFiles.RestoreLog;
-
-    /// <summary><c>-vN</c>: log verbosity, 0–4.</summary>
-    public int LogLevel { get; init; } = 4;
-
-    /// <summary><c>--display-stats</c>: print restore statistics (CRIU writes <c>stats-restore</c> regardless).</summary>
-    public bool DisplayStats { get; init; }
-
-    /// <summary>
-    /// <c>-W DIR</c>: directory for logs and stats instead of <see cref="ImagesDirectory"/>. Give each restore its own when
-    /// several run from the same images at once, or they overwrite each other's <c>restore.log</c> and <c>stats-restore</c>.
-    /// </summary>
-    public string? WorkDirectory { get; init; }
-
-    /// <summary>Further CRIU arguments appended verbatim, for flags this record does not model yet.</summary>
-    public IReadOnlyList<string> AdditionalArguments { get; init; } = [];
-
-    /// <summary>Where CRIU writes <c>stats-restore</c> for these options (read it with <see cref="Stats.CriuStatisticsReader"/>).</summary>
-    public string StatsDirectory => WorkDirectory ?? ImagesDirectory;
-
-    /// <summary>Where CRIU writes its log for these options, as CRIU resolves <c>-o</c>.</summary>
-    public string LogPath => CriuLogLocation.Resolve(LogFile, WorkDirectory ?? ImagesDirectory);
-
     /// <summary>The arguments after the CRIU executable, starting with <c>restore</c>.</summary>
     /// <exception cref="ArgumentException">A required value is missing or out of range, or <see cref="PidFile"/> is relative.</exception>
     public IReadOnlyList<string> ToArguments()
     {
-        CriuArgumentList.RequireDirectory(nameof(ImagesDirectory), ImagesDirectory);
-        CriuArgumentList.RequireLogSettings(LogFile, LogLevel);
+        RequireCommonSettings();
         if (PidFile is not null && !Path.IsPathRooted(PidFile))
         {
             // CRIU would resolve it against its work directory, where the caller would not look for it.

@@ -5,7 +5,7 @@ using Cryo.Operator.Reconciling;
 namespace Cryo.Operator.Checkpoints;
 
 /// <summary>
-/// Which Checkpoint a Checkpoint builds on: <c>spec.parentCheckpoint</c>, or for <see cref="CheckpointSpec.AutoParent"/>
+/// Which Checkpoint a Checkpoint builds on: <c>spec.parentCheckpoint</c>, or for <see cref="CheckpointSettings.AutoParent"/>
 /// the newest Succeeded Checkpoint of the same container as it runs now (same pod UID and container ID), chosen once
 /// when checkpointing begins and kept in <c>status.parent</c>, so every later pass asks the agent for the same one.
 /// </summary>

@@ -26,7 +26,8 @@ public static class ScheduledCheckpoints
     /// <summary>The Checkpoint of <paramref name="podName"/> for the run at <paramref name="run"/>.</summary>
     public static Checkpoint Build(CheckpointSchedule schedule, DateTimeOffset run, string podName, bool selected)
     {
-        var template = schedule.Spec.CheckpointTemplate ?? new CheckpointTemplate();
+        var spec = new CheckpointSpec { PodName = podName, ContainerName = schedule.Spec.ContainerName };
+        (schedule.Spec.CheckpointTemplate ?? new CheckpointTemplate()).CopyTo(spec);
         return new Checkpoint
         {
             Metadata = new V1ObjectMeta
@@ -44,18 +45,7 @@ public static class ScheduledCheckpoints
                 },
                 OwnerReferences = [Ownership.ControllerReference(schedule)],
             },
-            Spec = new CheckpointSpec
-            {
-                PodName = podName,
-                ContainerName = schedule.Spec.ContainerName,
-                LeaveRunning = template.LeaveRunning,
-                TcpEstablished = template.TcpEstablished,
-                FileLocks = template.FileLocks,
-                SkipRootFilesystem = template.SkipRootFilesystem,
-                TimeoutSeconds = template.TimeoutSeconds,
-                Compression = template.Compression,
-                ParentCheckpoint = template.ParentCheckpoint,
-            },
+            Spec = spec,
         };
     }
 

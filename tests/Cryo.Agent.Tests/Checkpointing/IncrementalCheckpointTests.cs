@@ -159,6 +159,38 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Checkpoint_Should_HashTheParentsPagesInstead_When_TheParentsPageIndexDoesNotMatchItsManifest()
+    {
+        var (workload, _) = await Memhog.StartAsync(Mib, CancellationToken.None);
+        await using var running = workload;
+        await CheckpointAsync(workload, "base", null);
+        var changed = await Memhog.ChangeAsync(workload, CancellationToken.None);
+        await CheckpointAsync(workload, "now", null);
+        // The index of the changed memory in place of the parent's (same pagemap, other hashes): used as it is, it would
+        // make every page look unchanged, and the increment would restore the parent's memory.
+        File.Copy(Find("now").PageIndexPath, Find("base").PageIndexPath, overwrite: true);
+
+        var child = await CheckpointAsync(workload, "child", "base");
+
+        Assert.Equal(("base", 2), (child.Parent, child.ChainLength));
+        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
+        Assert.Equal(changed, await RestoreChecksumAsync("child"));
+    }
+
+    [Fact]
+    public async Task Restore_Should_RunTheCopy_When_OnlyThePageIndexIsDamaged()
+    {
+        var (workload, first) = await Memhog.StartAsync(Mib, CancellationToken.None);
+        await using var running = workload;
+        await CheckpointAsync(workload, "base", null);
+        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
+        // CRIU never reads the index: the restore leaves it to the increment that does (the test above).
+        FileDamage.FlipMiddleByte(Find("base").PageIndexPath);
+
+        Assert.Equal(first, await RestoreChecksumAsync("base"));
+    }
+
+    [Fact]
     public async Task Delete_Should_RefuseAndNameTheChildren_When_IncrementsReadTheCheckpoint()
     {
         var (workload, _) = await Memhog.StartAsync(8, CancellationToken.None);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Formats.Tar;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -318,18 +317,10 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
         await File.WriteAllTextAsync(Path.Join(root, "deleted.files"), "[\"/bin/vi\"]");
         await File.WriteAllTextAsync(Path.Join(root, "network.status"), "[]");
         // The runtimes archive the changed files only: overlay's whiteouts (0:0 character devices) become deleted.files.
-        await RunAsync("/bin/sh", "-c", $"cd '{upper}' && find . ! -type c | tar --no-recursion -cf '{root}/rootfs-diff.tar' -T -");
+        await Command.OutputAsync("/bin/sh", "-c", $"cd '{upper}' && find . ! -type c | tar --no-recursion -cf '{root}/rootfs-diff.tar' -T -");
         var archive = scratch.Combine("runtime.tar");
-        await RunAsync("tar", "-cf", archive, "-C", root, "config.dump", "spec.dump", "network.status", "checkpoint", "rootfs-diff.tar", "deleted.files");
+        await Command.OutputAsync("tar", "-cf", archive, "-C", root, "config.dump", "spec.dump", "network.status", "checkpoint", "rootfs-diff.tar", "deleted.files");
         return archive;
-    }
-
-    private static async Task RunAsync(string program, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardError = true })!;
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', args)} failed: {error}");
     }
 
     private static CheckpointRef Ref(string name) => new() { Namespace = "default", Name = name };

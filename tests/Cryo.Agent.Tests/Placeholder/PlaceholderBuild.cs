@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace Cryo.Agent.Tests.Placeholder;
@@ -22,10 +21,10 @@ public sealed class PlaceholderBuild : IDisposable
         {
             File.Copy(Path.Join(sourceDir, file), Path.Join(buildDir, file));
         }
-        Run("make", "-s", "-C", buildDir);
+        Build("make", "-s", "-C", buildDir);
         PlaceholderPath = Path.Join(buildDir, "cryo-placeholder");
         LauncherPath = Path.Join(_scratch.FullName, "pidns-run");
-        Run("gcc", "-O2", "-Wall", "-Werror", "-o", LauncherPath, Path.Join(testDir, "pidns-run.c"));
+        Build("gcc", "-O2", "-Wall", "-Werror", "-o", LauncherPath, Path.Join(testDir, "pidns-run.c"));
     }
 
     /// <summary>The built placeholder binary.</summary>
@@ -38,26 +37,7 @@ public sealed class PlaceholderBuild : IDisposable
 
     private static string SourcePath([CallerFilePath] string path = "") => path;
 
-    private static void Run(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill();
-            throw new TimeoutException($"{program} did not finish in 2 minutes");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}): {output.Result}{errors}");
-        }
-    }
+    // A build under a loaded machine may take longer than a plain command's minute.
+    private static void Build(string program, params string[] arguments) =>
+        Command.OutputAsync(program, arguments, TimeSpan.FromMinutes(2), CancellationToken.None).GetAwaiter().GetResult();
 }

@@ -28,13 +28,7 @@ public sealed class PlaceholderTests(PlaceholderBuild build) : IDisposable
     public async Task Placeholder_Should_ExitWithAppStatus_When_RestoredAppExits()
     {
         await using var placeholder = await PlaceholderProcess.StartAsync(build, timeoutSeconds: 600, Token);
-        var go = Path.Join(placeholder.SharedDir, "go");
-        var app = await placeholder.StartOrphanAsync($"while [ ! -e {go} ]; do sleep 0.02; done; exit 7", Token);
-
-        await placeholder.HandOffAsync(app, Token);
-        await placeholder.WaitForLogAsync($"adopted restored process {app}", Token);
-        await File.WriteAllTextAsync(go, string.Empty, Token);
-        var outcome = await placeholder.WaitForOutcomeAsync(Token);
+        var outcome = await AdoptAndReleaseAsync(placeholder, "exit 7");
 
         Assert.Equal(PlaceholderOutcome.Exited(7), outcome);
     }
@@ -43,14 +37,8 @@ public sealed class PlaceholderTests(PlaceholderBuild build) : IDisposable
     public async Task Placeholder_Should_DieBySigkill_When_RestoredAppIsKilled()
     {
         await using var placeholder = await PlaceholderProcess.StartAsync(build, timeoutSeconds: 600, Token);
-        var go = Path.Join(placeholder.SharedDir, "go");
         // The subshell kills itself: "sh -c 'echo $PPID'" prints the subshell's own PID.
-        var app = await placeholder.StartOrphanAsync($"while [ ! -e {go} ]; do sleep 0.02; done; kill -KILL $(sh -c 'echo $PPID')", Token);
-
-        await placeholder.HandOffAsync(app, Token);
-        await placeholder.WaitForLogAsync($"adopted restored process {app}", Token);
-        await File.WriteAllTextAsync(go, string.Empty, Token);
-        var outcome = await placeholder.WaitForOutcomeAsync(Token);
+        var outcome = await AdoptAndReleaseAsync(placeholder, "kill -KILL $(sh -c 'echo $PPID')");
 
         // Observed: a namespace init cannot kill itself, but a hard RLIMIT_CPU overrun is a kernel SIGKILL
         // that reaches it, so the container really ends "killed by signal 9" (the runtime reports 137).
@@ -62,13 +50,7 @@ public sealed class PlaceholderTests(PlaceholderBuild build) : IDisposable
     public async Task Placeholder_Should_ExitWith128PlusSignal_When_RestoredAppDiesBySigterm()
     {
         await using var placeholder = await PlaceholderProcess.StartAsync(build, timeoutSeconds: 600, Token);
-        var go = Path.Join(placeholder.SharedDir, "go");
-        var app = await placeholder.StartOrphanAsync($"while [ ! -e {go} ]; do sleep 0.02; done; kill -TERM $(sh -c 'echo $PPID')", Token);
-
-        await placeholder.HandOffAsync(app, Token);
-        await placeholder.WaitForLogAsync($"adopted restored process {app}", Token);
-        await File.WriteAllTextAsync(go, string.Empty, Token);
-        var outcome = await placeholder.WaitForOutcomeAsync(Token);
+        var outcome = await AdoptAndReleaseAsync(placeholder, "kill -TERM $(sh -c 'echo $PPID')");
 
         Assert.Equal(PlaceholderOutcome.Exited(128 + 15), outcome);
     }
@@ -114,17 +96,11 @@ public sealed class PlaceholderTests(PlaceholderBuild build) : IDisposable
     public async Task Placeholder_Should_KeepWaiting_When_HandedAPidThatIsNotItsChild()
     {
         await using var placeholder = await PlaceholderProcess.StartAsync(build, timeoutSeconds: 600, Token);
-        var go = Path.Join(placeholder.SharedDir, "go");
-
         await placeholder.HandOffAsync(4242, Token);
         await placeholder.WaitForLogAsync("PID 4242", Token);
         placeholder.HandOff("not a pid");
         await placeholder.WaitForLogAsync("does not hold a PID", Token);
-        var app = await placeholder.StartOrphanAsync($"while [ ! -e {go} ]; do sleep 0.02; done; exit 7", Token);
-        await placeholder.HandOffAsync(app, Token);
-        await placeholder.WaitForLogAsync($"adopted restored process {app}", Token);
-        await File.WriteAllTextAsync(go, string.Empty, Token);
-        var outcome = await placeholder.WaitForOutcomeAsync(Token);
+        var outcome = await AdoptAndReleaseAsync(placeholder, "exit 7");
 
         Assert.Equal(PlaceholderOutcome.Exited(7), outcome);
         Assert.Contains("is not a child of this init", placeholder.Log, StringComparison.Ordinal);
@@ -193,5 +169,17 @@ public sealed class PlaceholderTests(PlaceholderBuild build) : IDisposable
         var outcome = await placeholder.WaitForOutcomeAsync(Token);
 
         Assert.Equal(PlaceholderOutcome.Exited(143), outcome);
+    }
+
+    // Hands the placeholder an orphan that waits for a "go" file and then runs `then`; creates the file once the
+    // placeholder has adopted it, so the app's end is always seen by the placeholder, never by its starting shell.
+    private async Task<PlaceholderOutcome> AdoptAndReleaseAsync(PlaceholderProcess placeholder, string then)
+    {
+        var go = Path.Join(placeholder.SharedDir, "go");
+        var app = await placeholder.StartOrphanAsync($"while [ ! -e {go} ]; do sleep 0.02; done; {then}", Token);
+        await placeholder.HandOffAsync(app, Token);
+        await placeholder.WaitForLogAsync($"adopted restored process {app}", Token);
+        await File.WriteAllTextAsync(go, string.Empty, Token);
+        return await placeholder.WaitForOutcomeAsync(Token);
     }
 }

@@ -232,4 +232,35 @@ public sealed class ChecksumVerifierTests : IDisposable
 
         Assert.Equal(CorruptionKind.InvalidEntry, error.Kind);
     }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(DigestAlgorithms.Sha256OfPages)]
+    public async Task VerifyBytes_Should_PassTheFilesBytesAndNameTheFile_When_OneByteOfThemIsFlipped(string? algorithm)
+    {
+        var stored = await StoreTestData.CommitFakeAsync(store, StoreTestData.Key(), pagesDigest: algorithm);
+        var reopened = store.Find(stored.Key)!;
+        var entry = reopened.Manifest.Files.Single(f => f.Path == "images/pages-1.img");
+        var bytes = await File.ReadAllBytesAsync(reopened.ResolveFile(entry.Path));
+
+        ChecksumVerifier.VerifyBytes(reopened, entry, bytes);
+        bytes[bytes.Length / 2] ^= 0x01;
+        var error = Assert.Throws<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyBytes(reopened, entry, bytes));
+
+        Assert.Equal("images/pages-1.img", error.RelativePath);
+        Assert.Equal(CorruptionKind.Sha256Differs, error.Kind);
+    }
+
+    [Fact]
+    public async Task VerifyBytes_Should_SayTheSizeDiffers_When_TheBytesAreShorterThanListed()
+    {
+        var stored = await StoreTestData.CommitFakeAsync(store, StoreTestData.Key());
+        var reopened = store.Find(stored.Key)!;
+        var entry = reopened.Manifest.Files.Single(f => f.Path == "images/inventory.img");
+        var bytes = await File.ReadAllBytesAsync(reopened.ResolveFile(entry.Path));
+
+        var error = Assert.Throws<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyBytes(reopened, entry, bytes.AsSpan(1)));
+
+        Assert.Equal(CorruptionKind.SizeDiffers, error.Kind);
+    }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using Cryo.Agent.Store;
@@ -435,7 +434,7 @@ public sealed class ImageStoreTests : IDisposable
 
         // An immutable file cannot be unlinked even by root: the recursive delete fails part-way.
         var stuckName = "pages-2.img";
-        await RunAsync("chattr", "+i", Path.Combine(stored.ImagesDirectory, stuckName));
+        await Command.OutputAsync("chattr", "+i", Path.Combine(stored.ImagesDirectory, stuckName));
         try
         {
             Assert.ThrowsAny<Exception>(() => store.Delete(key));
@@ -451,7 +450,7 @@ public sealed class ImageStoreTests : IDisposable
             Assert.False(Directory.Exists(abandoned.Directory));
             Assert.Equal(leftover, Path.Combine(Assert.Single(stuck.Remaining), "images", stuckName));
 
-            await RunAsync("chattr", "-i", leftover);
+            await Command.OutputAsync("chattr", "-i", leftover);
             Assert.Equal(1, NewStore().RecoverAbandoned());
             Assert.Empty(TemporaryEntries());
         }
@@ -459,7 +458,7 @@ public sealed class ImageStoreTests : IDisposable
         {
             foreach (var file in Directory.GetFiles(root, stuckName, SearchOption.AllDirectories))
             {
-                await RunAsync("chattr", "-i", file);
+                await Command.OutputAsync("chattr", "-i", file);
             }
         }
     }
@@ -544,22 +543,5 @@ public sealed class ImageStoreTests : IDisposable
 
     private IEnumerable<string> TemporaryEntries() => Directory.EnumerateFileSystemEntries(Path.Combine(root, ".tmp", Owner));
 
-    private static async Task<string> StatAsync(params string[] arguments) => (await RunAsync("stat", arguments)).Trim();
-
-    private static async Task<string> RunAsync(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var output = await process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var error = await process.StandardError.ReadToEndAsync(timeout.Token);
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)} failed: {error}");
-        return output;
-    }
+    private static async Task<string> StatAsync(params string[] arguments) => (await Command.OutputAsync("stat", arguments)).Trim();
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using Cryo.Agent.Store.Manifest;
 using Cryo.Criu.Images;
@@ -283,7 +284,12 @@ public sealed class GrowingFileHasher : IAsyncDisposable
     {
         private readonly SafeFileHandle handle;
         private readonly ConcurrentDictionary<int, string> digests = new();
-        private readonly ConcurrentDictionary<int, byte[]> pageDigests = new();
+        // The page digests of the whole file, in file order: grown by the follower as it queues chunks (doubling, so
+        // while the writer writes), filled in by the workers chunk by chunk, and handed over as they are once the file
+        // is done. Gathering per-chunk arrays into one at the end was a copy of 4 MiB (512 MiB of pages) on the tail.
+        private readonly Lock pageDigestsLock = new();
+        private byte[] pageDigests = [];
+        private int pageDigestChunks;
         private volatile bool failed;
         private int queuedChunks;
 
@@ -344,11 +350,30 @@ public sealed class GrowingFileHasher : IAsyncDisposable
             while (length - Queued >= chunkSize || (final && (length > Queued || queuedChunks == 0)))
             {
                 var size = Math.Min(chunkSize, length - Queued);
+                MakeRoomForPages(Queued + size, chunkSize);
                 queue.Add(new Chunk(this, queuedChunks++, Queued, size));
                 Queued += size;
             }
 
             return Queued - start;
+        }
+
+        // Room in the page digests for a file of `bytes`, and for one chunk more, before a chunk that reaches that far is
+        // queued: the last (partial) chunk, queued once the writer is done, then fits without a copy on the tail.
+        private void MakeRoomForPages(long bytes, long chunkSize)
+        {
+            var needed = PageDigests.SizeFor(bytes + chunkSize);
+            if (!OfPages || needed <= pageDigests.Length)
+            {
+                return;
+            }
+
+            lock (pageDigestsLock)
+            {
+                var grown = GC.AllocateUninitializedArray<byte>(Math.Max(needed, 2 * pageDigests.Length));
+                pageDigests.CopyTo(grown, 0);
+                pageDigests = grown;
+            }
         }
 
         /// <summary>Hashes one queued chunk; returns the bytes hashed.</summary>
@@ -359,9 +384,10 @@ public sealed class GrowingFileHasher : IAsyncDisposable
                 return 0;
             }
 
+            // A chunk's page digests are made into a buffer of the worker's (the file's may grow meanwhile) and copied in.
+            var pages = OfPages ? ArrayPool<byte>.Shared.Rent(PageDigests.SizeFor(chunk.Length)) : null;
             try
             {
-                var pages = PagesOf(chunk);
                 var digest = ChunkedSha256.Hash(Range(chunk), pages, cancellationToken, out var hashed);
                 return Record(chunk, digest, hashed, pages);
             }
@@ -370,6 +396,13 @@ public sealed class GrowingFileHasher : IAsyncDisposable
                 // Fall back to hashing the final file from scratch in CompleteAsync.
                 failed = true;
                 return 0;
+            }
+            finally
+            {
+                if (pages is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(pages);
+                }
             }
         }
 
@@ -397,17 +430,19 @@ public sealed class GrowingFileHasher : IAsyncDisposable
 
         private FileRange Range(Chunk chunk) => new(handle, chunk.Offset, chunk.Length, OfPages);
 
-        private byte[]? PagesOf(Chunk chunk) => OfPages ? new byte[PageDigests.SizeFor(chunk.Length)] : null;
-
         private long Record(Chunk chunk, string digest, long hashed, byte[]? pages)
         {
             if (hashed == chunk.Length)
             {
-                digests[chunk.Index] = digest;
                 if (pages is not null)
                 {
-                    pageDigests[chunk.Index] = pages;
+                    lock (pageDigestsLock)
+                    {
+                        pages.AsSpan(0, PageDigests.SizeFor(chunk.Length)).CopyTo(pageDigests.AsSpan(PageDigests.SizeFor(chunk.Offset)));
+                    }
+                    Interlocked.Increment(ref pageDigestChunks);
                 }
+                digests[chunk.Index] = digest;
             }
             else
             {
@@ -436,20 +471,12 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         /// <summary>The page digests of the whole file, or null when they were not made for all of it (or it is not whole pages).</summary>
         public PagesImageDigests? PageResult(string fileName)
         {
-            if (!OfPages || failed || digests.Count != queuedChunks || pageDigests.Count != queuedChunks || Queued % PageDigests.PageSize != 0)
+            if (!OfPages || failed || digests.Count != queuedChunks || pageDigestChunks != queuedChunks || Queued % PageDigests.PageSize != 0)
             {
                 return null;
             }
 
-            var all = new byte[PageDigests.SizeFor(Queued)];
-            var at = 0;
-            for (var i = 0; i < queuedChunks; i++)
-            {
-                pageDigests[i].CopyTo(all, at);
-                at += pageDigests[i].Length;
-            }
-
-            return new PagesImageDigests(fileName, PageDigests.Instance.Algorithm, PageDigests.DigestSize, all);
+            return new PagesImageDigests(fileName, PageDigests.Instance.Algorithm, PageDigests.DigestSize, pageDigests.AsMemory(0, PageDigests.SizeFor(Queued)));
         }
 
         public void Dispose() => handle.Dispose();
