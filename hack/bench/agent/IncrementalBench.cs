@@ -11,9 +11,10 @@ namespace Cryo.Bench.Agent;
 /// "incremental" (hack/bench.sh incremental): memhog (random memory, 1 GiB by default) checkpointed in full, then
 /// five times over: a tenth of its pages rewritten, a child checkpoint of the previous one (by content: a full dump
 /// rewritten against the parent's page index) and, beside it, a full checkpoint of the same memory. Then restores of
-/// the fifth child (a chain of six; read by CRIU through its parent links, and written out whole for it first) in rotation with
-/// restores of the last full checkpoint; every copy must answer with the memory's checksum. Ratios of medians,
-/// measured side by side.
+/// the fifth child (a chain of six) from the full images it keeps as the newest of its chain, in rotation with restores of
+/// the last full checkpoint; then, its copy removed, read by CRIU through its parent links and written out whole for it
+/// first, again beside the full checkpoint. Every copy must answer with the memory's checksum. Ratios of medians,
+/// measured side by side. Each checkpoint's note says what /proc/meminfo held unwritten (after a sync) as it began.
 /// </summary>
 public static partial class IncrementalBench
 {
@@ -72,27 +73,28 @@ public static partial class IncrementalBench
                 parent = $"child-{i}";
             }
 
-            // The chain is restored both ways: read by CRIU through its parent links (the agent's default) and written out
-            // whole for CRIU first (Agent:Engine:FlattenChainOnRestore), each beside the full checkpoint, in rotating order.
+            // The fifth child is restored as the agent does by default, from the full images it keeps as the newest of its
+            // chain (Agent:Engine:KeepFlatCopy), beside the full checkpoint in rotating order; then, its copy removed, as an
+            // older child is: read by CRIU through its parent links (and written out whole for CRIU first,
+            // Agent:Engine:FlattenChainOnRestore), again beside the full checkpoint.
+            var newest = engines.Store.FindByName("default", parent).Single();
+            var flatCopyBytes = newest.HasFlatCopy ? newest.Manifest.FlatCopy!.Bytes : 0;
+            BenchSteps.Require(flatCopyBytes > 0, $"{parent} keeps no flat copy");
+            var keptRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
             var chainRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
             var flatRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
             var fullRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
-            var series = new[] { (parent, chainRestore, false), (lastFull, fullRestore, false), (parent, flatRestore, true) };
-            for (var run = 0; run < runs; run++)
-            {
-                for (var turn = 0; turn < series.Length; turn++)
-                {
-                    var (name, samples, flatten) = series[(run + turn) % series.Length];
-                    engines.Options.FlattenChainOnRestore = flatten;
-                    samples.Add(await BenchSteps.RestoreVerifiedAsync(engines, name, checksum, cancellationToken));
-                }
-            }
-            engines.Options.FlattenChainOnRestore = false;
+            var chainFullRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
+            await RestoreInRotationAsync(engines, [(parent, keptRestore, false), (lastFull, fullRestore, false)], runs, checksum, cancellationToken);
+            engines.Store.DropFlatCopy(newest, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            await RestoreInRotationAsync(engines, [(parent, chainRestore, false), (lastFull, chainFullRestore, false), (parent, flatRestore, true)], runs, checksum, cancellationToken);
 
             Emit.Metric("incremental_new_bytes_ratio", storedRatios[0], "ratio", sizeMib, 1, new Dictionary<string, double>
             {
                 ["child_stored_bytes"] = storedRatios[0] * baseOutcome.StoredBytes,
                 ["full_stored_bytes"] = baseOutcome.StoredBytes,
+                // Beside the newest child's increment, until a newer child commits: CRIU's full images, for fast restores.
+                ["newest_child_flat_copy_bytes"] = flatCopyBytes,
                 ["median_of_5_children"] = Emit.Median(storedRatios),
                 ["max_of_5_children"] = storedRatios.Max(),
             });
@@ -103,11 +105,16 @@ public static partial class IncrementalBench
                 ["rewrite_ms"] = Emit.Median(rewriteMs),
             });
             // Where the time goes: CRIU's run and the images' verification beside it (the restore waits for both).
-            Emit.Metric("incremental_restore_vs_full_ratio", Emit.Median(Seconds(chainRestore)) / Emit.Median(Seconds(fullRestore)), "ratio", sizeMib, runs, new Dictionary<string, double>
+            Emit.Metric("incremental_restore_vs_full_ratio", Emit.Median(Seconds(keptRestore)) / Emit.Median(Seconds(fullRestore)), "ratio", sizeMib, runs, new Dictionary<string, double>
             {
                 ["chain_length"] = Children + 1,
-                ["chain_seconds"] = Emit.Median(Seconds(chainRestore)),
+                ["kept_seconds"] = Emit.Median(Seconds(keptRestore)),
                 ["full_seconds"] = Emit.Median(Seconds(fullRestore)),
+                ["kept_criu_seconds"] = Emit.Median([.. keptRestore.Select(r => r.Outcome.Restore.TotalSeconds)]),
+                ["kept_verify_seconds"] = Emit.Median([.. keptRestore.Select(r => r.Outcome.Verify.TotalSeconds)]),
+                // Without the kept copy (an older child of a chain): through the parent links, beside full restores of their own.
+                ["chain_seconds"] = Emit.Median(Seconds(chainRestore)),
+                ["chain_vs_full_ratio"] = Emit.Median(Seconds(chainRestore)) / Emit.Median(Seconds(chainFullRestore)),
                 ["chain_criu_seconds"] = Emit.Median([.. chainRestore.Select(r => r.Outcome.Restore.TotalSeconds)]),
                 ["full_criu_seconds"] = Emit.Median([.. fullRestore.Select(r => r.Outcome.Restore.TotalSeconds)]),
                 ["chain_verify_seconds"] = Emit.Median([.. chainRestore.Select(r => r.Outcome.Verify.TotalSeconds)]),
@@ -117,7 +124,7 @@ public static partial class IncrementalBench
                 ["flat_criu_seconds"] = Emit.Median([.. flatRestore.Select(r => r.Outcome.Restore.TotalSeconds)]),
                 ["flat_prepare_seconds"] = Emit.Median([.. flatRestore.Select(r => r.Outcome.Steps!.Prepare.TotalSeconds)]),
                 ["full_prepare_seconds"] = Emit.Median([.. fullRestore.Select(r => r.Outcome.Steps!.Prepare.TotalSeconds)]),
-                ["flat_vs_full_ratio"] = Emit.Median(Seconds(flatRestore)) / Emit.Median(Seconds(fullRestore)),
+                ["flat_vs_full_ratio"] = Emit.Median(Seconds(flatRestore)) / Emit.Median(Seconds(chainFullRestore)),
             });
         }
         finally
@@ -131,10 +138,28 @@ public static partial class IncrementalBench
         }
     }
 
+    /// <summary>Restores each series' checkpoint <paramref name="runs"/> times, in rotating order, every copy's memory checked.</summary>
+    private static async Task RestoreInRotationAsync(BenchEngines engines, (string Name, List<(double, RestoreOutcome)> Samples, bool Flatten)[] series, int runs,
+        string checksum, CancellationToken cancellationToken)
+    {
+        for (var run = 0; run < runs; run++)
+        {
+            for (var turn = 0; turn < series.Length; turn++)
+            {
+                var (name, samples, flatten) = series[(run + turn) % series.Length];
+                engines.Options.FlattenChainOnRestore = flatten;
+                samples.Add(await BenchSteps.RestoreVerifiedAsync(engines, name, checksum, cancellationToken));
+            }
+        }
+        engines.Options.FlattenChainOnRestore = false;
+    }
+
     private static async Task<(CheckpointOutcome Outcome, double Seconds)> CheckpointAsync(BenchEngines engines, ContainerWorkload workload, string name, string? parent,
         CancellationToken cancellationToken)
     {
         BenchSteps.Sync();
+        // After the sync: what the page cache still holds unwritten is what the dump competes with.
+        var memory = MemInfo.Read();
         var command = Commands.CheckpointOf(workload.InitPid, name, BenchSteps.Deadline) with { ParentCheckpoint = parent };
         var clock = new StageClock<CheckpointStage>();
         var started = Stopwatch.GetTimestamp();
@@ -143,7 +168,7 @@ public static partial class IncrementalBench
         var criu = engines.Criu;
         var committing = clock.When(CheckpointStage.Committing) ?? ended;
         Emit.Note(string.Create(CultureInfo.InvariantCulture,
-            $"checkpoint {name}: {BenchSteps.Seconds(started, ended):0.000} s: before CRIU {BenchSteps.Ms(started, criu.LastStarted):0} ms, CRIU {BenchSteps.Ms(criu.LastStarted, criu.LastEnded):0} ms, hash tail {BenchSteps.Ms(criu.LastEnded, committing):0} ms, rewrite and commit {BenchSteps.Ms(committing, ended):0} ms"));
+            $"checkpoint {name}: {BenchSteps.Seconds(started, ended):0.000} s: before CRIU {BenchSteps.Ms(started, criu.LastStarted):0} ms, CRIU {BenchSteps.Ms(criu.LastStarted, criu.LastEnded):0} ms, hash tail {BenchSteps.Ms(criu.LastEnded, committing):0} ms, rewrite and commit {BenchSteps.Ms(committing, ended):0} ms; before it: {memory}; load {File.ReadAllText("/proc/loadavg").Trim()}"));
         return (outcome, BenchSteps.Seconds(started, ended));
     }
 

@@ -47,6 +47,23 @@ public sealed class EngineOptions
     /// </summary>
     public bool FlattenChainOnRestore { get; set; }
 
+    /// <summary>
+    /// Whether an increment made by content keeps CRIU's full images of its memory beside it (<c>flat/</c>, see
+    /// <see cref="Store.Manifest.ManifestFlatCopy"/>) until a newer increment of its chain commits: a restore of the newest
+    /// increment then reads them as it reads a full checkpoint, instead of every run of pages through the <c>parent</c>
+    /// links (1.27× a full checkpoint's restore at 1 GiB for a chain of six, <c>hack/bench.sh incremental</c>). Costs the
+    /// full memory once per chain on the volume, on top of what the increments store. Off: every checkpoint of a chain takes
+    /// only its increment, and restores read the chain. Never kept for a checkpoint compressed at rest.
+    /// </summary>
+    public bool KeepFlatCopy { get; set; } = true;
+
+    /// <summary>
+    /// Below this share of the volume free (percent), no flat copy is kept (<see cref="KeepFlatCopy"/>), and a checkpoint
+    /// that starts removes those kept: the copies are caches, the volume's room is for checkpoints.
+    /// </summary>
+    [Range(0, 100)]
+    public int FlatCopyMinFreePercent { get; set; } = 10;
+
     /// <summary>v1 cgroup controllers a standalone restore gives each copy a fresh cgroup in.</summary>
     public IList<string> RestoreCgroupControllers { get; set; } = ["memory", "freezer", "pids", "cpu"];
 

@@ -52,6 +52,7 @@ public sealed class CheckpointEngine(
         // checkpoint can be a parent of CRIU's own kind.
         var memoryTracking = await facts.HasMemoryTrackingAsync(cancellationToken);
         var increment = IncrementPlan.For(store, command, memoryTracking);
+        var keepFlatCopy = KeepsFlatCopy(increment, command);
 
         progress.Report(CheckpointStage.Resolving);
         var tree = await resolver.ResolveAsync(command.Source, cancellationToken);
@@ -80,7 +81,7 @@ public sealed class CheckpointEngine(
         var (files, dump, filesystem, pageDigests) = await DumpAsync(scope, plan, pending, tree, capture, command, progress, cancellationToken);
 
         progress.Report(CheckpointStage.Committing);
-        var (made, pageIndex) = await IndexPagesAsync(pending, increment, pageDigests, cancellationToken);
+        var (made, pageIndex, flatCopy) = await IndexPagesAsync(pending, increment, pageDigests, files, keepFlatCopy, cancellationToken);
         IReadOnlyList<ManifestFile> kept = [.. made is null ? files : WithoutRewrittenImages(files, pending), pageIndex];
         var compression = ImageCompression.IsCompressed(command.Compression) ? command.Compression : null;
         if (compression is not null)
@@ -99,10 +100,17 @@ public sealed class CheckpointEngine(
         if (made is not null)
         {
             manifest.Increment = made;
+            manifest.FlatCopy = flatCopy;
         }
         var stored = await store.CommitAsync(pending, manifest, cancellationToken);
-        logger.LogInformation("checkpoint {Namespace}/{Name} of {Source} committed at {Directory}: {Processes} processes, {Bytes} bytes, frozen {FrozenMs} ms",
-            command.Namespace, command.Name, command.Source, stored.Directory, manifest.ProcessCount, stored.SizeBytes, manifest.Timings.FreezeMs);
+        if (made is not null)
+        {
+            // This increment's full images supersede what its parents kept of the chain as it was.
+            FlatCopies.DropAncestors(store, stored, logger);
+        }
+        logger.LogInformation("checkpoint {Namespace}/{Name} of {Source} committed at {Directory}: {Processes} processes, {Bytes} bytes, frozen {FrozenMs} ms{FlatCopy}",
+            command.Namespace, command.Name, command.Source, stored.Directory, manifest.ProcessCount, stored.SizeBytes, manifest.Timings.FreezeMs,
+            flatCopy is null ? "" : $"; CRIU's full images kept beside it as its flat copy for fast restores, {flatCopy.Bytes} bytes until a newer increment commits");
 
         return new CheckpointOutcome(
             command.Namespace, command.Name,
@@ -121,7 +129,27 @@ public sealed class CheckpointEngine(
             ChainLength = made?.ChainLength ?? 1,
             IncrementMethod = made?.Method,
             Compression = compression,
+            FlatCopyBytes = flatCopy?.Bytes ?? 0,
         };
+    }
+
+    /// <summary>
+    /// Whether an increment made by content keeps CRIU's full images as its flat copy (<see cref="EngineOptions.KeepFlatCopy"/>):
+    /// not when compressed at rest (the user chose bytes over speed), nor while the volume is short of room, when the copies
+    /// other checkpoints keep go too.
+    /// </summary>
+    private bool KeepsFlatCopy(IncrementPlan? increment, CheckpointCommand command)
+    {
+        if (!settings.KeepFlatCopy)
+        {
+            return false;
+        }
+        if (!FlatCopies.HasRoom(store, settings.FlatCopyMinFreePercent))
+        {
+            FlatCopies.DropAll(store, logger);
+            return false;
+        }
+        return increment?.Method == ManifestIncrement.ContentBased && !ImageCompression.IsCompressed(command.Compression);
     }
 
     /// <summary>
@@ -145,10 +173,10 @@ public sealed class CheckpointEngine(
     /// (<see cref="ImageStoreOptions.SyncImageFiles"/>): no fsync of its own.
     /// </summary>
     /// <returns>For a checkpoint with a parent, how it builds on it (null for a full one); and the index's manifest entry.</returns>
-    private Task<(ManifestIncrement? Made, ManifestFile Index)> IndexPagesAsync(PendingCheckpoint pending, IncrementPlan? increment,
-        IReadOnlyList<PagesImageDigests> pageDigests, CancellationToken cancellationToken) =>
+    private Task<(ManifestIncrement? Made, ManifestFile Index, ManifestFlatCopy? FlatCopy)> IndexPagesAsync(PendingCheckpoint pending, IncrementPlan? increment,
+        IReadOnlyList<PagesImageDigests> pageDigests, IReadOnlyList<ManifestFile> dumpFiles, bool keepFlatCopy, CancellationToken cancellationToken) =>
         // Hashing and rewriting are CPU and disk work: off the caller's thread.
-        Task.Run<(ManifestIncrement?, ManifestFile)>(() =>
+        Task.Run<(ManifestIncrement?, ManifestFile, ManifestFlatCopy?)>(() =>
         {
             switch (increment?.Method)
             {
@@ -157,8 +185,9 @@ public sealed class CheckpointEngine(
                     var replaced = store.BeginScratch(pending.Key, "replaced");
                     try
                     {
-                        var (made, index) = ContentIncrement.Make(pending, increment, pageDigests, replaced.Directory, logger, cancellationToken);
-                        return (made, pending.WritePageIndex(index));
+                        var (made, index, flatCopy) = ContentIncrement.Make(pending, increment, pageDigests, replaced.Directory, dumpFiles, keepFlatCopy,
+                            logger, cancellationToken);
+                        return (made, pending.WritePageIndex(index), flatCopy);
                     }
                     finally
                     {
@@ -167,9 +196,9 @@ public sealed class CheckpointEngine(
                 case ManifestIncrement.CriuMemoryTracking:
                     // CRIU linked the parent as seen from where it wrote; the index reads through that link first.
                     var written = pending.WritePageIndex(PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken));
-                    return (CriuIncrement.Relink(pending, increment), written);
+                    return (CriuIncrement.Relink(pending, increment), written, null);
                 default:
-                    return (null, pending.WritePageIndex(PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken)));
+                    return (null, pending.WritePageIndex(PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken)), null);
             }
         }, cancellationToken);
 

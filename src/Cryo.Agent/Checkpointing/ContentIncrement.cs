@@ -19,16 +19,26 @@ internal static class ContentIncrement
     /// <param name="plan">The parent and the chain.</param>
     /// <param name="pageDigests">The page digests made while CRIU wrote the pages images.</param>
     /// <param name="discardDirectory">Where CRIU's replaced pages images are moved (same filesystem), for the caller to remove off the checkpoint's path.</param>
+    /// <param name="dumpFiles">The digests made while CRIU wrote the images: a kept flat copy is recorded with them.</param>
+    /// <param name="keepFlatCopy">Whether CRIU's replaced images stay in the checkpoint as its flat copy (<see cref="ManifestFlatCopy"/>) rather than being discarded.</param>
     /// <param name="logger">For a parent without a readable page index.</param>
     /// <param name="cancellationToken">Cancels the rewrite, leaving the dump as CRIU wrote it.</param>
-    public static (ManifestIncrement Increment, PageHashIndex Index) Make(PendingCheckpoint pending, IncrementPlan plan,
-        IReadOnlyList<PagesImageDigests> pageDigests, string discardDirectory, ILogger logger, CancellationToken cancellationToken)
+    /// <returns>The record for the manifest, the child's own page index, and its flat copy when one was kept.</returns>
+    public static (ManifestIncrement Increment, PageHashIndex Index, ManifestFlatCopy? FlatCopy) Make(PendingCheckpoint pending, IncrementPlan plan,
+        IReadOnlyList<PagesImageDigests> pageDigests, string discardDirectory, IReadOnlyList<ManifestFile> dumpFiles, bool keepFlatCopy, ILogger logger,
+        CancellationToken cancellationToken)
     {
         var parent = plan.Parent;
         var parentIndex = ParentIndex(parent, logger, cancellationToken);
+        var flatDirectory = Path.Combine(pending.Directory, ManifestFlatCopy.DirectoryName);
         // Not synced here: the pending checkpoint is read by nobody before its commit, which syncs what the store's
         // policy says (ImageStoreOptions.SyncImageFiles), as for CRIU's own images.
-        var rewriter = new IncrementalRewriter(PageDigests.Instance) { SyncFiles = false, DiscardDirectory = discardDirectory };
+        var rewriter = new IncrementalRewriter(PageDigests.Instance)
+        {
+            SyncFiles = false,
+            DiscardDirectory = discardDirectory,
+            OriginalsDirectory = keepFlatCopy ? flatDirectory : null,
+        };
         var result = rewriter.Rewrite(pending.ImagesDirectory, parent.ImagesDirectory,
             ManifestIncrement.ParentLinkTarget(parent.Key), parentIndex, [.. pageDigests], cancellationToken);
         var increment = new ManifestIncrement
@@ -42,7 +52,33 @@ internal static class ContentIncrement
             MemoryBytesStored = result.BytesAfter,
             RewriteMs = result.Duration.TotalMilliseconds,
         };
-        return (increment, result.Index);
+        return (increment, result.Index, FlatCopyOf(result, dumpFiles, flatDirectory, logger));
+    }
+
+    /// <summary>
+    /// The record of CRIU's images the rewrite kept, with the digests made while CRIU wrote them (a file is not read again);
+    /// null, and the directory removed, when nothing was kept or a digest is missing (the copy is a cache: the checkpoint is whole without it).
+    /// </summary>
+    private static ManifestFlatCopy? FlatCopyOf(IncrementalRewriteResult result, IReadOnlyList<ManifestFile> dumpFiles, string flatDirectory, ILogger logger)
+    {
+        if (result.Originals.Count == 0)
+        {
+            return null;
+        }
+        var byPath = dumpFiles.ToDictionary(file => file.Path, StringComparer.Ordinal);
+        var files = new List<ManifestFile>();
+        foreach (var name in result.Originals)
+        {
+            if (!byPath.TryGetValue(StorePaths.ImagesDirectoryName + "/" + name, out var written)
+                || written.Size != new FileInfo(Path.Combine(flatDirectory, name)).Length)
+            {
+                logger.LogWarning("no digest of {File} as CRIU wrote it; its flat copy is not kept", name);
+                ImageStore.DeleteEntry(flatDirectory);
+                return null;
+            }
+            files.Add(written with { Path = ManifestFlatCopy.DirectoryName + "/" + name });
+        }
+        return new ManifestFlatCopy { Files = files, Supersedes = [.. result.WrittenPagesFiles] };
     }
 
     /// <summary>

@@ -39,4 +39,10 @@ public sealed record CheckpointOutcome(
 
     /// <summary>How the page images are compressed at rest (<c>zstd</c>), else null.</summary>
     public string? Compression { get; init; }
+
+    /// <summary>
+    /// Bytes of CRIU's full images an increment keeps beside it for fast restores while it is the newest of its chain
+    /// (<see cref="Store.Manifest.ManifestFlatCopy"/>), not in <see cref="StoredBytes"/>; 0 when none is kept.
+    /// </summary>
+    public long FlatCopyBytes { get; init; }
 }

@@ -91,20 +91,27 @@ public sealed class RestoreEngine(
         var gate = gates.Count > 0 ? gates[^1] : null;
         var filesGate = applyFiles ? gates[0] : null;
         var (criuOptions, launch) = RestorePlanner.Plan(checkpoint, restoreTarget, gate?.ScriptPath);
+        // An increment that still keeps CRIU's full images (the newest of its chain) is restored from them, as a full
+        // checkpoint is; never when its memory is to be served lazily from the chain.
+        var kept = command.Lazy || chain.Count < 2 ? null : OpenKeptCopy(scope, command, chain[0]);
+        if (kept is not null)
+        {
+            criuOptions = criuOptions with { ImagesDirectory = kept.ImagesDirectory };
+        }
         // Page images compressed at rest are decompressed (and verified as they are read) into a copy of the chain CRIU reads.
-        var decompressed = await DecompressAsync(scope, command, chain, cancellationToken);
+        var decompressed = kept is null ? await DecompressAsync(scope, command, chain, cancellationToken) : null;
         if (decompressed is not null)
         {
             criuOptions = criuOptions with { ImagesDirectory = decompressed.ImagesDirectory };
         }
         // An increment may be given to CRIU written out whole (a setting, off by default: the copy is a write of the whole
         // memory), never when its memory is to be served lazily from the chain.
-        var flat = command.Lazy ? null : await FlattenAsync(scope, command, chain, criuOptions.ImagesDirectory, cancellationToken);
+        var flat = command.Lazy || kept is not null ? null : await FlattenAsync(scope, command, chain, criuOptions.ImagesDirectory, cancellationToken);
         if (flat is not null)
         {
             criuOptions = criuOptions with { ImagesDirectory = flat.ImagesDirectory };
         }
-        else if (chain.Count > 1)
+        else if (chain.Count > 1 && kept is null)
         {
             // At debug level CRIU logs every run of pages it reads through a parent link: most of a chain's restore time.
             criuOptions = criuOptions with { LogLevel = settings.ChainRestoreLogLevel };
@@ -147,8 +154,12 @@ public sealed class RestoreEngine(
             }, cancellationToken);
         // CRIU waits for the files it opens, not for the verification (the tree is held until its post-restore): the hashing
         // starts once those are in place rather than slow down their application, and goes on beside the rest of the files.
+        // What CRIU reads is what is verified: from a kept flat copy, the copy and the increment's other files, not the parents.
+        IReadOnlyList<(StoredCheckpoint Level, IEnumerable<ManifestFile> Files)> toVerify = kept is null
+            ? [.. chain.Select(level => (level, level.Manifest.Files.Where(gated)))]
+            : [(checkpoint, kept.FilesRead(checkpoint).Where(gated))];
         var verification = scope.Beside("the verification of the images",
-            token => VerifyAsync(chain, gate, gated, filesGate is null ? files : filesCriuOpens.Task, files, token), cancellationToken);
+            token => VerifyAsync(toVerify, gate, filesGate is null ? files : filesCriuOpens.Task, files, token), cancellationToken);
 
         // CRIU kills its tree when it fails by itself, but not when it is killed at its deadline, nor does
         // anything once it succeeded and the engine fails after it (a copy held frozen whose images failed
@@ -160,6 +171,7 @@ public sealed class RestoreEngine(
         // CRIU has read every page: the decompressed and flat copies go now, not when the copy ends.
         flat?.DisposeBeside(logger);
         decompressed?.Dispose();
+        kept?.Dispose();
         if (heldFrozen && !IsFrozen(cgroups!.FreezerDirectory!))
         {
             logger.LogWarning("restore {Namespace}/{Name}: the copy came back running, not frozen as it was dumped ({Freezer}), so it ran before its images were verified",
@@ -283,6 +295,35 @@ public sealed class RestoreEngine(
     }
 
     /// <summary>
+    /// Links the flat copy an increment keeps (<see cref="KeptFlatCopy"/>) for CRIU, removed with the restore; null when it keeps
+    /// none. A copy that fails its checks is dropped as the restore fails: the next restore reads the chain, which holds the
+    /// same memory (the copy only spares CRIU the reads through it).
+    /// </summary>
+    private KeptFlatCopy? OpenKeptCopy(OperationScope scope, RestoreCommand command, StoredCheckpoint checkpoint)
+    {
+        // Owned by the attempt from here: disposed by its undo step on failure, by the caller once CRIU is done.
+#pragma warning disable CA2000
+        var kept = KeptFlatCopy.Open(store, checkpoint, logger);
+#pragma warning restore CA2000
+        if (kept is null)
+        {
+            return null;
+        }
+        scope.OnFailure("remove the links to the kept flat copy", _ => kept.Dispose());
+        scope.OnFailure("drop a flat copy that failed verification", failure =>
+        {
+            if (failure is CheckpointCorruptedException { RelativePath: var path } && ImageStore.IsInFlatCopy(path) && store.DropFlatCopy(checkpoint, logger))
+            {
+                logger.LogWarning("restore {Namespace}/{Name}: the flat copy {Checkpoint} kept failed verification and was removed; a restore reads the chain",
+                    command.Namespace, command.Name, checkpoint);
+            }
+        });
+        logger.LogInformation("restore {Namespace}/{Name} ({Operation}): CRIU reads the flat copy the increment keeps ({Bytes} bytes of pages), not the chain",
+            command.Namespace, command.Name, command.OperationId, kept.Bytes);
+        return kept;
+    }
+
+    /// <summary>
     /// Writes an increment's chain out whole for CRIU (<see cref="FlatChain"/>) into a scratch directory of the store, removed
     /// if the restore fails (and beside the restore once CRIU is done); null for a full checkpoint, or when not switched on.
     /// </summary>
@@ -384,7 +425,7 @@ public sealed class RestoreEngine(
     /// CRIU's restore, from when <paramref name="startAfter"/> is done; behind <paramref name="gate"/> the copy
     /// runs only once they match and <paramref name="files"/> are all in place, and CRIU ends it when either fails.
     /// </summary>
-    private static Task<TimeSpan> VerifyAsync(IReadOnlyList<StoredCheckpoint> chain, ActionScriptGate? gate, Func<ManifestFile, bool> include, Task startAfter,
+    private static Task<TimeSpan> VerifyAsync(IReadOnlyList<(StoredCheckpoint Level, IEnumerable<ManifestFile> Files)> chain, ActionScriptGate? gate, Task startAfter,
         Task files, CancellationToken cancellationToken)
     {
         return gate is null ? VerifyContentAsync() : gate.DecideAsync(VerifyContentAsync);
@@ -400,9 +441,9 @@ public sealed class RestoreEngine(
             }
             var started = Stopwatch.GetTimestamp();
             // CRIU reads the same images meanwhile: the hashing keeps to the cores CRIU leaves idle.
-            foreach (var level in chain)
+            foreach (var (level, levelFiles) in chain)
             {
-                await ChecksumVerifier.VerifyContentAsync(level, include, cancellationToken, ChecksumVerifier.BesideCriuParallelism);
+                await ChecksumVerifier.VerifyContentAsync(level, levelFiles, cancellationToken, ChecksumVerifier.BesideCriuParallelism);
             }
             var hashed = Stopwatch.GetElapsedTime(started);
             // The tree runs only once every file is in place, too.

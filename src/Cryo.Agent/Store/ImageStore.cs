@@ -443,6 +443,39 @@ public sealed class ImageStore
                && parts[2].Length > 0 && parts[2] is not ("." or "..");
     }
 
+    /// <summary>Whether a path relative to a checkpoint directory lies in its kept flat copy (<see cref="ManifestFlatCopy"/>).</summary>
+    internal static bool IsInFlatCopy(string relativePath) =>
+        relativePath.StartsWith(ManifestFlatCopy.DirectoryName + "/", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Removes the flat copy a checkpoint keeps (<see cref="ManifestFlatCopy"/>), if any: moved out of the checkpoint by one
+    /// rename, so a restore sees it whole or not at all (one that linked its files already keeps them), and unlinked on a
+    /// worker thread (a gigabyte took 0.6-0.7 s here).
+    /// </summary>
+    /// <returns>Whether there was a copy.</returns>
+    public bool DropFlatCopy(StoredCheckpoint checkpoint, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(logger);
+        if (!Directory.Exists(checkpoint.FlatCopyDirectory))
+        {
+            return false;
+        }
+        var scratch = BeginScratch(checkpoint.Key, "flat-dropped");
+        try
+        {
+            Directory.Move(checkpoint.FlatCopyDirectory, Path.Combine(scratch.Directory, ManifestFlatCopy.DirectoryName));
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Dropped by someone else meanwhile.
+            scratch.Dispose();
+            return false;
+        }
+        scratch.DisposeBeside(logger);
+        return true;
+    }
+
     private static bool IsMemoryPagesFile(string relativePath) =>
         relativePath.StartsWith(StorePaths.ImagesDirectoryName + "/", StringComparison.Ordinal)
         && CriuImageFiles.IsPagesImage(Path.GetFileName(relativePath));
@@ -551,6 +584,11 @@ public sealed class ImageStore
             else if (relative != CheckpointManifest.FileName)
             {
                 File.SetUnixFileMode(entry.FullName, PrivateFileMode);
+                if (IsInFlatCopy(relative))
+                {
+                    // Recorded apart (CheckpointManifest.FlatCopy, hashed as CRIU wrote it): the copy is removed later.
+                    continue;
+                }
                 files.Add(new PendingFile(paths.Inside(pending.Directory, relative), relative, ((FileInfo)entry).Length));
             }
         }

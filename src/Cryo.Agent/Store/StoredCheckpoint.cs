@@ -16,6 +16,7 @@ public sealed class StoredCheckpoint
         LogsDirectory = Path.Combine(directory, StorePaths.LogsDirectoryName);
         PageIndexPath = Path.Combine(directory, StorePaths.PageIndexFileName);
         ManifestPath = Path.Combine(directory, CheckpointManifest.FileName);
+        FlatCopyDirectory = Path.Combine(directory, ManifestFlatCopy.DirectoryName);
         manifest = loadedManifest is null
             ? new Lazy<CheckpointManifest>(LoadManifest, LazyThreadSafetyMode.ExecutionAndPublication)
             : new Lazy<CheckpointManifest>(loadedManifest);
@@ -40,6 +41,12 @@ public sealed class StoredCheckpoint
     /// <summary>The <c>manifest.json</c> path.</summary>
     public string ManifestPath { get; }
 
+    /// <summary>Where an increment keeps CRIU's full images while it is the newest of its chain (<see cref="ManifestFlatCopy"/>).</summary>
+    public string FlatCopyDirectory { get; }
+
+    /// <summary>Whether the flat copy the manifest records is still kept (a newer increment or a short volume removes it).</summary>
+    public bool HasFlatCopy => Manifest.FlatCopy is not null && System.IO.Directory.Exists(FlatCopyDirectory);
+
     /// <summary>
     /// The manifest, read on first access. Listing works even for manifests this agent cannot read
     /// (a newer schema); accessing this then throws.
@@ -49,7 +56,8 @@ public sealed class StoredCheckpoint
 
     /// <summary>
     /// Bytes on disk of every file of the checkpoint, manifest included (measured on first access): what it adds to
-    /// the store. An increment's parent link is not followed.
+    /// the store. An increment's parent link is not followed, and a kept flat copy is not counted: it is a cache removed
+    /// when a newer increment commits (<see cref="ManifestFlatCopy.Bytes"/> says what it takes meanwhile).
     /// </summary>
     public long SizeBytes => sizeBytes.Value;
 
@@ -72,5 +80,5 @@ public sealed class StoredCheckpoint
     }
 
     private long MeasureSize() =>
-        StoreTree.Files(Directory).Sum(file => file.Length);
+        StoreTree.Files(Directory).Where(file => !ImageStore.IsInFlatCopy(Path.GetRelativePath(Directory, file.FullName))).Sum(file => file.Length);
 }

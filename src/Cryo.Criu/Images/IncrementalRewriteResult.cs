@@ -30,6 +30,15 @@ public sealed record IncrementalRewriteResult
     /// <summary>Pagemap images rewritten (the others had nothing unchanged and were left as they were).</summary>
     public int PageMapsRewritten { get; init; }
 
+    /// <summary>
+    /// Names of CRIU's pagemaps and pages images moved into <see cref="IncrementalRewriter.OriginalsDirectory"/> (with the
+    /// increment's other images, the full dump); empty when none was set, nothing was rewritten, or keeping them failed.
+    /// </summary>
+    public IReadOnlyList<string> Originals { get; init; } = [];
+
+    /// <summary>Names of the pages images the rewrite wrote (the increment's own pages), which a full set of <see cref="Originals"/> makes unneeded.</summary>
+    public IReadOnlyList<string> WrittenPagesFiles { get; init; } = [];
+
     /// <summary>Time spent, reading and hashing every page included.</summary>
     public TimeSpan Duration { get; init; }
 }

@@ -73,6 +73,14 @@ public sealed class IncrementalRewriter
     /// </summary>
     public string? DiscardDirectory { get; init; }
 
+    /// <summary>
+    /// Where CRIU's pagemaps and pages images the rewrite replaced are moved, under their own names, instead of being
+    /// removed or discarded; <c>null</c> (default) for neither. With the increment's other images they are the full dump
+    /// CRIU wrote, a flat copy of the whole chain: restored from, it spares CRIU the reads through the <c>parent</c> links.
+    /// Same filesystem as the images directory (moved by rename). Takes precedence over <see cref="DiscardDirectory"/>.
+    /// </summary>
+    public string? OriginalsDirectory { get; init; }
+
     /// <summary>Rewrites the full dump in <paramref name="imagesDirectory"/> in place into an increment of <paramref name="parentImagesDirectory"/>.</summary>
     /// <param name="imagesDirectory">A complete full dump, as CRIU wrote it (no <c>parent</c> link, no parent runs).</param>
     /// <param name="parentImagesDirectory">The parent checkpoint's images directory; linked relatively, so keep both where a relative path still leads.</param>
@@ -174,7 +182,8 @@ public sealed class IncrementalRewriter
         }
 
         var rewritten = stages.Where(s => s.Switched).ToList();
-        foreach (var stage in rewritten)
+        var originals = OriginalsDirectory is null ? [] : KeepOriginals(rewritten);
+        foreach (var stage in originals.Count == 0 ? rewritten : [])
         {
             // The commit is done: what is left are files nothing refers to any more.
             Discard(stage.OldPagesPath);
@@ -191,6 +200,8 @@ public sealed class IncrementalRewriter
             BytesBefore = stages.Sum(s => s.BytesBefore),
             BytesAfter = stages.Sum(s => s.Switched ? s.BytesAfter : s.BytesBefore),
             PageMapsRewritten = rewritten.Count,
+            Originals = originals,
+            WrittenPagesFiles = [.. rewritten.Select(s => Path.GetFileName(s.NewPagesPath!))],
             Duration = Stopwatch.GetElapsedTime(started),
         };
         _logger.LogInformation(
@@ -481,6 +492,38 @@ public sealed class IncrementalRewriter
             }
         }
         return checked(highest + 1);
+    }
+
+    /// <summary>
+    /// Moves each rewritten pagemap's original (its backup) and CRIU's pages image into <see cref="OriginalsDirectory"/>;
+    /// all or none: when one move fails, those moved are removed and nothing is kept (the increment itself is complete).
+    /// </summary>
+    /// <returns>The names of the files kept, pagemaps and pages images.</returns>
+    private List<string> KeepOriginals(List<StagedPageMap> rewritten)
+    {
+        var kept = new List<string>();
+        try
+        {
+            Directory.CreateDirectory(OriginalsDirectory!);
+            foreach (var stage in rewritten)
+            {
+                File.Move(stage.BackupPath, Path.Combine(OriginalsDirectory!, stage.Name));
+                kept.Add(stage.Name);
+                var pages = Path.GetFileName(stage.OldPagesPath);
+                File.Move(stage.OldPagesPath, Path.Combine(OriginalsDirectory!, pages));
+                kept.Add(pages);
+            }
+            return kept;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("Could not keep CRIU's full images in {Directory}, removing them: {Error}", OriginalsDirectory, e.Message);
+            foreach (var name in kept)
+            {
+                TryDelete(Path.Combine(OriginalsDirectory!, name));
+            }
+            return [];
+        }
     }
 
     /// <summary>Moves a replaced file into <see cref="DiscardDirectory"/>, or removes it when there is none (or the move fails).</summary>

@@ -13,16 +13,22 @@ namespace Cryo.Agent.Tests.Checkpointing;
 /// <summary>
 /// Checkpoints with a parent on a kernel without soft-dirty tracking: dumped in full by real CRIU, rewritten by
 /// content into CRIU's incremental form before commit, restored by real CRIU through the parent links (and, with
-/// Agent:Engine:FlattenChainOnRestore, from the chain written out whole).
+/// Agent:Engine:FlattenChainOnRestore, from the chain written out whole). The newest increment of a chain keeps CRIU's
+/// full images in <c>flat/</c> (Agent:Engine:KeepFlatCopy) and is restored from them as from a full checkpoint, an older one
+/// through its parent links once a newer increment removed its copy; a damaged copy is refused and dropped.
 /// </summary>
 public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
 {
     private const int Mib = 64;
-    private readonly TestEngines engines = new();
+    private readonly ImagesObservingCriu observer;
+    private readonly TestEngines engines;
     private readonly RestoredCopies copies;
 
     public IncrementalCheckpointTests()
     {
+        ImagesObservingCriu? wrapped = null;
+        engines = new TestEngines(criu => wrapped = new ImagesObservingCriu(criu));
+        observer = wrapped!;
         copies = new RestoredCopies(engines);
     }
 
@@ -81,25 +87,24 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Restore_Should_GiveCriuTheChainWrittenOutWholeAndKeepTheStoredChain_When_FlatteningIsOnAndTheCheckpointIsTheThirdLevel()
     {
-        ImagesObservingCriu observer = null!;
-        using var observed = new TestEngines(criu => observer = new ImagesObservingCriu(criu));
-        observed.Options.FlattenChainOnRestore = true;
-        await using var observedCopies = new RestoredCopies(observed);
+        engines.Options.FlattenChainOnRestore = true;
+        // Else the newest increment is restored from the full images it keeps, and nothing is written out.
+        engines.Options.KeepFlatCopy = false;
         var (workload, _) = await Memhog.StartAsync(Mib, CancellationToken.None);
         await using var running = workload;
-        await CheckpointAsync(observed, workload, "c0", null);
+        await CheckpointAsync(workload, "c0", null);
         await Memhog.ChangeAsync(workload, CancellationToken.None);
-        await CheckpointAsync(observed, workload, "c1", "c0");
+        await CheckpointAsync(workload, "c1", "c0");
         var last = await Memhog.ChangeAsync(workload, CancellationToken.None);
-        await CheckpointAsync(observed, workload, "c2", "c1");
+        await CheckpointAsync(workload, "c2", "c1");
         await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
-        var stored = Assert.Single(observed.Store.FindByName("default", "c2"));
+        var stored = Assert.Single(engines.Store.FindByName("default", "c2"));
         var storedPages = Directory.EnumerateFiles(stored.ImagesDirectory, "pages-*.img").Sum(f => new FileInfo(f).Length);
 
         var command = TestEngines.RestoreOf("c2");
-        var outcome = await observed.Restores.RestoreAsync(command, CancellationToken.None);
-        observedCopies.Track(outcome.HostPid);
-        var checksum = await Memhog.AskAsync(outcome.HostPid, "USR1", "check", observed.OutputOf(command));
+        var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
+        copies.Track(outcome.HostPid);
+        var checksum = await Memhog.AskAsync(outcome.HostPid, "USR1", "check", engines.OutputOf(command));
 
         Assert.Equal(last, checksum);
         // CRIU read a full set of images: no link, nothing left to a parent, every page of the memory in its own pages images.
@@ -109,7 +114,7 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
         Assert.InRange(observer.PresentPages, Mib * 256L, long.MaxValue);
         // The copy goes once CRIU is done (removed beside the restore); the stored checkpoint is still the increment it was, its chain whole.
         await Eventually.TrueAsync(() => !Directory.Exists(observer.ImagesDirectory), "the flat copy is removed");
-        Assert.Equal(3, CheckpointChain.Of(observed.Store, stored).Count);
+        Assert.Equal(3, CheckpointChain.Of(engines.Store, stored).Count);
         Assert.Equal(storedPages, Directory.EnumerateFiles(stored.ImagesDirectory, "pages-*.img").Sum(f => new FileInfo(f).Length));
         Assert.InRange(storedPages, 1, Mib * 1024L * 1024 / 4);
     }
@@ -118,6 +123,7 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
     public async Task Restore_Should_KeepCriusLogToErrorsAndWarnings_When_CriuReadsAnIncrementThroughItsParentLinks()
     {
         engines.Options.FlattenChainOnRestore = false;
+        engines.Options.KeepFlatCopy = false;
         var (workload, _) = await Memhog.StartAsync(16, CancellationToken.None);
         await using var running = workload;
         await CheckpointAsync(workload, "base", null);
@@ -136,6 +142,8 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Restore_Should_RefuseAndNameTheParentsFile_When_APageOfTheParentIsDamaged()
     {
+        // Read through the chain: from a kept flat copy CRIU reads no page of the parent, and none is verified.
+        engines.Options.KeepFlatCopy = false;
         var (workload, _) = await Memhog.StartAsync(Mib, CancellationToken.None);
         await using var running = workload;
         await CheckpointAsync(workload, "base", null);
@@ -214,10 +222,111 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
         Assert.Empty(engines.Store.List());
     }
 
-    private Task<CheckpointOutcome> CheckpointAsync(ContainerWorkload workload, string name, string? parent) =>
-        CheckpointAsync(engines, workload, name, parent);
+    [Fact]
+    public async Task Restore_Should_ReadTheNewestIncrementsKeptCopyAndAnOlderOnesChain_When_AThirdLevelCommitted()
+    {
+        var (workload, _) = await Memhog.StartAsync(Mib, CancellationToken.None);
+        await using var running = workload;
+        var full = await CheckpointAsync(workload, "c0", null);
+        var middle = await Memhog.ChangeAsync(workload, CancellationToken.None);
+        var c1 = await CheckpointAsync(workload, "c1", "c0");
+        Assert.True(Find("c1").HasFlatCopy);
+        var last = await Memhog.ChangeAsync(workload, CancellationToken.None);
 
-    private static Task<CheckpointOutcome> CheckpointAsync(TestEngines engines, ContainerWorkload workload, string name, string? parent) =>
+        var c2 = await CheckpointAsync(workload, "c2", "c1");
+        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
+
+        // The newest increment keeps the full memory beside it, counted apart: what it stores is still an increment's.
+        var newest = Find("c2");
+        Assert.True(newest.HasFlatCopy);
+        Assert.InRange(c2.StoredBytes, 1, full.StoredBytes * 0.2);
+        Assert.InRange(c2.FlatCopyBytes, Mib * 1024L * 1024, full.StoredBytes * 1.1);
+        Assert.Equal(c2.FlatCopyBytes, newest.Manifest.FlatCopy!.Bytes);
+        Assert.DoesNotContain(newest.Manifest.Files, file => file.Path.StartsWith("flat/", StringComparison.Ordinal));
+        // Its parent's copy went as it committed: a chain keeps one.
+        Assert.True(c1.FlatCopyBytes > 0);
+        Assert.False(Find("c1").HasFlatCopy);
+        Assert.NotNull(Find("c1").Manifest.FlatCopy);
+
+        Assert.Equal(last, await RestoreChecksumAsync("c2"));
+        // CRIU read a full set of images: no parent link, every page in its own pages images.
+        Assert.NotEqual(newest.ImagesDirectory, observer.ImagesDirectory);
+        Assert.False(observer.HadParentLink);
+        Assert.Equal(0, observer.PagesInParent);
+        Assert.InRange(observer.PresentPages, Mib * 256L, long.MaxValue);
+        Assert.False(Directory.Exists(observer.ImagesDirectory), "the links to the copy are removed once CRIU is done");
+        Assert.True(newest.HasFlatCopy, "the copy itself stays for the next restore");
+
+        Assert.Equal(middle, await RestoreChecksumAsync("c1"));
+        // Without its copy the older increment is read through its parent link, as CRIU reads any increment.
+        Assert.Equal(Find("c1").ImagesDirectory, observer.ImagesDirectory);
+        Assert.True(observer.HadParentLink);
+        Assert.True(observer.PagesInParent > 0);
+    }
+
+    [Fact]
+    public async Task Restore_Should_RefuseNamingTheCopysFileAndDropTheCopy_When_TheKeptCopyIsDamaged()
+    {
+        var (workload, _) = await Memhog.StartAsync(Mib, CancellationToken.None);
+        await using var running = workload;
+        await CheckpointAsync(workload, "base", null);
+        var changed = await Memhog.ChangeAsync(workload, CancellationToken.None);
+        await CheckpointAsync(workload, "child", "base");
+        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
+        var child = Find("child");
+        var pages = Directory.EnumerateFiles(child.FlatCopyDirectory, "pages-*.img").OrderByDescending(f => new FileInfo(f).Length).First();
+        FileDamage.FlipMiddleByte(pages);
+
+        var error = await Assert.ThrowsAsync<CheckpointCorruptedException>(() => engines.Restores.RestoreAsync(TestEngines.RestoreOf("child"), CancellationToken.None));
+
+        Assert.Equal(child.Key, error.Key);
+        Assert.Equal("flat/" + Path.GetFileName(pages), error.RelativePath);
+        Assert.Equal(CorruptionKind.Sha256Differs, error.Kind);
+        // The copy is a cache of what the chain holds: it goes, and the next restore reads the chain, intact.
+        Assert.False(child.HasFlatCopy);
+        Assert.Equal(changed, await RestoreChecksumAsync("child"));
+        Assert.True(observer.HadParentLink);
+    }
+
+    [Fact]
+    public async Task Checkpoint_Should_KeepNoFlatCopy_When_TheSettingIsOff()
+    {
+        engines.Options.KeepFlatCopy = false;
+        var (workload, _) = await Memhog.StartAsync(8, CancellationToken.None);
+        await using var running = workload;
+        await CheckpointAsync(workload, "base", null);
+        await Memhog.ChangeAsync(workload, CancellationToken.None);
+
+        var child = await CheckpointAsync(workload, "child", "base");
+
+        Assert.Equal(0, child.FlatCopyBytes);
+        Assert.Null(Find("child").Manifest.FlatCopy);
+        Assert.False(Directory.Exists(Find("child").FlatCopyDirectory));
+    }
+
+    [Fact]
+    public async Task Checkpoint_Should_RemoveTheKeptCopiesAndKeepNone_When_TheVolumeIsShortOfRoom()
+    {
+        var (workload, _) = await Memhog.StartAsync(8, CancellationToken.None);
+        await using var running = workload;
+        await CheckpointAsync(workload, "base", null);
+        await Memhog.ChangeAsync(workload, CancellationToken.None);
+        await CheckpointAsync(workload, "child", "base");
+        Assert.True(Find("child").HasFlatCopy);
+        // No volume has all of itself free: every checkpoint from here on finds it short of room.
+        engines.Options.FlatCopyMinFreePercent = 100;
+
+        await CheckpointAsync(workload, "other", null);
+        var childKeptCopy = Find("child").HasFlatCopy;
+        var grandchild = await CheckpointAsync(workload, "grandchild", "child");
+
+        // Gone as the full checkpoint began, not only when an increment of its chain committed.
+        Assert.False(childKeptCopy);
+        Assert.Equal(0, grandchild.FlatCopyBytes);
+        Assert.False(Directory.Exists(Find("grandchild").FlatCopyDirectory));
+    }
+
+    private Task<CheckpointOutcome> CheckpointAsync(ContainerWorkload workload, string name, string? parent) =>
         engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, name) with { ParentCheckpoint = parent },
             new RecordingProgress<CheckpointStage>(), CancellationToken.None);
 

@@ -72,6 +72,33 @@ public class IncrementalRewriterTests
     }
 
     [Fact]
+    public void Rewrite_Should_KeepCriusPagemapAndPagesImageAsTheyWereWritten_When_AnOriginalsDirectoryIsGiven()
+    {
+        using var dir = new TempDirectory();
+        var (parent, child, originals) = (dir.Combine("1/images"), dir.Combine("2/images"), dir.Combine("2/flat"));
+        var before = FakeImages.Pages(Base, 8, seed: 1);
+        FakeImages.WritePageMap(parent, PageMap1, 1, FakeImages.PresentRun(before), before);
+        var after = new Dictionary<ulong, byte[]>(before) { [Base + 2 * 4096] = FakeImages.Page(22) };
+        FakeImages.WritePageMap(child, PageMap1, 1, FakeImages.PresentRun(after), after);
+        var (criusPageMap, criusPages) = (File.ReadAllBytes(Path.Combine(child, PageMap1)), File.ReadAllBytes(Path.Combine(child, "pages-1.img")));
+
+        var result = new IncrementalRewriter { OriginalsDirectory = originals }.Rewrite(child, parent,
+            PageHashIndex.Build(parent, null, CancellationToken.None), CancellationToken.None);
+
+        // The increment as always, and CRIU's full dump beside it: the same pagemap name, which names CRIU's pages image.
+        Assert.Equal(7, result.PagesInParent);
+        AssertResolves(after, child);
+        Assert.Equal([PageMap1, "pages-1.img"], result.Originals);
+        Assert.Equal(["pages-2.img"], result.WrittenPagesFiles);
+        Assert.Equal(criusPageMap, File.ReadAllBytes(Path.Combine(originals, PageMap1)));
+        Assert.Equal(criusPages, File.ReadAllBytes(Path.Combine(originals, "pages-1.img")));
+        Assert.Equal(["pagemap-1.img", "pages-2.img", "parent"], Directory.EnumerateFileSystemEntries(child).Select(Path.GetFileName).Order());
+        var kept = PageMap.Read(Path.Combine(originals, PageMap1));
+        Assert.Equal(0L, kept.InParentPageCount);
+        Assert.Equal(8L, kept.PresentPageCount);
+    }
+
+    [Fact]
     public void Rewrite_Should_ResolveThroughTheWholeChain_When_TheParentIsAnIncrementItself()
     {
         using var dir = new TempDirectory();

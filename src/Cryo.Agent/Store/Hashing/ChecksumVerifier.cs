@@ -77,13 +77,30 @@ public static class ChecksumVerifier
     /// <param name="cancellationToken">Stops between reads.</param>
     /// <param name="parallelism">Threads hashing at once (each takes two equally long pieces at a time where it can).</param>
     /// <exception cref="CheckpointCorruptedException">A file's content differs, naming the file.</exception>
-    public static async Task VerifyContentAsync(StoredCheckpoint checkpoint, Func<ManifestFile, bool> include, CancellationToken cancellationToken,
+    public static Task VerifyContentAsync(StoredCheckpoint checkpoint, Func<ManifestFile, bool> include, CancellationToken cancellationToken,
         int parallelism = DefaultParallelism)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(include);
+        return VerifyContentAsync(checkpoint, checkpoint.Manifest.Files.Where(include), cancellationToken, parallelism);
+    }
+
+    /// <summary>
+    /// Like <see cref="VerifyContentAsync(StoredCheckpoint, CancellationToken, int)"/>, for the given entries of the checkpoint's
+    /// files: those of its manifest a caller chose, or of its kept flat copy (<see cref="ManifestFlatCopy.Files"/>).
+    /// </summary>
+    /// <param name="checkpoint">The checkpoint the entries' paths are relative to.</param>
+    /// <param name="files">The entries to verify.</param>
+    /// <param name="cancellationToken">Stops between reads.</param>
+    /// <param name="parallelism">Threads hashing at once (each takes two equally long pieces at a time where it can).</param>
+    /// <exception cref="CheckpointCorruptedException">A file's content differs, naming the file.</exception>
+    public static async Task VerifyContentAsync(StoredCheckpoint checkpoint, IEnumerable<ManifestFile> files, CancellationToken cancellationToken,
+        int parallelism = DefaultParallelism)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(files);
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
-        var entries = checkpoint.Manifest.Files.Where(include).ToList();
+        var entries = files.ToList();
         var handles = new Dictionary<string, SafeFileHandle>(StringComparer.Ordinal);
         try
         {

@@ -68,6 +68,13 @@ public sealed class CheckpointManifest
     /// <summary>How this checkpoint builds on a parent; null for a full checkpoint (schema version 3).</summary>
     public ManifestIncrement? Increment { get; set; }
 
+    /// <summary>
+    /// CRIU's full images of an increment made by content, kept in <c>flat/</c> for fast restores while it is the newest of
+    /// its chain; null when none was kept. Not in <see cref="Files"/> (the copy is removed later, and the manifest is
+    /// never rewritten); an agent that does not know it restores through the chain.
+    /// </summary>
+    public ManifestFlatCopy? FlatCopy { get; set; }
+
     /// <summary>Free-form additions that do not deserve a schema change (e.g. pod metadata).</summary>
     public Dictionary<string, string> Extra { get; set; } = [];
 
