@@ -57,7 +57,7 @@ public static class ChecksumVerifier
 
             if (info.Length != entry.Size)
             {
-                throw new CheckpointCorruptedException(checkpoint.Key, entry.Path, CorruptionKind.SizeDiffers, $"manifest says {entry.Size} bytes, file has {info.Length}");
+                throw SizeDiffers(checkpoint, entry, info.Length);
             }
         }
     }
@@ -112,7 +112,7 @@ public static class ChecksumVerifier
                 var length = RandomAccess.GetLength(handle);
                 if (length != entry.Size)
                 {
-                    throw new CheckpointCorruptedException(checkpoint.Key, entry.Path, CorruptionKind.SizeDiffers, $"manifest says {entry.Size} bytes, file has {length}");
+                    throw SizeDiffers(checkpoint, entry, length);
                 }
 
                 var ranges = Ranges(checkpoint, entry);
@@ -132,7 +132,7 @@ public static class ChecksumVerifier
 
                 if (!string.Equals(actual, piece.Range.Sha256, StringComparison.OrdinalIgnoreCase))
                 {
-                    throw new CheckpointCorruptedException(checkpoint.Key, piece.Entry.Path, CorruptionKind.Sha256Differs, $"manifest says {piece.Range.Sha256}, file has {actual}{Where(piece.Entry, piece.Range, piece.Count)}");
+                    throw DigestDiffers(checkpoint, piece.Entry, piece.Range, piece.Count, actual);
                 }
             }, cancellationToken);
         }
@@ -156,7 +156,7 @@ public static class ChecksumVerifier
         ArgumentNullException.ThrowIfNull(entry);
         if (bytes.Length != entry.Size)
         {
-            throw new CheckpointCorruptedException(checkpoint.Key, entry.Path, CorruptionKind.SizeDiffers, $"manifest says {entry.Size} bytes, file has {bytes.Length}");
+            throw SizeDiffers(checkpoint, entry, bytes.Length);
         }
 
         var ranges = Ranges(checkpoint, entry);
@@ -167,10 +167,16 @@ public static class ChecksumVerifier
             var actual = hasher.Finish();
             if (!string.Equals(actual, range.Sha256, StringComparison.OrdinalIgnoreCase))
             {
-                throw new CheckpointCorruptedException(checkpoint.Key, entry.Path, CorruptionKind.Sha256Differs, $"manifest says {range.Sha256}, file has {actual}{Where(entry, range, ranges.Count)}");
+                throw DigestDiffers(checkpoint, entry, range, ranges.Count, actual);
             }
         }
     }
+
+    private static CheckpointCorruptedException SizeDiffers(StoredCheckpoint checkpoint, ManifestFile entry, long actual) =>
+        new(checkpoint.Key, entry.Path, CorruptionKind.SizeDiffers, $"manifest says {entry.Size} bytes, file has {actual}");
+
+    private static CheckpointCorruptedException DigestDiffers(StoredCheckpoint checkpoint, ManifestFile entry, DigestRange range, int count, string actual) =>
+        new(checkpoint.Key, entry.Path, CorruptionKind.Sha256Differs, $"manifest says {range.Sha256}, file has {actual}{Where(entry, range, count)}");
 
     // For a file listed in chunks, which bytes the message is about.
     private static string Where(ManifestFile entry, DigestRange range, int count) =>
