@@ -56,15 +56,7 @@ internal sealed class FlatChain : IDisposable
                     }
                 }
             }
-            foreach (var source in Directory.EnumerateFiles(imagesDirectory))
-            {
-                var name = Path.GetFileName(source);
-                // A hard link, not a symbolic one: CRIU opens some images after it has moved into the restored tree's root.
-                if (name != CriuImageFiles.ParentLink && !File.Exists(Path.Combine(scratch.Directory, name)))
-                {
-                    NativeMethods.Link(source, Path.Combine(scratch.Directory, name));
-                }
-            }
+            ImageLinks.LinkAllBut(imagesDirectory, scratch.Directory, name => File.Exists(Path.Combine(scratch.Directory, name)));
             return new FlatChain(scratch, Stopwatch.GetElapsedTime(started), pagesBytes);
         }
         catch

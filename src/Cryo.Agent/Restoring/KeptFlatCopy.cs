@@ -1,6 +1,5 @@
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Manifest;
-using Cryo.Criu.Images;
 
 namespace Cryo.Agent.Restoring;
 
@@ -65,15 +64,7 @@ internal sealed class KeptFlatCopy : IDisposable
                         $"the flat copy's record says {file.Size} bytes, the file has {length}");
                 }
             }
-            foreach (var source in Directory.EnumerateFiles(checkpoint.ImagesDirectory))
-            {
-                var name = Path.GetFileName(source);
-                // A hard link, not a symbolic one: CRIU opens some images after it has moved into the restored tree's root.
-                if (name != CriuImageFiles.ParentLink && !record.Replaces(name))
-                {
-                    NativeMethods.Link(source, Path.Combine(scratch.Directory, name));
-                }
-            }
+            ImageLinks.LinkAllBut(checkpoint.ImagesDirectory, scratch.Directory, record.Replaces);
             return new KeptFlatCopy(scratch, record);
         }
         catch (Exception e)
