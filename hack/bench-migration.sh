@@ -13,8 +13,9 @@
 # (hack/bench/agent/MigrationDowntimeBench.cs, run through hack/bench-agent.sh --only migration).
 # --profile instead takes one single-stream pull apart: each stage alone over the same bytes (reads, the stream over the
 # Unix socket and over mutual TLS with the chunks dropped, over gRPC and as a plain body, hashing, writes), wall and CPU.
+# --pull-only runs the single-stream pull alone REPEATS times, printing its pid first, for `perf record -p`.
 # --transfer-only / --downtime-only run one part.
-# Usage: hack/bench-migration.sh [SIZE_MIB] [REPEATS] [--profile | --transfer-only | --downtime-only]
+# Usage: hack/bench-migration.sh [SIZE_MIB] [REPEATS] [--profile | --pull-only | --transfer-only | --downtime-only]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "bench-migration: needs root (the agent starts only with its CRIU)" >&2; exit 1; }
@@ -25,7 +26,7 @@ for arg in "$@"; do
   case "$arg" in
     --transfer-only) part=transfer ;;
     --downtime-only) part=downtime ;;
-    --profile) part=transfer; pass+=("$arg") ;;
+    --profile|--pull-only) part=transfer; pass+=("$arg") ;;
     *) pass+=("$arg") ;;
   esac
 done

@@ -30,6 +30,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 // same files through a pipe into a file on the same file system; runs alternate, medians compared. The
 // puller runs with its default streams over as many connections, and with one stream beside it.
 var profile = args.Contains("--profile");
+// --pull-only: the single-stream pull alone, REPEATS times, for a profiler attached to this process (perf record -p).
+var pullOnly = args.Contains("--pull-only");
 var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var sizeMib = positional.Length > 0 ? int.Parse(positional[0], CultureInfo.InvariantCulture) : 1024;
 var repeats = positional.Length > 1 ? int.Parse(positional[1], CultureInfo.InvariantCulture) : 3;
@@ -70,6 +72,21 @@ try
     if (profile)
     {
         await ProfileAsync();
+        return;
+    }
+
+    if (pullOnly)
+    {
+        Note($"pid {Environment.ProcessId}: pulling over one stream {repeats} times");
+        var pulls = new List<double>();
+        for (var run = 0; run < repeats; run++)
+        {
+            pulls.Add(await PullAsync(single, clients.Take(1).ToList()));
+            Note($"run {run + 1}: {pulls[^1]:0.000} s, {cpuSeconds["transfer_single_stream"][^1]:0.000} cpu");
+        }
+
+        Metric("transfer_single_stream_seconds", Median(pulls), "s", sizeMib, repeats, new() { ["streams"] = 1 });
+        Metric("transfer_single_stream_cpu_seconds", Median(cpuSeconds["transfer_single_stream"]), "s", sizeMib, repeats);
         return;
     }
 
