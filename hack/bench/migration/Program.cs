@@ -32,6 +32,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 var profile = args.Contains("--profile");
 // --pull-only: the single-stream pull alone, REPEATS times, for a profiler attached to this process (perf record -p).
 var pullOnly = args.Contains("--pull-only");
+// --plain-digests: the pages image listed by its plain SHA-256, as before manifest schema 4, instead of by its pages'
+// digests as the checkpoint engine lists every pages image it dumps (what a pull of a real checkpoint verifies).
+var plainDigests = args.Contains("--plain-digests");
 var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var sizeMib = positional.Length > 0 ? int.Parse(positional[0], CultureInfo.InvariantCulture) : 1024;
 var repeats = positional.Length > 1 ? int.Parse(positional[1], CultureInfo.InvariantCulture) : 3;
@@ -44,7 +47,7 @@ try
     var target = new ImageStore(new ImageStoreOptions { RootDirectory = Path.Combine(root, "b") });
     var key = new CheckpointKey("default", "bench", "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a");
     Note($"writing a {sizeMib} MiB checkpoint into the source store");
-    var stored = await WriteCheckpointAsync(source, key, sizeMib);
+    var stored = await WriteCheckpointAsync(source, key, sizeMib, plainDigests);
     var files = stored.Manifest.Files.Select(f => stored.ResolveFile(f.Path)).ToList();
     var totalBytes = stored.Manifest.Files.Sum(f => f.Size);
 
@@ -197,9 +200,12 @@ finally
     Directory.Delete(root, recursive: true);
 }
 
-static async Task<StoredCheckpoint> WriteCheckpointAsync(ImageStore store, CheckpointKey key, int sizeMib)
+// The images hashed as they are written, as the checkpoint engine hashes CRIU's (the pages image by its pages' digests),
+// or with plainDigests left for the commit to hash whole.
+static async Task<StoredCheckpoint> WriteCheckpointAsync(ImageStore store, CheckpointKey key, int sizeMib, bool plainDigests)
 {
     using var pending = store.Begin(key);
+    await using var hasher = plainDigests ? null : pending.StartHashingImages(CancellationToken.None);
     var buffer = new byte[1024 * 1024];
     var random = new Random(7);
     await using (var pages = File.Create(Path.Combine(pending.ImagesDirectory, "pages-1.img")))
@@ -213,7 +219,15 @@ static async Task<StoredCheckpoint> WriteCheckpointAsync(ImageStore store, Check
 
     await File.WriteAllBytesAsync(Path.Combine(pending.ImagesDirectory, "pagemap-1.img"), buffer.AsMemory(0, 4096).ToArray());
     await File.WriteAllTextAsync(Path.Combine(pending.LogsDirectory, "dump.log"), "bench\n");
-    return await store.CommitAsync(pending, new CheckpointManifest { Key = key, CreatedAt = DateTimeOffset.UtcNow }, CancellationToken.None);
+    var manifest = new CheckpointManifest { Key = key, CreatedAt = DateTimeOffset.UtcNow };
+    if (hasher is not null)
+    {
+        manifest.Files = [.. await hasher.CompleteAsync(CancellationToken.None)];
+    }
+
+    var stored = await store.CommitAsync(pending, manifest, CancellationToken.None);
+    Note($"the pages image is listed by {stored.Manifest.Files.Single(f => f.Path.EndsWith("pages-1.img", StringComparison.Ordinal)).DigestAlgorithm ?? "sha256"}");
+    return stored;
 }
 
 // `cat FILES | cat > OUT`: the bytes read, through a pipe, written on the same file system.
