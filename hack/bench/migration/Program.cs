@@ -208,7 +208,8 @@ static async Task<StoredCheckpoint> WriteCheckpointAsync(ImageStore store, Check
     await using var hasher = plainDigests ? null : pending.StartHashingImages(CancellationToken.None);
     var buffer = new byte[1024 * 1024];
     var random = new Random(7);
-    await using (var pages = File.Create(Path.Combine(pending.ImagesDirectory, "pages-1.img")))
+    // Shared, as CRIU's files are: the hasher reads them as they grow.
+    await using (var pages = new FileStream(Path.Combine(pending.ImagesDirectory, "pages-1.img"), FileMode.Create, FileAccess.Write, FileShare.ReadWrite))
     {
         for (var i = 0; i < sizeMib; i++)
         {
