@@ -11,10 +11,6 @@ namespace Cryo.Agent.Transfer;
 /// </summary>
 internal sealed class SegmentReceiver(PullSession session) : IDisposable
 {
-    // Bytes hashed and written at a time: a quarter of this machine's 1 MiB L2, so the slice and the page-cache pages
-    // it is copied into both stay in it.
-    private const int SliceBytes = 256 * 1024;
-
     // Each unit is hashed as its manifest entry says: plain, or by its pages (pages images).
     private readonly RangeHasher plain = RangeHasher.For(null);
     private readonly RangeHasher pages = RangeHasher.For(DigestAlgorithms.Sha256OfPages);
@@ -75,18 +71,14 @@ internal sealed class SegmentReceiver(PullSession session) : IDisposable
         }
     }
 
-    // Lands what of data belongs to the current unit, a slice at a time; returns how much that was.
+    // Lands what of data belongs to the current unit; returns how much that was.
     private int Land(TransferSegment current, ReadOnlySpan<byte> data)
     {
         var unit = current.Current;
         var hash = unit.Range.OfPages ? pages : plain;
-        var take = (int)Math.Min(Math.Min(data.Length, unit.End - position), SliceBytes);
-        // Hashed first, then written: the hash pulls the slice (decrypted on another core) into this core's cache, and
-        // the copy into the page cache reads it from there. Written first, a megabyte at a time, the copy read it from
-        // memory and took three times the CPU of the same write from a warm buffer (perf, issue 15). The unit is checked
-        // only once its last byte is written.
-        hash.Append(data[..take]);
+        var take = (int)Math.Min(data.Length, unit.End - position);
         session.Write(unit, data[..take], position);
+        hash.Append(data[..take]);
         position += take;
         if (position == unit.End)
         {
