@@ -14,8 +14,10 @@
 # --profile instead takes one single-stream pull apart: each stage alone over the same bytes (reads, the stream over the
 # Unix socket and over mutual TLS with the chunks dropped, over gRPC and as a plain body, hashing, writes), wall and CPU.
 # --pull-only runs the single-stream pull alone REPEATS times, printing its pid first, for `perf record -p`.
+# --plain-digests lists the pages image by its plain SHA-256 (as before manifest schema 4) instead of by its pages'
+# digests, as the checkpoint engine lists a dump's pages images.
 # --transfer-only / --downtime-only run one part.
-# Usage: hack/bench-migration.sh [SIZE_MIB] [REPEATS] [--profile | --pull-only | --transfer-only | --downtime-only]
+# Usage: hack/bench-migration.sh [SIZE_MIB] [REPEATS] [--profile | --pull-only | --transfer-only | --downtime-only] [--plain-digests]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "bench-migration: needs root (the agent starts only with its CRIU)" >&2; exit 1; }
