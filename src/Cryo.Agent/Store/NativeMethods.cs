@@ -126,4 +126,58 @@ internal static class NativeMethods
     private static extern int Rename(
         [MarshalAs(UnmanagedType.LPUTF8Str)] string oldPath,
         [MarshalAs(UnmanagedType.LPUTF8Str)] string newPath);
+
+    /// <summary>The file system type of an open file (statfs(2)'s f_type, a magic number); null when the kernel will not say.</summary>
+    public static unsafe long? FilesystemType(SafeFileHandle handle)
+    {
+        // struct statfs is 120 bytes on 64-bit Linux (x86-64 and arm64); f_type is its first field, a long.
+        var buffer = stackalloc long[16];
+        return Fstatfs(handle, buffer) == 0 ? buffer[0] : null;
+    }
+
+    /// <summary>Maps [offset, offset + length) of a file read-only and shared (offset page-aligned); false when mmap(2) refuses.</summary>
+    public static bool TryMapReadOnly(SafeFileHandle handle, long offset, long length, out nint address)
+    {
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            address = Mmap(0, checked((nuint)length), ProtectionRead, MapShared, checked((int)handle.DangerousGetHandle()), offset);
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+
+        return address != MapFailed;
+    }
+
+    /// <summary>Removes a mapping made by <see cref="TryMapReadOnly"/>.</summary>
+    /// <exception cref="InvalidOperationException">munmap(2) refused: it only does for arguments that name no mapping.</exception>
+    public static void Unmap(nint address, long length)
+    {
+        if (Munmap(address, checked((nuint)length)) != 0)
+        {
+            throw new InvalidOperationException($"munmap({address:x}, {length}) failed", new Win32Exception(Marshal.GetLastPInvokeError()));
+        }
+    }
+
+    private const int ProtectionRead = 1; // PROT_READ and MAP_SHARED: the same on x86-64 and arm64
+    private const int MapShared = 1;
+    private static readonly nint MapFailed = -1;
+
+    [DllImport("libc", EntryPoint = "fstatfs", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern unsafe int Fstatfs(SafeFileHandle handle, long* buffer);
+
+    [DllImport("libc", EntryPoint = "mmap", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern nint Mmap(nint address, nuint length, int protection, int flags, int fd, long offset);
+
+    [DllImport("libc", EntryPoint = "munmap", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Munmap(nint address, nuint length);
 }

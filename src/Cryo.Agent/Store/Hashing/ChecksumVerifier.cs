@@ -104,11 +104,13 @@ public static class ChecksumVerifier
         var handles = new Dictionary<string, SafeFileHandle>(StringComparer.Ordinal);
         try
         {
-            var pieces = new List<(ManifestFile Entry, SafeFileHandle Handle, DigestRange Range, int Count)>();
+            var pieces = new List<(ManifestFile Entry, SafeFileHandle Handle, DigestRange Range, int Count, bool Mappable)>();
             foreach (var entry in entries)
             {
                 var handle = Open(checkpoint, entry);
                 handles[entry.Path] = handle;
+                // Hashed from a memory map where no other node can shrink the file under it (see ChunkedSha256.Hash).
+                var mappable = LocalFilesystem.Holds(handle);
                 var length = RandomAccess.GetLength(handle);
                 if (length != entry.Size)
                 {
@@ -116,12 +118,12 @@ public static class ChecksumVerifier
                 }
 
                 var ranges = Ranges(checkpoint, entry);
-                pieces.AddRange(ranges.Select(range => (entry, handle, range, ranges.Count)));
+                pieces.AddRange(ranges.Select(range => (entry, handle, range, ranges.Count, mappable)));
             }
 
             // Largest first, so equally long chunks lie side by side and are hashed in pairs.
             pieces = [.. pieces.OrderByDescending(piece => piece.Range.Length)];
-            var toHash = pieces.Select(piece => new FileRange(piece.Handle, piece.Range.Offset, piece.Range.Length, piece.Range.OfPages)).ToList();
+            var toHash = pieces.Select(piece => new FileRange(piece.Handle, piece.Range.Offset, piece.Range.Length, piece.Range.OfPages, piece.Mappable)).ToList();
             await ChunkedSha256.HashAllAsync(toHash, parallelism, (i, actual, hashed) =>
             {
                 var piece = pieces[i];
