@@ -25,42 +25,14 @@ public static class BeforeAfterBench
             Emit.Note($"before/after {sizeMib} MiB: the agent of {beforeDll} against this one, {runs} runs of each (work in {directory})");
             (workload, var checksum) = await Memhog.StartAsync(sizeMib, memhog, cancellationToken);
             var name = $"memhog-{sizeMib}";
-            var dumps = new Samples();
-            // Run 0 warms both agents up (JIT, first use of the store) and is not counted.
-            for (var run = 0; run <= runs; run++)
-            {
-                var into = run == 0 ? new Samples() : dumps;
-                foreach (var which in Order(run))
-                {
-                    BenchSteps.Sync();
-                    var measured = which == "before"
-                        ? await before.CheckpointAsync(workload.InitPid, name, cancellationToken)
-                        : await after.CheckpointAsync(workload.InitPid, name, cancellationToken);
-                    Add(into, which, measured);
-                }
-                await RawBaseline.DumpAsync(after.Engines, name, run, directory, criuPath, into, cancellationToken);
-                Emit.Note(string.Create(CultureInfo.InvariantCulture,
-                    $"dump {run}/{runs}{(run == 0 ? " (warm-up)" : "")} ({string.Join(" first, ", Order(run))} second): before {into.Last("before"):0.000} s, after {into.Last("after"):0.000} s, raw criu {into.Last("raw"):0.000} s"));
-            }
+            var pid = workload.InitPid;
+            var dumps = await RoundsAsync("dump", runs,
+                which => which == "before" ? before.CheckpointAsync(pid, name, cancellationToken) : after.CheckpointAsync(pid, name, cancellationToken),
+                (run, into) => RawBaseline.DumpAsync(after.Engines, name, run, directory, criuPath, into, cancellationToken));
             await Memhog.VerifyOriginalAsync(workload, checksum, cancellationToken);
-
-            var restores = new Samples();
-            // Run 0 warms both agents up (JIT, first use of the store) and is not counted.
-            for (var run = 0; run <= runs; run++)
-            {
-                var into = run == 0 ? new Samples() : restores;
-                foreach (var which in Order(run))
-                {
-                    BenchSteps.Sync();
-                    var measured = which == "before"
-                        ? await before.RestoreAsync(name, checksum, cancellationToken)
-                        : await after.RestoreAsync(name, checksum, cancellationToken);
-                    Add(into, which, measured);
-                }
-                await RawBaseline.RestoreAsync(after.Engines, name, run, directory, checksum, criuPath, into, cancellationToken);
-                Emit.Note(string.Create(CultureInfo.InvariantCulture,
-                    $"restore {run}/{runs}{(run == 0 ? " (warm-up)" : "")}: before {into.Last("before"):0.000} s, after {into.Last("after"):0.000} s, raw criu {into.Last("raw"):0.000} s"));
-            }
+            var restores = await RoundsAsync("restore", runs,
+                which => which == "before" ? before.RestoreAsync(name, checksum, cancellationToken) : after.RestoreAsync(name, checksum, cancellationToken),
+                (run, into) => RawBaseline.RestoreAsync(after.Engines, name, run, directory, checksum, criuPath, into, cancellationToken));
             Report(sizeMib, runs, dumps, restores);
         }
         finally
@@ -72,6 +44,25 @@ public static class BeforeAfterBench
             }
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    // Round 0 warms both agents up (JIT, first use of the store) and is not counted; each round ends with the bare CRIU run.
+    private static async Task<Samples> RoundsAsync(string kind, int runs, Func<string, Task<AgentRun>> agent, Func<int, Samples, Task> raw)
+    {
+        var samples = new Samples();
+        for (var run = 0; run <= runs; run++)
+        {
+            var into = run == 0 ? new Samples() : samples;
+            foreach (var which in Order(run))
+            {
+                BenchSteps.Sync();
+                Add(into, which, await agent(which));
+            }
+            await raw(run, into);
+            Emit.Note(string.Create(CultureInfo.InvariantCulture,
+                $"{kind} {run}/{runs}{(run == 0 ? " (warm-up)" : "")} ({Order(run)[0]} first): before {into.Last("before"):0.000} s, after {into.Last("after"):0.000} s, raw criu {into.Last("raw"):0.000} s"));
+        }
+        return samples;
     }
 
     // Which agent goes first alternates, so neither always meets the page cache and writeback the other left.
