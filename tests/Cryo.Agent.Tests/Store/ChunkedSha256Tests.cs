@@ -62,37 +62,6 @@ public sealed class ChunkedSha256Tests : IDisposable
         Assert.Equal((Sha256Of(path, 1000, secondLength), (long)secondLength), second);
     }
 
-    [Theory]
-    [InlineData(0, ReadSize)]
-    [InlineData(4096 + 1, (3 * ReadSize) + 5)] // from inside a page
-    [InlineData(ReadSize, 20 * ReadSize)] // past the end: only what the file holds is hashed
-    public void Hash_Should_EqualTheReadDigest_When_TheRangeIsMapped(int offset, int length)
-    {
-        var path = Path.Combine(scratch.Path, "f");
-        StoreTestData.WriteRandomFile(path, (4 * ReadSize) + 1000, seed: offset);
-        using var handle = File.OpenHandle(path);
-
-        var mapped = ChunkedSha256.Hash(new FileRange(handle, offset, length, Mappable: true), null, CancellationToken.None, out var mappedBytes);
-        var read = ChunkedSha256.Hash(new FileRange(handle, offset, length), null, CancellationToken.None, out var readBytes);
-
-        Assert.Equal(Math.Min(length, (4 * ReadSize) + 1000 - offset), mappedBytes);
-        Assert.Equal((read, readBytes), (mapped, mappedBytes));
-    }
-
-    [Fact]
-    public void HashPair_Should_EqualHashingEachRange_When_BothRangesAreMapped()
-    {
-        var path = Path.Combine(scratch.Path, "f");
-        StoreTestData.WriteRandomFile(path, (6 * ReadSize) + 1000, seed: 3);
-        using var handle = File.OpenHandle(path);
-
-        var (first, second) = ChunkedSha256.HashPair(new FileRange(handle, 4097, 3 * ReadSize, Mappable: true),
-            new FileRange(handle, 1000 + (3 * ReadSize), 3 * ReadSize, Mappable: true), CancellationToken.None);
-
-        Assert.Equal((Sha256Of(path, 4097, 3 * ReadSize), (long)(3 * ReadSize)), first);
-        Assert.Equal((Sha256Of(path, 1000 + (3 * ReadSize), 3 * ReadSize), (long)(3 * ReadSize)), second);
-    }
-
     [Fact]
     public async Task ComputeAsync_Should_MatchKnownVector_When_InputIsAbc()
     {

@@ -104,13 +104,11 @@ public static class ChecksumVerifier
         var handles = new Dictionary<string, SafeFileHandle>(StringComparer.Ordinal);
         try
         {
-            var pieces = new List<(ManifestFile Entry, SafeFileHandle Handle, DigestRange Range, int Count, bool Mappable)>();
+            var pieces = new List<(ManifestFile Entry, SafeFileHandle Handle, DigestRange Range, int Count)>();
             foreach (var entry in entries)
             {
                 var handle = Open(checkpoint, entry);
                 handles[entry.Path] = handle;
-                // Hashed from a memory map where no other node can shrink the file under it (see ChunkedSha256.Hash).
-                var mappable = LocalFilesystem.Holds(handle);
                 var length = RandomAccess.GetLength(handle);
                 if (length != entry.Size)
                 {
@@ -118,12 +116,12 @@ public static class ChecksumVerifier
                 }
 
                 var ranges = Ranges(checkpoint, entry);
-                pieces.AddRange(ranges.Select(range => (entry, handle, range, ranges.Count, mappable)));
+                pieces.AddRange(ranges.Select(range => (entry, handle, range, ranges.Count)));
             }
 
             // Largest first, so equally long chunks lie side by side and are hashed in pairs.
             pieces = [.. pieces.OrderByDescending(piece => piece.Range.Length)];
-            var toHash = pieces.Select(piece => new FileRange(piece.Handle, piece.Range.Offset, piece.Range.Length, piece.Range.OfPages, piece.Mappable)).ToList();
+            var toHash = pieces.Select(piece => new FileRange(piece.Handle, piece.Range.Offset, piece.Range.Length, piece.Range.OfPages)).ToList();
             await ChunkedSha256.HashAllAsync(toHash, parallelism, (i, actual, hashed) =>
             {
                 var piece = pieces[i];

@@ -127,11 +127,6 @@ public static class ChunkedSha256
         cancellationToken.ThrowIfCancellationRequested();
         if (InterleavedSha256.IsAvailable && !first.OfPages && !second.OfPages && first.Length == second.Length && first.Length is > 0 and <= MaxPairLength)
         {
-            if (first.Mappable && second.Mappable && HashPairMapped(first, second) is { } mapped)
-            {
-                return mapped;
-            }
-
             var length = (int)first.Length;
             var a = ArrayPool<byte>.Shared.Rent(length);
             var b = ArrayPool<byte>.Shared.Rent(length);
@@ -158,22 +153,6 @@ public static class ChunkedSha256
         return ((x, firstHashed), (y, secondHashed));
     }
 
-    // Both ranges from their mappings, when both map whole; null otherwise, and the caller reads.
-    private static ((string Digest, long Hashed) First, (string Digest, long Hashed) Second)? HashPairMapped(FileRange first, FileRange second)
-    {
-        using var a = MappedRange.TryMap(first);
-        using var b = MappedRange.TryMap(second);
-        if (a is null || b is null || a.Length != first.Length || b.Length != second.Length)
-        {
-            return null;
-        }
-
-        Span<byte> firstDigest = stackalloc byte[32];
-        Span<byte> secondDigest = stackalloc byte[32];
-        InterleavedSha256.Hash(a.Span, b.Span, firstDigest, secondDigest);
-        return ((Convert.ToHexStringLower(firstDigest), first.Length), (Convert.ToHexStringLower(secondDigest), second.Length));
-    }
-
     /// <summary>
     /// The digest (lowercase hex) of a range, plain or of pages as <see cref="FileRange.OfPages"/> says, or of fewer
     /// bytes when the file ends first (<paramref name="hashed"/> says how many). A range of pages also writes the
@@ -181,11 +160,10 @@ public static class ChunkedSha256
     /// for the range), from the same reads.
     /// </summary>
     /// <remarks>
-    /// Reads, unless the range is <see cref="FileRange.Mappable"/>: a mapped page cut off by a truncation raises SIGBUS,
-    /// which kills the agent, and on a network volume (NFS, CephFS, which the README recommends) another node can shrink a
-    /// file at any time. A mapping saved ~9 % of the CPU of one .NET SHA-256 stream and ~24 % of a paired one on this
-    /// machine (<c>hack/bench.sh agent --only hashing</c>): the verification beside a restore, which races CRIU for the
-    /// cores, maps files on local file systems; hashing while CRIU writes, where a read-fed core keeps up, reads.
+    /// Reads, never a mapping: a mapped page cut off by a truncation raises SIGBUS, which kills the agent, and on a
+    /// network volume (NFS, CephFS, which the README recommends) another node can shrink a file at any time. A
+    /// mapping saved ~9 % of the CPU of one .NET SHA-256 stream and ~24 % of a paired one on this machine
+    /// (<c>hack/bench.sh agent --only hashing</c>), while a read-fed core still hashes faster than CRIU writes.
     /// </remarks>
     internal static string Hash(FileRange range, byte[]? pageDigests, CancellationToken cancellationToken, out long hashed)
     {
@@ -193,18 +171,6 @@ public static class ChunkedSha256
         ArgumentOutOfRangeException.ThrowIfNegative(range.Length);
         using var hasher = RangeHasher.For(range.OfPages ? DigestAlgorithms.Sha256OfPages : null);
         hasher.KeepPageDigests(pageDigests);
-        if (range.Mappable)
-        {
-            using var mapped = MappedRange.TryMap(range);
-            if (mapped is not null)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                hasher.Append(mapped.Span);
-                hashed = mapped.Length;
-                return hasher.Finish();
-            }
-        }
-
         var end = range.Offset + range.Length;
         var position = range.Offset;
 

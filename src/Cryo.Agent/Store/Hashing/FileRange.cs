@@ -4,7 +4,6 @@ namespace Cryo.Agent.Store.Hashing;
 
 /// <summary>
 /// Bytes [<paramref name="Offset"/>, <paramref name="Offset"/> + <paramref name="Length"/>) of an open file: one piece to hash,
-/// plainly or, when <paramref name="OfPages"/>, as <see cref="Manifest.DigestAlgorithms.Sha256OfPages"/>. When
-/// <paramref name="Mappable"/> (the file is on a local file system, <see cref="LocalFilesystem"/>) it is hashed from a memory map.
+/// plainly or, when <paramref name="OfPages"/>, as <see cref="Manifest.DigestAlgorithms.Sha256OfPages"/>.
 /// </summary>
-internal readonly record struct FileRange(SafeFileHandle Handle, long Offset, long Length, bool OfPages = false, bool Mappable = false);
+internal readonly record struct FileRange(SafeFileHandle Handle, long Offset, long Length, bool OfPages = false);
