@@ -9,7 +9,9 @@
 # same checkpoint, for a ~60 MB JVM-like tree and 512 MiB of memhog: in_pod_vs_standalone_restore_ratio, with the
 # restore engine's step timings of both. Figures: one JSON object per line on
 # stdout; notes on stderr.
-# Usage: hack/bench-agent.sh [--sizes 64,512] [--repeats N] [--only engine|grpc|lazy|hashing|incremental|compression|inpod]
+# "beforeafter" (with --before DIR, another checkout such as the code before a change): that checkout's agent
+# beside this one's in one run, on one workload, each against the same bare CRIU runs (before_/after_agent_vs_criu_*).
+# Usage: hack/bench-agent.sh [--sizes 64,512] [--repeats N] [--only engine|grpc|lazy|hashing|incremental|compression|inpod|beforeafter] [--before DIR]
 #   (--only grpc runs the gRPC part alone, at 512 MiB or at the --sizes given; --only hashing compares the
 #   hashing primitives, reads against mmap and libcryo-sha256 against .NET, on a cached 512 MiB file)
 set -euo pipefail
@@ -43,6 +45,23 @@ else
   touch "$dll"
 fi
 
+# --before DIR: build DIR's own benchmark (its agent with it) into a directory of its own, and run it beside this one.
+args=()
+before_args=()
+while [ $# -gt 0 ]; do
+  if [ "$1" = "--before" ]; then
+    before_dir=$(cd "$2" && pwd)
+    before_artifacts="$artifacts/before-$(printf %s "$before_dir" | cksum | cut -d" " -f1)"
+    echo "bench-agent: building $before_dir/hack/bench/agent (Release, artifacts in $before_artifacts)" >&2
+    dotnet build "$before_dir/hack/bench/agent/AgentBench.csproj" -c Release --artifacts-path "$before_artifacts" -nologo -v q >&2
+    before_args=(--before "$before_artifacts/bin/AgentBench/release/AgentBench.dll")
+    shift 2
+  else
+    args+=("$1")
+    shift
+  fi
+done
+
 # The program cleans up after itself (processes, cgroups, temp dirs) in finally blocks; this trap only
 # covers a program killed outright: sweep what its workloads and restored copies leave behind.
 # This run's cgroup parents end with its PID (CRYO_BENCH_RUN), so the sweep of another run on the same machine leaves them alone.
@@ -60,4 +79,4 @@ cleanup() {
   done
 }
 trap cleanup EXIT
-dotnet "$dll" --memhog "$memhog" --placeholder "$placeholder" "$@"
+dotnet "$dll" --memhog "$memhog" --placeholder "$placeholder" "${before_args[@]}" "${args[@]}"

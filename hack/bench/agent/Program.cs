@@ -14,6 +14,7 @@ var sizesGiven = false;
 string? only = null;
 string? memhog = null;
 string? placeholder = null;
+string? before = null;
 var criuPath = CriuCli.DefaultExecutablePath;
 int? repeats = null;
 for (var i = 0; i < args.Length; i++)
@@ -24,7 +25,7 @@ for (var i = 0; i < args.Length; i++)
             sizes = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
             sizesGiven = true;
             break;
-        case "--only" when i + 1 < args.Length && args[i + 1] is "engine" or "grpc" or "lazy" or "hashing" or "incremental" or "compression" or "inpod" or "migration":
+        case "--only" when i + 1 < args.Length && args[i + 1] is "engine" or "grpc" or "lazy" or "hashing" or "incremental" or "compression" or "inpod" or "migration" or "beforeafter":
             only = args[++i];
             break;
         case "--memhog":
@@ -33,6 +34,9 @@ for (var i = 0; i < args.Length; i++)
         case "--placeholder":
             placeholder = Path.GetFullPath(args[++i]);
             break;
+        case "--before":
+            before = Path.GetFullPath(args[++i]);
+            break;
         case "--criu":
             criuPath = args[++i];
             break;
@@ -40,7 +44,7 @@ for (var i = 0; i < args.Length; i++)
             repeats = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
         default:
-            Console.Error.WriteLine($"unknown argument {args[i]}; usage: AgentBench --memhog PATH [--sizes 64,512,2048] [--repeats N] [--only engine|grpc|lazy|hashing|incremental|compression|inpod|migration] [--placeholder PATH] [--criu PATH]");
+            Console.Error.WriteLine($"unknown argument {args[i]}; usage: AgentBench --memhog PATH [--sizes 64,512,2048] [--repeats N] [--only engine|grpc|lazy|hashing|incremental|compression|inpod|migration|beforeafter] [--placeholder PATH] [--before AGENTBENCH_DLL] [--criu PATH]");
             return 2;
     }
 }
@@ -120,6 +124,20 @@ if (only == "inpod")
     }
     IReadOnlyList<InPodBench.Workload> workloads = sizesGiven ? sizes.Select(InPodBench.MemhogOf).ToList() : [InPodBench.JvmLike, InPodBench.MemhogOf(512)];
     await InPodBench.RunAsync(workloads, repeats ?? 7, memhogPath, placeholder, criuPath, () => failed = true, stop.Token);
+}
+if (only == "beforeafter")
+{
+    // hack/bench-agent.sh --before DIR: another checkout's agent beside this one's against one raw CRIU baseline; 512 MiB, 5 runs unless told.
+    if (before is null || !File.Exists(before))
+    {
+        Console.Error.WriteLine("--only beforeafter needs --before PATH (the other checkout's built AgentBench.dll; hack/bench-agent.sh --before DIR builds it)");
+        return 2;
+    }
+    var beforeDll = before;
+    foreach (var size in sizesGiven ? sizes : [512])
+    {
+        await RunPartAsync("beforeafter", size, (s, _, m, c, t) => BeforeAfterBench.RunAsync(s, repeats ?? 5, beforeDll, m, c, t));
+    }
 }
 if (only is null or "engine")
 {

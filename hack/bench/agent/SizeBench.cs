@@ -81,24 +81,9 @@ public static class SizeBench
             }
             previous = new CheckpointKey(command.Namespace, command.Name, command.OperationId);
 
-            // An action script the engine adds (its own gates) is not CRIU's work: the baseline runs without it.
-            var options = criu.LastDumpOptions! with { ImagesDirectory = Path.Combine(directory, $"raw-dump-{run}"), ActionScript = null };
-            var argv = criu.LastLaunch!.BuildCommandLine(criuPath, options.ToArguments());
-            Directory.CreateDirectory(options.ImagesDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            if (run == 0)
-            {
-                Emit.Note($"size {sizeMib} MiB: raw dump replays: {string.Join(' ', argv)}");
-            }
-            BenchSteps.Sync();
-            var rawCpu = CpuTimes.Now();
-            var raw = await RawCriu.RunAsync(argv, options.LogPath, cancellationToken);
-            s.Add("raw", raw.TotalSeconds);
-            s.Add("raw_criu_cpu", CpuTimes.Now().Children - rawCpu.Children);
-            s.Add("raw_image_bytes", DirectoryBytes(options.ImagesDirectory));
-            BenchSteps.KeepLog(options.LogPath, $"{name}-dump-{run}-raw.log");
-            Directory.Delete(options.ImagesDirectory, recursive: true);
+            await RawBaseline.DumpAsync(engines, name, run, directory, criuPath, s, cancellationToken);
             Emit.Note(string.Create(CultureInfo.InvariantCulture,
-                $"size {sizeMib} MiB dump {run + 1}/{runs}: agent {BenchSteps.Seconds(started, ended):0.000} s (before CRIU {BenchSteps.Ms(started, criu.LastStarted):0} ms, CRIU {BenchSteps.Ms(criu.LastStarted, criu.LastEnded):0} ms (its process {outcome.Dump.TotalMilliseconds:0} ms), hash tail {BenchSteps.Ms(criu.LastEnded, committing):0} ms, commit {BenchSteps.Ms(committing, ended):0} ms; freeze {outcome.Freeze.TotalMilliseconds:0} ms), raw criu {raw.TotalSeconds:0.000} s"));
+                $"size {sizeMib} MiB dump {run + 1}/{runs}: agent {BenchSteps.Seconds(started, ended):0.000} s (before CRIU {BenchSteps.Ms(started, criu.LastStarted):0} ms, CRIU {BenchSteps.Ms(criu.LastStarted, criu.LastEnded):0} ms (its process {outcome.Dump.TotalMilliseconds:0} ms), hash tail {BenchSteps.Ms(criu.LastEnded, committing):0} ms, commit {BenchSteps.Ms(committing, ended):0} ms; freeze {outcome.Freeze.TotalMilliseconds:0} ms), raw criu {s.Last("raw"):0.000} s"));
         }
         return s;
     }
@@ -124,8 +109,6 @@ public static class SizeBench
             s.Add("criu_in_agent_ms", BenchSteps.Ms(criu.LastStarted, criu.LastEnded));
             s.Add("after_criu_ms", BenchSteps.Ms(criu.LastEnded, ended));
             s.Add("verify_ms", outcome.Verify.TotalMilliseconds);
-            var agentOptions = criu.LastRestoreOptions!;
-            var agentLaunch = criu.LastLaunch!;
             try
             {
                 var output = BenchSteps.RestoreOutput(engines.Options, command.OperationId);
@@ -138,58 +121,9 @@ public static class SizeBench
                 await BenchSteps.SweepRestoreCgroupsAsync(engines.Options);
             }
 
-            var work = Path.Combine(directory, $"raw-restore-{run}");
-            Directory.CreateDirectory(work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            // As the agent made them: a copy of a tree dumped frozen gets its freezer cgroup from CRIU.
-            var cgroups = RestoreCgroups.Create(engines.Options, $"raw-{run}", freezerLeftToCriu: agentOptions.ActionScript is null);
-            var options = agentOptions with
-            {
-                PidFile = Path.Combine(work, "restore.pid"),
-                LogFile = Path.Combine(work, CriuImageFiles.RestoreLog),
-                WorkDirectory = work,
-                // The verification gate (when the copy is not held frozen) is the agent's own addition: raw CRIU runs without it.
-                ActionScript = null,
-                CgroupRoots = [.. cgroups.Paths.Select(c => $"{c.Key}:{c.Value}")],
-            };
-            var launch = agentLaunch with
-            {
-                FdRedirects = agentLaunch.FdRedirects.ToDictionary(r => r.Key, r => Path.Combine(work, Path.GetFileName(r.Value))),
-            };
-            var argv = launch.BuildCommandLine(criuPath, options.ToArguments());
-            if (run == 0)
-            {
-                Emit.Note($"raw restore replays: {string.Join(' ', argv)}");
-                Emit.Note($"agent restore ran:   {string.Join(' ', agentLaunch.BuildCommandLine(criuPath, agentOptions.ToArguments()))}");
-            }
-            var pid = 0;
-            try
-            {
-                BenchSteps.Sync();
-                var rawCpu = CpuTimes.Now();
-                var raw = await RawCriu.RunAsync(argv, options.LogPath, cancellationToken);
-                s.Add("raw", raw.TotalSeconds);
-                s.Add("raw_criu_cpu", CpuTimes.Now().Children - rawCpu.Children);
-                BenchSteps.KeepLog(options.LogPath, $"{name}-restore-{run}-raw.log");
-                pid = int.Parse(File.ReadAllText(options.PidFile).Trim(), CultureInfo.InvariantCulture);
-                // The images record the tree frozen (the engine froze it for the dump): CRIU restores it
-                // frozen, and whoever runs it thaws it, as the agent does (untimed: microseconds).
-                CgroupFreezer.For(await new ProcFs().ReadCgroupsAsync(pid, cancellationToken))?.Thaw();
-                var stdout = launch.FdRedirects.Count > 0 ? launch.FdRedirects.OrderBy(r => r.Key).First().Value
-                    : throw new InvalidOperationException("the restore plan redirected no stdout: cannot read the copy's checksum");
-                await Memhog.VerifyCopyAsync(pid, stdout, checksum, "raw", cancellationToken);
-                Emit.Note(string.Create(CultureInfo.InvariantCulture,
-                    $"{name} restore {run + 1}/{runs}: agent {BenchSteps.Seconds(started, ended):0.000} s (before CRIU {BenchSteps.Ms(started, criu.LastStarted):0} ms, CRIU {BenchSteps.Ms(criu.LastStarted, criu.LastEnded):0} ms (its process {outcome.Restore.TotalMilliseconds:0} ms), after CRIU {BenchSteps.Ms(criu.LastEnded, ended):0} ms, verify {outcome.Verify.TotalMilliseconds:0} ms in parallel), raw criu {raw.TotalSeconds:0.000} s"));
-            }
-            finally
-            {
-                if (pid > 0)
-                {
-                    await ProcessReaper.KillTreeAsync(pid, CancellationToken.None);
-                }
-                await cgroups.KillAllAsync();
-                cgroups.Remove();
-                Directory.Delete(work, recursive: true);
-            }
+            var raw = await RawBaseline.RestoreAsync(engines, name, run, directory, checksum, criuPath, s, cancellationToken);
+            Emit.Note(string.Create(CultureInfo.InvariantCulture,
+                $"{name} restore {run + 1}/{runs}: agent {BenchSteps.Seconds(started, ended):0.000} s (before CRIU {BenchSteps.Ms(started, criu.LastStarted):0} ms, CRIU {BenchSteps.Ms(criu.LastStarted, criu.LastEnded):0} ms (its process {outcome.Restore.TotalMilliseconds:0} ms), after CRIU {BenchSteps.Ms(criu.LastEnded, ended):0} ms, verify {outcome.Verify.TotalMilliseconds:0} ms in parallel), raw criu {raw:0.000} s"));
         }
         return s;
     }
@@ -224,7 +158,4 @@ public static class SizeBench
         Emit.Metric("agent_restore_own_cpu_seconds", restores.Median("agent_self_cpu"), "s", sizeMib, runs);
         Emit.Metric("criu_restore_cpu_seconds", restores.Median("raw_criu_cpu"), "s", sizeMib, runs);
     }
-
-    private static long DirectoryBytes(string directory) =>
-        new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
 }
