@@ -4,9 +4,10 @@ using Cryo.Criu.Images;
 namespace Cryo.Agent.Checkpointing;
 
 /// <summary>
-/// Before a stopped increment's dump (a precopy Migration's final checkpoint), drops the parent's pages images from the
-/// page cache. The parent is not read again on this node (the increment reads its page index; the target holds its own
-/// copy), and the memory it frees is what the dump then writes its gigabyte of pages into. On this project's VMs that
+/// Before a stopped increment's dump made by content (a precopy Migration's final checkpoint where the kernel has no
+/// soft-dirty tracking), drops the parent's pages images from the page cache. The parent's pages are not read again on
+/// this node (the rewrite reads its page index; the target holds its own copy), and the memory they free is what the
+/// dump then writes its gigabyte of pages into. On this project's VMs that
 /// matters more than it seems: memory the guest has not touched lately is given back to the host (free page reporting),
 /// and the first write to it costs about 5x (faulting 1 GiB took 2.5-3.0 s of CPU against 0.5 s for memory freed
 /// moments before), so a final dump that comes right after the live dump and its pull, which took the recently freed
