@@ -9,7 +9,9 @@
 # the same runs). Figures on stdout, one JSON a line; notes on stderr.
 # Part two: migration_downtime_ms, a memhog of SIZE MiB (random memory) moved between two in-process agents with
 # separate stores, pulls over their mutual TLS, in both modes ({"workload":"stopAndCopy"} and {"workload":"precopy"},
-# target < 1000 ms): from the start of the final dump to the restored copy running, every copy's memory checked
+# target < 1000 ms): from the start of the final dump to the restored copy running (precopy restores lazily, as its
+# Migration does: all_memory_after_running_ms is how long its pages took to follow), every copy's memory checked; each
+# final dump's note splits it into CRIU's run, its memory dump and write, and the CPU CRIU and the agents burned
 # (hack/bench/agent/MigrationDowntimeBench.cs, run through hack/bench-agent.sh --only migration).
 # --profile instead takes one single-stream pull apart: each stage alone over the same bytes (reads, the stream over the
 # Unix socket and over mutual TLS with the chunks dropped, over gRPC and as a plain body, hashing, writes), wall and CPU.

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using Cryo.Agent.Operations;
+using Cryo.Agent.Restoring.Lazy;
 using Cryo.Agent.Store;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Criu;
+using Cryo.Criu.Stats;
 using Cryo.Testing.Agent;
 using Cryo.Testing.Agent.Harness;
 using Cryo.Testing.Certificates;
@@ -19,10 +21,14 @@ namespace Cryo.Bench.Agent;
 /// the second as a Migration moves it, in both modes, runs alternating:
 /// stopAndCopy: dump (workload stopped), the second agent pulls, restore;
 /// precopy: a live dump, pulled while the workload runs on and rewrites a tenth of its pages, then the final dump
-/// (stopped; an increment of the live one), its pull (only what changed) and the restore of the chain.
+/// (stopped; an increment of the live one), its pull (only what changed) and the restore of the chain, lazily as a
+/// precopy Migration restores it (eagerly, and said so, where the kernel lacks userfaultfd).
 /// Downtime is from the start of the final dump (the tree is frozen within it) to the restored copy running (the
-/// restore engine returns once the copy runs, its images verified); every copy must then answer with the memory's
-/// checksum. Pulls go through the second agent's own <c>PullCheckpoint</c>, over the agents' mutual TLS.
+/// restore engine returns once the copy runs, its images verified; a lazy copy's pages follow it, and the time until
+/// they are all in is noted); every copy must then answer with the memory's checksum. Pulls go through the second
+/// agent's own <c>PullCheckpoint</c>, over the agents' mutual TLS. Each final dump's note splits its time: CRIU's run, its
+/// own memory-dump and memory-write times (<c>stats-dump</c>), and the CPU CRIU and the agents' threads burned meanwhile
+/// (getrusage): on a shared machine, CPU beside wall time tells work from waiting.
 /// </summary>
 public static class MigrationDowntimeBench
 {
@@ -55,8 +61,9 @@ public static class MigrationDowntimeBench
                     var move = await MoveAsync(source, target, client, agentA, sizeMib, memhog, $"run-{run}", precopy, cancellationToken);
                     samples[precopy ? "precopy" : "stopAndCopy"].Add(move);
                     var before = precopy ? string.Create(CultureInfo.InvariantCulture, $"; before it, live dump {move.LiveDumpMs:0} ms, live pull {move.LivePullMs:0} ms") : "";
+                    var d = move.Dump;
                     Emit.Note(string.Create(CultureInfo.InvariantCulture,
-                        $"run {run + 1} {(precopy ? "precopy" : "stopAndCopy")}: downtime {move.DowntimeMs:0} ms (final dump {move.DumpMs:0} ms: agent {move.Dump.AgentMs:0} ms, CRIU {move.Dump.CriuMs:0} ms, frozen {move.Dump.FrozenMs:0} ms, rewrite {move.Dump.RewriteMs:0} ms; pull {move.PullMs:0} ms of {move.PulledBytes / 1048576.0:0.0} MiB, restore {move.RestoreMs:0} ms){before}"));
+                        $"run {run + 1} {(precopy ? "precopy" : "stopAndCopy")}: downtime {move.DowntimeMs:0} ms (final dump {move.DumpMs:0} ms: agent {d.AgentMs:0} ms, CRIU {d.CriuMs:0} ms [its memory dump {d.MemoryDumpMs:0} ms, write {d.MemoryWriteMs:0} ms; CPU: CRIU {d.CriuCpuMs:0} ms, agents {d.AgentCpuMs:0} ms], frozen {d.FrozenMs:0} ms, rewrite {d.RewriteMs:0} ms; pull {move.PullMs:0} ms of {move.PulledBytes / 1048576.0:0.0} MiB, {(move.Lazy ? "lazy" : "eager")} restore {move.RestoreMs:0} ms{(move.Lazy ? string.Create(CultureInfo.InvariantCulture, $", all memory in {move.AllMemoryMs:0} ms after it") : "")}){before}"));
                 }
             }
 
@@ -74,6 +81,8 @@ public static class MigrationDowntimeBench
                 {
                     parts["live_dump_ms"] = Emit.Median([.. moves.Select(m => m.LiveDumpMs)]);
                     parts["live_transfer_ms"] = Emit.Median([.. moves.Select(m => m.LivePullMs)]);
+                    parts["lazy_restores"] = moves.Count(m => m.Lazy);
+                    parts["all_memory_after_running_ms"] = Emit.Median([.. moves.Select(m => m.AllMemoryMs)]);
                     parts["target"] = PrecopyTargetMs;
                 }
 
@@ -112,20 +121,38 @@ public static class MigrationDowntimeBench
 
             // No writeback of earlier work inside the measured window.
             BenchSteps.Sync();
+            var cpuBefore = CpuTimes.Now();
             var frozen = Stopwatch.GetTimestamp();
             var finalOutcome = await source.Checkpoints.CheckpointAsync(Commands.CheckpointOf(workload.InitPid, final, BenchSteps.Deadline) with { LeaveRunning = false, ParentCheckpoint = parent },
                 new Progress<CheckpointStage>(), cancellationToken);
             var finalDumped = Stopwatch.GetTimestamp();
-            // Where the final dump's time goes: CRIU's dump and the freeze as the agent timed them, and an increment's rewrite.
-            var rewriteMs = source.Store.FindByName(Namespace, final).SingleOrDefault()?.Manifest.Increment?.RewriteMs ?? 0;
-            var parts = new DumpParts(finalOutcome.Freeze.TotalMilliseconds, finalOutcome.Dump.TotalMilliseconds, rewriteMs, finalOutcome.Total.TotalMilliseconds);
+            var cpuAfter = CpuTimes.Now();
+            // Where the final dump's time goes: CRIU's dump and the freeze as the agent timed them, CRIU's own split of its
+            // memory work, the CPU burned meanwhile, and an increment's rewrite.
+            var stored = source.Store.FindByName(Namespace, final).SingleOrDefault();
+            var stats = stored is null ? null : CriuStatisticsReader.ReadDump(stored.ImagesDirectory);
+            var parts = new DumpParts(finalOutcome.Freeze.TotalMilliseconds, finalOutcome.Dump.TotalMilliseconds, stored?.Manifest.Increment?.RewriteMs ?? 0,
+                finalOutcome.Total.TotalMilliseconds, stats?.MemoryDumpTime.TotalMilliseconds ?? 0, stats?.MemoryWriteTime.TotalMilliseconds ?? 0,
+                (cpuAfter.Children - cpuBefore.Children) * 1000, (cpuAfter.Self - cpuBefore.Self) * 1000);
             var pulledBytes = await PullAsync(client, agentA, final, cancellationToken);
             var pulled = Stopwatch.GetTimestamp();
-            var command = Commands.RestoreOf(final, BenchSteps.Deadline);
+            // As a Migration restores: precopy lazily, its memory served from the chain the target holds.
+            var command = Commands.RestoreOf(final, BenchSteps.Deadline) with { Lazy = precopy };
             var outcome = await target.Restores.RestoreAsync(command, cancellationToken);
             var running = Stopwatch.GetTimestamp();
+            var allMemory = running;
             try
             {
+                if (outcome.Lazy)
+                {
+                    var status = await LazyTransfers.WaitAsync(outcome.WorkDirectory!, cancellationToken);
+                    allMemory = Stopwatch.GetTimestamp();
+                    BenchSteps.Require(status == 0, $"criu lazy-pages ended with status {status}");
+                }
+                else if (precopy)
+                {
+                    Emit.Note($"{final}: restored eagerly: {outcome.LazyFallbackReason}");
+                }
                 await Memhog.VerifyCopyAsync(outcome.HostPid, BenchSteps.RestoreOutput(target.Options, command.OperationId), checksum, final, cancellationToken);
             }
             finally
@@ -135,7 +162,7 @@ public static class MigrationDowntimeBench
             }
 
             return new Move(BenchSteps.Ms(frozen, running), BenchSteps.Ms(frozen, finalDumped), BenchSteps.Ms(finalDumped, pulled), BenchSteps.Ms(pulled, running),
-                pulledBytes, liveDumpMs, livePullMs, parts);
+                pulledBytes, liveDumpMs, livePullMs, parts, outcome.Lazy, BenchSteps.Ms(running, allMemory));
         }
         finally
         {
@@ -188,8 +215,13 @@ public static class MigrationDowntimeBench
             engines.Register,
             cancellationToken);
 
-    private sealed record Move(double DowntimeMs, double DumpMs, double PullMs, double RestoreMs, long PulledBytes, double LiveDumpMs, double LivePullMs, DumpParts Dump);
+    private sealed record Move(double DowntimeMs, double DumpMs, double PullMs, double RestoreMs, long PulledBytes, double LiveDumpMs, double LivePullMs, DumpParts Dump,
+        bool Lazy, double AllMemoryMs);
 
-    /// <summary>The final dump as the agent timed it: frozen, CRIU's dump, an increment's rewrite, the whole checkpoint.</summary>
-    private sealed record DumpParts(double FrozenMs, double CriuMs, double RewriteMs, double AgentMs);
+    /// <summary>
+    /// The final dump as the agent timed it: frozen, CRIU's dump, an increment's rewrite, the whole checkpoint; CRIU's own
+    /// memory-dump and memory-write times; the CPU CRIU (a reaped child) and this process (both agents) burned meanwhile.
+    /// </summary>
+    private sealed record DumpParts(double FrozenMs, double CriuMs, double RewriteMs, double AgentMs, double MemoryDumpMs, double MemoryWriteMs,
+        double CriuCpuMs, double AgentCpuMs);
 }

@@ -76,6 +76,12 @@ public sealed class CheckpointEngine(
         var terminalKey = tree.HasControllingTerminal ? TerminalKey.Of($"/proc/{tree.InitPid}/fd/0") : null;
         var sessionOutside = await SessionOutsideTreeAsync(tree, cancellationToken);
         var plan = DumpPlan.For(tree, command, pending.ImagesDirectory, sessionOutside, memoryTracking, increment);
+        if (increment is { Method: ManifestIncrement.ContentBased } && !command.LeaveRunning)
+        {
+            // The workload is stopped for this one: let CRIU write its pages into memory the parent's cache frees. Only by
+            // content: that rewrite reads the parent's page index, while CRIU's own increments resolve its pages to index them.
+            ParentPageCache.Release(increment.Parent, logger);
+        }
 
         progress.Report(plan.Freezer is null ? CheckpointStage.Dumping : CheckpointStage.Freezing);
         var (files, dump, filesystem, pageDigests) = await DumpAsync(scope, plan, pending, tree, capture, command, progress, cancellationToken);

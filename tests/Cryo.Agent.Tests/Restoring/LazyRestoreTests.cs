@@ -77,6 +77,35 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task LazyRestore_Should_ServeThePagesOfEveryLevel_When_TheCheckpointIsAnIncrementOfALiveOne()
+    {
+        // Arrange: what a precopy Migration restores: a live checkpoint, a tenth of the pages changed, then the final one
+        // (stopped) as an increment of it, which stores only what changed and leaves the rest to its parent.
+        var (original, _) = await Memhog.StartAsync(128, CancellationToken.None, patience: Patience);
+        await using var workload = original;
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(original.InitPid, "live"), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
+        var changed = await Memhog.ChangeAsync(original, CancellationToken.None);
+        var final = await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(original.InitPid, "final", leaveRunning: false) with { ParentCheckpoint = "live" },
+            new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
+
+        // Act
+        var command = TestEngines.RestoreOf("final") with { Lazy = true };
+        var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
+        copies.Track(outcome.HostPid);
+        var output = engines.OutputOf(command);
+        var alive = await Memhog.AskAsync(outcome.HostPid, "WINCH", "alive", output, Patience);
+        var status = await WaitForTransferAsync(outcome);
+        var restoredChecksum = await Memhog.AskAsync(outcome.HostPid, "USR1", "check", output, Patience);
+
+        // Assert: restored lazily from the chain, every page (the increment's and its parent's) served, the memory as changed.
+        Assert.Equal(2, final.ChainLength);
+        Assert.True(outcome.Lazy, outcome.LazyFallbackReason);
+        Assert.Equal("1", alive);
+        Assert.Equal(0, status);
+        Assert.Equal(changed, restoredChecksum);
+    }
+
+    [Fact]
     public async Task LazyRestore_Should_KillTheCopyRatherThanLeaveItHangingOrOnZeroes_When_ThePageServerIsKilledMidTransfer()
     {
         var (original, _) = await Memhog.StartAsync(512, CancellationToken.None, patience: Patience);
