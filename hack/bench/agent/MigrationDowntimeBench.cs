@@ -137,7 +137,7 @@ public static class MigrationDowntimeBench
             var pulledBytes = await PullAsync(client, agentA, final, cancellationToken);
             var pulled = Stopwatch.GetTimestamp();
             // As a Migration restores: precopy lazily, its memory served from the chain the target holds.
-            var command = Commands.RestoreOf(final, BenchSteps.Deadline) with { Lazy = precopy };
+            var command = Commands.RestoreOf(final, BenchSteps.Deadline);
             var outcome = await target.Restores.RestoreAsync(command, cancellationToken);
             var running = Stopwatch.GetTimestamp();
             var allMemory = running;

@@ -281,11 +281,9 @@ public sealed class MigrationReconciler(
     private async Task<ReconcileResult> CreateRestoreAsync(Migration migration, MigrationStatus status, ApiCheckpoint checkpoint, CancellationToken cancellationToken)
     {
         var name = MigrationNames.Restore(migration);
-        // precopy restores lazily: the copy runs once CRIU rebuilt the tree, before its memory has arrived from the chain the
-        // target holds, so the downtime no longer includes copying every page in (a node without userfaultfd restores eagerly,
-        // the reason in the Restore's status).
-        var created = await EnsureRestoreAsync(migration, name, MigrationNames.TargetPod(migration, status.TargetNode!), status.TargetNode!,
-            lazy: migration.Spec.Mode == MigrationMode.Precopy, cancellationToken);
+        // Eager in both modes: a lazy copy still needs its page server once the original is deleted, so a server that died
+        // would leave no copy at all; and the lazy restore of a precopy chain measured no faster than the eager one.
+        var created = await EnsureRestoreAsync(migration, name, MigrationNames.TargetPod(migration, status.TargetNode!), status.TargetNode!, cancellationToken);
         if (created.Failure is { } taken)
         {
             return await RestoreInPlaceAsync(migration, status, taken.Message, cancellationToken);
@@ -305,7 +303,7 @@ public sealed class MigrationReconciler(
     }
 
     /// <summary>A Restore of the migration's Checkpoint into a new pod on <paramref name="node"/> with the original's labels.</summary>
-    private async Task<Found<ApiRestore>> EnsureRestoreAsync(Migration migration, string name, string podName, string node, bool lazy, CancellationToken cancellationToken)
+    private async Task<Found<ApiRestore>> EnsureRestoreAsync(Migration migration, string name, string podName, string node, CancellationToken cancellationToken)
     {
         var ns = migration.Metadata.NamespaceProperty;
         var original = await resources.Pods.GetAsync(ns, migration.Spec.PodName, cancellationToken);
@@ -317,7 +315,6 @@ public sealed class MigrationReconciler(
             {
                 CheckpointName = migration.Status!.CheckpointName!,
                 NewPod = new NewPodTarget { Name = podName, NodeName = node, Labels = labels is null ? null : new Dictionary<string, string>(labels) },
-                Lazy = lazy ? true : null,
             },
         };
         try
@@ -368,8 +365,7 @@ public sealed class MigrationReconciler(
     private async Task<ReconcileResult> RestoreInPlaceAsync(Migration migration, MigrationStatus status, string why, CancellationToken cancellationToken)
     {
         var name = MigrationNames.FallbackRestore(migration);
-        // Eager whatever the mode: the copy of last resort takes the way with the fewest parts that can fail after it runs (no page server).
-        var created = await EnsureRestoreAsync(migration, name, MigrationNames.FallbackPod(migration), status.SourceNode!, lazy: false, cancellationToken);
+        var created = await EnsureRestoreAsync(migration, name, MigrationNames.FallbackPod(migration), status.SourceNode!, cancellationToken);
         if (created.Failure is { } taken)
         {
             return await FailAsync(migration, status, taken with

@@ -267,8 +267,8 @@ public sealed class MigrationPassTests : IAsyncLifetime
         // Assert: the final checkpoint is an increment of it that stops the container; the restore reads it on node-2.
         Assert.Equal(("hop-live", false), (final.Spec.ParentCheckpoint, final.Spec.LeaveRunning));
         Assert.Equal([true, false], cluster.Agent.CheckpointCalls.Select(c => c.Options.LeaveRunning));
-        // Lazily: the copy runs before its memory has arrived from the chain node-2 holds.
-        Assert.Equal(("hop", true), ((await cluster.GetRestoreAsync("hop")).Spec.CheckpointName, (await cluster.GetRestoreAsync("hop")).Spec.Lazy));
+        // Eagerly, as stop-and-copy: the copy must not depend on a page server once the original is gone.
+        Assert.Equal(("hop", null), ((await cluster.GetRestoreAsync("hop")).Spec.CheckpointName, (await cluster.GetRestoreAsync("hop")).Spec.Lazy));
         Assert.Equal(MigrationPhase.Completed, done.Status!.Phase);
         Assert.Equal(("hop-live", "hop"), (done.Status.PrecopyCheckpointName, done.Status.CheckpointName));
         Assert.NotNull(done.Status.Timings!.PrecopyMilliseconds);
