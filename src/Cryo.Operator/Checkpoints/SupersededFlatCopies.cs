@@ -1,0 +1,69 @@
+using Cryo.Api;
+using Cryo.Operator.KubernetesApi;
+using k8s.Autorest;
+using Microsoft.Extensions.Logging;
+
+namespace Cryo.Operator.Checkpoints;
+
+/// <summary>
+/// Keeps <see cref="CheckpointStatus.FlatCopyBytes"/> true once an increment commits: the agent then removes the flat copies
+/// its parents kept (a chain keeps one, its newest increment's), so their status must stop counting them. Only the
+/// increment's reconciler learns of that commit, hence it clears them, up the chain through <see cref="CheckpointStatus.Parent"/>.
+/// </summary>
+public sealed class SupersededFlatCopies(CryoResources resources, ILogger<SupersededFlatCopies> logger)
+{
+    // A Checkpoint's status has other writers (its own reconciler, copies recorded): a conflicting write is read afresh and tried again.
+    private const int Attempts = 5;
+
+    /// <summary>
+    /// Clears the flat copy bytes of <paramref name="increment"/>'s ancestors, at most <paramref name="chainLength"/> - 1 links
+    /// up from its parent <paramref name="parent"/>. A failure is logged, not thrown: the increment committed, and the number
+    /// it leaves is what the parent's copy took while it was kept.
+    /// </summary>
+    public async Task ClearAsync(Checkpoint increment, string parent, int chainLength, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(increment);
+        var ns = increment.Metadata.NamespaceProperty;
+        string? name = parent;
+        try
+        {
+            for (var link = 1; link < chainLength && name is not null; link++)
+            {
+                name = await ClearOneAsync(ns, name, cancellationToken);
+            }
+        }
+        catch (HttpOperationException e)
+        {
+            logger.LogWarning("checkpoint {Namespace}/{Name} committed, but the flat copy of its parent {Parent} is still counted in its status: {Error}",
+                ns, increment.Metadata.Name, name, e.Message);
+        }
+    }
+
+    /// <summary>Clears the flat copy bytes of <paramref name="ns"/>/<paramref name="name"/>; returns its parent's name.</summary>
+    private async Task<string?> ClearOneAsync(string ns, string name, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await resources.Checkpoints.GetAsync(ns, name, cancellationToken);
+            if (current?.Status is not { } status)
+            {
+                return null;
+            }
+            if (status.FlatCopyBytes is null)
+            {
+                return status.Parent;
+            }
+
+            status.FlatCopyBytes = null;
+            try
+            {
+                await resources.Checkpoints.ReplaceStatusAsync(current, cancellationToken);
+                return status.Parent;
+            }
+            catch (HttpOperationException e) when (ApiErrors.IsConflict(e) && attempt < Attempts)
+            {
+                logger.LogDebug("clearing the flat copy of {Namespace}/{Name} conflicted (attempt {Attempt}); reading it afresh", ns, name, attempt);
+            }
+        }
+    }
+}
