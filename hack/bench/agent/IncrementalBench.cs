@@ -84,6 +84,7 @@ public static partial class IncrementalBench
             var keptVerifyBytes = VerifiedBytes(newest.Manifest.Files.Where(f => !(f.Path.StartsWith("images/", StringComparison.Ordinal) && newest.Manifest.FlatCopy!.Replaces(f.Path["images/".Length..])))
                 .Concat(newest.Manifest.FlatCopy!.Files));
             var fullVerifyBytes = VerifiedBytes(engines.Store.FindByName("default", lastFull).Single().Manifest.Files);
+            KeepPagesImages(newest.FlatCopyDirectory, engines.Store.FindByName("default", lastFull).Single().ImagesDirectory);
             var keptRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
             var chainRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
             var flatRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
@@ -178,6 +179,27 @@ public static partial class IncrementalBench
         return (outcome, BenchSteps.Seconds(started, ended));
     }
 
+    /// <summary>
+    /// Hard-links the kept copy's and the full checkpoint's pages images into CRYO_BENCH_KEEP_IMAGES when that is set, so that
+    /// reading them can be compared without CRIU after the run (the links outlive the run's directory).
+    /// </summary>
+    private static void KeepPagesImages(string flatCopyDirectory, string fullImagesDirectory)
+    {
+        var keep = Environment.GetEnvironmentVariable("CRYO_BENCH_KEEP_IMAGES");
+        if (string.IsNullOrEmpty(keep))
+        {
+            return;
+        }
+        Directory.CreateDirectory(keep);
+        foreach (var (from, prefix) in new[] { (flatCopyDirectory, "kept-"), (fullImagesDirectory, "full-") })
+        {
+            foreach (var file in Directory.EnumerateFiles(from, "pages-*.img"))
+            {
+                BenchSteps.Require(Link(file, Path.Combine(keep, prefix + Path.GetFileName(file))) == 0, $"link {file} failed");
+            }
+        }
+    }
+
     // The page index is not hashed beside CRIU (the increment that reads it checks it).
     private static long VerifiedBytes(IEnumerable<Cryo.Agent.Store.Manifest.ManifestFile> files) =>
         files.Where(f => f.Path != "page-index.pb").Sum(f => f.Size);
@@ -193,6 +215,10 @@ public static partial class IncrementalBench
             o => o.Split('\n').Count(l => l.StartsWith("changed ", StringComparison.Ordinal) && l.Length == 24) > before, Memhog.Patience, cancellationToken);
         return output.Split('\n').Last(l => l.StartsWith("changed ", StringComparison.Ordinal) && l.Length == 24)["changed ".Length..];
     }
+
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Link(string existing, string created);
 
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [LibraryImport("libc", EntryPoint = "kill")]

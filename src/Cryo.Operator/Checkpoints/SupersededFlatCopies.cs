@@ -12,9 +12,6 @@ namespace Cryo.Operator.Checkpoints;
 /// </summary>
 public sealed class SupersededFlatCopies(CryoResources resources, ILogger<SupersededFlatCopies> logger)
 {
-    // A Checkpoint's status has other writers (its own reconciler, copies recorded): a conflicting write is read afresh and tried again.
-    private const int Attempts = 5;
-
     /// <summary>
     /// Clears the flat copy bytes of <paramref name="increment"/>'s ancestors, at most <paramref name="chainLength"/> - 1 links
     /// up from its parent <paramref name="parent"/>. A failure is logged, not thrown: the increment committed, and the number
@@ -42,28 +39,12 @@ public sealed class SupersededFlatCopies(CryoResources resources, ILogger<Supers
     /// <summary>Clears the flat copy bytes of <paramref name="ns"/>/<paramref name="name"/>; returns its parent's name.</summary>
     private async Task<string?> ClearOneAsync(string ns, string name, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var status = await CheckpointStatusEdit.ApplyAsync(resources, ns, name, uid: null, status =>
         {
-            var current = await resources.Checkpoints.GetAsync(ns, name, cancellationToken);
-            if (current?.Status is not { } status)
-            {
-                return null;
-            }
-            if (status.FlatCopyBytes is null)
-            {
-                return status.Parent;
-            }
-
+            var counted = status.FlatCopyBytes is not null;
             status.FlatCopyBytes = null;
-            try
-            {
-                await resources.Checkpoints.ReplaceStatusAsync(current, cancellationToken);
-                return status.Parent;
-            }
-            catch (HttpOperationException e) when (ApiErrors.IsConflict(e) && attempt < Attempts)
-            {
-                logger.LogDebug("clearing the flat copy of {Namespace}/{Name} conflicted (attempt {Attempt}); reading it afresh", ns, name, attempt);
-            }
-        }
+            return counted;
+        }, logger, cancellationToken);
+        return status?.Parent;
     }
 }
