@@ -21,18 +21,7 @@ public sealed class CheckpointCopies(CryoResources resources, ILogger<Checkpoint
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         var ns = checkpoint.Metadata.NamespaceProperty;
-        var uid = checkpoint.Metadata.Uid;
-        var name = checkpoint.Metadata.Name;
-        for (var link = 0; link <= parentsPulled && name is not null; link++)
-        {
-            name = await RecordOneAsync(ns, name, link == 0 ? uid : null, node, cancellationToken);
-        }
-    }
-
-    /// <summary>Adds <paramref name="node"/> to the copies of <paramref name="ns"/>/<paramref name="name"/>; returns its parent's name.</summary>
-    private async Task<string?> RecordOneAsync(string ns, string name, string? uid, string node, CancellationToken cancellationToken)
-    {
-        var status = await CheckpointStatusEdit.ApplyAsync(resources, ns, name, uid, status =>
+        var gone = await CheckpointStatusEdit.ApplyUpChainAsync(resources, ns, checkpoint.Metadata.Name, checkpoint.Metadata.Uid, parentsPulled, status =>
         {
             if (status.NodeName == node || status.Copies?.Contains(node) == true)
             {
@@ -41,11 +30,10 @@ public sealed class CheckpointCopies(CryoResources resources, ILogger<Checkpoint
             status.Copies = [.. status.Copies ?? [], node];
             return true;
         }, logger, cancellationToken);
-        if (status is null)
+        if (gone is not null)
         {
             // Gone, or made again under its name since: the copy is of nothing this cluster names.
-            logger.LogWarning("pulled a copy of Checkpoint {Namespace}/{Name} to node {Node}, but that Checkpoint is gone; the copy is not recorded", ns, name, node);
+            logger.LogWarning("pulled a copy of Checkpoint {Namespace}/{Name} to node {Node}, but that Checkpoint is gone; the copy is not recorded", ns, gone, node);
         }
-        return status?.Parent;
     }
 }

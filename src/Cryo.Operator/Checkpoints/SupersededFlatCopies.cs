@@ -13,38 +13,26 @@ namespace Cryo.Operator.Checkpoints;
 public sealed class SupersededFlatCopies(CryoResources resources, ILogger<SupersededFlatCopies> logger)
 {
     /// <summary>
-    /// Clears the flat copy bytes of <paramref name="increment"/>'s ancestors, at most <paramref name="chainLength"/> - 1 links
-    /// up from its parent <paramref name="parent"/>. A failure is logged, not thrown: the increment committed, and the number
+    /// Clears the flat copy bytes of <paramref name="increment"/>'s ancestors: its parent <paramref name="parent"/> and the links
+    /// above it, <paramref name="chainLength"/> - 1 in all. A failure is logged, not thrown: the increment committed, and the number
     /// it leaves is what the parent's copy took while it was kept.
     /// </summary>
     public async Task ClearAsync(Checkpoint increment, string parent, int chainLength, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(increment);
-        var ns = increment.Metadata.NamespaceProperty;
-        string? name = parent;
         try
         {
-            for (var link = 1; link < chainLength && name is not null; link++)
+            await CheckpointStatusEdit.ApplyUpChainAsync(resources, increment.Metadata.NamespaceProperty, parent, uid: null, chainLength - 2, status =>
             {
-                name = await ClearOneAsync(ns, name, cancellationToken);
-            }
+                var counted = status.FlatCopyBytes is not null;
+                status.FlatCopyBytes = null;
+                return counted;
+            }, logger, cancellationToken);
         }
         catch (HttpOperationException e)
         {
-            logger.LogWarning("checkpoint {Namespace}/{Name} committed, but the flat copy of its parent {Parent} is still counted in its status: {Error}",
-                ns, increment.Metadata.Name, name, e.Message);
+            logger.LogWarning("checkpoint {Namespace}/{Name} committed, but the flat copies of its chain may still be counted in their status: {Error}",
+                increment.Metadata.NamespaceProperty, increment.Metadata.Name, e.Message);
         }
-    }
-
-    /// <summary>Clears the flat copy bytes of <paramref name="ns"/>/<paramref name="name"/>; returns its parent's name.</summary>
-    private async Task<string?> ClearOneAsync(string ns, string name, CancellationToken cancellationToken)
-    {
-        var status = await CheckpointStatusEdit.ApplyAsync(resources, ns, name, uid: null, status =>
-        {
-            var counted = status.FlatCopyBytes is not null;
-            status.FlatCopyBytes = null;
-            return counted;
-        }, logger, cancellationToken);
-        return status?.Parent;
     }
 }
