@@ -35,6 +35,14 @@ public sealed class CheckpointStatus : ConditionedStatus
     [JsonPropertyName("storedBytes")]
     public long? StoredBytes { get; set; }
 
+    /// <summary>
+    /// Bytes of the flat copy the agent keeps beside this increment while it is the newest of its chain (CRIU's full images, so
+    /// that its restore reads no parent): not in <see cref="StoredBytes"/>, since the next increment of the chain removes it
+    /// (the operator then unsets it). Unset for a full checkpoint or an increment that keeps none.
+    /// </summary>
+    [JsonPropertyName("flatCopyBytes")]
+    public long? FlatCopyBytes { get; set; }
+
     /// <summary>The parent Checkpoint this one is an increment of (spec.parentCheckpoint, or what <c>auto</c> chose); unset for a full checkpoint.</summary>
     [JsonPropertyName("parent")]
     public string? Parent { get; set; }

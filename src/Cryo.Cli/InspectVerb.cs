@@ -46,6 +46,10 @@ public static class InspectVerb
             o.WriteLine($"Parent:        {s.ParentCheckpoint} (an increment, {s.IncrementMethod}; a restore reads a chain of {s.ChainLength})");
             o.WriteLine($"Stored:        {Units.Bytes(s.StoredBytes)} of its own; the rest is read from its parents");
         }
+        if (s.FlatCopyBytes > 0)
+        {
+            o.WriteLine($"Flat copy:     {Units.Bytes(s.FlatCopyBytes)} beside it (CRIU's full images, so a restore reads no parent), until a newer increment commits");
+        }
 
         var source = details.Source.ContainerId.Length > 0 ? $"container {details.Source.ContainerId}, " : string.Empty;
         o.WriteLine($"Source:        {source}host PID {details.Source.Pid}");

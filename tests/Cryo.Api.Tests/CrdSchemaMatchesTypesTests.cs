@@ -66,7 +66,7 @@ public class CrdSchemaMatchesTypesTests
     }
 
     [Theory]
-    [InlineData("checkpoints.cryo.io.yaml", new[] { "Phase", "Pod", "Node", "Size", "Stored", "Parent", "Age" })]
+    [InlineData("checkpoints.cryo.io.yaml", new[] { "Phase", "Pod", "Node", "Size", "Stored", "Parent", "Flat-Copy", "Age" })]
     [InlineData("restores.cryo.io.yaml", new[] { "Checkpoint", "Pod", "Node", "Phase", "Age" })]
     [InlineData("checkpointschedules.cryo.io.yaml", new[] { "Schedule", "Every", "Suspend", "Last Schedule", "Last Success", "Age" })]
     [InlineData("restoresets.cryo.io.yaml", new[] { "Checkpoint", "Desired", "Current", "Ready", "Warm", "Age" })]

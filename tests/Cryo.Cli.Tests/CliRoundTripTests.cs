@@ -86,6 +86,25 @@ public sealed class CliRoundTripTests
     }
 
     [Fact]
+    public async Task Inspect_Should_ShowTheFlatCopysBytes_When_TheIncrementIsTheNewestOfItsChain()
+    {
+        await using var agent = await InProcessAgent.StartAsync();
+        await CliRun.JsonAsync(agent, "checkpoint", "--pid", "4242", "--name", "base");
+        await CliRun.JsonAsync(agent, "checkpoint", "--pid", "4242", "--name", "child", "--parent", "base");
+
+        var child = await CliRun.JsonAsync(agent, "inspect", "child");
+        var full = await CliRun.JsonAsync(agent, "inspect", "base");
+        var (_, text, _) = await CliRun.RunAsync(["inspect", "child", "--socket", agent.SocketPath]);
+        await CliRun.JsonAsync(agent, "checkpoint", "--pid", "4242", "--name", "grandchild", "--parent", "child");
+        var superseded = await CliRun.JsonAsync(agent, "inspect", "child");
+
+        Assert.Equal("4096", child.GetProperty("summary").GetProperty("flatCopyBytes").GetString());
+        Assert.Equal("0", full.GetProperty("summary").GetProperty("flatCopyBytes").GetString());
+        Assert.Contains("Flat copy:", text, StringComparison.Ordinal);
+        Assert.Equal("0", superseded.GetProperty("summary").GetProperty("flatCopyBytes").GetString());
+    }
+
+    [Fact]
     public async Task Restore_Should_TargetTheContainer_When_IntoPidIsGiven()
     {
         await using var agent = await InProcessAgent.StartAsync();

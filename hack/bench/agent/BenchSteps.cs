@@ -69,11 +69,12 @@ public static class BenchSteps
     /// </summary>
     public static async Task<(double Seconds, RestoreOutcome Outcome)> RestoreVerifiedAsync(BenchEngines engines, string name, string checksum, CancellationToken cancellationToken)
     {
-        Sync();
+        var quiet = await QuietAsync(engines);
         var command = Commands.RestoreOf(name, Deadline);
         var started = Stopwatch.GetTimestamp();
         var outcome = await engines.Restores.RestoreAsync(command, cancellationToken);
         var seconds = Seconds(started, Stopwatch.GetTimestamp());
+        KeepLog(Path.Combine(outcome.WorkDirectory!, "restore.log"), $"restore-{name}-{command.OperationId}.log");
         try
         {
             await Memhog.VerifyCopyAsync(outcome.HostPid, RestoreOutput(engines.Options, command.OperationId), checksum, name, cancellationToken);
@@ -84,8 +85,22 @@ public static class BenchSteps
             await SweepRestoreCgroupsAsync(engines.Options);
         }
         Emit.Note(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"restore {name}: {seconds:0.000} s (CRIU {outcome.Restore.TotalMilliseconds:0} ms, verify {outcome.Verify.TotalMilliseconds:0} ms)"));
+            $"restore {name}: {seconds:0.000} s (CRIU {outcome.Restore.TotalMilliseconds:0} ms, verify {outcome.Verify.TotalMilliseconds:0} ms); before it {quiet}"));
         return (seconds, outcome);
+    }
+
+    /// <summary>
+    /// Waits for what the store removes beside its callers (a superseded flat copy, a gigabyte on a volume mounted with
+    /// discard) and syncs, so a timed operation runs alone; says how long each took.
+    /// </summary>
+    public static async Task<string> QuietAsync(BenchEngines engines)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await engines.Store.RemovalsBesideDoneAsync();
+        var removed = Stopwatch.GetTimestamp();
+        Sync();
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"waited {Ms(started, removed):0} ms for removals beside, synced in {Ms(removed, Stopwatch.GetTimestamp()):0} ms");
     }
 
     public static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;

@@ -78,8 +78,13 @@ public static partial class IncrementalBench
             // older child is: read by CRIU through its parent links (and written out whole for CRIU first,
             // Agent:Engine:FlattenChainOnRestore), again beside the full checkpoint.
             var newest = engines.Store.FindByName("default", parent).Single();
-            var flatCopyBytes = newest.HasFlatCopy ? newest.Manifest.FlatCopy!.Bytes : 0;
+            var flatCopyBytes = newest.FlatCopyBytes;
             BenchSteps.Require(flatCopyBytes > 0, $"{parent} keeps no flat copy");
+            // What each restore hashes beside CRIU: from the kept copy, the copy and the child's other files; the full checkpoint, its own.
+            var keptVerifyBytes = VerifiedBytes(newest.Manifest.Files.Where(f => !(f.Path.StartsWith("images/", StringComparison.Ordinal) && newest.Manifest.FlatCopy!.Replaces(f.Path["images/".Length..])))
+                .Concat(newest.Manifest.FlatCopy!.Files));
+            var fullVerifyBytes = VerifiedBytes(engines.Store.FindByName("default", lastFull).Single().Manifest.Files);
+            KeepPagesImages(newest.FlatCopyDirectory, engines.Store.FindByName("default", lastFull).Single().ImagesDirectory);
             var keptRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
             var chainRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
             var flatRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
@@ -112,6 +117,8 @@ public static partial class IncrementalBench
                 ["full_seconds"] = Emit.Median(Seconds(fullRestore)),
                 ["kept_criu_seconds"] = Emit.Median([.. keptRestore.Select(r => r.Outcome.Restore.TotalSeconds)]),
                 ["kept_verify_seconds"] = Emit.Median([.. keptRestore.Select(r => r.Outcome.Verify.TotalSeconds)]),
+                ["kept_verify_bytes"] = keptVerifyBytes,
+                ["full_verify_bytes"] = fullVerifyBytes,
                 // Without the kept copy (an older child of a chain): through the parent links, beside full restores of their own.
                 ["chain_seconds"] = Emit.Median(Seconds(chainRestore)),
                 ["chain_vs_full_ratio"] = Emit.Median(Seconds(chainRestore)) / Emit.Median(Seconds(chainFullRestore)),
@@ -157,7 +164,7 @@ public static partial class IncrementalBench
     private static async Task<(CheckpointOutcome Outcome, double Seconds)> CheckpointAsync(BenchEngines engines, ContainerWorkload workload, string name, string? parent,
         CancellationToken cancellationToken)
     {
-        BenchSteps.Sync();
+        var quiet = await BenchSteps.QuietAsync(engines);
         // After the sync: what the page cache still holds unwritten is what the dump competes with.
         var memory = MemInfo.Read();
         var command = Commands.CheckpointOf(workload.InitPid, name, BenchSteps.Deadline) with { ParentCheckpoint = parent };
@@ -168,9 +175,34 @@ public static partial class IncrementalBench
         var criu = engines.Criu;
         var committing = clock.When(CheckpointStage.Committing) ?? ended;
         Emit.Note(string.Create(CultureInfo.InvariantCulture,
-            $"checkpoint {name}: {BenchSteps.Seconds(started, ended):0.000} s: before CRIU {BenchSteps.Ms(started, criu.LastStarted):0} ms, CRIU {BenchSteps.Ms(criu.LastStarted, criu.LastEnded):0} ms, hash tail {BenchSteps.Ms(criu.LastEnded, committing):0} ms, rewrite and commit {BenchSteps.Ms(committing, ended):0} ms; before it: {memory}; load {File.ReadAllText("/proc/loadavg").Trim()}"));
+            $"checkpoint {name}: {BenchSteps.Seconds(started, ended):0.000} s: before CRIU {BenchSteps.Ms(started, criu.LastStarted):0} ms, CRIU {BenchSteps.Ms(criu.LastStarted, criu.LastEnded):0} ms, hash tail {BenchSteps.Ms(criu.LastEnded, committing):0} ms, rewrite and commit {BenchSteps.Ms(committing, ended):0} ms; before it: {quiet}, {memory}; load {File.ReadAllText("/proc/loadavg").Trim()}"));
         return (outcome, BenchSteps.Seconds(started, ended));
     }
+
+    /// <summary>
+    /// Hard-links the kept copy's and the full checkpoint's pages images into CRYO_BENCH_KEEP_IMAGES when that is set, so that
+    /// reading them can be compared without CRIU after the run (the links outlive the run's directory).
+    /// </summary>
+    private static void KeepPagesImages(string flatCopyDirectory, string fullImagesDirectory)
+    {
+        var keep = Environment.GetEnvironmentVariable("CRYO_BENCH_KEEP_IMAGES");
+        if (string.IsNullOrEmpty(keep))
+        {
+            return;
+        }
+        Directory.CreateDirectory(keep);
+        foreach (var (from, prefix) in new[] { (flatCopyDirectory, "kept-"), (fullImagesDirectory, "full-") })
+        {
+            foreach (var file in Directory.EnumerateFiles(from, "pages-*.img"))
+            {
+                BenchSteps.Require(Link(file, Path.Combine(keep, prefix + Path.GetFileName(file))) == 0, $"link {file} failed");
+            }
+        }
+    }
+
+    // The page index is not hashed beside CRIU (the increment that reads it checks it).
+    private static long VerifiedBytes(IEnumerable<Cryo.Agent.Store.Manifest.ManifestFile> files) =>
+        files.Where(f => f.Path != "page-index.pb").Sum(f => f.Size);
 
     private static List<double> Seconds(List<(double Seconds, RestoreOutcome Outcome)> samples) => [.. samples.Select(s => s.Seconds)];
 
@@ -183,6 +215,10 @@ public static partial class IncrementalBench
             o => o.Split('\n').Count(l => l.StartsWith("changed ", StringComparison.Ordinal) && l.Length == 24) > before, Memhog.Patience, cancellationToken);
         return output.Split('\n').Last(l => l.StartsWith("changed ", StringComparison.Ordinal) && l.Length == 24)["changed ".Length..];
     }
+
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Link(string existing, string created);
 
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [LibraryImport("libc", EntryPoint = "kill")]

@@ -88,7 +88,7 @@ public sealed class ArchiveGrpcService(RequestValidator validator, ImageStore st
         var stored = result.Checkpoint;
         var response = new ImportCheckpointResponse
         {
-            Summary = ProtoMapper.ToSummary(new CheckpointRecord(stored.Manifest, Path.GetRelativePath(store.RootDirectory, stored.Directory), stored.SizeBytes)),
+            Summary = ProtoMapper.ToSummary(CheckpointRecord.Of(stored, store.RootDirectory)),
             ImportedFrom = result.ImportedFrom,
         };
         response.IgnoredEntries.AddRange(result.IgnoredEntries);

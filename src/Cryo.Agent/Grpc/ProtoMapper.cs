@@ -57,6 +57,7 @@ public static class ProtoMapper
             ChainLength = outcome.ChainLength,
             IncrementMethod = outcome.IncrementMethod ?? string.Empty,
             Compression = outcome.Compression ?? string.Empty,
+            FlatCopyBytes = outcome.FlatCopyBytes,
             StoreSpace = new StoreSpace { CapacityBytes = space.TotalBytes, AvailableBytes = space.AvailableBytes },
         },
     };
@@ -86,6 +87,7 @@ public static class ProtoMapper
             Location = record.Location,
             SizeBytes = Store.StoredSizes.LogicalBytes(record.SizeBytes, manifest),
             StoredBytes = record.SizeBytes,
+            FlatCopyBytes = record.FlatCopyBytes,
             ChainLength = manifest.Increment?.ChainLength ?? 1,
             IncrementMethod = manifest.Increment?.Method ?? string.Empty,
             CreatedAt = Timestamp.FromDateTimeOffset(manifest.CreatedAt),
@@ -171,6 +173,7 @@ public static class ProtoMapper
             ChainLength = manifest.Increment?.ChainLength ?? 1,
             IncrementMethod = manifest.Increment?.Method,
             Compression = manifest.Options.Compression,
+            FlatCopyBytes = record.FlatCopyBytes,
         };
     }
 

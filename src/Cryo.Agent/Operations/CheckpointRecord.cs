@@ -14,4 +14,17 @@ public sealed record CheckpointRecord(CheckpointManifest Manifest, string Locati
 {
     /// <summary>Its namespace, name and UID (the operation that made it).</summary>
     public CheckpointKey Key => Manifest.Key;
+
+    /// <summary>
+    /// Bytes of the flat copy an increment keeps beside it while it is the newest of its chain (not in <see cref="SizeBytes"/>:
+    /// a cache the next increment removes); 0 when none is kept.
+    /// </summary>
+    public long FlatCopyBytes { get; init; }
+
+    /// <summary>The record of <paramref name="stored"/>, located relative to <paramref name="storeRoot"/>.</summary>
+    public static CheckpointRecord Of(StoredCheckpoint stored, string storeRoot)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        return new(stored.Manifest, Path.GetRelativePath(storeRoot, stored.Directory), stored.SizeBytes) { FlatCopyBytes = stored.FlatCopyBytes };
+    }
 }

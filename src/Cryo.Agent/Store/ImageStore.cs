@@ -36,6 +36,7 @@ public sealed class ImageStore
     private readonly ConcurrentDictionary<string, PendingCheckpoint> inProgress = new(StringComparer.Ordinal);
     // Scratch directories of this process's work on committed checkpoints (a compressed chain decompressed for a restore).
     private readonly ConcurrentDictionary<string, StoreScratch> scratches = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Task, byte> removalsBeside = new();
     private readonly AbandonedEntries abandoned;
 
     /// <summary>Opens (and if missing creates, mode 0700) the store at <see cref="ImageStoreOptions.RootDirectory"/>.</summary>
@@ -279,6 +280,19 @@ public sealed class ImageStore
     {
         DeleteEntry(scratch.Directory);
         scratches.TryRemove(scratch.Directory, out _);
+    }
+
+    /// <summary>
+    /// Completes once every scratch directory removed on a worker thread (<see cref="StoreScratch.DisposeBeside"/>: a
+    /// superseded flat copy, CRIU's replaced images, a restore's flattened chain) is gone: what deletes a gigabyte beside
+    /// whatever runs next. For callers that must measure or stop without it (a benchmark, a shutdown).
+    /// </summary>
+    public Task RemovalsBesideDoneAsync() => Task.WhenAll(removalsBeside.Keys);
+
+    internal void TrackRemovalBeside(Task removal)
+    {
+        removalsBeside[removal] = 0;
+        removal.ContinueWith(done => removalsBeside.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>Removes a pending checkpoint's temporary directory. Harmless when already abandoned.</summary>

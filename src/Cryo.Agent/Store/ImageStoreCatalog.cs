@@ -81,6 +81,5 @@ public sealed class ImageStoreCatalog(ImageStore store, ILogger<ImageStoreCatalo
         }
     }
 
-    private CheckpointRecord ToRecord(StoredCheckpoint stored) =>
-        new(stored.Manifest, Path.GetRelativePath(store.RootDirectory, stored.Directory), stored.SizeBytes);
+    private CheckpointRecord ToRecord(StoredCheckpoint stored) => CheckpointRecord.Of(stored, store.RootDirectory);
 }

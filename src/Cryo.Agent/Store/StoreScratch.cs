@@ -17,13 +17,13 @@ public sealed class StoreScratch : IDisposable
 
     /// <summary>
     /// Removes the directory on a worker thread, for a caller that is done with it and should not wait: unlinking a
-    /// gigabyte of images took 0.6-0.7 s on this project's loaded VM. A failure is logged; the store's next start
-    /// removes what is left.
+    /// gigabyte of images took 0.6-0.7 s on this project's loaded VM (<see cref="ImageStore.RemovalsBesideDoneAsync"/> waits
+    /// for it). A failure is logged; the store's next start removes what is left.
     /// </summary>
     public void DisposeBeside(ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(logger);
-        _ = Task.Run(() =>
+        store.TrackRemovalBeside(Task.Run(() =>
         {
             try
             {
@@ -33,7 +33,7 @@ public sealed class StoreScratch : IDisposable
             {
                 logger.LogWarning("could not remove the scratch directory {Directory} ({Error}); the store's next start removes it", Directory, e.Message);
             }
-        }, CancellationToken.None);
+        }, CancellationToken.None));
     }
 
     /// <summary>Removes the directory and everything in it.</summary>

@@ -47,6 +47,9 @@ public sealed class StoredCheckpoint
     /// <summary>Whether the flat copy the manifest records is still kept (a newer increment or a short volume removes it).</summary>
     public bool HasFlatCopy => Manifest.FlatCopy is not null && System.IO.Directory.Exists(FlatCopyDirectory);
 
+    /// <summary>Bytes the flat copy takes beside the checkpoint while it is kept (<see cref="ManifestFlatCopy.Bytes"/>); 0 when none is.</summary>
+    public long FlatCopyBytes => HasFlatCopy ? Manifest.FlatCopy!.Bytes : 0;
+
     /// <summary>
     /// The manifest, read on first access. Listing works even for manifests this agent cannot read
     /// (a newer schema); accessing this then throws.

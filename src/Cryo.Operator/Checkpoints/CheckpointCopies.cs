@@ -1,6 +1,5 @@
 using Cryo.Api;
 using Cryo.Operator.KubernetesApi;
-using k8s.Autorest;
 using Microsoft.Extensions.Logging;
 
 namespace Cryo.Operator.Checkpoints;
@@ -13,9 +12,6 @@ namespace Cryo.Operator.Checkpoints;
 /// </summary>
 public sealed class CheckpointCopies(CryoResources resources, ILogger<CheckpointCopies> logger)
 {
-    // A Checkpoint's status has other writers (its own reconciler): a conflicting write is read afresh and tried again.
-    private const int Attempts = 5;
-
     /// <summary>
     /// Records that <paramref name="node"/>'s agent holds <paramref name="checkpoint"/> (the object whose UID it pulled) and
     /// the <paramref name="parentsPulled"/> nearest links of its chain. Throws when the API server cannot be written, so
@@ -25,42 +21,19 @@ public sealed class CheckpointCopies(CryoResources resources, ILogger<Checkpoint
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         var ns = checkpoint.Metadata.NamespaceProperty;
-        var uid = checkpoint.Metadata.Uid;
-        var name = checkpoint.Metadata.Name;
-        for (var link = 0; link <= parentsPulled && name is not null; link++)
+        var gone = await CheckpointStatusEdit.ApplyUpChainAsync(resources, ns, checkpoint.Metadata.Name, checkpoint.Metadata.Uid, parentsPulled, status =>
         {
-            name = await RecordOneAsync(ns, name, link == 0 ? uid : null, node, cancellationToken);
-        }
-    }
-
-    /// <summary>Adds <paramref name="node"/> to the copies of <paramref name="ns"/>/<paramref name="name"/>; returns its parent's name.</summary>
-    private async Task<string?> RecordOneAsync(string ns, string name, string? uid, string node, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var current = await resources.Checkpoints.GetAsync(ns, name, cancellationToken);
-            if (current?.Status is not { } status || (uid is not null && current.Metadata.Uid != uid))
-            {
-                // Gone, or made again under its name since: the copy is of nothing this cluster names.
-                logger.LogWarning("pulled a copy of Checkpoint {Namespace}/{Name} to node {Node}, but that Checkpoint is gone; the copy is not recorded", ns, name, node);
-                return null;
-            }
-
             if (status.NodeName == node || status.Copies?.Contains(node) == true)
             {
-                return status.Parent;
+                return false;
             }
-
             status.Copies = [.. status.Copies ?? [], node];
-            try
-            {
-                await resources.Checkpoints.ReplaceStatusAsync(current, cancellationToken);
-                return status.Parent;
-            }
-            catch (HttpOperationException e) when (ApiErrors.IsConflict(e) && attempt < Attempts)
-            {
-                logger.LogDebug("recording node {Node}'s copy of {Namespace}/{Name} conflicted (attempt {Attempt}); reading it afresh", node, ns, name, attempt);
-            }
+            return true;
+        }, logger, cancellationToken);
+        if (gone is not null)
+        {
+            // Gone, or made again under its name since: the copy is of nothing this cluster names.
+            logger.LogWarning("pulled a copy of Checkpoint {Namespace}/{Name} to node {Node}, but that Checkpoint is gone; the copy is not recorded", ns, gone, node);
         }
     }
 }

@@ -25,6 +25,7 @@ public sealed class CheckpointReconciler(
     CheckpointValidator validator,
     CheckpointFinalizer finalizer,
     CheckpointImports imports,
+    SupersededFlatCopies flatCopies,
     Expiry expiry,
     IAgentLocator locator,
     IAgentClient agents,
@@ -177,6 +178,7 @@ public sealed class CheckpointReconciler(
         // An agent of the previous release says nothing of increments: it stored what it holds.
         status.StoredBytes = result.StoredBytes > 0 ? result.StoredBytes : result.SizeBytes;
         status.Parent = string.IsNullOrEmpty(result.ParentCheckpoint) ? null : result.ParentCheckpoint;
+        status.FlatCopyBytes = result.FlatCopyBytes > 0 ? result.FlatCopyBytes : null;
         status.ChainLength = Math.Max(1, result.ChainLength);
         status.Compression = string.IsNullOrEmpty(result.Compression) ? null : result.Compression;
         status.CriuVersion = result.CriuVersion;
@@ -196,6 +198,11 @@ public sealed class CheckpointReconciler(
             await events.NormalAsync(checkpoint, ConditionReasons.CheckpointSucceeded, status.Message, cancellationToken);
             metrics.CheckpointBytesStored.WithLabels(status.Parent is null ? "full" : "increment").Inc(status.StoredBytes.Value);
             metrics.CheckpointBytesSaved.Inc(Math.Max(0, result.SizeBytes - status.StoredBytes.Value));
+            if (status.Parent is { } committedOn)
+            {
+                // The agent removed the flat copies of the chain's older increments as this one committed.
+                await flatCopies.ClearAsync(checkpoint, committedOn, status.ChainLength.Value, cancellationToken);
+            }
             logger.LogInformation("checkpoint {Namespace}/{Name} succeeded: {Location}, {SizeBytes} bytes",
                 checkpoint.Metadata.NamespaceProperty, checkpoint.Metadata.Name, result.Location, result.SizeBytes);
             if (await storeAlarm.CheckAsync(checkpoint, status.NodeName, result.StoreSpace, cancellationToken) is { } warning)

@@ -63,6 +63,7 @@ public static class OperatorApp
         services.AddSingleton<CheckpointPulls>();
         services.AddSingleton<RestoreTransfer>();
         services.AddSingleton<CheckpointCopies>();
+        services.AddSingleton<SupersededFlatCopies>();
         services.AddSingleton<RestoreReconciler>();
         services.AddSingleton<ICheckpointHold, RestoresInProgressHold>();
         services.AddSingleton<ICheckpointHold, ChildCheckpointsHold>();

@@ -1,3 +1,4 @@
+using Cryo.Agent.Grpc;
 using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Manifest;
@@ -247,6 +248,13 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
         Assert.True(c1.FlatCopyBytes > 0);
         Assert.False(Find("c1").HasFlatCopy);
         Assert.NotNull(Find("c1").Manifest.FlatCopy);
+        // The agent's API says so: the committed result and the catalog's summary count the copy while it is kept, apart from storedBytes.
+        var catalog = new ImageStoreCatalog(engines.Store, NullLogger<ImageStoreCatalog>.Instance);
+        var result = ProtoMapper.ToEvent(c2, "op-c2", "node-1", engines.Store.GetSpace()).Result;
+        Assert.Equal((c2.FlatCopyBytes, c2.StoredBytes), (result.FlatCopyBytes, result.StoredBytes));
+        var summaries = (await catalog.ListAsync("default", CancellationToken.None)).ToDictionary(r => r.Key.Name, ProtoMapper.ToSummary);
+        Assert.Equal((0L, c2.FlatCopyBytes, 0L), (summaries["c0"].FlatCopyBytes, summaries["c2"].FlatCopyBytes, summaries["c1"].FlatCopyBytes));
+        Assert.Equal(c2.StoredBytes, summaries["c2"].StoredBytes);
 
         Assert.Equal(last, await RestoreChecksumAsync("c2"));
         // CRIU read a full set of images: no parent link, every page in its own pages images.

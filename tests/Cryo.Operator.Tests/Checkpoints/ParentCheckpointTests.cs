@@ -158,6 +158,9 @@ public sealed class ParentCheckpointTests : IAsyncLifetime
         Assert.Equal((4096L, 409L), (second.Status.SizeBytes, second.Status.StoredBytes));
         Assert.Equal((4096L, 4096L, 1, null), (first.Status!.SizeBytes, first.Status.StoredBytes, first.Status.ChainLength, first.Status.Parent));
         Assert.Contains("409 of them stored as an increment of web-1", second.Status.Message);
+        // The newest increment's flat copy is counted apart, and uncounted on its parent once a newer increment removed it.
+        Assert.Equal((4096L, 4096L, null), (second.Status.FlatCopyBytes, third.Status.FlatCopyBytes, first.Status.FlatCopyBytes));
+        await cluster.WaitForCheckpointAsync("web-2", c => c.Status?.FlatCopyBytes is null, "web-2's copy no longer counted once web-3 committed");
         // What the increments saved is counted: two full checkpoints (web-1, other-1) and two increments of 409 of 4096 bytes.
         var metrics = operatorApp.Services.GetRequiredService<OperatorMetrics>();
         Assert.Equal((8192d, 818d, 7374d),

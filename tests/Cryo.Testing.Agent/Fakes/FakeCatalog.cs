@@ -14,6 +14,15 @@ public sealed class FakeCatalog(string root) : ICheckpointCatalog
 
     public void Add(CheckpointRecord record) => records[(record.Key.Namespace, record.Key.Name)] = record;
 
+    /// <summary>What the real store does to a parent's flat copy when an increment of it commits.</summary>
+    public void DropFlatCopy(string @namespace, string name)
+    {
+        if (records.TryGetValue((@namespace, name), out var record))
+        {
+            records[(@namespace, name)] = record with { FlatCopyBytes = 0 };
+        }
+    }
+
     public Task<IReadOnlyList<CheckpointRecord>> ListAsync(string? @namespace, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<CheckpointRecord>>([.. records.Values
             .Where(r => @namespace is null || r.Key.Namespace == @namespace)
@@ -58,6 +67,6 @@ public sealed class FakeCatalog(string root) : ICheckpointCatalog
             Files = [new ManifestFile { Path = "images/pages-1.img", Size = outcome.SizeBytes, Sha256 = new string('0', 64) }],
         };
         ManifestExtraKeys.Record(manifest.Extra, command.Workload, "test-node", command.ParentCheckpoint);
-        return new CheckpointRecord(manifest, outcome.Location, outcome.SizeBytes);
+        return new CheckpointRecord(manifest, outcome.Location, outcome.SizeBytes) { FlatCopyBytes = outcome.FlatCopyBytes };
     }
 }

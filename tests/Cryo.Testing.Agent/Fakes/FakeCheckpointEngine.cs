@@ -67,7 +67,15 @@ public sealed class FakeCheckpointEngine(FakeCatalog catalog) : ICheckpointEngin
             progress.Report(CheckpointStage.Committing);
             var outcome = new CheckpointOutcome(command.Namespace, command.Name, $"{command.Namespace}/{command.Name}-{command.OperationId}",
                 SizeBytes: 4096 * 3, Freeze: TimeSpan.FromMilliseconds(12), Dump: TimeSpan.FromMilliseconds(34), Total: TimeSpan.FromMilliseconds(56),
-                ProcessCount: 1, CriuVersion: "4.2.1", MemoryPagesBytes: 4096, CreatedAt: DateTimeOffset.UtcNow);
+                ProcessCount: 1, CriuVersion: "4.2.1", MemoryPagesBytes: 4096, CreatedAt: DateTimeOffset.UtcNow)
+            {
+                // As the real agent: an uncompressed increment keeps its whole memory beside it, and its parent's copy goes.
+                FlatCopyBytes = command.ParentCheckpoint is not { Length: > 0 } || command.Compression is not (null or "" or "none") ? 0 : 4096,
+            };
+            if (command.ParentCheckpoint is { Length: > 0 } parent)
+            {
+                catalog.DropFlatCopy(command.Namespace, parent);
+            }
             catalog.Add(FakeCatalog.RecordFor(command, outcome));
             return outcome;
         }

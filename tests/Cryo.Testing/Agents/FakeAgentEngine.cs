@@ -200,6 +200,8 @@ public sealed class FakeAgentEngine(string nodeName)
         {
             StoredBytes = (long)((parent is null ? SizeBytes : SizeBytes * IncrementFraction) * (compression.Length > 0 ? CompressedFraction : 1)),
             Compression = compression,
+            // As the real agent: an uncompressed increment keeps the whole memory beside it, a full checkpoint none.
+            FlatCopyBytes = parent is null || compression.Length > 0 ? 0 : SizeBytes,
             ParentCheckpoint = request.ParentCheckpoint,
             ChainLength = parent is null ? 1 : parent.ChainLength + 1,
             Checkpoint = new CheckpointRef { Namespace = request.Namespace, Name = request.Name },
