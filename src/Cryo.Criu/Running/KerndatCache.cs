@@ -88,7 +88,9 @@ internal sealed class KerndatCache
     /// <summary>This boot and this CRIU executable: a cache made under another of either is made again.</summary>
     private string Stamp()
     {
+        // The executable itself, not a symlink to it (an install that replaces CRIU may keep the link).
         var criu = new FileInfo(_criuPath);
+        criu = criu.LinkTarget is null ? criu : criu.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? criu;
         return string.Create(CultureInfo.InvariantCulture,
             $"{File.ReadAllText(BootIdFile).Trim()} {_criuPath} {criu.Length} {criu.LastWriteTimeUtc.Ticks}\n");
     }
