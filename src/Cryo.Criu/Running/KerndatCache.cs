@@ -79,7 +79,7 @@ internal sealed class KerndatCache
                 File.Delete(made);
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             _logger.LogWarning(e, "CRIU's kernel-facts cache could not be made; every CRIU run probes the kernel itself");
         }
