@@ -22,6 +22,7 @@ public sealed class CriuCli : ICriu
     private const string CpuinfoImage = "cpuinfo.img";
 
     private readonly ILogger _logger;
+    private readonly KerndatCache _kerndat;
 
     /// <summary>Creates a runner for the CRIU executable at <paramref name="executablePath"/>.</summary>
     /// <param name="executablePath">Absolute path of CRIU (a <c>criu</c> on PATH may be Debian 12's, which fails here).</param>
@@ -35,6 +36,7 @@ public sealed class CriuCli : ICriu
         }
         ExecutablePath = executablePath;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _kerndat = new KerndatCache(executablePath, _logger);
     }
 
     /// <summary>The CRIU executable this runner starts.</summary>
@@ -161,6 +163,8 @@ public sealed class CriuCli : ICriu
     private async Task<CriuRunResult> RunAsync(string operation, IReadOnlyList<string> arguments, string logPath, string? pidFile,
         CriuLaunch? launch, TimeSpan deadline, CancellationToken cancellationToken)
     {
+        // Once: CRIU probes the kernel at every run that finds no cache of its facts (see KerndatCache).
+        await _kerndat.EnsureOnceAsync();
         var commandLine = (launch ?? CriuLaunch.Direct).BuildCommandLine(ExecutablePath, arguments);
         _logger.LogInformation("Running criu {Operation}: {CommandLine}", operation, string.Join(' ', commandLine));
         var outcome = await StartAsync(operation, commandLine, deadline, cancellationToken, launch?.BeforeKill);

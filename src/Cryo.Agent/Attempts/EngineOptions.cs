@@ -36,6 +36,17 @@ public sealed class EngineOptions
     public int ChainRestoreLogLevel { get; set; } = 2;
 
     /// <summary>
+    /// The largest writable layer (its archive's bytes) that a restore into a container writes whole while CRIU starts up,
+    /// before CRIU opens the tree's files; a larger one is split, the files CRIU opens by name first and the rest beside its
+    /// memory restore, with the tree held at post-restore until they are in. Beside the restore the rest shared two cores
+    /// with CRIU and the images' hashing and then held the tree: the JVM-like tree (a 2.3 MB layer) restored in a pod in
+    /// 0.449 s whole first against 0.473 s split, CRIU's own log 359 against 418 ms (held 0 against 112 ms at
+    /// post-restore; <c>hack/bench.sh agent --only inpod</c>, 2026-12-07, load 30, medians of 5). 0 splits every layer.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long WholeLayerFirstMaxBytes { get; set; } = 16L << 20;
+
+    /// <summary>
     /// Whether an eager restore of an increment gives CRIU the chain written out whole (<see cref="Restoring.FlatChain"/>: the
     /// increment's pagemaps and pages resolved through every parent into one full set in a scratch copy on the store's
     /// volume) rather than the chain itself. Through <c>parent</c> links CRIU reads every run of pages with a read of its

@@ -203,12 +203,18 @@ public sealed class ProcFs
     }
 
     /// <summary>Reads <c>/proc/PID/{file}</c> whole.</summary>
-    public async Task<string> ReadTextAsync(int pid, string file, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Read synchronously: the kernel makes a procfs file up in memory, and .NET's asynchronous file read only runs the
+    /// same read on a thread-pool thread, at several times its cost. Finding a container by ID reads every process's
+    /// cgroup file, and was most of the in-pod restore's target step (5-9 ms against 1 ms standalone).
+    /// </remarks>
+    public Task<string> ReadTextAsync(int pid, string file, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var path = Path.Combine(Root, pid.ToString(CultureInfo.InvariantCulture), file);
         try
         {
-            return await File.ReadAllTextAsync(path, cancellationToken);
+            return Task.FromResult(ReadNow(path));
         }
         catch (IOException e) when (IsGone(pid, e))
         {
@@ -216,18 +222,24 @@ public sealed class ProcFs
         }
     }
 
-    private static async Task<string?> ReadOptionalAsync(string path, CancellationToken cancellationToken)
+    private static Task<string?> ReadOptionalAsync(string path, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            return await File.ReadAllTextAsync(path, cancellationToken);
+            return Task.FromResult<string?>(ReadNow(path));
         }
         catch (IOException)
         {
             // The thread exited while we listed its siblings: it has no children to report.
-            return null;
+            return Task.FromResult<string?>(null);
         }
     }
+
+    // A procfs file is made up in memory: its read never waits for a disk (see ReadTextAsync).
+#pragma warning disable CA1849
+    private static string ReadNow(string path) => File.ReadAllText(path);
+#pragma warning restore CA1849
 
     // FileNotFound/DirectoryNotFound (no such PID) and an error on a PID that has since disappeared (ESRCH
     // while reading an exiting process) both mean "gone"; any other I/O error is real and propagates as is.

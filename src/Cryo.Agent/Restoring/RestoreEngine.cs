@@ -83,10 +83,11 @@ public sealed class RestoreEngine(
         // Files to put back into a target container (its writable layer, /dev/shm) are applied while CRIU starts up
         // (reading its images, probing the kernel, rebuilding the mount namespace: 0.1-0.2 s). CRIU holds at
         // post-setup-namespaces, before it opens any file of the tree, until those it opens by name are in place (its
-        // mounts bind the target's root and volumes, so files written there now are what it opens then); the rest is
-        // written while it restores memory, and the tree is held at post-restore until they are all there.
+        // mounts bind the target's root and volumes, so files written there now are what it opens then). A small layer goes
+        // whole before that point; of a larger one the rest is written while CRIU restores memory, and the tree is held at
+        // post-restore until they are all there.
         var applyFiles = FilesystemRestore.HasFilesToApply(checkpoint, container);
-        var split = applyFiles ? SplitFiles(command, checkpoint) : null;
+        var split = applyFiles && !WholeLayerFirst(checkpoint) ? SplitFiles(command, checkpoint) : null;
         IReadOnlyList<ActionScriptGate> gates = heldFrozen ? [] : ActionScriptGate.Create(workDirectory, applyFiles ? [FilesGateAction, "post-restore"] : ["post-restore"], deadline);
         var gate = gates.Count > 0 ? gates[^1] : null;
         var filesGate = applyFiles ? gates[0] : null;
@@ -370,6 +371,12 @@ public sealed class RestoreEngine(
             return null;
         }
     }
+
+    /// <summary>Whether the writable layer is small enough to be written whole before CRIU opens files (<see cref="EngineOptions.WholeLayerFirstMaxBytes"/>).</summary>
+    private bool WholeLayerFirst(StoredCheckpoint checkpoint) =>
+        checkpoint.Manifest.Filesystem.WritableLayerArchive is not { } layer
+        || checkpoint.Manifest.Files.FirstOrDefault(f => f.Path == layer) is not { } file
+        || file.Size <= settings.WholeLayerFirstMaxBytes;
 
     /// <summary>The CRIU action a restore into a container holds at until its files are in place: after the namespaces are set up, before any file is opened.</summary>
     private const string FilesGateAction = "post-setup-namespaces";

@@ -114,6 +114,8 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
         Assert.True(split.IsEarly("/work/dir/app.log") && split.IsEarly("/work/dir") && split.IsEarly("/work"), "the held log and its directories go first");
         Assert.False(split.IsEarly("/tmp/rest/f1") || split.IsEarly("/tmp/rest") || split.IsEarly("/tmp"), "files the app does not hold go beside CRIU");
         await using var target = await ContainerWorkload.StartPlaceholderAsync(RealPlaceholder("target") with { OverlayRoot = true, Script = script }, CancellationToken.None);
+        // A layer this small is written whole before CRIU opens files unless told otherwise.
+        engines.Options.WholeLayerFirstMaxBytes = 0;
 
         var outcome = await engines.Restores.RestoreAsync(TestEngines.RestoreOf("split", target.InitPid), CancellationToken.None);
 
