@@ -5,7 +5,6 @@ using Cryo.Agent.Store.Manifest;
 using Cryo.Criu;
 using Cryo.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Xunit;
 
 namespace Cryo.Cli.Tests;
 

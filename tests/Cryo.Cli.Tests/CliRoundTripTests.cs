@@ -1,5 +1,3 @@
-using Xunit;
-
 namespace Cryo.Cli.Tests;
 
 public sealed class CliRoundTripTests

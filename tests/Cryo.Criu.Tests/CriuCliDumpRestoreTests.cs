@@ -1,9 +1,4 @@
-using Cryo.Criu.Images;
-using Cryo.Criu.Options;
-using Cryo.Criu.Running;
 using Cryo.Criu.Stats;
-using Cryo.Criu.Tests.TestSupport;
-using Xunit;
 
 namespace Cryo.Criu.Tests;
 

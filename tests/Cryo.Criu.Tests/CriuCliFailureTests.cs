@@ -1,8 +1,4 @@
 using System.Globalization;
-using Cryo.Criu.Options;
-using Cryo.Criu.Running;
-using Cryo.Criu.Tests.TestSupport;
-using Xunit;
 
 namespace Cryo.Criu.Tests;
 

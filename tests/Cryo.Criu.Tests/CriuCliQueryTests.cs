@@ -1,7 +1,4 @@
 using Cryo.Criu.Capabilities;
-using Cryo.Criu.Running;
-using Cryo.Criu.Tests.TestSupport;
-using Xunit;
 
 namespace Cryo.Criu.Tests;
 

@@ -1,5 +1,4 @@
 using Cryo.Criu;
-using Xunit;
 
 namespace Cryo.Criu.Tests;
 

@@ -1,4 +1,3 @@
-using Cryo.Api;
 using static Cryo.Kubectl.Tests.PluginCluster;
 
 namespace Cryo.Kubectl.Tests;

@@ -2,12 +2,10 @@ using System.Buffers.Binary;
 using System.Formats.Tar;
 using System.Text.Json.Nodes;
 using Cryo.Agent.Operations;
-using Cryo.Api;
 using Cryo.Cli;
 using Cryo.Criu;
 using Cryo.Testing.Agent;
 using Cryo.Testing.Agent.Fakes;
-using Cryo.Testing.Kubernetes;
 using Microsoft.Extensions.DependencyInjection;
 using static Cryo.Kubectl.Tests.PluginCluster;
 

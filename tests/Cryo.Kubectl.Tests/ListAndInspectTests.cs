@@ -1,10 +1,7 @@
 using System.Text.Json;
-using Cryo.Api;
 using Cryo.Cli;
 using Cryo.Testing.Agent;
-using Cryo.Testing.Kubernetes;
 using Cryo.Testing.Kubernetes.Cluster;
-using k8s;
 using YamlDotNet.Serialization;
 using static Cryo.Kubectl.Tests.PluginCluster;
 

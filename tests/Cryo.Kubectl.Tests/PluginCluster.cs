@@ -1,8 +1,5 @@
-using Cryo.Api;
 using Cryo.Testing;
-using Cryo.Testing.Kubernetes;
 using Cryo.Testing.Kubernetes.Cluster;
-using k8s;
 using k8s.Models;
 
 namespace Cryo.Kubectl.Tests;

@@ -1,5 +1,3 @@
-using Cryo.Api;
-using k8s;
 using k8s.Models;
 using static Cryo.Kubectl.Tests.PluginCluster;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Cryo.Api;
 using static Cryo.Kubectl.Tests.PluginCluster;
 
 namespace Cryo.Kubectl.Tests;

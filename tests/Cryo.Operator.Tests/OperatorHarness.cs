@@ -1,10 +1,6 @@
-using Cryo.Api;
 using Cryo.Operator.Hosting;
-using k8s;
-using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Cryo.Operator.Tests;

@@ -1,7 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Cryo.Agent.Hosting;
-using Cryo.Agent.Operations;
 using Cryo.Contracts;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Criu;

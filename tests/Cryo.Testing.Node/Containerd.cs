@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Cryo.Testing.Agent;
-using Cryo.Testing.Node.Cri;
 
 namespace Cryo.Testing.Node;
 

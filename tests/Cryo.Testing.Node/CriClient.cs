@@ -1,4 +1,3 @@
-using Cryo.Testing.Node.Cri;
 using Grpc.Core;
 using Grpc.Net.Client;
 

@@ -1,7 +1,5 @@
 using System.Globalization;
-using Cryo.Testing.Node.Cri;
 using k8s;
-using k8s.Models;
 
 namespace Cryo.Testing.Node;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using k8s.Models;
 
 namespace Cryo.Testing.Node;
 

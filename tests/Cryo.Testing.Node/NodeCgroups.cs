@@ -1,7 +1,5 @@
 using System.Globalization;
 using Cryo.Agent.Containers;
-using Cryo.Testing.Agent.Harness;
-using Cryo.Testing.Agent;
 
 namespace Cryo.Testing.Node;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Cryo.Testing.Node.Cri;
 
 namespace Cryo.Testing.Node;
 

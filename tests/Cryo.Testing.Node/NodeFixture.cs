@@ -4,8 +4,6 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Cryo.Testing.Agent.Harness;
-using k8s.Models;
 using Xunit;
 
 namespace Cryo.Testing.Node;

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using Cryo.Testing.Node.Cri;
-using Cryo.Testing.Agent.Harness;
 
 namespace Cryo.Testing.Node;
 

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using k8s;
-using k8s.Models;
 
 namespace Cryo.Testing.Node;
 

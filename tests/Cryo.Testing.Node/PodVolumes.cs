@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Cryo.Testing.Node.Cri;
-using k8s.Models;
 
 namespace Cryo.Testing.Node;
 

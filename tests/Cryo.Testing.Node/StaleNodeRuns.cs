@@ -1,6 +1,4 @@
 using System.Globalization;
-using Cryo.Testing.Agent.Harness;
-using Cryo.Testing.Agent;
 
 namespace Cryo.Testing.Node;
 

@@ -1,5 +1,3 @@
-using k8s.Models;
-
 namespace Cryo.Testing.Node;
 
 /// <summary>Pods for node tests: unique names, the busybox image, a shell script as the container's command.</summary>

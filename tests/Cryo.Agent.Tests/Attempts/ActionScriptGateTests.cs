@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Cryo.Agent.Attempts;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Attempts;
 

@@ -1,8 +1,6 @@
 using Cryo.Agent.Attempts;
-using Cryo.Agent.Tests.Support;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Attempts;
 

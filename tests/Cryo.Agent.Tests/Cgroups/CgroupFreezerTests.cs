@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Cryo.Agent.Cgroups;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Cgroups;
 

@@ -1,13 +1,8 @@
 using Cryo.Agent.Checkpointing;
-using Cryo.Agent.Operations;
-using Cryo.Agent.Store;
-using Cryo.Agent.Store.Hashing;
 using Cryo.Testing.Agent.Harness;
-using Cryo.Agent.Tests.Support;
 using Cryo.Criu.Images;
 using Cryo.Criu.Network;
 using Cryo.Criu.Running;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Checkpointing;
 

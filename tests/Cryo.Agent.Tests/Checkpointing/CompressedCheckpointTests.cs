@@ -1,10 +1,5 @@
-using Cryo.Agent.Operations;
-using Cryo.Agent.Store;
 using Cryo.Agent.Store.Compression;
-using Cryo.Agent.Store.Hashing;
-using Cryo.Agent.Tests.Support;
 using Cryo.Testing.Agent.Harness;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Checkpointing;
 

@@ -1,10 +1,5 @@
 using Cryo.Agent.Checkpointing;
-using Cryo.Agent.Store;
-using Cryo.Agent.Store.Manifest;
 using Cryo.Agent.Tests.Store;
-using Cryo.Agent.Tests.Support;
-using Cryo.Testing;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Checkpointing;
 

@@ -1,13 +1,7 @@
 using Cryo.Agent.Grpc;
-using Cryo.Agent.Operations;
-using Cryo.Agent.Store;
-using Cryo.Agent.Store.Manifest;
-using Cryo.Testing;
 using Cryo.Testing.Agent.Harness;
-using Cryo.Agent.Tests.Support;
 using Cryo.Criu.Images;
 using Microsoft.Extensions.Logging.Abstractions;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Checkpointing;
 

@@ -1,10 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Cryo.Agent.Checkpointing;
-using Cryo.Agent.Store;
-using Cryo.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Checkpointing;
 

@@ -1,8 +1,5 @@
 using System.Globalization;
-using Cryo.Agent.Containers;
-using Cryo.Agent.Operations;
 using Cryo.Testing.Agent.Harness;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Containers;
 

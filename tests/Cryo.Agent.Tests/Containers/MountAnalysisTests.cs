@@ -1,6 +1,3 @@
-using Cryo.Agent.Containers;
-using Xunit;
-
 namespace Cryo.Agent.Tests.Containers;
 
 public sealed class MountAnalysisTests

@@ -1,4 +1,3 @@
-using Cryo.Agent.Containers;
 using Cryo.Agent.Tests.Grpc;
 using Cryo.Agent.Tests.Placeholder;
 using Cryo.Agent.Tests.Node;
@@ -8,7 +7,6 @@ using Cryo.Contracts.Agent.V1;
 using Cryo.Contracts.Csi.V1;
 using CsiNode = Cryo.Contracts.Csi.V1.Node;
 using Grpc.Core;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Csi;
 

@@ -1,6 +1,5 @@
 using Cryo.Agent.Filesystem;
 using Cryo.Testing.Agent.Harness;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Filesystem;
 

@@ -1,5 +1,4 @@
 using Cryo.Agent.Filesystem;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Filesystem;
 

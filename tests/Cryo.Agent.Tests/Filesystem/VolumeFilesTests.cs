@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Cryo.Agent.Filesystem;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Filesystem;
 

@@ -1,7 +1,6 @@
 using System.Formats.Tar;
 using System.Net.Sockets;
 using Cryo.Agent.Filesystem;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Filesystem;
 

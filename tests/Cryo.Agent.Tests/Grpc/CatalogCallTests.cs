@@ -1,4 +1,3 @@
-using Xunit;
 using Cryo.Contracts.Agent.V1;
 using Google.Rpc;
 using Grpc.Core;

@@ -1,10 +1,6 @@
 using Cryo.Agent.Grpc;
-using Cryo.Agent.Operations;
-using Cryo.Agent.Store;
-using Cryo.Agent.Store.Manifest;
 using Cryo.Agent.Tests.Store;
 using Microsoft.Extensions.Logging.Abstractions;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Grpc;
 

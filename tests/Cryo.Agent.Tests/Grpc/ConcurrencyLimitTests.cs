@@ -1,4 +1,3 @@
-using Xunit;
 namespace Cryo.Agent.Tests.Grpc;
 
 public sealed class ConcurrencyLimitTests

@@ -1,8 +1,6 @@
-using Cryo.Agent.Operations;
 using Cryo.Contracts.Agent.V1;
 using Google.Rpc;
 using Grpc.Core;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Grpc;
 

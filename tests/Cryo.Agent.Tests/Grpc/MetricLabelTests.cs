@@ -1,6 +1,5 @@
 using Cryo.Agent.Metrics;
 using Grpc.Core;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Grpc;
 

@@ -1,4 +1,3 @@
-using Xunit;
 using System.Security.Cryptography.X509Certificates;
 using Cryo.Contracts.Agent.V1;
 using Grpc.Core;

@@ -1,8 +1,5 @@
-using Cryo.Agent.Operations;
-using Cryo.Agent.Store.Hashing;
 using Cryo.Contracts.Agent.V1;
 using Grpc.Core;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Grpc;
 

@@ -1,8 +1,6 @@
 using Cryo.Agent.Hosting;
-using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring.Lazy;
 using Cryo.Testing.Agent.Harness;
-using Cryo.Agent.Tests.Support;
 using Cryo.Contracts;
 using Cryo.Contracts.Agent.V1;
 using Google.Rpc;
@@ -10,7 +8,6 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Grpc;
 

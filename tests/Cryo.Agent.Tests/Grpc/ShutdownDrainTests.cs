@@ -1,7 +1,6 @@
 using Cryo.Agent.Grpc;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Grpc;
 

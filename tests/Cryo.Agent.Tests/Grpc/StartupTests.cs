@@ -1,10 +1,7 @@
 using Cryo.Agent.Hosting;
-using Cryo.Agent.Operations;
-using Cryo.Agent.Store;
 using Cryo.Criu;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Grpc;
 

@@ -1,17 +1,13 @@
 using Cryo.Agent.Checkpointing;
-using Cryo.Agent.Containers;
 using Cryo.Agent.Csi;
 using Cryo.Agent.Filesystem;
 using Cryo.Agent.Grpc;
-using Cryo.Agent.Operations;
 using Cryo.Agent.Recovery;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Restoring.Lazy;
-using Cryo.Agent.Store;
 using Cryo.Criu.Running;
 using Google.Rpc;
 using Grpc.Core;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Grpc;
 

@@ -1,4 +1,3 @@
-using Xunit;
 using System.Net.Sockets;
 using Cryo.Contracts.Agent.V1;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Xunit;
 
 using Cryo.Testing.Agent.Harness;
 
@@ -114,7 +113,7 @@ public sealed class ContainerWorkloadTests
     {
         await using var placeholder = await ContainerWorkload.StartPlaceholderAsync(null, CancellationToken.None);
 
-        Assert.Equal(0, NativeMethods.kill(placeholder.InitPid, 15));
+        Assert.Equal(0, Cryo.Testing.Agent.Harness.NativeMethods.kill(placeholder.InitPid, 15));
         await Task.Delay(TimeSpan.FromMilliseconds(300));
 
         Assert.True(ProcessReaper.IsAlive(placeholder.InitPid));

@@ -1,11 +1,7 @@
 using System.Formats.Tar;
 using Cryo.Agent.Interop;
-using Cryo.Agent.Store;
 using Cryo.Agent.Store.Compression;
-using Cryo.Agent.Store.Manifest;
 using Cryo.Agent.Tests.Store;
-using Cryo.Testing;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Interop;
 

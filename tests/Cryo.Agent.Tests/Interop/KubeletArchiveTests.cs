@@ -1,22 +1,17 @@
 using System.Formats.Tar;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Cryo.Agent.Operations;
 using Cryo.Agent.Store.Compression;
 using Cryo.Agent.Tests.Grpc;
 using Cryo.Agent.Tests.Placeholder;
-using Cryo.Agent.Tests.Support;
 using Cryo.Agent.Tests.Transfer;
 using Cryo.Contracts;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Criu.Images;
-using Cryo.Testing;
-using Cryo.Testing.Agent;
 using Cryo.Testing.Agent.Harness;
 using Google.Protobuf;
 using Google.Rpc;
 using Grpc.Core;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Interop;
 

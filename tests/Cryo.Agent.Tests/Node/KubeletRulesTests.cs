@@ -1,5 +1,4 @@
 using k8s.Models;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Node;
 

@@ -1,5 +1,3 @@
-using Xunit;
-
 namespace Cryo.Agent.Tests.Node;
 
 /// <summary>

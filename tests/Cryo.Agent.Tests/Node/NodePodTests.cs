@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Cryo.Agent.Containers;
 using Cryo.Testing.Node.Cri;
-using Cryo.Agent.Tests.Support;
-using Xunit;
 using Xunit.Abstractions;
 using k8s.Models;
 

@@ -1,7 +1,6 @@
 using Cryo.Agent.Tests.Placeholder;
 using Cryo.Api;
 using Cryo.Operator.Restores;
-using Cryo.Testing.Node;
 using k8s.Models;
 
 namespace Cryo.Agent.Tests.Node;

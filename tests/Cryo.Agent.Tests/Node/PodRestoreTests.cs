@@ -1,12 +1,9 @@
 using System.Globalization;
-using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Tests.Csi;
 using Cryo.Agent.Tests.Placeholder;
-using Cryo.Agent.Tests.Support;
 using Cryo.Api;
 using Cryo.Operator.Restores;
-using Xunit;
 using k8s.Models;
 
 namespace Cryo.Agent.Tests.Node;

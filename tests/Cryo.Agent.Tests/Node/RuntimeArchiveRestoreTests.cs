@@ -1,15 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
-using Cryo.Agent.Containers;
 using Cryo.Agent.Interop;
-using Cryo.Agent.Operations;
-using Cryo.Agent.Store;
 using Cryo.Agent.Tests.Placeholder;
-using Cryo.Agent.Tests.Support;
 using Cryo.Operator.Restores;
-using Cryo.Testing;
-using Cryo.Testing.Node;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Node;
 

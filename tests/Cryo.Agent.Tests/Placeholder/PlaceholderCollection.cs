@@ -1,5 +1,3 @@
-using Xunit;
-
 namespace Cryo.Agent.Tests.Placeholder;
 
 /// <summary>Placeholder tests share one build of the program.</summary>

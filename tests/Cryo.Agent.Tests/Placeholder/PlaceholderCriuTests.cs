@@ -4,7 +4,6 @@ using System.Globalization;
 using Cryo.Agent.Filesystem;
 using Cryo.Agent.Restoring;
 using Cryo.Testing.Agent.Harness;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Placeholder;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Cryo.Agent.Restoring;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Placeholder;
 

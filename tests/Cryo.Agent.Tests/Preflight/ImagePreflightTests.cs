@@ -1,8 +1,5 @@
 using Cryo.Agent.Tests.Node;
 using Cryo.Contracts.Agent.V1;
-using Cryo.Testing.Agent;
-using Cryo.Testing.Node;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Preflight;
 

@@ -1,13 +1,8 @@
-using Cryo.Agent.Store.Manifest;
 using Cryo.Agent.Tests.Grpc;
-using Cryo.Agent.Tests.Support;
 using Cryo.Agent.Tests.Transfer;
 using Cryo.Contracts.Agent.V1;
-using Cryo.Testing.Agent;
 using Cryo.Testing.Agent.Harness;
-using Cryo.Testing.Certificates;
 using Google.Protobuf;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Preflight;
 

@@ -1,6 +1,5 @@
 using Cryo.Agent.Recovery;
 using Cryo.Agent.Tests.Store;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Recovery;
 

@@ -1,8 +1,6 @@
-using Cryo.Agent.Containers;
 using Cryo.Agent.Recovery;
 using Cryo.Agent.Tests.Store;
 using Microsoft.Extensions.Logging.Abstractions;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Recovery;
 

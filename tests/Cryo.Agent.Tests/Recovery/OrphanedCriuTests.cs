@@ -1,5 +1,4 @@
 using Cryo.Agent.Recovery;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Recovery;
 

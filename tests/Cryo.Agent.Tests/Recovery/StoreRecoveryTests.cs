@@ -1,15 +1,11 @@
 using System.Diagnostics;
 using Cryo.Agent.Checkpointing;
-using Cryo.Agent.Containers;
 using Cryo.Agent.Recovery;
-using Cryo.Agent.Store;
 using Cryo.Testing.Agent.Harness;
 using Cryo.Agent.Tests.Store;
-using Cryo.Agent.Tests.Support;
 using Cryo.Criu.Network;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Recovery;
 

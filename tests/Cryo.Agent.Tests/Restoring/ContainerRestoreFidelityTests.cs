@@ -1,11 +1,8 @@
 using Cryo.Agent.Filesystem;
-using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Tests.Filesystem;
 using Cryo.Testing.Agent.Harness;
 using Cryo.Agent.Tests.Placeholder;
-using Cryo.Agent.Tests.Support;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Restoring;
 

@@ -1,12 +1,9 @@
 using System.Diagnostics;
-using Cryo.Agent.Containers;
 using Cryo.Agent.Metrics;
 using Cryo.Agent.Restoring.Lazy;
-using Cryo.Agent.Tests.Support;
 using Cryo.Criu.Capabilities;
 using Microsoft.Extensions.Logging.Abstractions;
 using Prometheus;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Restoring;
 

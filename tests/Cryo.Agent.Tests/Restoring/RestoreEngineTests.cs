@@ -1,8 +1,4 @@
-using Cryo.Agent.Store;
-using Cryo.Agent.Store.Manifest;
 using Cryo.Testing.Agent.Harness;
-using Cryo.Agent.Tests.Support;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Restoring;
 

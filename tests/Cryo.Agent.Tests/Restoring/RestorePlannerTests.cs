@@ -1,9 +1,5 @@
-using Cryo.Agent.Containers;
 using Cryo.Agent.Restoring;
-using Cryo.Agent.Store;
-using Cryo.Agent.Store.Manifest;
 using Cryo.Agent.Tests.Store;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Restoring;
 

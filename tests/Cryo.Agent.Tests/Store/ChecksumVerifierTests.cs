@@ -1,8 +1,4 @@
 using System.Runtime.Versioning;
-using Cryo.Agent.Store;
-using Cryo.Agent.Store.Hashing;
-using Cryo.Agent.Store.Manifest;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Store;
 

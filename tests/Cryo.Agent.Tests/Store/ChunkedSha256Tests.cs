@@ -1,7 +1,5 @@
 using System.Runtime.Versioning;
 using System.Security.Cryptography;
-using Cryo.Agent.Store.Hashing;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Store;
 

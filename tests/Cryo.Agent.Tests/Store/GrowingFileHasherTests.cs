@@ -1,8 +1,5 @@
 using System.Runtime.Versioning;
 using System.Security.Cryptography;
-using Cryo.Agent.Store.Hashing;
-using Cryo.Agent.Store.Manifest;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Store;
 

@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using Cryo.Agent.Store.Hashing;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Store;
 

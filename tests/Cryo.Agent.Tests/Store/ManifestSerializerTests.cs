@@ -1,9 +1,6 @@
 using System.Runtime.Versioning;
 using System.Text;
 using System.Text.Json;
-using Cryo.Agent.Store;
-using Cryo.Agent.Store.Manifest;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Store;
 

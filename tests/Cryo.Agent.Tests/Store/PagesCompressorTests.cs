@@ -1,10 +1,6 @@
 using System.Runtime.Versioning;
 using System.Text;
-using Cryo.Agent.Store;
 using Cryo.Agent.Store.Compression;
-using Cryo.Agent.Store.Hashing;
-using Cryo.Agent.Store.Manifest;
-using Xunit;
 using ZstdSharp;
 
 namespace Cryo.Agent.Tests.Store;

@@ -1,7 +1,4 @@
 using System.Security.Cryptography;
-using Cryo.Agent.Store.Hashing;
-using Cryo.Agent.Store.Manifest;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Store;
 

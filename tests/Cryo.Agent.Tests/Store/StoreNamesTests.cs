@@ -1,6 +1,4 @@
 using System.Runtime.Versioning;
-using Cryo.Agent.Store;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Store;
 

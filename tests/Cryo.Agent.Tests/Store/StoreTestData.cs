@@ -1,8 +1,5 @@
 using System.Runtime.Versioning;
 using System.Security.Cryptography;
-using Cryo.Agent.Store;
-using Cryo.Agent.Store.Hashing;
-using Cryo.Agent.Store.Manifest;
 
 namespace Cryo.Agent.Tests.Store;
 

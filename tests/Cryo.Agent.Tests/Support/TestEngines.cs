@@ -1,10 +1,7 @@
 using Cryo.Agent.Attempts;
 using Cryo.Agent.Checkpointing;
-using Cryo.Agent.Containers;
-using Cryo.Agent.Operations;
 using Cryo.Agent.Restoring;
 using Cryo.Agent.Restoring.Lazy;
-using Cryo.Agent.Store;
 using Cryo.Testing.Agent.Harness;
 using Cryo.Criu;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,15 +1,9 @@
 using System.Net;
-using Cryo.Agent.Store;
-using Cryo.Agent.Store.Hashing;
-using Cryo.Agent.Store.Manifest;
 using Cryo.Agent.Tests.Grpc;
 using Cryo.Agent.Tests.Store;
-using Cryo.Agent.Tests.Support;
 using Cryo.Agent.Transfer;
-using Cryo.Testing.Certificates;
 using Google.Rpc;
 using Grpc.Core;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Transfer;
 

@@ -1,10 +1,7 @@
 using Cryo.Agent.Tests.Grpc;
 using Cryo.Agent.Tests.Store;
-using Cryo.Agent.Tests.Support;
 using Cryo.Contracts.Agent.V1;
-using Cryo.Testing.Certificates;
 using Grpc.Core;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Transfer;
 

@@ -1,22 +1,14 @@
 using System.Diagnostics;
-using Cryo.Agent.Operations;
-using Cryo.Agent.Store;
-using Cryo.Agent.Store.Hashing;
-using Cryo.Agent.Store.Manifest;
 using Cryo.Agent.Tests.Grpc;
 using Cryo.Agent.Tests.Store;
-using Cryo.Agent.Tests.Support;
 using Cryo.Agent.Transfer;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Criu.Images;
-using Cryo.Testing.Agent;
 using Cryo.Testing.Agent.Harness;
-using Cryo.Testing.Certificates;
 using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Xunit;
 
 namespace Cryo.Agent.Tests.Transfer;
 

@@ -1,9 +1,4 @@
-using Cryo.Agent.Operations;
-using Cryo.Agent.Store;
-using Cryo.Agent.Tests.Support;
 using Cryo.Contracts.Agent.V1;
-using Cryo.Testing.Agent;
-using Cryo.Testing.Certificates;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,5 +1,4 @@
 using Cryo.Criu.Capabilities;
-using Xunit;
 
 namespace Cryo.Criu.Tests.Capabilities;
 

@@ -1,7 +1,3 @@
-using Cryo.Criu.Images;
-using Cryo.Criu.Tests.TestSupport;
-using Xunit;
-
 namespace Cryo.Criu.Tests.Images;
 
 public class CriuImageFilesTests

@@ -1,7 +1,3 @@
-using Cryo.Criu.Images;
-using Cryo.Criu.Images.Protos;
-using Xunit;
-
 namespace Cryo.Criu.Tests.Images;
 
 public class CriuImageReaderTests

@@ -1,8 +1,3 @@
-using Cryo.Criu.Images;
-using Cryo.Criu.Options;
-using Cryo.Criu.Tests.TestSupport;
-using Xunit;
-
 namespace Cryo.Criu.Tests.Images;
 
 /// <summary>The paths a restore opens by name, read from a real dump's file table.</summary>

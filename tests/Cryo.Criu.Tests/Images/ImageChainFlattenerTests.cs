@@ -1,7 +1,3 @@
-using Cryo.Criu.Images;
-using Cryo.Criu.Tests.TestSupport;
-using Xunit;
-
 namespace Cryo.Criu.Tests.Images;
 
 /// <summary>An increment's memory written out whole, on chains laid out as CRIU lays them out (no CRIU run).</summary>

@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Cryo.Criu.Images;
-using Cryo.Criu.Options;
-using Cryo.Criu.Tests.TestSupport;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace Cryo.Criu.Tests.Images;

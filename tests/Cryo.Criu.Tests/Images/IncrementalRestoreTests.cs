@@ -1,9 +1,3 @@
-using Cryo.Criu.Images;
-using Cryo.Criu.Options;
-using Cryo.Criu.Images.Protos;
-using Cryo.Criu.Tests.TestSupport;
-using Xunit;
-
 namespace Cryo.Criu.Tests.Images;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using Cryo.Criu.Images;
-using Cryo.Criu.Tests.TestSupport;
-using Xunit;
-
 namespace Cryo.Criu.Tests.Images;
 
 /// <summary>The rewrite on images laid out as CRIU lays them out, with contents the tests choose (no CRIU run).</summary>

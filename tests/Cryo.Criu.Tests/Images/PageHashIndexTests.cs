@@ -1,9 +1,5 @@
 using System.Security.Cryptography;
-using Cryo.Criu.Images;
-using Cryo.Criu.Images.Protos;
-using Cryo.Criu.Tests.TestSupport;
 using Google.Protobuf;
-using Xunit;
 
 namespace Cryo.Criu.Tests.Images;
 

@@ -1,7 +1,5 @@
 using Cryo.Criu.Logs;
 using Cryo.Criu.Network;
-using Cryo.Criu.Tests.TestSupport;
-using Xunit;
 
 namespace Cryo.Criu.Tests.Logs;
 

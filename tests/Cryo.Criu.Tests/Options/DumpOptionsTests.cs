@@ -1,6 +1,3 @@
-using Cryo.Criu.Options;
-using Xunit;
-
 namespace Cryo.Criu.Tests.Options;
 
 public class DumpOptionsTests

@@ -1,6 +1,3 @@
-using Cryo.Criu.Running;
-using Xunit;
-
 namespace Cryo.Criu.Tests.Running;
 
 public class CriuLaunchTests

@@ -1,7 +1,4 @@
-using Cryo.Criu.Running;
-using Cryo.Criu.Tests.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
-using Xunit;
 
 namespace Cryo.Criu.Tests.Running;
 

@@ -1,5 +1,4 @@
 using Cryo.Criu.Stats;
-using Xunit;
 
 namespace Cryo.Criu.Tests.Stats;
 

@@ -1,6 +1,3 @@
-using Cryo.Criu.Images;
-using Xunit;
-
 namespace Cryo.Criu.Tests.TestSupport;
 
 /// <summary>Writes pagemap and pages images the way CRIU lays them out, with contents a test chooses.</summary>

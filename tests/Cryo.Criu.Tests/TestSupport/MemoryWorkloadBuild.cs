@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Xunit;
 
 namespace Cryo.Criu.Tests.TestSupport;
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Cryo.Deploy.Tests.Hack;
 using Cryo.Deploy.Tests.Kustomize;
-using Cryo.Deploy.Tests.Support;
 
 namespace Cryo.Deploy.Tests.Chart;
 

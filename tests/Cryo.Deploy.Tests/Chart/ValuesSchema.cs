@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Cryo.Deploy.Tests.Support;
 using Json.Schema;
 
 namespace Cryo.Deploy.Tests.Chart;

@@ -1,5 +1,3 @@
-using Cryo.Deploy.Tests.Support;
-
 namespace Cryo.Deploy.Tests.Crds;
 
 /// <summary>crds/ is the single source: the chart's and kustomize's copies are identical (hack/sync-crds.sh).</summary>

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Cryo.Deploy.Tests.Crds.Cel;
-using Cryo.Deploy.Tests.Support;
 using Json.Schema;
 
 namespace Cryo.Deploy.Tests.Crds;

@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
-using Cryo.Deploy.Tests.Crds.Cel;
 using Cryo.Deploy.Tests.Kustomize;
-using Cryo.Deploy.Tests.Support;
 
 namespace Cryo.Deploy.Tests.Crds;
 

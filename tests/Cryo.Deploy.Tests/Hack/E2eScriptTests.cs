@@ -1,6 +1,5 @@
 using Cryo.Deploy.Tests.Crds;
 using Cryo.Deploy.Tests.Kustomize;
-using Cryo.Deploy.Tests.Support;
 
 namespace Cryo.Deploy.Tests.Hack;
 

@@ -1,5 +1,3 @@
-using Cryo.Deploy.Tests.Support;
-
 namespace Cryo.Deploy.Tests.Hack;
 
 /// <summary>A finished run of hack/e2e.sh against the fake: its output, its kubectl command lines, the manifests it applied.</summary>

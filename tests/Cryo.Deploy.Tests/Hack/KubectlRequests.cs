@@ -1,5 +1,3 @@
-using Cryo.Deploy.Tests.Support;
-
 namespace Cryo.Deploy.Tests.Hack;
 
 /// <summary>One API request as RBAC sees it: group ("" for core), resource (with subresource), verb, object name.</summary>

@@ -1,5 +1,3 @@
-using Cryo.Deploy.Tests.Support;
-
 namespace Cryo.Deploy.Tests.Hack;
 
 /// <summary>The scripts a person runs (hack/*.sh) and the test's fake kubectl: they parse, and shellcheck finds nothing.</summary>

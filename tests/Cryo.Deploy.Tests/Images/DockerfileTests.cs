@@ -1,5 +1,3 @@
-using Cryo.Deploy.Tests.Support;
-
 namespace Cryo.Deploy.Tests.Images;
 
 /// <summary>The Dockerfile, checked without a container engine.</summary>

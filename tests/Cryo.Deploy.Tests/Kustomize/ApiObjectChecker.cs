@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Cryo.Deploy.Tests.Support;
 
 namespace Cryo.Deploy.Tests.Kustomize;
 

@@ -1,5 +1,3 @@
-using Cryo.Deploy.Tests.Support;
-
 namespace Cryo.Deploy.Tests.Kustomize;
 
 /// <summary>The checker the kustomize tests rely on finds what an API server would refuse.</summary>

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Cryo.Deploy.Tests.Crds.Definition;
-using Cryo.Deploy.Tests.Support;
 
 namespace Cryo.Deploy.Tests.Kustomize;
 

@@ -1,5 +1,3 @@
-using Cryo.Deploy.Tests.Support;
-
 namespace Cryo.Deploy.Tests.Rbac;
 
 /// <summary>The chart grants the operator exactly what config/rbac (written beside the operator's code) grants.</summary>

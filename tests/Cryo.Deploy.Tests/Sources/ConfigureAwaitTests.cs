@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Cryo.Deploy.Tests.Support;
 
 namespace Cryo.Deploy.Tests.Sources;
 

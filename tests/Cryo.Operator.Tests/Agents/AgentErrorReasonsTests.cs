@@ -1,5 +1,4 @@
 using Cryo.Contracts.Agent.V1;
-using Cryo.Operator.Agents;
 
 namespace Cryo.Operator.Tests.Agents;
 

@@ -1,5 +1,3 @@
-using Cryo.Api;
-
 namespace Cryo.Operator.Tests.Agents;
 
 /// <summary>The operator's gRPC client speaks mutual TLS to agents and refuses an agent it cannot verify.</summary>

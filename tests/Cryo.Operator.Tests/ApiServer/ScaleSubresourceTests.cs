@@ -1,9 +1,6 @@
 using System.Net;
 using System.Runtime.CompilerServices;
-using Cryo.Api;
-using k8s;
 using k8s.Autorest;
-using k8s.Models;
 using YamlDotNet.Serialization;
 
 // WatchAsync over a list call is the client's only watch for custom resources.

@@ -1,8 +1,5 @@
 using System.Net;
-using Cryo.Api;
-using k8s;
 using k8s.Autorest;
-using k8s.Models;
 
 // WatchAsync over a list call is the client's only watch for custom resources; its replacement covers built-in kinds only.
 #pragma warning disable CS0618

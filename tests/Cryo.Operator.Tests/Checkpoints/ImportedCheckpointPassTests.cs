@@ -1,8 +1,5 @@
-using Cryo.Api;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Operator.Checkpoints;
-using Cryo.Operator.Queue;
-using Cryo.Operator.Tests.Reconciling;
 using static Cryo.Operator.Tests.Reconciling.SinglePassHarness;
 
 namespace Cryo.Operator.Tests.Checkpoints;

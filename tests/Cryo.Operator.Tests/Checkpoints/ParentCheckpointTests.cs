@@ -1,8 +1,3 @@
-using Cryo.Api;
-using Cryo.Operator.Metrics;
-using k8s;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Cryo.Operator.Tests.Checkpoints;
 
 /// <summary>

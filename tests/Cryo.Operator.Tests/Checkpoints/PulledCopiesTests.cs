@@ -1,6 +1,3 @@
-using Cryo.Api;
-using k8s;
-
 namespace Cryo.Operator.Tests.Checkpoints;
 
 /// <summary>

@@ -1,6 +1,4 @@
-using Cryo.Api;
 using Cryo.Contracts.Agent.V1;
-using Cryo.Operator.Tests.Reconciling;
 using static Cryo.Operator.Tests.Reconciling.SinglePassHarness;
 
 namespace Cryo.Operator.Tests.Checkpoints;

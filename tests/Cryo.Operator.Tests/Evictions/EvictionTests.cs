@@ -1,7 +1,3 @@
-using Cryo.Api;
-using k8s;
-using k8s.Models;
-
 namespace Cryo.Operator.Tests.Evictions;
 
 /// <summary>Checkpoint before eviction through the whole operator: the watch sees the pod being deleted, the agent dumps it while it still runs.</summary>

@@ -1,6 +1,4 @@
-using Cryo.Api;
 using Cryo.Operator.Leadership;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Cryo.Operator.Tests.Leadership;
 

@@ -1,6 +1,3 @@
-using Cryo.Operator.Metrics;
-using Grpc.Core;
-
 namespace Cryo.Operator.Tests.Metrics;
 
 public sealed class OperatorMetricsTests

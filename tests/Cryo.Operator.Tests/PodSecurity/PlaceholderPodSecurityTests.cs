@@ -1,6 +1,4 @@
-using Cryo.Operator.Restores;
 using Cryo.Operator.Tests.Restores;
-using k8s.Models;
 
 namespace Cryo.Operator.Tests.PodSecurity;
 

@@ -1,5 +1,3 @@
-using k8s.Models;
-
 namespace Cryo.Operator.Tests.PodSecurity;
 
 /// <summary>

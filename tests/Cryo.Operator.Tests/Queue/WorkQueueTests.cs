@@ -1,5 +1,3 @@
-using Cryo.Operator.Queue;
-
 namespace Cryo.Operator.Tests.Queue;
 
 public class WorkQueueTests

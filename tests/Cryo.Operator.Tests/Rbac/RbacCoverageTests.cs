@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using Cryo.Api;
-using k8s;
 using YamlDotNet.Serialization;
 
 namespace Cryo.Operator.Tests.Rbac;

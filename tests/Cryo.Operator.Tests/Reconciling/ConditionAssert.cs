@@ -1,5 +1,3 @@
-using k8s.Models;
-
 namespace Cryo.Operator.Tests.Reconciling;
 
 /// <summary>Asserts on a condition a single pass wrote, at <see cref="SinglePassHarness.Now"/>.</summary>

@@ -1,5 +1,3 @@
-using Cryo.Operator.Agents;
-
 namespace Cryo.Operator.Tests.Reconciling;
 
 /// <summary>A hand-written <see cref="IAgentLocator"/>: an agent runs on each of <see cref="Nodes"/>, on no other node.</summary>

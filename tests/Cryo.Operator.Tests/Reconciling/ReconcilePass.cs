@@ -1,5 +1,3 @@
-using Cryo.Operator.Queue;
-
 namespace Cryo.Operator.Tests.Reconciling;
 
 /// <summary>What one reconcile pass asked for next, and what it wrote to the API server.</summary>

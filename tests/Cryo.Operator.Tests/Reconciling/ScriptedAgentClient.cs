@@ -1,5 +1,6 @@
 using Cryo.Contracts.Agent.V1;
-using Cryo.Operator.Agents;
+using CheckpointTimings = Cryo.Contracts.Agent.V1.CheckpointTimings;
+using RestoreTimings = Cryo.Contracts.Agent.V1.RestoreTimings;
 
 namespace Cryo.Operator.Tests.Reconciling;
 

@@ -1,22 +1,14 @@
-using Cryo.Api;
-using Cryo.Operator.Agents;
 using Cryo.Operator.Checkpoints;
 using Cryo.Operator.Configuration;
 using Cryo.Operator.Evictions;
 using Cryo.Operator.Hosting;
-using Cryo.Operator.Metrics;
 using Cryo.Operator.Migrations;
-using Cryo.Operator.Queue;
 using Cryo.Operator.Reconciling;
-using Cryo.Operator.Restores;
 using Cryo.Operator.RestoreSets;
 using Cryo.Operator.Schedules;
 using Cryo.Operator.Transfers;
-using k8s;
-using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

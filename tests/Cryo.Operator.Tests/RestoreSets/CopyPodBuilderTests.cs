@@ -1,7 +1,4 @@
-using Cryo.Api;
-using Cryo.Operator.Restores;
 using Cryo.Operator.RestoreSets;
-using k8s.Models;
 
 namespace Cryo.Operator.Tests.RestoreSets;
 

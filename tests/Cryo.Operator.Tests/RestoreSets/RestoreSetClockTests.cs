@@ -1,8 +1,4 @@
-using Cryo.Api;
 using Cryo.Operator.Retention;
-using Cryo.Operator.Tests.Reconciling;
-using Grpc.Core;
-using k8s;
 
 namespace Cryo.Operator.Tests.RestoreSets;
 

@@ -1,9 +1,4 @@
 using System.Text.RegularExpressions;
-using Cryo.Api;
-using Cryo.Operator.Queue;
-using Cryo.Operator.Tests.Reconciling;
-using k8s;
-using k8s.Models;
 using static Cryo.Operator.Tests.Reconciling.SinglePassHarness;
 
 namespace Cryo.Operator.Tests.RestoreSets;

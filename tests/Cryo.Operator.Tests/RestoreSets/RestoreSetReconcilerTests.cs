@@ -1,11 +1,5 @@
 using System.Diagnostics;
-using Cryo.Api;
-using Cryo.Operator.Metrics;
-using Grpc.Core;
-using k8s;
-using k8s.Models;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Cryo.Operator.Tests.RestoreSets;
 

@@ -1,7 +1,3 @@
-using Cryo.Api;
-using Cryo.Operator.Restores;
-using k8s.Models;
-
 namespace Cryo.Operator.Tests.Restores;
 
 public class RestartObservationTests

@@ -1,12 +1,4 @@
-using Cryo.Api;
 using Cryo.Contracts.Agent.V1;
-using Cryo.Operator.Agents;
-using Cryo.Operator.Queue;
-using Cryo.Operator.Restores;
-using Cryo.Operator.Tests.Reconciling;
-using Grpc.Core;
-using k8s;
-using k8s.Models;
 using static Cryo.Operator.Tests.Reconciling.SinglePassHarness;
 
 namespace Cryo.Operator.Tests.Restores;

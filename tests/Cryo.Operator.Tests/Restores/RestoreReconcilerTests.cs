@@ -1,7 +1,3 @@
-using Cryo.Api;
-using Cryo.Operator.Restores;
-using k8s;
-
 namespace Cryo.Operator.Tests.Restores;
 
 public sealed class RestoreReconcilerTests : IAsyncLifetime

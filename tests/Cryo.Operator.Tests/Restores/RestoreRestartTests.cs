@@ -1,7 +1,3 @@
-using Cryo.Api;
-using Grpc.Core;
-using k8s;
-using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 
 namespace Cryo.Operator.Tests.Restores;

@@ -1,8 +1,3 @@
-using Cryo.Api;
-using Grpc.Core;
-using k8s;
-using k8s.Models;
-
 namespace Cryo.Operator.Tests.Restores;
 
 /// <summary>

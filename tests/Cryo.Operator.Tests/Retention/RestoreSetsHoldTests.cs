@@ -1,10 +1,5 @@
-using Cryo.Api;
 using Cryo.Operator.KubernetesApi;
-using Cryo.Operator.Queue;
 using Cryo.Operator.Retention;
-using Cryo.Operator.Tests.Reconciling;
-using k8s;
-using k8s.Models;
 using static Cryo.Operator.Tests.Reconciling.SinglePassHarness;
 
 namespace Cryo.Operator.Tests.Retention;

@@ -1,8 +1,4 @@
-using Cryo.Api;
-using Cryo.Operator.Queue;
 using Cryo.Operator.Retention;
-using Cryo.Operator.Tests.Reconciling;
-using k8s;
 using static Cryo.Operator.Tests.Reconciling.SinglePassHarness;
 
 namespace Cryo.Operator.Tests.Retention;

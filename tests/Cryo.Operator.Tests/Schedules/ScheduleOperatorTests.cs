@@ -1,6 +1,3 @@
-using Cryo.Api;
-using Cryo.Operator.Tests.Reconciling;
-
 namespace Cryo.Operator.Tests.Schedules;
 
 /// <summary>

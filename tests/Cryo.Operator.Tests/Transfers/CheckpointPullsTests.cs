@@ -1,7 +1,5 @@
 using Cryo.Contracts.Agent.V1;
-using Cryo.Operator.Agents;
 using Cryo.Operator.Configuration;
-using Cryo.Operator.Tests.Reconciling;
 using Cryo.Operator.Transfers;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,9 +1,5 @@
-using Cryo.Api;
 using Cryo.Operator.KubernetesApi;
-using Cryo.Operator.Metrics;
 using Cryo.Operator.Watching;
-using k8s;
-using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cryo.Operator.Tests.Watching;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Manifest;
 

@@ -1,5 +1,3 @@
-using Cryo.Agent.Operations;
-
 namespace Cryo.Testing.Agent.Fakes;
 
 /// <summary>

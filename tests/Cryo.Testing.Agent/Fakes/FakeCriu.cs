@@ -1,7 +1,6 @@
 using Cryo.Criu;
 using Cryo.Criu.Capabilities;
 using Cryo.Criu.Options;
-using Cryo.Criu.Running;
 
 namespace Cryo.Testing.Agent.Fakes;
 

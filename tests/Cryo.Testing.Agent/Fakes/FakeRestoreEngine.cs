@@ -1,5 +1,3 @@
-using Cryo.Agent.Operations;
-
 namespace Cryo.Testing.Agent.Fakes;
 
 /// <summary>A restore engine that "restores" checkpoints present in the catalog, counting its calls.</summary>

@@ -1,4 +1,3 @@
-using Cryo.Criu.Running;
 using System.Globalization;
 using System.Text;
 

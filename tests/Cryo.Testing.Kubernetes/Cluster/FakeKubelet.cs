@@ -1,5 +1,4 @@
 using Cryo.Api;
-using k8s;
 using k8s.Models;
 
 namespace Cryo.Testing.Kubernetes.Cluster;

@@ -1,5 +1,3 @@
-using Grpc.Core;
-
 namespace Cryo.Testing.Agents;
 
 /// <summary>Errors as the agent's StatusMapper sends them, for <see cref="FakeAgentEngine.RestoreFailure"/>.</summary>

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Cryo.Contracts.Agent.V1;
-using Grpc.Core;
 
 namespace Cryo.Testing.Agents;
 

@@ -1,5 +1,4 @@
 using Cryo.Contracts.Agent.V1;
-using Grpc.Core;
 
 namespace Cryo.Testing.Agents;
 

@@ -1,5 +1,3 @@
-using Cryo.Deploy.Tests.Crds.Cel;
-
 namespace Cryo.Deploy.Tests.Crds.Definition;
 
 /// <summary>

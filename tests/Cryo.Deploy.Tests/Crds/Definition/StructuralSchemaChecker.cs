@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Cryo.Deploy.Tests.Crds.Cel;
 
 namespace Cryo.Deploy.Tests.Crds.Definition;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Cryo.Deploy.Tests.Support;
 
 namespace Cryo.Deploy.Tests.Crds.Definition;
 
