@@ -13,31 +13,16 @@ namespace Cryo.Operator.Tests.ApiServer;
 /// patch of .../scale) and the HorizontalPodAutoscaler (a GET and a PUT of .../scale) see and change, through the real
 /// KubernetesClient.
 /// </summary>
-public sealed class ScaleSubresourceTests : IAsyncLifetime
+public sealed class ScaleSubresourceTests : ApiServerTest
 {
     private const string Ns = "default";
-    private TestApiServer server = null!;
-    private Kubernetes client = null!;
-
-    public async Task InitializeAsync()
-    {
-        server = await TestApiServer.StartAsync();
-        client = server.CreateClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await server.DisposeAsync();
-    }
-
     [Fact]
     public async Task Get_Should_ReadSpecAndStatusThroughTheCrdsPaths()
     {
         // Arrange
         var set = await CreateAsync("web", replicas: 3);
         set.Status = new RestoreSetStatus { Replicas = 2, Selector = "cryo.io/restore-set=web,cryo.io/restore" };
-        set = await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<RestoreSet>(set, CryoNames.Group, CryoNames.Version, Ns, RestoreSet.Plural, "web");
+        set = await Client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<RestoreSet>(set, CryoNames.Group, CryoNames.Version, Ns, RestoreSet.Plural, "web");
 
         // Act
         var scale = await GetScaleAsync("web");
@@ -70,13 +55,13 @@ public sealed class ScaleSubresourceTests : IAsyncLifetime
     {
         // Arrange: an autoscaler reads the Scale, then writes it back with its resourceVersion.
         var created = await CreateAsync("web", replicas: 1);
-        var watch = client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync<RestoreSetList>(
+        var watch = Client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync<RestoreSetList>(
             CryoNames.Group, CryoNames.Version, Ns, RestoreSet.Plural, watch: true, resourceVersion: created.Metadata.ResourceVersion);
         var scale = await GetScaleAsync("web");
         scale.Spec.Replicas = 5;
 
         // Act
-        var written = await client.CustomObjects.ReplaceNamespacedCustomObjectScaleAsync<V1Scale>(
+        var written = await Client.CustomObjects.ReplaceNamespacedCustomObjectScaleAsync<V1Scale>(
             scale, CryoNames.Group, CryoNames.Version, Ns, RestoreSet.Plural, "web");
         var set = await GetAsync("web");
 
@@ -103,7 +88,7 @@ public sealed class ScaleSubresourceTests : IAsyncLifetime
 
         // Act
         var error = await Assert.ThrowsAsync<HttpOperationException>(() =>
-            client.CustomObjects.ReplaceNamespacedCustomObjectScaleAsync<V1Scale>(scale, CryoNames.Group, CryoNames.Version, Ns, RestoreSet.Plural, "web"));
+            Client.CustomObjects.ReplaceNamespacedCustomObjectScaleAsync<V1Scale>(scale, CryoNames.Group, CryoNames.Version, Ns, RestoreSet.Plural, "web"));
 
         // Assert
         Assert.Equal(HttpStatusCode.Conflict, error.Response.StatusCode);
@@ -161,14 +146,14 @@ public sealed class ScaleSubresourceTests : IAsyncLifetime
     public async Task Scale_Should_BeNotFound_When_TheObjectIsMissing_OrTheResourceHasNoScaleSubresource()
     {
         // Arrange
-        await client.CustomObjects.CreateNamespacedCustomObjectAsync<Restore>(
+        await Client.CustomObjects.CreateNamespacedCustomObjectAsync<Restore>(
             new Restore { Metadata = new V1ObjectMeta { Name = "copy", NamespaceProperty = Ns }, Spec = new RestoreSpec { CheckpointName = "c", NewPod = new NewPodTarget() } },
             CryoNames.Group, CryoNames.Version, Ns, Restore.Plural);
 
         // Act
         var missing = await Assert.ThrowsAsync<HttpOperationException>(() => GetScaleAsync("missing"));
         var none = await Assert.ThrowsAsync<HttpOperationException>(() =>
-            client.CustomObjects.GetNamespacedCustomObjectScaleAsync<V1Scale>(CryoNames.Group, CryoNames.Version, Ns, Restore.Plural, "copy"));
+            Client.CustomObjects.GetNamespacedCustomObjectScaleAsync<V1Scale>(CryoNames.Group, CryoNames.Version, Ns, Restore.Plural, "copy"));
 
         // Assert
         Assert.Equal(HttpStatusCode.NotFound, missing.Response.StatusCode);
@@ -195,16 +180,16 @@ public sealed class ScaleSubresourceTests : IAsyncLifetime
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "../../../crds", file));
 
     private Task<RestoreSet> CreateAsync(string name, int replicas) =>
-        client.CustomObjects.CreateNamespacedCustomObjectAsync<RestoreSet>(
+        Client.CustomObjects.CreateNamespacedCustomObjectAsync<RestoreSet>(
             new RestoreSet { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns }, Spec = new RestoreSetSpec { CheckpointName = "c", Replicas = replicas } },
             CryoNames.Group, CryoNames.Version, Ns, RestoreSet.Plural);
 
     private Task<RestoreSet> GetAsync(string name) =>
-        client.CustomObjects.GetNamespacedCustomObjectAsync<RestoreSet>(CryoNames.Group, CryoNames.Version, Ns, RestoreSet.Plural, name);
+        Client.CustomObjects.GetNamespacedCustomObjectAsync<RestoreSet>(CryoNames.Group, CryoNames.Version, Ns, RestoreSet.Plural, name);
 
     private Task<V1Scale> GetScaleAsync(string name) =>
-        client.CustomObjects.GetNamespacedCustomObjectScaleAsync<V1Scale>(CryoNames.Group, CryoNames.Version, Ns, RestoreSet.Plural, name);
+        Client.CustomObjects.GetNamespacedCustomObjectScaleAsync<V1Scale>(CryoNames.Group, CryoNames.Version, Ns, RestoreSet.Plural, name);
 
     private Task<V1Scale> PatchScaleAsync(string name, string patch, V1Patch.PatchType type) =>
-        client.CustomObjects.PatchNamespacedCustomObjectScaleAsync<V1Scale>(new V1Patch(patch, type), CryoNames.Group, CryoNames.Version, Ns, RestoreSet.Plural, name);
+        Client.CustomObjects.PatchNamespacedCustomObjectScaleAsync<V1Scale>(new V1Patch(patch, type), CryoNames.Group, CryoNames.Version, Ns, RestoreSet.Plural, name);
 }

@@ -7,24 +7,9 @@ using k8s.Autorest;
 namespace Cryo.Operator.Tests.ApiServer;
 
 /// <summary>The test API server behaves like the real one, seen through the real KubernetesClient.</summary>
-public sealed class TestApiServerTests : IAsyncLifetime
+public sealed class TestApiServerTests() : ApiServerTest(new TestApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(100) })
 {
     private const string Ns = "default";
-    private TestApiServer server = null!;
-    private Kubernetes client = null!;
-
-    public async Task InitializeAsync()
-    {
-        server = await TestApiServer.StartAsync(new TestApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(100) });
-        client = server.CreateClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await server.DisposeAsync();
-    }
-
     [Fact]
     public async Task Create_Should_SetServerManagedMetadata_And_DropStatus()
     {
@@ -119,7 +104,7 @@ public sealed class TestApiServerTests : IAsyncLifetime
         var statusAfterMainWrite = viaMain.Status;
         viaMain.Status = new CheckpointStatus { Phase = Phase.Running };
         viaMain.Spec.PodName = "other";
-        var viaStatus = await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<Checkpoint>(
+        var viaStatus = await Client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<Checkpoint>(
             viaMain, CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, "a");
 
         // Assert
@@ -175,7 +160,7 @@ public sealed class TestApiServerTests : IAsyncLifetime
         await CreateAsync(ckpt);
 
         // Act
-        await client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, "a");
+        await Client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, "a");
         var marked = await GetAsync("a");
         marked.Metadata.Finalizers.Add("other/finalizer");
         var addWhileDeleting = await Assert.ThrowsAsync<HttpOperationException>(() => ReplaceAsync(marked));
@@ -195,7 +180,7 @@ public sealed class TestApiServerTests : IAsyncLifetime
     {
         // Arrange
         await CreateAsync(NewCheckpoint("a"));
-        var list = await client.CustomObjects.ListNamespacedCustomObjectAsync<CheckpointList>(
+        var list = await Client.CustomObjects.ListNamespacedCustomObjectAsync<CheckpointList>(
             CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural);
         await CreateAsync(NewCheckpoint("b"));
         await PatchAsync("a", new V1Patch("""{"metadata":{"labels":{"a":"1"}}}""", V1Patch.PatchType.MergePatch));
@@ -203,7 +188,7 @@ public sealed class TestApiServerTests : IAsyncLifetime
 
         // Act
         var seen = new List<(WatchEventType, string)>();
-        var response = client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync<CheckpointList>(
+        var response = Client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync<CheckpointList>(
             CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, watch: true, allowWatchBookmarks: true,
             resourceVersion: list.Metadata.ResourceVersion, cancellationToken: cts.Token);
         await foreach (var (type, obj) in response.WatchAsync<Checkpoint, CheckpointList>(cancellationToken: cts.Token))
@@ -216,7 +201,7 @@ public sealed class TestApiServerTests : IAsyncLifetime
         }
 
         // Assert
-        Assert.Equal([(WatchEventType.Added, "b"), (WatchEventType.Modified, "a"), (WatchEventType.Bookmark, server.CurrentResourceVersion)], seen);
+        Assert.Equal([(WatchEventType.Added, "b"), (WatchEventType.Modified, "a"), (WatchEventType.Bookmark, Server.CurrentResourceVersion)], seen);
     }
 
     [Fact]
@@ -225,11 +210,11 @@ public sealed class TestApiServerTests : IAsyncLifetime
         // Arrange
         var created = await CreateAsync(NewCheckpoint("a"));
         await CreateAsync(NewCheckpoint("b"));
-        server.CompactHistory();
+        Server.CompactHistory();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
 
         // Act
-        var response = client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync<CheckpointList>(
+        var response = Client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync<CheckpointList>(
             CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, watch: true,
             resourceVersion: created.Metadata.ResourceVersion, cancellationToken: cts.Token);
         var errors = new List<Exception>();
@@ -250,15 +235,15 @@ public sealed class TestApiServerTests : IAsyncLifetime
     public async Task Pods_Should_FilterByLabelSelector_And_NodeName()
     {
         // Arrange
-        await client.CoreV1.CreateNamespacedPodAsync(NewPod("agent-1", "node-1", "cryo-agent"), Ns);
-        await client.CoreV1.CreateNamespacedPodAsync(NewPod("agent-2", "node-2", "cryo-agent"), Ns);
-        await client.CoreV1.CreateNamespacedPodAsync(NewPod("web", "node-1", "web"), Ns);
+        await Client.CoreV1.CreateNamespacedPodAsync(NewPod("agent-1", "node-1", "cryo-agent"), Ns);
+        await Client.CoreV1.CreateNamespacedPodAsync(NewPod("agent-2", "node-2", "cryo-agent"), Ns);
+        await Client.CoreV1.CreateNamespacedPodAsync(NewPod("web", "node-1", "web"), Ns);
 
         // Act
-        var onNode1 = await client.CoreV1.ListNamespacedPodAsync(Ns, labelSelector: "app in (cryo-agent),tier!=x", fieldSelector: "spec.nodeName=node-1");
-        var agents = await client.CoreV1.ListPodForAllNamespacesAsync(labelSelector: "app=cryo-agent");
-        var notAgents = await client.CoreV1.ListNamespacedPodAsync(Ns, labelSelector: "app!=cryo-agent");
-        var badField = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ListNamespacedPodAsync(Ns, fieldSelector: "spec.bogus=1"));
+        var onNode1 = await Client.CoreV1.ListNamespacedPodAsync(Ns, labelSelector: "app in (cryo-agent),tier!=x", fieldSelector: "spec.nodeName=node-1");
+        var agents = await Client.CoreV1.ListPodForAllNamespacesAsync(labelSelector: "app=cryo-agent");
+        var notAgents = await Client.CoreV1.ListNamespacedPodAsync(Ns, labelSelector: "app!=cryo-agent");
+        var badField = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CoreV1.ListNamespacedPodAsync(Ns, fieldSelector: "spec.bogus=1"));
 
         // Assert
         Assert.Equal(["agent-1"], onNode1.Items.Select(p => p.Metadata.Name));
@@ -271,7 +256,7 @@ public sealed class TestApiServerTests : IAsyncLifetime
     public async Task PodStatus_Should_BeSettable_ThroughStatusSubresource_LikeAKubelet()
     {
         // Arrange
-        var pod = await client.CoreV1.CreateNamespacedPodAsync(NewPod("web", "node-1", "web"), Ns);
+        var pod = await Client.CoreV1.CreateNamespacedPodAsync(NewPod("web", "node-1", "web"), Ns);
 
         var pending = pod.Status.Phase;
 
@@ -282,37 +267,37 @@ public sealed class TestApiServerTests : IAsyncLifetime
             PodIP = "10.0.0.5",
             ContainerStatuses = [new V1ContainerStatus { Name = "app", ContainerID = "containerd://abc", Ready = true, Image = "img", ImageID = "img", State = new V1ContainerState { Running = new V1ContainerStateRunning() } }],
         };
-        var running = await client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, "web", Ns);
+        var running = await Client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, "web", Ns);
 
         // Assert
         Assert.Equal("Pending", pending);
         Assert.Equal("Running", running.Status.Phase);
-        Assert.Equal("containerd://abc", (await client.CoreV1.ReadNamespacedPodAsync("web", Ns)).Status.ContainerStatuses[0].ContainerID);
+        Assert.Equal("containerd://abc", (await Client.CoreV1.ReadNamespacedPodAsync("web", Ns)).Status.ContainerStatuses[0].ContainerID);
     }
 
     [Fact]
     public async Task PodStatusStrategicMergePatch_Should_MergeConditionsByType_And_ChangeNothingButStatus()
     {
         // Arrange: a running pod whose kubelet reported two conditions.
-        var pod = await client.CoreV1.CreateNamespacedPodAsync(NewPod("web", "node-1", "web"), Ns);
+        var pod = await Client.CoreV1.CreateNamespacedPodAsync(NewPod("web", "node-1", "web"), Ns);
         pod.Status = new V1PodStatus
         {
             Phase = "Running",
             Conditions = [new V1PodCondition { Type = "ContainersReady", Status = "True" }, new V1PodCondition { Type = "Ready", Status = "True" }],
         };
-        var running = await client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, "web", Ns);
+        var running = await Client.CoreV1.ReplaceNamespacedPodStatusAsync(pod, "web", Ns);
         const string restoring = """
             {"spec":{"nodeName":"node-9"},"metadata":{"labels":{"app":"other"}},
              "status":{"conditions":[{"type":"cryo.io/restored","status":"False","reason":"Restoring"}]}}
             """;
         const string restored = """{"status":{"conditions":[{"type":"cryo.io/restored","status":"True","reason":"Restored"}]}}""";
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        var watch = client.CoreV1.ListNamespacedPodWithHttpMessagesAsync(Ns, watch: true, resourceVersion: running.Metadata.ResourceVersion, cancellationToken: cts.Token);
+        var watch = Client.CoreV1.ListNamespacedPodWithHttpMessagesAsync(Ns, watch: true, resourceVersion: running.Metadata.ResourceVersion, cancellationToken: cts.Token);
 
         // Act
-        var first = await client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(restoring, V1Patch.PatchType.StrategicMergePatch), "web", Ns);
-        var second = await client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(restored, V1Patch.PatchType.StrategicMergePatch), "web", Ns);
-        var again = await client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(restored, V1Patch.PatchType.StrategicMergePatch), "web", Ns);
+        var first = await Client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(restoring, V1Patch.PatchType.StrategicMergePatch), "web", Ns);
+        var second = await Client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(restored, V1Patch.PatchType.StrategicMergePatch), "web", Ns);
+        var again = await Client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(restored, V1Patch.PatchType.StrategicMergePatch), "web", Ns);
         var seen = new List<(WatchEventType, string?)>();
         await foreach (var (type, changed) in watch.WatchAsync<V1Pod, V1PodList>(cancellationToken: cts.Token))
         {
@@ -353,38 +338,38 @@ public sealed class TestApiServerTests : IAsyncLifetime
     public async Task Binding_Should_AssignAnUnscheduledPodToANode_Once_LikeTheScheduler()
     {
         // Arrange
-        await client.CoreV1.CreateNamespacedPodAsync(NewPod("free", null, "free"), Ns);
+        await Client.CoreV1.CreateNamespacedPodAsync(NewPod("free", null, "free"), Ns);
         var binding = new V1Binding { Metadata = new V1ObjectMeta { Name = "free" }, Target = new V1ObjectReference { Kind = "Node", Name = "node-2" } };
 
         // Act
-        await client.CoreV1.CreateNamespacedPodBindingAsync(binding, "free", Ns);
-        var bound = await client.CoreV1.ReadNamespacedPodAsync("free", Ns);
+        await Client.CoreV1.CreateNamespacedPodBindingAsync(binding, "free", Ns);
+        var bound = await Client.CoreV1.ReadNamespacedPodAsync("free", Ns);
         binding.Target.Name = "node-3";
-        var again = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.CreateNamespacedPodBindingAsync(binding, "free", Ns));
+        var again = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CoreV1.CreateNamespacedPodBindingAsync(binding, "free", Ns));
 
         // Assert
         Assert.Equal("node-2", bound.Spec.NodeName);
         Assert.Equal(HttpStatusCode.Conflict, again.Response.StatusCode);
-        Assert.Equal("node-2", (await client.CoreV1.ReadNamespacedPodAsync("free", Ns)).Spec.NodeName);
+        Assert.Equal("node-2", (await Client.CoreV1.ReadNamespacedPodAsync("free", Ns)).Spec.NodeName);
     }
 
     [Fact]
     public async Task Leases_Should_ConflictOnStaleUpdates()
     {
         // Arrange
-        var lease = await client.CoordinationV1.CreateNamespacedLeaseAsync(
+        var lease = await Client.CoordinationV1.CreateNamespacedLeaseAsync(
             new V1Lease { Metadata = new V1ObjectMeta { Name = "cryo-operator" }, Spec = new V1LeaseSpec { HolderIdentity = "a" } }, Ns);
-        var stale = await client.CoordinationV1.ReadNamespacedLeaseAsync("cryo-operator", Ns);
+        var stale = await Client.CoordinationV1.ReadNamespacedLeaseAsync("cryo-operator", Ns);
         lease.Spec.HolderIdentity = "b";
-        await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, "cryo-operator", Ns);
+        await Client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, "cryo-operator", Ns);
 
         // Act
         stale.Spec.HolderIdentity = "c";
-        var error = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoordinationV1.ReplaceNamespacedLeaseAsync(stale, "cryo-operator", Ns));
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CoordinationV1.ReplaceNamespacedLeaseAsync(stale, "cryo-operator", Ns));
 
         // Assert
         Assert.Equal(HttpStatusCode.Conflict, error.Response.StatusCode);
-        Assert.Equal("b", (await client.CoordinationV1.ReadNamespacedLeaseAsync("cryo-operator", Ns)).Spec.HolderIdentity);
+        Assert.Equal("b", (await Client.CoordinationV1.ReadNamespacedLeaseAsync("cryo-operator", Ns)).Spec.HolderIdentity);
     }
 
     [Fact]
@@ -401,8 +386,8 @@ public sealed class TestApiServerTests : IAsyncLifetime
         };
 
         // Act
-        var created = await client.CoreV1.CreateNamespacedEventAsync(ev, Ns);
-        var listed = await client.CoreV1.ListNamespacedEventAsync(Ns, fieldSelector: "involvedObject.name=a,reason=CheckpointStarted");
+        var created = await Client.CoreV1.CreateNamespacedEventAsync(ev, Ns);
+        var listed = await Client.CoreV1.ListNamespacedEventAsync(Ns, fieldSelector: "involvedObject.name=a,reason=CheckpointStarted");
 
         // Assert
         Assert.StartsWith("a.", created.Metadata.Name);
@@ -416,13 +401,13 @@ public sealed class TestApiServerTests : IAsyncLifetime
         var owner = await CreateAsync(NewCheckpoint("owner"));
         var pod = NewPod("owned", "node-1", "web");
         pod.Metadata.OwnerReferences = [new V1OwnerReference { ApiVersion = CryoNames.ApiVersion, Kind = Checkpoint.KindName, Name = "owner", Uid = owner.Metadata.Uid, Controller = true }];
-        await client.CoreV1.CreateNamespacedPodAsync(pod, Ns);
+        await Client.CoreV1.CreateNamespacedPodAsync(pod, Ns);
 
         // Act
-        await client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, "owner");
+        await Client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, "owner");
 
         // Assert: the pod runs on a node, so it is deleted gracefully: marked now, removed once its kubelet is done.
-        await Eventually.TrueAsync(async () => (await client.CoreV1.ListNamespacedPodAsync(Ns)).Items.All(p => p.Metadata.DeletionGracePeriodSeconds == 30));
+        await Eventually.TrueAsync(async () => (await Client.CoreV1.ListNamespacedPodAsync(Ns)).Items.All(p => p.Metadata.DeletionGracePeriodSeconds == 30));
     }
 
     [Fact]
@@ -431,7 +416,7 @@ public sealed class TestApiServerTests : IAsyncLifetime
         // Arrange: an owner deleted before its dependents were made (a controller's pass that raced its deletion), and
         // one that exists; a made-up owner of a kind this server does not serve cannot be looked up.
         var gone = await CreateAsync(NewCheckpoint("gone"));
-        await client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, "gone");
+        await Client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, "gone");
         var alive = await CreateAsync(NewCheckpoint("alive"));
         V1OwnerReference Of(Checkpoint c) => new() { ApiVersion = CryoNames.ApiVersion, Kind = Checkpoint.KindName, Name = c.Metadata.Name, Uid = c.Metadata.Uid };
         var orphan = NewPod("orphan", null, "a");
@@ -445,14 +430,14 @@ public sealed class TestApiServerTests : IAsyncLifetime
         // Act
         foreach (var pod in new[] { orphan, kept, replicaSet, reOwned })
         {
-            await client.CoreV1.CreateNamespacedPodAsync(pod, Ns);
+            await Client.CoreV1.CreateNamespacedPodAsync(pod, Ns);
         }
 
         var owners = new { metadata = new { ownerReferences = new[] { Of(gone) } } };
-        await client.CoreV1.PatchNamespacedPodAsync(new V1Patch(KubernetesJson.Serialize(owners), V1Patch.PatchType.MergePatch), "re-owned", Ns);
+        await Client.CoreV1.PatchNamespacedPodAsync(new V1Patch(KubernetesJson.Serialize(owners), V1Patch.PatchType.MergePatch), "re-owned", Ns);
 
         // Assert
-        await Eventually.TrueAsync(async () => (await client.CoreV1.ListNamespacedPodAsync(Ns)).Items.Select(p => p.Metadata.Name).Order().SequenceEqual(["kept", "replica"]),
+        await Eventually.TrueAsync(async () => (await Client.CoreV1.ListNamespacedPodAsync(Ns)).Items.Select(p => p.Metadata.Name).Order().SequenceEqual(["kept", "replica"]),
             "the pods whose owners are all gone are deleted");
     }
 
@@ -462,17 +447,17 @@ public sealed class TestApiServerTests : IAsyncLifetime
         // Arrange
         var pod = NewPod("web", "node-1", "web");
         pod.Spec.TerminationGracePeriodSeconds = 45;
-        await client.CoreV1.CreateNamespacedPodAsync(pod, Ns);
+        await Client.CoreV1.CreateNamespacedPodAsync(pod, Ns);
 
         // Act
-        await client.CoreV1.DeleteNamespacedPodAsync("web", Ns);
-        var terminating = await client.CoreV1.ReadNamespacedPodAsync("web", Ns);
-        await client.CoreV1.DeleteNamespacedPodAsync("web", Ns, gracePeriodSeconds: 60); // longer: ignored
-        var unchanged = await client.CoreV1.ReadNamespacedPodAsync("web", Ns);
-        await client.CoreV1.DeleteNamespacedPodAsync("web", Ns, gracePeriodSeconds: 10); // shorter: taken
-        var shortened = await client.CoreV1.ReadNamespacedPodAsync("web", Ns);
-        await client.CoreV1.DeleteNamespacedPodAsync("web", Ns, gracePeriodSeconds: 0); // the kubelet, done
-        var left = (await client.CoreV1.ListNamespacedPodAsync(Ns)).Items;
+        await Client.CoreV1.DeleteNamespacedPodAsync("web", Ns);
+        var terminating = await Client.CoreV1.ReadNamespacedPodAsync("web", Ns);
+        await Client.CoreV1.DeleteNamespacedPodAsync("web", Ns, gracePeriodSeconds: 60); // longer: ignored
+        var unchanged = await Client.CoreV1.ReadNamespacedPodAsync("web", Ns);
+        await Client.CoreV1.DeleteNamespacedPodAsync("web", Ns, gracePeriodSeconds: 10); // shorter: taken
+        var shortened = await Client.CoreV1.ReadNamespacedPodAsync("web", Ns);
+        await Client.CoreV1.DeleteNamespacedPodAsync("web", Ns, gracePeriodSeconds: 0); // the kubelet, done
+        var left = (await Client.CoreV1.ListNamespacedPodAsync(Ns)).Items;
 
         // Assert
         Assert.Equal(45, terminating.Metadata.DeletionGracePeriodSeconds);
@@ -487,20 +472,20 @@ public sealed class TestApiServerTests : IAsyncLifetime
     public async Task DeletingAPod_Should_RemoveItAtOnce_When_NoNodeRunsIt_OrItEnded_OrTheGraceIsZero()
     {
         // Arrange
-        await client.CoreV1.CreateNamespacedPodAsync(NewPod("pending", null, "a"), Ns);
-        await client.CoreV1.CreateNamespacedPodAsync(NewPod("ended", "node-1", "b"), Ns);
-        var ended = await client.CoreV1.ReadNamespacedPodAsync("ended", Ns);
+        await Client.CoreV1.CreateNamespacedPodAsync(NewPod("pending", null, "a"), Ns);
+        await Client.CoreV1.CreateNamespacedPodAsync(NewPod("ended", "node-1", "b"), Ns);
+        var ended = await Client.CoreV1.ReadNamespacedPodAsync("ended", Ns);
         ended.Status.Phase = "Succeeded";
-        await client.CoreV1.ReplaceNamespacedPodStatusAsync(ended, "ended", Ns);
-        await client.CoreV1.CreateNamespacedPodAsync(NewPod("now", "node-1", "c"), Ns);
+        await Client.CoreV1.ReplaceNamespacedPodStatusAsync(ended, "ended", Ns);
+        await Client.CoreV1.CreateNamespacedPodAsync(NewPod("now", "node-1", "c"), Ns);
 
         // Act
-        await client.CoreV1.DeleteNamespacedPodAsync("pending", Ns);
-        await client.CoreV1.DeleteNamespacedPodAsync("ended", Ns);
-        await client.CoreV1.DeleteNamespacedPodAsync("now", Ns, gracePeriodSeconds: 0);
+        await Client.CoreV1.DeleteNamespacedPodAsync("pending", Ns);
+        await Client.CoreV1.DeleteNamespacedPodAsync("ended", Ns);
+        await Client.CoreV1.DeleteNamespacedPodAsync("now", Ns, gracePeriodSeconds: 0);
 
         // Assert
-        Assert.Empty((await client.CoreV1.ListNamespacedPodAsync(Ns)).Items);
+        Assert.Empty((await Client.CoreV1.ListNamespacedPodAsync(Ns)).Items);
     }
 
     private static Checkpoint NewCheckpoint(string name) =>
@@ -513,14 +498,14 @@ public sealed class TestApiServerTests : IAsyncLifetime
     };
 
     private Task<Checkpoint> CreateAsync(Checkpoint c) =>
-        client.CustomObjects.CreateNamespacedCustomObjectAsync<Checkpoint>(c, CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural);
+        Client.CustomObjects.CreateNamespacedCustomObjectAsync<Checkpoint>(c, CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural);
 
     private Task<Checkpoint> GetAsync(string name) =>
-        client.CustomObjects.GetNamespacedCustomObjectAsync<Checkpoint>(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, name);
+        Client.CustomObjects.GetNamespacedCustomObjectAsync<Checkpoint>(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, name);
 
     private Task<Checkpoint> ReplaceAsync(Checkpoint c) =>
-        client.CustomObjects.ReplaceNamespacedCustomObjectAsync<Checkpoint>(c, CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, c.Metadata.Name);
+        Client.CustomObjects.ReplaceNamespacedCustomObjectAsync<Checkpoint>(c, CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, c.Metadata.Name);
 
     private Task<Checkpoint> PatchAsync(string name, V1Patch patch) =>
-        client.CustomObjects.PatchNamespacedCustomObjectAsync<Checkpoint>(patch, CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, name);
+        Client.CustomObjects.PatchNamespacedCustomObjectAsync<Checkpoint>(patch, CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, name);
 }

@@ -2,25 +2,12 @@ using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Watching;
 using Microsoft.Extensions.Logging.Abstractions;
 
+using Cryo.Operator.Tests.ApiServer;
+
 namespace Cryo.Operator.Tests.Watching;
 
-public sealed class ResourceWatcherTests : IAsyncLifetime
+public sealed class ResourceWatcherTests() : ApiServerTest(new TestApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(100) })
 {
-    private TestApiServer server = null!;
-    private Kubernetes client = null!;
-
-    public async Task InitializeAsync()
-    {
-        server = await TestApiServer.StartAsync(new TestApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(100) });
-        client = server.CreateClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await server.DisposeAsync();
-    }
-
     [Fact]
     public async Task Watcher_Should_FollowBookmarks_And_ResumeFromLastVersion_When_TheWatchEnds()
     {
@@ -32,15 +19,15 @@ public sealed class ResourceWatcherTests : IAsyncLifetime
 
         // Act
         await CreateAsync("b");
-        await Eventually.TrueAsync(() => watcher.ResourceVersion == server.CurrentResourceVersion, "bookmarks carry the version forward");
-        server.CloseAllWatches();
+        await Eventually.TrueAsync(() => watcher.ResourceVersion == Server.CurrentResourceVersion, "bookmarks carry the version forward");
+        Server.CloseAllWatches();
         await CreateAsync("c");
         await Eventually.TrueAsync(() => events.Contains((WatchEventType.Added, "c")), "c seen after the watch was reopened");
         await stop();
 
         // Assert: nothing was seen twice, so the watch resumed instead of listing again.
         Assert.Equal(events.Distinct().Count(), events.Count);
-        Assert.Single(server.Requests, r => r.Method == "GET" && r.Path.EndsWith("/checkpoints") && !r.Query.Contains("watch=true"));
+        Assert.Single(Server.Requests, r => r.Method == "GET" && r.Path.EndsWith("/checkpoints") && !r.Query.Contains("watch=true"));
         await run;
     }
 
@@ -54,20 +41,20 @@ public sealed class ResourceWatcherTests : IAsyncLifetime
         await watcher.Synced;
         // Synced comes with the list; the watch that follows must be open, or closing it misses it and it
         // simply delivers the deletion (seen once in a full suite run while the agent tests loaded the machine).
-        await Eventually.TrueAsync(() => server.OpenWatches == 1, "the watch is open");
+        await Eventually.TrueAsync(() => Server.OpenWatches == 1, "the watch is open");
 
         // Act: delete "a" and forget the history while no watch is open, so the resumed watch gets 410.
-        server.HoldWatches();
-        server.CloseAllWatches();
-        await client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, "ns", Checkpoint.Plural, "a");
+        Server.HoldWatches();
+        Server.CloseAllWatches();
+        await Client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, "ns", Checkpoint.Plural, "a");
         await CreateAsync("c");
-        server.CompactHistory();
-        server.ReleaseWatches();
+        Server.CompactHistory();
+        Server.ReleaseWatches();
         await Eventually.TrueAsync(() => events.Contains((WatchEventType.Deleted, "a")) && watcher.Cache.ContainsKey(new("ns", "c")), "relisted");
         await stop();
 
         // Assert
-        Assert.Equal(2, server.Requests.Count(r => r.Method == "GET" && r.Path.EndsWith("/checkpoints") && !r.Query.Contains("watch=true")));
+        Assert.Equal(2, Server.Requests.Count(r => r.Method == "GET" && r.Path.EndsWith("/checkpoints") && !r.Query.Contains("watch=true")));
         Assert.Equal(["b", "c"], watcher.Cache.Keys.Select(k => k.Name).Order());
         await run;
     }
@@ -76,7 +63,7 @@ public sealed class ResourceWatcherTests : IAsyncLifetime
     public async Task Watcher_Should_CacheOnlyWhatTheRouterReads_When_GivenCachedFields()
     {
         // Arrange: a Checkpoint with an annotation and a recorded pod spec in its status.
-        var created = await client.CustomObjects.CreateNamespacedCustomObjectAsync<Checkpoint>(
+        var created = await Client.CustomObjects.CreateNamespacedCustomObjectAsync<Checkpoint>(
             new Checkpoint
             {
                 Metadata = new V1ObjectMeta { Name = "a", NamespaceProperty = "ns", Annotations = new Dictionary<string, string> { ["note"] = new('x', 4096) } },
@@ -84,7 +71,7 @@ public sealed class ResourceWatcherTests : IAsyncLifetime
             },
             CryoNames.Group, CryoNames.Version, "ns", Checkpoint.Plural);
         created.Status = new CheckpointStatus { Phase = Phase.Running, PodSpec = new V1PodSpec { Containers = [new V1Container { Name = "app", Image = "img" }] } };
-        await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<Checkpoint>(created, CryoNames.Group, CryoNames.Version, "ns", Checkpoint.Plural, "a");
+        await Client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<Checkpoint>(created, CryoNames.Group, CryoNames.Version, "ns", Checkpoint.Plural, "a");
         var (watcher, _, run, stop) = StartWatcher(CachedFields.Checkpoint);
 
         // Act
@@ -103,7 +90,7 @@ public sealed class ResourceWatcherTests : IAsyncLifetime
     private (ResourceWatcher<Checkpoint, CheckpointList> Watcher, List<(WatchEventType, string)> Events, Task Run, Func<Task> Stop) StartWatcher(
         Func<Checkpoint, Checkpoint>? keep = null)
     {
-        var resources = new CryoResources(client);
+        var resources = new CryoResources(Client);
         var watcher = new ResourceWatcher<Checkpoint, CheckpointList>(
             "Checkpoint", resources.Checkpoints.ListAsync, keepCache: true, TimeSpan.FromSeconds(30),
             new OperatorMetrics(Prometheus.Metrics.NewCustomRegistry()), NullLogger.Instance)
@@ -125,7 +112,7 @@ public sealed class ResourceWatcherTests : IAsyncLifetime
     }
 
     private Task<Checkpoint> CreateAsync(string name) =>
-        client.CustomObjects.CreateNamespacedCustomObjectAsync<Checkpoint>(
+        Client.CustomObjects.CreateNamespacedCustomObjectAsync<Checkpoint>(
             new Checkpoint { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "ns" }, Spec = new CheckpointSpec { PodName = "p" } },
             CryoNames.Group, CryoNames.Version, "ns", Checkpoint.Plural);
 }
