@@ -87,8 +87,8 @@ public sealed class CheckpointEngine(
         var (files, dump, filesystem, pageDigests) = await DumpAsync(scope, plan, pending, tree, capture, command, progress, cancellationToken);
 
         progress.Report(CheckpointStage.Committing);
-        var (made, pageIndex, flatCopy) = await IndexPagesAsync(pending, increment, pageDigests, files, keepFlatCopy, cancellationToken);
-        IReadOnlyList<ManifestFile> kept = [.. made is null ? files : WithoutRewrittenImages(files, pending), pageIndex];
+        var (made, pageIndex, flatCopy, written) = await IndexPagesAsync(pending, increment, pageDigests, files, keepFlatCopy, cancellationToken);
+        IReadOnlyList<ManifestFile> kept = [.. made is null ? files : WithoutRewrittenImages(files, pending), .. written, pageIndex];
         var compression = ImageCompression.IsCompressed(command.Compression) ? command.Compression : null;
         if (compression is not null)
         {
@@ -178,11 +178,14 @@ public sealed class CheckpointEngine(
     /// commit neither copies nor rereads it. Like CRIU's images synced at commit only when the store's policy says so
     /// (<see cref="ImageStoreOptions.SyncImageFiles"/>): no fsync of its own.
     /// </summary>
-    /// <returns>For a checkpoint with a parent, how it builds on it (null for a full one); and the index's manifest entry.</returns>
-    private Task<(ManifestIncrement? Made, ManifestFile Index, ManifestFlatCopy? FlatCopy)> IndexPagesAsync(PendingCheckpoint pending, IncrementPlan? increment,
+    /// <returns>
+    /// For a checkpoint with a parent, how it builds on it (null for a full one); the index's manifest entry; the flat copy
+    /// kept; and the entries of the pages images a rewrite wrote, where their digests were known.
+    /// </returns>
+    private Task<(ManifestIncrement? Made, ManifestFile Index, ManifestFlatCopy? FlatCopy, IReadOnlyList<ManifestFile> Written)> IndexPagesAsync(PendingCheckpoint pending, IncrementPlan? increment,
         IReadOnlyList<PagesImageDigests> pageDigests, IReadOnlyList<ManifestFile> dumpFiles, bool keepFlatCopy, CancellationToken cancellationToken) =>
         // Hashing and rewriting are CPU and disk work: off the caller's thread.
-        Task.Run<(ManifestIncrement?, ManifestFile, ManifestFlatCopy?)>(() =>
+        Task.Run<(ManifestIncrement?, ManifestFile, ManifestFlatCopy?, IReadOnlyList<ManifestFile>)>(() =>
         {
             switch (increment?.Method)
             {
@@ -191,9 +194,9 @@ public sealed class CheckpointEngine(
                     var replaced = store.BeginScratch(pending.Key, "replaced");
                     try
                     {
-                        var (made, index, flatCopy) = ContentIncrement.Make(pending, increment, pageDigests, replaced.Directory, dumpFiles, keepFlatCopy,
+                        var (made, index, flatCopy, written) = ContentIncrement.Make(pending, increment, pageDigests, replaced.Directory, dumpFiles, keepFlatCopy,
                             logger, cancellationToken);
-                        return (made, pending.WritePageIndex(index), flatCopy);
+                        return (made, pending.WritePageIndex(index), flatCopy, written);
                     }
                     finally
                     {
@@ -202,9 +205,9 @@ public sealed class CheckpointEngine(
                 case ManifestIncrement.CriuMemoryTracking:
                     // CRIU linked the parent as seen from where it wrote; the index reads through that link first.
                     var written = pending.WritePageIndex(PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken));
-                    return (CriuIncrement.Relink(pending, increment), written, null);
+                    return (CriuIncrement.Relink(pending, increment), written, null, []);
                 default:
-                    return (null, pending.WritePageIndex(PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken)), null);
+                    return (null, pending.WritePageIndex(PageHashIndex.Build(pending.ImagesDirectory, PageDigests.Instance, [.. pageDigests], cancellationToken)), null, []);
             }
         }, cancellationToken);
 

@@ -23,8 +23,11 @@ internal static class ContentIncrement
     /// <param name="keepFlatCopy">Whether CRIU's replaced images stay in the checkpoint as its flat copy (<see cref="ManifestFlatCopy"/>) rather than being discarded.</param>
     /// <param name="logger">For a parent without a readable page index.</param>
     /// <param name="cancellationToken">Cancels the rewrite, leaving the dump as CRIU wrote it.</param>
-    /// <returns>The record for the manifest, the child's own page index, and its flat copy when one was kept.</returns>
-    public static (ManifestIncrement Increment, PageHashIndex Index, ManifestFlatCopy? FlatCopy) Make(PendingCheckpoint pending, IncrementPlan plan,
+    /// <returns>
+    /// The record for the manifest, the child's own page index, its flat copy when one was kept, and the manifest entries of the
+    /// pages images the rewrite wrote, made from the digests of the pages they hold (the commit need not read them again).
+    /// </returns>
+    public static (ManifestIncrement Increment, PageHashIndex Index, ManifestFlatCopy? FlatCopy, IReadOnlyList<ManifestFile> Written) Make(PendingCheckpoint pending, IncrementPlan plan,
         IReadOnlyList<PagesImageDigests> pageDigests, string discardDirectory, IReadOnlyList<ManifestFile> dumpFiles, bool keepFlatCopy, ILogger logger,
         CancellationToken cancellationToken)
     {
@@ -52,8 +55,19 @@ internal static class ContentIncrement
             MemoryBytesStored = result.BytesAfter,
             RewriteMs = result.Duration.TotalMilliseconds,
         };
-        return (increment, result.Index, FlatCopyOf(result, dumpFiles, flatDirectory, logger));
+        return (increment, result.Index, FlatCopyOf(result, dumpFiles, flatDirectory, logger), WrittenFiles(result));
     }
+
+    /// <summary>
+    /// The written pages images listed by their pages' digests, known since CRIU wrote the pages: hashing them again at
+    /// commit was a second pass over every changed page. The restore still checks each file against these digests.
+    /// </summary>
+    private static List<ManifestFile> WrittenFiles(IncrementalRewriteResult result) =>
+    [
+        .. result.WrittenPagesDigests
+            .Select(pages => ChunkedSha256.EntryOfPages(StorePaths.ImagesDirectoryName + "/" + pages.FileName, pages, ChunkedSha256.DefaultChunkSize))
+            .OfType<ManifestFile>(),
+    ];
 
     /// <summary>
     /// The record of CRIU's images the rewrite kept, with the digests made while CRIU wrote them (a file is not read again);

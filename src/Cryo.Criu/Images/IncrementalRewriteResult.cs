@@ -40,5 +40,12 @@ public sealed record IncrementalRewriteResult
     public IReadOnlyList<string> WrittenPagesFiles { get; init; } = [];
 
     /// <summary>Time spent, reading and hashing every page included.</summary>
+    /// <summary>
+    /// The page digests of the pages images the rewrite wrote (<see cref="WrittenPagesFiles"/>), in file order, where
+    /// they came from the digests given for CRIU's images: a caller that lists files by their pages' digests records
+    /// them without reading the files again.
+    /// </summary>
+    public IReadOnlyList<PagesImageDigests> WrittenPagesDigests { get; init; } = [];
+
     public TimeSpan Duration { get; init; }
 }

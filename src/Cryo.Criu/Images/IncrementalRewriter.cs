@@ -202,6 +202,7 @@ public sealed class IncrementalRewriter
             PageMapsRewritten = rewritten.Count,
             Originals = originals,
             WrittenPagesFiles = [.. rewritten.Select(s => Path.GetFileName(s.NewPagesPath!))],
+            WrittenPagesDigests = [.. rewritten.Where(s => s.NewPagesDigests is not null).Select(s => s.NewPagesDigests!)],
             Duration = Stopwatch.GetElapsedTime(started),
         };
         _logger.LogInformation(
@@ -330,6 +331,8 @@ public sealed class IncrementalRewriter
         {
             stage.NewPagesPath = newPagesPath;
             var copier = digests is null ? null : new PageCopier(pagesFile!, stage.OldPagesPath, output);
+            // The stored pages' digests, in the new file's order: its listing is made from them, not by reading it again.
+            var storedDigests = digests is null ? null : new MemoryStream();
             for (var i = 0; i < map.Runs.Count; i++)
             {
                 var run = map.Runs[i];
@@ -348,9 +351,11 @@ public sealed class IncrementalRewriter
                         {
                             cancellationToken.ThrowIfCancellationRequested();
                         }
-                        if (rewrite.Take(run.Address + (ulong)p * PageMap.PageSize, digests!.DigestAt(firstPage + p), run.Flags))
+                        var digest = digests!.DigestAt(firstPage + p);
+                        if (rewrite.Take(run.Address + (ulong)p * PageMap.PageSize, digest, run.Flags))
                         {
                             copier.Add((firstPage + p) * PageMap.PageSize);
+                            storedDigests!.Write(digest);
                         }
                     }
                 }
@@ -371,6 +376,11 @@ public sealed class IncrementalRewriter
             }
             copier?.Flush();
             output.Flush(flushToDisk: SyncFiles);
+            if (storedDigests is not null)
+            {
+                stage.NewPagesDigests = new PagesImageDigests(Path.GetFileName(newPagesPath), digests!.Algorithm, digests.DigestSize,
+                    storedDigests.GetBuffer().AsMemory(0, (int)storedDigests.Length));
+            }
         }
         var (inParent, stored, runs) = (rewrite.InParent, rewrite.Stored, rewrite.Runs);
         if (inParent == 0)

@@ -43,4 +43,10 @@ internal sealed class StagedPageMap
 
     /// <summary>Bytes of the rewritten pagemap and its pages image.</summary>
     public long BytesAfter { get; set; }
+
+    /// <summary>
+    /// The digests of the pages written to <see cref="NewPagesPath"/>, in file order, taken from those made while CRIU
+    /// wrote them; null when the pages were read and hashed here instead.
+    /// </summary>
+    public PagesImageDigests? NewPagesDigests { get; set; }
 }

@@ -140,6 +140,34 @@ public sealed class ChunkedSha256Tests : IDisposable
         return ChunkedSha256.Hash(new FileRange(handle, offset, length), null, CancellationToken.None, out hashed);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(16)] // exactly one chunk
+    [InlineData(37)] // two whole chunks and a short last one
+    public async Task EntryOfPages_Should_EqualHashingTheFileByPages_When_PageDigestsAreKnown(int pages)
+    {
+        const int chunk = 16 * 4096;
+        var path = Path.Combine(scratch.Path, "pages-2.img");
+        StoreTestData.WriteRandomFile(path, pages * 4096, seed: pages);
+        var digests = Cryo.Criu.Images.PagesImageDigests.Compute(path, null, CancellationToken.None);
+
+        var known = ChunkedSha256.EntryOfPages("images/pages-2.img", digests, chunk);
+        var read = await ChunkedSha256.ComputeAsync(path, "images/pages-2.img", chunk, parallelism: 2, CancellationToken.None, DigestAlgorithms.Sha256OfPages);
+
+        Assert.NotNull(known);
+        Assert.Equal((read.Path, read.Size, read.Sha256, read.ChunkSize, read.DigestAlgorithm), (known.Path, known.Size, known.Sha256, known.ChunkSize, known.DigestAlgorithm));
+        Assert.Equal(read.ChunkSha256 ?? [], known.ChunkSha256 ?? []);
+    }
+
+    [Fact]
+    public void EntryOfPages_Should_GiveNothing_When_DigestsAreNotSha256OfPages()
+    {
+        var digests = new Cryo.Criu.Images.PagesImageDigests("pages-2.img", "blake3", 32, new byte[64]);
+
+        Assert.Null(ChunkedSha256.EntryOfPages("images/pages-2.img", digests, ChunkedSha256.DefaultChunkSize));
+    }
+
     // Drops a range of the file from the page cache (once written back: clean pages are dropped at once).
     private static void Evict(string path, long offset, long length)
     {

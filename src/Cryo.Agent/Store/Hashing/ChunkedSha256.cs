@@ -29,6 +29,35 @@ public static class ChunkedSha256
         return size == 0 ? 1 : checked((int)((size + chunkSize - 1) / chunkSize));
     }
 
+    /// <summary>
+    /// The manifest entry, listed by its pages (<see cref="DigestAlgorithms.Sha256OfPages"/>), of a pages image whose
+    /// page digests are known: each chunk's digest is the SHA-256 of its pages' digests, so the file is not read. Null
+    /// when the digests are not SHA-256 of 4 KiB pages.
+    /// </summary>
+    /// <param name="relativePath">The entry's path.</param>
+    /// <param name="pages">The digest of each page of the file, in order (the file is exactly these pages).</param>
+    /// <param name="chunkSize">Bytes per chunk, a whole number of pages.</param>
+    public static ManifestFile? EntryOfPages(string relativePath, Cryo.Criu.Images.PagesImageDigests pages, long chunkSize)
+    {
+        ArgumentNullException.ThrowIfNull(pages);
+        if (pages.Algorithm != PageDigests.Instance.Algorithm || pages.DigestSize != PageDigests.DigestSize || chunkSize % DigestAlgorithms.PageSize != 0)
+        {
+            return null;
+        }
+        var size = pages.PageCount * DigestAlgorithms.PageSize;
+        var pagesPerChunk = chunkSize / DigestAlgorithms.PageSize;
+        var digests = new List<string>(ChunkCount(size, chunkSize));
+        var first = 0L;
+        do
+        {
+            var count = Math.Min(pagesPerChunk, pages.PageCount - first);
+            digests.Add(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(pages.DigestsOf(first, count))));
+            first += count;
+        }
+        while (first < pages.PageCount);
+        return Entry(relativePath, size, chunkSize, digests, DigestAlgorithms.Sha256OfPages);
+    }
+
     /// <summary>The manifest entry for a file whose chunk digests are known.</summary>
     /// <param name="relativePath">The entry's path.</param>
     /// <param name="size">The file's size.</param>
