@@ -194,9 +194,9 @@ public sealed class CheckpointEngine(
                     var replaced = store.BeginScratch(pending.Key, "replaced");
                     try
                     {
-                        var (made, index, flatCopy, written) = ContentIncrement.Make(pending, increment, pageDigests, replaced.Directory, dumpFiles, keepFlatCopy,
+                        var (made, index, flatCopy, pagesWritten) = ContentIncrement.Make(pending, increment, pageDigests, replaced.Directory, dumpFiles, keepFlatCopy,
                             logger, cancellationToken);
-                        return (made, pending.WritePageIndex(index), flatCopy, written);
+                        return (made, pending.WritePageIndex(index), flatCopy, pagesWritten);
                     }
                     finally
                     {

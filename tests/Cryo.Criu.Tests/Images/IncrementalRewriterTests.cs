@@ -174,6 +174,34 @@ public class IncrementalRewriterTests
     }
 
     [Fact]
+    public void Rewrite_Should_GiveTheDigestsOfThePagesItWrote_When_ThePagesWereHashedBeforehand()
+    {
+        using var dir = new TempDirectory();
+        var (parent, child) = WriteParentAndChild(dir);
+        var digests = PagesImageDigests.Compute(Path.Combine(child, "pages-1.img"), null, default);
+
+        var result = new IncrementalRewriter().Rewrite(child, parent, PageHashIndex.Build(parent, null, default), [digests], default);
+
+        var written = Assert.Single(result.WrittenPagesDigests);
+        Assert.Equal(Assert.Single(result.WrittenPagesFiles), written.FileName);
+        var read = PagesImageDigests.Compute(Path.Combine(child, written.FileName), null, default);
+        Assert.Equal(result.PagesStored, written.PageCount);
+        Assert.Equal(read.DigestsOf(0, read.PageCount).ToArray(), written.DigestsOf(0, written.PageCount).ToArray());
+    }
+
+    [Fact]
+    public void Rewrite_Should_GiveNoDigestsOfThePagesItWrote_When_ItHashedThemItself()
+    {
+        using var dir = new TempDirectory();
+        var (parent, child) = WriteParentAndChild(dir);
+
+        var result = new IncrementalRewriter().Rewrite(child, parent, PageHashIndex.Build(parent, null, default), default);
+
+        Assert.Single(result.WrittenPagesFiles);
+        Assert.Empty(result.WrittenPagesDigests);
+    }
+
+    [Fact]
     public void Rewrite_Should_HashAgain_When_TheDigestsDoNotCoverThePagesImage()
     {
         using var dir = new TempDirectory();
