@@ -40,7 +40,7 @@ public sealed class BenchEngines
         Criu = new TimingCriu(new CriuCli(criuPath, NullLogger<CriuCli>.Instance));
         var procFs = new ProcFs();
         var resolver = new ContainerResolver(procFs);
-        Checkpoints = new CheckpointEngine(Store, resolver, Criu, new CriuFacts(Criu), procFs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<CheckpointEngine>.Instance);
+        Checkpoints = new CheckpointEngine(Store, resolver, Criu, new CriuFacts(Criu), procFs, Microsoft.Extensions.Options.Options.Create(Options), new NoteLogger<CheckpointEngine>());
         LazyTransfers = new LazyTransfers(criuPath, async ct => await Criu.DetectCapabilitiesAsync(ct), procFs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<LazyTransfers>.Instance);
         Restores = new RestoreEngine(Store, resolver, Criu, procFs, LazyTransfers, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<RestoreEngine>.Instance);
         Timed = new TimingEngines(Checkpoints, Restores);

@@ -32,7 +32,9 @@ internal static class ContentIncrement
         CancellationToken cancellationToken)
     {
         var parent = plan.Parent;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var parentIndex = ParentIndex(parent, logger, cancellationToken);
+        logger.LogDebug("increment of {Parent}: its page index read and checked in {Ms:0} ms", parent, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         var flatDirectory = Path.Combine(pending.Directory, ManifestFlatCopy.DirectoryName);
         // Not synced here: the pending checkpoint is read by nobody before its commit, which syncs what the store's
         // policy says (ImageStoreOptions.SyncImageFiles), as for CRIU's own images.
