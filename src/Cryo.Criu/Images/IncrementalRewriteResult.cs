@@ -39,7 +39,6 @@ public sealed record IncrementalRewriteResult
     /// <summary>Names of the pages images the rewrite wrote (the increment's own pages), which a full set of <see cref="Originals"/> makes unneeded.</summary>
     public IReadOnlyList<string> WrittenPagesFiles { get; init; } = [];
 
-    /// <summary>Time spent, reading and hashing every page included.</summary>
     /// <summary>
     /// The page digests of the pages images the rewrite wrote (<see cref="WrittenPagesFiles"/>), in file order, where
     /// they came from the digests given for CRIU's images: a caller that lists files by their pages' digests records
@@ -47,5 +46,6 @@ public sealed record IncrementalRewriteResult
     /// </summary>
     public IReadOnlyList<PagesImageDigests> WrittenPagesDigests { get; init; } = [];
 
+    /// <summary>Time spent, reading and hashing every page included.</summary>
     public TimeSpan Duration { get; init; }
 }
