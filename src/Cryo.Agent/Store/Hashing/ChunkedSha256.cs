@@ -51,7 +51,7 @@ public static class ChunkedSha256
         do
         {
             var count = Math.Min(pagesPerChunk, pages.PageCount - first);
-            digests.Add(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(pages.DigestsOf(first, count))));
+            digests.Add(RangeHasher.OfPageDigests(pages.DigestsOf(first, count)));
             first += count;
         }
         while (first < pages.PageCount);

@@ -105,6 +105,12 @@ public sealed class RangeHasher : IDisposable
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
+    /// <summary>
+    /// The <see cref="DigestAlgorithms.Sha256OfPages"/> digest of a range of whole pages whose digests are known: SHA-256
+    /// over them, as <see cref="Finish"/> makes it from the bytes.
+    /// </summary>
+    public static string OfPageDigests(ReadOnlySpan<byte> pageDigests) => Convert.ToHexStringLower(SHA256.HashData(pageDigests));
+
     /// <summary>Forgets what was appended since the last <see cref="Finish"/>.</summary>
     public void Reset()
     {
