@@ -76,6 +76,25 @@ SHA_TARGET static inline void store_state(uint32_t state[8], __m128i abef, __m12
     _mm_storeu_si128((__m128i *)&state[4], _mm_alignr_epi8(dchg, feba, 8));
 }
 
+/* Four rounds of one lane: sha256rnds2 does two, taking its words (schedule plus round constants) from the
+ * low half of wk, so the high half is moved down for the second. Both the data blocks and the shared padding
+ * block run their rounds through this. */
+SHA_TARGET static inline __attribute__((always_inline)) void four_rounds(__m128i *abef, __m128i *cdgh, __m128i wk)
+{
+    *cdgh = _mm_sha256rnds2_epu32(*cdgh, *abef, wk);
+    *abef = _mm_sha256rnds2_epu32(*abef, *cdgh, _mm_shuffle_epi32(wk, 0x0E));
+}
+
+/* Keeps the lanes' states from before a block: its rounds end by adding them back (Davies-Meyer). */
+static inline __attribute__((always_inline)) void save_states(int lanes, const __m128i abef[], const __m128i cdgh[],
+    __m128i saved_abef[], __m128i saved_cdgh[])
+{
+    for (int l = 0; l < lanes; l++) {
+        saved_abef[l] = abef[l];
+        saved_cdgh[l] = cdgh[l];
+    }
+}
+
 /* Compresses `blocks` 64-byte blocks of LANES messages, read through p[], into the states held in abef[] and
  * cdgh[], round groups interleaved (the body of the functions below). */
 #define COMPRESS_BLOCKS(LANES, abef, cdgh, p, blocks)                                                        \
@@ -83,10 +102,7 @@ SHA_TARGET static inline void store_state(uint32_t state[8], __m128i abef, __m12
         const __m128i byte_swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);              \
         for (size_t remaining = (blocks); remaining > 0; remaining--) {                                      \
             __m128i saved_abef[LANES], saved_cdgh[LANES], w[LANES][4];                                       \
-            for (int l = 0; l < LANES; l++) {                                                                \
-                saved_abef[l] = abef[l];                                                                     \
-                saved_cdgh[l] = cdgh[l];                                                                     \
-            }                                                                                                \
+            save_states(LANES, abef, cdgh, saved_abef, saved_cdgh);                                          \
             _Pragma("GCC unroll 16") for (int g = 0; g < 16; g++)                                            \
             {                                                                                                \
                 const __m128i k = _mm_load_si128((const __m128i *)&round_constants[4 * g]);                  \
@@ -102,9 +118,7 @@ SHA_TARGET static inline void store_state(uint32_t state[8], __m128i abef, __m12
                         m = _mm_sha256msg2_epu32(t, w[l][(g + 3) & 3]);                                      \
                     }                                                                                        \
                     w[l][g & 3] = m;                                                                         \
-                    const __m128i wk = _mm_add_epi32(m, k);                                                  \
-                    cdgh[l] = _mm_sha256rnds2_epu32(cdgh[l], abef[l], wk);                                   \
-                    abef[l] = _mm_sha256rnds2_epu32(abef[l], cdgh[l], _mm_shuffle_epi32(wk, 0x0E));          \
+                    four_rounds(&abef[l], &cdgh[l], _mm_add_epi32(m, k));                                    \
                 }                                                                                            \
             }                                                                                                \
             for (int l = 0; l < LANES; l++) {                                                                \
@@ -167,18 +181,12 @@ static void padding_schedule(size_t length, uint32_t wk[64])
         }                                                                                                    \
         COMPRESS_BLOCKS(LANES, abef, cdgh, p, length / 64);                                                  \
         __m128i saved_abef[LANES], saved_cdgh[LANES];                                                        \
-        for (int l = 0; l < LANES; l++) {                                                                    \
-            saved_abef[l] = abef[l];                                                                         \
-            saved_cdgh[l] = cdgh[l];                                                                         \
-        }                                                                                                    \
+        save_states(LANES, abef, cdgh, saved_abef, saved_cdgh);                                              \
         _Pragma("GCC unroll 16") for (int g = 0; g < 16; g++)                                                \
         {                                                                                                    \
             const __m128i wk = _mm_loadu_si128((const __m128i *)&pad_wk[4 * g]);                             \
             _Pragma("GCC unroll 4") for (int l = 0; l < LANES; l++)                                          \
-            {                                                                                                \
-                cdgh[l] = _mm_sha256rnds2_epu32(cdgh[l], abef[l], wk);                                       \
-                abef[l] = _mm_sha256rnds2_epu32(abef[l], cdgh[l], _mm_shuffle_epi32(wk, 0x0E));              \
-            }                                                                                                \
+                four_rounds(&abef[l], &cdgh[l], wk);                                                         \
         }                                                                                                    \
         for (int l = 0; l < LANES; l++) {                                                                    \
             uint32_t state[8];                                                                               \
