@@ -12,6 +12,8 @@ ARG DOTNET_VERSION=10.0
 # The agent needs CRIU >= 4.2: Debian 12's 3.17 fails `criu check` on current kernels and Debian 13's
 # 4.1.1 cannot dump TCP/UDP sockets on kernels >= 6.16. Debian testing packages 4.2.x.
 ARG AGENT_BASE=debian:testing-slim
+# The OCI labels' values, set once for both images: each final stage names them again (without a value) to use them.
+ARG VERSION=0.1.0 REVISION=unknown CREATED=unknown SOURCE=""
 
 # ---------------------------------------------------------------------------------------------------
 # .NET build: operator and agent, published framework-dependent; the `cryo` CLI as Native AOT (a person types it
@@ -63,11 +65,7 @@ FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS aspnet-runtime
 # as a non-root user with a ServiceAccount of its own: every node already holds the image, so the test
 # pulls nothing new. The agent never runs them and mounts no ServiceAccount token.
 FROM ${AGENT_BASE} AS agent
-ARG AGENT_BASE
-ARG VERSION=0.1.0
-ARG REVISION=unknown
-ARG CREATED=unknown
-ARG SOURCE=""
+ARG AGENT_BASE VERSION REVISION CREATED SOURCE
 LABEL org.opencontainers.image.title="cryo-agent" \
       org.opencontainers.image.description="Cryo node agent: checkpoints and restores containers with CRIU" \
       org.opencontainers.image.version="${VERSION}" \
@@ -108,11 +106,7 @@ ENTRYPOINT ["dotnet", "/opt/cryo/agent/Cryo.Agent.dll"]
 # ---------------------------------------------------------------------------------------------------
 # The operator: the ASP.NET Core runtime image, as its non-root `app` user (UID 1654).
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS operator
-ARG DOTNET_VERSION
-ARG VERSION=0.1.0
-ARG REVISION=unknown
-ARG CREATED=unknown
-ARG SOURCE=""
+ARG DOTNET_VERSION VERSION REVISION CREATED SOURCE
 LABEL org.opencontainers.image.title="cryo-operator" \
       org.opencontainers.image.description="Cryo operator: reconciles Checkpoint and Restore resources" \
       org.opencontainers.image.version="${VERSION}" \
