@@ -100,12 +100,13 @@ internal static class NativeMethods
         }
     }
 
-    /// <summary>Creates a hard link <paramref name="newPath"/> to <paramref name="existingPath"/>.</summary>
+    /// <summary>Creates a hard link <paramref name="newPath"/> to <paramref name="existingPath"/> (same filesystem).</summary>
+    /// <exception cref="IOException">The link could not be made; the message names both paths.</exception>
     public static void HardLink(string existingPath, string newPath)
     {
         if (Link(existingPath, newPath) != 0)
         {
-            throw Failure("link", newPath);
+            throw Failure("link", $"{existingPath}, {newPath}");
         }
     }
 

@@ -81,7 +81,7 @@ internal sealed class DecompressedChain : IDisposable
                         // A hard link, not a symbolic one: CRIU opens some images after it has moved into the restored
                         // tree's root, where an absolute link target no longer leads anywhere. The scratch directory is
                         // on the store's filesystem, so the link always can be made.
-                        NativeMethods.Link(source, Path.Combine(directory, name));
+                        Filesystem.NativeMethods.HardLink(source, Path.Combine(directory, name));
                     }
                 }
             }

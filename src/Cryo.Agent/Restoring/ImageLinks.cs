@@ -21,7 +21,7 @@ internal static class ImageLinks
             // A hard link, not a symbolic one: CRIU opens some images after it has moved into the restored tree's root.
             if (name != CriuImageFiles.ParentLink && !skip(name))
             {
-                NativeMethods.Link(source, Path.Combine(target, name));
+                Filesystem.NativeMethods.HardLink(source, Path.Combine(target, name));
             }
         }
     }

@@ -49,7 +49,7 @@ internal sealed class KeptFlatCopy : IDisposable
                 var target = Path.Combine(scratch.Directory, Path.GetFileName(file.Path));
                 try
                 {
-                    NativeMethods.Link(source, target);
+                    Filesystem.NativeMethods.HardLink(source, target);
                 }
                 catch (IOException) when (!File.Exists(source))
                 {

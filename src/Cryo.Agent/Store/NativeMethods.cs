@@ -6,7 +6,8 @@ namespace Cryo.Agent.Store;
 
 /// <summary>
 /// The few system calls .NET does not expose: fsync of a directory (needed for a durable rename), rename
-/// without replacing (so two agents committing one key cannot overwrite each other).
+/// without replacing (so two agents committing one key cannot overwrite each other), dropping cached pages.
+/// Hard links are <see cref="Filesystem.NativeMethods.HardLink"/>.
 /// </summary>
 internal static class NativeMethods
 {
@@ -86,17 +87,6 @@ internal static class NativeMethods
             : new IOException($"rename({source}, {destination}) failed: {inner.Message}", inner);
     }
 
-    /// <summary>Makes <paramref name="link"/> a hard link to <paramref name="existing"/> (same filesystem).</summary>
-    /// <exception cref="IOException">The link could not be made.</exception>
-    public static void Link(string existing, string link)
-    {
-        if (LinkAt(existing, link) != 0)
-        {
-            var inner = new Win32Exception(Marshal.GetLastPInvokeError());
-            throw new IOException($"link({existing}, {link}) failed: {inner.Message}", inner);
-        }
-    }
-
     /// <summary>
     /// Asks the kernel to drop <paramref name="path"/>'s clean pages from the page cache (<c>posix_fadvise</c>
     /// <c>POSIX_FADV_DONTNEED</c>); dirty pages are only queued for writeback. A hint: false when it could not be given.
@@ -122,10 +112,6 @@ internal static class NativeMethods
     [DllImport("libc", EntryPoint = "posix_fadvise")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int PosixFadvise(int fd, long offset, long length, int advice);
-
-    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int LinkAt([MarshalAs(UnmanagedType.LPUTF8Str)] string existing, [MarshalAs(UnmanagedType.LPUTF8Str)] string link);
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
