@@ -74,8 +74,7 @@ public static class CheckpointVerb
         var request = ToRequest(args, context.Namespace);
         var subject = $"checkpoint {request.Namespace}/{request.Name}";
         using var progress = new ProgressLine(context.Error, subject, "starting");
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(request.TimeoutSeconds == 0 ? 3600 : request.TimeoutSeconds + 30);
-        using var call = context.Agent.Checkpoint(request, deadline: deadline, cancellationToken: context.CancellationToken);
+        using var call = context.Agent.Checkpoint(request, context.OperationCall(request.TimeoutSeconds));
         CheckpointResult? result = null;
         await foreach (var item in call.ResponseStream.ReadAllAsync(context.CancellationToken))
         {

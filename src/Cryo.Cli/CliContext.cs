@@ -1,5 +1,7 @@
 using Cryo.CommandLine;
+using Cryo.Contracts.Agent.V1;
 using Google.Protobuf;
+using Grpc.Core;
 
 namespace Cryo.Cli;
 
@@ -13,12 +15,12 @@ namespace Cryo.Cli;
 /// <param name="Streams">Standard output and input as bytes, for archives.</param>
 /// <param name="CancellationToken">Cancelled by Ctrl+C.</param>
 public sealed record CliContext(
-    Contracts.Agent.V1.AgentService.AgentServiceClient Agent,
+    AgentService.AgentServiceClient Agent,
     TextWriter Out,
     TextWriter Error,
     OutputFormat Format,
     string Namespace,
-    Contracts.Agent.V1.CheckpointArchive.CheckpointArchiveClient Archives,
+    CheckpointArchive.CheckpointArchiveClient Archives,
     CliStreams Streams,
     CancellationToken CancellationToken)
 {
@@ -34,11 +36,26 @@ public sealed record CliContext(
     /// <summary>Whether standard output is a terminal (no place for a binary archive).</summary>
     public bool StandardOutputIsTerminal => Streams.OutputIsTerminal;
 
-    /// <summary>A deadline for a call that moves a whole checkpoint.</summary>
-    public static DateTime Transfer() => DateTime.UtcNow + TransferDeadline;
-
     /// <summary>Deadline of quick calls (list, inspect, delete, node).</summary>
     public static readonly TimeSpan QuickDeadline = TimeSpan.FromSeconds(30);
+
+    /// <summary>A call that moves a whole checkpoint: its deadline, cancelled by Ctrl+C.</summary>
+    public CallOptions TransferCall() => Call(TransferDeadline);
+
+    /// <summary>A quick call: its deadline, cancelled by Ctrl+C.</summary>
+    public CallOptions QuickCall() => Call(QuickDeadline);
+
+    /// <summary>
+    /// A checkpoint or restore the agent gives up on after <paramref name="timeoutSeconds"/> (0: the agent's default):
+    /// the CLI waits 30 s longer, so what the user sees is the agent's own timeout and its cleanup, not a cut call;
+    /// an hour when the agent's default applies.
+    /// </summary>
+    public CallOptions OperationCall(uint timeoutSeconds) =>
+        Call(timeoutSeconds == 0 ? TimeSpan.FromHours(1) : TimeSpan.FromSeconds(timeoutSeconds + 30));
+
+    /// <summary>The checkpoint the verb's one positional argument names, in the verb's namespace.</summary>
+    public CheckpointRef NamedCheckpoint(ParsedArguments args) =>
+        new() { Namespace = Namespace, Name = args.SinglePositional("checkpoint name") };
 
     // Zeros and empty fields are printed too, so scripts find every key.
     private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
@@ -56,6 +73,6 @@ public sealed record CliContext(
         }
     }
 
-    /// <summary>A deadline for a quick call.</summary>
-    public static DateTime Quick() => DateTime.UtcNow + QuickDeadline;
+    // Every call the CLI makes has a deadline and stops on Ctrl+C.
+    private CallOptions Call(TimeSpan deadline) => new(deadline: DateTime.UtcNow + deadline, cancellationToken: CancellationToken);
 }

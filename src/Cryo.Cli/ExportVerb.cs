@@ -19,7 +19,7 @@ public static class ExportVerb
     /// <summary>Streams the archive.</summary>
     public static async Task<int> RunAsync(ParsedArguments args, CliContext context)
     {
-        var reference = new CheckpointRef { Namespace = context.Namespace, Name = args.SinglePositional("checkpoint name") };
+        var reference = context.NamedCheckpoint(args);
         var file = args.Value("--file") is { } path && path != "-" ? path : null;
         if (file is null && context.StandardOutputIsTerminal)
         {
@@ -32,8 +32,7 @@ public static class ExportVerb
             await using (var output = partial is null ? null : new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 var target = output ?? context.StandardOutput();
-                using var call = context.Archives.ExportCheckpoint(new ExportCheckpointRequest { Checkpoint = reference },
-                    deadline: CliContext.Transfer(), cancellationToken: context.CancellationToken);
+                using var call = context.Archives.ExportCheckpoint(new ExportCheckpointRequest { Checkpoint = reference }, context.TransferCall());
                 long bytes = 0;
                 await foreach (var chunk in call.ResponseStream.ReadAllAsync(context.CancellationToken))
                 {

@@ -27,7 +27,7 @@ public static class ImportVerb
         var uid = args.Value("--uid") ?? Guid.NewGuid().ToString();
         await using var file = source == "-" ? null : OpenArchive(source);
         var input = file ?? context.StandardInput();
-        using var call = context.Archives.ImportCheckpoint(deadline: CliContext.Transfer(), cancellationToken: context.CancellationToken);
+        using var call = context.Archives.ImportCheckpoint(context.TransferCall());
         await call.RequestStream.WriteAsync(new ImportCheckpointRequest
         {
             Target = new ImportTarget { OperationId = uid, Checkpoint = new CheckpointRef { Namespace = context.Namespace, Name = name } },

@@ -12,9 +12,8 @@ public static class InspectVerb
     /// <summary>Fetches and prints the checkpoint's details.</summary>
     public static async Task<int> RunAsync(ParsedArguments args, CliContext context)
     {
-        var reference = new CheckpointRef { Namespace = context.Namespace, Name = args.SinglePositional("checkpoint name") };
-        var details = await context.Agent.InspectCheckpointAsync(new InspectCheckpointRequest { Checkpoint = reference },
-            deadline: CliContext.Quick(), cancellationToken: context.CancellationToken);
+        var details = await context.Agent.InspectCheckpointAsync(
+            new InspectCheckpointRequest { Checkpoint = context.NamedCheckpoint(args) }, context.QuickCall());
         context.Print(details, o => WriteText(o, details));
         return 0;
     }

@@ -14,8 +14,7 @@ public static class ListVerb
     {
         args.NoPositionals();
         var response = await context.Agent.ListCheckpointsAsync(
-            new ListCheckpointsRequest { Namespace = args.Value("--namespace") ?? string.Empty },
-            deadline: CliContext.Quick(), cancellationToken: context.CancellationToken);
+            new ListCheckpointsRequest { Namespace = args.Value("--namespace") ?? string.Empty }, context.QuickCall());
         context.Print(response, o =>
         {
             var rows = response.Checkpoints.Select(c => new[]

@@ -13,7 +13,7 @@ public static class NodeVerb
     public static async Task<int> RunAsync(ParsedArguments args, CliContext context)
     {
         args.NoPositionals();
-        var info = await context.Agent.GetNodeInfoAsync(new GetNodeInfoRequest(), deadline: CliContext.Quick(), cancellationToken: context.CancellationToken);
+        var info = await context.Agent.GetNodeInfoAsync(new GetNodeInfoRequest(), context.QuickCall());
         context.Print(info, o =>
         {
             o.WriteLine($"Node:          {info.NodeName}");

@@ -12,9 +12,8 @@ public static class RemoveVerb
     /// <summary>Deletes and prints what happened.</summary>
     public static async Task<int> RunAsync(ParsedArguments args, CliContext context)
     {
-        var reference = new CheckpointRef { Namespace = context.Namespace, Name = args.SinglePositional("checkpoint name") };
-        var response = await context.Agent.DeleteCheckpointAsync(new DeleteCheckpointRequest { Checkpoint = reference },
-            deadline: CliContext.Quick(), cancellationToken: context.CancellationToken);
+        var reference = context.NamedCheckpoint(args);
+        var response = await context.Agent.DeleteCheckpointAsync(new DeleteCheckpointRequest { Checkpoint = reference }, context.QuickCall());
         context.Print(response, o => o.WriteLine(response.Deleted
             ? $"deleted {reference.Namespace}/{reference.Name} ({Units.Bytes(response.FreedBytes)} freed)"
             : $"{reference.Namespace}/{reference.Name} did not exist; nothing deleted"));

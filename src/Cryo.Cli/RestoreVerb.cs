@@ -47,11 +47,10 @@ public static class RestoreVerb
     public static async Task<int> RunAsync(ParsedArguments args, CliContext context)
     {
         var request = ToRequest(args, context.Namespace);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(request.TimeoutSeconds == 0 ? 3600 : request.TimeoutSeconds + 30);
         RestoreResponse response;
         using (new ProgressLine(context.Error, $"restore {request.Checkpoint.Namespace}/{request.Checkpoint.Name}", "restoring"))
         {
-            response = await context.Agent.RestoreAsync(request, deadline: deadline, cancellationToken: context.CancellationToken);
+            response = await context.Agent.RestoreAsync(request, context.OperationCall(request.TimeoutSeconds));
         }
 
         context.Print(response, o =>
