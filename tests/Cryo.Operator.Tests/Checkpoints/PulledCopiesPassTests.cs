@@ -26,7 +26,7 @@ public sealed class PulledCopiesPassTests : IAsyncLifetime
         await TakenAsync("web-1", web, parent: null);
         await TakenAsync("web-2", web, parent: "web-1");
         cluster.Agent.Missing.Add((Target, $"{Ns}/web-2"));
-        cluster.Agent.PullOutcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.Agent.HoldPulls();
         cluster.Agent.PullOutcome.SetResult(new PullCheckpointResult { BytesReceived = 1024, ParentsPulled = 1 });
         await cluster.RestoreAsync("copy-1", new RestoreSpec { CheckpointName = "web-2", NewPod = new NewPodTarget { NodeName = Target } });
         await cluster.PassAsync(cluster.Restores, "copy-1");

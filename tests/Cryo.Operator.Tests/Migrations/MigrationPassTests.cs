@@ -261,8 +261,7 @@ public sealed class MigrationPassTests : IAsyncLifetime
     {
         // Arrange: node-2's agent finds node-1's copy corrupted.
         await cluster.MigrationAsync("hop", new MigrationSpec { PodName = "web", NodeName = Target, Mode = MigrationMode.Precopy });
-        var outcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        cluster.Agent.PullOutcome = outcome;
+        var outcome = cluster.Agent.HoldPulls();
         await cluster.PassAsync(cluster.Migrations, "hop");
         await cluster.PassAsync(cluster.Checkpoints, "hop-live");
         await cluster.PassAsync(cluster.Checkpoints, "hop-live");

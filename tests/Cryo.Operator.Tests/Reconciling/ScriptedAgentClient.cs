@@ -33,6 +33,10 @@ public sealed class ScriptedAgentClient : IAgentClient
     /// </summary>
     public TaskCompletionSource<PullCheckpointResult> PullOutcome { get; set; } = Completed(new PullCheckpointResult { BytesReceived = 1024 * 1024 });
 
+    /// <summary>From now on pulls wait for the test: the <see cref="PullOutcome"/> it completes or fails when it chooses.</summary>
+    public TaskCompletionSource<PullCheckpointResult> HoldPulls() =>
+        PullOutcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>What each pull reports before it waits for <see cref="PullOutcome"/>.</summary>
     public List<TransferProgress> PullProgress { get; } = [];
 
