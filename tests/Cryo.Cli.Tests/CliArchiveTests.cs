@@ -35,9 +35,9 @@ public sealed class CliArchiveTests : IDisposable
         Assert.Equal(0, code);
         Assert.Contains("exported default/copy to", error, StringComparison.Ordinal);
         Assert.False(File.Exists(scratch.Combine("copy.tar.partial")));
-        Assert.Equal(Pages, Entries(File.ReadAllBytes(scratch.Combine("copy.tar")))["checkpoint/pages-1.img"]);
+        Assert.Equal(Pages, TarEntries.Read(scratch.Combine("copy.tar"))["checkpoint/pages-1.img"]);
         Assert.Equal(0, toStdout);
-        Assert.Equal(Pages, Entries(stdout.ToArray())["checkpoint/pages-1.img"]);
+        Assert.Equal(Pages, TarEntries.Read(stdout.ToArray())["checkpoint/pages-1.img"]);
         Assert.Equal(0, fromStdin);
         Assert.Contains("imported default/again", fromStdinOut, StringComparison.Ordinal);
     }
@@ -94,19 +94,5 @@ public sealed class CliArchiveTests : IDisposable
         }
 
         return path;
-    }
-
-    private static Dictionary<string, byte[]> Entries(byte[] archive)
-    {
-        var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        using var reader = new TarReader(new MemoryStream(archive));
-        while (reader.GetNextEntry() is { } entry)
-        {
-            using var data = new MemoryStream();
-            entry.DataStream?.CopyTo(data);
-            entries[entry.Name] = data.ToArray();
-        }
-
-        return entries;
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Cryo.Agent.Operations;
 using Cryo.Cli;
 using Cryo.Criu;
+using Cryo.Testing;
 using Cryo.Testing.Agent;
 using Cryo.Testing.Agent.Fakes;
 using Microsoft.Extensions.DependencyInjection;
@@ -93,8 +94,8 @@ public sealed class ExportAndImportTests : IAsyncLifetime
         // Assert: the kubelet's layout, the images byte for byte (binary through pods/exec), and no partial file left.
         Assert.True(run.Code == 0, run.Error);
         Assert.Contains($"to {file}", run.Error, StringComparison.Ordinal);
-        var entries = Entries(File.ReadAllBytes(file));
-        Assert.Equal(Entries(File.ReadAllBytes(archive))["checkpoint/pages-1.img"], entries["checkpoint/pages-1.img"]);
+        var entries = TarEntries.Read(file);
+        Assert.Equal(TarEntries.Read(archive)["checkpoint/pages-1.img"], entries["checkpoint/pages-1.img"]);
         Assert.Equal("counter-0", (string?)JsonNode.Parse(entries["spec.dump"])!["annotations"]!["io.kubernetes.pod.name"]);
         Assert.Equal("counter", (string?)JsonNode.Parse(entries["config.dump"])!["name"]);
         Assert.False(File.Exists(file + ".partial"));
@@ -164,19 +165,5 @@ public sealed class ExportAndImportTests : IAsyncLifetime
         var bytes = new byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
         return bytes;
-    }
-
-    private static Dictionary<string, byte[]> Entries(byte[] archive)
-    {
-        var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        using var reader = new TarReader(new MemoryStream(archive));
-        while (reader.GetNextEntry() is { } entry)
-        {
-            using var data = new MemoryStream();
-            entry.DataStream?.CopyTo(data);
-            entries[entry.Name] = data.ToArray();
-        }
-
-        return entries;
     }
 }

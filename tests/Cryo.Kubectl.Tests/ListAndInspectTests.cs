@@ -65,13 +65,7 @@ public sealed class ListAndInspectTests : IAsyncLifetime
         await cluster.Kubelet.AgentPodAsync(Node, 9443);
         await cluster.SucceededCheckpointAsync("web-1");
         await cluster.SucceededCheckpointAsync("web-2", parent: "web-1");
-        await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync(new Restore
-        {
-            ApiVersion = CryoNames.ApiVersion,
-            Kind = "Restore",
-            Metadata = new() { Name = "copy-1", NamespaceProperty = Ns },
-            Spec = new RestoreSpec { CheckpointName = "web-2", NewPod = new NewPodTarget() },
-        }, CryoNames.Group, CryoNames.Version, Ns, "restores");
+        await cluster.RestoreIntoNewPodAsync("copy-1", "web-2");
         Assert.Equal(0, await CryoCliAsync(agent, ["checkpoint", "--pid", "4242", "--name", "web-2", "--namespace", Ns]));
         var execs = new List<PodExec>();
         cluster.Api.Exec = async (exec, _) =>

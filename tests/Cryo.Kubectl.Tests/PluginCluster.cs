@@ -109,6 +109,16 @@ public sealed class PluginCluster : IAsyncDisposable
         });
     }
 
+    /// <summary>A Restore of <paramref name="checkpoint"/> into a new pod, as <c>kubectl cryo restore</c> would create it; no status yet.</summary>
+    public Task<Restore> RestoreIntoNewPodAsync(string name, string checkpoint) =>
+        Client.CustomObjects.CreateNamespacedCustomObjectAsync<Restore>(new Restore
+        {
+            ApiVersion = CryoNames.ApiVersion,
+            Kind = "Restore",
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns },
+            Spec = new RestoreSpec { CheckpointName = checkpoint, NewPod = new NewPodTarget() },
+        }, CryoNames.Group, CryoNames.Version, Ns, Restore.Plural);
+
     public Task<T> GetAsync<T>(string plural, string name) =>
         Client.CustomObjects.GetNamespacedCustomObjectAsync<T>(CryoNames.Group, CryoNames.Version, Ns, plural, name);
 

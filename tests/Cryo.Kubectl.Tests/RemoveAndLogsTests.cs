@@ -62,13 +62,7 @@ public sealed class RemoveAndLogsTests : IAsyncLifetime
         pod.Metadata.Annotations = new Dictionary<string, string> { [CryoNames.PlaceholderContainerAnnotation] = "app" };
         await cluster.Client.CoreV1.ReplaceNamespacedPodAsync(pod, "copy-1-pod", Ns);
         await cluster.SucceededCheckpointAsync("warm");
-        await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync(new Restore
-        {
-            ApiVersion = CryoNames.ApiVersion,
-            Kind = "Restore",
-            Metadata = new V1ObjectMeta { Name = "copy-1", NamespaceProperty = Ns },
-            Spec = new RestoreSpec { CheckpointName = "warm", NewPod = new NewPodTarget() },
-        }, CryoNames.Group, CryoNames.Version, Ns, "restores");
+        await cluster.RestoreIntoNewPodAsync("copy-1", "warm");
         await cluster.SetRestoreStatusAsync("copy-1", new RestoreStatus { Phase = Phase.Succeeded, PodName = "copy-1-pod" });
         cluster.Api.PodLogs[$"{Ns}/copy-1-pod/app"] = "warm start\nrequest 1\nrequest 2\n";
         cluster.Api.PodLogs[$"{Ns}/copy-1-pod/sidecar"] = "not this one\n";
@@ -88,13 +82,7 @@ public sealed class RemoveAndLogsTests : IAsyncLifetime
     {
         // Arrange
         await cluster.SucceededCheckpointAsync("warm");
-        await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync(new Restore
-        {
-            ApiVersion = CryoNames.ApiVersion,
-            Kind = "Restore",
-            Metadata = new V1ObjectMeta { Name = "copy-1", NamespaceProperty = Ns },
-            Spec = new RestoreSpec { CheckpointName = "warm", NewPod = new NewPodTarget() },
-        }, CryoNames.Group, CryoNames.Version, Ns, "restores");
+        await cluster.RestoreIntoNewPodAsync("copy-1", "warm");
 
         // Act
         var run = await cluster.RunAsync("logs", "copy-1");

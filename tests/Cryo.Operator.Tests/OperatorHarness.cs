@@ -118,41 +118,29 @@ public sealed class OperatorHarness : IAsyncDisposable
     }
 
     public Task<Checkpoint> CreateCheckpointAsync(string name, CheckpointSpec spec, string ns = Ns) =>
-        Client.CustomObjects.CreateNamespacedCustomObjectAsync<Checkpoint>(
-            new Checkpoint { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns }, Spec = spec },
-            CryoNames.Group, CryoNames.Version, ns, Checkpoint.Plural);
+        Client.CreateCryoObjectAsync(ns, name, new Checkpoint { Spec = spec }, Checkpoint.Plural);
 
     public Task<Restore> CreateRestoreAsync(string name, RestoreSpec spec, string ns = Ns) =>
-        Client.CustomObjects.CreateNamespacedCustomObjectAsync<Restore>(
-            new Restore { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns }, Spec = spec },
-            CryoNames.Group, CryoNames.Version, ns, Restore.Plural);
+        Client.CreateCryoObjectAsync(ns, name, new Restore { Spec = spec }, Restore.Plural);
 
     public Task<CheckpointSchedule> CreateScheduleAsync(string name, CheckpointScheduleSpec spec, string ns = Ns) =>
-        Client.CustomObjects.CreateNamespacedCustomObjectAsync<CheckpointSchedule>(
-            new CheckpointSchedule { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns }, Spec = spec },
-            CryoNames.Group, CryoNames.Version, ns, CheckpointSchedule.Plural);
+        Client.CreateCryoObjectAsync(ns, name, new CheckpointSchedule { Spec = spec }, CheckpointSchedule.Plural);
 
     public Task<CheckpointSchedule> GetScheduleAsync(string name, string ns = Ns) =>
-        Client.CustomObjects.GetNamespacedCustomObjectAsync<CheckpointSchedule>(CryoNames.Group, CryoNames.Version, ns, CheckpointSchedule.Plural, name);
+        Client.GetCryoObjectAsync<CheckpointSchedule>(ns, name, CheckpointSchedule.Plural);
 
     /// <summary>The Checkpoints of <paramref name="ns"/> (those <paramref name="labelSelector"/> selects).</summary>
     public async Task<List<Checkpoint>> ListCheckpointsAsync(string? labelSelector = null, string ns = Ns) =>
         (await Client.CustomObjects.ListNamespacedCustomObjectAsync<CheckpointList>(CryoNames.Group, CryoNames.Version, ns, Checkpoint.Plural, labelSelector: labelSelector)).Items.ToList();
 
     public Task<RestoreSet> CreateRestoreSetAsync(string name, RestoreSetSpec spec, string ns = Ns) =>
-        Client.CustomObjects.CreateNamespacedCustomObjectAsync<RestoreSet>(
-            new RestoreSet { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns }, Spec = spec },
-            CryoNames.Group, CryoNames.Version, ns, RestoreSet.Plural);
+        Client.CreateCryoObjectAsync(ns, name, new RestoreSet { Spec = spec }, RestoreSet.Plural);
 
     public Task<RestoreSet> GetRestoreSetAsync(string name, string ns = Ns) =>
-        Client.CustomObjects.GetNamespacedCustomObjectAsync<RestoreSet>(CryoNames.Group, CryoNames.Version, ns, RestoreSet.Plural, name);
+        Client.GetCryoObjectAsync<RestoreSet>(ns, name, RestoreSet.Plural);
 
-    public async Task<RestoreSet> WaitForRestoreSetAsync(string name, Func<RestoreSet, bool> condition, string what, TimeSpan? timeout = null)
-    {
-        RestoreSet? last = null;
-        await Eventually.TrueAsync(async () => condition(last = await GetRestoreSetAsync(name)), $"RestoreSet {name}: {what}", timeout);
-        return last!;
-    }
+    public Task<RestoreSet> WaitForRestoreSetAsync(string name, Func<RestoreSet, bool> condition, string what, TimeSpan? timeout = null) =>
+        Eventually.MatchingAsync(() => GetRestoreSetAsync(name), condition, $"RestoreSet {name}: {what}", timeout);
 
     /// <summary>What <c>kubectl scale restoreset NAME --replicas=N</c> sends: a merge patch of the scale subresource.</summary>
     public Task<V1Scale> ScaleAsync(string name, int replicas, string ns = Ns) =>
@@ -169,31 +157,19 @@ public sealed class OperatorHarness : IAsyncDisposable
         (await Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"{CryoNames.RestoreSetLabel}={set}" + (selector is null ? "" : "," + selector))).Items.ToList();
 
     public Task<Checkpoint> GetCheckpointAsync(string name, string ns = Ns) =>
-        Client.CustomObjects.GetNamespacedCustomObjectAsync<Checkpoint>(CryoNames.Group, CryoNames.Version, ns, Checkpoint.Plural, name);
+        Client.GetCryoObjectAsync<Checkpoint>(ns, name, Checkpoint.Plural);
 
     public Task<Restore> GetRestoreAsync(string name, string ns = Ns) =>
-        Client.CustomObjects.GetNamespacedCustomObjectAsync<Restore>(CryoNames.Group, CryoNames.Version, ns, Restore.Plural, name);
+        Client.GetCryoObjectAsync<Restore>(ns, name, Restore.Plural);
 
-    public async Task<Checkpoint> WaitForCheckpointAsync(string name, Func<Checkpoint, bool> condition, string what, TimeSpan? timeout = null)
-    {
-        Checkpoint? last = null;
-        await Eventually.TrueAsync(async () => condition(last = await GetCheckpointAsync(name)), $"Checkpoint {name}: {what}", timeout);
-        return last!;
-    }
+    public Task<Checkpoint> WaitForCheckpointAsync(string name, Func<Checkpoint, bool> condition, string what, TimeSpan? timeout = null) =>
+        Eventually.MatchingAsync(() => GetCheckpointAsync(name), condition, $"Checkpoint {name}: {what}", timeout);
 
-    public async Task<CheckpointSchedule> WaitForScheduleAsync(string name, Func<CheckpointSchedule, bool> condition, string what, TimeSpan? timeout = null)
-    {
-        CheckpointSchedule? last = null;
-        await Eventually.TrueAsync(async () => condition(last = await GetScheduleAsync(name)), $"CheckpointSchedule {name}: {what}", timeout);
-        return last!;
-    }
+    public Task<CheckpointSchedule> WaitForScheduleAsync(string name, Func<CheckpointSchedule, bool> condition, string what, TimeSpan? timeout = null) =>
+        Eventually.MatchingAsync(() => GetScheduleAsync(name), condition, $"CheckpointSchedule {name}: {what}", timeout);
 
-    public async Task<Restore> WaitForRestoreAsync(string name, Func<Restore, bool> condition, string what, TimeSpan? timeout = null)
-    {
-        Restore? last = null;
-        await Eventually.TrueAsync(async () => condition(last = await GetRestoreAsync(name)), $"Restore {name}: {what}", timeout);
-        return last!;
-    }
+    public Task<Restore> WaitForRestoreAsync(string name, Func<Restore, bool> condition, string what, TimeSpan? timeout = null) =>
+        Eventually.MatchingAsync(() => GetRestoreAsync(name), condition, $"Restore {name}: {what}", timeout);
 
     /// <summary>Waits for an Event about <paramref name="objectName"/> (Events are written after status, so they may lag).</summary>
     public async Task<Corev1Event> WaitForEventAsync(string objectName, Func<Corev1Event, bool> match, string what)

@@ -26,4 +26,12 @@ public static class Eventually
 
     public static Task TrueAsync(Func<bool> condition, string? what = null, TimeSpan? timeout = null) =>
         TrueAsync(() => Task.FromResult(condition()), what, timeout);
+
+    /// <summary>Reads until what <paramref name="read"/> returns meets <paramref name="condition"/>: that value, for the test to look at.</summary>
+    public static async Task<T> MatchingAsync<T>(Func<Task<T>> read, Func<T, bool> condition, string? what = null, TimeSpan? timeout = null)
+    {
+        T last = default!;
+        await TrueAsync(async () => condition(last = await read()), what, timeout);
+        return last;
+    }
 }

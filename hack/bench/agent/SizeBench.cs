@@ -130,32 +130,33 @@ public static class SizeBench
 
     private static void Report(int sizeMib, int runs, Samples dumps, Samples restores)
     {
-        var agentDump = dumps.Median("agent");
-        var rawDump = dumps.Median("raw");
-        Emit.Metric("agent_checkpoint_seconds", agentDump, "s", sizeMib, runs);
-        Emit.Metric("criu_dump_seconds", rawDump, "s", sizeMib, runs);
-        Emit.Metric("agent_vs_criu_dump_ratio", agentDump / rawDump, "ratio", sizeMib, runs);
+        ReportStep(dumps, "checkpoint", "dump", sizeMib, runs, "hash_tail_ms", "commit_ms");
         Emit.Metric("image_bytes", dumps.Median("image_bytes"), "bytes", sizeMib, runs);
         Emit.Metric("criu_image_bytes", dumps.Median("raw_image_bytes"), "bytes", sizeMib, runs);
         Emit.Metric("freeze_ms", dumps.Median("freeze_ms"), "ms", sizeMib, runs);
-        Emit.Metric("agent_checkpoint_before_criu_ms", dumps.Median("before_criu_ms"), "ms", sizeMib, runs);
-        Emit.Metric("agent_checkpoint_criu_ms", dumps.Median("criu_in_agent_ms"), "ms", sizeMib, runs);
-        Emit.Metric("agent_checkpoint_hash_tail_ms", dumps.Median("hash_tail_ms"), "ms", sizeMib, runs);
-        Emit.Metric("agent_checkpoint_commit_ms", dumps.Median("commit_ms"), "ms", sizeMib, runs);
-        Emit.Metric("agent_checkpoint_criu_cpu_seconds", dumps.Median("agent_criu_cpu"), "s", sizeMib, runs);
-        Emit.Metric("agent_checkpoint_own_cpu_seconds", dumps.Median("agent_self_cpu"), "s", sizeMib, runs);
-        Emit.Metric("criu_dump_cpu_seconds", dumps.Median("raw_criu_cpu"), "s", sizeMib, runs);
-        var agentRestore = restores.Median("agent");
-        var rawRestore = restores.Median("raw");
-        Emit.Metric("agent_restore_seconds", agentRestore, "s", sizeMib, runs);
-        Emit.Metric("criu_restore_seconds", rawRestore, "s", sizeMib, runs);
-        Emit.Metric("agent_vs_criu_restore_ratio", agentRestore / rawRestore, "ratio", sizeMib, runs);
-        Emit.Metric("agent_restore_before_criu_ms", restores.Median("before_criu_ms"), "ms", sizeMib, runs);
-        Emit.Metric("agent_restore_criu_ms", restores.Median("criu_in_agent_ms"), "ms", sizeMib, runs);
-        Emit.Metric("agent_restore_after_criu_ms", restores.Median("after_criu_ms"), "ms", sizeMib, runs);
-        Emit.Metric("agent_restore_verify_ms", restores.Median("verify_ms"), "ms", sizeMib, runs);
-        Emit.Metric("agent_restore_criu_cpu_seconds", restores.Median("agent_criu_cpu"), "s", sizeMib, runs);
-        Emit.Metric("agent_restore_own_cpu_seconds", restores.Median("agent_self_cpu"), "s", sizeMib, runs);
-        Emit.Metric("criu_restore_cpu_seconds", restores.Median("raw_criu_cpu"), "s", sizeMib, runs);
+        ReportStep(restores, "restore", "restore", sizeMib, runs, "after_criu_ms", "verify_ms");
+    }
+
+    /// <summary>
+    /// The figures a checkpoint and a restore both have, named once for both: the agent's step
+    /// (<paramref name="agentStep"/>) against CRIU's (<paramref name="criuStep"/>), the agent's time around
+    /// CRIU, the CPU seconds; <paramref name="ownSteps"/> are the step's own millisecond series.
+    /// </summary>
+    private static void ReportStep(Samples s, string agentStep, string criuStep, int sizeMib, int runs, params string[] ownSteps)
+    {
+        var agent = s.Median("agent");
+        var raw = s.Median("raw");
+        Emit.Metric($"agent_{agentStep}_seconds", agent, "s", sizeMib, runs);
+        Emit.Metric($"criu_{criuStep}_seconds", raw, "s", sizeMib, runs);
+        Emit.Metric($"agent_vs_criu_{criuStep}_ratio", agent / raw, "ratio", sizeMib, runs);
+        Emit.Metric($"agent_{agentStep}_before_criu_ms", s.Median("before_criu_ms"), "ms", sizeMib, runs);
+        Emit.Metric($"agent_{agentStep}_criu_ms", s.Median("criu_in_agent_ms"), "ms", sizeMib, runs);
+        foreach (var step in ownSteps)
+        {
+            Emit.Metric($"agent_{agentStep}_{step}", s.Median(step), "ms", sizeMib, runs);
+        }
+        Emit.Metric($"agent_{agentStep}_criu_cpu_seconds", s.Median("agent_criu_cpu"), "s", sizeMib, runs);
+        Emit.Metric($"agent_{agentStep}_own_cpu_seconds", s.Median("agent_self_cpu"), "s", sizeMib, runs);
+        Emit.Metric($"criu_{criuStep}_cpu_seconds", s.Median("raw_criu_cpu"), "s", sizeMib, runs);
     }
 }

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Cryo.Criu;
-using Cryo.Criu.Capabilities;
 using Cryo.Criu.Options;
 using Cryo.Criu.Running;
+using Cryo.Testing.Agent;
 
 namespace Cryo.Bench.Agent;
 
@@ -11,7 +11,7 @@ namespace Cryo.Bench.Agent;
 /// ended, and with which options: the raw runs replay exactly what the engine ran, and the engine's own
 /// time splits into before, during and after CRIU.
 /// </summary>
-public sealed class TimingCriu(ICriu inner) : ICriu
+public sealed class TimingCriu(ICriu inner) : DelegatingCriu(inner)
 {
     public DumpOptions? LastDumpOptions { get; private set; }
 
@@ -24,36 +24,29 @@ public sealed class TimingCriu(ICriu inner) : ICriu
 
     public long LastEnded { get; private set; }
 
-    public Task<CriuVersion> GetVersionAsync(CancellationToken cancellationToken) => inner.GetVersionAsync(cancellationToken);
-
-    public Task<CriuCapabilities> DetectCapabilitiesAsync(CancellationToken cancellationToken) => inner.DetectCapabilitiesAsync(cancellationToken);
-
-    public async Task<CriuRunResult> DumpAsync(DumpOptions options, CriuLaunch? launch, TimeSpan deadline, CancellationToken cancellationToken)
+    public override Task<CriuRunResult> DumpAsync(DumpOptions options, CriuLaunch? launch, TimeSpan deadline, CancellationToken cancellationToken)
     {
         LastDumpOptions = options;
-        LastLaunch = launch;
-        LastStarted = Stopwatch.GetTimestamp();
-        try
-        {
-            return await inner.DumpAsync(options, launch, deadline, cancellationToken);
-        }
-        finally
-        {
-            LastEnded = Stopwatch.GetTimestamp();
-        }
+        return TimedAsync(launch, () => Inner.DumpAsync(options, launch, deadline, cancellationToken));
     }
 
-    public async Task<CriuRunResult> RestoreAsync(RestoreOptions options, CriuLaunch? launch, TimeSpan deadline, CancellationToken cancellationToken)
+    public override Task<CriuRunResult> RestoreAsync(RestoreOptions options, CriuLaunch? launch, TimeSpan deadline, CancellationToken cancellationToken)
     {
         LastRestoreOptions = options;
+        return TimedAsync(launch, () => Inner.RestoreAsync(options, launch, deadline, cancellationToken));
+    }
+
+    private async Task<CriuRunResult> TimedAsync(CriuLaunch? launch, Func<Task<CriuRunResult>> run)
+    {
         LastLaunch = launch;
         LastStarted = Stopwatch.GetTimestamp();
         try
         {
-            return await inner.RestoreAsync(options, launch, deadline, cancellationToken);
+            return await run();
         }
         finally
         {
+            // Also when CRIU fails: the raw run and the split are timed the same way either way.
             LastEnded = Stopwatch.GetTimestamp();
         }
     }

@@ -12,16 +12,13 @@ using Cryo.Agent.Restoring;
 using Cryo.Agent.Restoring.Lazy;
 using Cryo.Agent.Store;
 using Cryo.Agent.Store.Manifest;
+using Cryo.Testing.Agent;
 using Cryo.Testing.Certificates;
 using Cryo.Agent.Transfer;
 using Cryo.Bench.Migration;
 using Cryo.Contracts.Agent.V1;
 using Cryo.Criu;
 using Grpc.Net.Client;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -51,9 +48,8 @@ try
     var files = stored.Manifest.Files.Select(f => stored.ResolveFile(f.Path)).ToList();
     var totalBytes = stored.Manifest.Files.Sum(f => f.Size);
 
-    await using var app = await StartAgentAsync(source, criuPath, pki, Path.Combine(root, "agent.sock"));
-    var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
-        .Single(a => a.StartsWith("https://127.0.0.1:", StringComparison.Ordinal))).Port;
+    await using var agent = await StartAgentAsync(source, criuPath, pki, Path.Combine(root, "run"));
+    var port = agent.TlsPort!.Value;
     // The puller over 4 streams (each connection its own TLS session; agents default to half their cores,
     // CheckpointPuller.DefaultStreams), and a single stream on one connection beside it: what the parallel streams buy,
     // measured in the same run.
@@ -130,12 +126,12 @@ try
     {
         channel.Dispose();
     }
-    await app.StopAsync();
+    await agent.StopAsync(CancellationToken.None);
 
     // --profile: one single-stream pull taken apart, each stage alone over the same bytes, runs alternated.
     async Task ProfileAsync()
     {
-        using var unix = UnixChannel(Path.Combine(root, "agent.sock"));
+        using var unix = UnixChannel(agent.SocketPath);
         var overUnix = new CheckpointTransfer.CheckpointTransferClient(unix);
         var stages = new Dictionary<string, List<StageProfile.Stage>>();
         for (var run = 0; run < repeats; run++)
@@ -243,39 +239,31 @@ static async Task CopyAsync(IReadOnlyList<string> files, string output)
     }
 }
 
-static async Task<WebApplication> StartAgentAsync(ImageStore store, string criuPath, TestPki pki, string socket)
-{
-    var options = new EngineOptions { RunDirectory = Path.Combine(Path.GetDirectoryName(socket)!, "run"), NodeName = "bench-a" };
-    var criu = new CriuCli(criuPath, NullLogger<CriuCli>.Instance);
-    var procFs = new ProcFs();
-    var resolver = new ContainerResolver(procFs);
-    var engineOptions = Microsoft.Extensions.Options.Options.Create(options);
-    var app = AgentHost.Build([], builder =>
-    {
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+// The source node's agent: the shared in-process agent, built as the agent's Program.cs builds it, over real engines on
+// the bench's store, with its mutual-TLS listener on a free loopback port.
+static Task<InProcessAgent> StartAgentAsync(ImageStore store, string criuPath, TestPki pki, string runDirectory) =>
+    InProcessAgent.StartAsync(
+        InProcessAgent.WithTls(pki, settings =>
         {
-            ["Agent:SocketPath"] = socket,
-            ["Agent:CriuPath"] = criuPath,
-            ["Agent:NodeName"] = "bench-a",
-            ["Agent:ListenAddress"] = "127.0.0.1",
-            ["Agent:TcpPort"] = "0",
-            ["Agent:TlsCertificatePath"] = pki.AgentCertificatePath,
-            ["Agent:TlsKeyPath"] = pki.AgentKeyPath,
-            ["Agent:ClientCaPath"] = pki.CaPath,
-            ["Store:RootDirectory"] = store.RootDirectory,
-            ["Transfer:MaxParallelStreams"] = "8",
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
-        builder.Services.AddSingleton<ICheckpointEngine>(new CheckpointEngine(store, resolver, criu, new CriuFacts(criu), procFs, engineOptions, NullLogger<CheckpointEngine>.Instance));
-        // The bench restores eagerly; the restore engine still needs the lazy-transfer service it would hand lazy restores to.
-        var lazyTransfers = new LazyTransfers(criuPath, async ct => await criu.DetectCapabilitiesAsync(ct), procFs, engineOptions, NullLogger<LazyTransfers>.Instance);
-        builder.Services.AddSingleton<IRestoreEngine>(new RestoreEngine(store, resolver, criu, procFs, lazyTransfers, engineOptions, NullLogger<RestoreEngine>.Instance));
-        builder.Services.AddSingleton(store);
-        builder.Services.AddSingleton<ICriu>(criu);
-    });
-    await app.StartAsync();
-    return app;
-}
+            settings["Agent:CriuPath"] = criuPath;
+            settings["Agent:NodeName"] = "bench-a";
+            settings["Store:RootDirectory"] = store.RootDirectory;
+            settings["Transfer:MaxParallelStreams"] = "8";
+        }),
+        services =>
+        {
+            var engineOptions = Microsoft.Extensions.Options.Options.Create(new EngineOptions { RunDirectory = runDirectory, NodeName = "bench-a" });
+            var criu = new CriuCli(criuPath, NullLogger<CriuCli>.Instance);
+            var procFs = new ProcFs();
+            var resolver = new ContainerResolver(procFs);
+            services.AddSingleton<ICheckpointEngine>(new CheckpointEngine(store, resolver, criu, new CriuFacts(criu), procFs, engineOptions, NullLogger<CheckpointEngine>.Instance));
+            // The bench restores eagerly; the restore engine still needs the lazy-transfer service it would hand lazy restores to.
+            var lazyTransfers = new LazyTransfers(criuPath, async ct => await criu.DetectCapabilitiesAsync(ct), procFs, engineOptions, NullLogger<LazyTransfers>.Instance);
+            services.AddSingleton<IRestoreEngine>(new RestoreEngine(store, resolver, criu, procFs, lazyTransfers, engineOptions, NullLogger<RestoreEngine>.Instance));
+            services.AddSingleton(store);
+            services.AddSingleton<ICriu>(criu);
+        },
+        CancellationToken.None);
 
 static SocketsHttpHandler Handler(TestPki pki)
 {

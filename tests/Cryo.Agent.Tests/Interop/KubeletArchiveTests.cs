@@ -185,46 +185,28 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
     [Fact]
     public async Task Import_Should_RefuseNamingTheEntry_And_CommitNothing_When_AnEntryClimbsOutOfTheArchive()
     {
-        await using var agent = await PeerAgents.StartAsync(engines, fixture.Pki, "node-a");
-        var archive = await ArchiveOfAsync("evil.tar", ("checkpoint/../../etc/cron.d/x", [1, 2, 3]));
+        var error = await ImportRefusedAsync("evil", ("checkpoint/../../etc/cron.d/x", [1, 2, 3]));
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => ImportAsync(agent, archive, "evil"));
-
-        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         var info = error.GetRpcStatus()!.GetDetail<ErrorInfo>();
         Assert.Equal("ARCHIVE_INVALID", info.Reason);
         Assert.Equal("checkpoint/../../etc/cron.d/x", info.Metadata["entry"]);
         Assert.Contains("nothing was imported", error.Status.Detail, StringComparison.Ordinal);
-        Assert.Empty(engines.Store.List());
-        Assert.Empty(engines.Store.ListAbandoned());
     }
 
     [Fact]
     public async Task Import_Should_RefuseSayingWhatIsMissing_When_TheArchiveHoldsNoCriuImages()
     {
-        await using var agent = await PeerAgents.StartAsync(engines, fixture.Pki, "node-a");
-        var archive = await ArchiveOfAsync("empty.tar", ("config.dump", "{\"id\":\"x\",\"name\":\"x\",\"createdTime\":\"2026-01-01T00:00:00Z\"}"u8.ToArray()));
+        var error = await ImportRefusedAsync("empty", ("config.dump", "{\"id\":\"x\",\"name\":\"x\",\"createdTime\":\"2026-01-01T00:00:00Z\"}"u8.ToArray()));
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => ImportAsync(agent, archive, "empty"));
-
-        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("pstree.img", error.Status.Detail, StringComparison.Ordinal);
-        Assert.Empty(engines.Store.List());
-        Assert.Empty(engines.Store.ListAbandoned());
     }
 
     [Fact]
     public async Task Import_Should_RefuseNamingTheEntry_When_AnEntryAppearsTwice()
     {
-        await using var agent = await PeerAgents.StartAsync(engines, fixture.Pki, "node-a");
-        var archive = await ArchiveOfAsync("twice.tar", ("checkpoint/pstree.img", [1]), ("./checkpoint/pstree.img", [2]));
+        var error = await ImportRefusedAsync("twice", ("checkpoint/pstree.img", [1]), ("./checkpoint/pstree.img", [2]));
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => ImportAsync(agent, archive, "twice"));
-
-        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("appears twice", error.Status.Detail, StringComparison.Ordinal);
-        Assert.Empty(engines.Store.List());
-        Assert.Empty(engines.Store.ListAbandoned());
     }
 
     [Fact]
@@ -235,6 +217,23 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
         var error = await Assert.ThrowsAsync<RpcException>(() => ExportAsync(agent, "absent", scratch.Combine("absent.tar")));
 
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
+    }
+
+    /// <summary>
+    /// Imports a tar archive of <paramref name="entries"/> as <paramref name="name"/>, which the agent must refuse as
+    /// invalid having committed nothing, not even an abandoned directory: the refusal, for what it says.
+    /// </summary>
+    private async Task<RpcException> ImportRefusedAsync(string name, params (string Name, byte[] Data)[] entries)
+    {
+        await using var agent = await PeerAgents.StartAsync(engines, fixture.Pki, "node-a");
+        var archive = await ArchiveOfAsync($"{name}.tar", entries);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => ImportAsync(agent, archive, name));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Empty(engines.Store.List());
+        Assert.Empty(engines.Store.ListAbandoned());
+        return error;
     }
 
     /// <summary>A tar archive in the scratch directory holding <paramref name="entries"/> as regular files, in order.</summary>

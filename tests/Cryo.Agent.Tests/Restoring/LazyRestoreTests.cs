@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Cryo.Agent.Metrics;
 using Cryo.Agent.Restoring.Lazy;
 using Cryo.Criu.Capabilities;
+using Cryo.Testing.Agent.Harness;
 using Microsoft.Extensions.Logging.Abstractions;
 using Prometheus;
 
@@ -42,15 +43,10 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task LazyRestore_Should_AnswerBeforeItsMemoryArrivedAndHoldItIntactAfter_When_EveryPageWasServed()
     {
-        var (original, checksum) = await Memhog.StartAsync(256, CancellationToken.None, patience: Patience);
-        // The original's root filesystem must outlive the restore (a standalone copy restores onto it); the dump ends its tree.
+        var (original, checksum) = await CheckpointedHogAsync(engines, 256);
         await using var workload = original;
-        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(original.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
 
-        var command = TestEngines.RestoreOf("hog") with { Lazy = true };
-        var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
-        copies.Track(outcome.HostPid);
-        var output = engines.OutputOf(command);
+        var (outcome, output) = await RestoreLazilyAsync(engines, copies, "hog");
         string alive;
         try
         {
@@ -59,9 +55,7 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
         catch (TimeoutException e)
         {
             var daemon = LazyPagesDaemon.ReadPid(outcome.WorkDirectory!, LazyPagesSupervisor.DaemonPidFile);
-            var files = string.Join("; ", Directory.EnumerateFiles(outcome.WorkDirectory!).Where(f => !f.EndsWith(".socket", StringComparison.Ordinal) && new FileInfo(f).Length < 4000)
-                .Select(f => $"{Path.GetFileName(f)}: {File.ReadAllText(f).Trim()}"));
-            throw new TimeoutException($"{e.Message}; daemon {(daemon is { } d ? Memhog.Describe(d) : "unknown")}; {files}");
+            throw new TimeoutException($"{e.Message}; daemon {(daemon is { } d ? Memhog.Describe(d) : "unknown")}; {SmallFilesOf(outcome.WorkDirectory!)}");
         }
         var status = await WaitForTransferAsync(outcome);
         var restoredChecksum = await Memhog.AskAsync(outcome.HostPid, "USR1", "check", output, Patience);
@@ -86,10 +80,7 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
             new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
 
         // Act
-        var command = TestEngines.RestoreOf("final") with { Lazy = true };
-        var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
-        copies.Track(outcome.HostPid);
-        var output = engines.OutputOf(command);
+        var (outcome, output) = await RestoreLazilyAsync(engines, copies, "final");
         var alive = await Memhog.AskAsync(outcome.HostPid, "WINCH", "alive", output, Patience);
         var status = await WaitForTransferAsync(outcome);
         var restoredChecksum = await Memhog.AskAsync(outcome.HostPid, "USR1", "check", output, Patience);
@@ -105,15 +96,11 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task LazyRestore_Should_KillTheCopyRatherThanLeaveItHangingOrOnZeroes_When_ThePageServerIsKilledMidTransfer()
     {
-        var (original, _) = await Memhog.StartAsync(512, CancellationToken.None, patience: Patience);
-        // The original's root filesystem must outlive the restore (a standalone copy restores onto it); the dump ends its tree.
+        var (original, _) = await CheckpointedHogAsync(engines, 512);
         await using var workload = original;
-        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(original.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
-        var command = TestEngines.RestoreOf("hog") with { Lazy = true };
         // Held mid-transfer however fast the machine is: the daemon gets a tenth of a CPU.
         using var slow = LazyDaemonStopper.Throttle(engines.Options.LazyPagesCgroupParent, 10);
-        var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
-        copies.Track(outcome.HostPid);
+        var (outcome, _) = await RestoreLazilyAsync(engines, copies, "hog");
         var daemon = LazyPagesDaemon.ReadPid(outcome.WorkDirectory!, LazyPagesSupervisor.DaemonPidFile)!.Value;
         var daemonCgroup = Procs.Cgroup(daemon, "freezer");
 
@@ -130,17 +117,13 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task LazyTransfers_Should_KillTheCopy_When_AFreshAgentFindsATransferWhosePageServerDiedWithoutAWord()
     {
-        var (original, _) = await Memhog.StartAsync(512, CancellationToken.None, patience: Patience);
-        // The original's root filesystem must outlive the restore (a standalone copy restores onto it); the dump ends its tree.
+        var (original, _) = await CheckpointedHogAsync(engines, 512);
         await using var workload = original;
-        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(original.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
         // This agent stops before the restore (nothing watches the transfer but its supervisor); both then die at
         // once, as when their cgroup is killed.
         await engines.LazyTransfers.StopAsync(CancellationToken.None);
-        var command = TestEngines.RestoreOf("hog") with { Lazy = true };
         using var slow = LazyDaemonStopper.Throttle(engines.Options.LazyPagesCgroupParent, 10);
-        var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
-        copies.Track(outcome.HostPid);
+        var (outcome, _) = await RestoreLazilyAsync(engines, copies, "hog");
         var daemon = LazyPagesDaemon.ReadPid(outcome.WorkDirectory!, LazyPagesSupervisor.DaemonPidFile)!.Value;
         Cryo.Agent.Containers.ProcessKiller.Kill(LazyPagesDaemon.ReadPid(outcome.WorkDirectory!, LazyPagesSupervisor.SupervisorPidFile)!.Value);
         Cryo.Agent.Containers.ProcessKiller.Kill(daemon);
@@ -169,21 +152,50 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
     {
         using var eagerOnly = new TestEngines(criu => new NoUserfaultfdCriu(criu));
         await using var eagerCopies = new RestoredCopies(eagerOnly);
-        var (original, checksum) = await Memhog.StartAsync(16, CancellationToken.None, patience: Patience);
-        // The original's root filesystem must outlive the restore (a standalone copy restores onto it); the dump ends its tree.
+        var (original, checksum) = await CheckpointedHogAsync(eagerOnly, 16);
         await using var workload = original;
-        await eagerOnly.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(original.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
 
-        var command = TestEngines.RestoreOf("hog") with { Lazy = true };
-        var outcome = await eagerOnly.Restores.RestoreAsync(command, CancellationToken.None);
-        eagerCopies.Track(outcome.HostPid);
-        var restoredChecksum = await Memhog.AskAsync(outcome.HostPid, "USR1", "check", eagerOnly.OutputOf(command), Patience);
+        var (outcome, output) = await RestoreLazilyAsync(eagerOnly, eagerCopies, "hog");
+        var restoredChecksum = await Memhog.AskAsync(outcome.HostPid, "USR1", "check", output, Patience);
 
         Assert.False(outcome.Lazy);
         Assert.Contains("userfaultfd", outcome.LazyFallbackReason, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(outcome.WorkDirectory!, LazyPagesSupervisor.SupervisorPidFile)));
         Assert.Equal(checksum, restoredChecksum);
     }
+
+    /// <summary>
+    /// A memhog of <paramref name="sizeMib"/> MiB checkpointed as "hog" by <paramref name="on"/>'s engine, the dump
+    /// ending its tree. The caller disposes it after the restore: a standalone copy restores onto its root filesystem.
+    /// </summary>
+    private static async Task<(ContainerWorkload Workload, string Checksum)> CheckpointedHogAsync(TestEngines on, int sizeMib)
+    {
+        var (original, checksum) = await Memhog.StartAsync(sizeMib, CancellationToken.None, patience: Patience);
+        try
+        {
+            await on.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(original.InitPid, "hog", leaveRunning: false), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
+            return (original, checksum);
+        }
+        catch
+        {
+            await original.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Asks <paramref name="on"/>'s engine to restore <paramref name="name"/> lazily; the copy is killed with <paramref name="copies"/>. Its outcome and the file its output goes to.</summary>
+    private static async Task<(Operations.RestoreOutcome Outcome, string Output)> RestoreLazilyAsync(TestEngines on, RestoredCopies copies, string name)
+    {
+        var command = TestEngines.RestoreOf(name) with { Lazy = true };
+        var outcome = await on.Restores.RestoreAsync(command, CancellationToken.None);
+        copies.Track(outcome.HostPid);
+        return (outcome, on.OutputOf(command));
+    }
+
+    // What a timed-out wait says about the transfer: the small files of its work directory (pids, exit codes, logs).
+    private static string SmallFilesOf(string workDirectory) =>
+        string.Join("; ", Directory.EnumerateFiles(workDirectory).Where(f => !f.EndsWith(".socket", StringComparison.Ordinal) && new FileInfo(f).Length < 4000)
+            .Select(f => $"{Path.GetFileName(f)}: {File.ReadAllText(f).Trim()}"));
 
     private static async Task<int> WaitForTransferAsync(Operations.RestoreOutcome outcome)
     {
@@ -195,11 +207,9 @@ public sealed class LazyRestoreTests : IAsyncLifetime, IDisposable
         catch (OperationCanceledException)
         {
             var work = outcome.WorkDirectory!;
-            var files = string.Join("; ", Directory.EnumerateFiles(work).Where(f => !f.EndsWith(".socket", StringComparison.Ordinal) && new FileInfo(f).Length < 4000)
-                .Select(f => $"{Path.GetFileName(f)}: {File.ReadAllText(f).Trim()}"));
             var daemon = LazyPagesDaemon.ReadPid(work, LazyPagesSupervisor.DaemonPidFile);
             var restoreLog = string.Join(" | ", File.ReadLines(Path.Combine(work, "restore.log")).Where(l => l.Contains("lazy", StringComparison.OrdinalIgnoreCase) || l.Contains("uffd", StringComparison.OrdinalIgnoreCase)).Take(12));
-            throw new TimeoutException($"the lazy transfer did not end within {Patience}: outcome lazy={outcome.Lazy} fallback={outcome.LazyFallbackReason}; restore.log: {restoreLog}; copy {Memhog.Describe(outcome.HostPid)}; daemon {(daemon is { } d ? Memhog.Describe(d) : "unknown")}; {files}");
+            throw new TimeoutException($"the lazy transfer did not end within {Patience}: outcome lazy={outcome.Lazy} fallback={outcome.LazyFallbackReason}; restore.log: {restoreLog}; copy {Memhog.Describe(outcome.HostPid)}; daemon {(daemon is { } d ? Memhog.Describe(d) : "unknown")}; {SmallFilesOf(work)}");
         }
     }
 

@@ -28,23 +28,8 @@ public sealed class GrowingFileHasherTests : IDisposable
         Directory.CreateDirectory(images);
 
         // Two page images appended in uneven chunks, and a small image rewritten in place (not append-only).
-        var writer = Task.Run(async () =>
-        {
-            await using var pages1 = new FileStream(Path.Combine(images, "pages-1.img"), FileMode.CreateNew);
-            await using var pages2 = new FileStream(Path.Combine(images, "pages-2.img"), FileMode.CreateNew);
-            var random = new Random(7);
-            for (var i = 0; i < 200; i++)
-            {
-                var chunk = new byte[random.Next(1, 96 * 1024)];
-                random.NextBytes(chunk);
-                await (i % 3 == 0 ? pages2 : pages1).WriteAsync(chunk);
-                await (i % 3 == 0 ? pages2 : pages1).FlushAsync();
-                if (i == 100)
-                {
-                    await WaitUntilAsync(() => hasher.BytesHashedWhileWriting > 0);
-                }
-            }
-        });
+        var writer = AppendPagesImagesAsync(seed: 7, chunks: 200, random => random.Next(1, 96 * 1024), everyNthToSecond: 3,
+            afterChunk100: () => WaitUntilAsync(() => hasher.BytesHashedWhileWriting > 0));
         StoreTestData.WriteRandomFile(Path.Combine(images, "core-1.img"), 5000, seed: 1);
         await writer;
         StoreTestData.WriteRandomFile(Path.Combine(images, "core-1.img"), 3000, seed: 2);
@@ -141,20 +126,7 @@ public sealed class GrowingFileHasherTests : IDisposable
     {
         await using var hasher = GrowingFileHasher.Start(images, scratch.Path, CancellationToken.None, Eager);
         Directory.CreateDirectory(images);
-        var writer = Task.Run(async () =>
-        {
-            await using var pages1 = new FileStream(Path.Combine(images, "pages-1.img"), FileMode.CreateNew);
-            await using var pages2 = new FileStream(Path.Combine(images, "pages-2.img"), FileMode.CreateNew);
-            var random = new Random(11);
-            for (var i = 0; i < 120; i++)
-            {
-                var chunk = new byte[random.Next(1, 24) * 4096];
-                random.NextBytes(chunk);
-                await (i % 4 == 0 ? pages2 : pages1).WriteAsync(chunk);
-                await (i % 4 == 0 ? pages2 : pages1).FlushAsync();
-            }
-        });
-        await writer;
+        await AppendPagesImagesAsync(seed: 11, chunks: 120, random => random.Next(1, 24) * 4096, everyNthToSecond: 4);
         StoreTestData.WriteRandomFile(Path.Combine(images, "core-1.img"), 5000, seed: 1);
 
         await hasher.CompleteAsync(CancellationToken.None);
@@ -235,4 +207,29 @@ public sealed class GrowingFileHasherTests : IDisposable
             await Task.Delay(5);
         }
     }
+
+    /// <summary>
+    /// Appends <paramref name="chunks"/> random chunks of <paramref name="chunkSize"/> bytes to pages-1.img and
+    /// pages-2.img (each <paramref name="everyNthToSecond"/>th to the second), flushing each so that the follower sees
+    /// the files grow as CRIU's writes would; <paramref name="afterChunk100"/> runs once chunk 100 is written.
+    /// </summary>
+    private Task AppendPagesImagesAsync(int seed, int chunks, Func<Random, int> chunkSize, int everyNthToSecond, Func<Task>? afterChunk100 = null) =>
+        Task.Run(async () =>
+        {
+            await using var pages1 = new FileStream(Path.Combine(images, "pages-1.img"), FileMode.CreateNew);
+            await using var pages2 = new FileStream(Path.Combine(images, "pages-2.img"), FileMode.CreateNew);
+            var random = new Random(seed);
+            for (var i = 0; i < chunks; i++)
+            {
+                var chunk = new byte[chunkSize(random)];
+                random.NextBytes(chunk);
+                var pages = i % everyNthToSecond == 0 ? pages2 : pages1;
+                await pages.WriteAsync(chunk);
+                await pages.FlushAsync();
+                if (i == 100 && afterChunk100 is not null)
+                {
+                    await afterChunk100();
+                }
+            }
+        });
 }

@@ -1,6 +1,5 @@
 using Cryo.Testing.Agent.Harness;
 using Cryo.Criu;
-using Cryo.Criu.Capabilities;
 using Cryo.Criu.Options;
 using Cryo.Criu.Running;
 
@@ -10,7 +9,7 @@ namespace Cryo.Agent.Tests.Support;
 /// The real CRIU, noting how a restore was asked to run (its action script) and the state of the restored
 /// copy's freezer cgroup the moment CRIU has finished, before the engine verifies and thaws anything.
 /// </summary>
-public sealed class FreezerObservingCriu(ICriu inner) : ICriu
+public sealed class FreezerObservingCriu(ICriu inner) : DelegatingCriu(inner)
 {
     /// <summary>The action script of the last restore (null: none).</summary>
     public string? ActionScript { get; private set; }
@@ -18,16 +17,9 @@ public sealed class FreezerObservingCriu(ICriu inner) : ICriu
     /// <summary><c>freezer.state</c> of the last restore's freezer cgroup right after CRIU exited.</summary>
     public string? FreezerStateAfterCriu { get; private set; }
 
-    public Task<CriuVersion> GetVersionAsync(CancellationToken cancellationToken) => inner.GetVersionAsync(cancellationToken);
-
-    public Task<CriuCapabilities> DetectCapabilitiesAsync(CancellationToken cancellationToken) => inner.DetectCapabilitiesAsync(cancellationToken);
-
-    public Task<CriuRunResult> DumpAsync(DumpOptions options, CriuLaunch? launch, TimeSpan deadline, CancellationToken cancellationToken) =>
-        inner.DumpAsync(options, launch, deadline, cancellationToken);
-
-    public async Task<CriuRunResult> RestoreAsync(RestoreOptions options, CriuLaunch? launch, TimeSpan deadline, CancellationToken cancellationToken)
+    public override async Task<CriuRunResult> RestoreAsync(RestoreOptions options, CriuLaunch? launch, TimeSpan deadline, CancellationToken cancellationToken)
     {
-        var result = await inner.RestoreAsync(options, launch, deadline, cancellationToken);
+        var result = await Inner.RestoreAsync(options, launch, deadline, cancellationToken);
         ActionScript = options.ActionScript;
         var freezer = options.CgroupRoots.Single(r => r.StartsWith("freezer:", StringComparison.Ordinal))["freezer:".Length..];
         FreezerStateAfterCriu = File.ReadAllText(Path.Combine(HarnessCgroups.Root, "freezer", freezer.TrimStart('/'), "freezer.state")).Trim();

@@ -1,5 +1,4 @@
 using Cryo.Criu;
-using Cryo.Criu.Capabilities;
 using Cryo.Criu.Images;
 using Cryo.Criu.Options;
 using Cryo.Criu.Running;
@@ -11,7 +10,7 @@ namespace Cryo.Agent.Tests.Support;
 /// engine may remove a copy made for CRIU as soon as it is done): whether it had a <c>parent</c> link, and how many pages
 /// its pagemaps stored and left to a parent.
 /// </summary>
-public sealed class ImagesObservingCriu(ICriu inner) : ICriu
+public sealed class ImagesObservingCriu(ICriu inner) : DelegatingCriu(inner)
 {
     /// <summary>The last restore's <c>-D</c>.</summary>
     public string? ImagesDirectory { get; private set; }
@@ -25,14 +24,7 @@ public sealed class ImagesObservingCriu(ICriu inner) : ICriu
     /// <summary>Pages its pagemaps left to a parent.</summary>
     public long PagesInParent { get; private set; }
 
-    public Task<CriuVersion> GetVersionAsync(CancellationToken cancellationToken) => inner.GetVersionAsync(cancellationToken);
-
-    public Task<CriuCapabilities> DetectCapabilitiesAsync(CancellationToken cancellationToken) => inner.DetectCapabilitiesAsync(cancellationToken);
-
-    public Task<CriuRunResult> DumpAsync(DumpOptions options, CriuLaunch? launch, TimeSpan deadline, CancellationToken cancellationToken) =>
-        inner.DumpAsync(options, launch, deadline, cancellationToken);
-
-    public Task<CriuRunResult> RestoreAsync(RestoreOptions options, CriuLaunch? launch, TimeSpan deadline, CancellationToken cancellationToken)
+    public override Task<CriuRunResult> RestoreAsync(RestoreOptions options, CriuLaunch? launch, TimeSpan deadline, CancellationToken cancellationToken)
     {
         ImagesDirectory = options.ImagesDirectory;
         HadParentLink = Path.Exists(Path.Combine(options.ImagesDirectory, CriuImageFiles.ParentLink));
@@ -42,6 +34,6 @@ public sealed class ImagesObservingCriu(ICriu inner) : ICriu
             .ToList();
         PresentPages = maps.Sum(map => map.PresentPageCount);
         PagesInParent = maps.Sum(map => map.InParentPageCount);
-        return inner.RestoreAsync(options, launch, deadline, cancellationToken);
+        return Inner.RestoreAsync(options, launch, deadline, cancellationToken);
     }
 }

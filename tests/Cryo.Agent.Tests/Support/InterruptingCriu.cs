@@ -1,5 +1,4 @@
 using Cryo.Criu;
-using Cryo.Criu.Capabilities;
 using Cryo.Criu.Options;
 using Cryo.Criu.Running;
 
@@ -10,7 +9,7 @@ namespace Cryo.Agent.Tests.Support;
 /// time for CRIU to die, with the workload stopped mid-dump. To make that moment certain on a loaded
 /// machine, the dump's action script is wrapped so CRIU lingers at post-dump, tasks still stopped.
 /// </summary>
-public sealed class InterruptingCriu(ICriu inner) : ICriu
+public sealed class InterruptingCriu(ICriu inner) : DelegatingCriu(inner)
 {
     /// <summary>Whether a dump was caught frozen and interrupted.</summary>
     public bool Interrupted { get; private set; }
@@ -24,14 +23,7 @@ public sealed class InterruptingCriu(ICriu inner) : ICriu
     /// <summary>Runs while CRIU lingers at post-dump, before it is killed: a look at the tree mid-dump.</summary>
     public Func<Task>? WhileLingering { get; init; }
 
-    public Task<CriuVersion> GetVersionAsync(CancellationToken cancellationToken) => inner.GetVersionAsync(cancellationToken);
-
-    public Task<CriuCapabilities> DetectCapabilitiesAsync(CancellationToken cancellationToken) => inner.DetectCapabilitiesAsync(cancellationToken);
-
-    public Task<CriuRunResult> RestoreAsync(RestoreOptions options, CriuLaunch? launch, TimeSpan deadline, CancellationToken cancellationToken) =>
-        inner.RestoreAsync(options, launch, deadline, cancellationToken);
-
-    public async Task<CriuRunResult> DumpAsync(DumpOptions options, CriuLaunch? launch, TimeSpan deadline, CancellationToken cancellationToken)
+    public override async Task<CriuRunResult> DumpAsync(DumpOptions options, CriuLaunch? launch, TimeSpan deadline, CancellationToken cancellationToken)
     {
         var state = Path.Combine(options.FreezeCgroup ?? throw new InvalidOperationException("the dump does not freeze through a cgroup"), "freezer.state");
         var linger = Path.Combine(Path.GetTempPath(), $"cryo-linger-{Guid.NewGuid():N}.sh");
@@ -66,7 +58,7 @@ public sealed class InterruptingCriu(ICriu inner) : ICriu
         }, CancellationToken.None);
         try
         {
-            return await inner.DumpAsync(options, launch, deadline, interrupt.Token);
+            return await Inner.DumpAsync(options, launch, deadline, interrupt.Token);
         }
         finally
         {

@@ -1,7 +1,5 @@
 using Cryo.Criu;
 using Cryo.Criu.Capabilities;
-using Cryo.Criu.Options;
-using Cryo.Criu.Running;
 
 namespace Cryo.Agent.Tests.Support;
 
@@ -9,22 +7,14 @@ namespace Cryo.Agent.Tests.Support;
 /// The real CRIU on a kernel that, as far as <c>criu check</c> says, has no userfaultfd: what a node without
 /// <c>CONFIG_USERFAULTFD</c> (or with it forbidden) answers. Everything else is the real CRIU's.
 /// </summary>
-public sealed class NoUserfaultfdCriu(ICriu inner) : ICriu
+public sealed class NoUserfaultfdCriu(ICriu inner) : DelegatingCriu(inner)
 {
-    public Task<CriuVersion> GetVersionAsync(CancellationToken cancellationToken) => inner.GetVersionAsync(cancellationToken);
-
-    public async Task<CriuCapabilities> DetectCapabilitiesAsync(CancellationToken cancellationToken)
+    public override async Task<CriuCapabilities> DetectCapabilitiesAsync(CancellationToken cancellationToken)
     {
-        var real = await inner.DetectCapabilitiesAsync(cancellationToken);
+        var real = await Inner.DetectCapabilitiesAsync(cancellationToken);
         return new CriuCapabilities(real.Version, real.KernelRelease, real.BasicCheckPassed, real.BasicCheckOutput,
             real.Features.Select(f => f.Feature is CriuFeature.Uffd or CriuFeature.UffdNonCooperative
                 ? new CriuFeatureCheck(f.Feature, false, "UFFD is not supported")
                 : f));
     }
-
-    public Task<CriuRunResult> DumpAsync(DumpOptions options, CriuLaunch? launch, TimeSpan deadline, CancellationToken cancellationToken) =>
-        inner.DumpAsync(options, launch, deadline, cancellationToken);
-
-    public Task<CriuRunResult> RestoreAsync(RestoreOptions options, CriuLaunch? launch, TimeSpan deadline, CancellationToken cancellationToken) =>
-        inner.RestoreAsync(options, launch, deadline, cancellationToken);
 }

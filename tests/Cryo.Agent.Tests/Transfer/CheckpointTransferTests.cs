@@ -253,63 +253,41 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
     [Fact]
     public async Task Restore_Should_ContinueTheCounterOnTheSecondAgent_When_ItsCheckpointWasPulledFromTheFirst()
     {
-        using var source = new TestEngines();
-        using var target = new TestEngines();
-        await using var copies = new RestoredCopies(target);
-        await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a");
-        await using var agentB = await PeerAgents.StartAsync(target, Pki, "node-b");
-        var (workload, before, atKill) = await CheckpointedCounterAsync(source);
-        await using var running = workload;
+        await using var nodes = await CounterOnTwoAgents.StartAsync(Pki);
 
-        var pulled = await Puller(target).PullAsync(agentA.TransferClient(Pki), "node-a", "default", "counter", CancellationToken.None);
-        using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentB.SocketPath);
-        var restored = await new AgentService.AgentServiceClient(channel).RestoreAsync(
-            new RestoreRequest { OperationId = "restore-pulled-1", Checkpoint = new CheckpointRef { Namespace = "default", Name = "counter" }, NewPidNamespace = new NewPidNamespaceTarget() },
-            deadline: DateTime.UtcNow + Patience);
-        copies.Track(restored.HostPid);
-        var output = target.OutputOf(new RestoreCommand("restore-pulled-1", "default", "counter", null, Patience));
-        var values = await Counter.WaitForFileAsync(output, v => v.Count >= 3, Patience);
+        var pulled = await Puller(nodes.Target).PullAsync(nodes.AgentA.TransferClient(Pki), "node-a", "default", CounterOnTwoAgents.Name, CancellationToken.None);
+        using var channel = Cryo.Contracts.UnixSocketChannel.Create(nodes.AgentB.SocketPath);
+        var (restored, values) = await nodes.RestoreOnNodeBAsync(new AgentService.AgentServiceClient(channel), "restore-pulled-1");
 
         Assert.True(pulled.Checkpoint.Manifest.MemoryPagesBytes > 0);
         Assert.Equal(1, restored.NamespacePid);
-        Assert.InRange(values[0], before + 1, atKill + 1);
+        Assert.InRange(values[0], nodes.Before + 1, nodes.AtKill + 1);
     }
 
     [Fact]
     public async Task PullCheckpoint_Should_PullFromTheSourceAgentWithProgress_And_RestoreThere_When_TheTargetAgentIsAsked()
     {
-        using var source = new TestEngines();
-        using var target = new TestEngines();
-        await using var copies = new RestoredCopies(target);
-        await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a");
-        await using var agentB = await PeerAgents.StartAsync(target, Pki, "node-b");
-        var (workload, before, atKill) = await CheckpointedCounterAsync(source);
-        await using var running = workload;
-        using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentB.SocketPath);
+        await using var nodes = await CounterOnTwoAgents.StartAsync(Pki);
+        using var channel = Cryo.Contracts.UnixSocketChannel.Create(nodes.AgentB.SocketPath);
         var client = new AgentService.AgentServiceClient(channel);
 
         using var call = client.PullCheckpoint(
-            new PullCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "counter" }, SourceAddress = agentA.TlsAddress, SourceNode = "node-a" },
+            new PullCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = CounterOnTwoAgents.Name }, SourceAddress = nodes.AgentA.TlsAddress, SourceNode = "node-a" },
             deadline: DateTime.UtcNow + Patience);
         var events = await call.ResponseStream.ReadAllAsync().ToListAsync();
-        var restored = await client.RestoreAsync(
-            new RestoreRequest { OperationId = "restore-pulled-2", Checkpoint = new CheckpointRef { Namespace = "default", Name = "counter" }, NewPidNamespace = new NewPidNamespaceTarget() },
-            deadline: DateTime.UtcNow + Patience);
-        copies.Track(restored.HostPid);
-        var output = target.OutputOf(new RestoreCommand("restore-pulled-2", "default", "counter", null, Patience));
-        var values = await Counter.WaitForFileAsync(output, v => v.Count >= 3, Patience);
+        var (_, values) = await nodes.RestoreOnNodeBAsync(client, "restore-pulled-2");
 
-        var stored = Assert.Single(source.Store.List());
+        var stored = Assert.Single(nodes.Source.Store.List());
         var total = stored.Manifest.Files.Sum(f => f.Size);
         var progress = events.Where(e => e.EventCase == PullCheckpointEvent.EventOneofCase.Progress).Select(e => e.Progress).ToList();
         Assert.NotEmpty(progress);
         Assert.All(progress, p => Assert.Equal(total, p.BytesTotal));
         Assert.Equal(PullCheckpointEvent.EventOneofCase.Result, events[^1].EventCase);
         Assert.Equal(total, events[^1].Result.BytesReceived);
-        Assert.Equal(stored.Key, Assert.Single(target.Store.List()).Key);
-        Assert.InRange(values[0], before + 1, atKill + 1);
-        Assert.Contains($"cryo_agent_transfer_bytes_total{{direction=\"received\"}} {total}", await MetricsOfAsync(agentB), StringComparison.Ordinal);
-        Assert.Contains($"cryo_agent_transfer_bytes_total{{direction=\"sent\"}} {total}", await MetricsOfAsync(agentA), StringComparison.Ordinal);
+        Assert.Equal(stored.Key, Assert.Single(nodes.Target.Store.List()).Key);
+        Assert.InRange(values[0], nodes.Before + 1, nodes.AtKill + 1);
+        Assert.Contains($"cryo_agent_transfer_bytes_total{{direction=\"received\"}} {total}", await MetricsOfAsync(nodes.AgentB), StringComparison.Ordinal);
+        Assert.Contains($"cryo_agent_transfer_bytes_total{{direction=\"sent\"}} {total}", await MetricsOfAsync(nodes.AgentA), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -397,29 +375,6 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         Assert.True(increment.PagesInParent > 0);
         Assert.Equal(2, CheckpointChain.Of(target.Store, result.Checkpoint).Count);
         Assert.Equal(changed, await Memhog.AskAsync(outcome.HostPid, "USR1", "check", target.OutputOf(command), cancellationToken: CancellationToken.None));
-    }
-
-    /// <summary>
-    /// A counter checkpointed as "counter" by <paramref name="source"/>'s engine, then killed as its node would be:
-    /// the last number it printed before the checkpoint and when it died. Its root filesystem stays until the
-    /// caller disposes it, as a node's image would.
-    /// </summary>
-    private static async Task<(ContainerWorkload Workload, int Before, int AtKill)> CheckpointedCounterAsync(TestEngines source)
-    {
-        var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
-        try
-        {
-            await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
-            var before = Counter.Last(workload.Stdout);
-            await source.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "counter"), new Progress<Operations.CheckpointStage>(), CancellationToken.None);
-            await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
-            return (workload, before, Counter.Last(workload.Stdout));
-        }
-        catch
-        {
-            await workload.DisposeAsync();
-            throw;
-        }
     }
 
     private static CheckpointPuller Puller(TestEngines target) => new(target.Store, TimeProvider.System) { ResumeDelay = TimeSpan.FromMilliseconds(50) };

@@ -21,12 +21,7 @@ public class IncrementalRestoreTests(MemoryWorkloadBuild build)
         using var dir = new TempDirectory();
         var criu = CriuForTests.Create();
         using var workload = await MemoryWorkload.StartAsync(build.BinaryPath, dir.Combine("control"), PrivateMiB, SharedKiB, Percent);
-        var (parent, child) = (dir.Combine("1/images"), dir.Combine("2/images"));
-        await DumpAsync(criu, workload, parent, timeout.Token);
-        var parentIndex = PageHashIndex.Build(parent, null, timeout.Token);
-        var rewritten = await workload.RewriteAsync(workload.RootPid);
-        var atDump = await workload.ChecksumsAsync(workload.RootPid);
-        await DumpAsync(criu, workload, child, timeout.Token);
+        var (parent, child, parentIndex, rewritten, atDump) = await DumpTwiceAsync(criu, workload, dir, timeout.Token);
         var digests = hashedBeforehand
             ? Directory.GetFiles(child, "pages-*.img").Select(f => PagesImageDigests.Compute(f, null, timeout.Token)).ToList()
             : null;
@@ -99,12 +94,7 @@ public class IncrementalRestoreTests(MemoryWorkloadBuild build)
         using var dir = new TempDirectory();
         var criu = CriuForTests.Create();
         using var workload = await MemoryWorkload.StartAsync(build.BinaryPath, dir.Combine("control"), PrivateMiB, SharedKiB, Percent);
-        var (parent, child) = (dir.Combine("1/images"), dir.Combine("2/images"));
-        await DumpAsync(criu, workload, parent, timeout.Token);
-        var parentIndex = PageHashIndex.Build(parent, null, timeout.Token);
-        await workload.RewriteAsync(workload.RootPid);
-        var atDump = await workload.ChecksumsAsync(workload.RootPid);
-        await DumpAsync(criu, workload, child, timeout.Token);
+        var (parent, child, parentIndex, _, atDump) = await DumpTwiceAsync(criu, workload, dir, timeout.Token);
         // The parent's pagemap loses its largest run after the index was made: its pages are gone for the child.
         var pageMapPath = Path.Combine(parent, "pagemap-1.img");
         var map = PageMap.Read(pageMapPath);
@@ -118,6 +108,22 @@ public class IncrementalRestoreTests(MemoryWorkloadBuild build)
         Assert.Contains("pagemap-1.img", error.Message);
         Assert.Equal(snapshot, DirectorySnapshot.Take(child));
         await AssertRestoresAsync(criu, workload, child, dir.Combine("restored.pid"), atDump, timeout.Token);
+    }
+
+    /// <summary>
+    /// What an increment is made from: a full dump of <paramref name="workload"/> into 1/images and its pages' index, a
+    /// rewrite of some of its memory, then a full dump into 2/images. The pages rewritten, and the checksums at the second dump.
+    /// </summary>
+    private static async Task<(string Parent, string Child, PageHashIndex ParentIndex, (int Private, int Shared) Rewritten, string[] AtDump)> DumpTwiceAsync(
+        CriuCli criu, MemoryWorkload workload, TempDirectory dir, CancellationToken cancellationToken)
+    {
+        var (parent, child) = (dir.Combine("1/images"), dir.Combine("2/images"));
+        await DumpAsync(criu, workload, parent, cancellationToken);
+        var parentIndex = PageHashIndex.Build(parent, null, cancellationToken);
+        var rewritten = await workload.RewriteAsync(workload.RootPid);
+        var atDump = await workload.ChecksumsAsync(workload.RootPid);
+        await DumpAsync(criu, workload, child, cancellationToken);
+        return (parent, child, parentIndex, rewritten, atDump);
     }
 
     private static async Task DumpAsync(CriuCli criu, MemoryWorkload workload, string images, CancellationToken cancellationToken) =>

@@ -134,8 +134,7 @@ public sealed class CheckpointPassTests : IAsyncLifetime
         await cluster.SucceededCheckpointAsync("web-1", pod);
         await cluster.CheckpointAsync("web-2", new CheckpointSpec { PodName = "web", ParentCheckpoint = "web-1" });
         await cluster.PassAsync(cluster.Checkpoints, "web-2");
-        cluster.Agent.Failure = (agent, method) => new AgentOperationFailedException(agent, method, StatusCode.FailedPrecondition, ErrorReason.FeatureUnavailable,
-            "feature mem_dirty_track is not available on this node", null);
+        cluster.Agent.Refuse(ErrorReason.FeatureUnavailable, "feature mem_dirty_track is not available on this node");
 
         // Act
         var pass = await cluster.PassAsync(cluster.Checkpoints, "web-2");

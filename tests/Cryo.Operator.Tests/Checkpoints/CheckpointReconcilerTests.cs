@@ -137,8 +137,7 @@ public sealed class CheckpointReconcilerTests : IAsyncLifetime
 
         // Assert
         Assert.Equal(Phase.Failed, done.Status!.Phase);
-        var ready = done.Status.Conditions!.Single(c => c.Type == ConditionTypes.Ready);
-        Assert.Equal(("False", reason), (ready.Status, ready.Reason));
+        ConditionAssert.Is(done.Status.Conditions, ConditionTypes.Ready, ConditionStatus.False, reason);
         Assert.Contains(podName, done.Status.Message);
         Assert.Empty(Agent.CheckpointCalls);
         var warning = await cluster.WaitForEventAsync(name, e => e.Type == "Warning", "warning");

@@ -35,8 +35,7 @@ public sealed class ParentCheckpointTests : IAsyncLifetime
 
         // Assert: a terminal failure naming the node, the missing feature and the kernel option; no full dump instead.
         Assert.Equal(Phase.Failed, done.Status!.Phase);
-        var ready = done.Status.Conditions!.Single(c => c.Type == ConditionTypes.Ready);
-        Assert.Equal(("False", ConditionReasons.IncrementalNotSupported), (ready.Status, ready.Reason));
+        ConditionAssert.Is(done.Status.Conditions, ConditionTypes.Ready, ConditionStatus.False, ConditionReasons.IncrementalNotSupported);
         Assert.Contains($"node {Node}", done.Status.Message);
         Assert.Contains("mem_dirty_track", done.Status.Message);
         Assert.Contains("CONFIG_MEM_SOFT_DIRTY", done.Status.Message);
@@ -62,8 +61,7 @@ public sealed class ParentCheckpointTests : IAsyncLifetime
 
         // Assert
         Assert.Equal(Phase.Failed, done.Status!.Phase);
-        var ready = done.Status.Conditions!.Single(c => c.Type == ConditionTypes.Ready);
-        Assert.Equal(("False", ConditionReasons.ParentNotReady), (ready.Status, ready.Reason));
+        ConditionAssert.Is(done.Status.Conditions, ConditionTypes.Ready, ConditionStatus.False, ConditionReasons.ParentNotReady);
         Assert.Equal(message, done.Status.Message);
         Assert.Equal(ConditionReasons.ParentNotReady, done.Status.Conditions!.Single(c => c.Type == ConditionTypes.Validated).Reason);
         Assert.Empty(Agent.CheckpointCalls);
@@ -84,8 +82,7 @@ public sealed class ParentCheckpointTests : IAsyncLifetime
 
         // Assert
         Assert.Equal(Phase.Failed, done.Status!.Phase);
-        var ready = done.Status.Conditions!.Single(c => c.Type == ConditionTypes.Ready);
-        Assert.Equal(("False", ConditionReasons.ParentMismatch), (ready.Status, ready.Reason));
+        ConditionAssert.Is(done.Status.Conditions, ConditionTypes.Ready, ConditionStatus.False, ConditionReasons.ParentMismatch);
         Assert.StartsWith("parent Checkpoint apps/web-1 is of pod apps/web", done.Status.Message);
         Assert.Contains("not of container app of pod apps/db", done.Status.Message);
         Assert.DoesNotContain(Agent.CheckpointCalls, c => c.OperationId == child.Metadata.Uid);

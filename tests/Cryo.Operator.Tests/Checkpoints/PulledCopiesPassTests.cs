@@ -26,7 +26,7 @@ public sealed class PulledCopiesPassTests : IAsyncLifetime
         await TakenAsync("web-1", web, parent: null);
         await TakenAsync("web-2", web, parent: "web-1");
         cluster.Agent.Missing.Add((Target, $"{Ns}/web-2"));
-        cluster.Agent.PullOutcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.Agent.HoldPulls();
         cluster.Agent.PullOutcome.SetResult(new PullCheckpointResult { BytesReceived = 1024, ParentsPulled = 1 });
         await cluster.RestoreAsync("copy-1", new RestoreSpec { CheckpointName = "web-2", NewPod = new NewPodTarget { NodeName = Target } });
         await cluster.PassAsync(cluster.Restores, "copy-1");
@@ -83,11 +83,7 @@ public sealed class PulledCopiesPassTests : IAsyncLifetime
 
         // Assert: the source's images deleted, the finalizer gone at once, and an Event naming the node.
         Assert.Equal(ReconcileResult.Done, pass.Result);
-        Assert.Equal([(Node, "web-1")], cluster.Agent.DeletedOn);
-        Assert.Empty(await cluster.CheckpointsAsync());
-        var gone = Assert.Single(await cluster.EventsAsync("web-1"), e => e.Reason == ConditionReasons.NodeGone);
-        Assert.Equal("Warning", gone.Type);
-        Assert.Contains($"node {Target} is gone", gone.Message, StringComparison.Ordinal);
+        await AssertGoneFromTheSourceOnlyWarningAsync(ConditionReasons.NodeGone, $"node {Target} is gone");
     }
 
     [Fact]
@@ -116,11 +112,7 @@ public sealed class PulledCopiesPassTests : IAsyncLifetime
         Assert.Equal(ConditionStatus.False, condition.Status);
         Assert.Contains($"node {Target}", condition.Message, StringComparison.Ordinal);
         Assert.Equal(ReconcileResult.Done, skipped.Result);
-        Assert.Equal([(Node, "web-1")], cluster.Agent.DeletedOn);
-        Assert.Empty(await cluster.CheckpointsAsync());
-        var warning = Assert.Single(await cluster.EventsAsync("web-1"), e => e.Reason == ConditionReasons.CopySkipped);
-        Assert.Equal("Warning", warning.Type);
-        Assert.Contains($"the copy on node {Target} was not deleted", warning.Message, StringComparison.Ordinal);
+        await AssertGoneFromTheSourceOnlyWarningAsync(ConditionReasons.CopySkipped, $"the copy on node {Target} was not deleted");
     }
 
     [Fact]
@@ -163,4 +155,17 @@ public sealed class PulledCopiesPassTests : IAsyncLifetime
 
     private Task DeleteAsync(string name) =>
         cluster.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, name);
+
+    /// <summary>
+    /// web-1's images were deleted on its own node only, the Checkpoint is gone, and one Warning Event for
+    /// <paramref name="reason"/> says <paramref name="saying"/>: a copy that could not be deleted was skipped out loud.
+    /// </summary>
+    private async Task AssertGoneFromTheSourceOnlyWarningAsync(string reason, string saying)
+    {
+        Assert.Equal([(Node, "web-1")], cluster.Agent.DeletedOn);
+        Assert.Empty(await cluster.CheckpointsAsync());
+        var warning = Assert.Single(await cluster.EventsAsync("web-1"), e => e.Reason == reason);
+        Assert.Equal("Warning", warning.Type);
+        Assert.Contains(saying, warning.Message, StringComparison.Ordinal);
+    }
 }

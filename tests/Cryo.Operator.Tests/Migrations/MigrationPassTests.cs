@@ -92,14 +92,10 @@ public sealed class MigrationPassTests : IAsyncLifetime
 
         // Assert: Failed with each gap named; no Checkpoint, no agent call that stops anything, the pod untouched.
         Assert.Equal(ReconcileResult.Done, pass.Result);
-        Assert.Equal(MigrationPhase.Failed, failed.Status!.Phase);
-        ConditionAssert.Has(failed.Status.Conditions, ConditionTypes.PreflightPassed, ConditionStatus.False, ConditionReasons.PreflightFailed);
-        Assert.Contains("CRIU 4.1.1 here is older", failed.Status.Message, StringComparison.Ordinal);
-        Assert.Contains("lacks instruction sets", failed.Status.Message, StringComparison.Ordinal);
-        Assert.Contains("nothing was stopped", failed.Status.Message, StringComparison.Ordinal);
+        await AssertFailedLeavingThePodAsync(failed, ConditionTypes.PreflightPassed, ConditionReasons.PreflightFailed,
+            "CRIU 4.1.1 here is older", "lacks instruction sets", "nothing was stopped");
         Assert.Empty(await cluster.CheckpointsAsync());
         Assert.Empty(cluster.Agent.CheckpointCalls);
-        Assert.Equal(web.Metadata.Uid, (await cluster.GetPodAsync("web")).Metadata.Uid);
     }
 
     [Fact]
@@ -107,8 +103,7 @@ public sealed class MigrationPassTests : IAsyncLifetime
     {
         // Arrange: the dump fails on node-1 (the agent leaves the workload running).
         await cluster.PassAsync(cluster.Migrations, "move");
-        cluster.Agent.Failure = (agent, method) => new AgentOperationFailedException(agent, method, StatusCode.FailedPrecondition, ErrorReason.CriuFailed,
-            "criu dump failed: Can't dump half of stream unix connection", null);
+        cluster.Agent.Refuse(ErrorReason.CriuFailed, "criu dump failed: Can't dump half of stream unix connection");
 
         // Act
         await CheckpointAsync();
@@ -118,12 +113,9 @@ public sealed class MigrationPassTests : IAsyncLifetime
 
         // Assert
         Assert.Equal(ReconcileResult.Done, pass.Result);
-        Assert.Equal(MigrationPhase.Failed, failed.Status!.Phase);
-        ConditionAssert.Has(failed.Status.Conditions, ConditionTypes.Checkpointed, ConditionStatus.False, ConditionReasons.CheckpointFailed);
-        Assert.Contains("left running on node node-1", failed.Status.Message, StringComparison.Ordinal);
-        Assert.Contains("half of stream unix connection", failed.Status.Message, StringComparison.Ordinal);
+        await AssertFailedLeavingThePodAsync(failed, ConditionTypes.Checkpointed, ConditionReasons.CheckpointFailed,
+            "left running on node node-1", "half of stream unix connection");
         Assert.Empty(cluster.Agent.RestoreCalls);
-        Assert.Equal(web.Metadata.Uid, (await cluster.GetPodAsync("web")).Metadata.Uid);
     }
 
     [Fact]
@@ -132,8 +124,7 @@ public sealed class MigrationPassTests : IAsyncLifetime
         // Arrange: the container was stopped and checkpointed; the restore on node-2 fails.
         await cluster.PassAsync(cluster.Migrations, "move");
         await CheckpointAsync();
-        cluster.Agent.Failure = (agent, method) => new AgentOperationFailedException(agent, method, StatusCode.FailedPrecondition, ErrorReason.CriuFailed,
-            "criu restore failed: Can't open file tmp/www on restore", null);
+        cluster.Agent.Refuse(ErrorReason.CriuFailed, "criu restore failed: Can't open file tmp/www on restore");
         await RestoreOnTargetAsync();
         cluster.Agent.Failure = null;
 
@@ -200,13 +191,10 @@ public sealed class MigrationPassTests : IAsyncLifetime
 
         // Assert: Failed, saying what was looked for; no agent asked, nothing checkpointed, the pod untouched.
         Assert.Equal(ReconcileResult.Done, pass.Result);
-        Assert.Equal(MigrationPhase.Failed, failed.Status!.Phase);
-        ConditionAssert.Has(failed.Status.Conditions, ConditionTypes.PreflightPassed, ConditionStatus.False, ConditionReasons.NoTargetNode);
-        Assert.Contains("no node with the labels gpu=h200 is Ready", failed.Status.Message, StringComparison.Ordinal);
-        Assert.Contains("nothing was stopped", failed.Status.Message, StringComparison.Ordinal);
+        await AssertFailedLeavingThePodAsync(failed, ConditionTypes.PreflightPassed, ConditionReasons.NoTargetNode,
+            "no node with the labels gpu=h200 is Ready", "nothing was stopped");
         Assert.Empty(cluster.Agent.PreflightCalls);
         Assert.Empty(await cluster.CheckpointsAsync());
-        Assert.Equal(web.Metadata.Uid, (await cluster.GetPodAsync("web")).Metadata.Uid);
     }
 
     [Fact]
@@ -273,8 +261,7 @@ public sealed class MigrationPassTests : IAsyncLifetime
     {
         // Arrange: node-2's agent finds node-1's copy corrupted.
         await cluster.MigrationAsync("hop", new MigrationSpec { PodName = "web", NodeName = Target, Mode = MigrationMode.Precopy });
-        var outcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        cluster.Agent.PullOutcome = outcome;
+        var outcome = cluster.Agent.HoldPulls();
         await cluster.PassAsync(cluster.Migrations, "hop");
         await cluster.PassAsync(cluster.Checkpoints, "hop-live");
         await cluster.PassAsync(cluster.Checkpoints, "hop-live");
@@ -295,6 +282,21 @@ public sealed class MigrationPassTests : IAsyncLifetime
         Assert.Equal([true], cluster.Agent.CheckpointCalls.Select(c => c.Options.LeaveRunning));
         Assert.DoesNotContain(await cluster.CheckpointsAsync(), c => c.Metadata.Name == "hop");
         Assert.Null((await cluster.GetPodAsync("web")).Metadata.DeletionTimestamp);
+    }
+
+    /// <summary>
+    /// <paramref name="failed"/> ended Failed, its <paramref name="type"/> condition False for <paramref name="reason"/> and its
+    /// message saying each of <paramref name="saying"/>, and the pod it was to move is still the one that ran before.
+    /// </summary>
+    private async Task AssertFailedLeavingThePodAsync(Migration failed, string type, string reason, params string[] saying)
+    {
+        Assert.Equal(MigrationPhase.Failed, failed.Status!.Phase);
+        ConditionAssert.Has(failed.Status.Conditions, type, ConditionStatus.False, reason);
+        foreach (var text in saying)
+        {
+            Assert.Contains(text, failed.Status.Message, StringComparison.Ordinal);
+        }
+        Assert.Equal(web.Metadata.Uid, (await cluster.GetPodAsync("web")).Metadata.Uid);
     }
 
     /// <summary>The migration's Checkpoint through its reconciler's passes (record, then dispatch), then the migration's pass.</summary>

@@ -33,6 +33,10 @@ public sealed class ScriptedAgentClient : IAgentClient
     /// </summary>
     public TaskCompletionSource<PullCheckpointResult> PullOutcome { get; set; } = Completed(new PullCheckpointResult { BytesReceived = 1024 * 1024 });
 
+    /// <summary>From now on pulls wait for the test: the <see cref="PullOutcome"/> it completes or fails when it chooses.</summary>
+    public TaskCompletionSource<PullCheckpointResult> HoldPulls() =>
+        PullOutcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>What each pull reports before it waits for <see cref="PullOutcome"/>.</summary>
     public List<TransferProgress> PullProgress { get; } = [];
 
@@ -50,6 +54,13 @@ public sealed class ScriptedAgentClient : IAgentClient
 
     /// <summary>While set, every call fails with the exception it returns for the agent and method called.</summary>
     public Func<AgentEndpoint, string, Exception>? Failure { get; set; }
+
+    /// <summary>
+    /// From now on every call fails as the agent refusing it would (FailedPrecondition, for <paramref name="reason"/>,
+    /// saying <paramref name="detail"/>), until <see cref="Failure"/> is set back to null.
+    /// </summary>
+    public void Refuse(ErrorReason reason, string detail) =>
+        Failure = (agent, method) => new AgentOperationFailedException(agent, method, StatusCode.FailedPrecondition, reason, detail, null);
 
     /// <inheritdoc/>
     public Task<CheckpointResult> CheckpointAsync(AgentEndpoint agent, CheckpointRequest request, TimeSpan timeout, CancellationToken cancellationToken)

@@ -110,9 +110,7 @@ public sealed class SinglePassHarness : IAsyncDisposable
     /// <summary>Creates a Checkpoint, and gives it <paramref name="status"/> as an earlier pass would have written it.</summary>
     public async Task<Checkpoint> CheckpointAsync(string name, CheckpointSpec spec, CheckpointStatus? status = null)
     {
-        var created = await Client.CustomObjects.CreateNamespacedCustomObjectAsync<Checkpoint>(
-            new Checkpoint { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns }, Spec = spec },
-            CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural);
+        var created = await Client.CreateCryoObjectAsync(Ns, name, new Checkpoint { Spec = spec }, Checkpoint.Plural);
         if (status is null)
         {
             return created;
@@ -146,17 +144,13 @@ public sealed class SinglePassHarness : IAsyncDisposable
     }
 
     public Task<Restore> RestoreAsync(string name, RestoreSpec spec) =>
-        Client.CustomObjects.CreateNamespacedCustomObjectAsync<Restore>(
-            new Restore { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns }, Spec = spec },
-            CryoNames.Group, CryoNames.Version, Ns, Restore.Plural);
+        Client.CreateCryoObjectAsync(Ns, name, new Restore { Spec = spec }, Restore.Plural);
 
     public Task<CheckpointSchedule> ScheduleAsync(string name, CheckpointScheduleSpec spec) =>
-        Client.CustomObjects.CreateNamespacedCustomObjectAsync<CheckpointSchedule>(
-            new CheckpointSchedule { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns }, Spec = spec },
-            CryoNames.Group, CryoNames.Version, Ns, CheckpointSchedule.Plural);
+        Client.CreateCryoObjectAsync(Ns, name, new CheckpointSchedule { Spec = spec }, CheckpointSchedule.Plural);
 
     public Task<CheckpointSchedule> GetScheduleAsync(string name) =>
-        Client.CustomObjects.GetNamespacedCustomObjectAsync<CheckpointSchedule>(CryoNames.Group, CryoNames.Version, Ns, CheckpointSchedule.Plural, name);
+        Client.GetCryoObjectAsync<CheckpointSchedule>(Ns, name, CheckpointSchedule.Plural);
 
     /// <summary>The Checkpoints of the namespace, by name.</summary>
     public async Task<List<Checkpoint>> CheckpointsAsync() =>
@@ -171,12 +165,10 @@ public sealed class SinglePassHarness : IAsyncDisposable
     }
 
     public Task<RestoreSet> RestoreSetAsync(string name, RestoreSetSpec spec) =>
-        Client.CustomObjects.CreateNamespacedCustomObjectAsync<RestoreSet>(
-            new RestoreSet { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns }, Spec = spec },
-            CryoNames.Group, CryoNames.Version, Ns, RestoreSet.Plural);
+        Client.CreateCryoObjectAsync(Ns, name, new RestoreSet { Spec = spec }, RestoreSet.Plural);
 
     public Task<RestoreSet> GetRestoreSetAsync(string name) =>
-        Client.CustomObjects.GetNamespacedCustomObjectAsync<RestoreSet>(CryoNames.Group, CryoNames.Version, Ns, RestoreSet.Plural, name);
+        Client.GetCryoObjectAsync<RestoreSet>(Ns, name, RestoreSet.Plural);
 
     /// <summary>Writes <paramref name="status"/> onto Restore <paramref name="name"/>, as its reconciler would have.</summary>
     public async Task<Restore> RestoreStatusAsync(string name, RestoreStatus status)
@@ -187,18 +179,16 @@ public sealed class SinglePassHarness : IAsyncDisposable
     }
 
     public Task<Migration> MigrationAsync(string name, MigrationSpec spec) =>
-        Client.CustomObjects.CreateNamespacedCustomObjectAsync<Migration>(
-            new Migration { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns }, Spec = spec },
-            CryoNames.Group, CryoNames.Version, Ns, Migration.Plural);
+        Client.CreateCryoObjectAsync(Ns, name, new Migration { Spec = spec }, Migration.Plural);
 
     public Task<Migration> GetMigrationAsync(string name) =>
-        Client.CustomObjects.GetNamespacedCustomObjectAsync<Migration>(CryoNames.Group, CryoNames.Version, Ns, Migration.Plural, name);
+        Client.GetCryoObjectAsync<Migration>(Ns, name, Migration.Plural);
 
     public Task<Checkpoint> GetCheckpointAsync(string name) =>
-        Client.CustomObjects.GetNamespacedCustomObjectAsync<Checkpoint>(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, name);
+        Client.GetCryoObjectAsync<Checkpoint>(Ns, name, Checkpoint.Plural);
 
     public Task<Restore> GetRestoreAsync(string name) =>
-        Client.CustomObjects.GetNamespacedCustomObjectAsync<Restore>(CryoNames.Group, CryoNames.Version, Ns, Restore.Plural, name);
+        Client.GetCryoObjectAsync<Restore>(Ns, name, Restore.Plural);
 
     public Task<V1Pod> GetPodAsync(string name) => Client.CoreV1.ReadNamespacedPodAsync(name, Ns);
 

@@ -120,8 +120,7 @@ public sealed class RestorePassTests : IAsyncLifetime
     {
         // Arrange
         await PlaceholderRunsAsync();
-        cluster.Agent.Failure = (agent, method) => new AgentOperationFailedException(agent, method, StatusCode.FailedPrecondition, ErrorReason.CriuFailed,
-            "criu restore failed with exit code 1", null);
+        cluster.Agent.Refuse(ErrorReason.CriuFailed, "criu restore failed with exit code 1");
 
         // Act
         var pass = await cluster.PassAsync(cluster.Restores, "copy-1");

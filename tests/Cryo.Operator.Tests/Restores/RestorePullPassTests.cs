@@ -33,8 +33,7 @@ public sealed class RestorePullPassTests : IAsyncLifetime
     public async Task Pass_Should_PullTheCheckpointFromItsNode_ShowTheProgress_AndThenRestore_When_TheTargetNodesAgentLacksIt()
     {
         // Arrange: the pull reports 3 of 8 MiB, then waits for the test.
-        var outcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        cluster.Agent.PullOutcome = outcome;
+        var outcome = cluster.Agent.HoldPulls();
         cluster.Agent.PullProgress.Add(new TransferProgress { Checkpoint = new CheckpointRef { Namespace = Ns, Name = "web-1" }, BytesVerified = 3 * MiB, BytesTotal = 8 * MiB });
 
         // Act: the restore finds nothing and starts the pull; a pass while it runs; the pull ends; two passes more.
@@ -86,8 +85,7 @@ public sealed class RestorePullPassTests : IAsyncLifetime
     public async Task Pass_Should_FailTheRestoreWithTransferFailed_AndLeaveTheCheckpoint_When_ThePullFailsForGood()
     {
         // Arrange: the source agent's copy fails its checksums.
-        var outcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        cluster.Agent.PullOutcome = outcome;
+        var outcome = cluster.Agent.HoldPulls();
         var before = await cluster.GetCheckpointAsync("web-1");
 
         // Act
@@ -120,8 +118,7 @@ public sealed class RestorePullPassTests : IAsyncLifetime
     public async Task Pass_Should_RetryWithBackoff_AndPullAgain_When_ThePullWasInterrupted()
     {
         // Arrange: the target's agent stops midway.
-        var outcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        cluster.Agent.PullOutcome = outcome;
+        var outcome = cluster.Agent.HoldPulls();
 
         // Act
         await cluster.PassAsync(cluster.Restores, "copy-1");
@@ -130,7 +127,7 @@ public sealed class RestorePullPassTests : IAsyncLifetime
         await PullEndedAsync();
         var interrupted = await cluster.PassAsync(cluster.Restores, "copy-1");
         var restore = await cluster.GetRestoreAsync("copy-1");
-        cluster.Agent.PullOutcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.Agent.HoldPulls();
         var retried = await cluster.PassAsync(cluster.Restores, "copy-1");
 
         // Assert: not Failed; the next pass finds the checkpoint still missing and pulls again (the agent resumes it).
@@ -204,8 +201,7 @@ public sealed class RestorePullPassTests : IAsyncLifetime
     {
         // Arrange: the first pull stops midway; the second is forgotten by the operator (its leadership lost, as a
         // restarted operator starts with none) while the agent still runs it.
-        var outcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        cluster.Agent.PullOutcome = outcome;
+        var outcome = cluster.Agent.HoldPulls();
         var checkpoint = await cluster.GetCheckpointAsync("web-1");
 
         // Act
@@ -214,7 +210,7 @@ public sealed class RestorePullPassTests : IAsyncLifetime
         outcome.SetException(new AgentUnavailableException(cluster.Agent.PullCalls[0].Agent, "PullCheckpoint", new RpcException(new Status(StatusCode.Unavailable, "agent stopping"))));
         await PullEndedAsync();
         await cluster.PassAsync(cluster.Restores, "copy-1");
-        cluster.Agent.PullOutcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.Agent.HoldPulls();
         await cluster.PassAsync(cluster.Restores, "copy-1");
         await Eventually.TrueAsync(() => cluster.Agent.PullCalls.Count == 2, "the retried pull reaches the agent");
         cluster.Pulls.StopAll();

@@ -52,8 +52,7 @@ public sealed class RestoreRestartTests : IAsyncLifetime
         Assert.Equal(40002, done.Status.Pids!.Host);
         Assert.True(done.Status.LastRestoreTime >= first.Status!.LastRestoreTime);
         Assert.Equal(first.Status.CompletionTime, done.Status.CompletionTime);
-        var ready = done.Status.Conditions!.Single(c => c.Type == ConditionTypes.Ready);
-        Assert.Equal(("True", ConditionReasons.Rerestored), (ready.Status, ready.Reason));
+        ConditionAssert.Is(done.Status.Conditions, ConditionTypes.Ready, ConditionStatus.True, ConditionReasons.Rerestored);
         var rerestored = await cluster.WaitForEventAsync("copy-1", e => e.Reason == ConditionReasons.Rerestored, "restored again");
         Assert.Equal("Normal", rerestored.Type);
         Assert.Contains("exited with code 3 (Error)", rerestored.Message);
@@ -195,8 +194,7 @@ public sealed class RestoreRestartTests : IAsyncLifetime
 
         // Assert: one attempt into the new run, the agent's answer in status and in one Warning.
         Assert.Single(Agent.RestoreCalls, c => c.OperationId == $"{restore.Metadata.Uid}-1");
-        var ready = done.Status!.Conditions!.Single(c => c.Type == ConditionTypes.Ready);
-        Assert.Equal(("False", ConditionReasons.RerestoreFailed), (ready.Status, ready.Reason));
+        ConditionAssert.Is(done.Status!.Conditions, ConditionTypes.Ready, ConditionStatus.False, ConditionReasons.RerestoreFailed);
         Assert.Contains($"{code} ({reason}): {detail}", done.Status.Message);
         Assert.Contains("retrying cannot help", done.Status.Message);
         Assert.Equal(1, done.Status.RerestoreFailures);
@@ -224,8 +222,7 @@ public sealed class RestoreRestartTests : IAsyncLifetime
 
         // Assert: three attempts, no more; the last Warning says so.
         Assert.Equal(3, Agent.RestoreCalls.Count(c => c.OperationId == $"{restore.Metadata.Uid}-1"));
-        var ready = done.Status!.Conditions!.Single(c => c.Type == ConditionTypes.Ready);
-        Assert.Equal(("False", ConditionReasons.RerestoreAttemptsExhausted), (ready.Status, ready.Reason));
+        ConditionAssert.Is(done.Status!.Conditions, ConditionTypes.Ready, ConditionStatus.False, ConditionReasons.RerestoreAttemptsExhausted);
         Assert.Contains("failed 3 times in a row", done.Status.Message);
         Assert.Contains("the agent is draining", done.Status.Message);
         Assert.Equal(3, done.Status.RerestoreFailures);

@@ -45,8 +45,7 @@ public sealed class RestoredPodReadinessTests : IAsyncLifetime
 
         // Assert: the Restore Failed, and its status and Warning say what became of the pod.
         Assert.Equal(Phase.Failed, done.Status!.Phase);
-        var failed = done.Status.Conditions!.Single(c => c.Type == ConditionTypes.Ready);
-        Assert.Equal(("False", ConditionReasons.RestoreFailed), (failed.Status, failed.Reason));
+        ConditionAssert.Is(done.Status.Conditions, ConditionTypes.Ready, ConditionStatus.False, ConditionReasons.RestoreFailed);
         Assert.Contains("Pod copy-1 is kept for kubectl logs and describe but not Ready", done.Status.Message);
         Assert.Contains("FailedPrecondition (CRIU_FAILED): criu restore failed with exit code 1", done.Status.Message);
         Assert.Equal(ConditionReasons.RestoreFailed, warning.Reason);

@@ -164,10 +164,7 @@ public sealed class SchedulePassTests : IAsyncLifetime
     public async Task Replace_Should_DeleteTheUnfinishedCheckpoint_And_StartTheNewRun()
     {
         // Arrange
-        await cluster.ScheduleAsync("often", new CheckpointScheduleSpec { PodName = "web", Every = "10m", ConcurrencyPolicy = ConcurrencyPolicy.Replace });
-        cluster.Clock.AdvanceTo(At(12, 10));
-        await cluster.PassAsync(cluster.Schedules, "often");
-        cluster.Clock.AdvanceTo(At(12, 20));
+        await RunUnfinishedAtTheNextAsync(ConcurrencyPolicy.Replace);
 
         // Act
         await cluster.PassAsync(cluster.Schedules, "often");
@@ -181,10 +178,7 @@ public sealed class SchedulePassTests : IAsyncLifetime
     public async Task Allow_Should_StartTheNewRun_BesideTheUnfinishedOne()
     {
         // Arrange
-        await cluster.ScheduleAsync("often", new CheckpointScheduleSpec { PodName = "web", Every = "10m", ConcurrencyPolicy = ConcurrencyPolicy.Allow });
-        cluster.Clock.AdvanceTo(At(12, 10));
-        await cluster.PassAsync(cluster.Schedules, "often");
-        cluster.Clock.AdvanceTo(At(12, 20));
+        await RunUnfinishedAtTheNextAsync(ConcurrencyPolicy.Allow);
 
         // Act
         await cluster.PassAsync(cluster.Schedules, "often");
@@ -340,5 +334,17 @@ public sealed class SchedulePassTests : IAsyncLifetime
         Assert.Equal((ConditionStatus.False, ConditionReasons.InvalidSchedule), (ready.Status, ready.Reason));
         Assert.Contains(expected, status.Message, StringComparison.Ordinal);
         Assert.Empty(await cluster.CheckpointsAsync());
+    }
+
+    /// <summary>
+    /// Schedule "often" (every 10 minutes, <paramref name="policy"/>) started its 12:10 run, whose Checkpoint has not
+    /// finished, and the clock is at the next run, 12:20.
+    /// </summary>
+    private async Task RunUnfinishedAtTheNextAsync(string policy)
+    {
+        await cluster.ScheduleAsync("often", new CheckpointScheduleSpec { PodName = "web", Every = "10m", ConcurrencyPolicy = policy });
+        cluster.Clock.AdvanceTo(At(12, 10));
+        await cluster.PassAsync(cluster.Schedules, "often");
+        cluster.Clock.AdvanceTo(At(12, 20));
     }
 }

@@ -44,7 +44,7 @@ public sealed class CheckpointPullsTests
     [Fact]
     public void Find_Should_KeepARunningPull_However_LongNoPassLooked()
     {
-        agent.PullOutcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        agent.HoldPulls();
         var key = new PullKey("node-2", "default", "web-1", "uid-1");
         var pull = pulls.Start(key, Target, Source);
 
@@ -57,7 +57,7 @@ public sealed class CheckpointPullsTests
     [Fact]
     public async Task StopAll_Should_EndEveryPullsCall_And_ForgetThem_When_LeadershipIsLost()
     {
-        agent.PullOutcome = new TaskCompletionSource<PullCheckpointResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        agent.HoldPulls();
         var first = pulls.Start(new PullKey("node-2", "default", "web-1", "uid-1"), Target, Source);
         var second = pulls.Start(new PullKey("node-3", "default", "web-1", "uid-1"), Target with { NodeName = "node-3" }, Source);
         await Cryo.Testing.Eventually.TrueAsync(() => agent.PullCalls.Count == 2, "both pulls called the agent");

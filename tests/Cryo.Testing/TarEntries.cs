@@ -1,9 +1,9 @@
 using System.Formats.Tar;
 
-namespace Cryo.Agent.Tests.Interop;
+namespace Cryo.Testing;
 
 /// <summary>An archive's entries by name, with their contents (empty for directories).</summary>
-internal static class TarEntries
+public static class TarEntries
 {
     public static Dictionary<string, byte[]> Read(string path) => Read(File.ReadAllBytes(path));
 
