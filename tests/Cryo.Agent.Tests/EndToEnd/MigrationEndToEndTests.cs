@@ -36,20 +36,14 @@ public sealed partial class MigrationEndToEndTests(PlaceholderBuild build)
 
         Assert.True(done.Status!.Phase == MigrationPhase.Completed, done.Status.Message);
         Assert.Equal((TwoNodeCluster.NodeA, TwoNodeCluster.NodeB, "web-node-b"), (done.Status.SourceNode, done.Status.TargetNode, done.Status.TargetPod));
-        var lastOnA = Ticks(source.Stdout)[^1];
         var target = await cluster.Kubelet.WorkloadAsync("web-node-b", Patience);
-        var copy = Ticks(await target.WaitForOutputAsync(o => Ticks(o).Count >= 3, Patience, CancellationToken.None));
-        // Memory: the count goes on from where the dump stopped it, with the token drawn on node A.
-        Assert.Equal(lastOnA.Tick + 1, copy[0].Tick);
-        Assert.All(copy, t => Assert.Equal(lastOnA.Token, t.Token));
-        // Files: the writable layer came along.
-        Assert.Equal(file, target.ReadFileInRoot("tmp/made-at-runtime"));
+        await AssertGoesOnAsync(source, file, target);
         // Each node has its own store: node B pulled the checkpoint, and the Checkpoint lists its copy there.
         Assert.Equal("move", Assert.Single(cluster.EnginesB.Store.List()).Key.Name);
         Assert.Equal("move", Assert.Single(cluster.EnginesA.Store.List()).Key.Name);
         Assert.Contains(TwoNodeCluster.NodeB, (await cluster.GetCheckpointAsync("move")).Status!.Copies ?? []);
         // The original was deleted only once the copy ran: the copy had printed its count when the deletion came.
-        Assert.Null(await cluster.FindPodAsync("web"));
+        await cluster.WaitForPodGoneAsync("web", Patience);
         Assert.NotEmpty(Ticks(cluster.Kubelet.OutputAtDeletion["web"]["web-node-b"]));
         // Phase times and the downtime, each measured.
         var timings = done.Status.Timings!;
@@ -57,6 +51,72 @@ public sealed partial class MigrationEndToEndTests(PlaceholderBuild build)
             $"timings: preflight {timings.PreflightMilliseconds}, checkpointing {timings.CheckpointingMilliseconds}, transferring {timings.TransferringMilliseconds}, restoring {timings.RestoringMilliseconds}");
         Assert.True(done.Status.DowntimeMilliseconds >= timings.CheckpointingMilliseconds + timings.RestoringMilliseconds,
             $"downtime {done.Status.DowntimeMilliseconds} ms is less than the dump ({timings.CheckpointingMilliseconds} ms) and the restore ({timings.RestoringMilliseconds} ms) it spans");
+    }
+
+    [Fact]
+    public async Task Migration_Should_RestoreInPlaceAndKeepTheCheckpoint_When_TheRestoreOnTheTargetFails()
+    {
+        // Node B's CRIU restores, but the engine is told no PID: its restore fails after CRIU ran, the hardest case to undo.
+        await using var cluster = await TwoNodeCluster.StartAsync(build.PlaceholderPath, criu => new PidfileLosingCriu(criu));
+        var source = await cluster.Kubelet.RunAsync("web", TwoNodeCluster.NodeA, App, Patience);
+        await source.WaitForOutputAsync(o => Ticks(o).Count >= 5, Patience, CancellationToken.None);
+        var file = source.ReadFileInRoot("tmp/made-at-runtime");
+
+        await cluster.CreateMigrationAsync("move", new MigrationSpec { PodName = "web" });
+        var done = await cluster.WaitForMigrationAsync("move", m => m.Status?.Phase is MigrationPhase.Completed or MigrationPhase.Failed, "finished", Patience);
+
+        // Failed, saying where the copy runs: restored in place on node A from the same checkpoint.
+        Assert.True(done.Status!.Phase == MigrationPhase.Failed, done.Status.Message);
+        var ready = Assert.Single(done.Status.Conditions!, c => c.Type == ConditionTypes.Ready);
+        Assert.Equal((ConditionStatus.False, ConditionReasons.RestoredInPlace), (ready.Status, ready.Reason));
+        Assert.Contains("runs again on node node-a as pod web-move-in-place", done.Status.Message, StringComparison.Ordinal);
+        var failedOnB = await cluster.GetRestoreAsync("move");
+        Assert.Equal(Phase.Failed, failedOnB.Status!.Phase);
+        Assert.Contains("node-b", failedOnB.Status.Message, StringComparison.Ordinal);
+        var copy = await cluster.Kubelet.WorkloadAsync("web-move-in-place", Patience);
+        await AssertGoesOnAsync(source, file, copy);
+        // Never zero copies: the original went only once the copy in place had printed.
+        await cluster.WaitForPodGoneAsync("web", Patience);
+        Assert.NotEmpty(Ticks(cluster.Kubelet.OutputAtDeletion["web"]["web-move-in-place"]));
+        // The checkpoint is kept, on node A where it was taken.
+        Assert.Equal(Phase.Succeeded, (await cluster.GetCheckpointAsync("move")).Status!.Phase);
+        Assert.Equal("move", Assert.Single(cluster.EnginesA.Store.List()).Key.Name);
+    }
+
+    [Fact]
+    public async Task Migration_Should_MoveTheTreeWithAnIncrementOfTheLiveCheckpoint_When_TheModeIsPrecopy()
+    {
+        await using var cluster = await TwoNodeCluster.StartAsync(build.PlaceholderPath);
+        var source = await cluster.Kubelet.RunAsync("web", TwoNodeCluster.NodeA, App, Patience);
+        await source.WaitForOutputAsync(o => Ticks(o).Count >= 5, Patience, CancellationToken.None);
+        var file = source.ReadFileInRoot("tmp/made-at-runtime");
+
+        await cluster.CreateMigrationAsync("move", new MigrationSpec { PodName = "web", Mode = MigrationMode.Precopy });
+        var done = await cluster.WaitForMigrationAsync("move", m => m.Status?.Phase is MigrationPhase.Completed or MigrationPhase.Failed, "finished", Patience);
+
+        Assert.True(done.Status!.Phase == MigrationPhase.Completed, done.Status.Message);
+        var target = await cluster.Kubelet.WorkloadAsync("web-node-b", Patience);
+        await AssertGoesOnAsync(source, file, target);
+        // Node B pulled the live checkpoint while the tree ran, then the final one, an increment of it.
+        Assert.Equal(["move", "move-live"], cluster.EnginesB.Store.List().Select(c => c.Key.Name).Order(StringComparer.Ordinal));
+        Assert.Equal("move-live", (await cluster.GetCheckpointAsync("move")).Spec.ParentCheckpoint);
+        Assert.NotNull(done.Status.Timings!.PrecopyMilliseconds);
+        Assert.True(done.Status.DowntimeMilliseconds > 0, $"downtime {done.Status.DowntimeMilliseconds}");
+        await cluster.WaitForPodGoneAsync("web", Patience);
+        Assert.NotEmpty(Ticks(cluster.Kubelet.OutputAtDeletion["web"]["web-node-b"]));
+    }
+
+    /// <summary>
+    /// The copy goes on where the original stopped: its count from the original's last, with the token the original drew
+    /// (both only ever in memory), and the file the original wrote into its container.
+    /// </summary>
+    private static async Task AssertGoesOnAsync(ContainerWorkload original, string file, ContainerWorkload copy)
+    {
+        var last = Ticks(original.Stdout)[^1];
+        var ticks = Ticks(await copy.WaitForOutputAsync(o => Ticks(o).Count >= 3, Patience, CancellationToken.None));
+        Assert.Equal(last.Tick + 1, ticks[0].Tick);
+        Assert.All(ticks, t => Assert.Equal(last.Token, t.Token));
+        Assert.Equal(file, copy.ReadFileInRoot("tmp/made-at-runtime"));
     }
 
     private static List<(int Tick, string Token)> Ticks(string output) =>

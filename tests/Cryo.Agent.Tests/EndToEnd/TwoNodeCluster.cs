@@ -113,8 +113,12 @@ public sealed class TwoNodeCluster : IAsyncDisposable
     public Task<Checkpoint> GetCheckpointAsync(string name) =>
         Client.CustomObjects.GetNamespacedCustomObjectAsync<Checkpoint>(CryoNames.Group, CryoNames.Version, Ns, Checkpoint.Plural, name);
 
-    public async Task<V1Pod?> FindPodAsync(string name) =>
-        (await Client.CoreV1.ListNamespacedPodAsync(Ns, fieldSelector: $"metadata.name={name}")).Items.SingleOrDefault();
+    public Task<Restore> GetRestoreAsync(string name) =>
+        Client.CustomObjects.GetNamespacedCustomObjectAsync<Restore>(CryoNames.Group, CryoNames.Version, Ns, Restore.Plural, name);
+
+    /// <summary>Waits until pod <paramref name="name"/> is gone from the API server (the kubelet finished its termination).</summary>
+    public Task WaitForPodGoneAsync(string name, TimeSpan timeout) =>
+        Eventually.TrueAsync(async () => (await Client.CoreV1.ListNamespacedPodAsync(Ns, fieldSelector: $"metadata.name={name}")).Items.Count == 0, $"pod {name} is gone", timeout);
 
     public async ValueTask DisposeAsync()
     {
