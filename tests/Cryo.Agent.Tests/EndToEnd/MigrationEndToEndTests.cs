@@ -27,12 +27,7 @@ public sealed partial class MigrationEndToEndTests(PlaceholderBuild build)
     public async Task Migration_Should_MoveTheRunningTreeWithItsMemoryAndFiles_When_EachNodeHasItsOwnStore()
     {
         await using var cluster = await TwoNodeCluster.StartAsync(build.PlaceholderPath);
-        var source = await cluster.Kubelet.RunAsync("web", TwoNodeCluster.NodeA, App, Patience);
-        await source.WaitForOutputAsync(o => Ticks(o).Count >= 5, Patience, CancellationToken.None);
-        var file = source.ReadFileInRoot("tmp/made-at-runtime");
-
-        await cluster.CreateMigrationAsync("move", new MigrationSpec { PodName = "web" });
-        var done = await cluster.WaitForMigrationAsync("move", m => m.Status?.Phase is MigrationPhase.Completed or MigrationPhase.Failed, "finished", Patience);
+        var (source, file, done) = await MigrateAsync(cluster, new MigrationSpec { PodName = "web" });
 
         Assert.True(done.Status!.Phase == MigrationPhase.Completed, done.Status.Message);
         Assert.Equal((TwoNodeCluster.NodeA, TwoNodeCluster.NodeB, "web-node-b"), (done.Status.SourceNode, done.Status.TargetNode, done.Status.TargetPod));
@@ -58,12 +53,7 @@ public sealed partial class MigrationEndToEndTests(PlaceholderBuild build)
     {
         // Node B's CRIU restores, but the engine is told no PID: its restore fails after CRIU ran, the hardest case to undo.
         await using var cluster = await TwoNodeCluster.StartAsync(build.PlaceholderPath, criu => new PidfileLosingCriu(criu));
-        var source = await cluster.Kubelet.RunAsync("web", TwoNodeCluster.NodeA, App, Patience);
-        await source.WaitForOutputAsync(o => Ticks(o).Count >= 5, Patience, CancellationToken.None);
-        var file = source.ReadFileInRoot("tmp/made-at-runtime");
-
-        await cluster.CreateMigrationAsync("move", new MigrationSpec { PodName = "web" });
-        var done = await cluster.WaitForMigrationAsync("move", m => m.Status?.Phase is MigrationPhase.Completed or MigrationPhase.Failed, "finished", Patience);
+        var (source, file, done) = await MigrateAsync(cluster, new MigrationSpec { PodName = "web" });
 
         // Failed, saying where the copy runs: restored in place on node A from the same checkpoint.
         Assert.True(done.Status!.Phase == MigrationPhase.Failed, done.Status.Message);
@@ -87,12 +77,7 @@ public sealed partial class MigrationEndToEndTests(PlaceholderBuild build)
     public async Task Migration_Should_MoveTheTreeWithAnIncrementOfTheLiveCheckpoint_When_TheModeIsPrecopy()
     {
         await using var cluster = await TwoNodeCluster.StartAsync(build.PlaceholderPath);
-        var source = await cluster.Kubelet.RunAsync("web", TwoNodeCluster.NodeA, App, Patience);
-        await source.WaitForOutputAsync(o => Ticks(o).Count >= 5, Patience, CancellationToken.None);
-        var file = source.ReadFileInRoot("tmp/made-at-runtime");
-
-        await cluster.CreateMigrationAsync("move", new MigrationSpec { PodName = "web", Mode = MigrationMode.Precopy });
-        var done = await cluster.WaitForMigrationAsync("move", m => m.Status?.Phase is MigrationPhase.Completed or MigrationPhase.Failed, "finished", Patience);
+        var (source, file, done) = await MigrateAsync(cluster, new MigrationSpec { PodName = "web", Mode = MigrationMode.Precopy });
 
         Assert.True(done.Status!.Phase == MigrationPhase.Completed, done.Status.Message);
         var target = await cluster.Kubelet.WorkloadAsync("web-node-b", Patience);
@@ -104,6 +89,19 @@ public sealed partial class MigrationEndToEndTests(PlaceholderBuild build)
         Assert.True(done.Status.DowntimeMilliseconds > 0, $"downtime {done.Status.DowntimeMilliseconds}");
         await cluster.WaitForPodGoneAsync("web", Patience);
         Assert.NotEmpty(Ticks(cluster.Kubelet.OutputAtDeletion["web"]["web-node-b"]));
+    }
+
+    /// <summary>
+    /// Runs pod web on node A (its count past 5), reads the file it wrote, and migrates it by <paramref name="spec"/>: the
+    /// original's workload, that file, and the Migration once it finished either way.
+    /// </summary>
+    private static async Task<(ContainerWorkload Source, string File, Migration Done)> MigrateAsync(TwoNodeCluster cluster, MigrationSpec spec)
+    {
+        var source = await cluster.Kubelet.RunAsync("web", TwoNodeCluster.NodeA, App, Patience);
+        await source.WaitForOutputAsync(o => Ticks(o).Count >= 5, Patience, CancellationToken.None);
+        var file = source.ReadFileInRoot("tmp/made-at-runtime");
+        await cluster.CreateMigrationAsync("move", spec);
+        return (source, file, await cluster.WaitForMigrationAsync("move", m => m.Status?.Phase is MigrationPhase.Completed or MigrationPhase.Failed, "finished", Patience));
     }
 
     /// <summary>
