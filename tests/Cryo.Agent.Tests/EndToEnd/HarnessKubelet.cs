@@ -15,7 +15,7 @@ namespace Cryo.Agent.Tests.EndToEnd;
 /// and its status names that ID, so the agents find the tree by the pod's <c>containerID</c> as on a node. The pods
 /// the test declared (<see cref="Run"/>) run their workload; a Restore's pod runs the real cryo-placeholder as its
 /// container's init. A pod being deleted has its tree killed, then is deleted with grace 0, as a kubelet finishing its
-/// termination; what every other pod had printed by then is kept (<see cref="OutputAtDeletion"/>). Both nodes' pods
+/// termination; what every other pod had said on its standard error by then is kept (<see cref="ErrorOutputAtDeletion"/>). Both nodes' pods
 /// run on this machine, where both agents see them: which agent acts on which is the operator's choice alone.
 /// </summary>
 public sealed class HarnessKubelet : IAsyncDisposable
@@ -45,8 +45,11 @@ public sealed class HarnessKubelet : IAsyncDisposable
         loop = Task.Run(() => RunAsync(stop.Token));
     }
 
-    /// <summary>Pod name → the standard output of every other pod this kubelet ran, when that pod's deletion reached it.</summary>
-    public ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> OutputAtDeletion { get; } = new();
+    /// <summary>
+    /// Pod name → the standard error of every other pod this kubelet ran, when that pod's deletion reached it: a restore
+    /// pod's placeholder says there whether it had adopted a restored application.
+    /// </summary>
+    public ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> ErrorOutputAtDeletion { get; } = new();
 
     /// <summary>Why the loop stopped, if it failed (a pod it could not start, say).</summary>
     public Exception? Failure { get; private set; }
@@ -150,7 +153,7 @@ public sealed class HarnessKubelet : IAsyncDisposable
         {
             if (running.ContainsKey(name))
             {
-                OutputAtDeletion.TryAdd(name, running.Where(p => p.Key != name).ToDictionary(p => p.Key, p => p.Value.Workload.Stdout));
+                ErrorOutputAtDeletion.TryAdd(name, running.Where(p => p.Key != name).ToDictionary(p => p.Key, p => p.Value.Workload.Stderr));
                 await EndAsync(name);
                 await IgnoringRacesAsync(() => statuses.FinishTerminationAsync(ns, name));
             }

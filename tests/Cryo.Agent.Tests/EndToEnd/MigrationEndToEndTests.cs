@@ -37,9 +37,9 @@ public sealed partial class MigrationEndToEndTests(PlaceholderBuild build)
         Assert.Equal("move", Assert.Single(cluster.EnginesB.Store.List()).Key.Name);
         Assert.Equal("move", Assert.Single(cluster.EnginesA.Store.List()).Key.Name);
         Assert.Contains(TwoNodeCluster.NodeB, (await cluster.GetCheckpointAsync("move")).Status!.Copies ?? []);
-        // The original was deleted only once the copy ran: the copy had printed its count when the deletion came.
+        // The original was deleted only once the copy ran: its placeholder had adopted the restored tree when the deletion came.
         await cluster.WaitForPodGoneAsync("web", Patience);
-        Assert.NotEmpty(Ticks(cluster.Kubelet.OutputAtDeletion["web"]["web-node-b"]));
+        AssertRanAtDeletion(cluster, "web-node-b");
         // Phase times and the downtime, each measured.
         var timings = done.Status.Timings!;
         Assert.True(timings.PreflightMilliseconds >= 0 && timings.CheckpointingMilliseconds > 0 && timings.RestoringMilliseconds > 0 && timings.TransferringMilliseconds >= 0,
@@ -67,7 +67,7 @@ public sealed partial class MigrationEndToEndTests(PlaceholderBuild build)
         await AssertGoesOnAsync(source, file, copy);
         // Never zero copies: the original went only once the copy in place had printed.
         await cluster.WaitForPodGoneAsync("web", Patience);
-        Assert.NotEmpty(Ticks(cluster.Kubelet.OutputAtDeletion["web"]["web-move-in-place"]));
+        AssertRanAtDeletion(cluster, "web-move-in-place");
         // The checkpoint is kept, on node A where it was taken.
         Assert.Equal(Phase.Succeeded, (await cluster.GetCheckpointAsync("move")).Status!.Phase);
         Assert.Equal("move", Assert.Single(cluster.EnginesA.Store.List()).Key.Name);
@@ -88,7 +88,16 @@ public sealed partial class MigrationEndToEndTests(PlaceholderBuild build)
         Assert.NotNull(done.Status.Timings!.PrecopyMilliseconds);
         Assert.True(done.Status.DowntimeMilliseconds > 0, $"downtime {done.Status.DowntimeMilliseconds}");
         await cluster.WaitForPodGoneAsync("web", Patience);
-        Assert.NotEmpty(Ticks(cluster.Kubelet.OutputAtDeletion["web"]["web-node-b"]));
+        AssertRanAtDeletion(cluster, "web-node-b");
+    }
+
+    /// <summary>The restored tree ran in <paramref name="copy"/>'s placeholder when the original pod's deletion reached its kubelet.</summary>
+    private static void AssertRanAtDeletion(TwoNodeCluster cluster, string copy)
+    {
+        var said = cluster.Kubelet.ErrorOutputAtDeletion["web"][copy];
+        Assert.Contains("adopted restored process", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("exited with status", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("was killed by signal", said, StringComparison.Ordinal);
     }
 
     /// <summary>
