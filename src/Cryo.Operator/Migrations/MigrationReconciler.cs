@@ -334,6 +334,13 @@ public sealed class MigrationReconciler(
     private async Task<ReconcileResult> FollowRestoreAsync(Migration migration, MigrationStatus status, ApiCheckpoint checkpoint, CancellationToken cancellationToken)
     {
         var restore = await resources.Restores.GetAsync(migration.Metadata.NamespaceProperty, status.RestoreName!, cancellationToken);
+        if (restore is not null && restore.Status?.Phase is null)
+        {
+            // Created by the last pass, not yet looked at by its own reconciler: nothing has failed. Its first status
+            // write requeues this Migration.
+            return ReconcileResult.Done;
+        }
+
         switch (restore?.Status?.Phase)
         {
             case null or Phase.Failed:
@@ -388,6 +395,12 @@ public sealed class MigrationReconciler(
     private async Task<ReconcileResult> FollowFallbackAsync(Migration migration, MigrationStatus status, ApiCheckpoint checkpoint, CancellationToken cancellationToken)
     {
         var fallback = await resources.Restores.GetAsync(migration.Metadata.NamespaceProperty, status.FallbackRestoreName!, cancellationToken);
+        if (fallback is not null && fallback.Status?.Phase is null)
+        {
+            // Not yet looked at by its own reconciler (see FollowRestoreAsync).
+            return ReconcileResult.Done;
+        }
+
         switch (fallback?.Status?.Phase)
         {
             case Phase.Succeeded:

@@ -152,6 +152,49 @@ public sealed class MigrationPassTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Migration_Should_WaitForItsRestore_When_APassComesBeforeTheRestoreHasAStatus()
+    {
+        // Arrange: the pass that created the Restore wrote the Migration's status, whose watch event brings the next
+        // pass at once, before the Restore's reconciler wrote anything.
+        await cluster.PassAsync(cluster.Migrations, "move");
+        await CheckpointAsync();
+
+        // Act
+        var early = await cluster.PassAsync(cluster.Migrations, "move");
+        var migration = await cluster.GetMigrationAsync("move");
+
+        // Assert: a Restore without a phase has not failed: no restore in place, the Migration still on its way.
+        Assert.Equal(ReconcileResult.Done, early.Result);
+        Assert.Empty(early.Writes);
+        Assert.Equal(MigrationPhase.Transferring, migration.Status!.Phase);
+        Assert.Null(migration.Status.FallbackRestoreName);
+        var missing = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() => cluster.GetRestoreAsync("move-in-place"));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Migration_Should_WaitForTheRestoreInPlace_When_APassComesBeforeThatRestoreHasAStatus()
+    {
+        // Arrange: the restore on node-2 failed and the Migration created the Restore in place, not yet reconciled.
+        await cluster.PassAsync(cluster.Migrations, "move");
+        await CheckpointAsync();
+        cluster.Agent.Failure = (agent, method) => new AgentOperationFailedException(agent, method, StatusCode.FailedPrecondition, ErrorReason.CriuFailed,
+            "criu restore failed", null);
+        await RestoreOnTargetAsync();
+        cluster.Agent.Failure = null;
+        await cluster.PassAsync(cluster.Migrations, "move");
+
+        // Act
+        var early = await cluster.PassAsync(cluster.Migrations, "move");
+        var migration = await cluster.GetMigrationAsync("move");
+
+        // Assert: still restoring in place, not Failed for a Restore "deleted".
+        Assert.Empty(early.Writes);
+        Assert.Equal(MigrationPhase.Restoring, migration.Status!.Phase);
+        ConditionAssert.Has(migration.Status.Conditions, ConditionTypes.Restored, ConditionStatus.False, ConditionReasons.RestoringInPlace);
+    }
+
+    [Fact]
     public async Task Migration_Should_MoveToTheFirstReadyMatchingNodeWithAnAgent_OtherThanTheSource_When_ItSelectsTheTargetByLabels()
     {
         // Arrange: the source and five nodes of which only node-5 is Ready, labelled, schedulable and runs an agent.

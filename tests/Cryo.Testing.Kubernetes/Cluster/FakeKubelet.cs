@@ -84,8 +84,12 @@ public sealed class FakeKubelet(IKubernetes client)
         return await client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty);
     }
 
-    /// <summary>Reports every container of <paramref name="pod"/> running (and, with no probes, ready), as its node's kubelet would.</summary>
-    public async Task<V1Pod> StartAsync(V1Pod pod, string podIp = "10.0.0.10")
+    /// <summary>
+    /// Reports every container of <paramref name="pod"/> running (and, with no probes, ready), as its node's kubelet would;
+    /// <paramref name="containerIds"/> names the runtime IDs of containers that really run (a process tree the agent
+    /// finds by that ID), the others get made-up ones.
+    /// </summary>
+    public async Task<V1Pod> StartAsync(V1Pod pod, string podIp = "10.0.0.10", IReadOnlyDictionary<string, string>? containerIds = null)
     {
         if (string.IsNullOrEmpty(pod.Spec.NodeName))
         {
@@ -101,7 +105,7 @@ public sealed class FakeKubelet(IKubernetes client)
             Image = c.Image,
             ImageID = c.Image,
             Ready = true,
-            ContainerID = $"containerd://{Interlocked.Increment(ref containerCounter):x64}",
+            ContainerID = containerIds?.GetValueOrDefault(c.Name) ?? $"containerd://{Interlocked.Increment(ref containerCounter):x64}",
             State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = DateTime.UtcNow } },
         }).ToList();
         return await WriteStatusAsync(pod);
