@@ -40,7 +40,8 @@ RUN rid="linux-$(if [ "$TARGETARCH" = arm64 ]; then echo arm64; else echo x64; f
 # ---------------------------------------------------------------------------------------------------
 # The C parts, built on the same base the agent runs on: the placeholder init, a static program (it runs
 # as PID 1 inside workload images that may have no libc), and libcryo-sha256.so, with which the agent
-# hashes images two chunks per core (the SDK stage has no gcc, so the agent's own build skips it there).
+# hashes images two chunks per core, and cryo-action-hook, the static action script CRIU runs at each of its
+# actions (the SDK stage has no gcc, so the agent's own build skips both there).
 FROM ${AGENT_BASE} AS native-build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gcc libc6-dev make binutils \
@@ -48,10 +49,12 @@ RUN apt-get update \
 WORKDIR /src
 COPY src/cryo-placeholder/Makefile src/cryo-placeholder/cryo-placeholder.c placeholder/
 COPY src/cryo-sha256/Makefile src/cryo-sha256/cryo-sha256.c sha256/
+COPY src/cryo-action-hook/Makefile src/cryo-action-hook/cryo-action-hook.c action-hook/
 # -Werror stays for developers; a newer compiler's new warnings must not break an image build.
 RUN make -C placeholder cryo-placeholder CFLAGS="-Os -Wall -Wextra -std=gnu11" \
  && if ldd placeholder/cryo-placeholder >/dev/null 2>&1; then echo "cryo-placeholder is not static" >&2; exit 1; fi \
- && make -C sha256 CFLAGS="-O2 -Wall -Wextra -std=gnu11"
+ && make -C sha256 CFLAGS="-O2 -Wall -Wextra -std=gnu11" \
+ && make -C action-hook CFLAGS="-O2 -Wall -Wextra -std=gnu11"
 
 # The ASP.NET Core runtime, copied whole into the agent image (the agent serves gRPC over Kestrel).
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS aspnet-runtime
@@ -95,6 +98,7 @@ COPY --from=dotnet-build /out/agent /opt/cryo/agent
 COPY --from=dotnet-build /out/cli /opt/cryo/cli
 COPY --from=native-build /src/placeholder/cryo-placeholder /usr/local/bin/cryo-placeholder
 COPY --from=native-build /src/sha256/libcryo-sha256.so /opt/cryo/agent/libcryo-sha256.so
+COPY --from=native-build /src/action-hook/cryo-action-hook /opt/cryo/agent/cryo-action-hook
 COPY --chmod=0755 hack/e2e.sh /usr/local/bin/cryo-e2e
 RUN ln -s /opt/cryo/cli/cryo /usr/local/bin/cryo \
  && mkdir -p /var/lib/cryo/checkpoints /run/cryo \

@@ -35,7 +35,7 @@ dll="$artifacts/bin/AgentBench/release/AgentBench.dll"
 # program (its sources, the shared test-support libraries, the agent and what it references, the repo's props) is newer than it
 # (directories too: deleting a file changes its directory's time).
 inputs=("$here/bench/agent" "$repo/tests/Cryo.Testing.Agent" "$repo/tests/Cryo.Testing.Node" "$repo/tests/Cryo.Testing" "$repo/src/Cryo.Agent" "$repo/src/Cryo.Criu" "$repo/src/Cryo.Contracts"
-        "$repo/src/Cryo.Operator" "$repo/src/Cryo.Api"
+        "$repo/src/Cryo.Operator" "$repo/src/Cryo.Api" "$repo/src/cryo-action-hook"
         "$repo/Directory.Build.props" "$repo/Directory.Packages.props")
 if [ -f "$dll" ] && [ -z "$(find "${inputs[@]}" \( -path '*/bin' -o -path '*/obj' \) -prune -o -newer "$dll" -print -quit)" ]; then
   echo "bench-agent: $dll is up to date" >&2

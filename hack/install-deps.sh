@@ -7,7 +7,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 # command -> package: the agent runs CRIU under nsenter/unshare (util-linux) and removes the network
 # lock of a killed --tcp-established dump with nft (nftables), the tests build container-shaped
 # workloads from busybox-static and bring up loopback with iproute2; the agent's build compiles
-# libcryo-sha256.so (src/cryo-sha256) with gcc and make (and the node tests a static pause with libc6-dev);
+# libcryo-sha256.so (src/cryo-sha256) with gcc and make, and the static cryo-action-hook (src/cryo-action-hook)
+# with libc6-dev (as the node tests a static pause);
 # the Deploy tests lint hack/*.sh with shellcheck.
 # The node tests (tests/Cryo.Agent.Tests/Node) run pods as a kubelet does, through containerd's CRI with
 # runc and the CNI bridge plugins: they start a containerd of their own (own config, socket, root and state

@@ -15,6 +15,19 @@ public sealed class ActionScriptGate
 {
     private const string Ok = "ok";
 
+    /// <summary>The native action script's file name (src/cryo-action-hook); it is looked for beside the agent's assembly.</summary>
+    public const string HookFileName = "cryo-action-hook";
+
+    /// <summary>
+    /// The native hook beside the agent, or null where it was not built (no gcc, or no static C library): a shell script
+    /// then does the same, at ~2 ms more for each action CRIU runs it at and up to 10 ms for each wait.
+    /// </summary>
+    private static readonly Lazy<string?> InstalledHook = new(() =>
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, HookFileName);
+        return File.Exists(path) ? path : null;
+    });
+
     private ActionScriptGate(string scriptPath, string reachedPath, string verdictPath)
     {
         ScriptPath = scriptPath;
@@ -54,20 +67,57 @@ public sealed class ActionScriptGate
     /// <param name="actions">The CRIU actions to stop at, e.g. <c>pre-restore</c> and <c>post-restore</c>.</param>
     /// <param name="maxWait">How long the script waits for each verdict before failing the operation itself.</param>
     /// <returns>The gates, in the order of <paramref name="actions"/>, all with the same <see cref="ScriptPath"/>.</returns>
-    public static IReadOnlyList<ActionScriptGate> Create(string directory, IReadOnlyList<string> actions, TimeSpan maxWait)
+    public static IReadOnlyList<ActionScriptGate> Create(string directory, IReadOnlyList<string> actions, TimeSpan maxWait) =>
+        Create(directory, actions, maxWait, InstalledHook.Value);
+
+    /// <summary>
+    /// As <see cref="Create(string, IReadOnlyList{string}, TimeSpan)"/>, with the native hook at <paramref name="hook"/> as the
+    /// script, or a shell script when it is null.
+    /// </summary>
+    internal static IReadOnlyList<ActionScriptGate> Create(string directory, IReadOnlyList<string> actions, TimeSpan maxWait, string? hook)
     {
         ArgumentNullException.ThrowIfNull(actions);
         if (actions.Count == 0 || actions.Any(string.IsNullOrEmpty) || actions.Distinct(StringComparer.Ordinal).Count() != actions.Count)
         {
             throw new ArgumentException("one or more distinct CRIU actions", nameof(actions));
         }
-        var script = Path.Combine(directory, string.Join('+', actions) + ".sh");
+        var name = Path.Combine(directory, string.Join('+', actions));
+        var script = hook is null ? name + ".sh" : name + ".hook";
         var gates = actions.Select(a => new ActionScriptGate(script, Path.Combine(directory, a + ".reached"), Path.Combine(directory, a + ".verdict")) { Action = a }).ToList();
+        if (hook is null)
+        {
+            WriteShellScript(script, gates, maxWait);
+        }
+        else
+        {
+            WriteHook(script, hook, gates, maxWait);
+        }
+        return gates;
+    }
+
+    /// <summary>
+    /// Links the native hook (src/cryo-action-hook) in as the script, with its gates in the file beside it it reads (CRIU
+    /// runs the script with no arguments). Written before the link: CRIU cannot run a hook that lacks its gates.
+    /// </summary>
+    private static void WriteHook(string script, string hook, IReadOnlyList<ActionScriptGate> gates, TimeSpan maxWait)
+    {
+        // One gate a line, its fields tab-separated: neither may appear in them.
+        if (gates.Any(g => $"{g.Action}{g.ReachedPath}{g.VerdictPath}".AsSpan().IndexOfAny('\t', '\n') >= 0))
+        {
+            throw new ArgumentException("the CRIU actions and the operation's directory hold no tab or line break", nameof(gates));
+        }
+        var waitMs = Math.Max(1, (long)maxWait.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+        File.WriteAllText(script + ".gates", string.Concat(gates.Select(g => $"{g.Action}\t{g.ReachedPath}\t{g.VerdictPath}\t{waitMs}\n")));
+        File.CreateSymbolicLink(script, hook);
+    }
+
+    private static void WriteShellScript(string script, IReadOnlyList<ActionScriptGate> gates, TimeSpan maxWait)
+    {
         var polls = Math.Max(1, (int)(maxWait.TotalMilliseconds / 10));
         var cases = string.Concat(gates.Select(g => $"  {g.Action}) reached='{g.ReachedPath}'; verdict='{g.VerdictPath}' ;;\n"));
         File.WriteAllText(script, string.Create(CultureInfo.InvariantCulture, $$"""
             #!/bin/sh
-            # Written by the Cryo agent: holds CRIU at {{string.Join(", ", actions)}} until the agent's verdict on each.
+            # Written by the Cryo agent: holds CRIU at {{string.Join(", ", gates.Select(g => g.Action))}} until the agent's verdict on each.
             case "$CRTOOLS_SCRIPT_ACTION" in
             {{cases}}  *) exit 0 ;;
             esac
@@ -83,7 +133,6 @@ public sealed class ActionScriptGate
 
             """));
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return gates;
     }
 
     /// <summary>Waits until CRIU reaches the action (polls: the script runs in another process).</summary>

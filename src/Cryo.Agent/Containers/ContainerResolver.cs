@@ -104,10 +104,10 @@ public sealed class ContainerResolver
         foreach (var pid in _proc.ListPids())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            IReadOnlyList<CgroupEntry> cgroups;
+            string text;
             try
             {
-                cgroups = await _proc.ReadCgroupsAsync(pid, cancellationToken);
+                text = await _proc.ReadTextAsync(pid, "cgroup", cancellationToken);
             }
             catch (ProcessGoneException)
             {
@@ -115,7 +115,14 @@ public sealed class ContainerResolver
                 continue;
             }
 
-            foreach (var entry in cgroups)
+            // Every process of the node is read, and few are the container's: only those whose file holds the ID at all
+            // are parsed and matched (a parse and a pattern match per hierarchy each, most of the in-pod restore's target step).
+            if (!text.Contains(prefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            foreach (var entry in CgroupEntry.ParseAll(text))
             {
                 if (ContainerIds.FromCgroupPath(entry.Path) is { } id && id.StartsWith(prefix, StringComparison.Ordinal))
                 {

@@ -3,7 +3,10 @@ using Cryo.Agent.Attempts;
 
 namespace Cryo.Agent.Tests.Attempts;
 
-/// <summary>The action script as CRIU runs it: a shell, told the action in CRTOOLS_SCRIPT_ACTION.</summary>
+/// <summary>
+/// The action script as CRIU runs it, told the action in CRTOOLS_SCRIPT_ACTION: the native hook the agent's build puts
+/// beside it (<c>native: true</c>), and the shell script written where it is missing.
+/// </summary>
 public sealed class ActionScriptGateTests : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
@@ -11,10 +14,23 @@ public sealed class ActionScriptGateTests : IDisposable
 
     public void Dispose() => directory.Dispose();
 
+    private static readonly string Hook = Path.Combine(AppContext.BaseDirectory, ActionScriptGate.HookFileName);
+
     [Fact]
-    public async Task Gate_Should_HoldEachActionUntilItsOwnVerdict_When_OneScriptServesSeveralActions()
+    public void Create_Should_LinkTheNativeHook_When_TheBuildPutItBesideTheAgent()
     {
-        var gates = ActionScriptGate.Create(directory.Path, ["pre-restore", "post-restore"], Patience);
+        var gate = ActionScriptGate.Create(directory.Path, "post-restore", Patience);
+
+        Assert.True(File.Exists(Hook), $"the agent's build did not put {ActionScriptGate.HookFileName} beside it (gcc and make are installed here)");
+        Assert.Equal(Hook, new FileInfo(gate.ScriptPath).LinkTarget);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Gate_Should_HoldEachActionUntilItsOwnVerdict_When_OneScriptServesSeveralActions(bool native)
+    {
+        var gates = ActionScriptGate.Create(directory.Path, ["pre-restore", "post-restore"], Patience, native ? Hook : null);
         var (before, after) = (gates[0], gates[1]);
 
         var other = await RunScriptAsync(before.ScriptPath, "setup-namespaces");
@@ -35,10 +51,12 @@ public sealed class ActionScriptGateTests : IDisposable
         Assert.False(File.Exists(Path.Combine(directory.Path, "setup-namespaces.reached")));
     }
 
-    [Fact]
-    public async Task Gate_Should_FailOnlyTheRefusedAction_When_OneOfSeveralIsRefused()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Gate_Should_FailOnlyTheRefusedAction_When_OneOfSeveralIsRefused(bool native)
     {
-        var gates = ActionScriptGate.Create(directory.Path, ["pre-restore", "post-restore"], Patience);
+        var gates = ActionScriptGate.Create(directory.Path, ["pre-restore", "post-restore"], Patience, native ? Hook : null);
 
         gates[0].Refuse();
         gates[1].Open();
@@ -49,10 +67,12 @@ public sealed class ActionScriptGateTests : IDisposable
         Assert.Equal(0, opened);
     }
 
-    [Fact]
-    public async Task Gate_Should_SayHowLongCriuWaited_When_ItReachedTheActionBeforeTheVerdict()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Gate_Should_SayHowLongCriuWaited_When_ItReachedTheActionBeforeTheVerdict(bool native)
     {
-        var gates = ActionScriptGate.Create(directory.Path, ["post-setup-namespaces", "post-restore"], Patience);
+        var gates = ActionScriptGate.Create(directory.Path, ["post-setup-namespaces", "post-restore"], Patience, native ? Hook : null);
         var (waited, early) = (gates[0], gates[1]);
 
         early.Open();
@@ -66,6 +86,21 @@ public sealed class ActionScriptGateTests : IDisposable
         Assert.Equal(0, passed);
         Assert.Equal(TimeSpan.Zero, early.Held);
         Assert.InRange(waited.Held, TimeSpan.FromMilliseconds(250), Patience);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Gate_Should_FailTheAction_When_NoVerdictComesInTime(bool native)
+    {
+        var gate = ActionScriptGate.Create(directory.Path, ["post-restore"], TimeSpan.FromMilliseconds(100), native ? Hook : null)[0];
+
+        var waited = Stopwatch.StartNew();
+        var exit = await RunScriptAsync(gate.ScriptPath, "post-restore");
+
+        Assert.NotEqual(0, exit);
+        Assert.True(File.Exists(gate.ReachedPath));
+        Assert.InRange(waited.Elapsed, TimeSpan.FromMilliseconds(90), Patience);
     }
 
     private static Process StartScript(string script, string action)
