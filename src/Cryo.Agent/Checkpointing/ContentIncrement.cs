@@ -46,6 +46,7 @@ internal static class ContentIncrement
         };
         var result = rewriter.Rewrite(pending.ImagesDirectory, parent.ImagesDirectory,
             ManifestIncrement.ParentLinkTarget(parent.Key), parentIndex, [.. pageDigests], cancellationToken);
+        logger.LogDebug("increment of {Parent}: rewrite {Ms:0} ms: {Steps}", parent, result.Duration.TotalMilliseconds, result.Steps);
         var increment = new ManifestIncrement
         {
             Method = ManifestIncrement.ContentBased,

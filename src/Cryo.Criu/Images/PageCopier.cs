@@ -2,47 +2,61 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Cryo.Criu.Images;
 
-/// <summary>Copies chosen pages of a pages image to a new one, in file order, reading consecutive pages together.</summary>
-internal sealed class PageCopier
+/// <summary>
+/// Copies chosen pages of a pages image to a new one, in file order: each stretch of consecutive chosen pages is read
+/// by one <c>pread</c> straight into a large buffer, and the buffer goes out by one <c>pwrite</c> when full. An
+/// increment of randomly rewritten memory stores mostly single pages, so the reads are many and small; gathering them
+/// keeps the writes few and large, and no byte passes through a second buffer (a stream's) on the way.
+/// </summary>
+internal static class PageCopier
 {
-    private readonly SafeFileHandle _source;
-    private readonly string _sourcePath;
-    private readonly Stream _output;
-    private readonly byte[] _buffer = new byte[PresentRunReader.BatchPages * PageMap.PageSize];
-    private long _start = -1;
-    private int _length;
+    /// <summary>Bytes gathered before a write: large enough that writes cost nothing beside the reads.</summary>
+    public const int DefaultBufferBytes = 4 << 20;
 
-    public PageCopier(SafeFileHandle source, string sourcePath, Stream output)
+    /// <summary>
+    /// Copies the pages numbered <paramref name="pages"/> (ascending, by position in <paramref name="source"/>) back to
+    /// back into <paramref name="target"/>, from <paramref name="targetOffset"/> on.
+    /// </summary>
+    /// <param name="source">The pages image to copy from.</param>
+    /// <param name="sourcePath">Its path, for errors.</param>
+    /// <param name="pages">Page numbers in the source, strictly ascending.</param>
+    /// <param name="target">The file to write, open for writing; written by offset, so several copies may share it.</param>
+    /// <param name="targetOffset">Where the first page goes.</param>
+    /// <param name="buffer">The gathering buffer, whole pages; each caller running at once needs its own.</param>
+    /// <param name="cancellationToken">Checked after each write.</param>
+    /// <exception cref="CriuImageFormatException">The source ends before a page it should hold.</exception>
+    public static void Copy(SafeFileHandle source, string sourcePath, ReadOnlySpan<long> pages, SafeFileHandle target, long targetOffset, byte[] buffer,
+        CancellationToken cancellationToken)
     {
-        _source = source;
-        _sourcePath = sourcePath;
-        _output = output;
-    }
-
-    /// <summary>Adds the page at <paramref name="offset"/> of the source; offsets must ascend.</summary>
-    public void Add(long offset)
-    {
-        if (_start >= 0 && _start + _length == offset && _length < _buffer.Length)
+        if (buffer.Length < PageMap.PageSize || buffer.Length % PageMap.PageSize != 0)
         {
-            _length += PageMap.PageSize;
-            return;
+            throw new ArgumentException($"a buffer of {buffer.Length} bytes does not hold whole pages", nameof(buffer));
         }
-        Flush();
-        _start = offset;
-        _length = PageMap.PageSize;
-    }
-
-    /// <summary>Copies what is pending.</summary>
-    public void Flush()
-    {
-        if (_start < 0)
+        var filled = 0;
+        var i = 0;
+        while (i < pages.Length)
         {
-            return;
+            // The longest stretch of consecutive pages that still fits: one read.
+            var room = (buffer.Length - filled) / PageMap.PageSize;
+            var count = 1;
+            while (count < room && i + count < pages.Length && pages[i + count] == pages[i] + count)
+            {
+                count++;
+            }
+            PresentRunReader.ReadExactly(source, sourcePath, buffer.AsSpan(filled, count * PageMap.PageSize), pages[i] * PageMap.PageSize);
+            filled += count * PageMap.PageSize;
+            i += count;
+            if (filled == buffer.Length)
+            {
+                RandomAccess.Write(target, buffer, targetOffset);
+                targetOffset += filled;
+                filled = 0;
+                cancellationToken.ThrowIfCancellationRequested();
+            }
         }
-        var range = _buffer.AsSpan(0, _length);
-        PresentRunReader.ReadExactly(_source, _sourcePath, range, _start);
-        _output.Write(range);
-        _start = -1;
-        _length = 0;
+        if (filled > 0)
+        {
+            RandomAccess.Write(target, buffer.AsSpan(0, filled), targetOffset);
+        }
     }
 }
