@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -379,7 +378,7 @@ public sealed class IncrementalRewriter
     }
 
     /// <summary>Places every page by its digest; returns the positions in the pages image of those to store, ascending.</summary>
-    private static List<long> Compare(PageMap map, PagesImageDigests digests, PageMapRewrite rewrite, CancellationToken cancellationToken)
+    private static long[] Compare(PageMap map, PagesImageDigests digests, PageMapRewrite rewrite, CancellationToken cancellationToken)
     {
         var stored = new List<long>();
         for (var i = 0; i < map.Runs.Count; i++)
@@ -404,26 +403,25 @@ public sealed class IncrementalRewriter
             }
             rewrite.EndRun();
         }
-        return stored;
+        return [.. stored];
     }
 
-    /// <summary>Copies the pages at <paramref name="stored"/> of CRIU's pages image into the new one, back to back.</summary>
-    private static void CopyStored(StagedPageMap stage, List<long> stored, FileStream output, CancellationToken cancellationToken)
+    /// <summary>Copies the pages at <paramref name="stored"/> of CRIU's pages image into the new one, back to back, on every core.</summary>
+    private static void CopyStored(StagedPageMap stage, long[] stored, FileStream output, CancellationToken cancellationToken)
     {
-        if (stored.Count == 0)
+        if (stored.Length == 0)
         {
             return;
         }
         using var pagesFile = File.OpenHandle(stage.OldPagesPath);
-        PageCopier.Copy(pagesFile, stage.OldPagesPath, CollectionsMarshal.AsSpan(stored), output.SafeFileHandle, 0,
-            GC.AllocateUninitializedArray<byte>(PageCopier.DefaultBufferBytes), cancellationToken);
+        PageCopier.CopySplit(pagesFile, stage.OldPagesPath, stored, output.SafeFileHandle, Environment.ProcessorCount, cancellationToken);
     }
 
     /// <summary>The digests of the stored pages, in the new file's order: its listing is made from them, not by reading it again.</summary>
-    private static PagesImageDigests StoredDigests(PagesImageDigests digests, List<long> stored, string fileName)
+    private static PagesImageDigests StoredDigests(PagesImageDigests digests, long[] stored, string fileName)
     {
-        var bytes = GC.AllocateUninitializedArray<byte>(stored.Count * digests.DigestSize);
-        for (var i = 0; i < stored.Count; i++)
+        var bytes = GC.AllocateUninitializedArray<byte>(stored.Length * digests.DigestSize);
+        for (var i = 0; i < stored.Length; i++)
         {
             digests.DigestAt(stored[i]).CopyTo(bytes.AsSpan(i * digests.DigestSize));
         }

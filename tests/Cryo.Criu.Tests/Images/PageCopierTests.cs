@@ -24,6 +24,39 @@ public class PageCopierTests
     }
 
     [Fact]
+    public void CopySplit_Should_WriteTheSameFileAsOneCopy_When_ThePagesAreSharedAmongSeveralCopies()
+    {
+        using var dir = new TempDirectory();
+        var count = 3 * PageCopier.MinPagesPerPart + 600;
+        var source = WriteSource(dir.Combine("pages-1.img"), count);
+        // Most pages, some skipped, so that the shares' edges fall inside and between stretches; the last page among them.
+        var pages = Enumerable.Range(0, count).Where(p => p % 7 != 3).Select(p => (long)p).ToArray();
+        var target = dir.Combine("pages-2.img");
+
+        using (SafeFileHandle from = File.OpenHandle(source), to = File.OpenHandle(target, FileMode.CreateNew, FileAccess.Write))
+        {
+            PageCopier.CopySplit(from, source, pages, to, parts: 3, CancellationToken.None);
+        }
+
+        Assert.Equal(pages.SelectMany(p => PageOf(p)).ToArray(), File.ReadAllBytes(target));
+    }
+
+    [Fact]
+    public void CopySplit_Should_ThrowTheSourcesError_When_AShareFails()
+    {
+        using var dir = new TempDirectory();
+        var source = WriteSource(dir.Combine("pages-1.img"), 2 * PageCopier.MinPagesPerPart);
+        // The second share asks for pages past the end of the source.
+        var pages = Enumerable.Range(0, 2 * PageCopier.MinPagesPerPart).Select(p => (long)p * 2).ToArray();
+
+        Assert.Throws<CriuImageFormatException>(() =>
+        {
+            using SafeFileHandle from = File.OpenHandle(source), to = File.OpenHandle(dir.Combine("pages-2.img"), FileMode.CreateNew, FileAccess.Write);
+            PageCopier.CopySplit(from, source, pages, to, parts: 2, CancellationToken.None);
+        });
+    }
+
+    [Fact]
     public void Copy_Should_StartAtTheTargetOffset_And_LeaveWhatIsBeforeIt()
     {
         using var dir = new TempDirectory();
