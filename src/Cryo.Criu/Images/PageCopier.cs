@@ -17,7 +17,7 @@ internal static class PageCopier
     public const int MinPagesPerPart = 2048;
 
     /// <summary>
-    /// As <see cref="Copy(SafeFileHandle, string, ReadOnlySpan{long}, SafeFileHandle, long, byte[], CancellationToken)"/>
+    /// As <see cref="Copy(SafeFileHandle, string, ReadOnlySpan{long}, SafeFileHandle, long, Span{byte}, CancellationToken)"/>
     /// from the start of <paramref name="target"/>, the pages split into up to <paramref name="parts"/> consecutive
     /// shares copied at once, each to its own place (its pages' offsets in the new file are known). The copy is many small
     /// reads from the page cache, each a system call: bound by one core's speed at them, not by the disk, so a second
@@ -38,8 +38,7 @@ internal static class PageCopier
         {
             var first = part * share;
             var count = Math.Min(share, pages.Length - first);
-            Copy(source, sourcePath, pages.AsSpan(first, count), target, (long)first * PageMap.PageSize,
-                GC.AllocateUninitializedArray<byte>(DefaultBufferBytes), cancellationToken);
+            Copy(source, sourcePath, pages.AsSpan(first, count), target, (long)first * PageMap.PageSize, AlignedBuffer(DefaultBufferBytes).Span, cancellationToken);
         }
         var others = Enumerable.Range(1, parts - 1).Select(part => Task.Run(() => CopyPart(part), cancellationToken)).ToList();
         try
@@ -66,10 +65,10 @@ internal static class PageCopier
     /// <param name="pages">Page numbers in the source, strictly ascending.</param>
     /// <param name="target">The file to write, open for writing; written by offset, so several copies may share it.</param>
     /// <param name="targetOffset">Where the first page goes.</param>
-    /// <param name="buffer">The gathering buffer, whole pages; each caller running at once needs its own.</param>
+    /// <param name="buffer">The gathering buffer, whole pages (page-aligned for a target opened with <see cref="OwnerOnlyFile.CreateDirect"/>); each caller running at once needs its own.</param>
     /// <param name="cancellationToken">Checked after each write.</param>
     /// <exception cref="CriuImageFormatException">The source ends before a page it should hold.</exception>
-    public static void Copy(SafeFileHandle source, string sourcePath, ReadOnlySpan<long> pages, SafeFileHandle target, long targetOffset, byte[] buffer,
+    public static void Copy(SafeFileHandle source, string sourcePath, ReadOnlySpan<long> pages, SafeFileHandle target, long targetOffset, Span<byte> buffer,
         CancellationToken cancellationToken)
     {
         if (buffer.Length < PageMap.PageSize || buffer.Length % PageMap.PageSize != 0)
@@ -87,12 +86,12 @@ internal static class PageCopier
             {
                 count++;
             }
-            PresentRunReader.ReadExactly(source, sourcePath, buffer.AsSpan(filled, count * PageMap.PageSize), pages[i] * PageMap.PageSize);
+            PresentRunReader.ReadExactly(source, sourcePath, buffer.Slice(filled, count * PageMap.PageSize), pages[i] * PageMap.PageSize);
             filled += count * PageMap.PageSize;
             i += count;
             if (filled == buffer.Length)
             {
-                RandomAccess.Write(target, buffer, targetOffset);
+                RandomAccess.Write(target, buffer[..filled], targetOffset);
                 targetOffset += filled;
                 filled = 0;
                 cancellationToken.ThrowIfCancellationRequested();
@@ -100,7 +99,16 @@ internal static class PageCopier
         }
         if (filled > 0)
         {
-            RandomAccess.Write(target, buffer.AsSpan(0, filled), targetOffset);
+            RandomAccess.Write(target, buffer[..filled], targetOffset);
         }
+    }
+
+    /// <summary>A buffer of <paramref name="bytes"/> starting on a page boundary, as direct writes need: a pinned array one page longer, sliced.</summary>
+    internal static Memory<byte> AlignedBuffer(int bytes)
+    {
+        var array = GC.AllocateUninitializedArray<byte>(bytes + PageMap.PageSize, pinned: true);
+        var address = (long)System.Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(array, 0);
+        var skip = (int)((PageMap.PageSize - address % PageMap.PageSize) % PageMap.PageSize);
+        return array.AsMemory(skip, bytes);
     }
 }
