@@ -82,6 +82,10 @@ public sealed class CheckpointEngine(
             // content: that rewrite reads the parent's page index, while CRIU's own increments resolve its pages to index them.
             ParentPageCache.Release(increment.Parent, logger);
         }
+        // Read while CRIU dumps: nothing in it depends on the dump, and the commit then need not wait for it.
+        var parentIndex = increment is { Method: ManifestIncrement.ContentBased }
+            ? Task.Run(() => ContentIncrement.ReadParentIndex(increment.Parent, logger), cancellationToken)
+            : Task.FromResult<PageHashIndex?>(null);
 
         progress.Report(plan.Freezer is null ? CheckpointStage.Dumping : CheckpointStage.Freezing);
         var (files, dump, filesystem, pageDigests) = await DumpAsync(scope, plan, pending, tree, capture, command, progress, cancellationToken);
@@ -89,7 +93,7 @@ public sealed class CheckpointEngine(
         progress.Report(CheckpointStage.Committing);
         // The commit's steps, timed at Debug: what an increment adds to a checkpoint's time is found here (issue 14).
         var committing = Stopwatch.GetTimestamp();
-        var (made, pageIndex, flatCopy, written) = await IndexPagesAsync(pending, increment, pageDigests, files, keepFlatCopy, cancellationToken);
+        var (made, pageIndex, flatCopy, written) = await IndexPagesAsync(pending, increment, await parentIndex, pageDigests, files, keepFlatCopy, cancellationToken);
         IReadOnlyList<ManifestFile> kept = [.. made is null ? files : WithoutRewrittenImages(files, pending), .. written, pageIndex];
         var compression = ImageCompression.IsCompressed(command.Compression) ? command.Compression : null;
         if (compression is not null)
@@ -190,7 +194,7 @@ public sealed class CheckpointEngine(
     /// kept; and the entries of the pages images a rewrite wrote, where their digests were known.
     /// </returns>
     private Task<(ManifestIncrement? Made, ManifestFile Index, ManifestFlatCopy? FlatCopy, IReadOnlyList<ManifestFile> Written)> IndexPagesAsync(PendingCheckpoint pending, IncrementPlan? increment,
-        IReadOnlyList<PagesImageDigests> pageDigests, IReadOnlyList<ManifestFile> dumpFiles, bool keepFlatCopy, CancellationToken cancellationToken) =>
+        PageHashIndex? parentIndex, IReadOnlyList<PagesImageDigests> pageDigests, IReadOnlyList<ManifestFile> dumpFiles, bool keepFlatCopy, CancellationToken cancellationToken) =>
         // Hashing and rewriting are CPU and disk work: off the caller's thread.
         Task.Run<(ManifestIncrement?, ManifestFile, ManifestFlatCopy?, IReadOnlyList<ManifestFile>)>(() =>
         {
@@ -201,7 +205,7 @@ public sealed class CheckpointEngine(
                     var replaced = store.BeginScratch(pending.Key, "replaced");
                     try
                     {
-                        var (made, index, flatCopy, pagesWritten) = ContentIncrement.Make(pending, increment, pageDigests, replaced.Directory, dumpFiles, keepFlatCopy,
+                        var (made, index, flatCopy, pagesWritten) = ContentIncrement.Make(pending, increment, parentIndex, pageDigests, replaced.Directory, dumpFiles, keepFlatCopy,
                             logger, cancellationToken);
                         return (made, pending.WritePageIndex(index), flatCopy, pagesWritten);
                     }

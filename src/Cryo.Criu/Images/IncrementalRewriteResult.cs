@@ -48,4 +48,7 @@ public sealed record IncrementalRewriteResult
 
     /// <summary>Time spent, reading and hashing every page included.</summary>
     public TimeSpan Duration { get; init; }
+
+    /// <summary>Where <see cref="Duration"/> went, step by step.</summary>
+    public IncrementalRewriteSteps Steps { get; init; } = new();
 }

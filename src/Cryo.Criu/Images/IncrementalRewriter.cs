@@ -144,6 +144,7 @@ public sealed class IncrementalRewriter
         var linkTarget = parentLinkTarget ?? Path.GetRelativePath(directory, parentDirectory);
         CheckPreconditions(directory, parentDirectory, parentIndex);
 
+        var steps = new IncrementalRewriteSteps();
         var stages = new List<StagedPageMap>();
         try
         {
@@ -155,20 +156,27 @@ public sealed class IncrementalRewriter
             var reader = new PresentRunReader(_hasher);
             foreach (var stage in stages)
             {
-                var digests = DigestsFor(stage, pageDigests);
+                stage.Digests = DigestsFor(stage, pageDigests);
+                if (stage.Digests is null)
+                {
+                    stage.Hashes = new PageMapHashesBuilder(stage.Name, _hasher.DigestSize, stage.Map.PresentPageCount);
+                }
                 var parent = ParentPageMap(parentDirectory, stage.Name, parentIndex);
+                steps.EndPageMaps();
                 if (parent is null)
                 {
-                    HashOnly(stage, digests, reader, cancellationToken);
+                    HashOnly(stage, reader, cancellationToken);
+                    steps.EndCopy();
                     continue;
                 }
-                Stage(directory, stage, parent.Value, nextPagesId, digests, reader, cancellationToken);
+                Stage(directory, stage, parent.Value, nextPagesId, reader, steps, cancellationToken);
                 if (stage.NewPageMapPath is not null)
                 {
                     nextPagesId++;
                 }
             }
             Commit(directory, linkTarget, stages);
+            steps.EndCommit();
         }
         catch (Exception e)
         {
@@ -190,7 +198,8 @@ public sealed class IncrementalRewriter
             TryDelete(stage.BackupPath);
         }
         var index = new PageHashIndex(_hasher.Algorithm, _hasher.DigestSize,
-            stages.Select(s => s.Hashes.Build(SHA256.HashData(s.Switched ? s.NewPageMapBytes! : s.OriginalBytes))));
+            stages.Select(s => s.ListHashes(SHA256.HashData(s.Switched ? s.NewPageMapBytes! : s.OriginalBytes))));
+        steps.EndFinish();
         var result = new IncrementalRewriteResult
         {
             Index = index,
@@ -204,6 +213,7 @@ public sealed class IncrementalRewriter
             WrittenPagesFiles = [.. rewritten.Select(s => Path.GetFileName(s.NewPagesPath!))],
             WrittenPagesDigests = [.. rewritten.Where(s => s.NewPagesDigests is not null).Select(s => s.NewPagesDigests!)],
             Duration = Stopwatch.GetElapsedTime(started),
+            Steps = steps,
         };
         _logger.LogInformation(
             "Increment of {Directory} against {Parent}: {InParent} of {Pages} pages left to the parent, {Before} -> {After} bytes, {Seconds:0.000} s",
@@ -241,7 +251,7 @@ public sealed class IncrementalRewriter
         }
     }
 
-    private StagedPageMap Open(string directory, string name)
+    private static StagedPageMap Open(string directory, string name)
     {
         var path = Path.Combine(directory, name);
         var bytes = File.ReadAllBytes(path);
@@ -257,7 +267,6 @@ public sealed class IncrementalRewriter
             Name = name,
             Map = map,
             OriginalBytes = bytes,
-            Hashes = new PageMapHashesBuilder(name, _hasher.DigestSize, map.PresentPageCount),
             PageMapPath = path,
             OldPagesPath = pagesPath,
             BytesBefore = bytes.Length + map.PagesImageLength,
@@ -285,19 +294,11 @@ public sealed class IncrementalRewriter
         return (hashes, PageMap.Read(new MemoryStream(bytes, writable: false), path), path);
     }
 
-    /// <summary>The hashes of a pagemap the parent has nothing for: they go into the dump's own index only.</summary>
-    private void HashOnly(StagedPageMap stage, PagesImageDigests? digests, PresentRunReader reader, CancellationToken cancellationToken)
+    /// <summary>The hashes of a pagemap the parent has nothing for: they go into the dump's own index only (read here unless given).</summary>
+    private static void HashOnly(StagedPageMap stage, PresentRunReader reader, CancellationToken cancellationToken)
     {
-        if (stage.Map.PresentPageCount == 0)
+        if (stage.Map.PresentPageCount == 0 || stage.Hashes is not { } hashes)
         {
-            return;
-        }
-        if (digests is not null)
-        {
-            foreach (var page in stage.Map.PresentPages())
-            {
-                stage.Hashes.Add(page.Address, digests.DigestAt(page.Offset / PageMap.PageSize));
-            }
             return;
         }
         using var pagesFile = File.OpenHandle(stage.OldPagesPath);
@@ -305,13 +306,7 @@ public sealed class IncrementalRewriter
         {
             if (stage.Map.Runs[i].IsPresent)
             {
-                reader.ReadRun(pagesFile, stage.OldPagesPath, stage.Map, i, (first, _, hashes) =>
-                {
-                    for (var p = 0; p < hashes.Length / _hasher.DigestSize; p++)
-                    {
-                        stage.Hashes.Add(first + (ulong)p * PageMap.PageSize, hashes.Slice(p * _hasher.DigestSize, _hasher.DigestSize));
-                    }
-                }, cancellationToken);
+                reader.ReadRun(pagesFile, stage.OldPagesPath, stage.Map, i, (first, _, digests) => hashes.AddRun(first, digests), cancellationToken);
             }
         }
     }
@@ -321,65 +316,38 @@ public sealed class IncrementalRewriter
     /// the original; leaves nothing behind when no page is unchanged.
     /// </summary>
     private void Stage(string directory, StagedPageMap stage, (PageMapHashes Hashes, PageMap Map, string Path) parent, uint pagesId,
-        PagesImageDigests? digests, PresentRunReader reader, CancellationToken cancellationToken)
+        PresentRunReader reader, IncrementalRewriteSteps steps, CancellationToken cancellationToken)
     {
         var map = stage.Map;
         var newPagesPath = Path.Combine(directory, CriuImageFiles.PagesFileName(pagesId));
         var rewrite = new PageMapRewrite(parent.Hashes, parent.Map, parent.Path, stage.Hashes);
-        using (var pagesFile = map.PresentPageCount > 0 ? File.OpenHandle(stage.OldPagesPath) : null)
-        using (var output = OwnerOnlyFile.Create(newPagesPath, FileMode.CreateNew, bufferSize: 1 << 20))
+        // Gathered pages are written by offset, past the page cache: the file is not read again before a restore, and caching
+        // it took fresh memory at several times the cost (OwnerOnlyFile.CreateDirect). Pages handed over batch by batch go
+        // through a stream's buffer.
+        using (var output = stage.Digests is null ? OwnerOnlyFile.Create(newPagesPath, FileMode.CreateNew, bufferSize: 1 << 20) : OwnerOnlyFile.CreateDirect(newPagesPath))
         {
             stage.NewPagesPath = newPagesPath;
-            var copier = digests is null ? null : new PageCopier(pagesFile!, stage.OldPagesPath, output);
-            // The stored pages' digests, in the new file's order: its listing is made from them, not by reading it again.
-            var storedDigests = digests is null ? null : new MemoryStream();
-            for (var i = 0; i < map.Runs.Count; i++)
+            if (stage.Digests is { } digests)
             {
-                var run = map.Runs[i];
-                if (!run.IsPresent)
+                // Hashed while CRIU wrote them: decide first, then read only what is stored (nothing when all of it is).
+                var toStore = Compare(map, digests, rewrite, cancellationToken);
+                steps.EndCompare();
+                if (rewrite.InParent > 0)
                 {
-                    rewrite.Keep(run);
-                    continue;
+                    CopyStored(stage, toStore, output, cancellationToken);
+                    stage.NewPagesDigests = StoredDigests(digests, toStore, Path.GetFileName(newPagesPath));
                 }
-                if (copier is not null)
-                {
-                    // Hashed while CRIU wrote them: read only what is stored.
-                    var firstPage = map.RunOffset(i) / PageMap.PageSize;
-                    for (var p = 0L; p < (long)run.PageCount; p++)
-                    {
-                        if (p % PresentRunReader.BatchPages == 0)
-                        {
-                            cancellationToken.ThrowIfCancellationRequested();
-                        }
-                        var digest = digests!.DigestAt(firstPage + p);
-                        if (rewrite.Take(run.Address + (ulong)p * PageMap.PageSize, digest, run.Flags))
-                        {
-                            copier.Add((firstPage + p) * PageMap.PageSize);
-                            storedDigests!.Write(digest);
-                        }
-                    }
-                }
-                else
-                {
-                    reader.ReadRun(pagesFile!, stage.OldPagesPath, map, i, (first, pages, hashes) =>
-                    {
-                        for (var p = 0; p < pages.Length / PageMap.PageSize; p++)
-                        {
-                            if (rewrite.Take(first + (ulong)p * PageMap.PageSize, hashes.Slice(p * _hasher.DigestSize, _hasher.DigestSize), run.Flags))
-                            {
-                                output.Write(pages.Slice(p * PageMap.PageSize, PageMap.PageSize));
-                            }
-                        }
-                    }, cancellationToken);
-                }
-                rewrite.EndRun();
             }
-            copier?.Flush();
-            output.Flush(flushToDisk: SyncFiles);
-            if (storedDigests is not null)
+            else
             {
-                stage.NewPagesDigests = new PagesImageDigests(Path.GetFileName(newPagesPath), digests!.Algorithm, digests.DigestSize,
-                    storedDigests.GetBuffer().AsMemory(0, (int)storedDigests.Length));
+                ReadAndCompare(stage, rewrite, reader, output, cancellationToken);
+            }
+            output.Flush();
+            steps.EndCopy();
+            if (SyncFiles && rewrite.InParent > 0)
+            {
+                output.Flush(flushToDisk: true);
+                steps.EndSync();
             }
         }
         var (inParent, stored, runs) = (rewrite.InParent, rewrite.Stored, rewrite.Runs);
@@ -388,6 +356,7 @@ public sealed class IncrementalRewriter
             // Nothing to leave to the parent: the pagemap stays as CRIU wrote it.
             TryDelete(newPagesPath);
             stage.NewPagesPath = null;
+            stage.NewPagesDigests = null;
             return;
         }
         var rewritten = new PageMap(pagesId, runs);
@@ -397,11 +366,95 @@ public sealed class IncrementalRewriter
         using (var stream = OwnerOnlyFile.Create(newPageMapPath, FileMode.Create))
         {
             stream.Write(bytes);
-            stream.Flush(flushToDisk: SyncFiles);
+            stream.Flush();
+            steps.EndWritePageMaps();
+            if (SyncFiles)
+            {
+                stream.Flush(flushToDisk: true);
+                steps.EndSync();
+            }
         }
         stage.NewPageMapBytes = bytes;
         stage.PagesInParent = inParent;
         stage.BytesAfter = bytes.Length + stored * PageMap.PageSize;
+    }
+
+    /// <summary>Places every page by its digest; returns the positions in the pages image of those to store, ascending.</summary>
+    private static long[] Compare(PageMap map, PagesImageDigests digests, PageMapRewrite rewrite, CancellationToken cancellationToken)
+    {
+        var stored = new List<long>();
+        for (var i = 0; i < map.Runs.Count; i++)
+        {
+            var run = map.Runs[i];
+            if (!run.IsPresent)
+            {
+                rewrite.Keep(run);
+                continue;
+            }
+            var firstPage = map.RunOffset(i) / PageMap.PageSize;
+            for (var p = 0L; p < (long)run.PageCount; p++)
+            {
+                if (p % PresentRunReader.BatchPages == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+                if (rewrite.Take(run.Address + (ulong)p * PageMap.PageSize, digests.DigestAt(firstPage + p), run.Flags))
+                {
+                    stored.Add(firstPage + p);
+                }
+            }
+            rewrite.EndRun();
+        }
+        return [.. stored];
+    }
+
+    /// <summary>Copies the pages at <paramref name="stored"/> of CRIU's pages image into the new one, back to back, on every core.</summary>
+    private static void CopyStored(StagedPageMap stage, long[] stored, FileStream output, CancellationToken cancellationToken)
+    {
+        if (stored.Length == 0)
+        {
+            return;
+        }
+        using var pagesFile = File.OpenHandle(stage.OldPagesPath);
+        PageCopier.CopySplit(pagesFile, stage.OldPagesPath, stored, output.SafeFileHandle, Environment.ProcessorCount, cancellationToken);
+    }
+
+    /// <summary>The digests of the stored pages, in the new file's order: its listing is made from them, not by reading it again.</summary>
+    private static PagesImageDigests StoredDigests(PagesImageDigests digests, long[] stored, string fileName)
+    {
+        var bytes = GC.AllocateUninitializedArray<byte>(stored.Length * digests.DigestSize);
+        for (var i = 0; i < stored.Length; i++)
+        {
+            digests.DigestAt(stored[i]).CopyTo(bytes.AsSpan(i * digests.DigestSize));
+        }
+        return new PagesImageDigests(fileName, digests.Algorithm, digests.DigestSize, bytes);
+    }
+
+    /// <summary>Reads and hashes every present page, placing each and writing those to store: for pages nobody hashed before.</summary>
+    private void ReadAndCompare(StagedPageMap stage, PageMapRewrite rewrite, PresentRunReader reader, FileStream output, CancellationToken cancellationToken)
+    {
+        var map = stage.Map;
+        using var pagesFile = map.PresentPageCount > 0 ? File.OpenHandle(stage.OldPagesPath) : null;
+        for (var i = 0; i < map.Runs.Count; i++)
+        {
+            var run = map.Runs[i];
+            if (!run.IsPresent)
+            {
+                rewrite.Keep(run);
+                continue;
+            }
+            reader.ReadRun(pagesFile!, stage.OldPagesPath, map, i, (first, pages, hashes) =>
+            {
+                for (var p = 0; p < pages.Length / PageMap.PageSize; p++)
+                {
+                    if (rewrite.Take(first + (ulong)p * PageMap.PageSize, hashes.Slice(p * _hasher.DigestSize, _hasher.DigestSize), run.Flags))
+                    {
+                        output.Write(pages.Slice(p * PageMap.PageSize, PageMap.PageSize));
+                    }
+                }
+            }, cancellationToken);
+            rewrite.EndRun();
+        }
     }
 
     /// <summary>Links the parent, then switches each rewritten pagemap by a rename; puts everything back if a step fails.</summary>

@@ -112,7 +112,7 @@ public sealed class PageHashIndex
             {
                 // A full dump's pages image holds the present runs back to back, in address order: its digests, as
                 // made while CRIU wrote it, are the list's hashes as they are; only the addresses are spelled out, run by run.
-                lists.Add(new PageMapHashes(name, SHA256.HashData(bytes), hasher.DigestSize, PresentAddresses(map), digests.Bytes));
+                lists.Add(new PageMapHashes(name, SHA256.HashData(bytes), hasher.DigestSize, map.PresentAddresses(), digests.Bytes));
                 continue;
             }
             var builder = new PageMapHashesBuilder(name, hasher.DigestSize, map.ContentPageCount);
@@ -154,21 +154,6 @@ public sealed class PageHashIndex
             lists.Add(builder.Build(SHA256.HashData(bytes)));
         }
         return new PageHashIndex(hasher.Algorithm, hasher.DigestSize, lists);
-    }
-
-    // The address of every page of the present runs, in run order (a pagemap's runs ascend).
-    private static ulong[] PresentAddresses(PageMap map)
-    {
-        var addresses = new ulong[map.PresentPageCount];
-        var at = 0;
-        foreach (var run in map.Runs.Where(r => r.IsPresent))
-        {
-            for (var p = 0UL; p < run.PageCount; p++)
-            {
-                addresses[at++] = run.Address + p * PageMap.PageSize;
-            }
-        }
-        return addresses;
     }
 
     /// <summary>The pagemap images of a directory (tasks' and shared memory's), in ordinal order.</summary>

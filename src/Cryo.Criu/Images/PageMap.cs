@@ -111,6 +111,25 @@ public sealed class PageMap
         }
     }
 
+    /// <summary>The address of every present page, in run (and so address) order: what a list of their hashes is keyed by.</summary>
+    internal ulong[] PresentAddresses()
+    {
+        var addresses = GC.AllocateUninitializedArray<ulong>(checked((int)PresentPageCount));
+        var at = 0;
+        foreach (var run in _runs)
+        {
+            if (!run.IsPresent)
+            {
+                continue;
+            }
+            for (var page = 0UL; page < run.PageCount; page++)
+            {
+                addresses[at++] = run.Address + page * PageSize;
+            }
+        }
+        return addresses;
+    }
+
     /// <summary>Reads the pagemap image at <paramref name="path"/>.</summary>
     /// <exception cref="CriuImageFormatException">It is not a pagemap image CRIU could read.</exception>
     public static PageMap Read(string path)

@@ -10,7 +10,7 @@ internal sealed class PageMapRewrite
     private readonly PageMapHashes _parentHashes;
     private readonly PageMap _parentMap;
     private readonly string _parentPath;
-    private readonly PageMapHashesBuilder _hashes;
+    private readonly PageMapHashesBuilder? _hashes;
     private readonly List<PageRun> _runs = [];
     private PageRun _pending;
     private int _hashCursor;
@@ -19,8 +19,8 @@ internal sealed class PageMapRewrite
     /// <param name="parentHashes">The parent's hashes for this pagemap.</param>
     /// <param name="parentMap">The parent's pagemap of the same name, which must hold every page left to it.</param>
     /// <param name="parentPath">Its path, for errors.</param>
-    /// <param name="hashes">Receives the hash of every page, for the dump's own index.</param>
-    public PageMapRewrite(PageMapHashes parentHashes, PageMap parentMap, string parentPath, PageMapHashesBuilder hashes)
+    /// <param name="hashes">Receives the hash of every page, for the dump's own index; null when the caller has them already (digests made while CRIU wrote the pages).</param>
+    public PageMapRewrite(PageMapHashes parentHashes, PageMap parentMap, string parentPath, PageMapHashesBuilder? hashes)
     {
         _parentHashes = parentHashes;
         _parentMap = parentMap;
@@ -48,7 +48,7 @@ internal sealed class PageMapRewrite
     /// <exception cref="CriuImageFormatException">The parent's index lists the page but its pagemap has no contents for it.</exception>
     public bool Take(ulong address, ReadOnlySpan<byte> digest, PageMapFlags runFlags)
     {
-        _hashes.Add(address, digest);
+        _hashes?.Add(address, digest);
         var unchanged = _parentHashes.Matches(address, digest, ref _hashCursor);
         if (unchanged && !ParentHasContent(address))
         {

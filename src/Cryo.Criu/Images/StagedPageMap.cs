@@ -11,8 +11,11 @@ internal sealed class StagedPageMap
     /// <summary>Its bytes as CRIU wrote them.</summary>
     public required byte[] OriginalBytes { get; init; }
 
-    /// <summary>The hash of every page it holds, as they are read.</summary>
-    public required PageMapHashesBuilder Hashes { get; init; }
+    /// <summary>The digests of its pages image made while CRIU wrote it, when they cover it; the dump's index is made from them.</summary>
+    public PagesImageDigests? Digests { get; set; }
+
+    /// <summary>Without <see cref="Digests"/>: the hash of every page it holds, as they are read.</summary>
+    public PageMapHashesBuilder? Hashes { get; set; }
 
     /// <summary>Path of the pagemap image as CRIU wrote it.</summary>
     public required string PageMapPath { get; init; }
@@ -49,4 +52,12 @@ internal sealed class StagedPageMap
     /// wrote them; null when the pages were read and hashed here instead.
     /// </summary>
     public PagesImageDigests? NewPagesDigests { get; set; }
+
+    /// <summary>The list of its pages' hashes for the dump's own index, tied to the pagemap as it now stands by <paramref name="pageMapDigest"/>.</summary>
+    public PageMapHashes ListHashes(byte[] pageMapDigest) =>
+        // The digests, in the pages image's order, are the present pages' in address order (CRIU appends run after run):
+        // listed as they are, wrapped, not copied.
+        Digests is { } digests
+            ? new PageMapHashes(Name, pageMapDigest, digests.DigestSize, Map.PresentAddresses(), digests.Bytes)
+            : Hashes!.Build(pageMapDigest);
 }

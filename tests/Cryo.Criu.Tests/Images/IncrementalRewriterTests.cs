@@ -174,6 +174,37 @@ public class IncrementalRewriterTests
     }
 
     [Fact]
+    public void Rewrite_Should_StoreEveryChangedPage_When_ThePagesWereHashedBeforehand_And_AChangedRunOutgrowsTheCopyBuffer()
+    {
+        using var dir = new TempDirectory();
+        var (parent, child) = (dir.Combine("1"), dir.Combine("2"));
+        var bufferPages = PageCopier.DefaultBufferBytes / 4096;
+        var count = bufferPages + 40;
+        var before = FakeImages.Pages(Base, count, seed: 1);
+        var after = new Dictionary<ulong, byte[]>(before);
+        // The first page, a run longer than the copy's buffer that starts off its edge, scattered single pages, the file's last page.
+        foreach (var page in new[] { 0 }.Concat(Enumerable.Range(3, bufferPages + 5)).Concat([bufferPages + 12, bufferPages + 20, count - 1]))
+        {
+            after[Base + (ulong)page * 4096] = FakeImages.Page(1_000_000 + page);
+        }
+        FakeImages.WritePageMap(parent, PageMap1, 1, FakeImages.PresentRun(before), before);
+        FakeImages.WritePageMap(child, PageMap1, 1, FakeImages.PresentRun(after), after);
+        var copy = dir.Combine("copy");
+        CopyDirectory(child, copy);
+        var index = PageHashIndex.Build(parent, null, default);
+        var digests = PagesImageDigests.Compute(Path.Combine(child, "pages-1.img"), null, default);
+
+        var hashedHere = new IncrementalRewriter().Rewrite(copy, parent, index, default);
+        var hashedBefore = new IncrementalRewriter().Rewrite(child, parent, index, [digests], default);
+
+        Assert.Equal(bufferPages + 9L, hashedBefore.PagesStored);
+        Assert.Equal(DirectorySnapshot.Take(copy).Where(e => e.Key != "parent"), DirectorySnapshot.Take(child).Where(e => e.Key != "parent"));
+        AssertResolves(after, child);
+        AssertSameHashes(hashedHere.Index, hashedBefore.Index);
+        AssertSameHashes(hashedBefore.Index, PageHashIndex.Build(child, null, default));
+    }
+
+    [Fact]
     public void Rewrite_Should_GiveTheDigestsOfThePagesItWrote_When_ThePagesWereHashedBeforehand()
     {
         using var dir = new TempDirectory();
