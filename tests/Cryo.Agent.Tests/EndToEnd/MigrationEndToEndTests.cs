@@ -59,12 +59,11 @@ public sealed partial class MigrationEndToEndTests(PlaceholderBuild build)
         var target = await cluster.Kubelet.WorkloadAsync("web-node-b", Patience);
         await AssertGoesOnAsync(source, file, target);
         // Node B's agent restored from the store it shares with node A's: nothing was pulled, so the Restore never
-        // showed a transfer, the Checkpoint lists no copy to delete elsewhere, and the store holds the one checkpoint.
+        // showed a transfer, the Checkpoint lists no copy to delete elsewhere, and the one store holds the one checkpoint.
         var restore = await cluster.GetRestoreAsync("move");
         Assert.DoesNotContain(restore.Status!.Conditions ?? [], c => c.Type == ConditionTypes.Transferring);
         Assert.Empty((await cluster.GetCheckpointAsync("move")).Status!.Copies ?? []);
         Assert.Equal("move", Assert.Single(cluster.EnginesB.Store.List()).Key.Name);
-        Assert.Equal(cluster.EnginesA.StoreRoot, cluster.EnginesB.StoreRoot);
         await cluster.WaitForPodGoneAsync("web", Patience);
         AssertRanAtDeletion(cluster, "web-node-b");
         Assert.True(done.Status.DowntimeMilliseconds >= done.Status.Timings!.CheckpointingMilliseconds + done.Status.Timings.RestoringMilliseconds,
