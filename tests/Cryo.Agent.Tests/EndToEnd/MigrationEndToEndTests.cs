@@ -49,6 +49,28 @@ public sealed partial class MigrationEndToEndTests(PlaceholderBuild build)
     }
 
     [Fact]
+    public async Task Migration_Should_MoveTheRunningTreeWithoutAPull_When_BothNodesMountOneStore()
+    {
+        await using var cluster = await TwoNodeCluster.StartAsync(build.PlaceholderPath, sharedStore: true);
+        var (source, file, done) = await MigrateAsync(cluster, new MigrationSpec { PodName = "web" });
+
+        Assert.True(done.Status!.Phase == MigrationPhase.Completed, done.Status.Message);
+        Assert.Equal((TwoNodeCluster.NodeA, TwoNodeCluster.NodeB, "web-node-b"), (done.Status.SourceNode, done.Status.TargetNode, done.Status.TargetPod));
+        var target = await cluster.Kubelet.WorkloadAsync("web-node-b", Patience);
+        await AssertGoesOnAsync(source, file, target);
+        // Node B's agent restored from the store it shares with node A's: nothing was pulled, so the Restore never
+        // showed a transfer, the Checkpoint lists no copy to delete elsewhere, and the one store holds the one checkpoint.
+        var restore = await cluster.GetRestoreAsync("move");
+        Assert.DoesNotContain(restore.Status!.Conditions ?? [], c => c.Type == ConditionTypes.Transferring);
+        Assert.Empty((await cluster.GetCheckpointAsync("move")).Status!.Copies ?? []);
+        Assert.Equal("move", Assert.Single(cluster.EnginesB.Store.List()).Key.Name);
+        await cluster.WaitForPodGoneAsync("web", Patience);
+        AssertRanAtDeletion(cluster, "web-node-b");
+        Assert.True(done.Status.DowntimeMilliseconds >= done.Status.Timings!.CheckpointingMilliseconds + done.Status.Timings.RestoringMilliseconds,
+            $"downtime {done.Status.DowntimeMilliseconds} ms is less than the dump ({done.Status.Timings.CheckpointingMilliseconds} ms) and the restore ({done.Status.Timings.RestoringMilliseconds} ms) it spans");
+    }
+
+    [Fact]
     public async Task Migration_Should_RestoreInPlaceAndKeepTheCheckpoint_When_TheRestoreOnTheTargetFails()
     {
         // Node B's CRIU restores, but the engine is told no PID: its restore fails after CRIU ran, the hardest case to undo.

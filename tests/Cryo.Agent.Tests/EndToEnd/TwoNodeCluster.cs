@@ -15,7 +15,8 @@ namespace Cryo.Agent.Tests.EndToEnd;
 
 /// <summary>
 /// A cluster of two nodes on this machine, end to end: the loopback API server with two Ready Node objects, on each
-/// node a real agent (the real engines and CRIU, a store of its own: storage mode perNode) behind its mutual-TLS
+/// node a real agent (the real engines and CRIU; a store of its own, storage mode perNode, or one store directory both
+/// mount, storage mode shared) behind its mutual-TLS
 /// listener, found by the operator as in production, through its agent pod's IP and <c>grpc</c> port; the real operator
 /// (<see cref="OperatorApp"/>, every reconciler) speaking mutual TLS to them; and the <see cref="HarnessKubelet"/>
 /// running the pods as real process trees. Everything started is stopped on dispose.
@@ -43,23 +44,25 @@ public sealed class TwoNodeCluster : IAsyncDisposable
     /// <summary>The engines (and store) of node A's agent.</summary>
     public TestEngines EnginesA { get; private set; } = null!;
 
-    /// <summary>The engines (and store) of node B's agent.</summary>
+    /// <summary>The engines (and store: node A's directory when the store is shared) of node B's agent.</summary>
     public TestEngines EnginesB { get; private set; } = null!;
 
     public HarnessKubelet Kubelet { get; private set; } = null!;
 
     /// <summary>
-    /// Starts the cluster; <paramref name="wrapCriuB"/> wraps the CRIU of node B's agent (a failing one, say).
-    /// Restore pods run the placeholder at <paramref name="placeholderPath"/>.
+    /// Starts the cluster; <paramref name="wrapCriuB"/> wraps the CRIU of node B's agent (a failing one, say). With
+    /// <paramref name="sharedStore"/> node B's agent keeps its checkpoints in node A's store directory, as every agent
+    /// mounts the one claim in the chart's shared mode (each still sweeps only its own temporary entries, named by its
+    /// node). Restore pods run the placeholder at <paramref name="placeholderPath"/>.
     /// </summary>
-    public static async Task<TwoNodeCluster> StartAsync(string placeholderPath, Func<ICriu, ICriu>? wrapCriuB = null)
+    public static async Task<TwoNodeCluster> StartAsync(string placeholderPath, Func<ICriu, ICriu>? wrapCriuB = null, bool sharedStore = false)
     {
         var api = await TestApiServer.StartAsync(new TestApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(500) });
         var cluster = new TwoNodeCluster(api);
         try
         {
-            cluster.EnginesA = new TestEngines();
-            cluster.EnginesB = new TestEngines(wrapCriuB);
+            cluster.EnginesA = new TestEngines(storeOwner: NodeA);
+            cluster.EnginesB = new TestEngines(wrapCriuB, sharedStore ? cluster.EnginesA.StoreRoot : null, NodeB);
             var agents = new FakeKubelet(cluster.Client);
             foreach (var (node, engines) in new[] { (NodeA, cluster.EnginesA), (NodeB, cluster.EnginesB) })
             {

@@ -10,7 +10,7 @@ namespace Cryo.Agent.Tests.Support;
 
 /// <summary>
 /// The real checkpoint and restore engines over a temporary store and run directory, driving the real
-/// CRIU. Disposal removes the store and every restore's leftovers; tests kill the trees they restore.
+/// CRIU. Disposal removes the store (its own, not one it shares) and every restore's leftovers; tests kill the trees they restore.
 /// </summary>
 public sealed class TestEngines : IDisposable
 {
@@ -19,10 +19,15 @@ public sealed class TestEngines : IDisposable
 
     private static int sequence;
 
-    public TestEngines(Func<ICriu, ICriu>? wrapCriu = null)
+    /// <summary>
+    /// The engines over a store of their own, or over <paramref name="storeRoot"/>, another instance's (a volume every
+    /// node's agent mounts: the chart's <c>storage.mode: shared</c>), whose temporary entries are <paramref name="storeOwner"/>'s
+    /// (an agent's node name; the host name by default).
+    /// </summary>
+    public TestEngines(Func<ICriu, ICriu>? wrapCriu = null, string? storeRoot = null, string? storeOwner = null)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("cryo-engines-").FullName;
-        StoreRoot = Path.Combine(Directory, "store");
+        StoreRoot = storeRoot ?? Path.Combine(Directory, "store");
         Options = new EngineOptions
         {
             RunDirectory = Path.Combine(Directory, "run"),
@@ -32,7 +37,7 @@ public sealed class TestEngines : IDisposable
             RestoreCgroupParent = "cryo-test-restores/" + Path.GetFileName(Directory),
             LazyPagesCgroupParent = "cryo-test-lazy-pages/" + Path.GetFileName(Directory),
         };
-        Store = new ImageStore(new ImageStoreOptions { RootDirectory = StoreRoot });
+        Store = new ImageStore(new ImageStoreOptions { RootDirectory = StoreRoot, OwnerId = storeOwner ?? string.Empty });
         var criu = new CriuCli(CriuPath, NullLogger<CriuCli>.Instance);
         Criu = wrapCriu?.Invoke(criu) ?? criu;
         var procFs = new ProcFs();
