@@ -135,6 +135,17 @@ public sealed class RestorePlannerTests : IDisposable
         Assert.Equal(["pids:/kubepods/pod1/target", "memory:/kubepods/pod1/target", "cpuset:/"], options.CgroupRoots);
     }
 
+    [Fact]
+    public async Task Plan_Should_MapAStandaloneCopysUnifiedCgroupUnderCriusEmptyName_When_ItsCgroupsIncludeOne()
+    {
+        var checkpoint = await CommitAsync(volumePropagation: "");
+        var cgroups = new Dictionary<string, string> { ["pids"] = "/cryo/restore-1", [RestoreCgroups.Unified] = "/cryo/restore-1" };
+
+        var (options, _) = RestorePlanner.Plan(checkpoint, new RestoreTarget(null, Path.Join(root, "work"), cgroups), actionScript: null);
+
+        Assert.Equal(["pids:/cryo/restore-1", ":/cryo/restore-1"], options.CgroupRoots);
+    }
+
     // The target container's /proc/PID/cgroup on a v1 host whose systemd also mounts cgroup2 at /sys/fs/cgroup/unified.
     private const string HybridTarget = "3:pids:/kubepods/pod1/target\n2:cpu,cpuacct:/kubepods/pod1/target\n1:name=systemd:/kubepods/pod1/target\n0::/kubepods/pod1/target\n";
 
