@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Cryo.Agent.Attempts;
 using Cryo.Agent.Operations;
+using Cryo.Agent.Restoring;
 using Cryo.Testing.Agent;
-using Cryo.Testing.Agent.Harness;
 
 namespace Cryo.Bench.Agent;
 
@@ -22,9 +22,9 @@ public static class BenchSteps
     /// <summary>Kills whatever restored copies are left in the engines' restore cgroups, and removes the cgroups.</summary>
     public static async Task SweepRestoreCgroupsAsync(EngineOptions options)
     {
-        foreach (var controller in options.RestoreCgroupControllers)
+        foreach (var (_, hierarchy) in RestoreCgroups.Hierarchies(options))
         {
-            var parent = Path.Combine(HarnessCgroups.Root, controller, BenchEngines.CgroupParent);
+            var parent = Path.Combine(hierarchy, BenchEngines.CgroupParent);
             if (!Directory.Exists(parent))
             {
                 continue;

@@ -75,7 +75,10 @@ public sealed class EngineOptions
     [Range(0, 100)]
     public int FlatCopyMinFreePercent { get; set; } = 10;
 
-    /// <summary>v1 cgroup controllers a standalone restore gives each copy a fresh cgroup in.</summary>
+    /// <summary>
+    /// v1 cgroup controllers a standalone restore gives each copy a fresh cgroup in (and the unified hierarchy, where the
+    /// host mounts it beside them). In the v1 hierarchies not listed the copy stays in the cgroups it was dumped from.
+    /// </summary>
     public IList<string> RestoreCgroupControllers { get; set; } = ["memory", "freezer", "pids", "cpu"];
 
     /// <summary>Parent cgroup (in every controller) of the cgroups made for standalone restores.</summary>

@@ -12,4 +12,14 @@ public static class CgroupLayout
 
     /// <summary>Whether the host uses cgroup v2 only (one unified hierarchy).</summary>
     public static bool IsUnified(string root = Root) => File.Exists(Path.Combine(root, "cgroup.controllers"));
+
+    /// <summary>
+    /// The unified (cgroup2) hierarchy's directory on a cgroup v1 host that also mounts it, as systemd does at
+    /// <c>/sys/fs/cgroup/unified</c>; <see langword="null"/> on a host without it (or a pure cgroup2 host, whose root is it).
+    /// </summary>
+    public static string? HybridUnifiedDirectory(string root = Root)
+    {
+        var directory = Path.Combine(root, "unified");
+        return !IsUnified(root) && IsUnified(directory) ? directory : null;
+    }
 }

@@ -7,8 +7,9 @@ namespace Cryo.Agent.Restoring;
 
 /// <summary>
 /// The fresh cgroups a standalone restored copy lives in, one per v1 controller
-/// (<c>/sys/fs/cgroup/CONTROLLER/cryo/restore-ID</c>), so copies of one checkpoint never share limits
-/// and a failed restore can be swept by killing whatever is in them.
+/// (<c>/sys/fs/cgroup/CONTROLLER/cryo/restore-ID</c>) and one in the unified (cgroup2) hierarchy where the host
+/// has it, so copies of one checkpoint never share limits, no copy stays in the cgroups it was dumped from, and
+/// a failed restore can be swept by killing whatever is in them.
 /// </summary>
 public sealed class RestoreCgroups
 {
@@ -21,8 +22,14 @@ public sealed class RestoreCgroups
         FreezerDirectory = freezerDirectory;
     }
 
-    /// <summary>Controller → cgroup path (for <c>--cgroup-root CONTROLLER:PATH</c>).</summary>
+    /// <summary>
+    /// Controller → cgroup path (for <c>--cgroup-root CONTROLLER:PATH</c>); the unified hierarchy's key is
+    /// <see cref="Unified"/>, the empty name CRIU gives it (<c>--cgroup-root :PATH</c>).
+    /// </summary>
     public IReadOnlyDictionary<string, string> Paths { get; }
+
+    /// <summary>The key of the unified (cgroup2) hierarchy in <see cref="Paths"/>.</summary>
+    public const string Unified = "";
 
     /// <summary>Makes the cgroups for one restore, and removes empty ones earlier copies left.</summary>
     /// <param name="options">Which controllers, under which parent.</param>
@@ -39,30 +46,50 @@ public sealed class RestoreCgroups
         var cgroupPath = "/" + options.RestoreCgroupParent.Trim('/') + "/" + name;
         var paths = new Dictionary<string, string>();
         var directories = new List<string>();
-        if (CgroupLayout.IsUnified(cgroupRoot))
-        {
-            var directory = CgroupLayout.Join(cgroupRoot, cgroupPath);
-            SweepEmpty(Path.GetDirectoryName(directory)!);
-            Directory.CreateDirectory(directory);
-            return new RestoreCgroups(new Dictionary<string, string>(), [directory]) { UnifiedPath = cgroupPath };
-        }
         string? freezerDirectory = null;
-        foreach (var controller in options.RestoreCgroupControllers)
+        foreach (var (key, hierarchy) in Hierarchies(options, cgroupRoot))
         {
-            var hierarchy = Path.Combine(cgroupRoot, controller);
-            if (!Directory.Exists(hierarchy))
-            {
-                continue;
-            }
-            var directory = CgroupLayout.Join(hierarchy, cgroupPath);
-            SweepEmpty(Path.GetDirectoryName(directory)!);
-            var isFreezer = controller == "freezer";
-            Directory.CreateDirectory(freezerLeftToCriu && isFreezer ? Path.GetDirectoryName(directory)! : directory);
+            var isFreezer = key == "freezer";
+            var directory = Make(hierarchy, cgroupPath, parentOnly: freezerLeftToCriu && isFreezer);
             freezerDirectory = isFreezer ? directory : freezerDirectory;
-            paths[controller] = cgroupPath;
+            paths[key] = cgroupPath;
             directories.Add(directory);
         }
-        return new RestoreCgroups(paths, directories, freezerDirectory);
+        return new RestoreCgroups(paths, directories, freezerDirectory) { UnifiedPath = CgroupLayout.IsUnified(cgroupRoot) ? cgroupPath : null };
+    }
+
+    /// <summary>
+    /// The hierarchies restores make their cgroups in, by their key in <see cref="Paths"/>: on a cgroup2 host the one
+    /// unified hierarchy; elsewhere each configured v1 controller the host mounts, and the unified hierarchy where the
+    /// host mounts it beside them (without it a copy would stay in the unified cgroup it was dumped from, its source
+    /// container's).
+    /// </summary>
+    public static IReadOnlyList<(string Key, string Directory)> Hierarchies(EngineOptions options, string cgroupRoot = CgroupLayout.Root)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (CgroupLayout.IsUnified(cgroupRoot))
+        {
+            return [(Unified, cgroupRoot)];
+        }
+        var hierarchies = options.RestoreCgroupControllers
+            .Select(c => (Key: c, Directory: Path.Combine(cgroupRoot, c)))
+            .Where(h => Directory.Exists(h.Directory))
+            .ToList();
+        if (CgroupLayout.HybridUnifiedDirectory(cgroupRoot) is { } unified)
+        {
+            hierarchies.Add((Unified, unified));
+        }
+        return hierarchies;
+    }
+
+    /// <summary>Makes the cgroup (or only its parent) in one hierarchy, sweeping its empty siblings first; returns its directory.</summary>
+    private static string Make(string hierarchy, string cgroupPath, bool parentOnly = false)
+    {
+        var directory = CgroupLayout.Join(hierarchy, cgroupPath);
+        var parent = Path.GetDirectoryName(directory)!;
+        SweepEmpty(parent);
+        Directory.CreateDirectory(parentOnly ? parent : directory);
+        return directory;
     }
 
     /// <summary>The v1 freezer cgroup's directory (CRIU may create it), or null on a v2 host or without a freezer controller.</summary>

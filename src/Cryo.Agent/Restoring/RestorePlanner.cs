@@ -165,10 +165,14 @@ public static class RestorePlanner
     /// One <c>--cgroup-root</c> per hierarchy of the target, its root included: CRIU maps each dumped
     /// hierarchy onto the target's cgroup there. No global root: it would also apply to hierarchies the
     /// target leaves at "/" (cpuset here), where CRIU would create cgroups and copy cpuset settings.
+    /// The unified (cgroup2) hierarchy is one of them wherever the target is in it (the <c>0::</c> line of a pure
+    /// cgroup2 host, and of a v1 host that also mounts the unified one, as systemd does): CRIU names it by the
+    /// empty controller name, <c>--cgroup-root :/PATH</c>. Left out, the copy stays in the unified cgroup it was
+    /// dumped from, the source container's, and goes when that container's cgroups are emptied.
     /// </summary>
     private static List<string> CgroupRootsOf(ResolvedContainer container) =>
         container.Cgroups
-            .Where(c => c.Controllers.Count > 0)
+            .Where(c => c.Controllers.Count > 0 || c.IsUnified)
             .Select(c => $"{string.Join(',', c.Controllers)}:{c.Path}")
             .ToList();
 

@@ -32,7 +32,8 @@ public sealed record RestoreOptions() : CriuCommandOptions(CriuImageFiles.Restor
 
     /// <summary>
     /// <c>--cgroup-root [CONTROLLER:]/PATH</c>, one per entry. Give one per controller: a bare <c>/PATH</c> applies to
-    /// every hierarchy and copies cpuset's exclusive flags (see criu.md).
+    /// every hierarchy and copies cpuset's exclusive flags (see criu.md). CRIU names the unified (cgroup2) hierarchy
+    /// by the empty controller name: <c>:/PATH</c>.
     /// </summary>
     public IReadOnlyList<string> CgroupRoots { get; init; } = [];
 

@@ -20,13 +20,6 @@ namespace Cryo.Agent.Tests.EndToEnd;
 /// </summary>
 public sealed class HarnessKubelet : IAsyncDisposable
 {
-    /// <summary>
-    /// The cgroup v1 hierarchies, without the hybrid host's unified (cgroup2) one: the agent's restore maps only the
-    /// hierarchies with controllers onto the target's cgroups, so a copy stays in the unified cgroup it was dumped from,
-    /// which here, both nodes being one machine, is the source container's, and killing that kills the copy.
-    /// </summary>
-    private static readonly IReadOnlyList<string> V1Hierarchies = ContainerSpec.DefaultControllers.Where(h => h != "unified").ToList();
-
     private readonly IKubernetes client;
     private readonly FakeKubelet statuses;
     private readonly string ns;
@@ -169,7 +162,7 @@ public sealed class HarnessKubelet : IAsyncDisposable
         // A kubelet's cgroupfs layout: the container's cgroup is named by its ID, under its pod's.
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var workload = await ContainerWorkload.StartAsync(
-            spec with { CgroupParent = $"kubepods/besteffort/pod{pod.Metadata.Uid}", CgroupName = id, CgroupControllers = V1Hierarchies }, cancellationToken);
+            spec with { CgroupParent = $"kubepods/besteffort/pod{pod.Metadata.Uid}", CgroupName = id }, cancellationToken);
         var entry = new RunningPod(workload);
         running[name] = entry;
         var container = pod.Metadata.Annotations is { } annotations && annotations.TryGetValue(CryoNames.PlaceholderContainerAnnotation, out var annotated)

@@ -191,6 +191,29 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
     }
 
     [Fact]
+    public async Task Restore_Should_LeaveTheSourcesUnifiedCgroupForTheTargets_When_TheHostAlsoMountsCgroup2()
+    {
+        // This host is cgroup v1 with systemd's unified (cgroup2) hierarchy beside it, where the harness, like runc,
+        // gives each container a cgroup too. The source keeps running through the dump, as a migration's does.
+        await using var source = await ContainerWorkload.StartAsync(new ContainerSpec { OverlayRoot = false, Script = Counter.Script, Hostname = "source" }, CancellationToken.None);
+        await source.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(source.InitPid, "unified", skipRootFilesystem: true), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
+        await using var placeholder = await ContainerWorkload.StartPlaceholderAsync(SameImagePlaceholder("target"), CancellationToken.None);
+        Assert.NotEqual(Procs.UnifiedCgroup(source.InitPid), Procs.UnifiedCgroup(placeholder.InitPid));
+
+        var outcome = await engines.Restores.RestoreAsync(TestEngines.RestoreOf("unified", placeholder.InitPid), CancellationToken.None);
+
+        var tree = Procs.Tree(outcome.HostPid);
+        Assert.All(tree, pid => Assert.Equal(Procs.UnifiedCgroup(placeholder.InitPid), Procs.UnifiedCgroup(pid)));
+        // Removing the source container empties all its cgroups, as a kubelet does when its pod goes: the copy lives on.
+        await source.DisposeAsync();
+        var restoredStart = placeholder.Stdout.Length;
+        await placeholder.WaitForOutputAsync(o => Counter.Values(o[restoredStart..]).Count >= 3, Patience, CancellationToken.None);
+        // The counter's sleeps come and go; its root must not.
+        Assert.True(Procs.IsAlive(outcome.HostPid), "the restored root ended with the source container");
+    }
+
+    [Fact]
     public async Task Restore_Should_RefuseBeforeTouchingTheTarget_When_TheWritableLayerArchiveIsCorrupted()
     {
         const string script = "echo made > /created.txt\n" + Counter.Script;

@@ -41,6 +41,23 @@ public sealed class RestoreEngineTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Restore_Should_GiveTheCopyItsOwnUnifiedCgroup_When_TheHostAlsoMountsCgroup2()
+    {
+        // This v1 host mounts the unified (cgroup2) hierarchy too, and the harness, as runc, gives the source a cgroup there.
+        await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);
+        await workload.WaitForOutputAsync(o => Counter.Last(o) >= 3, Patience, CancellationToken.None);
+        await engines.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "unified"), new RecordingProgress<Operations.CheckpointStage>(), CancellationToken.None);
+        var command = TestEngines.RestoreOf("unified");
+
+        var outcome = await engines.Restores.RestoreAsync(command, CancellationToken.None);
+        copies.Track(outcome.HostPid);
+
+        Assert.NotEqual(Procs.UnifiedCgroup(workload.InitPid), Procs.UnifiedCgroup(outcome.HostPid));
+        Assert.Equal(Procs.Cgroup(outcome.HostPid, "pids"), Procs.UnifiedCgroup(outcome.HostPid));
+        await Counter.WaitForFileAsync(engines.OutputOf(command), v => v.Count >= 3, Patience);
+    }
+
+    [Fact]
     public async Task Restore_Should_RunTheCopyAndLeaveTheOriginalPaused_When_TheWorkloadWasPausedAtCheckpoint()
     {
         await using var workload = await ContainerWorkload.StartAsync(new ContainerSpec { Script = Counter.Script }, CancellationToken.None);

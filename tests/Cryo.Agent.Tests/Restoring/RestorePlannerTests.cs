@@ -104,6 +104,73 @@ public sealed class RestorePlannerTests : IDisposable
         Assert.Contains("restore it into a container", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Plan_Should_MapTheUnifiedHierarchyAsTheV1Ones_When_TheHybridHostAlsoMountsCgroup2()
+    {
+        var checkpoint = await CommitAsync(volumePropagation: "");
+
+        var (options, _) = RestorePlanner.Plan(checkpoint, IntoContainer(HybridTarget), actionScript: null);
+
+        Assert.Equal(["pids:/kubepods/pod1/target", "cpu,cpuacct:/kubepods/pod1/target", "name=systemd:/kubepods/pod1/target", ":/kubepods/pod1/target"], options.CgroupRoots);
+        Assert.Contains(":/kubepods/pod1/target", options.ToArguments().SkipWhile(a => a != "--cgroup-root"));
+    }
+
+    [Fact]
+    public async Task Plan_Should_MapTheOneUnifiedHierarchy_When_TheHostIsPureCgroup2()
+    {
+        var checkpoint = await CommitAsync(volumePropagation: "");
+
+        var (options, _) = RestorePlanner.Plan(checkpoint, IntoContainer("0::/kubepods/pod1/target\n"), actionScript: null);
+
+        Assert.Equal([":/kubepods/pod1/target"], options.CgroupRoots);
+    }
+
+    [Fact]
+    public async Task Plan_Should_MapOnlyTheV1Hierarchies_When_TheHostHasNoUnifiedHierarchy()
+    {
+        var checkpoint = await CommitAsync(volumePropagation: "");
+
+        var (options, _) = RestorePlanner.Plan(checkpoint, IntoContainer("3:pids:/kubepods/pod1/target\n2:memory:/kubepods/pod1/target\n1:cpuset:/\n"), actionScript: null);
+
+        Assert.Equal(["pids:/kubepods/pod1/target", "memory:/kubepods/pod1/target", "cpuset:/"], options.CgroupRoots);
+    }
+
+    [Fact]
+    public async Task Plan_Should_MapAStandaloneCopysUnifiedCgroupUnderCriusEmptyName_When_ItsCgroupsIncludeOne()
+    {
+        var checkpoint = await CommitAsync(volumePropagation: "");
+        var cgroups = new Dictionary<string, string> { ["pids"] = "/cryo/restore-1", [RestoreCgroups.Unified] = "/cryo/restore-1" };
+
+        var (options, _) = RestorePlanner.Plan(checkpoint, new RestoreTarget(null, Path.Join(root, "work"), cgroups), actionScript: null);
+
+        Assert.Equal(["pids:/cryo/restore-1", ":/cryo/restore-1"], options.CgroupRoots);
+    }
+
+    // The target container's /proc/PID/cgroup on a v1 host whose systemd also mounts cgroup2 at /sys/fs/cgroup/unified.
+    private const string HybridTarget = "3:pids:/kubepods/pod1/target\n2:cpu,cpuacct:/kubepods/pod1/target\n1:name=systemd:/kubepods/pod1/target\n0::/kubepods/pod1/target\n";
+
+    private RestoreTarget IntoContainer(string cgroupFile)
+    {
+        var volume = MountInfo.Parse("50 40 254:0 /srv/vol /data rw,relatime - ext4 /dev/vda rw");
+        var container = new ResolvedContainer
+        {
+            InitPid = 4242,
+            InNamespacePid = 1,
+            Namespaces = new Dictionary<NamespaceKind, NamespaceInfo>(),
+            Cgroups = CgroupEntry.ParseAll(cgroupFile),
+            Mounts = [volume],
+            RootPath = "/srv/target-rootfs",
+            RootPathIsHostPath = true,
+            ExternalMounts = [new ExternalMount(volume, ExternalMountKind.FromHost, "/srv/target-vol")],
+            StdioTargets = new Dictionary<int, string>(),
+            HasControllingTerminal = false,
+            Processes = [],
+            IsPidNamespaceInit = true,
+            Kind = ContainerKind.FullContainer,
+        };
+        return new RestoreTarget(container, Path.Join(root, "work"), new Dictionary<string, string>(), AgentMounts: MountInfo.ParseAll(SharedHost));
+    }
+
     private RestoreTarget Standalone(string agentMounts) =>
         new(null, Path.Join(root, "work"), new Dictionary<string, string>(), AgentMounts: MountInfo.ParseAll(agentMounts));
 

@@ -22,6 +22,10 @@ public static class Procs
         File.ReadAllLines($"/proc/{pid}/cgroup").Select(l => l.Split(':', 3))
             .Single(p => p[1].Split(',').Contains(controller))[2];
 
+    /// <summary>The process's cgroup path in the unified (cgroup2) hierarchy: its <c>0::</c> line.</summary>
+    public static string UnifiedCgroup(int pid) =>
+        File.ReadAllLines($"/proc/{pid}/cgroup").Single(l => l.StartsWith("0::", StringComparison.Ordinal))["0::".Length..];
+
     /// <summary>The process and all its descendants (host PIDs).</summary>
     public static IReadOnlyList<int> Tree(int root)
     {

@@ -1,4 +1,4 @@
-using Cryo.Testing.Agent.Harness;
+using Cryo.Agent.Restoring;
 
 namespace Cryo.Agent.Tests.Support;
 
@@ -25,9 +25,9 @@ public sealed class RestoredCopies(TestEngines engines) : IAsyncDisposable
         {
             await ProcessReaper.KillTreeAsync(root, CancellationToken.None);
         }
-        foreach (var controller in engines.Options.RestoreCgroupControllers)
+        foreach (var (_, hierarchy) in RestoreCgroups.Hierarchies(engines.Options))
         {
-            var parent = Path.Combine(HarnessCgroups.Root, controller, engines.Options.RestoreCgroupParent);
+            var parent = Path.Combine(hierarchy, engines.Options.RestoreCgroupParent);
             if (!Directory.Exists(parent))
             {
                 continue;

@@ -120,10 +120,10 @@ public sealed class TestEngines : IDisposable
     public void Dispose()
     {
         RemoveLazyPagesCgroups();
-        foreach (var controller in Options.RestoreCgroupControllers)
+        foreach (var (_, hierarchy) in RestoreCgroups.Hierarchies(Options))
         {
             // Empty once the tests killed their copies (RestoredCopies); one a test left in use stays (IOException).
-            var parent = Path.Combine(HarnessCgroups.Root, controller, Options.RestoreCgroupParent);
+            var parent = Path.Combine(hierarchy, Options.RestoreCgroupParent);
             try
             {
                 if (System.IO.Directory.Exists(parent))
