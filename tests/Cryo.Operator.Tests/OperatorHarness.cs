@@ -73,16 +73,11 @@ public sealed class OperatorHarness : IAsyncDisposable
     public async Task<WebApplication> StartOperatorAsync(string identity = "operator-1", bool leaderElection = false, IDictionary<string, string?>? settings = null,
         IKubernetes? client = null)
     {
-        var config = new Dictionary<string, string?>
+        var config = QuickOperatorSettings.Create();
+        foreach (var (k, v) in new Dictionary<string, string?>
         {
             ["Operator:Tls:Enabled"] = "false",
-            ["Operator:AgentNamespace"] = FakeKubelet.AgentNamespace,
-            ["Operator:AgentLabelSelector"] = FakeKubelet.AgentSelector,
             ["Operator:PlaceholderImage"] = "cryo/agent:test",
-            ["Operator:Workers"] = "4",
-            ["Operator:ResyncPeriod"] = "00:00:03",
-            ["Operator:BackoffBase"] = "00:00:00.100",
-            ["Operator:BackoffMax"] = "00:00:01",
             ["Operator:WatchTimeout"] = "00:00:30",
             ["Operator:PlaceholderRecheckInterval"] = "00:00:00.500",
             ["Operator:LeaderElection:Enabled"] = leaderElection ? "true" : "false",
@@ -92,8 +87,7 @@ public sealed class OperatorHarness : IAsyncDisposable
             ["Operator:LeaderElection:LeaseDuration"] = "00:00:02",
             ["Operator:LeaderElection:RenewDeadline"] = "00:00:01.500",
             ["Operator:LeaderElection:RetryPeriod"] = "00:00:00.200",
-        };
-        foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
+        }.Concat(settings ?? new Dictionary<string, string?>()))
         {
             config[k] = v;
         }

@@ -16,8 +16,8 @@ namespace Cryo.Agent.Tests.EndToEnd;
 /// <summary>
 /// A cluster of two nodes on this machine, end to end: the loopback API server with two Ready Node objects, on each
 /// node a real agent (the real engines and CRIU; a store of its own, storage mode perNode, or one store directory both
-/// mount, storage mode shared) behind its mutual-TLS
-/// listener, found by the operator as in production, through its agent pod's IP and <c>grpc</c> port; the real operator
+/// mount, storage mode shared) behind its mutual-TLS listener, found by the operator as in production, through its
+/// agent pod's IP and <c>grpc</c> port; the real operator
 /// (<see cref="OperatorApp"/>, every reconciler) speaking mutual TLS to them; and the <see cref="HarnessKubelet"/>
 /// running the pods as real process trees. Everything started is stopped on dispose.
 /// </summary>
@@ -147,23 +147,15 @@ public sealed class TwoNodeCluster : IAsyncDisposable
     /// <summary>The operator as its Program builds it, with short timings and mutual TLS to the agents.</summary>
     private async Task StartOperatorAsync()
     {
-        var config = new Dictionary<string, string?>
-        {
-            ["Operator:Tls:Enabled"] = "true",
-            ["Operator:Tls:CaFile"] = pki.CaPath,
-            ["Operator:Tls:CertFile"] = pki.OperatorCertificatePath,
-            ["Operator:Tls:KeyFile"] = pki.OperatorKeyPath,
-            ["Operator:Tls:AgentServerName"] = "localhost",
-            ["Operator:AgentNamespace"] = FakeKubelet.AgentNamespace,
-            ["Operator:AgentLabelSelector"] = FakeKubelet.AgentSelector,
-            ["Operator:Workers"] = "4",
-            ["Operator:ResyncPeriod"] = "00:00:03",
-            ["Operator:BackoffBase"] = "00:00:00.100",
-            ["Operator:BackoffMax"] = "00:00:01",
-            ["Operator:PlaceholderRecheckInterval"] = "00:00:00.250",
-            ["Operator:TransferRecheckInterval"] = "00:00:00.250",
-            ["Operator:LeaderElection:Enabled"] = "false",
-        };
+        var config = QuickOperatorSettings.Create();
+        config["Operator:Tls:Enabled"] = "true";
+        config["Operator:Tls:CaFile"] = pki.CaPath;
+        config["Operator:Tls:CertFile"] = pki.OperatorCertificatePath;
+        config["Operator:Tls:KeyFile"] = pki.OperatorKeyPath;
+        config["Operator:Tls:AgentServerName"] = "localhost";
+        config["Operator:PlaceholderRecheckInterval"] = "00:00:00.250";
+        config["Operator:TransferRecheckInterval"] = "00:00:00.250";
+        config["Operator:LeaderElection:Enabled"] = "false";
         var app = OperatorApp.Build(["--urls", "http://127.0.0.1:0"], builder =>
         {
             builder.Configuration.AddInMemoryCollection(config);
