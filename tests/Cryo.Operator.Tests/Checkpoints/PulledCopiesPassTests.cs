@@ -46,6 +46,30 @@ public sealed class PulledCopiesPassTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pull_Should_RecordNoCopy_When_TheTargetsAgentAnswersThatItFoundTheOriginal()
+    {
+        // Arrange: node-2's agent first said it lacked web-1, then found it where node-1's agent committed it (a store both mount).
+        cluster.Locator.Nodes.Add(Target);
+        var web = await cluster.Kubelet.RunPodAsync(Ns, "web", Node);
+        await TakenAsync("web-1", web, parent: null);
+        cluster.Agent.Missing.Add((Target, $"{Ns}/web-1"));
+        cluster.Agent.HoldPulls().SetResult(new PullCheckpointResult { AlreadyPresent = true, Original = true });
+        await cluster.RestoreAsync("copy-1", new RestoreSpec { CheckpointName = "web-1", NewPod = new NewPodTarget { NodeName = Target } });
+        await cluster.PassAsync(cluster.Restores, "copy-1");
+        await cluster.Kubelet.StartAsync(await cluster.GetPodAsync("copy-1"));
+
+        // Act: the restore finds nothing and pulls; the pass after the pull takes its outcome.
+        await cluster.PassAsync(cluster.Restores, "copy-1");
+        await cluster.PullEndedAsync(Target, "web-1");
+        var pulled = await cluster.PassAsync(cluster.Restores, "copy-1");
+
+        // Assert: restored on, with no copy on node-2 for the Checkpoint's deletion to delete (the original) and wait for.
+        Assert.Equal(ReconcileResult.Continue, pulled.Result);
+        Assert.Empty((await cluster.GetCheckpointAsync("web-1")).Status!.Copies ?? []);
+        Assert.Contains("holds Checkpoint web-1 already", (await cluster.GetRestoreAsync("copy-1")).Status!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Deleting_Should_DeleteTheCopiesThenTheSource_ChildBeforeParent_When_AChainWasPulled()
     {
         // Arrange: both links of a chain were pulled to node-2.
