@@ -152,6 +152,7 @@ public sealed class AgentGrpcService(
                 BytesReceived = result.BytesReceived + result.Parents.Sum(p => p.BytesReceived),
                 BytesResumed = result.BytesResumed,
                 AlreadyPresent = result.AlreadyPresent,
+                Original = result.Original,
                 ParentsPulled = result.Parents.Count,
             },
         }, context.CancellationToken);

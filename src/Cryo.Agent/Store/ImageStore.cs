@@ -54,6 +54,7 @@ public sealed class ImageStore
                 nameof(options));
         }
 
+        Owner = owner;
         paths = new StorePaths(options.RootDirectory, owner);
         abandoned = new AbandonedEntries(paths, entry => inProgress.ContainsKey(entry) || scratches.ContainsKey(entry), options.OthersAbandonedAfter, options.InterruptedPullsKeptFor);
         if (!Directory.Exists(paths.Root))
@@ -73,6 +74,12 @@ public sealed class ImageStore
 
     /// <summary>The store root, absolute.</summary>
     public string RootDirectory => paths.Root;
+
+    /// <summary>
+    /// This agent's name in the store (<see cref="ImageStoreOptions.OwnerId"/>, the node name): the volume may be shared
+    /// by every node's agent, and what one of them did there is told apart by it.
+    /// </summary>
+    public string Owner { get; }
 
     /// <summary>
     /// Starts a checkpoint: creates its private temporary directory with <c>images/</c> and <c>logs/</c>.

@@ -128,7 +128,9 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
         var manifest = session.Manifest!;
         if (store.Find(manifest.Key) is { } present)
         {
-            return new PullResult(present, 0, [], [], AlreadyPresent: true);
+            // Found, it is this agent's copy only if this agent pulled it: a store every node's agent mounts holds the
+            // checkpoint its own node committed, which the operator must not record as a copy to delete here.
+            return new PullResult(present, 0, [], [], AlreadyPresent: true, Original: !IsOwnCopy(present));
         }
 
         // The parents come first: a child committed without them could not be restored.
@@ -156,9 +158,13 @@ public sealed class CheckpointPuller(ImageStore store, TimeProvider time)
             LinkParent(session, increment.Parent, peer);
         }
 
+        manifest.Extra[ManifestExtraKeys.PulledBy] = store.Owner;
         var committed = await store.CommitAsync(session.Pending!, manifest, cancellationToken);
         return new PullResult(committed, session.BytesReceived, pull.Requests, parents, AlreadyPresent: false, session.BytesResumed);
     }
+
+    private bool IsOwnCopy(StoredCheckpoint present) =>
+        present.Manifest.Extra.GetValueOrDefault(ManifestExtraKeys.PulledBy) == store.Owner;
 
     // The parent this store lacks, by name (the source serves checkpoints by name). An increment's manifest names the
     // very parent it was made against, which a checkpoint here of the same name but another UID is not.

@@ -9,8 +9,13 @@ namespace Cryo.Agent.Transfer;
 /// <param name="Parents">The parent checkpoints pulled for it, nearest first (those the store already had are not pulled again).</param>
 /// <param name="AlreadyPresent">The store had it already: nothing was fetched.</param>
 /// <param name="BytesResumed">Bytes an interrupted pull of it had left that verified, and were not fetched again.</param>
+/// <param name="Original">
+/// With <paramref name="AlreadyPresent"/>: what the store holds is no copy this agent pulled but the checkpoint as it was
+/// committed where it was taken, in a store this agent shares with that node's (or its own dump): this node holds no copy
+/// whose deletion would leave the original.
+/// </param>
 public sealed record PullResult(StoredCheckpoint Checkpoint, long BytesReceived, IReadOnlyList<ResumePoint> Requests, IReadOnlyList<PullResult> Parents, bool AlreadyPresent,
-    long BytesResumed = 0);
+    long BytesResumed = 0, bool Original = false);
 
 /// <summary>Where a stream was asked to start: a manifest path and offset (empty path: the beginning).</summary>
 /// <param name="Path">The first file.</param>

@@ -1,4 +1,5 @@
 using Cryo.Api;
+using Cryo.Contracts.Agent.V1;
 using Cryo.Operator.KubernetesApi;
 using Microsoft.Extensions.Logging;
 
@@ -13,11 +14,26 @@ namespace Cryo.Operator.Checkpoints;
 public sealed class CheckpointCopies(CryoResources resources, ILogger<CheckpointCopies> logger)
 {
     /// <summary>
+    /// Records what a succeeded pull of <paramref name="checkpoint"/> to <paramref name="node"/> left there: a copy, unless
+    /// the agent answered that it found the original (<see cref="PullCheckpointResult.Original"/>: a store that agent shares
+    /// with the node that took it). Recording that one would have the Checkpoint's deletion delete "node's copy", the very
+    /// directory of the original, and wait for that node's agent to do it. A copy found present is recorded all the same:
+    /// an earlier pull that was never recorded left it.
+    /// </summary>
+    public Task RecordPulledAsync(Checkpoint checkpoint, string node, PullCheckpointResult pulled, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pulled);
+        return pulled is { AlreadyPresent: true, Original: true }
+            ? Task.CompletedTask
+            : RecordAsync(checkpoint, node, pulled.ParentsPulled, cancellationToken);
+    }
+
+    /// <summary>
     /// Records that <paramref name="node"/>'s agent holds <paramref name="checkpoint"/> (the object whose UID it pulled) and
     /// the <paramref name="parentsPulled"/> nearest links of its chain. Throws when the API server cannot be written, so
     /// the pass that pulled fails and its retry records again.
     /// </summary>
-    public async Task RecordAsync(Checkpoint checkpoint, string node, int parentsPulled, CancellationToken cancellationToken)
+    private async Task RecordAsync(Checkpoint checkpoint, string node, int parentsPulled, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         var ns = checkpoint.Metadata.NamespaceProperty;

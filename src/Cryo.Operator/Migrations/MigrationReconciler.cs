@@ -231,7 +231,7 @@ public sealed class MigrationReconciler(
 
         if (pull.Completion.IsCompletedSuccessfully)
         {
-            await copies.RecordAsync(live, status.TargetNode!, (await pull.Completion).ParentsPulled, cancellationToken);
+            await copies.RecordPulledAsync(live, status.TargetNode!, await pull.Completion, cancellationToken);
         }
 
         pulls.Forget(pull);

@@ -76,7 +76,7 @@ public sealed class RestoreTransfer(
         {
             // Before the pull is forgotten: a pass that fails to record it is retried and records it then, and the
             // Checkpoint's deletion finds every copy to delete.
-            await copies.RecordAsync(checkpoint, pull.Key.TargetNode, (await pull.Completion).ParentsPulled, cancellationToken);
+            await copies.RecordPulledAsync(checkpoint, pull.Key.TargetNode, await pull.Completion, cancellationToken);
         }
 
         pulls.Forget(pull);

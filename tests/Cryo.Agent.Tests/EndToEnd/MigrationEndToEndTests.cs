@@ -107,8 +107,27 @@ public sealed partial class MigrationEndToEndTests(PlaceholderBuild build)
         // Node B pulled the live checkpoint while the tree ran, then the final one, an increment of it.
         Assert.Equal(["move", "move-live"], cluster.EnginesB.Store.List().Select(c => c.Key.Name).Order(StringComparer.Ordinal));
         Assert.Equal("move-live", (await cluster.GetCheckpointAsync("move")).Spec.ParentCheckpoint);
+        Assert.Equal([TwoNodeCluster.NodeB], (await cluster.GetCheckpointAsync("move-live")).Status!.Copies);
         Assert.NotNull(done.Status.Timings!.PrecopyMilliseconds);
         Assert.True(done.Status.DowntimeMilliseconds > 0, $"downtime {done.Status.DowntimeMilliseconds}");
+        await cluster.WaitForPodGoneAsync("web", Patience);
+        AssertRanAtDeletion(cluster, "web-node-b");
+    }
+
+    [Fact]
+    public async Task Migration_Should_RecordNoCopyOfEitherCheckpoint_When_ThePrecopyIsOverOneStoreBothNodesMount()
+    {
+        await using var cluster = await TwoNodeCluster.StartAsync(build.PlaceholderPath, sharedStore: true);
+        var (source, file, done) = await MigrateAsync(cluster, new MigrationSpec { PodName = "web", Mode = MigrationMode.Precopy });
+
+        Assert.True(done.Status!.Phase == MigrationPhase.Completed, done.Status.Message);
+        var target = await cluster.Kubelet.WorkloadAsync("web-node-b", Patience);
+        await AssertGoesOnAsync(source, file, target);
+        // Node B's agent found the live checkpoint where node A's committed it: the one store holds each checkpoint once,
+        // and neither Checkpoint names a copy on node B, which deleting it would delete (the original) and wait for.
+        Assert.Equal(["move", "move-live"], cluster.EnginesB.Store.List().Select(c => c.Key.Name).Order(StringComparer.Ordinal));
+        Assert.Empty((await cluster.GetCheckpointAsync("move-live")).Status!.Copies ?? []);
+        Assert.Empty((await cluster.GetCheckpointAsync("move")).Status!.Copies ?? []);
         await cluster.WaitForPodGoneAsync("web", Patience);
         AssertRanAtDeletion(cluster, "web-node-b");
     }

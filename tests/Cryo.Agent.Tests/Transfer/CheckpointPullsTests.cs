@@ -1,3 +1,4 @@
+using Cryo.Agent.Store.Manifest;
 using Cryo.Agent.Tests.Grpc;
 using Cryo.Agent.Tests.Store;
 using Cryo.Contracts.Agent.V1;
@@ -115,5 +116,57 @@ public sealed class CheckpointPullsTests(TestPkiFixture fixture) : IClassFixture
         Assert.Equal(total, againEvents[^1].Result.BytesReceived);
         Assert.Equal(stored.Key, Assert.Single(target.Store.List()).Key);
         Assert.Contains($"cryo_agent_transfer_bytes_total{{direction=\"sent\"}} {2 * total}", await CheckpointTransferTests.MetricsOfAsync(agentA), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PullCheckpoint_Should_AnswerThatItFoundTheOriginal_When_TheStoreItSharesHoldsTheCheckpointAnotherNodeCommitted()
+    {
+        // Node A's agent committed the checkpoint in the one store both agents mount (storage mode "shared").
+        using var source = new TestEngines(storeOwner: "node-a");
+        using var target = new TestEngines(storeRoot: source.StoreRoot, storeOwner: "node-b");
+        var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), 1024 * 1024);
+        await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a");
+        await using var agentB = await PeerAgents.StartAsync(target, Pki, "node-b");
+        using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentB.SocketPath);
+        var client = new AgentService.AgentServiceClient(channel);
+
+        using var call = client.PullCheckpoint(new PullCheckpointRequest
+        {
+            Checkpoint = new CheckpointRef { Namespace = "default", Name = "big" }, SourceAddress = agentA.TlsAddress, SourceNode = "node-a",
+        }, deadline: DateTime.UtcNow + Patience);
+        var result = (await call.ResponseStream.ReadAllAsync().ToListAsync())[^1].Result;
+
+        // Present, and not a copy of node B's: deleting one there would delete node A's checkpoint.
+        Assert.True(result.AlreadyPresent);
+        Assert.True(result.Original);
+        Assert.Equal(0, result.BytesReceived);
+        Assert.Equal(stored.Key, Assert.Single(target.Store.List()).Key);
+        Assert.DoesNotContain(ManifestExtraKeys.PulledBy, target.Store.Find(stored.Key)!.Manifest.Extra.Keys);
+    }
+
+    [Fact]
+    public async Task PullCheckpoint_Should_AnswerThatItFoundItsCopy_When_AnEarlierPullLeftIt()
+    {
+        using var source = new TestEngines(storeOwner: "node-a");
+        using var target = new TestEngines(storeOwner: "node-b");
+        var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), 1024 * 1024);
+        await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a");
+        await using var agentB = await PeerAgents.StartAsync(target, Pki, "node-b");
+        using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentB.SocketPath);
+        var client = new AgentService.AgentServiceClient(channel);
+        var request = new PullCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "big" }, SourceAddress = agentA.TlsAddress, SourceNode = "node-a" };
+
+        using var first = client.PullCheckpoint(request, deadline: DateTime.UtcNow + Patience);
+        var pulled = (await first.ResponseStream.ReadAllAsync().ToListAsync())[^1].Result;
+        // As when the operator's pass that should have recorded the first pull failed: it asks again.
+        using var again = client.PullCheckpoint(request, deadline: DateTime.UtcNow + Patience);
+        var found = (await again.ResponseStream.ReadAllAsync().ToListAsync())[^1].Result;
+
+        Assert.Equal((false, false), (pulled.AlreadyPresent, pulled.Original));
+        Assert.Equal(stored.Manifest.Files.Sum(f => f.Size), pulled.BytesReceived);
+        // Found, and a copy node B's agent pulled: the operator records it, so that deleting the Checkpoint deletes it.
+        Assert.Equal((true, false), (found.AlreadyPresent, found.Original));
+        Assert.Equal("node-b", target.Store.Find(stored.Key)!.Manifest.Extra[ManifestExtraKeys.PulledBy]);
+        Assert.DoesNotContain(ManifestExtraKeys.PulledBy, source.Store.Find(stored.Key)!.Manifest.Extra.Keys);
     }
 }

@@ -25,17 +25,9 @@ public sealed class PulledCopiesPassTests : IAsyncLifetime
         var web = await cluster.Kubelet.RunPodAsync(Ns, "web", Node);
         await TakenAsync("web-1", web, parent: null);
         await TakenAsync("web-2", web, parent: "web-1");
-        cluster.Agent.Missing.Add((Target, $"{Ns}/web-2"));
-        cluster.Agent.HoldPulls();
-        cluster.Agent.PullOutcome.SetResult(new PullCheckpointResult { BytesReceived = 1024, ParentsPulled = 1 });
-        await cluster.RestoreAsync("copy-1", new RestoreSpec { CheckpointName = "web-2", NewPod = new NewPodTarget { NodeName = Target } });
-        await cluster.PassAsync(cluster.Restores, "copy-1");
-        await cluster.Kubelet.StartAsync(await cluster.GetPodAsync("copy-1"));
 
         // Act: the restore finds nothing and pulls; the pass after the pull takes its outcome; the restore.
-        await cluster.PassAsync(cluster.Restores, "copy-1");
-        await cluster.PullEndedAsync(Target, "web-2");
-        var pulled = await cluster.PassAsync(cluster.Restores, "copy-1");
+        var pulled = await RestoreThroughAPullAsync("web-2", new PullCheckpointResult { BytesReceived = 1024, ParentsPulled = 1 });
         await cluster.PassAsync(cluster.Restores, "copy-1");
 
         // Assert
@@ -43,6 +35,23 @@ public sealed class PulledCopiesPassTests : IAsyncLifetime
         Assert.Equal([Target], (await cluster.GetCheckpointAsync("web-2")).Status!.Copies);
         Assert.Equal([Target], (await cluster.GetCheckpointAsync("web-1")).Status!.Copies);
         Assert.Equal(Phase.Succeeded, (await cluster.GetRestoreAsync("copy-1")).Status!.Phase);
+    }
+
+    [Fact]
+    public async Task Pull_Should_RecordNoCopy_When_TheTargetsAgentAnswersThatItFoundTheOriginal()
+    {
+        // Arrange: node-2's agent first said it lacked web-1, then found it where node-1's agent committed it (a store both mount).
+        cluster.Locator.Nodes.Add(Target);
+        var web = await cluster.Kubelet.RunPodAsync(Ns, "web", Node);
+        await TakenAsync("web-1", web, parent: null);
+
+        // Act: the restore finds nothing and pulls; the pass after the pull takes its outcome.
+        var pulled = await RestoreThroughAPullAsync("web-1", new PullCheckpointResult { AlreadyPresent = true, Original = true });
+
+        // Assert: restored on, with no copy on node-2 for the Checkpoint's deletion to delete (the original) and wait for.
+        Assert.Equal(ReconcileResult.Continue, pulled.Result);
+        Assert.Empty((await cluster.GetCheckpointAsync("web-1")).Status!.Copies ?? []);
+        Assert.Contains("holds Checkpoint web-1 already", (await cluster.GetRestoreAsync("copy-1")).Status!.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -167,5 +176,21 @@ public sealed class PulledCopiesPassTests : IAsyncLifetime
         var warning = Assert.Single(await cluster.EventsAsync("web-1"), e => e.Reason == reason);
         Assert.Equal("Warning", warning.Type);
         Assert.Contains(saying, warning.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Restore copy-1 of <paramref name="checkpoint"/> into a new pod on node-2, whose agent lacks it and answers the pull
+    /// with <paramref name="answer"/>: its passes up to the one that takes that answer, which it returns.
+    /// </summary>
+    private async Task<ReconcilePass> RestoreThroughAPullAsync(string checkpoint, PullCheckpointResult answer)
+    {
+        cluster.Agent.Missing.Add((Target, $"{Ns}/{checkpoint}"));
+        cluster.Agent.HoldPulls().SetResult(answer);
+        await cluster.RestoreAsync("copy-1", new RestoreSpec { CheckpointName = checkpoint, NewPod = new NewPodTarget { NodeName = Target } });
+        await cluster.PassAsync(cluster.Restores, "copy-1");
+        await cluster.Kubelet.StartAsync(await cluster.GetPodAsync("copy-1"));
+        await cluster.PassAsync(cluster.Restores, "copy-1");
+        await cluster.PullEndedAsync(Target, checkpoint);
+        return await cluster.PassAsync(cluster.Restores, "copy-1");
     }
 }

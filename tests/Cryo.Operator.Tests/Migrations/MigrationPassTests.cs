@@ -327,6 +327,45 @@ public sealed class MigrationPassTests : IAsyncLifetime
         Assert.Null((await cluster.GetPodAsync("web")).Metadata.DeletionTimestamp);
     }
 
+    [Fact]
+    public async Task Precopy_Should_RecordNoCopyOnTheTarget_When_ItsAgentFoundTheOriginalInTheStoreItShares()
+    {
+        // Arrange: node-2's agent mounts the store node-1's committed the live checkpoint in (storage mode "shared").
+        cluster.Agent.HoldPulls().SetResult(new PullCheckpointResult { AlreadyPresent = true, Original = true });
+
+        // Act
+        var copies = await LiveCheckpointCopiesAfterItsPullAsync();
+
+        // Assert: deleting hop-live must not ask node-2's agent to delete "its copy", the original's very directory.
+        Assert.Empty(copies ?? []);
+    }
+
+    [Fact]
+    public async Task Precopy_Should_RecordTheCopyOnTheTarget_When_ItsAgentFoundOneAnEarlierPullLeft()
+    {
+        // Arrange: node-2's agent pulled it before, in a pass that did not get to record it (per-node storage).
+        cluster.Agent.HoldPulls().SetResult(new PullCheckpointResult { AlreadyPresent = true });
+
+        // Act
+        var copies = await LiveCheckpointCopiesAfterItsPullAsync();
+
+        // Assert
+        Assert.Equal([Target], copies);
+    }
+
+    /// <summary>Runs precopy Migration hop until its live checkpoint was pulled to node-2: that Checkpoint's copies then.</summary>
+    private async Task<IList<string>?> LiveCheckpointCopiesAfterItsPullAsync()
+    {
+        await cluster.MigrationAsync("hop", new MigrationSpec { PodName = "web", NodeName = Target, Mode = MigrationMode.Precopy });
+        await cluster.PassAsync(cluster.Migrations, "hop");
+        await cluster.PassAsync(cluster.Checkpoints, "hop-live");
+        await cluster.PassAsync(cluster.Checkpoints, "hop-live");
+        await cluster.PassAsync(cluster.Migrations, "hop");
+        await Eventually.TrueAsync(async () => (await cluster.PassAsync(cluster.Migrations, "hop")).Result == ReconcileResult.Done, "the pull ends");
+        Assert.Equal("hop-live", Assert.Single(cluster.Agent.PullCalls).Request.Checkpoint.Name);
+        return (await cluster.GetCheckpointAsync("hop-live")).Status!.Copies;
+    }
+
     /// <summary>
     /// <paramref name="failed"/> ended Failed, its <paramref name="type"/> condition False for <paramref name="reason"/> and its
     /// message saying each of <paramref name="saying"/>, and the pod it was to move is still the one that ran before.

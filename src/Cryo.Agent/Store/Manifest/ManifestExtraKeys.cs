@@ -23,6 +23,14 @@ public static class ManifestExtraKeys
     /// <summary>The node the checkpoint was taken on.</summary>
     public const string NodeName = "node";
 
+    /// <summary>
+    /// The store owner (<see cref="ImageStore.Owner"/>, the node name) of the agent that pulled this copy of the checkpoint
+    /// from another; absent from a checkpoint dumped or imported where it is. A store every node's agent mounts holds the
+    /// one checkpoint its node committed, which another agent finds there but must not call a copy of its own: deleting
+    /// that "copy" would delete the original.
+    /// </summary>
+    public const string PulledBy = "pulled.by";
+
     /// <summary>The parent checkpoint's name, for an incremental checkpoint.</summary>
     public const string ParentCheckpoint = "parent";
 
