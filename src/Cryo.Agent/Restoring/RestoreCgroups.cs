@@ -95,7 +95,10 @@ public sealed class RestoreCgroups
     /// <summary>The v1 freezer cgroup's directory (CRIU may create it), or null on a v2 host or without a freezer controller.</summary>
     public string? FreezerDirectory { get; }
 
-    /// <summary>On a cgroup v2 host: the single cgroup path for <c>--cgroup-root</c>.</summary>
+    /// <summary>
+    /// On a cgroup v2 host: the copy's one cgroup path, whose freezer is cgroup2's (<c>cgroup.freeze</c>); null on a v1
+    /// host, the hybrid one included. <c>--cgroup-root</c> takes every path, this one too, from <see cref="Paths"/>.
+    /// </summary>
     public string? UnifiedPath { get; private init; }
 
     /// <summary>
