@@ -283,4 +283,10 @@ public static class ConditionReasons
 
     /// <summary>Migration: the original pod was deleted once the copy ran.</summary>
     public const string SourcePodDeleted = "SourcePodDeleted";
+
+    /// <summary>Migration (precopy): the copy's pod was made on the target node while the live checkpoint travels.</summary>
+    public const string TargetPodPrepared = "TargetPodPrepared";
+
+    /// <summary>Migration (precopy): the pod made in advance was deleted, since the Migration failed before a copy came to it.</summary>
+    public const string TargetPodDeleted = "TargetPodDeleted";
 }

@@ -6,6 +6,7 @@ using Cryo.Operator.Configuration;
 using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Queue;
 using Cryo.Operator.Reconciling;
+using Cryo.Operator.Restores;
 using Cryo.Operator.Transfers;
 using k8s.Autorest;
 using k8s.Models;
@@ -221,6 +222,11 @@ public sealed class MigrationReconciler(
 
         if (!pull.Completion.IsCompleted)
         {
+            if (await PrepareTargetPodAsync(migration, status, live, cancellationToken) is { } refused)
+            {
+                return await FailAsync(migration, status, refused, ConditionTypes.PodReady, cancellationToken);
+            }
+
             status.Phase = MigrationPhase.Transferring;
             status.Message = pull.Latest is { } progress
                 ? $"transferring Checkpoint {live.Metadata.Name} to node {status.TargetNode} while pod {migration.Spec.PodName} runs: {progress.BytesVerified} of {progress.BytesTotal} bytes verified"
@@ -306,17 +312,7 @@ public sealed class MigrationReconciler(
     private async Task<Found<ApiRestore>> EnsureRestoreAsync(Migration migration, string name, string podName, string node, CancellationToken cancellationToken)
     {
         var ns = migration.Metadata.NamespaceProperty;
-        var original = await resources.Pods.GetAsync(ns, migration.Spec.PodName, cancellationToken);
-        var labels = original?.Metadata.Uid == migration.Status?.SourcePodUid ? original?.Metadata.Labels : null;
-        var restore = new ApiRestore
-        {
-            Metadata = Owned(migration, name),
-            Spec = new RestoreSpec
-            {
-                CheckpointName = migration.Status!.CheckpointName!,
-                NewPod = new NewPodTarget { Name = podName, NodeName = node, Labels = labels is null ? null : new Dictionary<string, string>(labels) },
-            },
-        };
+        var restore = await NewRestoreAsync(migration, name, podName, node, migration.Status!.CheckpointName!, cancellationToken);
         try
         {
             return await resources.Restores.CreateAsync(restore, cancellationToken);
@@ -327,6 +323,90 @@ public sealed class MigrationReconciler(
             return existing is not null && Ownership.IsControlledBy(existing.Metadata, migration)
                 ? existing
                 : new Failure(ConditionReasons.PodNameTaken, $"Restore {ns}/{name} exists and was not created by this Migration");
+        }
+    }
+
+    /// <summary>The Restore of <paramref name="checkpointName"/> into a new pod on <paramref name="node"/> with the original pod's labels (while it is the one the Migration started from).</summary>
+    private async Task<ApiRestore> NewRestoreAsync(Migration migration, string name, string podName, string node, string checkpointName, CancellationToken cancellationToken)
+    {
+        var original = await resources.Pods.GetAsync(migration.Metadata.NamespaceProperty, migration.Spec.PodName, cancellationToken);
+        var labels = original?.Metadata.Uid == migration.Status?.SourcePodUid ? original?.Metadata.Labels : null;
+        return new ApiRestore
+        {
+            Metadata = Owned(migration, name),
+            Spec = new RestoreSpec
+            {
+                CheckpointName = checkpointName,
+                NewPod = new NewPodTarget { Name = podName, NodeName = node, Labels = labels is null ? null : new Dictionary<string, string>(labels) },
+            },
+        };
+    }
+
+    /// <summary>
+    /// precopy: makes the copy's pod on the target node while the live checkpoint travels, so that after the final dump
+    /// the restore does not wait for the target's kubelet to start a pod (on a real node the largest part of a Restore's
+    /// time to Ready). It is the pod the Migration's Restore would make, owned by the Migration until that Restore takes
+    /// it over, and its placeholder waits without a time limit; a Migration that fails before deletes it
+    /// (<see cref="DiscardPreparedPodAsync"/>). Returns why the Migration must fail, before anything stopped: a pod of
+    /// that name that is not the Migration's, or one the API server refuses. A checkpoint that recorded no pod spec
+    /// leaves the pod to the Restore, as stop-and-copy does.
+    /// </summary>
+    private async Task<Failure?> PrepareTargetPodAsync(Migration migration, MigrationStatus status, ApiCheckpoint live, CancellationToken cancellationToken)
+    {
+        if (status.TargetPod is not null || live.Status?.PodSpec is not { } podSpec)
+        {
+            return null;
+        }
+
+        var ns = migration.Metadata.NamespaceProperty;
+        var name = MigrationNames.TargetPod(migration, status.TargetNode!);
+        var restore = await NewRestoreAsync(migration, MigrationNames.Restore(migration), name, status.TargetNode!, MigrationNames.Checkpoint(migration), cancellationToken);
+        var containerName = live.Spec.ContainerName ?? podSpec.Containers[0].Name;
+        var pod = PlaceholderPodBuilder.Build(restore, podSpec, containerName, restore.Spec.CheckpointName, PlaceholderSource.From(options.Value));
+        pod.Metadata.OwnerReferences = [Ownership.ControllerReference(migration)];
+        PlaceholderPodBuilder.WaitForever(pod.Spec.Containers.First(c => c.Name == containerName));
+        try
+        {
+            await resources.Pods.CreateAsync(pod, cancellationToken);
+            await events.NormalAsync(migration, ConditionReasons.TargetPodPrepared,
+                $"created pod {name} on node {status.TargetNode} while Checkpoint {live.Metadata.Name} travels, so that the copy's restore does not wait for it to start", cancellationToken);
+        }
+        catch (HttpOperationException e) when (ApiErrors.IsConflict(e))
+        {
+            var existing = await resources.Pods.GetAsync(ns, name, cancellationToken);
+            if (existing is null)
+            {
+                return null; // deleted meanwhile: the next pass makes it
+            }
+
+            if (!Ownership.IsControlledBy(existing.Metadata, migration))
+            {
+                return new Failure(ConditionReasons.PodNameTaken, $"pod {ns}/{name} exists and was not created by this Migration, so the copy has no pod to go to; pod {migration.Spec.PodName} was left running");
+            }
+        }
+        catch (HttpOperationException e) when ((int)e.Response.StatusCode is >= 400 and < 500 and not 429)
+        {
+            return new Failure(ConditionReasons.CreateFailed,
+                $"creating the copy's pod {name} on node {status.TargetNode} was refused ({(int)e.Response.StatusCode}): {e.Response.Content}; pod {migration.Spec.PodName} was left running");
+        }
+
+        status.TargetPod = name;
+        return null;
+    }
+
+    /// <summary>Deletes the pod <see cref="PrepareTargetPodAsync"/> made, unless a Restore took it over: no copy comes to it.</summary>
+    private async Task DiscardPreparedPodAsync(Migration migration, MigrationStatus status, CancellationToken cancellationToken)
+    {
+        if (migration.Spec.Mode != MigrationMode.Precopy || status.TargetNode is null)
+        {
+            return;
+        }
+
+        var name = MigrationNames.TargetPod(migration, status.TargetNode);
+        if (await resources.Pods.GetAsync(migration.Metadata.NamespaceProperty, name, cancellationToken) is { } prepared
+            && Ownership.IsControlledBy(prepared.Metadata, migration) && await resources.Pods.DeleteAsync(prepared, cancellationToken))
+        {
+            await events.NormalAsync(migration, ConditionReasons.TargetPodDeleted, $"deleted pod {name}, made in advance for a copy that will not come", cancellationToken);
         }
     }
 
@@ -371,6 +451,7 @@ public sealed class MigrationReconciler(
     /// <summary>The restore on the target failed after the final dump: restore the checkpoint on the source node instead.</summary>
     private async Task<ReconcileResult> RestoreInPlaceAsync(Migration migration, MigrationStatus status, string why, CancellationToken cancellationToken)
     {
+        await DiscardPreparedPodAsync(migration, status, cancellationToken);
         var name = MigrationNames.FallbackRestore(migration);
         var created = await EnsureRestoreAsync(migration, name, MigrationNames.FallbackPod(migration), status.SourceNode!, cancellationToken);
         if (created.Failure is { } taken)
@@ -456,6 +537,7 @@ public sealed class MigrationReconciler(
 
     private async Task<ReconcileResult> FailAsync(Migration migration, MigrationStatus status, Failure failure, string conditionType, CancellationToken cancellationToken)
     {
+        await DiscardPreparedPodAsync(migration, status, cancellationToken);
         var now = Now;
         status.Phase = MigrationPhase.Failed;
         status.Message = failure.Message;

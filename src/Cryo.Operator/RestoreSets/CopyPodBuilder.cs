@@ -25,7 +25,7 @@ public static class CopyPodBuilder
         var spec = PlaceholderPodBuilder.PlaceholderSpec(checkpointed, containerName, placeholder);
         spec.NodeName = null; // the scheduler places each copy; the checkpointed pod's node is not the set's
         Overlay(spec, set.Spec.Template?.Spec);
-        WaitForever(spec.Containers.First(c => c.Name == containerName));
+        PlaceholderPodBuilder.WaitForever(spec.Containers.First(c => c.Name == containerName));
 
         var labels = UsersOwn(set.Spec.Template?.Metadata?.Labels);
         var annotations = UsersOwn(set.Spec.Template?.Metadata?.Annotations);
@@ -91,13 +91,6 @@ public static class CopyPodBuilder
             spec.RestartPolicy = restartPolicy;
         }
     }
-
-    private static void WaitForever(V1Container container) =>
-        container.Env =
-        [
-            .. (container.Env ?? []).Where(e => e.Name != CryoNames.PlaceholderTimeoutVariable),
-            new V1EnvVar { Name = CryoNames.PlaceholderTimeoutVariable, Value = "0" },
-        ];
 
     /// <summary>The user's labels or annotations, without keys under cryo.io/ (Cryo's own: a copy's selector is made of them).</summary>
     private static Dictionary<string, string> UsersOwn(IDictionary<string, string>? values) =>

@@ -108,7 +108,7 @@ public sealed class RestoreSetReconciler(
     {
         foreach (var copy in members.Live.Where(c => c.Pod is not null && !c.IsHandedOver))
         {
-            var pod = await writer.HandOverAsync(copy.Restore, copy.Pod!, cancellationToken);
+            var pod = await PodHandover.ToRestoreAsync(resources.Pods, copy.Restore, copy.Pod!, cancellationToken);
             members.Copies[members.Copies.IndexOf(copy)] = copy with { Pod = pod ?? copy.Pod };
         }
     }

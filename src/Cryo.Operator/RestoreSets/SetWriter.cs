@@ -2,6 +2,7 @@ using Cryo.Api;
 using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Metrics;
 using Cryo.Operator.Reconciling;
+using Cryo.Operator.Restores;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -67,7 +68,7 @@ public sealed class SetWriter(CryoResources resources, EventRecorder events, Ope
                 $"creating the Restore of a copy was refused: {ApiMessage(e).Replace(pod.Metadata.Name, $"{set.Metadata.Name}-<random>", StringComparison.Ordinal)}", Terminal: false);
         }
 
-        var handedOver = await HandOverAsync(restore, pod, cancellationToken) ?? pod;
+        var handedOver = await PodHandover.ToRestoreAsync(resources.Pods, restore, pod, cancellationToken) ?? pod;
         members.Copies.Add(Copy.Of(restore, handedOver));
         var source = warm is null ? FromNewPod : FromWarmPool;
         metrics.RestoreSetCopiesCreated.WithLabels(source).Inc();
@@ -76,36 +77,6 @@ public sealed class SetWriter(CryoResources resources, EventRecorder events, Ope
             : $"warm pod {pod.Metadata.Name}, whose placeholder is starting";
         await events.NormalAsync(set, ConditionReasons.CopyCreated, $"made copy {restore.Metadata.Name} of Checkpoint {template.CheckpointName} in {into}", cancellationToken);
         return null;
-    }
-
-    /// <summary>
-    /// Makes the copy's Restore the controller of its pod (the set's until now), so the pod goes with the Restore and the
-    /// Restore follows it as its own; labels it as a copy (the set's selector). Returns the pod as stored, or null when it
-    /// is gone or was replaced under its name (its UID is a precondition).
-    /// </summary>
-    public async Task<V1Pod?> HandOverAsync(Restore restore, V1Pod pod, CancellationToken cancellationToken)
-    {
-        var patch = new
-        {
-            metadata = new
-            {
-                uid = pod.Metadata.Uid,
-                ownerReferences = new[] { Ownership.ControllerReference(restore) },
-                labels = new Dictionary<string, string>
-                {
-                    [CryoNames.RestoreLabel] = restore.Metadata.Name,
-                    [CryoNames.CheckpointLabel] = restore.Spec.CheckpointName,
-                },
-            },
-        };
-        try
-        {
-            return await resources.Pods.PatchAsync(pod, new V1Patch(KubernetesJson.Serialize(patch), V1Patch.PatchType.MergePatch), cancellationToken);
-        }
-        catch (HttpOperationException e) when (ApiErrors.IsConflict(e))
-        {
-            return null;
-        }
     }
 
     /// <summary>Removes a copy whose Restore Failed; the caller counts it for the backoff.</summary>

@@ -62,6 +62,21 @@ public static class PlaceholderPodBuilder
     }
 
     /// <summary>
+    /// Makes the placeholder in <paramref name="container"/> wait for its restore without a time limit, for a pod made in
+    /// advance that may wait long: a RestoreSet's warm pod, a Migration's target pod during the live transfer. Whoever
+    /// made it deletes it when no restore will come.
+    /// </summary>
+    public static void WaitForever(V1Container container)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        container.Env =
+        [
+            .. (container.Env ?? []).Where(e => e.Name != CryoNames.PlaceholderTimeoutVariable),
+            new V1EnvVar { Name = CryoNames.PlaceholderTimeoutVariable, Value = "0" },
+        ];
+    }
+
+    /// <summary>
     /// The spec of a placeholder pod: a copy of <paramref name="checkpointedSpec"/> whose container
     /// <paramref name="containerName"/> runs the placeholder, with the readiness gate, still pinned to the checkpointed
     /// pod's node (<see cref="Build"/> and a RestoreSet's pods decide their own placement).

@@ -93,14 +93,17 @@ public sealed class RestoreReconciler(
     /// <summary>A Restore that restored at least once (statuses written before restoreCount existed have only the phase).</summary>
     private static bool HasRestored(RestoreStatus status) => status.RestoreCount > 0 || status.Phase == Phase.Succeeded;
 
-    /// <summary>newPod: creates the placeholder pod unless it exists.</summary>
+    /// <summary>
+    /// newPod: creates the placeholder pod unless it exists. One that the Restore's own controller made for it in
+    /// advance (a precopy Migration prepares its target pod while the live checkpoint travels) is taken over.
+    /// </summary>
     private async Task<Found<V1Pod>> EnsurePodAsync(ApiRestore restore, Checkpoint checkpoint, CancellationToken cancellationToken)
     {
         var ns = restore.Metadata.NamespaceProperty;
         var name = PlaceholderPodBuilder.PodName(restore);
         if (await resources.Pods.GetAsync(ns, name, cancellationToken) is { } found)
         {
-            return found;
+            return PreparedByOwner(restore, found) ? await TakeOverAsync(restore, found, cancellationToken) : found;
         }
 
         var podSpec = checkpoint.Status?.PodSpec ?? throw new UnreachableException("a restorable Checkpoint recorded the pod spec of a newPod target");
@@ -117,6 +120,23 @@ public sealed class RestoreReconciler(
             // Created meanwhile; whose it is is checked next.
             return await resources.Pods.GetAsync(ns, name, cancellationToken) is { } meanwhile ? meanwhile : Taken(restore, name);
         }
+    }
+
+    /// <summary>Whether <paramref name="pod"/> was made for <paramref name="restore"/> by the controller of both.</summary>
+    private static bool PreparedByOwner(ApiRestore restore, V1Pod pod) =>
+        Ownership.ControllerOf(restore.Metadata)?.Uid is { } owner && Ownership.ControllerOf(pod.Metadata)?.Uid == owner;
+
+    private async Task<Found<V1Pod>> TakeOverAsync(ApiRestore restore, V1Pod pod, CancellationToken cancellationToken)
+    {
+        if (await PodHandover.ToRestoreAsync(resources.Pods, restore, pod, cancellationToken) is not { } taken)
+        {
+            return new Failure(ConditionReasons.PodNotFound,
+                $"pod {pod.Metadata.NamespaceProperty}/{pod.Metadata.Name}, made in advance for this Restore, is gone; it is created anew", Terminal: false);
+        }
+
+        var by = Ownership.ControllerOf(pod.Metadata)!;
+        await events.NormalAsync(restore, ConditionReasons.PodCreated, $"took over pod {pod.Metadata.Name}, which {by.Kind} {by.Name} made in advance", cancellationToken);
+        return taken;
     }
 
     private async Task<Found<V1Pod>> ReadExistingPodAsync(ApiRestore restore, ExistingPodTarget existing, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Cryo.Agent.Tests.Placeholder;
 using Cryo.Api;
 using Cryo.Testing.Agent.Harness;
+using k8s;
 
 namespace Cryo.Agent.Tests.EndToEnd;
 
@@ -110,6 +111,13 @@ public sealed partial class MigrationEndToEndTests(PlaceholderBuild build)
         Assert.Equal([TwoNodeCluster.NodeB], (await cluster.GetCheckpointAsync("move-live")).Status!.Copies);
         Assert.NotNull(done.Status.Timings!.PrecopyMilliseconds);
         Assert.True(done.Status.DowntimeMilliseconds > 0, $"downtime {done.Status.DowntimeMilliseconds}");
+        // The copy's pod was made while the live checkpoint travelled, before the final dump stopped the tree, and its
+        // Restore took it over rather than making one.
+        var events = (await cluster.Client.CoreV1.ListNamespacedEventAsync(TwoNodeCluster.Ns)).Items;
+        Assert.Contains(events, e => e.InvolvedObject.Name == "move" && e.Reason == ConditionReasons.TargetPodPrepared);
+        Assert.Contains(events, e => e.InvolvedObject.Kind == Restore.KindName && e.Reason == ConditionReasons.PodCreated && e.Message.StartsWith("took over pod web-node-b", StringComparison.Ordinal));
+        var copyPod = await cluster.GetPodAsync("web-node-b");
+        Assert.Equal(("Restore", "move"), (copyPod.Metadata.OwnerReferences.Single(o => o.Controller == true).Kind, copyPod.Metadata.OwnerReferences.Single(o => o.Controller == true).Name));
         await cluster.WaitForPodGoneAsync("web", Patience);
         AssertRanAtDeletion(cluster, "web-node-b");
     }

@@ -119,6 +119,9 @@ public sealed class TwoNodeCluster : IAsyncDisposable
     public Task<Restore> GetRestoreAsync(string name) =>
         Client.CustomObjects.GetNamespacedCustomObjectAsync<Restore>(CryoNames.Group, CryoNames.Version, Ns, Restore.Plural, name);
 
+    /// <summary>The pod of that name in the test namespace.</summary>
+    public Task<V1Pod> GetPodAsync(string name) => Client.CoreV1.ReadNamespacedPodAsync(name, Ns);
+
     /// <summary>Waits until pod <paramref name="name"/> is gone from the API server (the kubelet finished its termination).</summary>
     public Task WaitForPodGoneAsync(string name, TimeSpan timeout) =>
         Eventually.TrueAsync(async () => (await Client.CoreV1.ListNamespacedPodAsync(Ns, fieldSelector: $"metadata.name={name}")).Items.Count == 0, $"pod {name} is gone", timeout);

@@ -1,4 +1,5 @@
 using Cryo.Contracts.Agent.V1;
+using Cryo.Operator.Reconciling;
 using static Cryo.Operator.Tests.Reconciling.SinglePassHarness;
 
 namespace Cryo.Operator.Tests.Migrations;
@@ -267,6 +268,8 @@ public sealed class MigrationPassTests : IAsyncLifetime
         await cluster.PassAsync(cluster.Checkpoints, "hop-live");
         await cluster.PassAsync(cluster.Checkpoints, "hop-live");
         var pulling = await cluster.PassAsync(cluster.Migrations, "hop");
+        var prepared = await cluster.GetPodAsync("web-node-2");
+        await cluster.Kubelet.StartAsync(prepared); // node-2's kubelet starts it while the pull runs
         await Eventually.TrueAsync(() => cluster.Agent.PullCalls.Count == 1, "the pull reaches node-2's agent");
         var dumpsBeforeThePull = cluster.Agent.CheckpointCalls.Count;
         await Eventually.TrueAsync(async () => (await cluster.PassAsync(cluster.Migrations, "hop")).Result == ReconcileResult.Done, "the pull ends");
@@ -274,9 +277,8 @@ public sealed class MigrationPassTests : IAsyncLifetime
         await cluster.PassAsync(cluster.Checkpoints, "hop");
         await cluster.PassAsync(cluster.Checkpoints, "hop");
         await cluster.PassAsync(cluster.Migrations, "hop");
-        await cluster.PassAsync(cluster.Restores, "hop");
-        await cluster.Kubelet.StartAsync(await cluster.GetPodAsync("web-node-2"));
-        await cluster.PassAsync(cluster.Restores, "hop");
+        var restoring = await cluster.PassAsync(cluster.Restores, "hop");
+        var copy = await cluster.GetPodAsync("web-node-2");
         await cluster.PassAsync(cluster.Migrations, "hop");
         var done = await cluster.GetMigrationAsync("hop");
 
@@ -286,6 +288,18 @@ public sealed class MigrationPassTests : IAsyncLifetime
         var (agent, pull) = Assert.Single(cluster.Agent.PullCalls);
         Assert.Equal((Target, "hop-live", Node), (agent.NodeName, pull.Checkpoint.Name, pull.SourceNode));
         Assert.Equal(1, dumpsBeforeThePull);
+
+        // Assert: meanwhile the copy's pod was made on node-2, the Migration's until its Restore comes, waiting without a limit.
+        Assert.Equal(("hop", Target, "web"), (Ownership.ControllerOf(prepared.Metadata)!.Name, prepared.Spec.NodeName, prepared.Metadata.Labels["app"]));
+        Assert.Equal(("hop", "hop"), (prepared.Metadata.Labels[CryoNames.RestoreLabel], prepared.Metadata.Labels[CryoNames.CheckpointLabel]));
+        Assert.Equal("0", prepared.Spec.Containers.Single(c => c.Name == "app").Env.Single(e => e.Name == CryoNames.PlaceholderTimeoutVariable).Value);
+        Assert.Equal("web-node-2", (await cluster.GetMigrationAsync("hop")).Status!.TargetPod);
+        Assert.Contains(await cluster.EventsAsync("hop"), e => e.Reason == ConditionReasons.TargetPodPrepared);
+
+        // Assert: the Restore took that pod over and restored into it in its first pass, with no pod start to wait for.
+        Assert.Equal((prepared.Metadata.Uid, "Restore", "hop"), (copy.Metadata.Uid, Ownership.ControllerOf(copy.Metadata)!.Kind, Ownership.ControllerOf(copy.Metadata)!.Name));
+        Assert.Equal(Phase.Succeeded, (await cluster.GetRestoreAsync("hop")).Status!.Phase);
+        Assert.Equal(ReconcileResult.Done, restoring.Result);
 
         // Assert: the final checkpoint is an increment of it that stops the container; the restore reads it on node-2.
         Assert.Equal(("hop-live", false), (final.Spec.ParentCheckpoint, final.Spec.LeaveRunning));
@@ -325,6 +339,31 @@ public sealed class MigrationPassTests : IAsyncLifetime
         Assert.Equal([true], cluster.Agent.CheckpointCalls.Select(c => c.Options.LeaveRunning));
         Assert.DoesNotContain(await cluster.CheckpointsAsync(), c => c.Metadata.Name == "hop");
         Assert.Null((await cluster.GetPodAsync("web")).Metadata.DeletionTimestamp);
+
+        // Assert: the pod made in advance for the copy is deleted, since no copy comes to it.
+        Assert.NotNull((await cluster.GetPodAsync("web-node-2")).Metadata.DeletionTimestamp);
+        Assert.Contains(await cluster.EventsAsync("hop"), e => e.Reason == ConditionReasons.TargetPodDeleted);
+    }
+
+    [Fact]
+    public async Task Precopy_Should_FailBeforeStoppingAnything_When_APodOfTheCopysNameIsNotTheMigrations()
+    {
+        // Arrange: someone else's pod holds the name the copy's pod would take.
+        await cluster.Kubelet.RunPodAsync(Ns, "web-node-2", Target);
+        await cluster.MigrationAsync("hop", new MigrationSpec { PodName = "web", NodeName = Target, Mode = MigrationMode.Precopy });
+        cluster.Agent.HoldPulls();
+        await cluster.PassAsync(cluster.Migrations, "hop");
+        await cluster.PassAsync(cluster.Checkpoints, "hop-live");
+        await cluster.PassAsync(cluster.Checkpoints, "hop-live");
+
+        // Act
+        await cluster.PassAsync(cluster.Migrations, "hop");
+        var failed = await cluster.GetMigrationAsync("hop");
+
+        // Assert: Failed with the workload never stopped, and the other pod left alone.
+        await AssertFailedLeavingThePodAsync(failed, ConditionTypes.PodReady, ConditionReasons.PodNameTaken, "web-node-2", "left running");
+        Assert.Equal([true], cluster.Agent.CheckpointCalls.Select(c => c.Options.LeaveRunning));
+        Assert.Null((await cluster.GetPodAsync("web-node-2")).Metadata.DeletionTimestamp);
     }
 
     [Fact]
