@@ -126,6 +126,11 @@ public sealed class MigrationReconciler(
         status.Timings = new MigrationTimings { PreflightMilliseconds = (long)Stopwatch.GetElapsedTime(clockStarted).TotalMilliseconds };
         status.SetCondition(ConditionTypes.PreflightPassed, ConditionStatus.True, ConditionReasons.PreflightPassed,
             $"node {status.TargetNode} can restore what node {pod.Spec.NodeName} checkpoints", now);
+        if (await PrepareTargetPodAsync(migration, status, pod, source.Value.ContainerName, cancellationToken) is { } refused)
+        {
+            return await FailAsync(migration, status, refused, ConditionTypes.PodReady, cancellationToken);
+        }
+
         var precopy = migration.Spec.Mode == MigrationMode.Precopy;
         var created = await EnsureCheckpointAsync(migration, precopy ? MigrationNames.PrecopyCheckpoint(migration) : MigrationNames.Checkpoint(migration),
             new CheckpointSpec { PodName = pod.Metadata.Name, ContainerName = source.Value.ContainerName, LeaveRunning = precopy }, cancellationToken);
@@ -222,11 +227,6 @@ public sealed class MigrationReconciler(
 
         if (!pull.Completion.IsCompleted)
         {
-            if (await PrepareTargetPodAsync(migration, status, live, cancellationToken) is { } refused)
-            {
-                return await FailAsync(migration, status, refused, ConditionTypes.PodReady, cancellationToken);
-            }
-
             status.Phase = MigrationPhase.Transferring;
             status.Message = pull.Latest is { } progress
                 ? $"transferring Checkpoint {live.Metadata.Name} to node {status.TargetNode} while pod {migration.Spec.PodName} runs: {progress.BytesVerified} of {progress.BytesTotal} bytes verified"
@@ -312,7 +312,9 @@ public sealed class MigrationReconciler(
     private async Task<Found<ApiRestore>> EnsureRestoreAsync(Migration migration, string name, string podName, string node, CancellationToken cancellationToken)
     {
         var ns = migration.Metadata.NamespaceProperty;
-        var restore = await NewRestoreAsync(migration, name, podName, node, migration.Status!.CheckpointName!, cancellationToken);
+        var original = await resources.Pods.GetAsync(ns, migration.Spec.PodName, cancellationToken);
+        var labels = original?.Metadata.Uid == migration.Status?.SourcePodUid ? original?.Metadata.Labels : null;
+        var restore = NewRestore(migration, name, podName, node, migration.Status!.CheckpointName!, labels);
         try
         {
             return await resources.Restores.CreateAsync(restore, cancellationToken);
@@ -326,57 +328,45 @@ public sealed class MigrationReconciler(
         }
     }
 
-    /// <summary>The Restore of <paramref name="checkpointName"/> into a new pod on <paramref name="node"/> with the original pod's labels (while it is the one the Migration started from).</summary>
-    private async Task<ApiRestore> NewRestoreAsync(Migration migration, string name, string podName, string node, string checkpointName, CancellationToken cancellationToken)
+    /// <summary>The Restore of <paramref name="checkpointName"/> into a new pod on <paramref name="node"/> with the original pod's <paramref name="labels"/>.</summary>
+    private static ApiRestore NewRestore(Migration migration, string name, string podName, string node, string checkpointName, IDictionary<string, string>? labels) => new()
     {
-        var original = await resources.Pods.GetAsync(migration.Metadata.NamespaceProperty, migration.Spec.PodName, cancellationToken);
-        var labels = original?.Metadata.Uid == migration.Status?.SourcePodUid ? original?.Metadata.Labels : null;
-        return new ApiRestore
+        Metadata = Owned(migration, name),
+        Spec = new RestoreSpec
         {
-            Metadata = Owned(migration, name),
-            Spec = new RestoreSpec
-            {
-                CheckpointName = checkpointName,
-                NewPod = new NewPodTarget { Name = podName, NodeName = node, Labels = labels is null ? null : new Dictionary<string, string>(labels) },
-            },
-        };
-    }
+            CheckpointName = checkpointName,
+            NewPod = new NewPodTarget { Name = podName, NodeName = node, Labels = labels is null ? null : new Dictionary<string, string>(labels) },
+        },
+    };
 
     /// <summary>
-    /// precopy: makes the copy's pod on the target node while the live checkpoint travels, so that after the final dump
-    /// the restore does not wait for the target's kubelet to start a pod (on a real node the largest part of a Restore's
-    /// time to Ready). It is the pod the Migration's Restore would make, owned by the Migration until that Restore takes
-    /// it over, and its placeholder waits without a time limit; a Migration that fails before deletes it
-    /// (<see cref="DiscardPreparedPodAsync"/>). Returns why the Migration must fail, before anything stopped: a pod of
-    /// that name that is not the Migration's, or one the API server refuses. A checkpoint that recorded no pod spec
-    /// leaves the pod to the Restore, as stop-and-copy does.
+    /// Makes the copy's pod on the target node before the checkpoint, so that after the final dump the restore does not
+    /// wait for the target's kubelet to start a pod (on a real node the largest part of a Restore's time to Ready): its
+    /// start overlaps the dump and the transfer. It is the pod the Migration's Restore would make, owned by the Migration
+    /// until that Restore takes it over, and its placeholder waits without a time limit; a Migration that fails before
+    /// deletes it (<see cref="DiscardPreparedPodAsync"/>). Returns why the Migration must fail, before anything stopped:
+    /// a pod of that name that is not the Migration's, or one the API server refuses.
     /// </summary>
-    private async Task<Failure?> PrepareTargetPodAsync(Migration migration, MigrationStatus status, ApiCheckpoint live, CancellationToken cancellationToken)
+    private async Task<Failure?> PrepareTargetPodAsync(Migration migration, MigrationStatus status, V1Pod original, string containerName, CancellationToken cancellationToken)
     {
-        if (status.TargetPod is not null || live.Status?.PodSpec is not { } podSpec)
-        {
-            return null;
-        }
-
         var ns = migration.Metadata.NamespaceProperty;
         var name = MigrationNames.TargetPod(migration, status.TargetNode!);
-        var restore = await NewRestoreAsync(migration, MigrationNames.Restore(migration), name, status.TargetNode!, MigrationNames.Checkpoint(migration), cancellationToken);
-        var containerName = live.Spec.ContainerName ?? podSpec.Containers[0].Name;
-        var pod = PlaceholderPodBuilder.Build(restore, podSpec, containerName, restore.Spec.CheckpointName, PlaceholderSource.From(options.Value));
+        var restore = NewRestore(migration, MigrationNames.Restore(migration), name, status.TargetNode!, MigrationNames.Checkpoint(migration), original.Metadata.Labels);
+        var pod = PlaceholderPodBuilder.Build(restore, original.Spec, containerName, restore.Spec.CheckpointName, PlaceholderSource.From(options.Value));
         pod.Metadata.OwnerReferences = [Ownership.ControllerReference(migration)];
         PlaceholderPodBuilder.WaitForever(pod.Spec.Containers.First(c => c.Name == containerName));
         try
         {
             await resources.Pods.CreateAsync(pod, cancellationToken);
             await events.NormalAsync(migration, ConditionReasons.TargetPodPrepared,
-                $"created pod {name} on node {status.TargetNode} while Checkpoint {live.Metadata.Name} travels, so that the copy's restore does not wait for it to start", cancellationToken);
+                $"created pod {name} on node {status.TargetNode} before the checkpoint, so that the copy's restore does not wait for it to start", cancellationToken);
         }
         catch (HttpOperationException e) when (ApiErrors.IsConflict(e))
         {
             var existing = await resources.Pods.GetAsync(ns, name, cancellationToken);
             if (existing is null)
             {
-                return null; // deleted meanwhile: the next pass makes it
+                return null; // deleted meanwhile: the Restore makes one after the dump, as it does when none was prepared
             }
 
             if (!Ownership.IsControlledBy(existing.Metadata, migration))
@@ -397,7 +387,7 @@ public sealed class MigrationReconciler(
     /// <summary>Deletes the pod <see cref="PrepareTargetPodAsync"/> made, unless a Restore took it over: no copy comes to it.</summary>
     private async Task DiscardPreparedPodAsync(Migration migration, MigrationStatus status, CancellationToken cancellationToken)
     {
-        if (migration.Spec.Mode != MigrationMode.Precopy || status.TargetNode is null)
+        if (status.TargetNode is null)
         {
             return;
         }

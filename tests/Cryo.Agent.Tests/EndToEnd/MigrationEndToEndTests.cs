@@ -111,8 +111,8 @@ public sealed partial class MigrationEndToEndTests(PlaceholderBuild build)
         Assert.Equal([TwoNodeCluster.NodeB], (await cluster.GetCheckpointAsync("move-live")).Status!.Copies);
         Assert.NotNull(done.Status.Timings!.PrecopyMilliseconds);
         Assert.True(done.Status.DowntimeMilliseconds > 0, $"downtime {done.Status.DowntimeMilliseconds}");
-        // The copy's pod was made while the live checkpoint travelled, before the final dump stopped the tree, and its
-        // Restore took it over rather than making one.
+        // The copy's pod was made before the checkpoint (its start overlapping the dumps and the pulls), and its Restore
+        // took it over rather than making one.
         var events = (await cluster.Client.CoreV1.ListNamespacedEventAsync(TwoNodeCluster.Ns)).Items;
         Assert.Contains(events, e => e.InvolvedObject.Name == "move" && e.Reason == ConditionReasons.TargetPodPrepared);
         Assert.Contains(events, e => e.InvolvedObject.Kind == Restore.KindName && e.Reason == ConditionReasons.PodCreated && e.Message.StartsWith("took over pod web-node-b", StringComparison.Ordinal));

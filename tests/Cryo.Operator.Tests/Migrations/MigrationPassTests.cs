@@ -32,6 +32,7 @@ public sealed class MigrationPassTests : IAsyncLifetime
         // Act: preflight and the stopped checkpoint; the Checkpoint's passes; the Restore; its passes; done.
         var started = await cluster.PassAsync(cluster.Migrations, "move");
         var checkpointing = await cluster.GetMigrationAsync("move");
+        var prepared = await cluster.GetPodAsync("web-node-2");
         await CheckpointAsync();
         var transferring = await RestoreOnTargetAsync();
         var finished = await cluster.PassAsync(cluster.Migrations, "move");
@@ -46,6 +47,14 @@ public sealed class MigrationPassTests : IAsyncLifetime
         Assert.Equal($"cpu of {Node}", preflight.Requirements.Cpuinfo.ToStringUtf8());
         Assert.Equal(MigrationPhase.Checkpointing, checkpointing.Status!.Phase);
         ConditionAssert.Has(checkpointing.Status.Conditions, ConditionTypes.PreflightPassed, ConditionStatus.True, ConditionReasons.PreflightPassed);
+
+        // Assert: before the checkpoint, the copy's pod was made on the target with the original's labels, the Migration's
+        // until its Restore comes, so that its start overlaps the dump and the transfer.
+        Assert.Equal(("move", Target, "web"), (Ownership.ControllerOf(prepared.Metadata)!.Name, prepared.Spec.NodeName, prepared.Metadata.Labels["app"]));
+        Assert.Equal(("move", "move"), (prepared.Metadata.Labels[CryoNames.RestoreLabel], prepared.Metadata.Labels[CryoNames.CheckpointLabel]));
+        Assert.Equal("0", prepared.Spec.Containers.Single(c => c.Name == "app").Env.Single(e => e.Name == CryoNames.PlaceholderTimeoutVariable).Value);
+        Assert.Equal("web-node-2", checkpointing.Status.TargetPod);
+        Assert.Contains(await cluster.EventsAsync("move"), e => e.Reason == ConditionReasons.TargetPodPrepared);
 
         // Assert: the Checkpoint stopped the container; the Restore went to the target with the original's labels.
         var checkpoint = await cluster.GetCheckpointAsync("move");
@@ -289,14 +298,9 @@ public sealed class MigrationPassTests : IAsyncLifetime
         Assert.Equal((Target, "hop-live", Node), (agent.NodeName, pull.Checkpoint.Name, pull.SourceNode));
         Assert.Equal(1, dumpsBeforeThePull);
 
-        // Assert: meanwhile the copy's pod was made on node-2, the Migration's until its Restore comes, waiting without a limit.
-        Assert.Equal(("hop", Target, "web"), (Ownership.ControllerOf(prepared.Metadata)!.Name, prepared.Spec.NodeName, prepared.Metadata.Labels["app"]));
-        Assert.Equal(("hop", "hop"), (prepared.Metadata.Labels[CryoNames.RestoreLabel], prepared.Metadata.Labels[CryoNames.CheckpointLabel]));
-        Assert.Equal("0", prepared.Spec.Containers.Single(c => c.Name == "app").Env.Single(e => e.Name == CryoNames.PlaceholderTimeoutVariable).Value);
-        Assert.Equal("web-node-2", (await cluster.GetMigrationAsync("hop")).Status!.TargetPod);
-        Assert.Contains(await cluster.EventsAsync("hop"), e => e.Reason == ConditionReasons.TargetPodPrepared);
-
-        // Assert: the Restore took that pod over and restored into it in its first pass, with no pod start to wait for.
+        // Assert: the copy's pod, made on node-2 before the live checkpoint and started by its kubelet while the pull ran,
+        // was taken over by the Restore, which restored into it in its first pass, with no pod start to wait for.
+        Assert.Equal(("hop", "hop"), (Ownership.ControllerOf(prepared.Metadata)!.Name, prepared.Metadata.Labels[CryoNames.CheckpointLabel]));
         Assert.Equal((prepared.Metadata.Uid, "Restore", "hop"), (copy.Metadata.Uid, Ownership.ControllerOf(copy.Metadata)!.Kind, Ownership.ControllerOf(copy.Metadata)!.Name));
         Assert.Equal(Phase.Succeeded, (await cluster.GetRestoreAsync("hop")).Status!.Phase);
         Assert.Equal(ReconcileResult.Done, restoring.Result);
@@ -346,23 +350,19 @@ public sealed class MigrationPassTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Precopy_Should_FailBeforeStoppingAnything_When_APodOfTheCopysNameIsNotTheMigrations()
+    public async Task Migration_Should_FailBeforeStoppingAnything_When_APodOfTheCopysNameIsNotTheMigrations()
     {
         // Arrange: someone else's pod holds the name the copy's pod would take.
         await cluster.Kubelet.RunPodAsync(Ns, "web-node-2", Target);
-        await cluster.MigrationAsync("hop", new MigrationSpec { PodName = "web", NodeName = Target, Mode = MigrationMode.Precopy });
-        cluster.Agent.HoldPulls();
-        await cluster.PassAsync(cluster.Migrations, "hop");
-        await cluster.PassAsync(cluster.Checkpoints, "hop-live");
-        await cluster.PassAsync(cluster.Checkpoints, "hop-live");
 
         // Act
-        await cluster.PassAsync(cluster.Migrations, "hop");
-        var failed = await cluster.GetMigrationAsync("hop");
+        await cluster.PassAsync(cluster.Migrations, "move");
+        var failed = await cluster.GetMigrationAsync("move");
 
-        // Assert: Failed with the workload never stopped, and the other pod left alone.
+        // Assert: Failed with the workload never stopped (no Checkpoint made), and the other pod left alone.
         await AssertFailedLeavingThePodAsync(failed, ConditionTypes.PodReady, ConditionReasons.PodNameTaken, "web-node-2", "left running");
-        Assert.Equal([true], cluster.Agent.CheckpointCalls.Select(c => c.Options.LeaveRunning));
+        Assert.Empty(cluster.Agent.CheckpointCalls);
+        Assert.Empty(await cluster.CheckpointsAsync());
         Assert.Null((await cluster.GetPodAsync("web-node-2")).Metadata.DeletionTimestamp);
     }
 
