@@ -17,49 +17,37 @@ public sealed class CriuFacts(ICriu criu, ILogger<CriuFacts>? logger = null)
     public static string KernelRelease { get; } = ReadKernelRelease();
 
     /// <summary>The CRIU version the agent runs.</summary>
-    public Task<CriuVersion> GetVersionAsync(CancellationToken cancellationToken)
-    {
-        var current = version;
-        if (current is { IsCompletedSuccessfully: true })
-        {
-            return current;
-        }
-        // Racing callers may each ask once; a failed or cancelled ask is not cached.
-        var asked = criu.GetVersionAsync(cancellationToken);
-        version = asked;
-        return asked;
-    }
+    public Task<CriuVersion> GetVersionAsync(CancellationToken cancellationToken) =>
+        AskOnce(ref version, criu.GetVersionAsync, cancellationToken);
 
     /// <summary>
     /// Whether CRIU can track memory changes here (<c>criu check --feature mem_dirty_track</c>: the kernel's soft-dirty
     /// bits), which its own incremental dumps need. Asked once.
     /// </summary>
-    public Task<bool> HasMemoryTrackingAsync(CancellationToken cancellationToken)
-    {
-        var current = memoryTracking;
-        if (current is { IsCompletedSuccessfully: true })
-        {
-            return current;
-        }
-        var asked = AskMemoryTrackingAsync(cancellationToken);
-        memoryTracking = asked;
-        return asked;
-    }
+    public Task<bool> HasMemoryTrackingAsync(CancellationToken cancellationToken) =>
+        AskOnce(ref memoryTracking, AskMemoryTrackingAsync, cancellationToken);
 
     /// <summary>
     /// This node's CPU as CRIU describes it (the bytes of <c>criu cpuinfo dump</c>'s image), recorded in every manifest so
     /// that a preflight on another node can check its CPU against it. Asked once; <see langword="null"/> when CRIU could
     /// not say (the checkpoint is still taken: a preflight then says the CPU was not checked).
     /// </summary>
-    public Task<byte[]?> GetCpuinfoAsync(CancellationToken cancellationToken)
+    public Task<byte[]?> GetCpuinfoAsync(CancellationToken cancellationToken) =>
+        AskOnce(ref cpuinfo, AskCpuinfoAsync, cancellationToken);
+
+    /// <summary>
+    /// The answer kept in <paramref name="answer"/> once an ask has succeeded, else a new ask, kept in its place.
+    /// Racing callers may each ask once; a failed or cancelled ask is not kept, so the next caller asks again.
+    /// </summary>
+    private static Task<T> AskOnce<T>(ref Task<T>? answer, Func<CancellationToken, Task<T>> ask, CancellationToken cancellationToken)
     {
-        var current = cpuinfo;
+        var current = answer;
         if (current is { IsCompletedSuccessfully: true })
         {
             return current;
         }
-        var asked = AskCpuinfoAsync(cancellationToken);
-        cpuinfo = asked;
+        var asked = ask(cancellationToken);
+        answer = asked;
         return asked;
     }
 

@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.Runtime.Versioning;
+using Cryo.Criu.Images;
 
 namespace Cryo.Agent.Filesystem;
 
@@ -52,18 +53,11 @@ internal sealed class TreeArchiveWriter
         }
 
         var writer = new TreeArchiveWriter(root, overlayUpper);
-        // 0600: the archive holds whatever the workload wrote, secrets included.
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            BufferSize = 1 << 16,
-        };
         var complete = false;
         try
         {
-            using (var stream = new FileStream(archivePath, options))
+            // 0600: the archive holds whatever the workload wrote, secrets included.
+            using (var stream = OwnerOnlyFile.Create(archivePath, FileMode.Create, bufferSize: 1 << 16))
             {
                 using var tar = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true);
                 writer.WriteChildren(tar, root, string.Empty, cancellationToken);

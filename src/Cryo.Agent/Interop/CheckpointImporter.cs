@@ -342,13 +342,7 @@ public sealed class CheckpointImporter(ImageStore store, string nodeName)
             throw new ArchiveInvalidException(entry.Name, "appears twice: each entry of the layout may appear once");
         }
 
-        return new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            BufferSize = 1 << 16,
-        });
+        return OwnerOnlyFile.Create(path, FileMode.CreateNew, bufferSize: 1 << 16);
     }
 
     private static async Task<byte[]> ReadSmallAsync(TarEntry entry, CancellationToken cancellationToken)

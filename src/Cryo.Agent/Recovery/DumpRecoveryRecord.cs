@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Containers;
+using Cryo.Criu.Images;
 
 namespace Cryo.Agent.Recovery;
 
@@ -41,12 +42,7 @@ public sealed record DumpRecoveryRecord(int RootPid, ulong RootStartTime, Freeze
     public async Task WriteAsync(string directory, CancellationToken cancellationToken)
     {
         var path = Path.Combine(directory, FileName);
-        var stream = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        });
+        var stream = OwnerOnlyFile.Create(path, FileMode.Create);
         await using (stream)
         {
             var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });

@@ -126,7 +126,7 @@ internal sealed class DecompressedChain : IDisposable
     {
         using var input = new VerifyingReadStream(
             new FileStream(level.ResolveFile(entry.Path), FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan), level.Key, entry);
-        using (var output = OwnerOnly(target))
+        using (var output = OwnerOnlyFile.Create(target, FileMode.CreateNew, bufferSize: 0))
         using (var zstd = new DecompressionStream(input, BufferSize, checkEndOfStream: true, leaveOpen: true))
         {
             var buffer = new byte[BufferSize];
@@ -144,12 +144,5 @@ internal sealed class DecompressedChain : IDisposable
         }
         // What the decoder did not need must still be what the manifest lists.
         input.CopyTo(Stream.Null);
-    }
-
-    private static FileStream OwnerOnly(string path)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0 };
-        options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        return new FileStream(path, options);
     }
 }

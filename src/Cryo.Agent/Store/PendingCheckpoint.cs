@@ -70,13 +70,7 @@ public sealed class PendingCheckpoint : IDisposable
     public ManifestFile WritePageIndex(PageHashIndex index)
     {
         ArgumentNullException.ThrowIfNull(index);
-        using var file = new FileStream(PageIndexPath, new FileStreamOptions
-        {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            BufferSize = 0,
-        });
+        using var file = OwnerOnlyFile.Create(PageIndexPath, FileMode.Create, bufferSize: 0);
         using var hashing = new ChunkHashingStream(file, ChunkedSha256.DefaultChunkSize, DigestAlgorithms.Sha256OfPages);
         index.WriteTo(hashing);
         return hashing.Entry(StorePaths.PageIndexFileName);

@@ -60,23 +60,24 @@ internal sealed class StorePaths
     public string NewTemporary(CheckpointKey key, string suffix = "")
     {
         var random = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
-        var tail = $".{random}{suffix}";
-        var head = $"{key.Namespace}.{key.DirectoryName}";
-
-        // The name only helps a person reading .tmp; shorten it rather than exceed NAME_MAX.
-        var room = StoreNames.MaxDirectoryEntryLength - tail.Length;
-        return Inside(OwnTemporary, (head.Length > room ? head[..room] : head) + tail);
+        return OwnTemporaryFor(key, $".{random}{suffix}");
     }
 
     /// <summary>
     /// The one temporary directory a pull of <paramref name="key"/> writes into: always the same name, so a
     /// restarted agent finds the pull it was interrupted in.
     /// </summary>
-    public string PullTemporary(CheckpointKey key)
+    public string PullTemporary(CheckpointKey key) => OwnTemporaryFor(key, PullSuffix);
+
+    /// <summary>
+    /// A directory in <see cref="OwnTemporary"/> named for <paramref name="key"/> and ending in <paramref name="tail"/>.
+    /// The key part only helps a person reading .tmp: it is shortened rather than exceed NAME_MAX, the tail is kept whole.
+    /// </summary>
+    private string OwnTemporaryFor(CheckpointKey key, string tail)
     {
         var head = $"{key.Namespace}.{key.DirectoryName}";
-        var room = StoreNames.MaxDirectoryEntryLength - PullSuffix.Length;
-        return Inside(OwnTemporary, (head.Length > room ? head[..room] : head) + PullSuffix);
+        var room = StoreNames.MaxDirectoryEntryLength - tail.Length;
+        return Inside(OwnTemporary, (head.Length > room ? head[..room] : head) + tail);
     }
 
     /// <summary>Joins <paramref name="parts"/> under <paramref name="baseDirectory"/> and checks the result stays inside the root.</summary>

@@ -3,8 +3,11 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Cryo.Criu.Images;
 
-/// <summary>New files for images and their indexes: they hold a workload's memory, secrets included, so owner only (0600).</summary>
-internal static class OwnerOnlyFile
+/// <summary>
+/// New files for images, their indexes and what is kept beside them: they hold a workload's memory and files, secrets
+/// included, so owner only (0600).
+/// </summary>
+public static class OwnerOnlyFile
 {
     /// <summary>Opens <paramref name="path"/> for writing, created with mode 0600.</summary>
     /// <param name="path">The file.</param>

@@ -41,7 +41,7 @@ internal static class PagesCompressor
         long plainSize;
         ManifestFile entry;
         using (var input = new FileStream(plainPath, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan))
-        using (var output = OwnerOnly(compressedPath))
+        using (var output = OwnerOnlyFile.Create(compressedPath, FileMode.CreateNew, bufferSize: 0))
         using (var hashing = new ChunkHashingStream(output, ChunkedSha256.DefaultChunkSize))
         {
             plainSize = input.Length;
@@ -63,15 +63,5 @@ internal static class PagesCompressor
         }
         File.Delete(plainPath);
         return entry;
-    }
-
-    private static FileStream OwnerOnly(string path)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0 };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-        return new FileStream(path, options);
     }
 }
