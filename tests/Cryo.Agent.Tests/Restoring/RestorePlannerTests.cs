@@ -20,9 +20,9 @@ public sealed class RestorePlannerTests : IDisposable
     // HostToContainer propagation sees it).
     private const string PrivateVolume = SharedHost + "\n40 26 254:0 /srv/vol /srv/vol rw,relatime - ext4 /dev/vda rw";
 
-    private readonly string root = Directory.CreateTempSubdirectory("cryo-planner-").FullName;
+    private readonly TempDirectory root = new("cryo-planner-");
 
-    public void Dispose() => Directory.Delete(root, recursive: true);
+    public void Dispose() => root.Dispose();
 
     [Fact]
     public async Task Plan_Should_RunCriuAmongSlavesOfTheAgentsMounts_When_TheTreeHadItsOwnMountNamespace()
@@ -141,7 +141,7 @@ public sealed class RestorePlannerTests : IDisposable
         var checkpoint = await CommitAsync(volumePropagation: "");
         var cgroups = new Dictionary<string, string> { ["pids"] = "/cryo/restore-1", [RestoreCgroups.Unified] = "/cryo/restore-1" };
 
-        var (options, _) = RestorePlanner.Plan(checkpoint, new RestoreTarget(null, Path.Join(root, "work"), cgroups), actionScript: null);
+        var (options, _) = RestorePlanner.Plan(checkpoint, new RestoreTarget(null, root.Combine("work"), cgroups), actionScript: null);
 
         Assert.Equal(["pids:/cryo/restore-1", ":/cryo/restore-1"], options.CgroupRoots);
     }
@@ -168,15 +168,15 @@ public sealed class RestorePlannerTests : IDisposable
             IsPidNamespaceInit = true,
             Kind = ContainerKind.FullContainer,
         };
-        return new RestoreTarget(container, Path.Join(root, "work"), new Dictionary<string, string>(), AgentMounts: MountInfo.ParseAll(SharedHost));
+        return new RestoreTarget(container, root.Combine("work"), new Dictionary<string, string>(), AgentMounts: MountInfo.ParseAll(SharedHost));
     }
 
     private RestoreTarget Standalone(string agentMounts) =>
-        new(null, Path.Join(root, "work"), new Dictionary<string, string>(), AgentMounts: MountInfo.ParseAll(agentMounts));
+        new(null, root.Combine("work"), new Dictionary<string, string>(), AgentMounts: MountInfo.ParseAll(agentMounts));
 
     private async Task<StoredCheckpoint> CommitAsync(string? volumePropagation, Action<ManifestSource>? adjust = null)
     {
-        var store = new ImageStore(new ImageStoreOptions { RootDirectory = Path.Join(root, "store"), OwnerId = "planner-test" });
+        var store = new ImageStore(new ImageStoreOptions { RootDirectory = root.Combine("store"), OwnerId = "planner-test" });
         var key = StoreTestData.Key();
         using var pending = store.Begin(key);
         StoreTestData.WriteFakeDump(pending);
