@@ -35,47 +35,25 @@ public sealed class RestorePlannerTests : IDisposable
         Assert.DoesNotContain("private", launch.Prefix);
     }
 
-    [Fact]
-    public async Task Plan_Should_KeepCriusDefaultMountEngine_When_EverySourcePropagates()
+    // Each row: the propagation recorded for the volume's mount at dump time (null: a manifest too old to say), the agent's
+    // mounts at restore, and whether CRIU must then restore mounts in compat mode.
+    [Theory]
+    // every source propagates: CRIU's default mount engine
+    [InlineData("master:6", SharedHost, false)]
+    // a mount recorded as a slave gets a private source
+    [InlineData("master:6", PrivateVolume, true)]
+    // dumped on a host whose / is private: nothing to copy, whatever the source is
+    [InlineData("", PrivateVolume, false)]
+    // an older manifest cannot say, and the source is private
+    [InlineData(null, PrivateVolume, true)]
+    public async Task Plan_Should_UseCompatMode_When_AMountRecordedAsASlaveMayGetAPrivateSource(string? volumePropagation, string agentMounts, bool compatMode)
     {
-        var checkpoint = await CommitAsync(volumePropagation: "master:6");
+        var checkpoint = await CommitAsync(volumePropagation);
 
-        var (options, _) = RestorePlanner.Plan(checkpoint, Standalone(SharedHost), actionScript: null);
+        var (options, _) = RestorePlanner.Plan(checkpoint, Standalone(agentMounts), actionScript: null);
 
-        Assert.False(options.MountNamespaceCompatMode);
-        Assert.DoesNotContain("--mntns-compat-mode", options.ToArguments());
-    }
-
-    [Fact]
-    public async Task Plan_Should_UseCompatMode_When_AMountRecordedAsASlaveGetsAPrivateSource()
-    {
-        var checkpoint = await CommitAsync(volumePropagation: "master:6");
-
-        var (options, _) = RestorePlanner.Plan(checkpoint, Standalone(PrivateVolume), actionScript: null);
-
-        Assert.True(options.MountNamespaceCompatMode);
-        Assert.Contains("--mntns-compat-mode", options.ToArguments());
-    }
-
-    [Fact]
-    public async Task Plan_Should_KeepCriusDefaultMountEngine_When_TheMountWasPrivateAtDumpTime()
-    {
-        // Dumped on a host whose / is private: nothing to copy, whatever the source is.
-        var checkpoint = await CommitAsync(volumePropagation: "");
-
-        var (options, _) = RestorePlanner.Plan(checkpoint, Standalone(PrivateVolume), actionScript: null);
-
-        Assert.False(options.MountNamespaceCompatMode);
-    }
-
-    [Fact]
-    public async Task Plan_Should_UseCompatMode_When_AnOlderManifestCannotSayAndTheSourceIsPrivate()
-    {
-        var checkpoint = await CommitAsync(volumePropagation: null);
-
-        var (options, _) = RestorePlanner.Plan(checkpoint, Standalone(PrivateVolume), actionScript: null);
-
-        Assert.True(options.MountNamespaceCompatMode);
+        Assert.Equal(compatMode, options.MountNamespaceCompatMode);
+        Assert.Equal(compatMode, options.ToArguments().Contains("--mntns-compat-mode"));
     }
 
     [Fact]
