@@ -1,3 +1,4 @@
+using Cryo.Testing;
 using static Cryo.Kubectl.Tests.PluginCluster;
 
 namespace Cryo.Kubectl.Tests;
@@ -69,7 +70,7 @@ public sealed class CheckpointCommandTests : IAsyncLifetime
     {
         // Arrange: the plugin waits; this test plays the operator, slower than the progress line's threshold.
         var running = KubectlCryoRun.StartAsync(cluster.Shell, "checkpoint", "web", "--name", "web-1", "--wait");
-        await WaitForAsync(async () => (await cluster.CheckpointsAsync()).Count == 1);
+        await Eventually.TrueAsync(async () => (await cluster.CheckpointsAsync()).Count == 1, "the plugin creates the Checkpoint");
 
         // Act
         await cluster.SetCheckpointStatusAsync("web-1", new CheckpointStatus { Phase = Phase.Running, Message = "checkpointing container app of pod web on node-1" });
@@ -94,7 +95,7 @@ public sealed class CheckpointCommandTests : IAsyncLifetime
     {
         // Arrange
         var running = KubectlCryoRun.StartAsync(cluster.Shell, "checkpoint", "web", "--name", "web-1", "--wait");
-        await WaitForAsync(async () => (await cluster.CheckpointsAsync()).Count == 1);
+        await Eventually.TrueAsync(async () => (await cluster.CheckpointsAsync()).Count == 1, "the plugin creates the Checkpoint");
 
         // Act
         await cluster.SetCheckpointStatusAsync("web-1", new CheckpointStatus { Phase = Phase.Failed, Message = "pod apps/web does not exist" });
@@ -115,15 +116,5 @@ public sealed class CheckpointCommandTests : IAsyncLifetime
         Assert.Equal(4, run.Code);
         Assert.Contains("error: gave up waiting for checkpoint apps/web-1 after 2 s: it goes on in the cluster", run.Error, StringComparison.Ordinal);
         Assert.Single(await cluster.CheckpointsAsync());
-    }
-
-    internal static async Task WaitForAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the plugin");
-            await Task.Delay(50);
-        }
     }
 }

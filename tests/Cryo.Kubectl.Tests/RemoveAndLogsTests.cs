@@ -1,3 +1,4 @@
+using Cryo.Testing;
 using k8s.Models;
 using static Cryo.Kubectl.Tests.PluginCluster;
 
@@ -20,7 +21,8 @@ public sealed class RemoveAndLogsTests : IAsyncLifetime
         checkpoint.Metadata.Finalizers = [CryoNames.CheckpointImagesFinalizer];
         await cluster.Client.CustomObjects.ReplaceNamespacedCustomObjectAsync(checkpoint, CryoNames.Group, CryoNames.Version, Ns, "checkpoints", "web-1");
         var running = KubectlCryoRun.StartAsync(cluster.Shell, "rm", "web-1", "--wait");
-        await CheckpointCommandTests.WaitForAsync(async () => (await cluster.GetAsync<Checkpoint>("checkpoints", "web-1")).Metadata.DeletionTimestamp is not null);
+        await Eventually.TrueAsync(async () => (await cluster.GetAsync<Checkpoint>("checkpoints", "web-1")).Metadata.DeletionTimestamp is not null,
+            "the plugin deletes the Checkpoint");
         Assert.False(running.IsCompleted);
 
         // Act: the finalizer goes.

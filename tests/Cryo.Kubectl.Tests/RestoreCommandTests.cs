@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cryo.Testing;
 using static Cryo.Kubectl.Tests.PluginCluster;
 
 namespace Cryo.Kubectl.Tests;
@@ -55,7 +56,7 @@ public sealed class RestoreCommandTests : IAsyncLifetime
         // Arrange
         await cluster.SucceededCheckpointAsync("warm");
         var running = KubectlCryoRun.StartAsync(cluster.Shell, "restore", "warm", "--copies", "2", "--name", "ci", "--wait");
-        await CheckpointCommandTests.WaitForAsync(async () => (await cluster.RestoresAsync()).Count == 2);
+        await Eventually.TrueAsync(async () => (await cluster.RestoresAsync()).Count == 2, "the plugin creates both Restores");
 
         // Act: the second finishes first; then the first.
         await cluster.SetRestoreStatusAsync("ci-2", Succeeded("ci-2-pod"));
@@ -74,7 +75,7 @@ public sealed class RestoreCommandTests : IAsyncLifetime
         // Arrange
         await cluster.SucceededCheckpointAsync("warm");
         var running = KubectlCryoRun.StartAsync(cluster.Shell, "restore", "warm", "--copies", "2", "--name", "ci", "--wait", "-o", "json");
-        await CheckpointCommandTests.WaitForAsync(async () => (await cluster.RestoresAsync()).Count == 2);
+        await Eventually.TrueAsync(async () => (await cluster.RestoresAsync()).Count == 2, "the plugin creates both Restores");
 
         // Act
         await cluster.SetRestoreStatusAsync("ci-1", Succeeded("ci-1-pod"));

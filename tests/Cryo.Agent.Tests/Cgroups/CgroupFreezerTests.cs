@@ -7,9 +7,9 @@ namespace Cryo.Agent.Tests.Cgroups;
 /// <summary>The engine's own freezing, on a real v1 freezer cgroup and on one whose tasks never stop.</summary>
 public sealed class CgroupFreezerTests : IDisposable
 {
-    private readonly string scratch = Directory.CreateTempSubdirectory("cryo-freezer-").FullName;
+    private readonly TempDirectory scratch = new("cryo-freezer-");
 
-    public void Dispose() => Directory.Delete(scratch, recursive: true);
+    public void Dispose() => scratch.Dispose();
 
     [Fact]
     public async Task FreezeAsync_Should_ReturnOnceEveryTaskStopped_When_TheCgroupHoldsARunningProcess()
@@ -46,8 +46,8 @@ public sealed class CgroupFreezerTests : IDisposable
     public async Task FreezeAsync_Should_GiveUpAfterTheTimeout_When_TheTasksNeverStop()
     {
         // Writes vanish and reads say nothing: a cgroup that stays FREEZING for good.
-        File.CreateSymbolicLink(Path.Combine(scratch, "freezer.state"), "/dev/null");
-        var freezer = CgroupFreezer.At(scratch, unified: false);
+        File.CreateSymbolicLink(scratch.Combine("freezer.state"), "/dev/null");
+        var freezer = CgroupFreezer.At(scratch.Path, unified: false);
         var started = Stopwatch.GetTimestamp();
 
         var frozen = await freezer.FreezeAsync(TimeSpan.FromMilliseconds(250), CancellationToken.None);

@@ -29,15 +29,4 @@ public static class AgentCalls
 
         return events;
     }
-
-    /// <summary>Polls until <paramref name="condition"/> holds, failing after a generous deadline.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
-            await Task.Delay(20);
-        }
-    }
 }

@@ -15,9 +15,9 @@ public sealed class ConcurrencyLimitTests
         {
             calls.Add(client.CheckpointAsync(AgentCalls.Request($"web-{i}", $"uid-{i}")));
             var expected = Math.Min(i + 1, 2);
-            await AgentCalls.WaitUntilAsync(() => agent.Checkpoints.Running == expected, $"{expected} checkpoints run");
+            await Eventually.TrueAsync(() => agent.Checkpoints.Running == expected, $"{expected} checkpoints run", AgentCalls.Deadline);
             var registry = (Cryo.Agent.Grpc.OperationRegistry)agent.Services.GetService(typeof(Cryo.Agent.Grpc.OperationRegistry))!;
-            await AgentCalls.WaitUntilAsync(() => registry.InFlight == i + 1, $"{i + 1} operations are in flight");
+            await Eventually.TrueAsync(() => registry.InFlight == i + 1, $"{i + 1} operations are in flight", AgentCalls.Deadline);
         }
 
         await Task.Delay(200); // a broken limit would let a third one start meanwhile

@@ -27,7 +27,7 @@ public sealed class IdempotencyTests
         var client = agent.UnixClient();
 
         var calls = Enumerable.Range(0, 4).Select(_ => client.CheckpointAsync(AgentCalls.Request("web-1", "uid-1"))).ToList();
-        await AgentCalls.WaitUntilAsync(() => agent.Checkpoints.Calls == 1, "the engine is called");
+        await Eventually.TrueAsync(() => agent.Checkpoints.Calls == 1, "the engine is called", AgentCalls.Deadline);
         await Task.Delay(200); // give the other calls every chance to (wrongly) start a second dump
         agent.Checkpoints.Release();
         var results = await Task.WhenAll(calls);

@@ -16,7 +16,7 @@ public sealed class ShutdownDrainTests
         await using var agent = await InProcessAgent.StartAsync();
         agent.Checkpoints.Hold = true;
         var call = agent.UnixClient().CheckpointAsync(AgentCalls.Request("web-1", "uid-1"));
-        await AgentCalls.WaitUntilAsync(() => agent.Checkpoints.Running == 1, "the checkpoint runs");
+        await Eventually.TrueAsync(() => agent.Checkpoints.Running == 1, "the checkpoint runs", AgentCalls.Deadline);
 
         using var shutdownTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var stopping = agent.StopAsync(shutdownTimeout.Token);
@@ -39,10 +39,10 @@ public sealed class ShutdownDrainTests
         agent.Checkpoints.Hold = true;
         var client = agent.UnixClient();
         var running = client.CheckpointAsync(AgentCalls.Request("web-1", "uid-1"));
-        await AgentCalls.WaitUntilAsync(() => agent.Checkpoints.Running == 1, "the first checkpoint runs");
+        await Eventually.TrueAsync(() => agent.Checkpoints.Running == 1, "the first checkpoint runs", AgentCalls.Deadline);
         var queued = client.CheckpointAsync(AgentCalls.Request("web-2", "uid-2"));
         var registry = agent.Services.GetRequiredService<OperationRegistry>();
-        await AgentCalls.WaitUntilAsync(() => registry.InFlight == 2, "the second checkpoint waits for a slot");
+        await Eventually.TrueAsync(() => registry.InFlight == 2, "the second checkpoint waits for a slot", AgentCalls.Deadline);
 
         using var shutdownTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var stopping = agent.StopAsync(shutdownTimeout.Token);
@@ -62,7 +62,7 @@ public sealed class ShutdownDrainTests
         await using var agent = await InProcessAgent.StartAsync();
         agent.Checkpoints.Hold = true;
         var call = agent.UnixClient().CheckpointAsync(AgentCalls.Request("web-1", "uid-1"));
-        await AgentCalls.WaitUntilAsync(() => agent.Checkpoints.Running == 1, "the checkpoint runs");
+        await Eventually.TrueAsync(() => agent.Checkpoints.Running == 1, "the checkpoint runs", AgentCalls.Deadline);
 
         using var shutdownTimeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
         await agent.StopAsync(shutdownTimeout.Token);

@@ -152,8 +152,7 @@ public sealed class KubeletArchiveTests(PlaceholderBuild build, TestPkiFixture f
         Assert.Equal("quay.io/example/counter:1", imported.Summary.Pod.Image);
         Assert.Equal("node-b", imported.Summary.NodeName);
         Assert.True(imported.Summary.ProcessCount >= 2, $"{imported.Summary.ProcessCount} processes read from pstree.img");
-        using var channel = UnixSocketChannel.Create(agent.SocketPath);
-        var details = await new AgentService.AgentServiceClient(channel).InspectCheckpointAsync(new InspectCheckpointRequest { Checkpoint = Ref("from-kubelet") });
+        var details = await agent.UnixClient().InspectCheckpointAsync(new InspectCheckpointRequest { Checkpoint = Ref("from-kubelet") });
         Assert.Equal(1, details.Processes[0].Pid);
         Assert.Contains(details.Files, f => f.Path == "rootfs-diff.tar" && f.Sha256.Length == 64);
         Assert.Contains(details.Files, f => f.Path == "images/pstree.img" && f.Sha256.Length == 64);

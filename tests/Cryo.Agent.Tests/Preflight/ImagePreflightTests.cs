@@ -64,8 +64,7 @@ public sealed class ImagePreflightTests(NodeFixture node)
 
     private static async Task<PreflightResponse> PreflightAsync(InProcessAgent agent, string image, string policy)
     {
-        using var channel = Cryo.Contracts.UnixSocketChannel.Create(agent.SocketPath);
         var request = new PreflightRequest { Requirements = new RestoreRequirements { Image = image, SourceNode = "node-a" }, ImagePullPolicy = policy };
-        return await new AgentService.AgentServiceClient(channel).PreflightAsync(request, deadline: DateTime.UtcNow + Patience);
+        return await agent.UnixClient().PreflightAsync(request, deadline: DateTime.UtcNow + Patience);
     }
 }

@@ -70,8 +70,7 @@ public sealed class RestorePreflightTests(TestPkiFixture fixture) : IClassFixtur
         using var target = new TestEngines();
         await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a");
         await using var agentB = await PeerAgents.StartAsync(target, Pki, "node-b");
-        using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentA.SocketPath);
-        var sourceNode = await new AgentService.AgentServiceClient(channel).GetNodeInfoAsync(new GetNodeInfoRequest(), deadline: DateTime.UtcNow + Patience);
+        var sourceNode = await agentA.UnixClient().GetNodeInfoAsync(new GetNodeInfoRequest(), deadline: DateTime.UtcNow + Patience);
         var requirements = new RestoreRequirements
         {
             CriuVersion = sourceNode.CriuVersion, KernelRelease = sourceNode.KernelRelease, Cpuinfo = sourceNode.Cpuinfo, SourceNode = sourceNode.NodeName,
@@ -98,11 +97,8 @@ public sealed class RestorePreflightTests(TestPkiFixture fixture) : IClassFixtur
         await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
     }
 
-    private static async Task<PreflightResponse> PreflightAsync(InProcessAgent agent, PreflightRequest request)
-    {
-        using var channel = Cryo.Contracts.UnixSocketChannel.Create(agent.SocketPath);
-        return await new AgentService.AgentServiceClient(channel).PreflightAsync(request, deadline: DateTime.UtcNow + Patience);
-    }
+    private static async Task<PreflightResponse> PreflightAsync(InProcessAgent agent, PreflightRequest request) =>
+        await agent.UnixClient().PreflightAsync(request, deadline: DateTime.UtcNow + Patience);
 
     private static CheckpointRef Ref(string name) => new() { Namespace = "default", Name = name };
 }

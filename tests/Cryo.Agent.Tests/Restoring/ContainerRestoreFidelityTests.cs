@@ -31,16 +31,6 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
     /// </summary>
     private ContainerSpec SameImagePlaceholder(string hostname) => RealPlaceholder(hostname) with { Script = Counter.Script, OverlayRoot = false };
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(50);
-        }
-    }
-
     [Fact]
     public async Task Restore_Should_BringTheContainersFilesAndEndWithTheAppsStatus_When_RestoredIntoAnEmptyPlaceholder()
     {
@@ -122,8 +112,8 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
         Assert.EndsWith("/work/dir/app.log", Procs.FdTarget(outcome.HostPid, 3), StringComparison.Ordinal);
         var seen = target.Stdout.Length;
         await target.WaitForOutputAsync(o => o[seen..].Contains("rest 40 in /work/dir", StringComparison.Ordinal), Patience, CancellationToken.None);
-        await WaitUntilAsync(() => File.ReadAllLines(Path.Join(target.UpperDirPath!, "work", "dir", "app.log")).Length > linesAtCheckpoint + 2,
-            "the restored app to append to the target's log");
+        await Eventually.TrueAsync(() => File.ReadAllLines(Path.Join(target.UpperDirPath!, "work", "dir", "app.log")).Length > linesAtCheckpoint + 2,
+            "the restored app to append to the target's log", Patience);
         Assert.Equal(Enumerable.Range(0, 40).Select(i => $"f{i}").Order(StringComparer.Ordinal),
             Directory.GetFiles(Path.Join(target.UpperDirPath!, "tmp", "rest")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
 
@@ -187,7 +177,7 @@ public sealed class ContainerRestoreFidelityTests(PlaceholderBuild build) : IDis
 
         var tree = Procs.Tree(outcome.HostPid);
         await ProcessReaper.KillAsync([placeholder.InitPid], CancellationToken.None);
-        await WaitUntilAsync(() => tree.All(p => !Procs.IsAlive(p)), "every restored process to end with the placeholder's init");
+        await Eventually.TrueAsync(() => tree.All(p => !Procs.IsAlive(p)), "every restored process to end with the placeholder's init", Patience);
     }
 
     [Fact]

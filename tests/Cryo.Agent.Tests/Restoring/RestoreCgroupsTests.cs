@@ -9,10 +9,10 @@ namespace Cryo.Agent.Tests.Restoring;
 /// </summary>
 public sealed class RestoreCgroupsTests : IDisposable
 {
-    private readonly string root = Directory.CreateTempSubdirectory("cryo-restore-cgroups-").FullName;
+    private readonly TempDirectory root = new("cryo-restore-cgroups-");
     private readonly EngineOptions options = new() { RestoreCgroupParent = "cryo", RestoreCgroupControllers = ["memory", "pids"] };
 
-    public void Dispose() => Directory.Delete(root, recursive: true);
+    public void Dispose() => root.Dispose();
 
     [Fact]
     public void Create_Should_AddACgroupInTheUnifiedHierarchy_When_TheV1HostAlsoMountsCgroup2()
@@ -21,15 +21,15 @@ public sealed class RestoreCgroupsTests : IDisposable
         Hierarchy("pids");
         Hierarchy("unified", cgroup2: true);
 
-        var cgroups = RestoreCgroups.Create(options, "op", cgroupRoot: root);
+        var cgroups = RestoreCgroups.Create(options, "op", cgroupRoot: root.Path);
 
         var path = cgroups.Paths["memory"];
         Assert.Equal(["memory", "pids", RestoreCgroups.Unified], cgroups.Paths.Keys);
         Assert.All(cgroups.Paths.Values, p => Assert.Equal(path, p));
-        Assert.True(Directory.Exists(Path.Join(root, "unified", path)));
+        Assert.True(Directory.Exists(root.Combine("unified", path)));
         Assert.Null(cgroups.UnifiedPath);
         cgroups.Remove();
-        Assert.False(Directory.Exists(Path.Join(root, "unified", path)));
+        Assert.False(Directory.Exists(root.Combine("unified", path)));
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public sealed class RestoreCgroupsTests : IDisposable
         Hierarchy("memory");
         Hierarchy("pids");
 
-        var cgroups = RestoreCgroups.Create(options, "op", cgroupRoot: root);
+        var cgroups = RestoreCgroups.Create(options, "op", cgroupRoot: root.Path);
 
         Assert.Equal(["memory", "pids"], cgroups.Paths.Keys);
     }
@@ -46,19 +46,19 @@ public sealed class RestoreCgroupsTests : IDisposable
     [Fact]
     public void Create_Should_MapTheOneHierarchyUnderCriusEmptyName_When_TheHostIsPureCgroup2()
     {
-        File.WriteAllText(Path.Join(root, "cgroup.controllers"), "memory pids\n");
+        File.WriteAllText(root.Combine("cgroup.controllers"), "memory pids\n");
 
-        var cgroups = RestoreCgroups.Create(options, "op", cgroupRoot: root);
+        var cgroups = RestoreCgroups.Create(options, "op", cgroupRoot: root.Path);
 
         var (key, path) = Assert.Single(cgroups.Paths);
         Assert.Equal(RestoreCgroups.Unified, key);
         Assert.Equal(cgroups.UnifiedPath, path);
-        Assert.True(Directory.Exists(Path.Join(root, path)));
+        Assert.True(Directory.Exists(root.Combine(path)));
     }
 
     private void Hierarchy(string name, bool cgroup2 = false)
     {
-        var directory = Directory.CreateDirectory(Path.Join(root, name)).FullName;
+        var directory = Directory.CreateDirectory(root.Combine(name)).FullName;
         if (cgroup2)
         {
             File.WriteAllText(Path.Join(directory, "cgroup.controllers"), "");

@@ -20,9 +20,9 @@ public sealed class RestorePlannerTests : IDisposable
     // HostToContainer propagation sees it).
     private const string PrivateVolume = SharedHost + "\n40 26 254:0 /srv/vol /srv/vol rw,relatime - ext4 /dev/vda rw";
 
-    private readonly string root = Directory.CreateTempSubdirectory("cryo-planner-").FullName;
+    private readonly TempDirectory root = new("cryo-planner-");
 
-    public void Dispose() => Directory.Delete(root, recursive: true);
+    public void Dispose() => root.Dispose();
 
     [Fact]
     public async Task Plan_Should_RunCriuAmongSlavesOfTheAgentsMounts_When_TheTreeHadItsOwnMountNamespace()
@@ -35,47 +35,25 @@ public sealed class RestorePlannerTests : IDisposable
         Assert.DoesNotContain("private", launch.Prefix);
     }
 
-    [Fact]
-    public async Task Plan_Should_KeepCriusDefaultMountEngine_When_EverySourcePropagates()
+    // Each row: the propagation recorded for the volume's mount at dump time (null: a manifest too old to say), the agent's
+    // mounts at restore, and whether CRIU must then restore mounts in compat mode.
+    [Theory]
+    // every source propagates: CRIU's default mount engine
+    [InlineData("master:6", SharedHost, false)]
+    // a mount recorded as a slave gets a private source
+    [InlineData("master:6", PrivateVolume, true)]
+    // dumped on a host whose / is private: nothing to copy, whatever the source is
+    [InlineData("", PrivateVolume, false)]
+    // an older manifest cannot say, and the source is private
+    [InlineData(null, PrivateVolume, true)]
+    public async Task Plan_Should_UseCompatMode_When_AMountRecordedAsASlaveMayGetAPrivateSource(string? volumePropagation, string agentMounts, bool compatMode)
     {
-        var checkpoint = await CommitAsync(volumePropagation: "master:6");
+        var checkpoint = await CommitAsync(volumePropagation);
 
-        var (options, _) = RestorePlanner.Plan(checkpoint, Standalone(SharedHost), actionScript: null);
+        var (options, _) = RestorePlanner.Plan(checkpoint, Standalone(agentMounts), actionScript: null);
 
-        Assert.False(options.MountNamespaceCompatMode);
-        Assert.DoesNotContain("--mntns-compat-mode", options.ToArguments());
-    }
-
-    [Fact]
-    public async Task Plan_Should_UseCompatMode_When_AMountRecordedAsASlaveGetsAPrivateSource()
-    {
-        var checkpoint = await CommitAsync(volumePropagation: "master:6");
-
-        var (options, _) = RestorePlanner.Plan(checkpoint, Standalone(PrivateVolume), actionScript: null);
-
-        Assert.True(options.MountNamespaceCompatMode);
-        Assert.Contains("--mntns-compat-mode", options.ToArguments());
-    }
-
-    [Fact]
-    public async Task Plan_Should_KeepCriusDefaultMountEngine_When_TheMountWasPrivateAtDumpTime()
-    {
-        // Dumped on a host whose / is private: nothing to copy, whatever the source is.
-        var checkpoint = await CommitAsync(volumePropagation: "");
-
-        var (options, _) = RestorePlanner.Plan(checkpoint, Standalone(PrivateVolume), actionScript: null);
-
-        Assert.False(options.MountNamespaceCompatMode);
-    }
-
-    [Fact]
-    public async Task Plan_Should_UseCompatMode_When_AnOlderManifestCannotSayAndTheSourceIsPrivate()
-    {
-        var checkpoint = await CommitAsync(volumePropagation: null);
-
-        var (options, _) = RestorePlanner.Plan(checkpoint, Standalone(PrivateVolume), actionScript: null);
-
-        Assert.True(options.MountNamespaceCompatMode);
+        Assert.Equal(compatMode, options.MountNamespaceCompatMode);
+        Assert.Equal(compatMode, options.ToArguments().Contains("--mntns-compat-mode"));
     }
 
     [Fact]
@@ -141,7 +119,7 @@ public sealed class RestorePlannerTests : IDisposable
         var checkpoint = await CommitAsync(volumePropagation: "");
         var cgroups = new Dictionary<string, string> { ["pids"] = "/cryo/restore-1", [RestoreCgroups.Unified] = "/cryo/restore-1" };
 
-        var (options, _) = RestorePlanner.Plan(checkpoint, new RestoreTarget(null, Path.Join(root, "work"), cgroups), actionScript: null);
+        var (options, _) = RestorePlanner.Plan(checkpoint, new RestoreTarget(null, root.Combine("work"), cgroups), actionScript: null);
 
         Assert.Equal(["pids:/cryo/restore-1", ":/cryo/restore-1"], options.CgroupRoots);
     }
@@ -168,15 +146,15 @@ public sealed class RestorePlannerTests : IDisposable
             IsPidNamespaceInit = true,
             Kind = ContainerKind.FullContainer,
         };
-        return new RestoreTarget(container, Path.Join(root, "work"), new Dictionary<string, string>(), AgentMounts: MountInfo.ParseAll(SharedHost));
+        return new RestoreTarget(container, root.Combine("work"), new Dictionary<string, string>(), AgentMounts: MountInfo.ParseAll(SharedHost));
     }
 
     private RestoreTarget Standalone(string agentMounts) =>
-        new(null, Path.Join(root, "work"), new Dictionary<string, string>(), AgentMounts: MountInfo.ParseAll(agentMounts));
+        new(null, root.Combine("work"), new Dictionary<string, string>(), AgentMounts: MountInfo.ParseAll(agentMounts));
 
     private async Task<StoredCheckpoint> CommitAsync(string? volumePropagation, Action<ManifestSource>? adjust = null)
     {
-        var store = new ImageStore(new ImageStoreOptions { RootDirectory = Path.Join(root, "store"), OwnerId = "planner-test" });
+        var store = new ImageStore(new ImageStoreOptions { RootDirectory = root.Combine("store"), OwnerId = "planner-test" });
         var key = StoreTestData.Key();
         using var pending = store.Begin(key);
         StoreTestData.WriteFakeDump(pending);

@@ -126,14 +126,11 @@ public sealed class ChecksumVerifierTests : IDisposable
     [Fact]
     public async Task VerifyStructure_Should_RefuseEntry_When_ItsDigestAlgorithmIsUnknown()
     {
-        var key = StoreTestData.Key();
-        var stored = await StoreTestData.CommitFakeAsync(store, key);
-        var manifest = stored.Manifest;
-        var index = manifest.Files.FindIndex(f => f.Path == "images/pages-2.img");
-        manifest.Files[index] = manifest.Files[index] with { DigestAlgorithm = "blake3" };
-        await manifest.SaveAsync(stored.ManifestPath, CancellationToken.None);
-
-        var error = Assert.Throws<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyStructure(store.Find(key)!));
+        var error = await RefusedStructureAsync(manifest =>
+        {
+            var index = manifest.Files.FindIndex(f => f.Path == "images/pages-2.img");
+            manifest.Files[index] = manifest.Files[index] with { DigestAlgorithm = "blake3" };
+        });
 
         Assert.Equal(CorruptionKind.InvalidEntry, error.Kind);
         Assert.Contains("unknown digestAlgorithm 'blake3'", error.Message);
@@ -142,14 +139,11 @@ public sealed class ChecksumVerifierTests : IDisposable
     [Fact]
     public async Task VerifyStructure_Should_RefuseEntry_When_ChunkDigestsDoNotCoverTheFile()
     {
-        var key = StoreTestData.Key();
-        var stored = await StoreTestData.CommitFakeAsync(store, key);
-        var manifest = stored.Manifest;
-        var index = manifest.Files.FindIndex(f => f.Path == "images/pages-2.img");
-        manifest.Files[index] = manifest.Files[index] with { Sha256 = null, ChunkSize = 4096, ChunkSha256 = [new string('0', 64)] };
-        await manifest.SaveAsync(stored.ManifestPath, CancellationToken.None);
-
-        var error = Assert.Throws<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyStructure(store.Find(key)!));
+        var error = await RefusedStructureAsync(manifest =>
+        {
+            var index = manifest.Files.FindIndex(f => f.Path == "images/pages-2.img");
+            manifest.Files[index] = manifest.Files[index] with { Sha256 = null, ChunkSize = 4096, ChunkSha256 = [new string('0', 64)] };
+        });
 
         Assert.Equal("images/pages-2.img", error.RelativePath);
         Assert.Equal(CorruptionKind.InvalidEntry, error.Kind);
@@ -205,12 +199,7 @@ public sealed class ChecksumVerifierTests : IDisposable
     [InlineData("/etc/passwd")]
     public async Task VerifyStructure_Should_RefuseEntry_When_PathLeavesTheCheckpoint(string path)
     {
-        var stored = await StoreTestData.CommitFakeAsync(store, StoreTestData.Key());
-        var manifest = stored.Manifest;
-        manifest.Files.Add(new ManifestFile { Path = path, Size = 1, Sha256 = new string('0', 64) });
-        await manifest.SaveAsync(stored.ManifestPath, CancellationToken.None);
-
-        var error = Assert.Throws<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyStructure(store.Find(stored.Key)!));
+        var error = await RefusedStructureAsync(manifest => manifest.Files.Add(new ManifestFile { Path = path, Size = 1, Sha256 = new string('0', 64) }));
 
         Assert.Equal(path, error.RelativePath);
         Assert.Equal(CorruptionKind.InvalidEntry, error.Kind);
@@ -219,12 +208,7 @@ public sealed class ChecksumVerifierTests : IDisposable
     [Fact]
     public async Task VerifyStructure_Should_Refuse_When_ManifestListsNoFiles()
     {
-        var stored = await StoreTestData.CommitFakeAsync(store, StoreTestData.Key());
-        var manifest = stored.Manifest;
-        manifest.Files.Clear();
-        await manifest.SaveAsync(stored.ManifestPath, CancellationToken.None);
-
-        var error = Assert.Throws<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyStructure(store.Find(stored.Key)!));
+        var error = await RefusedStructureAsync(manifest => manifest.Files.Clear());
 
         Assert.Equal(CorruptionKind.InvalidEntry, error.Kind);
     }
@@ -258,5 +242,16 @@ public sealed class ChecksumVerifierTests : IDisposable
         var error = Assert.Throws<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyBytes(reopened, entry, bytes.AsSpan(1)));
 
         Assert.Equal(CorruptionKind.SizeDiffers, error.Kind);
+    }
+
+    /// <summary>Commits a fake checkpoint, edits its manifest with <paramref name="edit"/> and saves it: what the structure check then refuses.</summary>
+    private async Task<CheckpointCorruptedException> RefusedStructureAsync(Action<CheckpointManifest> edit)
+    {
+        var stored = await StoreTestData.CommitFakeAsync(store, StoreTestData.Key());
+        var manifest = stored.Manifest;
+        edit(manifest);
+        await manifest.SaveAsync(stored.ManifestPath, CancellationToken.None);
+
+        return Assert.Throws<CheckpointCorruptedException>(() => ChecksumVerifier.VerifyStructure(store.Find(stored.Key)!));
     }
 }

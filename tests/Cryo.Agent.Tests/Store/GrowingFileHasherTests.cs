@@ -29,7 +29,7 @@ public sealed class GrowingFileHasherTests : IDisposable
 
         // Two page images appended in uneven chunks, and a small image rewritten in place (not append-only).
         var writer = AppendPagesImagesAsync(seed: 7, chunks: 200, random => random.Next(1, 96 * 1024), everyNthToSecond: 3,
-            afterChunk100: () => WaitUntilAsync(() => hasher.BytesHashedWhileWriting > 0));
+            afterChunk100: () => Eventually.TrueAsync(() => hasher.BytesHashedWhileWriting > 0, "some bytes are hashed while written", Deadline));
         StoreTestData.WriteRandomFile(Path.Combine(images, "core-1.img"), 5000, seed: 1);
         await writer;
         StoreTestData.WriteRandomFile(Path.Combine(images, "core-1.img"), 3000, seed: 2);
@@ -48,7 +48,7 @@ public sealed class GrowingFileHasherTests : IDisposable
         var pages = Path.Combine(images, "pages-1.img");
         StoreTestData.WriteRandomFile(pages, 1024 * 1024, seed: 1);
         await using var hasher = GrowingFileHasher.Start(images, scratch.Path, CancellationToken.None, Eager);
-        await WaitUntilAsync(() => hasher.BytesHashedWhileWriting >= 1024 * 1024);
+        await Eventually.TrueAsync(() => hasher.BytesHashedWhileWriting >= 1024 * 1024, "the first MiB is hashed", Deadline);
 
         StoreTestData.WriteRandomFile(pages, 1000, seed: 2);
         var digests = await hasher.CompleteAsync(CancellationToken.None);
@@ -64,7 +64,7 @@ public sealed class GrowingFileHasherTests : IDisposable
         StoreTestData.WriteRandomFile(pages, 300 * 1024, seed: 1);
         await using var hasher = GrowingFileHasher.Start(images, scratch.Path, CancellationToken.None, Eager);
         // Only whole chunks are hashed while the writer may still append: 4 of the 4.7.
-        await WaitUntilAsync(() => hasher.BytesHashedWhileWriting >= 4 * 64 * 1024);
+        await Eventually.TrueAsync(() => hasher.BytesHashedWhileWriting >= 4 * 64 * 1024, "four whole chunks are hashed", Deadline);
 
         File.Delete(pages);
         StoreTestData.WriteRandomFile(pages, 200 * 1024, seed: 2);
@@ -195,16 +195,6 @@ public sealed class GrowingFileHasherTests : IDisposable
             }
 
             Assert.Equal(bytes.Length, covered);
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met before the deadline");
-            await Task.Delay(5);
         }
     }
 

@@ -22,8 +22,7 @@ public sealed class CheckpointPullsTests(TestPkiFixture fixture) : IClassFixture
         // Paced, so that the first pull still runs when the second call comes.
         await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxBytesPerSecond"] = $"{8 * 1024 * 1024}");
         await using var agentB = await PeerAgents.StartAsync(target, Pki, "node-b");
-        using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentB.SocketPath);
-        var client = new AgentService.AgentServiceClient(channel);
+        var client = agentB.UnixClient();
         var request = new PullCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "big" }, SourceAddress = agentA.TlsAddress, SourceNode = "node-a" };
 
         using var first = client.PullCheckpoint(request, deadline: DateTime.UtcNow + Patience);
@@ -55,8 +54,7 @@ public sealed class CheckpointPullsTests(TestPkiFixture fixture) : IClassFixture
         // Paced, so that the first call's pull still runs when the repeated one comes.
         await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a", s => s["Transfer:MaxBytesPerSecond"] = $"{8 * 1024 * 1024}");
         await using var agentB = await PeerAgents.StartAsync(target, Pki, "node-b");
-        using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentB.SocketPath);
-        var client = new AgentService.AgentServiceClient(channel);
+        var client = agentB.UnixClient();
         var request = new PullCheckpointRequest
         {
             Checkpoint = new CheckpointRef { Namespace = "default", Name = "big" }, SourceAddress = agentA.TlsAddress, SourceNode = "node-a", OperationId = "restore-1",
@@ -96,8 +94,7 @@ public sealed class CheckpointPullsTests(TestPkiFixture fixture) : IClassFixture
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), 4 * 1024 * 1024);
         await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a");
         await using var agentB = await PeerAgents.StartAsync(target, Pki, "node-b");
-        using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentB.SocketPath);
-        var client = new AgentService.AgentServiceClient(channel);
+        var client = agentB.UnixClient();
         // The operator asks one ID for every pull of a checkpoint to a node.
         var request = new PullCheckpointRequest
         {
@@ -127,8 +124,7 @@ public sealed class CheckpointPullsTests(TestPkiFixture fixture) : IClassFixture
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), 1024 * 1024);
         await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a");
         await using var agentB = await PeerAgents.StartAsync(target, Pki, "node-b");
-        using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentB.SocketPath);
-        var client = new AgentService.AgentServiceClient(channel);
+        var client = agentB.UnixClient();
 
         using var call = client.PullCheckpoint(new PullCheckpointRequest
         {
@@ -152,8 +148,7 @@ public sealed class CheckpointPullsTests(TestPkiFixture fixture) : IClassFixture
         var stored = await StoreTestData.CommitFakeAsync(source.Store, StoreTestData.Key("big"), 1024 * 1024);
         await using var agentA = await PeerAgents.StartAsync(source, Pki, "node-a");
         await using var agentB = await PeerAgents.StartAsync(target, Pki, "node-b");
-        using var channel = Cryo.Contracts.UnixSocketChannel.Create(agentB.SocketPath);
-        var client = new AgentService.AgentServiceClient(channel);
+        var client = agentB.UnixClient();
         var request = new PullCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = "big" }, SourceAddress = agentA.TlsAddress, SourceNode = "node-a" };
 
         using var first = client.PullCheckpoint(request, deadline: DateTime.UtcNow + Patience);

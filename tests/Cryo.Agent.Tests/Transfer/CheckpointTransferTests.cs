@@ -256,8 +256,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
         await using var nodes = await CounterOnTwoAgents.StartAsync(Pki);
 
         var pulled = await Puller(nodes.Target).PullAsync(nodes.AgentA.TransferClient(Pki), "node-a", "default", CounterOnTwoAgents.Name, CancellationToken.None);
-        using var channel = Cryo.Contracts.UnixSocketChannel.Create(nodes.AgentB.SocketPath);
-        var (restored, values) = await nodes.RestoreOnNodeBAsync(new AgentService.AgentServiceClient(channel), "restore-pulled-1");
+        var (restored, values) = await nodes.RestoreOnNodeBAsync(nodes.AgentB.UnixClient(), "restore-pulled-1");
 
         Assert.True(pulled.Checkpoint.Manifest.MemoryPagesBytes > 0);
         Assert.Equal(1, restored.NamespacePid);
@@ -268,8 +267,7 @@ public sealed class CheckpointTransferTests(TestPkiFixture fixture) : IClassFixt
     public async Task PullCheckpoint_Should_PullFromTheSourceAgentWithProgress_And_RestoreThere_When_TheTargetAgentIsAsked()
     {
         await using var nodes = await CounterOnTwoAgents.StartAsync(Pki);
-        using var channel = Cryo.Contracts.UnixSocketChannel.Create(nodes.AgentB.SocketPath);
-        var client = new AgentService.AgentServiceClient(channel);
+        var client = nodes.AgentB.UnixClient();
 
         using var call = client.PullCheckpoint(
             new PullCheckpointRequest { Checkpoint = new CheckpointRef { Namespace = "default", Name = CounterOnTwoAgents.Name }, SourceAddress = nodes.AgentA.TlsAddress, SourceNode = "node-a" },

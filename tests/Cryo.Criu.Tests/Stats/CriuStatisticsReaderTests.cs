@@ -10,16 +10,16 @@ public sealed class CriuStatisticsReaderTests : IDisposable
     private static readonly byte[] StatsRestore = Convert.FromHexString(
         "40591055063309570f000000" + "120d0809100218840420a9803a2821");
 
-    private readonly string _dir = Directory.CreateTempSubdirectory("cryo-stats-").FullName;
+    private readonly TempDirectory _dir = new("cryo-stats-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _dir.Dispose();
 
     [Fact]
     public void ReadDump_Should_DecodeCriusCounters_When_StatsDumpExists()
     {
-        File.WriteAllBytes(Path.Combine(_dir, CriuStatisticsReader.DumpFile), StatsDump);
+        File.WriteAllBytes(_dir.Combine(CriuStatisticsReader.DumpFile), StatsDump);
 
-        var stats = CriuStatisticsReader.ReadDump(_dir);
+        var stats = CriuStatisticsReader.ReadDump(_dir.Path);
 
         Assert.NotNull(stats);
         Assert.Equal(TimeSpan.FromMicroseconds(608), stats.FreezingTime);
@@ -33,9 +33,9 @@ public sealed class CriuStatisticsReaderTests : IDisposable
     [Fact]
     public void ReadRestore_Should_DecodeCriusCounters_When_StatsRestoreExists()
     {
-        File.WriteAllBytes(Path.Combine(_dir, CriuStatisticsReader.RestoreFile), StatsRestore);
+        File.WriteAllBytes(_dir.Combine(CriuStatisticsReader.RestoreFile), StatsRestore);
 
-        var stats = CriuStatisticsReader.ReadRestore(_dir);
+        var stats = CriuStatisticsReader.ReadRestore(_dir.Path);
 
         Assert.NotNull(stats);
         Assert.Equal(TimeSpan.FromMicroseconds(516), stats.ForkingTime);
@@ -46,10 +46,10 @@ public sealed class CriuStatisticsReaderTests : IDisposable
     [Fact]
     public void ReadDump_Should_ReturnNull_When_FileIsMissingOrTruncated()
     {
-        Assert.Null(CriuStatisticsReader.ReadDump(_dir));
+        Assert.Null(CriuStatisticsReader.ReadDump(_dir.Path));
 
-        File.WriteAllBytes(Path.Combine(_dir, CriuStatisticsReader.DumpFile), StatsDump[..20]);
+        File.WriteAllBytes(_dir.Combine(CriuStatisticsReader.DumpFile), StatsDump[..20]);
 
-        Assert.Null(CriuStatisticsReader.ReadDump(_dir));
+        Assert.Null(CriuStatisticsReader.ReadDump(_dir.Path));
     }
 }

@@ -10,12 +10,11 @@ namespace Cryo.Criu.Tests.TestSupport;
 /// </summary>
 internal sealed class MemoryWorkload : IDisposable
 {
-    private readonly Process _unshare;
+    private readonly NamespacedProcess _process;
 
-    private MemoryWorkload(Process unshare, int rootPid, string controlDirectory, ulong[] layout)
+    private MemoryWorkload(NamespacedProcess process, string controlDirectory, ulong[] layout)
     {
-        _unshare = unshare;
-        RootPid = rootPid;
+        _process = process;
         ControlDirectory = controlDirectory;
         PrivateAddress = layout[0];
         PrivateLength = layout[1];
@@ -24,7 +23,7 @@ internal sealed class MemoryWorkload : IDisposable
     }
 
     /// <summary>Host PID of the workload (PID 1 of its namespace), the root of the tree to dump.</summary>
-    public int RootPid { get; }
+    public int RootPid => _process.RootPid;
 
     /// <summary>Where commands and answers are exchanged; restored copies use it too.</summary>
     public string ControlDirectory { get; }
@@ -45,34 +44,13 @@ internal sealed class MemoryWorkload : IDisposable
     public static async Task<MemoryWorkload> StartAsync(string binary, string controlDirectory, int privateMiB, int sharedKiB, int percent)
     {
         Directory.CreateDirectory(controlDirectory);
-        var startInfo = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        foreach (var argument in new[]
-                 {
-                     "-c", "exec unshare -p -f setsid \"$@\" </dev/null >/dev/null 2>&1", "sh",
-                     binary, controlDirectory, privateMiB.ToString(CultureInfo.InvariantCulture),
-                     sharedKiB.ToString(CultureInfo.InvariantCulture), percent.ToString(CultureInfo.InvariantCulture),
-                 })
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        var unshare = Process.Start(startInfo) ?? throw new InvalidOperationException("could not start unshare");
         var ready = Path.Combine(controlDirectory, "done-ready");
-        var root = 0;
-        var started = await ProcessTable.WaitUntilAsync(() =>
-        {
-            var children = ProcessTable.Children(unshare.Id);
-            root = children.Count > 0 ? children[0] : 0;
-            return root > 0 && File.Exists(ready);
-        }, TimeSpan.FromSeconds(60));
-        if (!started)
-        {
-            unshare.Kill(entireProcessTree: true);
-            unshare.Dispose();
-            throw new InvalidOperationException("memhog did not start");
-        }
+        var process = await NamespacedProcess.StartAsync(
+            [binary, controlDirectory, privateMiB.ToString(CultureInfo.InvariantCulture), sharedKiB.ToString(CultureInfo.InvariantCulture), percent.ToString(CultureInfo.InvariantCulture)],
+            () => File.Exists(ready), TimeSpan.FromSeconds(60), "memhog");
         var layout = File.ReadAllText(ready).Split(' ', StringSplitOptions.RemoveEmptyEntries)
             .Select(v => ulong.Parse(v, NumberStyles.HexNumber, CultureInfo.InvariantCulture)).ToArray();
-        return new MemoryWorkload(unshare, root, controlDirectory, layout);
+        return new MemoryWorkload(process, controlDirectory, layout);
     }
 
     /// <summary>Has the workload with host PID <paramref name="pid"/> (this one or a restored copy) rewrite its next share of pages.</summary>
@@ -91,16 +69,7 @@ internal sealed class MemoryWorkload : IDisposable
     public static bool IsRewritten(ulong pageNumber, int generation, int percent) =>
         pageNumber % (ulong)(100 / percent) == (ulong)(generation % (100 / percent));
 
-    public void Dispose()
-    {
-        ProcessTable.KillNamespaceInit(RootPid);
-        if (!_unshare.HasExited)
-        {
-            _unshare.Kill(entireProcessTree: true);
-        }
-        _unshare.WaitForExit(10_000);
-        _unshare.Dispose();
-    }
+    public void Dispose() => _process.Dispose();
 
     private async Task<string> AskAsync(int pid, string verb)
     {

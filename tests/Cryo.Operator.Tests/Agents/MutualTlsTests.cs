@@ -8,11 +8,8 @@ public sealed class MutualTlsTests
     {
         // Arrange
         using var certs = new TestPki("cryo-agent");
-        await using var cluster = await OperatorHarness.StartAsync();
-        await using var agent = await FakeAgentServer.StartAsync("node-1", certs);
-        await cluster.Kubelet.AgentPodAsync("node-1", agent.Port);
-        await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "web", "node-1");
-        await cluster.StartOperatorAsync(settings: TlsSettings(certs, "cryo-agent"));
+        await using var cluster = await StartOverTlsAsync(certs);
+        var agent = cluster.Agents["node-1"];
 
         // Act
         await cluster.CreateCheckpointAsync("web-1", new CheckpointSpec { PodName = "web" });
@@ -28,11 +25,8 @@ public sealed class MutualTlsTests
     {
         // Arrange: the agent's certificate is valid but for another name than the operator expects.
         using var certs = new TestPki("not-the-agent");
-        await using var cluster = await OperatorHarness.StartAsync();
-        await using var agent = await FakeAgentServer.StartAsync("node-1", certs);
-        await cluster.Kubelet.AgentPodAsync("node-1", agent.Port);
-        await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "web", "node-1");
-        await cluster.StartOperatorAsync(settings: TlsSettings(certs, "cryo-agent"));
+        await using var cluster = await StartOverTlsAsync(certs);
+        var agent = cluster.Agents["node-1"];
 
         // Act
         await cluster.CreateCheckpointAsync("web-1", new CheckpointSpec { PodName = "web" });
@@ -42,6 +36,20 @@ public sealed class MutualTlsTests
         // Assert
         Assert.Equal(ConditionReasons.AgentUnavailable, waiting.Status!.Conditions!.Single(c => c.Type == ConditionTypes.AgentReachable).Reason);
         Assert.Empty(agent.Engine.CheckpointCalls);
+    }
+
+    /// <summary>
+    /// The cluster with pod "web" on node-1, whose agent serves the certificate <paramref name="certs"/> issued and is
+    /// stopped with the cluster, and an operator that speaks mutual TLS to agents and expects them to be "cryo-agent".
+    /// </summary>
+    private static async Task<OperatorHarness> StartOverTlsAsync(TestPki certs)
+    {
+        var cluster = await OperatorHarness.StartAsync();
+        var agent = cluster.Agents["node-1"] = await FakeAgentServer.StartAsync("node-1", certs);
+        await cluster.Kubelet.AgentPodAsync("node-1", agent.Port);
+        await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "web", "node-1");
+        await cluster.StartOperatorAsync(settings: TlsSettings(certs, "cryo-agent"));
+        return cluster;
     }
 
     private static Dictionary<string, string?> TlsSettings(TestPki certs, string serverName) => new()

@@ -276,11 +276,7 @@ public sealed class RestoreRestartTests : IAsyncLifetime
     {
         // Arrange: the pod is handed over to the Restore (its controller), as a RestoreSet hands over its placeholder pods.
         await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "handed", Node, spec => spec.ReadinessGates = [new V1PodReadinessGate { ConditionType = CryoNames.RestoredCondition }]);
-        var restore = await cluster.CreateRestoreAsync("into-handed", new RestoreSpec { CheckpointName = "web-1", ExistingPod = new ExistingPodTarget { Name = "handed", ContainerName = "app" } });
-        var owner = new { apiVersion = CryoNames.ApiVersion, kind = Restore.KindName, name = restore.Metadata.Name, uid = restore.Metadata.Uid, controller = true };
-        await cluster.Client.CoreV1.PatchNamespacedPodAsync(
-            new V1Patch(KubernetesJson.Serialize(new { metadata = new { ownerReferences = new[] { owner } } }), V1Patch.PatchType.MergePatch), "handed", OperatorHarness.Ns);
-        await cluster.WaitForRestoreAsync("into-handed", r => r.Status?.Phase == Phase.Succeeded, "restored");
+        var restore = await RestoreIntoHandedPodAsync();
 
         // Act
         await cluster.Kubelet.RestartContainerAsync(OperatorHarness.Ns, "handed", "app", 1, "Error");
@@ -298,11 +294,7 @@ public sealed class RestoreRestartTests : IAsyncLifetime
     {
         // Arrange
         await cluster.Kubelet.RunPodAsync(OperatorHarness.Ns, "handed", Node, spec => spec.RestartPolicy = "Never");
-        var restore = await cluster.CreateRestoreAsync("into-handed", new RestoreSpec { CheckpointName = "web-1", ExistingPod = new ExistingPodTarget { Name = "handed", ContainerName = "app" } });
-        var owner = new { apiVersion = CryoNames.ApiVersion, kind = Restore.KindName, name = restore.Metadata.Name, uid = restore.Metadata.Uid, controller = true };
-        await cluster.Client.CoreV1.PatchNamespacedPodAsync(
-            new V1Patch(KubernetesJson.Serialize(new { metadata = new { ownerReferences = new[] { owner } } }), V1Patch.PatchType.MergePatch), "handed", OperatorHarness.Ns);
-        await cluster.WaitForRestoreAsync("into-handed", r => r.Status?.Phase == Phase.Succeeded, "restored");
+        await RestoreIntoHandedPodAsync();
 
         // Act
         await cluster.Kubelet.EndContainerAsync(OperatorHarness.Ns, "handed", "app", 0, "Completed");
@@ -312,6 +304,20 @@ public sealed class RestoreRestartTests : IAsyncLifetime
         // Assert
         Assert.Equal(Phase.Succeeded, done.Status!.Phase);
         Assert.Single(Agent.RestoreCalls);
+    }
+
+    /// <summary>
+    /// Restores "web-1" into container app of the existing pod "handed" and hands the pod over to the Restore (its
+    /// controller), as a RestoreSet hands over its placeholder pods; returns the Restore as created, once it Succeeded.
+    /// </summary>
+    private async Task<Restore> RestoreIntoHandedPodAsync()
+    {
+        var restore = await cluster.CreateRestoreAsync("into-handed", new RestoreSpec { CheckpointName = "web-1", ExistingPod = new ExistingPodTarget { Name = "handed", ContainerName = "app" } });
+        var owner = new { apiVersion = CryoNames.ApiVersion, kind = Restore.KindName, name = restore.Metadata.Name, uid = restore.Metadata.Uid, controller = true };
+        await cluster.Client.CoreV1.PatchNamespacedPodAsync(
+            new V1Patch(KubernetesJson.Serialize(new { metadata = new { ownerReferences = new[] { owner } } }), V1Patch.PatchType.MergePatch), "handed", OperatorHarness.Ns);
+        await cluster.WaitForRestoreAsync("into-handed", r => r.Status?.Phase == Phase.Succeeded, "restored");
+        return restore;
     }
 
     /// <summary>Restores <paramref name="checkpoint"/> into a new pod on <see cref="Node"/> and plays its kubelet until it Succeeded.</summary>

@@ -107,17 +107,7 @@ public static class CrdDecodingChecker
             return;
         }
 
-        foreach (var (keyword, value) in schema)
-        {
-            if (SchemaKeywords.TryGetValue(keyword, out var check))
-            {
-                check(value, path.Child(keyword), problems);
-            }
-            else
-            {
-                problems.Add(CrdProblem.Decoding(path.Child(keyword), "unknown field"));
-            }
-        }
+        CheckFields(schema, SchemaKeywords, path, problems);
     }
 
     private static void Root(JsonNode? node, List<CrdProblem> problems)
@@ -253,18 +243,24 @@ public static class CrdDecodingChecker
                 return;
             }
 
-            foreach (var (name, value) in obj)
-            {
-                if (known.TryGetValue(name, out var check))
-                {
-                    check(value, path.Child(name), problems);
-                }
-                else
-                {
-                    problems.Add(CrdProblem.Decoding(path.Child(name), "unknown field"));
-                }
-            }
+            CheckFields(obj, known, path, problems);
         };
+
+    /// <summary>Checks each field of <paramref name="obj"/> as <paramref name="known"/> says; a field it does not name is unknown to the type.</summary>
+    private static void CheckFields(JsonObject obj, Dictionary<string, Action<JsonNode?, FieldPath, List<CrdProblem>>> known, FieldPath path, List<CrdProblem> problems)
+    {
+        foreach (var (name, value) in obj)
+        {
+            if (known.TryGetValue(name, out var check))
+            {
+                check(value, path.Child(name), problems);
+            }
+            else
+            {
+                problems.Add(CrdProblem.Decoding(path.Child(name), "unknown field"));
+            }
+        }
+    }
 
     private static void List(JsonNode? node, FieldPath path, List<CrdProblem> problems, Action<JsonNode?, FieldPath, List<CrdProblem>> item)
     {

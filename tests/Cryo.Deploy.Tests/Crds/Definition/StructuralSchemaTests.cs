@@ -11,26 +11,22 @@ public sealed class StructuralSchemaTests
     private const string Spec = "spec.validation.openAPIV3Schema.properties[spec]";
     private const string Status = "spec.validation.openAPIV3Schema.properties[status]";
 
-    [Fact]
-    public void Crd_Should_BeRefused_When_AFieldHasNoType()
+    // Each row removes one keyword from one field of the Checkpoint CRD that the API server requires there.
+    [Theory]
+    // a field with no type
+    [InlineData("spec.podName", "type", $"{Spec}.properties[podName].type: Required value: must not be empty for specified object fields")]
+    // array items with no type
+    [InlineData("status.conditions.[]", "type", $"{Status}.properties[conditions].items.type: Required value: must not be empty for specified array items")]
+    // a map list with no keys
+    [InlineData("status.conditions", "x-kubernetes-list-map-keys", $"{Status}.properties[conditions].x-kubernetes-list-map-keys: Required value: must not be empty if x-kubernetes-list-type is map")]
+    public void Crd_Should_BeRefused_When_AFieldLacksAKeywordItNeeds(string field, string keyword, string expected)
     {
         // Arrange
         var crd = TestCrds.Checkpoint();
-        TestCrds.Schema(crd, "spec.podName").Remove("type");
+        TestCrds.Schema(crd, field).Remove(keyword);
 
         // Assert
-        TestCrds.AssertRefused(crd, $"{Spec}.properties[podName].type: Required value: must not be empty for specified object fields");
-    }
-
-    [Fact]
-    public void Crd_Should_BeRefused_When_ArrayItemsHaveNoType()
-    {
-        // Arrange
-        var crd = TestCrds.Checkpoint();
-        TestCrds.Schema(crd, "status.conditions.[]").Remove("type");
-
-        // Assert
-        TestCrds.AssertRefused(crd, $"{Status}.properties[conditions].items.type: Required value: must not be empty for specified array items");
+        TestCrds.AssertRefused(crd, expected);
     }
 
     [Fact]
@@ -44,26 +40,26 @@ public sealed class StructuralSchemaTests
         TestCrds.AssertAccepted(crd);
     }
 
-    [Fact]
-    public void Crd_Should_BeRefused_When_AnArrayHasNoItems()
+    // Each row adds one property, declared as the API server refuses it, to a field of the Checkpoint CRD.
+    [Theory]
+    // an array with no items
+    [InlineData("spec", "args", "{type: array, maxItems: 4}", $"{Spec}.properties[args].items: Required value: must be specified")]
+    // items that are a list of schemas
+    [InlineData("spec", "args", "{type: array, items: [{type: string}]}", $"{Spec}.properties[args].items: Forbidden: items must be a schema object and not an array")]
+    // int-or-string naming other types: only the exact integer/string pair may carry types under anyOf
+    [InlineData("spec", "memoryLimit", "{x-kubernetes-int-or-string: true, anyOf: [{type: integer}, {type: boolean}]}", $"{Spec}.properties[memoryLimit].anyOf[1].type: Forbidden: must be empty to be structural")]
+    // int-or-string that also preserves unknown fields
+    [InlineData("spec", "memoryLimit", "{x-kubernetes-int-or-string: true, x-kubernetes-preserve-unknown-fields: true}", $"{Spec}.properties[memoryLimit].x-kubernetes-preserve-unknown-fields: Invalid value: true: must be false if x-kubernetes-int-or-string is true")]
+    // an embedded resource with no fields that prunes
+    [InlineData("status", "pod", "{type: object, x-kubernetes-embedded-resource: true}", $"{Status}.properties[pod].properties: Required value: must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields")]
+    public void Crd_Should_BeRefused_When_AnAddedPropertyBreaksARule(string parent, string property, string yaml, string expected)
     {
         // Arrange
         var crd = TestCrds.Checkpoint();
-        TestCrds.Schema(crd, "spec")["properties"]!["args"] = TestCrds.Yaml("{type: array, maxItems: 4}");
+        TestCrds.Schema(crd, parent)["properties"]![property] = TestCrds.Yaml(yaml);
 
         // Assert
-        TestCrds.AssertRefused(crd, $"{Spec}.properties[args].items: Required value: must be specified");
-    }
-
-    [Fact]
-    public void Crd_Should_BeRefused_When_ItemsIsAListOfSchemas()
-    {
-        // Arrange
-        var crd = TestCrds.Checkpoint();
-        TestCrds.Schema(crd, "spec")["properties"]!["args"] = TestCrds.Yaml("{type: array, items: [{type: string}]}");
-
-        // Assert
-        TestCrds.AssertRefused(crd, $"{Spec}.properties[args].items: Forbidden: items must be a schema object and not an array");
+        TestCrds.AssertRefused(crd, expected);
     }
 
     [Theory]
@@ -83,15 +79,26 @@ public sealed class StructuralSchemaTests
         TestCrds.AssertRefused(crd, $"{Spec}.properties[containerName].{expected}");
     }
 
-    [Fact]
-    public void Crd_Should_BeRefused_When_TypeIsNotAnOpenApiType()
+    // Each row sets one keyword of one field of the Checkpoint CRD to a value the API server refuses there.
+    [Theory]
+    // a type that is no OpenAPI type
+    [InlineData("spec.timeoutSeconds", "type", "int", $"{Spec}.properties[timeoutSeconds].type: Unsupported value: \"int\": supported values: \"array\", \"boolean\", \"integer\", \"number\", \"object\", \"string\"")]
+    // a map type on a string
+    [InlineData("spec.podName", "x-kubernetes-map-type", "atomic", $"{Spec}.properties[podName].type: Invalid value: \"string\": must be object if x-kubernetes-map-type is specified")]
+    // a list type on an object
+    [InlineData("status.timings", "x-kubernetes-list-type", "atomic", $"{Status}.properties[timings].type: Invalid value: \"object\": must be array if x-kubernetes-list-type is specified")]
+    // a list type that does not exist
+    [InlineData("status.conditions", "x-kubernetes-list-type", "bag", $"{Status}.properties[conditions].x-kubernetes-list-type: Unsupported value: \"bag\": supported values: \"atomic\", \"set\", \"map\"")]
+    // list map keys set on a list that is no map list
+    [InlineData("status.conditions", "x-kubernetes-list-type", "atomic", $"{Status}.properties[conditions].x-kubernetes-list-type: Invalid value: \"atomic\": must be map if x-kubernetes-list-map-keys is non-empty")]
+    public void Crd_Should_BeRefused_When_AKeywordHasAValueItsFieldCannotTake(string field, string keyword, string value, string expected)
     {
         // Arrange
         var crd = TestCrds.Checkpoint();
-        TestCrds.Schema(crd, "spec.timeoutSeconds")["type"] = "int";
+        TestCrds.Schema(crd, field)[keyword] = value;
 
         // Assert
-        TestCrds.AssertRefused(crd, $"{Spec}.properties[timeoutSeconds].type: Unsupported value: \"int\": supported values: \"array\", \"boolean\", \"integer\", \"number\", \"object\", \"string\"");
+        TestCrds.AssertRefused(crd, expected);
     }
 
     [Fact]
@@ -174,30 +181,6 @@ public sealed class StructuralSchemaTests
     }
 
     [Fact]
-    public void Crd_Should_BeRefused_When_IntOrStringNamesOtherTypes()
-    {
-        // Arrange: only the exact integer/string pair may carry types under anyOf.
-        var crd = TestCrds.Checkpoint();
-        TestCrds.Schema(crd, "spec")["properties"]!["memoryLimit"] = TestCrds.Yaml(
-            "{x-kubernetes-int-or-string: true, anyOf: [{type: integer}, {type: boolean}]}");
-
-        // Assert
-        TestCrds.AssertRefused(crd, $"{Spec}.properties[memoryLimit].anyOf[1].type: Forbidden: must be empty to be structural");
-    }
-
-    [Fact]
-    public void Crd_Should_BeRefused_When_IntOrStringAlsoPreservesUnknownFields()
-    {
-        // Arrange
-        var crd = TestCrds.Checkpoint();
-        TestCrds.Schema(crd, "spec")["properties"]!["memoryLimit"] = TestCrds.Yaml(
-            "{x-kubernetes-int-or-string: true, x-kubernetes-preserve-unknown-fields: true}");
-
-        // Assert
-        TestCrds.AssertRefused(crd, $"{Spec}.properties[memoryLimit].x-kubernetes-preserve-unknown-fields: Invalid value: true: must be false if x-kubernetes-int-or-string is true");
-    }
-
-    [Fact]
     public void Crd_Should_BeRefused_When_AnEmbeddedResourceIsNotAnObject()
     {
         // Arrange
@@ -211,17 +194,6 @@ public sealed class StructuralSchemaTests
     }
 
     [Fact]
-    public void Crd_Should_BeRefused_When_AnEmbeddedResourceHasNoFieldsAndPrunes()
-    {
-        // Arrange
-        var crd = TestCrds.Checkpoint();
-        TestCrds.Schema(crd, "status")["properties"]!["pod"] = TestCrds.Yaml("{type: object, x-kubernetes-embedded-resource: true}");
-
-        // Assert
-        TestCrds.AssertRefused(crd, $"{Status}.properties[pod].properties: Required value: must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields");
-    }
-
-    [Fact]
     public void Crd_Should_BeRefused_When_APatternIsNotRe2()
     {
         // Arrange: look-ahead compiles in .NET, not in Go's RE2.
@@ -230,39 +202,6 @@ public sealed class StructuralSchemaTests
 
         // Assert
         TestCrds.AssertRefused(crd, $"{Spec}.properties[containerName].pattern: Invalid value: \"^(?!kube-)[a-z0-9-]+$\": ", "must be a valid regular expression, but isn't");
-    }
-
-    [Fact]
-    public void Crd_Should_BeRefused_When_MapTypeIsOnAString()
-    {
-        // Arrange
-        var crd = TestCrds.Checkpoint();
-        TestCrds.Schema(crd, "spec.podName")["x-kubernetes-map-type"] = "atomic";
-
-        // Assert
-        TestCrds.AssertRefused(crd, $"{Spec}.properties[podName].type: Invalid value: \"string\": must be object if x-kubernetes-map-type is specified");
-    }
-
-    [Fact]
-    public void Crd_Should_BeRefused_When_ListTypeIsOnAnObject()
-    {
-        // Arrange
-        var crd = TestCrds.Checkpoint();
-        TestCrds.Schema(crd, "status.timings")["x-kubernetes-list-type"] = "atomic";
-
-        // Assert
-        TestCrds.AssertRefused(crd, $"{Status}.properties[timings].type: Invalid value: \"object\": must be array if x-kubernetes-list-type is specified");
-    }
-
-    [Fact]
-    public void Crd_Should_BeRefused_When_ListTypeIsUnknown()
-    {
-        // Arrange
-        var crd = TestCrds.Checkpoint();
-        TestCrds.Schema(crd, "status.conditions")["x-kubernetes-list-type"] = "bag";
-
-        // Assert
-        TestCrds.AssertRefused(crd, $"{Status}.properties[conditions].x-kubernetes-list-type: Unsupported value: \"bag\": supported values: \"atomic\", \"set\", \"map\"");
     }
 
     [Fact]
@@ -285,28 +224,6 @@ public sealed class StructuralSchemaTests
 
         // Assert
         TestCrds.AssertRefused(crd, $"{Status}.properties[conditions].x-kubernetes-list-map-keys: Invalid value: [\"kind\"]: entries must all be names of item properties");
-    }
-
-    [Fact]
-    public void Crd_Should_BeRefused_When_AMapListHasNoKeys()
-    {
-        // Arrange
-        var crd = TestCrds.Checkpoint();
-        TestCrds.Schema(crd, "status.conditions").Remove("x-kubernetes-list-map-keys");
-
-        // Assert
-        TestCrds.AssertRefused(crd, $"{Status}.properties[conditions].x-kubernetes-list-map-keys: Required value: must not be empty if x-kubernetes-list-type is map");
-    }
-
-    [Fact]
-    public void Crd_Should_BeRefused_When_ListMapKeysAreSetWithoutAMapList()
-    {
-        // Arrange
-        var crd = TestCrds.Checkpoint();
-        TestCrds.Schema(crd, "status.conditions")["x-kubernetes-list-type"] = "atomic";
-
-        // Assert
-        TestCrds.AssertRefused(crd, $"{Status}.properties[conditions].x-kubernetes-list-type: Invalid value: \"atomic\": must be map if x-kubernetes-list-map-keys is non-empty");
     }
 
     [Fact]
