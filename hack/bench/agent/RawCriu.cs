@@ -10,7 +10,22 @@ namespace Cryo.Bench.Agent;
 /// </summary>
 public static class RawCriu
 {
-    public static async Task<TimeSpan> RunAsync(IReadOnlyList<string> argv, string logPath, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the command after a sync; adds its seconds as "raw" and CRIU's CPU seconds as "raw_criu_cpu" to
+    /// <paramref name="s"/>, keeps its log as <paramref name="keptAs"/> (see <see cref="BenchSteps.KeepLog"/>), and returns the seconds.
+    /// </summary>
+    public static async Task<double> RunMeasuredAsync(IReadOnlyList<string> argv, string logPath, string keptAs, Samples s, CancellationToken cancellationToken)
+    {
+        BenchSteps.Sync();
+        var cpu = CpuTimes.Now();
+        var seconds = (await RunAsync(argv, logPath, cancellationToken)).TotalSeconds;
+        s.Add("raw", seconds);
+        s.Add("raw_criu_cpu", CpuTimes.Now().Children - cpu.Children);
+        BenchSteps.KeepLog(logPath, keptAs);
+        return seconds;
+    }
+
+    private static async Task<TimeSpan> RunAsync(IReadOnlyList<string> argv, string logPath, CancellationToken cancellationToken)
     {
         var outcome = await ProcessRunner.RunAsync(argv, BenchSteps.Deadline, NullLogger.Instance, cancellationToken);
         if (outcome.ExitCode != 0)
