@@ -55,10 +55,7 @@ public static class GrpcBench
             {
                 settings.Remove("Agent:ListenAddress");
                 settings.Remove("Agent:HttpPort");
-                settings["Agent:CriuPath"] = criuPath;
-                settings["Agent:NodeName"] = engines.Options.NodeName;
-                settings["Agent:DefaultTimeoutSeconds"] = ((int)BenchSteps.Deadline.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-                settings["Store:RootDirectory"] = engines.Store.RootDirectory;
+                engines.AddAgentSettings(settings, criuPath, engines.Options.NodeName);
             },
             engines.Register,
             cancellationToken);
