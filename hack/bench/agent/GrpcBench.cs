@@ -4,7 +4,6 @@ using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
 using Cryo.Criu;
 using Cryo.Testing.Agent;
-using Cryo.Testing.Agent.Harness;
 using Microsoft.Extensions.DependencyInjection;
 using Cryo.Contracts.Agent.V1;
 using Grpc.Core;

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Cryo.Agent.Restoring.Lazy;
 using Cryo.Testing.Agent;
-using Cryo.Testing.Agent.Harness;
 
 namespace Cryo.Bench.Agent;
 
