@@ -16,10 +16,10 @@ public static class CryoKinds
     public const string ApiVersion = Group + "/" + Version;
 
     /// <summary>Checkpoints.</summary>
-    public static readonly Kind Checkpoint = new("Checkpoint", "checkpoints");
+    public static readonly Kind Checkpoint = new("Checkpoint", "checkpoints", "kubectl cryo ls");
 
     /// <summary>Restores.</summary>
-    public static readonly Kind Restore = new("Restore", "restores");
+    public static readonly Kind Restore = new("Restore", "restores", "kubectl get restores.cryo.io");
 
     /// <summary>The phase of a finished object.</summary>
     public static bool IsFinished(string? phase) => phase is "Succeeded" or "Failed";
@@ -30,7 +30,8 @@ public static class CryoKinds
     /// <summary>A kind and its plural (the URL segment).</summary>
     /// <param name="Name">The kind, e.g. <c>Checkpoint</c>.</param>
     /// <param name="Plural">The resource, e.g. <c>checkpoints</c>.</param>
-    public sealed record Kind(string Name, string Plural)
+    /// <param name="ListCommand">The command a user runs to see the objects of this kind (named when one is missing).</param>
+    public sealed record Kind(string Name, string Plural, string ListCommand)
     {
         /// <summary>How kubectl names an object of this kind: <c>checkpoint.cryo.io/web-1</c>.</summary>
         public string Qualified(string name) => $"{Name.ToLowerInvariant()}.{Group}/{name}";

@@ -31,8 +31,7 @@ public static class InspectVerb
         ArgumentNullException.ThrowIfNull(context);
         var name = args.SinglePositional("checkpoint's name");
         var token = context.CancellationToken;
-        var checkpoint = await context.Objects.GetAsync(CryoKinds.Checkpoint, context.Namespace, name, token)
-            ?? throw new CommandRefusedException($"checkpoint {context.Namespace}/{name} does not exist (kubectl cryo ls lists them)");
+        var checkpoint = await context.ExistingAsync(CryoKinds.Checkpoint, name);
         var chain = await ChainAsync(context, checkpoint);
         var restores = (await context.Objects.ListAsync(CryoKinds.Restore, context.Namespace, token))
             .Where(r => Json.String(r, "spec", "checkpointName") == name).ToList();

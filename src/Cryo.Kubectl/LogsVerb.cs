@@ -22,8 +22,7 @@ public static class LogsVerb
         ArgumentNullException.ThrowIfNull(context);
         var name = args.SinglePositional("restore's name");
         var token = context.CancellationToken;
-        var restore = await context.Objects.GetAsync(CryoKinds.Restore, context.Namespace, name, token)
-            ?? throw new CommandRefusedException($"restore {context.Namespace}/{name} does not exist (kubectl get restores.cryo.io lists them)");
+        var restore = await context.ExistingAsync(CryoKinds.Restore, name);
         var podName = Json.String(restore, "status", "podName")
             ?? throw new CommandRefusedException($"restore {context.Namespace}/{name} has no pod yet ({Waiter.Describe(restore)})");
         var pod = await context.Cluster.Client.CoreV1.ReadNamespacedPodAsync(podName, context.Namespace, cancellationToken: token);

@@ -19,6 +19,14 @@ public sealed record PluginContext(ClusterConnection Cluster, TextWriter Out, Te
     /// <summary>Cryo's custom resources.</summary>
     public CryoObjects Objects => Cluster.Objects;
 
+    /// <summary>The object the command names, in the namespace; when it does not exist, refuses the command and says how to list them.</summary>
+    public async Task<JsonObject> ExistingAsync(CryoKinds.Kind kind, string name)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        return await Objects.GetAsync(kind, Namespace, name, CancellationToken)
+            ?? throw new CommandRefusedException($"{kind.Name.ToLowerInvariant()} {Namespace}/{name} does not exist ({kind.ListCommand} lists them)");
+    }
+
     /// <summary>Prints a result: as JSON or YAML in those modes, else through <paramref name="text"/>.</summary>
     public void Print(JsonNode document, Action<TextWriter> text)
     {

@@ -25,8 +25,7 @@ public static class RestoreVerb
         var name = args.Value("--name");
 
         // A missing or unfinished checkpoint would make Restores that only fail: say so before creating any.
-        var source = await context.Objects.GetAsync(CryoKinds.Checkpoint, context.Namespace, checkpoint, context.CancellationToken)
-            ?? throw new CommandRefusedException($"checkpoint {context.Namespace}/{checkpoint} does not exist (kubectl cryo ls lists them)");
+        var source = await context.ExistingAsync(CryoKinds.Checkpoint, checkpoint);
         if (Json.String(source, "status", "phase") is var phase && phase != "Succeeded")
         {
             throw new CommandRefusedException($"checkpoint {context.Namespace}/{checkpoint} has not succeeded (phase {phase ?? "Pending"}): nothing to restore yet");

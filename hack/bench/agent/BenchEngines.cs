@@ -1,3 +1,4 @@
+using System.Globalization;
 using Cryo.Agent.Attempts;
 using Cryo.Agent.Checkpointing;
 using Cryo.Agent.Containers;
@@ -61,6 +62,18 @@ public sealed class BenchEngines
 
     /// <summary>Both engines behind one clock (what the in-process agent is given, and what the bench calls directly).</summary>
     public TimingEngines Timed { get; }
+
+    /// <summary>
+    /// Settings for an in-process agent over these engines (see <see cref="Register"/>): the same CRIU and store, the
+    /// bench's deadline for an operation, and the node the agent stands for.
+    /// </summary>
+    public void AddAgentSettings(Dictionary<string, string?> settings, string criuPath, string nodeName)
+    {
+        settings["Agent:CriuPath"] = criuPath;
+        settings["Agent:NodeName"] = nodeName;
+        settings["Agent:DefaultTimeoutSeconds"] = ((int)BenchSteps.Deadline.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        settings["Store:RootDirectory"] = Store.RootDirectory;
+    }
 
     /// <summary>Puts these engines, store and CRIU in an in-process agent's services, in place of the ones it would build.</summary>
     public void Register(IServiceCollection services)

@@ -27,79 +27,66 @@ public static class CompressionBench
 
     private static async Task RunWorkloadAsync(string mode, int sizeMib, int runs, string memhog, string criuPath, CancellationToken cancellationToken)
     {
-        var directory = Directory.CreateTempSubdirectory("cryo-bench-compression-").FullName;
-        var engines = new BenchEngines(directory, criuPath);
-        ContainerWorkload? workload = null;
-        try
+        await using var bench = new BenchWorkspace("cryo-bench-compression-", criuPath);
+        var engines = bench.Engines;
+        var (workload, checksum) = await bench.StartMemhogAsync(sizeMib, memhog, cancellationToken, "cryo-bench-compression", mode);
+        Emit.Note($"compression {mode} {sizeMib} MiB: memhog PID {workload.InitPid} ready (work in {bench.Directory})");
+        var plainSeconds = new List<double>();
+        var zstdSeconds = new List<double>();
+        CheckpointOutcome? plain = null;
+        CheckpointOutcome? zstd = null;
+        for (var run = 0; run < runs; run++)
         {
-            (workload, var checksum) = await Memhog.StartAsync(sizeMib, memhog, cancellationToken, "cryo-bench-compression", mode);
-            Emit.Note($"compression {mode} {sizeMib} MiB: memhog PID {workload.InitPid} ready (work in {directory})");
-            var plainSeconds = new List<double>();
-            var zstdSeconds = new List<double>();
-            CheckpointOutcome? plain = null;
-            CheckpointOutcome? zstd = null;
-            for (var run = 0; run < runs; run++)
+            // Alternate which goes first: the second of a pair finds more of the memory in the page cache.
+            foreach (var compressed in run % 2 == 0 ? new[] { true, false } : [false, true])
             {
-                // Alternate which goes first: the second of a pair finds more of the memory in the page cache.
-                foreach (var compressed in run % 2 == 0 ? new[] { true, false } : [false, true])
+                var name = $"{(compressed ? "zstd" : "plain")}-{run}";
+                var (outcome, seconds) = await CheckpointAsync(engines, workload, name, compressed, cancellationToken);
+                (compressed ? zstdSeconds : plainSeconds).Add(seconds);
+                // Keep the disk to the last of each.
+                var previous = compressed ? zstd : plain;
+                if (previous is not null)
                 {
-                    var name = $"{(compressed ? "zstd" : "plain")}-{run}";
-                    var (outcome, seconds) = await CheckpointAsync(engines, workload, name, compressed, cancellationToken);
-                    (compressed ? zstdSeconds : plainSeconds).Add(seconds);
-                    // Keep the disk to the last of each.
-                    var previous = compressed ? zstd : plain;
-                    if (previous is not null)
-                    {
-                        engines.Store.Delete(engines.Store.FindByName("default", previous.Name).Single().Key);
-                    }
-                    if (compressed)
-                    {
-                        zstd = outcome;
-                    }
-                    else
-                    {
-                        plain = outcome;
-                    }
+                    engines.Store.Delete(engines.Store.FindByName("default", previous.Name).Single().Key);
+                }
+                if (compressed)
+                {
+                    zstd = outcome;
+                }
+                else
+                {
+                    plain = outcome;
                 }
             }
-
-            var plainRestore = new List<double>();
-            var zstdRestore = new List<double>();
-            for (var run = 0; run < runs; run++)
-            {
-                foreach (var (name, samples) in run % 2 == 0
-                             ? new[] { (zstd!.Name, zstdRestore), (plain!.Name, plainRestore) }
-                             : new[] { (plain!.Name, plainRestore), (zstd!.Name, zstdRestore) })
-                {
-                    samples.Add(await RestoreAsync(engines, name, checksum, cancellationToken));
-                }
-            }
-
-            Emit.Metric("compressed_bytes_ratio", zstd!.StoredBytes / (double)plain!.StoredBytes, "ratio", sizeMib, 1, new Dictionary<string, double>
-            {
-                ["compressed_stored_bytes"] = zstd.StoredBytes,
-                ["plain_stored_bytes"] = plain.StoredBytes,
-            }, mode);
-            Emit.Metric("compressed_dump_vs_plain_ratio", Emit.Median(zstdSeconds) / Emit.Median(plainSeconds), "ratio", sizeMib, runs, new Dictionary<string, double>
-            {
-                ["compressed_seconds"] = Emit.Median(zstdSeconds),
-                ["plain_seconds"] = Emit.Median(plainSeconds),
-            }, mode);
-            Emit.Metric("compressed_restore_vs_plain_ratio", Emit.Median(zstdRestore) / Emit.Median(plainRestore), "ratio", sizeMib, runs, new Dictionary<string, double>
-            {
-                ["compressed_seconds"] = Emit.Median(zstdRestore),
-                ["plain_seconds"] = Emit.Median(plainRestore),
-            }, mode);
         }
-        finally
+
+        var plainRestore = new List<double>();
+        var zstdRestore = new List<double>();
+        for (var run = 0; run < runs; run++)
         {
-            await BenchSteps.SweepRestoreCgroupsAsync(engines.Options);
-            if (workload is not null)
+            foreach (var (name, samples) in run % 2 == 0
+                         ? new[] { (zstd!.Name, zstdRestore), (plain!.Name, plainRestore) }
+                         : new[] { (plain!.Name, plainRestore), (zstd!.Name, zstdRestore) })
             {
-                await workload.DisposeAsync();
+                samples.Add(await RestoreAsync(engines, name, checksum, cancellationToken));
             }
-            Directory.Delete(directory, recursive: true);
         }
+
+        Emit.Metric("compressed_bytes_ratio", zstd!.StoredBytes / (double)plain!.StoredBytes, "ratio", sizeMib, 1, new Dictionary<string, double>
+        {
+            ["compressed_stored_bytes"] = zstd.StoredBytes,
+            ["plain_stored_bytes"] = plain.StoredBytes,
+        }, mode);
+        Emit.Metric("compressed_dump_vs_plain_ratio", Emit.Median(zstdSeconds) / Emit.Median(plainSeconds), "ratio", sizeMib, runs, new Dictionary<string, double>
+        {
+            ["compressed_seconds"] = Emit.Median(zstdSeconds),
+            ["plain_seconds"] = Emit.Median(plainSeconds),
+        }, mode);
+        Emit.Metric("compressed_restore_vs_plain_ratio", Emit.Median(zstdRestore) / Emit.Median(plainRestore), "ratio", sizeMib, runs, new Dictionary<string, double>
+        {
+            ["compressed_seconds"] = Emit.Median(zstdRestore),
+            ["plain_seconds"] = Emit.Median(plainRestore),
+        }, mode);
     }
 
     private static async Task<(CheckpointOutcome Outcome, double Seconds)> CheckpointAsync(BenchEngines engines, ContainerWorkload workload, string name, bool compressed,

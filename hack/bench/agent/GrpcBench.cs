@@ -4,7 +4,6 @@ using Cryo.Agent.Operations;
 using Cryo.Agent.Store;
 using Cryo.Criu;
 using Cryo.Testing.Agent;
-using Cryo.Testing.Agent.Harness;
 using Microsoft.Extensions.DependencyInjection;
 using Cryo.Contracts.Agent.V1;
 using Grpc.Core;
@@ -28,34 +27,21 @@ public static class GrpcBench
 
     public static async Task RunAsync(int sizeMib, int runs, string memhog, string criuPath, CancellationToken cancellationToken)
     {
-        var directory = Directory.CreateTempSubdirectory("cryo-bench-grpc-").FullName;
-        var engines = new BenchEngines(directory, criuPath);
-        ContainerWorkload? workload = null;
-        try
-        {
-            Emit.Note($"grpc {sizeMib} MiB: starting memhog and the in-process agent ({runs} runs of each kind, work in {directory})");
-            (workload, var checksum) = await Memhog.StartAsync(sizeMib, memhog, cancellationToken);
-            await using var agent = await StartAgentAsync(engines, criuPath, cancellationToken);
-            var client = agent.UnixClient();
-            // Connects (HTTP/2 over the socket) and runs the call path once, so no timed call pays for either.
-            await client.GetNodeInfoAsync(new GetNodeInfoRequest(), deadline: DateTime.UtcNow.AddMinutes(1), cancellationToken: cancellationToken);
+        await using var bench = new BenchWorkspace("cryo-bench-grpc-", criuPath);
+        var engines = bench.Engines;
+        Emit.Note($"grpc {sizeMib} MiB: starting memhog and the in-process agent ({runs} runs of each kind, work in {bench.Directory})");
+        var (workload, checksum) = await bench.StartMemhogAsync(sizeMib, memhog, cancellationToken);
+        await using var agent = await StartAgentAsync(engines, criuPath, cancellationToken);
+        var client = agent.UnixClient();
+        // Connects (HTTP/2 over the socket) and runs the call path once, so no timed call pays for either.
+        await client.GetNodeInfoAsync(new GetNodeInfoRequest(), deadline: DateTime.UtcNow.AddMinutes(1), cancellationToken: cancellationToken);
 
-            var (dumps, kept) = await CheckpointsAsync(engines, client, workload.InitPid, sizeMib, runs, cancellationToken);
-            await Memhog.VerifyOriginalAsync(workload, checksum, cancellationToken);
-            var restores = await RestoresAsync(engines, client, kept, checksum, runs, cancellationToken);
+        var (dumps, kept) = await CheckpointsAsync(engines, client, workload.InitPid, sizeMib, runs, cancellationToken);
+        await Memhog.VerifyOriginalAsync(workload, checksum, cancellationToken);
+        var restores = await RestoresAsync(engines, client, kept, checksum, runs, cancellationToken);
 
-            Report("checkpoint", sizeMib, runs, dumps);
-            Report("restore", sizeMib, runs, restores);
-        }
-        finally
-        {
-            await BenchSteps.SweepRestoreCgroupsAsync(engines.Options);
-            if (workload is not null)
-            {
-                await workload.DisposeAsync();
-            }
-            Directory.Delete(directory, recursive: true);
-        }
+        Report("checkpoint", sizeMib, runs, dumps);
+        Report("restore", sizeMib, runs, restores);
     }
 
     /// <summary>
@@ -68,10 +54,7 @@ public static class GrpcBench
             {
                 settings.Remove("Agent:ListenAddress");
                 settings.Remove("Agent:HttpPort");
-                settings["Agent:CriuPath"] = criuPath;
-                settings["Agent:NodeName"] = engines.Options.NodeName;
-                settings["Agent:DefaultTimeoutSeconds"] = ((int)BenchSteps.Deadline.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-                settings["Store:RootDirectory"] = engines.Store.RootDirectory;
+                engines.AddAgentSettings(settings, criuPath, engines.Options.NodeName);
             },
             engines.Register,
             cancellationToken);

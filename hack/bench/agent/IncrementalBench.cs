@@ -22,127 +22,114 @@ public static partial class IncrementalBench
 
     public static async Task RunAsync(int sizeMib, int runs, string memhog, string criuPath, CancellationToken cancellationToken)
     {
-        var directory = Directory.CreateTempSubdirectory("cryo-bench-incremental-").FullName;
-        var engines = new BenchEngines(directory, criuPath);
-        ContainerWorkload? workload = null;
-        try
+        await using var bench = new BenchWorkspace("cryo-bench-incremental-", criuPath);
+        var engines = bench.Engines;
+        // A cgroup parent of its own: another agent benchmark's exit sweeps "cryo-bench" (the machine is shared).
+        var (workload, checksum) = await bench.StartMemhogAsync(sizeMib, memhog, cancellationToken, "cryo-bench-incremental");
+        Emit.Note($"incremental {sizeMib} MiB: memhog PID {workload.InitPid} ready (work in {bench.Directory})");
+        var (baseOutcome, _) = await CheckpointAsync(engines, workload, "full-0", null, cancellationToken);
+        var fullSeconds = new List<double>();
+        var childSeconds = new List<double>();
+        var storedRatios = new List<double>();
+        var rewriteMs = new List<double>();
+        var parent = "full-0";
+        var lastFull = "full-0";
+        for (var i = 1; i <= Children; i++)
         {
-            // A cgroup parent of its own: another agent benchmark's exit sweeps "cryo-bench" (the machine is shared).
-            (workload, var checksum) = await Memhog.StartAsync(sizeMib, memhog, cancellationToken, "cryo-bench-incremental");
-            Emit.Note($"incremental {sizeMib} MiB: memhog PID {workload.InitPid} ready (work in {directory})");
-            var (baseOutcome, _) = await CheckpointAsync(engines, workload, "full-0", null, cancellationToken);
-            var fullSeconds = new List<double>();
-            var childSeconds = new List<double>();
-            var storedRatios = new List<double>();
-            var rewriteMs = new List<double>();
-            var parent = "full-0";
-            var lastFull = "full-0";
-            for (var i = 1; i <= Children; i++)
+            checksum = await ChangeAsync(workload, cancellationToken);
+            // Alternate which goes first: the second of a pair finds more of the memory in the page cache.
+            var childFirst = i % 2 == 1;
+            CheckpointOutcome? child = null;
+            CheckpointOutcome? full = null;
+            for (var turn = 0; turn < 2; turn++)
             {
-                checksum = await ChangeAsync(workload, cancellationToken);
-                // Alternate which goes first: the second of a pair finds more of the memory in the page cache.
-                var childFirst = i % 2 == 1;
-                CheckpointOutcome? child = null;
-                CheckpointOutcome? full = null;
-                for (var turn = 0; turn < 2; turn++)
+                if ((turn == 0) == childFirst)
                 {
-                    if ((turn == 0) == childFirst)
-                    {
-                        var (outcome, seconds) = await CheckpointAsync(engines, workload, $"child-{i}", parent, cancellationToken);
-                        child = outcome;
-                        childSeconds.Add(seconds);
-                    }
-                    else
-                    {
-                        var (outcome, seconds) = await CheckpointAsync(engines, workload, $"full-{i}", null, cancellationToken);
-                        full = outcome;
-                        fullSeconds.Add(seconds);
-                    }
+                    var (outcome, seconds) = await CheckpointAsync(engines, workload, $"child-{i}", parent, cancellationToken);
+                    child = outcome;
+                    childSeconds.Add(seconds);
                 }
-                storedRatios.Add(child!.StoredBytes / (double)full!.StoredBytes);
-                var increment = engines.Store.FindByName("default", $"child-{i}").Single().Manifest.Increment!;
-                rewriteMs.Add(increment.RewriteMs);
-                Emit.Note(string.Create(CultureInfo.InvariantCulture,
-                    $"child {i}: {child.StoredBytes} bytes stored of {child.SizeBytes} ({increment.PagesInParent} of {increment.Pages} pages left to the parent, rewrite {increment.RewriteMs:0} ms), {childSeconds[^1]:0.000} s; full {full.StoredBytes} bytes, {fullSeconds[^1]:0.000} s"));
-                // Keep the disk to the chain and the last full checkpoint.
-                if (lastFull != "full-0")
+                else
                 {
-                    engines.Store.Delete(engines.Store.FindByName("default", lastFull).Single().Key);
+                    var (outcome, seconds) = await CheckpointAsync(engines, workload, $"full-{i}", null, cancellationToken);
+                    full = outcome;
+                    fullSeconds.Add(seconds);
                 }
-                lastFull = $"full-{i}";
-                parent = $"child-{i}";
             }
-
-            // The fifth child is restored as the agent does by default, from the full images it keeps as the newest of its
-            // chain (Agent:Engine:KeepFlatCopy), beside the full checkpoint in rotating order; then, its copy removed, as an
-            // older child is: read by CRIU through its parent links (and written out whole for CRIU first,
-            // Agent:Engine:FlattenChainOnRestore), again beside the full checkpoint.
-            var newest = engines.Store.FindByName("default", parent).Single();
-            var flatCopyBytes = newest.FlatCopyBytes;
-            BenchSteps.Require(flatCopyBytes > 0, $"{parent} keeps no flat copy");
-            // What each restore hashes beside CRIU: from the kept copy, the copy and the child's other files; the full checkpoint, its own.
-            var keptVerifyBytes = VerifiedBytes(newest.Manifest.Files.Where(f => !(f.Path.StartsWith("images/", StringComparison.Ordinal) && newest.Manifest.FlatCopy!.Replaces(f.Path["images/".Length..])))
-                .Concat(newest.Manifest.FlatCopy!.Files));
-            var fullVerifyBytes = VerifiedBytes(engines.Store.FindByName("default", lastFull).Single().Manifest.Files);
-            KeepPagesImages(newest.FlatCopyDirectory, engines.Store.FindByName("default", lastFull).Single().ImagesDirectory);
-            var keptRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
-            var chainRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
-            var flatRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
-            var fullRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
-            var chainFullRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
-            await RestoreInRotationAsync(engines, [(parent, keptRestore, false), (lastFull, fullRestore, false)], runs, checksum, cancellationToken);
-            engines.Store.DropFlatCopy(newest, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-            await RestoreInRotationAsync(engines, [(parent, chainRestore, false), (lastFull, chainFullRestore, false), (parent, flatRestore, true)], runs, checksum, cancellationToken);
-
-            Emit.Metric("incremental_new_bytes_ratio", storedRatios[0], "ratio", sizeMib, 1, new Dictionary<string, double>
+            storedRatios.Add(child!.StoredBytes / (double)full!.StoredBytes);
+            var increment = engines.Store.FindByName("default", $"child-{i}").Single().Manifest.Increment!;
+            rewriteMs.Add(increment.RewriteMs);
+            Emit.Note(string.Create(CultureInfo.InvariantCulture,
+                $"child {i}: {child.StoredBytes} bytes stored of {child.SizeBytes} ({increment.PagesInParent} of {increment.Pages} pages left to the parent, rewrite {increment.RewriteMs:0} ms), {childSeconds[^1]:0.000} s; full {full.StoredBytes} bytes, {fullSeconds[^1]:0.000} s"));
+            // Keep the disk to the chain and the last full checkpoint.
+            if (lastFull != "full-0")
             {
-                ["child_stored_bytes"] = storedRatios[0] * baseOutcome.StoredBytes,
-                ["full_stored_bytes"] = baseOutcome.StoredBytes,
-                // Beside the newest child's increment, until a newer child commits: CRIU's full images, for fast restores.
-                ["newest_child_flat_copy_bytes"] = flatCopyBytes,
-                ["median_of_5_children"] = Emit.Median(storedRatios),
-                ["max_of_5_children"] = storedRatios.Max(),
-            });
-            Emit.Metric("incremental_dump_vs_full_ratio", Emit.Median(childSeconds) / Emit.Median(fullSeconds), "ratio", sizeMib, Children, new Dictionary<string, double>
-            {
-                ["child_seconds"] = Emit.Median(childSeconds),
-                ["full_seconds"] = Emit.Median(fullSeconds),
-                ["rewrite_ms"] = Emit.Median(rewriteMs),
-            });
-            // Where the time goes: CRIU's run and the images' verification beside it (the restore waits for both).
-            Emit.Metric("incremental_restore_vs_full_ratio", Emit.Median(Seconds(keptRestore)) / Emit.Median(Seconds(fullRestore)), "ratio", sizeMib, runs, new Dictionary<string, double>
-            {
-                ["chain_length"] = Children + 1,
-                ["kept_seconds"] = Emit.Median(Seconds(keptRestore)),
-                ["full_seconds"] = Emit.Median(Seconds(fullRestore)),
-                ["kept_criu_seconds"] = Emit.Median([.. keptRestore.Select(r => r.Outcome.Restore.TotalSeconds)]),
-                ["kept_verify_seconds"] = Emit.Median([.. keptRestore.Select(r => r.Outcome.Verify.TotalSeconds)]),
-                ["kept_verify_bytes"] = keptVerifyBytes,
-                ["full_verify_bytes"] = fullVerifyBytes,
-                // Without the kept copy (an older child of a chain): through the parent links, beside full restores of their own.
-                ["chain_seconds"] = Emit.Median(Seconds(chainRestore)),
-                ["chain_vs_full_ratio"] = Emit.Median(Seconds(chainRestore)) / Emit.Median(Seconds(chainFullRestore)),
-                ["chain_criu_seconds"] = Emit.Median([.. chainRestore.Select(r => r.Outcome.Restore.TotalSeconds)]),
-                ["full_criu_seconds"] = Emit.Median([.. fullRestore.Select(r => r.Outcome.Restore.TotalSeconds)]),
-                ["chain_verify_seconds"] = Emit.Median([.. chainRestore.Select(r => r.Outcome.Verify.TotalSeconds)]),
-                ["full_verify_seconds"] = Emit.Median([.. fullRestore.Select(r => r.Outcome.Verify.TotalSeconds)]),
-                // The chain written out whole first: the whole restore, CRIU's part, and the steps up to CRIU's start (the copy).
-                ["flat_seconds"] = Emit.Median(Seconds(flatRestore)),
-                ["flat_criu_seconds"] = Emit.Median([.. flatRestore.Select(r => r.Outcome.Restore.TotalSeconds)]),
-                ["flat_prepare_seconds"] = Emit.Median([.. flatRestore.Select(r => r.Outcome.Steps!.Prepare.TotalSeconds)]),
-                ["full_prepare_seconds"] = Emit.Median([.. fullRestore.Select(r => r.Outcome.Steps!.Prepare.TotalSeconds)]),
-                ["flat_vs_full_ratio"] = Emit.Median(Seconds(flatRestore)) / Emit.Median(Seconds(chainFullRestore)),
-            });
+                engines.Store.Delete(engines.Store.FindByName("default", lastFull).Single().Key);
+            }
+            lastFull = $"full-{i}";
+            parent = $"child-{i}";
         }
-        finally
+
+        // The fifth child is restored as the agent does by default, from the full images it keeps as the newest of its
+        // chain (Agent:Engine:KeepFlatCopy), beside the full checkpoint in rotating order; then, its copy removed, as an
+        // older child is: read by CRIU through its parent links (and written out whole for CRIU first,
+        // Agent:Engine:FlattenChainOnRestore), again beside the full checkpoint.
+        var newest = engines.Store.FindByName("default", parent).Single();
+        var flatCopyBytes = newest.FlatCopyBytes;
+        BenchSteps.Require(flatCopyBytes > 0, $"{parent} keeps no flat copy");
+        // What each restore hashes beside CRIU: from the kept copy, the copy and the child's other files; the full checkpoint, its own.
+        var keptVerifyBytes = VerifiedBytes(newest.Manifest.Files.Where(f => !(f.Path.StartsWith("images/", StringComparison.Ordinal) && newest.Manifest.FlatCopy!.Replaces(f.Path["images/".Length..])))
+            .Concat(newest.Manifest.FlatCopy!.Files));
+        var fullVerifyBytes = VerifiedBytes(engines.Store.FindByName("default", lastFull).Single().Manifest.Files);
+        KeepPagesImages(newest.FlatCopyDirectory, engines.Store.FindByName("default", lastFull).Single().ImagesDirectory);
+        var keptRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
+        var chainRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
+        var flatRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
+        var fullRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
+        var chainFullRestore = new List<(double Seconds, RestoreOutcome Outcome)>();
+        await RestoreInRotationAsync(engines, [(parent, keptRestore, false), (lastFull, fullRestore, false)], runs, checksum, cancellationToken);
+        engines.Store.DropFlatCopy(newest, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        await RestoreInRotationAsync(engines, [(parent, chainRestore, false), (lastFull, chainFullRestore, false), (parent, flatRestore, true)], runs, checksum, cancellationToken);
+
+        Emit.Metric("incremental_new_bytes_ratio", storedRatios[0], "ratio", sizeMib, 1, new Dictionary<string, double>
         {
-            await BenchSteps.SweepRestoreCgroupsAsync(engines.Options);
-            if (workload is not null)
-            {
-                await workload.DisposeAsync();
-            }
-            Directory.Delete(directory, recursive: true);
-        }
+            ["child_stored_bytes"] = storedRatios[0] * baseOutcome.StoredBytes,
+            ["full_stored_bytes"] = baseOutcome.StoredBytes,
+            // Beside the newest child's increment, until a newer child commits: CRIU's full images, for fast restores.
+            ["newest_child_flat_copy_bytes"] = flatCopyBytes,
+            ["median_of_5_children"] = Emit.Median(storedRatios),
+            ["max_of_5_children"] = storedRatios.Max(),
+        });
+        Emit.Metric("incremental_dump_vs_full_ratio", Emit.Median(childSeconds) / Emit.Median(fullSeconds), "ratio", sizeMib, Children, new Dictionary<string, double>
+        {
+            ["child_seconds"] = Emit.Median(childSeconds),
+            ["full_seconds"] = Emit.Median(fullSeconds),
+            ["rewrite_ms"] = Emit.Median(rewriteMs),
+        });
+        // Where the time goes: CRIU's run and the images' verification beside it (the restore waits for both).
+        Emit.Metric("incremental_restore_vs_full_ratio", Emit.Median(Seconds(keptRestore)) / Emit.Median(Seconds(fullRestore)), "ratio", sizeMib, runs, new Dictionary<string, double>
+        {
+            ["chain_length"] = Children + 1,
+            ["kept_seconds"] = Emit.Median(Seconds(keptRestore)),
+            ["full_seconds"] = Emit.Median(Seconds(fullRestore)),
+            ["kept_criu_seconds"] = Emit.Median([.. keptRestore.Select(r => r.Outcome.Restore.TotalSeconds)]),
+            ["kept_verify_seconds"] = Emit.Median([.. keptRestore.Select(r => r.Outcome.Verify.TotalSeconds)]),
+            ["kept_verify_bytes"] = keptVerifyBytes,
+            ["full_verify_bytes"] = fullVerifyBytes,
+            // Without the kept copy (an older child of a chain): through the parent links, beside full restores of their own.
+            ["chain_seconds"] = Emit.Median(Seconds(chainRestore)),
+            ["chain_vs_full_ratio"] = Emit.Median(Seconds(chainRestore)) / Emit.Median(Seconds(chainFullRestore)),
+            ["chain_criu_seconds"] = Emit.Median([.. chainRestore.Select(r => r.Outcome.Restore.TotalSeconds)]),
+            ["full_criu_seconds"] = Emit.Median([.. fullRestore.Select(r => r.Outcome.Restore.TotalSeconds)]),
+            ["chain_verify_seconds"] = Emit.Median([.. chainRestore.Select(r => r.Outcome.Verify.TotalSeconds)]),
+            ["full_verify_seconds"] = Emit.Median([.. fullRestore.Select(r => r.Outcome.Verify.TotalSeconds)]),
+            // The chain written out whole first: the whole restore, CRIU's part, and the steps up to CRIU's start (the copy).
+            ["flat_seconds"] = Emit.Median(Seconds(flatRestore)),
+            ["flat_criu_seconds"] = Emit.Median([.. flatRestore.Select(r => r.Outcome.Restore.TotalSeconds)]),
+            ["flat_prepare_seconds"] = Emit.Median([.. flatRestore.Select(r => r.Outcome.Steps!.Prepare.TotalSeconds)]),
+            ["full_prepare_seconds"] = Emit.Median([.. fullRestore.Select(r => r.Outcome.Steps!.Prepare.TotalSeconds)]),
+            ["flat_vs_full_ratio"] = Emit.Median(Seconds(flatRestore)) / Emit.Median(Seconds(chainFullRestore)),
+        });
     }
 
     /// <summary>Restores each series' checkpoint <paramref name="runs"/> times, in rotating order, every copy's memory checked.</summary>

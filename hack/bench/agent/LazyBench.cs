@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Cryo.Agent.Restoring.Lazy;
 using Cryo.Testing.Agent;
-using Cryo.Testing.Agent.Harness;
 
 namespace Cryo.Bench.Agent;
 
@@ -20,41 +19,28 @@ public static partial class LazyBench
 
     public static async Task RunAsync(int sizeMib, int runs, string memhog, string criuPath, CancellationToken cancellationToken)
     {
-        var directory = Directory.CreateTempSubdirectory("cryo-bench-lazy-").FullName;
-        var engines = new BenchEngines(directory, criuPath);
-        ContainerWorkload? workload = null;
-        try
-        {
-            Emit.Note($"lazy {sizeMib} MiB: starting memhog ({runs} lazy and {runs} eager restores, alternated; work in {directory})");
-            (workload, var checksum) = await Memhog.StartAsync(sizeMib, memhog, cancellationToken);
-            var name = $"memhog-lazy-{sizeMib}";
-            await engines.Checkpoints.CheckpointAsync(Commands.CheckpointOf(workload.InitPid, name, BenchSteps.Deadline), new StageClock<Cryo.Agent.Operations.CheckpointStage>(), cancellationToken);
-            var why = await engines.LazyTransfers.WhyUnavailableAsync(cancellationToken);
-            BenchSteps.Require(why is null, $"lazy restore is unavailable here: {why}");
+        await using var bench = new BenchWorkspace("cryo-bench-lazy-", criuPath);
+        var engines = bench.Engines;
+        Emit.Note($"lazy {sizeMib} MiB: starting memhog ({runs} lazy and {runs} eager restores, alternated; work in {bench.Directory})");
+        var (workload, checksum) = await bench.StartMemhogAsync(sizeMib, memhog, cancellationToken);
+        var name = $"memhog-lazy-{sizeMib}";
+        await engines.Checkpoints.CheckpointAsync(Commands.CheckpointOf(workload.InitPid, name, BenchSteps.Deadline), new StageClock<Cryo.Agent.Operations.CheckpointStage>(), cancellationToken);
+        var why = await engines.LazyTransfers.WhyUnavailableAsync(cancellationToken);
+        BenchSteps.Require(why is null, $"lazy restore is unavailable here: {why}");
 
-            var s = new Samples();
-            for (var run = 0; run < runs; run++)
-            {
-                var (eagerRunning, eagerAll) = await RestoreOnceAsync(engines, name, checksum, lazy: false, cancellationToken);
-                var (lazyRunning, lazyAll) = await RestoreOnceAsync(engines, name, checksum, lazy: true, cancellationToken);
-                s.Add("eager_running", eagerRunning);
-                s.Add("eager_all", eagerAll);
-                s.Add("lazy_running", lazyRunning);
-                s.Add("lazy_all", lazyAll);
-                Emit.Note(string.Create(CultureInfo.InvariantCulture,
-                    $"lazy {sizeMib} MiB run {run + 1}/{runs}: eager answers after {eagerRunning:0.000} s (all memory {eagerAll:0.000} s); lazy answers after {lazyRunning:0.000} s, all memory after {lazyAll:0.000} s"));
-            }
-            Report(sizeMib, runs, s);
-        }
-        finally
+        var s = new Samples();
+        for (var run = 0; run < runs; run++)
         {
-            await BenchSteps.SweepRestoreCgroupsAsync(engines.Options);
-            if (workload is not null)
-            {
-                await workload.DisposeAsync();
-            }
-            Directory.Delete(directory, recursive: true);
+            var (eagerRunning, eagerAll) = await RestoreOnceAsync(engines, name, checksum, lazy: false, cancellationToken);
+            var (lazyRunning, lazyAll) = await RestoreOnceAsync(engines, name, checksum, lazy: true, cancellationToken);
+            s.Add("eager_running", eagerRunning);
+            s.Add("eager_all", eagerAll);
+            s.Add("lazy_running", lazyRunning);
+            s.Add("lazy_all", lazyAll);
+            Emit.Note(string.Create(CultureInfo.InvariantCulture,
+                $"lazy {sizeMib} MiB run {run + 1}/{runs}: eager answers after {eagerRunning:0.000} s (all memory {eagerAll:0.000} s); lazy answers after {lazyRunning:0.000} s, all memory after {lazyAll:0.000} s"));
         }
+        Report(sizeMib, runs, s);
     }
 
     private static async Task<(double Running, double AllMemory)> RestoreOnceAsync(BenchEngines engines, string name, string checksum, bool lazy, CancellationToken cancellationToken)

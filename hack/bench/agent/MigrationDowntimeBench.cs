@@ -205,11 +205,8 @@ public static class MigrationDowntimeBench
         InProcessAgent.StartAsync(
             InProcessAgent.WithTls(pki, settings =>
             {
-                settings["Agent:CriuPath"] = criuPath;
-                settings["Agent:NodeName"] = nodeName;
+                engines.AddAgentSettings(settings, criuPath, nodeName);
                 settings["Agent:PeerIdentities:0"] = "localhost";
-                settings["Agent:DefaultTimeoutSeconds"] = ((int)BenchSteps.Deadline.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-                settings["Store:RootDirectory"] = engines.Store.RootDirectory;
                 settings["Logging:LogLevel:Default"] = "Warning";
             }),
             engines.Register,

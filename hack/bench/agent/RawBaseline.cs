@@ -24,13 +24,8 @@ public static class RawBaseline
         {
             Emit.Note($"{name}: raw dump replays: {string.Join(' ', argv)}");
         }
-        BenchSteps.Sync();
-        var rawCpu = CpuTimes.Now();
-        var raw = await RawCriu.RunAsync(argv, options.LogPath, cancellationToken);
-        s.Add("raw", raw.TotalSeconds);
-        s.Add("raw_criu_cpu", CpuTimes.Now().Children - rawCpu.Children);
+        await RawCriu.RunMeasuredAsync(argv, options.LogPath, $"{name}-dump-{run}-raw.log", s, cancellationToken);
         s.Add("raw_image_bytes", new DirectoryInfo(options.ImagesDirectory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length));
-        BenchSteps.KeepLog(options.LogPath, $"{name}-dump-{run}-raw.log");
         Directory.Delete(options.ImagesDirectory, recursive: true);
     }
 
@@ -69,12 +64,7 @@ public static class RawBaseline
         var pid = 0;
         try
         {
-            BenchSteps.Sync();
-            var rawCpu = CpuTimes.Now();
-            var raw = await RawCriu.RunAsync(argv, options.LogPath, cancellationToken);
-            s.Add("raw", raw.TotalSeconds);
-            s.Add("raw_criu_cpu", CpuTimes.Now().Children - rawCpu.Children);
-            BenchSteps.KeepLog(options.LogPath, $"{name}-restore-{run}-raw.log");
+            var seconds = await RawCriu.RunMeasuredAsync(argv, options.LogPath, $"{name}-restore-{run}-raw.log", s, cancellationToken);
             pid = int.Parse(File.ReadAllText(options.PidFile).Trim(), CultureInfo.InvariantCulture);
             // The images record the tree frozen (the engine froze it for the dump): CRIU restores it
             // frozen, and whoever runs it thaws it, as the agent does (untimed: microseconds).
@@ -82,7 +72,7 @@ public static class RawBaseline
             var stdout = launch.FdRedirects.Count > 0 ? launch.FdRedirects.OrderBy(r => r.Key).First().Value
                 : throw new InvalidOperationException("the restore plan redirected no stdout: cannot read the copy's checksum");
             await Memhog.VerifyCopyAsync(pid, stdout, checksum, "raw", cancellationToken);
-            return raw.TotalSeconds;
+            return seconds;
         }
         finally
         {

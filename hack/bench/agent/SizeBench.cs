@@ -21,31 +21,19 @@ public static class SizeBench
 {
     public static async Task RunAsync(int sizeMib, int runs, string memhog, string criuPath, CancellationToken cancellationToken)
     {
-        var directory = Directory.CreateTempSubdirectory("cryo-bench-").FullName;
-        var engines = new BenchEngines(directory, criuPath);
-        ContainerWorkload? workload = null;
-        try
-        {
-            Emit.Note($"size {sizeMib} MiB: starting memhog in a container-shaped tree ({runs} runs of each kind, work in {directory})");
-            (workload, var checksum) = await Memhog.StartAsync(sizeMib, memhog, cancellationToken);
-            Emit.Note($"size {sizeMib} MiB: memhog PID {workload.InitPid} ready, checksum {checksum}");
+        await using var bench = new BenchWorkspace("cryo-bench-", criuPath);
+        var engines = bench.Engines;
+        var directory = bench.Directory;
+        Emit.Note($"size {sizeMib} MiB: starting memhog in a container-shaped tree ({runs} runs of each kind, work in {directory})");
+        var (workload, checksum) = await bench.StartMemhogAsync(sizeMib, memhog, cancellationToken);
+        Emit.Note($"size {sizeMib} MiB: memhog PID {workload.InitPid} ready, checksum {checksum}");
 
-            var name = $"memhog-{sizeMib}";
-            var dumps = await DumpsAsync(engines, workload, name, sizeMib, runs, directory, criuPath, cancellationToken);
-            await Memhog.VerifyOriginalAsync(workload, checksum, cancellationToken);
+        var name = $"memhog-{sizeMib}";
+        var dumps = await DumpsAsync(engines, workload, name, sizeMib, runs, directory, criuPath, cancellationToken);
+        await Memhog.VerifyOriginalAsync(workload, checksum, cancellationToken);
 
-            var restores = await RestoresAsync(engines, name, checksum, runs, directory, criuPath, cancellationToken);
-            Report(sizeMib, runs, dumps, restores);
-        }
-        finally
-        {
-            await BenchSteps.SweepRestoreCgroupsAsync(engines.Options);
-            if (workload is not null)
-            {
-                await workload.DisposeAsync();
-            }
-            Directory.Delete(directory, recursive: true);
-        }
+        var restores = await RestoresAsync(engines, name, checksum, runs, directory, criuPath, cancellationToken);
+        Report(sizeMib, runs, dumps, restores);
     }
 
     private static async Task<Samples> DumpsAsync(BenchEngines engines, ContainerWorkload workload, string name, int sizeMib, int runs,
