@@ -60,10 +60,20 @@ public static class FilesystemRestore
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(target);
-        var section = checkpoint.Manifest.Filesystem;
-        var archives = new[] { section.WritableLayerArchive, section.ShmArchive }.OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var archives = ArchivesOf(checkpoint);
         await ChecksumVerifier.VerifyContentAsync(checkpoint, f => archives.Contains(f.Path), cancellationToken);
         await ApplyAsync(checkpoint, target, split?.First, shm: split is null || split.NeedsUnder(FilesystemCapture.ShmMountPoint), cancellationToken);
+    }
+
+    /// <summary>
+    /// The checkpoint's archives a restore into a container applies (its writable layer and /dev/shm, as listed in its manifest):
+    /// <see cref="ApplyFirstAsync"/> hashes them before it writes anything from them.
+    /// </summary>
+    public static IReadOnlySet<string> ArchivesOf(StoredCheckpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var section = checkpoint.Manifest.Filesystem;
+        return new[] { section.WritableLayerArchive, section.ShmArchive }.OfType<string>().ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>

@@ -155,9 +155,12 @@ public sealed class RestoreEngine(
         // starts at once, beside the files' application, so that most of it is done before CRIU reads the pages. Started
         // only once the files CRIU opens were in place, it overlapped CRIU's page reads instead, ~12 ms more of an in-pod restore.
         // What CRIU reads is what is verified: from a kept flat copy, the copy and the increment's other files, not the parents.
+        // The archives the files' application writes into the target it has hashed first (FilesystemRestore.ApplyFirstAsync): not
+        // twice. In a pod CRIU, the application and this hashing share the node's cores, and on two CRIU's start-up waited for them.
+        var hashedByApply = filesGate is null ? new HashSet<string>() : FilesystemRestore.ArchivesOf(checkpoint);
         IReadOnlyList<(StoredCheckpoint Level, IEnumerable<ManifestFile> Files)> toVerify = kept is null
-            ? [.. chain.Select(level => (level, level.Manifest.Files.Where(gated)))]
-            : [(checkpoint, kept.FilesRead(checkpoint).Where(gated))];
+            ? [.. chain.Select(level => (level, level.Manifest.Files.Where(f => gated(f) && !(level.Key == checkpoint.Key && hashedByApply.Contains(f.Path)))))]
+            : [(checkpoint, kept.FilesRead(checkpoint).Where(f => gated(f) && !hashedByApply.Contains(f.Path)))];
         var verification = scope.Beside("the verification of the images",
             token => VerifyAsync(toVerify, gate, files, token), cancellationToken);
 
