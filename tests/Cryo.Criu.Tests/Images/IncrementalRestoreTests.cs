@@ -45,6 +45,46 @@ public class IncrementalRestoreTests(MemoryWorkloadBuild build)
     }
 
     [Fact]
+    public async Task Increment_Should_BeTheSameBytes_And_Restore_When_TheChangedPagesWereCopiedBesideTheDump()
+    {
+        using var timeout = TestTimeout.Start();
+        using var dir = new TempDirectory();
+        var criu = CriuForTests.Create();
+        using var workload = await MemoryWorkload.StartAsync(build.BinaryPath, dir.Combine("control"), PrivateMiB, SharedKiB, Percent);
+        // Warmed up first, as a workload checkpointed again is: the first answer to "sums" grows its heap by 26 pages, which
+        // moves every later page of its pages image (the early copy is then not taken); from then on its layout stays.
+        await workload.RewriteAsync(workload.RootPid);
+        await workload.ChecksumsAsync(workload.RootPid);
+        var (parent, child, parentIndex, _, atDump) = await DumpTwiceAsync(criu, workload, dir, timeout.Token);
+        var copy = dir.Combine("copy/images");
+        Directory.CreateDirectory(copy);
+        foreach (var file in Directory.GetFiles(child))
+        {
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        }
+        // Chunks of 1 MiB, as the hasher hands over its chunks; the process's pages and its shared memory's each in their own image.
+        var (prepared, digests) = EarlyCopyFeed.Copy(child, parentIndex, dir.Combine("early"), chunkPages: 256, lastFirst: true);
+        var link = Path.Combine("..", "..", "1", "images");
+
+        var today = new IncrementalRewriter().Rewrite(copy, parent, link, parentIndex, digests, timeout.Token);
+        var early = new IncrementalRewriter { PreparedPages = prepared }.Rewrite(child, parent, link, parentIndex, digests, timeout.Token);
+
+        // CRIU laid the second dump out as the first: every pages image was copied beside it and taken as it was.
+        Assert.Equal(Directory.GetFiles(copy, "pagemap-*.img").Length, prepared.Count);
+        Assert.Equal((prepared.Count, 0), (early.Steps.EarlyCopiesTaken, early.Steps.EarlyCopiesRefused));
+        // The same increment as the rewrite that copies the pages itself: the same pagemap entries, the same pages files.
+        Assert.Equal(DirectorySnapshot.Take(copy), DirectorySnapshot.Take(child));
+        foreach (var pageMap in Directory.GetFiles(copy, "pagemap-*.img").Select(Path.GetFileName))
+        {
+            Assert.Equal(PageMap.Read(Path.Combine(copy, pageMap!)).Runs, PageMap.Read(Path.Combine(child, pageMap!)).Runs);
+        }
+        Assert.Equal(Flatten(today.Index), Flatten(early.Index));
+        Assert.Equal((today.PagesStored, today.BytesAfter), (early.PagesStored, early.BytesAfter));
+        Assert.InRange(early.BytesAfter, 1, early.BytesBefore / 5);
+        await AssertRestoresAsync(criu, workload, child, dir.Combine("restored.pid"), atDump, timeout.Token);
+    }
+
+    [Fact]
     public async Task Chain_Should_RestoreEachIncrement_When_ThreeFollowAFullDump()
     {
         using var timeout = TestTimeout.Start();
