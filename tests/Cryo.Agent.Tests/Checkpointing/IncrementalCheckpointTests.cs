@@ -59,6 +59,32 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Checkpoint_Should_TakeTheChangedPagesCopiedBesideTheDumpAndRestoreTheWholeMemory_When_TheLayoutIsTheParents()
+    {
+        var (workload, _) = await Memhog.StartAsync(Mib, CancellationToken.None);
+        await using var running = workload;
+        var parent = await CheckpointAsync(workload, "base", null);
+        var changed = await Memhog.ChangeAsync(workload, CancellationToken.None);
+
+        var child = await CheckpointAsync(workload, "child", "base");
+
+        // memhog's memory is laid out as at the parent's dump: the pages copied while CRIU wrote were taken as they were.
+        var stored = Find("child");
+        var increment = stored.Manifest.Increment!;
+        Assert.True(increment.PagesCopiedBesideDump);
+        Assert.InRange(child.StoredBytes, 1, parent.StoredBytes * 0.2);
+        Assert.InRange(increment.PagesInParent, increment.Pages * 0.8, increment.Pages * 0.95);
+        Assert.Equal(PageHashIndex.Build(stored.ImagesDirectory, null, CancellationToken.None).ToByteArray(), PageHashIndex.Load(stored.PageIndexPath).ToByteArray());
+        // Nothing of the copy is left beside the store once its removal beside the commit is done.
+        await engines.Store.RemovalsBesideDoneAsync();
+        var temporary = Path.Combine(engines.Store.RootDirectory, ".tmp");
+        Assert.Empty(Directory.Exists(temporary) ? Directory.EnumerateDirectories(temporary, "*early-pages*", SearchOption.AllDirectories) : []);
+
+        await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
+        Assert.Equal(changed, await RestoreChecksumAsync("child"));
+    }
+
+    [Fact]
     public async Task Restore_Should_BringBackTheLastMemory_When_TheCheckpointEndsAChainOfIncrements()
     {
         var (workload, first) = await Memhog.StartAsync(Mib, CancellationToken.None);
