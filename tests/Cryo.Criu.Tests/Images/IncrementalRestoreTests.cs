@@ -52,7 +52,8 @@ public class IncrementalRestoreTests(MemoryWorkloadBuild build)
         var criu = CriuForTests.Create();
         using var workload = await MemoryWorkload.StartAsync(build.BinaryPath, dir.Combine("control"), PrivateMiB, SharedKiB, Percent);
         // Warmed up first, as a workload checkpointed again is: the first answer to "sums" grows its heap by 26 pages, which
-        // moves every later page of its pages image (the early copy is then not taken); from then on its layout stays.
+        // moves every later page of its pages image (IncrementalRewriterTests cover the copy following such moves); from
+        // then on its layout stays, the case this test is about.
         await workload.RewriteAsync(workload.RootPid);
         await workload.ChecksumsAsync(workload.RootPid);
         var (parent, child, parentIndex, _, atDump) = await DumpTwiceAsync(criu, workload, dir, timeout.Token);

@@ -219,24 +219,16 @@ public class IncrementalRewriterTests
         }
         FakeImages.WritePageMap(parent, PageMap1, 1, FakeImages.PresentRun(before), before);
         FakeImages.WritePageMap(child, PageMap1, 1, FakeImages.PresentRun(after), after);
-        var copy = dir.Combine("copy");
-        CopyDirectory(child, copy);
-        var index = PageHashIndex.Build(parent, null, default);
-        var (prepared, digests) = EarlyCopyFeed.Copy(child, index, dir.Combine("early"), chunkPages: 64, lastChunkFirst);
 
-        var today = new IncrementalRewriter().Rewrite(copy, parent, "../1", index, [.. digests], default);
-        var early = new IncrementalRewriter { PreparedPages = prepared }.Rewrite(child, parent, "../1", index, [.. digests], default);
+        var (prepared, today, early) = RewriteWithAndWithoutEarlyCopy(dir, parent, child, chunkPages: 64, lastChunkFirst);
 
         var taken = Assert.Single(prepared);
         Assert.Equal(("pages-1.img", 300L, 78), (taken.PagesFileName, taken.PagesSeen, taken.Pages.Length));
         Assert.False(File.Exists(taken.Path));
         Assert.Equal((1, 0), (early.Steps.EarlyCopiesTaken, early.Steps.EarlyCopiesRefused));
         Assert.Equal((0, 0), (today.Steps.EarlyCopiesTaken, today.Steps.EarlyCopiesRefused));
-        Assert.Equal(DirectorySnapshot.Take(copy), DirectorySnapshot.Take(child));
-        Assert.Equal(PageMap.Read(Path.Combine(copy, PageMap1)).Runs, PageMap.Read(Path.Combine(child, PageMap1)).Runs);
-        Assert.Equal((today.PagesStored, today.BytesAfter), (early.PagesStored, early.BytesAfter));
+        Assert.Equal(PageMap.Read(Path.Combine(dir.Combine("copy"), PageMap1)).Runs, PageMap.Read(Path.Combine(child, PageMap1)).Runs);
         AssertResolves(after, child);
-        AssertSameHashes(today.Index, early.Index);
         var written = Assert.Single(early.WrittenPagesDigests);
         var read = PagesImageDigests.Compute(Path.Combine(child, written.FileName), null, default);
         Assert.Equal(read.DigestsOf(0, read.PageCount).ToArray(), written.DigestsOf(0, written.PageCount).ToArray());
@@ -263,19 +255,12 @@ public class IncrementalRewriterTests
         }
         FakeImages.WritePageMap(child, PageMap1, 1,
             [new PageRun(Base, 28, Anonymous), new PageRun(Region, 50, Anonymous), new PageRun(Region + 51 * 4096, 249, Anonymous)], after);
-        var copy = dir.Combine("copy");
-        CopyDirectory(child, copy);
-        var index = PageHashIndex.Build(parent, null, default);
-        var (prepared, digests) = EarlyCopyFeed.Copy(child, index, dir.Combine("early"), chunkPages: 64);
 
-        var today = new IncrementalRewriter().Rewrite(copy, parent, "../1", index, [.. digests], default);
-        var early = new IncrementalRewriter { PreparedPages = prepared }.Rewrite(child, parent, "../1", index, [.. digests], default);
+        var (prepared, _, early) = RewriteWithAndWithoutEarlyCopy(dir, parent, child, chunkPages: 64);
 
         Assert.Equal(30, Assert.Single(prepared).Pages.Length);
         Assert.Equal((30L, 1, 0), (early.PagesStored, early.Steps.EarlyCopiesTaken, early.Steps.EarlyCopiesRefused));
-        Assert.Equal(DirectorySnapshot.Take(copy), DirectorySnapshot.Take(child));
         AssertResolves(after, child);
-        AssertSameHashes(today.Index, early.Index);
     }
 
     [Fact]
@@ -290,19 +275,12 @@ public class IncrementalRewriterTests
         // Two new zero pages before the others: the copy takes them for the parent's two zero pages and follows them there.
         var after = new Dictionary<ulong, byte[]>(before) { [Base - 2 * 4096] = new byte[4096], [Base - 4096] = new byte[4096], [Base + 5 * 4096] = FakeImages.Page(55) };
         FakeImages.WritePageMap(child, PageMap1, 1, FakeImages.PresentRun(after), after);
-        var copy = dir.Combine("copy");
-        CopyDirectory(child, copy);
-        var index = PageHashIndex.Build(parent, null, default);
-        var (prepared, digests) = EarlyCopyFeed.Copy(child, index, dir.Combine("early"), chunkPages: 64);
 
-        var today = new IncrementalRewriter().Rewrite(copy, parent, "../1", index, [.. digests], default);
-        var early = new IncrementalRewriter { PreparedPages = prepared }.Rewrite(child, parent, "../1", index, [.. digests], default);
+        var (prepared, _, early) = RewriteWithAndWithoutEarlyCopy(dir, parent, child, chunkPages: 64);
 
         Assert.True(Assert.Single(prepared).Pages.Length > 3);
         Assert.Equal((3L, 0, 1), (early.PagesStored, early.Steps.EarlyCopiesTaken, early.Steps.EarlyCopiesRefused));
-        Assert.Equal(DirectorySnapshot.Take(copy), DirectorySnapshot.Take(child));
         AssertResolves(after, child);
-        AssertSameHashes(today.Index, early.Index);
     }
 
     [Fact]
@@ -568,6 +546,27 @@ public class IncrementalRewriterTests
         FakeImages.WritePageMap(parent, PageMap1, 1, FakeImages.PresentRun(before), before);
         FakeImages.WritePageMap(child, PageMap1, 1, FakeImages.PresentRun(after), after);
         return (parent, child);
+    }
+
+    /// <summary>
+    /// Rewrites <paramref name="child"/> with the pages an early copy fed chunk by chunk prepared, and a copy of it without
+    /// them, as before the early copy existed: the two must be the same increment, byte for byte.
+    /// </summary>
+    private static (IReadOnlyList<PreparedPagesImage> Prepared, IncrementalRewriteResult Today, IncrementalRewriteResult Early) RewriteWithAndWithoutEarlyCopy(
+        TempDirectory dir, string parent, string child, int chunkPages, bool lastChunkFirst = false)
+    {
+        var copy = dir.Combine("copy");
+        CopyDirectory(child, copy);
+        var index = PageHashIndex.Build(parent, null, default);
+        var (prepared, digests) = EarlyCopyFeed.Copy(child, index, dir.Combine("early"), chunkPages, lastChunkFirst);
+
+        var today = new IncrementalRewriter().Rewrite(copy, parent, "../1", index, [.. digests], default);
+        var early = new IncrementalRewriter { PreparedPages = prepared }.Rewrite(child, parent, "../1", index, [.. digests], default);
+
+        Assert.Equal(DirectorySnapshot.Take(copy), DirectorySnapshot.Take(child));
+        Assert.Equal((today.PagesStored, today.BytesAfter), (early.PagesStored, early.BytesAfter));
+        AssertSameHashes(today.Index, early.Index);
+        return (prepared, today, early);
     }
 
     private static void CopyDirectory(string from, string to)
