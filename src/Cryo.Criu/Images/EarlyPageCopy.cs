@@ -214,7 +214,7 @@ public sealed class EarlyPageCopy : IPageDigestSink, IDisposable
         private SafeFileHandle? _source;
         private FileStream? _target;
         private Memory<byte> _buffer;
-        private Dictionary<ulong, int>? _parentPositions;
+        private Dictionary<ulong, (int Position, bool Unique)>? _parentPositions;
         private long _targetOffset;
         private long _next;
         private long _shift;
@@ -276,13 +276,15 @@ public sealed class EarlyPageCopy : IPageDigestSink, IDisposable
                 }
                 // Changed, or the layout moved here (pages added or gone before it, as a heap that grew): a page whose
                 // successor lines up is a changed one; else it is looked for in the parent past the last page that
-                // matched, and the copy moves with it when its successor follows it there too.
+                // matched, and the copy moves with it when the parent holds it once (its successor may have changed),
+                // or when its successor follows it there too (a page the parent holds several times, as zero pages).
                 var hasNext = i + 1 < count;
                 var next = hasNext ? digests.Slice((i + 1) * size, size) : default;
-                if (!(hasNext && SameAt(expected + 1, next)) && Find(digest, size) is { } moved && moved > _lastMatched && (!hasNext || SameAt(moved + 1, next)))
+                if (!(hasNext && SameAt(expected + 1, next)) && Find(digest, size) is { } moved && moved.Position > _lastMatched
+                    && (moved.Unique || !hasNext || SameAt(moved.Position + 1, next)))
                 {
-                    _shift = page - moved;
-                    _lastMatched = moved;
+                    _shift = page - moved.Position;
+                    _lastMatched = moved.Position;
                     continue;
                 }
                 Copied.Add(page);
@@ -299,18 +301,23 @@ public sealed class EarlyPageCopy : IPageDigestSink, IDisposable
         private bool SameAt(long position, ReadOnlySpan<byte> digest) =>
             position >= 0 && position < _parent!.Count && _parent.HashAt((int)position).SequenceEqual(digest);
 
-        /// <summary>The first position in the parent's list of a page with <paramref name="digest"/>, or null (an index of them made at the first need).</summary>
-        private int? Find(ReadOnlySpan<byte> digest, int size)
+        /// <summary>
+        /// The first position in the parent's list of a page with <paramref name="digest"/>, and whether it is the only one,
+        /// or null (an index of them made at the first need).
+        /// </summary>
+        private (int Position, bool Unique)? Find(ReadOnlySpan<byte> digest, int size)
         {
             if (_parentPositions is null)
             {
-                _parentPositions = new Dictionary<ulong, int>(_parent!.Count);
+                _parentPositions = new Dictionary<ulong, (int, bool)>(_parent!.Count);
                 for (var p = 0; p < _parent.Count; p++)
                 {
-                    _parentPositions.TryAdd(BitConverter.ToUInt64(_parent.HashAt(p)), p);
+                    ref var entry = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(
+                        _parentPositions, BitConverter.ToUInt64(_parent.HashAt(p)), out var seen);
+                    entry = seen ? (entry.Position, false) : (p, true);
                 }
             }
-            return _parentPositions.TryGetValue(BitConverter.ToUInt64(digest), out var position) && SameAt(position, digest[..size]) ? position : null;
+            return _parentPositions.TryGetValue(BitConverter.ToUInt64(digest), out var found) && SameAt(found.Position, digest[..size]) ? found : null;
         }
 
         public void Fail(ILogger logger, string reason)
