@@ -60,7 +60,7 @@ public static partial class IncrementalBench
             var increment = engines.Store.FindByName("default", $"child-{i}").Single().Manifest.Increment!;
             rewriteMs.Add(increment.RewriteMs);
             Emit.Note(string.Create(CultureInfo.InvariantCulture,
-                $"child {i}: {child.StoredBytes} bytes stored of {child.SizeBytes} ({increment.PagesInParent} of {increment.Pages} pages left to the parent, rewrite {increment.RewriteMs:0} ms), {childSeconds[^1]:0.000} s; full {full.StoredBytes} bytes, {fullSeconds[^1]:0.000} s"));
+                $"child {i}: {child.StoredBytes} bytes stored of {child.SizeBytes} ({increment.PagesInParent} of {increment.Pages} pages left to the parent, rewrite {increment.RewriteMs:0} ms{(increment.PagesCopiedBesideDump ? ", changed pages copied beside the dump" : "")}), {childSeconds[^1]:0.000} s; full {full.StoredBytes} bytes, {fullSeconds[^1]:0.000} s"));
             // Keep the disk to the chain and the last full checkpoint.
             if (lastFull != "full-0")
             {

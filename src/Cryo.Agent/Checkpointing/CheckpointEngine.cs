@@ -86,14 +86,23 @@ public sealed class CheckpointEngine(
         var parentIndex = increment is { Method: ManifestIncrement.ContentBased }
             ? Task.Run(() => ContentIncrement.ReadParentIndex(increment.Parent, logger), cancellationToken)
             : Task.FromResult<PageHashIndex?>(null);
+        // The changed pages, copied beside CRIU from the digests the hasher makes as it writes (issue 14): the rewrite after
+        // the dump then only rewrites the pagemaps, when the dump's layout is the parent's.
+#pragma warning disable CA2000 // Disposed by the failure step below, or beside the commit once the rewrite took what it wanted (IndexPagesAsync).
+        var early = increment is { Method: ManifestIncrement.ContentBased } ? EarlyChangedPages.Start(store, key, parentIndex, logger) : null;
+#pragma warning restore CA2000
+        if (early is not null)
+        {
+            scope.OnFailure("remove the pages copied beside the dump", _ => early.Dispose());
+        }
 
         progress.Report(plan.Freezer is null ? CheckpointStage.Dumping : CheckpointStage.Freezing);
-        var (files, dump, filesystem, pageDigests) = await DumpAsync(scope, plan, pending, tree, capture, command, progress, cancellationToken);
+        var (files, dump, filesystem, pageDigests) = await DumpAsync(scope, plan, pending, tree, capture, command, early, progress, cancellationToken);
 
         progress.Report(CheckpointStage.Committing);
         // The commit's steps, timed at Debug: what an increment adds to a checkpoint's time is found here (issue 14).
         var committing = Stopwatch.GetTimestamp();
-        var (made, pageIndex, flatCopy, written) = await IndexPagesAsync(pending, increment, await parentIndex, pageDigests, files, keepFlatCopy, cancellationToken);
+        var (made, pageIndex, flatCopy, written) = await IndexPagesAsync(pending, increment, await parentIndex, pageDigests, files, keepFlatCopy, early, cancellationToken);
         IReadOnlyList<ManifestFile> kept = [.. made is null ? files : WithoutRewrittenImages(files, pending), .. written, pageIndex];
         var compression = ImageCompression.IsCompressed(command.Compression) ? command.Compression : null;
         if (compression is not null)
@@ -194,7 +203,8 @@ public sealed class CheckpointEngine(
     /// kept; and the entries of the pages images a rewrite wrote, where their digests were known.
     /// </returns>
     private Task<(ManifestIncrement? Made, ManifestFile Index, ManifestFlatCopy? FlatCopy, IReadOnlyList<ManifestFile> Written)> IndexPagesAsync(PendingCheckpoint pending, IncrementPlan? increment,
-        PageHashIndex? parentIndex, IReadOnlyList<PagesImageDigests> pageDigests, IReadOnlyList<ManifestFile> dumpFiles, bool keepFlatCopy, CancellationToken cancellationToken) =>
+        PageHashIndex? parentIndex, IReadOnlyList<PagesImageDigests> pageDigests, IReadOnlyList<ManifestFile> dumpFiles, bool keepFlatCopy, EarlyChangedPages? early,
+        CancellationToken cancellationToken) =>
         // Hashing and rewriting are CPU and disk work: off the caller's thread.
         Task.Run<(ManifestIncrement?, ManifestFile, ManifestFlatCopy?, IReadOnlyList<ManifestFile>)>(() =>
         {
@@ -205,13 +215,15 @@ public sealed class CheckpointEngine(
                     var replaced = store.BeginScratch(pending.Key, "replaced");
                     try
                     {
-                        var (made, index, flatCopy, pagesWritten) = ContentIncrement.Make(pending, increment, parentIndex, pageDigests, replaced.Directory, dumpFiles, keepFlatCopy,
-                            logger, cancellationToken);
+                        var prepared = early?.Finish(logger, pending.Key) ?? [];
+                        var (made, index, flatCopy, pagesWritten) = ContentIncrement.Make(pending, increment, parentIndex, pageDigests, prepared, replaced.Directory, dumpFiles,
+                            keepFlatCopy, logger, cancellationToken);
                         return (made, pending.WritePageIndex(index), flatCopy, pagesWritten);
                     }
                     finally
                     {
                         replaced.DisposeBeside(logger);
+                        early?.DisposeBeside(logger);
                     }
                 case ManifestIncrement.CriuMemoryTracking:
                     // CRIU linked the parent as seen from where it wrote; the index reads through that link first.
@@ -261,7 +273,7 @@ public sealed class CheckpointEngine(
     /// </summary>
     private async Task<(IReadOnlyList<ManifestFile> Files, DumpResult Dump, ManifestFilesystem Filesystem, IReadOnlyList<PagesImageDigests> PageDigests)> DumpAsync(
         OperationScope scope, DumpPlan plan, PendingCheckpoint pending, ResolvedContainer tree, FilesystemCapture? capture, CheckpointCommand command,
-        IProgress<CheckpointStage> progress, CancellationToken cancellationToken)
+        EarlyChangedPages? early, IProgress<CheckpointStage> progress, CancellationToken cancellationToken)
     {
         var deadline = settings.DeadlineOf(command.Timeout);
         var recovery = await RecordForRecoveryAsync(plan, pending, tree, cancellationToken);
@@ -302,7 +314,7 @@ public sealed class CheckpointEngine(
         }
         // Hash the images while CRIU writes them: hashing after the dump would add a second full pass
         // over every page to the checkpoint's duration.
-        var hasher = pending.StartHashingImages(cancellationToken);
+        var hasher = pending.StartHashingImages(cancellationToken, early is null ? null : new GrowingFileHasherOptions { PageDigestSink = early.Copy });
         await using (hasher)
         {
             progress.Report(CheckpointStage.Dumping);

@@ -19,6 +19,7 @@ internal static class ContentIncrement
     /// <param name="plan">The parent and the chain.</param>
     /// <param name="parentIndex">The parent's page index (<see cref="ReadParentIndex"/>); null to make it from the parent's images.</param>
     /// <param name="pageDigests">The page digests made while CRIU wrote the pages images.</param>
+    /// <param name="prepared">The changed pages copied beside the dump (<see cref="EarlyChangedPages"/>), taken where they are exactly those to store.</param>
     /// <param name="discardDirectory">Where CRIU's replaced pages images are moved (same filesystem), for the caller to remove off the checkpoint's path.</param>
     /// <param name="dumpFiles">The digests made while CRIU wrote the images: a kept flat copy is recorded with them.</param>
     /// <param name="keepFlatCopy">Whether CRIU's replaced images stay in the checkpoint as its flat copy (<see cref="ManifestFlatCopy"/>) rather than being discarded.</param>
@@ -29,7 +30,7 @@ internal static class ContentIncrement
     /// pages images the rewrite wrote, made from the digests of the pages they hold (the commit need not read them again).
     /// </returns>
     public static (ManifestIncrement Increment, PageHashIndex Index, ManifestFlatCopy? FlatCopy, IReadOnlyList<ManifestFile> Written) Make(PendingCheckpoint pending, IncrementPlan plan,
-        PageHashIndex? parentIndex, IReadOnlyList<PagesImageDigests> pageDigests, string discardDirectory, IReadOnlyList<ManifestFile> dumpFiles, bool keepFlatCopy,
+        PageHashIndex? parentIndex, IReadOnlyList<PagesImageDigests> pageDigests, IReadOnlyList<PreparedPagesImage> prepared, string discardDirectory, IReadOnlyList<ManifestFile> dumpFiles, bool keepFlatCopy,
         ILogger logger, CancellationToken cancellationToken)
     {
         var parent = plan.Parent;
@@ -43,6 +44,7 @@ internal static class ContentIncrement
             SyncFiles = false,
             DiscardDirectory = discardDirectory,
             OriginalsDirectory = keepFlatCopy ? flatDirectory : null,
+            PreparedPages = prepared,
         };
         var result = rewriter.Rewrite(pending.ImagesDirectory, parent.ImagesDirectory,
             ManifestIncrement.ParentLinkTarget(parent.Key), parentIndex, [.. pageDigests], cancellationToken);
@@ -57,6 +59,7 @@ internal static class ContentIncrement
             MemoryBytesFull = result.BytesBefore,
             MemoryBytesStored = result.BytesAfter,
             RewriteMs = result.Duration.TotalMilliseconds,
+            PagesCopiedBesideDump = result.Steps.EarlyCopiesTaken > 0 && result.Steps.EarlyCopiesRefused == 0,
         };
         return (increment, result.Index, FlatCopyOf(result, dumpFiles, flatDirectory, logger), WrittenFiles(result));
     }

@@ -32,12 +32,26 @@ public sealed class IncrementalRewriteSteps
     /// <summary>Moving or removing the replaced files, and making the dump's own page index.</summary>
     public TimeSpan Finish { get; private set; }
 
+    /// <summary>
+    /// Pages images whose changed pages were taken from the copy made beside the dump (<see cref="IncrementalRewriter.PreparedPages"/>):
+    /// their <see cref="Copy"/> is a rename.
+    /// </summary>
+    public int EarlyCopiesTaken { get; private set; }
+
+    /// <summary>Pages images copied beside the dump whose copy did not hold exactly the pages to store, and were copied again.</summary>
+    public int EarlyCopiesRefused { get; private set; }
+
     /// <inheritdoc />
     public override string ToString() =>
         FormattableString.Invariant(
             $"pagemaps {PageMaps.TotalMilliseconds:0.0} ms, compare {Compare.TotalMilliseconds:0.0} ms, copy {Copy.TotalMilliseconds:0.0} ms, ") +
         FormattableString.Invariant(
-            $"write pagemaps {WritePageMaps.TotalMilliseconds:0.0} ms, sync {Sync.TotalMilliseconds:0.0} ms, commit {Commit.TotalMilliseconds:0.0} ms, finish {Finish.TotalMilliseconds:0.0} ms");
+            $"write pagemaps {WritePageMaps.TotalMilliseconds:0.0} ms, sync {Sync.TotalMilliseconds:0.0} ms, commit {Commit.TotalMilliseconds:0.0} ms, finish {Finish.TotalMilliseconds:0.0} ms") +
+        (EarlyCopiesTaken + EarlyCopiesRefused == 0 ? "" : FormattableString.Invariant($"; early copies taken {EarlyCopiesTaken}, refused {EarlyCopiesRefused}"));
+
+    internal void EarlyCopyTaken() => EarlyCopiesTaken++;
+
+    internal void EarlyCopyRefused() => EarlyCopiesRefused++;
 
     private long _mark = Stopwatch.GetTimestamp();
 

@@ -81,6 +81,14 @@ public sealed class IncrementalRewriter
     /// </summary>
     public string? OriginalsDirectory { get; init; }
 
+    /// <summary>
+    /// Pages images of the changed pages made beside CRIU's dump (<see cref="EarlyPageCopy"/>); <c>null</c> (default) for
+    /// none. One is moved in (a rename, so same filesystem) instead of copying the pages when it holds exactly the pages
+    /// this rewrite decides to store, in order; any other is left where it is, and the pages copied as without it: the
+    /// increment is the same bytes either way. Only used with digests of CRIU's pages images.
+    /// </summary>
+    public IReadOnlyCollection<PreparedPagesImage>? PreparedPages { get; init; }
+
     /// <summary>Rewrites the full dump in <paramref name="imagesDirectory"/> in place into an increment of <paramref name="parentImagesDirectory"/>.</summary>
     /// <param name="imagesDirectory">A complete full dump, as CRIU wrote it (no <c>parent</c> link, no parent runs).</param>
     /// <param name="parentImagesDirectory">The parent checkpoint's images directory; linked relatively, so keep both where a relative path still leads.</param>
@@ -324,31 +332,37 @@ public sealed class IncrementalRewriter
         // Gathered pages are written by offset, past the page cache: the file is not read again before a restore, and caching
         // it took fresh memory at several times the cost (OwnerOnlyFile.CreateDirect). Pages handed over batch by batch go
         // through a stream's buffer.
-        using (var output = stage.Digests is null ? OwnerOnlyFile.Create(newPagesPath, FileMode.CreateNew, bufferSize: 1 << 20) : OwnerOnlyFile.CreateDirect(newPagesPath))
+        if (stage.Digests is { } digests)
         {
-            stage.NewPagesPath = newPagesPath;
-            if (stage.Digests is { } digests)
+            // Hashed while CRIU wrote them: decide first, then read only what is stored (nothing when all of it is).
+            var toStore = Compare(map, digests, rewrite, cancellationToken);
+            steps.EndCompare();
+            if (rewrite.InParent > 0 && TakePrepared(stage, toStore, newPagesPath, steps))
             {
-                // Hashed while CRIU wrote them: decide first, then read only what is stored (nothing when all of it is).
-                var toStore = Compare(map, digests, rewrite, cancellationToken);
-                steps.EndCompare();
-                if (rewrite.InParent > 0)
+                stage.NewPagesDigests = StoredDigests(digests, toStore, Path.GetFileName(newPagesPath));
+                steps.EndCopy();
+                if (SyncFiles)
                 {
-                    CopyStored(stage, toStore, output, cancellationToken);
-                    stage.NewPagesDigests = StoredDigests(digests, toStore, Path.GetFileName(newPagesPath));
+                    using var taken = File.OpenHandle(newPagesPath, FileMode.Open, FileAccess.ReadWrite);
+                    RandomAccess.FlushToDisk(taken);
+                    steps.EndSync();
                 }
             }
             else
             {
-                ReadAndCompare(stage, rewrite, reader, output, cancellationToken);
+                WritePages(stage, newPagesPath, rewrite, steps, output =>
+                {
+                    if (rewrite.InParent > 0)
+                    {
+                        CopyStored(stage, toStore, output, cancellationToken);
+                        stage.NewPagesDigests = StoredDigests(digests, toStore, Path.GetFileName(newPagesPath));
+                    }
+                });
             }
-            output.Flush();
-            steps.EndCopy();
-            if (SyncFiles && rewrite.InParent > 0)
-            {
-                output.Flush(flushToDisk: true);
-                steps.EndSync();
-            }
+        }
+        else
+        {
+            WritePages(stage, newPagesPath, rewrite, steps, output => ReadAndCompare(stage, rewrite, reader, output, cancellationToken));
         }
         var (inParent, stored, runs) = (rewrite.InParent, rewrite.Stored, rewrite.Runs);
         if (inParent == 0)
@@ -377,6 +391,56 @@ public sealed class IncrementalRewriter
         stage.NewPageMapBytes = bytes;
         stage.PagesInParent = inParent;
         stage.BytesAfter = bytes.Length + stored * PageMap.PageSize;
+    }
+
+    /// <summary>Creates the new pages image, has <paramref name="write"/> fill it, and flushes it (to disk when <see cref="SyncFiles"/>).</summary>
+    private void WritePages(StagedPageMap stage, string newPagesPath, PageMapRewrite rewrite, IncrementalRewriteSteps steps, Action<FileStream> write)
+    {
+        using var output = stage.Digests is null ? OwnerOnlyFile.Create(newPagesPath, FileMode.CreateNew, bufferSize: 1 << 20) : OwnerOnlyFile.CreateDirect(newPagesPath);
+        stage.NewPagesPath = newPagesPath;
+        write(output);
+        output.Flush();
+        steps.EndCopy();
+        if (SyncFiles && rewrite.InParent > 0)
+        {
+            output.Flush(flushToDisk: true);
+            steps.EndSync();
+        }
+    }
+
+    /// <summary>
+    /// Moves in the pages image prepared beside the dump for <paramref name="stage"/>'s, when it holds exactly the pages to
+    /// store (<paramref name="toStore"/>, positions in CRIU's image) and nothing else; false to copy them as without it.
+    /// </summary>
+    private bool TakePrepared(StagedPageMap stage, long[] toStore, string newPagesPath, IncrementalRewriteSteps steps)
+    {
+        if (PreparedPages?.FirstOrDefault(p => p.PagesFileName == stage.Map.PagesFileName) is not { } prepared)
+        {
+            return false;
+        }
+        var fits = prepared.PagesSeen == stage.Map.PresentPageCount && prepared.Pages.Span.SequenceEqual(toStore)
+            && new FileInfo(prepared.Path) is { Exists: true } file && file.Length == (long)toStore.Length * PageMap.PageSize;
+        if (!fits)
+        {
+            // The dump's layout is not the parent's (or the early copy fell behind, or failed): the pages are copied now.
+            _logger.LogDebug("The pages of {PagesImage} copied beside the dump are not those to store ({Copied} of {Seen} pages against {Stored} of {Present}): copying them again",
+                prepared.PagesFileName, prepared.Pages.Length, prepared.PagesSeen, toStore.Length, stage.Map.PresentPageCount);
+            steps.EarlyCopyRefused();
+            return false;
+        }
+        try
+        {
+            File.Move(prepared.Path, newPagesPath);
+        }
+        catch (IOException e)
+        {
+            _logger.LogWarning("Could not move the pages of {PagesImage} copied beside the dump into place ({Error}): copying them again", prepared.PagesFileName, e.Message);
+            steps.EarlyCopyRefused();
+            return false;
+        }
+        stage.NewPagesPath = newPagesPath;
+        steps.EarlyCopyTaken();
+        return true;
     }
 
     /// <summary>Places every page by its digest; returns the positions in the pages image of those to store, ascending.</summary>

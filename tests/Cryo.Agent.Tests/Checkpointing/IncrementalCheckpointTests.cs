@@ -34,7 +34,7 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
     public void Dispose() => engines.Dispose();
 
     [Fact]
-    public async Task Checkpoint_Should_StoreOnlyTheChangedPagesAndRestoreTheWholeMemory_When_ItNamesAParent()
+    public async Task Checkpoint_Should_StoreOnlyTheChangedPagesCopiedBesideTheDumpAndRestoreTheWholeMemory_When_ItNamesAParent()
     {
         var (workload, _) = await Memhog.StartAsync(Mib, CancellationToken.None);
         await using var running = workload;
@@ -53,6 +53,12 @@ public sealed class IncrementalCheckpointTests : IAsyncLifetime, IDisposable
         Assert.InRange(increment.PagesInParent, increment.Pages * 0.8, increment.Pages * 0.95);
         // The page index kept for the next increment is the chain's content, as hashing it through the links says.
         Assert.Equal(PageHashIndex.Build(stored.ImagesDirectory, null, CancellationToken.None).ToByteArray(), PageHashIndex.Load(stored.PageIndexPath).ToByteArray());
+        // memhog's memory is laid out as at the parent's dump: the pages copied while CRIU wrote were taken as they were,
+        // and nothing of that copy is left in the store once its removal beside the commit is done.
+        Assert.True(increment.PagesCopiedBesideDump);
+        await engines.Store.RemovalsBesideDoneAsync();
+        var temporary = Path.Combine(engines.Store.RootDirectory, ".tmp");
+        Assert.Empty(Directory.Exists(temporary) ? Directory.EnumerateDirectories(temporary, "*early-pages*", SearchOption.AllDirectories) : []);
 
         await ProcessReaper.KillTreeAsync(workload.InitPid, CancellationToken.None);
         Assert.Equal(changed, await RestoreChecksumAsync("child"));

@@ -45,6 +45,46 @@ public class IncrementalRestoreTests(MemoryWorkloadBuild build)
     }
 
     [Fact]
+    public async Task Increment_Should_BeTheSameBytes_And_Restore_When_TheChangedPagesWereCopiedBesideTheDump()
+    {
+        using var timeout = TestTimeout.Start();
+        using var dir = new TempDirectory();
+        var criu = CriuForTests.Create();
+        using var workload = await MemoryWorkload.StartAsync(build.BinaryPath, dir.Combine("control"), PrivateMiB, SharedKiB, Percent);
+        // Between the two dumps the workload's first answer to "sums" grows its heap by 26 pages, which moves every later page
+        // of its pages image by as many: the copy follows them there (without that, every page after the heap was copied).
+        var (parent, child, parentIndex, _, atDump) = await DumpTwiceAsync(criu, workload, dir, timeout.Token);
+        var copy = dir.Combine("copy/images");
+        Directory.CreateDirectory(copy);
+        foreach (var file in Directory.GetFiles(child))
+        {
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        }
+        // Chunks of 1 MiB, as the hasher hands over its chunks; the process's pages and its shared memory's each in their own image.
+        var (prepared, digests) = EarlyCopyFeed.Copy(child, parentIndex, dir.Combine("early"), chunkPages: 256, lastFirst: true);
+        var link = Path.Combine("..", "..", "1", "images");
+        // The layout did move: the process holds more pages than at the parent's dump.
+        Assert.True(PageMap.Read(Path.Combine(child, "pagemap-1.img")).PresentPageCount > parentIndex.Find("pagemap-1.img")!.Count);
+
+        var today = new IncrementalRewriter().Rewrite(copy, parent, link, parentIndex, digests, timeout.Token);
+        var early = new IncrementalRewriter { PreparedPages = prepared }.Rewrite(child, parent, link, parentIndex, digests, timeout.Token);
+
+        // Every pages image was copied beside the dump and taken as it was.
+        Assert.Equal(Directory.GetFiles(copy, "pagemap-*.img").Length, prepared.Count);
+        Assert.Equal((prepared.Count, 0), (early.Steps.EarlyCopiesTaken, early.Steps.EarlyCopiesRefused));
+        // The same increment as the rewrite that copies the pages itself: the same pagemap entries, the same pages files.
+        Assert.Equal(DirectorySnapshot.Take(copy), DirectorySnapshot.Take(child));
+        foreach (var pageMap in Directory.GetFiles(copy, "pagemap-*.img").Select(Path.GetFileName))
+        {
+            Assert.Equal(PageMap.Read(Path.Combine(copy, pageMap!)).Runs, PageMap.Read(Path.Combine(child, pageMap!)).Runs);
+        }
+        Assert.Equal(Flatten(today.Index), Flatten(early.Index));
+        Assert.Equal((today.PagesStored, today.BytesAfter), (early.PagesStored, early.BytesAfter));
+        Assert.InRange(early.BytesAfter, 1, early.BytesBefore / 5);
+        await AssertRestoresAsync(criu, workload, child, dir.Combine("restored.pid"), atDump, timeout.Token);
+    }
+
+    [Fact]
     public async Task Chain_Should_RestoreEachIncrement_When_ThreeFollowAFullDump()
     {
         using var timeout = TestTimeout.Start();

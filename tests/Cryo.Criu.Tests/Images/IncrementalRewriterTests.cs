@@ -204,6 +204,143 @@ public class IncrementalRewriterTests
         AssertSameHashes(hashedBefore.Index, PageHashIndex.Build(child, null, default));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // hashing threads hand chunks over out of order
+    public void Rewrite_Should_TakeThePagesCopiedBesideTheDump_And_WriteTheSameIncrement_When_TheDumpIsLaidOutAsTheParent(bool lastChunkFirst)
+    {
+        using var dir = new TempDirectory();
+        var (parent, child) = (dir.Combine("1"), dir.Combine("2"));
+        var before = FakeImages.Pages(Base, 300, seed: 1);
+        var after = new Dictionary<ulong, byte[]>(before);
+        foreach (var page in new[] { 0, 1, 2, 63, 64, 65, 150, 299 }.Concat(Enumerable.Range(200, 70)))
+        {
+            after[Base + (ulong)page * 4096] = FakeImages.Page(1_000_000 + page);
+        }
+        FakeImages.WritePageMap(parent, PageMap1, 1, FakeImages.PresentRun(before), before);
+        FakeImages.WritePageMap(child, PageMap1, 1, FakeImages.PresentRun(after), after);
+
+        var (prepared, today, early) = RewriteWithAndWithoutEarlyCopy(dir, parent, child, chunkPages: 64, lastChunkFirst);
+
+        var taken = Assert.Single(prepared);
+        Assert.Equal(("pages-1.img", 300L, 78), (taken.PagesFileName, taken.PagesSeen, taken.Pages.Length));
+        Assert.False(File.Exists(taken.Path));
+        Assert.Equal((1, 0), (early.Steps.EarlyCopiesTaken, early.Steps.EarlyCopiesRefused));
+        Assert.Equal((0, 0), (today.Steps.EarlyCopiesTaken, today.Steps.EarlyCopiesRefused));
+        Assert.Equal(PageMap.Read(Path.Combine(dir.Combine("copy"), PageMap1)).Runs, PageMap.Read(Path.Combine(child, PageMap1)).Runs);
+        AssertResolves(after, child);
+        var written = Assert.Single(early.WrittenPagesDigests);
+        var read = PagesImageDigests.Compute(Path.Combine(child, written.FileName), null, default);
+        Assert.Equal(read.DigestsOf(0, read.PageCount).ToArray(), written.DigestsOf(0, written.PageCount).ToArray());
+    }
+
+    [Fact]
+    public void Rewrite_Should_TakeThePagesCopiedBesideTheDump_When_PagesWereAddedAndRemovedBeforeOthers()
+    {
+        using var dir = new TempDirectory();
+        var (parent, child) = (dir.Combine("1"), dir.Combine("2"));
+        const ulong Region = Base + 0x100000;
+        var heap = FakeImages.Pages(Base, 2, seed: 1);
+        var region = FakeImages.Pages(Region, 300, seed: 2);
+        var before = heap.Concat(region).ToDictionary();
+        const PageMapFlags Anonymous = PageMapFlags.Present | PageMapFlags.Lazy;
+        FakeImages.WritePageMap(parent, PageMap1, 1, [new PageRun(Base, 2, Anonymous), new PageRun(Region, 300, Anonymous)], before);
+        // The heap grew by 26 pages (every later page of the pages image moves by as many), a page went from the region
+        // (every later one moves back by one), and four pages changed.
+        var after = heap.Concat(FakeImages.Pages(Base + 2 * 4096, 26, seed: 3)).Concat(region).ToDictionary();
+        after.Remove(Region + 50 * 4096);
+        foreach (var page in new[] { 10, 11, 120, 299 })
+        {
+            after[Region + (ulong)page * 4096] = FakeImages.Page(1_000_000 + page);
+        }
+        FakeImages.WritePageMap(child, PageMap1, 1,
+            [new PageRun(Base, 28, Anonymous), new PageRun(Region, 50, Anonymous), new PageRun(Region + 51 * 4096, 249, Anonymous)], after);
+
+        var (prepared, _, early) = RewriteWithAndWithoutEarlyCopy(dir, parent, child, chunkPages: 64);
+
+        Assert.Equal(30, Assert.Single(prepared).Pages.Length);
+        Assert.Equal((30L, 1, 0), (early.PagesStored, early.Steps.EarlyCopiesTaken, early.Steps.EarlyCopiesRefused));
+        AssertResolves(after, child);
+    }
+
+    [Fact]
+    public void Rewrite_Should_CopyThePagesItself_And_WriteTheSameIncrement_When_TheEarlyCopyFollowedTheLayoutWrongly()
+    {
+        using var dir = new TempDirectory();
+        var (parent, child) = (dir.Combine("1"), dir.Combine("2"));
+        var before = FakeImages.Pages(Base, 200, seed: 1);
+        before[Base + 150 * 4096] = new byte[4096];
+        before[Base + 151 * 4096] = new byte[4096];
+        FakeImages.WritePageMap(parent, PageMap1, 1, FakeImages.PresentRun(before), before);
+        // Two new zero pages before the others: the copy takes them for the parent's two zero pages and follows them there.
+        var after = new Dictionary<ulong, byte[]>(before) { [Base - 2 * 4096] = new byte[4096], [Base - 4096] = new byte[4096], [Base + 5 * 4096] = FakeImages.Page(55) };
+        FakeImages.WritePageMap(child, PageMap1, 1, FakeImages.PresentRun(after), after);
+
+        var (prepared, _, early) = RewriteWithAndWithoutEarlyCopy(dir, parent, child, chunkPages: 64);
+
+        Assert.True(Assert.Single(prepared).Pages.Length > 3);
+        Assert.Equal((3L, 0, 1), (early.PagesStored, early.Steps.EarlyCopiesTaken, early.Steps.EarlyCopiesRefused));
+        AssertResolves(after, child);
+    }
+
+    [Fact]
+    public void Rewrite_Should_CopyThePagesItself_When_TheEarlyCopyDidNotSeeEveryPage()
+    {
+        using var dir = new TempDirectory();
+        var (parent, child) = WriteParentAndChild(dir);
+        var copy = dir.Combine("copy");
+        CopyDirectory(child, copy);
+        var index = PageHashIndex.Build(parent, null, default);
+        var digests = PagesImageDigests.Compute(Path.Combine(child, "pages-1.img"), null, default);
+        var directory = Directory.CreateDirectory(dir.Combine("early")).FullName;
+        IReadOnlyList<PreparedPagesImage> prepared;
+        using (var early = new EarlyPageCopy(directory, Task.FromResult<PageHashIndex?>(index)))
+        {
+            // As when the dump failed or was cut short before the hasher saw the last pages.
+            early.PagesHashed(Path.Combine(child, "pages-1.img"), 0, digests.DigestsOf(0, 4));
+            prepared = early.Finish();
+        }
+
+        var today = new IncrementalRewriter().Rewrite(copy, parent, "../1", index, [digests], default);
+        var result = new IncrementalRewriter { PreparedPages = prepared }.Rewrite(child, parent, "../1", index, [digests], default);
+
+        Assert.Equal(4L, Assert.Single(prepared).PagesSeen);
+        Assert.Equal((0, 1), (result.Steps.EarlyCopiesTaken, result.Steps.EarlyCopiesRefused));
+        Assert.Equal(DirectorySnapshot.Take(copy), DirectorySnapshot.Take(child));
+        Assert.Equal(today.PagesStored, result.PagesStored);
+    }
+
+    [Fact]
+    public void EarlyCopy_Should_PrepareNothing_When_APagesImagesChunkIsHandedOverTwice()
+    {
+        using var dir = new TempDirectory();
+        var (parent, child) = WriteParentAndChild(dir);
+        var index = PageHashIndex.Build(parent, null, default);
+        var digests = PagesImageDigests.Compute(Path.Combine(child, "pages-1.img"), null, default);
+        var pages = Path.Combine(child, "pages-1.img");
+        using var early = new EarlyPageCopy(Directory.CreateDirectory(dir.Combine("early")).FullName, Task.FromResult<PageHashIndex?>(index));
+
+        // As when the hasher starts a file over (it shrank, or a read failed): what was copied may be of other bytes.
+        early.PagesHashed(pages, 0, digests.DigestsOf(0, 4));
+        early.PagesHashed(pages, 0, digests.DigestsOf(0, digests.PageCount));
+
+        Assert.Empty(early.Finish());
+    }
+
+    [Fact]
+    public void EarlyCopy_Should_PrepareNothing_When_TheParentHasNoPageLikeTheDumpsFirst()
+    {
+        using var dir = new TempDirectory();
+        var (parent, child) = (dir.Combine("1"), dir.Combine("2"));
+        FakeImages.WritePageMap(parent, PageMap1, 1, FakeImages.PresentRun(FakeImages.Pages(Base, 8, seed: 1)), FakeImages.Pages(Base, 8, seed: 1));
+        var other = FakeImages.Pages(Base, 8, seed: 2);
+        FakeImages.WritePageMap(child, PageMap1, 1, FakeImages.PresentRun(other), other);
+
+        var (prepared, _) = EarlyCopyFeed.Copy(child, PageHashIndex.Build(parent, null, default), dir.Combine("early"), chunkPages: 4);
+
+        Assert.Empty(prepared);
+    }
+
     [Fact]
     public void Rewrite_Should_GiveTheDigestsOfThePagesItWrote_When_ThePagesWereHashedBeforehand()
     {
@@ -409,6 +546,27 @@ public class IncrementalRewriterTests
         FakeImages.WritePageMap(parent, PageMap1, 1, FakeImages.PresentRun(before), before);
         FakeImages.WritePageMap(child, PageMap1, 1, FakeImages.PresentRun(after), after);
         return (parent, child);
+    }
+
+    /// <summary>
+    /// Rewrites <paramref name="child"/> with the pages an early copy fed chunk by chunk prepared, and a copy of it without
+    /// them, as before the early copy existed: the two must be the same increment, byte for byte.
+    /// </summary>
+    private static (IReadOnlyList<PreparedPagesImage> Prepared, IncrementalRewriteResult Today, IncrementalRewriteResult Early) RewriteWithAndWithoutEarlyCopy(
+        TempDirectory dir, string parent, string child, int chunkPages, bool lastChunkFirst = false)
+    {
+        var copy = dir.Combine("copy");
+        CopyDirectory(child, copy);
+        var index = PageHashIndex.Build(parent, null, default);
+        var (prepared, digests) = EarlyCopyFeed.Copy(child, index, dir.Combine("early"), chunkPages, lastChunkFirst);
+
+        var today = new IncrementalRewriter().Rewrite(copy, parent, "../1", index, [.. digests], default);
+        var early = new IncrementalRewriter { PreparedPages = prepared }.Rewrite(child, parent, "../1", index, [.. digests], default);
+
+        Assert.Equal(DirectorySnapshot.Take(copy), DirectorySnapshot.Take(child));
+        Assert.Equal((today.PagesStored, today.BytesAfter), (early.PagesStored, early.BytesAfter));
+        AssertSameHashes(today.Index, early.Index);
+        return (prepared, today, early);
     }
 
     private static void CopyDirectory(string from, string to)

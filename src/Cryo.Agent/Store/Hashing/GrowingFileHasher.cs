@@ -119,7 +119,7 @@ public sealed class GrowingFileHasher : IAsyncDisposable
             if (!tracked.TryGetValue(path, out var file) || !file.FitsFinal(path))
             {
                 file?.Dispose();
-                file = TrackedFile.Open(path, OfPages(path)) ?? throw new FileNotFoundException($"{path} disappeared while the checkpoint was hashed", path);
+                file = TrackedFile.Open(path, OfPages(path), options.PageDigestSink) ?? throw new FileNotFoundException($"{path} disappeared while the checkpoint was hashed", path);
                 tracked[path] = file;
             }
 
@@ -207,7 +207,7 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         foreach (var path in EnumerateFiles())
         {
 #pragma warning disable CA2000 // Kept in tracked, which the hasher disposes; null (file gone) holds nothing.
-            if (!tracked.ContainsKey(path) && options.IsAppendOnly(Path.GetFileName(path)) && TrackedFile.Open(path, OfPages(path)) is { } file)
+            if (!tracked.ContainsKey(path) && options.IsAppendOnly(Path.GetFileName(path)) && TrackedFile.Open(path, OfPages(path), options.PageDigestSink) is { } file)
 #pragma warning restore CA2000
             {
                 tracked[path] = file;
@@ -293,10 +293,15 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         private volatile bool failed;
         private int queuedChunks;
 
-        private TrackedFile(SafeFileHandle handle, bool ofPages)
+        private readonly string path;
+        private readonly IPageDigestSink? sink;
+
+        private TrackedFile(SafeFileHandle handle, string path, bool ofPages, IPageDigestSink? sink)
         {
             this.handle = handle;
+            this.path = path;
             OfPages = ofPages;
+            this.sink = ofPages ? sink : null;
         }
 
         /// <summary>Whether the file is listed as <see cref="DigestAlgorithms.Sha256OfPages"/>, and its page digests kept.</summary>
@@ -305,12 +310,12 @@ public sealed class GrowingFileHasher : IAsyncDisposable
         /// <summary>Bytes queued so far: whole chunks, plus the final partial one once queued.</summary>
         private long Queued { get; set; }
 
-        /// <summary>Opens a file to hash, or returns null when it is already gone.</summary>
-        public static TrackedFile? Open(string path, bool ofPages)
+        /// <summary>Opens a file to hash, or returns null when it is already gone; <paramref name="sink"/> receives its page digests chunk by chunk.</summary>
+        public static TrackedFile? Open(string path, bool ofPages, IPageDigestSink? sink)
         {
             try
             {
-                return new TrackedFile(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan), ofPages);
+                return new TrackedFile(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan), path, ofPages, sink);
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
@@ -441,6 +446,7 @@ public sealed class GrowingFileHasher : IAsyncDisposable
                         pages.AsSpan(0, PageDigests.SizeFor(chunk.Length)).CopyTo(pageDigests.AsSpan(PageDigests.SizeFor(chunk.Offset)));
                     }
                     Interlocked.Increment(ref pageDigestChunks);
+                    sink?.PagesHashed(path, chunk.Offset / PageDigests.PageSize, pages.AsSpan(0, PageDigests.SizeFor(chunk.Length)));
                 }
                 digests[chunk.Index] = digest;
             }

@@ -19,6 +19,13 @@ public sealed record GrowingFileHasherOptions
     /// </summary>
     public bool DigestPages { get; init; } = true;
 
+    /// <summary>
+    /// Receives the page digests of each chunk of a pages image as it is hashed (with <see cref="DigestPages"/>), on the
+    /// hashing thread: an increment's copy of its changed pages made beside the dump (<see cref="EarlyPageCopy"/>).
+    /// <c>null</c> (default) for none.
+    /// </summary>
+    public IPageDigestSink? PageDigestSink { get; init; }
+
     /// <summary>How often to look for new data when the writer is slower than hashing.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 

@@ -47,6 +47,12 @@ public sealed class ManifestIncrement
     /// <summary>Milliseconds the rewrite took.</summary>
     public double RewriteMs { get; set; }
 
+    /// <summary>
+    /// Whether the changed pages were copied beside CRIU's dump and taken by the rewrite as they were (which then only
+    /// rewrote the pagemaps: the dump's layout was the parent's), rather than copied by the rewrite after it.
+    /// </summary>
+    public bool PagesCopiedBesideDump { get; set; }
+
     /// <summary>Bytes of memory this checkpoint reads from its parents instead of storing them (0 when not known: CRIU's own increments).</summary>
     public long BytesLeftInParents() => Math.Max(0, MemoryBytesFull - MemoryBytesStored);
 }
