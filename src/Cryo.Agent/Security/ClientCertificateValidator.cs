@@ -13,7 +13,7 @@ public sealed class ClientCertificateValidator
 {
     private const string ClientAuthenticationOid = "1.3.6.1.5.5.7.3.2";
 
-    private readonly X509Certificate2 authority;
+    private readonly AuthorityChain authority;
     private readonly HashSet<string> identities;
     private readonly HashSet<string> peers;
     private readonly TimeProvider time;
@@ -23,7 +23,7 @@ public sealed class ClientCertificateValidator
     {
         var settings = options.Value;
         var path = settings.ClientCaPath ?? throw new InvalidOperationException("Agent:ClientCaPath is required for the TLS listener");
-        authority = X509CertificateLoader.LoadCertificateFromFile(path);
+        authority = new AuthorityChain(X509CertificateLoader.LoadCertificateFromFile(path));
         identities = new HashSet<string>(settings.EffectiveClientIdentities, StringComparer.OrdinalIgnoreCase);
         peers = new HashSet<string>(settings.PeerIdentities, StringComparer.OrdinalIgnoreCase);
         this.time = time;
@@ -42,32 +42,10 @@ public sealed class ClientCertificateValidator
             return (false, "no client certificate");
         }
 
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(authority);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationTime = time.GetUtcNow().UtcDateTime;
-        chain.ChainPolicy.VerificationTimeIgnored = false;
-        foreach (var extra in presented ?? [])
+        var (trusted, reason) = authority.Verify(certificate, presented, time.GetUtcNow());
+        if (!trusted)
         {
-            if (!extra.RawDataMemory.Span.SequenceEqual(certificate.RawDataMemory.Span))
-            {
-                chain.ChainPolicy.ExtraStore.Add(extra);
-            }
-        }
-
-        if (!chain.Build(certificate))
-        {
-            var problems = string.Join(", ", chain.ChainStatus.Select(s => s.Status.ToString()).Distinct());
-            return (false, $"certificate '{certificate.Subject}' does not chain to the configured CA or is not valid now ({problems})");
-        }
-
-        // Build() with a custom root still accepts a chain ending in any self-signed root it was given;
-        // insist that the root is exactly the configured CA.
-        var root = chain.ChainElements[^1].Certificate;
-        if (!root.RawDataMemory.Span.SequenceEqual(authority.RawDataMemory.Span))
-        {
-            return (false, $"certificate '{certificate.Subject}' chains to '{root.Subject}', not the configured CA");
+            return (false, reason);
         }
 
         var usages = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();

@@ -1,4 +1,4 @@
-namespace Cryo.Operator.Tests.Reconciling;
+namespace Cryo.Testing;
 
 /// <summary>A clock that stands still, so a pass's timestamps can be asserted exactly.</summary>
 public sealed class FixedClock(DateTimeOffset now) : TimeProvider
