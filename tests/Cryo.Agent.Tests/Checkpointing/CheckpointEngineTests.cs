@@ -94,7 +94,8 @@ public sealed class CheckpointEngineTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             killing.Checkpoints.CheckpointAsync(TestEngines.CheckpointOf(workload.InitPid, "interrupted"), new RecordingProgress<CheckpointStage>(), CancellationToken.None));
 
-        Assert.True(interrupting.Interrupted, "the dump finished before the tree was seen frozen");
+        Assert.True(interrupting.Interrupted, "the dump finished before CRIU reached pre-dump");
+        Assert.True(interrupting.FrozenWhenInterrupted, "the engine had not frozen the tree when CRIU was killed");
         Assert.Equal("THAWED", File.ReadAllText(Path.Combine(workload.CgroupDirectory("freezer"), "freezer.state")).Trim());
         Assert.Empty(killing.Store.List());
         Assert.Empty(LeftoverTemporaryEntries(killing.StoreRoot));

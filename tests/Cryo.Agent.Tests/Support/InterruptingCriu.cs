@@ -5,14 +5,20 @@ using Cryo.Criu.Running;
 namespace Cryo.Agent.Tests.Support;
 
 /// <summary>
-/// The real CRIU, but a dump is cancelled — and so CRIU SIGKILLed — while the tree is frozen: the worst
-/// time for CRIU to die, with the workload stopped mid-dump. To make that moment certain on a loaded
-/// machine, the dump's action script is wrapped so CRIU lingers at post-dump, tasks still stopped.
+/// The real CRIU, but a dump is cancelled — and so CRIU SIGKILLed — while the tree is frozen, with the workload
+/// stopped mid-dump. To make that moment certain on a loaded machine, the dump's action script is wrapped so CRIU
+/// lingers at an action until it is killed: at pre-dump (the engine froze the tree; CRIU has not seized it yet) or
+/// at post-dump (CRIU holds every task by ptrace, its parasite code gone from them). Never in between: a CRIU killed
+/// while its parasite runs inside a task leaves the task to the parasite's trap, which it does not survive (a test
+/// that cancelled as soon as it saw the cgroup frozen lost its workload so under load, when CRIU got that far first).
 /// </summary>
 public sealed class InterruptingCriu(ICriu inner) : DelegatingCriu(inner)
 {
-    /// <summary>Whether a dump was caught frozen and interrupted.</summary>
+    /// <summary>Whether a dump was caught at its action and interrupted.</summary>
     public bool Interrupted { get; private set; }
+
+    /// <summary>Whether the tree's freezer cgroup read FROZEN when the dump was interrupted.</summary>
+    public bool FrozenWhenInterrupted { get; private set; }
 
     /// <summary>
     /// Interrupt only once CRIU lingers at post-dump, when every resource is dumped (and, with
@@ -31,7 +37,7 @@ public sealed class InterruptingCriu(ICriu inner) : DelegatingCriu(inner)
         await File.WriteAllTextAsync(linger,
             "#!/bin/sh\n" +
             (options.ActionScript is { } original ? $"'{original}' || exit $?\n" : "") +
-            $"[ \"$CRTOOLS_SCRIPT_ACTION\" = post-dump ] && {{ : > '{lingering}'; sleep 60; }}\nexit 0\n", CancellationToken.None);
+            $"[ \"$CRTOOLS_SCRIPT_ACTION\" = {(OnlyAtPostDump ? "post-dump" : "pre-dump")} ] && {{ : > '{lingering}'; sleep 60; }}\nexit 0\n", CancellationToken.None);
         File.SetUnixFileMode(linger, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         options = options with { ActionScript = linger };
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -42,11 +48,11 @@ public sealed class InterruptingCriu(ICriu inner) : DelegatingCriu(inner)
             {
                 // CRIU may thaw the cgroup once it holds every task by ptrace; the tasks stay stopped
                 // until CRIU lets go, so lingering at post-dump is mid-dump too.
-                var reached = File.Exists(lingering);
-                if (reached || (!OnlyAtPostDump && File.ReadAllText(state).Trim() == "FROZEN"))
+                if (File.Exists(lingering))
                 {
                     Interrupted = true;
-                    if (reached && WhileLingering is { } look)
+                    FrozenWhenInterrupted = File.ReadAllText(state).Trim() == "FROZEN";
+                    if (WhileLingering is { } look)
                     {
                         await look();
                     }
