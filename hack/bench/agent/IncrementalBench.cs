@@ -152,6 +152,11 @@ public static partial class IncrementalBench
         CancellationToken cancellationToken)
     {
         var quiet = await BenchSteps.QuietAsync(engines);
+        // Every dump starts with the page cache dropped (after the sync, so nothing is lost): on this project's VMs memory
+        // left free a while is handed back to the host and costs CRIU 2-5x to write into, while memory just freed does
+        // not, so without it the first dump of each child/full pair got the memory the last pair's deletions freed and
+        // the second did not, and with five pairs (three led by a child) that order, not the agent, set the ratio.
+        File.WriteAllText("/proc/sys/vm/drop_caches", "1");
         // After the sync: what the page cache still holds unwritten is what the dump competes with.
         var memory = MemInfo.Read();
         var command = Commands.CheckpointOf(workload.InitPid, name, BenchSteps.Deadline) with { ParentCheckpoint = parent };
