@@ -8,9 +8,10 @@ namespace Cryo.Agent.Tests.Support;
 /// The real CRIU, but a dump is cancelled — and so CRIU SIGKILLed — while the tree is frozen, with the workload
 /// stopped mid-dump. To make that moment certain on a loaded machine, the dump's action script is wrapped so CRIU
 /// lingers at an action until it is killed: at pre-dump (the engine froze the tree; CRIU has not seized it yet) or
-/// at post-dump (CRIU holds every task by ptrace, its parasite code gone from them). Never in between: a CRIU killed
-/// while its parasite runs inside a task leaves the task to the parasite's trap, which it does not survive (a test
-/// that cancelled as soon as it saw the cgroup frozen lost its workload so under load, when CRIU got that far first).
+/// at post-dump (CRIU holds every task by ptrace, its parasite code gone from them). Not "as soon as the cgroup reads
+/// FROZEN", as this did before: the engine freezes before CRIU starts, so that moment fell anywhere in the dump, and
+/// once under load (CI at load ~30) the workload did not survive it. Why is not known: a bare CRIU killed 16 times at
+/// random moments of its parasite phase, with the tree frozen and thawed as the engine does, left it running each time.
 /// </summary>
 public sealed class InterruptingCriu(ICriu inner) : DelegatingCriu(inner)
 {
