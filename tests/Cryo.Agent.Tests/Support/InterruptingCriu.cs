@@ -8,10 +8,13 @@ namespace Cryo.Agent.Tests.Support;
 /// The real CRIU, but a dump is cancelled — and so CRIU SIGKILLed — while the tree is frozen, with the workload
 /// stopped mid-dump. To make that moment certain on a loaded machine, the dump's action script is wrapped so CRIU
 /// lingers at an action until it is killed: at pre-dump (the engine froze the tree; CRIU has not seized it yet) or
-/// at post-dump (CRIU holds every task by ptrace, its parasite code gone from them). Not "as soon as the cgroup reads
+/// at post-dump (CRIU holds every task by ptrace, its injected code gone from them). Not "as soon as the cgroup reads
 /// FROZEN", as this did before: the engine freezes before CRIU starts, so that moment fell anywhere in the dump, and
-/// once under load (CI at load ~30) the workload did not survive it. Why is not known: a bare CRIU killed 16 times at
-/// random moments of its parasite phase, with the tree frozen and thawed as the engine does, left it running each time.
+/// under load the workload sometimes did not survive it. The kernel said why: "traps: init.sh[PID] trap int3
+/// ip:401004 ... in busybox". To run syscalls in a task, CRIU writes a stub ending in int3 over the start of its code
+/// and puts the original bytes back when done; killed in between, the stub stays, and the task dies of SIGTRAP the next
+/// time it runs that code (busybox soon; a python counter never did in 16 tries). A hazard of killing CRIU mid-dump
+/// for the product too, not only for this test.
 /// </summary>
 public sealed class InterruptingCriu(ICriu inner) : DelegatingCriu(inner)
 {
