@@ -10,11 +10,12 @@ namespace Cryo.Agent.Tests.Support;
 /// lingers at an action until it is killed: at pre-dump (the engine froze the tree; CRIU has not seized it yet) or
 /// at post-dump (CRIU holds every task by ptrace, its injected code gone from them). Not "as soon as the cgroup reads
 /// FROZEN", as this did before: the engine freezes before CRIU starts, so that moment fell anywhere in the dump, and
-/// under load the workload sometimes did not survive it. The kernel said why: "traps: init.sh[PID] trap int3
-/// ip:401004 ... in busybox". To run syscalls in a task, CRIU writes a stub ending in int3 over the start of its code
-/// and puts the original bytes back when done; killed in between, the stub stays, and the task dies of SIGTRAP the next
-/// time it runs that code (busybox soon; a python counter never did in 16 tries). A hazard of killing CRIU mid-dump
-/// for the product too, not only for this test.
+/// under load the workload sometimes did not survive it. The kernel logged "traps: init.sh[PID] trap int3 ip:401004 ...
+/// in busybox" each time: an int3 at the start of busybox's code, where CRIU (compel) writes the stub it runs a task's
+/// syscalls through (syscall, then int3s) and from which it restores the original bytes. The stub's bytes alone are not
+/// the whole story: written there by hand into a frozen counter and thawed, they did not stop it in 4 s; a CRIU killed
+/// mid remote syscall may also leave the task's registers pointing into the stub, and only CRIU held the saved ones.
+/// A hazard of killing CRIU mid-dump for the product too (its deadline and cancel), not only for this test.
 /// </summary>
 public sealed class InterruptingCriu(ICriu inner) : DelegatingCriu(inner)
 {
