@@ -1,5 +1,7 @@
 using System.Net;
+using k8s;
 using k8s.Autorest;
+using k8s.Models;
 
 namespace Cryo.Operator.KubernetesApi;
 
@@ -11,4 +13,18 @@ public static class ApiErrors
 
     /// <summary>A stale resourceVersion or a name taken.</summary>
     public static bool IsConflict(Exception e) => e is HttpOperationException { Response.StatusCode: HttpStatusCode.Conflict };
+
+    /// <summary>The API server's own message (its Status body), for people; the code decides nothing on it.</summary>
+    public static string Message(HttpOperationException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        try
+        {
+            return KubernetesJson.Deserialize<V1Status>(e.Response.Content)?.Message ?? e.Message;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return $"{(int)e.Response.StatusCode} {e.Response.ReasonPhrase}";
+        }
+    }
 }

@@ -377,7 +377,7 @@ public sealed class MigrationReconciler(
         catch (HttpOperationException e) when ((int)e.Response.StatusCode is >= 400 and < 500 and not 429)
         {
             return new Failure(ConditionReasons.CreateFailed,
-                $"creating the copy's pod {name} on node {status.TargetNode} was refused ({(int)e.Response.StatusCode}): {e.Response.Content}; pod {migration.Spec.PodName} was left running");
+                $"creating the copy's pod {name} on node {status.TargetNode} was refused: {ApiErrors.Message(e)}; pod {migration.Spec.PodName} was left running");
         }
 
         status.TargetPod = name;

@@ -3,7 +3,6 @@ using Cryo.Operator.KubernetesApi;
 using Cryo.Operator.Metrics;
 using Cryo.Operator.Reconciling;
 using Cryo.Operator.Restores;
-using k8s;
 using k8s.Autorest;
 using k8s.Models;
 
@@ -65,7 +64,7 @@ public sealed class SetWriter(CryoResources resources, EventRecorder events, Ope
         {
             members.WarmPods.Add(new WarmPod(pod));
             return new Failure(ConditionReasons.CreateFailed,
-                $"creating the Restore of a copy was refused: {ApiMessage(e).Replace(pod.Metadata.Name, $"{set.Metadata.Name}-<random>", StringComparison.Ordinal)}", Terminal: false);
+                $"creating the Restore of a copy was refused: {ApiErrors.Message(e).Replace(pod.Metadata.Name, $"{set.Metadata.Name}-<random>", StringComparison.Ordinal)}", Terminal: false);
         }
 
         var handedOver = await PodHandover.ToRestoreAsync(resources.Pods, restore, pod, cancellationToken) ?? pod;
@@ -174,20 +173,7 @@ public sealed class SetWriter(CryoResources resources, EventRecorder events, Ope
             // The pod's random name would make each retry's status differ; what was refused, and why, does not.
             var generated = $"{pod.Metadata.Labels[CryoNames.RestoreSetLabel]}-<random>";
             return new Failure(ConditionReasons.CreateFailed,
-                $"creating a pod was refused: {ApiMessage(e).Replace(pod.Metadata.Name, generated, StringComparison.Ordinal)}", Terminal: false);
-        }
-    }
-
-    /// <summary>The API server's own message (its Status body), for people; the code decides nothing on it.</summary>
-    private static string ApiMessage(HttpOperationException e)
-    {
-        try
-        {
-            return KubernetesJson.Deserialize<V1Status>(e.Response.Content)?.Message ?? e.Message;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return $"{(int)e.Response.StatusCode} {e.Response.ReasonPhrase}";
+                $"creating a pod was refused: {ApiErrors.Message(e).Replace(pod.Metadata.Name, generated, StringComparison.Ordinal)}", Terminal: false);
         }
     }
 }

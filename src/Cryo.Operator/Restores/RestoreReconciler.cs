@@ -95,7 +95,7 @@ public sealed class RestoreReconciler(
 
     /// <summary>
     /// newPod: creates the placeholder pod unless it exists. One that the Restore's own controller made for it in
-    /// advance (a precopy Migration prepares its target pod while the live checkpoint travels) is taken over.
+    /// advance (a Migration prepares its target pod right after its preflight, before the checkpoint) is taken over.
     /// </summary>
     private async Task<Found<V1Pod>> EnsurePodAsync(ApiRestore restore, Checkpoint checkpoint, CancellationToken cancellationToken)
     {
